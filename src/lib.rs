@@ -38,7 +38,9 @@ pub fn App() -> impl IntoView {
         ev.prevent_default();
         let key = user_id.get_untracked().trim().to_string();
         if key.is_empty() {
-            error.set(Some("User ID is the partition key: enter one to publish.".into()));
+            error.set(Some(
+                "User ID is the partition key: enter one to publish.".into(),
+            ));
             return;
         }
         let value = OrderEvent {
@@ -147,7 +149,13 @@ fn PartitionView(sim: RwSignal<Sim>, partition: u32) -> impl IntoView {
                 .map(|log| {
                     log.records()
                         .iter()
-                        .map(|r| (r.offset.0, r.key.clone().unwrap_or_default(), r.value.clone()))
+                        .map(|r| {
+                            (
+                                r.offset.0,
+                                r.key.clone().unwrap_or_default(),
+                                r.value.clone(),
+                            )
+                        })
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default()

@@ -6,7 +6,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "orderflow-cli", version, about = "Drive the orderflow engine from the shell")]
+#[command(
+    name = "orderflow-cli",
+    version,
+    about = "Drive the orderflow engine from the shell"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -46,9 +50,7 @@ fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
     }
     (0..s.len())
         .step_by(2)
-        .map(|i| {
-            u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("key {s:?} is not hex"))
-        })
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("key {s:?} is not hex")))
         .collect()
 }
 

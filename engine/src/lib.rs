@@ -10,6 +10,7 @@
 //!   clients (Kafka's murmur2).
 //! - [`log`]: one partition's append-only log of [`log::Record`]s.
 //! - [`topic`]: a named set of partition logs plus its partitioner.
+//! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors.
 //! - [`sim`]: the simulation you drive with [`sim::Command`]s; it owns the logical clock
 //!   and emits [`sim::TraceEvent`]s that the UI animates and the tests read.
 //!
@@ -21,6 +22,7 @@
 //! - Operating errors are typed `Result`s carrying their numbers; broken invariants are
 //!   assertions.
 
+pub mod assignor;
 pub mod ids;
 pub mod log;
 pub mod partitioner;

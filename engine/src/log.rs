@@ -113,7 +113,10 @@ mod tests {
     fn append_assigns_contiguous_offsets() {
         let mut log = PartitionLog::default();
         for n in 0..5 {
-            assert_eq!(log.append(Some("k".into()), event(n), Tick(n.into())), Offset(n.into()));
+            assert_eq!(
+                log.append(Some("k".into()), event(n), Tick(n.into())),
+                Offset(n.into())
+            );
         }
         assert_eq!(log.high_watermark(), Offset(5));
         assert_eq!(log.get(Offset(3)).unwrap().value, event(3));

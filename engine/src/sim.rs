@@ -192,7 +192,11 @@ mod tests {
         else {
             panic!("expected a produced event");
         };
-        let log = sim.topic("orders").unwrap().partition(routing.partition).unwrap();
+        let log = sim
+            .topic("orders")
+            .unwrap()
+            .partition(routing.partition)
+            .unwrap();
         assert_eq!(log.get(offset).unwrap().key.as_deref(), Some("U123"));
     }
 }

@@ -73,7 +73,9 @@ impl Topic {
 
     /// Routes a keyed record with the topic's partitioner and appends it.
     pub fn produce(&mut self, key: &str, value: OrderEvent, tick: Tick) -> Produced {
-        let routing = self.partitioner.route(key.as_bytes(), self.partition_count());
+        let routing = self
+            .partitioner
+            .route(key.as_bytes(), self.partition_count());
         let offset =
             self.partitions[routing.partition.0 as usize].append(Some(key.into()), value, tick);
         Produced { routing, offset }
