@@ -11,6 +11,7 @@
 //! - [`log`]: one partition's append-only log of [`log::Record`]s.
 //! - [`topic`]: a named set of partition logs plus its partitioner.
 //! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors.
+//! - [`rng`]: the one seeded random generator the simulation owns.
 //! - [`sim`]: the simulation you drive with [`sim::Command`]s; it owns the logical clock
 //!   and emits [`sim::TraceEvent`]s that the UI animates and the tests read.
 //!
@@ -26,5 +27,6 @@ pub mod assignor;
 pub mod ids;
 pub mod log;
 pub mod partitioner;
+pub mod rng;
 pub mod sim;
 pub mod topic;
