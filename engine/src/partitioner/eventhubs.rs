@@ -176,7 +176,9 @@ mod tests {
     #[test]
     fn lookup3_matches_jenkins_driver5_vectors() {
         let four_score = b"Four score and seven years ago";
-        let cases: [(&[u8], u32, u32, (u32, u32)); 6] = [
+        /// Input, first seed, second seed, and the expected `(hash1, hash2)`.
+        type Case<'a> = (&'a [u8], u32, u32, (u32, u32));
+        let cases: [Case; 6] = [
             (b"", 0, 0, (0xdead_beef, 0xdead_beef)),
             (b"", 0, 0xdead_beef, (0xbd5b_7dde, 0xdead_beef)),
             (b"", 0xdead_beef, 0xdead_beef, (0x9c09_3ccd, 0xbd5b_7dde)),
