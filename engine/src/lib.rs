@@ -33,6 +33,7 @@ pub mod partitioner;
 pub mod process;
 pub mod producer;
 pub mod rng;
+pub mod scenario;
 pub mod sim;
 pub mod topic;
 pub mod trace;

@@ -15,7 +15,7 @@ use crate::group::{ConsumerGroup, GroupConfig, GroupError, GroupSnapshot, Offset
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::log::SequenceCheck;
 use crate::log::{Headers, LogConfig, OrderEvent, Payload, Retention};
-use crate::partitioner::Partitioner;
+use crate::partitioner::{Partitioner, UnkeyedStrategy};
 use crate::process::{OutgoingRecord, Processor};
 use crate::producer::{Acks, Producer, ProducerConfig, ProducerError};
 use crate::rng::SimRng;
@@ -40,13 +40,15 @@ pub enum Command {
         #[serde(default)]
         partitioner: Partitioner,
     },
-    /// Changes a topic's segment size and retention.
+    /// Changes a topic's segment size, retention or unkeyed routing (`None`: unchanged).
     ConfigureTopic {
         topic: String,
-        #[serde(default = "default_segment_records")]
-        segment_records: u64,
-        #[serde(default)]
-        retention: Retention,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        segment_records: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retention: Option<Retention>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unkeyed: Option<UnkeyedStrategy>,
     },
     /// Appends one record directly (no producer: no acks, no retries).
     Produce {
@@ -101,10 +103,6 @@ pub enum Command {
         key_prefix: String,
         keys: u32,
     },
-}
-
-fn default_segment_records() -> u64 {
-    crate::log::DEFAULT_SEGMENT_RECORDS
 }
 
 fn default_key_prefix() -> String {
@@ -223,7 +221,7 @@ impl World<'_> {
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
-        let (routing, partition) = t.route(key.as_deref());
+        let (routing, partition) = t.route(key.as_deref(), self.rng);
         let headers = Headers {
             event_id: self.next_event_id(),
             correlation_id,
@@ -327,6 +325,8 @@ pub struct Sim {
     next_order: u64,
     next_event_id: u64,
     next_producer_id: u64,
+    /// Commands waiting for their tick.
+    scheduled: BTreeMap<Tick, Vec<Command>>,
     trace: Trace,
 }
 
@@ -358,6 +358,7 @@ impl Sim {
             next_order: 1,
             next_event_id: 1,
             next_producer_id: 1000,
+            scheduled: BTreeMap::new(),
             trace: Trace::default(),
         }
     }
@@ -470,9 +471,35 @@ impl Sim {
         )
     }
 
+    /// Schedules a command for tick `at`; a tick not in the future applies it now.
+    pub fn schedule(&mut self, at: Tick, command: Command) -> Result<(), SimError> {
+        if at <= self.now {
+            return self.apply(command);
+        }
+        self.scheduled.entry(at).or_default().push(command);
+        Ok(())
+    }
+
+    /// Commands scheduled for later ticks, in order.
+    pub fn scheduled(&self) -> impl Iterator<Item = (Tick, &Command)> {
+        self.scheduled
+            .iter()
+            .flat_map(|(t, cs)| cs.iter().map(move |c| (*t, c)))
+    }
+
     /// Advances the logical clock by one tick and runs everything due.
     pub fn step(&mut self) {
         self.now = Tick(self.now.0 + 1);
+        if let Some(commands) = self.scheduled.remove(&self.now) {
+            for command in commands {
+                if let Err(e) = self.apply(command) {
+                    self.trace.push(TraceEvent::CommandRejected {
+                        tick: self.now,
+                        error: e.to_string(),
+                    });
+                }
+            }
+        }
         let generators: Vec<(String, Generator)> = self
             .generators
             .iter()
@@ -596,7 +623,7 @@ impl Sim {
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
-        let (routing, partition) = t.route(key.as_deref());
+        let (routing, partition) = t.route(key.as_deref(), &mut self.rng);
         p.counters.sends += 1;
         let tp = TopicPartition {
             topic: topic.to_string(),
@@ -729,21 +756,28 @@ impl Sim {
                 topic,
                 segment_records,
                 retention,
+                unkeyed,
             } => {
                 let t = self
                     .topics
                     .get_mut(&topic)
                     .ok_or_else(|| SimError::UnknownTopic(topic.clone()))?;
-                t.set_config(LogConfig {
-                    segment_records,
-                    retention,
-                })?;
+                let old = t.config();
+                let config = LogConfig {
+                    segment_records: segment_records.unwrap_or(old.segment_records),
+                    retention: retention.unwrap_or(old.retention),
+                };
+                t.set_config(config)?;
+                if let Some(strategy) = unkeyed {
+                    t.set_unkeyed_strategy(strategy);
+                }
                 self.trace.push(TraceEvent::TopicConfigured {
                     tick: now,
                     topic: topic.clone(),
-                    segment_records,
-                    retention_records: retention.records,
-                    retention_ticks: retention.ticks,
+                    segment_records: config.segment_records,
+                    retention_records: config.retention.records,
+                    retention_ticks: config.retention.ticks,
+                    unkeyed: t.unkeyed_router().strategy(),
                 });
                 let t = self.topics.get_mut(&topic).expect("exists");
                 for p in 0..t.partition_count() {

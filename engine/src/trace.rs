@@ -9,7 +9,7 @@
 use crate::assignor::TopicPartition;
 use crate::group::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
-use crate::partitioner::{Partitioner, Routing};
+use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -33,6 +33,8 @@ pub struct OffsetChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceEvent {
+    /// A scheduled command failed when its tick came (e.g. it named an unknown member).
+    CommandRejected { tick: Tick, error: String },
     TopicCreated {
         tick: Tick,
         topic: String,
@@ -46,6 +48,7 @@ pub enum TraceEvent {
         segment_records: u64,
         retention_records: Option<u64>,
         retention_ticks: Option<u64>,
+        unkeyed: UnkeyedStrategy,
     },
     /// A record was appended. `routing` shows the hashing for a keyed record.
     Produced {
@@ -245,7 +248,8 @@ impl TraceEvent {
     pub fn tick(&self) -> Tick {
         use TraceEvent::*;
         match self {
-            TopicCreated { tick, .. }
+            CommandRejected { tick, .. }
+            | TopicCreated { tick, .. }
             | TopicConfigured { tick, .. }
             | Produced { tick, .. }
             | AckLost { tick, .. }
