@@ -16,6 +16,7 @@ use crate::process::Processor;
 use crate::producer::ProducerConfig;
 use crate::sim::{Command, Sim, SimError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// A topic to create.
@@ -88,6 +89,9 @@ pub struct Scenario {
     pub groups: Vec<GroupSpec>,
     #[serde(default)]
     pub commands: Vec<TimedCommand>,
+    /// Processors for groups created by commands: group name -> processor name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub processors: BTreeMap<String, String>,
 }
 
 /// Extra ticks a run lasts after the last command when a scenario names no length.
@@ -134,6 +138,10 @@ pub enum ScenarioError {
     },
 }
 
+/// Builds a processor from its name (`None`: unknown name). A plain function, so the
+/// simulation can keep it and build processors for groups created later by commands.
+pub type ProcessorFactory = fn(&str) -> Option<Box<dyn Processor>>;
+
 /// The processors the engine itself knows by name (none yet; the saga module adds its
 /// services here).
 pub fn builtin_processor(_name: &str) -> Option<Box<dyn Processor>> {
@@ -143,14 +151,14 @@ pub fn builtin_processor(_name: &str) -> Option<Box<dyn Processor>> {
 impl Sim {
     /// Builds a simulation from a scenario, with processors from [`builtin_processor`].
     pub fn from_scenario(scenario: &Scenario) -> Result<Sim, ScenarioError> {
-        Self::from_scenario_with(scenario, &builtin_processor)
+        Self::from_scenario_with(scenario, builtin_processor)
     }
 
     /// Builds a simulation from a scenario; `processors` turns a processor name into a
     /// processor.
     pub fn from_scenario_with(
         scenario: &Scenario,
-        processors: &dyn Fn(&str) -> Option<Box<dyn Processor>>,
+        processors: ProcessorFactory,
     ) -> Result<Sim, ScenarioError> {
         let invalid = |what: String| {
             let scenario = scenario.name.clone();
@@ -160,7 +168,24 @@ impl Sim {
                 source: Box::new(source),
             }
         };
+        // Which group runs which processor, wherever the group is created.
+        let mut names = scenario.processors.clone();
+        for g in &scenario.groups {
+            if let Some(p) = &g.processor {
+                names.insert(g.config.name.clone(), p.clone());
+            }
+        }
+        for (group, processor) in &names {
+            if processors(processor).is_none() {
+                return Err(ScenarioError::UnknownProcessor {
+                    scenario: scenario.name.clone(),
+                    group: group.clone(),
+                    processor: processor.clone(),
+                });
+            }
+        }
         let mut sim = Sim::new(scenario.seed);
+        sim.set_processor_factory(processors, names);
         for t in &scenario.topics {
             sim.apply(Command::CreateTopic {
                 name: t.name.clone(),
@@ -188,15 +213,6 @@ impl Sim {
                 config: g.config.clone(),
             })
             .map_err(invalid(format!("group {name:?}")))?;
-            if let Some(processor) = &g.processor {
-                let p = processors(processor).ok_or_else(|| ScenarioError::UnknownProcessor {
-                    scenario: scenario.name.clone(),
-                    group: name.clone(),
-                    processor: processor.clone(),
-                })?;
-                sim.set_processor(&name, p)
-                    .map_err(invalid(format!("group {name:?}")))?;
-            }
             for m in &g.members {
                 sim.apply(Command::JoinGroup {
                     group: name.clone(),
@@ -258,6 +274,7 @@ pub fn presets() -> Vec<Scenario> {
     // Event Hubs order example: 4 partitions keyed by UserId; three consumer groups.
     presets.push(Scenario {
         name: "event-hubs-orders".into(),
+        processors: BTreeMap::new(),
         description: "Azure Event Hubs order example: an `orders` hub with 4 partitions, \
             partition key = UserId, so one user's order events stay in order on one \
             partition. Three consumer groups read the same stream independently: \
@@ -292,6 +309,7 @@ pub fn presets() -> Vec<Scenario> {
     // user-events: 3 partitions, keys user-1..3.
     presets.push(Scenario {
         name: "user-events".into(),
+        processors: BTreeMap::new(),
         description: "The `user-events` topic: 3 partitions, keys user-1, user-2, user-3. \
             Every event of a key lands on the same partition, so each user's events are \
             ordered; there is no order across partitions. Three consumers share the work, \
@@ -319,6 +337,7 @@ pub fn presets() -> Vec<Scenario> {
     ];
     presets.push(Scenario {
         name: "demo-topics".into(),
+        processors: BTreeMap::new(),
         description: "The five demo topics: user-events (3 partitions), orders (3), \
             payments (5), notifications (1) and order-processing.DLQ (3). Events flow into \
             the first four; the order-processing group consumes orders."
@@ -346,6 +365,7 @@ pub fn presets() -> Vec<Scenario> {
     // The idle seventh consumer: 6 partitions, 7 consumers.
     presets.push(Scenario {
         name: "idle-seventh-consumer".into(),
+        processors: BTreeMap::new(),
         description: "Max parallelism = number of partitions. `orders` has 6 partitions; \
             group A runs 3 consumers (two partitions each), group B runs 6 (one each). At \
             tick 30 a seventh consumer C7 joins group B: after the rebalance it owns \
@@ -383,6 +403,7 @@ pub fn presets() -> Vec<Scenario> {
     };
     presets.push(Scenario {
         name: "delivery-semantics".into(),
+        processors: BTreeMap::new(),
         description: "The same 60 order events go to two groups. at-least-once commits \
             after processing each batch; at-most-once commits right after polling. At tick \
             6, halfway through a batch, consumer c1 of each group is killed: at-least-once \
@@ -419,6 +440,7 @@ pub fn presets() -> Vec<Scenario> {
     // Producer retries: the same lost acknowledgement with and without idempotence.
     presets.push(Scenario {
         name: "producer-retries".into(),
+        processors: BTreeMap::new(),
         description: "Two producers send the same events; 20% of acknowledgements are \
             lost and both retry. Without idempotence each retry after a lost ack appends \
             the record again (duplicates in the log); with idempotence the broker \

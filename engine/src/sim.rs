@@ -19,6 +19,7 @@ use crate::partitioner::{Partitioner, UnkeyedStrategy};
 use crate::process::{OutgoingRecord, Processor};
 use crate::producer::{Acks, Producer, ProducerConfig, ProducerError};
 use crate::rng::SimRng;
+use crate::scenario::{Scenario, TimedCommand};
 use crate::topic::{Produced, Topic, TopicError};
 use crate::trace::Trace;
 pub use crate::trace::TraceEvent;
@@ -327,6 +328,11 @@ pub struct Sim {
     next_producer_id: u64,
     /// Commands waiting for their tick.
     scheduled: BTreeMap<Tick, Vec<Command>>,
+    record_history: bool,
+    history: Vec<TimedCommand>,
+    /// Group -> name of the processor a scenario gave it.
+    processor_names: BTreeMap<String, String>,
+    processor_factory: Option<crate::scenario::ProcessorFactory>,
     trace: Trace,
 }
 
@@ -359,6 +365,10 @@ impl Sim {
             next_event_id: 1,
             next_producer_id: 1000,
             scheduled: BTreeMap::new(),
+            record_history: true,
+            history: Vec::new(),
+            processor_names: BTreeMap::new(),
+            processor_factory: None,
             trace: Trace::default(),
         }
     }
@@ -471,7 +481,8 @@ impl Sim {
         )
     }
 
-    /// Schedules a command for tick `at`; a tick not in the future applies it now.
+    /// Schedules a command for the end of tick `at`; a tick not in the future applies it
+    /// now.
     pub fn schedule(&mut self, at: Tick, command: Command) -> Result<(), SimError> {
         if at <= self.now {
             return self.apply(command);
@@ -490,16 +501,6 @@ impl Sim {
     /// Advances the logical clock by one tick and runs everything due.
     pub fn step(&mut self) {
         self.now = Tick(self.now.0 + 1);
-        if let Some(commands) = self.scheduled.remove(&self.now) {
-            for command in commands {
-                if let Err(e) = self.apply(command) {
-                    self.trace.push(TraceEvent::CommandRejected {
-                        tick: self.now,
-                        error: e.to_string(),
-                    });
-                }
-            }
-        }
         let generators: Vec<(String, Generator)> = self
             .generators
             .iter()
@@ -552,6 +553,24 @@ impl Sim {
                 .get_mut(name)
                 .map(|p| p.as_mut() as &mut dyn Processor);
             group.tick(&mut world, processor);
+        }
+        // Scheduled commands act at the end of their tick, exactly like a command a user
+        // applies between two steps, so replaying the history reproduces the trace.
+        if let Some(commands) = self.scheduled.remove(&now) {
+            for command in commands {
+                if self.record_history {
+                    self.history.push(TimedCommand {
+                        at: now,
+                        command: command.clone(),
+                    });
+                }
+                if let Err(e) = self.apply_unrecorded(command) {
+                    self.trace.push(TraceEvent::CommandRejected {
+                        tick: now,
+                        error: e.to_string(),
+                    });
+                }
+            }
         }
     }
 
@@ -731,8 +750,61 @@ impl Sim {
         Ok(())
     }
 
-    /// Applies one command at the current tick.
+    /// Applies one command at the current tick. Successful commands are kept in the
+    /// [`Sim::history`].
     pub fn apply(&mut self, command: Command) -> Result<(), SimError> {
+        if !self.record_history {
+            return self.apply_unrecorded(command);
+        }
+        let copy = command.clone();
+        self.apply_unrecorded(command)?;
+        self.history.push(TimedCommand {
+            at: self.now,
+            command: copy,
+        });
+        Ok(())
+    }
+
+    /// Every command applied so far with its tick (scheduled ones even if they failed):
+    /// a scenario made of these replays this session exactly.
+    pub fn history(&self) -> &[TimedCommand] {
+        &self.history
+    }
+
+    /// Turns the command history on (the default) or off (saves a clone per command on
+    /// very long headless runs).
+    pub fn set_record_history(&mut self, on: bool) {
+        self.record_history = on;
+    }
+
+    /// This session as a scenario: the seed, the history, and the processors registered
+    /// through a scenario (by name). Running it for [`Sim::now`] ticks reproduces the trace.
+    pub fn to_scenario(&self, name: &str, description: &str) -> Scenario {
+        Scenario {
+            name: name.to_string(),
+            description: description.to_string(),
+            seed: self.seed,
+            ticks: Some(self.now.0),
+            topics: Vec::new(),
+            producers: Vec::new(),
+            groups: Vec::new(),
+            commands: self.history.clone(),
+            processors: self.processor_names.clone(),
+        }
+    }
+
+    /// Sets how processors are built by name and which group runs which; a group named
+    /// here gets its processor when it is created.
+    pub fn set_processor_factory(
+        &mut self,
+        factory: crate::scenario::ProcessorFactory,
+        names: BTreeMap<String, String>,
+    ) {
+        self.processor_factory = Some(factory);
+        self.processor_names = names;
+    }
+
+    fn apply_unrecorded(&mut self, command: Command) -> Result<(), SimError> {
         let now = self.now;
         match command {
             Command::CreateTopic {
@@ -830,6 +902,10 @@ impl Sim {
                 let protocol = config.protocol();
                 let group = ConsumerGroup::new(config)?;
                 self.groups.insert(name.clone(), group);
+                let built = self.processor_factory.zip(self.processor_names.get(&name));
+                if let Some(processor) = built.and_then(|(factory, p)| factory(p)) {
+                    self.processors.insert(name.clone(), processor);
+                }
                 self.trace.push(TraceEvent::GroupCreated {
                     tick: now,
                     group: name,

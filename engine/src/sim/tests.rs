@@ -344,3 +344,70 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
         serde_json::json!({"kind": "forwarder"})
     );
 }
+
+fn forwarder_factory(name: &str) -> Option<Box<dyn Processor>> {
+    (name == "forwarder").then(|| Box::new(Forwarder) as Box<dyn Processor>)
+}
+
+#[test]
+fn a_session_exported_as_a_scenario_replays_the_same_trace() {
+    let mut preset = crate::scenario::presets()
+        .into_iter()
+        .find(|p| p.name == "event-hubs-orders")
+        .unwrap();
+    preset.topics.push(crate::scenario::TopicSpec::new(
+        "shipments",
+        2,
+        Partitioner::Murmur2,
+    ));
+    preset
+        .processors
+        .insert("forwarder".into(), "forwarder".into());
+    preset.commands.push(crate::scenario::TimedCommand {
+        at: Tick(5),
+        command: Command::CreateGroup {
+            config: GroupConfig::new("forwarder", vec!["orders".into()]),
+        },
+    });
+    preset.commands.push(crate::scenario::TimedCommand {
+        at: Tick(6),
+        command: join("forwarder", "f1"),
+    });
+    let mut live = Sim::from_scenario_with(&preset, forwarder_factory).unwrap();
+    live.run_until(Tick(40));
+    // A user acts between steps.
+    live.apply(Command::KillMember {
+        group: "Notifier".into(),
+        member: "vm1".into(),
+    })
+    .unwrap();
+    live.apply(join("Analytics", "vm2")).unwrap();
+    assert!(live.apply(join("Analytics", "vm2")).is_err());
+    live.schedule(Tick(50), join("OrderProcessor", "vm3"))
+        .unwrap();
+    live.schedule(Tick(55), join("nope", "vm3")).unwrap();
+    live.run_until(Tick(90));
+    assert!(
+        !live.topic("shipments").unwrap().is_empty(),
+        "the processor ran"
+    );
+
+    let exported = live.to_scenario("session", "");
+    let json = exported.to_json_pretty();
+    let imported = crate::scenario::Scenario::from_json(&json).unwrap();
+    let mut replay = Sim::from_scenario_with(&imported, forwarder_factory).unwrap();
+    replay.run_until(Tick(imported.ticks.unwrap()));
+    let a: Vec<String> = live
+        .trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    let b: Vec<String> = replay
+        .trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b);
+    assert!(a.iter().any(|e| e.contains("command_rejected")));
+}
