@@ -275,6 +275,8 @@ struct Run {
 #[derive(Clone, Debug)]
 struct Member {
     id: MemberId,
+    /// Join order: the coordinator lists members to the assignor in this order.
+    joined_seq: u64,
     status: MemberStatus,
     owned: BTreeSet<TopicPartition>,
     /// Generation in which `owned` was assigned (-1: never).
@@ -295,9 +297,10 @@ struct Member {
 }
 
 impl Member {
-    fn new(id: MemberId, now: Tick) -> Self {
+    fn new(id: MemberId, now: Tick, joined_seq: u64) -> Self {
         Self {
             id,
+            joined_seq,
             status: MemberStatus::Alive,
             owned: BTreeSet::new(),
             generation: -1,
@@ -385,6 +388,8 @@ pub struct ConsumerGroup {
     processed_high: BTreeMap<TopicPartition, Offset>,
     /// Cooperative: a second round is due once pending revocations are done.
     follow_up_due: bool,
+    /// Next join sequence number.
+    next_join_seq: u64,
     counters: GroupCounters,
     lag_history: LagHistory,
 }
@@ -412,6 +417,7 @@ impl ConsumerGroup {
             committed: BTreeMap::new(),
             processed_high: BTreeMap::new(),
             follow_up_due: false,
+            next_join_seq: 0,
             counters: GroupCounters::default(),
             lag_history: LagHistory::default(),
         })
@@ -483,8 +489,11 @@ impl ConsumerGroup {
                 member,
             });
         }
-        self.members
-            .insert(member.clone(), Member::new(member.clone(), world.now));
+        self.members.insert(
+            member.clone(),
+            Member::new(member.clone(), world.now, self.next_join_seq),
+        );
+        self.next_join_seq += 1;
         self.trace(
             world,
             TraceEvent::MemberJoined {
@@ -693,12 +702,15 @@ impl ConsumerGroup {
         self.generation += 1;
         let protocol = self.config.protocol();
         // Leaving members are not part of the new generation.
-        let joined: Vec<MemberId> = self
+        // In join order: Kafka's leader sees the members in the order they joined, and the
+        // sticky assignors' tie-breaks depend on it.
+        let mut alive: Vec<&Member> = self
             .members
             .values()
             .filter(|m| m.status == MemberStatus::Alive)
-            .map(|m| m.id.clone())
             .collect();
+        alive.sort_by_key(|m| m.joined_seq);
+        let joined: Vec<MemberId> = alive.into_iter().map(|m| m.id.clone()).collect();
         let mut revoked: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
         let mut assigned: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
         let mut withheld = Vec::new();
@@ -723,8 +735,25 @@ impl ConsumerGroup {
                     })
                     .collect(),
             };
-            let target =
-                assign(self.config.strategy, &input).expect("member ids are unique keys of a map");
+            let target = match assign(self.config.strategy, &input) {
+                Ok(target) => target,
+                Err(error) => {
+                    // Kafka's own assignor throws on a few inputs; the rebalance then fails.
+                    // The simulation says so and falls back to the range assignor, which
+                    // always succeeds, rather than leave the group without an assignment.
+                    self.trace(
+                        world,
+                        TraceEvent::AssignorFailed {
+                            tick: world.now,
+                            group: self.config.name.clone(),
+                            strategy: self.config.strategy,
+                            error: error.to_string(),
+                        },
+                    );
+                    assign(AssignmentStrategy::Range, &input)
+                        .expect("the range assignor accepts any input with unique members")
+                }
+            };
             // Partitions someone still owns cannot be handed out yet (cooperative).
             let claimed: BTreeSet<TopicPartition> = self
                 .members
@@ -771,6 +800,16 @@ impl ConsumerGroup {
                     }
                 }
                 m.generation = self.generation;
+            }
+            if protocol == Protocol::Cooperative {
+                // A cooperative assignor leaves out partitions that change owner; they are
+                // revoked now and assigned in the follow-up round.
+                let given: BTreeSet<&TopicPartition> = target.values().flatten().collect();
+                for tp in revoked.values().flatten() {
+                    if !given.contains(tp) && !withheld.contains(tp) {
+                        withheld.push(tp.clone());
+                    }
+                }
             }
             self.follow_up_due =
                 protocol == Protocol::Cooperative && (!revoked.is_empty() || !withheld.is_empty());

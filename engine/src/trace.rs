@@ -6,7 +6,7 @@
 //! ([`Trace::set_limit`]: the oldest events are dropped) or drained by the caller
 //! ([`Trace::drain`]); indices keep counting either way.
 
-use crate::assignor::TopicPartition;
+use crate::assignor::{AssignmentStrategy, TopicPartition};
 use crate::group::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
@@ -162,6 +162,14 @@ pub enum TraceEvent {
         /// Cooperative: partitions withheld until their owner revokes them (second round).
         withheld: Vec<TopicPartition>,
     },
+    /// The group's assignor failed on this input (as Kafka's would); the range assignor was
+    /// used instead.
+    AssignorFailed {
+        tick: Tick,
+        group: String,
+        strategy: AssignmentStrategy,
+        error: String,
+    },
     /// A poll returned records `from_offset..to_offset` of one partition.
     Fetched {
         tick: Tick,
@@ -264,6 +272,7 @@ impl TraceEvent {
             | RebalanceStarted { tick, .. }
             | PartitionsRevoked { tick, .. }
             | RebalanceCompleted { tick, .. }
+            | AssignorFailed { tick, .. }
             | Fetched { tick, .. }
             | Processed { tick, .. }
             | ProcessingRetry { tick, .. }

@@ -4,7 +4,7 @@
 //! More cases: `PROPTEST_CASES=500 cargo test -p orderflow-engine --test properties`.
 //! A failure prints the seed and the command sequence (proptest shrinks it first).
 
-use orderflow_engine::assignor::TopicPartition;
+use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::{MemberId, Offset, PartitionId, Tick};
 use orderflow_engine::log::{OrderEvent, Payload};
@@ -19,6 +19,7 @@ const GROUPS: [&str; 2] = ["g0", "g1"];
 
 #[derive(Clone, Debug)]
 struct GroupSetup {
+    strategy: AssignmentStrategy,
     policy: CommitPolicy,
     max_poll_records: u32,
     processing_ticks_per_record: u64,
@@ -55,24 +56,33 @@ fn policy() -> impl Strategy<Value = CommitPolicy> {
     ]
 }
 
+/// Every assignor this build knows (by Kafka name, so the test runs whichever are in).
+fn strategies() -> Vec<AssignmentStrategy> {
+    ["range", "roundrobin", "sticky", "cooperative-sticky"]
+        .iter()
+        .filter_map(|name| serde_json::from_str(&format!("\"{name}\"")).ok())
+        .collect()
+}
+
 fn group_setup() -> impl Strategy<Value = GroupSetup> {
-    (policy(), 1u32..8, 0u64..3, 1u64..8, 0u64..4).prop_map(
-        |(
-            policy,
-            max_poll_records,
-            processing_ticks_per_record,
-            session_timeout_ticks,
-            rebalance_ticks,
-        )| {
-            GroupSetup {
-                policy,
-                max_poll_records,
-                processing_ticks_per_record,
-                session_timeout_ticks,
-                rebalance_ticks,
-            }
-        },
+    (
+        proptest::sample::select(strategies()),
+        policy(),
+        1u32..8,
+        0u64..3,
+        1u64..8,
+        0u64..4,
     )
+        .prop_map(
+            |(strategy, policy, max_poll, processing, session_timeout, rebalance)| GroupSetup {
+                strategy,
+                policy,
+                max_poll_records: max_poll,
+                processing_ticks_per_record: processing,
+                session_timeout_ticks: session_timeout,
+                rebalance_ticks: rebalance,
+            },
+        )
 }
 
 fn reset_spec() -> impl Strategy<Value = OffsetResetSpec> {
@@ -126,6 +136,7 @@ fn setup(case: &Case) -> Sim {
     .unwrap();
     for (name, g) in GROUPS.iter().zip(&case.groups) {
         let mut config = GroupConfig::new(*name, vec!["orders".into()]);
+        config.strategy = g.strategy;
         config.commit_policy = g.policy;
         config.max_poll_records = g.max_poll_records;
         config.processing_ticks_per_record = g.processing_ticks_per_record;
@@ -448,6 +459,7 @@ fn a_long_random_run_hashes_the_same_twice() {
             partitions: 5,
             groups: vec![
                 GroupSetup {
+                    strategy: AssignmentStrategy::Range,
                     policy: CommitPolicy::AutoCommit { interval_ticks: 3 },
                     max_poll_records: 5,
                     processing_ticks_per_record: 1,
@@ -455,6 +467,7 @@ fn a_long_random_run_hashes_the_same_twice() {
                     rebalance_ticks: 2,
                 },
                 GroupSetup {
+                    strategy: AssignmentStrategy::Range,
                     policy: CommitPolicy::AfterProcessing,
                     max_poll_records: 3,
                     processing_ticks_per_record: 0,
