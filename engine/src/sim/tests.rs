@@ -411,3 +411,45 @@ fn a_session_exported_as_a_scenario_replays_the_same_trace() {
     assert_eq!(a, b);
     assert!(a.iter().any(|e| e.contains("command_rejected")));
 }
+
+#[test]
+fn eager_rebalance_pauses_the_whole_group() {
+    let mut sim = sim_with_topic(6);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 6,
+        key_prefix: "U".into(),
+        keys: 50,
+    })
+    .unwrap();
+    let mut config = GroupConfig::new("g", vec!["orders".into()]);
+    config.rebalance_ticks = 5;
+    config.processing_ticks_per_record = 0;
+    sim.apply(Command::CreateGroup { config }).unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(20));
+    let start = sim.trace_len();
+    sim.apply(join("g", "c3")).unwrap();
+    sim.run_until(Tick(40));
+    let events: Vec<&TraceEvent> = sim.trace_since(start).map(|(_, e)| e).collect();
+    let completed_at = events
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceCompleted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(completed_at, Tick(25));
+    let fetched_during = events
+        .iter()
+        .filter(|e| matches!(e, TraceEvent::Fetched { tick, .. } if *tick > Tick(20) && *tick < completed_at))
+        .count();
+    assert_eq!(
+        fetched_during, 0,
+        "eager: nobody fetches during the rebalance"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::Fetched { tick, .. } if *tick > completed_at)));
+}
