@@ -147,6 +147,11 @@ pub enum RebalanceReason {
     /// Cooperative protocol: partitions were revoked in the first round; the second round
     /// hands them to their new owners.
     CooperativeFollowUp,
+    /// A subscribed topic gained partitions (the leader noticed on a metadata refresh).
+    PartitionsAdded {
+        topic: String,
+        partitions: u32,
+    },
 }
 
 /// Why a commit happened.
@@ -639,6 +644,25 @@ impl ConsumerGroup {
                 }
             }
         }
+    }
+
+    /// A subscribed topic's partition count changed: rebalance if the group has members.
+    pub(crate) fn topic_metadata_changed(
+        &mut self,
+        world: &mut World<'_>,
+        topic: &str,
+        partitions: u32,
+    ) {
+        if self.members.is_empty() || !self.config.topics.iter().any(|t| t == topic) {
+            return;
+        }
+        self.start_rebalance(
+            world,
+            RebalanceReason::PartitionsAdded {
+                topic: topic.to_string(),
+                partitions,
+            },
+        );
     }
 
     fn revoke_pending(&mut self, world: &mut World<'_>, member: &MemberId) {

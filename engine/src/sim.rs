@@ -51,6 +51,8 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unkeyed: Option<UnkeyedStrategy>,
     },
+    /// Grows a topic to `partitions` partitions; subscribed groups rebalance.
+    AddPartitions { topic: String, partitions: u32 },
     /// Appends one record directly (no producer: no acks, no retries).
     Produce {
         topic: String,
@@ -864,6 +866,24 @@ impl Sim {
                             log_start_offset: log.log_start_offset(),
                         });
                     }
+                }
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let t = self
+                    .topics
+                    .get_mut(&topic)
+                    .ok_or_else(|| SimError::UnknownTopic(topic.clone()))?;
+                let from = t.partition_count();
+                t.add_partitions(partitions)?;
+                self.trace.push(TraceEvent::PartitionsAdded {
+                    tick: now,
+                    topic: topic.clone(),
+                    from,
+                    to: partitions,
+                });
+                let (mut world, groups) = self.world();
+                for group in groups.values_mut() {
+                    group.topic_metadata_changed(&mut world, &topic, partitions);
                 }
             }
             Command::Produce { topic, key, value } => {

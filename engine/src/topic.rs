@@ -27,6 +27,14 @@ pub enum TopicError {
         partition: PartitionId,
         partitions: u32,
     },
+    #[error(
+        "topic {topic:?} has {current} partitions; the count can only grow (asked for {requested})"
+    )]
+    PartitionCountDecrease {
+        topic: String,
+        current: u32,
+        requested: u32,
+    },
     #[error(transparent)]
     Log(#[from] LogError),
 }
@@ -103,6 +111,29 @@ impl Topic {
             log.set_config(config)?;
         }
         self.config = config;
+        Ok(())
+    }
+
+    /// Grows the topic to `partitions` partitions (Kafka's `kafka-topics --alter
+    /// --partitions`). Keys then hash over more partitions, so many keys move; records
+    /// already written stay where they are.
+    pub fn add_partitions(&mut self, partitions: u32) -> Result<(), TopicError> {
+        let current = self.partition_count();
+        if partitions <= current {
+            return Err(TopicError::PartitionCountDecrease {
+                topic: self.name.clone(),
+                current,
+                requested: partitions,
+            });
+        }
+        if partitions > MAX_PARTITIONS {
+            return Err(TopicError::PartitionCount {
+                requested: partitions,
+                max: MAX_PARTITIONS,
+            });
+        }
+        let log = PartitionLog::new(self.config)?;
+        self.partitions.resize(partitions as usize, log);
         Ok(())
     }
 

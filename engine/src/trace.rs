@@ -41,6 +41,13 @@ pub enum TraceEvent {
         partitions: u32,
         partitioner: Partitioner,
     },
+    /// A topic grew (its existing records stay where they are).
+    PartitionsAdded {
+        tick: Tick,
+        topic: String,
+        from: u32,
+        to: u32,
+    },
     /// Segment size or retention changed.
     TopicConfigured {
         tick: Tick,
@@ -259,6 +266,7 @@ impl TraceEvent {
             CommandRejected { tick, .. }
             | TopicCreated { tick, .. }
             | TopicConfigured { tick, .. }
+            | PartitionsAdded { tick, .. }
             | Produced { tick, .. }
             | AckLost { tick, .. }
             | DuplicateDropped { tick, .. }

@@ -29,13 +29,34 @@ struct GroupSetup {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Generate { count: u32, keys: u32 },
+    Generate {
+        count: u32,
+        keys: u32,
+    },
     ProduceUnkeyed,
-    Send { lose_ack: bool },
-    Join { group: usize, member: u8 },
-    Leave { group: usize, member: u8 },
-    Kill { group: usize, member: u8 },
-    Reset { group: usize, spec: OffsetResetSpec },
+    Send {
+        lose_ack: bool,
+    },
+    Join {
+        group: usize,
+        member: u8,
+    },
+    Leave {
+        group: usize,
+        member: u8,
+    },
+    Kill {
+        group: usize,
+        member: u8,
+    },
+    Reset {
+        group: usize,
+        spec: OffsetResetSpec,
+    },
+    /// Grow the topic (refused unless `to` is more than it has).
+    Grow {
+        to: u32,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -106,6 +127,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => member().prop_map(|(group, member)| Op::Leave { group, member }),
         2 => member().prop_map(|(group, member)| Op::Kill { group, member }),
         1 => ((0usize..2), reset_spec()).prop_map(|(group, spec)| Op::Reset { group, spec }),
+        1 => (2u32..8).prop_map(|to| Op::Grow { to }),
     ]
 }
 
@@ -207,6 +229,10 @@ fn command(op: &Op) -> Vec<Command> {
             group: GROUPS[*group].into(),
             topic: None,
             spec: spec.clone(),
+        }],
+        Op::Grow { to } => vec![Command::AddPartitions {
+            topic: "orders".into(),
+            partitions: *to,
         }],
     }
 }
@@ -325,7 +351,10 @@ fn check_trace(sim: &Sim, case: &Case) {
     let mut processed: BTreeMap<(String, TopicPartition), BTreeSet<u64>> = BTreeMap::new();
     let mut base: BTreeMap<(String, TopicPartition), u64> = BTreeMap::new();
     let mut committed: BTreeMap<(String, TopicPartition), u64> = BTreeMap::new();
-    let mut key_order: BTreeMap<(String, String), u64> = BTreeMap::new();
+    // Offsets order records within a partition; a key stays on one partition until the
+    // topic grows (then, as in Kafka, its new records go elsewhere and there is no order
+    // between the old and the new partition). So the order is checked per key and partition.
+    let mut key_order: BTreeMap<(String, String, PartitionId), u64> = BTreeMap::new();
     for e in sim.trace() {
         match e {
             TraceEvent::OffsetsReset { group, changes, .. } => {
@@ -335,7 +364,7 @@ fn check_trace(sim: &Sim, case: &Case) {
                     base.insert(k.clone(), c.to.0);
                     committed.insert(k, c.to.0);
                 }
-                key_order.retain(|(g, _), _| g != group);
+                key_order.retain(|(g, _, _), _| g != group);
             }
             TraceEvent::Processed {
                 group,
@@ -364,7 +393,7 @@ fn check_trace(sim: &Sim, case: &Case) {
                         "seed {seed}: at-most-once group {group} processed {offset} twice"
                     );
                 } else if let Some(key) = key {
-                    let last = key_order.insert((group.clone(), key.clone()), offset.0);
+                    let last = key_order.insert((group.clone(), key.clone(), *partition), offset.0);
                     assert!(
                         last.is_none_or(|l| l < offset.0),
                         "seed {seed}: key {key} in {group}: offset {offset} after {last:?}"

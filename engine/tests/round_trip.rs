@@ -100,6 +100,8 @@ fn command() -> impl Strategy<Value = Command> {
                     unkeyed,
                 }
             }),
+        (name(), 1u32..1025)
+            .prop_map(|(topic, partitions)| Command::AddPartitions { topic, partitions }),
         (name(), key(), payload()).prop_map(|(topic, key, value)| Command::Produce {
             topic,
             key,

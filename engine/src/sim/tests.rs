@@ -453,3 +453,52 @@ fn eager_rebalance_pauses_the_whole_group() {
         .iter()
         .any(|e| matches!(e, TraceEvent::Fetched { tick, .. } if *tick > completed_at)));
 }
+
+#[test]
+fn adding_partitions_rebalances_subscribed_groups_and_moves_keys() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(10));
+    let keys: Vec<String> = (0..40).map(|i| format!("U{i}")).collect();
+    let route = |sim: &mut Sim, key: &str| {
+        sim.apply(Command::Produce {
+            topic: "orders".into(),
+            key: Some(key.into()),
+            value: order(key),
+        })
+        .unwrap();
+        match sim.trace().back().unwrap() {
+            TraceEvent::Produced { partition, .. } => *partition,
+            e => panic!("{e:?}"),
+        }
+    };
+    let before: Vec<PartitionId> = keys.iter().map(|k| route(&mut sim, k)).collect();
+    assert_eq!(
+        sim.apply(Command::AddPartitions {
+            topic: "orders".into(),
+            partitions: 1
+        })
+        .unwrap_err()
+        .to_string(),
+        "topic \"orders\" has 2 partitions; the count can only grow (asked for 1)"
+    );
+    sim.apply(Command::AddPartitions {
+        topic: "orders".into(),
+        partitions: 4,
+    })
+    .unwrap();
+    let after: Vec<PartitionId> = keys.iter().map(|k| route(&mut sim, k)).collect();
+    assert!(
+        before.iter().zip(&after).any(|(b, a)| b != a),
+        "some keys move"
+    );
+    sim.run_until(Tick(100));
+    let s = sim.group_snapshot("g").unwrap();
+    assert_eq!(s.generation, 2);
+    assert_eq!(s.partitions.len(), 4);
+    assert!(s.members.iter().all(|m| m.owned.len() == 2));
+    assert_eq!(s.total_lag, 0);
+}
