@@ -205,6 +205,13 @@ pub enum GroupError {
         member: MemberId,
         since: Tick,
     },
+    #[error("member {member:?} of group {group:?} was killed at tick {since} and stays in the group until its session times out at tick {expires}; join under another name or wait")]
+    MemberStillDead {
+        group: String,
+        member: MemberId,
+        since: Tick,
+        expires: Tick,
+    },
     #[error("group {group:?} does not subscribe to topic {topic:?}")]
     NotSubscribed { group: String, topic: String },
     #[error("a group needs at least one topic")]
@@ -484,10 +491,36 @@ impl ConsumerGroup {
         world.trace.push(event);
     }
 
+    /// Changes processing time and poll size (they apply from the next record and poll).
+    pub(crate) fn configure(
+        &mut self,
+        processing_ticks_per_record: Option<u64>,
+        max_poll_records: Option<u32>,
+    ) -> Result<(), GroupError> {
+        if max_poll_records == Some(0) {
+            return Err(GroupError::MaxPollRecords { value: 0 });
+        }
+        if let Some(ticks) = processing_ticks_per_record {
+            self.config.processing_ticks_per_record = ticks;
+        }
+        if let Some(records) = max_poll_records {
+            self.config.max_poll_records = records;
+        }
+        Ok(())
+    }
+
     // ----- membership -------------------------------------------------------------------
 
     /// A new member joins; a rebalance starts.
     pub fn join(&mut self, world: &mut World<'_>, member: MemberId) -> Result<(), GroupError> {
+        if let Some(MemberStatus::Dead { since }) = self.members.get(&member).map(|m| m.status) {
+            return Err(GroupError::MemberStillDead {
+                group: self.config.name.clone(),
+                member,
+                since,
+                expires: Tick(since.0 + self.config.session_timeout_ticks),
+            });
+        }
         if self.members.contains_key(&member) {
             return Err(GroupError::MemberExists {
                 group: self.config.name.clone(),

@@ -7,6 +7,34 @@
 //!
 //! [`presets`] holds the seed documents' streaming scenarios; they are also stored as JSON
 //! under `scenarios/` at the repository root (a test keeps the two in sync).
+//!
+//! A small scenario as JSON: one topic, one group of two, a burst of events, and a crash.
+//! Omitted fields take their defaults (partitioner `murmur2`, strategy `range`, commit
+//! policy `after_processing`, `auto_offset_reset` `earliest`, ...).
+//!
+//! ```
+//! use orderflow_engine::ids::Tick;
+//! use orderflow_engine::scenario::Scenario;
+//! use orderflow_engine::sim::Sim;
+//!
+//! let scenario = Scenario::from_json(r#"{
+//!   "name": "crash",
+//!   "seed": 1,
+//!   "topics": [{"name": "orders", "partitions": 3}],
+//!   "groups": [{"name": "billing", "topics": ["orders"], "members": ["c1", "c2"],
+//!               "commit_policy": {"type": "auto_commit", "interval_ticks": 5}}],
+//!   "commands": [
+//!     {"type": "generate", "topic": "orders", "count": 30, "keys": 5},
+//!     {"at": 4, "type": "kill_member", "group": "billing", "member": "c1"}
+//!   ]
+//! }"#).unwrap();
+//! let mut sim = Sim::from_scenario(&scenario).unwrap();
+//! sim.run_until(Tick(scenario.run_ticks()));
+//! let billing = sim.group_snapshot("billing").unwrap();
+//! assert_eq!(billing.members.len(), 1); // c1 timed out
+//! assert_eq!(billing.total_lag, 0);
+//! assert!(billing.counters.processed >= 30);
+//! ```
 
 use crate::group::{AutoOffsetReset, CommitPolicy, GroupConfig};
 use crate::ids::{MemberId, Tick};

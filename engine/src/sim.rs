@@ -75,6 +75,14 @@ pub enum Command {
     LoseNextAcks { producer: String, count: u32 },
     /// Creates a consumer group (no members yet).
     CreateGroup { config: GroupConfig },
+    /// Changes a group's speed settings while it runs (`None`: unchanged).
+    ConfigureGroup {
+        group: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processing_ticks_per_record: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_poll_records: Option<u32>,
+    },
     /// A member joins a group (starts a rebalance).
     JoinGroup { group: String, member: MemberId },
     /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
@@ -932,6 +940,17 @@ impl Sim {
                     topics,
                     protocol,
                 });
+            }
+            Command::ConfigureGroup {
+                group,
+                processing_ticks_per_record,
+                max_poll_records,
+            } => {
+                self.group_mut(&group)?;
+                self.groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .configure(processing_ticks_per_record, max_poll_records)?;
             }
             Command::JoinGroup { group, member } => {
                 self.group_mut(&group)?;

@@ -130,6 +130,18 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), any::<u32>())
             .prop_map(|(producer, count)| Command::LoseNextAcks { producer, count }),
         group_config().prop_map(|config| Command::CreateGroup { config }),
+        (
+            name(),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|(group, processing_ticks_per_record, max_poll_records)| {
+                Command::ConfigureGroup {
+                    group,
+                    processing_ticks_per_record,
+                    max_poll_records,
+                }
+            }),
         (name(), name()).prop_map(|(group, m)| Command::JoinGroup {
             group,
             member: MemberId(m)

@@ -502,3 +502,57 @@ fn adding_partitions_rebalances_subscribed_groups_and_moves_keys() {
     assert!(s.members.iter().all(|m| m.owned.len() == 2));
     assert_eq!(s.total_lag, 0);
 }
+
+#[test]
+fn rejoining_under_a_dead_members_name_says_when_it_expires() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(3));
+    sim.apply(Command::KillMember {
+        group: "g".into(),
+        member: "c1".into(),
+    })
+    .unwrap();
+    let err = sim.apply(join("g", "c1")).unwrap_err();
+    assert!(
+        err.to_string().contains("session times out at tick 13"),
+        "{err}"
+    );
+    sim.run_until(Tick(13));
+    sim.apply(join("g", "c1")).unwrap();
+}
+
+#[test]
+fn configure_group_changes_speed_at_runtime() {
+    let mut sim = sim_with_topic(1);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(Command::Generate {
+        topic: "orders".into(),
+        count: 100,
+        key_prefix: "U".into(),
+        keys: 3,
+    })
+    .unwrap();
+    sim.run_until(Tick(20));
+    let slow = sim.group_snapshot("g").unwrap().counters.processed;
+    assert!(slow < 25, "one record per tick: {slow}");
+    sim.apply(Command::ConfigureGroup {
+        group: "g".into(),
+        processing_ticks_per_record: Some(0),
+        max_poll_records: Some(50),
+    })
+    .unwrap();
+    sim.run_until(Tick(25));
+    assert_eq!(sim.group_snapshot("g").unwrap().counters.processed, 100);
+    assert!(sim
+        .apply(Command::ConfigureGroup {
+            group: "g".into(),
+            processing_ticks_per_record: None,
+            max_poll_records: Some(0),
+        })
+        .is_err());
+}
