@@ -829,10 +829,15 @@ impl Sim {
                 self.topics.insert(name.clone(), topic);
                 self.trace.push(TraceEvent::TopicCreated {
                     tick: now,
-                    topic: name,
+                    topic: name.clone(),
                     partitions,
                     partitioner,
                 });
+                // Groups already subscribed to this name see it appear on a metadata refresh.
+                let (mut world, groups) = self.world();
+                for group in groups.values_mut() {
+                    group.topic_metadata_changed(&mut world, &name, partitions);
+                }
             }
             Command::ConfigureTopic {
                 topic,

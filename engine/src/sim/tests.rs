@@ -556,3 +556,23 @@ fn configure_group_changes_speed_at_runtime() {
         })
         .is_err());
 }
+
+#[test]
+fn a_group_subscribed_before_its_topic_exists_rebalances_when_it_appears() {
+    let mut sim = Sim::new(1);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(5));
+    assert!(sim.group_snapshot("g").unwrap().members[0].owned.is_empty());
+    sim.apply(Command::CreateTopic {
+        name: "orders".into(),
+        partitions: 3,
+        partitioner: Partitioner::Murmur2,
+    })
+    .unwrap();
+    sim.run_until(Tick(10));
+    let s = sim.group_snapshot("g").unwrap();
+    assert_eq!(s.members[0].owned.len(), 3);
+    assert_eq!(s.generation, 2);
+}
