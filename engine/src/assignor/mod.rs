@@ -5,11 +5,16 @@
 //! Kafka class it ports). The consumer-group coordinator in [`crate::group`] calls
 //! [`assign`]; the CLI's `assign` command exposes it directly.
 
+mod java;
 mod range;
+mod round_robin;
+mod sticky;
+#[cfg(test)]
+mod test_support;
 
 use crate::ids::PartitionId;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use thiserror::Error;
 
@@ -63,28 +68,79 @@ impl<'de> Deserialize<'de> for TopicPartition {
     }
 }
 
-/// Which assignor a group uses (Kafka's `partition.assignment.strategy`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which assignor a group uses (Kafka's `partition.assignment.strategy`), named as Kafka names
+/// them (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum AssignmentStrategy {
     /// `org.apache.kafka.clients.consumer.RangeAssignor`.
     #[default]
+    #[serde(rename = "range")]
     Range,
+    /// `org.apache.kafka.clients.consumer.RoundRobinAssignor`.
+    #[serde(rename = "roundrobin")]
+    RoundRobin,
+    /// `org.apache.kafka.clients.consumer.StickyAssignor` (eager protocol).
+    #[serde(rename = "sticky")]
+    Sticky,
+    /// `org.apache.kafka.clients.consumer.CooperativeStickyAssignor` (incremental protocol).
+    #[serde(rename = "cooperative-sticky")]
+    CooperativeSticky,
 }
 
 impl AssignmentStrategy {
+    /// Every strategy, in the order the UI lists them.
+    pub const ALL: [AssignmentStrategy; 4] = [
+        AssignmentStrategy::Range,
+        AssignmentStrategy::RoundRobin,
+        AssignmentStrategy::Sticky,
+        AssignmentStrategy::CooperativeSticky,
+    ];
+
+    /// Kafka's name for the assignor (`ConsumerPartitionAssignor.name()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignmentStrategy::Range => "range",
+            AssignmentStrategy::RoundRobin => "roundrobin",
+            AssignmentStrategy::Sticky => "sticky",
+            AssignmentStrategy::CooperativeSticky => "cooperative-sticky",
+        }
+    }
+
     /// Cooperative assignors use the incremental rebalance protocol: only the partitions that
     /// move are revoked, in a first round, and assigned in a second.
     pub fn is_cooperative(self) -> bool {
-        false
+        matches!(self, AssignmentStrategy::CooperativeSticky)
+    }
+}
+
+impl fmt::Display for AssignmentStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for AssignmentStrategy {
+    type Err = AssignorError;
+
+    /// Parses Kafka's assignor name (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AssignmentStrategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == s)
+            .ok_or_else(|| AssignorError::UnknownStrategy(s.to_string()))
     }
 }
 
 /// One member's part of the input: what it subscribes to and what it owned before.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MemberSubscription {
     pub member_id: String,
     pub topics: Vec<String>,
+    /// Partitions the member owned after the previous rebalance (Kafka: the subscription's
+    /// `ownedPartitions`, or the sticky assignor's user data).
     #[serde(default)]
     pub owned_partitions: Vec<TopicPartition>,
     /// Generation in which `owned_partitions` were assigned; -1 means none.
@@ -92,45 +148,236 @@ pub struct MemberSubscription {
     pub generation: i32,
 }
 
+/// Kafka's `AbstractStickyAssignor.DEFAULT_GENERATION`: the member reports no generation.
+pub const NO_GENERATION: i32 = -1;
+
 fn no_generation() -> i32 {
-    -1
+    NO_GENERATION
 }
 
 /// Everything an assignor sees.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssignmentInput {
     /// Partition count per topic.
     pub topics: BTreeMap<String, u32>,
+    /// The group's members, in the order the coordinator lists them (Kafka's leader receives
+    /// them in join order; the sticky assignors' tie-breaks depend on it through Java's
+    /// `HashMap` iteration order, which [`assign`] reproduces).
     pub members: Vec<MemberSubscription>,
 }
 
-/// The result: every member, with its partitions (possibly none).
+/// The result: every member, with its partitions (possibly none), each list in the order
+/// Kafka's assignor produces it.
 pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
 
-/// Errors from parsing or validating assignor input.
+/// [`assign_detailed`]'s result: the assignment plus what the cooperative protocol withholds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentOutcome {
+    /// What each member is told to own after this rebalance round.
+    pub assignment: Assignment,
+    /// Cooperative only: partitions that move from a previous owner to another member. They
+    /// are left out of `assignment` this round (the previous owner must revoke them first)
+    /// and go to the named member in the follow-up rebalance. Empty for eager strategies.
+    pub withheld: BTreeMap<TopicPartition, String>,
+}
+
+/// Errors from parsing or validating assignor input, and the inputs on which Kafka's own
+/// assignor throws.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum AssignorError {
     #[error("{0:?} is not a topic partition (expected TOPIC-N)")]
     BadTopicPartition(String),
     #[error("member {0:?} appears twice")]
     DuplicateMember(String),
+    #[error("member {member_id:?} lists owned partition {partition} twice")]
+    DuplicateOwnedPartition {
+        member_id: String,
+        partition: TopicPartition,
+    },
+    #[error("unknown assignment strategy {0:?} (expected range, roundrobin, sticky or cooperative-sticky)")]
+    UnknownStrategy(String),
+    /// Kafka's assignor throws on this input (an `IllegalStateException` or a
+    /// `NullPointerException`); we report it instead of inventing a result.
+    #[error("Kafka's {strategy} assignor fails on this input: {reason}")]
+    KafkaAssignorFails {
+        strategy: &'static str,
+        reason: &'static str,
+    },
 }
 
-/// Runs the chosen assignor. Members subscribed to topics missing from `input.topics` get
-/// nothing for them, as in Kafka where such topics have no metadata.
+/// Runs the chosen assignor. Members subscribed to topics missing from `input.topics` (or
+/// with 0 partitions) get nothing for them, as in Kafka where such topics have no metadata.
+/// Owned partitions that do not exist (unknown topic, or partition number beyond the count)
+/// are ignored, like Kafka ignores owned partitions of deleted topics.
+///
+/// For [`AssignmentStrategy::CooperativeSticky`] this is the assignment of this round, with
+/// the partitions that must first be revoked left out (see [`assign_detailed`]).
 pub fn assign(
     strategy: AssignmentStrategy,
     input: &AssignmentInput,
 ) -> Result<Assignment, AssignorError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for m in &input.members {
-        if !seen.insert(m.member_id.as_str()) {
-            return Err(AssignorError::DuplicateMember(m.member_id.clone()));
-        }
+    assign_detailed(strategy, input).map(|outcome| outcome.assignment)
+}
+
+/// [`assign`], also returning the partitions the cooperative protocol withholds this round
+/// and who will get them.
+pub fn assign_detailed(
+    strategy: AssignmentStrategy,
+    input: &AssignmentInput,
+) -> Result<AssignmentOutcome, AssignorError> {
+    let prepared = Prepared::new(input)?;
+    let by_index = |lists: Vec<Vec<TopicPartition>>| -> Assignment {
+        prepared
+            .members
+            .iter()
+            .zip(lists)
+            .map(|(m, list)| (m.id.clone(), list))
+            .collect()
+    };
+    if prepared.members.is_empty() {
+        return Ok(AssignmentOutcome::default());
     }
     Ok(match strategy {
-        AssignmentStrategy::Range => range::assign(input),
+        AssignmentStrategy::Range => AssignmentOutcome {
+            assignment: by_index(range::assign(&prepared)),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::RoundRobin => AssignmentOutcome {
+            assignment: by_index(round_robin::assign(&prepared)),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::Sticky => AssignmentOutcome {
+            assignment: by_index(sticky::assign(&prepared, strategy)?.assignment),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::CooperativeSticky => {
+            let round = sticky::assign_cooperative(&prepared)?;
+            AssignmentOutcome {
+                assignment: by_index(round.assignment),
+                withheld: round
+                    .withheld
+                    .into_iter()
+                    .map(|(tp, member)| (tp, prepared.members[member].id.clone()))
+                    .collect(),
+            }
+        }
     })
+}
+
+/// The input as Kafka's `AbstractPartitionAssignor` hands it to an assignor: duplicate topics
+/// in a subscription collapsed (Kafka's client subscribes with a set), and
+/// `partitions_per_topic` holding only subscribed topics that have partitions.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared {
+    /// Members in input order; assignors refer to them by index.
+    pub members: Vec<PreparedMember>,
+    pub partitions_per_topic: BTreeMap<String, u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PreparedMember {
+    pub id: String,
+    pub topics: Vec<String>,
+    /// Owned partitions that exist, in the order given.
+    pub owned: Vec<TopicPartition>,
+    pub generation: i32,
+}
+
+impl Prepared {
+    fn new(input: &AssignmentInput) -> Result<Self, AssignorError> {
+        let mut seen = BTreeSet::new();
+        let mut members = Vec::with_capacity(input.members.len());
+        for m in &input.members {
+            if !seen.insert(m.member_id.as_str()) {
+                return Err(AssignorError::DuplicateMember(m.member_id.clone()));
+            }
+            let mut owned_seen = BTreeSet::new();
+            for tp in &m.owned_partitions {
+                if !owned_seen.insert(tp) {
+                    return Err(AssignorError::DuplicateOwnedPartition {
+                        member_id: m.member_id.clone(),
+                        partition: tp.clone(),
+                    });
+                }
+            }
+            let mut topics: Vec<String> = Vec::with_capacity(m.topics.len());
+            for t in &m.topics {
+                if !topics.contains(t) {
+                    topics.push(t.clone());
+                }
+            }
+            let owned = m
+                .owned_partitions
+                .iter()
+                .filter(|tp| {
+                    input
+                        .topics
+                        .get(&tp.topic)
+                        .is_some_and(|&count| tp.partition.0 < count)
+                })
+                .cloned()
+                .collect();
+            members.push(PreparedMember {
+                id: m.member_id.clone(),
+                topics,
+                owned,
+                generation: m.generation,
+            });
+        }
+        let partitions_per_topic = members
+            .iter()
+            .flat_map(|m| m.topics.iter())
+            .filter_map(|t| match input.topics.get(t) {
+                Some(&count) if count > 0 => Some((t.clone(), count)),
+                _ => None,
+            })
+            .collect();
+        Ok(Self {
+            members,
+            partitions_per_topic,
+        })
+    }
+
+    /// Member indices in the iteration order of Kafka's `Map<String, Subscription>` (a
+    /// `HashMap` the group leader fills in join order).
+    pub(crate) fn subscription_order(&self) -> Vec<usize> {
+        java::hash_order(
+            (0..self.members.len()).collect(),
+            |&i| java::string_hash_code(&self.members[i].id),
+            java::default_capacity(self.members.len()),
+        )
+    }
+
+    /// Topics of `partitions_per_topic` in the iteration order of Kafka's `partitionsPerTopic`
+    /// `HashMap`, which `AbstractPartitionAssignor` fills while iterating the `HashSet` of all
+    /// subscribed topics (itself filled while iterating the subscriptions).
+    pub(crate) fn partitions_per_topic_order(&self) -> Vec<String> {
+        let mut all_subscribed: Vec<&str> = Vec::new();
+        for i in self.subscription_order() {
+            for t in &self.members[i].topics {
+                if !all_subscribed.contains(&t.as_str()) {
+                    all_subscribed.push(t);
+                }
+            }
+        }
+        let capacity = java::default_capacity(all_subscribed.len());
+        let with_metadata: Vec<String> =
+            java::hash_order(all_subscribed, |t| java::string_hash_code(t), capacity)
+                .into_iter()
+                .filter(|t| self.partitions_per_topic.contains_key(*t))
+                .map(str::to_string)
+                .collect();
+        let capacity = java::default_capacity(with_metadata.len());
+        java::hash_order(with_metadata, |t| java::string_hash_code(t), capacity)
+    }
+
+    /// Member indices sorted by member id as Java sorts strings.
+    pub(crate) fn members_sorted_by_id(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.members.len()).collect();
+        order.sort_by(|&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
+        order
+    }
 }
 
 #[cfg(test)]
