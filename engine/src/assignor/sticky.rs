@@ -855,3 +855,7 @@ fn balance_score(assignment: &BTreeMap<usize, Vec<TopicPartition>>) -> usize {
     }
     score
 }
+
+#[cfg(test)]
+#[path = "sticky_tests.rs"]
+mod tests;

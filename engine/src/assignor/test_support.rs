@@ -143,3 +143,58 @@ pub(crate) fn assert_complete(input: &AssignmentInput, assignment: &Assignment) 
         "assigned partitions differ from subscribed ones"
     );
 }
+
+/// Port of `CooperativeStickyAssignorTest.verifyCooperativeValidity`: no partition is both
+/// revoked from one member and added to another in the same round; returns whether anything
+/// is being revoked (so a follow-up rebalance happens).
+pub(crate) fn verify_cooperative_validity(
+    input: &AssignmentInput,
+    assignment: &Assignment,
+) -> bool {
+    let mut added = BTreeSet::new();
+    let mut revoked = BTreeSet::new();
+    for m in &input.members {
+        let assigned = &assignment[&m.member_id];
+        revoked.extend(
+            m.owned_partitions
+                .iter()
+                .filter(|tp| !assigned.contains(tp)),
+        );
+        added.extend(
+            assigned
+                .iter()
+                .filter(|tp| !m.owned_partitions.contains(tp)),
+        );
+    }
+    let both: Vec<_> = added.intersection(&revoked).collect();
+    assert!(
+        both.is_empty(),
+        "{both:?} revoked and assigned in the same cooperative round: {assignment:?}"
+    );
+    !revoked.is_empty()
+}
+
+/// Port of Kafka's `verifyValidityAndBalance` as the sticky tests use it. For the cooperative
+/// assignor (`CooperativeStickyAssignorTest`'s override) it first runs the follow-up
+/// rebalances (members now own what they were given, generation 1) until nothing is revoked,
+/// at most 4, updating `input` and returning the settled assignment, as Kafka's override does.
+pub(crate) fn verified(
+    strategy: super::AssignmentStrategy,
+    input: &mut AssignmentInput,
+    mut assignment: Assignment,
+) -> Assignment {
+    if strategy.is_cooperative() {
+        let mut rebalances = 0;
+        while verify_cooperative_validity(input, &assignment) {
+            for m in &mut input.members {
+                m.owned_partitions = assignment[&m.member_id].clone();
+                m.generation = 1;
+            }
+            assignment = super::assign(strategy, input).unwrap();
+            rebalances += 1;
+            assert!(rebalances <= 4, "cooperative rebalancing does not settle");
+        }
+    }
+    verify_validity_and_balance(input, &assignment);
+    assignment
+}
