@@ -6,6 +6,8 @@
 //! [`assign`]; the CLI's `assign` command exposes it directly.
 
 mod java;
+#[cfg(test)]
+mod proptests;
 mod range;
 mod round_robin;
 mod sticky;
@@ -383,6 +385,101 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::test_support::*;
+
+    #[test]
+    fn strategies_parse_and_print_kafkas_names() {
+        for strategy in AssignmentStrategy::ALL {
+            assert_eq!(strategy.name().parse::<AssignmentStrategy>(), Ok(strategy));
+            let json = serde_json::to_string(&strategy).unwrap();
+            assert_eq!(json, format!("\"{}\"", strategy.name()));
+        }
+        assert_eq!(
+            "round-robin".parse::<AssignmentStrategy>(),
+            Err(AssignorError::UnknownStrategy("round-robin".into()))
+        );
+        let cooperative: Vec<_> = AssignmentStrategy::ALL
+            .into_iter()
+            .filter(|s| s.is_cooperative())
+            .collect();
+        assert_eq!(cooperative, vec![AssignmentStrategy::CooperativeSticky]);
+    }
+
+    #[test]
+    fn duplicate_members_and_owned_partitions_are_errors() {
+        let twice = input(
+            &[("t", 2)],
+            vec![member("c1", &["t"]), member("c1", &["t"])],
+        );
+        assert_eq!(
+            assign(AssignmentStrategy::Range, &twice),
+            Err(AssignorError::DuplicateMember("c1".into()))
+        );
+        let owned_twice = input(&[("t", 2)], vec![owning("c1", &["t"], &["t-0", "t-0"], 1)]);
+        assert_eq!(
+            assign(AssignmentStrategy::Sticky, &owned_twice),
+            Err(AssignorError::DuplicateOwnedPartition {
+                member_id: "c1".into(),
+                partition: TopicPartition::new("t", 0)
+            })
+        );
+    }
+
+    #[test]
+    fn an_empty_group_gets_an_empty_assignment() {
+        for strategy in AssignmentStrategy::ALL {
+            assert_eq!(
+                assign(strategy, &input(&[("t", 3)], vec![])),
+                Ok(Assignment::new())
+            );
+        }
+    }
+
+    /// Kafka's `allSubscriptionsEqual` starts from the first member's topics; when those are
+    /// empty (a pattern subscription matching nothing), the next member's topics take their
+    /// place and the group counts as equally subscribed, so the constrained path deals the
+    /// partitions to the member without topics too. Java's `HashMap` visits "consumer2"
+    /// before "consumer1", so consumer2's empty subscription comes first here.
+    #[test]
+    fn empty_subscription_counts_as_equal_like_kafka() {
+        let a = assign(
+            AssignmentStrategy::Sticky,
+            &input(
+                &[("t", 2)],
+                vec![member("consumer1", &["t"]), member("consumer2", &[])],
+            ),
+        )
+        .unwrap();
+        assert_eq!(a["consumer1"], tps(&["t-0"]));
+        assert_eq!(a["consumer2"], tps(&["t-1"]));
+        // The other way round the first member's topics are non-empty, the subscriptions
+        // differ, and the general path respects them.
+        let a = assign(
+            AssignmentStrategy::Sticky,
+            &input(
+                &[("t", 2)],
+                vec![member("consumer1", &[]), member("consumer2", &["t"])],
+            ),
+        )
+        .unwrap();
+        assert!(a["consumer1"].is_empty());
+        assert_eq!(a["consumer2"], tps(&["t-0", "t-1"]));
+    }
+
+    #[test]
+    fn input_json_uses_defaults_and_rejects_unknown_fields() {
+        let input: AssignmentInput = serde_json::from_str(
+            r#"{"topics": {"t": 3}, "members": [{"member_id": "c1", "topics": ["t"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(input.members[0].generation, NO_GENERATION);
+        assert!(input.members[0].owned_partitions.is_empty());
+        assert!(serde_json::from_str::<AssignmentInput>(
+            r#"{"topics": {}, "members": [{"member_id": "c1", "topics": [], "owned": []}]}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn topic_partition_round_trips_through_text_with_dashes_in_the_name() {

@@ -1423,3 +1423,53 @@ fn owning_list(
         ..owning(id, topics, &[], generation)
     }
 }
+
+/// Kafka's quirk: `performReassignments` gives a partition back to its owner in an older
+/// generation (`prevAssignment`) without checking that this member still subscribes to the
+/// topic. Here "b" (generation 1) once owned t-0 and now subscribes only to u; "a" (generation
+/// 2) owns all of t; balancing hands t-0 back to "b". Real clients reach this only when a
+/// member's subscription changed while it missed a generation.
+#[test]
+fn previous_generation_owner_gets_a_partition_back_without_subscribing_like_kafka() {
+    for strategy in [
+        AssignmentStrategy::Sticky,
+        AssignmentStrategy::CooperativeSticky,
+    ] {
+        let inp = input(
+            &[("t", 4), ("u", 1)],
+            vec![
+                owning("a", &["t"], &["t-0", "t-1", "t-2", "t-3"], 2),
+                owning("c", &["t"], &[], 2),
+                owning("b", &["u"], &["t-0"], 1),
+                owning("d", &["u"], &[], 2),
+            ],
+        );
+        let a = run(strategy, &inp);
+        assert!(
+            a["b"].contains(&"t-0".parse().unwrap()),
+            "{strategy}: {a:?}"
+        );
+    }
+}
+
+/// The same situation when "b"'s own assignment cannot change (it is the only subscriber of
+/// u and has all of it): Kafka looks up "b" among the reassignable members and throws a
+/// `NullPointerException`; we return the matching error.
+#[test]
+fn previous_generation_owner_with_a_fixed_assignment_fails_like_kafka() {
+    let inp = input(
+        &[("t", 4), ("u", 1)],
+        vec![
+            owning("a", &["t"], &["t-0", "t-1", "t-2", "t-3"], 2),
+            owning("c", &["t"], &[], 2),
+            owning("b", &["u"], &["t-0"], 1),
+        ],
+    );
+    assert!(matches!(
+        assign(AssignmentStrategy::Sticky, &inp),
+        Err(crate::assignor::AssignorError::KafkaAssignorFails {
+            strategy: "sticky",
+            ..
+        })
+    ));
+}
