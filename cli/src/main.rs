@@ -1,5 +1,7 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
+mod assign;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use orderflow_engine::partitioner::Partitioner;
 use std::io::Write;
@@ -28,6 +30,12 @@ enum Cmd {
         #[arg(long)]
         hex: bool,
         keys: Vec<String>,
+    },
+    /// Assign partitions to a group's members like Kafka's assignor; the group is JSON on stdin.
+    Assign {
+        /// range, roundrobin, sticky or cooperative-sticky
+        #[arg(long)]
+        strategy: String,
     },
 }
 
@@ -58,6 +66,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
+        Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
         Cmd::Route {
             partitioner,
             partitions,

@@ -150,6 +150,11 @@ pub struct MemberSubscription {
     pub generation: i32,
 }
 
+/// The most partitions (summed over subscribed topics) an assignment may involve. Kafka's own
+/// stress test assigns a million; beyond that the input is treated as a mistake rather than
+/// left to exhaust memory.
+pub const MAX_SUBSCRIBED_PARTITIONS: u64 = 1_000_000;
+
 /// Kafka's `AbstractStickyAssignor.DEFAULT_GENERATION`: the member reports no generation.
 pub const NO_GENERATION: i32 = -1;
 
@@ -197,6 +202,8 @@ pub enum AssignorError {
         member_id: String,
         partition: TopicPartition,
     },
+    #[error("the subscribed topics have {total} partitions; at most {max} are supported")]
+    TooManyPartitions { total: u64, max: u64 },
     #[error("unknown assignment strategy {0:?} (expected range, roundrobin, sticky or cooperative-sticky)")]
     UnknownStrategy(String),
     /// Kafka's assignor throws on this input (an `IllegalStateException` or a
@@ -327,7 +334,7 @@ impl Prepared {
                 generation: m.generation,
             });
         }
-        let partitions_per_topic = members
+        let partitions_per_topic: BTreeMap<String, u32> = members
             .iter()
             .flat_map(|m| m.topics.iter())
             .filter_map(|t| match input.topics.get(t) {
@@ -335,6 +342,13 @@ impl Prepared {
                 _ => None,
             })
             .collect();
+        let total: u64 = partitions_per_topic.values().map(|&c| u64::from(c)).sum();
+        if total > MAX_SUBSCRIBED_PARTITIONS {
+            return Err(AssignorError::TooManyPartitions {
+                total,
+                max: MAX_SUBSCRIBED_PARTITIONS,
+            });
+        }
         Ok(Self {
             members,
             partitions_per_topic,
