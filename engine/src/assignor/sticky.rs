@@ -639,29 +639,45 @@ impl<'a> General<'a> {
         if min + 1 >= max {
             return Ok(true);
         }
-        let owner: BTreeMap<&TopicPartition, usize> = self
-            .current
+        // Kafka's `allPartitions` map (partition -> owner), as one slot per partition of each
+        // topic so that probing needs no allocation. A partition the member itself owns is
+        // skipped, like Kafka's `!currentAssignment.get(consumer).contains(topicPartition)`.
+        let mut owner: BTreeMap<&str, Vec<Option<usize>>> = self
+            .input
+            .partitions_per_topic
             .iter()
-            .flat_map(|(&c, list)| list.iter().map(move |tp| (tp, c)))
+            .map(|(t, &n)| (t.as_str(), vec![None; n as usize]))
             .collect();
+        for (&c, list) in &self.current {
+            for tp in list {
+                if let Some(slot) = owner
+                    .get_mut(tp.topic.as_str())
+                    .and_then(|slots| slots.get_mut(tp.partition.0 as usize))
+                {
+                    *slot = Some(c);
+                }
+            }
+        }
         for &(_, r) in &self.sorted {
             let c = self.by_rank[r];
-            let partitions = &self.current[&c];
-            let count = partitions.len();
+            let count = self.size(c)?;
             if count == self.max_assignment_size(c) {
                 continue;
             }
             for topic in &self.consumer_topics[c] {
-                for p in 0..self.input.partitions_per_topic[*topic] {
-                    let tp = TopicPartition::new(*topic, p);
-                    if partitions.contains(&tp) {
-                        continue;
-                    }
-                    let other = *owner.get(&tp).ok_or_else(|| {
-                        self.fail("a partition has no owner while balancing (NullPointerException)")
-                    })?;
-                    if count + 1 < self.size(other)? {
-                        return Ok(false);
+                for slot in &owner[*topic] {
+                    match *slot {
+                        Some(other) if other == c => {}
+                        Some(other) => {
+                            if count + 1 < self.size(other)? {
+                                return Ok(false);
+                            }
+                        }
+                        None => {
+                            return Err(self.fail(
+                                "a partition has no owner while balancing (NullPointerException)",
+                            ))
+                        }
                     }
                 }
             }
