@@ -143,6 +143,13 @@ fn next_round(
 }
 
 proptest! {
+    // `sticky_keeps_a_balanced_owned_assignment` only keeps inputs whose round-robin result
+    // is fully balanced, which rejects many random groups.
+    #![proptest_config(ProptestConfig {
+        max_global_rejects: 100_000,
+        ..ProptestConfig::default()
+    })]
+
     /// Eager assignors: every partition of a subscribed topic is assigned exactly once, only
     /// to members subscribed to its topic, and every member is in the result.
     #[test]
@@ -297,6 +304,20 @@ proptest! {
                 .map(|m| &m.member_id)
                 .collect();
             prop_assert!(owners.iter().any(|o| *o != to), "{tp} withheld from {to} but owned by {owners:?}");
+        }
+        // Conversely, every partition the sticky result gives to a member that did not own it,
+        // while another member did, is withheld (it must be revoked first).
+        for (member, list) in &eager {
+            let own = &input.members.iter().find(|m| &m.member_id == member).unwrap().owned_partitions;
+            for tp in list {
+                let owned_elsewhere = input
+                    .members
+                    .iter()
+                    .any(|m| &m.member_id != member && m.owned_partitions.contains(tp));
+                if !own.contains(tp) && owned_elsewhere {
+                    prop_assert_eq!(round.withheld.get(tp), Some(member), "{} moves to {}", tp, member);
+                }
+            }
         }
         verify_cooperative_validity(&input, &round.assignment);
 
