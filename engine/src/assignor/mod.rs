@@ -2,7 +2,7 @@
 //! decide which member consumes which partition.
 //!
 //! The results equal Apache Kafka's client-side assignors for the same input, list order
-//! included (checked against Kafka's own test cases, and against 3,581 random groups and
+//! included (checked against Kafka's own test cases, and against 5,081 random groups and
 //! group-history rounds assigned by Kafka's code, see `engine/tests/kafka_assignor_vectors.rs`).
 //! Rack awareness and static membership (`group.instance.id`) are not modelled.
 //!
