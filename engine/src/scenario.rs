@@ -36,6 +36,7 @@
 //! assert!(billing.counters.processed >= 30);
 //! ```
 
+use crate::assignor::AssignmentStrategy;
 use crate::group::{AutoOffsetReset, CommitPolicy, GroupConfig};
 use crate::ids::{MemberId, Tick};
 use crate::log::Retention;
@@ -43,6 +44,8 @@ use crate::partitioner::{Partitioner, UnkeyedStrategy};
 use crate::process::Processor;
 use crate::producer::ProducerConfig;
 use crate::sim::{Command, Sim, SimError};
+#[cfg(test)]
+use crate::trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -465,6 +468,50 @@ pub fn presets() -> Vec<Scenario> {
         ],
     });
 
+    // Eager versus cooperative rebalancing: the same group twice, a third consumer joins.
+    let rebalance_group = |name: &str, strategy: AssignmentStrategy| {
+        let mut g = group(name, &["orders"], &["c1", "c2"]);
+        g.config.strategy = strategy;
+        g.config.rebalance_ticks = 4;
+        g
+    };
+    presets.push(Scenario {
+        name: "eager-vs-cooperative".into(),
+        processors: BTreeMap::new(),
+        description: "Two groups read the same 6-partition topic with two consumers each: \
+            `eager` uses the range assignor (eager protocol), `cooperative` uses \
+            cooperative-sticky. At tick 30 a third consumer joins both. The eager group \
+            revokes everything and stops consuming until the new assignment; the \
+            cooperative group keeps consuming, revokes only the partitions that move to c3 \
+            in a first round and hands them over in a second."
+            .into(),
+        seed: 9,
+        ticks: Some(100),
+        topics: vec![TopicSpec::new("orders", 6, Partitioner::Murmur2)],
+        producers: vec![],
+        groups: vec![
+            rebalance_group("eager", AssignmentStrategy::Range),
+            rebalance_group("cooperative", AssignmentStrategy::CooperativeSticky),
+        ],
+        commands: vec![
+            at(0, generator("orders", 2, "U", 40)),
+            at(
+                30,
+                Command::JoinGroup {
+                    group: "eager".into(),
+                    member: "c3".into(),
+                },
+            ),
+            at(
+                30,
+                Command::JoinGroup {
+                    group: "cooperative".into(),
+                    member: "c3".into(),
+                },
+            ),
+        ],
+    });
+
     // Producer retries: the same lost acknowledgement with and without idempotence.
     presets.push(Scenario {
         name: "producer-retries".into(),
@@ -597,6 +644,56 @@ mod tests {
         p.groups[0].processor = Some("nope".into());
         let err = Sim::from_scenario(&p).unwrap_err();
         assert!(err.to_string().contains("\"nope\""), "{err}");
+    }
+
+    #[test]
+    fn eager_group_pauses_while_cooperative_group_keeps_consuming() {
+        let p = presets()
+            .into_iter()
+            .find(|p| p.name == "eager-vs-cooperative")
+            .unwrap();
+        let mut sim = Sim::from_scenario(&p).unwrap();
+        // The joins are scheduled for the end of tick 30.
+        sim.run_until(Tick(29));
+        let start = sim.trace_len();
+        sim.run_until(Tick(p.run_ticks()));
+        let events: Vec<&TraceEvent> = sim.trace_since(start).map(|(_, e)| e).collect();
+        let window = |group: &str| {
+            let ticks: Vec<Tick> = events
+                .iter()
+                .filter_map(|e| match e {
+                    TraceEvent::RebalanceStarted { tick, group: g, .. }
+                    | TraceEvent::RebalanceCompleted { tick, group: g, .. }
+                        if g == group =>
+                    {
+                        Some(*tick)
+                    }
+                    _ => None,
+                })
+                .collect();
+            (ticks[0], *ticks.last().unwrap(), ticks.len())
+        };
+        let fetched_in = |group: &str, (from, to): (Tick, Tick)| {
+            events
+                .iter()
+                .filter(|e| {
+                    matches!(e, TraceEvent::Fetched { tick, group: g, .. }
+                    if g == group && *tick > from && *tick < to)
+                })
+                .count()
+        };
+        let (eager_from, eager_to, eager_events) = window("eager");
+        let (coop_from, coop_to, coop_events) = window("cooperative");
+        assert_eq!(eager_events, 2, "one eager round");
+        assert_eq!(coop_events, 4, "two cooperative rounds");
+        // Eager members finish the batch in hand, revoke everything and poll nothing until
+        // the new assignment; cooperative members keep polling their other partitions.
+        assert_eq!(fetched_in("eager", (eager_from, eager_to)), 0);
+        assert!(fetched_in("cooperative", (coop_from, coop_to)) > 0);
+        for g in ["eager", "cooperative"] {
+            let s = sim.group_snapshot(g).unwrap();
+            assert!(s.members.iter().all(|m| m.owned.len() == 2), "{g}: {s:?}");
+        }
     }
 
     /// The JSON files under `scenarios/` are generated from [`presets`]; regenerate with

@@ -576,3 +576,76 @@ fn a_group_subscribed_before_its_topic_exists_rebalances_when_it_appears() {
     assert_eq!(s.members[0].owned.len(), 3);
     assert_eq!(s.generation, 2);
 }
+
+#[test]
+fn cooperative_rebalance_keeps_unmoved_partitions_consuming_and_takes_two_rounds() {
+    let mut sim = sim_with_topic(6);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 6,
+        key_prefix: "U".into(),
+        keys: 50,
+    })
+    .unwrap();
+    let mut config = GroupConfig::new("g", vec!["orders".into()]);
+    config.strategy = crate::assignor::AssignmentStrategy::CooperativeSticky;
+    config.rebalance_ticks = 3;
+    sim.apply(Command::CreateGroup { config }).unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(20));
+    let before = sim.group_snapshot("g").unwrap();
+    assert_eq!(before.members[0].owned.len(), 3);
+    let start = sim.trace_len();
+    sim.apply(join("g", "c3")).unwrap();
+    sim.run_until(Tick(60));
+    let events: Vec<&TraceEvent> = sim.trace_since(start).map(|(_, e)| e).collect();
+    let completed: Vec<(i32, usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::RebalanceCompleted {
+                generation,
+                revoked,
+                withheld,
+                assigned,
+                ..
+            } => Some((*generation, revoked.len() + withheld.len(), assigned.len())),
+            _ => None,
+        })
+        .collect();
+    // Round 1 revokes (and withholds) what moves to c3; round 2 hands it over.
+    assert_eq!(completed.len(), 2, "{completed:?}");
+    assert!(completed[0].1 > 0);
+    assert_eq!(completed[1].0, completed[0].0 + 1);
+    let after = sim.group_snapshot("g").unwrap();
+    assert!(
+        after.members.iter().all(|m| m.owned.len() == 2),
+        "{after:?}"
+    );
+    // Stickiness: c1 and c2 kept two of their three partitions each.
+    for (b, a) in before.members.iter().zip(&after.members) {
+        let kept = a.owned.iter().filter(|tp| b.owned.contains(tp)).count();
+        assert_eq!(kept, 2, "{} kept {kept}", a.id);
+    }
+    // Members kept consuming their unmoved partitions while the rebalance ran.
+    let started = events
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceStarted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    let finished = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceCompleted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    let processed_during = events
+        .iter()
+        .filter(|e| matches!(e, TraceEvent::Processed { tick, .. } if *tick > started && *tick < finished))
+        .count();
+    assert!(processed_during > 0, "cooperative members kept consuming");
+}
