@@ -55,6 +55,9 @@ fn main() {
     for limit in [Some(10_000), None] {
         let mut sim = Sim::new(1);
         sim.set_trace_limit(limit);
+        // Headless (capped trace): no command history either. Uncapped: keep everything,
+        // as an interactive session that can export itself would.
+        sim.set_record_history(limit.is_none());
         sim.apply(Command::CreateTopic {
             name: "orders".into(),
             partitions: 12,
@@ -72,7 +75,8 @@ fn main() {
             .unwrap();
         }
         println!(
-            "Sim produce of 1M records (murmur2, 12 partitions, trace limit {limit:?}): {:?}",
+            "Sim produce of 1M records (murmur2, 12 partitions, trace limit {limit:?}, history {}): {:?}",
+            limit.is_none(),
             t.elapsed()
         );
         if limit.is_some() {

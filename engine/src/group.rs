@@ -1202,6 +1202,22 @@ impl ConsumerGroup {
                 from_offset: run.next,
                 to_offset: run.end,
             });
+            let high = self
+                .processed_high
+                .get(&run.partition)
+                .copied()
+                .unwrap_or_default();
+            if run.next < high {
+                world.trace.push(TraceEvent::Redelivered {
+                    tick: now,
+                    group: self.config.name.clone(),
+                    member: id.clone(),
+                    topic: run.partition.topic.clone(),
+                    partition: run.partition.partition,
+                    from_offset: run.next,
+                    to_offset: run.end.min(high),
+                });
+            }
         }
         m.batch.extend(runs);
         m.head_ready_at = Tick(now.0 + self.config.processing_ticks_per_record);

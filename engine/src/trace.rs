@@ -187,6 +187,18 @@ pub enum TraceEvent {
         from_offset: Offset,
         to_offset: Offset,
     },
+    /// A poll returned records this group had already processed (offsets
+    /// `from_offset..to_offset`): they were processed but not committed before a crash or
+    /// a rebalance, and will be processed again (duplicates).
+    Redelivered {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
     Processed {
         tick: Tick,
         group: String,
@@ -283,6 +295,7 @@ impl TraceEvent {
             | AssignorFailed { tick, .. }
             | Fetched { tick, .. }
             | Processed { tick, .. }
+            | Redelivered { tick, .. }
             | ProcessingRetry { tick, .. }
             | ProcessingFailed { tick, .. }
             | Committed { tick, .. }

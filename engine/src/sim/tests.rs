@@ -166,6 +166,19 @@ fn at_least_once_redelivers_processed_but_uncommitted_records() {
     let s = sim.group_snapshot("g").unwrap();
     assert_eq!(s.counters.lost, 0);
     assert!(s.counters.duplicates > 0, "{s:?}");
+    let redelivered: u64 = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Redelivered {
+                from_offset,
+                to_offset,
+                ..
+            } => Some(to_offset.0 - from_offset.0),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(redelivered, s.counters.duplicates);
     assert_eq!(s.counters.processed, 10 + s.counters.duplicates);
     assert_eq!(s.partitions[0].committed, Some(Offset(10)));
 }
