@@ -23,7 +23,8 @@
 //!   --reset-offsets`, only while the group has no members.
 
 use crate::assignor::{
-    assign, AssignmentInput, AssignmentStrategy, MemberSubscription, TopicPartition,
+    assign, assign_detailed, AssignmentInput, AssignmentStrategy, MemberSubscription,
+    TopicPartition,
 };
 use crate::ids::{MemberId, Offset, PartitionId, Tick};
 use crate::lag::{LagHistory, LagSample};
@@ -770,7 +771,7 @@ impl ConsumerGroup {
         let joined: Vec<MemberId> = alive.into_iter().map(|m| m.id.clone()).collect();
         let mut revoked: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
         let mut assigned: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
-        let mut withheld = Vec::new();
+        let mut withheld: BTreeMap<TopicPartition, MemberId> = BTreeMap::new();
         if joined.is_empty() {
             self.phase = Phase::Empty;
         } else {
@@ -792,8 +793,8 @@ impl ConsumerGroup {
                     })
                     .collect(),
             };
-            let target = match assign(self.config.strategy, &input) {
-                Ok(target) => target,
+            let (target, kafka_withheld) = match assign_detailed(self.config.strategy, &input) {
+                Ok(outcome) => (outcome.assignment, outcome.withheld),
                 Err(error) => {
                     // Kafka's own assignor throws on a few inputs; the rebalance then fails.
                     // The simulation says so and falls back to the range assignor, which
@@ -807,8 +808,9 @@ impl ConsumerGroup {
                             error: error.to_string(),
                         },
                     );
-                    assign(AssignmentStrategy::Range, &input)
-                        .expect("the range assignor accepts any input with unique members")
+                    let target = assign(AssignmentStrategy::Range, &input)
+                        .expect("the range assignor accepts any input with unique members");
+                    (target, BTreeMap::new())
                 }
             };
             // Partitions someone still owns cannot be handed out yet (cooperative).
@@ -841,7 +843,7 @@ impl ConsumerGroup {
                         let mut gained = Vec::new();
                         for tp in want.difference(&m.owned) {
                             if claimed.contains(tp) {
-                                withheld.push(tp.clone());
+                                withheld.insert(tp.clone(), id.clone());
                             } else {
                                 gained.push(tp.clone());
                             }
@@ -861,11 +863,8 @@ impl ConsumerGroup {
             if protocol == Protocol::Cooperative {
                 // A cooperative assignor leaves out partitions that change owner; they are
                 // revoked now and assigned in the follow-up round.
-                let given: BTreeSet<&TopicPartition> = target.values().flatten().collect();
-                for tp in revoked.values().flatten() {
-                    if !given.contains(tp) && !withheld.contains(tp) {
-                        withheld.push(tp.clone());
-                    }
+                for (tp, member) in kafka_withheld {
+                    withheld.insert(tp, MemberId(member));
                 }
             }
             self.follow_up_due =
@@ -889,7 +888,6 @@ impl ConsumerGroup {
             .filter(|m| m.status == MemberStatus::Alive)
             .map(|m| (m.id.clone(), m.owned.iter().cloned().collect()))
             .collect();
-        withheld.sort();
         self.trace(
             world,
             TraceEvent::RebalanceCompleted {

@@ -166,8 +166,9 @@ pub enum TraceEvent {
         revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
         /// Per member, what it gained.
         assigned: BTreeMap<MemberId, Vec<TopicPartition>>,
-        /// Cooperative: partitions withheld until their owner revokes them (second round).
-        withheld: Vec<TopicPartition>,
+        /// Cooperative: partitions withheld until their owner revokes them, with the member
+        /// that gets them in the follow-up round.
+        withheld: BTreeMap<TopicPartition, MemberId>,
     },
     /// The group's assignor failed on this input (as Kafka's would); the range assignor was
     /// used instead.

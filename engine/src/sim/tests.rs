@@ -626,6 +626,20 @@ fn cooperative_rebalance_keeps_unmoved_partitions_consuming_and_takes_two_rounds
             _ => None,
         })
         .collect();
+    let withheld_for: Vec<&MemberId> = events
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::RebalanceCompleted { withheld, .. } => Some(withheld.values()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        withheld_for.len(),
+        2,
+        "one partition from each of c1 and c2"
+    );
+    assert!(withheld_for.iter().all(|m| m.as_str() == "c3"));
     // Round 1 revokes (and withholds) what moves to c3; round 2 hands it over.
     assert_eq!(completed.len(), 2, "{completed:?}");
     assert!(completed[0].1 > 0);
