@@ -307,6 +307,8 @@ struct Member {
     /// Rotates the partition a poll starts with, for fairness.
     poll_cursor: usize,
     processed: u64,
+    /// Overrides the group's processing time for this member (a slow or fast instance).
+    processing_ticks_per_record: Option<u64>,
 }
 
 impl Member {
@@ -326,6 +328,7 @@ impl Member {
             last_auto_commit: now,
             poll_cursor: 0,
             processed: 0,
+            processing_ticks_per_record: None,
         }
     }
 
@@ -344,6 +347,8 @@ pub struct MemberSnapshot {
     /// Partitions it is about to give up.
     pub pending_revocation: Vec<TopicPartition>,
     pub generation: i32,
+    /// Ticks this member spends per record (its own setting or the group's).
+    pub processing_ticks_per_record: u64,
     /// Fetched records not processed yet.
     pub in_flight: u64,
     /// The record being processed now, if any.
@@ -508,6 +513,25 @@ impl ConsumerGroup {
             self.config.max_poll_records = records;
         }
         Ok(())
+    }
+
+    /// Sets (or with `None` clears) one member's own processing time.
+    pub(crate) fn configure_member(
+        &mut self,
+        member: &MemberId,
+        processing_ticks_per_record: Option<u64>,
+    ) -> Result<(), GroupError> {
+        let m = self.alive_member(member)?;
+        m.processing_ticks_per_record = processing_ticks_per_record;
+        Ok(())
+    }
+
+    /// Processing time per record of a member: its own, or the group's.
+    fn processing_ticks(&self, member: &MemberId) -> u64 {
+        self.members
+            .get(member)
+            .and_then(|m| m.processing_ticks_per_record)
+            .unwrap_or(self.config.processing_ticks_per_record)
     }
 
     // ----- membership -------------------------------------------------------------------
@@ -1067,7 +1091,7 @@ impl ConsumerGroup {
                 if !self.process_head(world, id, &run, attempt, processor.as_deref_mut()) {
                     return; // retry scheduled
                 }
-                let ticks = self.config.processing_ticks_per_record;
+                let ticks = self.processing_ticks(id);
                 let m = self.members.get_mut(id).expect("member");
                 m.head_ready_at = Tick(now.0 + ticks);
                 if m.batch.is_empty() {
@@ -1185,6 +1209,7 @@ impl ConsumerGroup {
                 end,
             });
         }
+        let processing_ticks = self.processing_ticks(id);
         let m = self.members.get_mut(id).expect("member");
         m.poll_cursor = (start + 1) % owned.len();
         if runs.is_empty() {
@@ -1218,7 +1243,7 @@ impl ConsumerGroup {
             }
         }
         m.batch.extend(runs);
-        m.head_ready_at = Tick(now.0 + self.config.processing_ticks_per_record);
+        m.head_ready_at = Tick(now.0 + processing_ticks);
         m.head_attempt = 1;
         if self.config.commit_policy == CommitPolicy::BeforeProcessing {
             self.commit(world, id, CommitReason::BeforeProcessing, &owned);
@@ -1490,6 +1515,9 @@ impl ConsumerGroup {
                 owned: m.owned.iter().cloned().collect(),
                 pending_revocation: m.pending_revocation.iter().cloned().collect(),
                 generation: m.generation,
+                processing_ticks_per_record: m
+                    .processing_ticks_per_record
+                    .unwrap_or(self.config.processing_ticks_per_record),
                 in_flight: m.batch_len(),
                 processing: m.batch.front().map(|r| (r.partition.clone(), r.next)),
                 processed: m.processed,

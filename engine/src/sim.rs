@@ -83,6 +83,13 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_poll_records: Option<u32>,
     },
+    /// Gives one member its own processing time (`None`: back to the group's).
+    ConfigureMember {
+        group: String,
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processing_ticks_per_record: Option<u64>,
+    },
     /// A member joins a group (starts a rebalance).
     JoinGroup { group: String, member: MemberId },
     /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
@@ -956,6 +963,17 @@ impl Sim {
                     .get_mut(&group)
                     .expect("checked")
                     .configure(processing_ticks_per_record, max_poll_records)?;
+            }
+            Command::ConfigureMember {
+                group,
+                member,
+                processing_ticks_per_record,
+            } => {
+                self.group_mut(&group)?;
+                self.groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .configure_member(&member, processing_ticks_per_record)?;
             }
             Command::JoinGroup { group, member } => {
                 self.group_mut(&group)?;

@@ -142,6 +142,13 @@ fn command() -> impl Strategy<Value = Command> {
                     max_poll_records,
                 }
             }),
+        (name(), name(), proptest::option::of(any::<u64>())).prop_map(
+            |(group, m, processing_ticks_per_record)| Command::ConfigureMember {
+                group,
+                member: MemberId(m),
+                processing_ticks_per_record,
+            }
+        ),
         (name(), name()).prop_map(|(group, m)| Command::JoinGroup {
             group,
             member: MemberId(m)

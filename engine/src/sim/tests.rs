@@ -676,3 +676,43 @@ fn cooperative_rebalance_keeps_unmoved_partitions_consuming_and_takes_two_rounds
         .count();
     assert!(processed_during > 0, "cooperative members kept consuming");
 }
+
+#[test]
+fn a_slow_member_builds_lag_on_its_own_partitions() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 2,
+        key_prefix: "U".into(),
+        keys: 40,
+    })
+    .unwrap();
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "fast")).unwrap();
+    sim.apply(join("g", "slow")).unwrap();
+    sim.apply(Command::ConfigureMember {
+        group: "g".into(),
+        member: "slow".into(),
+        processing_ticks_per_record: Some(4),
+    })
+    .unwrap();
+    sim.apply(Command::ConfigureMember {
+        group: "g".into(),
+        member: "fast".into(),
+        processing_ticks_per_record: Some(0),
+    })
+    .unwrap();
+    sim.run_until(Tick(100));
+    let s = sim.group_snapshot("g").unwrap();
+    let lag_of = |member: &str| -> u64 {
+        s.partitions
+            .iter()
+            .filter(|p| p.owner.as_ref().is_some_and(|o| o.as_str() == member))
+            .map(|p| p.lag)
+            .sum()
+    };
+    assert!(lag_of("slow") > 10 * lag_of("fast").max(1), "{s:?}");
+    let slow = s.members.iter().find(|m| m.id.as_str() == "slow").unwrap();
+    assert_eq!(slow.processing_ticks_per_record, 4);
+}
