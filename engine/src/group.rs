@@ -537,7 +537,11 @@ impl ConsumerGroup {
     // ----- membership -------------------------------------------------------------------
 
     /// A new member joins; a rebalance starts.
-    pub fn join(&mut self, world: &mut World<'_>, member: MemberId) -> Result<(), GroupError> {
+    pub(crate) fn join(
+        &mut self,
+        world: &mut World<'_>,
+        member: MemberId,
+    ) -> Result<(), GroupError> {
         if let Some(MemberStatus::Dead { since }) = self.members.get(&member).map(|m| m.status) {
             return Err(GroupError::MemberStillDead {
                 group: self.config.name.clone(),
@@ -590,7 +594,11 @@ impl ConsumerGroup {
 
     /// A member leaves gracefully: it finishes its batch, commits and goes; the group
     /// rebalances at once.
-    pub fn leave(&mut self, world: &mut World<'_>, member: &MemberId) -> Result<(), GroupError> {
+    pub(crate) fn leave(
+        &mut self,
+        world: &mut World<'_>,
+        member: &MemberId,
+    ) -> Result<(), GroupError> {
         let m = self.alive_member(member)?;
         m.status = MemberStatus::Leaving;
         if m.batch.is_empty() {
@@ -621,7 +629,11 @@ impl ConsumerGroup {
 
     /// A member crashes: its unprocessed batch is gone; committed-but-unprocessed records
     /// are lost. The coordinator notices after the session timeout.
-    pub fn kill(&mut self, world: &mut World<'_>, member: &MemberId) -> Result<(), GroupError> {
+    pub(crate) fn kill(
+        &mut self,
+        world: &mut World<'_>,
+        member: &MemberId,
+    ) -> Result<(), GroupError> {
         let now = world.now;
         let m = self.alive_member(member)?;
         m.status = MemberStatus::Dead { since: now };
@@ -1437,7 +1449,7 @@ impl ConsumerGroup {
 
     /// Resets committed offsets of `topic` (or every subscribed topic). Refused while the
     /// group has members, like Kafka.
-    pub fn reset_offsets(
+    pub(crate) fn reset_offsets(
         &mut self,
         world: &mut World<'_>,
         topic: Option<&str>,

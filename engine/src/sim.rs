@@ -161,7 +161,7 @@ pub struct Generator {
 }
 
 /// The parts of the simulation a group needs while it ticks (everything but the groups).
-pub struct World<'a> {
+pub(crate) struct World<'a> {
     pub(crate) now: Tick,
     pub(crate) topics: &'a mut BTreeMap<String, Topic>,
     pub(crate) trace: &'a mut Trace,
