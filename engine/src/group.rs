@@ -1432,10 +1432,23 @@ impl ConsumerGroup {
             .map(|tp| self.lag_of(world.topics, tp))
             .collect();
         let total = partitions.iter().sum();
+        let log_end = self
+            .partition_list(world.topics)
+            .iter()
+            .filter_map(|tp| {
+                world
+                    .topics
+                    .get(&tp.topic)
+                    .and_then(|t| t.partition(tp.partition))
+            })
+            .map(|log| log.high_watermark().0)
+            .sum();
         self.lag_history.record(LagSample {
             tick: world.now,
             total,
             partitions,
+            processed: self.counters.processed,
+            log_end,
         });
     }
 

@@ -424,6 +424,11 @@ impl Sim {
         self.groups.get(name).map(|g| g.snapshot(&self.topics))
     }
 
+    /// A group's lag history (lag, consumption and production over time), for charts.
+    pub fn lag_history(&self, group: &str) -> Option<&crate::lag::LagHistory> {
+        self.groups.get(group).map(|g| g.lag_history())
+    }
+
     /// A producer, if it exists.
     pub fn producer(&self, name: &str) -> Option<&Producer> {
         self.producers.get(name)

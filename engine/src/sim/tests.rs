@@ -716,3 +716,37 @@ fn a_slow_member_builds_lag_on_its_own_partitions() {
     let slow = s.members.iter().find(|m| m.id.as_str() == "slow").unwrap();
     assert_eq!(slow.processing_ticks_per_record, 4);
 }
+
+#[test]
+fn lag_history_charts_lag_and_both_rates() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 3,
+        key_prefix: "U".into(),
+        keys: 10,
+    })
+    .unwrap();
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(50));
+    let history = sim.lag_history("g").unwrap();
+    let samples = history.samples();
+    assert_eq!(samples.len(), 50);
+    let (a, b) = (&samples[20], samples.last().unwrap());
+    let ticks = b.tick.0 - a.tick.0;
+    assert_eq!(
+        (b.log_end - a.log_end) / ticks,
+        3,
+        "3 records produced per tick"
+    );
+    assert_eq!(
+        (b.processed - a.processed) / ticks,
+        1,
+        "1 record processed per tick"
+    );
+    assert!(b.total > a.total, "lag grows");
+    assert_eq!(b.total, b.partitions.iter().sum::<u64>());
+    assert_eq!(b.total, sim.group_snapshot("g").unwrap().total_lag);
+}
