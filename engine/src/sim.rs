@@ -27,6 +27,10 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
+/// The most records one `Generate` command (or a generator, per tick) may produce: bad
+/// input must not be able to hang a tick.
+pub const MAX_GENERATED_RECORDS: u32 = 1_000_000;
+
 /// Order statuses in lifecycle order, as the generator emits them per key.
 pub const ORDER_LIFECYCLE: [&str; 4] = ["Created", "Paid", "Shipped", "Delivered"];
 
@@ -150,6 +154,8 @@ pub enum SimError {
     Producer(#[from] ProducerError),
     #[error("a generator needs at least 1 key, not {keys}")]
     NoKeys { keys: u32 },
+    #[error("at most {max} records per generate command or per tick, not {requested}")]
+    TooManyRecords { requested: u32, max: u32 },
 }
 
 /// A generator producing order events every tick.
@@ -613,6 +619,12 @@ impl Sim {
         if keys == 0 {
             return Err(SimError::NoKeys { keys });
         }
+        if count > MAX_GENERATED_RECORDS {
+            return Err(SimError::TooManyRecords {
+                requested: count,
+                max: MAX_GENERATED_RECORDS,
+            });
+        }
         if !self.topics.contains_key(topic) {
             return Err(SimError::UnknownTopic(topic.to_string()));
         }
@@ -1027,6 +1039,12 @@ impl Sim {
             } => {
                 if keys == 0 {
                     return Err(SimError::NoKeys { keys });
+                }
+                if records_per_tick > MAX_GENERATED_RECORDS {
+                    return Err(SimError::TooManyRecords {
+                        requested: records_per_tick,
+                        max: MAX_GENERATED_RECORDS,
+                    });
                 }
                 if !self.topics.contains_key(&topic) {
                     return Err(SimError::UnknownTopic(topic));

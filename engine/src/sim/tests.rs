@@ -750,3 +750,29 @@ fn lag_history_charts_lag_and_both_rates() {
     assert_eq!(b.total, b.partitions.iter().sum::<u64>());
     assert_eq!(b.total, sim.group_snapshot("g").unwrap().total_lag);
 }
+
+#[test]
+fn oversized_inputs_are_refused_not_run() {
+    let mut sim = sim_with_topic(1);
+    let err = sim
+        .apply(Command::Generate {
+            topic: "orders".into(),
+            count: u32::MAX,
+            key_prefix: "U".into(),
+            keys: 1,
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SimError::TooManyRecords {
+            requested: u32::MAX,
+            max: MAX_GENERATED_RECORDS
+        }
+    );
+    let mut config = ProducerConfig::new("p");
+    config.retries = u32::MAX;
+    assert!(matches!(
+        sim.apply(Command::CreateProducer { config }).unwrap_err(),
+        SimError::Producer(crate::producer::ProducerError::Retries { .. })
+    ));
+}
