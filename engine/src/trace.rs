@@ -160,7 +160,8 @@ pub enum TraceEvent {
         group: String,
         generation: i32,
         protocol: Protocol,
-        /// Every member's partitions after this round.
+        /// Every member's partitions at the end of this round (cooperative: still including
+        /// those listed in `revoked`, which the member gives up once its batch is done).
         assignment: BTreeMap<MemberId, Vec<TopicPartition>>,
         /// Per member, what it must give up (cooperative) or gave up (eager).
         revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
