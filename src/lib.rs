@@ -21,7 +21,6 @@ use components::share::{ShareMessage, SharePanel};
 use components::time_controls::TimeControls;
 use components::topic_setup::TopicSetup;
 use leptos::prelude::*;
-use leptos_use::storage::use_local_storage;
 use playground::Session;
 use state::{Announcer, Clock, Engine};
 
@@ -74,9 +73,12 @@ fn clear_fragment() {
 /// The whole playground.
 #[component]
 pub fn App() -> impl IntoView {
-    let (saved, save, _) =
-        use_local_storage::<String, codee::string::FromToStringCodec>(STORAGE_KEY);
-    let (session, message) = initial_session(&saved.get_untracked());
+    let storage = window().local_storage().ok().flatten();
+    let saved = storage
+        .as_ref()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .unwrap_or_default();
+    let (session, message) = initial_session(&saved);
     let engine = Engine::new(session);
     let announcer = Announcer(RwSignal::new(String::new()));
     provide_context(engine);
@@ -85,11 +87,12 @@ pub fn App() -> impl IntoView {
     provide_context(ShareMessage(RwSignal::new(message)));
     driver::use_driver();
 
-    // Save the session (setup, seed, actions: small) whenever the engine changes.
+    // Save the session (setup, seed, actions: small) whenever the engine changes. An effect
+    // that writes to the browser, not to a signal.
     Effect::new(move |_| {
         let json = engine.read(|pg| serde_json::to_string(pg.session()));
-        if let Ok(json) = json {
-            save.set(json);
+        if let (Some(storage), Ok(json)) = (&storage, json) {
+            let _ = storage.set_item(STORAGE_KEY, &json);
         }
     });
 

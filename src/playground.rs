@@ -353,7 +353,9 @@ pub struct BurstProgress {
 /// One produced record's routing, for the routing view.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutedEvent {
-    /// Position in the trace: a stable key for animations.
+    /// The playground's replay epoch (see [`Playground::epoch`]).
+    pub epoch: u64,
+    /// Position in the trace: with the epoch, a stable key for animations.
     pub sequence: usize,
     pub key: String,
     pub routing: Routing,
@@ -363,6 +365,8 @@ pub struct RoutedEvent {
 /// One record row as the partition view shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordRow {
+    /// The playground's replay epoch: with the offset, a stable and unique row key.
+    pub epoch: u64,
     pub offset: u64,
     pub key: String,
     pub order_id: String,
@@ -390,6 +394,8 @@ pub struct Playground {
     keys_seen: BTreeSet<String>,
     /// Errors the engine returned while replaying (a valid session has none).
     replay_errors: usize,
+    /// Counts rebuilds: offsets restart after a replay, so views key rows by (epoch, offset).
+    epoch: u64,
 }
 
 impl Default for Playground {
@@ -424,6 +430,7 @@ impl Playground {
             burst: None,
             keys_seen: BTreeSet::new(),
             replay_errors: 0,
+            epoch: 0,
         }
     }
 
@@ -432,7 +439,9 @@ impl Playground {
     pub fn replay_to(&mut self, target: u64) {
         let session = std::mem::take(&mut self.session);
         let target = target.min(session.ticks);
+        let epoch = self.epoch + 1;
         *self = Self::empty(session);
+        self.epoch = epoch;
         let actions = std::mem::take(&mut self.session.actions);
         let mut next = 0;
         loop {
@@ -446,6 +455,11 @@ impl Playground {
             self.advance();
         }
         self.session.actions = actions;
+    }
+
+    /// How many times the state was rebuilt by replay (row keys include it).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// The session as logged so far.
@@ -647,6 +661,7 @@ impl Playground {
             .unwrap_or_default()
             .iter()
             .map(|r| RecordRow {
+                epoch: self.epoch,
                 offset: r.offset.0,
                 key: r.key.clone().unwrap_or_default(),
                 order_id: r.value.order_id.clone(),
@@ -686,6 +701,7 @@ impl Playground {
                     offset,
                     ..
                 } => Some(RoutedEvent {
+                    epoch: self.epoch,
                     sequence,
                     key: key.clone(),
                     routing: routing.clone(),
@@ -940,18 +956,20 @@ mod tests {
 
     #[test]
     fn validate_rejects_out_of_order_and_oversized_sessions() {
-        let mut s = Session::default();
-        s.ticks = 5;
-        s.actions = vec![
-            LoggedAction {
-                tick: 3,
-                action: Action::SetGenerator { generator: None },
-            },
-            LoggedAction {
-                tick: 2,
-                action: Action::SetGenerator { generator: None },
-            },
-        ];
+        let s = Session {
+            ticks: 5,
+            actions: vec![
+                LoggedAction {
+                    tick: 3,
+                    action: Action::SetGenerator { generator: None },
+                },
+                LoggedAction {
+                    tick: 2,
+                    action: Action::SetGenerator { generator: None },
+                },
+            ],
+            ..Session::default()
+        };
         assert!(matches!(
             s.validate(),
             Err(SessionError::OutOfOrder { index: 1, .. })

@@ -86,12 +86,14 @@ pub fn PartitionLogView(
     // Keep the newest record in view while the user has not scrolled away from the tail.
     // (An effect that writes the DOM, not a signal.)
     Effect::new(move |_| {
-        let (start, end) = bounds.get();
+        bounds.track();
         if follow_tail.get_untracked() {
-            if let Some(el) = viewport.get() {
-                let target = ((end - start) as f64 * ROW_HEIGHT_PX) as i32;
-                el.set_scroll_top(target);
-            }
+            // After the next layout, so the list already has its new height.
+            request_animation_frame(move || {
+                if let Some(el) = viewport.try_get_untracked().flatten() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
         }
     });
     let on_scroll = move |_| {
@@ -121,19 +123,25 @@ pub fn PartitionLogView(
                 tabindex="0"
                 role="group"
                 aria-label=format!("Records of partition {partition}")
+                // The geometry virtualisation depends on is inline, not left to the stylesheet.
                 style:height=format!("{}px", VISIBLE_ROWS as f64 * ROW_HEIGHT_PX)
+                style:overflow-y="auto"
+                style:position="relative"
             >
                 <ol
                     class="records"
+                    style:position="relative"
                     style:height=move || {
                         let (start, end) = bounds.get();
                         format!("{}px", (end - start) as f64 * ROW_HEIGHT_PX)
                     }
                 >
-                    <For each=move || rows.get() key=|row| row.offset let:row>
+                    <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
                         <li
                             class="record"
                             data-offset=row.offset
+                            style:position="absolute"
+                            style:height=format!("{ROW_HEIGHT_PX}px")
                             style:top=move || {
                                 let start = bounds.get().0;
                                 format!("{}px", (row.offset - start) as f64 * ROW_HEIGHT_PX)

@@ -27,14 +27,7 @@ pub fn RoutingView() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let recent = Memo::new(move |_| engine.read(|pg| pg.recent_routings(RECENT_ROUTINGS)));
     let partitions = Memo::new(move |_| engine.read(|pg| pg.partition_count()));
-    let partitioner = Memo::new(move |_| {
-        engine.read(|pg| {
-            serde_json::to_value(pg.session().setup.partitioner)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        })
-    });
+    let partitioner = Memo::new(move |_| engine.read(|pg| pg.session().setup.partitioner.name()));
     // Only the newest few travel, so a burst does not flood the animation.
     let travelling = Memo::new(move |_| recent.get().into_iter().take(3).collect::<Vec<_>>());
 
@@ -43,7 +36,7 @@ pub fn RoutingView() -> impl IntoView {
             <h2 id="routing-title">"Routing"</h2>
             <div class="lanes" aria-hidden="true" style:--lanes=move || partitions.get().to_string()>
                 <span class="producer">"producer"</span>
-                <For each=move || travelling.get() key=|e| e.sequence let:e>
+                <For each=move || travelling.get() key=|e| (e.epoch, e.sequence) let:e>
                     <span
                         class="traveller"
                         style:--lane=e.routing.partition.0.to_string()
@@ -75,7 +68,7 @@ pub fn RoutingView() -> impl IntoView {
                             {rows.into_iter().map(|e: RoutedEvent| {
                                 let r = e.routing;
                                 view! {
-                                    <tr class="routing-row">
+                                    <tr class="routing-row" title=r.explain()>
                                         <td class="routing-key"><span class="key" style:--key-hue=key_hue(&e.key).to_string()>{e.key.clone()}</span></td>
                                         <td class="routing-bytes">{hex_bytes(&r.key_bytes)}</td>
                                         <td class="routing-hash">{r.hash}</td>

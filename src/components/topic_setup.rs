@@ -11,24 +11,13 @@ use orderflow_engine::topic::MAX_PARTITIONS;
 /// How many moved keys are listed by name.
 const MOVED_KEYS_LISTED: usize = 12;
 
-/// The partitioners offered, with their serde names (the names the CLI takes).
-pub fn partitioner_options() -> Vec<(Partitioner, String)> {
-    [Partitioner::Murmur2]
-        .into_iter()
-        .map(|p| (p, partitioner_name(p)))
-        .collect()
-}
-
 /// The kebab-case name of a partitioner (as in sessions and the CLI).
 pub fn partitioner_name(p: Partitioner) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    p.name().to_string()
 }
 
 fn parse_partitioner(name: &str) -> Option<Partitioner> {
-    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    name.parse().ok()
 }
 
 /// The topic setup panel.
@@ -109,7 +98,7 @@ pub fn TopicSetup() -> impl IntoView {
                     prop:value=move || partitioner_name(partitioner.get().unwrap_or(current.get().partitioner))
                     on:change=move |ev| partitioner.set(parse_partitioner(&event_target_value(&ev)))
                 >
-                    {partitioner_options().into_iter().map(|(_, name)| view! { <option value=name.clone()>{name.clone()}</option> }).collect_view()}
+                    {Partitioner::ALL.map(|p| view! { <option value=p.name()>{p.name()}</option> })}
                 </select>
                 <label for="setup-key">"Key field"</label>
                 <select
