@@ -28,7 +28,7 @@ test('a share link restores the same state in a fresh page', async () => {
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
 
-  await page.getByLabel('Partitions', { exact: true }).fill('5');
+  await page.locator('#setup-partitions').fill('5');
   await page.getByLabel('Partitioner').selectOption('crc32');
   await page.getByRole('button', { name: 'Apply setup' }).click();
   await page.getByLabel('User ID').fill('U-share');
@@ -62,10 +62,13 @@ test('a share link restores the same state in a fresh page', async () => {
   assert.deepEqual(await partitionStats(fresh), before);
 
   // A damaged link says so and keeps the scenario this browser already had.
-  await fresh.goto(`${site.url}#s=damaged`);
-  await fresh.getByText('could not be opened').waitFor({ timeout: 30_000 });
-  assert.deepEqual(await partitionStats(fresh), before);
-  await screenshot(fresh, 'share-damaged-link');
+  // (A new tab of the same browser profile: a fragment change alone would not reload.)
+  const damaged = await freshContext.newPage();
+  forbidExternalRequests(damaged, external);
+  await damaged.goto(`${site.url}#s=damaged`);
+  await damaged.getByText('could not be opened').waitFor({ timeout: 30_000 });
+  assert.deepEqual(await partitionStats(damaged), before);
+  await screenshot(damaged, 'share-damaged-link');
   assert.deepEqual(external, []);
   await context.close();
   await freshContext.close();

@@ -12,7 +12,7 @@ use leptos_use::{use_raf_fn, UseRafFnCallbackArgs};
 /// Most ticks advanced in one frame (a slow frame does not cause a catch-up storm).
 pub const MAX_TICKS_PER_FRAME: u32 = 10;
 /// Records of a burst published per frame.
-pub const BURST_CHUNK: u32 = 5_000;
+pub const BURST_CHUNK: u32 = 2_000;
 
 /// Starts the play loop for the app's [`Engine`] and [`Clock`] (from context).
 pub fn use_driver() {
