@@ -1,6 +1,7 @@
 //! The one play loop: on every animation frame it publishes the next chunk of a pending burst
 //! and, while playing, advances as many ticks as the speed asks for. It reads the model
-//! untracked and bumps the engine version once per frame that changed something.
+//! untracked and bumps the engine version once per frame that changed something. Then it
+//! announces important changes (rebalances, dead consumers) through the live region.
 //!
 //! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks and [`BURST_CHUNK`] records
 //! per frame, so a huge burst or a high speed never blocks input.
@@ -20,7 +21,7 @@ pub fn use_driver() {
     let clock = expect_context::<Clock>();
     let announcer = expect_context::<Announcer>();
     let elapsed_ms = std::cell::Cell::new(0.0f64);
-    let _ = use_raf_fn(move |UseRafFnCallbackArgs { delta, .. }| {
+    let frame = move |delta: f64| {
         let bursting = engine.read_untracked(|pg| pg.burst().is_some());
         if bursting {
             let more = engine.update(|pg| pg.run_burst(BURST_CHUNK));
@@ -47,6 +48,15 @@ pub fn use_driver() {
                     pg.step();
                 }
             });
+        }
+    };
+    let _ = use_raf_fn(move |args: UseRafFnCallbackArgs| {
+        frame(args.delta);
+        if engine.read_untracked(|pg| pg.announcements_pending()) {
+            let lines = engine.update_quietly(|pg| pg.take_announcements());
+            if let Some(last) = lines.last() {
+                announcer.say(last.clone());
+            }
         }
     });
 }

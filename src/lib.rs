@@ -14,6 +14,7 @@ pub mod share;
 pub mod state;
 
 use components::generator::GeneratorPanel;
+use components::groups::GroupsView;
 use components::partitions::PartitionsView;
 use components::publish::PublishForm;
 use components::routing::RoutingView;
@@ -111,6 +112,7 @@ pub fn App() -> impl IntoView {
             </div>
             <RoutingView />
             <PartitionsView />
+            <GroupsView />
             <SharePanel />
         </main>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">

@@ -7,8 +7,10 @@
 //! the saved state in localStorage, the timeline (rewind = replay up to a tick) and the
 //! "change the partition count and see what moves" replay.
 
-use orderflow_engine::ids::{Offset, PartitionId};
-use orderflow_engine::log::OrderEvent;
+use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
+use orderflow_engine::group::{CommitPolicy, GroupConfig, GroupSnapshot};
+use orderflow_engine::ids::{MemberId, Offset, PartitionId};
+use orderflow_engine::log::{OrderEvent, Payload, Retention, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, Routing};
 use orderflow_engine::rng::SimRng;
 use orderflow_engine::sim::{Command, Sim, TraceEvent};
@@ -34,6 +36,8 @@ const MAX_OPEN_ORDERS: usize = 1_000;
 pub const MAX_KEYS_TRACKED: usize = 10_000;
 /// How many recent routings the routing view can show.
 pub const RECENT_ROUTINGS: usize = 8;
+/// Trace events kept in memory (the UI reads recent ones; older ones are dropped).
+pub const TRACE_LIMIT: usize = 20_000;
 /// Most users a generator may simulate.
 pub const MAX_USERS: u32 = 100_000;
 /// Most orders the generator may publish per tick.
@@ -73,7 +77,24 @@ impl KeyField {
 pub struct Setup {
     pub partitions: u32,
     pub partitioner: Partitioner,
+    /// False: records are published without a key (the topic spreads them round-robin).
+    #[serde(default = "yes")]
+    pub keyed: bool,
     pub key_field: KeyField,
+    /// Records per segment.
+    #[serde(default = "default_segment_records")]
+    pub segment_records: u64,
+    /// Retention by records (`None`: keep everything).
+    #[serde(default)]
+    pub retention_records: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_segment_records() -> u64 {
+    DEFAULT_SEGMENT_RECORDS
 }
 
 impl Default for Setup {
@@ -82,7 +103,10 @@ impl Default for Setup {
         Self {
             partitions: 4,
             partitioner: Partitioner::Murmur2,
+            keyed: true,
             key_field: KeyField::UserId,
+            segment_records: DEFAULT_SEGMENT_RECORDS,
+            retention_records: None,
         }
     }
 }
@@ -109,7 +133,7 @@ impl Default for GeneratorConfig {
 }
 
 /// Something the user did. Logged with its tick, replayed to rebuild the state.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// One event published by hand.
@@ -121,10 +145,12 @@ pub enum Action {
     },
     /// Starts (`Some`) or stops (`None`) the generator; it publishes on every tick.
     SetGenerator { generator: Option<GeneratorConfig> },
+    /// An engine command (consumer groups: create, join, kill, reset offsets).
+    Command { command: Command },
 }
 
 /// An action and the tick it happened at.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoggedAction {
     pub tick: u64,
     #[serde(flatten)]
@@ -132,7 +158,7 @@ pub struct LoggedAction {
 }
 
 /// Everything needed to rebuild a run: the share link, the saved state, the exported file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// Format version, so old links can be recognised.
     pub format: u32,
@@ -146,14 +172,61 @@ pub struct Session {
 /// The session format this build writes.
 pub const SESSION_FORMAT: u32 = 1;
 
+/// The Event Hubs order example's groups: name, consumers, strategy, commit policy.
+const DEFAULT_GROUPS: [(&str, u32, AssignmentStrategy, CommitPolicy); 3] = [
+    (
+        "OrderProcessor",
+        2,
+        AssignmentStrategy::Range,
+        CommitPolicy::AfterProcessing,
+    ),
+    (
+        "Notifier",
+        3,
+        AssignmentStrategy::CooperativeSticky,
+        CommitPolicy::AfterProcessing,
+    ),
+    (
+        "Analytics",
+        1,
+        AssignmentStrategy::RoundRobin,
+        CommitPolicy::AutoCommit { interval_ticks: 5 },
+    ),
+];
+
 impl Default for Session {
+    /// The Event Hubs order example: 4 partitions keyed by UserId; groups OrderProcessor,
+    /// Notifier and Analytics on 2, 3 and 1 consumers.
     fn default() -> Self {
+        let mut actions = Vec::new();
+        for (name, consumers, strategy, commit_policy) in DEFAULT_GROUPS {
+            let mut config = GroupConfig::new(name, vec![ORDERS_TOPIC.to_string()]);
+            config.strategy = strategy;
+            config.commit_policy = commit_policy;
+            actions.push(LoggedAction {
+                tick: 0,
+                action: Action::Command {
+                    command: Command::CreateGroup { config },
+                },
+            });
+            for c in 1..=consumers {
+                actions.push(LoggedAction {
+                    tick: 0,
+                    action: Action::Command {
+                        command: Command::JoinGroup {
+                            group: name.to_string(),
+                            member: MemberId(format!("c{c}")),
+                        },
+                    },
+                });
+            }
+        }
         Self {
             format: SESSION_FORMAT,
             setup: Setup::default(),
             seed: 42,
             ticks: 0,
-            actions: Vec::new(),
+            actions,
         }
     }
 }
@@ -165,6 +238,8 @@ pub enum SessionError {
     Format { found: u32, expected: u32 },
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     Partitions { requested: u32, max: u32 },
+    #[error("a segment holds at least 1 record")]
+    Segment,
     #[error("the session holds {count} actions; at most {max} are accepted")]
     TooManyActions { count: usize, max: usize },
     #[error("the session spans {ticks} ticks; at most {max} are accepted")]
@@ -209,6 +284,9 @@ impl Session {
                 expected: SESSION_FORMAT,
             });
         }
+        if self.setup.segment_records == 0 {
+            return Err(SessionError::Segment);
+        }
         if self.setup.partitions == 0 || self.setup.partitions > MAX_PARTITIONS {
             return Err(SessionError::Partitions {
                 requested: self.setup.partitions,
@@ -246,8 +324,9 @@ impl Session {
             previous = logged.tick;
             let invalid = |reason: String| SessionError::InvalidAction { index, reason };
             match &logged.action {
+                Action::Command { .. } => {}
                 Action::Publish { event } => {
-                    if self.setup.key_field.key_of(event).is_empty() {
+                    if self.setup.keyed && self.setup.key_field.key_of(event).is_empty() {
                         return Err(invalid(format!(
                             "the {} (the key) is empty",
                             self.setup.key_field.label()
@@ -356,9 +435,12 @@ pub struct RoutedEvent {
     /// The playground's replay epoch (see [`Playground::epoch`]).
     pub epoch: u64,
     /// Position in the trace: with the epoch, a stable key for animations.
-    pub sequence: usize,
-    pub key: String,
-    pub routing: Routing,
+    pub sequence: u64,
+    /// `None`: published without a key (round-robin).
+    pub key: Option<String>,
+    /// The hashing, for a keyed record.
+    pub routing: Option<Routing>,
+    pub partition: PartitionId,
     pub offset: Offset,
 }
 
@@ -373,6 +455,8 @@ pub struct RecordRow {
     pub user_id: String,
     pub status: String,
     pub tick: u64,
+    /// The first record of a segment (not the log's first).
+    pub segment_start: bool,
 }
 
 /// A key whose partition differs between two partition counts.
@@ -384,7 +468,7 @@ pub struct MovedKey {
 }
 
 /// A session replayed into a simulation, plus what is still being executed.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Playground {
     session: Session,
     sim: Sim,
@@ -396,6 +480,8 @@ pub struct Playground {
     replay_errors: usize,
     /// Counts rebuilds: offsets restart after a replay, so views key rows by (epoch, offset).
     epoch: u64,
+    /// Trace index up to which important events were announced.
+    announced: u64,
 }
 
 impl Default for Playground {
@@ -415,12 +501,22 @@ impl Playground {
 
     fn empty(session: Session) -> Self {
         let mut sim = Sim::new(session.seed);
+        sim.set_trace_limit(Some(TRACE_LIMIT));
         sim.apply(Command::CreateTopic {
             name: ORDERS_TOPIC.into(),
             partitions: session.setup.partitions,
             partitioner: session.setup.partitioner,
         })
         .expect("a validated setup creates the orders topic in a fresh simulation");
+        sim.apply(Command::ConfigureTopic {
+            topic: ORDERS_TOPIC.into(),
+            segment_records: session.setup.segment_records,
+            retention: Retention {
+                records: session.setup.retention_records,
+                ticks: None,
+            },
+        })
+        .expect("a validated setup configures the orders topic");
         let generator = GeneratorState::new(session.seed);
         Self {
             session,
@@ -431,6 +527,7 @@ impl Playground {
             keys_seen: BTreeSet::new(),
             replay_errors: 0,
             epoch: 0,
+            announced: 0,
         }
     }
 
@@ -455,6 +552,8 @@ impl Playground {
             self.advance();
         }
         self.session.actions = actions;
+        // What a replay rebuilds is not news: announce only what happens from here on.
+        self.announced = self.sim.trace_len();
     }
 
     /// How many times the state was rebuilt by replay (row keys include it).
@@ -501,7 +600,17 @@ impl Playground {
     /// recorded future (the run branches from here). Bursts run in chunks: see
     /// [`Playground::run_burst`].
     pub fn act(&mut self, action: Action) {
+        let _ = self.try_act(action);
+    }
+
+    /// Like [`Playground::act`], but an engine command the engine refuses (for example an
+    /// offset reset while the group has members) is not logged and its error comes back.
+    pub fn try_act(&mut self, action: Action) -> Result<(), String> {
         self.finish_burst();
+        if let Action::Command { command } = &action {
+            // Try it first: a refused command changes nothing and is not logged.
+            self.sim.apply(command.clone()).map_err(|e| e.to_string())?;
+        }
         if !self.is_live() {
             let now = self.now();
             self.session.actions.retain(|a| a.tick <= now);
@@ -511,7 +620,10 @@ impl Playground {
             tick: self.now(),
             action: action.clone(),
         });
-        self.execute(&action, false);
+        if !matches!(action, Action::Command { .. }) {
+            self.execute(&action, false);
+        }
+        Ok(())
     }
 
     /// Publishes one event by hand, keyed by the setup's key field.
@@ -533,18 +645,29 @@ impl Playground {
                 }
             }
             Action::SetGenerator { generator } => self.running_generator = generator.clone(),
+            Action::Command { command } => {
+                if self.sim.apply(command.clone()).is_err() {
+                    self.replay_errors += 1;
+                }
+            }
         }
     }
 
     fn produce(&mut self, event: OrderEvent) {
-        let key = self.session.setup.key_field.key_of(&event).to_string();
-        if self.keys_seen.len() < MAX_KEYS_TRACKED && !self.keys_seen.contains(&key) {
-            self.keys_seen.insert(key.clone());
+        let key = self
+            .session
+            .setup
+            .keyed
+            .then(|| self.session.setup.key_field.key_of(&event).to_string());
+        if let Some(key) = &key {
+            if self.keys_seen.len() < MAX_KEYS_TRACKED && !self.keys_seen.contains(key) {
+                self.keys_seen.insert(key.clone());
+            }
         }
         let result = self.sim.apply(Command::Produce {
             topic: ORDERS_TOPIC.into(),
             key,
-            value: event,
+            value: Payload::Order(event),
         });
         if result.is_err() {
             self.replay_errors += 1;
@@ -654,20 +777,26 @@ impl Playground {
         };
         let start = log.log_start_offset().0;
         let records = log.records();
-        let lo = from.max(start).saturating_sub(start) as usize;
+        let lo = (from.max(start) - start) as usize;
         let hi = (to.saturating_sub(start) as usize).min(records.len());
+        if lo >= hi {
+            return Vec::new();
+        }
+        let segment = self.session.setup.segment_records.max(1);
         records
-            .get(lo..hi.max(lo))
-            .unwrap_or_default()
-            .iter()
-            .map(|r| RecordRow {
-                epoch: self.epoch,
-                offset: r.offset.0,
-                key: r.key.clone().unwrap_or_default(),
-                order_id: r.value.order_id.clone(),
-                user_id: r.value.user_id.clone(),
-                status: r.value.status.clone(),
-                tick: r.tick.0,
+            .range(lo..hi)
+            .map(|r| {
+                let order = r.value.as_order();
+                RecordRow {
+                    epoch: self.epoch,
+                    offset: r.offset.0,
+                    key: r.key.clone().unwrap_or_default(),
+                    order_id: order.map(|o| o.order_id.clone()).unwrap_or_default(),
+                    user_id: order.map(|o| o.user_id.clone()).unwrap_or_default(),
+                    status: order.map(|o| o.status.clone()).unwrap_or_default(),
+                    tick: r.tick.0,
+                    segment_start: r.offset.0 > 0 && r.offset.0 % segment == 0,
+                }
             })
             .collect()
     }
@@ -689,22 +818,25 @@ impl Playground {
 
     /// The last `limit` produced records with their routing, newest first.
     pub fn recent_routings(&self, limit: usize) -> Vec<RoutedEvent> {
-        let trace = self.sim.trace();
-        trace
+        let first = self.sim.trace_buffer().first_index();
+        self.sim
+            .trace()
             .iter()
             .enumerate()
             .rev()
-            .filter_map(|(sequence, e)| match e {
+            .filter_map(|(i, e)| match e {
                 TraceEvent::Produced {
                     key,
                     routing,
+                    partition,
                     offset,
                     ..
                 } => Some(RoutedEvent {
                     epoch: self.epoch,
-                    sequence,
+                    sequence: first + i as u64,
                     key: key.clone(),
                     routing: routing.clone(),
+                    partition: *partition,
                     offset: *offset,
                 }),
                 _ => None,
@@ -723,7 +855,7 @@ impl Playground {
     pub fn moved_keys(&self, partitioner: Partitioner, partitions: u32) -> Vec<MovedKey> {
         let current = self.session.setup.partitioner;
         let now = self.session.setup.partitions;
-        if partitions == 0 || partitions > MAX_PARTITIONS {
+        if partitions == 0 || partitions > MAX_PARTITIONS || !self.session.setup.keyed {
             return Vec::new();
         }
         self.keys_seen
@@ -754,6 +886,104 @@ impl Playground {
     }
 }
 
+impl Playground {
+    /// Names of the consumer groups, in name order.
+    pub fn group_names(&self) -> Vec<String> {
+        self.sim.groups().map(|g| g.name().to_string()).collect()
+    }
+
+    /// A read-only snapshot of a group (members, owned partitions, committed offsets, lag).
+    pub fn group_snapshot(&self, name: &str) -> Option<GroupSnapshot> {
+        self.sim.group_snapshot(name)
+    }
+
+    /// A group's settings.
+    pub fn group_config(&self, name: &str) -> Option<GroupConfig> {
+        self.sim.group(name).map(|g| g.config().clone())
+    }
+
+    /// A group's total lag over time: `(tick, lag)` samples, oldest first (bounded history).
+    pub fn lag_history(&self, name: &str) -> Vec<(u64, u64)> {
+        self.sim
+            .group(name)
+            .map(|g| {
+                g.lag_history()
+                    .samples()
+                    .iter()
+                    .map(|s| (s.tick.0, s.total))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A member id not used before in `group` (`c1`, `c2`, ...): counts the joins logged.
+    pub fn next_member_id(&self, group: &str) -> MemberId {
+        let joined = self
+            .session
+            .actions
+            .iter()
+            .filter(|a| {
+                matches!(&a.action, Action::Command { command: Command::JoinGroup { group: g, .. } } if g == group)
+            })
+            .count();
+        MemberId(format!("c{}", joined + 1))
+    }
+
+    /// Per group, the committed offset of `partition` (the next offset the group reads).
+    pub fn committed_markers(&self, partition: u32) -> Vec<(String, u64)> {
+        let tp = TopicPartition {
+            topic: ORDERS_TOPIC.to_string(),
+            partition: PartitionId(partition),
+        };
+        self.sim
+            .groups()
+            .filter_map(|g| g.committed(&tp).map(|o| (g.name().to_string(), o.0)))
+            .collect()
+    }
+
+    /// Number of segments of a partition.
+    pub fn segment_count(&self, partition: u32) -> usize {
+        self.sim
+            .topic(ORDERS_TOPIC)
+            .and_then(|t| t.partition(PartitionId(partition)))
+            .map_or(0, |log| log.segments().len())
+    }
+
+    /// True when trace events arrived since the last announcement check.
+    pub fn announcements_pending(&self) -> bool {
+        self.sim.trace_len() > self.announced
+    }
+
+    /// Important changes since the last call, as sentences for the live region: members
+    /// killed or timed out, rebalances completed, offsets reset.
+    pub fn take_announcements(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, event) in self.sim.trace_since(self.announced) {
+            match event {
+                TraceEvent::MemberKilled { group, member, .. } => out.push(format!(
+                    "Consumer {} of group {group} died; the group notices after its session timeout.",
+                    member.0
+                )),
+                TraceEvent::MemberTimedOut { group, member, .. } => out.push(format!(
+                    "Group {group}: consumer {} timed out; rebalancing.",
+                    member.0
+                )),
+                TraceEvent::RebalanceCompleted {
+                    group, generation, ..
+                } => out.push(format!(
+                    "Group {group} rebalanced: generation {generation}."
+                )),
+                TraceEvent::OffsetsReset { group, .. } => {
+                    out.push(format!("Group {group}: offsets reset."))
+                }
+                _ => {}
+            }
+        }
+        self.announced = self.sim.trace_len();
+        out
+    }
+}
+
 /// A stable hue (0..360) for a key, so one key has one colour everywhere.
 pub fn key_hue(key: &str) -> u32 {
     orderflow_engine::partitioner::to_positive(orderflow_engine::partitioner::murmur2(
@@ -781,9 +1011,15 @@ mod tests {
         }
     }
 
+    /// Every record of every partition (without the view-only replay epoch).
     fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
         (0..pg.partition_count())
-            .map(|p| pg.rows(p, 0, u64::MAX))
+            .map(|p| {
+                pg.rows(p, 0, u64::MAX)
+                    .into_iter()
+                    .map(|r| RecordRow { epoch: 0, ..r })
+                    .collect()
+            })
             .collect()
     }
 
@@ -795,7 +1031,7 @@ mod tests {
         let rows = pg.rows(expected, 0, 10);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].key, "U123");
-        assert_eq!(pg.recent_routings(1)[0].routing.partition.0, expected);
+        assert_eq!(pg.recent_routings(1)[0].partition.0, expected);
     }
 
     #[test]
@@ -808,7 +1044,7 @@ mod tests {
             ..Session::default()
         });
         pg.publish(event("U1", "O99", "Created"));
-        assert_eq!(pg.recent_routings(1)[0].key, "O99");
+        assert_eq!(pg.recent_routings(1)[0].key.as_deref(), Some("O99"));
     }
 
     #[test]
@@ -997,5 +1233,154 @@ mod tests {
             s.validate(),
             Err(SessionError::InvalidAction { index: 0, .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod group_tests {
+    use super::*;
+    use orderflow_engine::group::{MemberStatus, OffsetResetSpec};
+
+    fn burst(pg: &mut Playground, count: u32) {
+        pg.act(Action::Burst {
+            count,
+            generator: GeneratorConfig::default(),
+        });
+        pg.run_burst(u32::MAX);
+    }
+
+    #[test]
+    fn default_session_is_the_event_hubs_example() {
+        let pg = Playground::default();
+        assert_eq!(pg.partition_count(), 4);
+        assert_eq!(
+            pg.group_names(),
+            ["Analytics", "Notifier", "OrderProcessor"]
+        );
+        let members = |g: &str| pg.group_snapshot(g).unwrap().members.len();
+        assert_eq!(members("OrderProcessor"), 2);
+        assert_eq!(members("Notifier"), 3);
+        assert_eq!(members("Analytics"), 1);
+        assert_eq!(pg.replay_errors(), 0);
+    }
+
+    #[test]
+    fn killed_member_is_dead_until_the_session_timeout_then_its_partitions_move() {
+        let mut pg = Playground::default();
+        for _ in 0..5 {
+            pg.step();
+        }
+        let group = "OrderProcessor";
+        pg.act(Action::Command {
+            command: Command::KillMember {
+                group: group.into(),
+                member: MemberId("c1".into()),
+            },
+        });
+        let snap = pg.group_snapshot(group).unwrap();
+        let c1 = snap.members.iter().find(|m| m.id.0 == "c1").unwrap();
+        assert!(matches!(c1.status, MemberStatus::Dead { .. }));
+        let timeout = pg.group_config(group).unwrap().session_timeout_ticks;
+        for _ in 0..timeout + 10 {
+            pg.step();
+        }
+        let snap = pg.group_snapshot(group).unwrap();
+        assert_eq!(snap.members.len(), 1);
+        assert_eq!(snap.members[0].owned.len(), 4, "c2 owns every partition");
+        let news = pg.take_announcements();
+        assert!(news.iter().any(|n| n.contains("died")), "{news:?}");
+        assert!(news.iter().any(|n| n.contains("rebalanced")), "{news:?}");
+    }
+
+    #[test]
+    fn reset_is_refused_with_kafkas_message_and_not_logged_while_members_are_active() {
+        let mut pg = Playground::default();
+        let before = pg.session().actions.len();
+        let err = pg
+            .try_act(Action::Command {
+                command: Command::ResetOffsets {
+                    group: "Analytics".into(),
+                    topic: None,
+                    spec: OffsetResetSpec::ToEarliest,
+                },
+            })
+            .unwrap_err();
+        assert!(err.contains("can only be reset if the group"), "{err}");
+        assert_eq!(pg.session().actions.len(), before);
+    }
+
+    #[test]
+    fn reset_to_earliest_after_the_group_empties_brings_lag_back_to_the_log_size() {
+        let mut pg = Playground::default();
+        burst(&mut pg, 200);
+        for _ in 0..40 {
+            pg.step();
+        }
+        let lag_before = pg.group_snapshot("Analytics").unwrap().total_lag;
+        assert!(
+            lag_before < 200,
+            "Analytics consumed something ({lag_before})"
+        );
+        pg.act(Action::Command {
+            command: Command::KillMember {
+                group: "Analytics".into(),
+                member: MemberId("c1".into()),
+            },
+        });
+        for _ in 0..15 {
+            pg.step();
+        }
+        pg.try_act(Action::Command {
+            command: Command::ResetOffsets {
+                group: "Analytics".into(),
+                topic: None,
+                spec: OffsetResetSpec::ToEarliest,
+            },
+        })
+        .unwrap();
+        assert_eq!(pg.group_snapshot("Analytics").unwrap().total_lag, 200);
+        // And the whole run, reset included, replays identically.
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(
+            replayed.group_snapshot("Analytics"),
+            pg.group_snapshot("Analytics")
+        );
+    }
+
+    #[test]
+    fn no_key_setup_spreads_records_round_robin() {
+        let mut pg = Playground::new(Session {
+            setup: Setup {
+                keyed: false,
+                ..Setup::default()
+            },
+            ..Session::default()
+        });
+        burst(&mut pg, 400);
+        assert_eq!(pg.partition_sizes(), vec![100, 100, 100, 100]);
+        assert!(pg.recent_routings(1)[0].routing.is_none());
+    }
+
+    #[test]
+    fn retention_by_records_moves_the_log_start_up() {
+        let mut pg = Playground::new(Session {
+            setup: Setup {
+                segment_records: 10,
+                retention_records: Some(20),
+                keyed: false,
+                partitions: 1,
+                ..Setup::default()
+            },
+            ..Session::default()
+        });
+        burst(&mut pg, 100);
+        pg.step();
+        let (start, end) = pg.partition_bounds(0);
+        assert_eq!(end, 100);
+        assert!(start > 0 && end - start >= 20, "log {start}..{end}");
+        assert!(
+            pg.rows(0, 0, 5).is_empty(),
+            "rows below the log start are gone"
+        );
     }
 }

@@ -46,6 +46,13 @@ impl Engine {
         result
     }
 
+    /// Changes bookkeeping that no view shows (e.g. what was announced) without notifying.
+    pub fn update_quietly<R>(&self, f: impl FnOnce(&mut Playground) -> R) -> R {
+        self.playground
+            .try_update_value(f)
+            .expect("the engine lives as long as the app")
+    }
+
     /// The change counter (for effects that only need to know that something changed).
     pub fn version(&self) -> RwSignal<u64> {
         self.version

@@ -371,7 +371,11 @@ async fn share_link_holds_the_session_and_the_session_survives_a_reload() {
     let session = orderflow::share::from_fragment(fragment)
         .expect("a session fragment")
         .expect("a valid session");
-    assert_eq!(session.actions.len(), 1);
+    assert_eq!(
+        session.actions.len(),
+        orderflow::playground::Session::default().actions.len() + 1,
+        "the default scenario plus the publish"
+    );
     settle().await;
     app.remove();
 
@@ -405,4 +409,121 @@ async fn a_damaged_link_shows_a_message_and_keeps_the_saved_scenario() {
     let p = Partitioner::Murmur2.route(b"U-kept", 4).partition.0;
     assert!(partition_text(&opened, p).contains("U-kept"));
     opened.remove();
+}
+
+fn group_text(app: &HtmlElement, group: &str) -> String {
+    text(app, &format!("[aria-label='Consumer group {group}']"))
+}
+
+/// The button named `name` inside the element matching `scope`.
+fn button_in(app: &HtmlElement, scope: &str, name: &str) -> HtmlElement {
+    button(&find(app, scope), name)
+}
+
+async fn steps(app: &HtmlElement, n: u32) {
+    for _ in 0..n {
+        button(app, "Step").click();
+        tick().await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn consumer_groups_of_the_event_hubs_example_are_shown_with_their_members() {
+    let app = fresh_app();
+    steps(&app, 3).await;
+    for (group, members) in [("OrderProcessor", 2), ("Notifier", 3), ("Analytics", 1)] {
+        let scope = format!("[aria-label='Consumer group {group}']");
+        assert_eq!(count(&app, &format!("{scope} .member")), members, "{group}");
+        for c in 1..=members {
+            button_in(&app, &scope, &format!("Kill consumer c{c}"));
+        }
+    }
+    assert!(group_text(&app, "Notifier").contains("cooperative protocol"));
+    assert!(group_text(&app, "OrderProcessor").contains("range assignor"));
+    // Four partitions, three Notifier consumers: every partition has one owner.
+    let owners = count(&app, "[aria-label='Consumer group Notifier'] .member-owned");
+    assert_eq!(owners, 3);
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_killed_consumer_stays_dead_until_the_session_timeout_then_its_partitions_move() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group OrderProcessor']";
+    steps(&app, 3).await;
+    button_in(&app, scope, "Kill consumer c1").click();
+    tick().await;
+    assert_eq!(count(&app, &format!("{scope} .member.dead")), 1);
+    assert!(group_text(&app, "OrderProcessor").contains("dead since tick 3"));
+    steps(&app, 5).await;
+    assert_eq!(
+        count(&app, &format!("{scope} .member.dead")),
+        1,
+        "still dead before the timeout"
+    );
+    steps(&app, 12).await;
+    assert_eq!(
+        count(&app, &format!("{scope} .member")),
+        1,
+        "c1 is gone after the timeout"
+    );
+    let owned = text(&app, &format!("{scope} .member-owned"));
+    assert_eq!(owned, "owns orders-0, orders-1, orders-2, orders-3");
+    wait_until(2_000, "the rebalance announcement", || {
+        text(&app, "[aria-live=polite]").contains("rebalanced")
+    })
+    .await;
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn offset_reset_is_refused_while_members_are_active_and_explains_why() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Analytics']";
+    button_in(&app, scope, "Reset offsets").click();
+    tick().await;
+    let alert = text(&app, &format!("{scope} [role=alert]"));
+    assert!(
+        alert.contains("can only be reset if the group 'Analytics' is inactive"),
+        "alert {alert:?}"
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn extra_consumers_beyond_the_partition_count_are_idle() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Notifier']";
+    button_in(&app, scope, "Add consumer").click();
+    tick().await;
+    button_in(&app, scope, "Add consumer").click();
+    tick().await;
+    steps(&app, 10).await;
+    assert_eq!(count(&app, &format!("{scope} .member")), 5);
+    assert_eq!(
+        count(&app, &format!("{scope} .member.idle")),
+        1,
+        "{}",
+        group_text(&app, "Notifier")
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn lag_chart_draws_the_groups_lag_history() {
+    let app = fresh_app();
+    button(&app, "Publish 1,000").click();
+    tick().await;
+    wait_until(5_000, "the burst", || {
+        text(&app, ".partitions-panel .summary").starts_with("1000 records")
+    })
+    .await;
+    steps(&app, 6).await;
+    let line = find(
+        &app,
+        "[aria-label='Consumer group Analytics'] .lag-chart polyline",
+    );
+    let points = line.get_attribute("points").unwrap_or_default();
+    assert!(points.split(' ').count() >= 6, "points {points:?}");
+    app.remove();
 }

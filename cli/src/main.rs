@@ -1,5 +1,6 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
+mod assign;
 mod route;
 
 use clap::{Parser, Subcommand};
@@ -20,6 +21,12 @@ struct Cli {
 enum Cmd {
     /// Print the partition each KEY is routed to, one JSON object per key.
     Route(route::RouteArgs),
+    /// Assign partitions to a group's members like Kafka's assignor; the group is JSON on stdin.
+    Assign {
+        /// range, roundrobin, sticky or cooperative-sticky
+        #[arg(long)]
+        strategy: String,
+    },
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -27,6 +34,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let mut out = stdout.lock();
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
+        Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
     }
     Ok(())
 }

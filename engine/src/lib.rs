@@ -25,9 +25,14 @@
 //!   assertions.
 
 pub mod assignor;
+pub mod group;
 pub mod ids;
+pub mod lag;
 pub mod log;
 pub mod partitioner;
+pub mod process;
+pub mod producer;
 pub mod rng;
 pub mod sim;
 pub mod topic;
+pub mod trace;

@@ -3,6 +3,7 @@
 
 pub mod explain;
 pub mod generator;
+pub mod groups;
 pub mod partitions;
 pub mod publish;
 pub mod routing;

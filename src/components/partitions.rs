@@ -82,6 +82,22 @@ pub fn PartitionLogView(
         let (first, end) = window.get();
         engine.read(|pg| pg.rows(partition, first, end))
     });
+    let markers = Memo::new(move |_| engine.read(|pg| pg.committed_markers(partition)));
+    let numbered_markers = move || {
+        markers
+            .get()
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<(usize, (String, u64))>>()
+    };
+    let segments = Memo::new(move |_| {
+        engine.read(|pg| {
+            (
+                pg.segment_count(partition),
+                pg.session().setup.segment_records,
+            )
+        })
+    });
 
     // Keep the newest record in view while the user has not scrolled away from the tail.
     // (An effect that writes the DOM, not a signal.)
@@ -113,7 +129,18 @@ pub fn PartitionLogView(
             <p class="partition-stats">
                 {move || {
                     let (start, end) = bounds.get();
-                    format!("{} records · log start {start} · high watermark {end}", end - start)
+                    let (count, _) = segments.get();
+                    format!("{} records · log start {start} · high watermark {end} · {count} segment(s)", end - start)
+                }}
+            </p>
+            <p class="committed">
+                {move || {
+                    let m = markers.get();
+                    if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!("committed: {}", m.iter().map(|(g, o)| format!("{g} {o}")).collect::<Vec<_>>().join(", "))
+                    }
                 }}
             </p>
             <div
@@ -139,6 +166,7 @@ pub fn PartitionLogView(
                     <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
                         <li
                             class="record"
+                            class:segment-start=row.segment_start
                             data-offset=row.offset
                             style:position="absolute"
                             style:height=format!("{ROW_HEIGHT_PX}px")
@@ -155,6 +183,22 @@ pub fn PartitionLogView(
                         </li>
                     </For>
                 </ol>
+                <For each=numbered_markers key=|m| m.clone() let:m>
+                    <div
+                        class="commit-marker"
+                        aria-hidden="true"
+                        style:position="absolute"
+                        style:left="0"
+                        style:right="0"
+                        style:top=move || {
+                            let start = bounds.get().0;
+                            format!("{}px", (m.1.1.saturating_sub(start)) as f64 * ROW_HEIGHT_PX)
+                        }
+                        style:--marker=m.0.to_string()
+                    >
+                        <span>{format!("{} ▸", m.1.0)}</span>
+                    </div>
+                </For>
             </div>
         </section>
     }

@@ -14,7 +14,16 @@ pub fn PublishForm() -> impl IntoView {
     let order_id = RwSignal::new(String::from("O456"));
     let status = RwSignal::new(String::from(STATUSES[0]));
     let error = RwSignal::new(None::<String>);
-    let key_label = Memo::new(move |_| engine.read(|pg| pg.session().setup.key_field.label()));
+    let key_label = Memo::new(move |_| {
+        engine.read(|pg| {
+            let setup = &pg.session().setup;
+            if setup.keyed {
+                setup.key_field.label()
+            } else {
+                "none (round-robin)"
+            }
+        })
+    });
 
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -23,8 +32,9 @@ pub fn PublishForm() -> impl IntoView {
             order_id: order_id.get_untracked().trim().to_string(),
             status: status.get_untracked(),
         };
-        let key_field = engine.read_untracked(|pg| pg.session().setup.key_field);
-        if key_field.key_of(&event).is_empty() {
+        let (keyed, key_field) =
+            engine.read_untracked(|pg| (pg.session().setup.keyed, pg.session().setup.key_field));
+        if keyed && key_field.key_of(&event).is_empty() {
             error.set(Some(format!(
                 "{} is the partition key: enter one to publish.",
                 key_field.label()

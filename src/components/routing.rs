@@ -27,7 +27,16 @@ pub fn RoutingView() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let recent = Memo::new(move |_| engine.read(|pg| pg.recent_routings(RECENT_ROUTINGS)));
     let partitions = Memo::new(move |_| engine.read(|pg| pg.partition_count()));
-    let partitioner = Memo::new(move |_| engine.read(|pg| pg.session().setup.partitioner.name()));
+    let partitioner = Memo::new(move |_| {
+        engine.read(|pg| {
+            let setup = &pg.session().setup;
+            if setup.keyed {
+                setup.partitioner.name()
+            } else {
+                "no key (round-robin)"
+            }
+        })
+    });
     // Only the newest few travel, so a burst does not flood the animation.
     let travelling = Memo::new(move |_| recent.get().into_iter().take(3).collect::<Vec<_>>());
 
@@ -39,10 +48,10 @@ pub fn RoutingView() -> impl IntoView {
                 <For each=move || travelling.get() key=|e| (e.epoch, e.sequence) let:e>
                     <span
                         class="traveller"
-                        style:--lane=e.routing.partition.0.to_string()
-                        style:--key-hue=key_hue(&e.key).to_string()
+                        style:--lane=e.partition.0.to_string()
+                        style:--key-hue=key_hue(e.key.as_deref().unwrap_or("")).to_string()
                     >
-                        {e.key.clone()}
+                        {e.key.clone().unwrap_or_else(|| "no key".into())}
                     </span>
                 </For>
             </div>
@@ -66,14 +75,29 @@ pub fn RoutingView() -> impl IntoView {
                         </thead>
                         <tbody>
                             {rows.into_iter().map(|e: RoutedEvent| {
-                                let r = e.routing;
+                                let key = e.key.clone().unwrap_or_else(|| "(no key)".into());
+                                let hue = key_hue(&key).to_string();
+                                let (bytes, hash, modulo, title) = match &e.routing {
+                                    Some(r) => (
+                                        hex_bytes(&r.key_bytes),
+                                        r.hash.to_string(),
+                                        format!("{} mod {} = {}", r.positive_hash, r.partitions, r.partition.0),
+                                        r.explain(),
+                                    ),
+                                    None => (
+                                        "—".into(),
+                                        "—".into(),
+                                        "round-robin".into(),
+                                        "No key: the topic spreads records round-robin.".into(),
+                                    ),
+                                };
                                 view! {
-                                    <tr class="routing-row" title=r.explain()>
-                                        <td class="routing-key"><span class="key" style:--key-hue=key_hue(&e.key).to_string()>{e.key.clone()}</span></td>
-                                        <td class="routing-bytes">{hex_bytes(&r.key_bytes)}</td>
-                                        <td class="routing-hash">{r.hash}</td>
-                                        <td class="routing-mod">{format!("{} mod {} = {}", r.positive_hash, r.partitions, r.partition.0)}</td>
-                                        <td class="routing-partition">{r.partition.0}</td>
+                                    <tr class="routing-row" title=title>
+                                        <td class="routing-key"><span class="key" style:--key-hue=hue>{key}</span></td>
+                                        <td class="routing-bytes">{bytes}</td>
+                                        <td class="routing-hash">{hash}</td>
+                                        <td class="routing-mod">{modulo}</td>
+                                        <td class="routing-partition">{e.partition.0}</td>
                                         <td class="routing-offset">{e.offset.0}</td>
                                     </tr>
                                 }
