@@ -3,8 +3,9 @@
 //! untracked and bumps the engine version once per frame that changed something. Then it
 //! announces important changes (rebalances, dead consumers) through the live region.
 //!
-//! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks and [`BURST_CHUNK`] records
-//! per frame, so a huge burst or a high speed never blocks input.
+//! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks per frame, and a burst works
+//! in chunks of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame, so a huge
+//! burst or a high speed never blocks input.
 
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
@@ -12,8 +13,15 @@ use leptos_use::{use_raf_fn, UseRafFnCallbackArgs};
 
 /// Most ticks advanced in one frame (a slow frame does not cause a catch-up storm).
 pub const MAX_TICKS_PER_FRAME: u32 = 10;
-/// Records of a burst published per frame.
-pub const BURST_CHUNK: u32 = 2_000;
+/// Records of a burst published between two time checks.
+pub const BURST_CHUNK: u32 = 250;
+/// Time a frame may spend on a burst before yielding to input and rendering.
+pub const BURST_BUDGET_MS: f64 = 12.0;
+
+/// `performance.now()` in ms: wall time exists only here at the edge, never in the engine.
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
 
 /// Starts the play loop for the app's [`Engine`] and [`Clock`] (from context).
 pub fn use_driver() {
@@ -24,7 +32,16 @@ pub fn use_driver() {
     let frame = move |delta: f64| {
         let bursting = engine.read_untracked(|pg| pg.burst().is_some());
         if bursting {
-            let more = engine.update(|pg| pg.run_burst(BURST_CHUNK));
+            let started = now_ms();
+            let more = engine.update(|pg| {
+                // At least one chunk per frame, then more while the frame budget lasts.
+                while pg.run_burst(BURST_CHUNK) {
+                    if now_ms() - started > BURST_BUDGET_MS {
+                        return true;
+                    }
+                }
+                false
+            });
             if !more {
                 let total = engine.read_untracked(|pg| pg.total_records());
                 announcer.say(format!(

@@ -10,12 +10,14 @@
 pub mod components;
 pub mod driver;
 pub mod playground;
+pub mod presets;
 pub mod share;
 pub mod state;
 
 use components::generator::GeneratorPanel;
 use components::groups::GroupsView;
 use components::partitions::PartitionsView;
+use components::presets::PresetPicker;
 use components::publish::PublishForm;
 use components::routing::RoutingView;
 use components::share::{ShareMessage, SharePanel};
@@ -109,6 +111,7 @@ pub fn App() -> impl IntoView {
                 <TopicSetup />
                 <PublishForm />
                 <GeneratorPanel />
+                <PresetPicker />
             </div>
             <RoutingView />
             <PartitionsView />

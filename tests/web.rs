@@ -527,3 +527,18 @@ async fn lag_chart_draws_the_groups_lag_history() {
     assert!(points.split(' ').count() >= 6, "points {points:?}");
     app.remove();
 }
+
+#[wasm_bindgen_test]
+async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
+    let app = fresh_app();
+    choose(&app, "Preset", "2");
+    tick().await;
+    button(&app, "Load preset").click();
+    tick().await;
+    assert_eq!(count(&app, "[aria-label^='Partition ']"), 6);
+    steps(&app, 8).await;
+    let scope = "[aria-label='Consumer group order-processors']";
+    assert_eq!(count(&app, &format!("{scope} .member")), 7);
+    assert_eq!(count(&app, &format!("{scope} .member.idle")), 1);
+    app.remove();
+}

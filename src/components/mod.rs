@@ -5,6 +5,7 @@ pub mod explain;
 pub mod generator;
 pub mod groups;
 pub mod partitions;
+pub mod presets;
 pub mod publish;
 pub mod routing;
 pub mod share;
