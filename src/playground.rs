@@ -38,6 +38,8 @@ pub const MAX_KEYS_TRACKED: usize = 10_000;
 pub const RECENT_ROUTINGS: usize = 8;
 /// Trace events kept in memory (the UI reads recent ones; older ones are dropped).
 pub const TRACE_LIMIT: usize = 20_000;
+/// Most redelivered records remembered for marking rows.
+pub const MAX_REDELIVERIES_TRACKED: usize = 10_000;
 /// Most users a generator may simulate.
 pub const MAX_USERS: u32 = 100_000;
 /// Most orders the generator may publish per tick.
@@ -457,6 +459,8 @@ pub struct RecordRow {
     pub tick: u64,
     /// The first record of a segment (not the log's first).
     pub segment_start: bool,
+    /// Groups that processed this record again after a redelivery (duplicates).
+    pub redelivered_to: Vec<String>,
 }
 
 /// A key whose partition differs between two partition counts.
@@ -482,6 +486,10 @@ pub struct Playground {
     epoch: u64,
     /// Trace index up to which important events were announced.
     announced: u64,
+    /// Trace index up to which redeliveries were collected.
+    scanned: u64,
+    /// Records processed again after a redelivery: (partition, offset) -> groups.
+    redelivered: BTreeMap<(u32, u64), Vec<String>>,
 }
 
 impl Default for Playground {
@@ -528,6 +536,8 @@ impl Playground {
             replay_errors: 0,
             epoch: 0,
             announced: 0,
+            scanned: 0,
+            redelivered: BTreeMap::new(),
         }
     }
 
@@ -730,6 +740,37 @@ impl Playground {
             }
         }
         self.sim.step();
+        self.collect_redeliveries();
+    }
+
+    /// Remembers records a group processed again (bounded), so their rows can be marked.
+    fn collect_redeliveries(&mut self) {
+        for (_, event) in self.sim.trace_since(self.scanned) {
+            if let TraceEvent::Processed {
+                group,
+                topic,
+                partition,
+                offset,
+                redelivered: true,
+                ..
+            } = event
+            {
+                if topic != ORDERS_TOPIC {
+                    continue;
+                }
+                let key = (partition.0, offset.0);
+                if self.redelivered.len() >= MAX_REDELIVERIES_TRACKED
+                    && !self.redelivered.contains_key(&key)
+                {
+                    continue;
+                }
+                let groups = self.redelivered.entry(key).or_default();
+                if !groups.contains(group) {
+                    groups.push(group.clone());
+                }
+            }
+        }
+        self.scanned = self.sim.trace_len();
     }
 
     /// Replaces the setup (partition count, partitioner, key field) and replays the whole log
@@ -796,6 +837,11 @@ impl Playground {
                     status: order.map(|o| o.status.clone()).unwrap_or_default(),
                     tick: r.tick.0,
                     segment_start: r.offset.0 > 0 && r.offset.0 % segment == 0,
+                    redelivered_to: self
+                        .redelivered
+                        .get(&(partition, r.offset.0))
+                        .cloned()
+                        .unwrap_or_default(),
                 }
             })
             .collect()
@@ -1345,6 +1391,40 @@ mod group_tests {
             replayed.group_snapshot("Analytics"),
             pg.group_snapshot("Analytics")
         );
+    }
+
+    #[test]
+    fn records_processed_again_after_a_crash_are_marked_redelivered() {
+        let mut pg = Playground::default();
+        burst(&mut pg, 300);
+        for _ in 0..6 {
+            pg.step();
+        }
+        // c1 of OrderProcessor dies mid-batch: processed but uncommitted records come back.
+        pg.act(Action::Command {
+            command: Command::KillMember {
+                group: "OrderProcessor".into(),
+                member: MemberId("c1".into()),
+            },
+        });
+        for _ in 0..40 {
+            pg.step();
+        }
+        let duplicates = pg
+            .group_snapshot("OrderProcessor")
+            .unwrap()
+            .counters
+            .duplicates;
+        assert!(duplicates > 0, "at-least-once redelivers after a crash");
+        let marked: usize = (0..4)
+            .map(|p| {
+                pg.rows(p, 0, u64::MAX)
+                    .iter()
+                    .filter(|r| r.redelivered_to.iter().any(|g| g == "OrderProcessor"))
+                    .count()
+            })
+            .sum();
+        assert_eq!(marked as u64, duplicates);
     }
 
     #[test]

@@ -167,6 +167,8 @@ pub fn PartitionLogView(
                         <li
                             class="record"
                             class:segment-start=row.segment_start
+                            class:redelivered=!row.redelivered_to.is_empty()
+                            title=(!row.redelivered_to.is_empty()).then(|| format!("redelivered: processed again by {}", row.redelivered_to.join(", ")))
                             data-offset=row.offset
                             style:position="absolute"
                             style:height=format!("{ROW_HEIGHT_PX}px")
@@ -180,6 +182,7 @@ pub fn PartitionLogView(
                                 {row.key.clone()}
                             </span>
                             <span class="value">{format!("{} {}", row.order_id, row.status)}</span>
+                            {(!row.redelivered_to.is_empty()).then(|| view! { <span class="dup">{format!("↻ {}", row.redelivered_to.join(", "))}</span> })}
                         </li>
                     </For>
                 </ol>
