@@ -2,6 +2,7 @@
 
 mod assign;
 mod route;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,6 +28,8 @@ enum Cmd {
         #[arg(long)]
         strategy: String,
     },
+    /// Run a scenario headless: the trace as JSON lines, or the final state (--summary).
+    Run(run::RunArgs),
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -35,6 +38,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
+        Cmd::Run(args) => run::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())
 }
