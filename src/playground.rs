@@ -11,7 +11,7 @@ use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
 use orderflow_engine::group::{CommitPolicy, GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::{MemberId, Offset, PartitionId};
 use orderflow_engine::log::{OrderEvent, Payload, Retention, DEFAULT_SEGMENT_RECORDS};
-use orderflow_engine::partitioner::{Partitioner, Routing};
+use orderflow_engine::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use orderflow_engine::rng::SimRng;
 use orderflow_engine::sim::{Command, Sim, TraceEvent};
 use orderflow_engine::topic::MAX_PARTITIONS;
@@ -518,11 +518,13 @@ impl Playground {
         .expect("a validated setup creates the orders topic in a fresh simulation");
         sim.apply(Command::ConfigureTopic {
             topic: ORDERS_TOPIC.into(),
-            segment_records: session.setup.segment_records,
-            retention: Retention {
+            segment_records: Some(session.setup.segment_records),
+            retention: Some(Retention {
                 records: session.setup.retention_records,
                 ticks: None,
-            },
+            }),
+            // The playground's "no key" option is round-robin (the engine's default is sticky).
+            unkeyed: Some(UnkeyedStrategy::RoundRobin),
         })
         .expect("a validated setup configures the orders topic");
         let generator = GeneratorState::new(session.seed);
@@ -824,8 +826,8 @@ impl Playground {
             return Vec::new();
         }
         let segment = self.session.setup.segment_records.max(1);
-        records
-            .range(lo..hi)
+        records[lo..hi]
+            .iter()
             .map(|r| {
                 let order = r.value.as_order();
                 RecordRow {
