@@ -23,7 +23,10 @@ fn parse_bounded(text: &str, min: u32, max: u32) -> Option<u32> {
 #[component]
 pub fn GeneratorPanel() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let defaults = GeneratorConfig::default();
+    // Start from the running generator's settings (a restored session), else the defaults.
+    let defaults = engine
+        .read_untracked(|pg| pg.running_generator().cloned())
+        .unwrap_or_default();
     let users = RwSignal::new(defaults.users.to_string());
     let rate = RwSignal::new(defaults.orders_per_tick.to_string());
     let skew = RwSignal::new(u32::from(defaults.hot_key_percent));
