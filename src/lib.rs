@@ -1,184 +1,126 @@
 //! The orderflow playground: a Leptos client-side app over [`orderflow_engine`].
 //!
-//! The app holds one engine instance, sends it commands and renders what it reads back.
+//! - [`playground`]: the plain-Rust model (session = setup + seed + logged actions, replayed
+//!   into one engine `Sim`).
+//! - [`share`]: sessions in links (deflate + base64url) and JSON files.
+//! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
+//! - [`driver`]: the one play loop (animation frames, bounded work per frame).
+//! - [`components`]: the panels.
 
+pub mod components;
+pub mod driver;
+pub mod playground;
+pub mod presets;
+pub mod share;
+pub mod state;
+
+use components::generator::GeneratorPanel;
+use components::groups::GroupsView;
+use components::partitions::PartitionsView;
+use components::presets::PresetPicker;
+use components::publish::PublishForm;
+use components::routing::RoutingView;
+use components::share::{ShareMessage, SharePanel};
+use components::time_controls::TimeControls;
+use components::topic_setup::TopicSetup;
 use leptos::prelude::*;
-use orderflow_engine::log::OrderEvent;
-use orderflow_engine::partitioner::{Partitioner, Routing};
-use orderflow_engine::sim::{Command, Sim, TraceEvent};
+use playground::Session;
+use state::{Announcer, Clock, Engine};
 
-/// The topic the first slice publishes to: the Event Hubs order example's 4 partitions.
-pub const ORDERS_TOPIC: &str = "orders";
-const ORDERS_PARTITIONS: u32 = 4;
+pub use playground::{ORDERS_TOPIC, STATUSES};
 
-/// Order statuses in their lifecycle order.
-pub const STATUSES: [&str; 4] = ["Created", "Paid", "Shipped", "Delivered"];
+/// The localStorage key holding the current session.
+pub const STORAGE_KEY: &str = "orderflow.session";
 
-fn initial_sim() -> Sim {
-    let mut sim = Sim::new(0);
-    sim.apply(Command::CreateTopic {
-        name: ORDERS_TOPIC.into(),
-        partitions: ORDERS_PARTITIONS,
-        partitioner: Partitioner::Murmur2,
-    })
-    .expect("a fresh simulation accepts the orders topic");
-    sim
+/// Picks the session to open: a share link in the address wins, then the saved session,
+/// then the default. A bad link yields a message and falls back, never losing saved work.
+fn initial_session(saved: &str) -> (Session, Option<String>) {
+    let fragment = window().location().hash().unwrap_or_default();
+    let saved_session = || {
+        (!saved.is_empty())
+            .then(|| share::from_json(saved).ok())
+            .flatten()
+            .unwrap_or_default()
+    };
+    match share::from_fragment(&fragment) {
+        Some(Ok(session)) => {
+            clear_fragment();
+            (session, None)
+        }
+        Some(Err(e)) => {
+            clear_fragment();
+            (
+                saved_session(),
+                Some(format!(
+                    "The share link could not be opened ({e}); your current scenario is kept."
+                )),
+            )
+        }
+        None => (saved_session(), None),
+    }
+}
+
+/// Removes `#s=...` from the address so a reload shows the saved (possibly newer) state.
+fn clear_fragment() {
+    let location = window().location();
+    let url = format!(
+        "{}{}",
+        location.pathname().unwrap_or_default(),
+        location.search().unwrap_or_default()
+    );
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
 }
 
 /// The whole playground.
 #[component]
 pub fn App() -> impl IntoView {
-    let sim = RwSignal::new(initial_sim());
-    let user_id = RwSignal::new(String::from("U123"));
-    let order_id = RwSignal::new(String::from("O456"));
-    let status = RwSignal::new(String::from(STATUSES[0]));
-    let error = RwSignal::new(None::<String>);
+    let storage = window().local_storage().ok().flatten();
+    let saved = storage
+        .as_ref()
+        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
+        .unwrap_or_default();
+    let (session, message) = initial_session(&saved);
+    let engine = Engine::new(session);
+    let announcer = Announcer(RwSignal::new(String::new()));
+    provide_context(engine);
+    provide_context(Clock::default());
+    provide_context(announcer);
+    provide_context(ShareMessage(RwSignal::new(message)));
+    driver::use_driver();
 
-    let publish = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let key = user_id.get_untracked().trim().to_string();
-        if key.is_empty() {
-            error.set(Some(
-                "User ID is the partition key: enter one to publish.".into(),
-            ));
-            return;
+    // Save the session (setup, seed, actions: small) whenever the engine changes. An effect
+    // that writes to the browser, not to a signal.
+    Effect::new(move |_| {
+        let json = engine.read(|pg| serde_json::to_string(pg.session()));
+        if let (Some(storage), Ok(json)) = (&storage, json) {
+            let _ = storage.set_item(STORAGE_KEY, &json);
         }
-        let value = OrderEvent {
-            user_id: key.clone(),
-            order_id: order_id.get_untracked().trim().to_string(),
-            status: status.get_untracked(),
-        };
-        let result = sim.try_update(|s| {
-            s.apply(Command::Produce {
-                topic: ORDERS_TOPIC.into(),
-                key: Some(key),
-                value: value.into(),
-            })
-        });
-        error.set(result.and_then(|r| r.err()).map(|e| e.to_string()));
-    };
-
-    let last_routing = Memo::new(move |_| {
-        sim.with(|s| {
-            s.trace().iter().rev().find_map(|e| match e {
-                TraceEvent::Produced { key, routing, .. } => key.clone().zip(routing.clone()),
-                _ => None,
-            })
-        })
     });
-    let partition_count =
-        Memo::new(move |_| sim.with(|s| s.topic(ORDERS_TOPIC).map_or(0, |t| t.partition_count())));
 
     view! {
+        <a class="skip" href="#partitions-title">"Skip to partitions"</a>
         <header>
             <h1>"orderflow"</h1>
-            <p class="tagline">"Publish order events and watch them hash to partitions."</p>
+            <p class="tagline">"Publish order events, watch them hash to partitions, and replay any run."</p>
         </header>
         <main>
-            <form class="publish" on:submit=publish aria-label="Publish an order event">
-                <label for="user-id">"User ID"</label>
-                <input
-                    id="user-id"
-                    autocomplete="off"
-                    prop:value=user_id
-                    on:input=move |ev| user_id.set(event_target_value(&ev))
-                />
-                <label for="order-id">"Order ID"</label>
-                <input
-                    id="order-id"
-                    autocomplete="off"
-                    prop:value=order_id
-                    on:input=move |ev| order_id.set(event_target_value(&ev))
-                />
-                <label for="status">"Status"</label>
-                <select
-                    id="status"
-                    prop:value=status
-                    on:change=move |ev| status.set(event_target_value(&ev))
-                >
-                    {STATUSES.map(|s| view! { <option value=s>{s}</option> })}
-                </select>
-                <button type="submit">"Publish"</button>
-                <p class="error" role="alert">{move || error.get()}</p>
-            </form>
-            <RoutingView routing=last_routing />
-            <div class="partitions">
-                <For each=move || 0..partition_count.get() key=|p| *p let:p>
-                    <PartitionView sim=sim partition=p />
-                </For>
+            <div class="controls">
+                <TimeControls />
+                <TopicSetup />
+                <PublishForm />
+                <GeneratorPanel />
+                <PresetPicker />
             </div>
+            <RoutingView />
+            <PartitionsView />
+            <GroupsView />
+            <SharePanel />
         </main>
+        <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
+            {move || announcer.0.get()}
+        </div>
     }
-}
-
-/// Shows the arithmetic of the last routing decision: key, bytes, hash, modulo, partition.
-#[component]
-fn RoutingView(routing: Memo<Option<(String, Routing)>>) -> impl IntoView {
-    view! {
-        <section class="routing" aria-label="Routing" aria-live="polite">
-            <h2>"Last routing"</h2>
-            {move || match routing.get() {
-                None => view! { <p>"Nothing published yet."</p> }.into_any(),
-                Some((key, r)) => {
-                    view! {
-                        <dl>
-                            <dt>"key"</dt>
-                            <dd class="routing-key">{key}</dd>
-                            <dt>"murmur2 hash"</dt>
-                            <dd class="routing-hash">{r.hash}</dd>
-                            <dt>{format!("positive hash mod {}", r.partitions)}</dt>
-                            <dd>{format!("{} mod {} = {}", r.positive_hash, r.partitions, r.partition.0)}</dd>
-                            <dt>"partition"</dt>
-                            <dd class="routing-partition">{r.partition.0}</dd>
-                        </dl>
-                    }
-                        .into_any()
-                }
-            }}
-        </section>
-    }
-}
-
-/// One partition's log, newest record last.
-#[component]
-fn PartitionView(sim: RwSignal<Sim>, partition: u32) -> impl IntoView {
-    let rows = Memo::new(move |_| {
-        sim.with(|s| {
-            s.topic(ORDERS_TOPIC)
-                .and_then(|t| t.partition(orderflow_engine::ids::PartitionId(partition)))
-                .map(|log| {
-                    log.records()
-                        .iter()
-                        .map(|r| {
-                            (
-                                r.offset.0,
-                                r.key.clone().unwrap_or_default(),
-                                r.value.as_order().cloned().unwrap_or(OrderEvent {
-                                    user_id: String::new(),
-                                    order_id: String::new(),
-                                    status: String::new(),
-                                }),
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    });
-    view! {
-        <section class="partition" role="region" aria-label=format!("Partition {partition}")>
-            <h2>{format!("Partition {partition}")}</h2>
-            <ol class="records">
-                <For each=move || rows.get() key=|(offset, _, _)| *offset let:row>
-                    <li class="record" data-offset=row.0>
-                        <span class="offset">{format!("#{}", row.0)}</span>
-                        " "
-                        <span class="key">{row.1}</span>
-                        " "
-                        <span class="value">{format!("{} {}", row.2.order_id, row.2.status)}</span>
-                    </li>
-                </For>
-            </ol>
-        </section>
-    }
+    .into_any()
 }

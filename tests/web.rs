@@ -5,20 +5,76 @@
 
 use leptos::prelude::*;
 use leptos::task::tick;
+use orderflow::components::partitions::{OVERSCAN_ROWS, ROW_HEIGHT_PX, VISIBLE_ROWS};
 use orderflow_engine::partitioner::Partitioner;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement};
+use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// Mounts a fresh app into its own container and returns the container.
-fn mount_app() -> HtmlElement {
+/// Forgets what earlier tests saved (the app restores its session from localStorage and the
+/// address), so every test starts from the default scenario.
+fn fresh_browser_state() {
+    window().local_storage().unwrap().unwrap().clear().unwrap();
+    let _ = window().history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&window().location().pathname().unwrap()),
+    );
+}
+
+/// A mounted app: derefs to its container; dropping it unmounts the app (stopping its play
+/// loop) and removes the container.
+struct Mounted {
+    container: HtmlElement,
+    handle: Option<Box<dyn std::any::Any>>,
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = HtmlElement;
+    fn deref(&self) -> &HtmlElement {
+        &self.container
+    }
+}
+
+impl Mounted {
+    fn remove(mut self) {
+        self.handle.take();
+        self.container.remove();
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.take();
+        self.container.remove();
+    }
+}
+
+/// Mounts an app into its own container.
+fn mount_app() -> Mounted {
     let document = document();
     let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&container).unwrap();
-    leptos::mount::mount_to(container.clone(), orderflow::App).forget();
-    container
+    let handle = leptos::mount::mount_to(container.clone(), orderflow::App);
+    Mounted {
+        container,
+        handle: Some(Box::new(handle)),
+    }
+}
+
+/// Lets effects (saving to localStorage, scrolling) run.
+async fn settle() {
+    for _ in 0..3 {
+        tick().await;
+    }
+    sleep(50).await;
+}
+
+fn fresh_app() -> Mounted {
+    fresh_browser_state();
+    mount_app()
 }
 
 fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
@@ -29,23 +85,40 @@ fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
         .unchecked_into()
 }
 
-/// Types into an input the way the browser reports it: set the value, fire a bubbling
-/// `input` event (Leptos delegates events to the document).
-fn type_into(container: &HtmlElement, selector: &str, value: &str) {
-    let input: HtmlInputElement = find(container, selector).unchecked_into();
-    input.set_value(value);
+fn count(container: &HtmlElement, selector: &str) -> u32 {
+    container.query_selector_all(selector).unwrap().length()
+}
+
+fn text(container: &HtmlElement, selector: &str) -> String {
+    find(container, selector).text_content().unwrap_or_default()
+}
+
+/// The button whose text is exactly `name` (its accessible name).
+fn button(container: &HtmlElement, name: &str) -> HtmlElement {
+    let buttons = container.query_selector_all("button").unwrap();
+    for i in 0..buttons.length() {
+        let b: HtmlElement = buttons.item(i).unwrap().unchecked_into();
+        if b.text_content().as_deref().map(str::trim) == Some(name) {
+            return b;
+        }
+    }
+    panic!("no button named {name:?}");
+}
+
+fn fire(target: &web_sys::EventTarget, kind: &str) {
     let init = EventInit::new();
     init.set_bubbles(true);
-    input
-        .dispatch_event(&Event::new_with_event_init_dict("input", &init).unwrap())
+    target
+        .dispatch_event(&Event::new_with_event_init_dict(kind, &init).unwrap())
         .unwrap();
 }
 
-fn labelled_input_id(container: &HtmlElement, label_text: &str) -> String {
+/// The id of the control labelled `label_text`.
+fn labelled(container: &HtmlElement, label_text: &str) -> String {
     let labels = container.query_selector_all("label").unwrap();
     for i in 0..labels.length() {
         let label: HtmlElement = labels.item(i).unwrap().unchecked_into();
-        if label.text_content().as_deref() == Some(label_text) {
+        if label.text_content().as_deref().map(str::trim) == Some(label_text) {
             return label
                 .get_attribute("for")
                 .expect("labels name their control");
@@ -54,50 +127,418 @@ fn labelled_input_id(container: &HtmlElement, label_text: &str) -> String {
     panic!("no label {label_text:?}");
 }
 
+/// Types into the input labelled `label`, the way the browser reports it.
+fn type_into(container: &HtmlElement, label: &str, value: &str) {
+    let input: HtmlInputElement =
+        find(container, &format!("#{}", labelled(container, label))).unchecked_into();
+    input.set_value(value);
+    fire(&input, "input");
+}
+
+/// Picks `value` in the select labelled `label`.
+fn choose(container: &HtmlElement, label: &str, value: &str) {
+    let select: HtmlSelectElement =
+        find(container, &format!("#{}", labelled(container, label))).unchecked_into();
+    select.set_value(value);
+    fire(&select, "change");
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (animation frames run meanwhile) until `ready` holds, or fails after `ms`.
+async fn wait_until(ms: i32, what: &str, ready: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !ready() {
+        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
+        sleep(20).await;
+        waited += 20;
+    }
+    tick().await;
+}
+
+fn partition_text(app: &HtmlElement, p: u32) -> String {
+    text(app, &format!("[aria-label='Partition {p}']"))
+}
+
+async fn publish(app: &HtmlElement, user: &str, order: &str) {
+    type_into(app, "User ID", user);
+    type_into(app, "Order ID", order);
+    tick().await;
+    button(app, "Publish").click();
+    tick().await;
+}
+
 #[wasm_bindgen_test]
 async fn publishing_shows_the_record_in_the_partition_murmur2_names() {
-    let app = mount_app();
-    let user = labelled_input_id(&app, "User ID");
-    let order = labelled_input_id(&app, "Order ID");
-    type_into(&app, &format!("#{user}"), "U-browser-7");
-    type_into(&app, &format!("#{order}"), "O-1");
-    tick().await;
-    find(&app, "button[type=submit]").click();
-    tick().await;
-
-    let partitions = app
-        .query_selector_all("[aria-label^='Partition ']")
-        .unwrap()
-        .length();
-    assert!(partitions > 0, "the app shows its partitions");
+    let app = fresh_app();
+    publish(&app, "U-browser-7", "O-1").await;
+    let partitions = count(&app, "[aria-label^='Partition ']");
+    assert_eq!(partitions, 4, "the default topic has 4 partitions");
     let expected = Partitioner::Murmur2
         .route(b"U-browser-7", partitions)
         .partition
         .0;
     for p in 0..partitions {
-        let region = find(&app, &format!("[aria-label='Partition {p}']"));
-        let text = region.text_content().unwrap_or_default();
+        let shown = partition_text(&app, p);
         assert_eq!(
-            text.contains("U-browser-7"),
+            shown.contains("U-browser-7"),
             p == expected,
-            "partition {p} (expected {expected}) shows: {text}"
+            "partition {p} (expected {expected}) shows: {shown}"
         );
     }
-    let shown = find(&app, ".routing-partition").text_content().unwrap();
-    assert_eq!(shown.trim(), expected.to_string());
+    assert_eq!(
+        text(&app, ".routing-partition").trim(),
+        expected.to_string()
+    );
     app.remove();
 }
 
 #[wasm_bindgen_test]
 async fn publishing_without_a_user_id_explains_why_nothing_happened() {
-    let app = mount_app();
-    let user = labelled_input_id(&app, "User ID");
-    type_into(&app, &format!("#{user}"), "   ");
-    tick().await;
-    find(&app, "button[type=submit]").click();
-    tick().await;
-    let alert = find(&app, "[role=alert]").text_content().unwrap();
+    let app = fresh_app();
+    publish(&app, "   ", "O-1").await;
+    let alert = text(&app, "form.publish [role=alert]");
     assert!(alert.contains("User ID"), "alert was {alert:?}");
-    assert_eq!(app.query_selector_all(".record").unwrap().length(), 0);
+    assert_eq!(count(&app, ".record"), 0);
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn routing_view_shows_the_bytes_hash_and_modulo_of_the_key() {
+    let app = fresh_app();
+    publish(&app, "abc", "O-1").await;
+    assert_eq!(text(&app, ".routing-bytes").trim(), "61 62 63");
+    let routing = Partitioner::Murmur2.route(b"abc", 4);
+    assert_eq!(text(&app, ".routing-hash").trim(), routing.hash.to_string());
+    assert_eq!(
+        text(&app, ".routing-mod").trim(),
+        format!("{} mod 4 = {}", routing.positive_hash, routing.partition.0)
+    );
+    assert_eq!(count(&app, ".traveller"), 1, "the new event travels");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_partition_of_ten_thousand_records_keeps_only_a_window_of_rows_in_the_dom() {
+    let app = fresh_app();
+    // One user: every generated event has key U1, so one partition gets all of them.
+    type_into(&app, "Users", "1");
+    tick().await;
+    button(&app, "Publish 10,000").click();
+    tick().await;
+    let hot = Partitioner::Murmur2.route(b"U1", 4).partition.0;
+    let region = format!("[aria-label='Partition {hot}']");
+    wait_until(10_000, "the burst to finish", || {
+        partition_text(&app, hot).contains("10000 records")
+    })
+    .await;
+    // Following the tail: the newest offset is rendered.
+    wait_until(2_000, "the tail to be in view", || {
+        count(&app, &format!("{region} .record[data-offset='9999']")) == 1
+    })
+    .await;
+    let rows = count(&app, &format!("{region} .record"));
+    let most = (VISIBLE_ROWS + 2 * OVERSCAN_ROWS) as u32;
+    assert!(
+        rows > 0 && rows <= most,
+        "{rows} rows in the DOM (at most {most})"
+    );
+
+    // Scroll to the middle: the window follows the scroll offset.
+    let viewport = find(&app, &format!("{region} .log-viewport"));
+    viewport.set_scroll_top((5_000.0 * ROW_HEIGHT_PX) as i32);
+    fire(&viewport, "scroll");
+    tick().await;
+    assert_eq!(
+        count(&app, &format!("{region} .record[data-offset='5000']")),
+        1
+    );
+    assert_eq!(
+        count(&app, &format!("{region} .record[data-offset='9999']")),
+        0
+    );
+    let rows = count(&app, &format!("{region} .record"));
+    assert!(rows <= most, "{rows} rows after scrolling");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn changing_the_partition_count_lists_moved_keys_then_replays() {
+    let app = fresh_app();
+    for u in 1..=12 {
+        publish(&app, &format!("U{u}"), "O1").await;
+    }
+    type_into(&app, "Partitions", "6");
+    tick().await;
+    let moved = text(&app, ".moved-keys");
+    let keys: Vec<String> = (1..=12).map(|u| format!("U{u}")).collect();
+    let expected = keys
+        .iter()
+        .filter(|k| {
+            Partitioner::Murmur2.route(k.as_bytes(), 4).partition
+                != Partitioner::Murmur2.route(k.as_bytes(), 6).partition
+        })
+        .count();
+    assert!(
+        moved.contains(&format!("{expected} of 12 keys seen would move")),
+        "moved panel says {moved:?}"
+    );
+    button(&app, "Apply setup").click();
+    tick().await;
+    assert_eq!(count(&app, "[aria-label^='Partition ']"), 6);
+    for k in &keys {
+        let p = Partitioner::Murmur2.route(k.as_bytes(), 6).partition.0;
+        assert!(partition_text(&app, p).contains(k.as_str()), "{k} on {p}");
+    }
+    let live = text(&app, "[aria-live=polite]");
+    assert!(live.contains("6 partitions"), "announced {live:?}");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn other_partitioners_route_like_the_engine() {
+    let app = fresh_app();
+    choose(&app, "Partitioner", "eventhubs");
+    tick().await;
+    button(&app, "Apply setup").click();
+    tick().await;
+    publish(&app, "user-1", "O1").await;
+    let expected = Partitioner::EventHubs.route(b"user-1", 4).partition.0;
+    assert!(partition_text(&app, expected).contains("user-1"));
+    assert!(text(&app, ".routing-table caption").contains("eventhubs"));
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn step_and_timeline_rewind_replay_the_run() {
+    let app = fresh_app();
+    type_into(&app, "Orders per tick", "5");
+    tick().await;
+    button(&app, "Start generator").click();
+    tick().await;
+    for _ in 0..4 {
+        button(&app, "Step").click();
+        tick().await;
+    }
+    assert!(text(&app, ".tick").contains("Tick 4"));
+    assert!(text(&app, ".partitions-panel .summary").starts_with("20 records"));
+    type_into(&app, "Timeline", "1");
+    tick().await;
+    assert!(text(&app, ".tick").contains("Tick 1"));
+    assert!(text(&app, ".partitions-panel .summary").starts_with("5 records"));
+    button(&app, "Back to live").click();
+    tick().await;
+    assert!(text(&app, ".tick").contains("Tick 4"));
+    assert!(text(&app, ".partitions-panel .summary").starts_with("20 records"));
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn play_advances_ticks_until_pause() {
+    let app = fresh_app();
+    choose(&app, "Speed", "60");
+    tick().await;
+    button(&app, "Play").click();
+    tick().await;
+    wait_until(5_000, "ticks to advance", || {
+        !text(&app, ".tick").contains("Tick 0")
+    })
+    .await;
+    button(&app, "Pause").click();
+    tick().await;
+    let paused_at = text(&app, ".tick");
+    sleep(200).await;
+    assert_eq!(text(&app, ".tick"), paused_at, "no ticks while paused");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn share_link_holds_the_session_and_the_session_survives_a_reload() {
+    let app = fresh_app();
+    publish(&app, "U-shared", "O-9").await;
+    button(&app, "Create share link").click();
+    tick().await;
+    let link: HtmlInputElement = find(&app, "#share-link").unchecked_into();
+    let link = link.value();
+    let fragment = &link[link.find('#').expect("the link has a fragment")..];
+    let session = orderflow::share::from_fragment(fragment)
+        .expect("a session fragment")
+        .expect("a valid session");
+    assert_eq!(
+        session.actions.len(),
+        orderflow::playground::Session::default().actions.len() + 1,
+        "the default scenario plus the publish"
+    );
+    settle().await;
+    app.remove();
+
+    // A reload: a new app in the same browser comes back with the saved session.
+    let again = mount_app();
+    let p = Partitioner::Murmur2.route(b"U-shared", 4).partition.0;
+    assert!(partition_text(&again, p).contains("U-shared"));
+    again.remove();
+
+    // Opening the link in a fresh browser state restores the same records.
+    fresh_browser_state();
+    window().location().set_hash(&fragment[1..]).unwrap();
+    let opened = mount_app();
+    assert!(partition_text(&opened, p).contains("U-shared"));
+    opened.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_damaged_link_shows_a_message_and_keeps_the_saved_scenario() {
+    let app = fresh_app();
+    publish(&app, "U-kept", "O-1").await;
+    settle().await;
+    app.remove();
+    window().location().set_hash("s=not-a-session").unwrap();
+    let opened = mount_app();
+    let message = text(&opened, ".share-panel [role=alert]");
+    assert!(
+        message.contains("could not be opened"),
+        "message {message:?}"
+    );
+    let p = Partitioner::Murmur2.route(b"U-kept", 4).partition.0;
+    assert!(partition_text(&opened, p).contains("U-kept"));
+    opened.remove();
+}
+
+fn group_text(app: &HtmlElement, group: &str) -> String {
+    text(app, &format!("[aria-label='Consumer group {group}']"))
+}
+
+/// The button named `name` inside the element matching `scope`.
+fn button_in(app: &HtmlElement, scope: &str, name: &str) -> HtmlElement {
+    button(&find(app, scope), name)
+}
+
+async fn steps(app: &HtmlElement, n: u32) {
+    for _ in 0..n {
+        button(app, "Step").click();
+        tick().await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn consumer_groups_of_the_event_hubs_example_are_shown_with_their_members() {
+    let app = fresh_app();
+    steps(&app, 3).await;
+    for (group, members) in [("OrderProcessor", 2), ("Notifier", 3), ("Analytics", 1)] {
+        let scope = format!("[aria-label='Consumer group {group}']");
+        assert_eq!(count(&app, &format!("{scope} .member")), members, "{group}");
+        for c in 1..=members {
+            button_in(&app, &scope, &format!("Kill consumer c{c}"));
+        }
+    }
+    assert!(group_text(&app, "Notifier").contains("cooperative protocol"));
+    assert!(group_text(&app, "OrderProcessor").contains("range assignor"));
+    // Four partitions, three Notifier consumers: every partition has one owner.
+    let owners = count(&app, "[aria-label='Consumer group Notifier'] .member-owned");
+    assert_eq!(owners, 3);
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_killed_consumer_stays_dead_until_the_session_timeout_then_its_partitions_move() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group OrderProcessor']";
+    steps(&app, 3).await;
+    button_in(&app, scope, "Kill consumer c1").click();
+    tick().await;
+    assert_eq!(count(&app, &format!("{scope} .member.dead")), 1);
+    assert!(group_text(&app, "OrderProcessor").contains("dead since tick 3"));
+    steps(&app, 5).await;
+    assert_eq!(
+        count(&app, &format!("{scope} .member.dead")),
+        1,
+        "still dead before the timeout"
+    );
+    steps(&app, 12).await;
+    assert_eq!(
+        count(&app, &format!("{scope} .member")),
+        1,
+        "c1 is gone after the timeout"
+    );
+    let owned = text(&app, &format!("{scope} .member-owned"));
+    assert_eq!(owned, "owns orders-0, orders-1, orders-2, orders-3");
+    wait_until(2_000, "the rebalance announcement", || {
+        text(&app, "[aria-live=polite]").contains("rebalanced")
+    })
+    .await;
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn offset_reset_is_refused_while_members_are_active_and_explains_why() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Analytics']";
+    button_in(&app, scope, "Reset offsets").click();
+    tick().await;
+    let alert = text(&app, &format!("{scope} [role=alert]"));
+    assert!(
+        alert.contains("can only be reset if the group 'Analytics' is inactive"),
+        "alert {alert:?}"
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn extra_consumers_beyond_the_partition_count_are_idle() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Notifier']";
+    button_in(&app, scope, "Add consumer").click();
+    tick().await;
+    button_in(&app, scope, "Add consumer").click();
+    tick().await;
+    steps(&app, 10).await;
+    assert_eq!(count(&app, &format!("{scope} .member")), 5);
+    assert_eq!(
+        count(&app, &format!("{scope} .member.idle")),
+        1,
+        "{}",
+        group_text(&app, "Notifier")
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn lag_chart_draws_the_groups_lag_history() {
+    let app = fresh_app();
+    button(&app, "Publish 1,000").click();
+    tick().await;
+    wait_until(5_000, "the burst", || {
+        text(&app, ".partitions-panel .summary").starts_with("1000 records")
+    })
+    .await;
+    steps(&app, 6).await;
+    let line = find(
+        &app,
+        "[aria-label='Consumer group Analytics'] .lag-chart polyline",
+    );
+    let points = line.get_attribute("points").unwrap_or_default();
+    assert!(points.split(' ').count() >= 6, "points {points:?}");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
+    let app = fresh_app();
+    choose(&app, "Preset", "2");
+    tick().await;
+    button(&app, "Load preset").click();
+    tick().await;
+    assert_eq!(count(&app, "[aria-label^='Partition ']"), 6);
+    steps(&app, 8).await;
+    let scope = "[aria-label='Consumer group order-processors']";
+    assert_eq!(count(&app, &format!("{scope} .member")), 7);
+    assert_eq!(count(&app, &format!("{scope} .member.idle")), 1);
     app.remove();
 }

@@ -1,0 +1,65 @@
+// Journey: the page in light and dark colour schemes (screenshots for a human check), and
+// prefers-reduced-motion switching the travel animation off. Also: a sub-path-safe page
+// makes no request outside its host.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openApp, screenshot, forbidExternalRequests } from './harness.mjs';
+
+let site;
+let browser;
+before(async () => {
+  site = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+async function populate(page) {
+  await page.getByRole('button', { name: 'Publish 1,000' }).click();
+  await page.getByText('1000 records;').waitFor();
+  const step = page.getByRole('button', { name: 'Step', exact: true });
+  for (let i = 0; i < 6; i++) await step.click();
+  await page.getByRole('region', { name: 'Consumer group OrderProcessor' })
+    .getByRole('button', { name: 'Kill consumer c1' }).click();
+  await page.getByLabel('User ID').fill('U-look');
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`the page renders in the ${colorScheme} colour scheme`, async () => {
+    const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const external = [];
+    forbidExternalRequests(page, external);
+    await openApp(page, site.url);
+    await populate(page);
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const dark = background === 'rgb(18, 20, 25)';
+    assert.equal(dark, colorScheme === 'dark', `body background ${background}`);
+    await screenshot(page, `appearance-${colorScheme}`);
+    assert.deepEqual(external, []);
+    await context.close();
+  });
+}
+
+test('prefers-reduced-motion turns the travel animation off', async () => {
+  const context = await browser.newContext({ reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  await openApp(page, site.url);
+  await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  const traveller = page.locator('.traveller').first();
+  await traveller.waitFor({ state: 'attached' });
+  assert.equal(await traveller.evaluate((el) => getComputedStyle(el).animationName), 'none');
+  await context.close();
+
+  const moving = await browser.newContext({ reducedMotion: 'no-preference' });
+  const page2 = await moving.newPage();
+  await openApp(page2, site.url);
+  await page2.getByRole('button', { name: 'Publish', exact: true }).click();
+  const t2 = page2.locator('.traveller').first();
+  await t2.waitFor({ state: 'attached' });
+  assert.equal(await t2.evaluate((el) => getComputedStyle(el).animationName), 'travel');
+  await moving.close();
+});

@@ -1,0 +1,54 @@
+// Journey: publish with the keyboard only (Tab to the fields, type, Enter), then check the
+// record is in the partition the CLI names. Also checks focus is visible on the way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+
+let site;
+let browser;
+before(async () => {
+  site = await serveDist();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await site?.close();
+});
+
+/** Presses Tab until the focused element is the control labelled `label` (at most 80 times). */
+async function tabTo(page, id) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((id) => document.activeElement?.id === id, id)) return;
+  }
+  throw new Error(`Tab never reached #${id}`);
+}
+
+test('keyboard-only publish lands in the partition the engine names', async () => {
+  const page = await browser.newPage();
+  const external = [];
+  forbidExternalRequests(page, external);
+  await openApp(page, site.url);
+
+  await tabTo(page, 'user-id');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focused field shows a visible focus ring');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('U-keyboard-5');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('O-kb-1');
+  await page.keyboard.press('Tab'); // Status select
+  await page.keyboard.press('ArrowDown'); // Paid
+  await page.keyboard.press('Tab'); // Publish button
+  const focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+  assert.equal(focused, 'Publish');
+  await page.keyboard.press('Enter');
+
+  const [expected] = cli('route', '--partitioner', 'murmur2', '--partitions', '4', 'U-keyboard-5');
+  const region = page.getByRole('region', { name: `Partition ${expected.partition}`, exact: true });
+  await region.getByText('U-keyboard-5').waitFor();
+  await region.getByText('O-kb-1 Paid').waitFor();
+  await screenshot(page, 'keyboard-publish');
+  assert.deepEqual(external, []);
+});

@@ -1,0 +1,138 @@
+//! The order generator: users, orders per tick, hot-key skew, and bursts with progress.
+
+use crate::components::explain::Explain;
+use crate::playground::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
+use crate::state::Engine;
+use leptos::prelude::*;
+
+/// Burst sizes offered as buttons.
+pub const BURSTS: [(u32, &str); 3] = [
+    (1_000, "Publish 1,000"),
+    (10_000, "Publish 10,000"),
+    (100_000, "Publish 100,000"),
+];
+
+fn parse_bounded(text: &str, min: u32, max: u32) -> Option<u32> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+}
+
+/// The generator panel.
+#[component]
+pub fn GeneratorPanel() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    // Start from the running generator's settings (a restored session), else the defaults.
+    let defaults = engine
+        .read_untracked(|pg| pg.running_generator().cloned())
+        .unwrap_or_default();
+    let users = RwSignal::new(defaults.users.to_string());
+    let rate = RwSignal::new(defaults.orders_per_tick.to_string());
+    let skew = RwSignal::new(u32::from(defaults.hot_key_percent));
+
+    // What the form says, if it is valid (derived, never mirrored).
+    let config = Memo::new(move |_| -> Result<GeneratorConfig, String> {
+        let users = parse_bounded(&users.get(), 1, MAX_USERS).ok_or(format!(
+            "Users must be a whole number from 1 to {MAX_USERS}."
+        ))?;
+        let orders_per_tick = parse_bounded(&rate.get(), 1, MAX_ORDERS_PER_TICK).ok_or(format!(
+            "Orders per tick must be a whole number from 1 to {MAX_ORDERS_PER_TICK}."
+        ))?;
+        Ok(GeneratorConfig {
+            users,
+            orders_per_tick,
+            hot_key_percent: skew.get().min(100) as u8,
+        })
+    });
+    let running = Memo::new(move |_| engine.read(|pg| pg.running_generator().is_some()));
+    let progress = Memo::new(move |_| engine.read(|pg| pg.burst().map(|b| (b.done, b.total))));
+
+    let burst = move |count: u32| {
+        if let Ok(generator) = config.get_untracked() {
+            engine.update(|pg| pg.act(Action::Burst { count, generator }));
+        }
+    };
+    let toggle = move |_| {
+        let generator = if running.get_untracked() {
+            None
+        } else {
+            config.get_untracked().ok()
+        };
+        engine.update(|pg| pg.act(Action::SetGenerator { generator }));
+    };
+
+    view! {
+        <section class="panel generator-panel" aria-labelledby="generator-title">
+            <h2 id="generator-title">"Generator"</h2>
+            <div class="fields">
+                <label for="gen-users">"Users"</label>
+                <input
+                    id="gen-users"
+                    type="number"
+                    min="1"
+                    max=MAX_USERS
+                    prop:value=users
+                    on:input=move |ev| users.set(event_target_value(&ev))
+                />
+                <label for="gen-rate">"Orders per tick"</label>
+                <input
+                    id="gen-rate"
+                    type="number"
+                    min="1"
+                    max=MAX_ORDERS_PER_TICK
+                    prop:value=rate
+                    on:input=move |ev| rate.set(event_target_value(&ev))
+                />
+                <label for="gen-skew">"Hot-key skew"</label>
+                <input
+                    id="gen-skew"
+                    type="range"
+                    min="0"
+                    max="100"
+                    step="5"
+                    prop:value=move || skew.get().to_string()
+                    on:input=move |ev| skew.set(event_target_value(&ev).parse().unwrap_or(0))
+                />
+                <output for="gen-skew">{move || format!("{} % of new orders from U1", skew.get())}</output>
+            </div>
+            <p class="error" role="alert">{move || config.get().err()}</p>
+            <div class="buttons">
+                <button
+                    type="button"
+                    aria-pressed=move || running.get().to_string()
+                    disabled=move || config.get().is_err() && !running.get()
+                    on:click=toggle
+                >
+                    {move || if running.get() { "Stop generator" } else { "Start generator" }}
+                </button>
+                {BURSTS
+                    .map(|(count, label)| {
+                        view! {
+                            <button
+                                type="button"
+                                disabled=move || config.get().is_err() || progress.get().is_some()
+                                on:click=move |_| burst(count)
+                            >
+                                {label}
+                            </button>
+                        }
+                    })}
+            </div>
+            {move || {
+                progress
+                    .get()
+                    .map(|(done, total)| {
+                        view! {
+                            <div class="progress">
+                                <progress aria-label="Burst progress" max=total value=done></progress>
+                                <span>{format!("{done} / {total}")}</span>
+                            </div>
+                        }
+                    })
+            }}
+            <Explain text="The generator plays many users placing orders. Each order moves through Created, Paid, Shipped, Delivered. With the hot-key skew up, one user (U1) sends most events: its partition fills faster than the others, which is partition skew. Bursts publish in chunks so the page stays responsive; the generator publishes on every tick while time plays." />
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,13 @@
+//! The playground's panels, one module each. Every panel reads the shared
+//! [`crate::state::Engine`] from context and sends it actions.
+
+pub mod explain;
+pub mod generator;
+pub mod groups;
+pub mod partitions;
+pub mod presets;
+pub mod publish;
+pub mod routing;
+pub mod share;
+pub mod time_controls;
+pub mod topic_setup;

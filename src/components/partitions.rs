@@ -1,0 +1,231 @@
+//! Partitions as logs. Each partition is a region "Partition N" listing its records by
+//! offset. Long logs are virtualised: rows have a fixed height, the scroll offset picks the
+//! window of offsets that is visible, and only those rows (plus a small overscan) exist in
+//! the DOM. The engine keeps the records; the DOM keeps a window onto them.
+
+use crate::components::explain::Explain;
+use crate::playground::key_hue;
+use crate::state::Engine;
+use leptos::html::Div;
+use leptos::prelude::*;
+
+/// Height of one record row in CSS pixels (must match `.record` in style/main.css).
+pub const ROW_HEIGHT_PX: f64 = 24.0;
+/// Rows visible in a partition's viewport (its height is `VISIBLE_ROWS * ROW_HEIGHT_PX`).
+pub const VISIBLE_ROWS: u64 = 10;
+/// Extra rows rendered above and below the visible ones, so fast scrolling shows no gaps.
+pub const OVERSCAN_ROWS: u64 = 4;
+
+/// The window of offsets to render for a scroll position: `(first, end)` with `end`
+/// exclusive, clamped to the log.
+pub fn visible_window(scroll_top_px: f64, log_start: u64, high_watermark: u64) -> (u64, u64) {
+    let first_visible = log_start + (scroll_top_px.max(0.0) / ROW_HEIGHT_PX).floor() as u64;
+    let first = first_visible
+        .saturating_sub(OVERSCAN_ROWS)
+        .max(log_start)
+        .min(high_watermark);
+    let end = (first_visible + VISIBLE_ROWS + OVERSCAN_ROWS).min(high_watermark);
+    (first, end.max(first))
+}
+
+/// All partitions of the topic.
+#[component]
+pub fn PartitionsView() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let count = Memo::new(move |_| engine.read(|pg| pg.partition_count()));
+    let sizes = Memo::new(move |_| engine.read(|pg| pg.partition_sizes()));
+    let skew = Memo::new(move |_| {
+        let sizes = sizes.get();
+        let total: u64 = sizes.iter().sum();
+        let max = sizes.iter().copied().max().unwrap_or(0);
+        (total > 0 && !sizes.is_empty()).then(|| max as f64 * sizes.len() as f64 / total as f64)
+    });
+    view! {
+        <section class="panel partitions-panel" aria-labelledby="partitions-title">
+            <h2 id="partitions-title">"Partitions"</h2>
+            <p class="summary">
+                {move || {
+                    let total: u64 = sizes.get().iter().sum();
+                    match skew.get() {
+                        Some(s) => format!("{total} records; partition skew {s:.2} (largest partition ÷ mean; 1.00 is even)"),
+                        None => "No records yet.".to_string(),
+                    }
+                }}
+            </p>
+            <div class="partitions">
+                <For each=move || 0..count.get() key=|p| *p let:p>
+                    <PartitionLogView partition=p />
+                </For>
+            </div>
+            <Explain text="Each partition is an append-only log: records get consecutive offsets in the order they arrive. Order holds only within a partition, never across partitions. A group can use at most as many consumers in parallel as there are partitions." />
+        </section>
+    }
+    .into_any()
+}
+
+/// One partition's log, virtualised.
+#[component]
+pub fn PartitionLogView(
+    /// The partition number.
+    partition: u32,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let scroll_top = RwSignal::new(0.0f64);
+    let follow_tail = RwSignal::new(true);
+    let viewport = NodeRef::<Div>::new();
+    let bounds = Memo::new(move |_| engine.read(|pg| pg.partition_bounds(partition)));
+    let window = Memo::new(move |_| {
+        let (start, end) = bounds.get();
+        visible_window(scroll_top.get(), start, end)
+    });
+    let rows = Memo::new(move |_| {
+        let (first, end) = window.get();
+        engine.read(|pg| pg.rows(partition, first, end))
+    });
+    let markers = Memo::new(move |_| engine.read(|pg| pg.committed_markers(partition)));
+    let numbered_markers = move || {
+        markers
+            .get()
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<(usize, (String, u64))>>()
+    };
+    let segments = Memo::new(move |_| {
+        engine.read(|pg| {
+            (
+                pg.segment_count(partition),
+                pg.session().setup.segment_records,
+            )
+        })
+    });
+
+    // Keep the newest record in view while the user has not scrolled away from the tail.
+    // (An effect that writes the DOM, not a signal.)
+    Effect::new(move |_| {
+        bounds.track();
+        if follow_tail.get_untracked() {
+            // After the next layout, so the list already has its new height.
+            request_animation_frame(move || {
+                if let Some(el) = viewport.try_get_untracked().flatten() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = viewport.get_untracked() {
+            let top = f64::from(el.scroll_top());
+            scroll_top.set(top);
+            let at_bottom = el.scroll_top() + el.client_height() >= el.scroll_height() - 2;
+            follow_tail.set(at_bottom);
+        }
+    };
+
+    let label = format!("Partition {partition}");
+    let heading = label.clone();
+    view! {
+        <section class="partition" role="region" aria-label=label>
+            <h3>{heading}</h3>
+            <p class="partition-stats">
+                {move || {
+                    let (start, end) = bounds.get();
+                    let (count, _) = segments.get();
+                    format!("{} records · log start {start} · high watermark {end} · {count} segment(s)", end - start)
+                }}
+            </p>
+            <p class="committed">
+                {move || {
+                    let m = markers.get();
+                    if m.is_empty() {
+                        String::new()
+                    } else {
+                        format!("committed: {}", m.iter().map(|(g, o)| format!("{g} {o}")).collect::<Vec<_>>().join(", "))
+                    }
+                }}
+            </p>
+            <div
+                class="log-viewport"
+                node_ref=viewport
+                on:scroll=on_scroll
+                tabindex="0"
+                role="group"
+                aria-label=format!("Records of partition {partition}")
+                // The geometry virtualisation depends on is inline, not left to the stylesheet.
+                style:height=format!("{}px", VISIBLE_ROWS as f64 * ROW_HEIGHT_PX)
+                style:overflow-y="auto"
+                style:position="relative"
+            >
+                <ol
+                    class="records"
+                    style:position="relative"
+                    style:height=move || {
+                        let (start, end) = bounds.get();
+                        format!("{}px", (end - start) as f64 * ROW_HEIGHT_PX)
+                    }
+                >
+                    <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
+                        <li
+                            class="record"
+                            class:segment-start=row.segment_start
+                            class:redelivered=!row.redelivered_to.is_empty()
+                            title=(!row.redelivered_to.is_empty()).then(|| format!("redelivered: processed again by {}", row.redelivered_to.join(", ")))
+                            data-offset=row.offset
+                            style:position="absolute"
+                            style:height=format!("{ROW_HEIGHT_PX}px")
+                            style:top=move || {
+                                let start = bounds.get().0;
+                                format!("{}px", (row.offset - start) as f64 * ROW_HEIGHT_PX)
+                            }
+                        >
+                            <span class="offset">{row.offset}</span>
+                            <span class="key" style:--key-hue=key_hue(&row.key).to_string()>
+                                {row.key.clone()}
+                            </span>
+                            <span class="value">{format!("{} {}", row.order_id, row.status)}</span>
+                            {(!row.redelivered_to.is_empty()).then(|| view! { <span class="dup">{format!("↻ {}", row.redelivered_to.join(", "))}</span> })}
+                        </li>
+                    </For>
+                </ol>
+                <For each=numbered_markers key=|m| m.clone() let:m>
+                    <div
+                        class="commit-marker"
+                        aria-hidden="true"
+                        style:position="absolute"
+                        style:left="0"
+                        style:right="0"
+                        style:top=move || {
+                            let start = bounds.get().0;
+                            format!("{}px", (m.1.1.saturating_sub(start)) as f64 * ROW_HEIGHT_PX)
+                        }
+                        style:--marker=m.0.to_string()
+                    >
+                        <span>{format!("{} ▸", m.1.0)}</span>
+                    </div>
+                </For>
+            </div>
+        </section>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_is_bounded_whatever_the_log_size() {
+        let (first, end) = visible_window(0.0, 0, 10_000);
+        assert_eq!((first, end), (0, VISIBLE_ROWS + OVERSCAN_ROWS));
+        let (first, end) = visible_window(5_000.0 * ROW_HEIGHT_PX, 0, 10_000);
+        assert_eq!(first, 5_000 - OVERSCAN_ROWS);
+        assert_eq!(end - first, VISIBLE_ROWS + 2 * OVERSCAN_ROWS);
+        let (first, end) = visible_window(1e12, 0, 10_000);
+        assert!(first <= end && end == 10_000);
+        assert_eq!(visible_window(0.0, 0, 0), (0, 0));
+    }
+
+    #[test]
+    fn window_starts_at_the_log_start_offset() {
+        assert_eq!(visible_window(0.0, 500, 600).0, 500);
+    }
+}

@@ -1,0 +1,118 @@
+//! Time: "Play", "Pause", "Step", speed, seed, and a timeline to look at an earlier tick.
+//! Rewinding replays the logged actions up to that tick (the engine is deterministic).
+
+use crate::components::explain::Explain;
+use crate::state::{Announcer, Clock, Engine};
+use leptos::prelude::*;
+
+/// Speeds offered, in ticks per second.
+pub const SPEEDS: [u32; 6] = [1, 2, 4, 10, 30, 60];
+
+/// The time panel.
+#[component]
+pub fn TimeControls() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let clock = expect_context::<Clock>();
+    let announcer = expect_context::<Announcer>();
+    let now = Memo::new(move |_| engine.read(|pg| pg.now()));
+    let end = Memo::new(move |_| engine.read(|pg| pg.session().ticks));
+    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed));
+    let seed_text = RwSignal::new(None::<String>);
+    let seed_error = RwSignal::new(None::<String>);
+
+    let apply_seed = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = seed_text.get_untracked().unwrap_or_default();
+        match text.trim().parse::<u64>() {
+            Ok(new_seed) => {
+                seed_error.set(None);
+                seed_text.set(None);
+                engine.update(|pg| pg.change_seed(new_seed));
+                announcer.say(format!("Replayed the run with seed {new_seed}."));
+            }
+            Err(_) => seed_error.set(Some(format!(
+                "The seed must be a whole number from 0 to {}.",
+                u64::MAX
+            ))),
+        }
+    };
+
+    view! {
+        <section class="panel time-panel" aria-labelledby="time-title">
+            <h2 id="time-title">"Time"</h2>
+            <div class="buttons">
+                {move || {
+                    if clock.playing.get() {
+                        view! { <button type="button" on:click=move |_| clock.playing.set(false)>"Pause"</button> }.into_any()
+                    } else {
+                        view! { <button type="button" on:click=move |_| clock.playing.set(true)>"Play"</button> }.into_any()
+                    }
+                }}
+                <button
+                    type="button"
+                    disabled=move || clock.playing.get()
+                    on:click=move |_| engine.update(|pg| pg.step())
+                >
+                    "Step"
+                </button>
+                <label for="speed">"Speed"</label>
+                <select
+                    id="speed"
+                    prop:value=move || clock.ticks_per_second.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(s) = event_target_value(&ev).parse() {
+                            clock.ticks_per_second.set(s);
+                        }
+                    }
+                >
+                    {SPEEDS.map(|s| view! { <option value=s.to_string()>{format!("{s} ticks/s")}</option> })}
+                </select>
+                <span class="tick" role="status">{move || format!("Tick {}", now.get())}</span>
+            </div>
+            <div class="timeline">
+                <label for="timeline">"Timeline"</label>
+                <input
+                    id="timeline"
+                    type="range"
+                    min="0"
+                    max=move || end.get().to_string()
+                    prop:value=move || now.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(t) = event_target_value(&ev).parse::<u64>() {
+                            clock.playing.set(false);
+                            engine.update(|pg| pg.replay_to(t));
+                        }
+                    }
+                />
+                <span>{move || format!("{} / {}", now.get(), end.get())}</span>
+                <Show when=move || now.get() < end.get()>
+                    <button
+                        type="button"
+                        on:click=move |_| {
+                            let last = engine.read_untracked(|pg| pg.session().ticks);
+                            engine.update(|pg| pg.replay_to(last));
+                            announcer.say(format!("Back to live at tick {last}."));
+                        }
+                    >
+                        "Back to live"
+                    </button>
+                    <p class="hint">"Viewing an earlier tick. Step walks forward along the recorded run; any new action starts a new branch from here."</p>
+                </Show>
+            </div>
+            <form class="seed" on:submit=apply_seed>
+                <label for="seed">"Seed"</label>
+                <input
+                    id="seed"
+                    inputmode="numeric"
+                    autocomplete="off"
+                    prop:value=move || seed_text.get().unwrap_or_else(|| seed.get().to_string())
+                    on:input=move |ev| seed_text.set(Some(event_target_value(&ev)))
+                />
+                <button type="submit">"Apply seed"</button>
+                <p class="error" role="alert">{move || seed_error.get()}</p>
+            </form>
+            <Explain text="Time is logical: one tick is one step of the simulation. Everything random comes from the seed, so the same seed and the same actions replay the same run. The timeline rebuilds any earlier tick by replaying the recorded actions." />
+        </section>
+    }
+    .into_any()
+}
