@@ -27,8 +27,9 @@ for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
   fi
 done
 
-step "native tests: engine and CLI"
+step "native tests: engine, CLI and the app's logic"
 cargo test -p orderflow-engine -p orderflow-cli --locked
+cargo test -p orderflow --lib --locked
 
 step "browser tests: wasm-bindgen-test in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
