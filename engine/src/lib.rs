@@ -28,5 +28,6 @@ pub mod ids;
 pub mod log;
 pub mod partitioner;
 pub mod rng;
+pub mod saga;
 pub mod sim;
 pub mod topic;
