@@ -138,15 +138,18 @@ impl OrderAggregate {
     ) -> Result<(), EventStoreError> {
         use OrderDomainEvent as E;
         use OrderStatus as S;
-        let ok = match (self.status, event) {
-            (None, E::OrderPlaced { .. }) => true,
-            (Some(S::Created), E::OrderPaid { .. }) => true,
-            (Some(S::Paid), E::OrderShipped { .. }) => true,
-            (Some(S::Shipped), E::OrderDelivered) => true,
-            (Some(S::Created | S::Paid | S::Shipped), E::OrderCancelled { .. }) => true,
-            (Some(_), E::NoteAdded { .. }) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (self.status, event),
+            (None, E::OrderPlaced { .. })
+                | (Some(S::Created), E::OrderPaid { .. })
+                | (Some(S::Paid), E::OrderShipped { .. })
+                | (Some(S::Shipped), E::OrderDelivered)
+                | (
+                    Some(S::Created | S::Paid | S::Shipped),
+                    E::OrderCancelled { .. }
+                )
+                | (Some(_), E::NoteAdded { .. })
+        );
         if ok {
             Ok(())
         } else {
