@@ -18,4 +18,6 @@ pub mod inbox;
 pub mod message;
 pub mod orchestrator;
 pub mod outbox;
+pub mod projection;
 pub mod retry;
+pub mod services;
