@@ -13,11 +13,15 @@
 //!   snapshots and upcasting.
 //! - [`projection`]: CQRS read models fed from the log, rebuildable by replay.
 
+pub mod driver;
 pub mod event_store;
+pub mod faults;
 pub mod inbox;
 pub mod message;
 pub mod orchestrator;
 pub mod outbox;
 pub mod projection;
 pub mod retry;
+pub mod scenario;
 pub mod services;
+pub mod trace;
