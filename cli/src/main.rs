@@ -1,8 +1,8 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
-use clap::{Parser, Subcommand, ValueEnum};
-use orderflow_engine::partitioner::Partitioner;
-use std::io::Write;
+mod route;
+
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -19,84 +19,41 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Print the partition each KEY is routed to, one JSON object per key.
-    Route {
-        #[arg(long, value_enum, default_value_t = PartitionerArg::Murmur2)]
-        partitioner: PartitionerArg,
-        #[arg(long)]
-        partitions: u32,
-        /// Each KEY is the hex of the key bytes.
-        #[arg(long)]
-        hex: bool,
-        keys: Vec<String>,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum PartitionerArg {
-    Murmur2,
-}
-
-impl From<PartitionerArg> for Partitioner {
-    fn from(p: PartitionerArg) -> Self {
-        match p {
-            PartitionerArg::Murmur2 => Partitioner::Murmur2,
-        }
-    }
-}
-
-fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
-        return Err(format!("key {s:?} is not hex: odd number of digits"));
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| format!("key {s:?} is not hex")))
-        .collect()
+    Route(route::RouteArgs),
 }
 
 fn run(cli: Cli) -> Result<(), String> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match cli.command {
-        Cmd::Route {
-            partitioner,
-            partitions,
-            hex,
-            keys,
-        } => {
-            if partitions == 0 {
-                return Err("--partitions must be at least 1".into());
-            }
-            for key in keys {
-                let bytes = if hex {
-                    decode_hex(&key)?
-                } else {
-                    key.clone().into_bytes()
-                };
-                let routing = Partitioner::from(partitioner).route(&bytes, partitions);
-                let line = serde_json::json!({
-                    "key": key,
-                    "hash": routing.hash,
-                    "partition": routing.partition.0,
-                });
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
-            }
-        }
+        Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())
+}
+
+/// Folds clap's multi-line usage error into one line (drops the usage and help hints).
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // clap prints help/version to stdout with exit 0, usage errors with exit 2.
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
-            };
+            // Help and version go to stdout with exit 0; usage errors are one line on
+            // stderr with exit 2, like every other bad input.
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("orderflow-cli: {}", one_line(&e.to_string()));
+            return ExitCode::from(2);
         }
     };
     match run(cli) {

@@ -7,7 +7,8 @@
 //! ## Map of the crate
 //! - [`ids`]: newtypes for the vocabulary (`PartitionId`, `Offset`, `Tick`, ...).
 //! - [`partitioner`]: how a record's key picks its partition, bit-for-bit like the real
-//!   clients (Kafka's murmur2).
+//!   clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
+//!   records without a key are spread (round-robin, Kafka's sticky batches).
 //! - [`log`]: one partition's append-only log of [`log::Record`]s.
 //! - [`topic`]: a named set of partition logs plus its partitioner.
 //! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors.

@@ -1,0 +1,104 @@
+// Shared plumbing for the end-to-end journeys: a static server for dist/ on 127.0.0.1
+// (optionally under a sub-path), Debian's Chromium through playwright-core, the CLI as an
+// independent oracle, and screenshots kept under target/e2e-screenshots/.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { extname, join, normalize, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+const DIST = join(ROOT, 'dist');
+const SHOTS = join(ROOT, 'target', 'e2e-screenshots');
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+/** Serves dist/ at http://127.0.0.1:PORT{basePath}. Returns { url, close }. */
+export async function serveDist(basePath = '/') {
+  if (!existsSync(join(DIST, 'index.html'))) {
+    throw new Error('dist/index.html is missing: run `trunk build --release` first');
+  }
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!path.startsWith(basePath)) {
+      res.writeHead(404).end('outside the base path');
+      return;
+    }
+    let rel = normalize(path.slice(basePath.length)).replace(/^(\.\.[/\\])+/, '');
+    if (rel === '' || rel === '.' || rel.endsWith('/')) rel = join(rel, 'index.html');
+    try {
+      const body = await readFile(join(DIST, rel));
+      res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}${basePath}`,
+    close: () => new Promise((ok) => server.close(ok)),
+  };
+}
+
+/** Launches Debian's Chromium headless; never downloads a browser. */
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** Fails the journey on any request that leaves 127.0.0.1 (the site must work offline). */
+export function forbidExternalRequests(page, failures) {
+  page.on('request', (req) => {
+    const url = new URL(req.url());
+    if (!['127.0.0.1', 'localhost'].includes(url.hostname) && !url.protocol.startsWith('data')
+        && !url.protocol.startsWith('blob')) {
+      failures.push(req.url());
+    }
+  });
+}
+
+/** Saves a full-page screenshot as target/e2e-screenshots/NAME.png. */
+export async function screenshot(page, name) {
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Runs the native CLI (built by the check script) and parses its JSON lines. */
+export function cli(...args) {
+  const bin = join(ROOT, 'target', 'debug', 'orderflow-cli');
+  const out = existsSync(bin)
+    ? execFileSync(bin, args, { encoding: 'utf8' })
+    : execFileSync('cargo', ['run', '-q', '-p', 'orderflow-cli', '--', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      });
+  return out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** Opens the app and waits until the wasm has mounted it. */
+export async function openApp(page, url) {
+  await page.goto(url);
+  await page.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
+}
