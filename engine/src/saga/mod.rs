@@ -17,6 +17,8 @@ pub mod driver;
 pub mod event_store;
 pub mod faults;
 pub mod inbox;
+#[cfg(test)]
+mod invariants;
 pub mod message;
 pub mod orchestrator;
 pub mod outbox;
