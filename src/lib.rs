@@ -51,8 +51,8 @@ pub fn App() -> impl IntoView {
         let result = sim.try_update(|s| {
             s.apply(Command::Produce {
                 topic: ORDERS_TOPIC.into(),
-                key,
-                value,
+                key: Some(key),
+                value: value.into(),
             })
         });
         error.set(result.and_then(|r| r.err()).map(|e| e.to_string()));
@@ -61,7 +61,7 @@ pub fn App() -> impl IntoView {
     let last_routing = Memo::new(move |_| {
         sim.with(|s| {
             s.trace().iter().rev().find_map(|e| match e {
-                TraceEvent::Produced { key, routing, .. } => Some((key.clone(), routing.clone())),
+                TraceEvent::Produced { key, routing, .. } => key.clone().zip(routing.clone()),
                 _ => None,
             })
         })
@@ -153,7 +153,11 @@ fn PartitionView(sim: RwSignal<Sim>, partition: u32) -> impl IntoView {
                             (
                                 r.offset.0,
                                 r.key.clone().unwrap_or_default(),
-                                r.value.clone(),
+                                r.value.as_order().cloned().unwrap_or(OrderEvent {
+                                    user_id: String::new(),
+                                    order_id: String::new(),
+                                    status: String::new(),
+                                }),
                             )
                         })
                         .collect::<Vec<_>>()

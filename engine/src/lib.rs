@@ -25,10 +25,15 @@
 //!   assertions.
 
 pub mod assignor;
+pub mod group;
 pub mod ids;
+pub mod lag;
 pub mod log;
 pub mod partitioner;
+pub mod process;
+pub mod producer;
 pub mod rng;
 pub mod saga;
 pub mod sim;
 pub mod topic;
+pub mod trace;

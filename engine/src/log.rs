@@ -1,12 +1,23 @@
-//! One partition's append-only log.
+//! One partition's append-only log: records, segments, retention and the idempotent
+//! producer's sequence check.
 //!
 //! Offsets are assigned by the log on append and are contiguous: the record at position `i`
 //! of the log has offset `log_start_offset + i`. The high watermark is the offset the next
-//! record will get (Kafka's log end offset; this engine has no replication yet, so the two
+//! record will get (Kafka's log end offset; this engine has no replication, so the two
 //! coincide).
+//!
+//! The log is cut into segments of [`LogConfig::segment_records`] records, aligned on
+//! offsets (segment `k` holds offsets `k * size .. (k + 1) * size`). Retention deletes whole
+//! closed segments from the front, never the active (last) one, like Kafka's log cleaner in
+//! `delete` mode; the log start offset then moves to the next segment's base offset and
+//! reading below it is [`LogError::OffsetOutOfRange`].
+//!
+//! Appending is a `VecDeque` push plus constant work, so a million appends cost about as much
+//! as a million vector pushes.
 
-use crate::ids::{Offset, Tick};
+use crate::ids::{EventId, Offset, ProducerId, Tick};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
 /// An order event as published by the playground's producer.
@@ -17,18 +28,104 @@ pub struct OrderEvent {
     pub status: String,
 }
 
+/// The value of a record. An open enum: each kind of message the simulation carries is one
+/// variant (the saga module adds its own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Payload {
+    /// An order event from the playground's producer or generator.
+    Order(OrderEvent),
+}
+
+impl Payload {
+    /// The order event, if this payload is one.
+    pub fn as_order(&self) -> Option<&OrderEvent> {
+        match self {
+            Payload::Order(o) => Some(o),
+        }
+    }
+}
+
+impl From<OrderEvent> for Payload {
+    fn from(o: OrderEvent) -> Self {
+        Payload::Order(o)
+    }
+}
+
+/// Record headers, as an event-driven system uses them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Headers {
+    /// Unique id of the event (kept by a retried duplicate).
+    pub event_id: EventId,
+    /// The business flow the event belongs to (e.g. an order id). `None`: the event starts
+    /// its own flow, whose id is its event id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    /// The event that caused this one, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation_id: Option<EventId>,
+    /// Version of the payload's schema.
+    #[serde(default = "default_schema_version")]
+    pub schema_version: u16,
+}
+
+fn default_schema_version() -> u16 {
+    1
+}
+
 /// One record stored in a partition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
     pub offset: Offset,
     /// `None` for records produced without a key.
     pub key: Option<String>,
-    pub value: OrderEvent,
-    /// The tick at which the record was appended.
+    pub value: Payload,
+    /// The tick at which the record was appended (its timestamp).
     pub tick: Tick,
+    pub headers: Headers,
 }
 
-/// Errors from reading a partition log.
+/// When old segments are deleted. Both limits may be set; a segment goes when either says so.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Keep at least this many records (Kafka's `retention.bytes`, counted in records): the
+    /// oldest closed segment is deleted while the log would still hold this many without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
+    /// Delete a closed segment once its newest record is older than this many ticks
+    /// (Kafka's `retention.ms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticks: Option<u64>,
+}
+
+/// Per-partition log settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogConfig {
+    /// Records per segment (Kafka's `segment.bytes`, counted in records). At least 1.
+    #[serde(default = "default_segment_records")]
+    pub segment_records: u64,
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// Default segment size: the seed documents draw segments of 1000 records.
+pub const DEFAULT_SEGMENT_RECORDS: u64 = 1000;
+
+fn default_segment_records() -> u64 {
+    DEFAULT_SEGMENT_RECORDS
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            segment_records: DEFAULT_SEGMENT_RECORDS,
+            retention: Retention::default(),
+        }
+    }
+}
+
+/// Errors from reading or configuring a partition log.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum LogError {
     #[error("offset {offset} is out of range: the log holds offsets {log_start_offset} to {high_watermark} (exclusive)")]
@@ -37,26 +134,98 @@ pub enum LogError {
         log_start_offset: Offset,
         high_watermark: Offset,
     },
+    #[error("a segment holds at least 1 record, not {segment_records}")]
+    SegmentSize { segment_records: u64 },
+}
+
+/// A segment as shown to people: its offset range and time range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub base_offset: Offset,
+    /// One past the last offset in the segment.
+    pub end_offset: Offset,
+    pub first_tick: Tick,
+    pub last_tick: Tick,
+    /// The active segment receives appends and is never deleted by retention.
+    pub active: bool,
+}
+
+/// What the broker did with an idempotent producer's batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// New sequence: append it.
+    Append,
+    /// Already appended at this offset: drop the duplicate and acknowledge again.
+    Duplicate { offset: Offset },
 }
 
 /// The append-only log of one partition.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionLog {
+    config: LogConfig,
     log_start_offset: Offset,
-    records: Vec<Record>,
+    records: VecDeque<Record>,
+    /// Last sequence number and its offset per idempotent producer.
+    producer_sequences: BTreeMap<ProducerId, (u32, Offset)>,
 }
 
 impl PartitionLog {
+    /// An empty log with the given settings.
+    pub fn new(config: LogConfig) -> Result<Self, LogError> {
+        if config.segment_records == 0 {
+            return Err(LogError::SegmentSize { segment_records: 0 });
+        }
+        Ok(Self {
+            config,
+            ..Self::default()
+        })
+    }
+
+    /// The log's settings.
+    pub fn config(&self) -> LogConfig {
+        self.config
+    }
+
+    /// Changes the settings; retention applies at the next append or [`Self::apply_retention`].
+    pub fn set_config(&mut self, config: LogConfig) -> Result<(), LogError> {
+        if config.segment_records == 0 {
+            return Err(LogError::SegmentSize { segment_records: 0 });
+        }
+        self.config = config;
+        Ok(())
+    }
+
     /// Appends a record and returns the offset it was given.
-    pub fn append(&mut self, key: Option<String>, value: OrderEvent, tick: Tick) -> Offset {
+    pub fn append(
+        &mut self,
+        key: Option<String>,
+        value: Payload,
+        tick: Tick,
+        headers: Headers,
+    ) -> Offset {
         let offset = self.high_watermark();
-        self.records.push(Record {
+        self.records.push_back(Record {
             offset,
             key,
             value,
             tick,
+            headers,
         });
         offset
+    }
+
+    /// The broker's duplicate check for an idempotent producer (Kafka's
+    /// `ProducerStateManager`): a sequence at or below the last one appended is a duplicate.
+    pub fn check_sequence(&self, producer: ProducerId, sequence: u32) -> SequenceCheck {
+        match self.producer_sequences.get(&producer) {
+            Some(&(last, offset)) if sequence <= last => SequenceCheck::Duplicate { offset },
+            _ => SequenceCheck::Append,
+        }
+    }
+
+    /// Remembers that `producer`'s `sequence` was appended at `offset`.
+    pub fn record_sequence(&mut self, producer: ProducerId, sequence: u32, offset: Offset) {
+        self.producer_sequences.insert(producer, (sequence, offset));
     }
 
     /// The first offset still in the log.
@@ -82,18 +251,102 @@ impl PartitionLog {
     /// The record at `offset`, or an error naming the valid range.
     pub fn get(&self, offset: Offset) -> Result<&Record, LogError> {
         if offset < self.log_start_offset || offset >= self.high_watermark() {
-            return Err(LogError::OffsetOutOfRange {
-                offset,
-                log_start_offset: self.log_start_offset,
-                high_watermark: self.high_watermark(),
-            });
+            return Err(self.out_of_range(offset));
         }
         Ok(&self.records[(offset.0 - self.log_start_offset.0) as usize])
     }
 
+    /// The records from `from` (inclusive) to `to` (exclusive, clamped to the high
+    /// watermark). `from` below the log start is an error.
+    pub fn range(
+        &self,
+        from: Offset,
+        to: Offset,
+    ) -> Result<std::collections::vec_deque::Iter<'_, Record>, LogError> {
+        if from < self.log_start_offset || from > self.high_watermark() {
+            return Err(self.out_of_range(from));
+        }
+        let start = (from.0 - self.log_start_offset.0) as usize;
+        let end =
+            (to.0.min(self.high_watermark().0).max(from.0) - self.log_start_offset.0) as usize;
+        Ok(self.records.range(start..end))
+    }
+
+    fn out_of_range(&self, offset: Offset) -> LogError {
+        LogError::OffsetOutOfRange {
+            offset,
+            log_start_offset: self.log_start_offset,
+            high_watermark: self.high_watermark(),
+        }
+    }
+
     /// All records currently held, in offset order.
-    pub fn records(&self) -> &[Record] {
+    pub fn records(&self) -> &VecDeque<Record> {
         &self.records
+    }
+
+    /// The first offset at or after `tick` (Kafka's `offsetsForTimes`), or the high
+    /// watermark when every record is older.
+    pub fn offset_for_tick(&self, tick: Tick) -> Offset {
+        // Timestamps are append ticks, so they never decrease: binary search.
+        let index = self.records.partition_point(|r| r.tick < tick);
+        Offset(self.log_start_offset.0 + index as u64)
+    }
+
+    /// The segments currently held, oldest first.
+    pub fn segments(&self) -> Vec<SegmentInfo> {
+        let size = self.config.segment_records;
+        let mut out = Vec::new();
+        let mut offset = self.log_start_offset.0;
+        let end = self.high_watermark().0;
+        while offset < end {
+            let segment_end = ((offset / size) + 1) * size;
+            let last = segment_end.min(end);
+            let first_tick = self.records[(offset - self.log_start_offset.0) as usize].tick;
+            let last_tick = self.records[(last - 1 - self.log_start_offset.0) as usize].tick;
+            out.push(SegmentInfo {
+                base_offset: Offset(offset),
+                end_offset: Offset(last),
+                first_tick,
+                last_tick,
+                active: last == end && last < segment_end,
+            });
+            offset = last;
+        }
+        out
+    }
+
+    /// Deletes closed segments that retention no longer keeps. Returns how many were deleted.
+    pub fn apply_retention(&mut self, now: Tick) -> u64 {
+        let size = self.config.segment_records;
+        let mut deleted = 0;
+        loop {
+            let start = self.log_start_offset.0;
+            // The oldest segment is closed when the log has moved past its end.
+            let first_end = (start / size + 1) * size;
+            if first_end >= self.high_watermark().0 {
+                // Only the active segment (or nothing) is left; a full last segment is
+                // still the active one until the next append opens a new one.
+                break;
+            }
+            let first_len = first_end - start;
+            let by_records = self
+                .config
+                .retention
+                .records
+                .is_some_and(|keep| self.records.len() as u64 - first_len >= keep);
+            let by_ticks = self.config.retention.ticks.is_some_and(|ticks| {
+                let newest = self.records[(first_len - 1) as usize].tick;
+                now.0.saturating_sub(newest.0) > ticks
+            });
+            if !(by_records || by_ticks) {
+                break;
+            }
+            self.records.drain(..first_len as usize);
+            self.log_start_offset = Offset(first_end);
+            deleted += 1;
+        }
+        deleted
     }
 }
 
@@ -101,12 +354,25 @@ impl PartitionLog {
 mod tests {
     use super::*;
 
-    fn event(n: u32) -> OrderEvent {
-        OrderEvent {
+    fn event(n: u32) -> Payload {
+        Payload::Order(OrderEvent {
             user_id: format!("U{n}"),
             order_id: format!("O{n}"),
             status: "Created".into(),
+        })
+    }
+
+    fn log_with(config: LogConfig, n: u64) -> PartitionLog {
+        let mut log = PartitionLog::new(config).unwrap();
+        for i in 0..n {
+            log.append(
+                Some("k".into()),
+                event(i as u32),
+                Tick(i),
+                Headers::default(),
+            );
         }
+        log
     }
 
     #[test]
@@ -114,7 +380,12 @@ mod tests {
         let mut log = PartitionLog::default();
         for n in 0..5 {
             assert_eq!(
-                log.append(Some("k".into()), event(n), Tick(n.into())),
+                log.append(
+                    Some("k".into()),
+                    event(n),
+                    Tick(n.into()),
+                    Headers::default()
+                ),
                 Offset(n.into())
             );
         }
@@ -130,5 +401,81 @@ mod tests {
             err.to_string(),
             "offset 0 is out of range: the log holds offsets 0 to 0 (exclusive)"
         );
+    }
+
+    #[test]
+    fn retention_by_records_deletes_whole_closed_segments_only() {
+        let config = LogConfig {
+            segment_records: 3,
+            retention: Retention {
+                records: Some(4),
+                ticks: None,
+            },
+        };
+        let mut log = log_with(config, 10);
+        // Segments [0,3) [3,6) [6,9) [9,10): dropping [0,3) leaves 7 >= 4, dropping [3,6)
+        // leaves 4 >= 4, dropping [6,9) would leave 1 < 4.
+        assert_eq!(log.apply_retention(Tick(10)), 2);
+        assert_eq!(log.log_start_offset(), Offset(6));
+        assert_eq!(log.high_watermark(), Offset(10));
+        assert_eq!(
+            log.get(Offset(5)).unwrap_err(),
+            LogError::OffsetOutOfRange {
+                offset: Offset(5),
+                log_start_offset: Offset(6),
+                high_watermark: Offset(10)
+            }
+        );
+        assert_eq!(log.get(Offset(6)).unwrap().offset, Offset(6));
+        let segments = log.segments();
+        assert_eq!(segments.len(), 2);
+        assert_eq!(segments[1].base_offset, Offset(9));
+        assert!(segments[1].active);
+    }
+
+    #[test]
+    fn retention_by_ticks_keeps_the_active_segment() {
+        let config = LogConfig {
+            segment_records: 2,
+            retention: Retention {
+                records: None,
+                ticks: Some(5),
+            },
+        };
+        let mut log = log_with(config, 5); // ticks 0..5; segments [0,2) [2,4) [4,5)
+        assert_eq!(log.apply_retention(Tick(100)), 2);
+        assert_eq!(log.log_start_offset(), Offset(4));
+        assert_eq!(log.len(), 1);
+    }
+
+    #[test]
+    fn offset_for_tick_finds_first_record_at_or_after() {
+        let log = log_with(LogConfig::default(), 5);
+        assert_eq!(log.offset_for_tick(Tick(2)), Offset(2));
+        assert_eq!(log.offset_for_tick(Tick(99)), Offset(5));
+        assert_eq!(log.offset_for_tick(Tick(0)), Offset(0));
+    }
+
+    #[test]
+    fn zero_segment_size_is_refused() {
+        let config = LogConfig {
+            segment_records: 0,
+            retention: Retention::default(),
+        };
+        assert_eq!(
+            PartitionLog::new(config).unwrap_err(),
+            LogError::SegmentSize { segment_records: 0 }
+        );
+    }
+
+    #[test]
+    fn range_clamps_to_high_watermark() {
+        let log = log_with(LogConfig::default(), 5);
+        let offsets: Vec<u64> = log
+            .range(Offset(3), Offset(99))
+            .unwrap()
+            .map(|r| r.offset.0)
+            .collect();
+        assert_eq!(offsets, vec![3, 4]);
     }
 }

@@ -1,19 +1,36 @@
-//! The simulation: a logical clock, the topics, one seeded random generator, and the trace.
+//! The simulation: a logical clock, the topics, producers, consumer groups, one seeded
+//! random generator, and the trace.
 //!
-//! Drive it with [`Command`]s through [`Sim::apply`] and advance time with [`Sim::step`].
-//! Everything observable comes out as [`TraceEvent`]s; the same seed and the same commands
-//! always produce the same trace.
+//! Drive it with [`Command`]s through [`Sim::apply`] (they act at the current tick) and
+//! advance time with [`Sim::step`]. Everything observable comes out as
+//! [`TraceEvent`]s; read-only snapshots ([`Sim::group_snapshot`], [`Sim::topic`]) show the
+//! state. The same seed and the same commands at the same ticks always give the same trace.
+//!
+//! One tick of [`Sim::step`], in order: the clock advances; generators produce; time-based
+//! retention runs; every group (in name order) checks session timeouts, lets each member
+//! (in id order) process, poll and commit, and advances its rebalance; lag is sampled.
 
-use crate::ids::{Offset, Tick};
-use crate::log::OrderEvent;
-use crate::partitioner::{Partitioner, Routing};
-use crate::topic::{Topic, TopicError};
+use crate::assignor::TopicPartition;
+use crate::group::{ConsumerGroup, GroupConfig, GroupError, GroupSnapshot, OffsetResetSpec};
+use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
+use crate::log::SequenceCheck;
+use crate::log::{Headers, LogConfig, OrderEvent, Payload, Retention};
+use crate::partitioner::Partitioner;
+use crate::process::{OutgoingRecord, Processor};
+use crate::producer::{Acks, Producer, ProducerConfig, ProducerError};
+use crate::rng::SimRng;
+use crate::topic::{Produced, Topic, TopicError};
+use crate::trace::Trace;
+pub use crate::trace::TraceEvent;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
 
+/// Order statuses in lifecycle order, as the generator emits them per key.
+pub const ORDER_LIFECYCLE: [&str; 4] = ["Created", "Paid", "Shipped", "Delivered"];
+
 /// Something a user (or a scenario) asks the simulation to do.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
     /// Creates a topic.
@@ -23,34 +40,79 @@ pub enum Command {
         #[serde(default)]
         partitioner: Partitioner,
     },
-    /// Publishes one keyed order event to a topic.
+    /// Changes a topic's segment size and retention.
+    ConfigureTopic {
+        topic: String,
+        #[serde(default = "default_segment_records")]
+        segment_records: u64,
+        #[serde(default)]
+        retention: Retention,
+    },
+    /// Appends one record directly (no producer: no acks, no retries).
     Produce {
         topic: String,
-        key: String,
-        value: OrderEvent,
+        /// `None`: no key, round-robin.
+        #[serde(default)]
+        key: Option<String>,
+        value: Payload,
+    },
+    /// Registers a producer with acks, retries and idempotence settings.
+    CreateProducer { config: ProducerConfig },
+    /// Sends one record through a named producer.
+    Send {
+        producer: String,
+        topic: String,
+        #[serde(default)]
+        key: Option<String>,
+        value: Payload,
+    },
+    /// The next `count` acknowledgements to this producer get lost.
+    LoseNextAcks { producer: String, count: u32 },
+    /// Creates a consumer group (no members yet).
+    CreateGroup { config: GroupConfig },
+    /// A member joins a group (starts a rebalance).
+    JoinGroup { group: String, member: MemberId },
+    /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
+    LeaveGroup { group: String, member: MemberId },
+    /// A member crashes (noticed after the session timeout).
+    KillMember { group: String, member: MemberId },
+    /// Resets a group's committed offsets (only while it has no members).
+    ResetOffsets {
+        group: String,
+        /// `None`: every subscribed topic.
+        #[serde(default)]
+        topic: Option<String>,
+        spec: OffsetResetSpec,
+    },
+    /// Produces `count` order events keyed `{key_prefix}1..={keys}`, keys drawn from the
+    /// simulation's RNG; each key walks through the order lifecycle.
+    Generate {
+        topic: String,
+        count: u32,
+        #[serde(default = "default_key_prefix")]
+        key_prefix: String,
+        keys: u32,
+    },
+    /// Produces `records_per_tick` such events every tick from now on (0 stops it).
+    SetGenerator {
+        topic: String,
+        records_per_tick: u32,
+        #[serde(default = "default_key_prefix")]
+        key_prefix: String,
+        keys: u32,
     },
 }
 
-/// Everything that happened, in order. The UI animates from these; tests read them.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum TraceEvent {
-    TopicCreated {
-        tick: Tick,
-        topic: String,
-        partitions: u32,
-    },
-    Produced {
-        tick: Tick,
-        topic: String,
-        key: String,
-        routing: Routing,
-        offset: Offset,
-    },
+fn default_segment_records() -> u64 {
+    crate::log::DEFAULT_SEGMENT_RECORDS
+}
+
+fn default_key_prefix() -> String {
+    "U".into()
 }
 
 /// Errors from applying a command.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[derive(Clone, Debug, PartialEq, Error)]
 pub enum SimError {
     #[error("topic {0:?} does not exist")]
     UnknownTopic(String),
@@ -58,15 +120,226 @@ pub enum SimError {
     TopicExists(String),
     #[error(transparent)]
     Topic(#[from] TopicError),
+    #[error("consumer group {0:?} does not exist")]
+    UnknownGroup(String),
+    #[error("consumer group {0:?} already exists")]
+    GroupExists(String),
+    #[error(transparent)]
+    Group(#[from] GroupError),
+    #[error("producer {0:?} does not exist")]
+    UnknownProducer(String),
+    #[error("producer {0:?} already exists")]
+    ProducerExists(String),
+    #[error(transparent)]
+    Producer(#[from] ProducerError),
+    #[error("a generator needs at least 1 key, not {keys}")]
+    NoKeys { keys: u32 },
+}
+
+/// A generator producing order events every tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generator {
+    pub records_per_tick: u32,
+    pub key_prefix: String,
+    pub keys: u32,
+}
+
+/// The parts of the simulation a group needs while it ticks (everything but the groups).
+pub struct World<'a> {
+    pub(crate) now: Tick,
+    pub(crate) topics: &'a mut BTreeMap<String, Topic>,
+    pub(crate) trace: &'a mut Trace,
+    pub(crate) rng: &'a mut SimRng,
+    pub(crate) next_event_id: &'a mut u64,
+}
+
+impl World<'_> {
+    fn next_event_id(&mut self) -> EventId {
+        let id = EventId(*self.next_event_id);
+        *self.next_event_id += 1;
+        id
+    }
+
+    /// Appends to a chosen partition, traces it and applies record-count retention when a
+    /// new segment opens.
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        topic: &str,
+        partition: PartitionId,
+        routing: Option<crate::partitioner::Routing>,
+        key: Option<String>,
+        value: Payload,
+        headers: Headers,
+        producer: Option<&str>,
+        attempt: u32,
+    ) -> Result<Offset, SimError> {
+        let now = self.now;
+        let t = self
+            .topics
+            .get_mut(topic)
+            .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
+        let event_id = headers.event_id;
+        let offset = t.append_to(partition, key.clone(), value, now, headers)?;
+        self.trace.push(TraceEvent::Produced {
+            tick: now,
+            topic: topic.to_string(),
+            key,
+            routing,
+            partition,
+            offset,
+            event_id,
+            producer: producer.map(str::to_string),
+            attempt,
+        });
+        let config = t.config();
+        if offset.0 % config.segment_records == 0 && config.retention.records.is_some() {
+            let log = t.partition_mut(partition).expect("partition exists");
+            let deleted = log.apply_retention(now);
+            if deleted > 0 {
+                self.trace.push(TraceEvent::SegmentsDeleted {
+                    tick: now,
+                    topic: topic.to_string(),
+                    partition,
+                    segments: deleted,
+                    log_start_offset: log.log_start_offset(),
+                });
+            }
+        }
+        Ok(offset)
+    }
+
+    /// Routes and appends a record with fresh headers.
+    pub(crate) fn produce(
+        &mut self,
+        topic: &str,
+        key: Option<String>,
+        value: Payload,
+        correlation_id: Option<String>,
+        causation_id: Option<EventId>,
+        schema_version: u16,
+    ) -> Result<Produced, SimError> {
+        let t = self
+            .topics
+            .get_mut(topic)
+            .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
+        let (routing, partition) = t.route(key.as_deref());
+        let headers = Headers {
+            event_id: self.next_event_id(),
+            correlation_id,
+            causation_id,
+            schema_version,
+        };
+        let offset = self.append(
+            topic,
+            partition,
+            routing.clone(),
+            key,
+            value,
+            headers,
+            None,
+            1,
+        )?;
+        Ok(Produced {
+            routing,
+            partition,
+            offset,
+        })
+    }
+
+    /// Produces what a processor asked for.
+    pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Produced, SimError> {
+        self.produce(
+            &out.topic,
+            out.key,
+            out.payload,
+            out.correlation_id,
+            out.causation_id,
+            out.schema_version,
+        )
+    }
+}
+
+/// The final state in a compact, serialisable form (the CLI's `--summary`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub seed: u64,
+    pub tick: Tick,
+    pub topics: Vec<TopicSummary>,
+    pub groups: Vec<GroupSummary>,
+    pub producers: Vec<ProducerSummary>,
+    /// Number of trace events emitted.
+    pub trace_events: u64,
+}
+
+/// A topic in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicSummary {
+    pub name: String,
+    pub partitioner: Partitioner,
+    /// Per partition, the end offset (high watermark).
+    pub end_offsets: Vec<u64>,
+    /// Per partition, the log start offset.
+    pub log_start_offsets: Vec<u64>,
+}
+
+/// A group in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub name: String,
+    pub state: crate::group::GroupState,
+    pub generation: i32,
+    /// Member -> owned partitions.
+    pub members: BTreeMap<MemberId, Vec<TopicPartition>>,
+    pub committed: BTreeMap<TopicPartition, Offset>,
+    /// Per partition lag.
+    pub lag: BTreeMap<TopicPartition, u64>,
+    pub total_lag: u64,
+    pub processed: u64,
+    pub duplicates: u64,
+    pub lost: u64,
+    pub failed: u64,
+    /// The processor's own snapshot, if it has one.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null", default)]
+    pub processor: serde_json::Value,
+}
+
+/// A producer in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProducerSummary {
+    pub name: String,
+    pub idempotent: bool,
+    pub counters: crate::producer::ProducerCounters,
 }
 
 /// A deterministic simulation instance.
-#[derive(Clone, Debug)]
 pub struct Sim {
     seed: u64,
     now: Tick,
+    rng: SimRng,
     topics: BTreeMap<String, Topic>,
-    trace: Vec<TraceEvent>,
+    groups: BTreeMap<String, ConsumerGroup>,
+    processors: BTreeMap<String, Box<dyn Processor>>,
+    producers: BTreeMap<String, Producer>,
+    generators: BTreeMap<String, Generator>,
+    /// Per generated key: current order number and lifecycle index.
+    order_state: BTreeMap<String, (u64, usize)>,
+    next_order: u64,
+    next_event_id: u64,
+    next_producer_id: u64,
+    trace: Trace,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("seed", &self.seed)
+            .field("now", &self.now)
+            .field("topics", &self.topics.keys().collect::<Vec<_>>())
+            .field("groups", &self.groups.keys().collect::<Vec<_>>())
+            .field("trace_events", &self.trace.end_index())
+            .finish()
+    }
 }
 
 impl Sim {
@@ -75,8 +348,17 @@ impl Sim {
         Self {
             seed,
             now: Tick(0),
+            rng: SimRng::new(seed),
             topics: BTreeMap::new(),
-            trace: Vec::new(),
+            groups: BTreeMap::new(),
+            processors: BTreeMap::new(),
+            producers: BTreeMap::new(),
+            generators: BTreeMap::new(),
+            order_state: BTreeMap::new(),
+            next_order: 1,
+            next_event_id: 1,
+            next_producer_id: 1000,
+            trace: Trace::default(),
         }
     }
 
@@ -89,11 +371,6 @@ impl Sim {
         self.now
     }
 
-    /// Advances the logical clock by one tick.
-    pub fn step(&mut self) {
-        self.now = Tick(self.now.0 + 1);
-    }
-
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
     }
@@ -103,13 +380,333 @@ impl Sim {
         self.topics.values()
     }
 
-    /// The trace so far.
-    pub fn trace(&self) -> &[TraceEvent] {
+    /// A consumer group, if it exists.
+    pub fn group(&self, name: &str) -> Option<&ConsumerGroup> {
+        self.groups.get(name)
+    }
+
+    /// All groups, ordered by name.
+    pub fn groups(&self) -> impl Iterator<Item = &ConsumerGroup> {
+        self.groups.values()
+    }
+
+    /// A read-only view of a group: members, state, owned partitions, generation,
+    /// committed offsets, lag.
+    pub fn group_snapshot(&self, name: &str) -> Option<GroupSnapshot> {
+        self.groups.get(name).map(|g| g.snapshot(&self.topics))
+    }
+
+    /// A producer, if it exists.
+    pub fn producer(&self, name: &str) -> Option<&Producer> {
+        self.producers.get(name)
+    }
+
+    /// The active generators, by topic.
+    pub fn generators(&self) -> &BTreeMap<String, Generator> {
+        &self.generators
+    }
+
+    /// The trace events still held (all of them unless a limit is set), oldest first.
+    pub fn trace(&self) -> &VecDeque<TraceEvent> {
+        self.trace.events()
+    }
+
+    /// The trace buffer itself (absolute indices, limit).
+    pub fn trace_buffer(&self) -> &Trace {
         &self.trace
+    }
+
+    /// Events with absolute index `>= index`, with their indices. Cheap.
+    pub fn trace_since(
+        &self,
+        index: u64,
+    ) -> impl DoubleEndedIterator<Item = (u64, &TraceEvent)> + '_ {
+        self.trace.since(index)
+    }
+
+    /// Number of trace events ever emitted (the index the next one gets).
+    pub fn trace_len(&self) -> u64 {
+        self.trace.end_index()
+    }
+
+    /// Caps the trace to the newest `limit` events (`None`: unbounded).
+    pub fn set_trace_limit(&mut self, limit: Option<usize>) {
+        self.trace.set_limit(limit);
+    }
+
+    /// Takes the held trace events out (indices keep counting).
+    pub fn drain_trace(&mut self) -> Vec<TraceEvent> {
+        self.trace.drain()
+    }
+
+    /// Registers the processor that a group's members run on each record.
+    pub fn set_processor(
+        &mut self,
+        group: &str,
+        processor: Box<dyn Processor>,
+    ) -> Result<(), SimError> {
+        if !self.groups.contains_key(group) {
+            return Err(SimError::UnknownGroup(group.to_string()));
+        }
+        self.processors.insert(group.to_string(), processor);
+        Ok(())
+    }
+
+    /// The processor registered for a group, if any.
+    pub fn processor(&self, group: &str) -> Option<&dyn Processor> {
+        self.processors.get(group).map(|p| p.as_ref())
+    }
+
+    fn world(&mut self) -> (World<'_>, &mut BTreeMap<String, ConsumerGroup>) {
+        (
+            World {
+                now: self.now,
+                topics: &mut self.topics,
+                trace: &mut self.trace,
+                rng: &mut self.rng,
+                next_event_id: &mut self.next_event_id,
+            },
+            &mut self.groups,
+        )
+    }
+
+    /// Advances the logical clock by one tick and runs everything due.
+    pub fn step(&mut self) {
+        self.now = Tick(self.now.0 + 1);
+        let generators: Vec<(String, Generator)> = self
+            .generators
+            .iter()
+            .map(|(t, g)| (t.clone(), g.clone()))
+            .collect();
+        for (topic, g) in generators {
+            // The topic exists: generators are only set on existing topics and topics are
+            // never deleted.
+            let _ = self.generate(&topic, g.records_per_tick, &g.key_prefix, g.keys);
+        }
+        let now = self.now;
+        for (name, topic) in self.topics.iter_mut() {
+            if topic.config().retention.ticks.is_none() {
+                continue;
+            }
+            for p in 0..topic.partition_count() {
+                let log = topic
+                    .partition_mut(PartitionId(p))
+                    .expect("partition exists");
+                let deleted = log.apply_retention(now);
+                if deleted > 0 {
+                    self.trace.push(TraceEvent::SegmentsDeleted {
+                        tick: now,
+                        topic: name.clone(),
+                        partition: PartitionId(p),
+                        segments: deleted,
+                        log_start_offset: log.log_start_offset(),
+                    });
+                }
+            }
+        }
+        let Sim {
+            groups,
+            processors,
+            topics,
+            trace,
+            rng,
+            next_event_id,
+            ..
+        } = self;
+        for (name, group) in groups.iter_mut() {
+            let mut world = World {
+                now,
+                topics,
+                trace,
+                rng,
+                next_event_id,
+            };
+            let processor = processors
+                .get_mut(name)
+                .map(|p| p.as_mut() as &mut dyn Processor);
+            group.tick(&mut world, processor);
+        }
+    }
+
+    /// Steps until the clock reads `tick`.
+    pub fn run_until(&mut self, tick: Tick) {
+        while self.now < tick {
+            self.step();
+        }
+    }
+
+    fn generate(
+        &mut self,
+        topic: &str,
+        count: u32,
+        key_prefix: &str,
+        keys: u32,
+    ) -> Result<(), SimError> {
+        if keys == 0 {
+            return Err(SimError::NoKeys { keys });
+        }
+        if !self.topics.contains_key(topic) {
+            return Err(SimError::UnknownTopic(topic.to_string()));
+        }
+        for _ in 0..count {
+            let n = self.rng.below(u64::from(keys)) + 1;
+            let key = format!("{key_prefix}{n}");
+            let state = self
+                .order_state
+                .entry(key.clone())
+                .or_insert((0, ORDER_LIFECYCLE.len() - 1));
+            if state.1 + 1 == ORDER_LIFECYCLE.len() {
+                *state = (self.next_order, 0);
+                self.next_order += 1;
+            } else {
+                state.1 += 1;
+            }
+            let value = Payload::Order(OrderEvent {
+                user_id: key.clone(),
+                order_id: format!("O{}", state.0),
+                status: ORDER_LIFECYCLE[state.1].to_string(),
+            });
+            let (mut world, _) = self.world();
+            world.produce(topic, Some(key), value, None, None, 1)?;
+        }
+        Ok(())
+    }
+
+    fn group_mut(&mut self, name: &str) -> Result<(), SimError> {
+        if self.groups.contains_key(name) {
+            Ok(())
+        } else {
+            Err(SimError::UnknownGroup(name.to_string()))
+        }
+    }
+
+    fn send(
+        &mut self,
+        producer: &str,
+        topic: &str,
+        key: Option<String>,
+        value: Payload,
+    ) -> Result<(), SimError> {
+        let now = self.now;
+        let p = self
+            .producers
+            .get_mut(producer)
+            .ok_or_else(|| SimError::UnknownProducer(producer.to_string()))?;
+        let t = self
+            .topics
+            .get_mut(topic)
+            .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
+        let (routing, partition) = t.route(key.as_deref());
+        p.counters.sends += 1;
+        let tp = TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        };
+        let sequence = if p.config.idempotent {
+            let s = p.sequences.entry(tp).or_insert(0);
+            let v = *s;
+            *s += 1;
+            Some(v)
+        } else {
+            None
+        };
+        let event_id = EventId(self.next_event_id);
+        self.next_event_id += 1;
+        let attempts = if p.config.acks == Acks::None {
+            1
+        } else {
+            p.config.retries + 1
+        };
+        for attempt in 1..=attempts {
+            let p = self.producers.get_mut(producer).expect("checked above");
+            let pid = p.producer_id;
+            let log = self.topics[topic].partition(partition).expect("routed");
+            let offset = match sequence.map(|s| (s, log.check_sequence(pid, s))) {
+                Some((s, SequenceCheck::Duplicate { offset })) => {
+                    p.counters.duplicates_dropped += 1;
+                    self.trace.push(TraceEvent::DuplicateDropped {
+                        tick: now,
+                        producer: producer.to_string(),
+                        producer_id: pid,
+                        sequence: s,
+                        topic: topic.to_string(),
+                        partition,
+                        offset,
+                        attempt,
+                    });
+                    offset
+                }
+                _ => {
+                    p.counters.appended += 1;
+                    let headers = Headers {
+                        event_id,
+                        correlation_id: None,
+                        causation_id: None,
+                        schema_version: 1,
+                    };
+                    let (mut world, _) = self.world();
+                    let offset = world.append(
+                        topic,
+                        partition,
+                        routing.clone(),
+                        key.clone(),
+                        value.clone(),
+                        headers,
+                        Some(producer),
+                        attempt,
+                    )?;
+                    if let Some(s) = sequence {
+                        self.topics
+                            .get_mut(topic)
+                            .and_then(|t| t.partition_mut(partition))
+                            .expect("routed")
+                            .record_sequence(pid, s, offset);
+                    }
+                    offset
+                }
+            };
+            let p = self.producers.get_mut(producer).expect("checked above");
+            if p.config.acks == Acks::None {
+                break;
+            }
+            let lost = if p.lose_next_acks > 0 {
+                p.lose_next_acks -= 1;
+                true
+            } else {
+                p.config.ack_loss_probability > 0.0
+                    && self.rng.chance(p.config.ack_loss_probability)
+            };
+            if !lost {
+                break;
+            }
+            p.counters.acks_lost += 1;
+            self.trace.push(TraceEvent::AckLost {
+                tick: now,
+                producer: producer.to_string(),
+                topic: topic.to_string(),
+                partition,
+                offset,
+                attempt,
+            });
+            if attempt == attempts {
+                p.counters.failed += 1;
+                self.trace.push(TraceEvent::SendFailed {
+                    tick: now,
+                    producer: producer.to_string(),
+                    topic: topic.to_string(),
+                    partition,
+                    attempts,
+                });
+            } else {
+                p.counters.retries += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Applies one command at the current tick.
     pub fn apply(&mut self, command: Command) -> Result<(), SimError> {
+        let now = self.now;
         match command {
             Command::CreateTopic {
                 name,
@@ -122,81 +719,230 @@ impl Sim {
                 let topic = Topic::new(name.clone(), partitions, partitioner)?;
                 self.topics.insert(name.clone(), topic);
                 self.trace.push(TraceEvent::TopicCreated {
-                    tick: self.now,
+                    tick: now,
                     topic: name,
                     partitions,
+                    partitioner,
                 });
             }
-            Command::Produce { topic, key, value } => {
+            Command::ConfigureTopic {
+                topic,
+                segment_records,
+                retention,
+            } => {
                 let t = self
                     .topics
                     .get_mut(&topic)
                     .ok_or_else(|| SimError::UnknownTopic(topic.clone()))?;
-                let produced = t.produce(&key, value, self.now);
-                self.trace.push(TraceEvent::Produced {
-                    tick: self.now,
-                    topic,
-                    key,
-                    routing: produced.routing,
-                    offset: produced.offset,
+                t.set_config(LogConfig {
+                    segment_records,
+                    retention,
+                })?;
+                self.trace.push(TraceEvent::TopicConfigured {
+                    tick: now,
+                    topic: topic.clone(),
+                    segment_records,
+                    retention_records: retention.records,
+                    retention_ticks: retention.ticks,
                 });
+                let t = self.topics.get_mut(&topic).expect("exists");
+                for p in 0..t.partition_count() {
+                    let log = t.partition_mut(PartitionId(p)).expect("partition exists");
+                    let deleted = log.apply_retention(now);
+                    if deleted > 0 {
+                        self.trace.push(TraceEvent::SegmentsDeleted {
+                            tick: now,
+                            topic: topic.clone(),
+                            partition: PartitionId(p),
+                            segments: deleted,
+                            log_start_offset: log.log_start_offset(),
+                        });
+                    }
+                }
+            }
+            Command::Produce { topic, key, value } => {
+                let (mut world, _) = self.world();
+                world.produce(&topic, key, value, None, None, 1)?;
+            }
+            Command::CreateProducer { config } => {
+                if self.producers.contains_key(&config.name) {
+                    return Err(SimError::ProducerExists(config.name));
+                }
+                let id = ProducerId(self.next_producer_id);
+                let name = config.name.clone();
+                let producer = Producer::new(config, id)?;
+                self.next_producer_id += 1;
+                self.producers.insert(name, producer);
+            }
+            Command::Send {
+                producer,
+                topic,
+                key,
+                value,
+            } => self.send(&producer, &topic, key, value)?,
+            Command::LoseNextAcks { producer, count } => {
+                let p = self
+                    .producers
+                    .get_mut(&producer)
+                    .ok_or(SimError::UnknownProducer(producer))?;
+                p.lose_next_acks += count;
+            }
+            Command::CreateGroup { config } => {
+                if self.groups.contains_key(&config.name) {
+                    return Err(SimError::GroupExists(config.name));
+                }
+                let name = config.name.clone();
+                let topics = config.topics.clone();
+                let protocol = config.protocol();
+                let group = ConsumerGroup::new(config)?;
+                self.groups.insert(name.clone(), group);
+                self.trace.push(TraceEvent::GroupCreated {
+                    tick: now,
+                    group: name,
+                    topics,
+                    protocol,
+                });
+            }
+            Command::JoinGroup { group, member } => {
+                self.group_mut(&group)?;
+                let (mut world, groups) = self.world();
+                groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .join(&mut world, member)?;
+            }
+            Command::LeaveGroup { group, member } => {
+                self.group_mut(&group)?;
+                let (mut world, groups) = self.world();
+                groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .leave(&mut world, &member)?;
+            }
+            Command::KillMember { group, member } => {
+                self.group_mut(&group)?;
+                let (mut world, groups) = self.world();
+                groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .kill(&mut world, &member)?;
+            }
+            Command::ResetOffsets { group, topic, spec } => {
+                self.group_mut(&group)?;
+                let (mut world, groups) = self.world();
+                groups.get_mut(&group).expect("checked").reset_offsets(
+                    &mut world,
+                    topic.as_deref(),
+                    spec,
+                )?;
+            }
+            Command::Generate {
+                topic,
+                count,
+                key_prefix,
+                keys,
+            } => self.generate(&topic, count, &key_prefix, keys)?,
+            Command::SetGenerator {
+                topic,
+                records_per_tick,
+                key_prefix,
+                keys,
+            } => {
+                if keys == 0 {
+                    return Err(SimError::NoKeys { keys });
+                }
+                if !self.topics.contains_key(&topic) {
+                    return Err(SimError::UnknownTopic(topic));
+                }
+                if records_per_tick == 0 {
+                    self.generators.remove(&topic);
+                } else {
+                    self.generators.insert(
+                        topic,
+                        Generator {
+                            records_per_tick,
+                            key_prefix,
+                            keys,
+                        },
+                    );
+                }
             }
         }
         Ok(())
     }
+
+    /// The final state in compact form.
+    pub fn summary(&self) -> Summary {
+        let topics = self
+            .topics
+            .values()
+            .map(|t| TopicSummary {
+                name: t.name().to_string(),
+                partitioner: t.partitioner(),
+                end_offsets: t
+                    .partitions()
+                    .iter()
+                    .map(|p| p.high_watermark().0)
+                    .collect(),
+                log_start_offsets: t
+                    .partitions()
+                    .iter()
+                    .map(|p| p.log_start_offset().0)
+                    .collect(),
+            })
+            .collect();
+        let groups = self
+            .groups
+            .values()
+            .map(|g| {
+                let s = g.snapshot(&self.topics);
+                GroupSummary {
+                    name: s.name.clone(),
+                    state: s.state,
+                    generation: s.generation,
+                    members: s
+                        .members
+                        .iter()
+                        .map(|m| (m.id.clone(), m.owned.clone()))
+                        .collect(),
+                    committed: g.committed_offsets().clone(),
+                    lag: s
+                        .partitions
+                        .iter()
+                        .map(|p| (p.partition.clone(), p.lag))
+                        .collect(),
+                    total_lag: s.total_lag,
+                    processed: s.counters.processed,
+                    duplicates: s.counters.duplicates,
+                    lost: s.counters.lost,
+                    failed: s.counters.failed,
+                    processor: self
+                        .processors
+                        .get(&s.name)
+                        .map(|p| p.snapshot())
+                        .unwrap_or(serde_json::Value::Null),
+                }
+            })
+            .collect();
+        let producers = self
+            .producers
+            .values()
+            .map(|p| ProducerSummary {
+                name: p.config.name.clone(),
+                idempotent: p.config.idempotent,
+                counters: p.counters,
+            })
+            .collect();
+        Summary {
+            seed: self.seed,
+            tick: self.now,
+            topics,
+            groups,
+            producers,
+            trace_events: self.trace.end_index(),
+        }
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn produce_to_unknown_topic_is_an_error() {
-        let mut sim = Sim::new(1);
-        let err = sim
-            .apply(Command::Produce {
-                topic: "nope".into(),
-                key: "k".into(),
-                value: OrderEvent {
-                    user_id: "U1".into(),
-                    order_id: "O1".into(),
-                    status: "Created".into(),
-                },
-            })
-            .unwrap_err();
-        assert_eq!(err, SimError::UnknownTopic("nope".into()));
-    }
-
-    #[test]
-    fn produced_trace_event_names_the_partition_that_holds_the_record() {
-        let mut sim = Sim::new(1);
-        sim.apply(Command::CreateTopic {
-            name: "orders".into(),
-            partitions: 4,
-            partitioner: Partitioner::Murmur2,
-        })
-        .unwrap();
-        sim.apply(Command::Produce {
-            topic: "orders".into(),
-            key: "U123".into(),
-            value: OrderEvent {
-                user_id: "U123".into(),
-                order_id: "O456".into(),
-                status: "Created".into(),
-            },
-        })
-        .unwrap();
-        let TraceEvent::Produced {
-            routing, offset, ..
-        } = sim.trace().last().unwrap().clone()
-        else {
-            panic!("expected a produced event");
-        };
-        let log = sim
-            .topic("orders")
-            .unwrap()
-            .partition(routing.partition)
-            .unwrap();
-        assert_eq!(log.get(offset).unwrap().key.as_deref(), Some("U123"));
-    }
-}
+mod tests;

@@ -1,7 +1,10 @@
-//! A topic: a name, a partitioner and one [`PartitionLog`] per partition.
+//! A topic: a name, a partitioner, log settings and one [`PartitionLog`] per partition.
+//!
+//! Keyed records are routed by the topic's [`Partitioner`]; records without a key go
+//! round-robin over the partitions (the Java client's pre-2.4 behaviour).
 
 use crate::ids::{Offset, PartitionId, Tick};
-use crate::log::{OrderEvent, PartitionLog};
+use crate::log::{Headers, LogConfig, LogError, PartitionLog, Payload};
 use crate::partitioner::{Partitioner, Routing};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -14,12 +17,24 @@ pub const MAX_PARTITIONS: u32 = 1024;
 pub enum TopicError {
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     PartitionCount { requested: u32, max: u32 },
+    #[error(
+        "topic {topic:?} has {partitions} partitions, so partition {partition} does not exist"
+    )]
+    UnknownPartition {
+        topic: String,
+        partition: PartitionId,
+        partitions: u32,
+    },
+    #[error(transparent)]
+    Log(#[from] LogError),
 }
 
 /// Where a produced record went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Produced {
-    pub routing: Routing,
+    /// The hashing arithmetic for a keyed record; `None` for a record without a key.
+    pub routing: Option<Routing>,
+    pub partition: PartitionId,
     pub offset: Offset,
 }
 
@@ -28,15 +43,28 @@ pub struct Produced {
 pub struct Topic {
     name: String,
     partitioner: Partitioner,
+    config: LogConfig,
     partitions: Vec<PartitionLog>,
+    /// Next partition for a record without a key.
+    next_unkeyed: u32,
 }
 
 impl Topic {
-    /// Creates a topic with `partitions` empty partitions.
+    /// Creates a topic with `partitions` empty partitions and default log settings.
     pub fn new(
         name: impl Into<String>,
         partitions: u32,
         partitioner: Partitioner,
+    ) -> Result<Self, TopicError> {
+        Self::with_config(name, partitions, partitioner, LogConfig::default())
+    }
+
+    /// Creates a topic with the given log settings.
+    pub fn with_config(
+        name: impl Into<String>,
+        partitions: u32,
+        partitioner: Partitioner,
+        config: LogConfig,
     ) -> Result<Self, TopicError> {
         if partitions == 0 || partitions > MAX_PARTITIONS {
             return Err(TopicError::PartitionCount {
@@ -44,10 +72,13 @@ impl Topic {
                 max: MAX_PARTITIONS,
             });
         }
+        let log = PartitionLog::new(config)?;
         Ok(Self {
             name: name.into(),
             partitioner,
-            partitions: (0..partitions).map(|_| PartitionLog::default()).collect(),
+            config,
+            partitions: vec![log; partitions as usize],
+            next_unkeyed: 0,
         })
     }
 
@@ -59,6 +90,20 @@ impl Topic {
         self.partitioner
     }
 
+    /// The log settings every partition uses.
+    pub fn config(&self) -> LogConfig {
+        self.config
+    }
+
+    /// Changes segment size and retention for every partition.
+    pub fn set_config(&mut self, config: LogConfig) -> Result<(), TopicError> {
+        for log in &mut self.partitions {
+            log.set_config(config)?;
+        }
+        self.config = config;
+        Ok(())
+    }
+
     pub fn partition_count(&self) -> u32 {
         self.partitions.len() as u32
     }
@@ -67,24 +112,96 @@ impl Topic {
         self.partitions.get(id.0 as usize)
     }
 
+    pub(crate) fn partition_mut(&mut self, id: PartitionId) -> Option<&mut PartitionLog> {
+        self.partitions.get_mut(id.0 as usize)
+    }
+
     pub fn partitions(&self) -> &[PartitionLog] {
         &self.partitions
     }
 
-    /// Routes a keyed record with the topic's partitioner and appends it.
-    pub fn produce(&mut self, key: &str, value: OrderEvent, tick: Tick) -> Produced {
-        let routing = self
-            .partitioner
-            .route(key.as_bytes(), self.partition_count());
-        let offset =
-            self.partitions[routing.partition.0 as usize].append(Some(key.into()), value, tick);
-        Produced { routing, offset }
+    /// Total records currently held over all partitions.
+    pub fn len(&self) -> u64 {
+        self.partitions.iter().map(|p| p.len() as u64).sum()
+    }
+
+    /// True when no partition holds a record.
+    pub fn is_empty(&self) -> bool {
+        self.partitions.iter().all(|p| p.is_empty())
+    }
+
+    /// Picks the partition for a record: the partitioner for a key, round-robin without.
+    pub fn route(&mut self, key: Option<&str>) -> (Option<Routing>, PartitionId) {
+        match key {
+            Some(key) => {
+                let routing = self
+                    .partitioner
+                    .route(key.as_bytes(), self.partition_count());
+                let partition = routing.partition;
+                (Some(routing), partition)
+            }
+            None => {
+                let partition = PartitionId(self.next_unkeyed);
+                self.next_unkeyed = (self.next_unkeyed + 1) % self.partition_count();
+                (None, partition)
+            }
+        }
+    }
+
+    /// Appends to a given partition.
+    pub fn append_to(
+        &mut self,
+        partition: PartitionId,
+        key: Option<String>,
+        value: Payload,
+        tick: Tick,
+        headers: Headers,
+    ) -> Result<Offset, TopicError> {
+        let partitions = self.partition_count();
+        let log = self
+            .partitions
+            .get_mut(partition.0 as usize)
+            .ok_or_else(|| TopicError::UnknownPartition {
+                topic: self.name.clone(),
+                partition,
+                partitions,
+            })?;
+        // Retention is the caller's business (the simulation runs it and traces it).
+        Ok(log.append(key, value, tick, headers))
+    }
+
+    /// Routes a record with the topic's partitioner (round-robin without a key) and appends it.
+    pub fn produce(
+        &mut self,
+        key: Option<String>,
+        value: Payload,
+        tick: Tick,
+        headers: Headers,
+    ) -> Produced {
+        let (routing, partition) = self.route(key.as_deref());
+        let offset = self
+            .append_to(partition, key, value, tick, headers)
+            .expect("the partitioner picks an existing partition");
+        Produced {
+            routing,
+            partition,
+            offset,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::log::OrderEvent;
+
+    fn ev() -> Payload {
+        Payload::Order(OrderEvent {
+            user_id: "U123".into(),
+            order_id: "O456".into(),
+            status: "Created".into(),
+        })
+    }
 
     #[test]
     fn rejects_zero_and_too_many_partitions() {
@@ -96,14 +213,22 @@ mod tests {
     #[test]
     fn same_key_always_lands_on_same_partition() {
         let mut t = Topic::new("orders", 4, Partitioner::Murmur2).unwrap();
-        let ev = || OrderEvent {
-            user_id: "U123".into(),
-            order_id: "O456".into(),
-            status: "Created".into(),
-        };
-        let a = t.produce("U123", ev(), Tick(0));
-        let b = t.produce("U123", ev(), Tick(1));
-        assert_eq!(a.routing.partition, b.routing.partition);
+        let a = t.produce(Some("U123".into()), ev(), Tick(0), Headers::default());
+        let b = t.produce(Some("U123".into()), ev(), Tick(1), Headers::default());
+        assert_eq!(a.partition, b.partition);
         assert_eq!(b.offset, Offset(1));
+    }
+
+    #[test]
+    fn records_without_a_key_go_round_robin() {
+        let mut t = Topic::new("orders", 3, Partitioner::Murmur2).unwrap();
+        let partitions: Vec<u32> = (0..6)
+            .map(|i| {
+                t.produce(None, ev(), Tick(i), Headers::default())
+                    .partition
+                    .0
+            })
+            .collect();
+        assert_eq!(partitions, vec![0, 1, 2, 0, 1, 2]);
     }
 }

@@ -1,0 +1,106 @@
+//! The processing hook: what a consumer group *does* with a record.
+//!
+//! A group without a processor only counts the records it processes. A group with one hands
+//! each record, when its processing time is over, to [`Processor::process`], a pure reactor
+//! in the style of sled's simulator: it receives the record and returns what to produce (no
+//! I/O inside). The saga module builds its services this way.
+//!
+//! Processors are not serialisable: a scenario names them and whoever builds the simulation
+//! registers them with [`crate::sim::Sim::set_processor`].
+
+use crate::ids::{EventId, MemberId, PartitionId, Tick};
+use crate::log::{Payload, Record};
+use crate::rng::SimRng;
+
+/// One record handed to a processor.
+#[derive(Clone, Copy, Debug)]
+pub struct Delivery<'a> {
+    /// The tick at which processing finishes.
+    pub now: Tick,
+    pub group: &'a str,
+    pub member: &'a MemberId,
+    pub topic: &'a str,
+    pub partition: PartitionId,
+    pub record: &'a Record,
+    /// True when this group already processed this offset before (a redelivery after a
+    /// crash or rebalance without commit): an idempotent consumer should skip its effects.
+    pub redelivered: bool,
+    /// 1 for the first attempt, 2 after one [`ProcessOutcome::Retry`], and so on.
+    pub attempt: u32,
+}
+
+/// A record a processor wants produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingRecord {
+    pub topic: String,
+    pub key: Option<String>,
+    pub payload: Payload,
+    /// Correlation id header; `None` starts a new flow.
+    pub correlation_id: Option<String>,
+    /// Causation id header: the event that caused this one.
+    pub causation_id: Option<EventId>,
+    pub schema_version: u16,
+}
+
+impl OutgoingRecord {
+    /// A record with no correlation or causation and schema version 1.
+    pub fn new(topic: impl Into<String>, key: Option<String>, payload: Payload) -> Self {
+        Self {
+            topic: topic.into(),
+            key,
+            payload,
+            correlation_id: None,
+            causation_id: None,
+            schema_version: 1,
+        }
+    }
+
+    /// Sets correlation (inherited, or the cause's own event id when it started the flow)
+    /// and causation from the record being processed.
+    pub fn caused_by(mut self, cause: &Record) -> Self {
+        self.correlation_id = Some(
+            cause
+                .headers
+                .correlation_id
+                .clone()
+                .unwrap_or_else(|| cause.headers.event_id.to_string()),
+        );
+        self.causation_id = Some(cause.headers.event_id);
+        self
+    }
+}
+
+/// What processing a record came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProcessOutcome {
+    /// Done: produce these records (possibly none) and move on.
+    Success { produce: Vec<OutgoingRecord> },
+    /// Try the same record again after `after_ticks`, blocking the partition meanwhile (a
+    /// blocking retry; per-key order is kept). Delivery's `attempt` grows by one.
+    Retry { error: String, after_ticks: u64 },
+    /// Give up on this record and move on (it counts as failed). Dead-lettering is the
+    /// processor's business: it returns `Success` with a record for the DLQ topic instead.
+    Failure { error: String },
+}
+
+impl ProcessOutcome {
+    /// Success with nothing to produce.
+    pub fn done() -> Self {
+        ProcessOutcome::Success {
+            produce: Vec::new(),
+        }
+    }
+}
+
+/// A group's behaviour. Implementations must be deterministic: all randomness from `rng`.
+///
+/// `Send + Sync` so a [`crate::sim::Sim`] can live in a UI framework's shared signal.
+pub trait Processor: Send + Sync {
+    /// Processes one record.
+    fn process(&mut self, delivery: &Delivery<'_>, rng: &mut SimRng) -> ProcessOutcome;
+
+    /// The processor's state for snapshots and the CLI summary (e.g. service balances).
+    fn snapshot(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+}

@@ -1,0 +1,115 @@
+//! Producers with acknowledgements, retries and (optionally) idempotence.
+//!
+//! A send appends the record to its partition; the broker then acknowledges it. If the
+//! acknowledgement is lost (injected deterministically: [`crate::sim::Command::LoseNextAcks`]
+//! or a probability drawn from the simulation's RNG), a producer with retries sends again:
+//!
+//! - without idempotence the broker cannot tell the retry from a new record and appends it
+//!   again: a duplicate in the log (same event id, new offset);
+//! - with idempotence (`enable.idempotence=true`) the producer has a producer id and numbers
+//!   its sends per partition; the broker sees a sequence it already appended and drops the
+//!   retry, acknowledging the original offset.
+//!
+//! With `acks = none` the producer does not wait for acknowledgements, so nothing is ever
+//! retried.
+
+use crate::assignor::TopicPartition;
+use crate::ids::ProducerId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Kafka's `acks`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acks {
+    /// `acks=0`: fire and forget.
+    None,
+    /// `acks=1`: the leader acknowledges.
+    Leader,
+    /// `acks=all` (the default since Kafka 3.0). Without replication it behaves like
+    /// `Leader` here.
+    #[default]
+    All,
+}
+
+/// A producer's settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProducerConfig {
+    pub name: String,
+    #[serde(default)]
+    pub acks: Acks,
+    /// How many times a send is retried after a lost acknowledgement.
+    #[serde(default)]
+    pub retries: u32,
+    /// `enable.idempotence`: producer id and sequence numbers.
+    #[serde(default)]
+    pub idempotent: bool,
+    /// Probability (0..=1) that any acknowledgement is lost, drawn from the simulation's RNG.
+    #[serde(default)]
+    pub ack_loss_probability: f64,
+}
+
+impl ProducerConfig {
+    /// A producer with `acks=all`, no retries, no idempotence and no ack loss.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            acks: Acks::All,
+            retries: 0,
+            idempotent: false,
+            ack_loss_probability: 0.0,
+        }
+    }
+}
+
+/// Errors from producer commands.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum ProducerError {
+    #[error("ack_loss_probability must be between 0 and 1, not {value}")]
+    AckLossProbability { value: f64 },
+}
+
+/// Running totals of a producer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerCounters {
+    /// Send calls.
+    pub sends: u64,
+    /// Records appended to the log (including duplicates from retries).
+    pub appended: u64,
+    pub acks_lost: u64,
+    pub retries: u64,
+    /// Retries the broker dropped thanks to idempotence.
+    pub duplicates_dropped: u64,
+    /// Sends that ran out of retries.
+    pub failed: u64,
+}
+
+/// A producer and its state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Producer {
+    pub config: ProducerConfig,
+    pub producer_id: ProducerId,
+    /// Next sequence number per partition (idempotent producers).
+    pub(crate) sequences: BTreeMap<TopicPartition, u32>,
+    /// Acknowledgements still to lose, injected by command.
+    pub(crate) lose_next_acks: u32,
+    pub counters: ProducerCounters,
+}
+
+impl Producer {
+    /// A producer with the given id.
+    pub fn new(config: ProducerConfig, producer_id: ProducerId) -> Result<Self, ProducerError> {
+        let p = config.ack_loss_probability;
+        if !(0.0..=1.0).contains(&p) {
+            return Err(ProducerError::AckLossProbability { value: p });
+        }
+        Ok(Self {
+            config,
+            producer_id,
+            sequences: BTreeMap::new(),
+            lose_next_acks: 0,
+            counters: ProducerCounters::default(),
+        })
+    }
+}

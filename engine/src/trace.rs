@@ -1,0 +1,375 @@
+//! Typed trace events and the bounded buffer that holds them.
+//!
+//! Every step of the simulation emits [`TraceEvent`]s in order. Each event gets an absolute
+//! index (0, 1, 2, ...) that never changes; the UI polls [`Trace::since`] with the index it
+//! saw last. To keep memory bounded on long runs the buffer can be capped
+//! ([`Trace::set_limit`]: the oldest events are dropped) or drained by the caller
+//! ([`Trace::drain`]); indices keep counting either way.
+
+use crate::assignor::TopicPartition;
+use crate::group::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
+use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
+use crate::partitioner::{Partitioner, Routing};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// One committed offset in a [`TraceEvent::Committed`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommittedOffset {
+    pub partition: TopicPartition,
+    pub offset: Offset,
+}
+
+/// One partition's offset change in a [`TraceEvent::OffsetsReset`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetChange {
+    pub partition: TopicPartition,
+    /// The committed offset before (`None`: never committed).
+    pub from: Option<Offset>,
+    pub to: Offset,
+}
+
+/// Everything that happened, in order. The UI animates from these; tests read them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TraceEvent {
+    TopicCreated {
+        tick: Tick,
+        topic: String,
+        partitions: u32,
+        partitioner: Partitioner,
+    },
+    /// Segment size or retention changed.
+    TopicConfigured {
+        tick: Tick,
+        topic: String,
+        segment_records: u64,
+        retention_records: Option<u64>,
+        retention_ticks: Option<u64>,
+    },
+    /// A record was appended. `routing` shows the hashing for a keyed record.
+    Produced {
+        tick: Tick,
+        topic: String,
+        key: Option<String>,
+        routing: Option<Routing>,
+        partition: PartitionId,
+        offset: Offset,
+        event_id: EventId,
+        /// The named producer that sent it (`None`: a plain produce command).
+        producer: Option<String>,
+        /// 1 for the first send, 2 for the first retry, ...
+        attempt: u32,
+    },
+    /// The broker appended the record but the producer never saw the acknowledgement.
+    AckLost {
+        tick: Tick,
+        producer: String,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+        attempt: u32,
+    },
+    /// An idempotent producer's retry was recognised by its sequence number and dropped.
+    DuplicateDropped {
+        tick: Tick,
+        producer: String,
+        producer_id: ProducerId,
+        sequence: u32,
+        topic: String,
+        partition: PartitionId,
+        /// Where the original was appended.
+        offset: Offset,
+        attempt: u32,
+    },
+    /// A producer gave up after its retries (the record may still be in the log).
+    SendFailed {
+        tick: Tick,
+        producer: String,
+        topic: String,
+        partition: PartitionId,
+        attempts: u32,
+    },
+    /// Retention deleted old segments of a partition.
+    SegmentsDeleted {
+        tick: Tick,
+        topic: String,
+        partition: PartitionId,
+        segments: u64,
+        log_start_offset: Offset,
+    },
+    GroupCreated {
+        tick: Tick,
+        group: String,
+        topics: Vec<String>,
+        protocol: Protocol,
+    },
+    MemberJoined {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+    },
+    /// A member left gracefully (after finishing its batch and committing).
+    MemberLeft {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+    },
+    /// A member crashed. The group notices only after the session timeout.
+    MemberKilled {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        /// Fetched records it had not processed yet.
+        abandoned_records: u64,
+    },
+    /// The coordinator noticed a dead member (no heartbeat for the session timeout).
+    MemberTimedOut {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        session_timeout_ticks: u64,
+    },
+    RebalanceStarted {
+        tick: Tick,
+        group: String,
+        /// The generation being left behind.
+        generation: i32,
+        protocol: Protocol,
+        reason: RebalanceReason,
+    },
+    /// A member gave up partitions (eager: all of them; cooperative: those that move).
+    PartitionsRevoked {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        partitions: Vec<TopicPartition>,
+    },
+    RebalanceCompleted {
+        tick: Tick,
+        group: String,
+        generation: i32,
+        protocol: Protocol,
+        /// Every member's partitions after this round.
+        assignment: BTreeMap<MemberId, Vec<TopicPartition>>,
+        /// Per member, what it must give up (cooperative) or gave up (eager).
+        revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
+        /// Per member, what it gained.
+        assigned: BTreeMap<MemberId, Vec<TopicPartition>>,
+        /// Cooperative: partitions withheld until their owner revokes them (second round).
+        withheld: Vec<TopicPartition>,
+    },
+    /// A poll returned records `from_offset..to_offset` of one partition.
+    Fetched {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
+    Processed {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+        key: Option<String>,
+        event_id: EventId,
+        /// Already processed by this group before: a duplicate.
+        redelivered: bool,
+        attempt: u32,
+    },
+    /// The processor asked to try again later (blocking retry).
+    ProcessingRetry {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+        attempt: u32,
+        error: String,
+        retry_at: Tick,
+    },
+    /// The processor gave up on a record.
+    ProcessingFailed {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+        attempt: u32,
+        error: String,
+    },
+    Committed {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        reason: CommitReason,
+        offsets: Vec<CommittedOffset>,
+    },
+    /// Records committed but never processed (at-most-once and a crash): lost.
+    RecordsLost {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
+    /// A consumer's position had no valid offset (none committed, or below the log start
+    /// after retention) and `auto.offset.reset` chose one.
+    AutoOffsetReset {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        partition: TopicPartition,
+        offset: Offset,
+    },
+    /// An administrator reset the group's committed offsets.
+    OffsetsReset {
+        tick: Tick,
+        group: String,
+        spec: OffsetResetSpec,
+        changes: Vec<OffsetChange>,
+    },
+}
+
+impl TraceEvent {
+    /// The tick the event happened at.
+    pub fn tick(&self) -> Tick {
+        use TraceEvent::*;
+        match self {
+            TopicCreated { tick, .. }
+            | TopicConfigured { tick, .. }
+            | Produced { tick, .. }
+            | AckLost { tick, .. }
+            | DuplicateDropped { tick, .. }
+            | SendFailed { tick, .. }
+            | SegmentsDeleted { tick, .. }
+            | GroupCreated { tick, .. }
+            | MemberJoined { tick, .. }
+            | MemberLeft { tick, .. }
+            | MemberKilled { tick, .. }
+            | MemberTimedOut { tick, .. }
+            | RebalanceStarted { tick, .. }
+            | PartitionsRevoked { tick, .. }
+            | RebalanceCompleted { tick, .. }
+            | Fetched { tick, .. }
+            | Processed { tick, .. }
+            | ProcessingRetry { tick, .. }
+            | ProcessingFailed { tick, .. }
+            | Committed { tick, .. }
+            | RecordsLost { tick, .. }
+            | AutoOffsetReset { tick, .. }
+            | OffsetsReset { tick, .. } => *tick,
+        }
+    }
+}
+
+/// The trace buffer: events with absolute indices, optionally capped.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    events: VecDeque<TraceEvent>,
+    /// Absolute index of `events[0]`.
+    first_index: u64,
+    limit: Option<usize>,
+}
+
+impl Trace {
+    /// Appends an event, dropping the oldest if a limit is set and reached.
+    pub fn push(&mut self, event: TraceEvent) {
+        if let Some(limit) = self.limit {
+            if limit == 0 {
+                self.first_index += 1;
+                return;
+            }
+            if self.events.len() >= limit {
+                self.events.pop_front();
+                self.first_index += 1;
+            }
+        }
+        self.events.push_back(event);
+    }
+
+    /// Keeps at most `limit` events (`None`: unbounded). Excess old events go at once.
+    pub fn set_limit(&mut self, limit: Option<usize>) {
+        self.limit = limit;
+        if let Some(limit) = limit {
+            while self.events.len() > limit {
+                self.events.pop_front();
+                self.first_index += 1;
+            }
+        }
+    }
+
+    /// The events still held, oldest first.
+    pub fn events(&self) -> &VecDeque<TraceEvent> {
+        &self.events
+    }
+
+    /// Absolute index of the oldest event still held.
+    pub fn first_index(&self) -> u64 {
+        self.first_index
+    }
+
+    /// Absolute index the next event will get (= number of events ever emitted).
+    pub fn end_index(&self) -> u64 {
+        self.first_index + self.events.len() as u64
+    }
+
+    /// Events with absolute index `>= index` that are still held, with their indices.
+    /// Cheap: no scan of older events.
+    pub fn since(&self, index: u64) -> impl DoubleEndedIterator<Item = (u64, &TraceEvent)> + '_ {
+        let skip = index
+            .saturating_sub(self.first_index)
+            .min(self.events.len() as u64);
+        let first = self.first_index;
+        self.events
+            .range(skip as usize..)
+            .enumerate()
+            .map(move |(i, e)| (first + skip + i as u64, e))
+    }
+
+    /// Removes and returns every held event (indices keep counting).
+    pub fn drain(&mut self) -> Vec<TraceEvent> {
+        self.first_index += self.events.len() as u64;
+        self.events.drain(..).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(n: u64) -> TraceEvent {
+        TraceEvent::MemberJoined {
+            tick: Tick(n),
+            group: "g".into(),
+            member: "c1".into(),
+        }
+    }
+
+    #[test]
+    fn capped_trace_keeps_absolute_indices() {
+        let mut t = Trace::default();
+        t.set_limit(Some(3));
+        for n in 0..10 {
+            t.push(ev(n));
+        }
+        assert_eq!(t.first_index(), 7);
+        assert_eq!(t.end_index(), 10);
+        let since: Vec<u64> = t.since(8).map(|(i, e)| i * 100 + e.tick().0).collect();
+        assert_eq!(since, vec![808, 909]);
+        // Asking for events already dropped returns what is still held.
+        assert_eq!(t.since(0).count(), 3);
+        assert_eq!(t.drain().len(), 3);
+        assert_eq!(t.end_index(), 10);
+        assert_eq!(t.since(10).count(), 0);
+    }
+}
