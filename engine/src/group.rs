@@ -60,7 +60,6 @@ pub enum CommitPolicy {
     BeforeProcessing,
 }
 
-
 /// Kafka's `auto.offset.reset`: where to start without a valid committed offset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -993,160 +993,31 @@ impl SagaSim {
         self.emit(service, outgoing);
     }
 
-    /// Calls the service's handler and turns its notes into trace events.
+    /// Calls the service's handler and records its notes as trace events.
     fn dispatch(
         &mut self,
         service: ServiceName,
         envelope: &Envelope,
         injected: &Injected,
     ) -> Vec<SagaMessage> {
-        let now = self.now;
-        let mode = self.config.mode;
-        let before_status = if service == ServiceName::Order {
-            self.services.order.status(envelope.message.order_id())
-        } else {
-            None
-        };
-        let reaction: Reaction = match service {
-            ServiceName::Order => self.services.order.handle(now, mode, envelope, injected),
-            ServiceName::Inventory => self
-                .services
-                .inventory
-                .handle(now, mode, envelope, injected),
-            ServiceName::Payment => self.services.payment.handle(now, mode, envelope, injected),
-            ServiceName::Shipping => self.services.shipping.handle(now, mode, envelope, injected),
-            ServiceName::Notification => self
-                .services
-                .notification
-                .handle(now, mode, envelope, injected),
-            ServiceName::Analytics => self
-                .services
-                .analytics
-                .handle(now, mode, envelope, injected),
-            ServiceName::Orchestrator => {
-                let r = self.services.orchestrator.handle(now, envelope);
-                self.record_orchestrator_notes(r.notes);
-                return r.commands;
-            }
-        };
-        if service == ServiceName::Order {
-            let order_id = envelope.message.order_id();
-            let after = self.services.order.status(order_id);
-            if after != before_status {
-                if let Some(status) = after {
-                    self.trace.push(T::OrderStatusChanged {
-                        tick: now,
-                        order_id: order_id.clone(),
-                        status,
-                    });
-                }
-            }
-        }
-        self.record_notes(service, reaction.notes);
-        reaction.publish
+        let (publish, trace) = react(
+            &mut self.services,
+            service,
+            self.now,
+            self.config.mode,
+            envelope,
+            injected,
+        );
+        self.trace.extend(trace);
+        publish
     }
 
     fn record_notes(&mut self, service: ServiceName, notes: Vec<ServiceNote>) {
-        let tick = self.now;
-        for n in notes {
-            self.trace.push(match n {
-                ServiceNote::ConcurrencyConflict {
-                    order_id,
-                    expected_version,
-                    actual_version,
-                } => T::ConcurrencyConflict {
-                    tick,
-                    order_id,
-                    expected_version,
-                    actual_version,
-                },
-                ServiceNote::SnapshotTaken { order_id, version } => T::SnapshotTaken {
-                    tick,
-                    order_id,
-                    version,
-                },
-                ServiceNote::Refused { order_id, reason } => T::MessageRefused {
-                    tick,
-                    service,
-                    order_id,
-                    reason,
-                },
-                ServiceNote::Charged {
-                    order_id,
-                    amount_cents,
-                } => T::Charged {
-                    tick,
-                    order_id,
-                    amount_cents,
-                },
-                ServiceNote::Refunded {
-                    order_id,
-                    amount_cents,
-                } => T::Refunded {
-                    tick,
-                    order_id,
-                    amount_cents,
-                },
-            });
-        }
+        self.trace.extend(service_notes(self.now, service, notes));
     }
 
     fn record_orchestrator_notes(&mut self, notes: Vec<OrchestratorNote>) {
-        let tick = self.now;
-        for n in notes {
-            self.trace.push(match n {
-                OrchestratorNote::StepStarted { order_id, step } => T::StepStarted {
-                    tick,
-                    order_id,
-                    step,
-                },
-                OrchestratorNote::StepSucceeded { order_id, step } => T::StepSucceeded {
-                    tick,
-                    order_id,
-                    step,
-                },
-                OrchestratorNote::StepFailed {
-                    order_id,
-                    step,
-                    reason,
-                } => T::StepFailed {
-                    tick,
-                    order_id,
-                    step,
-                    reason,
-                },
-                OrchestratorNote::StepTimedOut { order_id, step } => T::StepTimedOut {
-                    tick,
-                    order_id,
-                    step,
-                },
-                OrchestratorNote::CompensationStarted {
-                    order_id,
-                    compensation,
-                } => T::CompensationStarted {
-                    tick,
-                    order_id,
-                    compensation,
-                },
-                OrchestratorNote::CompensationDone {
-                    order_id,
-                    compensation,
-                } => T::CompensationDone {
-                    tick,
-                    order_id,
-                    compensation,
-                },
-                OrchestratorNote::SagaCompleted { order_id } => T::SagaCompleted { tick, order_id },
-                OrchestratorNote::SagaFailed { order_id, reason } => T::SagaFailed {
-                    tick,
-                    order_id,
-                    reason,
-                },
-                OrchestratorNote::TransitionRefused { error } => {
-                    T::TransitionRefused { tick, error }
-                }
-            });
-        }
+        self.trace.extend(orchestrator_notes(self.now, notes));
     }
 
     /// Follows a choreographed saga from the events on the events topic.
@@ -1658,6 +1529,157 @@ impl SagaSim {
         }
         v
     }
+}
+
+/// Calls `service`'s handler on `envelope`: what to publish, and the trace events.
+pub(crate) fn react(
+    services: &mut Services,
+    service: ServiceName,
+    now: Tick,
+    mode: SagaMode,
+    envelope: &Envelope,
+    injected: &Injected,
+) -> (Vec<SagaMessage>, Vec<T>) {
+    let mut trace = Vec::new();
+    {
+        let before_status = if service == ServiceName::Order {
+            services.order.status(envelope.message.order_id())
+        } else {
+            None
+        };
+        let reaction: Reaction = match service {
+            ServiceName::Order => services.order.handle(now, mode, envelope, injected),
+            ServiceName::Inventory => services.inventory.handle(now, mode, envelope, injected),
+            ServiceName::Payment => services.payment.handle(now, mode, envelope, injected),
+            ServiceName::Shipping => services.shipping.handle(now, mode, envelope, injected),
+            ServiceName::Notification => {
+                services.notification.handle(now, mode, envelope, injected)
+            }
+            ServiceName::Analytics => services.analytics.handle(now, mode, envelope, injected),
+            ServiceName::Orchestrator => {
+                let r = services.orchestrator.handle(now, envelope);
+                return (r.commands, orchestrator_notes(now, r.notes));
+            }
+        };
+        if service == ServiceName::Order {
+            let order_id = envelope.message.order_id();
+            let after = services.order.status(order_id);
+            if after != before_status {
+                if let Some(status) = after {
+                    trace.push(T::OrderStatusChanged {
+                        tick: now,
+                        order_id: order_id.clone(),
+                        status,
+                    });
+                }
+            }
+        }
+        trace.extend(service_notes(now, service, reaction.notes));
+        (reaction.publish, trace)
+    }
+}
+
+/// Trace events for a service's notes.
+pub(crate) fn service_notes(tick: Tick, service: ServiceName, notes: Vec<ServiceNote>) -> Vec<T> {
+    notes
+        .into_iter()
+        .map(|n| match n {
+            ServiceNote::ConcurrencyConflict {
+                order_id,
+                expected_version,
+                actual_version,
+            } => T::ConcurrencyConflict {
+                tick,
+                order_id,
+                expected_version,
+                actual_version,
+            },
+            ServiceNote::SnapshotTaken { order_id, version } => T::SnapshotTaken {
+                tick,
+                order_id,
+                version,
+            },
+            ServiceNote::Refused { order_id, reason } => T::MessageRefused {
+                tick,
+                service,
+                order_id,
+                reason,
+            },
+            ServiceNote::Charged {
+                order_id,
+                amount_cents,
+            } => T::Charged {
+                tick,
+                order_id,
+                amount_cents,
+            },
+            ServiceNote::Refunded {
+                order_id,
+                amount_cents,
+            } => T::Refunded {
+                tick,
+                order_id,
+                amount_cents,
+            },
+        })
+        .collect()
+}
+
+/// Trace events for the orchestrator's notes.
+pub(crate) fn orchestrator_notes(tick: Tick, notes: Vec<OrchestratorNote>) -> Vec<T> {
+    notes
+        .into_iter()
+        .map(|n| match n {
+            OrchestratorNote::StepStarted { order_id, step } => T::StepStarted {
+                tick,
+                order_id,
+                step,
+            },
+            OrchestratorNote::StepSucceeded { order_id, step } => T::StepSucceeded {
+                tick,
+                order_id,
+                step,
+            },
+            OrchestratorNote::StepFailed {
+                order_id,
+                step,
+                reason,
+            } => T::StepFailed {
+                tick,
+                order_id,
+                step,
+                reason,
+            },
+            OrchestratorNote::StepTimedOut { order_id, step } => T::StepTimedOut {
+                tick,
+                order_id,
+                step,
+            },
+            OrchestratorNote::CompensationStarted {
+                order_id,
+                compensation,
+            } => T::CompensationStarted {
+                tick,
+                order_id,
+                compensation,
+            },
+            OrchestratorNote::CompensationDone {
+                order_id,
+                compensation,
+            } => T::CompensationDone {
+                tick,
+                order_id,
+                compensation,
+            },
+            OrchestratorNote::SagaCompleted { order_id } => T::SagaCompleted { tick, order_id },
+            OrchestratorNote::SagaFailed { order_id, reason } => T::SagaFailed {
+                tick,
+                order_id,
+                reason,
+            },
+            OrchestratorNote::TransitionRefused { error } => T::TransitionRefused { tick, error },
+        })
+        .collect()
 }
 
 /// One record on an order's path.

@@ -87,7 +87,10 @@ fn case() -> impl Strategy<Value = Case> {
             (0usize..4, 0u32..4),
             prop::option::weighted(0.7, (0usize..5, 0u64..120, 20u64..150)),
             prop::option::of((0usize..5, 0u64..FAULTS_STOP, 1u64..120, 1u64..20)),
-            prop::option::weighted(0.8, (0usize..5, 0usize..9, 1u32..3, any::<bool>(), 1u64..30)),
+            prop::option::weighted(
+                0.8,
+                (0usize..5, 0usize..9, 1u32..3, any::<bool>(), 1u64..30),
+            ),
             prop::option::of((0usize..5, 1u32..6)),
         ),
     )

@@ -23,11 +23,9 @@ pub struct ProductId(pub String);
 #[serde(transparent)]
 pub struct CustomerId(pub String);
 
-/// A unique event id, assigned when a message is produced. Ids grow with production order,
-/// so sorting by id lists an order's path in causal order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct EventId(pub u64);
+/// The event id header (the engine's [`crate::ids::EventId`]). Ids grow with production
+/// order, so sorting by id lists an order's path in causal order.
+pub use crate::ids::EventId;
 
 /// The id shared by every message caused (directly or not) by one order: the order id.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -43,12 +41,6 @@ impl fmt::Display for OrderId {
 impl fmt::Display for ProductId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
     }
 }
 
