@@ -1025,115 +1025,7 @@ impl SagaSim {
         if self.config.mode != SagaMode::Choreography {
             return;
         }
-        use SagaMessage as M;
-        let tick = self.now;
-        let order_id = envelope.message.order_id().clone();
-        let view = self
-            .choreography
-            .entry(order_id.clone())
-            .or_insert(ChoreographyView {
-                state: SagaState::Pending,
-                executed_steps: Vec::new(),
-                compensations_done: Vec::new(),
-                failure: None,
-                finished_at: None,
-            });
-        let mut notes = Vec::new();
-        let compensating = matches!(view.state, SagaState::Compensating | SagaState::Failed);
-        let mut step_done = |view: &mut ChoreographyView, step: SagaStep, next: SagaState| {
-            if !view.executed_steps.contains(&step) {
-                view.executed_steps.push(step);
-                notes.push(T::StepSucceeded {
-                    tick,
-                    order_id: order_id.clone(),
-                    step,
-                });
-            }
-            if !compensating && !view.state.is_final() {
-                view.state = next;
-            }
-        };
-        match &envelope.message {
-            M::OrderCreated { .. } => {
-                step_done(view, SagaStep::CreateOrder, SagaState::ReservingInventory)
-            }
-            M::InventoryReserved { .. } => step_done(
-                view,
-                SagaStep::ReserveInventory,
-                SagaState::ProcessingPayment,
-            ),
-            M::PaymentProcessed { .. } => {
-                step_done(view, SagaStep::ProcessPayment, SagaState::Shipping)
-            }
-            M::OrderShipped { .. } => step_done(view, SagaStep::ShipOrder, SagaState::Completed),
-            M::InventoryReservationFailed { reason, .. }
-            | M::PaymentFailed { reason, .. }
-            | M::ShippingFailed { reason, .. } => {
-                let step = match &envelope.message {
-                    M::InventoryReservationFailed { .. } => SagaStep::ReserveInventory,
-                    M::PaymentFailed { .. } => SagaStep::ProcessPayment,
-                    _ => SagaStep::ShipOrder,
-                };
-                if view.failure.is_none() {
-                    view.failure = Some(format!("{step:?} failed: {reason}"));
-                }
-                notes.push(T::StepFailed {
-                    tick,
-                    order_id: order_id.clone(),
-                    step,
-                    reason: reason.clone(),
-                });
-            }
-            M::OrderCancelled { reason, .. } => {
-                if view.failure.is_none() {
-                    view.failure = Some(reason.clone());
-                }
-                view.state = SagaState::Compensating;
-                view.compensations_done.push(Compensation::CancelOrder);
-                notes.push(T::CompensationDone {
-                    tick,
-                    order_id: order_id.clone(),
-                    compensation: Compensation::CancelOrder,
-                });
-            }
-            M::InventoryReleased { .. }
-            | M::PaymentRefunded { .. }
-            | M::ShipmentCancelled { .. } => {
-                let c = match &envelope.message {
-                    M::InventoryReleased { .. } => Compensation::ReleaseInventory,
-                    M::PaymentRefunded { .. } => Compensation::RefundPayment,
-                    _ => Compensation::CancelShipment,
-                };
-                view.compensations_done.push(c);
-                notes.push(T::CompensationDone {
-                    tick,
-                    order_id: order_id.clone(),
-                    compensation: c,
-                });
-            }
-            _ => {}
-        }
-        // Finished when cancelled and every executed step's compensation has been seen.
-        if view.state == SagaState::Compensating {
-            let pending = view.executed_steps.iter().any(|s| {
-                *s != SagaStep::CreateOrder && !view.compensations_done.contains(&s.compensation())
-            });
-            if !pending {
-                view.state = SagaState::Failed;
-                view.finished_at = Some(tick);
-                notes.push(T::SagaFailed {
-                    tick,
-                    order_id: order_id.clone(),
-                    reason: view.failure.clone().unwrap_or_default(),
-                });
-            }
-        } else if view.state == SagaState::Completed && view.finished_at.is_none() {
-            view.finished_at = Some(tick);
-            notes.push(T::SagaCompleted {
-                tick,
-                order_id: order_id.clone(),
-            });
-        }
+        let notes = observe_choreography(&mut self.choreography, self.now, &envelope.message);
         self.trace.extend(notes);
     }
 
@@ -1382,109 +1274,12 @@ impl SagaSim {
     /// Meant for a quiescent system (see [`is_quiescent`](Self::is_quiescent)); the stock
     /// checks hold at every tick.
     pub fn check_invariants(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        let inv = &self.services.inventory;
-        // Stock conserved and never negative (u64 cannot be; an underflow would panic).
-        for (product, initial) in &inv.initial {
-            let s = inv.stock.get(product).copied().unwrap_or_default();
-            if s.total() != *initial {
-                v.push(format!(
-                    "stock of {product} not conserved: initial {initial}, available {} + reserved {} + shipped {}",
-                    s.available, s.reserved, s.shipped
-                ));
-            }
-        }
-        let summaries = self.summaries();
-        let mut completed_total: u64 = 0;
-        for s in &summaries {
-            let total = self
-                .services
-                .order
-                .store
-                .load(&s.order_id)
-                .map_or(0, |r| r.state.total_cents);
-            match s.state {
-                SagaState::Completed => {
-                    completed_total += total;
-                    if self.services.order.status(&s.order_id) != Some(OrderStatus::Shipped) {
-                        v.push(format!(
-                            "saga {} completed but the order is not Shipped",
-                            s.order_id
-                        ));
-                    }
-                }
-                SagaState::Failed => {
-                    if self.services.order.status(&s.order_id) != Some(OrderStatus::Cancelled) {
-                        v.push(format!(
-                            "saga {} failed but the order is not Cancelled",
-                            s.order_id
-                        ));
-                    }
-                    if self.config.inbox && self.services.payment.net_for_order(&s.order_id) != 0 {
-                        v.push(format!(
-                            "saga {} failed but {} cents stay charged",
-                            s.order_id,
-                            self.services.payment.net_for_order(&s.order_id)
-                        ));
-                    }
-                    if let Some(r) = inv.reservations.get(&s.order_id) {
-                        use super::services::ReservationState as R;
-                        if matches!(r.state, R::Reserved | R::Shipped) {
-                            v.push(format!(
-                                "saga {} failed but its stock is still {:?}",
-                                s.order_id, r.state
-                            ));
-                        }
-                    }
-                    if let Some(ShipmentState::Shipped { .. }) =
-                        self.services.shipping.shipments.get(&s.order_id)
-                    {
-                        v.push(format!(
-                            "saga {} failed but its shipment is out",
-                            s.order_id
-                        ));
-                    }
-                    if self.config.mode == SagaMode::Orchestration {
-                        // Exactly the completed (or timed-out) steps, in reverse order.
-                        let mut expected = Vec::new();
-                        for e in &s.log {
-                            match &e.event {
-                                SagaLogEvent::Started => expected.push(Compensation::CancelOrder),
-                                SagaLogEvent::StepSucceeded { step }
-                                    if *step != SagaStep::ShipOrder =>
-                                {
-                                    expected.push(step.compensation())
-                                }
-                                SagaLogEvent::StepTimedOut { step } => {
-                                    expected.push(step.compensation())
-                                }
-                                _ => {}
-                            }
-                        }
-                        expected.reverse();
-                        if expected != s.compensations {
-                            v.push(format!(
-                                "saga {} compensated {:?}, expected {:?}",
-                                s.order_id, s.compensations, expected
-                            ));
-                        }
-                    }
-                }
-                state => v.push(format!("saga {} is not final: {state}", s.order_id)),
-            }
-        }
-        if self.config.inbox {
-            let p = &self.services.payment;
-            let net = i128::from(p.charged_cents()) - i128::from(p.refunded_cents());
-            if net != i128::from(completed_total) {
-                v.push(format!(
-                    "money not conserved: charged {} - refunded {} != {} of completed orders",
-                    p.charged_cents(),
-                    p.refunded_cents(),
-                    completed_total
-                ));
-            }
-        }
+        let mut v = check_services(
+            self.config.mode,
+            self.config.inbox,
+            &self.services,
+            &self.summaries(),
+        );
         if self.config.outbox {
             let published: std::collections::BTreeSet<EventId> = self
                 .topics
@@ -1680,6 +1475,238 @@ pub(crate) fn orchestrator_notes(tick: Tick, notes: Vec<OrchestratorNote>) -> Ve
             OrchestratorNote::TransitionRefused { error } => T::TransitionRefused { tick, error },
         })
         .collect()
+}
+
+/// Folds one event of the events topic into the choreographed saga view of its order;
+/// returns the trace events it implies. A choreographed saga has no log of its own: what
+/// happened is what the services published.
+pub(crate) fn observe_choreography(
+    views: &mut BTreeMap<OrderId, ChoreographyView>,
+    tick: Tick,
+    message: &SagaMessage,
+) -> Vec<T> {
+    {
+        use SagaMessage as M;
+        let order_id = message.order_id().clone();
+        let view = views.entry(order_id.clone()).or_insert(ChoreographyView {
+            state: SagaState::Pending,
+            executed_steps: Vec::new(),
+            compensations_done: Vec::new(),
+            failure: None,
+            finished_at: None,
+        });
+        let mut notes = Vec::new();
+        let compensating = matches!(view.state, SagaState::Compensating | SagaState::Failed);
+        let mut step_done = |view: &mut ChoreographyView, step: SagaStep, next: SagaState| {
+            if !view.executed_steps.contains(&step) {
+                view.executed_steps.push(step);
+                notes.push(T::StepSucceeded {
+                    tick,
+                    order_id: order_id.clone(),
+                    step,
+                });
+            }
+            if !compensating && !view.state.is_final() {
+                view.state = next;
+            }
+        };
+        match message {
+            M::OrderCreated { .. } => {
+                step_done(view, SagaStep::CreateOrder, SagaState::ReservingInventory)
+            }
+            M::InventoryReserved { .. } => step_done(
+                view,
+                SagaStep::ReserveInventory,
+                SagaState::ProcessingPayment,
+            ),
+            M::PaymentProcessed { .. } => {
+                step_done(view, SagaStep::ProcessPayment, SagaState::Shipping)
+            }
+            M::OrderShipped { .. } => step_done(view, SagaStep::ShipOrder, SagaState::Completed),
+            M::InventoryReservationFailed { reason, .. }
+            | M::PaymentFailed { reason, .. }
+            | M::ShippingFailed { reason, .. } => {
+                let step = match message {
+                    M::InventoryReservationFailed { .. } => SagaStep::ReserveInventory,
+                    M::PaymentFailed { .. } => SagaStep::ProcessPayment,
+                    _ => SagaStep::ShipOrder,
+                };
+                if view.failure.is_none() {
+                    view.failure = Some(format!("{step:?} failed: {reason}"));
+                }
+                notes.push(T::StepFailed {
+                    tick,
+                    order_id: order_id.clone(),
+                    step,
+                    reason: reason.clone(),
+                });
+            }
+            M::OrderCancelled { reason, .. } => {
+                if view.failure.is_none() {
+                    view.failure = Some(reason.clone());
+                }
+                view.state = SagaState::Compensating;
+                view.compensations_done.push(Compensation::CancelOrder);
+                notes.push(T::CompensationDone {
+                    tick,
+                    order_id: order_id.clone(),
+                    compensation: Compensation::CancelOrder,
+                });
+            }
+            M::InventoryReleased { .. }
+            | M::PaymentRefunded { .. }
+            | M::ShipmentCancelled { .. } => {
+                let c = match message {
+                    M::InventoryReleased { .. } => Compensation::ReleaseInventory,
+                    M::PaymentRefunded { .. } => Compensation::RefundPayment,
+                    _ => Compensation::CancelShipment,
+                };
+                view.compensations_done.push(c);
+                notes.push(T::CompensationDone {
+                    tick,
+                    order_id: order_id.clone(),
+                    compensation: c,
+                });
+            }
+            _ => {}
+        }
+        // Finished when cancelled and every executed step's compensation has been seen.
+        if view.state == SagaState::Compensating {
+            let pending = view.executed_steps.iter().any(|s| {
+                *s != SagaStep::CreateOrder && !view.compensations_done.contains(&s.compensation())
+            });
+            if !pending {
+                view.state = SagaState::Failed;
+                view.finished_at = Some(tick);
+                notes.push(T::SagaFailed {
+                    tick,
+                    order_id: order_id.clone(),
+                    reason: view.failure.clone().unwrap_or_default(),
+                });
+            }
+        } else if view.state == SagaState::Completed && view.finished_at.is_none() {
+            view.finished_at = Some(tick);
+            notes.push(T::SagaCompleted {
+                tick,
+                order_id: order_id.clone(),
+            });
+        }
+        notes
+    }
+}
+
+/// The invariants that hold between sagas and service state once everything settled:
+/// stock conserved; completed sagas shipped and charged, failed ones cancelled with nothing
+/// left charged, reserved or shipped; exactly the completed steps compensated, in reverse
+/// order (orchestration); money conserved when the inbox is on. Returns what is violated.
+pub fn check_services(
+    mode: SagaMode,
+    inbox: bool,
+    services: &Services,
+    summaries: &[SagaSummary],
+) -> Vec<String> {
+    let mut v = Vec::new();
+    let inv = &services.inventory;
+    // Stock conserved and never negative (u64 cannot be; an underflow would panic).
+    for (product, initial) in &inv.initial {
+        let s = inv.stock.get(product).copied().unwrap_or_default();
+        if s.total() != *initial {
+            v.push(format!(
+                    "stock of {product} not conserved: initial {initial}, available {} + reserved {} + shipped {}",
+                    s.available, s.reserved, s.shipped
+                ));
+        }
+    }
+    let mut completed_total: u64 = 0;
+    for s in summaries {
+        let total = services
+            .order
+            .store
+            .load(&s.order_id)
+            .map_or(0, |r| r.state.total_cents);
+        match s.state {
+            SagaState::Completed => {
+                completed_total += total;
+                if services.order.status(&s.order_id) != Some(OrderStatus::Shipped) {
+                    v.push(format!(
+                        "saga {} completed but the order is not Shipped",
+                        s.order_id
+                    ));
+                }
+            }
+            SagaState::Failed => {
+                if services.order.status(&s.order_id) != Some(OrderStatus::Cancelled) {
+                    v.push(format!(
+                        "saga {} failed but the order is not Cancelled",
+                        s.order_id
+                    ));
+                }
+                if inbox && services.payment.net_for_order(&s.order_id) != 0 {
+                    v.push(format!(
+                        "saga {} failed but {} cents stay charged",
+                        s.order_id,
+                        services.payment.net_for_order(&s.order_id)
+                    ));
+                }
+                if let Some(r) = inv.reservations.get(&s.order_id) {
+                    use super::services::ReservationState as R;
+                    if matches!(r.state, R::Reserved | R::Shipped) {
+                        v.push(format!(
+                            "saga {} failed but its stock is still {:?}",
+                            s.order_id, r.state
+                        ));
+                    }
+                }
+                if let Some(ShipmentState::Shipped { .. }) =
+                    services.shipping.shipments.get(&s.order_id)
+                {
+                    v.push(format!(
+                        "saga {} failed but its shipment is out",
+                        s.order_id
+                    ));
+                }
+                if mode == SagaMode::Orchestration {
+                    // Exactly the completed (or timed-out) steps, in reverse order.
+                    let mut expected = Vec::new();
+                    for e in &s.log {
+                        match &e.event {
+                            SagaLogEvent::Started => expected.push(Compensation::CancelOrder),
+                            SagaLogEvent::StepSucceeded { step }
+                                if *step != SagaStep::ShipOrder =>
+                            {
+                                expected.push(step.compensation())
+                            }
+                            SagaLogEvent::StepTimedOut { step } => {
+                                expected.push(step.compensation())
+                            }
+                            _ => {}
+                        }
+                    }
+                    expected.reverse();
+                    if expected != s.compensations {
+                        v.push(format!(
+                            "saga {} compensated {:?}, expected {:?}",
+                            s.order_id, s.compensations, expected
+                        ));
+                    }
+                }
+            }
+            state => v.push(format!("saga {} is not final: {state}", s.order_id)),
+        }
+    }
+    if inbox {
+        let p = &services.payment;
+        let net = i128::from(p.charged_cents()) - i128::from(p.refunded_cents());
+        if net != i128::from(completed_total) {
+            v.push(format!(
+                "money not conserved: charged {} - refunded {} != {} of completed orders",
+                p.charged_cents(),
+                p.refunded_cents(),
+                completed_total
+            ));
+        }
+    }
+    v
 }
 
 /// One record on an order's path.
