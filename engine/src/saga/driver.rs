@@ -50,6 +50,8 @@ pub enum SagaSimError {
     UnknownTopic { topic: String },
     #[error("order {order_id} has no lines")]
     EmptyOrder { order_id: String },
+    #[error("the streaming engine refused the saga setup: {error}")]
+    Engine { error: String },
 }
 
 /// How a scenario's system is set up.
@@ -1181,65 +1183,18 @@ impl SagaSim {
 
     /// Per saga: final state, executed steps and compensations, in order.
     pub fn summaries(&self) -> Vec<SagaSummary> {
-        let placed: Vec<OrderId> = self.services.order.store.order_ids().cloned().collect();
-        placed
-            .into_iter()
-            .map(|order_id| match self.config.mode {
-                SagaMode::Orchestration => match self.services.orchestrator.sagas.get(&order_id) {
-                    Some(saga) => SagaSummary {
-                        order_id,
-                        state: saga.status.state,
-                        executed_steps: saga.status.executed_steps.clone(),
-                        compensations: saga.status.compensations_done.clone(),
-                        failure: saga.status.failure.clone(),
-                        finished_at: saga.finished_at,
-                        log: saga.log.clone(),
-                    },
-                    None => SagaSummary::pending(order_id),
-                },
-                SagaMode::Choreography => match self.choreography.get(&order_id) {
-                    Some(v) => SagaSummary {
-                        order_id,
-                        state: v.state,
-                        executed_steps: v.executed_steps.clone(),
-                        compensations: v.compensations_done.clone(),
-                        failure: v.failure.clone(),
-                        finished_at: v.finished_at,
-                        log: Vec::new(),
-                    },
-                    None => SagaSummary::pending(order_id),
-                },
-            })
-            .collect()
+        summaries_of(self.config.mode, &self.services, &self.choreography)
     }
 
-    /// The services' balances: stock, money, orders, notifications.
+    /// The services' balances: stock, money, orders, notifications, dead letters.
     pub fn balances(&self) -> Balances {
-        let mut orders_by_status = BTreeMap::new();
-        for status in self.services.order.statuses().values() {
-            *orders_by_status.entry(*status).or_insert(0) += 1;
-        }
-        Balances {
-            stock: self.services.inventory.stock.clone(),
-            charged_cents: self.services.payment.charged_cents(),
-            refunded_cents: self.services.payment.refunded_cents(),
-            charges: self.services.payment.charges.len() as u64,
-            by_customer: self
-                .services
-                .payment
-                .balances()
-                .into_iter()
-                .map(|(c, b)| (c.0, b as i64))
-                .collect(),
-            orders_by_status,
-            notifications_sent: self.services.notification.sent.len() as u64,
-            dead_letters: self
-                .dead_letters
-                .iter()
-                .map(|(t, parts)| (t.clone(), parts.iter().map(Vec::len).sum::<usize>() as u64))
-                .filter(|(_, n)| *n > 0)
-                .collect(),
-        }
+        let dead_letters = self
+            .dead_letters
+            .iter()
+            .map(|(t, parts)| (t.clone(), parts.iter().map(Vec::len).sum::<usize>() as u64))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        balances_of(&self.services, dead_letters)
     }
 
     /// The run's summary (what `orderflow-cli run --summary` prints).
@@ -1707,6 +1662,67 @@ pub fn check_services(
         }
     }
     v
+}
+
+/// Per saga (every order the Order service knows): state, executed steps, compensations.
+pub fn summaries_of(
+    mode: SagaMode,
+    services: &Services,
+    choreography: &BTreeMap<OrderId, ChoreographyView>,
+) -> Vec<SagaSummary> {
+    let placed: Vec<OrderId> = services.order.store.order_ids().cloned().collect();
+    placed
+        .into_iter()
+        .map(|order_id| match mode {
+            SagaMode::Orchestration => match services.orchestrator.sagas.get(&order_id) {
+                Some(saga) => SagaSummary {
+                    order_id,
+                    state: saga.status.state,
+                    executed_steps: saga.status.executed_steps.clone(),
+                    compensations: saga.status.compensations_done.clone(),
+                    failure: saga.status.failure.clone(),
+                    finished_at: saga.finished_at,
+                    log: saga.log.clone(),
+                },
+                None => SagaSummary::pending(order_id),
+            },
+            SagaMode::Choreography => match choreography.get(&order_id) {
+                Some(v) => SagaSummary {
+                    order_id,
+                    state: v.state,
+                    executed_steps: v.executed_steps.clone(),
+                    compensations: v.compensations_done.clone(),
+                    failure: v.failure.clone(),
+                    finished_at: v.finished_at,
+                    log: Vec::new(),
+                },
+                None => SagaSummary::pending(order_id),
+            },
+        })
+        .collect()
+}
+
+/// The services' balances.
+pub fn balances_of(services: &Services, dead_letters: BTreeMap<String, u64>) -> Balances {
+    let mut orders_by_status = BTreeMap::new();
+    for status in services.order.statuses().values() {
+        *orders_by_status.entry(*status).or_insert(0) += 1;
+    }
+    Balances {
+        stock: services.inventory.stock.clone(),
+        charged_cents: services.payment.charged_cents(),
+        refunded_cents: services.payment.refunded_cents(),
+        charges: services.payment.charges.len() as u64,
+        by_customer: services
+            .payment
+            .balances()
+            .into_iter()
+            .map(|(c, b)| (c.0, b as i64))
+            .collect(),
+        orders_by_status,
+        notifications_sent: services.notification.sent.len() as u64,
+        dead_letters,
+    }
 }
 
 /// One record on an order's path.

@@ -26,4 +26,5 @@ pub mod projection;
 pub mod retry;
 pub mod scenario;
 pub mod services;
+pub mod streaming;
 pub mod trace;
