@@ -13,8 +13,12 @@
 //! deadlines fire on the clock, not on a record: [`StreamingSaga::step`] steps the `Sim` and
 //! then fires them.
 //!
+//! The CQRS projections are consumer groups too, on the events topic; their lag is the
+//! group's lag.
+//!
 //! Not modelled here (only in [`super::driver::SagaSim`]): the outbox and crashes between
-//! state change and publish, and the CQRS projections.
+//! state change and publish (the engine assigns a fresh event id to every produced record,
+//! so a relay's re-publish could not keep its event id).
 
 use super::driver::{
     balances_of, check_services, observe_choreography, react, Balances, OrderRequest, SagaConfig,
@@ -24,6 +28,7 @@ use super::faults::{FaultEffect, FaultPlan};
 use super::inbox::Inbox;
 use super::message::{topics, CorrelationId, Envelope, EventMeta, SagaMessage};
 use super::orchestrator::Orchestrator;
+use super::projection::{ProjectionKind, ReadModel};
 use super::retry::{DeadLetter, RetryDecision, RetrySchedule};
 use super::services::{
     call_target, AnalyticsService, CallTarget, Injected, InventoryService, NotificationService,
@@ -31,7 +36,7 @@ use super::services::{
 };
 use super::trace::SagaTraceEvent as T;
 use crate::group::GroupConfig;
-use crate::ids::{MemberId, PartitionId, Tick};
+use crate::ids::{MemberId, Offset, PartitionId, Tick};
 use crate::log::Payload;
 use crate::partitioner::Partitioner;
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
@@ -51,6 +56,9 @@ pub struct SagaWorld {
     pub inboxes: BTreeMap<ServiceName, Inbox>,
     pub faults: FaultPlan,
     pub trace: Vec<T>,
+    /// The CQRS read models and, per model, the next offset to apply per partition of the
+    /// events topic (stored with the model, so a redelivered record is not applied twice).
+    pub projections: BTreeMap<ProjectionKind, (ReadModel, Vec<Offset>)>,
 }
 
 fn lock(world: &Mutex<SagaWorld>) -> MutexGuard<'_, SagaWorld> {
@@ -235,6 +243,58 @@ impl Processor for ServiceProcessor {
     }
 }
 
+/// A CQRS projection as a consumer group's processor on the events topic.
+#[derive(Debug)]
+pub struct ProjectionProcessor {
+    kind: ProjectionKind,
+    world: Arc<Mutex<SagaWorld>>,
+}
+
+impl Processor for ProjectionProcessor {
+    fn process(&mut self, d: &Delivery<'_>, _rng: &mut SimRng) -> ProcessOutcome {
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
+        let Some((model, next)) = w.projections.get_mut(&self.kind) else {
+            return ProcessOutcome::done();
+        };
+        let Some(position) = next.get_mut(d.partition.0 as usize) else {
+            return ProcessOutcome::done();
+        };
+        if d.record.offset < *position {
+            // Already applied (a redelivery): the position is stored with the model.
+            return ProcessOutcome::done();
+        }
+        *position = Offset(d.record.offset.0 + 1);
+        if let Payload::Saga(message) = &d.record.value {
+            let envelope = Envelope {
+                meta: EventMeta {
+                    event_id: d.record.headers.event_id,
+                    correlation_id: CorrelationId(message.order_id().0.clone()),
+                    causation_id: d.record.headers.causation_id,
+                    schema_version: u32::from(d.record.headers.schema_version),
+                },
+                message: message.clone(),
+            };
+            model.apply(&envelope);
+            w.trace.push(T::ProjectionUpdated {
+                tick: d.now,
+                projection: self.kind,
+                event_id: d.record.headers.event_id,
+                lag: 0,
+            });
+        }
+        ProcessOutcome::done()
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        let w = lock(&self.world);
+        w.projections
+            .get(&self.kind)
+            .and_then(|(m, _)| serde_json::to_value(m).ok())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
 /// The order saga running on a [`Sim`]'s topics and consumer groups.
 #[derive(Debug)]
 pub struct StreamingSaga {
@@ -304,6 +364,18 @@ impl StreamingSaga {
             inboxes: BTreeMap::new(),
             faults,
             trace: Vec::new(),
+            projections: ProjectionKind::ALL
+                .iter()
+                .map(|k| {
+                    (
+                        *k,
+                        (
+                            ReadModel::empty(*k),
+                            vec![Offset(0); config.partitions as usize],
+                        ),
+                    )
+                })
+                .collect(),
         }));
         let mut members = BTreeMap::new();
         for service in ServiceName::ALL {
@@ -333,6 +405,25 @@ impl StreamingSaga {
             })
             .map_err(setup_error)?;
             members.insert(service, 1);
+        }
+        for kind in ProjectionKind::ALL {
+            let mut group = GroupConfig::new(kind.group(), vec![topics::ORDER_EVENTS.to_string()]);
+            group.processing_ticks_per_record = config.projection_ticks_per_record;
+            sim.apply(Command::CreateGroup { config: group })
+                .map_err(setup_error)?;
+            sim.set_processor(
+                kind.group(),
+                Box::new(ProjectionProcessor {
+                    kind,
+                    world: Arc::clone(&world),
+                }),
+            )
+            .map_err(setup_error)?;
+            sim.apply(Command::JoinGroup {
+                group: kind.group().to_string(),
+                member: MemberId(format!("{}-1", kind.group())),
+            })
+            .map_err(setup_error)?;
         }
         Ok(Self {
             sim,
@@ -520,7 +611,7 @@ impl StreamingSaga {
     }
 
     /// The saga invariants (see [`check_services`]) plus: every dead-lettered record is on
-    /// its DLQ topic.
+    /// its DLQ topic, and every projection equals a replay of the records it applied.
     pub fn check_invariants(&self) -> Vec<String> {
         let summaries = self.summaries();
         let w = lock(&self.world);
@@ -537,7 +628,86 @@ impl StreamingSaga {
                 "{dead_lettered} records were dead-lettered but the DLQ topics hold {held}"
             ));
         }
+        for kind in ProjectionKind::ALL {
+            let (model, positions) = lock(&self.world).projections[&kind].clone();
+            if ReadModel::rebuild(kind, &self.events_up_to(Some(&positions))) != model {
+                v.push(format!("projection {kind:?} differs from its replay"));
+            }
+        }
         v
+    }
+
+    /// How far a projection's consumer group is behind the events topic (log end offset
+    /// minus committed offset, summed over partitions).
+    pub fn projection_lag(&self, kind: ProjectionKind) -> u64 {
+        self.sim
+            .group_snapshot(kind.group())
+            .map_or(0, |g| g.total_lag)
+    }
+
+    /// A projection's current (incrementally maintained) read model.
+    pub fn projection(&self, kind: ProjectionKind) -> Option<ReadModel> {
+        lock(&self.world)
+            .projections
+            .get(&kind)
+            .map(|(m, _)| m.clone())
+    }
+
+    fn events_up_to(&self, ends: Option<&[Offset]>) -> Vec<Envelope> {
+        let Some(t) = self.sim.topic(topics::ORDER_EVENTS) else {
+            return Vec::new();
+        };
+        t.partitions()
+            .iter()
+            .enumerate()
+            .flat_map(|(p, log)| {
+                let end = ends.map(|e| e[p]);
+                log.records()
+                    .iter()
+                    .filter(move |r| end.is_none_or(|e| r.offset < e))
+                    .filter_map(|r| match &r.value {
+                        Payload::Saga(m) => Some(Envelope {
+                            meta: EventMeta {
+                                event_id: r.headers.event_id,
+                                correlation_id: CorrelationId(m.order_id().0.clone()),
+                                causation_id: r.headers.causation_id,
+                                schema_version: u32::from(r.headers.schema_version),
+                            },
+                            message: m.clone(),
+                        }),
+                        _ => None,
+                    })
+            })
+            .collect()
+    }
+
+    /// Rebuilds a projection from scratch by replaying the whole events topic. Returns
+    /// whether a replay of the records the projection had applied equals its incremental
+    /// model.
+    pub fn rebuild_projection(&mut self, kind: ProjectionKind) -> bool {
+        let positions = lock(&self.world).projections[&kind].1.clone();
+        let replayed = ReadModel::rebuild(kind, &self.events_up_to(Some(&positions)));
+        let all = self.events_up_to(None);
+        let ends: Vec<Offset> = self
+            .sim
+            .topic(topics::ORDER_EVENTS)
+            .map(|t| t.partitions().iter().map(|l| l.high_watermark()).collect())
+            .unwrap_or_default();
+        let now = self.sim.now();
+        let mut w = lock(&self.world);
+        let entry = w
+            .projections
+            .get_mut(&kind)
+            .expect("every kind has a projection");
+        let equal = entry.0 == replayed;
+        *entry = (ReadModel::rebuild(kind, &all), ends);
+        w.trace.push(T::ProjectionRebuilt {
+            tick: now,
+            projection: kind,
+            records_replayed: all.len() as u64,
+            equal_to_incremental: equal,
+        });
+        equal
     }
 
     /// Records of the flow per topic and partition that carry a saga message.
@@ -716,6 +886,28 @@ mod tests {
                 Some(super::super::event_store::OrderStatus::Shipped)
             );
         }
+    }
+
+    #[test]
+    fn projections_are_consumer_groups_that_lag_catch_up_and_rebuild_equal() {
+        let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
+        config.config.projection_ticks_per_record = 4;
+        let mut s = StreamingSaga::new(config, 2).unwrap();
+        s.run(20);
+        assert!(s.projection_lag(ProjectionKind::OrderSummary) > 0);
+        s.run(200);
+        for kind in ProjectionKind::ALL {
+            assert_eq!(s.projection_lag(kind), 0, "{kind:?}");
+            assert!(s.rebuild_projection(kind), "{kind:?}");
+        }
+        let Some(ReadModel::OrderSummary(summary)) = s.projection(ProjectionKind::OrderSummary)
+        else {
+            panic!("order summary projection")
+        };
+        assert_eq!(
+            summary.count_by_status()[&super::super::event_store::OrderStatus::Shipped],
+            2
+        );
     }
 
     #[test]
