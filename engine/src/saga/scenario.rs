@@ -123,7 +123,9 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
                 },
                 orders: vec![
                     order(1, "order-1", "customer-1", "P1", 2),
-                    order(2, "order-2", "customer-2", "P1", 2),
+                    // Late enough that order-1 has reserved: across partitions there is no
+                    // order, so two orders placed a tick apart may reserve either way round.
+                    order(30, "order-2", "customer-2", "P1", 2),
                 ],
                 ..SagaSetup::default()
             },

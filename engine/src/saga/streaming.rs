@@ -16,9 +16,12 @@
 //! The CQRS projections are consumer groups too, on the events topic; their lag is the
 //! group's lag.
 //!
+//! Outages of the fault plan kill the service's member and start a new one when they end
+//! (the engine's session timeout and rebalance follow).
+//!
 //! Not modelled here (only in [`super::driver::SagaSim`]): the outbox and crashes between
 //! state change and publish (the engine assigns a fresh event id to every produced record,
-//! so a relay's re-publish could not keep its event id).
+//! so a relay's re-publish could not keep its event id), and slowdowns.
 
 use super::driver::{
     balances_of, check_services, observe_choreography, react, Balances, OrderRequest, SagaConfig,
@@ -306,6 +309,9 @@ pub struct StreamingSaga {
     members: BTreeMap<ServiceName, u32>,
     /// Dead letters already resubmitted, per dead-letter topic.
     resubmitted: BTreeMap<String, usize>,
+    /// Services whose member the fault plan's outage killed.
+    outage_down: std::collections::BTreeSet<ServiceName>,
+    pending_resubmits: Vec<super::driver::ResubmitRequest>,
 }
 
 impl StreamingSaga {
@@ -328,9 +334,10 @@ impl StreamingSaga {
             config,
             mut orders,
             faults,
-            ..
+            mut resubmits,
         } = setup;
         orders.sort_by_key(|o| o.at_tick);
+        resubmits.sort_by_key(|r| r.at_tick);
         let mut sim = Sim::new(seed);
         let setup_error = |e: SimError| SagaSimError::Engine {
             error: e.to_string(),
@@ -432,6 +439,8 @@ impl StreamingSaga {
             pending_orders: orders,
             members,
             resubmitted: BTreeMap::new(),
+            outage_down: std::collections::BTreeSet::new(),
+            pending_resubmits: resubmits,
         })
     }
 
@@ -453,6 +462,31 @@ impl StreamingSaga {
     /// Advances one tick: the engine steps (groups poll, process, commit, rebalance), due
     /// orders are placed, then saga timers fire.
     pub fn step(&mut self) {
+        // Outages of the fault plan act through the engine: the service's member is killed
+        // when the outage starts and a new member joins when it ends.
+        let next = Tick(self.sim.now().0 + 1);
+        for service in ServiceName::ALL {
+            if !self.members.contains_key(&service) {
+                continue;
+            }
+            let down = lock(&self.world).faults.is_down(service, next);
+            let was_down = self.outage_down.contains(&service);
+            if down && !was_down {
+                self.outage_down.insert(service);
+                let _ = self.kill_service(service);
+                lock(&self.world).trace.push(T::ServiceDown {
+                    tick: next,
+                    service,
+                });
+            } else if !down && was_down {
+                self.outage_down.remove(&service);
+                let _ = self.start_member(service);
+                lock(&self.world).trace.push(T::ServiceUp {
+                    tick: next,
+                    service,
+                });
+            }
+        }
         self.sim.step();
         let now = self.sim.now();
         while self
@@ -467,6 +501,15 @@ impl StreamingSaga {
                 lines: o.lines,
                 currency: o.currency,
             });
+        }
+        while self
+            .pending_resubmits
+            .first()
+            .is_some_and(|r| r.at_tick <= now)
+        {
+            let r = self.pending_resubmits.remove(0);
+            self.resubmit_dead_letters(&r.topic)
+                .expect("resubmit topics were checked in new()");
         }
         let due: Vec<SagaMessage> = {
             let mut guard = lock(&self.world);
@@ -710,6 +753,19 @@ impl StreamingSaga {
         equal
     }
 
+    /// True when every saga is final, nothing is waiting to be placed and every consumer
+    /// group (services and projections) has committed up to the end of its topics.
+    pub fn is_settled(&self) -> bool {
+        self.pending_orders.is_empty()
+            && self.pending_resubmits.is_empty()
+            && self.summaries().iter().all(|s| s.state.is_final())
+            && self.sim.groups().all(|g| {
+                self.sim
+                    .group_snapshot(g.name())
+                    .is_some_and(|snapshot| snapshot.total_lag == 0)
+            })
+    }
+
     /// Records of the flow per topic and partition that carry a saga message.
     pub fn saga_records(&self, topic: &str) -> Vec<(PartitionId, SagaMessage)> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {
@@ -801,6 +857,7 @@ mod tests {
     #[test]
     fn poison_message_lands_on_the_dlq_topic_and_resubmission_completes_the_saga() {
         let mut scenario = named_scenario("poison-message-dlq-resubmit").unwrap();
+        // Resubmitted by hand below.
         scenario.setup.resubmits.clear();
         scenario.setup.config.timeouts = StepTimeouts {
             process_payment_ticks: 400,
@@ -910,6 +967,46 @@ mod tests {
         );
     }
 
+    /// The scenarios whose faults both drivers model end the same way on the consumer groups
+    /// as in the standalone driver: same final states, steps and compensations.
+    #[test]
+    fn named_scenarios_end_alike_on_both_drivers() {
+        for name in [
+            "happy-path",
+            "payment-fails-compensation",
+            "insufficient-stock",
+            "shipping-timeout",
+            "poison-message-dlq-resubmit",
+            "event-sourced-order",
+        ] {
+            let scenario = named_scenario(name).unwrap();
+            let standalone = scenario.run().unwrap();
+            let mut streaming = StreamingSaga::new(scenario.setup.clone(), scenario.seed).unwrap();
+            streaming.run(scenario.ticks);
+            let outcome = |sums: Vec<SagaSummary>| {
+                sums.into_iter()
+                    .map(|s| (s.order_id, s.state, s.executed_steps, s.compensations))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                outcome(streaming.summaries()),
+                outcome(standalone.summaries()),
+                "{name}"
+            );
+            assert_eq!(streaming.check_invariants(), Vec::<String>::new(), "{name}");
+            assert_eq!(
+                streaming.balances().stock,
+                standalone.balances().stock,
+                "{name}"
+            );
+            assert_eq!(
+                streaming.balances().charged_cents,
+                standalone.balances().charged_cents,
+                "{name}"
+            );
+        }
+    }
+
     #[test]
     fn same_seed_same_engine_trace() {
         let scenario = named_scenario("mixed-failures-choreography").unwrap();
@@ -920,5 +1017,116 @@ mod tests {
             (s.sim().trace().clone(), saga_trace)
         };
         assert_eq!(run(), run());
+    }
+
+    mod properties {
+        use super::super::super::faults::{FaultRule, Outage};
+        use super::super::super::message::ProductId;
+        use super::*;
+        use proptest::prelude::*;
+
+        const FAULTS_STOP: u64 = 200;
+        const SETTLE_BOUND_TICKS: u64 = 1200;
+        const SERVICES: [ServiceName; 6] = [
+            ServiceName::Order,
+            ServiceName::Inventory,
+            ServiceName::Payment,
+            ServiceName::Shipping,
+            ServiceName::Notification,
+            ServiceName::Orchestrator,
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(
+                std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(12)
+            ))]
+
+            /// On the real consumer groups, with members killed and restarted (rebalances,
+            /// redelivery), slow services, declines and errors: once faults stop every saga
+            /// ends and the invariants hold.
+            #[test]
+            fn sagas_on_consumer_groups_settle_with_invariants(
+                seed in any::<u64>(),
+                choreography in any::<bool>(),
+                inbox in prop::bool::weighted(0.8),
+                partitions in 1u32..=4,
+                orders in prop::collection::vec((1u64..120, 0usize..3, 0usize..3, 1u32..4), 1..6),
+                declines in [0.0f64..0.3, 0.0f64..0.3, 0.0f64..0.3],
+                errors in (0usize..3, 0u32..9),
+                kills in prop::collection::vec((0usize..6, 1u64..FAULTS_STOP, 1u64..60), 0..3),
+                outage in prop::option::of((0usize..6, 0u64..120, 20u64..150)),
+                auto_commit in prop::option::of(1u64..40),
+            ) {
+                let steps = [SagaStep::ReserveInventory, SagaStep::ProcessPayment, SagaStep::ShipOrder];
+                let mut rules: Vec<FaultRule> = steps.iter().zip(declines).map(|(step, p)| {
+                    let mut r = FaultRule::probability(CallTarget::Step(*step), FaultEffect::Decline, p);
+                    r.until_tick = Some(Tick(FAULTS_STOP));
+                    r
+                }).collect();
+                rules.push(FaultRule::next_calls(CallTarget::Step(steps[errors.0]), FaultEffect::Error, errors.1));
+                let products = ["P1", "P2", "P3"];
+                let setup = SagaSetup {
+                    config: SagaConfig {
+                        mode: if choreography { SagaMode::Choreography } else { SagaMode::Orchestration },
+                        inbox,
+                        outbox: false,
+                        partitions,
+                        initial_stock: products.iter().map(|p| (ProductId((*p).into()), 6)).collect(),
+                        ..SagaConfig::default()
+                    },
+                    orders: orders.iter().enumerate().map(|(i, (at, c, p, q))| {
+                        order(*at, &format!("order-{i}"), &format!("customer-{c}"), products[*p], *q)
+                    }).collect(),
+                    faults: FaultPlan {
+                        rules,
+                        outages: outage.iter().map(|(s, from, len)| Outage {
+                            service: SERVICES[*s],
+                            from_tick: Tick(*from),
+                            until_tick: Tick((from + len).min(FAULTS_STOP)),
+                        }).collect(),
+                        ..FaultPlan::default()
+                    },
+                    ..SagaSetup::default()
+                };
+                let mut s = StreamingSaga::with_groups(setup, seed, |_, g| {
+                    if let Some(interval_ticks) = auto_commit {
+                        g.commit_policy = crate::group::CommitPolicy::AutoCommit { interval_ticks };
+                    }
+                }).unwrap();
+                let mut kill_plan: Vec<(u64, ServiceName, bool)> = Vec::new();
+                for (svc, at, down) in &kills {
+                    kill_plan.push((*at, SERVICES[*svc], false));
+                    kill_plan.push(((at + down).min(FAULTS_STOP), SERVICES[*svc], true));
+                }
+                kill_plan.sort_by_key(|(t, _, up)| (*t, *up));
+                let mut down: BTreeMap<ServiceName, u32> = BTreeMap::new();
+                let mut ticks = 0;
+                while ticks < FAULTS_STOP + SETTLE_BOUND_TICKS {
+                    for (_, service, up) in kill_plan.iter().filter(|(t, _, _)| *t == ticks) {
+                        let skip = *service == ServiceName::Orchestrator && choreography;
+                        if skip { continue; }
+                        let d = down.entry(*service).or_insert(0);
+                        if *up {
+                            if *d > 0 {
+                                *d -= 1;
+                                if *d == 0 { s.start_member(*service).unwrap(); }
+                            }
+                        } else {
+                            if *d == 0 { s.kill_service(*service).unwrap(); }
+                            *d += 1;
+                        }
+                    }
+                    s.step();
+                    ticks += 1;
+                    if ticks > FAULTS_STOP && s.is_settled() {
+                        break;
+                    }
+                }
+                prop_assert!(s.is_settled(), "seed {}: not settled at tick {}: {:?}", seed, s.now(), s.summaries());
+                let v = s.check_invariants();
+                prop_assert!(v.is_empty(), "seed {}: {:?}", seed, v);
+                prop_assert_eq!(s.summaries().len(), orders.len());
+            }
+        }
     }
 }
