@@ -312,6 +312,8 @@ pub struct StreamingSaga {
     /// Services whose member the fault plan's outage killed.
     outage_down: std::collections::BTreeSet<ServiceName>,
     pending_resubmits: Vec<super::driver::ResubmitRequest>,
+    /// Services whose newest member was killed and not replaced yet.
+    killed: std::collections::BTreeSet<ServiceName>,
 }
 
 impl StreamingSaga {
@@ -441,6 +443,7 @@ impl StreamingSaga {
             resubmitted: BTreeMap::new(),
             outage_down: std::collections::BTreeSet::new(),
             pending_resubmits: resubmits,
+            killed: std::collections::BTreeSet::new(),
         })
     }
 
@@ -552,7 +555,11 @@ impl StreamingSaga {
     }
 
     /// Kills the service's current member (noticed after the group's session timeout).
+    /// Killing a service that is already down does nothing.
     pub fn kill_service(&mut self, service: ServiceName) -> Result<(), SagaSimError> {
+        if !self.killed.insert(service) {
+            return Ok(());
+        }
         let n = self.members.get(&service).copied().unwrap_or(0);
         self.sim
             .apply(Command::KillMember {
@@ -566,6 +573,7 @@ impl StreamingSaga {
 
     /// Starts a new member for the service (joins its group: a rebalance follows).
     pub fn start_member(&mut self, service: ServiceName) -> Result<(), SagaSimError> {
+        self.killed.remove(&service);
         let n = self.members.entry(service).or_insert(0);
         *n += 1;
         let member = MemberId(format!("{}-{n}", service.group()));
