@@ -74,6 +74,10 @@ pub struct SagaConfig {
     pub initial_stock: BTreeMap<ProductId, u64>,
     /// Snapshot the Order aggregate every this many events (0: never).
     pub snapshot_every: u64,
+    /// On consumer groups: the services' commit policy (`None`: the engine's default,
+    /// commit after processing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_policy: Option<crate::group::CommitPolicy>,
 }
 
 impl Default for SagaConfig {
@@ -92,6 +96,7 @@ impl Default for SagaConfig {
                 .map(|(p, n)| (ProductId(p.into()), n))
                 .collect(),
             snapshot_every: 3,
+            commit_policy: None,
         }
     }
 }
@@ -1222,6 +1227,7 @@ impl SagaSim {
                 .map(|k| (*k, self.projection_lag(*k)))
                 .collect(),
             invariant_violations: self.check_invariants(),
+            engine: None,
         }
     }
 
@@ -1794,5 +1800,9 @@ pub struct SagaRunSummary {
     /// End offset per partition, per topic.
     pub end_offsets: BTreeMap<String, Vec<u64>>,
     pub projection_lag: BTreeMap<ProjectionKind, u64>,
+    /// What the invariant checks found (empty once a run settled cleanly).
     pub invariant_violations: Vec<String>,
+    /// On consumer groups: the streaming engine's own summary (groups, lag, counters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<serde_json::Value>,
 }

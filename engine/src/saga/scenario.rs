@@ -1,13 +1,39 @@
 //! Named scenarios for the seed documents' order flows; the UI offers them as presets and
 //! the CLI runs them. Each is plain data (serde), so it can be shared as JSON.
 
-use super::driver::{OrderRequest, ResubmitRequest, SagaConfig, SagaSetup, SagaSim, SagaSimError};
+use super::driver::{
+    OrderRequest, ResubmitRequest, SagaConfig, SagaRunSummary, SagaSetup, SagaSim, SagaSimError,
+};
 use super::faults::{Crash, CrashPoint, FaultEffect, FaultPlan, FaultRule, Outage, Slowdown};
 use super::message::{topics, CustomerId, OrderId, OrderLine, ProductId};
 use super::orchestrator::{Compensation, SagaStep};
 use super::services::{CallTarget, SagaMode, ServiceName};
+use super::streaming::StreamingSaga;
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Which driver runs a saga scenario.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SagaEngine {
+    /// [`SagaSim`]: every pattern (outbox, crash points, slowdowns, projections) on the saga's
+    /// own partitioned topics.
+    #[default]
+    Standalone,
+    /// [`StreamingSaga`]: services as consumer groups of the streaming engine (rebalances,
+    /// commit policies, redelivery); no outbox or crash points.
+    ConsumerGroups,
+}
+
+/// Errors from reading a saga scenario.
+#[derive(Debug, Error)]
+pub enum SagaScenarioError {
+    #[error("not a saga scenario: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error(transparent)]
+    Setup(#[from] SagaSimError),
+}
 
 /// A named, runnable saga scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -19,10 +45,112 @@ pub struct SagaScenario {
     pub seed: u64,
     /// How many ticks to run.
     pub ticks: u64,
+    /// Which driver runs it.
+    #[serde(default)]
+    pub engine: SagaEngine,
     pub setup: SagaSetup,
 }
 
+/// True when a JSON document looks like a saga scenario (an object with a `setup`), so a
+/// tool can tell it from a streaming scenario before parsing.
+pub fn is_saga_scenario(json: &serde_json::Value) -> bool {
+    json.get("setup").is_some_and(serde_json::Value::is_object)
+}
+
+/// A saga scenario running on either driver, for tools that print its trace.
+#[derive(Debug)]
+pub enum SagaRun {
+    Standalone {
+        sim: SagaSim,
+        printed: usize,
+    },
+    ConsumerGroups {
+        saga: Box<StreamingSaga>,
+        engine_printed: u64,
+        saga_printed: usize,
+    },
+}
+
+impl SagaRun {
+    /// Builds the scenario's driver.
+    pub fn start(scenario: &SagaScenario) -> Result<Self, SagaSimError> {
+        Ok(match scenario.engine {
+            SagaEngine::Standalone => SagaRun::Standalone {
+                sim: scenario.build()?,
+                printed: 0,
+            },
+            SagaEngine::ConsumerGroups => SagaRun::ConsumerGroups {
+                saga: Box::new(StreamingSaga::new(scenario.setup.clone(), scenario.seed)?),
+                engine_printed: 0,
+                saga_printed: 0,
+            },
+        })
+    }
+
+    /// The current tick.
+    pub fn now(&self) -> Tick {
+        match self {
+            SagaRun::Standalone { sim, .. } => sim.now(),
+            SagaRun::ConsumerGroups { saga, .. } => saga.now(),
+        }
+    }
+
+    /// Advances one tick.
+    pub fn step(&mut self) {
+        match self {
+            SagaRun::Standalone { sim, .. } => sim.step(),
+            SagaRun::ConsumerGroups { saga, .. } => saga.step(),
+        }
+    }
+
+    /// The trace events not returned before, as JSON lines: the streaming engine's events
+    /// as they are, the saga's as `{"type":"saga","event":{...}}`.
+    pub fn new_trace_lines(&mut self) -> Vec<String> {
+        let saga_line = |e: &super::trace::SagaTraceEvent| {
+            serde_json::json!({ "type": "saga", "event": e }).to_string()
+        };
+        match self {
+            SagaRun::Standalone { sim, printed } => {
+                let lines = sim.trace()[*printed..].iter().map(saga_line).collect();
+                *printed = sim.trace().len();
+                lines
+            }
+            SagaRun::ConsumerGroups {
+                saga,
+                engine_printed,
+                saga_printed,
+            } => {
+                let mut lines: Vec<String> = saga
+                    .sim()
+                    .trace_since(*engine_printed)
+                    .map(|(_, e)| serde_json::to_string(e).expect("trace events serialise"))
+                    .collect();
+                *engine_printed = saga.sim().trace_len();
+                let world = saga.world();
+                lines.extend(world.trace[*saga_printed..].iter().map(saga_line));
+                *saga_printed = world.trace.len();
+                lines
+            }
+        }
+    }
+
+    /// The run's summary.
+    pub fn summary(&self) -> SagaRunSummary {
+        match self {
+            SagaRun::Standalone { sim, .. } => sim.summary(),
+            SagaRun::ConsumerGroups { saga, .. } => saga.summary(),
+        }
+    }
+}
+
 impl SagaScenario {
+    /// Parses a scenario from JSON and checks that it builds.
+    pub fn from_json(json: &str) -> Result<Self, SagaScenarioError> {
+        let scenario: Self = serde_json::from_str(json)?;
+        SagaSim::new(scenario.setup.clone(), scenario.seed)?;
+        Ok(scenario)
+    }
+
     /// Builds the simulation of this scenario with its own seed.
     pub fn build(&self) -> Result<SagaSim, SagaSimError> {
         SagaSim::new(self.setup.clone(), self.seed)
@@ -72,6 +200,7 @@ fn scenario(name: &str, description: &str, ticks: u64, setup: SagaSetup) -> Saga
         description: description.into(),
         seed: 42,
         ticks,
+        engine: SagaEngine::Standalone,
         setup,
     }
 }
@@ -271,6 +400,32 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
                 }],
             },
         ),
+        SagaScenario {
+            engine: SagaEngine::ConsumerGroups,
+            ..scenario(
+                "consumer-groups-payment-outage",
+                "On the streaming engine's consumer groups: the payment-service member dies at tick 20 with processed but uncommitted records (auto-commit every 50 ticks); a new member joins at tick 45, the group rebalances and the records are delivered again. The inbox absorbs the duplicates: each customer pays once.",
+                150,
+                SagaSetup {
+                    config: SagaConfig {
+                        commit_policy: Some(crate::group::CommitPolicy::AutoCommit {
+                            interval_ticks: 50,
+                        }),
+                        ..base.clone()
+                    },
+                    orders: two_orders(),
+                    faults: FaultPlan {
+                        outages: vec![Outage {
+                            service: ServiceName::Payment,
+                            from_tick: Tick(20),
+                            until_tick: Tick(45),
+                        }],
+                        ..FaultPlan::default()
+                    },
+                    ..SagaSetup::default()
+                },
+            )
+        },
         mixed_failures(SagaMode::Orchestration),
         mixed_failures(SagaMode::Choreography),
         scenario(
@@ -628,6 +783,75 @@ mod tests {
         // Causation ids point backwards.
         for p in &path[1..] {
             assert!(p.causation_id.is_none_or(|c| c < p.event_id), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn consumer_groups_scenario_redelivers_and_the_inbox_absorbs() {
+        let s = named_scenario("consumer-groups-payment-outage").unwrap();
+        assert_eq!(s.engine, SagaEngine::ConsumerGroups);
+        let mut run = SagaRun::start(&s).unwrap();
+        let mut lines = Vec::new();
+        while run.now() < Tick(s.ticks) {
+            run.step();
+            lines.extend(run.new_trace_lines());
+        }
+        let summary = run.summary();
+        assert!(
+            summary
+                .sagas
+                .iter()
+                .all(|x| x.state == SagaState::Completed),
+            "{summary:?}"
+        );
+        assert_eq!(summary.balances.charges, 2);
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        assert!(summary.engine.is_some());
+        // Engine events and saga events both reach the trace lines.
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(r#""type":"rebalance_completed""#)),
+            "{}",
+            lines.len()
+        );
+        assert!(lines
+            .iter()
+            .any(|l| l.contains(r#""type":"duplicate_absorbed""#)));
+    }
+
+    #[test]
+    fn scenario_json_is_recognised_and_bad_setups_are_refused() {
+        let s = named_scenario("happy-path").unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(is_saga_scenario(&serde_json::from_str(&json).unwrap()));
+        assert!(!is_saga_scenario(&serde_json::json!({"topics": []})));
+        assert_eq!(SagaScenario::from_json(&json).unwrap(), s);
+        let mut bad = s.clone();
+        bad.setup.config.partitions = 0;
+        let err = SagaScenario::from_json(&serde_json::to_string(&bad).unwrap()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a saga topic needs 1 to 64 partitions, not 0"
+        );
+        assert!(SagaScenario::from_json("{").is_err());
+    }
+
+    /// The preset files under `scenarios/` are exactly the named scenarios (regenerate with
+    /// `UPDATE_SCENARIOS=1 cargo test -p orderflow-engine preset_files`).
+    #[test]
+    fn preset_files_match_the_named_scenarios() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+        for s in named_scenarios() {
+            let path = dir.join(format!("saga-{}.json", s.name));
+            let json = serde_json::to_string_pretty(&s).unwrap() + "\n";
+            if std::env::var_os("UPDATE_SCENARIOS").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &json).unwrap();
+            }
+            let on_disk = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(on_disk, json, "{} is stale", path.display());
         }
     }
 

@@ -397,6 +397,9 @@ impl StreamingSaga {
             );
             group.processing_ticks_per_record =
                 config.processing_ticks.get(&service).copied().unwrap_or(1);
+            if let Some(policy) = config.commit_policy {
+                group.commit_policy = policy;
+            }
             customize(service, &mut group);
             sim.apply(Command::CreateGroup { config: group })
                 .map_err(setup_error)?;
@@ -772,6 +775,39 @@ impl StreamingSaga {
                     .group_snapshot(g.name())
                     .is_some_and(|snapshot| snapshot.total_lag == 0)
             })
+    }
+
+    /// The run's summary: sagas, balances, end offsets, projection lag, invariants, and the
+    /// engine's own summary.
+    pub fn summary(&self) -> super::driver::SagaRunSummary {
+        super::driver::SagaRunSummary {
+            seed: self.sim.seed(),
+            tick: self.sim.now(),
+            mode: self.config.mode,
+            inbox: self.config.inbox,
+            outbox: false,
+            sagas: self.summaries(),
+            balances: self.balances(),
+            end_offsets: self
+                .sim
+                .topics()
+                .map(|t| {
+                    (
+                        t.name().to_string(),
+                        t.partitions()
+                            .iter()
+                            .map(|l| l.high_watermark().0)
+                            .collect(),
+                    )
+                })
+                .collect(),
+            projection_lag: ProjectionKind::ALL
+                .iter()
+                .map(|k| (*k, self.projection_lag(*k)))
+                .collect(),
+            invariant_violations: self.check_invariants(),
+            engine: serde_json::to_value(self.sim.summary()).ok(),
+        }
     }
 
     /// Records of the flow per topic and partition that carry a saga message.
