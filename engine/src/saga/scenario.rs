@@ -61,7 +61,7 @@ pub fn is_saga_scenario(json: &serde_json::Value) -> bool {
 #[derive(Debug)]
 pub enum SagaRun {
     Standalone {
-        sim: SagaSim,
+        sim: Box<SagaSim>,
         printed: usize,
     },
     ConsumerGroups {
@@ -76,7 +76,7 @@ impl SagaRun {
     pub fn start(scenario: &SagaScenario) -> Result<Self, SagaSimError> {
         Ok(match scenario.engine {
             SagaEngine::Standalone => SagaRun::Standalone {
-                sim: scenario.build()?,
+                sim: Box::new(scenario.build()?),
                 printed: 0,
             },
             SagaEngine::ConsumerGroups => SagaRun::ConsumerGroups {
