@@ -1,6 +1,7 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
 mod route;
+mod saga;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -20,6 +21,8 @@ struct Cli {
 enum Cmd {
     /// Print the partition each KEY is routed to, one JSON object per key.
     Route(route::RouteArgs),
+    /// Run an order saga scenario: its trace as JSON lines, or the final state (--summary).
+    Saga(saga::SagaArgs),
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -27,6 +30,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let mut out = stdout.lock();
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
+        Cmd::Saga(args) => saga::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())
 }
