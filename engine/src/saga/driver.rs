@@ -1072,7 +1072,7 @@ impl SagaSim {
                 tick: self.now,
                 projection: p.kind,
                 event_id: record.envelope.meta.event_id,
-                lag,
+                lag: Some(lag),
             });
         }
     }

@@ -856,6 +856,64 @@ mod tests {
     }
 
     #[test]
+    fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
+        use super::super::driver::SagaCommand;
+        let mut sim = SagaSim::new(SagaSetup::default(), 1).unwrap();
+        sim.apply(SagaCommand::TakeDown {
+            service: ServiceName::Payment,
+        })
+        .unwrap();
+        let o = order(0, "order-9", "customer-9", "P2", 3);
+        sim.apply(SagaCommand::PlaceOrder {
+            order_id: o.order_id.clone(),
+            customer_id: o.customer_id,
+            lines: o.lines,
+            currency: None,
+        })
+        .unwrap();
+        sim.run(120);
+        let s = sim.summaries()[0].clone();
+        // Timed out and waiting for the refund, which Payment cannot do while it is down.
+        assert_eq!(s.state, SagaState::Compensating);
+        assert!(!sim.is_up(ServiceName::Payment));
+        sim.apply(SagaCommand::BringUp {
+            service: ServiceName::Payment,
+        })
+        .unwrap();
+        sim.run(60);
+        let s = sim.summaries()[0].clone();
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations,
+            [
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        // The queued ProcessPayment ran first (charge), then the refund: money is back.
+        assert_eq!(sim.balances().charged_cents, sim.balances().refunded_cents);
+        assert!(sim
+            .trace()
+            .iter()
+            .any(|e| matches!(e, T::ServiceDown { .. })));
+        assert!(sim.trace().iter().any(|e| matches!(e, T::ServiceUp { .. })));
+        assert!(sim
+            .apply(SagaCommand::PlaceOrder {
+                order_id: OrderId("empty".into()),
+                customer_id: CustomerId("c".into()),
+                lines: vec![],
+                currency: None,
+            })
+            .is_err());
+        assert!(sim
+            .apply(SagaCommand::ResubmitDeadLetters {
+                topic: "nope".into()
+            })
+            .is_err());
+    }
+
+    #[test]
     fn same_seed_same_trace() {
         let s = named_scenario("mixed-failures-choreography").unwrap();
         let a = s.run().unwrap();

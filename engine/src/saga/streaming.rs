@@ -283,7 +283,7 @@ impl Processor for ProjectionProcessor {
                 tick: d.now,
                 projection: self.kind,
                 event_id: d.record.headers.event_id,
-                lag: 0,
+                lag: None,
             });
         }
         ProcessOutcome::done()

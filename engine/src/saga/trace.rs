@@ -187,7 +187,10 @@ pub enum SagaTraceEvent {
         tick: Tick,
         projection: ProjectionKind,
         event_id: EventId,
-        lag: u64,
+        /// Records of the events topic the projection has not read yet, when the driver
+        /// knows it at that moment (on consumer groups: read the group's lag instead).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        lag: Option<u64>,
     },
     ProjectionRebuilt {
         tick: Tick,
