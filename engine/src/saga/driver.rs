@@ -231,7 +231,11 @@ pub struct ProjectionRuntime {
 pub struct ChoreographyView {
     pub state: SagaState,
     pub executed_steps: Vec<SagaStep>,
+    /// Compensations that undid something, in the order their events appeared.
     pub compensations_done: Vec<Compensation>,
+    /// Services that answered the cancellation (with or without something to undo).
+    #[serde(default)]
+    pub acknowledged: Vec<Compensation>,
     pub failure: Option<String>,
     pub finished_at: Option<Tick>,
 }
@@ -1453,6 +1457,7 @@ pub(crate) fn observe_choreography(
             state: SagaState::Pending,
             executed_steps: Vec::new(),
             compensations_done: Vec::new(),
+            acknowledged: Vec::new(),
             failure: None,
             finished_at: None,
         });
@@ -1517,25 +1522,44 @@ pub(crate) fn observe_choreography(
             M::InventoryReleased { .. }
             | M::PaymentRefunded { .. }
             | M::ShipmentCancelled { .. } => {
-                let c = match message {
-                    M::InventoryReleased { .. } => Compensation::ReleaseInventory,
-                    M::PaymentRefunded { .. } => Compensation::RefundPayment,
-                    _ => Compensation::CancelShipment,
+                let (c, undid_something) = match message {
+                    // Inventory reserves (OrderCreated) before it sees OrderCancelled in the
+                    // same partition, so a reservation it released was already announced.
+                    M::InventoryReleased { .. } => (
+                        Compensation::ReleaseInventory,
+                        view.executed_steps.contains(&SagaStep::ReserveInventory),
+                    ),
+                    M::PaymentRefunded { amount_cents, .. } => {
+                        (Compensation::RefundPayment, *amount_cents > 0)
+                    }
+                    M::ShipmentCancelled { recalled, .. } => {
+                        (Compensation::CancelShipment, *recalled)
+                    }
+                    _ => unreachable!("matched above"),
                 };
-                view.compensations_done.push(c);
-                notes.push(T::CompensationDone {
-                    tick,
-                    order_id: order_id.clone(),
-                    compensation: c,
-                });
+                if !view.acknowledged.contains(&c) {
+                    view.acknowledged.push(c);
+                    if undid_something {
+                        view.compensations_done.push(c);
+                        notes.push(T::CompensationDone {
+                            tick,
+                            order_id: order_id.clone(),
+                            compensation: c,
+                        });
+                    }
+                }
             }
             _ => {}
         }
-        // Finished when cancelled and every executed step's compensation has been seen.
+        // Finished when cancelled and every compensating service has answered.
         if view.state == SagaState::Compensating {
-            let pending = view.executed_steps.iter().any(|s| {
-                *s != SagaStep::CreateOrder && !view.compensations_done.contains(&s.compensation())
-            });
+            let pending = [
+                Compensation::ReleaseInventory,
+                Compensation::RefundPayment,
+                Compensation::CancelShipment,
+            ]
+            .iter()
+            .any(|c| !view.acknowledged.contains(c));
             if !pending {
                 view.state = SagaState::Failed;
                 view.finished_at = Some(tick);

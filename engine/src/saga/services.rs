@@ -6,6 +6,10 @@
 //! commands from the orchestrator; under choreography they react to each other's events and
 //! compensate when they see `OrderCancelled`.
 //!
+//! Under choreography every service answers `OrderCancelled` with its compensation event
+//! even when it had nothing to undo: nobody else can know when the saga is over, so those
+//! answers are how an observer tells.
+//!
 //! Every compensation is safe on nothing: releasing, refunding or cancelling a shipment for
 //! an order that never got that far leaves a tombstone, so a late (or resubmitted) command
 //! for a cancelled order is refused instead of charging or reserving after the fact.
@@ -726,7 +730,7 @@ impl InventoryService {
                 ..
             } if choreo => self.reserve(order_id, Some(customer_id), lines, injected),
             M::ReleaseInventory { order_id } if !choreo => self.release(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id, false),
+            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id, true),
             M::OrderShipped { order_id, .. } => self.shipped(order_id),
             _ => Reaction::default(),
         }
@@ -896,7 +900,7 @@ impl PaymentService {
                 ..
             } if choreo => self.charge(now, order_id, customer_id, *total_cents, injected),
             M::RefundPayment { order_id } if !choreo => self.refund(now, order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.refund(now, order_id, false),
+            M::OrderCancelled { order_id, .. } if choreo => self.refund(now, order_id, true),
             _ => Reaction::default(),
         }
     }
@@ -1019,7 +1023,7 @@ impl ShippingService {
             M::ShipOrder { order_id } if !choreo => self.ship(order_id, injected),
             M::PaymentProcessed { order_id, .. } if choreo => self.ship(order_id, injected),
             M::CancelShipment { order_id } if !choreo => self.cancel(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, false),
+            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, true),
             _ => Reaction::default(),
         }
     }
