@@ -1,5 +1,6 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
+mod assign;
 mod route;
 mod saga;
 
@@ -21,6 +22,12 @@ struct Cli {
 enum Cmd {
     /// Print the partition each KEY is routed to, one JSON object per key.
     Route(route::RouteArgs),
+    /// Assign partitions to a group's members like Kafka's assignor; the group is JSON on stdin.
+    Assign {
+        /// range, roundrobin, sticky or cooperative-sticky
+        #[arg(long)]
+        strategy: String,
+    },
     /// Run an order saga scenario: its trace as JSON lines, or the final state (--summary).
     Saga(saga::SagaArgs),
 }
@@ -30,6 +37,7 @@ fn run(cli: Cli) -> Result<(), String> {
     let mut out = stdout.lock();
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
+        Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
         Cmd::Saga(args) => saga::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())

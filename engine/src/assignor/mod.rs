@@ -1,26 +1,50 @@
 //! Partition assignors: given a group's members, their subscriptions and what they own now,
 //! decide which member consumes which partition.
 //!
-//! The results equal Apache Kafka's assignors for the same input (see each module for the
-//! Kafka class it ports). The consumer-group coordinator in [`crate::group`] calls
-//! [`assign`]; the CLI's `assign` command exposes it directly.
+//! The results equal Apache Kafka's client-side assignors for the same input, list order
+//! included (checked against Kafka's own test cases, and against 5,081 random groups and
+//! group-history rounds assigned by Kafka's code, see `engine/tests/kafka_assignor_vectors.rs`).
+//! Rack awareness and static membership (`group.instance.id`) are not modelled.
+//!
+//! | [`AssignmentStrategy`] | Kafka class | protocol |
+//! |---|---|---|
+//! | `range` | `RangeAssignor`: per topic, contiguous ranges in member-id order | eager |
+//! | `roundrobin` | `RoundRobinAssignor`: all partitions dealt in turn | eager |
+//! | `sticky` | `StickyAssignor`: balanced, moving as little as possible | eager |
+//! | `cooperative-sticky` | `CooperativeStickyAssignor`: sticky, and a partition changing owner is withheld until revoked | cooperative |
+//!
+//! [`assign`] is the entry point (the consumer-group coordinator calls it at each rebalance,
+//! the CLI's `assign` command exposes it); [`assign_detailed`] also says which partitions the
+//! cooperative protocol withholds. Ties are broken exactly as the Java client breaks them,
+//! which needs a little of Java's own behaviour (string order, `HashMap` iteration order):
+//! see the private `java` module.
 
+mod java;
+#[cfg(test)]
+mod proptests;
 mod range;
+mod round_robin;
+mod sticky;
+#[cfg(test)]
+mod test_support;
 
 use crate::ids::PartitionId;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use thiserror::Error;
 
 /// A partition of a named topic, written `topic-partition` like Kafka's `TopicPartition`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
+    /// Topic name.
     pub topic: String,
+    /// Partition number inside the topic.
     pub partition: PartitionId,
 }
 
 impl TopicPartition {
+    /// Partition `partition` of `topic`.
     pub fn new(topic: impl Into<String>, partition: u32) -> Self {
         Self {
             topic: topic.into(),
@@ -63,28 +87,82 @@ impl<'de> Deserialize<'de> for TopicPartition {
     }
 }
 
-/// Which assignor a group uses (Kafka's `partition.assignment.strategy`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+/// Which assignor a group uses (Kafka's `partition.assignment.strategy`), named as Kafka names
+/// them (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum AssignmentStrategy {
     /// `org.apache.kafka.clients.consumer.RangeAssignor`.
     #[default]
+    #[serde(rename = "range")]
     Range,
+    /// `org.apache.kafka.clients.consumer.RoundRobinAssignor`.
+    #[serde(rename = "roundrobin")]
+    RoundRobin,
+    /// `org.apache.kafka.clients.consumer.StickyAssignor` (eager protocol).
+    #[serde(rename = "sticky")]
+    Sticky,
+    /// `org.apache.kafka.clients.consumer.CooperativeStickyAssignor` (incremental protocol).
+    #[serde(rename = "cooperative-sticky")]
+    CooperativeSticky,
 }
 
 impl AssignmentStrategy {
+    /// Every strategy, in the order the UI lists them.
+    pub const ALL: [AssignmentStrategy; 4] = [
+        AssignmentStrategy::Range,
+        AssignmentStrategy::RoundRobin,
+        AssignmentStrategy::Sticky,
+        AssignmentStrategy::CooperativeSticky,
+    ];
+
+    /// Kafka's name for the assignor (`ConsumerPartitionAssignor.name()`).
+    pub fn name(self) -> &'static str {
+        match self {
+            AssignmentStrategy::Range => "range",
+            AssignmentStrategy::RoundRobin => "roundrobin",
+            AssignmentStrategy::Sticky => "sticky",
+            AssignmentStrategy::CooperativeSticky => "cooperative-sticky",
+        }
+    }
+
     /// Cooperative assignors use the incremental rebalance protocol: only the partitions that
     /// move are revoked, in a first round, and assigned in a second.
     pub fn is_cooperative(self) -> bool {
-        false
+        matches!(self, AssignmentStrategy::CooperativeSticky)
+    }
+}
+
+impl fmt::Display for AssignmentStrategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for AssignmentStrategy {
+    type Err = AssignorError;
+
+    /// Parses Kafka's assignor name (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AssignmentStrategy::ALL
+            .into_iter()
+            .find(|strategy| strategy.name() == s)
+            .ok_or_else(|| AssignorError::UnknownStrategy(s.to_string()))
     }
 }
 
 /// One member's part of the input: what it subscribes to and what it owned before.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MemberSubscription {
+    /// The member's id in the group (Kafka's `member.id`); unique within the input.
     pub member_id: String,
+    /// Topics the member subscribes to (duplicates are ignored; topics that do not exist
+    /// contribute nothing).
     pub topics: Vec<String>,
+    /// Partitions the member owned after the previous rebalance (Kafka: the subscription's
+    /// `ownedPartitions`, or the sticky assignor's user data).
     #[serde(default)]
     pub owned_partitions: Vec<TopicPartition>,
     /// Generation in which `owned_partitions` were assigned; -1 means none.
@@ -92,50 +170,355 @@ pub struct MemberSubscription {
     pub generation: i32,
 }
 
+/// The most partitions (summed over subscribed topics) an assignment may involve. Kafka's own
+/// stress test assigns a million; beyond that the input is treated as a mistake rather than
+/// left to exhaust memory.
+pub const MAX_SUBSCRIBED_PARTITIONS: u64 = 1_000_000;
+
+/// Kafka's `AbstractStickyAssignor.DEFAULT_GENERATION`: the member reports no generation.
+pub const NO_GENERATION: i32 = -1;
+
 fn no_generation() -> i32 {
-    -1
+    NO_GENERATION
 }
 
 /// Everything an assignor sees.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AssignmentInput {
     /// Partition count per topic.
     pub topics: BTreeMap<String, u32>,
+    /// The group's members, in the order the coordinator lists them (Kafka's leader receives
+    /// them in join order; the sticky assignors' tie-breaks depend on it through Java's
+    /// `HashMap` iteration order, which [`assign`] reproduces).
     pub members: Vec<MemberSubscription>,
 }
 
-/// The result: every member, with its partitions (possibly none).
+/// The result: every member, with its partitions (possibly none), each list in the order
+/// Kafka's assignor produces it.
 pub type Assignment = BTreeMap<String, Vec<TopicPartition>>;
 
-/// Errors from parsing or validating assignor input.
-#[derive(Clone, Debug, PartialEq, Eq, Error)]
-pub enum AssignorError {
-    #[error("{0:?} is not a topic partition (expected TOPIC-N)")]
-    BadTopicPartition(String),
-    #[error("member {0:?} appears twice")]
-    DuplicateMember(String),
+/// [`assign_detailed`]'s result: the assignment plus what the cooperative protocol withholds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentOutcome {
+    /// What each member is told to own after this rebalance round.
+    pub assignment: Assignment,
+    /// Cooperative only: partitions that move from a previous owner to another member. They
+    /// are left out of `assignment` this round (the previous owner must revoke them first)
+    /// and go to the named member in the follow-up rebalance. Empty for eager strategies.
+    pub withheld: BTreeMap<TopicPartition, String>,
 }
 
-/// Runs the chosen assignor. Members subscribed to topics missing from `input.topics` get
-/// nothing for them, as in Kafka where such topics have no metadata.
+/// Errors from parsing or validating assignor input, and the inputs on which Kafka's own
+/// assignor throws.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum AssignorError {
+    /// Text that is not `topic-N`.
+    #[error("{0:?} is not a topic partition (expected TOPIC-N)")]
+    BadTopicPartition(String),
+    /// Two members share an id.
+    #[error("member {0:?} appears twice")]
+    DuplicateMember(String),
+    /// A member lists the same owned partition twice.
+    #[error("member {member_id:?} lists owned partition {partition} twice")]
+    DuplicateOwnedPartition {
+        member_id: String,
+        partition: TopicPartition,
+    },
+    /// More than [`MAX_SUBSCRIBED_PARTITIONS`] partitions to assign.
+    #[error("the subscribed topics have {total} partitions; at most {max} are supported")]
+    TooManyPartitions { total: u64, max: u64 },
+    /// Not one of Kafka's assignor names.
+    #[error("unknown assignment strategy {0:?} (expected range, roundrobin, sticky or cooperative-sticky)")]
+    UnknownStrategy(String),
+    /// Kafka's assignor throws on this input (an `IllegalStateException` or a
+    /// `NullPointerException`); we report it instead of inventing a result.
+    #[error("Kafka's {strategy} assignor fails on this input: {reason}")]
+    KafkaAssignorFails {
+        strategy: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// Runs the chosen assignor. Members subscribed to topics missing from `input.topics` (or
+/// with 0 partitions) get nothing for them, as in Kafka where such topics have no metadata.
+/// Owned partitions that do not exist (unknown topic, or partition number beyond the count)
+/// are ignored, like Kafka ignores owned partitions of deleted topics.
+///
+/// For [`AssignmentStrategy::CooperativeSticky`] this is the assignment of this round, with
+/// the partitions that must first be revoked left out (see [`assign_detailed`]).
 pub fn assign(
     strategy: AssignmentStrategy,
     input: &AssignmentInput,
 ) -> Result<Assignment, AssignorError> {
-    let mut seen = std::collections::BTreeSet::new();
-    for m in &input.members {
-        if !seen.insert(m.member_id.as_str()) {
-            return Err(AssignorError::DuplicateMember(m.member_id.clone()));
-        }
+    assign_detailed(strategy, input).map(|outcome| outcome.assignment)
+}
+
+/// [`assign`], also returning the partitions the cooperative protocol withholds this round
+/// and who will get them.
+pub fn assign_detailed(
+    strategy: AssignmentStrategy,
+    input: &AssignmentInput,
+) -> Result<AssignmentOutcome, AssignorError> {
+    let prepared = Prepared::new(input)?;
+    let by_index = |lists: Vec<Vec<TopicPartition>>| -> Assignment {
+        prepared
+            .members
+            .iter()
+            .zip(lists)
+            .map(|(m, list)| (m.id.clone(), list))
+            .collect()
+    };
+    if prepared.members.is_empty() {
+        return Ok(AssignmentOutcome::default());
     }
     Ok(match strategy {
-        AssignmentStrategy::Range => range::assign(input),
+        AssignmentStrategy::Range => AssignmentOutcome {
+            assignment: by_index(range::assign(&prepared)),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::RoundRobin => AssignmentOutcome {
+            assignment: by_index(round_robin::assign(&prepared)),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::Sticky => AssignmentOutcome {
+            assignment: by_index(sticky::assign(&prepared, strategy)?.assignment),
+            withheld: BTreeMap::new(),
+        },
+        AssignmentStrategy::CooperativeSticky => {
+            let round = sticky::assign_cooperative(&prepared)?;
+            AssignmentOutcome {
+                assignment: by_index(round.assignment),
+                withheld: round
+                    .withheld
+                    .into_iter()
+                    .map(|(tp, member)| (tp, prepared.members[member].id.clone()))
+                    .collect(),
+            }
+        }
     })
+}
+
+/// The input as Kafka's `AbstractPartitionAssignor` hands it to an assignor: duplicate topics
+/// in a subscription collapsed (Kafka's client subscribes with a set), and
+/// `partitions_per_topic` holding only subscribed topics that have partitions.
+#[derive(Clone, Debug)]
+pub(crate) struct Prepared {
+    /// Members in input order; assignors refer to them by index.
+    pub members: Vec<PreparedMember>,
+    pub partitions_per_topic: BTreeMap<String, u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct PreparedMember {
+    pub id: String,
+    pub topics: Vec<String>,
+    /// Owned partitions that exist, in the order given.
+    pub owned: Vec<TopicPartition>,
+    pub generation: i32,
+}
+
+impl Prepared {
+    fn new(input: &AssignmentInput) -> Result<Self, AssignorError> {
+        let mut seen = BTreeSet::new();
+        let mut members = Vec::with_capacity(input.members.len());
+        for m in &input.members {
+            if !seen.insert(m.member_id.as_str()) {
+                return Err(AssignorError::DuplicateMember(m.member_id.clone()));
+            }
+            let mut owned_seen = BTreeSet::new();
+            for tp in &m.owned_partitions {
+                if !owned_seen.insert(tp) {
+                    return Err(AssignorError::DuplicateOwnedPartition {
+                        member_id: m.member_id.clone(),
+                        partition: tp.clone(),
+                    });
+                }
+            }
+            let mut topics: Vec<String> = Vec::with_capacity(m.topics.len());
+            for t in &m.topics {
+                if !topics.contains(t) {
+                    topics.push(t.clone());
+                }
+            }
+            let owned = m
+                .owned_partitions
+                .iter()
+                .filter(|tp| {
+                    input
+                        .topics
+                        .get(&tp.topic)
+                        .is_some_and(|&count| tp.partition.0 < count)
+                })
+                .cloned()
+                .collect();
+            members.push(PreparedMember {
+                id: m.member_id.clone(),
+                topics,
+                owned,
+                generation: m.generation,
+            });
+        }
+        let partitions_per_topic: BTreeMap<String, u32> = members
+            .iter()
+            .flat_map(|m| m.topics.iter())
+            .filter_map(|t| match input.topics.get(t) {
+                Some(&count) if count > 0 => Some((t.clone(), count)),
+                _ => None,
+            })
+            .collect();
+        let total: u64 = partitions_per_topic.values().map(|&c| u64::from(c)).sum();
+        if total > MAX_SUBSCRIBED_PARTITIONS {
+            return Err(AssignorError::TooManyPartitions {
+                total,
+                max: MAX_SUBSCRIBED_PARTITIONS,
+            });
+        }
+        Ok(Self {
+            members,
+            partitions_per_topic,
+        })
+    }
+
+    /// Member indices in the iteration order of Kafka's `Map<String, Subscription>` (a
+    /// `HashMap` the group leader fills in join order).
+    pub(crate) fn subscription_order(&self) -> Vec<usize> {
+        java::hash_order(
+            (0..self.members.len()).collect(),
+            |&i| java::string_hash_code(&self.members[i].id),
+            java::default_capacity(self.members.len()),
+        )
+    }
+
+    /// Topics of `partitions_per_topic` in the iteration order of Kafka's `partitionsPerTopic`
+    /// `HashMap`, which `AbstractPartitionAssignor` fills while iterating the `HashSet` of all
+    /// subscribed topics (itself filled while iterating the subscriptions).
+    pub(crate) fn partitions_per_topic_order(&self) -> Vec<String> {
+        let mut all_subscribed: Vec<&str> = Vec::new();
+        for i in self.subscription_order() {
+            for t in &self.members[i].topics {
+                if !all_subscribed.contains(&t.as_str()) {
+                    all_subscribed.push(t);
+                }
+            }
+        }
+        let capacity = java::default_capacity(all_subscribed.len());
+        let with_metadata: Vec<String> =
+            java::hash_order(all_subscribed, |t| java::string_hash_code(t), capacity)
+                .into_iter()
+                .filter(|t| self.partitions_per_topic.contains_key(*t))
+                .map(str::to_string)
+                .collect();
+        let capacity = java::default_capacity(with_metadata.len());
+        java::hash_order(with_metadata, |t| java::string_hash_code(t), capacity)
+    }
+
+    /// Member indices sorted by member id as Java sorts strings.
+    pub(crate) fn members_sorted_by_id(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.members.len()).collect();
+        order.sort_by(|&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
+        order
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::test_support::*;
+
+    #[test]
+    fn strategies_parse_and_print_kafkas_names() {
+        for strategy in AssignmentStrategy::ALL {
+            assert_eq!(strategy.name().parse::<AssignmentStrategy>(), Ok(strategy));
+            let json = serde_json::to_string(&strategy).unwrap();
+            assert_eq!(json, format!("\"{}\"", strategy.name()));
+        }
+        assert_eq!(
+            "round-robin".parse::<AssignmentStrategy>(),
+            Err(AssignorError::UnknownStrategy("round-robin".into()))
+        );
+        let cooperative: Vec<_> = AssignmentStrategy::ALL
+            .into_iter()
+            .filter(|s| s.is_cooperative())
+            .collect();
+        assert_eq!(cooperative, vec![AssignmentStrategy::CooperativeSticky]);
+    }
+
+    #[test]
+    fn duplicate_members_and_owned_partitions_are_errors() {
+        let twice = input(
+            &[("t", 2)],
+            vec![member("c1", &["t"]), member("c1", &["t"])],
+        );
+        assert_eq!(
+            assign(AssignmentStrategy::Range, &twice),
+            Err(AssignorError::DuplicateMember("c1".into()))
+        );
+        let owned_twice = input(&[("t", 2)], vec![owning("c1", &["t"], &["t-0", "t-0"], 1)]);
+        assert_eq!(
+            assign(AssignmentStrategy::Sticky, &owned_twice),
+            Err(AssignorError::DuplicateOwnedPartition {
+                member_id: "c1".into(),
+                partition: TopicPartition::new("t", 0)
+            })
+        );
+    }
+
+    #[test]
+    fn an_empty_group_gets_an_empty_assignment() {
+        for strategy in AssignmentStrategy::ALL {
+            assert_eq!(
+                assign(strategy, &input(&[("t", 3)], vec![])),
+                Ok(Assignment::new())
+            );
+        }
+    }
+
+    /// Kafka's `allSubscriptionsEqual` starts from the first member's topics; when those are
+    /// empty (a pattern subscription matching nothing), the next member's topics take their
+    /// place and the group counts as equally subscribed, so the constrained path deals the
+    /// partitions to the member without topics too. Java's `HashMap` visits "consumer2"
+    /// before "consumer1", so consumer2's empty subscription comes first here.
+    #[test]
+    fn empty_subscription_counts_as_equal_like_kafka() {
+        let a = assign(
+            AssignmentStrategy::Sticky,
+            &input(
+                &[("t", 2)],
+                vec![member("consumer1", &["t"]), member("consumer2", &[])],
+            ),
+        )
+        .unwrap();
+        assert_eq!(a["consumer1"], tps(&["t-0"]));
+        assert_eq!(a["consumer2"], tps(&["t-1"]));
+        // The other way round the first member's topics are non-empty, the subscriptions
+        // differ, and the general path respects them.
+        let a = assign(
+            AssignmentStrategy::Sticky,
+            &input(
+                &[("t", 2)],
+                vec![member("consumer1", &[]), member("consumer2", &["t"])],
+            ),
+        )
+        .unwrap();
+        assert!(a["consumer1"].is_empty());
+        assert_eq!(a["consumer2"], tps(&["t-0", "t-1"]));
+    }
+
+    #[test]
+    fn input_json_uses_defaults_and_rejects_unknown_fields() {
+        let input: AssignmentInput = serde_json::from_str(
+            r#"{"topics": {"t": 3}, "members": [{"member_id": "c1", "topics": ["t"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(input.members[0].generation, NO_GENERATION);
+        assert!(input.members[0].owned_partitions.is_empty());
+        assert!(serde_json::from_str::<AssignmentInput>(
+            r#"{"topics": {}, "members": [{"member_id": "c1", "topics": [], "owned": []}]}"#
+        )
+        .is_err());
+    }
 
     #[test]
     fn topic_partition_round_trips_through_text_with_dashes_in_the_name() {
