@@ -848,7 +848,7 @@ impl SagaSim {
         }
         let mut injected = match fault {
             Some(FaultEffect::Decline) => Injected::Decline {
-                reason: format!("{name} declined (injected)"),
+                reason: declined_reason(target),
             },
             _ => Injected::Nothing,
         };
@@ -1752,6 +1752,16 @@ pub fn balances_of(services: &Services, dead_letters: BTreeMap<String, u64>) -> 
         orders_by_status,
         notifications_sent: services.notification.sent.len() as u64,
         dead_letters,
+    }
+}
+
+/// The failure reason of an injected decline, named after the step (the same in both saga
+/// styles, whatever message carried the call).
+pub(crate) fn declined_reason(target: CallTarget) -> String {
+    match target {
+        CallTarget::Step(step) => format!("{step:?} declined (injected)"),
+        CallTarget::Compensation(c) => format!("{c:?} failed (injected)"),
+        CallTarget::Other => "declined (injected)".to_string(),
     }
 }
 

@@ -467,7 +467,7 @@ fn mixed_failures(mode: SagaMode) -> SagaScenario {
     }
     let s = scenario(
         "mixed-failures",
-        "Six orders against limited stock; one payment in three is declined, refunds fail twice before they succeed, and Payment is slow for a while.",
+        "Six orders against limited stock: one payment in three is declined, the carrier refuses the first shipment (so its payment is refunded; the refund fails twice and is retried), and Payment is slow for a while.",
         400,
         SagaSetup {
             config: SagaConfig {
@@ -481,6 +481,11 @@ fn mixed_failures(mode: SagaMode) -> SagaScenario {
             faults: FaultPlan {
                 rules: vec![
                     FaultRule::probability(CallTarget::Step(SagaStep::ProcessPayment), FaultEffect::Decline, 0.34),
+                    FaultRule::next_calls(
+                        CallTarget::Step(SagaStep::ShipOrder),
+                        FaultEffect::Decline,
+                        1,
+                    ),
                     FaultRule::next_calls(
                         CallTarget::Compensation(Compensation::RefundPayment),
                         FaultEffect::Error,
@@ -911,6 +916,38 @@ mod tests {
                 topic: "nope".into()
             })
             .is_err());
+    }
+
+    /// Golden summaries of every named scenario: final states, steps, compensations, saga
+    /// logs, balances, offsets (regenerate with `UPDATE_GOLDEN=1 cargo test -p
+    /// orderflow-engine golden_summaries`, and read the diff).
+    #[test]
+    fn golden_summaries_of_the_named_scenarios() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+        for s in named_scenarios() {
+            let mut run = SagaRun::start(&s).unwrap();
+            while run.now() < Tick(s.ticks) {
+                run.step();
+            }
+            let mut summary = run.summary();
+            // The streaming engine's own summary has its own golden files.
+            summary.engine = None;
+            assert_eq!(
+                summary.invariant_violations,
+                Vec::<String>::new(),
+                "{}",
+                s.name
+            );
+            let json = serde_json::to_string_pretty(&summary).unwrap() + "\n";
+            let path = dir.join(format!("saga-{}.summary.json", s.name));
+            if std::env::var_os("UPDATE_GOLDEN").is_some() {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(&path, &json).unwrap();
+            }
+            let on_disk = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(on_disk, json, "{} changed", path.display());
+        }
     }
 
     #[test]

@@ -185,7 +185,7 @@ impl Processor for ServiceProcessor {
         }
         let mut injected = match fault {
             Some(FaultEffect::Decline) => Injected::Decline {
-                reason: format!("{} declined (injected)", message.name()),
+                reason: super::driver::declined_reason(target),
             },
             _ => Injected::Nothing,
         };
@@ -810,6 +810,41 @@ impl StreamingSaga {
         }
     }
 
+    /// Every saga record of one order across all topics (dead-letter topics included), in
+    /// causal (event id) order.
+    pub fn order_path(&self, order_id: &super::message::OrderId) -> Vec<super::driver::PathEntry> {
+        let mut path: Vec<super::driver::PathEntry> = self
+            .sim
+            .topics()
+            .flat_map(|t| {
+                t.partitions().iter().enumerate().flat_map(move |(p, log)| {
+                    log.records().iter().filter_map(move |r| {
+                        let message = match &r.value {
+                            Payload::Saga(m) if m.order_id() == order_id => m.name().to_string(),
+                            Payload::SagaDeadLetter(d)
+                                if d.original.message.order_id() == order_id =>
+                            {
+                                format!("DeadLetter({})", d.original.message.name())
+                            }
+                            _ => return None,
+                        };
+                        Some(super::driver::PathEntry {
+                            event_id: r.headers.event_id,
+                            causation_id: r.headers.causation_id,
+                            topic: t.name().to_string(),
+                            partition: PartitionId(p as u32),
+                            offset: r.offset,
+                            tick: r.tick,
+                            message,
+                        })
+                    })
+                })
+            })
+            .collect();
+        path.sort_by_key(|e| e.event_id);
+        path
+    }
+
     /// Records of the flow per topic and partition that carry a saga message.
     pub fn saga_records(&self, topic: &str) -> Vec<(PartitionId, SagaMessage)> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {
@@ -925,6 +960,19 @@ mod tests {
         let sums = s.summaries();
         assert_eq!(sums[0].state, SagaState::Completed, "{sums:?}");
         assert_eq!(s.check_invariants(), Vec::<String>::new());
+        // The order's path shows the dead letter and the resubmitted command in order.
+        let path: Vec<String> = s
+            .order_path(&OrderId("order-1".into()))
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        let dl = path
+            .iter()
+            .position(|m| m == "DeadLetter(ProcessPayment)")
+            .unwrap();
+        let again = path.iter().rposition(|m| m == "ProcessPayment").unwrap();
+        assert!(dl < again, "{path:?}");
+        assert_eq!(path.last().map(String::as_str), Some("NotificationSent"));
         // The engine's group saw the blocking retries.
         assert_eq!(
             s.sim().group("payment-service").unwrap().counters().retries,
