@@ -2,6 +2,7 @@
 
 mod assign;
 mod route;
+mod run;
 mod saga;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,8 @@ enum Cmd {
     },
     /// Run an order saga scenario: its trace as JSON lines, or the final state (--summary).
     Saga(saga::SagaArgs),
+    /// Run a scenario headless: the trace as JSON lines, or the final state (--summary).
+    Run(run::RunArgs),
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -39,6 +42,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
         Cmd::Saga(args) => saga::run(&args, &mut out).map_err(|e| e.to_string())?,
+        Cmd::Run(args) => run::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())
 }

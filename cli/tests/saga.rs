@@ -91,3 +91,24 @@ fn bad_input_is_one_line_on_stderr_with_exit_2() {
         assert!(!stderr.contains("panicked"));
     }
 }
+
+#[test]
+fn run_handles_saga_scenario_files_too() {
+    let output = Command::new(env!("CARGO_BIN_EXE_orderflow-cli"))
+        .args(["run", "scenarios/saga-shipping-timeout.json", "--summary"])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("the binary runs");
+    assert!(output.status.success(), "{output:?}");
+    let s: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(s["sagas"][0]["state"], "Failed");
+    assert_eq!(
+        s["sagas"][0]["compensations"],
+        serde_json::json!([
+            "CancelShipment",
+            "RefundPayment",
+            "ReleaseInventory",
+            "CancelOrder"
+        ])
+    );
+}

@@ -23,7 +23,8 @@
 //!   --reset-offsets`, only while the group has no members.
 
 use crate::assignor::{
-    assign, AssignmentInput, AssignmentStrategy, MemberSubscription, TopicPartition,
+    assign, assign_detailed, AssignmentInput, AssignmentStrategy, MemberSubscription,
+    TopicPartition,
 };
 use crate::ids::{MemberId, Offset, PartitionId, Tick};
 use crate::lag::{LagHistory, LagSample};
@@ -147,6 +148,11 @@ pub enum RebalanceReason {
     /// Cooperative protocol: partitions were revoked in the first round; the second round
     /// hands them to their new owners.
     CooperativeFollowUp,
+    /// A subscribed topic gained partitions (the leader noticed on a metadata refresh).
+    PartitionsAdded {
+        topic: String,
+        partitions: u32,
+    },
 }
 
 /// Why a commit happened.
@@ -199,6 +205,13 @@ pub enum GroupError {
         group: String,
         member: MemberId,
         since: Tick,
+    },
+    #[error("member {member:?} of group {group:?} was killed at tick {since} and stays in the group until its session times out at tick {expires}; join under another name or wait")]
+    MemberStillDead {
+        group: String,
+        member: MemberId,
+        since: Tick,
+        expires: Tick,
     },
     #[error("group {group:?} does not subscribe to topic {topic:?}")]
     NotSubscribed { group: String, topic: String },
@@ -275,6 +288,8 @@ struct Run {
 #[derive(Clone, Debug)]
 struct Member {
     id: MemberId,
+    /// Join order: the coordinator lists members to the assignor in this order.
+    joined_seq: u64,
     status: MemberStatus,
     owned: BTreeSet<TopicPartition>,
     /// Generation in which `owned` was assigned (-1: never).
@@ -292,12 +307,15 @@ struct Member {
     /// Rotates the partition a poll starts with, for fairness.
     poll_cursor: usize,
     processed: u64,
+    /// Overrides the group's processing time for this member (a slow or fast instance).
+    processing_ticks_per_record: Option<u64>,
 }
 
 impl Member {
-    fn new(id: MemberId, now: Tick) -> Self {
+    fn new(id: MemberId, now: Tick, joined_seq: u64) -> Self {
         Self {
             id,
+            joined_seq,
             status: MemberStatus::Alive,
             owned: BTreeSet::new(),
             generation: -1,
@@ -310,6 +328,7 @@ impl Member {
             last_auto_commit: now,
             poll_cursor: 0,
             processed: 0,
+            processing_ticks_per_record: None,
         }
     }
 
@@ -328,6 +347,8 @@ pub struct MemberSnapshot {
     /// Partitions it is about to give up.
     pub pending_revocation: Vec<TopicPartition>,
     pub generation: i32,
+    /// Ticks this member spends per record (its own setting or the group's).
+    pub processing_ticks_per_record: u64,
     /// Fetched records not processed yet.
     pub in_flight: u64,
     /// The record being processed now, if any.
@@ -385,6 +406,8 @@ pub struct ConsumerGroup {
     processed_high: BTreeMap<TopicPartition, Offset>,
     /// Cooperative: a second round is due once pending revocations are done.
     follow_up_due: bool,
+    /// Next join sequence number.
+    next_join_seq: u64,
     counters: GroupCounters,
     lag_history: LagHistory,
 }
@@ -412,6 +435,7 @@ impl ConsumerGroup {
             committed: BTreeMap::new(),
             processed_high: BTreeMap::new(),
             follow_up_due: false,
+            next_join_seq: 0,
             counters: GroupCounters::default(),
             lag_history: LagHistory::default(),
         })
@@ -473,18 +497,70 @@ impl ConsumerGroup {
         world.trace.push(event);
     }
 
+    /// Changes processing time and poll size (they apply from the next record and poll).
+    pub(crate) fn configure(
+        &mut self,
+        processing_ticks_per_record: Option<u64>,
+        max_poll_records: Option<u32>,
+    ) -> Result<(), GroupError> {
+        if max_poll_records == Some(0) {
+            return Err(GroupError::MaxPollRecords { value: 0 });
+        }
+        if let Some(ticks) = processing_ticks_per_record {
+            self.config.processing_ticks_per_record = ticks;
+        }
+        if let Some(records) = max_poll_records {
+            self.config.max_poll_records = records;
+        }
+        Ok(())
+    }
+
+    /// Sets (or with `None` clears) one member's own processing time.
+    pub(crate) fn configure_member(
+        &mut self,
+        member: &MemberId,
+        processing_ticks_per_record: Option<u64>,
+    ) -> Result<(), GroupError> {
+        let m = self.alive_member(member)?;
+        m.processing_ticks_per_record = processing_ticks_per_record;
+        Ok(())
+    }
+
+    /// Processing time per record of a member: its own, or the group's.
+    fn processing_ticks(&self, member: &MemberId) -> u64 {
+        self.members
+            .get(member)
+            .and_then(|m| m.processing_ticks_per_record)
+            .unwrap_or(self.config.processing_ticks_per_record)
+    }
+
     // ----- membership -------------------------------------------------------------------
 
     /// A new member joins; a rebalance starts.
-    pub fn join(&mut self, world: &mut World<'_>, member: MemberId) -> Result<(), GroupError> {
+    pub(crate) fn join(
+        &mut self,
+        world: &mut World<'_>,
+        member: MemberId,
+    ) -> Result<(), GroupError> {
+        if let Some(MemberStatus::Dead { since }) = self.members.get(&member).map(|m| m.status) {
+            return Err(GroupError::MemberStillDead {
+                group: self.config.name.clone(),
+                member,
+                since,
+                expires: Tick(since.0 + self.config.session_timeout_ticks),
+            });
+        }
         if self.members.contains_key(&member) {
             return Err(GroupError::MemberExists {
                 group: self.config.name.clone(),
                 member,
             });
         }
-        self.members
-            .insert(member.clone(), Member::new(member.clone(), world.now));
+        self.members.insert(
+            member.clone(),
+            Member::new(member.clone(), world.now, self.next_join_seq),
+        );
+        self.next_join_seq += 1;
         self.trace(
             world,
             TraceEvent::MemberJoined {
@@ -518,7 +594,11 @@ impl ConsumerGroup {
 
     /// A member leaves gracefully: it finishes its batch, commits and goes; the group
     /// rebalances at once.
-    pub fn leave(&mut self, world: &mut World<'_>, member: &MemberId) -> Result<(), GroupError> {
+    pub(crate) fn leave(
+        &mut self,
+        world: &mut World<'_>,
+        member: &MemberId,
+    ) -> Result<(), GroupError> {
         let m = self.alive_member(member)?;
         m.status = MemberStatus::Leaving;
         if m.batch.is_empty() {
@@ -549,7 +629,11 @@ impl ConsumerGroup {
 
     /// A member crashes: its unprocessed batch is gone; committed-but-unprocessed records
     /// are lost. The coordinator notices after the session timeout.
-    pub fn kill(&mut self, world: &mut World<'_>, member: &MemberId) -> Result<(), GroupError> {
+    pub(crate) fn kill(
+        &mut self,
+        world: &mut World<'_>,
+        member: &MemberId,
+    ) -> Result<(), GroupError> {
         let now = world.now;
         let m = self.alive_member(member)?;
         m.status = MemberStatus::Dead { since: now };
@@ -632,6 +716,25 @@ impl ConsumerGroup {
         }
     }
 
+    /// A subscribed topic's partition count changed: rebalance if the group has members.
+    pub(crate) fn topic_metadata_changed(
+        &mut self,
+        world: &mut World<'_>,
+        topic: &str,
+        partitions: u32,
+    ) {
+        if self.members.is_empty() || !self.config.topics.iter().any(|t| t == topic) {
+            return;
+        }
+        self.start_rebalance(
+            world,
+            RebalanceReason::PartitionsAdded {
+                topic: topic.to_string(),
+                partitions,
+            },
+        );
+    }
+
     fn revoke_pending(&mut self, world: &mut World<'_>, member: &MemberId) {
         let revoked: Vec<TopicPartition> = {
             let m = &self.members[member];
@@ -693,15 +796,18 @@ impl ConsumerGroup {
         self.generation += 1;
         let protocol = self.config.protocol();
         // Leaving members are not part of the new generation.
-        let joined: Vec<MemberId> = self
+        // In join order: Kafka's leader sees the members in the order they joined, and the
+        // sticky assignors' tie-breaks depend on it.
+        let mut alive: Vec<&Member> = self
             .members
             .values()
             .filter(|m| m.status == MemberStatus::Alive)
-            .map(|m| m.id.clone())
             .collect();
+        alive.sort_by_key(|m| m.joined_seq);
+        let joined: Vec<MemberId> = alive.into_iter().map(|m| m.id.clone()).collect();
         let mut revoked: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
         let mut assigned: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
-        let mut withheld = Vec::new();
+        let mut withheld: BTreeMap<TopicPartition, MemberId> = BTreeMap::new();
         if joined.is_empty() {
             self.phase = Phase::Empty;
         } else {
@@ -723,8 +829,26 @@ impl ConsumerGroup {
                     })
                     .collect(),
             };
-            let target =
-                assign(self.config.strategy, &input).expect("member ids are unique keys of a map");
+            let (target, kafka_withheld) = match assign_detailed(self.config.strategy, &input) {
+                Ok(outcome) => (outcome.assignment, outcome.withheld),
+                Err(error) => {
+                    // Kafka's own assignor throws on a few inputs; the rebalance then fails.
+                    // The simulation says so and falls back to the range assignor, which
+                    // always succeeds, rather than leave the group without an assignment.
+                    self.trace(
+                        world,
+                        TraceEvent::AssignorFailed {
+                            tick: world.now,
+                            group: self.config.name.clone(),
+                            strategy: self.config.strategy,
+                            error: error.to_string(),
+                        },
+                    );
+                    let target = assign(AssignmentStrategy::Range, &input)
+                        .expect("the range assignor accepts any input with unique members");
+                    (target, BTreeMap::new())
+                }
+            };
             // Partitions someone still owns cannot be handed out yet (cooperative).
             let claimed: BTreeSet<TopicPartition> = self
                 .members
@@ -755,7 +879,7 @@ impl ConsumerGroup {
                         let mut gained = Vec::new();
                         for tp in want.difference(&m.owned) {
                             if claimed.contains(tp) {
-                                withheld.push(tp.clone());
+                                withheld.insert(tp.clone(), id.clone());
                             } else {
                                 gained.push(tp.clone());
                             }
@@ -771,6 +895,13 @@ impl ConsumerGroup {
                     }
                 }
                 m.generation = self.generation;
+            }
+            if protocol == Protocol::Cooperative {
+                // A cooperative assignor leaves out partitions that change owner; they are
+                // revoked now and assigned in the follow-up round.
+                for (tp, member) in kafka_withheld {
+                    withheld.insert(tp, MemberId(member));
+                }
             }
             self.follow_up_due =
                 protocol == Protocol::Cooperative && (!revoked.is_empty() || !withheld.is_empty());
@@ -793,7 +924,6 @@ impl ConsumerGroup {
             .filter(|m| m.status == MemberStatus::Alive)
             .map(|m| (m.id.clone(), m.owned.iter().cloned().collect()))
             .collect();
-        withheld.sort();
         self.trace(
             world,
             TraceEvent::RebalanceCompleted {
@@ -973,7 +1103,7 @@ impl ConsumerGroup {
                 if !self.process_head(world, id, &run, attempt, processor.as_deref_mut()) {
                     return; // retry scheduled
                 }
-                let ticks = self.config.processing_ticks_per_record;
+                let ticks = self.processing_ticks(id);
                 let m = self.members.get_mut(id).expect("member");
                 m.head_ready_at = Tick(now.0 + ticks);
                 if m.batch.is_empty() {
@@ -1091,6 +1221,7 @@ impl ConsumerGroup {
                 end,
             });
         }
+        let processing_ticks = self.processing_ticks(id);
         let m = self.members.get_mut(id).expect("member");
         m.poll_cursor = (start + 1) % owned.len();
         if runs.is_empty() {
@@ -1106,9 +1237,25 @@ impl ConsumerGroup {
                 from_offset: run.next,
                 to_offset: run.end,
             });
+            let high = self
+                .processed_high
+                .get(&run.partition)
+                .copied()
+                .unwrap_or_default();
+            if run.next < high {
+                world.trace.push(TraceEvent::Redelivered {
+                    tick: now,
+                    group: self.config.name.clone(),
+                    member: id.clone(),
+                    topic: run.partition.topic.clone(),
+                    partition: run.partition.partition,
+                    from_offset: run.next,
+                    to_offset: run.end.min(high),
+                });
+            }
         }
         m.batch.extend(runs);
-        m.head_ready_at = Tick(now.0 + self.config.processing_ticks_per_record);
+        m.head_ready_at = Tick(now.0 + processing_ticks);
         m.head_attempt = 1;
         if self.config.commit_policy == CommitPolicy::BeforeProcessing {
             self.commit(world, id, CommitReason::BeforeProcessing, &owned);
@@ -1285,10 +1432,23 @@ impl ConsumerGroup {
             .map(|tp| self.lag_of(world.topics, tp))
             .collect();
         let total = partitions.iter().sum();
+        let log_end = self
+            .partition_list(world.topics)
+            .iter()
+            .filter_map(|tp| {
+                world
+                    .topics
+                    .get(&tp.topic)
+                    .and_then(|t| t.partition(tp.partition))
+            })
+            .map(|log| log.high_watermark().0)
+            .sum();
         self.lag_history.record(LagSample {
             tick: world.now,
             total,
             partitions,
+            processed: self.counters.processed,
+            log_end,
         });
     }
 
@@ -1302,7 +1462,7 @@ impl ConsumerGroup {
 
     /// Resets committed offsets of `topic` (or every subscribed topic). Refused while the
     /// group has members, like Kafka.
-    pub fn reset_offsets(
+    pub(crate) fn reset_offsets(
         &mut self,
         world: &mut World<'_>,
         topic: Option<&str>,
@@ -1380,6 +1540,9 @@ impl ConsumerGroup {
                 owned: m.owned.iter().cloned().collect(),
                 pending_revocation: m.pending_revocation.iter().cloned().collect(),
                 generation: m.generation,
+                processing_ticks_per_record: m
+                    .processing_ticks_per_record
+                    .unwrap_or(self.config.processing_ticks_per_record),
                 in_flight: m.batch_len(),
                 processing: m.batch.front().map(|r| (r.partition.clone(), r.next)),
                 processed: m.processed,

@@ -20,6 +20,14 @@ pub struct LagSample {
     /// Per partition, in the order of the group's partition list
     /// ([`crate::group::GroupSnapshot::partitions`]).
     pub partitions: Vec<u64>,
+    /// Records the group has processed so far (cumulative, so the consumption rate between
+    /// two samples is the difference over the ticks between them, whatever the stride).
+    #[serde(default)]
+    pub processed: u64,
+    /// Sum of the high watermarks of the group's partitions (cumulative records produced
+    /// to them): the production rate, the same way.
+    #[serde(default)]
+    pub log_end: u64,
 }
 
 /// A bounded, downsampling history of lag samples.
@@ -90,6 +98,8 @@ mod tests {
                 tick: Tick(t),
                 total: t,
                 partitions: vec![t],
+                processed: t,
+                log_end: 2 * t,
             });
         }
         assert!(h.samples().len() <= 8);

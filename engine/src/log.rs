@@ -12,12 +12,12 @@
 //! `delete` mode; the log start offset then moves to the next segment's base offset and
 //! reading below it is [`LogError::OffsetOutOfRange`].
 //!
-//! Appending is a `VecDeque` push plus constant work, so a million appends cost about as much
+//! Appending is a `Vec` push plus constant work, so a million appends cost about as much
 //! as a million vector pushes.
 
 use crate::ids::{EventId, Offset, ProducerId, Tick};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// An order event as published by the playground's producer.
@@ -167,12 +167,51 @@ pub enum SequenceCheck {
 
 /// The append-only log of one partition.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "LogData", into = "LogData")]
 pub struct PartitionLog {
     config: LogConfig,
     log_start_offset: Offset,
-    records: VecDeque<Record>,
+    /// Records; the first `deleted` of them were removed by retention and are dropped
+    /// lazily (when they outnumber the live ones), so deleting a segment is O(1) amortised
+    /// and the live records stay one contiguous slice.
+    storage: Vec<Record>,
+    deleted: usize,
     /// Last sequence number and its offset per idempotent producer.
     producer_sequences: BTreeMap<ProducerId, (u32, Offset)>,
+}
+
+/// The serialised form of a [`PartitionLog`] (live records only).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct LogData {
+    config: LogConfig,
+    log_start_offset: Offset,
+    records: Vec<Record>,
+    #[serde(default)]
+    producer_sequences: BTreeMap<ProducerId, (u32, Offset)>,
+}
+
+impl From<PartitionLog> for LogData {
+    fn from(mut log: PartitionLog) -> Self {
+        log.storage.drain(..log.deleted);
+        LogData {
+            config: log.config,
+            log_start_offset: log.log_start_offset,
+            records: log.storage,
+            producer_sequences: log.producer_sequences,
+        }
+    }
+}
+
+impl From<LogData> for PartitionLog {
+    fn from(data: LogData) -> Self {
+        PartitionLog {
+            config: data.config,
+            log_start_offset: data.log_start_offset,
+            storage: data.records,
+            deleted: 0,
+            producer_sequences: data.producer_sequences,
+        }
+    }
 }
 
 impl PartitionLog {
@@ -210,7 +249,7 @@ impl PartitionLog {
         headers: Headers,
     ) -> Offset {
         let offset = self.high_watermark();
-        self.records.push_back(Record {
+        self.storage.push(Record {
             offset,
             key,
             value,
@@ -241,17 +280,17 @@ impl PartitionLog {
 
     /// The offset the next appended record will get.
     pub fn high_watermark(&self) -> Offset {
-        Offset(self.log_start_offset.0 + self.records.len() as u64)
+        Offset(self.log_start_offset.0 + self.records().len() as u64)
     }
 
     /// Number of records currently held.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.records().len()
     }
 
     /// True when the log holds no records.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.records().is_empty()
     }
 
     /// The record at `offset`, or an error naming the valid range.
@@ -259,7 +298,7 @@ impl PartitionLog {
         if offset < self.log_start_offset || offset >= self.high_watermark() {
             return Err(self.out_of_range(offset));
         }
-        Ok(&self.records[(offset.0 - self.log_start_offset.0) as usize])
+        Ok(&self.records()[(offset.0 - self.log_start_offset.0) as usize])
     }
 
     /// The records from `from` (inclusive) to `to` (exclusive, clamped to the high
@@ -268,14 +307,14 @@ impl PartitionLog {
         &self,
         from: Offset,
         to: Offset,
-    ) -> Result<std::collections::vec_deque::Iter<'_, Record>, LogError> {
+    ) -> Result<std::slice::Iter<'_, Record>, LogError> {
         if from < self.log_start_offset || from > self.high_watermark() {
             return Err(self.out_of_range(from));
         }
         let start = (from.0 - self.log_start_offset.0) as usize;
         let end =
             (to.0.min(self.high_watermark().0).max(from.0) - self.log_start_offset.0) as usize;
-        Ok(self.records.range(start..end))
+        Ok(self.records()[start..end].iter())
     }
 
     fn out_of_range(&self, offset: Offset) -> LogError {
@@ -286,16 +325,17 @@ impl PartitionLog {
         }
     }
 
-    /// All records currently held, in offset order.
-    pub fn records(&self) -> &VecDeque<Record> {
-        &self.records
+    /// All records currently held, in offset order (record `i` has offset
+    /// `log_start_offset + i`).
+    pub fn records(&self) -> &[Record] {
+        &self.storage[self.deleted..]
     }
 
     /// The first offset at or after `tick` (Kafka's `offsetsForTimes`), or the high
     /// watermark when every record is older.
     pub fn offset_for_tick(&self, tick: Tick) -> Offset {
         // Timestamps are append ticks, so they never decrease: binary search.
-        let index = self.records.partition_point(|r| r.tick < tick);
+        let index = self.records().partition_point(|r| r.tick < tick);
         Offset(self.log_start_offset.0 + index as u64)
     }
 
@@ -308,8 +348,8 @@ impl PartitionLog {
         while offset < end {
             let segment_end = ((offset / size) + 1) * size;
             let last = segment_end.min(end);
-            let first_tick = self.records[(offset - self.log_start_offset.0) as usize].tick;
-            let last_tick = self.records[(last - 1 - self.log_start_offset.0) as usize].tick;
+            let first_tick = self.records()[(offset - self.log_start_offset.0) as usize].tick;
+            let last_tick = self.records()[(last - 1 - self.log_start_offset.0) as usize].tick;
             out.push(SegmentInfo {
                 base_offset: Offset(offset),
                 end_offset: Offset(last),
@@ -340,15 +380,19 @@ impl PartitionLog {
                 .config
                 .retention
                 .records
-                .is_some_and(|keep| self.records.len() as u64 - first_len >= keep);
+                .is_some_and(|keep| self.records().len() as u64 - first_len >= keep);
             let by_ticks = self.config.retention.ticks.is_some_and(|ticks| {
-                let newest = self.records[(first_len - 1) as usize].tick;
+                let newest = self.records()[(first_len - 1) as usize].tick;
                 now.0.saturating_sub(newest.0) > ticks
             });
             if !(by_records || by_ticks) {
                 break;
             }
-            self.records.drain(..first_len as usize);
+            self.deleted += first_len as usize;
+            if self.deleted >= self.storage.len() - self.deleted {
+                self.storage.drain(..self.deleted);
+                self.deleted = 0;
+            }
             self.log_start_offset = Offset(first_end);
             deleted += 1;
         }
@@ -483,5 +527,33 @@ mod tests {
             .map(|r| r.offset.0)
             .collect();
         assert_eq!(offsets, vec![3, 4]);
+    }
+
+    #[test]
+    fn many_retention_deletions_keep_records_a_contiguous_slice_and_serialise_live_records_only() {
+        let config = LogConfig {
+            segment_records: 1,
+            retention: Retention {
+                records: Some(3),
+                ticks: None,
+            },
+        };
+        let mut log = PartitionLog::new(config).unwrap();
+        for i in 0..1000u64 {
+            log.append(None, event(i as u32), Tick(i), Headers::default());
+            log.apply_retention(Tick(i));
+            let offsets: Vec<u64> = log.records().iter().map(|r| r.offset.0).collect();
+            let start = log.log_start_offset().0;
+            assert_eq!(offsets, (start..log.high_watermark().0).collect::<Vec<_>>());
+            assert!(
+                log.storage.len() <= 2 * log.len() + 1,
+                "dead records are dropped"
+            );
+        }
+        assert_eq!(log.log_start_offset(), Offset(997));
+        let json = serde_json::to_string(&log).unwrap();
+        let back: PartitionLog = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.records(), log.records());
+        assert_eq!(back.log_start_offset(), Offset(997));
     }
 }

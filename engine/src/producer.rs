@@ -19,6 +19,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+/// The most retries a producer may be configured with. Kafka's default is effectively
+/// unbounded (limited by `delivery.timeout.ms`); here retries happen within one tick, so
+/// they are capped to keep a tick's work bounded.
+pub const MAX_RETRIES: u32 = 1000;
+
 /// Kafka's `acks`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -66,6 +71,8 @@ impl ProducerConfig {
 /// Errors from producer commands.
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum ProducerError {
+    #[error("retries must be at most {max}, not {value} (retries happen within the tick)")]
+    Retries { value: u32, max: u32 },
     #[error("ack_loss_probability must be between 0 and 1, not {value}")]
     AckLossProbability { value: f64 },
 }
@@ -100,6 +107,12 @@ pub struct Producer {
 impl Producer {
     /// A producer with the given id.
     pub fn new(config: ProducerConfig, producer_id: ProducerId) -> Result<Self, ProducerError> {
+        if config.retries > MAX_RETRIES {
+            return Err(ProducerError::Retries {
+                value: config.retries,
+                max: MAX_RETRIES,
+            });
+        }
         let p = config.ack_loss_probability;
         if !(0.0..=1.0).contains(&p) {
             return Err(ProducerError::AckLossProbability { value: p });

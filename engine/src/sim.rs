@@ -15,16 +15,21 @@ use crate::group::{ConsumerGroup, GroupConfig, GroupError, GroupSnapshot, Offset
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::log::SequenceCheck;
 use crate::log::{Headers, LogConfig, OrderEvent, Payload, Retention};
-use crate::partitioner::Partitioner;
+use crate::partitioner::{Partitioner, UnkeyedStrategy};
 use crate::process::{OutgoingRecord, Processor};
 use crate::producer::{Acks, Producer, ProducerConfig, ProducerError};
 use crate::rng::SimRng;
+use crate::scenario::{Scenario, TimedCommand};
 use crate::topic::{Produced, Topic, TopicError};
 use crate::trace::Trace;
 pub use crate::trace::TraceEvent;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use thiserror::Error;
+
+/// The most records one `Generate` command (or a generator, per tick) may produce: bad
+/// input must not be able to hang a tick.
+pub const MAX_GENERATED_RECORDS: u32 = 1_000_000;
 
 /// Order statuses in lifecycle order, as the generator emits them per key.
 pub const ORDER_LIFECYCLE: [&str; 4] = ["Created", "Paid", "Shipped", "Delivered"];
@@ -40,14 +45,18 @@ pub enum Command {
         #[serde(default)]
         partitioner: Partitioner,
     },
-    /// Changes a topic's segment size and retention.
+    /// Changes a topic's segment size, retention or unkeyed routing (`None`: unchanged).
     ConfigureTopic {
         topic: String,
-        #[serde(default = "default_segment_records")]
-        segment_records: u64,
-        #[serde(default)]
-        retention: Retention,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        segment_records: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retention: Option<Retention>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unkeyed: Option<UnkeyedStrategy>,
     },
+    /// Grows a topic to `partitions` partitions; subscribed groups rebalance.
+    AddPartitions { topic: String, partitions: u32 },
     /// Appends one record directly (no producer: no acks, no retries).
     Produce {
         topic: String,
@@ -70,6 +79,21 @@ pub enum Command {
     LoseNextAcks { producer: String, count: u32 },
     /// Creates a consumer group (no members yet).
     CreateGroup { config: GroupConfig },
+    /// Changes a group's speed settings while it runs (`None`: unchanged).
+    ConfigureGroup {
+        group: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processing_ticks_per_record: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_poll_records: Option<u32>,
+    },
+    /// Gives one member its own processing time (`None`: back to the group's).
+    ConfigureMember {
+        group: String,
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        processing_ticks_per_record: Option<u64>,
+    },
     /// A member joins a group (starts a rebalance).
     JoinGroup { group: String, member: MemberId },
     /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
@@ -103,10 +127,6 @@ pub enum Command {
     },
 }
 
-fn default_segment_records() -> u64 {
-    crate::log::DEFAULT_SEGMENT_RECORDS
-}
-
 fn default_key_prefix() -> String {
     "U".into()
 }
@@ -134,6 +154,8 @@ pub enum SimError {
     Producer(#[from] ProducerError),
     #[error("a generator needs at least 1 key, not {keys}")]
     NoKeys { keys: u32 },
+    #[error("at most {max} records per generate command or per tick, not {requested}")]
+    TooManyRecords { requested: u32, max: u32 },
 }
 
 /// A generator producing order events every tick.
@@ -145,7 +167,7 @@ pub struct Generator {
 }
 
 /// The parts of the simulation a group needs while it ticks (everything but the groups).
-pub struct World<'a> {
+pub(crate) struct World<'a> {
     pub(crate) now: Tick,
     pub(crate) topics: &'a mut BTreeMap<String, Topic>,
     pub(crate) trace: &'a mut Trace,
@@ -223,7 +245,7 @@ impl World<'_> {
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
-        let (routing, partition) = t.route(key.as_deref());
+        let (routing, partition) = t.route(key.as_deref(), self.rng);
         let headers = Headers {
             event_id: self.next_event_id(),
             correlation_id,
@@ -327,6 +349,13 @@ pub struct Sim {
     next_order: u64,
     next_event_id: u64,
     next_producer_id: u64,
+    /// Commands waiting for their tick.
+    scheduled: BTreeMap<Tick, Vec<Command>>,
+    record_history: bool,
+    history: Vec<TimedCommand>,
+    /// Group -> name of the processor a scenario gave it.
+    processor_names: BTreeMap<String, String>,
+    processor_factory: Option<crate::scenario::ProcessorFactory>,
     trace: Trace,
 }
 
@@ -358,6 +387,11 @@ impl Sim {
             next_order: 1,
             next_event_id: 1,
             next_producer_id: 1000,
+            scheduled: BTreeMap::new(),
+            record_history: true,
+            history: Vec::new(),
+            processor_names: BTreeMap::new(),
+            processor_factory: None,
             trace: Trace::default(),
         }
     }
@@ -394,6 +428,11 @@ impl Sim {
     /// committed offsets, lag.
     pub fn group_snapshot(&self, name: &str) -> Option<GroupSnapshot> {
         self.groups.get(name).map(|g| g.snapshot(&self.topics))
+    }
+
+    /// A group's lag history (lag, consumption and production over time), for charts.
+    pub fn lag_history(&self, group: &str) -> Option<&crate::lag::LagHistory> {
+        self.groups.get(group).map(|g| g.lag_history())
     }
 
     /// A producer, if it exists.
@@ -470,6 +509,23 @@ impl Sim {
         )
     }
 
+    /// Schedules a command for the end of tick `at`; a tick not in the future applies it
+    /// now.
+    pub fn schedule(&mut self, at: Tick, command: Command) -> Result<(), SimError> {
+        if at <= self.now {
+            return self.apply(command);
+        }
+        self.scheduled.entry(at).or_default().push(command);
+        Ok(())
+    }
+
+    /// Commands scheduled for later ticks, in order.
+    pub fn scheduled(&self) -> impl Iterator<Item = (Tick, &Command)> {
+        self.scheduled
+            .iter()
+            .flat_map(|(t, cs)| cs.iter().map(move |c| (*t, c)))
+    }
+
     /// Advances the logical clock by one tick and runs everything due.
     pub fn step(&mut self) {
         self.now = Tick(self.now.0 + 1);
@@ -526,6 +582,24 @@ impl Sim {
                 .map(|p| p.as_mut() as &mut dyn Processor);
             group.tick(&mut world, processor);
         }
+        // Scheduled commands act at the end of their tick, exactly like a command a user
+        // applies between two steps, so replaying the history reproduces the trace.
+        if let Some(commands) = self.scheduled.remove(&now) {
+            for command in commands {
+                if self.record_history {
+                    self.history.push(TimedCommand {
+                        at: now,
+                        command: command.clone(),
+                    });
+                }
+                if let Err(e) = self.apply_unrecorded(command) {
+                    self.trace.push(TraceEvent::CommandRejected {
+                        tick: now,
+                        error: e.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     /// Steps until the clock reads `tick`.
@@ -544,6 +618,12 @@ impl Sim {
     ) -> Result<(), SimError> {
         if keys == 0 {
             return Err(SimError::NoKeys { keys });
+        }
+        if count > MAX_GENERATED_RECORDS {
+            return Err(SimError::TooManyRecords {
+                requested: count,
+                max: MAX_GENERATED_RECORDS,
+            });
         }
         if !self.topics.contains_key(topic) {
             return Err(SimError::UnknownTopic(topic.to_string()));
@@ -596,7 +676,7 @@ impl Sim {
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
-        let (routing, partition) = t.route(key.as_deref());
+        let (routing, partition) = t.route(key.as_deref(), &mut self.rng);
         p.counters.sends += 1;
         let tp = TopicPartition {
             topic: topic.to_string(),
@@ -704,8 +784,61 @@ impl Sim {
         Ok(())
     }
 
-    /// Applies one command at the current tick.
+    /// Applies one command at the current tick. Successful commands are kept in the
+    /// [`Sim::history`].
     pub fn apply(&mut self, command: Command) -> Result<(), SimError> {
+        if !self.record_history {
+            return self.apply_unrecorded(command);
+        }
+        let copy = command.clone();
+        self.apply_unrecorded(command)?;
+        self.history.push(TimedCommand {
+            at: self.now,
+            command: copy,
+        });
+        Ok(())
+    }
+
+    /// Every command applied so far with its tick (scheduled ones even if they failed):
+    /// a scenario made of these replays this session exactly.
+    pub fn history(&self) -> &[TimedCommand] {
+        &self.history
+    }
+
+    /// Turns the command history on (the default) or off (saves a clone per command on
+    /// very long headless runs).
+    pub fn set_record_history(&mut self, on: bool) {
+        self.record_history = on;
+    }
+
+    /// This session as a scenario: the seed, the history, and the processors registered
+    /// through a scenario (by name). Running it for [`Sim::now`] ticks reproduces the trace.
+    pub fn to_scenario(&self, name: &str, description: &str) -> Scenario {
+        Scenario {
+            name: name.to_string(),
+            description: description.to_string(),
+            seed: self.seed,
+            ticks: Some(self.now.0),
+            topics: Vec::new(),
+            producers: Vec::new(),
+            groups: Vec::new(),
+            commands: self.history.clone(),
+            processors: self.processor_names.clone(),
+        }
+    }
+
+    /// Sets how processors are built by name and which group runs which; a group named
+    /// here gets its processor when it is created.
+    pub fn set_processor_factory(
+        &mut self,
+        factory: crate::scenario::ProcessorFactory,
+        names: BTreeMap<String, String>,
+    ) {
+        self.processor_factory = Some(factory);
+        self.processor_names = names;
+    }
+
+    fn apply_unrecorded(&mut self, command: Command) -> Result<(), SimError> {
         let now = self.now;
         match command {
             Command::CreateTopic {
@@ -720,30 +853,42 @@ impl Sim {
                 self.topics.insert(name.clone(), topic);
                 self.trace.push(TraceEvent::TopicCreated {
                     tick: now,
-                    topic: name,
+                    topic: name.clone(),
                     partitions,
                     partitioner,
                 });
+                // Groups already subscribed to this name see it appear on a metadata refresh.
+                let (mut world, groups) = self.world();
+                for group in groups.values_mut() {
+                    group.topic_metadata_changed(&mut world, &name, partitions);
+                }
             }
             Command::ConfigureTopic {
                 topic,
                 segment_records,
                 retention,
+                unkeyed,
             } => {
                 let t = self
                     .topics
                     .get_mut(&topic)
                     .ok_or_else(|| SimError::UnknownTopic(topic.clone()))?;
-                t.set_config(LogConfig {
-                    segment_records,
-                    retention,
-                })?;
+                let old = t.config();
+                let config = LogConfig {
+                    segment_records: segment_records.unwrap_or(old.segment_records),
+                    retention: retention.unwrap_or(old.retention),
+                };
+                t.set_config(config)?;
+                if let Some(strategy) = unkeyed {
+                    t.set_unkeyed_strategy(strategy);
+                }
                 self.trace.push(TraceEvent::TopicConfigured {
                     tick: now,
                     topic: topic.clone(),
-                    segment_records,
-                    retention_records: retention.records,
-                    retention_ticks: retention.ticks,
+                    segment_records: config.segment_records,
+                    retention_records: config.retention.records,
+                    retention_ticks: config.retention.ticks,
+                    unkeyed: t.unkeyed_router().strategy(),
                 });
                 let t = self.topics.get_mut(&topic).expect("exists");
                 for p in 0..t.partition_count() {
@@ -758,6 +903,24 @@ impl Sim {
                             log_start_offset: log.log_start_offset(),
                         });
                     }
+                }
+            }
+            Command::AddPartitions { topic, partitions } => {
+                let t = self
+                    .topics
+                    .get_mut(&topic)
+                    .ok_or_else(|| SimError::UnknownTopic(topic.clone()))?;
+                let from = t.partition_count();
+                t.add_partitions(partitions)?;
+                self.trace.push(TraceEvent::PartitionsAdded {
+                    tick: now,
+                    topic: topic.clone(),
+                    from,
+                    to: partitions,
+                });
+                let (mut world, groups) = self.world();
+                for group in groups.values_mut() {
+                    group.topic_metadata_changed(&mut world, &topic, partitions);
                 }
             }
             Command::Produce { topic, key, value } => {
@@ -796,12 +959,38 @@ impl Sim {
                 let protocol = config.protocol();
                 let group = ConsumerGroup::new(config)?;
                 self.groups.insert(name.clone(), group);
+                let built = self.processor_factory.zip(self.processor_names.get(&name));
+                if let Some(processor) = built.and_then(|(factory, p)| factory(p)) {
+                    self.processors.insert(name.clone(), processor);
+                }
                 self.trace.push(TraceEvent::GroupCreated {
                     tick: now,
                     group: name,
                     topics,
                     protocol,
                 });
+            }
+            Command::ConfigureGroup {
+                group,
+                processing_ticks_per_record,
+                max_poll_records,
+            } => {
+                self.group_mut(&group)?;
+                self.groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .configure(processing_ticks_per_record, max_poll_records)?;
+            }
+            Command::ConfigureMember {
+                group,
+                member,
+                processing_ticks_per_record,
+            } => {
+                self.group_mut(&group)?;
+                self.groups
+                    .get_mut(&group)
+                    .expect("checked")
+                    .configure_member(&member, processing_ticks_per_record)?;
             }
             Command::JoinGroup { group, member } => {
                 self.group_mut(&group)?;
@@ -850,6 +1039,12 @@ impl Sim {
             } => {
                 if keys == 0 {
                     return Err(SimError::NoKeys { keys });
+                }
+                if records_per_tick > MAX_GENERATED_RECORDS {
+                    return Err(SimError::TooManyRecords {
+                        requested: records_per_tick,
+                        max: MAX_GENERATED_RECORDS,
+                    });
                 }
                 if !self.topics.contains_key(&topic) {
                     return Err(SimError::UnknownTopic(topic));

@@ -1,11 +1,13 @@
 //! A topic: a name, a partitioner, log settings and one [`PartitionLog`] per partition.
 //!
-//! Keyed records are routed by the topic's [`Partitioner`]; records without a key go
-//! round-robin over the partitions (the Java client's pre-2.4 behaviour).
+//! Keyed records are routed by the topic's [`Partitioner`]; records without a key (and, for
+//! `crc32` as in librdkafka, records with an empty key) go through the topic's
+//! [`UnkeyedRouter`]: Kafka's sticky batches by default, or round-robin.
 
 use crate::ids::{Offset, PartitionId, Tick};
 use crate::log::{Headers, LogConfig, LogError, PartitionLog, Payload};
-use crate::partitioner::{Partitioner, Routing};
+use crate::partitioner::{Partitioner, Routing, UnkeyedRouter, UnkeyedStrategy};
+use crate::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -24,6 +26,14 @@ pub enum TopicError {
         topic: String,
         partition: PartitionId,
         partitions: u32,
+    },
+    #[error(
+        "topic {topic:?} has {current} partitions; the count can only grow (asked for {requested})"
+    )]
+    PartitionCountDecrease {
+        topic: String,
+        current: u32,
+        requested: u32,
     },
     #[error(transparent)]
     Log(#[from] LogError),
@@ -45,8 +55,8 @@ pub struct Topic {
     partitioner: Partitioner,
     config: LogConfig,
     partitions: Vec<PartitionLog>,
-    /// Next partition for a record without a key.
-    next_unkeyed: u32,
+    /// Routes records without a key.
+    unkeyed: UnkeyedRouter,
 }
 
 impl Topic {
@@ -78,7 +88,7 @@ impl Topic {
             partitioner,
             config,
             partitions: vec![log; partitions as usize],
-            next_unkeyed: 0,
+            unkeyed: UnkeyedRouter::default(),
         })
     }
 
@@ -101,6 +111,29 @@ impl Topic {
             log.set_config(config)?;
         }
         self.config = config;
+        Ok(())
+    }
+
+    /// Grows the topic to `partitions` partitions (Kafka's `kafka-topics --alter
+    /// --partitions`). Keys then hash over more partitions, so many keys move; records
+    /// already written stay where they are.
+    pub fn add_partitions(&mut self, partitions: u32) -> Result<(), TopicError> {
+        let current = self.partition_count();
+        if partitions <= current {
+            return Err(TopicError::PartitionCountDecrease {
+                topic: self.name.clone(),
+                current,
+                requested: partitions,
+            });
+        }
+        if partitions > MAX_PARTITIONS {
+            return Err(TopicError::PartitionCount {
+                requested: partitions,
+                max: MAX_PARTITIONS,
+            });
+        }
+        let log = PartitionLog::new(self.config)?;
+        self.partitions.resize(partitions as usize, log);
         Ok(())
     }
 
@@ -130,20 +163,30 @@ impl Topic {
         self.partitions.iter().all(|p| p.is_empty())
     }
 
-    /// Picks the partition for a record: the partitioner for a key, round-robin without.
-    pub fn route(&mut self, key: Option<&str>) -> (Option<Routing>, PartitionId) {
+    /// The router for records without a key (its state shows the sticky batch).
+    pub fn unkeyed_router(&self) -> &UnkeyedRouter {
+        &self.unkeyed
+    }
+
+    /// Chooses how records without a key are spread (resets the router's state).
+    pub fn set_unkeyed_strategy(&mut self, strategy: UnkeyedStrategy) {
+        self.unkeyed = UnkeyedRouter::new(strategy);
+    }
+
+    /// Picks the partition for a record: the partitioner for a key, the unkeyed router
+    /// without one (or with an empty key under `crc32`, like librdkafka).
+    pub fn route(&mut self, key: Option<&str>, rng: &mut SimRng) -> (Option<Routing>, PartitionId) {
         match key {
-            Some(key) => {
+            Some(key) if !(key.is_empty() && self.partitioner.empty_key_is_unkeyed()) => {
                 let routing = self
                     .partitioner
                     .route(key.as_bytes(), self.partition_count());
                 let partition = routing.partition;
                 (Some(routing), partition)
             }
-            None => {
-                let partition = PartitionId(self.next_unkeyed);
-                self.next_unkeyed = (self.next_unkeyed + 1) % self.partition_count();
-                (None, partition)
+            _ => {
+                let partitions = self.partition_count();
+                (None, self.unkeyed.next(partitions, rng))
             }
         }
     }
@@ -170,15 +213,17 @@ impl Topic {
         Ok(log.append(key, value, tick, headers))
     }
 
-    /// Routes a record with the topic's partitioner (round-robin without a key) and appends it.
+    /// Routes a record with the topic's partitioner (the unkeyed router without a key) and
+    /// appends it.
     pub fn produce(
         &mut self,
         key: Option<String>,
         value: Payload,
         tick: Tick,
         headers: Headers,
+        rng: &mut SimRng,
     ) -> Produced {
-        let (routing, partition) = self.route(key.as_deref());
+        let (routing, partition) = self.route(key.as_deref(), rng);
         let offset = self
             .append_to(partition, key, value, tick, headers)
             .expect("the partitioner picks an existing partition");
@@ -213,22 +258,40 @@ mod tests {
     #[test]
     fn same_key_always_lands_on_same_partition() {
         let mut t = Topic::new("orders", 4, Partitioner::Murmur2).unwrap();
-        let a = t.produce(Some("U123".into()), ev(), Tick(0), Headers::default());
-        let b = t.produce(Some("U123".into()), ev(), Tick(1), Headers::default());
+        let rng = &mut SimRng::new(1);
+        let a = t.produce(Some("U123".into()), ev(), Tick(0), Headers::default(), rng);
+        let b = t.produce(Some("U123".into()), ev(), Tick(1), Headers::default(), rng);
         assert_eq!(a.partition, b.partition);
         assert_eq!(b.offset, Offset(1));
     }
 
     #[test]
-    fn records_without_a_key_go_round_robin() {
+    fn records_without_a_key_go_through_the_unkeyed_router() {
         let mut t = Topic::new("orders", 3, Partitioner::Murmur2).unwrap();
-        let partitions: Vec<u32> = (0..6)
-            .map(|i| {
-                t.produce(None, ev(), Tick(i), Headers::default())
-                    .partition
-                    .0
-            })
-            .collect();
+        t.set_unkeyed_strategy(UnkeyedStrategy::RoundRobin);
+        let rng = &mut SimRng::new(1);
+        let mut next = |t: &mut Topic, i: u64| {
+            t.produce(None, ev(), Tick(i), Headers::default(), rng)
+                .partition
+                .0
+        };
+        let partitions: Vec<u32> = (0..6).map(|i| next(&mut t, i)).collect();
         assert_eq!(partitions, vec![0, 1, 2, 0, 1, 2]);
+        // Sticky (the default): batches of 2 stay on one partition, then move elsewhere.
+        t.set_unkeyed_strategy(UnkeyedStrategy::Sticky { batch_records: 2 });
+        let p: Vec<u32> = (0..4).map(|i| next(&mut t, i)).collect();
+        assert_eq!(p[0], p[1]);
+        assert_eq!(p[2], p[3]);
+        assert_ne!(p[1], p[2]);
+    }
+
+    #[test]
+    fn crc32_sends_an_empty_key_down_the_unkeyed_path_like_librdkafka() {
+        let mut t = Topic::new("orders", 3, Partitioner::Crc32).unwrap();
+        let (routing, _) = t.route(Some(""), &mut SimRng::new(1));
+        assert!(routing.is_none());
+        let mut t = Topic::new("orders", 3, Partitioner::Murmur2).unwrap();
+        let (routing, _) = t.route(Some(""), &mut SimRng::new(1));
+        assert!(routing.is_some());
     }
 }

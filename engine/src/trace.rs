@@ -6,10 +6,10 @@
 //! ([`Trace::set_limit`]: the oldest events are dropped) or drained by the caller
 //! ([`Trace::drain`]); indices keep counting either way.
 
-use crate::assignor::TopicPartition;
+use crate::assignor::{AssignmentStrategy, TopicPartition};
 use crate::group::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
-use crate::partitioner::{Partitioner, Routing};
+use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -33,11 +33,20 @@ pub struct OffsetChange {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceEvent {
+    /// A scheduled command failed when its tick came (e.g. it named an unknown member).
+    CommandRejected { tick: Tick, error: String },
     TopicCreated {
         tick: Tick,
         topic: String,
         partitions: u32,
         partitioner: Partitioner,
+    },
+    /// A topic grew (its existing records stay where they are).
+    PartitionsAdded {
+        tick: Tick,
+        topic: String,
+        from: u32,
+        to: u32,
     },
     /// Segment size or retention changed.
     TopicConfigured {
@@ -46,6 +55,7 @@ pub enum TraceEvent {
         segment_records: u64,
         retention_records: Option<u64>,
         retention_ticks: Option<u64>,
+        unkeyed: UnkeyedStrategy,
     },
     /// A record was appended. `routing` shows the hashing for a keyed record.
     Produced {
@@ -150,17 +160,39 @@ pub enum TraceEvent {
         group: String,
         generation: i32,
         protocol: Protocol,
-        /// Every member's partitions after this round.
+        /// Every member's partitions at the end of this round (cooperative: still including
+        /// those listed in `revoked`, which the member gives up once its batch is done).
         assignment: BTreeMap<MemberId, Vec<TopicPartition>>,
         /// Per member, what it must give up (cooperative) or gave up (eager).
         revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
         /// Per member, what it gained.
         assigned: BTreeMap<MemberId, Vec<TopicPartition>>,
-        /// Cooperative: partitions withheld until their owner revokes them (second round).
-        withheld: Vec<TopicPartition>,
+        /// Cooperative: partitions withheld until their owner revokes them, with the member
+        /// that gets them in the follow-up round.
+        withheld: BTreeMap<TopicPartition, MemberId>,
+    },
+    /// The group's assignor failed on this input (as Kafka's would); the range assignor was
+    /// used instead.
+    AssignorFailed {
+        tick: Tick,
+        group: String,
+        strategy: AssignmentStrategy,
+        error: String,
     },
     /// A poll returned records `from_offset..to_offset` of one partition.
     Fetched {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        from_offset: Offset,
+        to_offset: Offset,
+    },
+    /// A poll returned records this group had already processed (offsets
+    /// `from_offset..to_offset`): they were processed but not committed before a crash or
+    /// a rebalance, and will be processed again (duplicates).
+    Redelivered {
         tick: Tick,
         group: String,
         member: MemberId,
@@ -245,8 +277,10 @@ impl TraceEvent {
     pub fn tick(&self) -> Tick {
         use TraceEvent::*;
         match self {
-            TopicCreated { tick, .. }
+            CommandRejected { tick, .. }
+            | TopicCreated { tick, .. }
             | TopicConfigured { tick, .. }
+            | PartitionsAdded { tick, .. }
             | Produced { tick, .. }
             | AckLost { tick, .. }
             | DuplicateDropped { tick, .. }
@@ -260,8 +294,10 @@ impl TraceEvent {
             | RebalanceStarted { tick, .. }
             | PartitionsRevoked { tick, .. }
             | RebalanceCompleted { tick, .. }
+            | AssignorFailed { tick, .. }
             | Fetched { tick, .. }
             | Processed { tick, .. }
+            | Redelivered { tick, .. }
             | ProcessingRetry { tick, .. }
             | ProcessingFailed { tick, .. }
             | Committed { tick, .. }

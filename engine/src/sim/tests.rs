@@ -166,6 +166,19 @@ fn at_least_once_redelivers_processed_but_uncommitted_records() {
     let s = sim.group_snapshot("g").unwrap();
     assert_eq!(s.counters.lost, 0);
     assert!(s.counters.duplicates > 0, "{s:?}");
+    let redelivered: u64 = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Redelivered {
+                from_offset,
+                to_offset,
+                ..
+            } => Some(to_offset.0 - from_offset.0),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(redelivered, s.counters.duplicates);
     assert_eq!(s.counters.processed, 10 + s.counters.duplicates);
     assert_eq!(s.partitions[0].committed, Some(Offset(10)));
 }
@@ -343,4 +356,423 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
         sim.summary().groups[0].processor,
         serde_json::json!({"kind": "forwarder"})
     );
+}
+
+fn forwarder_factory(name: &str) -> Option<Box<dyn Processor>> {
+    (name == "forwarder").then(|| Box::new(Forwarder) as Box<dyn Processor>)
+}
+
+#[test]
+fn a_session_exported_as_a_scenario_replays_the_same_trace() {
+    let mut preset = crate::scenario::presets()
+        .into_iter()
+        .find(|p| p.name == "event-hubs-orders")
+        .unwrap();
+    preset.topics.push(crate::scenario::TopicSpec::new(
+        "shipments",
+        2,
+        Partitioner::Murmur2,
+    ));
+    preset
+        .processors
+        .insert("forwarder".into(), "forwarder".into());
+    preset.commands.push(crate::scenario::TimedCommand {
+        at: Tick(5),
+        command: Command::CreateGroup {
+            config: GroupConfig::new("forwarder", vec!["orders".into()]),
+        },
+    });
+    preset.commands.push(crate::scenario::TimedCommand {
+        at: Tick(6),
+        command: join("forwarder", "f1"),
+    });
+    let mut live = Sim::from_scenario_with(&preset, forwarder_factory).unwrap();
+    live.run_until(Tick(40));
+    // A user acts between steps.
+    live.apply(Command::KillMember {
+        group: "Notifier".into(),
+        member: "vm1".into(),
+    })
+    .unwrap();
+    live.apply(join("Analytics", "vm2")).unwrap();
+    assert!(live.apply(join("Analytics", "vm2")).is_err());
+    live.schedule(Tick(50), join("OrderProcessor", "vm3"))
+        .unwrap();
+    live.schedule(Tick(55), join("nope", "vm3")).unwrap();
+    live.run_until(Tick(90));
+    assert!(
+        !live.topic("shipments").unwrap().is_empty(),
+        "the processor ran"
+    );
+
+    let exported = live.to_scenario("session", "");
+    let json = exported.to_json_pretty();
+    let imported = crate::scenario::Scenario::from_json(&json).unwrap();
+    let mut replay = Sim::from_scenario_with(&imported, forwarder_factory).unwrap();
+    replay.run_until(Tick(imported.ticks.unwrap()));
+    let a: Vec<String> = live
+        .trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    let b: Vec<String> = replay
+        .trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect();
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a, b);
+    assert!(a.iter().any(|e| e.contains("command_rejected")));
+}
+
+#[test]
+fn eager_rebalance_pauses_the_whole_group() {
+    let mut sim = sim_with_topic(6);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 6,
+        key_prefix: "U".into(),
+        keys: 50,
+    })
+    .unwrap();
+    let mut config = GroupConfig::new("g", vec!["orders".into()]);
+    config.rebalance_ticks = 5;
+    config.processing_ticks_per_record = 0;
+    sim.apply(Command::CreateGroup { config }).unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(20));
+    let start = sim.trace_len();
+    sim.apply(join("g", "c3")).unwrap();
+    sim.run_until(Tick(40));
+    let events: Vec<&TraceEvent> = sim.trace_since(start).map(|(_, e)| e).collect();
+    let completed_at = events
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceCompleted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(completed_at, Tick(25));
+    let fetched_during = events
+        .iter()
+        .filter(|e| matches!(e, TraceEvent::Fetched { tick, .. } if *tick > Tick(20) && *tick < completed_at))
+        .count();
+    assert_eq!(
+        fetched_during, 0,
+        "eager: nobody fetches during the rebalance"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, TraceEvent::Fetched { tick, .. } if *tick > completed_at)));
+}
+
+#[test]
+fn adding_partitions_rebalances_subscribed_groups_and_moves_keys() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(10));
+    let keys: Vec<String> = (0..40).map(|i| format!("U{i}")).collect();
+    let route = |sim: &mut Sim, key: &str| {
+        sim.apply(Command::Produce {
+            topic: "orders".into(),
+            key: Some(key.into()),
+            value: order(key),
+        })
+        .unwrap();
+        match sim.trace().back().unwrap() {
+            TraceEvent::Produced { partition, .. } => *partition,
+            e => panic!("{e:?}"),
+        }
+    };
+    let before: Vec<PartitionId> = keys.iter().map(|k| route(&mut sim, k)).collect();
+    assert_eq!(
+        sim.apply(Command::AddPartitions {
+            topic: "orders".into(),
+            partitions: 1
+        })
+        .unwrap_err()
+        .to_string(),
+        "topic \"orders\" has 2 partitions; the count can only grow (asked for 1)"
+    );
+    sim.apply(Command::AddPartitions {
+        topic: "orders".into(),
+        partitions: 4,
+    })
+    .unwrap();
+    let after: Vec<PartitionId> = keys.iter().map(|k| route(&mut sim, k)).collect();
+    assert!(
+        before.iter().zip(&after).any(|(b, a)| b != a),
+        "some keys move"
+    );
+    sim.run_until(Tick(100));
+    let s = sim.group_snapshot("g").unwrap();
+    assert_eq!(s.generation, 2);
+    assert_eq!(s.partitions.len(), 4);
+    assert!(s.members.iter().all(|m| m.owned.len() == 2));
+    assert_eq!(s.total_lag, 0);
+}
+
+#[test]
+fn rejoining_under_a_dead_members_name_says_when_it_expires() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(3));
+    sim.apply(Command::KillMember {
+        group: "g".into(),
+        member: "c1".into(),
+    })
+    .unwrap();
+    let err = sim.apply(join("g", "c1")).unwrap_err();
+    assert!(
+        err.to_string().contains("session times out at tick 13"),
+        "{err}"
+    );
+    sim.run_until(Tick(13));
+    sim.apply(join("g", "c1")).unwrap();
+}
+
+#[test]
+fn configure_group_changes_speed_at_runtime() {
+    let mut sim = sim_with_topic(1);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(Command::Generate {
+        topic: "orders".into(),
+        count: 100,
+        key_prefix: "U".into(),
+        keys: 3,
+    })
+    .unwrap();
+    sim.run_until(Tick(20));
+    let slow = sim.group_snapshot("g").unwrap().counters.processed;
+    assert!(slow < 25, "one record per tick: {slow}");
+    sim.apply(Command::ConfigureGroup {
+        group: "g".into(),
+        processing_ticks_per_record: Some(0),
+        max_poll_records: Some(50),
+    })
+    .unwrap();
+    sim.run_until(Tick(25));
+    assert_eq!(sim.group_snapshot("g").unwrap().counters.processed, 100);
+    assert!(sim
+        .apply(Command::ConfigureGroup {
+            group: "g".into(),
+            processing_ticks_per_record: None,
+            max_poll_records: Some(0),
+        })
+        .is_err());
+}
+
+#[test]
+fn a_group_subscribed_before_its_topic_exists_rebalances_when_it_appears() {
+    let mut sim = Sim::new(1);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(5));
+    assert!(sim.group_snapshot("g").unwrap().members[0].owned.is_empty());
+    sim.apply(Command::CreateTopic {
+        name: "orders".into(),
+        partitions: 3,
+        partitioner: Partitioner::Murmur2,
+    })
+    .unwrap();
+    sim.run_until(Tick(10));
+    let s = sim.group_snapshot("g").unwrap();
+    assert_eq!(s.members[0].owned.len(), 3);
+    assert_eq!(s.generation, 2);
+}
+
+#[test]
+fn cooperative_rebalance_keeps_unmoved_partitions_consuming_and_takes_two_rounds() {
+    let mut sim = sim_with_topic(6);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 6,
+        key_prefix: "U".into(),
+        keys: 50,
+    })
+    .unwrap();
+    let mut config = GroupConfig::new("g", vec!["orders".into()]);
+    config.strategy = crate::assignor::AssignmentStrategy::CooperativeSticky;
+    config.rebalance_ticks = 3;
+    sim.apply(Command::CreateGroup { config }).unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(20));
+    let before = sim.group_snapshot("g").unwrap();
+    assert_eq!(before.members[0].owned.len(), 3);
+    let start = sim.trace_len();
+    sim.apply(join("g", "c3")).unwrap();
+    sim.run_until(Tick(60));
+    let events: Vec<&TraceEvent> = sim.trace_since(start).map(|(_, e)| e).collect();
+    let completed: Vec<(i32, usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::RebalanceCompleted {
+                generation,
+                revoked,
+                withheld,
+                assigned,
+                ..
+            } => Some((*generation, revoked.len() + withheld.len(), assigned.len())),
+            _ => None,
+        })
+        .collect();
+    let withheld_for: Vec<&MemberId> = events
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::RebalanceCompleted { withheld, .. } => Some(withheld.values()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        withheld_for.len(),
+        2,
+        "one partition from each of c1 and c2"
+    );
+    assert!(withheld_for.iter().all(|m| m.as_str() == "c3"));
+    // Round 1 revokes (and withholds) what moves to c3; round 2 hands it over.
+    assert_eq!(completed.len(), 2, "{completed:?}");
+    assert!(completed[0].1 > 0);
+    assert_eq!(completed[1].0, completed[0].0 + 1);
+    let after = sim.group_snapshot("g").unwrap();
+    assert!(
+        after.members.iter().all(|m| m.owned.len() == 2),
+        "{after:?}"
+    );
+    // Stickiness: c1 and c2 kept two of their three partitions each.
+    for (b, a) in before.members.iter().zip(&after.members) {
+        let kept = a.owned.iter().filter(|tp| b.owned.contains(tp)).count();
+        assert_eq!(kept, 2, "{} kept {kept}", a.id);
+    }
+    // Members kept consuming their unmoved partitions while the rebalance ran.
+    let started = events
+        .iter()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceStarted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    let finished = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            TraceEvent::RebalanceCompleted { tick, .. } => Some(*tick),
+            _ => None,
+        })
+        .unwrap();
+    let processed_during = events
+        .iter()
+        .filter(|e| matches!(e, TraceEvent::Processed { tick, .. } if *tick > started && *tick < finished))
+        .count();
+    assert!(processed_during > 0, "cooperative members kept consuming");
+}
+
+#[test]
+fn a_slow_member_builds_lag_on_its_own_partitions() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 2,
+        key_prefix: "U".into(),
+        keys: 40,
+    })
+    .unwrap();
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "fast")).unwrap();
+    sim.apply(join("g", "slow")).unwrap();
+    sim.apply(Command::ConfigureMember {
+        group: "g".into(),
+        member: "slow".into(),
+        processing_ticks_per_record: Some(4),
+    })
+    .unwrap();
+    sim.apply(Command::ConfigureMember {
+        group: "g".into(),
+        member: "fast".into(),
+        processing_ticks_per_record: Some(0),
+    })
+    .unwrap();
+    sim.run_until(Tick(100));
+    let s = sim.group_snapshot("g").unwrap();
+    let lag_of = |member: &str| -> u64 {
+        s.partitions
+            .iter()
+            .filter(|p| p.owner.as_ref().is_some_and(|o| o.as_str() == member))
+            .map(|p| p.lag)
+            .sum()
+    };
+    assert!(lag_of("slow") > 10 * lag_of("fast").max(1), "{s:?}");
+    let slow = s.members.iter().find(|m| m.id.as_str() == "slow").unwrap();
+    assert_eq!(slow.processing_ticks_per_record, 4);
+}
+
+#[test]
+fn lag_history_charts_lag_and_both_rates() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(Command::SetGenerator {
+        topic: "orders".into(),
+        records_per_tick: 3,
+        key_prefix: "U".into(),
+        keys: 10,
+    })
+    .unwrap();
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.run_until(Tick(50));
+    let history = sim.lag_history("g").unwrap();
+    let samples = history.samples();
+    assert_eq!(samples.len(), 50);
+    let (a, b) = (&samples[20], samples.last().unwrap());
+    let ticks = b.tick.0 - a.tick.0;
+    assert_eq!(
+        (b.log_end - a.log_end) / ticks,
+        3,
+        "3 records produced per tick"
+    );
+    assert_eq!(
+        (b.processed - a.processed) / ticks,
+        1,
+        "1 record processed per tick"
+    );
+    assert!(b.total > a.total, "lag grows");
+    assert_eq!(b.total, b.partitions.iter().sum::<u64>());
+    assert_eq!(b.total, sim.group_snapshot("g").unwrap().total_lag);
+}
+
+#[test]
+fn oversized_inputs_are_refused_not_run() {
+    let mut sim = sim_with_topic(1);
+    let err = sim
+        .apply(Command::Generate {
+            topic: "orders".into(),
+            count: u32::MAX,
+            key_prefix: "U".into(),
+            keys: 1,
+        })
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SimError::TooManyRecords {
+            requested: u32::MAX,
+            max: MAX_GENERATED_RECORDS
+        }
+    );
+    let mut config = ProducerConfig::new("p");
+    config.retries = u32::MAX;
+    assert!(matches!(
+        sim.apply(Command::CreateProducer { config }).unwrap_err(),
+        SimError::Producer(crate::producer::ProducerError::Retries { .. })
+    ));
 }

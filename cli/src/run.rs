@@ -1,0 +1,100 @@
+//! `orderflow-cli run`: a scenario headless, its trace as JSON lines or its final state.
+//!
+//! ```text
+//! orderflow-cli run SCENARIO.json [--ticks N] [--seed S] [--summary]
+//! {"type":"topic_created","tick":0,"topic":"orders","partitions":4,"partitioner":"eventhubs"}
+//! ...
+//! ```
+//! The trace is printed as it is produced and drained each tick, so a long run needs no
+//! more memory than one tick's events. `--summary` prints one JSON object instead: per
+//! topic the end offsets, per group committed offsets, lag, members and
+//! processed/duplicate/lost counts, per producer its counters.
+//!
+//! Saga scenario files (`scenarios/saga-*.json`, see `orderflow-cli saga`) run too: their
+//! `--summary` has per saga its final state, executed steps and compensations, and the
+//! service balances.
+
+use clap::Args;
+use orderflow_engine::ids::Tick;
+use orderflow_engine::scenario::{Scenario, ScenarioError};
+use orderflow_engine::sim::Sim;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Arguments of `orderflow-cli run`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Scenario file (JSON), e.g. scenarios/delivery-semantics.json.
+    pub scenario: PathBuf,
+    /// How many ticks to run (default: the scenario's `ticks`, or its last command + 100).
+    #[arg(long)]
+    pub ticks: Option<u64>,
+    /// Replaces the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Print only the final state as one JSON object.
+    #[arg(long)]
+    pub summary: bool,
+}
+
+/// Why `run` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("{path}: {source}")]
+    Scenario { path: String, source: ScenarioError },
+    #[error("cannot write output: {0}")]
+    Write(#[from] std::io::Error),
+    #[error(transparent)]
+    Saga(#[from] crate::saga::SagaCliError),
+}
+
+fn write_events(sim: &mut Sim, out: &mut impl Write) -> Result<(), RunError> {
+    for event in sim.drain_trace() {
+        let line = serde_json::to_string(&event).expect("trace events always serialise");
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Runs the scenario and writes the trace or the summary to `out`.
+pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), RunError> {
+    let path = args.scenario.display().to_string();
+    let json = std::fs::read_to_string(&args.scenario).map_err(|e| RunError::Read {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
+    // A saga scenario (an object with a `setup`) runs on the saga drivers.
+    if serde_json::from_str::<serde_json::Value>(&json)
+        .is_ok_and(|v| orderflow_engine::saga::scenario::is_saga_scenario(&v))
+    {
+        crate::saga::run_json(&json, args.ticks, args.seed, args.summary, &path, out)?;
+        return Ok(());
+    }
+    let mut scenario = Scenario::from_json(&json).map_err(|source| RunError::Scenario {
+        path: path.clone(),
+        source,
+    })?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let ticks = args.ticks.unwrap_or_else(|| scenario.run_ticks());
+    let mut sim =
+        Sim::from_scenario(&scenario).map_err(|source| RunError::Scenario { path, source })?;
+    if args.summary {
+        // Only counts are needed: keep no trace at all.
+        sim.set_trace_limit(Some(0));
+        sim.run_until(Tick(ticks));
+        let summary = serde_json::to_string(&sim.summary()).expect("a summary serialises");
+        writeln!(out, "{summary}")?;
+    } else {
+        write_events(&mut sim, out)?;
+        while sim.now() < Tick(ticks) {
+            sim.step();
+            write_events(&mut sim, out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

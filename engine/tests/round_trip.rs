@@ -1,0 +1,231 @@
+//! Every command and scenario survives JSON: what a share link and a scenario file carry.
+
+use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
+use orderflow_engine::ids::{MemberId, Offset, Tick};
+use orderflow_engine::log::{OrderEvent, Payload, Retention};
+use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
+use orderflow_engine::producer::{Acks, ProducerConfig};
+use orderflow_engine::scenario::{presets, Scenario, TimedCommand};
+use orderflow_engine::sim::Command;
+use proptest::prelude::*;
+
+fn name() -> impl Strategy<Value = String> {
+    "[a-zA-Z0-9._-]{1,12}"
+}
+
+fn payload() -> impl Strategy<Value = Payload> {
+    (name(), name(), name()).prop_map(|(user_id, order_id, status)| {
+        Payload::Order(OrderEvent {
+            user_id,
+            order_id,
+            status,
+        })
+    })
+}
+
+fn partitioner() -> impl Strategy<Value = Partitioner> {
+    prop_oneof![
+        Just(Partitioner::Murmur2),
+        Just(Partitioner::Crc32),
+        Just(Partitioner::EventHubs)
+    ]
+}
+
+fn reset_spec() -> impl Strategy<Value = OffsetResetSpec> {
+    prop_oneof![
+        Just(OffsetResetSpec::ToEarliest),
+        Just(OffsetResetSpec::ToLatest),
+        any::<u64>().prop_map(|o| OffsetResetSpec::ToOffset { offset: Offset(o) }),
+        any::<i64>().prop_map(|by| OffsetResetSpec::ShiftBy { by }),
+        any::<u64>().prop_map(|t| OffsetResetSpec::ToTick { tick: Tick(t) }),
+        any::<u64>().prop_map(|ticks| OffsetResetSpec::ByDuration { ticks }),
+    ]
+}
+
+fn group_config() -> impl Strategy<Value = GroupConfig> {
+    (
+        name(),
+        proptest::collection::vec(name(), 1..3),
+        prop_oneof![
+            (1u64..100).prop_map(|interval_ticks| CommitPolicy::AutoCommit { interval_ticks }),
+            Just(CommitPolicy::AfterProcessing),
+            Just(CommitPolicy::BeforeProcessing),
+        ],
+        any::<bool>(),
+        (1u32..1000, any::<u64>(), 1u64..100, any::<u64>()),
+    )
+        .prop_map(|(name, topics, commit_policy, latest, numbers)| {
+            let mut c = GroupConfig::new(name, topics);
+            c.commit_policy = commit_policy;
+            c.auto_offset_reset = if latest {
+                AutoOffsetReset::Latest
+            } else {
+                AutoOffsetReset::Earliest
+            };
+            c.max_poll_records = numbers.0;
+            c.processing_ticks_per_record = numbers.1;
+            c.session_timeout_ticks = numbers.2;
+            c.rebalance_ticks = numbers.3;
+            c
+        })
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    let key = || proptest::option::of(name());
+    prop_oneof![
+        (name(), 1u32..1025, partitioner()).prop_map(|(name, partitions, partitioner)| {
+            Command::CreateTopic {
+                name,
+                partitions,
+                partitioner,
+            }
+        }),
+        (
+            name(),
+            proptest::option::of(1u64..10_000),
+            proptest::option::of((
+                proptest::option::of(any::<u64>()),
+                proptest::option::of(any::<u64>())
+            )),
+            proptest::option::of(prop_oneof![
+                Just(UnkeyedStrategy::RoundRobin),
+                (0u32..100).prop_map(|batch_records| UnkeyedStrategy::Sticky { batch_records })
+            ])
+        )
+            .prop_map(|(topic, segment_records, retention, unkeyed)| {
+                Command::ConfigureTopic {
+                    topic,
+                    segment_records,
+                    retention: retention.map(|(records, ticks)| Retention { records, ticks }),
+                    unkeyed,
+                }
+            }),
+        (name(), 1u32..1025)
+            .prop_map(|(topic, partitions)| Command::AddPartitions { topic, partitions }),
+        (name(), key(), payload()).prop_map(|(topic, key, value)| Command::Produce {
+            topic,
+            key,
+            value
+        }),
+        (name(), any::<bool>(), 0u32..10, any::<bool>(), 0u32..=16).prop_map(
+            |(name, leader, retries, idempotent, sixteenths)| Command::CreateProducer {
+                config: ProducerConfig {
+                    name,
+                    acks: if leader { Acks::Leader } else { Acks::None },
+                    retries,
+                    idempotent,
+                    // Sixteenths are exact in binary, so the float round-trips exactly.
+                    ack_loss_probability: f64::from(sixteenths) / 16.0,
+                },
+            }
+        ),
+        (name(), name(), key(), payload()).prop_map(|(producer, topic, key, value)| {
+            Command::Send {
+                producer,
+                topic,
+                key,
+                value,
+            }
+        }),
+        (name(), any::<u32>())
+            .prop_map(|(producer, count)| Command::LoseNextAcks { producer, count }),
+        group_config().prop_map(|config| Command::CreateGroup { config }),
+        (
+            name(),
+            proptest::option::of(any::<u64>()),
+            proptest::option::of(any::<u32>())
+        )
+            .prop_map(|(group, processing_ticks_per_record, max_poll_records)| {
+                Command::ConfigureGroup {
+                    group,
+                    processing_ticks_per_record,
+                    max_poll_records,
+                }
+            }),
+        (name(), name(), proptest::option::of(any::<u64>())).prop_map(
+            |(group, m, processing_ticks_per_record)| Command::ConfigureMember {
+                group,
+                member: MemberId(m),
+                processing_ticks_per_record,
+            }
+        ),
+        (name(), name()).prop_map(|(group, m)| Command::JoinGroup {
+            group,
+            member: MemberId(m)
+        }),
+        (name(), name()).prop_map(|(group, m)| Command::LeaveGroup {
+            group,
+            member: MemberId(m)
+        }),
+        (name(), name()).prop_map(|(group, m)| Command::KillMember {
+            group,
+            member: MemberId(m)
+        }),
+        (name(), proptest::option::of(name()), reset_spec())
+            .prop_map(|(group, topic, spec)| Command::ResetOffsets { group, topic, spec }),
+        (name(), any::<u32>(), name(), any::<u32>()).prop_map(
+            |(topic, count, key_prefix, keys)| {
+                Command::Generate {
+                    topic,
+                    count,
+                    key_prefix,
+                    keys,
+                }
+            }
+        ),
+        (name(), any::<u32>(), name(), any::<u32>()).prop_map(
+            |(topic, records_per_tick, key_prefix, keys)| Command::SetGenerator {
+                topic,
+                records_per_tick,
+                key_prefix,
+                keys,
+            }
+        ),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn every_command_round_trips_through_json(c in command()) {
+        let json = serde_json::to_string(&c).unwrap();
+        let back: Command = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back, c, "{}", json);
+    }
+
+    #[test]
+    fn timed_commands_round_trip_through_json(c in command(), at in any::<u64>()) {
+        let timed = TimedCommand { at: Tick(at), command: c };
+        let json = serde_json::to_string(&timed).unwrap();
+        let back: TimedCommand = serde_json::from_str(&json).unwrap();
+        prop_assert_eq!(back, timed, "{}", json);
+    }
+
+    #[test]
+    fn scenarios_with_random_commands_round_trip(
+        commands in proptest::collection::vec((any::<u64>(), command()), 0..8),
+        seed in any::<u64>(),
+    ) {
+        let mut scenario = presets().remove(0);
+        scenario.seed = seed;
+        scenario.commands = commands
+            .into_iter()
+            .map(|(at, command)| TimedCommand { at: Tick(at), command })
+            .collect();
+        let back = Scenario::from_json(&scenario.to_json_pretty()).unwrap();
+        prop_assert_eq!(back, scenario);
+    }
+}
+
+#[test]
+fn a_command_without_a_tick_applies_at_tick_zero() {
+    let timed: TimedCommand =
+        serde_json::from_str(r#"{"type": "join_group", "group": "g", "member": "c1"}"#).unwrap();
+    assert_eq!(timed.at, Tick(0));
+    assert_eq!(
+        timed.command,
+        Command::JoinGroup {
+            group: "g".into(),
+            member: "c1".into()
+        }
+    );
+}
