@@ -3,6 +3,7 @@
 mod assign;
 mod route;
 mod run;
+mod saga;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ enum Cmd {
         #[arg(long)]
         strategy: String,
     },
+    /// Run an order saga scenario: its trace as JSON lines, or the final state (--summary).
+    Saga(saga::SagaArgs),
     /// Run a scenario headless: the trace as JSON lines, or the final state (--summary).
     Run(run::RunArgs),
 }
@@ -38,6 +41,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
+        Cmd::Saga(args) => saga::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Run(args) => run::run(&args, &mut out).map_err(|e| e.to_string())?,
     }
     Ok(())

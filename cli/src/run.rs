@@ -9,6 +9,10 @@
 //! more memory than one tick's events. `--summary` prints one JSON object instead: per
 //! topic the end offsets, per group committed offsets, lag, members and
 //! processed/duplicate/lost counts, per producer its counters.
+//!
+//! Saga scenario files (`scenarios/saga-*.json`, see `orderflow-cli saga`) run too: their
+//! `--summary` has per saga its final state, executed steps and compensations, and the
+//! service balances.
 
 use clap::Args;
 use orderflow_engine::ids::Tick;
@@ -42,6 +46,8 @@ pub enum RunError {
     Scenario { path: String, source: ScenarioError },
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
+    #[error(transparent)]
+    Saga(#[from] crate::saga::SagaCliError),
 }
 
 fn write_events(sim: &mut Sim, out: &mut impl Write) -> Result<(), RunError> {
@@ -59,6 +65,13 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), RunError> {
         path: path.clone(),
         message: e.to_string(),
     })?;
+    // A saga scenario (an object with a `setup`) runs on the saga drivers.
+    if serde_json::from_str::<serde_json::Value>(&json)
+        .is_ok_and(|v| orderflow_engine::saga::scenario::is_saga_scenario(&v))
+    {
+        crate::saga::run_json(&json, args.ticks, args.seed, args.summary, &path, out)?;
+        return Ok(());
+    }
     let mut scenario = Scenario::from_json(&json).map_err(|source| RunError::Scenario {
         path: path.clone(),
         source,

@@ -36,6 +36,14 @@
 //!   the seed documents.
 //! - [`rng`]: the one seeded random generator the simulation owns.
 //!
+//! The order saga on top:
+//! - [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services as
+//!   pure reactors; the orchestrated saga (state machine folded from a saga log) and the
+//!   choreographed one; retries, dead letters, inbox, outbox, the event-sourced Order
+//!   aggregate, CQRS projections, fault injection and the seed documents' order flows as
+//!   named scenarios. [`saga::streaming`] runs the services as consumer groups of a
+//!   [`sim::Sim`].
+//!
 //! ## Rules (see ARCHITECTURE.md for why)
 //! - No wall clock and no OS randomness: time is [`ids::Tick`], randomness comes from one
 //!   seeded generator owned by the simulation.
@@ -53,6 +61,7 @@ pub mod partitioner;
 pub mod process;
 pub mod producer;
 pub mod rng;
+pub mod saga;
 pub mod scenario;
 pub mod sim;
 pub mod topic;

@@ -36,6 +36,11 @@ pub struct OrderEvent {
 pub enum Payload {
     /// An order event from the playground's producer or generator.
     Order(OrderEvent),
+    /// A command or event of the order saga (see [`crate::saga`]).
+    Saga(crate::saga::message::SagaMessage),
+    /// A dead-lettered saga record on a `<topic>.DLQ` topic: the original, its error and
+    /// attempt count.
+    SagaDeadLetter(Box<crate::saga::retry::DeadLetter>),
 }
 
 impl Payload {
@@ -43,6 +48,7 @@ impl Payload {
     pub fn as_order(&self) -> Option<&OrderEvent> {
         match self {
             Payload::Order(o) => Some(o),
+            _ => None,
         }
     }
 }

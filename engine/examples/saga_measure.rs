@@ -1,0 +1,107 @@
+//! Measures both saga drivers on a larger run: `cargo run --release -p orderflow-engine
+//! --example saga_measure [ORDERS]`. Wall-clock time is read here, in the example, never in
+//! the engine.
+
+use orderflow_engine::saga::driver::{SagaConfig, SagaSetup, SagaSim};
+use orderflow_engine::saga::faults::{FaultEffect, FaultPlan, FaultRule};
+use orderflow_engine::saga::message::ProductId;
+use orderflow_engine::saga::orchestrator::SagaStep;
+use orderflow_engine::saga::scenario::order;
+use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
+use orderflow_engine::saga::streaming::StreamingSaga;
+use std::time::Instant;
+
+fn setup(orders: u64, mode: SagaMode) -> SagaSetup {
+    let products = ["P1", "P2", "P3", "P4", "P5"];
+    SagaSetup {
+        config: SagaConfig {
+            mode,
+            partitions: 6,
+            initial_stock: products
+                .iter()
+                .map(|p| (ProductId((*p).into()), orders))
+                .collect(),
+            ..SagaConfig::default()
+        },
+        orders: (0..orders)
+            .map(|i| {
+                order(
+                    1 + i / 4,
+                    &format!("order-{i}"),
+                    &format!("customer-{}", i % 50),
+                    products[(i % 5) as usize],
+                    1 + (i % 3) as u32,
+                )
+            })
+            .collect(),
+        faults: FaultPlan {
+            rules: vec![FaultRule::probability(
+                CallTarget::Step(SagaStep::ProcessPayment),
+                FaultEffect::Decline,
+                0.1,
+            )],
+            ..FaultPlan::default()
+        },
+        ..SagaSetup::default()
+    }
+}
+
+fn main() {
+    let orders: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1000);
+    let ticks = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(orders / 4 + 2000);
+    for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
+        let start = Instant::now();
+        let mut sim = SagaSim::new(setup(orders, mode), 7).expect("valid setup");
+        sim.run(ticks);
+        let elapsed = start.elapsed();
+        let done = sim
+            .summaries()
+            .iter()
+            .filter(|s| s.state.is_final())
+            .count();
+        println!(
+            "standalone {mode:?}: {orders} orders, {ticks} ticks, {} trace events, {done} sagas final, {} violations: {:.2?}",
+            sim.trace().len(),
+            sim.check_invariants().len(),
+            elapsed
+        );
+        let start = Instant::now();
+        let mut saga = StreamingSaga::new(setup(orders, mode), 7).expect("valid setup");
+        // One consumer per partition for every service: a single member processes its
+        // records one at a time and would be the bottleneck.
+        for _ in 1..6 {
+            for service in ServiceName::ALL {
+                if service != ServiceName::Orchestrator || mode == SagaMode::Orchestration {
+                    saga.start_member(service).expect("group exists");
+                }
+            }
+        }
+        saga.run(ticks);
+        let elapsed = start.elapsed();
+        let done = saga
+            .summaries()
+            .iter()
+            .filter(|s| s.state.is_final())
+            .count();
+        for v in saga
+            .check_invariants()
+            .iter()
+            .filter(|v| !v.contains("is not final"))
+            .take(5)
+        {
+            println!("  {v}");
+        }
+        println!(
+            "consumer groups {mode:?}: {orders} orders, {ticks} ticks, {} engine trace events, {done} sagas final, {} violations: {:.2?}",
+            saga.sim().trace_len(),
+            saga.check_invariants().len(),
+            elapsed
+        );
+    }
+}

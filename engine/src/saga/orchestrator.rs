@@ -1,0 +1,838 @@
+//! The orchestrated saga: one orchestrator drives each order through its steps and, when a
+//! step fails or times out, compensates the completed steps in reverse order.
+//!
+//! Like oxidecomputer/steno, a saga's status is never stored on its own: it is folded from
+//! the saga's append-only log ([`SagaLogEvent`]s) by a `match (state, event)` table, and an
+//! event the table does not allow is a typed [`SagaError::IllegalTransition`] that carries
+//! the state and the event. The compensation stack is part of the folded status.
+//!
+//! The orchestrator itself is a pure reactor: [`Orchestrator::handle`] takes an event and
+//! returns the commands to send; [`Orchestrator::tick`] fires step timeouts.
+
+use super::message::{CustomerId, Envelope, OrderId, OrderLine, SagaMessage};
+use crate::ids::Tick;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use thiserror::Error;
+
+/// A forward step of the order saga.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SagaStep {
+    /// Done by the Order service before the saga starts (its `OrderCreated` starts it).
+    CreateOrder,
+    ReserveInventory,
+    ProcessPayment,
+    ShipOrder,
+}
+
+/// The compensation that undoes a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Compensation {
+    CancelOrder,
+    ReleaseInventory,
+    RefundPayment,
+    CancelShipment,
+}
+
+impl SagaStep {
+    /// The compensation undoing this step.
+    pub fn compensation(self) -> Compensation {
+        match self {
+            SagaStep::CreateOrder => Compensation::CancelOrder,
+            SagaStep::ReserveInventory => Compensation::ReleaseInventory,
+            SagaStep::ProcessPayment => Compensation::RefundPayment,
+            SagaStep::ShipOrder => Compensation::CancelShipment,
+        }
+    }
+
+    /// The command that performs this step (None for CreateOrder, done before the saga).
+    pub fn command(self, saga: &SagaData) -> Option<SagaMessage> {
+        let order_id = saga.order_id.clone();
+        match self {
+            SagaStep::CreateOrder => None,
+            SagaStep::ReserveInventory => Some(SagaMessage::ReserveInventory {
+                order_id,
+                lines: saga.lines.clone(),
+            }),
+            SagaStep::ProcessPayment => Some(SagaMessage::ProcessPayment {
+                order_id,
+                customer_id: saga.customer_id.clone(),
+                amount_cents: saga.total_cents,
+            }),
+            SagaStep::ShipOrder => Some(SagaMessage::ShipOrder { order_id }),
+        }
+    }
+}
+
+impl Compensation {
+    /// The command that performs this compensation.
+    pub fn command(self, order_id: &OrderId, reason: &str) -> SagaMessage {
+        let order_id = order_id.clone();
+        match self {
+            Compensation::CancelOrder => SagaMessage::CancelOrder {
+                order_id,
+                reason: reason.to_string(),
+            },
+            Compensation::ReleaseInventory => SagaMessage::ReleaseInventory { order_id },
+            Compensation::RefundPayment => SagaMessage::RefundPayment { order_id },
+            Compensation::CancelShipment => SagaMessage::CancelShipment { order_id },
+        }
+    }
+}
+
+/// Where a saga is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SagaState {
+    Pending,
+    ReservingInventory,
+    ProcessingPayment,
+    Shipping,
+    /// Undoing completed steps; the top of the compensation stack is in progress.
+    Compensating,
+    Completed,
+    Failed,
+}
+
+impl SagaState {
+    /// The step a running state is waiting on.
+    pub fn awaited_step(self) -> Option<SagaStep> {
+        match self {
+            SagaState::ReservingInventory => Some(SagaStep::ReserveInventory),
+            SagaState::ProcessingPayment => Some(SagaStep::ProcessPayment),
+            SagaState::Shipping => Some(SagaStep::ShipOrder),
+            _ => None,
+        }
+    }
+
+    /// True for Completed and Failed.
+    pub fn is_final(self) -> bool {
+        matches!(self, SagaState::Completed | SagaState::Failed)
+    }
+}
+
+impl fmt::Display for SagaState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// One fact in a saga's append-only log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SagaLogEvent {
+    /// The order exists (CreateOrder is done); the saga begins.
+    Started,
+    StepSucceeded {
+        step: SagaStep,
+    },
+    StepFailed {
+        step: SagaStep,
+        reason: String,
+    },
+    /// No reply within the step's timeout: the step may or may not have happened, so its
+    /// compensation is pushed too (compensations are safe on nothing).
+    StepTimedOut {
+        step: SagaStep,
+    },
+    CompensationSucceeded {
+        compensation: Compensation,
+    },
+}
+
+impl SagaLogEvent {
+    /// A short name for errors and traces.
+    pub fn name(&self) -> String {
+        match self {
+            SagaLogEvent::Started => "Started".into(),
+            SagaLogEvent::StepSucceeded { step } => format!("StepSucceeded({step:?})"),
+            SagaLogEvent::StepFailed { step, .. } => format!("StepFailed({step:?})"),
+            SagaLogEvent::StepTimedOut { step } => format!("StepTimedOut({step:?})"),
+            SagaLogEvent::CompensationSucceeded { compensation } => {
+                format!("CompensationSucceeded({compensation:?})")
+            }
+        }
+    }
+}
+
+/// One entry of a saga log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaLogEntry {
+    pub tick: Tick,
+    pub event: SagaLogEvent,
+}
+
+/// Errors of the saga state machine.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SagaError {
+    #[error("saga {order_id}: {event} is not allowed in state {state}")]
+    IllegalTransition {
+        order_id: OrderId,
+        state: SagaState,
+        event: String,
+    },
+    #[error(
+        "saga {order_id}: compensation {got:?} completed but {expected:?} is on top of the stack"
+    )]
+    CompensationOutOfOrder {
+        order_id: OrderId,
+        expected: Option<Compensation>,
+        got: Compensation,
+    },
+}
+
+/// A saga's status, folded from its log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaStatus {
+    pub state: SagaState,
+    /// Compensations still to run; the last element runs first.
+    pub compensation_stack: Vec<Compensation>,
+    /// Steps that succeeded, in order (CreateOrder first).
+    pub executed_steps: Vec<SagaStep>,
+    /// Compensations that completed, in the order they ran.
+    pub compensations_done: Vec<Compensation>,
+    /// Why the saga is compensating (first failure or timeout).
+    pub failure: Option<String>,
+}
+
+impl Default for SagaStatus {
+    fn default() -> Self {
+        Self {
+            state: SagaState::Pending,
+            compensation_stack: Vec::new(),
+            executed_steps: Vec::new(),
+            compensations_done: Vec::new(),
+            failure: None,
+        }
+    }
+}
+
+const STEP_ORDER: [SagaStep; 3] = [
+    SagaStep::ReserveInventory,
+    SagaStep::ProcessPayment,
+    SagaStep::ShipOrder,
+];
+
+fn running_state(step: SagaStep) -> SagaState {
+    match step {
+        SagaStep::CreateOrder => SagaState::Pending,
+        SagaStep::ReserveInventory => SagaState::ReservingInventory,
+        SagaStep::ProcessPayment => SagaState::ProcessingPayment,
+        SagaStep::ShipOrder => SagaState::Shipping,
+    }
+}
+
+fn next_step(step: SagaStep) -> Option<SagaStep> {
+    let i = STEP_ORDER.iter().position(|s| *s == step)?;
+    STEP_ORDER.get(i + 1).copied()
+}
+
+impl SagaStatus {
+    /// Applies one log event: the saga's transition table.
+    pub fn apply(&mut self, order_id: &OrderId, event: &SagaLogEvent) -> Result<(), SagaError> {
+        use SagaLogEvent as E;
+        use SagaState as S;
+        let illegal = || SagaError::IllegalTransition {
+            order_id: order_id.clone(),
+            state: self.state,
+            event: event.name(),
+        };
+        match (self.state, event) {
+            (S::Pending, E::Started) => {
+                self.executed_steps.push(SagaStep::CreateOrder);
+                self.compensation_stack.push(Compensation::CancelOrder);
+                self.state = S::ReservingInventory;
+            }
+            (state, E::StepSucceeded { step }) if state.awaited_step() == Some(*step) => {
+                self.executed_steps.push(*step);
+                match next_step(*step) {
+                    Some(next) => {
+                        self.compensation_stack.push(step.compensation());
+                        self.state = running_state(next);
+                    }
+                    None => self.state = S::Completed,
+                }
+            }
+            (state, E::StepFailed { step, reason }) if state.awaited_step() == Some(*step) => {
+                self.failure = Some(format!("{step:?} failed: {reason}"));
+                self.state = S::Compensating;
+            }
+            (state, E::StepTimedOut { step }) if state.awaited_step() == Some(*step) => {
+                self.failure = Some(format!("{step:?} timed out"));
+                self.compensation_stack.push(step.compensation());
+                self.state = S::Compensating;
+            }
+            (S::Compensating, E::CompensationSucceeded { compensation }) => {
+                let top = self.compensation_stack.last().copied();
+                if top != Some(*compensation) {
+                    return Err(SagaError::CompensationOutOfOrder {
+                        order_id: order_id.clone(),
+                        expected: top,
+                        got: *compensation,
+                    });
+                }
+                self.compensation_stack.pop();
+                self.compensations_done.push(*compensation);
+                if self.compensation_stack.is_empty() {
+                    self.state = S::Failed;
+                }
+            }
+            _ => return Err(illegal()),
+        }
+        Ok(())
+    }
+
+    /// Folds a whole log into a status.
+    pub fn fold<'a>(
+        order_id: &OrderId,
+        log: impl IntoIterator<Item = &'a SagaLogEntry>,
+    ) -> Result<Self, SagaError> {
+        let mut status = Self::default();
+        for entry in log {
+            status.apply(order_id, &entry.event)?;
+        }
+        Ok(status)
+    }
+}
+
+/// The order data a saga needs to issue its commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaData {
+    pub order_id: OrderId,
+    pub customer_id: CustomerId,
+    pub lines: Vec<OrderLine>,
+    pub total_cents: u64,
+}
+
+/// One saga instance: its data, its log and the status folded from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saga {
+    pub data: SagaData,
+    pub log: Vec<SagaLogEntry>,
+    /// Always equal to `SagaStatus::fold(log)`; kept so reading is cheap.
+    pub status: SagaStatus,
+    pub started_at: Tick,
+    /// When the awaited step times out (None while compensating or final).
+    pub step_deadline: Option<Tick>,
+    pub finished_at: Option<Tick>,
+}
+
+/// Per-step timeouts and the saga timeout derived from them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepTimeouts {
+    pub reserve_inventory_ticks: u64,
+    pub process_payment_ticks: u64,
+    pub ship_order_ticks: u64,
+    /// Extra time allowed for compensations in the saga timeout.
+    pub compensation_buffer_ticks: u64,
+}
+
+impl Default for StepTimeouts {
+    fn default() -> Self {
+        Self {
+            reserve_inventory_ticks: 60,
+            process_payment_ticks: 60,
+            ship_order_ticks: 60,
+            compensation_buffer_ticks: 60,
+        }
+    }
+}
+
+impl StepTimeouts {
+    /// The timeout of one step.
+    pub fn for_step(&self, step: SagaStep) -> u64 {
+        match step {
+            SagaStep::CreateOrder => 0,
+            SagaStep::ReserveInventory => self.reserve_inventory_ticks,
+            SagaStep::ProcessPayment => self.process_payment_ticks,
+            SagaStep::ShipOrder => self.ship_order_ticks,
+        }
+    }
+
+    /// Saga timeout = sum of the step timeouts + the compensation buffer (seed documents).
+    pub fn saga_timeout_ticks(&self) -> u64 {
+        self.reserve_inventory_ticks
+            + self.process_payment_ticks
+            + self.ship_order_ticks
+            + self.compensation_buffer_ticks
+    }
+}
+
+/// Something the orchestrator did, for the trace.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OrchestratorNote {
+    StepStarted {
+        order_id: OrderId,
+        step: SagaStep,
+    },
+    StepSucceeded {
+        order_id: OrderId,
+        step: SagaStep,
+    },
+    StepFailed {
+        order_id: OrderId,
+        step: SagaStep,
+        reason: String,
+    },
+    StepTimedOut {
+        order_id: OrderId,
+        step: SagaStep,
+    },
+    CompensationStarted {
+        order_id: OrderId,
+        compensation: Compensation,
+    },
+    CompensationDone {
+        order_id: OrderId,
+        compensation: Compensation,
+    },
+    SagaCompleted {
+        order_id: OrderId,
+    },
+    SagaFailed {
+        order_id: OrderId,
+        reason: String,
+    },
+    /// A reply the state machine refused (a late reply after a timeout, a duplicate).
+    TransitionRefused {
+        error: String,
+    },
+}
+
+/// What one call of the orchestrator produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrchestratorReaction {
+    pub commands: Vec<SagaMessage>,
+    pub notes: Vec<OrchestratorNote>,
+}
+
+/// The saga orchestrator: all sagas, keyed by order id.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Orchestrator {
+    pub sagas: BTreeMap<OrderId, Saga>,
+    pub timeouts: StepTimeouts,
+}
+
+impl Orchestrator {
+    /// An orchestrator with the given step timeouts.
+    pub fn new(timeouts: StepTimeouts) -> Self {
+        Self {
+            sagas: BTreeMap::new(),
+            timeouts,
+        }
+    }
+
+    /// Reacts to one event from the events topic.
+    pub fn handle(&mut self, now: Tick, envelope: &Envelope) -> OrchestratorReaction {
+        use SagaMessage as M;
+        let mut out = OrchestratorReaction::default();
+        let order_id = envelope.message.order_id().clone();
+        let event = match &envelope.message {
+            M::OrderCreated {
+                customer_id,
+                lines,
+                total_cents,
+                ..
+            } => {
+                if !self.sagas.contains_key(&order_id) {
+                    let data = SagaData {
+                        order_id: order_id.clone(),
+                        customer_id: customer_id.clone(),
+                        lines: lines.clone(),
+                        total_cents: *total_cents,
+                    };
+                    self.sagas.insert(
+                        order_id.clone(),
+                        Saga {
+                            data,
+                            log: Vec::new(),
+                            status: SagaStatus::default(),
+                            started_at: now,
+                            step_deadline: None,
+                            finished_at: None,
+                        },
+                    );
+                }
+                SagaLogEvent::Started
+            }
+            M::InventoryReserved { .. } => SagaLogEvent::StepSucceeded {
+                step: SagaStep::ReserveInventory,
+            },
+            M::InventoryReservationFailed { reason, .. } => SagaLogEvent::StepFailed {
+                step: SagaStep::ReserveInventory,
+                reason: reason.clone(),
+            },
+            M::PaymentProcessed { .. } => SagaLogEvent::StepSucceeded {
+                step: SagaStep::ProcessPayment,
+            },
+            M::PaymentFailed { reason, .. } => SagaLogEvent::StepFailed {
+                step: SagaStep::ProcessPayment,
+                reason: reason.clone(),
+            },
+            M::OrderShipped { .. } => SagaLogEvent::StepSucceeded {
+                step: SagaStep::ShipOrder,
+            },
+            M::ShippingFailed { reason, .. } => SagaLogEvent::StepFailed {
+                step: SagaStep::ShipOrder,
+                reason: reason.clone(),
+            },
+            M::InventoryReleased { .. } => SagaLogEvent::CompensationSucceeded {
+                compensation: Compensation::ReleaseInventory,
+            },
+            M::PaymentRefunded { .. } => SagaLogEvent::CompensationSucceeded {
+                compensation: Compensation::RefundPayment,
+            },
+            M::ShipmentCancelled { .. } => SagaLogEvent::CompensationSucceeded {
+                compensation: Compensation::CancelShipment,
+            },
+            M::OrderCancelled { .. } => SagaLogEvent::CompensationSucceeded {
+                compensation: Compensation::CancelOrder,
+            },
+            // Commands and notifications are not replies to the orchestrator.
+            _ => return out,
+        };
+        if !self.sagas.contains_key(&order_id) {
+            out.notes.push(OrchestratorNote::TransitionRefused {
+                error: format!("saga {order_id} does not exist: {} ignored", event.name()),
+            });
+            return out;
+        }
+        self.record(now, &order_id, event, &mut out);
+        out
+    }
+
+    /// Fires the timeouts of steps whose deadline has passed.
+    pub fn tick(&mut self, now: Tick) -> OrchestratorReaction {
+        let mut out = OrchestratorReaction::default();
+        let expired: Vec<(OrderId, SagaStep)> = self
+            .sagas
+            .iter()
+            .filter(|(_, s)| s.step_deadline.is_some_and(|d| d <= now))
+            .filter_map(|(id, s)| s.status.state.awaited_step().map(|step| (id.clone(), step)))
+            .collect();
+        for (order_id, step) in expired {
+            self.record(
+                now,
+                &order_id,
+                SagaLogEvent::StepTimedOut { step },
+                &mut out,
+            );
+        }
+        out
+    }
+
+    /// Appends `event` to the saga's log if the transition table allows it, then issues
+    /// whatever the new status calls for.
+    fn record(
+        &mut self,
+        now: Tick,
+        order_id: &OrderId,
+        event: SagaLogEvent,
+        out: &mut OrchestratorReaction,
+    ) {
+        let Some(saga) = self.sagas.get_mut(order_id) else {
+            return;
+        };
+        let before = saga.status.clone();
+        if let Err(e) = saga.status.apply(order_id, &event) {
+            out.notes.push(OrchestratorNote::TransitionRefused {
+                error: e.to_string(),
+            });
+            return;
+        }
+        saga.log.push(SagaLogEntry {
+            tick: now,
+            event: event.clone(),
+        });
+        let after = saga.status.clone();
+        let id = order_id.clone();
+        match &event {
+            SagaLogEvent::Started => {}
+            SagaLogEvent::StepSucceeded { step } => {
+                out.notes.push(OrchestratorNote::StepSucceeded {
+                    order_id: id.clone(),
+                    step: *step,
+                })
+            }
+            SagaLogEvent::StepFailed { step, reason } => {
+                out.notes.push(OrchestratorNote::StepFailed {
+                    order_id: id.clone(),
+                    step: *step,
+                    reason: reason.clone(),
+                })
+            }
+            SagaLogEvent::StepTimedOut { step } => out.notes.push(OrchestratorNote::StepTimedOut {
+                order_id: id.clone(),
+                step: *step,
+            }),
+            SagaLogEvent::CompensationSucceeded { compensation } => {
+                out.notes.push(OrchestratorNote::CompensationDone {
+                    order_id: id.clone(),
+                    compensation: *compensation,
+                })
+            }
+        }
+        // What the new status calls for.
+        saga.step_deadline = None;
+        match after.state {
+            SagaState::Completed => {
+                saga.finished_at = Some(now);
+                out.notes
+                    .push(OrchestratorNote::SagaCompleted { order_id: id });
+            }
+            SagaState::Failed => {
+                saga.finished_at = Some(now);
+                out.notes.push(OrchestratorNote::SagaFailed {
+                    order_id: id,
+                    reason: after.failure.clone().unwrap_or_default(),
+                });
+            }
+            SagaState::Compensating => {
+                // Start the next compensation when one finished or compensation just began.
+                if before.state != SagaState::Compensating
+                    || after.compensation_stack.len() < before.compensation_stack.len()
+                {
+                    if let Some(c) = after.compensation_stack.last().copied() {
+                        let reason = after.failure.clone().unwrap_or_default();
+                        out.commands.push(c.command(&id, &reason));
+                        out.notes.push(OrchestratorNote::CompensationStarted {
+                            order_id: id,
+                            compensation: c,
+                        });
+                    }
+                }
+            }
+            state => {
+                if let Some(step) = state.awaited_step() {
+                    if let Some(command) = step.command(&saga.data) {
+                        out.commands.push(command);
+                    }
+                    saga.step_deadline = Some(Tick(now.0 + self.timeouts.for_step(step)));
+                    out.notes
+                        .push(OrchestratorNote::StepStarted { order_id: id, step });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::message::*;
+    use super::*;
+
+    fn oid() -> OrderId {
+        OrderId("O1".into())
+    }
+
+    fn env(message: SagaMessage) -> Envelope {
+        Envelope {
+            meta: EventMeta {
+                event_id: EventId(0),
+                correlation_id: CorrelationId("O1".into()),
+                causation_id: None,
+                schema_version: 2,
+            },
+            message,
+        }
+    }
+
+    fn created() -> SagaMessage {
+        SagaMessage::OrderCreated {
+            order_id: oid(),
+            customer_id: CustomerId("C1".into()),
+            lines: vec![OrderLine {
+                product_id: ProductId("P1".into()),
+                quantity: 1,
+                unit_price_cents: 1000,
+            }],
+            total_cents: 1000,
+            currency: "USD".into(),
+        }
+    }
+
+    fn names(r: &OrchestratorReaction) -> Vec<&'static str> {
+        r.commands.iter().map(SagaMessage::name).collect()
+    }
+
+    #[test]
+    fn happy_path_walks_pending_reserving_paying_shipping_completed() {
+        let mut o = Orchestrator::default();
+        assert_eq!(
+            names(&o.handle(Tick(1), &env(created()))),
+            ["ReserveInventory"]
+        );
+        assert_eq!(o.sagas[&oid()].status.state, SagaState::ReservingInventory);
+        let r = o.handle(
+            Tick(2),
+            &env(SagaMessage::InventoryReserved {
+                order_id: oid(),
+                customer_id: CustomerId("C1".into()),
+                total_cents: 1000,
+                lines: vec![],
+            }),
+        );
+        assert_eq!(names(&r), ["ProcessPayment"]);
+        let r = o.handle(
+            Tick(3),
+            &env(SagaMessage::PaymentProcessed {
+                order_id: oid(),
+                amount_cents: 1000,
+            }),
+        );
+        assert_eq!(names(&r), ["ShipOrder"]);
+        let r = o.handle(
+            Tick(4),
+            &env(SagaMessage::OrderShipped {
+                order_id: oid(),
+                tracking_number: "T".into(),
+            }),
+        );
+        assert!(r.commands.is_empty());
+        let saga = &o.sagas[&oid()];
+        assert_eq!(saga.status.state, SagaState::Completed);
+        assert_eq!(
+            saga.status.executed_steps,
+            [
+                SagaStep::CreateOrder,
+                SagaStep::ReserveInventory,
+                SagaStep::ProcessPayment,
+                SagaStep::ShipOrder
+            ]
+        );
+        // The status is exactly the fold of the log.
+        assert_eq!(SagaStatus::fold(&oid(), &saga.log).unwrap(), saga.status);
+    }
+
+    #[test]
+    fn payment_failure_compensates_release_then_cancel_in_reverse() {
+        let mut o = Orchestrator::default();
+        o.handle(Tick(1), &env(created()));
+        o.handle(
+            Tick(2),
+            &env(SagaMessage::InventoryReserved {
+                order_id: oid(),
+                customer_id: CustomerId("C1".into()),
+                total_cents: 1000,
+                lines: vec![],
+            }),
+        );
+        let r = o.handle(
+            Tick(3),
+            &env(SagaMessage::PaymentFailed {
+                order_id: oid(),
+                reason: "declined".into(),
+            }),
+        );
+        assert_eq!(names(&r), ["ReleaseInventory"]);
+        assert_eq!(
+            o.sagas[&oid()].status.compensation_stack,
+            [Compensation::CancelOrder, Compensation::ReleaseInventory]
+        );
+        let r = o.handle(
+            Tick(4),
+            &env(SagaMessage::InventoryReleased { order_id: oid() }),
+        );
+        assert_eq!(names(&r), ["CancelOrder"]);
+        o.handle(
+            Tick(5),
+            &env(SagaMessage::OrderCancelled {
+                order_id: oid(),
+                reason: "x".into(),
+            }),
+        );
+        let s = &o.sagas[&oid()].status;
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations_done,
+            [Compensation::ReleaseInventory, Compensation::CancelOrder]
+        );
+    }
+
+    #[test]
+    fn timeout_compensates_the_timed_out_step_too_and_late_reply_is_refused() {
+        let mut o = Orchestrator::new(StepTimeouts::default());
+        o.handle(Tick(0), &env(created()));
+        assert!(o.tick(Tick(59)).commands.is_empty());
+        let r = o.tick(Tick(60));
+        assert_eq!(names(&r), ["ReleaseInventory"]);
+        // The reservation arrives late: the state machine refuses it with a typed error.
+        let r = o.handle(
+            Tick(61),
+            &env(SagaMessage::InventoryReserved {
+                order_id: oid(),
+                customer_id: CustomerId("C1".into()),
+                total_cents: 1000,
+                lines: vec![],
+            }),
+        );
+        assert!(r.commands.is_empty());
+        assert!(matches!(
+            &r.notes[..],
+            [OrchestratorNote::TransitionRefused { error }] if error.contains("Compensating")
+        ));
+    }
+
+    #[test]
+    fn illegal_transition_error_names_state_and_event() {
+        let mut status = SagaStatus::default();
+        let err = status
+            .apply(
+                &oid(),
+                &SagaLogEvent::StepSucceeded {
+                    step: SagaStep::ShipOrder,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            SagaError::IllegalTransition {
+                order_id: oid(),
+                state: SagaState::Pending,
+                event: "StepSucceeded(ShipOrder)".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "saga O1: StepSucceeded(ShipOrder) is not allowed in state Pending"
+        );
+        status.apply(&oid(), &SagaLogEvent::Started).unwrap();
+        status
+            .apply(
+                &oid(),
+                &SagaLogEvent::StepFailed {
+                    step: SagaStep::ReserveInventory,
+                    reason: "no stock".into(),
+                },
+            )
+            .unwrap();
+        let err = status
+            .apply(
+                &oid(),
+                &SagaLogEvent::CompensationSucceeded {
+                    compensation: Compensation::RefundPayment,
+                },
+            )
+            .unwrap_err();
+        assert_eq!(
+            err,
+            SagaError::CompensationOutOfOrder {
+                order_id: oid(),
+                expected: Some(Compensation::CancelOrder),
+                got: Compensation::RefundPayment
+            }
+        );
+    }
+
+    #[test]
+    fn saga_timeout_is_sum_of_step_timeouts_plus_buffer() {
+        let t = StepTimeouts {
+            reserve_inventory_ticks: 10,
+            process_payment_ticks: 20,
+            ship_order_ticks: 30,
+            compensation_buffer_ticks: 5,
+        };
+        assert_eq!(t.saga_timeout_ticks(), 65);
+    }
+}
