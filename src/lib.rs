@@ -23,6 +23,7 @@ use components::routing::RoutingView;
 use components::share::{ShareMessage, SharePanel};
 use components::time_controls::TimeControls;
 use components::topic_setup::TopicSetup;
+use components::topics::{SelectedTopic, TopicPicker};
 use leptos::prelude::*;
 use playground::Session;
 use state::{Announcer, Clock, Engine};
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
     provide_context(Clock::default());
     provide_context(announcer);
     provide_context(ShareMessage(RwSignal::new(message)));
+    provide_context(SelectedTopic(RwSignal::new(String::new())));
     driver::use_driver();
 
     // Save the session (setup, seed, actions: small) whenever the engine changes. An effect
@@ -108,6 +110,7 @@ pub fn App() -> impl IntoView {
         <main>
             <div class="controls">
                 <TimeControls />
+                <TopicPicker />
                 <TopicSetup />
                 <PublishForm />
                 <GeneratorPanel />

@@ -9,7 +9,7 @@
 
 use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
 use orderflow_engine::group::{CommitPolicy, GroupConfig, GroupSnapshot};
-use orderflow_engine::ids::{MemberId, Offset, PartitionId};
+use orderflow_engine::ids::{MemberId, Offset, PartitionId, Tick};
 use orderflow_engine::log::{OrderEvent, Payload, Retention, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use orderflow_engine::rng::SimRng;
@@ -74,25 +74,48 @@ impl KeyField {
     }
 }
 
-/// The topic as the user set it up.
+/// Most topics a session may hold.
+pub const MAX_TOPICS: usize = 16;
+/// Longest topic name (Kafka's limit is 249 characters).
+pub const MAX_TOPIC_NAME: usize = 249;
+
+/// One topic as the user set it up.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Setup {
+    /// The topic's name (format-1 sessions had one topic, `orders`).
+    #[serde(default = "orders_topic")]
+    pub name: String,
     pub partitions: u32,
     pub partitioner: Partitioner,
-    /// False: records are published without a key (the topic spreads them round-robin).
+    /// False: records are published without a key (spread by [`Setup::unkeyed`]).
     #[serde(default = "yes")]
     pub keyed: bool,
     pub key_field: KeyField,
+    /// How records without a key are spread: round-robin (the playground's default) or
+    /// Kafka's sticky partitioner.
+    #[serde(default = "round_robin")]
+    pub unkeyed: UnkeyedStrategy,
     /// Records per segment.
     #[serde(default = "default_segment_records")]
     pub segment_records: u64,
     /// Retention by records (`None`: keep everything).
     #[serde(default)]
     pub retention_records: Option<u64>,
+    /// Retention by age in ticks (`None`: no age limit).
+    #[serde(default)]
+    pub retention_ticks: Option<u64>,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn orders_topic() -> String {
+    ORDERS_TOPIC.to_string()
+}
+
+fn round_robin() -> UnkeyedStrategy {
+    UnkeyedStrategy::RoundRobin
 }
 
 fn default_segment_records() -> u64 {
@@ -103,12 +126,34 @@ impl Default for Setup {
     fn default() -> Self {
         // The Event Hubs order example: 4 partitions keyed by UserId.
         Self {
+            name: orders_topic(),
             partitions: 4,
             partitioner: Partitioner::Murmur2,
             keyed: true,
             key_field: KeyField::UserId,
+            unkeyed: UnkeyedStrategy::RoundRobin,
             segment_records: DEFAULT_SEGMENT_RECORDS,
             retention_records: None,
+            retention_ticks: None,
+        }
+    }
+}
+
+impl Setup {
+    /// A topic named `name` with `partitions` partitions and the default settings.
+    pub fn named(name: &str, partitions: u32) -> Self {
+        Self {
+            name: name.to_string(),
+            partitions,
+            ..Self::default()
+        }
+    }
+
+    /// How a record without a key is spread, in words.
+    pub fn unkeyed_label(&self) -> &'static str {
+        match self.unkeyed {
+            UnkeyedStrategy::RoundRobin => "no key (round-robin)",
+            UnkeyedStrategy::Sticky { .. } => "no key (sticky)",
         }
     }
 }
@@ -122,6 +167,13 @@ pub struct GeneratorConfig {
     pub orders_per_tick: u32,
     /// Percent of events that go to the hot user `U1` (0 = uniform).
     pub hot_key_percent: u8,
+    /// Prefix of the generated user ids (`U` gives `U1`..`Un`).
+    #[serde(default = "default_user_prefix")]
+    pub user_prefix: String,
+}
+
+fn default_user_prefix() -> String {
+    "U".to_string()
 }
 
 impl Default for GeneratorConfig {
@@ -130,25 +182,42 @@ impl Default for GeneratorConfig {
             users: 20,
             orders_per_tick: 2,
             hot_key_percent: 0,
+            user_prefix: default_user_prefix(),
         }
     }
 }
 
 /// Something the user did. Logged with its tick, replayed to rebuild the state.
+///
+/// Format-1 sessions had no `topic` fields: they default to `orders`, the one topic then.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// One event published by hand.
-    Publish { event: OrderEvent },
+    Publish {
+        #[serde(default = "orders_topic")]
+        topic: String,
+        event: OrderEvent,
+    },
     /// `count` generated events published at once (executed in chunks live).
     Burst {
+        #[serde(default = "orders_topic")]
+        topic: String,
         count: u32,
         generator: GeneratorConfig,
     },
-    /// Starts (`Some`) or stops (`None`) the generator; it publishes on every tick.
-    SetGenerator { generator: Option<GeneratorConfig> },
-    /// An engine command (consumer groups: create, join, kill, reset offsets).
+    /// Starts (`Some`) or stops (`None`) a topic's generator; it publishes on every tick.
+    SetGenerator {
+        #[serde(default = "orders_topic")]
+        topic: String,
+        generator: Option<GeneratorConfig>,
+    },
+    /// An engine command (consumer groups: create, join, kill, reset offsets; producers;
+    /// adding partitions).
     Command { command: Command },
+    /// An engine command scheduled for a later tick (a preset's scripted events: a consumer
+    /// that dies at tick 60). Logged when it was scheduled, so acting before `at` keeps it.
+    Schedule { at: u64, command: Command },
 }
 
 /// An action and the tick it happened at.
@@ -162,17 +231,54 @@ pub struct LoggedAction {
 /// Everything needed to rebuild a run: the share link, the saved state, the exported file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
-    /// Format version, so old links can be recognised.
+    /// Format version, so old links can be recognised (and migrated: see [`migrate`]).
     pub format: u32,
-    pub setup: Setup,
+    /// The topics, created in this order at tick 0.
+    pub topics: Vec<Setup>,
     pub seed: u64,
     /// The last tick the run reached.
     pub ticks: u64,
     pub actions: Vec<LoggedAction>,
 }
 
-/// The session format this build writes.
-pub const SESSION_FORMAT: u32 = 1;
+/// The session format this build writes. Format 1 had one `setup` (the topic `orders`);
+/// format 2 has a list of `topics` and a topic on every publish, burst and generator action.
+pub const SESSION_FORMAT: u32 = 2;
+
+/// Upgrades a parsed session of any format this build knows to the current format, in
+/// place. Format 1 becomes format 2 by turning its `setup` into `topics: [setup]` (named
+/// `orders`); its actions need nothing, since their missing `topic` defaults to `orders`.
+pub fn migrate(value: &mut serde_json::Value) -> Result<(), SessionError> {
+    if !value.is_object() {
+        // Not a session at all: deserialising says why.
+        return Ok(());
+    }
+    let found = value
+        .get("format")
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    match found {
+        1 => {
+            let Some(object) = value.as_object_mut() else {
+                return Err(SessionError::Format {
+                    found: 1,
+                    expected: SESSION_FORMAT,
+                });
+            };
+            let setup = object
+                .remove("setup")
+                .unwrap_or_else(|| serde_json::json!({}));
+            object.insert("topics".into(), serde_json::Value::Array(vec![setup]));
+            object.insert("format".into(), serde_json::Value::from(SESSION_FORMAT));
+            Ok(())
+        }
+        f if f == u64::from(SESSION_FORMAT) => Ok(()),
+        _ => Err(SessionError::Format {
+            found: u32::try_from(found).unwrap_or(u32::MAX),
+            expected: SESSION_FORMAT,
+        }),
+    }
+}
 
 /// The Event Hubs order example's groups: name, consumers, strategy, commit policy.
 const DEFAULT_GROUPS: [(&str, u32, AssignmentStrategy, CommitPolicy); 3] = [
@@ -225,7 +331,7 @@ impl Default for Session {
         }
         Self {
             format: SESSION_FORMAT,
-            setup: Setup::default(),
+            topics: vec![Setup::default()],
             seed: 42,
             ticks: 0,
             actions,
@@ -236,12 +342,22 @@ impl Default for Session {
 /// Why a session cannot be loaded. The message is shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
-    #[error("this session was written in format {found}; this playground reads format {expected}")]
+    #[error(
+        "this session was written in format {found}; this playground reads formats 1 to {expected}"
+    )]
     Format { found: u32, expected: u32 },
+    #[error("a session needs 1 to {max} topics, not {count}")]
+    TopicCount { count: usize, max: usize },
+    #[error("topic {index} needs a name of 1 to {max} characters")]
+    TopicName { index: usize, max: usize },
+    #[error("topic {name:?} appears twice")]
+    DuplicateTopic { name: String },
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     Partitions { requested: u32, max: u32 },
     #[error("a segment holds at least 1 record")]
     Segment,
+    #[error("retention keeps at least 1 record or 1 tick")]
+    Retention,
     #[error("the session holds {count} actions; at most {max} are accepted")]
     TooManyActions { count: usize, max: usize },
     #[error("the session spans {ticks} ticks; at most {max} are accepted")]
@@ -274,10 +390,43 @@ fn check_generator(g: &GeneratorConfig) -> Result<(), String> {
             g.hot_key_percent
         ));
     }
+    if g.user_prefix.len() > MAX_TOPIC_NAME {
+        return Err(format!(
+            "the user id prefix has at most {MAX_TOPIC_NAME} characters"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks one topic's setup.
+pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
+    if setup.name.is_empty() || setup.name.len() > MAX_TOPIC_NAME {
+        return Err(SessionError::TopicName {
+            index,
+            max: MAX_TOPIC_NAME,
+        });
+    }
+    if setup.segment_records == 0 {
+        return Err(SessionError::Segment);
+    }
+    if setup.retention_records == Some(0) || setup.retention_ticks == Some(0) {
+        return Err(SessionError::Retention);
+    }
+    if setup.partitions == 0 || setup.partitions > MAX_PARTITIONS {
+        return Err(SessionError::Partitions {
+            requested: setup.partitions,
+            max: MAX_PARTITIONS,
+        });
+    }
     Ok(())
 }
 
 impl Session {
+    /// The setup of the topic named `name`.
+    pub fn topic(&self, name: &str) -> Option<&Setup> {
+        self.topics.iter().find(|t| t.name == name)
+    }
+
     /// Checks the bounds an untrusted session (link, file, storage) must respect.
     pub fn validate(&self) -> Result<(), SessionError> {
         if self.format != SESSION_FORMAT {
@@ -286,14 +435,20 @@ impl Session {
                 expected: SESSION_FORMAT,
             });
         }
-        if self.setup.segment_records == 0 {
-            return Err(SessionError::Segment);
-        }
-        if self.setup.partitions == 0 || self.setup.partitions > MAX_PARTITIONS {
-            return Err(SessionError::Partitions {
-                requested: self.setup.partitions,
-                max: MAX_PARTITIONS,
+        if self.topics.is_empty() || self.topics.len() > MAX_TOPICS {
+            return Err(SessionError::TopicCount {
+                count: self.topics.len(),
+                max: MAX_TOPICS,
             });
+        }
+        let mut names = BTreeSet::new();
+        for (index, setup) in self.topics.iter().enumerate() {
+            check_setup(index, setup)?;
+            if !names.insert(setup.name.as_str()) {
+                return Err(SessionError::DuplicateTopic {
+                    name: setup.name.clone(),
+                });
+            }
         }
         if self.actions.len() > MAX_ACTIONS {
             return Err(SessionError::TooManyActions {
@@ -325,17 +480,34 @@ impl Session {
             }
             previous = logged.tick;
             let invalid = |reason: String| SessionError::InvalidAction { index, reason };
+            let known = |topic: &str| -> Result<&Setup, SessionError> {
+                self.topic(topic)
+                    .ok_or_else(|| invalid(format!("topic {topic:?} is not in the session")))
+            };
             match &logged.action {
                 Action::Command { .. } => {}
-                Action::Publish { event } => {
-                    if self.setup.keyed && self.setup.key_field.key_of(event).is_empty() {
+                Action::Schedule { at, .. } => {
+                    if *at > MAX_TICKS {
                         return Err(invalid(format!(
-                            "the {} (the key) is empty",
-                            self.setup.key_field.label()
+                            "a command is scheduled at tick {at}, after tick {MAX_TICKS}"
                         )));
                     }
                 }
-                Action::Burst { count, generator } => {
+                Action::Publish { topic, event } => {
+                    let setup = known(topic)?;
+                    if setup.keyed && setup.key_field.key_of(event).is_empty() {
+                        return Err(invalid(format!(
+                            "the {} (the key) is empty",
+                            setup.key_field.label()
+                        )));
+                    }
+                }
+                Action::Burst {
+                    topic,
+                    count,
+                    generator,
+                } => {
+                    known(topic)?;
                     if *count > MAX_BURST {
                         return Err(invalid(format!(
                             "a burst publishes at most {MAX_BURST} events, not {count}"
@@ -343,7 +515,8 @@ impl Session {
                     }
                     check_generator(generator).map_err(invalid)?;
                 }
-                Action::SetGenerator { generator } => {
+                Action::SetGenerator { topic, generator } => {
+                    known(topic)?;
                     if let Some(g) = generator {
                         check_generator(g).map_err(invalid)?;
                     }
@@ -416,7 +589,7 @@ impl GeneratorState {
             order
         };
         OrderEvent {
-            user_id: format!("U{}", order.user),
+            user_id: format!("{}{}", config.user_prefix, order.user),
             order_id: format!("O{}", order.order),
             status: STATUSES[order.status].to_string(),
         }
@@ -428,6 +601,8 @@ impl GeneratorState {
 pub struct BurstProgress {
     pub done: u32,
     pub total: u32,
+    /// The topic the burst publishes to.
+    pub topic: String,
     generator: GeneratorConfig,
 }
 
@@ -438,7 +613,9 @@ pub struct RoutedEvent {
     pub epoch: u64,
     /// Position in the trace: with the epoch, a stable key for animations.
     pub sequence: u64,
-    /// `None`: published without a key (round-robin).
+    /// The topic the record went to.
+    pub topic: String,
+    /// `None`: published without a key (round-robin or sticky).
     pub key: Option<String>,
     /// The hashing, for a keyed record.
     pub routing: Option<Routing>,
@@ -477,19 +654,22 @@ pub struct Playground {
     session: Session,
     sim: Sim,
     generator: GeneratorState,
-    running_generator: Option<GeneratorConfig>,
+    /// Running generators by topic (name order, so every tick publishes in the same order).
+    running_generators: BTreeMap<String, GeneratorConfig>,
     burst: Option<BurstProgress>,
-    keys_seen: BTreeSet<String>,
+    /// Keys seen per topic (at most [`MAX_KEYS_TRACKED`] each), for the "which keys move"
+    /// preview.
+    keys_seen: BTreeMap<String, BTreeSet<String>>,
     /// Errors the engine returned while replaying (a valid session has none).
     replay_errors: usize,
     /// Counts rebuilds: offsets restart after a replay, so views key rows by (epoch, offset).
     epoch: u64,
     /// Trace index up to which important events were announced.
     announced: u64,
-    /// Trace index up to which redeliveries were collected.
+    /// Trace index up to which redeliveries and keys were collected.
     scanned: u64,
-    /// Records processed again after a redelivery: (partition, offset) -> groups.
-    redelivered: BTreeMap<(u32, u64), Vec<String>>,
+    /// Records processed again after a redelivery: (topic, partition, offset) -> groups.
+    redelivered: BTreeMap<(String, u32, u64), Vec<String>>,
 }
 
 impl Default for Playground {
@@ -510,32 +690,37 @@ impl Playground {
     fn empty(session: Session) -> Self {
         let mut sim = Sim::new(session.seed);
         sim.set_trace_limit(Some(TRACE_LIMIT));
-        sim.apply(Command::CreateTopic {
-            name: ORDERS_TOPIC.into(),
-            partitions: session.setup.partitions,
-            partitioner: session.setup.partitioner,
-        })
-        .expect("a validated setup creates the orders topic in a fresh simulation");
-        sim.apply(Command::ConfigureTopic {
-            topic: ORDERS_TOPIC.into(),
-            segment_records: Some(session.setup.segment_records),
-            retention: Some(Retention {
-                records: session.setup.retention_records,
-                ticks: None,
-            }),
-            // The playground's "no key" option is round-robin (the engine's default is sticky).
-            unkeyed: Some(UnkeyedStrategy::RoundRobin),
-        })
-        .expect("a validated setup configures the orders topic");
+        let mut replay_errors = 0;
+        for setup in &session.topics {
+            let created = sim.apply(Command::CreateTopic {
+                name: setup.name.clone(),
+                partitions: setup.partitions,
+                partitioner: setup.partitioner,
+            });
+            let configured = created.and_then(|_| {
+                sim.apply(Command::ConfigureTopic {
+                    topic: setup.name.clone(),
+                    segment_records: Some(setup.segment_records),
+                    retention: Some(Retention {
+                        records: setup.retention_records,
+                        ticks: setup.retention_ticks,
+                    }),
+                    unkeyed: Some(setup.unkeyed),
+                })
+            });
+            if configured.is_err() {
+                replay_errors += 1;
+            }
+        }
         let generator = GeneratorState::new(session.seed);
         Self {
             session,
             sim,
             generator,
-            running_generator: None,
+            running_generators: BTreeMap::new(),
             burst: None,
-            keys_seen: BTreeSet::new(),
-            replay_errors: 0,
+            keys_seen: BTreeMap::new(),
+            replay_errors,
             epoch: 0,
             announced: 0,
             scanned: 0,
@@ -598,9 +783,34 @@ impl Playground {
         self.burst.as_ref()
     }
 
-    /// The generator settings while it runs.
-    pub fn running_generator(&self) -> Option<&GeneratorConfig> {
-        self.running_generator.as_ref()
+    /// A topic's generator settings while it runs.
+    pub fn running_generator(&self, topic: &str) -> Option<&GeneratorConfig> {
+        self.running_generators.get(topic)
+    }
+
+    /// The generator settings a form for `topic` starts from: the running generator's, else
+    /// the last ones logged for the topic (a preset's burst), else the defaults.
+    pub fn generator_settings(&self, topic: &str) -> GeneratorConfig {
+        if let Some(running) = self.running_generator(topic) {
+            return running.clone();
+        }
+        self.session
+            .actions
+            .iter()
+            .rev()
+            .find_map(|a| match &a.action {
+                Action::Burst {
+                    topic: t,
+                    generator,
+                    ..
+                }
+                | Action::SetGenerator {
+                    topic: t,
+                    generator: Some(generator),
+                } if t == topic => Some(generator.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
     }
 
     /// Engine errors seen while replaying.
@@ -619,9 +829,24 @@ impl Playground {
     /// offset reset while the group has members) is not logged and its error comes back.
     pub fn try_act(&mut self, action: Action) -> Result<(), String> {
         self.finish_burst();
-        if let Action::Command { command } = &action {
+        match &action {
             // Try it first: a refused command changes nothing and is not logged.
-            self.sim.apply(command.clone()).map_err(|e| e.to_string())?;
+            Action::Command { command } => {
+                self.sim.apply(command.clone()).map_err(|e| e.to_string())?;
+                self.collect();
+            }
+            Action::Schedule { at, command } => {
+                self.sim
+                    .schedule(Tick(*at), command.clone())
+                    .map_err(|e| e.to_string())?;
+            }
+            Action::Publish { topic, .. }
+            | Action::Burst { topic, .. }
+            | Action::SetGenerator { topic, .. } => {
+                if self.session.topic(topic).is_none() {
+                    return Err(format!("topic {topic:?} does not exist"));
+                }
+            }
         }
         if !self.is_live() {
             let now = self.now();
@@ -632,52 +857,89 @@ impl Playground {
             tick: self.now(),
             action: action.clone(),
         });
-        if !matches!(action, Action::Command { .. }) {
+        if !matches!(action, Action::Command { .. } | Action::Schedule { .. }) {
             self.execute(&action, false);
         }
         Ok(())
     }
 
-    /// Publishes one event by hand, keyed by the setup's key field.
+    /// Publishes one event by hand to the first topic, keyed by its key field.
     pub fn publish(&mut self, event: OrderEvent) {
-        self.act(Action::Publish { event });
+        let topic = self.topic_names()[0].clone();
+        self.publish_to(&topic, event);
+    }
+
+    /// Publishes one event by hand to `topic`, keyed by the topic's key field.
+    pub fn publish_to(&mut self, topic: &str, event: OrderEvent) {
+        self.act(Action::Publish {
+            topic: topic.to_string(),
+            event,
+        });
     }
 
     fn execute(&mut self, action: &Action, replaying: bool) {
         match action {
-            Action::Publish { event } => self.produce(event.clone()),
-            Action::Burst { count, generator } => {
+            Action::Publish { topic, event } => self.produce(topic, event.clone()),
+            Action::Burst {
+                topic,
+                count,
+                generator,
+            } => {
                 self.burst = Some(BurstProgress {
                     done: 0,
                     total: *count,
+                    topic: topic.clone(),
                     generator: generator.clone(),
                 });
                 if replaying {
                     self.finish_burst();
                 }
             }
-            Action::SetGenerator { generator } => self.running_generator = generator.clone(),
+            Action::SetGenerator { topic, generator } => match generator {
+                Some(g) => {
+                    self.running_generators.insert(topic.clone(), g.clone());
+                }
+                None => {
+                    self.running_generators.remove(topic);
+                }
+            },
             Action::Command { command } => {
                 if self.sim.apply(command.clone()).is_err() {
+                    self.replay_errors += 1;
+                }
+                self.collect();
+            }
+            Action::Schedule { at, command } => {
+                if self.sim.schedule(Tick(*at), command.clone()).is_err() {
                     self.replay_errors += 1;
                 }
             }
         }
     }
 
-    fn produce(&mut self, event: OrderEvent) {
-        let key = self
-            .session
-            .setup
+    fn remember_key(&mut self, topic: &str, key: &str) {
+        let keys = match self.keys_seen.get_mut(topic) {
+            Some(keys) => keys,
+            None => self.keys_seen.entry(topic.to_string()).or_default(),
+        };
+        if keys.len() < MAX_KEYS_TRACKED && !keys.contains(key) {
+            keys.insert(key.to_string());
+        }
+    }
+
+    fn produce(&mut self, topic: &str, event: OrderEvent) {
+        let Some(setup) = self.session.topic(topic) else {
+            self.replay_errors += 1;
+            return;
+        };
+        let key = setup
             .keyed
-            .then(|| self.session.setup.key_field.key_of(&event).to_string());
+            .then(|| setup.key_field.key_of(&event).to_string());
         if let Some(key) = &key {
-            if self.keys_seen.len() < MAX_KEYS_TRACKED && !self.keys_seen.contains(key) {
-                self.keys_seen.insert(key.clone());
-            }
+            self.remember_key(topic, key);
         }
         let result = self.sim.apply(Command::Produce {
-            topic: ORDERS_TOPIC.into(),
+            topic: topic.to_string(),
             key,
             value: Payload::Order(event),
         });
@@ -694,13 +956,15 @@ impl Playground {
         let chunk = max_records.min(burst.total - burst.done);
         for _ in 0..chunk {
             let event = self.generator.next_event(&burst.generator);
-            self.produce(event);
+            self.produce(&burst.topic, event);
         }
         burst.done += chunk;
         if burst.done < burst.total {
             self.burst = Some(burst);
             true
         } else {
+            // Produced records of a burst are already tracked; skip them in the trace scan.
+            self.scanned = self.sim.trace_len();
             false
         }
     }
@@ -709,7 +973,7 @@ impl Playground {
         while self.run_burst(u32::MAX) {}
     }
 
-    /// Advances one tick: the running generator publishes, then the clock moves. On a rewound
+    /// Advances one tick: the running generators publish, then the clock moves. On a rewound
     /// view this walks forward along the recorded log instead.
     pub fn step(&mut self) {
         self.finish_burst();
@@ -735,53 +999,88 @@ impl Playground {
     }
 
     fn advance(&mut self) {
-        if let Some(config) = self.running_generator.clone() {
+        let generators: Vec<(String, GeneratorConfig)> = self
+            .running_generators
+            .iter()
+            .map(|(t, g)| (t.clone(), g.clone()))
+            .collect();
+        for (topic, config) in generators {
             for _ in 0..config.orders_per_tick {
                 let event = self.generator.next_event(&config);
-                self.produce(event);
+                self.produce(&topic, event);
             }
         }
         self.sim.step();
-        self.collect_redeliveries();
+        self.collect();
     }
 
-    /// Remembers records a group processed again (bounded), so their rows can be marked.
-    fn collect_redeliveries(&mut self) {
+    /// Scans the trace since the last scan (bounded by the trace limit): remembers records a
+    /// group processed again, so their rows can be marked, and the keys of records produced
+    /// by engine commands (producers, scheduled sends), for the "which keys move" preview.
+    fn collect(&mut self) {
+        let mut keys = Vec::new();
         for (_, event) in self.sim.trace_since(self.scanned) {
-            if let TraceEvent::Processed {
-                group,
-                topic,
-                partition,
-                offset,
-                redelivered: true,
-                ..
-            } = event
-            {
-                if topic != ORDERS_TOPIC {
-                    continue;
+            match event {
+                TraceEvent::Processed {
+                    group,
+                    topic,
+                    partition,
+                    offset,
+                    redelivered: true,
+                    ..
+                } => {
+                    let key = (topic.clone(), partition.0, offset.0);
+                    if self.redelivered.len() >= MAX_REDELIVERIES_TRACKED
+                        && !self.redelivered.contains_key(&key)
+                    {
+                        continue;
+                    }
+                    let groups = self.redelivered.entry(key).or_default();
+                    if !groups.contains(group) {
+                        groups.push(group.clone());
+                    }
                 }
-                let key = (partition.0, offset.0);
-                if self.redelivered.len() >= MAX_REDELIVERIES_TRACKED
-                    && !self.redelivered.contains_key(&key)
-                {
-                    continue;
-                }
-                let groups = self.redelivered.entry(key).or_default();
-                if !groups.contains(group) {
-                    groups.push(group.clone());
-                }
+                TraceEvent::Produced {
+                    topic,
+                    key: Some(key),
+                    ..
+                } => keys.push((topic.clone(), key.clone())),
+                _ => {}
             }
+        }
+        for (topic, key) in keys {
+            self.remember_key(&topic, &key);
         }
         self.scanned = self.sim.trace_len();
     }
 
-    /// Replaces the setup (partition count, partitioner, key field) and replays the whole log
-    /// under it, so the same events show where they land now.
+    /// Replaces the setup of the topic with the same name (partition count, partitioner, key
+    /// field, retention) and replays the whole log under it, so the same events show where
+    /// they land now.
     pub fn change_setup(&mut self, setup: Setup) {
         self.finish_burst();
-        self.session.setup = setup;
+        if let Some(slot) = self
+            .session
+            .topics
+            .iter_mut()
+            .find(|t| t.name == setup.name)
+        {
+            *slot = setup;
+        }
         let ticks = self.session.ticks;
         self.replay_to(ticks);
+    }
+
+    /// Adds partitions to a live topic (Kafka's `kafka-topics --alter --partitions`): a logged
+    /// engine command, so records already written stay where they are and only new records
+    /// route by the new count.
+    pub fn add_partitions(&mut self, topic: &str, partitions: u32) -> Result<(), String> {
+        self.try_act(Action::Command {
+            command: Command::AddPartitions {
+                topic: topic.to_string(),
+                partitions,
+            },
+        })
     }
 
     /// Replays the whole log under another seed.
@@ -792,17 +1091,25 @@ impl Playground {
         self.replay_to(ticks);
     }
 
-    /// Number of partitions of the orders topic.
-    pub fn partition_count(&self) -> u32 {
-        self.sim
-            .topic(ORDERS_TOPIC)
-            .map_or(0, |t| t.partition_count())
+    /// The topics' names, in the session's order (never empty for a valid session).
+    pub fn topic_names(&self) -> Vec<String> {
+        self.session.topics.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// The setup of `topic`.
+    pub fn setup(&self, topic: &str) -> Option<&Setup> {
+        self.session.topic(topic)
+    }
+
+    /// Number of partitions of `topic` now (after any partitions were added).
+    pub fn partition_count(&self, topic: &str) -> u32 {
+        self.sim.topic(topic).map_or(0, |t| t.partition_count())
     }
 
     /// `(log_start_offset, high_watermark)` of a partition.
-    pub fn partition_bounds(&self, partition: u32) -> (u64, u64) {
+    pub fn partition_bounds(&self, topic: &str, partition: u32) -> (u64, u64) {
         self.sim
-            .topic(ORDERS_TOPIC)
+            .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
             .map_or((0, 0), |log| {
                 (log.log_start_offset().0, log.high_watermark().0)
@@ -810,10 +1117,10 @@ impl Playground {
     }
 
     /// Records of a partition whose offsets fall in `from..to` (clamped to the log).
-    pub fn rows(&self, partition: u32, from: u64, to: u64) -> Vec<RecordRow> {
+    pub fn rows(&self, topic: &str, partition: u32, from: u64, to: u64) -> Vec<RecordRow> {
         let Some(log) = self
             .sim
-            .topic(ORDERS_TOPIC)
+            .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
         else {
             return Vec::new();
@@ -825,7 +1132,11 @@ impl Playground {
         if lo >= hi {
             return Vec::new();
         }
-        let segment = self.session.setup.segment_records.max(1);
+        let segment = self
+            .session
+            .topic(topic)
+            .map_or(DEFAULT_SEGMENT_RECORDS, |s| s.segment_records)
+            .max(1);
         records[lo..hi]
             .iter()
             .map(|r| {
@@ -841,7 +1152,7 @@ impl Playground {
                     segment_start: r.offset.0 > 0 && r.offset.0 % segment == 0,
                     redelivered_to: self
                         .redelivered
-                        .get(&(partition, r.offset.0))
+                        .get(&(topic.to_string(), partition, r.offset.0))
                         .cloned()
                         .unwrap_or_default(),
                 }
@@ -849,23 +1160,32 @@ impl Playground {
             .collect()
     }
 
-    /// Records per partition, in partition order.
-    pub fn partition_sizes(&self) -> Vec<u64> {
-        (0..self.partition_count())
+    /// Records per partition of `topic`, in partition order.
+    pub fn partition_sizes(&self, topic: &str) -> Vec<u64> {
+        (0..self.partition_count(topic))
             .map(|p| {
-                let (start, end) = self.partition_bounds(p);
+                let (start, end) = self.partition_bounds(topic, p);
                 end - start
             })
             .collect()
     }
 
-    /// Total records in the topic.
-    pub fn total_records(&self) -> u64 {
-        self.partition_sizes().iter().sum()
+    /// Records in `topic`.
+    pub fn topic_records(&self, topic: &str) -> u64 {
+        self.partition_sizes(topic).iter().sum()
     }
 
-    /// The last `limit` produced records with their routing, newest first.
-    pub fn recent_routings(&self, limit: usize) -> Vec<RoutedEvent> {
+    /// Records in every topic.
+    pub fn total_records(&self) -> u64 {
+        self.session
+            .topics
+            .iter()
+            .map(|t| self.topic_records(&t.name))
+            .sum()
+    }
+
+    /// The last `limit` records produced to `topic` with their routing, newest first.
+    pub fn recent_routings(&self, topic: &str, limit: usize) -> Vec<RoutedEvent> {
         let first = self.sim.trace_buffer().first_index();
         self.sim
             .trace()
@@ -874,14 +1194,16 @@ impl Playground {
             .rev()
             .filter_map(|(i, e)| match e {
                 TraceEvent::Produced {
+                    topic: t,
                     key,
                     routing,
                     partition,
                     offset,
                     ..
-                } => Some(RoutedEvent {
+                } if t == topic => Some(RoutedEvent {
                     epoch: self.epoch,
                     sequence: first + i as u64,
+                    topic: t.clone(),
                     key: key.clone(),
                     routing: routing.clone(),
                     partition: *partition,
@@ -893,21 +1215,32 @@ impl Playground {
             .collect()
     }
 
-    /// Keys seen so far (at most [`MAX_KEYS_TRACKED`]), in key order.
-    pub fn keys_seen(&self) -> &BTreeSet<String> {
-        &self.keys_seen
+    /// Keys seen so far in `topic` (at most [`MAX_KEYS_TRACKED`]), in key order.
+    pub fn keys_seen(&self, topic: &str) -> usize {
+        self.keys_seen.get(topic).map_or(0, BTreeSet::len)
     }
 
-    /// Which of the keys seen would land on another partition with `partitions` partitions
-    /// (and `partitioner`), computed with the engine's partitioner.
-    pub fn moved_keys(&self, partitioner: Partitioner, partitions: u32) -> Vec<MovedKey> {
-        let current = self.session.setup.partitioner;
-        let now = self.session.setup.partitions;
-        if partitions == 0 || partitions > MAX_PARTITIONS || !self.session.setup.keyed {
+    /// Which of the keys seen in `topic` would land on another partition with `partitions`
+    /// partitions (and `partitioner`) than with the topic's partitioner and its partition
+    /// count now, computed with the engine's partitioner.
+    pub fn moved_keys(
+        &self,
+        topic: &str,
+        partitioner: Partitioner,
+        partitions: u32,
+    ) -> Vec<MovedKey> {
+        let Some(setup) = self.session.topic(topic) else {
+            return Vec::new();
+        };
+        let current = setup.partitioner;
+        let now = self.partition_count(topic);
+        if partitions == 0 || partitions > MAX_PARTITIONS || now == 0 || !setup.keyed {
             return Vec::new();
         }
         self.keys_seen
-            .iter()
+            .get(topic)
+            .into_iter()
+            .flatten()
             .filter_map(|key| {
                 let from = current.route(key.as_bytes(), now).partition.0;
                 let to = partitioner.route(key.as_bytes(), partitions).partition.0;
@@ -920,10 +1253,10 @@ impl Playground {
             .collect()
     }
 
-    /// Records per key across the topic for the keys currently shown (for skew).
-    pub fn key_counts(&self) -> BTreeMap<String, u64> {
+    /// Records per key across `topic` (for skew).
+    pub fn key_counts(&self, topic: &str) -> BTreeMap<String, u64> {
         let mut counts = BTreeMap::new();
-        if let Some(topic) = self.sim.topic(ORDERS_TOPIC) {
+        if let Some(topic) = self.sim.topic(topic) {
             for log in topic.partitions() {
                 for r in log.records() {
                     *counts.entry(r.key.clone().unwrap_or_default()).or_insert(0) += 1;
@@ -964,23 +1297,44 @@ impl Playground {
             .unwrap_or_default()
     }
 
-    /// A member id not used before in `group` (`c1`, `c2`, ...): counts the joins logged.
+    /// A member id not used before in `group` (`c1`, `c2`, ...): the first one no logged or
+    /// scheduled join of the group used and no current member has.
     pub fn next_member_id(&self, group: &str) -> MemberId {
-        let joined = self
-            .session
-            .actions
-            .iter()
-            .filter(|a| {
-                matches!(&a.action, Action::Command { command: Command::JoinGroup { group: g, .. } } if g == group)
-            })
-            .count();
-        MemberId(format!("c{}", joined + 1))
+        let mut used: BTreeSet<&str> = BTreeSet::new();
+        for a in &self.session.actions {
+            if let Action::Command {
+                command: Command::JoinGroup { group: g, member },
+            }
+            | Action::Schedule {
+                command: Command::JoinGroup { group: g, member },
+                ..
+            } = &a.action
+            {
+                if g == group {
+                    used.insert(member.0.as_str());
+                }
+            }
+        }
+        let members: Vec<String> = self
+            .sim
+            .group_snapshot(group)
+            .map(|s| s.members.iter().map(|m| m.id.0.clone()).collect())
+            .unwrap_or_default();
+        let mut n = 1;
+        loop {
+            let id = format!("c{n}");
+            if !used.contains(id.as_str()) && !members.contains(&id) {
+                return MemberId(id);
+            }
+            n += 1;
+        }
     }
 
-    /// Per group, the committed offset of `partition` (the next offset the group reads).
-    pub fn committed_markers(&self, partition: u32) -> Vec<(String, u64)> {
+    /// Per group, the committed offset of a partition of `topic` (the next offset the group
+    /// reads).
+    pub fn committed_markers(&self, topic: &str, partition: u32) -> Vec<(String, u64)> {
         let tp = TopicPartition {
-            topic: ORDERS_TOPIC.to_string(),
+            topic: topic.to_string(),
             partition: PartitionId(partition),
         };
         self.sim
@@ -990,9 +1344,9 @@ impl Playground {
     }
 
     /// Number of segments of a partition.
-    pub fn segment_count(&self, partition: u32) -> usize {
+    pub fn segment_count(&self, topic: &str, partition: u32) -> usize {
         self.sim
-            .topic(ORDERS_TOPIC)
+            .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
             .map_or(0, |log| log.segments().len())
     }
@@ -1003,7 +1357,7 @@ impl Playground {
     }
 
     /// Important changes since the last call, as sentences for the live region: members
-    /// killed or timed out, rebalances completed, offsets reset.
+    /// killed or timed out, rebalances completed, offsets reset, partitions added.
     pub fn take_announcements(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         for (_, event) in self.sim.trace_since(self.announced) {
@@ -1023,6 +1377,9 @@ impl Playground {
                 )),
                 TraceEvent::OffsetsReset { group, .. } => {
                     out.push(format!("Group {group}: offsets reset."))
+                }
+                TraceEvent::PartitionsAdded { topic, to, .. } => {
+                    out.push(format!("Topic {topic} now has {to} partitions."))
                 }
                 _ => {}
             }
@@ -1056,14 +1413,15 @@ mod tests {
             users,
             orders_per_tick: 3,
             hot_key_percent: hot,
+            ..GeneratorConfig::default()
         }
     }
 
     /// Every record of every partition (without the view-only replay epoch).
     fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
-        (0..pg.partition_count())
+        (0..pg.partition_count(ORDERS_TOPIC))
             .map(|p| {
-                pg.rows(p, 0, u64::MAX)
+                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX)
                     .into_iter()
                     .map(|r| RecordRow { epoch: 0, ..r })
                     .collect()
@@ -1076,29 +1434,33 @@ mod tests {
         let mut pg = Playground::default();
         pg.publish(event("U123", "O456", "Created"));
         let expected = Partitioner::Murmur2.route(b"U123", 4).partition.0;
-        let rows = pg.rows(expected, 0, 10);
+        let rows = pg.rows(ORDERS_TOPIC, expected, 0, 10);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].key, "U123");
-        assert_eq!(pg.recent_routings(1)[0].partition.0, expected);
+        assert_eq!(pg.recent_routings(ORDERS_TOPIC, 1)[0].partition.0, expected);
     }
 
     #[test]
     fn key_field_order_id_keys_by_order() {
         let mut pg = Playground::new(Session {
-            setup: Setup {
+            topics: vec![Setup {
                 key_field: KeyField::OrderId,
                 ..Setup::default()
-            },
+            }],
             ..Session::default()
         });
         pg.publish(event("U1", "O99", "Created"));
-        assert_eq!(pg.recent_routings(1)[0].key.as_deref(), Some("O99"));
+        assert_eq!(
+            pg.recent_routings(ORDERS_TOPIC, 1)[0].key.as_deref(),
+            Some("O99")
+        );
     }
 
     #[test]
     fn burst_runs_in_chunks_and_reports_progress() {
         let mut pg = Playground::default();
         pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
             count: 2_500,
             generator: generator(10, 0),
         });
@@ -1107,27 +1469,28 @@ mod tests {
         assert!(pg.run_burst(1_000));
         assert!(!pg.run_burst(1_000));
         assert!(pg.burst().is_none());
-        assert_eq!(pg.total_records(), 2_500);
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 2_500);
     }
 
     #[test]
     fn generated_orders_follow_the_lifecycle_per_order_key() {
         let mut pg = Playground::new(Session {
-            setup: Setup {
+            topics: vec![Setup {
                 key_field: KeyField::OrderId,
                 ..Setup::default()
-            },
+            }],
             ..Session::default()
         });
         pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
             count: 3_000,
             generator: generator(5, 0),
         });
         pg.run_burst(u32::MAX);
         // Per order key, statuses appear in lifecycle order within its partition.
         let mut last: BTreeMap<String, usize> = BTreeMap::new();
-        for p in 0..pg.partition_count() {
-            for row in pg.rows(p, 0, u64::MAX) {
+        for p in 0..pg.partition_count(ORDERS_TOPIC) {
+            for row in pg.rows(ORDERS_TOPIC, p, 0, u64::MAX) {
                 let index = STATUSES.iter().position(|s| *s == row.status).unwrap();
                 let previous = last.insert(row.key.clone(), index);
                 assert_eq!(index, previous.map_or(0, |i| i + 1), "order {}", row.key);
@@ -1139,11 +1502,12 @@ mod tests {
     fn hot_key_skew_concentrates_events_on_user_one() {
         let mut pg = Playground::default();
         pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
             count: 2_000,
             generator: generator(50, 80),
         });
         pg.run_burst(u32::MAX);
-        let counts = pg.key_counts();
+        let counts = pg.key_counts(ORDERS_TOPIC);
         let hot = counts["U1"];
         let others_max = counts
             .iter()
@@ -1159,12 +1523,14 @@ mod tests {
         let mut pg = Playground::default();
         pg.publish(event("U1", "O1", "Created"));
         pg.act(Action::SetGenerator {
+            topic: ORDERS_TOPIC.into(),
             generator: Some(generator(7, 30)),
         });
         for _ in 0..5 {
             pg.step();
         }
         pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
             count: 500,
             generator: generator(7, 30),
         });
@@ -1180,6 +1546,7 @@ mod tests {
     fn rewind_shows_the_earlier_tick_and_forward_again_restores() {
         let mut pg = Playground::default();
         pg.act(Action::SetGenerator {
+            topic: ORDERS_TOPIC.into(),
             generator: Some(generator(7, 0)),
         });
         for _ in 0..10 {
@@ -1189,7 +1556,7 @@ mod tests {
         pg.replay_to(4);
         assert_eq!(pg.now(), 4);
         assert!(!pg.is_live());
-        assert_eq!(pg.total_records(), 4 * 3);
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 4 * 3);
         for _ in 0..6 {
             pg.step();
         }
@@ -1201,6 +1568,7 @@ mod tests {
     fn acting_on_a_rewound_view_branches_the_log() {
         let mut pg = Playground::default();
         pg.act(Action::SetGenerator {
+            topic: ORDERS_TOPIC.into(),
             generator: Some(generator(7, 0)),
         });
         for _ in 0..10 {
@@ -1210,7 +1578,7 @@ mod tests {
         pg.publish(event("U9", "O9", "Created"));
         assert!(pg.is_live());
         assert_eq!(pg.session().ticks, 3);
-        assert_eq!(pg.total_records(), 3 * 3 + 1);
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 3 * 3 + 1);
     }
 
     #[test]
@@ -1219,15 +1587,15 @@ mod tests {
         for u in 1..=30 {
             pg.publish(event(&format!("U{u}"), "O1", "Created"));
         }
-        let moved = pg.moved_keys(Partitioner::Murmur2, 6);
+        let moved = pg.moved_keys(ORDERS_TOPIC, Partitioner::Murmur2, 6);
         assert!(!moved.is_empty() && moved.len() < 30);
         pg.change_setup(Setup {
             partitions: 6,
             ..Setup::default()
         });
-        assert_eq!(pg.partition_count(), 6);
+        assert_eq!(pg.partition_count(ORDERS_TOPIC), 6);
         for m in &moved {
-            let rows = pg.rows(m.to, 0, u64::MAX);
+            let rows = pg.rows(ORDERS_TOPIC, m.to, 0, u64::MAX);
             assert!(
                 rows.iter().any(|r| r.key == m.key),
                 "{} not on {}",
@@ -1235,7 +1603,7 @@ mod tests {
                 m.to
             );
         }
-        assert_eq!(pg.total_records(), 30);
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 30);
     }
 
     #[test]
@@ -1245,11 +1613,17 @@ mod tests {
             actions: vec![
                 LoggedAction {
                     tick: 3,
-                    action: Action::SetGenerator { generator: None },
+                    action: Action::SetGenerator {
+                        topic: ORDERS_TOPIC.into(),
+                        generator: None,
+                    },
                 },
                 LoggedAction {
                     tick: 2,
-                    action: Action::SetGenerator { generator: None },
+                    action: Action::SetGenerator {
+                        topic: ORDERS_TOPIC.into(),
+                        generator: None,
+                    },
                 },
             ],
             ..Session::default()
@@ -1259,10 +1633,10 @@ mod tests {
             Err(SessionError::OutOfOrder { index: 1, .. })
         ));
         let s = Session {
-            setup: Setup {
+            topics: vec![Setup {
                 partitions: 0,
                 ..Setup::default()
-            },
+            }],
             ..Session::default()
         };
         assert!(matches!(s.validate(), Err(SessionError::Partitions { .. })));
@@ -1271,6 +1645,7 @@ mod tests {
             actions: vec![LoggedAction {
                 tick: 0,
                 action: Action::Burst {
+                    topic: ORDERS_TOPIC.into(),
                     count: MAX_BURST + 1,
                     generator: GeneratorConfig::default(),
                 },
@@ -1291,6 +1666,7 @@ mod group_tests {
 
     fn burst(pg: &mut Playground, count: u32) {
         pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
             count,
             generator: GeneratorConfig::default(),
         });
@@ -1300,7 +1676,7 @@ mod group_tests {
     #[test]
     fn default_session_is_the_event_hubs_example() {
         let pg = Playground::default();
-        assert_eq!(pg.partition_count(), 4);
+        assert_eq!(pg.partition_count(ORDERS_TOPIC), 4);
         assert_eq!(
             pg.group_names(),
             ["Analytics", "Notifier", "OrderProcessor"]
@@ -1420,7 +1796,7 @@ mod group_tests {
         assert!(duplicates > 0, "at-least-once redelivers after a crash");
         let marked: usize = (0..4)
             .map(|p| {
-                pg.rows(p, 0, u64::MAX)
+                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX)
                     .iter()
                     .filter(|r| r.redelivered_to.iter().any(|g| g == "OrderProcessor"))
                     .count()
@@ -1432,36 +1808,36 @@ mod group_tests {
     #[test]
     fn no_key_setup_spreads_records_round_robin() {
         let mut pg = Playground::new(Session {
-            setup: Setup {
+            topics: vec![Setup {
                 keyed: false,
                 ..Setup::default()
-            },
+            }],
             ..Session::default()
         });
         burst(&mut pg, 400);
-        assert_eq!(pg.partition_sizes(), vec![100, 100, 100, 100]);
-        assert!(pg.recent_routings(1)[0].routing.is_none());
+        assert_eq!(pg.partition_sizes(ORDERS_TOPIC), vec![100, 100, 100, 100]);
+        assert!(pg.recent_routings(ORDERS_TOPIC, 1)[0].routing.is_none());
     }
 
     #[test]
     fn retention_by_records_moves_the_log_start_up() {
         let mut pg = Playground::new(Session {
-            setup: Setup {
+            topics: vec![Setup {
                 segment_records: 10,
                 retention_records: Some(20),
                 keyed: false,
                 partitions: 1,
                 ..Setup::default()
-            },
+            }],
             ..Session::default()
         });
         burst(&mut pg, 100);
         pg.step();
-        let (start, end) = pg.partition_bounds(0);
+        let (start, end) = pg.partition_bounds(ORDERS_TOPIC, 0);
         assert_eq!(end, 100);
         assert!(start > 0 && end - start >= 20, "log {start}..{end}");
         assert!(
-            pg.rows(0, 0, 5).is_empty(),
+            pg.rows(ORDERS_TOPIC, 0, 0, 5).is_empty(),
             "rows below the log start are gone"
         );
     }

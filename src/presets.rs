@@ -1,170 +1,390 @@
-//! Presets for the seed documents' streaming scenarios, as sessions (setup, seed, actions).
+//! The playground's presets, built from the engine's own streaming scenarios
+//! ([`orderflow_engine::scenario::presets`], mirrored in `scenarios/*.json`), so the seed
+//! documents' scenarios have one source of truth.
 //!
-//! The engine has no `presets()` yet; these are built from the same engine commands a user
-//! would issue, so loading one is exactly replaying its actions.
+//! A scenario becomes a [`Session`]: its topics become the session's topics, its producers
+//! and groups become logged engine commands at tick 0, commands at tick 0 run at once and
+//! later ones are logged as [`Action::Schedule`] (so acting before them keeps them).
+//! Loading a preset is therefore a replay of actions like any session: the share link,
+//! rewind and export work on it unchanged.
+//!
+//! One translation is not one-to-one and each preset says so in its description: the
+//! engine's `generate` and `set_generator` commands become the playground's generator (same
+//! topic, keys and rate, so the generator form shows them and "Stop generator" stops them),
+//! which draws from its own seeded stream; the records are the same kind and as many, but not
+//! the very ones `orderflow-cli run` prints.
 
 use crate::playground::{
-    Action, GeneratorConfig, KeyField, LoggedAction, Session, Setup, ORDERS_TOPIC,
+    Action, GeneratorConfig, KeyField, LoggedAction, Session, Setup, SESSION_FORMAT,
 };
-use orderflow_engine::assignor::AssignmentStrategy;
-use orderflow_engine::group::{CommitPolicy, GroupConfig};
-use orderflow_engine::ids::MemberId;
-use orderflow_engine::log::OrderEvent;
+use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
+use orderflow_engine::partitioner::UnkeyedStrategy;
+use orderflow_engine::scenario::{presets as engine_presets, Scenario};
 use orderflow_engine::sim::Command;
 
-/// A named scenario.
+/// A named scenario, ready to load.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Preset {
-    pub name: &'static str,
-    pub description: &'static str,
+    /// The engine scenario's name (`demo-topics`): the select's value and the JSON file name.
+    pub id: String,
+    /// The title shown to people.
+    pub name: String,
+    /// What the scenario shows, and what the playground does differently, if anything.
+    pub description: String,
     pub session: Session,
 }
 
-fn at0(action: Action) -> LoggedAction {
-    LoggedAction { tick: 0, action }
+/// The title of an engine scenario, for people.
+fn title(id: &str) -> String {
+    match id {
+        "event-hubs-orders" => "Event Hubs order example",
+        "user-events" => "user-events",
+        "demo-topics" => "The five demo topics",
+        "idle-seventh-consumer" => "Idle seventh consumer",
+        "delivery-semantics" => "Delivery semantics",
+        "eager-vs-cooperative" => "Eager vs cooperative",
+        "producer-retries" => "Producer retries",
+        other => other,
+    }
+    .to_string()
 }
 
-fn group(
-    name: &str,
-    consumers: u32,
-    strategy: AssignmentStrategy,
-    commit_policy: CommitPolicy,
-) -> Vec<LoggedAction> {
-    let mut config = GroupConfig::new(name, vec![ORDERS_TOPIC.to_string()]);
-    config.strategy = strategy;
-    config.commit_policy = commit_policy;
-    let mut out = vec![at0(Action::Command {
-        command: Command::CreateGroup { config },
-    })];
-    for c in 1..=consumers {
-        out.push(at0(Action::Command {
-            command: Command::JoinGroup {
-                group: name.to_string(),
-                member: MemberId(format!("c{c}")),
+fn at(tick: u64, action: Action) -> LoggedAction {
+    LoggedAction { tick, action }
+}
+
+/// The generator settings for the engine's generator commands: `keys` users named
+/// `{key_prefix}1..`, `records_per_tick` events per tick.
+fn generator(key_prefix: &str, keys: u32, records_per_tick: u32) -> GeneratorConfig {
+    GeneratorConfig {
+        users: keys,
+        orders_per_tick: records_per_tick,
+        hot_key_percent: 0,
+        user_prefix: key_prefix.to_string(),
+    }
+}
+
+/// A session that replays `scenario`, and notes on what the playground does differently.
+pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
+    let mut notes = Vec::new();
+    let topics = scenario
+        .topics
+        .iter()
+        .map(|t| Setup {
+            name: t.name.clone(),
+            partitions: t.partitions,
+            partitioner: t.partitioner,
+            // The engine's generators key records by user id.
+            keyed: true,
+            key_field: KeyField::UserId,
+            unkeyed: t.unkeyed.unwrap_or(UnkeyedStrategy::RoundRobin),
+            segment_records: t.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
+            retention_records: t.retention.and_then(|r| r.records),
+            retention_ticks: t.retention.and_then(|r| r.ticks),
+        })
+        .collect();
+    let mut actions = Vec::new();
+    for p in &scenario.producers {
+        actions.push(at(
+            0,
+            Action::Command {
+                command: Command::CreateProducer { config: p.clone() },
             },
-        }));
+        ));
     }
-    out
-}
-
-fn session(partitions: u32, actions: Vec<LoggedAction>) -> Session {
-    Session {
-        setup: Setup {
-            partitions,
-            ..Setup::default()
-        },
-        actions,
-        ..Session::default()
-    }
-}
-
-/// Every preset, the default first.
-pub fn presets() -> Vec<Preset> {
-    let user_events: Vec<LoggedAction> = {
-        let mut actions = group(
-            "user-events-consumers",
-            3,
-            AssignmentStrategy::Range,
-            CommitPolicy::AfterProcessing,
-        );
-        for (i, status) in ["Created", "Paid", "Shipped"].into_iter().enumerate() {
-            for user in 1..=3 {
-                actions.push(at0(Action::Publish {
-                    event: OrderEvent {
-                        user_id: format!("user-{user}"),
-                        order_id: format!("O{}", user * 10 + i),
-                        status: status.into(),
-                    },
-                }));
-            }
-        }
-        actions
-    };
-    let semantics: Vec<LoggedAction> = [
-        ("at-least-once", CommitPolicy::AfterProcessing),
-        ("at-most-once", CommitPolicy::BeforeProcessing),
-        (
-            "auto-commit",
-            CommitPolicy::AutoCommit { interval_ticks: 5 },
-        ),
-    ]
-    .into_iter()
-    .flat_map(|(name, policy)| group(name, 2, AssignmentStrategy::Range, policy))
-    .chain([at0(Action::SetGenerator {
-        generator: Some(GeneratorConfig {
-            users: 20,
-            orders_per_tick: 2,
-            hot_key_percent: 0,
-        }),
-    })])
-    .collect();
-    vec![
-        Preset {
-            name: "Event Hubs order example",
-            description: "4 partitions keyed by UserId; groups OrderProcessor, Notifier and Analytics on 2, 3 and 1 consumers.",
-            session: Session::default(),
-        },
-        Preset {
-            name: "user-events",
-            description: "3 partitions, keys user-1..user-3: each user's events stay in order on one partition.",
-            session: Session {
-                setup: Setup {
-                    partitions: 3,
-                    key_field: KeyField::UserId,
-                    ..Setup::default()
+    for g in &scenario.groups {
+        actions.push(at(
+            0,
+            Action::Command {
+                command: Command::CreateGroup {
+                    config: g.config.clone(),
                 },
-                ..session(3, user_events)
             },
-        },
-        Preset {
-            name: "Idle seventh consumer",
-            description: "6 partitions, 7 consumers in one group: one consumer has nothing to own (max parallelism = partitions).",
-            session: session(
-                6,
-                group(
-                    "order-processors",
-                    7,
-                    AssignmentStrategy::Range,
-                    CommitPolicy::AfterProcessing,
-                ),
-            ),
-        },
-        Preset {
-            name: "Delivery semantics",
-            description: "One topic, three groups: commit after processing (at-least-once), before processing (at-most-once), auto-commit. Kill a consumer in each and compare duplicates and lost records.",
-            session: session(4, semantics),
-        },
-    ]
+        ));
+        for m in &g.members {
+            actions.push(at(
+                0,
+                Action::Command {
+                    command: Command::JoinGroup {
+                        group: g.config.name.clone(),
+                        member: m.clone(),
+                    },
+                },
+            ));
+        }
+        if let Some(processor) = &g.processor {
+            notes.push(format!(
+                "Group {} runs the processor {processor} in the engine; here it only counts what it reads.",
+                g.config.name
+            ));
+        }
+    }
+    for (group, processor) in &scenario.processors {
+        notes.push(format!(
+            "Group {group} runs the processor {processor} in the engine; here it only counts what it reads."
+        ));
+    }
+    let mut generated = false;
+    for c in &scenario.commands {
+        let tick = c.at.0;
+        let action = match (&c.command, tick) {
+            (
+                Command::Generate {
+                    topic,
+                    count,
+                    key_prefix,
+                    keys,
+                },
+                0,
+            ) => {
+                generated = true;
+                Action::Burst {
+                    topic: topic.clone(),
+                    count: *count,
+                    generator: generator(
+                        key_prefix,
+                        *keys,
+                        GeneratorConfig::default().orders_per_tick,
+                    ),
+                }
+            }
+            (
+                Command::SetGenerator {
+                    topic,
+                    records_per_tick,
+                    key_prefix,
+                    keys,
+                },
+                0,
+            ) => {
+                generated = true;
+                Action::SetGenerator {
+                    topic: topic.clone(),
+                    generator: (*records_per_tick > 0)
+                        .then(|| generator(key_prefix, *keys, *records_per_tick)),
+                }
+            }
+            (command, 0) => Action::Command {
+                command: command.clone(),
+            },
+            (command, at) => {
+                if matches!(command, Command::SetGenerator { .. }) {
+                    notes.push(format!(
+                        "The engine's own generator starts at tick {at}; the generator form does not show it."
+                    ));
+                }
+                Action::Schedule {
+                    at,
+                    command: command.clone(),
+                }
+            }
+        };
+        actions.push(at(0, action));
+    }
+    if generated {
+        notes.push(
+            "Events come from the playground's generator (same topics, keys and rates as the engine scenario, its own random stream), so the records differ from `orderflow-cli run`."
+                .to_string(),
+        );
+    }
+    if let Some(ticks) = scenario.ticks {
+        notes.push(format!(
+            "Press Play: the scenario's story takes about {ticks} ticks."
+        ));
+    }
+    let session = Session {
+        format: SESSION_FORMAT,
+        topics,
+        seed: scenario.seed,
+        ticks: 0,
+        actions,
+    };
+    (session, notes)
+}
+
+/// Every preset, the Event Hubs order example first: one per engine streaming scenario.
+pub fn presets() -> Vec<Preset> {
+    engine_presets()
+        .iter()
+        .map(|scenario| {
+            let (session, notes) = session_from_scenario(scenario);
+            let description = std::iter::once(scenario.description.replace('`', ""))
+                .chain(notes)
+                .collect::<Vec<_>>()
+                .join(" ");
+            Preset {
+                id: scenario.name.clone(),
+                name: title(&scenario.name),
+                description,
+                session,
+            }
+        })
+        .collect()
+}
+
+/// The preset named `id` (the engine scenario's name).
+pub fn preset(id: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.id == id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::playground::Playground;
+    use orderflow_engine::group::MemberStatus;
+
+    fn run(id: &str, ticks: u64) -> Playground {
+        let mut pg = Playground::new(preset(id).unwrap().session);
+        for _ in 0..ticks {
+            pg.step();
+        }
+        pg
+    }
 
     #[test]
-    fn every_preset_is_valid_and_replays_without_engine_errors() {
-        for preset in presets() {
-            preset.session.validate().unwrap();
-            let mut pg = Playground::new(preset.session);
-            for _ in 0..20 {
-                pg.step();
-            }
-            assert_eq!(pg.replay_errors(), 0, "{}", preset.name);
+    fn every_engine_streaming_scenario_is_a_preset_and_the_event_hubs_example_comes_first() {
+        let ids: Vec<String> = presets().into_iter().map(|p| p.id).collect();
+        let engine: Vec<String> = engine_presets().into_iter().map(|s| s.name).collect();
+        assert_eq!(ids, engine);
+        assert_eq!(ids[0], "event-hubs-orders");
+        for id in [
+            "user-events",
+            "demo-topics",
+            "idle-seventh-consumer",
+            "delivery-semantics",
+            "eager-vs-cooperative",
+            "producer-retries",
+        ] {
+            assert!(ids.iter().any(|i| i == id), "{id} missing");
         }
     }
 
     #[test]
-    fn idle_seventh_consumer_has_one_idle_member() {
-        let preset = presets().remove(2);
-        let mut pg = Playground::new(preset.session);
-        for _ in 0..10 {
+    fn every_preset_is_valid_replays_without_engine_errors_and_round_trips_as_a_link() {
+        for preset in presets() {
+            preset.session.validate().unwrap();
+            let mut pg = Playground::new(preset.session.clone());
+            for _ in 0..preset.session.actions.len().min(5) {
+                pg.step();
+            }
+            for _ in 0..60 {
+                pg.step();
+            }
+            assert_eq!(pg.replay_errors(), 0, "{}", preset.id);
+            let link = crate::share::encode(pg.session());
+            assert_eq!(&crate::share::decode(&link).unwrap(), pg.session());
+        }
+    }
+
+    #[test]
+    fn five_demo_topics_have_the_seed_documents_partition_counts() {
+        let pg = Playground::new(preset("demo-topics").unwrap().session);
+        let counts: Vec<(String, u32)> = pg
+            .topic_names()
+            .into_iter()
+            .map(|t| {
+                let n = pg.partition_count(&t);
+                (t, n)
+            })
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("user-events".to_string(), 3),
+                ("orders".to_string(), 3),
+                ("payments".to_string(), 5),
+                ("notifications".to_string(), 1),
+                ("order-processing.DLQ".to_string(), 3),
+            ]
+        );
+        // The bursts of the scenario landed in their own topics at tick 0.
+        assert_eq!(pg.topic_records("user-events"), 12);
+        assert_eq!(pg.topic_records("payments"), 15);
+        assert_eq!(pg.topic_records("notifications"), 5);
+        assert_eq!(pg.topic_records("order-processing.DLQ"), 0);
+        // The generator on orders shows its scenario settings and runs.
+        let g = pg.generator_settings("orders");
+        assert_eq!(
+            (g.users, g.orders_per_tick, g.user_prefix.as_str()),
+            (20, 1, "order-")
+        );
+        assert!(pg.running_generator("orders").is_some());
+    }
+
+    #[test]
+    fn a_demo_topics_group_owns_only_partitions_of_its_topic() {
+        let pg = run("demo-topics", 10);
+        let snapshot = pg.group_snapshot("order-processing").unwrap();
+        let owned: Vec<String> = snapshot
+            .members
+            .iter()
+            .flat_map(|m| m.owned.iter().map(|tp| tp.topic.clone()))
+            .collect();
+        assert_eq!(owned.len(), 3);
+        assert!(owned.iter().all(|t| t == "orders"), "{owned:?}");
+    }
+
+    #[test]
+    fn idle_seventh_consumer_joins_at_tick_thirty_and_sits_idle() {
+        let pg = run("idle-seventh-consumer", 29);
+        assert_eq!(pg.group_snapshot("B").unwrap().members.len(), 6);
+        let pg = run("idle-seventh-consumer", 45);
+        let b = pg.group_snapshot("B").unwrap();
+        assert_eq!(b.members.len(), 7);
+        let idle: Vec<&str> = b
+            .members
+            .iter()
+            .filter(|m| m.owned.is_empty())
+            .map(|m| m.id.0.as_str())
+            .collect();
+        assert_eq!(idle.len(), 1, "{idle:?}");
+    }
+
+    #[test]
+    fn scheduled_scenario_events_survive_acting_before_them() {
+        // The Event Hubs example kills OrderProcessor vm2 at tick 60; publishing at tick 5
+        // must not drop that scripted event.
+        let mut pg = run("event-hubs-orders", 5);
+        pg.publish_to(
+            "orders",
+            orderflow_engine::log::OrderEvent {
+                user_id: "U123".into(),
+                order_id: "O1".into(),
+                status: "Created".into(),
+            },
+        );
+        for _ in 5..61 {
             pg.step();
         }
-        let snap = pg.group_snapshot("order-processors").unwrap();
-        assert_eq!(snap.members.len(), 7);
-        assert_eq!(
-            snap.members.iter().filter(|m| m.owned.is_empty()).count(),
-            1
+        let op = pg.group_snapshot("OrderProcessor").unwrap();
+        let vm2 = op.members.iter().find(|m| m.id.0 == "vm2").unwrap();
+        assert!(
+            matches!(vm2.status, MemberStatus::Dead { .. }),
+            "{:?}",
+            vm2.status
+        );
+    }
+
+    #[test]
+    fn eager_group_pauses_while_the_cooperative_group_keeps_consuming() {
+        let pg = run("eager-vs-cooperative", 20);
+        assert_eq!(pg.group_snapshot("eager").unwrap().members.len(), 2);
+        let pg = run("eager-vs-cooperative", 50);
+        for g in ["eager", "cooperative"] {
+            let s = pg.group_snapshot(g).unwrap();
+            assert_eq!(s.members.len(), 3, "{g}");
+            assert!(s.members.iter().all(|m| !m.owned.is_empty()), "{g}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn producer_retries_duplicate_only_without_idempotence() {
+        let pg = run("producer-retries", 30);
+        assert_eq!(pg.topic_records("orders-idempotent"), 20);
+        assert!(
+            pg.topic_records("orders-plain") > 20,
+            "lost acks make duplicates: {}",
+            pg.topic_records("orders-plain")
         );
     }
 }

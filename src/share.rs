@@ -4,7 +4,7 @@
 //! link carries the whole run. Decoding never trusts its input: sizes are bounded and the
 //! session is validated before anything replaces the user's current scenario.
 
-use crate::playground::{Session, SessionError};
+use crate::playground::{migrate, Session, SessionError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
@@ -32,10 +32,14 @@ pub fn to_json(session: &Session) -> String {
     serde_json::to_string_pretty(session).expect("a session always serialises")
 }
 
-/// A session from JSON (an imported file), validated.
+/// A session from JSON (an imported file, a link, localStorage), migrated from older formats
+/// (see [`crate::playground::migrate`]) and validated.
 pub fn from_json(text: &str) -> Result<Session, ShareError> {
-    let session: Session =
+    let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ShareError::Json(e.to_string()))?;
+    migrate(&mut value)?;
+    let session: Session =
+        serde_json::from_value(value).map_err(|e| ShareError::Json(e.to_string()))?;
     session.validate()?;
     Ok(session)
 }
@@ -66,8 +70,11 @@ pub fn from_fragment(fragment: &str) -> Option<Result<Session, ShareError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playground::{Action, GeneratorConfig, LoggedAction, Playground};
+    use crate::playground::{
+        Action, GeneratorConfig, LoggedAction, Playground, ORDERS_TOPIC, SESSION_FORMAT,
+    };
     use orderflow_engine::log::OrderEvent;
+    use orderflow_engine::partitioner::Partitioner;
 
     fn sample() -> Session {
         let mut pg = Playground::default();
@@ -77,6 +84,7 @@ mod tests {
             status: "Created".into(),
         });
         pg.act(Action::Burst {
+            topic: crate::playground::ORDERS_TOPIC.into(),
             count: 100_000,
             generator: GeneratorConfig::default(),
         });
@@ -108,6 +116,57 @@ mod tests {
         assert_eq!(from_json(&to_json(&session)).unwrap(), session);
     }
 
+    /// A share link written by the format-1 build (one topic `orders`, no topic on actions):
+    /// the default session, a publish of U1 and a burst of 1,000, stepped twice.
+    const FORMAT_1_JSON: &str = r#"{"format":1,"setup":{"partitions":4,"partitioner":"murmur2","keyed":true,"key_field":"user_id","segment_records":1000,"retention_records":null},"seed":42,"ticks":2,"actions":[{"tick":0,"type":"command","command":{"type":"create_group","config":{"name":"OrderProcessor","topics":["orders"],"strategy":"range","commit_policy":{"type":"after_processing"},"auto_offset_reset":"earliest","max_poll_records":10,"processing_ticks_per_record":1,"session_timeout_ticks":10,"rebalance_ticks":2}}},{"tick":0,"type":"command","command":{"type":"join_group","group":"OrderProcessor","member":"c1"}},{"tick":0,"type":"publish","event":{"user_id":"U1","order_id":"O1","status":"Created"}},{"tick":1,"type":"burst","count":1000,"generator":{"users":20,"orders_per_tick":2,"hot_key_percent":0}},{"tick":1,"type":"set_generator","generator":{"users":5,"orders_per_tick":3,"hot_key_percent":10}}]}"#;
+
+    #[test]
+    fn a_format_1_link_still_opens_as_the_same_run() {
+        let deflated = miniz_oxide::deflate::compress_to_vec(FORMAT_1_JSON.as_bytes(), 9);
+        let link = format!("{FRAGMENT_PREFIX}{}", URL_SAFE_NO_PAD.encode(deflated));
+        let session = from_fragment(&link).unwrap().unwrap();
+        assert_eq!(session.format, SESSION_FORMAT);
+        assert_eq!(session.topics.len(), 1);
+        assert_eq!(session.topics[0].name, ORDERS_TOPIC);
+        assert_eq!(session.topics[0].partitions, 4);
+        assert_eq!(session.actions.len(), 5);
+        let pg = Playground::new(session.clone());
+        assert_eq!(pg.replay_errors(), 0);
+        assert_eq!(pg.now(), 2);
+        // 1 by hand + 1,000 burst + 3 per tick from the generator started at tick 1.
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 1 + 1_000 + 3);
+        let u1 = Partitioner::Murmur2.route(b"U1", 4).partition.0;
+        assert_eq!(pg.rows(ORDERS_TOPIC, u1, 0, 1)[0].key, "U1");
+        // The same run, written in format 2, replays to the same records.
+        let again = Playground::new(decode(&encode(&session)).unwrap());
+        for p in 0..4 {
+            assert_eq!(
+                again.rows(ORDERS_TOPIC, p, 0, u64::MAX).len(),
+                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX).len()
+            );
+        }
+        assert_eq!(
+            again
+                .running_generator(ORDERS_TOPIC)
+                .unwrap()
+                .hot_key_percent,
+            10
+        );
+    }
+
+    #[test]
+    fn unknown_future_formats_are_refused_with_both_numbers() {
+        let err =
+            from_json(r#"{"format":9,"topics":[],"seed":1,"ticks":0,"actions":[]}"#).unwrap_err();
+        assert_eq!(
+            err,
+            ShareError::Session(SessionError::Format {
+                found: 9,
+                expected: SESSION_FORMAT
+            })
+        );
+    }
+
     #[test]
     fn damaged_links_are_errors_not_panics() {
         assert!(matches!(decode("%%%"), Err(ShareError::Base64(_))));
@@ -126,7 +185,10 @@ mod tests {
         };
         session.actions.push(LoggedAction {
             tick: 9,
-            action: Action::SetGenerator { generator: None },
+            action: Action::SetGenerator {
+                topic: crate::playground::ORDERS_TOPIC.into(),
+                generator: None,
+            },
         });
         let err = from_json(&to_json(&session)).unwrap_err();
         assert_eq!(

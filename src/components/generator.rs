@@ -1,6 +1,7 @@
 //! The order generator: users, orders per tick, hot-key skew, and bursts with progress.
 
 use crate::components::explain::Explain;
+use crate::components::topics::{use_topic, Draft};
 use crate::playground::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
 use crate::state::Engine;
 use leptos::prelude::*;
@@ -19,38 +20,73 @@ fn parse_bounded(text: &str, min: u32, max: u32) -> Option<u32> {
         .filter(|n| (min..=max).contains(n))
 }
 
-/// The generator panel.
+/// The generator panel. Its fields start from the selected topic's generator settings (the
+/// running generator, else the last ones logged for the topic, e.g. by a preset).
 #[component]
 pub fn GeneratorPanel() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    // Start from the running generator's settings (a restored session), else the defaults.
-    let defaults = engine
-        .read_untracked(|pg| pg.running_generator().cloned())
-        .unwrap_or_default();
-    let users = RwSignal::new(defaults.users.to_string());
-    let rate = RwSignal::new(defaults.orders_per_tick.to_string());
-    let skew = RwSignal::new(u32::from(defaults.hot_key_percent));
+    let topic = use_topic();
+    // What the fields were typed over: another topic or another preset resets them.
+    let basis = Memo::new(move |_| {
+        let topic = topic.get();
+        let settings = engine.read(|pg| pg.generator_settings(&topic));
+        (topic, settings)
+    });
+    let users = Draft::<(String, GeneratorConfig)>::default();
+    let rate = Draft::<(String, GeneratorConfig)>::default();
+    let skew = Draft::<(String, GeneratorConfig)>::default();
+    let prefix = Draft::<(String, GeneratorConfig)>::default();
+    let users_text = move || {
+        let b = basis.get();
+        users.get(&b).unwrap_or_else(|| b.1.users.to_string())
+    };
+    let rate_text = move || {
+        let b = basis.get();
+        rate.get(&b)
+            .unwrap_or_else(|| b.1.orders_per_tick.to_string())
+    };
+    let skew_value = move || {
+        let b = basis.get();
+        skew.get(&b)
+            .and_then(|t| t.parse::<u32>().ok())
+            .unwrap_or(u32::from(b.1.hot_key_percent))
+    };
+    let prefix_text = move || {
+        let b = basis.get();
+        prefix.get(&b).unwrap_or_else(|| b.1.user_prefix.clone())
+    };
 
     // What the form says, if it is valid (derived, never mirrored).
     let config = Memo::new(move |_| -> Result<GeneratorConfig, String> {
-        let users = parse_bounded(&users.get(), 1, MAX_USERS).ok_or(format!(
+        let users = parse_bounded(&users_text(), 1, MAX_USERS).ok_or(format!(
             "Users must be a whole number from 1 to {MAX_USERS}."
         ))?;
-        let orders_per_tick = parse_bounded(&rate.get(), 1, MAX_ORDERS_PER_TICK).ok_or(format!(
-            "Orders per tick must be a whole number from 1 to {MAX_ORDERS_PER_TICK}."
-        ))?;
+        let orders_per_tick = parse_bounded(&rate_text(), 1, MAX_ORDERS_PER_TICK).ok_or(
+            format!("Orders per tick must be a whole number from 1 to {MAX_ORDERS_PER_TICK}."),
+        )?;
         Ok(GeneratorConfig {
             users,
             orders_per_tick,
-            hot_key_percent: skew.get().min(100) as u8,
+            hot_key_percent: skew_value().min(100) as u8,
+            user_prefix: prefix_text().trim().to_string(),
         })
     });
-    let running = Memo::new(move |_| engine.read(|pg| pg.running_generator().is_some()));
+    let running = Memo::new(move |_| {
+        let topic = topic.get();
+        engine.read(|pg| pg.running_generator(&topic).is_some())
+    });
     let progress = Memo::new(move |_| engine.read(|pg| pg.burst().map(|b| (b.done, b.total))));
 
     let burst = move |count: u32| {
         if let Ok(generator) = config.get_untracked() {
-            engine.update(|pg| pg.act(Action::Burst { count, generator }));
+            let topic = topic.get_untracked();
+            engine.update(|pg| {
+                pg.act(Action::Burst {
+                    topic,
+                    count,
+                    generator,
+                })
+            });
         }
     };
     let toggle = move |_| {
@@ -59,12 +95,14 @@ pub fn GeneratorPanel() -> impl IntoView {
         } else {
             config.get_untracked().ok()
         };
-        engine.update(|pg| pg.act(Action::SetGenerator { generator }));
+        let topic = topic.get_untracked();
+        engine.update(|pg| pg.act(Action::SetGenerator { topic, generator }));
     };
 
     view! {
         <section class="panel generator-panel" aria-labelledby="generator-title">
             <h2 id="generator-title">"Generator"</h2>
+            <p class="hint">{move || format!("Publishes to topic {}.", topic.get())}</p>
             <div class="fields">
                 <label for="gen-users">"Users"</label>
                 <input
@@ -72,8 +110,8 @@ pub fn GeneratorPanel() -> impl IntoView {
                     type="number"
                     min="1"
                     max=MAX_USERS
-                    prop:value=users
-                    on:input=move |ev| users.set(event_target_value(&ev))
+                    prop:value=users_text
+                    on:input=move |ev| users.set(basis.get_untracked(), event_target_value(&ev))
                 />
                 <label for="gen-rate">"Orders per tick"</label>
                 <input
@@ -81,8 +119,8 @@ pub fn GeneratorPanel() -> impl IntoView {
                     type="number"
                     min="1"
                     max=MAX_ORDERS_PER_TICK
-                    prop:value=rate
-                    on:input=move |ev| rate.set(event_target_value(&ev))
+                    prop:value=rate_text
+                    on:input=move |ev| rate.set(basis.get_untracked(), event_target_value(&ev))
                 />
                 <label for="gen-skew">"Hot-key skew"</label>
                 <input
@@ -91,10 +129,17 @@ pub fn GeneratorPanel() -> impl IntoView {
                     min="0"
                     max="100"
                     step="5"
-                    prop:value=move || skew.get().to_string()
-                    on:input=move |ev| skew.set(event_target_value(&ev).parse().unwrap_or(0))
+                    prop:value=move || skew_value().to_string()
+                    on:input=move |ev| skew.set(basis.get_untracked(), event_target_value(&ev))
                 />
-                <output for="gen-skew">{move || format!("{} % of new orders from U1", skew.get())}</output>
+                <output for="gen-skew">{move || format!("{} % of new orders from {}1", skew_value(), prefix_text().trim())}</output>
+                <label for="gen-prefix">"User ID prefix"</label>
+                <input
+                    id="gen-prefix"
+                    autocomplete="off"
+                    prop:value=prefix_text
+                    on:input=move |ev| prefix.set(basis.get_untracked(), event_target_value(&ev))
+                />
             </div>
             <p class="error" role="alert">{move || config.get().err()}</p>
             <div class="buttons">

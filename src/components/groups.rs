@@ -3,7 +3,7 @@
 //! and offset reset with Kafka's rule (only while the group has no active members).
 
 use crate::components::explain::Explain;
-use crate::playground::{Action, ORDERS_TOPIC};
+use crate::playground::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::group::{
@@ -138,7 +138,8 @@ pub fn GroupView(
             pg.try_act(Action::Command {
                 command: Command::ResetOffsets {
                     group: g,
-                    topic: Some(ORDERS_TOPIC.to_string()),
+                    // Every topic the group subscribes to (groups may read several).
+                    topic: None,
                     spec,
                 },
             })
@@ -226,7 +227,7 @@ pub fn GroupView(
                 <tbody>
                     {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| view! {
                         <tr>
-                            <td>{p.partition.partition.0}</td>
+                            <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}</td>
                             <td>{p.committed.map_or("—".to_string(), |o| o.0.to_string())}</td>
                             <td>{p.high_watermark.0}</td>
                             <td class="lag">{p.lag}</td>

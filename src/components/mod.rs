@@ -11,3 +11,4 @@ pub mod routing;
 pub mod share;
 pub mod time_controls;
 pub mod topic_setup;
+pub mod topics;

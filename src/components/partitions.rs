@@ -4,6 +4,7 @@
 //! the DOM. The engine keeps the records; the DOM keeps a window onto them.
 
 use crate::components::explain::Explain;
+use crate::components::topics::use_topic;
 use crate::playground::key_hue;
 use crate::state::Engine;
 use leptos::html::Div;
@@ -32,8 +33,9 @@ pub fn visible_window(scroll_top_px: f64, log_start: u64, high_watermark: u64) -
 #[component]
 pub fn PartitionsView() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let count = Memo::new(move |_| engine.read(|pg| pg.partition_count()));
-    let sizes = Memo::new(move |_| engine.read(|pg| pg.partition_sizes()));
+    let topic = use_topic();
+    let count = Memo::new(move |_| engine.read(|pg| pg.partition_count(&topic.get())));
+    let sizes = Memo::new(move |_| engine.read(|pg| pg.partition_sizes(&topic.get())));
     let skew = Memo::new(move |_| {
         let sizes = sizes.get();
         let total: u64 = sizes.iter().sum();
@@ -42,7 +44,7 @@ pub fn PartitionsView() -> impl IntoView {
     });
     view! {
         <section class="panel partitions-panel" aria-labelledby="partitions-title">
-            <h2 id="partitions-title">"Partitions"</h2>
+            <h2 id="partitions-title">{move || format!("Partitions of {}", topic.get())}</h2>
             <p class="summary">
                 {move || {
                     let total: u64 = sizes.get().iter().sum();
@@ -53,8 +55,9 @@ pub fn PartitionsView() -> impl IntoView {
                 }}
             </p>
             <div class="partitions">
-                <For each=move || 0..count.get() key=|p| *p let:p>
-                    <PartitionLogView partition=p />
+                // Keyed by topic too: another topic's partition N is another log.
+                <For each=move || { let t = topic.get(); (0..count.get()).map(move |p| (t.clone(), p)) } key=|(t, p)| (t.clone(), *p) let:tp>
+                    <PartitionLogView topic=tp.0 partition=tp.1 />
                 </For>
             </div>
             <Explain text="Each partition is an append-only log: records get consecutive offsets in the order they arrive. Order holds only within a partition, never across partitions. A group can use at most as many consumers in parallel as there are partitions." />
@@ -66,23 +69,28 @@ pub fn PartitionsView() -> impl IntoView {
 /// One partition's log, virtualised.
 #[component]
 pub fn PartitionLogView(
+    /// The topic the partition belongs to.
+    topic: String,
     /// The partition number.
     partition: u32,
 ) -> impl IntoView {
     let engine = expect_context::<Engine>();
+    let topic = StoredValue::new(topic);
     let scroll_top = RwSignal::new(0.0f64);
     let follow_tail = RwSignal::new(true);
     let viewport = NodeRef::<Div>::new();
-    let bounds = Memo::new(move |_| engine.read(|pg| pg.partition_bounds(partition)));
+    let bounds =
+        Memo::new(move |_| engine.read(|pg| pg.partition_bounds(&topic.read_value(), partition)));
     let window = Memo::new(move |_| {
         let (start, end) = bounds.get();
         visible_window(scroll_top.get(), start, end)
     });
     let rows = Memo::new(move |_| {
         let (first, end) = window.get();
-        engine.read(|pg| pg.rows(partition, first, end))
+        engine.read(|pg| pg.rows(&topic.read_value(), partition, first, end))
     });
-    let markers = Memo::new(move |_| engine.read(|pg| pg.committed_markers(partition)));
+    let markers =
+        Memo::new(move |_| engine.read(|pg| pg.committed_markers(&topic.read_value(), partition)));
     let numbered_markers = move || {
         markers
             .get()
@@ -93,8 +101,9 @@ pub fn PartitionLogView(
     let segments = Memo::new(move |_| {
         engine.read(|pg| {
             (
-                pg.segment_count(partition),
-                pg.session().setup.segment_records,
+                pg.segment_count(&topic.read_value(), partition),
+                pg.setup(&topic.read_value())
+                    .map_or(0, |s| s.segment_records),
             )
         })
     });

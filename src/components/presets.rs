@@ -1,8 +1,10 @@
-//! Loading a preset scenario (a select and "Load preset").
+//! Loading a preset scenario (a select "Preset" and "Load preset"). The presets are the
+//! engine's streaming scenarios (see [`crate::presets`]).
 
 use crate::components::explain::Explain;
+use crate::components::topics::SelectedTopic;
 use crate::playground::Playground;
-use crate::presets::presets;
+use crate::presets::{presets, Preset};
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 
@@ -12,24 +14,32 @@ pub fn PresetPicker() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let clock = expect_context::<Clock>();
     let announcer = expect_context::<Announcer>();
-    let choice = RwSignal::new(0usize);
-    let names: Vec<(usize, &'static str)> = presets()
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i, p.name))
-        .collect();
-    let description = move || {
-        presets()
-            .get(choice.get())
-            .map(|p| p.description)
-            .unwrap_or_default()
+    let selected_topic = use_context::<SelectedTopic>();
+    // Built once per mount: the list is static data.
+    let all = StoredValue::new(presets());
+    let choice =
+        RwSignal::new(all.with_value(|p| p.first().map(|p| p.id.clone()).unwrap_or_default()));
+    let chosen = move || -> Option<Preset> {
+        let id = choice.get();
+        all.with_value(|p| p.iter().find(|p| p.id == id).cloned())
     };
+    let options = all.with_value(|p| {
+        p.iter()
+            .map(|p| (p.id.clone(), p.name.clone()))
+            .collect::<Vec<_>>()
+    });
     let load = move |_| {
-        if let Some(preset) = presets().into_iter().nth(choice.get_untracked()) {
-            clock.playing.set(false);
-            engine.update(|pg| *pg = Playground::new(preset.session));
-            announcer.say(format!("Loaded preset {}.", preset.name));
+        let id = choice.get_untracked();
+        let Some(preset) = all.with_value(|p| p.iter().find(|p| p.id == id).cloned()) else {
+            return;
+        };
+        clock.playing.set(false);
+        let first_topic = preset.session.topics.first().map(|t| t.name.clone());
+        engine.update(|pg| *pg = Playground::new(preset.session));
+        if let (Some(selected), Some(first)) = (selected_topic, first_topic) {
+            selected.0.set(first);
         }
+        announcer.say(format!("Loaded preset {}.", preset.name));
     };
     view! {
         <section class="panel presets-panel" aria-labelledby="presets-title">
@@ -38,15 +48,15 @@ pub fn PresetPicker() -> impl IntoView {
                 <label for="preset">"Preset"</label>
                 <select
                     id="preset"
-                    prop:value=move || choice.get().to_string()
-                    on:change=move |ev| choice.set(event_target_value(&ev).parse().unwrap_or(0))
+                    prop:value=move || choice.get()
+                    on:change=move |ev| choice.set(event_target_value(&ev))
                 >
-                    {names.into_iter().map(|(i, n)| view! { <option value=i.to_string()>{n}</option> }).collect_view()}
+                    {options.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                 </select>
                 <button type="button" on:click=load>"Load preset"</button>
             </div>
-            <p class="hint">{description}</p>
-            <Explain text="Each preset is a scenario from the seed documents, stored like any session: a setup, a seed and the actions to replay. Loading one replaces the current run (export it first to keep it)." />
+            <p class="hint">{move || chosen().map(|p| p.description).unwrap_or_default()}</p>
+            <Explain text="Each preset is one of the engine's scenarios from the seed documents (the same ones the CLI runs from scenarios/*.json), turned into a session: a setup, a seed and the actions to replay. Loading one replaces the current run (export it first to keep it)." />
         </section>
     }
     .into_any()

@@ -1,6 +1,7 @@
 //! Publishing one order event by hand.
 
 use crate::components::explain::Explain;
+use crate::components::topics::use_topic;
 use crate::playground::STATUSES;
 use crate::state::Engine;
 use leptos::prelude::*;
@@ -14,14 +15,12 @@ pub fn PublishForm() -> impl IntoView {
     let order_id = RwSignal::new(String::from("O456"));
     let status = RwSignal::new(String::from(STATUSES[0]));
     let error = RwSignal::new(None::<String>);
+    let topic = use_topic();
     let key_label = Memo::new(move |_| {
-        engine.read(|pg| {
-            let setup = &pg.session().setup;
-            if setup.keyed {
-                setup.key_field.label()
-            } else {
-                "none (round-robin)"
-            }
+        engine.read(|pg| match pg.setup(&topic.get()) {
+            Some(setup) if setup.keyed => setup.key_field.label(),
+            Some(setup) => setup.unkeyed_label(),
+            None => "",
         })
     });
 
@@ -32,8 +31,12 @@ pub fn PublishForm() -> impl IntoView {
             order_id: order_id.get_untracked().trim().to_string(),
             status: status.get_untracked(),
         };
-        let (keyed, key_field) =
-            engine.read_untracked(|pg| (pg.session().setup.keyed, pg.session().setup.key_field));
+        let topic = topic.get_untracked();
+        let Some((keyed, key_field)) =
+            engine.read_untracked(|pg| pg.setup(&topic).map(|s| (s.keyed, s.key_field)))
+        else {
+            return;
+        };
         if keyed && key_field.key_of(&event).is_empty() {
             error.set(Some(format!(
                 "{} is the partition key: enter one to publish.",
@@ -42,7 +45,7 @@ pub fn PublishForm() -> impl IntoView {
             return;
         }
         error.set(None);
-        engine.update(|pg| pg.publish(event));
+        engine.update(|pg| pg.publish_to(&topic, event));
     };
 
     view! {
@@ -72,7 +75,7 @@ pub fn PublishForm() -> impl IntoView {
                     {STATUSES.map(|s| view! { <option value=s>{s}</option> })}
                 </select>
                 <button type="submit">"Publish"</button>
-                <p class="hint">{move || format!("Key: {}", key_label.get())}</p>
+                <p class="hint">{move || format!("Topic: {} · Key: {}", topic.get(), key_label.get())}</p>
                 <p class="error" role="alert">{move || error.get()}</p>
             </form>
             <Explain text="The producer hashes the record key (here the field named above) to pick a partition. Events with the same key always land on the same partition, so they stay in order for whoever consumes that partition." />

@@ -25,16 +25,15 @@ fn hex_bytes(bytes: &[u8]) -> String {
 #[component]
 pub fn RoutingView() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let recent = Memo::new(move |_| engine.read(|pg| pg.recent_routings(RECENT_ROUTINGS)));
-    let partitions = Memo::new(move |_| engine.read(|pg| pg.partition_count()));
+    let topic = crate::components::topics::use_topic();
+    let recent =
+        Memo::new(move |_| engine.read(|pg| pg.recent_routings(&topic.get(), RECENT_ROUTINGS)));
+    let partitions = Memo::new(move |_| engine.read(|pg| pg.partition_count(&topic.get())));
     let partitioner = Memo::new(move |_| {
-        engine.read(|pg| {
-            let setup = &pg.session().setup;
-            if setup.keyed {
-                setup.partitioner.name()
-            } else {
-                "no key (round-robin)"
-            }
+        engine.read(|pg| match pg.setup(&topic.get()) {
+            Some(setup) if setup.keyed => setup.partitioner.name(),
+            Some(setup) => setup.unkeyed_label(),
+            None => "",
         })
     });
     // Only the newest few travel, so a burst does not flood the animation.

@@ -1,0 +1,130 @@
+//! The selected topic: a session can hold several topics, and the topic setup, the publish
+//! form, the generator, the routing and the partition views act on the one selected here
+//! (a select with the accessible name "Topic").
+//!
+//! Also [`Draft`], a form field's typed text tied to the value it was typed over, so a form
+//! shows the engine's value again when the topic changes or a preset loads, without an
+//! effect mirroring one signal into another.
+
+use crate::state::Engine;
+use leptos::prelude::*;
+
+/// The topic the user picked (context). It may name a topic the current session no longer
+/// has (after a preset loads): [`use_topic`] then falls back to the first topic.
+#[derive(Clone, Copy)]
+pub struct SelectedTopic(pub RwSignal<String>);
+
+/// The topic the panels act on: the selected one if the session has it, else the first.
+pub fn use_topic() -> Memo<String> {
+    let engine = expect_context::<Engine>();
+    let selected = use_context::<SelectedTopic>();
+    Memo::new(move |_| {
+        let wanted = selected.map(|s| s.0.get()).unwrap_or_default();
+        engine.read(|pg| {
+            if pg.setup(&wanted).is_some() {
+                wanted
+            } else {
+                pg.topic_names().into_iter().next().unwrap_or_default()
+            }
+        })
+    })
+}
+
+/// A form field's draft: the text typed and the value (`basis`) it was typed over. When the
+/// basis changes (another topic, a preset), the draft no longer applies and the field shows
+/// the new value.
+pub struct Draft<B: Clone + PartialEq + Send + Sync + 'static>(RwSignal<Option<(B, String)>>);
+
+impl<B: Clone + PartialEq + Send + Sync + 'static> Clone for Draft<B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B: Clone + PartialEq + Send + Sync + 'static> Copy for Draft<B> {}
+
+impl<B: Clone + PartialEq + Send + Sync + 'static> Default for Draft<B> {
+    fn default() -> Self {
+        Self(RwSignal::new(None))
+    }
+}
+
+impl<B: Clone + PartialEq + Send + Sync + 'static> Draft<B> {
+    /// The text typed over `basis`, if any (tracked).
+    pub fn get(&self, basis: &B) -> Option<String> {
+        self.0.with(|d| {
+            d.as_ref()
+                .filter(|(b, _)| b == basis)
+                .map(|(_, text)| text.clone())
+        })
+    }
+
+    /// Records `text` typed over `basis`.
+    pub fn set(&self, basis: B, text: String) {
+        self.0.set(Some((basis, text)));
+    }
+
+    /// Forgets the draft (the field shows the engine's value).
+    pub fn clear(&self) {
+        self.0.set(None);
+    }
+}
+
+/// The topic select ("Topic"), shown when the session has more than one topic.
+#[component]
+pub fn TopicPicker() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let selected = expect_context::<SelectedTopic>();
+    let topic = use_topic();
+    let topics = Memo::new(move |_| {
+        engine.read(|pg| {
+            pg.session()
+                .topics
+                .iter()
+                .map(|t| (t.name.clone(), t.partitions))
+                .collect::<Vec<_>>()
+        })
+    });
+    let counts = Memo::new(move |_| {
+        engine.read(|pg| {
+            topics
+                .get()
+                .iter()
+                .map(|(name, _)| pg.partition_count(name))
+                .collect::<Vec<_>>()
+        })
+    });
+    view! {
+        <section class="panel topic-picker" aria-labelledby="topic-picker-title">
+            <h2 id="topic-picker-title">"Topics"</h2>
+            <div class="fields">
+                <label for="topic-select">"Topic"</label>
+                <select
+                    id="topic-select"
+                    prop:value=move || topic.get()
+                    on:change=move |ev| selected.0.set(event_target_value(&ev))
+                >
+                    {move || {
+                        let counts = counts.get();
+                        topics
+                            .get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(i, (name, _))| {
+                                let partitions = counts.get(i).copied().unwrap_or(0);
+                                let label = format!("{name} ({partitions} partitions)");
+                                let value = name.clone();
+                                let current = name == topic.get_untracked();
+                                view! { <option value=value selected=current>{label}</option> }
+                            })
+                            .collect_view()
+                    }}
+                </select>
+            </div>
+            <p class="hint">
+                {move || format!("{} topic(s) in this session. Setup, publishing, the generator, routing and the partitions below show the selected topic.", topics.get().len())}
+            </p>
+        </section>
+    }
+    .into_any()
+}
