@@ -531,13 +531,14 @@ async fn lag_chart_draws_the_groups_lag_history() {
 #[wasm_bindgen_test]
 async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
     let app = fresh_app();
-    choose(&app, "Preset", "2");
+    choose(&app, "Preset", "idle-seventh-consumer");
     tick().await;
     button(&app, "Load preset").click();
     tick().await;
     assert_eq!(count(&app, "[aria-label^='Partition ']"), 6);
-    steps(&app, 8).await;
-    let scope = "[aria-label='Consumer group order-processors']";
+    // C7 joins group B at tick 30 (a scheduled command of the scenario).
+    steps(&app, 40).await;
+    let scope = "[aria-label='Consumer group B']";
     assert_eq!(count(&app, &format!("{scope} .member")), 7);
     assert_eq!(count(&app, &format!("{scope} .member.idle")), 1);
     app.remove();
