@@ -22,7 +22,7 @@ test('five demo topics: publish to payments and find the record where murmur2 ro
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
 
-  await page.getByLabel('Preset').selectOption({ label: 'The five demo topics' });
+  await page.getByLabel('Preset', { exact: true }).selectOption({ label: 'The five demo topics' });
   const started = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: 'Load preset', exact: true }).click();
   const topic = page.getByLabel('Topic', { exact: true });

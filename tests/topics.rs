@@ -182,13 +182,13 @@ async fn the_generator_form_shows_the_presets_generator_for_the_selected_topic()
     tick().await;
     assert_eq!(input(&app, "Users").value(), "20");
     assert_eq!(input(&app, "Orders per tick").value(), "1");
-    assert_eq!(input(&app, "User ID prefix").value(), "order-");
+    assert_eq!(input(&app, "User prefix").value(), "order-");
     button(&app, "Stop generator");
     // Another topic: its burst's settings (user- prefix, 3 users), no generator running.
     choose(&app, "Topic", "user-events");
     tick().await;
     assert_eq!(input(&app, "Users").value(), "3");
-    assert_eq!(input(&app, "User ID prefix").value(), "user-");
+    assert_eq!(input(&app, "User prefix").value(), "user-");
     button(&app, "Start generator");
     // A typed draft belongs to its topic: switching away and back shows the preset value.
     type_into(&app, "Users", "7");

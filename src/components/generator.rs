@@ -133,7 +133,7 @@ pub fn GeneratorPanel() -> impl IntoView {
                     on:input=move |ev| skew.set(basis.get_untracked(), event_target_value(&ev))
                 />
                 <output for="gen-skew">{move || format!("{} % of new orders from {}1", skew_value(), prefix_text().trim())}</output>
-                <label for="gen-prefix">"User ID prefix"</label>
+                <label for="gen-prefix">"User prefix"</label>
                 <input
                     id="gen-prefix"
                     autocomplete="off"
