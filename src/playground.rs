@@ -1059,6 +1059,13 @@ impl Playground {
     /// they land now.
     pub fn change_setup(&mut self, setup: Setup) {
         self.finish_burst();
+        // "Always set up this way": partitions added later up to the new count never happened
+        // (replaying them would be refused, the topic already has that many).
+        self.session.actions.retain(|a| {
+            !matches!(&a.action, Action::Command {
+                command: Command::AddPartitions { topic, partitions },
+            } if *topic == setup.name && *partitions <= setup.partitions)
+        });
         if let Some(slot) = self
             .session
             .topics
@@ -1604,6 +1611,113 @@ mod tests {
             );
         }
         assert_eq!(pg.topic_records(ORDERS_TOPIC), 30);
+    }
+
+    #[test]
+    fn added_partitions_keep_old_records_and_a_later_setup_change_replays_cleanly() {
+        let mut pg = Playground::default();
+        let keys: Vec<String> = (1..=30).map(|u| format!("U{u}")).collect();
+        for k in &keys {
+            pg.publish(event(k, "O1", "Created"));
+        }
+        pg.add_partitions(ORDERS_TOPIC, 6).unwrap();
+        assert_eq!(pg.partition_count(ORDERS_TOPIC), 6);
+        for k in &keys {
+            let old = Partitioner::Murmur2.route(k.as_bytes(), 4).partition.0;
+            assert!(pg
+                .rows(ORDERS_TOPIC, old, 0, u64::MAX)
+                .iter()
+                .any(|r| &r.key == k));
+        }
+        // Only new records route by 6; and nothing moves back.
+        let moved = pg.moved_keys(ORDERS_TOPIC, Partitioner::Murmur2, 6);
+        assert!(moved.is_empty(), "compared with the live count: {moved:?}");
+        assert!(
+            pg.add_partitions(ORDERS_TOPIC, 5).is_err(),
+            "partitions only grow"
+        );
+        // Replaying the run (it holds the logged AddPartitions) gives the same topic.
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(replayed.partition_count(ORDERS_TOPIC), 6);
+        assert_eq!(replayed.replay_errors(), 0);
+        // Applying a setup of 6 partitions rewrites history without the refused command.
+        pg.change_setup(Setup {
+            partitions: 6,
+            partitioner: Partitioner::Crc32,
+            ..Setup::default()
+        });
+        assert_eq!(pg.replay_errors(), 0);
+        assert_eq!(pg.partition_count(ORDERS_TOPIC), 6);
+    }
+
+    #[test]
+    fn a_group_subscribed_to_two_topics_owns_partitions_of_both() {
+        let mut session = Session::default();
+        session.topics.push(Setup::named("payments", 2));
+        session.actions.clear();
+        let config = GroupConfig::new("audit", vec!["orders".into(), "payments".into()]);
+        session.actions.push(LoggedAction {
+            tick: 0,
+            action: Action::Command {
+                command: Command::CreateGroup { config },
+            },
+        });
+        session.actions.push(LoggedAction {
+            tick: 0,
+            action: Action::Command {
+                command: Command::JoinGroup {
+                    group: "audit".into(),
+                    member: MemberId("c1".into()),
+                },
+            },
+        });
+        session.validate().unwrap();
+        let mut pg = Playground::new(session);
+        pg.publish_to("payments", event("U7", "O7", "Paid"));
+        pg.publish_to(ORDERS_TOPIC, event("U7", "O7", "Created"));
+        for _ in 0..10 {
+            pg.step();
+        }
+        let snapshot = pg.group_snapshot("audit").unwrap();
+        let owned: BTreeSet<String> = snapshot.members[0]
+            .owned
+            .iter()
+            .map(|tp| format!("{}-{}", tp.topic, tp.partition.0))
+            .collect();
+        assert_eq!(owned.len(), 6, "{owned:?}");
+        assert!(owned.contains("payments-1") && owned.contains("orders-3"));
+        assert_eq!(snapshot.total_lag, 0);
+        assert_eq!(snapshot.counters.processed, 2);
+        // Each topic routes with its own partition count.
+        let p = Partitioner::Murmur2.route(b"U7", 2).partition.0;
+        assert_eq!(pg.rows("payments", p, 0, 9)[0].status, "Paid");
+    }
+
+    #[test]
+    fn validate_rejects_unknown_and_duplicate_topics() {
+        let mut s = Session::default();
+        s.topics.push(Setup::default());
+        assert!(matches!(
+            s.validate(),
+            Err(SessionError::DuplicateTopic { .. })
+        ));
+        let mut s = Session::default();
+        s.actions.push(LoggedAction {
+            tick: 0,
+            action: Action::Publish {
+                topic: "nope".into(),
+                event: event("U1", "O1", "Created"),
+            },
+        });
+        assert!(matches!(
+            s.validate(),
+            Err(SessionError::InvalidAction { .. })
+        ));
+        let s = Session {
+            topics: Vec::new(),
+            ..Session::default()
+        };
+        assert!(matches!(s.validate(), Err(SessionError::TopicCount { .. })));
     }
 
     #[test]
