@@ -23,12 +23,19 @@ test('five demo topics: publish to payments and find the record where murmur2 ro
   await openApp(page, site.url);
 
   await page.getByLabel('Preset', { exact: true }).selectOption({ label: 'The five demo topics' });
-  const started = await page.evaluate(() => performance.now());
-  await page.getByRole('button', { name: 'Load preset', exact: true }).click();
-  const topic = page.getByLabel('Topic', { exact: true });
-  await page.waitForFunction(() => document.querySelectorAll('#topic-select option').length === 5);
-  const loadedMs = (await page.evaluate(() => performance.now())) - started;
+  // Timed inside the page (no automation round trips): click, then animation frames until
+  // the five topics are in the DOM.
+  const loadedMs = await page.evaluate(async () => {
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === 'Load preset');
+    const started = performance.now();
+    button.click();
+    while (document.querySelectorAll('#topic-select option').length !== 5) {
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+    return performance.now() - started;
+  });
   t.diagnostic(`preset load (click to 5 topics in the DOM): ${loadedMs.toFixed(1)} ms`);
+  const topic = page.getByLabel('Topic', { exact: true });
 
   const names = await topic.locator('option').evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(names, ['user-events', 'orders', 'payments', 'notifications', 'order-processing.DLQ']);
