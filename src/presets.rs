@@ -124,6 +124,12 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
             "Group {group} runs the processor {processor} in the engine; here it only counts what it reads."
         ));
     }
+    if !scenario.producers.is_empty() {
+        notes.push(
+            "Producers have no panel here: their sends are logged commands; compare the topics' record counts (pick each topic) and look for repeated order ids."
+                .to_string(),
+        );
+    }
     let mut generated = false;
     for c in &scenario.commands {
         let tick = c.at.0;
@@ -375,6 +381,15 @@ mod tests {
             assert_eq!(s.members.len(), 3, "{g}");
             assert!(s.members.iter().all(|m| !m.owned.is_empty()), "{g}: {s:?}");
         }
+    }
+
+    #[test]
+    fn what_the_playground_does_differently_is_said_in_the_description() {
+        let retries = preset("producer-retries").unwrap();
+        assert!(retries.description.contains("Producers have no panel here"));
+        let demo = preset("demo-topics").unwrap();
+        assert!(demo.description.contains("playground's generator"));
+        assert!(!demo.description.contains("Producers have no panel"));
     }
 
     #[test]
