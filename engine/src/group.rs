@@ -1303,6 +1303,7 @@ impl ConsumerGroup {
                     record,
                     redelivered,
                     attempt,
+                    event_ids: std::cell::Cell::from_mut(&mut *world.next_event_id),
                 };
                 p.process(&delivery, world.rng)
             }
@@ -1342,6 +1343,46 @@ impl ConsumerGroup {
                     error,
                 });
             }
+            ProcessOutcome::Crash { produce, reason } => {
+                world.trace.push(TraceEvent::Processed {
+                    tick: now,
+                    group: group.clone(),
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    key,
+                    event_id,
+                    redelivered,
+                    attempt,
+                });
+                self.produce_all(world, id, tp, offset, attempt, produce);
+                world.trace.push(TraceEvent::ProcessingCrashed {
+                    tick: now,
+                    group,
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    event_id,
+                    attempt,
+                    reason,
+                });
+                self.count_processed(tp, offset, redelivered);
+                // The record's effects happened: it is not lost, only uncommitted, so it
+                // leaves the batch before the member dies (the rest is abandoned).
+                let m = self.members.get_mut(id).expect("member");
+                m.processed += 1;
+                m.head_attempt = 1;
+                let head = m.batch.front_mut().expect("head run");
+                head.next = Offset(head.next.0 + 1);
+                if head.next >= head.end {
+                    m.batch.pop_front();
+                }
+                self.kill(world, id)
+                    .expect("a member that just processed a record is alive");
+                return false;
+            }
             ProcessOutcome::Success { produce } => {
                 world.trace.push(TraceEvent::Processed {
                     tick: now,
@@ -1355,30 +1396,10 @@ impl ConsumerGroup {
                     redelivered,
                     attempt,
                 });
-                for out in produce {
-                    if let Err(e) = world.produce_outgoing(out) {
-                        self.counters.failed += 1;
-                        world.trace.push(TraceEvent::ProcessingFailed {
-                            tick: now,
-                            group: group.clone(),
-                            member: id.clone(),
-                            topic: tp.topic.clone(),
-                            partition: tp.partition,
-                            offset,
-                            attempt,
-                            error: e.to_string(),
-                        });
-                    }
-                }
+                self.produce_all(world, id, tp, offset, attempt, produce);
             }
         }
-        self.counters.processed += 1;
-        if redelivered {
-            self.counters.duplicates += 1;
-        }
-        if offset >= high {
-            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
-        }
+        self.count_processed(tp, offset, redelivered);
         let m = self.members.get_mut(id).expect("member");
         m.processed += 1;
         m.head_attempt = 1;
@@ -1388,6 +1409,45 @@ impl ConsumerGroup {
             m.batch.pop_front();
         }
         true
+    }
+
+    /// Produces what a processor returned; a refused record counts as a failure.
+    fn produce_all(
+        &mut self,
+        world: &mut World<'_>,
+        id: &MemberId,
+        tp: &TopicPartition,
+        offset: Offset,
+        attempt: u32,
+        produce: Vec<crate::process::OutgoingRecord>,
+    ) {
+        for out in produce {
+            if let Err(e) = world.produce_outgoing(out) {
+                self.counters.failed += 1;
+                world.trace.push(TraceEvent::ProcessingFailed {
+                    tick: world.now,
+                    group: self.config.name.clone(),
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    attempt,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Counts a processed record (a duplicate if this group processed it before).
+    fn count_processed(&mut self, tp: &TopicPartition, offset: Offset, redelivered: bool) {
+        self.counters.processed += 1;
+        if redelivered {
+            self.counters.duplicates += 1;
+        }
+        let high = self.processed_high.get(tp).copied().unwrap_or_default();
+        if offset >= high {
+            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+        }
     }
 
     // ----- lag and offsets --------------------------------------------------------------

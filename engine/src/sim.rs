@@ -65,6 +65,18 @@ pub enum Command {
         key: Option<String>,
         value: Payload,
     },
+    /// Appends one record directly under headers the caller chooses: an outbox relay
+    /// publishing a row whose event id was issued when the row was written
+    /// ([`crate::process::Delivery::issue_event_id`]), possibly for the second time. The
+    /// event id must be one this simulation issued
+    /// ([`SimError::EventIdNotIssued`] otherwise), so fresh ids stay unique.
+    ProduceWithHeaders {
+        topic: String,
+        #[serde(default)]
+        key: Option<String>,
+        value: Payload,
+        headers: Headers,
+    },
     /// Registers a producer with acks, retries and idempotence settings.
     CreateProducer { config: ProducerConfig },
     /// Sends one record through a named producer.
@@ -156,6 +168,8 @@ pub enum SimError {
     NoKeys { keys: u32 },
     #[error("at most {max} records per generate command or per tick, not {requested}")]
     TooManyRecords { requested: u32, max: u32 },
+    #[error("event id {event_id} was never issued (the next one is {next_event_id})")]
+    EventIdNotIssued { event_id: u64, next_event_id: u64 },
 }
 
 /// A generator producing order events every tick.
@@ -241,13 +255,45 @@ impl World<'_> {
         causation_id: Option<EventId>,
         schema_version: u16,
     ) -> Result<Produced, SimError> {
+        self.produce_with(
+            topic,
+            key,
+            value,
+            None,
+            correlation_id,
+            causation_id,
+            schema_version,
+        )
+    }
+
+    /// Routes and appends a record under `event_id` (`None`: a fresh one). A given id must
+    /// have been issued already, so it can never collide with a later fresh id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn produce_with(
+        &mut self,
+        topic: &str,
+        key: Option<String>,
+        value: Payload,
+        event_id: Option<EventId>,
+        correlation_id: Option<String>,
+        causation_id: Option<EventId>,
+        schema_version: u16,
+    ) -> Result<Produced, SimError> {
+        if let Some(id) = event_id {
+            if id.0 == 0 || id.0 >= *self.next_event_id {
+                return Err(SimError::EventIdNotIssued {
+                    event_id: id.0,
+                    next_event_id: *self.next_event_id,
+                });
+            }
+        }
         let t = self
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
         let (routing, partition) = t.route(key.as_deref(), self.rng);
         let headers = Headers {
-            event_id: self.next_event_id(),
+            event_id: event_id.unwrap_or_else(|| self.next_event_id()),
             correlation_id,
             causation_id,
             schema_version,
@@ -271,10 +317,11 @@ impl World<'_> {
 
     /// Produces what a processor asked for.
     pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Produced, SimError> {
-        self.produce(
+        self.produce_with(
             &out.topic,
             out.key,
             out.payload,
+            out.event_id,
             out.correlation_id,
             out.causation_id,
             out.schema_version,
@@ -926,6 +973,23 @@ impl Sim {
             Command::Produce { topic, key, value } => {
                 let (mut world, _) = self.world();
                 world.produce(&topic, key, value, None, None, 1)?;
+            }
+            Command::ProduceWithHeaders {
+                topic,
+                key,
+                value,
+                headers,
+            } => {
+                let (mut world, _) = self.world();
+                world.produce_with(
+                    &topic,
+                    key,
+                    value,
+                    Some(headers.event_id),
+                    headers.correlation_id,
+                    headers.causation_id,
+                    headers.schema_version,
+                )?;
             }
             Command::CreateProducer { config } => {
                 if self.producers.contains_key(&config.name) {

@@ -237,6 +237,20 @@ pub enum TraceEvent {
         attempt: u32,
         error: String,
     },
+    /// The member crashed while processing a record, after the record's effects and before
+    /// committing it ([`crate::process::ProcessOutcome::Crash`]); a
+    /// [`TraceEvent::MemberKilled`] follows and the record will be delivered again.
+    ProcessingCrashed {
+        tick: Tick,
+        group: String,
+        member: MemberId,
+        topic: String,
+        partition: PartitionId,
+        offset: Offset,
+        event_id: EventId,
+        attempt: u32,
+        reason: String,
+    },
     Committed {
         tick: Tick,
         group: String,
@@ -300,6 +314,7 @@ impl TraceEvent {
             | Redelivered { tick, .. }
             | ProcessingRetry { tick, .. }
             | ProcessingFailed { tick, .. }
+            | ProcessingCrashed { tick, .. }
             | Committed { tick, .. }
             | RecordsLost { tick, .. }
             | AutoOffsetReset { tick, .. }

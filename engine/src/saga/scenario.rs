@@ -22,7 +22,8 @@ pub enum SagaEngine {
     #[default]
     Standalone,
     /// [`StreamingSaga`]: services as consumer groups of the streaming engine (rebalances,
-    /// commit policies, redelivery); no outbox or crash points.
+    /// commit policies, redelivery), with the outbox, crash points and slowdowns acting
+    /// through the engine.
     ConsumerGroups,
 }
 
@@ -426,6 +427,31 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
                 },
             )
         },
+        on_consumer_groups(
+            "consumer-groups-crash-without-outbox",
+            "On consumer groups: the payment-service member charges order-1, then crashes before publishing PaymentProcessed. The event is lost; the group redelivers ProcessPayment to the replacement member, whose inbox absorbs it; the ProcessPayment step times out and the saga refunds, releases the stock and cancels the order.",
+            300,
+            crash_setup(false),
+        ),
+        on_consumer_groups(
+            "consumer-groups-crash-with-outbox",
+            "The same crash on consumer groups with an outbox: PaymentProcessed was written to Payment's outbox with the charge; the relay publishes it once the replacement member runs, crashes before marking it and publishes it again; the orchestrator's inbox absorbs the second copy and the saga completes.",
+            300,
+            crash_setup(true),
+        ),
+        on_consumer_groups(
+            "consumer-groups-shipping-timeout",
+            "On consumer groups, Shipping is slow: its group spends 40 ticks on every record it consumes, so ShipOrder waits behind the order's events and misses its 60-tick timeout. The saga cancels the shipment, refunds, releases the stock and cancels the order; the late OrderShipped is refused and the shipment is recalled.",
+            600,
+            SagaSetup {
+                config: SagaConfig {
+                    processing_ticks: [(ServiceName::Shipping, 40)].into_iter().collect(),
+                    ..base.clone()
+                },
+                orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+                ..SagaSetup::default()
+            },
+        ),
         mixed_failures(SagaMode::Orchestration),
         mixed_failures(SagaMode::Choreography),
         scenario(
@@ -449,6 +475,46 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
             },
         ),
     ]
+}
+
+/// A scenario that runs on the streaming engine's consumer groups.
+fn on_consumer_groups(name: &str, description: &str, ticks: u64, setup: SagaSetup) -> SagaScenario {
+    SagaScenario {
+        engine: SagaEngine::ConsumerGroups,
+        ..scenario(name, description, ticks, setup)
+    }
+}
+
+/// One order; Payment crashes after charging it, before publishing (down for 5 ticks); with
+/// the outbox, its relay also crashes after its first send.
+fn crash_setup(outbox: bool) -> SagaSetup {
+    SagaSetup {
+        config: SagaConfig {
+            inbox: true,
+            outbox,
+            ..SagaConfig::default()
+        },
+        orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+        faults: FaultPlan {
+            crashes: vec![Crash {
+                service: ServiceName::Payment,
+                message: "ProcessPayment".into(),
+                nth: 1,
+                point: CrashPoint::AfterStateChange,
+                down_ticks: 5,
+            }],
+            relay_crashes: if outbox {
+                vec![super::faults::RelayCrash {
+                    service: ServiceName::Payment,
+                    nth: 1,
+                }]
+            } else {
+                Vec::new()
+            },
+            ..FaultPlan::default()
+        },
+        ..SagaSetup::default()
+    }
 }
 
 /// Six orders, declined payments, a slow and flaky refund and limited stock: the same
@@ -823,6 +889,106 @@ mod tests {
         assert!(lines
             .iter()
             .any(|l| l.contains(r#""type":"duplicate_absorbed""#)));
+    }
+
+    fn run_on_groups(name: &str) -> (SagaRunSummary, Vec<String>) {
+        let s = named_scenario(name).unwrap_or_else(|| panic!("no scenario {name}"));
+        assert_eq!(s.engine, SagaEngine::ConsumerGroups, "{name}");
+        let mut run = SagaRun::start(&s).unwrap();
+        let mut lines = Vec::new();
+        while run.now() < Tick(s.ticks) {
+            run.step();
+            lines.extend(run.new_trace_lines());
+        }
+        let SagaRun::ConsumerGroups { saga, .. } = &run else {
+            panic!("{name} runs on consumer groups")
+        };
+        assert!(saga.is_settled(), "{name} not settled");
+        (run.summary(), lines)
+    }
+
+    fn has(lines: &[String], fragment: &str) -> bool {
+        lines.iter().any(|l| l.contains(fragment))
+    }
+
+    #[test]
+    fn consumer_groups_crash_without_outbox_loses_the_event_and_the_saga_refunds() {
+        let (summary, lines) = run_on_groups("consumer-groups-crash-without-outbox");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        let s = &summary.sagas[0];
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations,
+            [
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        assert_eq!(summary.balances.charges, 1);
+        assert_eq!(summary.balances.refunded_cents, 2500);
+        // The engine killed the member mid-record and redelivered the record to its
+        // replacement, whose inbox absorbed it; the event never reached a topic.
+        assert!(has(&lines, r#""type":"processing_crashed""#));
+        assert!(has(&lines, r#""type":"member_killed","tick":"#));
+        assert!(has(&lines, r#""type":"member_timed_out""#));
+        assert!(has(&lines, r#""type":"event_lost""#));
+        assert!(has(&lines, r#""message":"PaymentProcessed""#));
+        assert!(has(&lines, r#""type":"duplicate_absorbed""#));
+        assert!(has(&lines, r#""type":"step_timed_out""#));
+        assert!(!has(&lines, r#""type":"outbox_relayed""#));
+    }
+
+    #[test]
+    fn consumer_groups_crash_with_outbox_relays_twice_and_the_saga_completes() {
+        let (summary, lines) = run_on_groups("consumer-groups-crash-with-outbox");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        assert_eq!(summary.sagas[0].state, SagaState::Completed);
+        assert_eq!(summary.balances.charges, 1);
+        assert!(has(&lines, r#""type":"processing_crashed""#));
+        assert!(!has(&lines, r#""type":"event_lost""#));
+        assert!(has(&lines, r#""type":"relay_crashed""#));
+        assert!(has(&lines, r#""publish_count":2"#));
+        // The relayed PaymentProcessed went to the events topic twice under one event id.
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let relayed = parsed
+            .iter()
+            .find(|v| v["event"]["type"] == "relay_crashed")
+            .map(|v| v["event"]["event_id"].clone())
+            .unwrap();
+        let produced = parsed
+            .iter()
+            .filter(|v| v["type"] == "produced" && v["event_id"] == relayed)
+            .count();
+        assert_eq!(produced, 2);
+        assert!(lines.iter().any(
+            |l| l.contains(r#""type":"duplicate_absorbed""#) && l.contains("PaymentProcessed")
+        ));
+    }
+
+    #[test]
+    fn consumer_groups_slow_shipping_times_the_step_out_and_compensates() {
+        let (summary, lines) = run_on_groups("consumer-groups-shipping-timeout");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        let s = &summary.sagas[0];
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations,
+            [
+                Compensation::CancelShipment,
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        assert!(has(&lines, r#""step":"ShipOrder""#));
+        assert!(has(&lines, r#""type":"step_timed_out""#));
+        assert!(has(&lines, r#""type":"transition_refused""#));
+        let stock = summary.balances.stock[&ProductId("P1".into())];
+        assert_eq!((stock.available, stock.reserved, stock.shipped), (10, 0, 0));
     }
 
     #[test]

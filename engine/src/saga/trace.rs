@@ -153,6 +153,13 @@ pub enum SagaTraceEvent {
         tick: Tick,
         service: ServiceName,
     },
+    /// On consumer groups: a slowdown of the fault plan started or ended, so the service's
+    /// group now spends this many ticks per record.
+    ServiceSpeedChanged {
+        tick: Tick,
+        service: ServiceName,
+        processing_ticks_per_record: u64,
+    },
     ServiceUp {
         tick: Tick,
         service: ServiceName,
