@@ -74,6 +74,10 @@ pub struct SagaConfig {
     pub initial_stock: BTreeMap<ProductId, u64>,
     /// Snapshot the Order aggregate every this many events (0: never).
     pub snapshot_every: u64,
+    /// Ticks from a shipment leaving to the carrier delivering it (Shipping then publishes
+    /// `OrderDelivered` and the order becomes Delivered).
+    #[serde(default = "default_delivery_ticks")]
+    pub delivery_ticks: u64,
     /// On consumer groups: the services' commit policy (`None`: the engine's default,
     /// commit after processing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,9 +100,14 @@ impl Default for SagaConfig {
                 .map(|(p, n)| (ProductId(p.into()), n))
                 .collect(),
             snapshot_every: 3,
+            delivery_ticks: default_delivery_ticks(),
             commit_policy: None,
         }
     }
+}
+
+fn default_delivery_ticks() -> u64 {
+    20
 }
 
 /// An order the scenario places at a tick.
@@ -357,7 +366,7 @@ impl SagaSim {
             order: OrderService::new(config.snapshot_every, config.timeouts.saga_timeout_ticks()),
             inventory: InventoryService::new(config.initial_stock.clone()),
             payment: PaymentService::default(),
-            shipping: ShippingService::default(),
+            shipping: ShippingService::new(config.delivery_ticks),
             notification: NotificationService::default(),
             analytics: AnalyticsService::default(),
             orchestrator: Orchestrator::new(config.timeouts.clone()),
@@ -987,6 +996,7 @@ impl SagaSim {
                 self.record_notes(service, r.notes);
                 r.publish
             }
+            (ServiceName::Shipping, _) => self.services.shipping.tick(self.now).publish,
             _ => return,
         };
         let outgoing: Vec<Envelope> = publish
@@ -1182,6 +1192,7 @@ impl SagaSim {
                     }))
         });
         consumers_done
+            && self.services.shipping.deliveries.is_empty()
             && self.pending_orders.is_empty()
             && self.pending_resubmits.is_empty()
             && self.summaries().iter().all(|s| s.state.is_final())
@@ -1612,9 +1623,12 @@ pub fn check_services(
         match s.state {
             SagaState::Completed => {
                 completed_total += total;
-                if services.order.status(&s.order_id) != Some(OrderStatus::Shipped) {
+                if !matches!(
+                    services.order.status(&s.order_id),
+                    Some(OrderStatus::Shipped | OrderStatus::Delivered)
+                ) {
                     v.push(format!(
-                        "saga {} completed but the order is not Shipped",
+                        "saga {} completed but the order is not Shipped or Delivered",
                         s.order_id
                     ));
                 }
@@ -1642,7 +1656,7 @@ pub fn check_services(
                         ));
                     }
                 }
-                if let Some(ShipmentState::Shipped { .. }) =
+                if let Some(ShipmentState::Shipped { .. } | ShipmentState::Delivered { .. }) =
                     services.shipping.shipments.get(&s.order_id)
                 {
                     v.push(format!(

@@ -144,8 +144,9 @@ impl OrderAggregate {
                 | (Some(S::Created), E::OrderPaid { .. })
                 | (Some(S::Paid), E::OrderShipped { .. })
                 | (Some(S::Shipped), E::OrderDelivered)
+                // A saga that timed out compensates even a delivered order (a return).
                 | (
-                    Some(S::Created | S::Paid | S::Shipped),
+                    Some(S::Created | S::Paid | S::Shipped | S::Delivered),
                     E::OrderCancelled { .. }
                 )
                 | (Some(_), E::NoteAdded { .. })

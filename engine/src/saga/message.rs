@@ -158,6 +158,12 @@ pub enum SagaMessage {
         order_id: OrderId,
         tracking_number: String,
     },
+    /// The carrier delivered the shipment (Shipping publishes it `delivery_ticks` after
+    /// shipping; the saga is already over, this only moves the order to Delivered).
+    OrderDelivered {
+        order_id: OrderId,
+        tracking_number: String,
+    },
     ShippingFailed {
         order_id: OrderId,
         reason: String,
@@ -199,6 +205,7 @@ impl SagaMessage {
             | PaymentRefunded { order_id, .. }
             | ShipOrder { order_id }
             | OrderShipped { order_id, .. }
+            | OrderDelivered { order_id, .. }
             | ShippingFailed { order_id, .. }
             | CancelShipment { order_id }
             | ShipmentCancelled { order_id, .. }
@@ -226,6 +233,7 @@ impl SagaMessage {
             PaymentRefunded { .. } => "PaymentRefunded",
             ShipOrder { .. } => "ShipOrder",
             OrderShipped { .. } => "OrderShipped",
+            OrderDelivered { .. } => "OrderDelivered",
             ShippingFailed { .. } => "ShippingFailed",
             CancelShipment { .. } => "CancelShipment",
             ShipmentCancelled { .. } => "ShipmentCancelled",

@@ -56,7 +56,10 @@ impl OrderSummary {
             (M::OrderCreated { .. }, None) => S::Created,
             (M::PaymentProcessed { .. }, Some(S::Created)) => S::Paid,
             (M::OrderShipped { .. }, Some(S::Paid)) => S::Shipped,
-            (M::OrderCancelled { .. }, Some(S::Created | S::Paid | S::Shipped)) => S::Cancelled,
+            (M::OrderDelivered { .. }, Some(S::Shipped)) => S::Delivered,
+            (M::OrderCancelled { .. }, Some(S::Created | S::Paid | S::Shipped | S::Delivered)) => {
+                S::Cancelled
+            }
             _ => return,
         };
         self.status_by_order.insert(order_id.clone(), next);

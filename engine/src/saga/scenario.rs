@@ -632,10 +632,134 @@ mod tests {
         let b = sim.balances();
         assert_eq!(b.charged_cents, 3 * 2500);
         assert_eq!(b.stock[&ProductId("P1".into())].shipped, 2);
-        assert_eq!(b.orders_by_status[&OrderStatus::Shipped], 2);
+        // Shipped, then delivered `delivery_ticks` later.
+        assert_eq!(
+            b.orders_by_status.into_iter().collect::<Vec<_>>(),
+            [(OrderStatus::Delivered, 2)]
+        );
         // Every order gets a confirmation and a shipping notification.
         assert_eq!(b.notifications_sent, 4);
         assert_clean(&sim);
+    }
+
+    /// Shipping publishes OrderDelivered `delivery_ticks` after OrderShipped, in both saga
+    /// styles and on both drivers; the order, analytics and the order-summary projection
+    /// move to Delivered.
+    #[test]
+    fn completed_orders_are_delivered_after_the_delivery_delay() {
+        for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
+            let mut s = named_scenario("happy-path").unwrap().with_mode(mode);
+            s.setup.config.delivery_ticks = 30;
+            let sim = s.run().unwrap();
+            let ticks_of = |name: &str| -> Vec<u64> {
+                sim.trace()
+                    .iter()
+                    .filter_map(|e| match e {
+                        T::Produced { tick, message, .. } if message == name => Some(tick.0),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let shipped = ticks_of("OrderShipped");
+            let delivered = ticks_of("OrderDelivered");
+            assert_eq!(shipped.len(), 2, "{mode:?}");
+            assert_eq!(delivered.len(), 2, "{mode:?}");
+            for (s, d) in shipped.iter().zip(&delivered) {
+                // Shipped at s, due at s + 30; the relay or timer publishes it that tick.
+                assert!((s + 30..=s + 31).contains(d), "{mode:?}: {s} -> {d}");
+            }
+            assert!(sim.trace().iter().any(|e| matches!(
+                e,
+                T::OrderStatusChanged {
+                    status: OrderStatus::Delivered,
+                    ..
+                }
+            )));
+            assert_eq!(
+                sim.services.analytics.events_by_type.get("OrderDelivered"),
+                Some(&2),
+                "{mode:?}"
+            );
+            assert_eq!(
+                sim.services.analytics.orders.count_by_status()[&OrderStatus::Delivered],
+                2
+            );
+            let Some(super::super::projection::ReadModel::OrderSummary(summary)) = sim
+                .projections()
+                .iter()
+                .find(|p| p.kind == super::super::projection::ProjectionKind::OrderSummary)
+                .map(|p| p.model.clone())
+            else {
+                panic!("order summary projection")
+            };
+            assert_eq!(summary.count_by_status()[&OrderStatus::Delivered], 2);
+            assert_clean(&sim);
+
+            let mut groups = StreamingSaga::new(s.setup.clone(), s.seed).unwrap();
+            groups.run(s.ticks);
+            assert!(groups.is_settled(), "{mode:?}");
+            assert_eq!(
+                groups.balances().orders_by_status[&OrderStatus::Delivered],
+                2,
+                "{mode:?}"
+            );
+            assert_eq!(groups.check_invariants(), Vec::<String>::new());
+        }
+    }
+
+    /// A shipment recalled before its delivery tick is never delivered, and a delivered
+    /// order whose saga still compensates is collected back and cancelled.
+    #[test]
+    fn recalled_shipments_are_not_delivered_and_delivered_ones_are_returned() {
+        use super::super::services::{ShipmentState, ShippingService};
+        let mut shipping = ShippingService::new(5);
+        let env = |m: super::super::message::SagaMessage| super::super::message::Envelope {
+            meta: super::super::message::EventMeta {
+                event_id: super::super::message::EventId(1),
+                correlation_id: super::super::message::CorrelationId("o".into()),
+                causation_id: None,
+                schema_version: 2,
+            },
+            message: m,
+        };
+        let ship = |id: &str| {
+            env(super::super::message::SagaMessage::ShipOrder {
+                order_id: OrderId(id.into()),
+            })
+        };
+        let cancel = |id: &str| {
+            env(super::super::message::SagaMessage::CancelShipment {
+                order_id: OrderId(id.into()),
+            })
+        };
+        let none = super::super::services::Injected::Nothing;
+        let o = SagaMode::Orchestration;
+        shipping.handle(Tick(1), o, &ship("a"), &none);
+        shipping.handle(Tick(1), o, &ship("b"), &none);
+        assert!(shipping.tick(Tick(5)).publish.is_empty());
+        shipping.handle(Tick(3), o, &cancel("a"), &none);
+        let delivered = shipping.tick(Tick(6)).publish;
+        assert_eq!(
+            delivered
+                .iter()
+                .map(|m| m.order_id().0.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        assert!(matches!(
+            shipping.shipments[&OrderId("b".into())],
+            ShipmentState::Delivered { .. }
+        ));
+        assert!(shipping.deliveries.is_empty());
+        let returned = shipping.handle(Tick(7), o, &cancel("b"), &none).publish;
+        assert!(matches!(
+            returned[..],
+            [super::super::message::SagaMessage::ShipmentCancelled { recalled: true, .. }]
+        ));
+        assert!(matches!(
+            shipping.shipments[&OrderId("b".into())],
+            ShipmentState::Recalled { .. }
+        ));
     }
 
     #[test]

@@ -120,7 +120,10 @@ pub fn call_target(
     Some(match (service, message) {
         (S::Order, M::PlaceOrder { .. }) => T::Step(SagaStep::CreateOrder),
         (S::Order, M::CancelOrder { .. }) if !choreo => T::Compensation(Compensation::CancelOrder),
-        (S::Order, M::PaymentProcessed { .. } | M::OrderShipped { .. }) => T::Other,
+        (
+            S::Order,
+            M::PaymentProcessed { .. } | M::OrderShipped { .. } | M::OrderDelivered { .. },
+        ) => T::Other,
         (
             S::Order,
             M::InventoryReservationFailed { .. }
@@ -160,7 +163,9 @@ pub fn call_target(
         ) => T::Other,
         (S::Analytics, m) if !m.is_command() => T::Other,
         (S::Orchestrator, m)
-            if !choreo && !m.is_command() && !matches!(m, M::NotificationSent { .. }) =>
+            if !choreo
+                && !m.is_command()
+                && !matches!(m, M::NotificationSent { .. } | M::OrderDelivered { .. }) =>
         {
             T::Other
         }
@@ -464,6 +469,25 @@ impl OrderService {
                         order_id: order_id.clone(),
                         reason: e.to_string(),
                     }),
+                }
+                Reaction {
+                    publish: Vec::new(),
+                    notes,
+                }
+            }
+            M::OrderDelivered { order_id, .. } => {
+                if let Err(e) = self.append(
+                    now,
+                    order_id,
+                    OrderDomainEvent::OrderDelivered,
+                    2,
+                    injected,
+                    &mut notes,
+                ) {
+                    notes.push(ServiceNote::Refused {
+                        order_id: order_id.clone(),
+                        reason: e.to_string(),
+                    });
                 }
                 Reaction {
                     publish: Vec::new(),
@@ -916,6 +940,11 @@ pub enum ShipmentState {
     Shipped {
         tracking_number: String,
     },
+    /// The carrier delivered it ([`SagaMessage::OrderDelivered`]).
+    Delivered {
+        tracking_number: String,
+    },
+    /// Taken back: recalled on the way, or returned after delivery.
     Recalled {
         tracking_number: String,
     },
@@ -931,15 +960,70 @@ pub enum ShipmentState {
 pub struct ShippingService {
     pub shipments: BTreeMap<OrderId, ShipmentState>,
     next_tracking_number: u64,
+    /// Ticks from shipping to delivery.
+    #[serde(default)]
+    pub delivery_ticks: u64,
+    /// Shipments on their way, with the tick the carrier delivers them.
+    #[serde(default)]
+    pub deliveries: BTreeMap<OrderId, Tick>,
 }
 
 impl ShippingService {
-    fn ship(&mut self, order_id: &OrderId, injected: &Injected) -> Reaction {
+    /// A Shipping service whose shipments arrive `delivery_ticks` after they leave.
+    pub fn new(delivery_ticks: u64) -> Self {
+        Self {
+            delivery_ticks,
+            ..Self::default()
+        }
+    }
+
+    /// Delivers the shipments due at `now` that are still on their way (a recalled one is
+    /// not delivered): each becomes [`ShipmentState::Delivered`] and an
+    /// [`SagaMessage::OrderDelivered`] is published.
+    pub fn tick(&mut self, now: Tick) -> Reaction {
+        let due: Vec<OrderId> = self
+            .deliveries
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut out = Reaction::default();
+        for order_id in due {
+            self.deliveries.remove(&order_id);
+            if let Some(ShipmentState::Shipped { tracking_number }) =
+                self.shipments.get(&order_id).cloned()
+            {
+                self.shipments.insert(
+                    order_id.clone(),
+                    ShipmentState::Delivered {
+                        tracking_number: tracking_number.clone(),
+                    },
+                );
+                out.publish.push(SagaMessage::OrderDelivered {
+                    order_id,
+                    tracking_number,
+                });
+            }
+        }
+        out
+    }
+
+    fn ship(&mut self, now: Tick, order_id: &OrderId, injected: &Injected) -> Reaction {
         match self.shipments.get(order_id) {
-            Some(ShipmentState::Shipped { tracking_number }) => {
+            Some(
+                ShipmentState::Shipped { tracking_number }
+                | ShipmentState::Delivered { tracking_number },
+            ) => {
                 return Reaction::publish(SagaMessage::OrderShipped {
                     order_id: order_id.clone(),
                     tracking_number: tracking_number.clone(),
+                })
+            }
+            // Refused before (a redelivered ShipOrder): the answer stays no.
+            Some(ShipmentState::Refused { reason }) => {
+                return Reaction::publish(SagaMessage::ShippingFailed {
+                    order_id: order_id.clone(),
+                    reason: reason.clone(),
                 })
             }
             Some(ShipmentState::Voided | ShipmentState::Recalled { .. }) => {
@@ -976,6 +1060,8 @@ impl ShippingService {
                 tracking_number: tracking_number.clone(),
             },
         );
+        self.deliveries
+            .insert(order_id.clone(), Tick(now.0 + self.delivery_ticks));
         Reaction::publish(SagaMessage::OrderShipped {
             order_id: order_id.clone(),
             tracking_number,
@@ -984,8 +1070,13 @@ impl ShippingService {
 
     fn cancel(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
         let recalled = match self.shipments.get(order_id) {
-            Some(ShipmentState::Shipped { tracking_number }) => {
+            // On its way: recalled. Delivered already: the carrier collects it back.
+            Some(
+                ShipmentState::Shipped { tracking_number }
+                | ShipmentState::Delivered { tracking_number },
+            ) => {
                 let tracking_number = tracking_number.clone();
+                self.deliveries.remove(order_id);
                 self.shipments.insert(
                     order_id.clone(),
                     ShipmentState::Recalled { tracking_number },
@@ -1012,7 +1103,7 @@ impl ShippingService {
     /// Handles one message.
     pub fn handle(
         &mut self,
-        _now: Tick,
+        now: Tick,
         mode: SagaMode,
         envelope: &Envelope,
         injected: &Injected,
@@ -1020,8 +1111,8 @@ impl ShippingService {
         use SagaMessage as M;
         let choreo = mode == SagaMode::Choreography;
         match &envelope.message {
-            M::ShipOrder { order_id } if !choreo => self.ship(order_id, injected),
-            M::PaymentProcessed { order_id, .. } if choreo => self.ship(order_id, injected),
+            M::ShipOrder { order_id } if !choreo => self.ship(now, order_id, injected),
+            M::PaymentProcessed { order_id, .. } if choreo => self.ship(now, order_id, injected),
             M::CancelShipment { order_id } if !choreo => self.cancel(order_id, true),
             M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, true),
             _ => Reaction::default(),
@@ -1121,6 +1212,32 @@ mod tests {
 
     fn oid(s: &str) -> OrderId {
         OrderId(s.into())
+    }
+
+    /// Found by the invariant proptest (no inbox, a crash after publishing): a ShipOrder
+    /// redelivered after the carrier refused must not ship a cancelled order.
+    #[test]
+    fn a_redelivered_ship_order_after_a_refusal_is_refused_again() {
+        let mut shipping = ShippingService::new(5);
+        let ship = env(SagaMessage::ShipOrder {
+            order_id: oid("o1"),
+        });
+        let declined = Injected::Decline {
+            reason: "no carrier".into(),
+        };
+        let mode = SagaMode::Orchestration;
+        let first = shipping.handle(Tick(1), mode, &ship, &declined);
+        let again = shipping.handle(Tick(2), mode, &ship, &Injected::Nothing);
+        assert_eq!(first.publish, again.publish);
+        assert!(matches!(
+            again.publish[..],
+            [SagaMessage::ShippingFailed { .. }]
+        ));
+        assert!(shipping.deliveries.is_empty());
+        assert!(matches!(
+            shipping.shipments[&oid("o1")],
+            ShipmentState::Refused { .. }
+        ));
     }
 
     fn lines(q: u32) -> Vec<OrderLine> {

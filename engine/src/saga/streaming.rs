@@ -476,7 +476,7 @@ impl StreamingSaga {
                 ),
                 inventory: InventoryService::new(config.initial_stock.clone()),
                 payment: PaymentService::default(),
-                shipping: ShippingService::default(),
+                shipping: ShippingService::new(config.delivery_ticks),
                 notification: NotificationService::default(),
                 analytics: AnalyticsService::default(),
                 orchestrator: Orchestrator::new(config.timeouts.clone()),
@@ -714,6 +714,13 @@ impl StreamingSaga {
         };
         for m in due {
             self.produce(m);
+        }
+        // The carrier delivers shipments while Shipping runs.
+        if self.is_up(ServiceName::Shipping) {
+            let delivered = lock(&self.world).services.shipping.tick(now).publish;
+            for m in delivered {
+                self.produce(m);
+            }
         }
     }
 
@@ -1051,10 +1058,11 @@ impl StreamingSaga {
         self.pending_orders.is_empty()
             && self.pending_resubmits.is_empty()
             && self.restarts.is_empty()
-            && lock(&self.world)
-                .outboxes
-                .values()
-                .all(|o| o.pending_len() == 0)
+            && {
+                let w = lock(&self.world);
+                w.outboxes.values().all(|o| o.pending_len() == 0)
+                    && w.services.shipping.deliveries.is_empty()
+            }
             && self.summaries().iter().all(|s| s.state.is_final())
             && self.sim.groups().all(|g| {
                 self.sim
@@ -1258,7 +1266,7 @@ mod tests {
             .unwrap();
         let again = path.iter().rposition(|m| m == "ProcessPayment").unwrap();
         assert!(dl < again, "{path:?}");
-        assert_eq!(path.last().map(String::as_str), Some("NotificationSent"));
+        assert_eq!(path.last().map(String::as_str), Some("OrderDelivered"));
         // The engine's group saw the blocking retries.
         assert_eq!(
             s.sim().group("payment-service").unwrap().counters().retries,
@@ -1318,7 +1326,7 @@ mod tests {
             assert_eq!(s.summaries()[0].state, SagaState::Completed);
             assert_eq!(
                 s.world().services.order.status(&OrderId("order-1".into())),
-                Some(super::super::event_store::OrderStatus::Shipped)
+                Some(super::super::event_store::OrderStatus::Delivered)
             );
         }
     }
@@ -1340,7 +1348,7 @@ mod tests {
             panic!("order summary projection")
         };
         assert_eq!(
-            summary.count_by_status()[&super::super::event_store::OrderStatus::Shipped],
+            summary.count_by_status()[&super::super::event_store::OrderStatus::Delivered],
             2
         );
     }
