@@ -31,8 +31,10 @@ pub enum SagaEngine {
 #[derive(Debug, Error)]
 pub enum SagaScenarioError {
     #[error("not a saga scenario: {0}")]
+    /// The JSON is not a saga scenario.
     Json(#[from] serde_json::Error),
     #[error(transparent)]
+    /// The scenario does not build.
     Setup(#[from] SagaSimError),
 }
 
@@ -43,12 +45,14 @@ pub struct SagaScenario {
     pub name: String,
     /// What the scenario shows, in one or two sentences.
     pub description: String,
+    /// The seed all randomness derives from.
     pub seed: u64,
     /// How many ticks to run.
     pub ticks: u64,
     /// Which driver runs it.
     #[serde(default)]
     pub engine: SagaEngine,
+    /// The system, orders, faults and resubmissions.
     pub setup: SagaSetup,
 }
 
@@ -61,13 +65,20 @@ pub fn is_saga_scenario(json: &serde_json::Value) -> bool {
 /// A saga scenario running on either driver, for tools that print its trace.
 #[derive(Debug)]
 pub enum SagaRun {
+    /// On [`SagaSim`].
     Standalone {
+        /// The standalone simulation.
         sim: Box<SagaSim>,
+        /// Trace events already returned.
         printed: usize,
     },
+    /// On [`StreamingSaga`].
     ConsumerGroups {
+        /// The saga on consumer groups.
         saga: Box<StreamingSaga>,
+        /// Engine trace events already returned (absolute index).
         engine_printed: u64,
+        /// Saga trace events already returned.
         saga_printed: usize,
     },
 }

@@ -32,7 +32,9 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum SagaMode {
     #[default]
+    /// One orchestrator sends commands and folds replies into a saga log.
     Orchestration,
+    /// Services react to each other's events; no orchestrator.
     Choreography,
 }
 
@@ -40,12 +42,19 @@ pub enum SagaMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceName {
+    /// Orders and their event-sourced status.
     Order,
+    /// Stock per product.
     Inventory,
+    /// Charges and refunds.
     Payment,
+    /// Shipments.
     Shipping,
+    /// Messages to customers.
     Notification,
+    /// Orders per status and sales per product.
     Analytics,
+    /// The orchestrated saga's coordinator.
     Orchestrator,
 }
 
@@ -100,7 +109,9 @@ impl fmt::Display for ServiceName {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum CallTarget {
+    /// A saga step.
     Step(SagaStep),
+    /// A compensation.
     Compensation(Compensation),
     /// Handled, but neither a step nor a compensation (status updates, notifications).
     Other,
@@ -177,10 +188,14 @@ pub fn call_target(
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Injected {
     #[default]
+    /// The call runs normally.
     Nothing,
     /// The step fails as a business outcome (card declined, carrier refused): a failure
     /// event is published and the saga compensates.
-    Decline { reason: String },
+    Decline {
+        /// Why, in words.
+        reason: String,
+    },
     /// Another writer appends to the order's stream between load and append.
     ConcurrentWriter,
 }
@@ -189,26 +204,41 @@ pub enum Injected {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServiceNote {
+    /// An append met a concurrent writer; the service reloaded and retried.
     ConcurrencyConflict {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version the writer loaded.
         expected_version: u64,
+        /// The stream version it found when appending.
         actual_version: u64,
     },
+    /// The event store snapshotted an aggregate.
     SnapshotTaken {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version.
         version: u64,
     },
     /// The aggregate or a tombstone refused the message (late, duplicate or cancelled).
     Refused {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
+    /// A customer was charged.
     Charged {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// A customer was refunded.
     Refunded {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
 }
@@ -216,7 +246,9 @@ pub enum ServiceNote {
 /// What one handler call produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reaction {
+    /// Messages to publish.
     pub publish: Vec<SagaMessage>,
+    /// What happened, for the trace.
     pub notes: Vec<ServiceNote>,
 }
 
@@ -246,6 +278,7 @@ impl Reaction {
 /// The Order service: an event-sourced Order aggregate per order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderService {
+    /// The Order aggregates' event store.
     pub store: EventStore,
     /// Choreography only: when an order that is neither shipped nor cancelled is cancelled
     /// by the Order service (saga timeout).
@@ -534,8 +567,11 @@ impl OrderService {
 /// Stock of one product. `available + reserved + shipped` never changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stock {
+    /// Units that can be reserved.
     pub available: u64,
+    /// Units held for orders not shipped yet.
     pub reserved: u64,
+    /// Units that left the warehouse.
     pub shipped: u64,
 }
 
@@ -549,6 +585,7 @@ impl Stock {
 /// Where one order's reservation is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReservationState {
+    /// Its stock is held.
     Reserved,
     /// Its stock moved from reserved to shipped.
     Shipped,
@@ -563,15 +600,20 @@ pub enum ReservationState {
 /// One order's reservation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
+    /// The order's lines.
     pub lines: Vec<OrderLine>,
+    /// Where it is.
     pub state: ReservationState,
 }
 
 /// The Inventory service: stock per product and reservations per order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryService {
+    /// Stock per product.
     pub stock: BTreeMap<ProductId, Stock>,
+    /// Units per product at the start (for the conservation check).
     pub initial: BTreeMap<ProductId, u64>,
+    /// Reservations per order.
     pub reservations: BTreeMap<OrderId, Reservation>,
 }
 
@@ -768,9 +810,13 @@ impl InventoryService {
 /// One charge or refund.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Movement {
+    /// The order (one saga per order).
     pub order_id: OrderId,
+    /// The customer.
     pub customer_id: CustomerId,
+    /// The amount, in cents.
     pub amount_cents: u64,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
@@ -778,7 +824,9 @@ pub struct Movement {
 /// itself: a redelivered ProcessPayment charges again unless the inbox absorbs it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentService {
+    /// Every charge, in order.
     pub charges: Vec<Movement>,
+    /// Every refund, in order.
     pub refunds: Vec<Movement>,
     /// Orders refunded (or voided) for good: a later charge is refused.
     pub closed: BTreeMap<OrderId, Tick>,
@@ -937,20 +985,26 @@ impl PaymentService {
 /// Where one order's shipment is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShipmentState {
+    /// On its way.
     Shipped {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
     /// The carrier delivered it ([`SagaMessage::OrderDelivered`]).
     Delivered {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
     /// Taken back: recalled on the way, or returned after delivery.
     Recalled {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
     /// Cancelled before it left: a later ShipOrder is refused.
     Voided,
+    /// The aggregate or a tombstone refused the message.
     Refused {
+        /// Why, in words.
         reason: String,
     },
 }
@@ -958,6 +1012,7 @@ pub enum ShipmentState {
 /// The Shipping service.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShippingService {
+    /// Shipments per order.
     pub shipments: BTreeMap<OrderId, ShipmentState>,
     next_tracking_number: u64,
     /// Ticks from shipping to delivery.
@@ -1127,8 +1182,11 @@ impl ShippingService {
 /// One message sent to a customer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentNotification {
+    /// The order (one saga per order).
     pub order_id: OrderId,
+    /// What the customer was told.
     pub kind: NotificationKind,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
@@ -1136,6 +1194,7 @@ pub struct SentNotification {
 /// an event is redelivered).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationService {
+    /// Every notification sent, in order.
     pub sent: Vec<SentNotification>,
 }
 
@@ -1168,7 +1227,9 @@ impl NotificationService {
 /// The Analytics service: orders per status and sales per product, from the events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalyticsService {
+    /// Orders per status.
     pub orders: OrderSummary,
+    /// Units and revenue per product.
     pub sales: SalesPerProduct,
     /// Events seen per type.
     pub events_by_type: BTreeMap<String, u64>,

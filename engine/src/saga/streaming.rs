@@ -73,12 +73,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// inboxes, the fault plan and the saga trace.
 #[derive(Debug)]
 pub struct SagaWorld {
+    /// Orchestrated or choreographed.
     pub mode: SagaMode,
+    /// Whether the inbox (idempotent consumers) is on.
     pub inbox: bool,
+    /// The retry schedule.
     pub retry: RetrySchedule,
+    /// Every service's state.
     pub services: Services,
+    /// Each service's inbox of processed event ids.
     pub inboxes: BTreeMap<ServiceName, Inbox>,
+    /// The fault plan (with its rules' state).
     pub faults: FaultPlan,
+    /// The saga trace so far.
     pub trace: Vec<T>,
     /// The CQRS read models and, per model, the next offset to apply per partition of the
     /// events topic (stored with the model, so a redelivered record is not applied twice).
