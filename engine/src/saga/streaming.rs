@@ -1513,6 +1513,7 @@ mod tests {
                 kills in prop::collection::vec((0usize..6, 1u64..FAULTS_STOP, 1u64..60), 0..3),
                 outage in prop::option::of((0usize..6, 0u64..120, 20u64..150)),
                 auto_commit in prop::option::of(1u64..40),
+                outbox in any::<bool>(),
             ) {
                 let steps = [SagaStep::ReserveInventory, SagaStep::ProcessPayment, SagaStep::ShipOrder];
                 let mut rules: Vec<FaultRule> = steps.iter().zip(declines).map(|(step, p)| {
@@ -1526,7 +1527,7 @@ mod tests {
                     config: SagaConfig {
                         mode: if choreography { SagaMode::Choreography } else { SagaMode::Orchestration },
                         inbox,
-                        outbox: false,
+                        outbox,
                         partitions,
                         initial_stock: products.iter().map(|p| (ProductId((*p).into()), 6)).collect(),
                         ..SagaConfig::default()
