@@ -18,10 +18,15 @@ use std::cell::Cell;
 pub struct Delivery<'a> {
     /// The tick at which processing finishes.
     pub now: Tick,
+    /// The group processing it.
     pub group: &'a str,
+    /// The member processing it.
     pub member: &'a MemberId,
+    /// Its topic.
     pub topic: &'a str,
+    /// Its partition.
     pub partition: PartitionId,
+    /// The record.
     pub record: &'a Record,
     /// True when this group already processed this offset before (a redelivery after a
     /// crash or rebalance without commit): an idempotent consumer should skip its effects.
@@ -47,13 +52,17 @@ impl Delivery<'_> {
 /// A record a processor wants produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutgoingRecord {
+    /// The topic to produce to.
     pub topic: String,
+    /// The key (`None`: no key).
     pub key: Option<String>,
+    /// The value.
     pub payload: Payload,
     /// Correlation id header; `None` starts a new flow.
     pub correlation_id: Option<String>,
     /// Causation id header: the event that caused this one.
     pub causation_id: Option<EventId>,
+    /// Schema version header.
     pub schema_version: u16,
     /// `None`: the simulation issues a fresh event id when it appends the record. `Some`:
     /// an id issued earlier (by [`Delivery::issue_event_id`]); every record produced with
@@ -102,20 +111,33 @@ impl OutgoingRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ProcessOutcome {
     /// Done: produce these records (possibly none) and move on.
-    Success { produce: Vec<OutgoingRecord> },
+    Success {
+        /// Records to produce.
+        produce: Vec<OutgoingRecord>,
+    },
     /// Try the same record again after `after_ticks`, blocking the partition meanwhile (a
     /// blocking retry; per-key order is kept). Delivery's `attempt` grows by one.
-    Retry { error: String, after_ticks: u64 },
+    Retry {
+        /// Why, in words.
+        error: String,
+        /// Ticks to wait.
+        after_ticks: u64,
+    },
     /// Give up on this record and move on (it counts as failed). Dead-lettering is the
     /// processor's business: it returns `Success` with a record for the DLQ topic instead.
-    Failure { error: String },
+    Failure {
+        /// Why, in words.
+        error: String,
+    },
     /// The member crashes while processing this record: after its effects and after
     /// producing `produce` (possibly nothing), before its position moves or anything is
     /// committed. It stops like [`crate::sim::Command::KillMember`]: the group notices after
     /// its session timeout, rebalances, and the record (with the rest of the uncommitted
     /// batch) is delivered again to the partition's next owner.
     Crash {
+        /// Records to produce.
         produce: Vec<OutgoingRecord>,
+        /// Why, in words.
         reason: String,
     },
 }
