@@ -432,6 +432,8 @@ pub struct StreamingSaga {
     /// The processing time per record each service's group runs with now (its configured
     /// time plus any slowdown in force).
     processing_ticks: BTreeMap<ServiceName, u64>,
+    /// Each service's own processing time per record, without slowdowns.
+    base_processing_ticks: BTreeMap<ServiceName, u64>,
 }
 
 impl StreamingSaga {
@@ -573,6 +575,7 @@ impl StreamingSaga {
             pending_resubmits: resubmits,
             killed: std::collections::BTreeSet::new(),
             restarts: Vec::new(),
+            base_processing_ticks: processing_ticks.clone(),
             processing_ticks,
         })
     }
@@ -622,8 +625,7 @@ impl StreamingSaga {
                 continue;
             };
             let base = self
-                .config
-                .processing_ticks
+                .base_processing_ticks
                 .get(&service)
                 .copied()
                 .unwrap_or(1);
@@ -735,6 +737,24 @@ impl StreamingSaga {
     pub fn run(&mut self, ticks: u64) {
         for _ in 0..ticks {
             self.step();
+        }
+    }
+
+    /// Sets a service's own processing time per record (a slow or fast service); its group
+    /// runs with it from the next step, plus any slowdown of the fault plan in force.
+    pub fn set_processing_ticks(
+        &mut self,
+        service: ServiceName,
+        ticks_per_record: u64,
+    ) -> Result<(), SagaSimError> {
+        match self.base_processing_ticks.get_mut(&service) {
+            Some(base) => {
+                *base = ticks_per_record;
+                Ok(())
+            }
+            None => Err(SagaSimError::Engine {
+                error: format!("{service} has no consumer group in this saga style"),
+            }),
         }
     }
 
@@ -1462,6 +1482,50 @@ mod tests {
         )));
         drop(w);
         assert_eq!(s.check_invariants(), Vec::<String>::new());
+    }
+
+    /// Shipping made slow while the saga runs: its group takes the new time at the next
+    /// step, ShipOrder misses its timeout and the saga compensates; groups customised at
+    /// creation keep their own time until changed.
+    #[test]
+    fn a_service_made_slow_at_runtime_times_its_step_out() {
+        let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
+        config.orders.truncate(1);
+        let mut s = StreamingSaga::with_groups(config, 2, |service, g| {
+            if service == ServiceName::Notification {
+                g.processing_ticks_per_record = 3;
+            }
+        })
+        .unwrap();
+        let ticks = |s: &StreamingSaga, group: &str| {
+            s.sim()
+                .group(group)
+                .unwrap()
+                .config()
+                .processing_ticks_per_record
+        };
+        s.run(2);
+        assert_eq!(ticks(&s, "notification-service"), 3);
+        s.set_processing_ticks(ServiceName::Shipping, 70).unwrap();
+        assert!(s.set_processing_ticks(ServiceName::Orchestrator, 1).is_ok());
+        s.step();
+        assert_eq!(ticks(&s, "shipping-service"), 70);
+        // Shipping spends 70 ticks on each of the order's events too: it settles late.
+        while !s.is_settled() && s.now() < Tick(3000) {
+            s.step();
+        }
+        assert!(s.is_settled());
+        let sums = s.summaries();
+        assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
+        assert_eq!(sums[0].compensations[0], Compensation::CancelShipment);
+        assert_eq!(ticks(&s, "notification-service"), 3);
+        assert_eq!(s.check_invariants(), Vec::<String>::new());
+        let mut chor =
+            StreamingSaga::new(setup(SagaMode::Choreography, true, FaultPlan::default()), 2)
+                .unwrap();
+        assert!(chor
+            .set_processing_ticks(ServiceName::Orchestrator, 5)
+            .is_err());
     }
 
     #[test]
