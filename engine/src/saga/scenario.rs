@@ -99,6 +99,15 @@ impl SagaRun {
         })
     }
 
+    /// Applies a command (place an order, take a service down or bring it back, resubmit
+    /// dead letters, rebuild a projection) at the current tick, on either driver.
+    pub fn apply(&mut self, command: super::driver::SagaCommand) -> Result<(), SagaSimError> {
+        match self {
+            SagaRun::Standalone { sim, .. } => sim.apply(command),
+            SagaRun::ConsumerGroups { saga, .. } => saga.apply(command),
+        }
+    }
+
     /// The current tick.
     pub fn now(&self) -> Tick {
         match self {
@@ -1217,6 +1226,76 @@ mod tests {
                 topic: "nope".into()
             })
             .is_err());
+    }
+
+    /// The UI's commands act the same on both drivers: Payment taken down, an order placed,
+    /// the step times out, Payment brought back, the charge is refunded.
+    #[test]
+    fn commands_act_alike_on_both_drivers() {
+        use super::super::driver::SagaCommand;
+        for engine in [SagaEngine::Standalone, SagaEngine::ConsumerGroups] {
+            let scenario = SagaScenario {
+                engine,
+                ..scenario("commands", "", 0, SagaSetup::default())
+            };
+            let mut run = SagaRun::start(&scenario).unwrap();
+            run.apply(SagaCommand::TakeDown {
+                service: ServiceName::Payment,
+            })
+            .unwrap();
+            let o = order(0, "order-9", "customer-9", "P2", 3);
+            run.apply(SagaCommand::PlaceOrder {
+                order_id: o.order_id.clone(),
+                customer_id: o.customer_id,
+                lines: o.lines,
+                currency: None,
+            })
+            .unwrap();
+            for _ in 0..120 {
+                run.step();
+            }
+            assert_eq!(
+                run.summary().sagas[0].state,
+                SagaState::Compensating,
+                "{engine:?}"
+            );
+            run.apply(SagaCommand::BringUp {
+                service: ServiceName::Payment,
+            })
+            .unwrap();
+            for _ in 0..80 {
+                run.step();
+            }
+            let summary = run.summary();
+            assert_eq!(summary.sagas[0].state, SagaState::Failed, "{engine:?}");
+            assert_eq!(
+                summary.sagas[0].compensations,
+                [
+                    Compensation::RefundPayment,
+                    Compensation::ReleaseInventory,
+                    Compensation::CancelOrder
+                ],
+                "{engine:?}"
+            );
+            assert_eq!(
+                summary.balances.charged_cents, summary.balances.refunded_cents,
+                "{engine:?}"
+            );
+            assert_eq!(summary.invariant_violations, Vec::<String>::new());
+            assert!(run
+                .apply(SagaCommand::ResubmitDeadLetters {
+                    topic: "nope".into()
+                })
+                .is_err());
+            assert!(run
+                .apply(SagaCommand::PlaceOrder {
+                    order_id: OrderId("empty".into()),
+                    customer_id: CustomerId("c".into()),
+                    lines: vec![],
+                    currency: None,
+                })
+                .is_err());
+        }
     }
 
     /// Golden summaries of every named scenario: final states, steps, compensations, saga

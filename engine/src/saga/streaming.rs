@@ -848,6 +848,46 @@ impl StreamingSaga {
             .expect("the saga topics exist");
     }
 
+    /// Applies a command at the current tick, like [`super::driver::SagaSim::apply`]:
+    /// `TakeDown` kills the service's member (the group notices after its session
+    /// timeout), `BringUp` starts a new member if the service is down (a rebalance follows).
+    pub fn apply(&mut self, command: super::driver::SagaCommand) -> Result<(), SagaSimError> {
+        use super::driver::SagaCommand as C;
+        match command {
+            C::PlaceOrder {
+                order_id,
+                customer_id,
+                lines,
+                currency,
+            } => {
+                if lines.is_empty() {
+                    return Err(SagaSimError::EmptyOrder {
+                        order_id: order_id.0,
+                    });
+                }
+                self.produce(SagaMessage::PlaceOrder {
+                    order_id,
+                    customer_id,
+                    lines,
+                    currency,
+                });
+            }
+            C::TakeDown { service } => self.kill_service(service)?,
+            C::BringUp { service } => {
+                if self.killed.contains(&service) && !self.outage_down.contains(&service) {
+                    self.start_member(service)?;
+                }
+            }
+            C::ResubmitDeadLetters { topic } => {
+                self.resubmit_dead_letters(&topic)?;
+            }
+            C::RebuildProjection { projection } => {
+                self.rebuild_projection(projection);
+            }
+        }
+        Ok(())
+    }
+
     /// Kills the service's current member (noticed after the group's session timeout).
     /// Killing a service that is already down does nothing.
     pub fn kill_service(&mut self, service: ServiceName) -> Result<(), SagaSimError> {
