@@ -383,8 +383,11 @@ mod tests {
         }
     }
 
+    /// One partition's records as `(offset, key, order id)`, with its topic and number.
+    type PartitionRecords = (String, u32, Vec<(u64, String, String)>);
+
     /// Every record of every topic (without the view-only replay epoch).
-    fn fingerprint(pg: &Playground) -> Vec<(String, u32, Vec<(u64, String, String)>)> {
+    fn fingerprint(pg: &Playground) -> Vec<PartitionRecords> {
         let mut out = Vec::new();
         for topic in pg.topic_names() {
             for p in 0..pg.partition_count(&topic) {
