@@ -94,10 +94,9 @@ impl PartitionMove {
         }
     }
 
-    /// The move as one sentence (what a screen reader reads, and what the panel shows).
-    pub fn describe(&self) -> String {
-        let partition = self.partition.to_string();
-        let from = match (&self.from, self.released) {
+    /// Where it came from, in words ("lost by c1 (timed out)", "revoked by c2", ...).
+    pub fn from_text(&self) -> String {
+        match (&self.from, self.released) {
             (None, _) => "had no owner".to_string(),
             (Some(m), Some((Release::Lost, _))) => format!("lost by {} (timed out)", m.0),
             (Some(m), Some((Release::Left, _))) => format!("released by {} (left)", m.0),
@@ -109,8 +108,12 @@ impl PartitionMove {
                 )
             }
             (Some(m), None) => format!("owned by {}", m.0),
-        };
-        let to = match (&self.to, self.assigned) {
+        }
+    }
+
+    /// Where it goes, in words ("assigned to c2 in generation 2", ...).
+    pub fn to_text(&self) -> String {
+        match (&self.to, self.assigned) {
             (Some(to), Some((_, generation))) if Some(to) == self.from.as_ref() => {
                 format!("assigned back to {} in generation {generation}", to.0)
             }
@@ -119,8 +122,17 @@ impl PartitionMove {
             }
             (Some(to), None) => format!("goes to {} in the next round", to.0),
             (None, _) => "waiting for the new assignment".to_string(),
-        };
-        format!("{partition}: {from}; {to}")
+        }
+    }
+
+    /// The move as one sentence (what a screen reader reads, and what the panel shows).
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {}; {}",
+            self.partition,
+            self.from_text(),
+            self.to_text()
+        )
     }
 }
 
@@ -209,6 +221,11 @@ impl RebalanceEpisode {
                 format!("records processed during it: {processed}")
             }
         };
+        if !self.in_progress() && self.moves.values().all(|m| m.from.is_none()) {
+            return format!(
+                "First assignment: no partition had an owner before, so nothing was revoked; {processed}."
+            );
+        }
         match (self.protocol, self.in_progress()) {
             (Protocol::Eager, true) => format!(
                 "Paused (eager): every member revokes all its partitions and nobody consumes until generation {next} is assigned; {processed}."
@@ -555,6 +572,8 @@ mod tests {
         }
         assert!(episode.kept().is_empty());
         assert!(episode.consumption_text().starts_with("Eager"));
+        let first = &log.episodes("g")[0];
+        assert!(first.consumption_text().starts_with("First assignment"));
         assert!(moves[0].describe().contains("generation 2"));
     }
 
