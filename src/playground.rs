@@ -1045,7 +1045,8 @@ impl Playground {
                 TraceEvent::RebalanceCompleted {
                     group, generation, ..
                 } => out.push(format!(
-                    "Group {group} rebalanced: generation {generation}."
+                    "Group {group} rebalanced: generation {generation}.{}",
+                    crate::rebalance::moves_announcement(&self.rebalances, group, *generation)
                 )),
                 TraceEvent::OffsetsReset { group, .. } => {
                     out.push(format!("Group {group}: offsets reset."))

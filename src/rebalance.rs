@@ -477,6 +477,28 @@ impl RebalanceLog {
     }
 }
 
+/// The moves a round of `generation` made, as a short sentence for the live region
+/// (empty when nothing changed owner).
+pub fn moves_announcement(log: &RebalanceLog, group: &str, generation: i32) -> String {
+    let Some(episode) = log.latest(group) else {
+        return String::new();
+    };
+    let moved: Vec<String> = episode
+        .moves()
+        .filter(|m| m.assigned.is_some_and(|(_, g)| g == generation) && m.to != m.from)
+        .map(|m| match (&m.from, &m.to) {
+            (Some(from), Some(to)) => format!("{} from {} to {}", m.partition, from.0, to.0),
+            (None, Some(to)) => format!("{} to {}", m.partition, to.0),
+            _ => m.partition.to_string(),
+        })
+        .collect();
+    if moved.is_empty() {
+        String::new()
+    } else {
+        format!(" Moved: {}.", moved.join(", "))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -572,6 +594,10 @@ mod tests {
         }
         assert!(episode.kept().is_empty());
         assert!(episode.consumption_text().starts_with("Eager"));
+        let news = moves_announcement(&log, "g", 2);
+        for p in &owned_by_c1 {
+            assert!(news.contains(&format!("{p} from c1 to c2")), "{news}");
+        }
         let first = &log.episodes("g")[0];
         assert!(first.consumption_text().starts_with("First assignment"));
         assert!(moves[0].describe().contains("generation 2"));

@@ -585,7 +585,7 @@ async fn processing_speed_is_editable_per_group_and_per_member() {
     );
     let member: HtmlSelectElement = find(
         &app,
-        &format!("{scope} select[aria-label='Processing speed of consumer c2']"),
+        &format!("{scope} select[aria-label='Processing time of consumer c2']"),
     )
     .unchecked_into();
     member.set_value("0");
@@ -593,13 +593,13 @@ async fn processing_speed_is_editable_per_group_and_per_member() {
     tick().await;
     let member: HtmlSelectElement = find(
         &app,
-        &format!("{scope} select[aria-label='Processing speed of consumer c2']"),
+        &format!("{scope} select[aria-label='Processing time of consumer c2']"),
     )
     .unchecked_into();
     assert_eq!(member.value(), "0");
     let c3: HtmlSelectElement = find(
         &app,
-        &format!("{scope} select[aria-label='Processing speed of consumer c3']"),
+        &format!("{scope} select[aria-label='Processing time of consumer c3']"),
     )
     .unchecked_into();
     assert_eq!(c3.value(), "3", "the others keep the group's speed");

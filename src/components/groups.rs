@@ -253,7 +253,7 @@ pub fn GroupView(
                 )}
             </p>
             <p class="speed">
-                <label for=format!("speed-{name}")>"Processing speed"</label>
+                <label for=format!("speed-{name}")>"Processing time per record"</label>
                 " "
                 <select
                     id=format!("speed-{name}")
@@ -297,7 +297,7 @@ pub fn GroupView(
                                 <span class="member-rate">{move || format!("{:.1}/tick", rate.get())}</span>
                                 <select
                                     class="member-speed"
-                                    aria-label=format!("Processing speed of consumer {}", id.0)
+                                    aria-label=format!("Processing time of consumer {}", id.0)
                                     disabled=dead
                                     prop:value=member_ticks.to_string()
                                     on:change=move |ev| set_member_speed(speed_id.clone(), event_target_value(&ev))
