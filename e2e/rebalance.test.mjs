@@ -122,3 +122,22 @@ test('eager: the whole group pauses, revokes everything and resumes in the next 
   await screenshot(page, 'rebalance-eager-resumed');
   assert.deepEqual(external, []);
 });
+
+test('the moves animate, except under prefers-reduced-motion, and stay readable as text', async () => {
+  const names = {};
+  for (const reducedMotion of ['no-preference', 'reduce']) {
+    const context = await browser.newContext({ reducedMotion });
+    const page = await context.newPage();
+    await openApp(page, site.url);
+    await step(page, 3);
+    // The first assignment (generation 0 → 1) is drawn as moves.
+    const rebalance = page.getByRole('region', { name: 'Rebalance of group Notifier' });
+    const to = rebalance.locator('.move[data-phase="assigned"] .move-to').first();
+    await to.waitFor();
+    names[reducedMotion] = await to.evaluate((el) => getComputedStyle(el).animationName);
+    const text = await rebalance.getByRole('listitem').first().textContent();
+    assert.match(text, /^orders-0: had no owner; →assigned to c\d in generation 1$/);
+    await context.close();
+  }
+  assert.deepEqual(names, { 'no-preference': 'move-in', reduce: 'none' });
+});
