@@ -54,8 +54,14 @@ impl Window {
 /// Recent throughput of every group and member, folded from trace events.
 #[derive(Clone, Debug, Default)]
 pub struct Throughput {
-    groups: BTreeMap<String, Window>,
-    members: BTreeMap<(String, MemberId), Window>,
+    groups: BTreeMap<String, GroupWindows>,
+}
+
+/// One group's window and its members' windows.
+#[derive(Clone, Debug, Default)]
+struct GroupWindows {
+    all: Window,
+    members: BTreeMap<MemberId, Window>,
 }
 
 impl Throughput {
@@ -68,26 +74,34 @@ impl Throughput {
             ..
         } = event
         {
-            match self.groups.get_mut(group) {
-                Some(w) => w.add(tick.0),
-                None => self.groups.entry(group.clone()).or_default().add(tick.0),
+            // Looked up before inserting: no allocation per record once a member is known
+            // (replaying a long run folds every record through here).
+            if !self.groups.contains_key(group) {
+                self.groups.insert(group.clone(), GroupWindows::default());
             }
-            self.members
-                .entry((group.clone(), member.clone()))
-                .or_default()
+            let windows = self.groups.get_mut(group).expect("inserted above");
+            windows.all.add(tick.0);
+            if !windows.members.contains_key(member) {
+                windows.members.insert(member.clone(), Window::default());
+            }
+            windows
+                .members
+                .get_mut(member)
+                .expect("inserted above")
                 .add(tick.0);
         }
     }
 
     /// Records a group processed per tick over the last [`THROUGHPUT_WINDOW_TICKS`] ticks.
     pub fn group_rate(&self, group: &str, now: u64) -> f64 {
-        self.groups.get(group).map_or(0.0, |w| w.rate(now))
+        self.groups.get(group).map_or(0.0, |w| w.all.rate(now))
     }
 
     /// Records a member processed per tick over the last [`THROUGHPUT_WINDOW_TICKS`] ticks.
     pub fn member_rate(&self, group: &str, member: &MemberId, now: u64) -> f64 {
-        self.members
-            .get(&(group.to_string(), member.clone()))
+        self.groups
+            .get(group)
+            .and_then(|w| w.members.get(member))
             .map_or(0.0, |w| w.rate(now))
     }
 }
@@ -180,7 +194,10 @@ mod tests {
         for tick in 1..=1_000 {
             t.observe(&processed(tick, "c1"));
         }
-        assert_eq!(t.groups["g"].buckets.len() as u64, THROUGHPUT_WINDOW_TICKS);
+        assert_eq!(
+            t.groups["g"].all.buckets.len() as u64,
+            THROUGHPUT_WINDOW_TICKS
+        );
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn GroupsView() -> impl IntoView {
                     <GroupView name=name />
                 </For>
             </div>
-            <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. Lag is how far the committed offset is behind the end of the log." />
+            <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. The rebalance box lists each partition's move: who lost it (a dead member that timed out) or revoked it, who got it, and in which generation. Throughput is records processed per tick over the last 20 ticks. Lag is how far the committed offset is behind the end of the log." />
         </section>
     }
     .into_any()
