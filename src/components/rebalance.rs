@@ -79,40 +79,38 @@ pub fn RebalanceView(
     let name = StoredValue::new(group.clone());
     let episodes = Memo::new(move |_| engine.read(|pg| name.with_value(|g| pg.rebalances(g))));
     let epoch = Memo::new(move |_| engine.read(|pg| pg.epoch()));
-    let latest = Memo::new(move |_| episodes.with(|e| e.last().cloned()));
-    // Small derived values, so a tick that only changes a counter re-renders only its text
-    // and the move rows are re-created (and animate) only when a move changes.
+    // Only the move list and the episode's start are memos (the rows are keyed on them);
+    // the texts are plain closures: cheap to recompute, and fewer memo types keep the wasm
+    // smaller.
     let moves = Memo::new(move |_| {
-        latest.with(|e| {
-            e.as_ref()
+        episodes.with(|e| {
+            e.last()
                 .map(|e| e.moves().cloned().collect::<Vec<_>>())
                 .unwrap_or_default()
         })
     });
-    let started = Memo::new(move |_| latest.with(|e| e.as_ref().map(|e| e.started_at)));
-    let title = Memo::new(move |_| latest.with(|e| e.as_ref().map(episode_title)));
-    let reason = Memo::new(move |_| {
-        latest.with(|e| {
-            e.as_ref()
-                .map(|e| format!("Started at tick {}: {}.", e.started_at, e.reason_text()))
-        })
-    });
-    let consumption_text =
-        Memo::new(move |_| latest.with(|e| e.as_ref().map(|e| e.consumption_text())));
-    let state = Memo::new(move |_| {
-        latest.with(|e| match e {
+    let started = Memo::new(move |_| episodes.with(|e| e.last().map(|e| e.started_at)));
+    let latest = move |f: fn(&RebalanceEpisode) -> String| {
+        episodes.with(|e| e.last().map(f).unwrap_or_default())
+    };
+    let title = move || latest(episode_title);
+    let reason =
+        move || latest(|e| format!("Started at tick {}: {}.", e.started_at, e.reason_text()));
+    let consumption_text = move || latest(RebalanceEpisode::consumption_text);
+    let state = move || {
+        episodes.with(|e| match e.last() {
             Some(e) if e.in_progress() => "in-progress",
             _ => "done",
         })
-    });
-    let consumption = Memo::new(move |_| {
-        latest.with(|e| match e {
+    };
+    let consumption = move || {
+        episodes.with(|e| match e.last() {
             Some(e) if e.paused() => "paused",
             Some(e) if e.protocol == Protocol::Cooperative => "consuming",
             _ => "resumed",
         })
-    });
-    let badge = move || match consumption.get() {
+    };
+    let badge = move || match consumption() {
         "paused" => "paused",
         "consuming" => "▶ still consuming",
         _ => "▶ consuming",
@@ -129,10 +127,10 @@ pub fn RebalanceView(
                     <h4>
                         <span class="consumption-badge" aria-hidden="true">{badge}</span>
                         " "
-                        {move || title.get()}
+                        {title}
                     </h4>
-                    <p class="rebalance-reason">{move || reason.get()}</p>
-                    <p class="rebalance-consumption">{move || consumption_text.get()}</p>
+                    <p class="rebalance-reason">{reason}</p>
+                    <p class="rebalance-consumption">{consumption_text}</p>
                     <ol class="moves" aria-label="Rebalance moves">
                         <For
                             each=move || moves.get()
