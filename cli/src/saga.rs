@@ -4,8 +4,12 @@
 //! ```text
 //! orderflow-cli saga scenarios/saga-payment-fails-compensation.json --summary
 //! orderflow-cli saga --name shipping-timeout [--ticks N] [--seed S] [--summary]
+//! orderflow-cli saga --name crash-with-outbox --engine consumer-groups --summary
 //! orderflow-cli saga --list
 //! ```
+//! `--engine` runs a scenario on the other driver: `standalone` (the saga's own topics and
+//! cursors) or `consumer-groups` (every service a consumer group of the streaming engine).
+//! Both model the outbox, crash points and slow services.
 //! Without `--summary` the trace is printed as JSON lines, tick by tick: saga events as
 //! `{"type":"saga","event":{...}}` and, on consumer groups, the streaming engine's events as
 //! they are. `--summary` prints one JSON object: per saga its final state, the ordered
@@ -16,7 +20,7 @@
 use clap::Args;
 use orderflow_engine::ids::Tick;
 use orderflow_engine::saga::scenario::{
-    named_scenario, named_scenarios, SagaRun, SagaScenario, SagaScenarioError,
+    named_scenario, named_scenarios, SagaEngine, SagaRun, SagaScenario, SagaScenarioError,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -39,9 +43,20 @@ pub struct SagaArgs {
     /// Replaces the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Runs the scenario on this driver instead of its own.
+    #[arg(long, value_parser = ["standalone", "consumer-groups"])]
+    pub engine: Option<String>,
     /// Print only the final state as one JSON object.
     #[arg(long)]
     pub summary: bool,
+}
+
+/// The driver `--engine` names (clap has checked the spelling).
+fn engine_override(args: &SagaArgs) -> Option<SagaEngine> {
+    args.engine.as_deref().map(|e| match e {
+        "consumer-groups" => SagaEngine::ConsumerGroups,
+        _ => SagaEngine::Standalone,
+    })
 }
 
 /// Why `saga` failed.
@@ -122,9 +137,13 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         }
         return Ok(());
     }
+    let engine = engine_override(args);
     if let Some(name) = &args.name {
-        let scenario =
+        let mut scenario =
             named_scenario(name).ok_or_else(|| SagaCliError::UnknownName { name: name.clone() })?;
+        if let Some(engine) = engine {
+            scenario.engine = engine;
+        }
         return run_scenario(scenario, args.ticks, args.seed, args.summary, name, out);
     }
     let path = args
@@ -136,5 +155,12 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    run_json(&json, args.ticks, args.seed, args.summary, &shown, out)
+    let mut scenario = SagaScenario::from_json(&json).map_err(|source| SagaCliError::Scenario {
+        path: shown.clone(),
+        source,
+    })?;
+    if let Some(engine) = engine {
+        scenario.engine = engine;
+    }
+    run_scenario(scenario, args.ticks, args.seed, args.summary, &shown, out)
 }

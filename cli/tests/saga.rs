@@ -112,3 +112,25 @@ fn run_handles_saga_scenario_files_too() {
         ])
     );
 }
+
+#[test]
+fn engine_option_runs_a_standalone_scenario_on_consumer_groups() {
+    let standalone = summary(&["--name", "crash-with-outbox", "--summary"]);
+    assert!(standalone.get("engine").is_none());
+    let groups = summary(&[
+        "scenarios/saga-crash-with-outbox.json",
+        "--engine",
+        "consumer-groups",
+        "--summary",
+    ]);
+    // On consumer groups the summary carries the streaming engine's own summary.
+    assert!(groups["engine"]["groups"].is_array(), "{groups}");
+    for s in [&standalone, &groups] {
+        assert_eq!(s["outbox"], true);
+        assert_eq!(s["sagas"][0]["state"], "Completed");
+        assert_eq!(s["balances"]["charges"], 1);
+        assert_eq!(s["invariant_violations"], serde_json::json!([]));
+    }
+    let output = saga(&["--name", "happy-path", "--engine", "kafka"]);
+    assert_eq!(output.status.code(), Some(2));
+}

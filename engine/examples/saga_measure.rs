@@ -1,6 +1,8 @@
 //! Measures both saga drivers on a larger run: `cargo run --release -p orderflow-engine
-//! --example saga_measure [ORDERS]`. Wall-clock time is read here, in the example, never in
-//! the engine.
+//! --example saga_measure [ORDERS] [TICKS] [TICKS_BETWEEN_ORDERS]`. Wall-clock time is read
+//! here, in the example, never in the engine. Without TICKS_BETWEEN_ORDERS (or with 0) four
+//! orders arrive every tick, more than the services keep up with, so most sagas time out
+//! and compensate; with 2 or more they keep up.
 
 use orderflow_engine::saga::driver::{SagaConfig, SagaSetup, SagaSim};
 use orderflow_engine::saga::faults::{FaultEffect, FaultPlan, FaultRule};
@@ -11,7 +13,7 @@ use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
 use orderflow_engine::saga::streaming::StreamingSaga;
 use std::time::Instant;
 
-fn setup(orders: u64, mode: SagaMode) -> SagaSetup {
+fn setup(orders: u64, gap: u64, mode: SagaMode) -> SagaSetup {
     let products = ["P1", "P2", "P3", "P4", "P5"];
     SagaSetup {
         config: SagaConfig {
@@ -26,7 +28,7 @@ fn setup(orders: u64, mode: SagaMode) -> SagaSetup {
         orders: (0..orders)
             .map(|i| {
                 order(
-                    1 + i / 4,
+                    if gap == 0 { 1 + i / 4 } else { 1 + i * gap },
                     &format!("order-{i}"),
                     &format!("customer-{}", i % 50),
                     products[(i % 5) as usize],
@@ -55,9 +57,14 @@ fn main() {
         .nth(2)
         .and_then(|a| a.parse().ok())
         .unwrap_or(orders / 4 + 2000);
+    let gap: u64 = std::env::args()
+        .nth(3)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
+    let ticks = ticks.max(orders * gap + 2000);
     for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
         let start = Instant::now();
-        let mut sim = SagaSim::new(setup(orders, mode), 7).expect("valid setup");
+        let mut sim = SagaSim::new(setup(orders, gap, mode), 7).expect("valid setup");
         sim.run(ticks);
         let elapsed = start.elapsed();
         let done = sim
@@ -66,13 +73,14 @@ fn main() {
             .filter(|s| s.state.is_final())
             .count();
         println!(
-            "standalone {mode:?}: {orders} orders, {ticks} ticks, {} trace events, {done} sagas final, {} violations: {:.2?}",
+            "standalone {mode:?}: {orders} orders, {ticks} ticks, {} trace events, {done} sagas final, orders {:?}, {} violations: {:.2?}",
             sim.trace().len(),
+            sim.balances().orders_by_status,
             sim.check_invariants().len(),
             elapsed
         );
         let start = Instant::now();
-        let mut saga = StreamingSaga::new(setup(orders, mode), 7).expect("valid setup");
+        let mut saga = StreamingSaga::new(setup(orders, gap, mode), 7).expect("valid setup");
         // One consumer per partition for every service: a single member processes its
         // records one at a time and would be the bottleneck.
         for _ in 1..6 {
@@ -98,8 +106,9 @@ fn main() {
             println!("  {v}");
         }
         println!(
-            "consumer groups {mode:?}: {orders} orders, {ticks} ticks, {} engine trace events, {done} sagas final, {} violations: {:.2?}",
+            "consumer groups {mode:?}: {orders} orders, {ticks} ticks, {} engine trace events, {done} sagas final, orders {:?}, {} violations: {:.2?}",
             saga.sim().trace_len(),
+            saga.balances().orders_by_status,
             saga.check_invariants().len(),
             elapsed
         );

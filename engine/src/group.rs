@@ -53,7 +53,10 @@ pub enum CommitPolicy {
     /// `enable.auto.commit=true`: each poll commits the positions of what earlier polls
     /// returned (all processed by then), at most every `interval_ticks`; also on revocation
     /// and on leaving.
-    AutoCommit { interval_ticks: u64 },
+    AutoCommit {
+        /// Ticks between auto-commits at least.
+        interval_ticks: u64,
+    },
     /// At-least-once: process the whole batch, then commit.
     #[default]
     AfterProcessing,
@@ -66,27 +69,36 @@ pub enum CommitPolicy {
 #[serde(rename_all = "snake_case")]
 pub enum AutoOffsetReset {
     #[default]
+    /// The log start offset.
     Earliest,
+    /// The high watermark: only new records.
     Latest,
 }
 
 /// A group's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupConfig {
+    /// The group id.
     pub name: String,
     /// Subscribed topics.
     pub topics: Vec<String>,
     #[serde(default)]
+    /// The assignor that spreads partitions over members.
     pub strategy: AssignmentStrategy,
     #[serde(default)]
+    /// When offsets are committed.
     pub commit_policy: CommitPolicy,
     #[serde(default)]
+    /// Where to start without a valid committed offset.
     pub auto_offset_reset: AutoOffsetReset,
     #[serde(default = "default_max_poll_records")]
+    /// Records one poll returns at most.
     pub max_poll_records: u32,
     #[serde(default = "default_processing_ticks")]
+    /// Ticks a member spends on each record.
     pub processing_ticks_per_record: u64,
     #[serde(default = "default_session_timeout_ticks")]
+    /// Ticks without a heartbeat after which a member is dead.
     pub session_timeout_ticks: u64,
     /// Minimum length of one rebalance round.
     #[serde(default = "default_rebalance_ticks")]
@@ -136,13 +148,19 @@ impl GroupConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RebalanceReason {
+    /// A member joined.
     MemberJoined {
+        /// The member.
         member: MemberId,
     },
+    /// A member left gracefully.
     MemberLeft {
+        /// The member.
         member: MemberId,
     },
+    /// A dead member's session timed out.
     MemberTimedOut {
+        /// The member.
         member: MemberId,
     },
     /// Cooperative protocol: partitions were revoked in the first round; the second round
@@ -150,7 +168,9 @@ pub enum RebalanceReason {
     CooperativeFollowUp,
     /// A subscribed topic gained partitions (the leader noticed on a metadata refresh).
     PartitionsAdded {
+        /// The topic whose partition count changed.
         topic: String,
+        /// Its new partition count.
         partitions: u32,
     },
 }
@@ -159,8 +179,11 @@ pub enum RebalanceReason {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommitReason {
+    /// Committed by the auto-commit in a poll.
     AutoCommit,
+    /// Committed after processing a batch.
     AfterProcessing,
+    /// Committed right after the poll.
     BeforeProcessing,
     /// Committing what was processed before giving partitions up.
     Revocation,
@@ -178,51 +201,107 @@ pub enum OffsetResetSpec {
     /// `--to-latest`: the high watermark.
     ToLatest,
     /// `--to-offset`.
-    ToOffset { offset: Offset },
+    ToOffset {
+        /// The offset.
+        offset: Offset,
+    },
     /// `--shift-by`: the committed offset plus `by` (may be negative).
-    ShiftBy { by: i64 },
+    ShiftBy {
+        /// Records to move (negative: back).
+        by: i64,
+    },
     /// `--to-datetime`: the first record at or after `tick`.
-    ToTick { tick: Tick },
+    ToTick {
+        /// The tick.
+        tick: Tick,
+    },
     /// `--by-duration`: the first record at or after `now - ticks`.
-    ByDuration { ticks: u64 },
+    ByDuration {
+        /// How far back, in ticks.
+        ticks: u64,
+    },
 }
 
 /// Errors from group commands.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum GroupError {
     #[error("Assignments can only be reset if the group '{group}' is inactive, but the current state is {state} ({members} members). Stop or kill its consumers and wait for the session timeout first.")]
+    /// Offsets can only be reset while the group has no members (Kafka's rule).
     GroupNotInactive {
+        /// The consumer group.
         group: String,
+        /// The group's state.
         state: GroupState,
+        /// Its members.
         members: usize,
     },
     #[error("group {group:?} has no member {member:?}")]
-    UnknownMember { group: String, member: MemberId },
-    #[error("group {group:?} already has a member {member:?}")]
-    MemberExists { group: String, member: MemberId },
-    #[error("member {member:?} of group {group:?} is dead (killed at tick {since})")]
-    MemberDead {
+    /// No such member in the group.
+    UnknownMember {
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+    },
+    #[error("group {group:?} already has a member {member:?}")]
+    /// A member with this id is already in the group.
+    MemberExists {
+        /// The consumer group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
+    #[error("member {member:?} of group {group:?} is dead (killed at tick {since})")]
+    /// The member is dead.
+    MemberDead {
+        /// The consumer group.
+        group: String,
+        /// The member.
+        member: MemberId,
+        /// The tick it was killed.
         since: Tick,
     },
     #[error("member {member:?} of group {group:?} was killed at tick {since} and stays in the group until its session times out at tick {expires}; join under another name or wait")]
+    /// A dead member with this id still holds its place until its session times out.
     MemberStillDead {
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The tick it was killed.
         since: Tick,
+        /// The tick its session times out.
         expires: Tick,
     },
     #[error("group {group:?} does not subscribe to topic {topic:?}")]
-    NotSubscribed { group: String, topic: String },
+    /// The group is not subscribed to the topic.
+    NotSubscribed {
+        /// The consumer group.
+        group: String,
+        /// The topic.
+        topic: String,
+    },
     #[error("a group needs at least one topic")]
+    /// A group needs at least one topic.
     NoTopics,
     #[error("max_poll_records must be at least 1, not {value}")]
-    MaxPollRecords { value: u32 },
+    /// `max_poll_records` must be at least 1.
+    MaxPollRecords {
+        /// The value given.
+        value: u32,
+    },
     #[error("session_timeout_ticks must be at least 1, not {value}")]
-    SessionTimeout { value: u64 },
+    /// `session_timeout_ticks` must be at least 1.
+    SessionTimeout {
+        /// The value given.
+        value: u64,
+    },
     #[error("auto-commit interval_ticks must be at least 1, not {value}")]
-    AutoCommitInterval { value: u64 },
+    /// The auto-commit interval must be at least 1 tick.
+    AutoCommitInterval {
+        /// The value given.
+        value: u64,
+    },
 }
 
 /// The coordinator's view of a group (Kafka's group states).
@@ -251,9 +330,11 @@ impl std::fmt::Display for GroupState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum MemberStatus {
+    /// Running.
     Alive,
     /// Killed; still counted as a member until the session timeout.
     Dead {
+        /// The tick it was killed.
         since: Tick,
     },
     /// Leaving gracefully: finishing its batch before it goes.
@@ -273,7 +354,9 @@ pub struct GroupCounters {
     pub failed: u64,
     /// Blocking retries asked for by the processor.
     pub retries: u64,
+    /// Commits made.
     pub commits: u64,
+    /// Rebalances completed.
     pub rebalances: u64,
 }
 
@@ -340,12 +423,15 @@ impl Member {
 /// One member as the UI sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberSnapshot {
+    /// The member id.
     pub id: MemberId,
+    /// Whether it runs.
     pub status: MemberStatus,
     /// Partitions it owns (an idle member owns none).
     pub owned: Vec<TopicPartition>,
     /// Partitions it is about to give up.
     pub pending_revocation: Vec<TopicPartition>,
+    /// The generation its assignment belongs to (-1: never assigned).
     pub generation: i32,
     /// Ticks this member spends per record (its own setting or the group's).
     pub processing_ticks_per_record: u64,
@@ -353,14 +439,18 @@ pub struct MemberSnapshot {
     pub in_flight: u64,
     /// The record being processed now, if any.
     pub processing: Option<(TopicPartition, Offset)>,
+    /// Records it processed.
     pub processed: u64,
 }
 
 /// One partition as a group sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionSnapshot {
+    /// The topic partition.
     pub partition: TopicPartition,
+    /// The first offset still in the log.
     pub log_start_offset: Offset,
+    /// The next offset to be written.
     pub high_watermark: Offset,
     /// Next offset the group will read after a restart; `None` if never committed.
     pub committed: Option<Offset>,
@@ -368,22 +458,34 @@ pub struct PartitionSnapshot {
     pub position: Option<Offset>,
     /// High watermark minus committed offset (never negative).
     pub lag: u64,
+    /// The member that owns it (`None`: unassigned).
     pub owner: Option<MemberId>,
 }
 
 /// A read-only view of a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupSnapshot {
+    /// The group id.
     pub name: String,
+    /// The subscribed topics.
     pub topics: Vec<String>,
+    /// Its state: empty, stable or rebalancing.
     pub state: GroupState,
+    /// Eager or cooperative.
     pub protocol: Protocol,
+    /// The assignor.
     pub strategy: AssignmentStrategy,
+    /// When offsets are committed.
     pub commit_policy: CommitPolicy,
+    /// The current generation.
     pub generation: i32,
+    /// Its members, in join order.
     pub members: Vec<MemberSnapshot>,
+    /// Every subscribed partition.
     pub partitions: Vec<PartitionSnapshot>,
+    /// Lag summed over partitions.
     pub total_lag: u64,
+    /// Its running totals.
     pub counters: GroupCounters,
 }
 
@@ -441,18 +543,22 @@ impl ConsumerGroup {
         })
     }
 
+    /// The group id.
     pub fn name(&self) -> &str {
         &self.config.name
     }
 
+    /// Its settings.
     pub fn config(&self) -> &GroupConfig {
         &self.config
     }
 
+    /// The current generation.
     pub fn generation(&self) -> i32 {
         self.generation
     }
 
+    /// Its state: empty, stable or rebalancing.
     pub fn state(&self) -> GroupState {
         match self.phase {
             Phase::Empty => GroupState::Empty,
@@ -461,6 +567,7 @@ impl ConsumerGroup {
         }
     }
 
+    /// Its running totals.
     pub fn counters(&self) -> GroupCounters {
         self.counters
     }
@@ -1308,6 +1415,7 @@ impl ConsumerGroup {
                     record,
                     redelivered,
                     attempt,
+                    event_ids: std::cell::Cell::from_mut(&mut *world.next_event_id),
                 };
                 p.process(&delivery, world.rng)
             }
@@ -1347,6 +1455,46 @@ impl ConsumerGroup {
                     error,
                 });
             }
+            ProcessOutcome::Crash { produce, reason } => {
+                world.trace.push(TraceEvent::Processed {
+                    tick: now,
+                    group: group.clone(),
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    key,
+                    event_id,
+                    redelivered,
+                    attempt,
+                });
+                self.produce_all(world, id, tp, offset, attempt, produce);
+                world.trace.push(TraceEvent::ProcessingCrashed {
+                    tick: now,
+                    group,
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    event_id,
+                    attempt,
+                    reason,
+                });
+                self.count_processed(tp, offset, redelivered);
+                // The record's effects happened: it is not lost, only uncommitted, so it
+                // leaves the batch before the member dies (the rest is abandoned).
+                let m = self.members.get_mut(id).expect("member");
+                m.processed += 1;
+                m.head_attempt = 1;
+                let head = m.batch.front_mut().expect("head run");
+                head.next = Offset(head.next.0 + 1);
+                if head.next >= head.end {
+                    m.batch.pop_front();
+                }
+                self.kill(world, id)
+                    .expect("a member that just processed a record is alive");
+                return false;
+            }
             ProcessOutcome::Success { produce } => {
                 world.trace.push(TraceEvent::Processed {
                     tick: now,
@@ -1360,30 +1508,10 @@ impl ConsumerGroup {
                     redelivered,
                     attempt,
                 });
-                for out in produce {
-                    if let Err(e) = world.produce_outgoing(out) {
-                        self.counters.failed += 1;
-                        world.trace.push(TraceEvent::ProcessingFailed {
-                            tick: now,
-                            group: group.clone(),
-                            member: id.clone(),
-                            topic: tp.topic.clone(),
-                            partition: tp.partition,
-                            offset,
-                            attempt,
-                            error: e.to_string(),
-                        });
-                    }
-                }
+                self.produce_all(world, id, tp, offset, attempt, produce);
             }
         }
-        self.counters.processed += 1;
-        if redelivered {
-            self.counters.duplicates += 1;
-        }
-        if offset >= high {
-            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
-        }
+        self.count_processed(tp, offset, redelivered);
         let m = self.members.get_mut(id).expect("member");
         m.processed += 1;
         m.head_attempt = 1;
@@ -1393,6 +1521,45 @@ impl ConsumerGroup {
             m.batch.pop_front();
         }
         true
+    }
+
+    /// Produces what a processor returned; a refused record counts as a failure.
+    fn produce_all(
+        &mut self,
+        world: &mut World<'_>,
+        id: &MemberId,
+        tp: &TopicPartition,
+        offset: Offset,
+        attempt: u32,
+        produce: Vec<crate::process::OutgoingRecord>,
+    ) {
+        for out in produce {
+            if let Err(e) = world.produce_outgoing(out) {
+                self.counters.failed += 1;
+                world.trace.push(TraceEvent::ProcessingFailed {
+                    tick: world.now,
+                    group: self.config.name.clone(),
+                    member: id.clone(),
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    offset,
+                    attempt,
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Counts a processed record (a duplicate if this group processed it before).
+    fn count_processed(&mut self, tp: &TopicPartition, offset: Offset, redelivered: bool) {
+        self.counters.processed += 1;
+        if redelivered {
+            self.counters.duplicates += 1;
+        }
+        let high = self.processed_high.get(tp).copied().unwrap_or_default();
+        if offset >= high {
+            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+        }
     }
 
     // ----- lag and offsets --------------------------------------------------------------

@@ -14,6 +14,7 @@ pub const DEFAULT_LAG_HISTORY_CAPACITY: usize = 256;
 /// One point of a lag chart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LagSample {
+    /// The tick of the sample.
     pub tick: Tick,
     /// Sum over the group's partitions.
     pub total: u64,

@@ -23,8 +23,11 @@ use thiserror::Error;
 /// An order event as published by the playground's producer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderEvent {
+    /// The user (the default key).
     pub user_id: String,
+    /// The order.
     pub order_id: String,
+    /// Its lifecycle status (Created, Paid, Shipped, Delivered).
     pub status: String,
 }
 
@@ -83,12 +86,15 @@ fn default_schema_version() -> u16 {
 /// One record stored in a partition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
+    /// Its position in the partition.
     pub offset: Offset,
     /// `None` for records produced without a key.
     pub key: Option<String>,
+    /// The record's value.
     pub value: Payload,
     /// The tick at which the record was appended (its timestamp).
     pub tick: Tick,
+    /// The headers, event id included.
     pub headers: Headers,
 }
 
@@ -112,6 +118,7 @@ pub struct LogConfig {
     #[serde(default = "default_segment_records")]
     pub segment_records: u64,
     #[serde(default)]
+    /// When old segments are deleted.
     pub retention: Retention,
 }
 
@@ -135,22 +142,33 @@ impl Default for LogConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum LogError {
     #[error("offset {offset} is out of range: the log holds offsets {log_start_offset} to {high_watermark} (exclusive)")]
+    /// The offset is not in the log.
     OffsetOutOfRange {
+        /// The offset asked for.
         offset: Offset,
+        /// The first offset still in the log.
         log_start_offset: Offset,
+        /// The next offset to be written.
         high_watermark: Offset,
     },
     #[error("a segment holds at least 1 record, not {segment_records}")]
-    SegmentSize { segment_records: u64 },
+    /// A segment holds at least one record.
+    SegmentSize {
+        /// The size asked for.
+        segment_records: u64,
+    },
 }
 
 /// A segment as shown to people: its offset range and time range.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentInfo {
+    /// The segment's first offset.
     pub base_offset: Offset,
     /// One past the last offset in the segment.
     pub end_offset: Offset,
+    /// When its first record was appended.
     pub first_tick: Tick,
+    /// When its last record was appended.
     pub last_tick: Tick,
     /// The active segment receives appends and is never deleted by retention.
     pub active: bool,
@@ -162,7 +180,10 @@ pub enum SequenceCheck {
     /// New sequence: append it.
     Append,
     /// Already appended at this offset: drop the duplicate and acknowledge again.
-    Duplicate { offset: Offset },
+    Duplicate {
+        /// Where the original is.
+        offset: Offset,
+    },
 }
 
 /// The append-only log of one partition.

@@ -41,8 +41,10 @@ pub enum Acks {
 /// A producer's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProducerConfig {
+    /// The producer's name.
     pub name: String,
     #[serde(default)]
+    /// Which acknowledgement a send waits for.
     pub acks: Acks,
     /// How many times a send is retried after a lost acknowledgement.
     #[serde(default)]
@@ -72,9 +74,19 @@ impl ProducerConfig {
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum ProducerError {
     #[error("retries must be at most {max}, not {value} (retries happen within the tick)")]
-    Retries { value: u32, max: u32 },
+    /// Too many retries.
+    Retries {
+        /// The value given.
+        value: u32,
+        /// The most allowed.
+        max: u32,
+    },
     #[error("ack_loss_probability must be between 0 and 1, not {value}")]
-    AckLossProbability { value: f64 },
+    /// A probability is between 0 and 1.
+    AckLossProbability {
+        /// The value given.
+        value: f64,
+    },
 }
 
 /// Running totals of a producer.
@@ -84,7 +96,9 @@ pub struct ProducerCounters {
     pub sends: u64,
     /// Records appended to the log (including duplicates from retries).
     pub appended: u64,
+    /// Acknowledgements lost.
     pub acks_lost: u64,
+    /// Sends retried.
     pub retries: u64,
     /// Retries the broker dropped thanks to idempotence.
     pub duplicates_dropped: u64,
@@ -95,12 +109,15 @@ pub struct ProducerCounters {
 /// A producer and its state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Producer {
+    /// Its settings.
     pub config: ProducerConfig,
+    /// The id the broker gave it.
     pub producer_id: ProducerId,
     /// Next sequence number per partition (idempotent producers).
     pub(crate) sequences: BTreeMap<TopicPartition, u32>,
     /// Acknowledgements still to lose, injected by command.
     pub(crate) lose_next_acks: u32,
+    /// Its running totals.
     pub counters: ProducerCounters,
 }
 

@@ -12,6 +12,7 @@ pub struct SimRng {
 }
 
 impl SimRng {
+    /// A generator seeded with `seed` (the same seed gives the same stream).
     pub fn new(seed: u64) -> Self {
         Self { state: seed }
     }

@@ -53,15 +53,21 @@ use thiserror::Error;
 /// A topic to create.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TopicSpec {
+    /// The topic name.
     pub name: String,
+    /// Its partition count.
     pub partitions: u32,
     #[serde(default)]
+    /// How keys map to partitions.
     pub partitioner: Partitioner,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Records per segment (`None`: the default).
     pub segment_records: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Retention (`None`: keep everything).
     pub retention: Option<Retention>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How records without a key are spread (`None`: round-robin).
     pub unkeyed: Option<UnkeyedStrategy>,
 }
 
@@ -83,8 +89,10 @@ impl TopicSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupSpec {
     #[serde(flatten)]
+    /// The group's settings.
     pub config: GroupConfig,
     #[serde(default)]
+    /// Members that join at tick 0.
     pub members: Vec<MemberId>,
     /// Name of the processor the group runs (see [`Sim::from_scenario_with`]); `None`: the
     /// group only counts what it processes.
@@ -96,29 +104,38 @@ pub struct GroupSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimedCommand {
     #[serde(default)]
+    /// The tick it applies at.
     pub at: Tick,
     #[serde(flatten)]
+    /// The command.
     pub command: Command,
 }
 
 /// A whole session: setup, seed and commands.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Scenario {
+    /// Stable identifier (kebab-case).
     pub name: String,
     #[serde(default)]
+    /// What it shows.
     pub description: String,
     #[serde(default)]
+    /// The seed all randomness derives from.
     pub seed: u64,
     /// How many ticks a headless run lasts by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ticks: Option<u64>,
     #[serde(default)]
+    /// Topics created first.
     pub topics: Vec<TopicSpec>,
     #[serde(default)]
+    /// Producers created next.
     pub producers: Vec<ProducerConfig>,
     #[serde(default)]
+    /// Groups created next, with their first members.
     pub groups: Vec<GroupSpec>,
     #[serde(default)]
+    /// Commands, each at its tick.
     pub commands: Vec<TimedCommand>,
     /// Processors for groups created by commands: group name -> processor name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -152,19 +169,28 @@ impl Scenario {
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum ScenarioError {
     #[error("scenario is not valid JSON: {0}")]
+    /// The JSON is not a scenario.
     Json(String),
     #[error("scenario {scenario:?}, {what}: {source}")]
+    /// A part of the scenario is refused by the simulation.
     Invalid {
+        /// The scenario's name.
         scenario: String,
+        /// Which part.
         what: String,
+        /// The simulation's error.
         source: Box<SimError>,
     },
     #[error(
         "scenario {scenario:?}: group {group:?} names processor {processor:?}, which is not known"
     )]
+    /// A group names a processor the factory does not know.
     UnknownProcessor {
+        /// The scenario's name.
         scenario: String,
+        /// The group.
         group: String,
+        /// The processor name.
         processor: String,
     },
 }

@@ -40,89 +40,165 @@ pub const ORDER_LIFECYCLE: [&str; 4] = ["Created", "Paid", "Shipped", "Delivered
 pub enum Command {
     /// Creates a topic.
     CreateTopic {
+        /// The topic name.
         name: String,
+        /// The partition count.
         partitions: u32,
         #[serde(default)]
+        /// How keys map to partitions.
         partitioner: Partitioner,
     },
     /// Changes a topic's segment size, retention or unkeyed routing (`None`: unchanged).
     ConfigureTopic {
+        /// The topic.
         topic: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Records per log segment.
         segment_records: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// When old segments are deleted.
         retention: Option<Retention>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// How records without a key are spread.
         unkeyed: Option<UnkeyedStrategy>,
     },
     /// Grows a topic to `partitions` partitions; subscribed groups rebalance.
-    AddPartitions { topic: String, partitions: u32 },
+    AddPartitions {
+        /// The topic.
+        topic: String,
+        /// The partition count.
+        partitions: u32,
+    },
     /// Appends one record directly (no producer: no acks, no retries).
     Produce {
+        /// The topic.
         topic: String,
         /// `None`: no key, round-robin.
         #[serde(default)]
         key: Option<String>,
+        /// The record's value.
         value: Payload,
     },
-    /// Registers a producer with acks, retries and idempotence settings.
-    CreateProducer { config: ProducerConfig },
-    /// Sends one record through a named producer.
-    Send {
-        producer: String,
+    /// Appends one record directly under headers the caller chooses: an outbox relay
+    /// publishing a row whose event id was issued when the row was written
+    /// ([`crate::process::Delivery::issue_event_id`]), possibly for the second time. The
+    /// event id must be one this simulation issued
+    /// ([`SimError::EventIdNotIssued`] otherwise), so fresh ids stay unique.
+    ProduceWithHeaders {
+        /// The topic.
         topic: String,
         #[serde(default)]
+        /// The record key (`None`: no key).
         key: Option<String>,
+        /// The record's value.
+        value: Payload,
+        /// The headers, event id included.
+        headers: Headers,
+    },
+    /// Registers a producer with acks, retries and idempotence settings.
+    CreateProducer {
+        /// The settings.
+        config: ProducerConfig,
+    },
+    /// Sends one record through a named producer.
+    Send {
+        /// The producer's name.
+        producer: String,
+        /// The topic.
+        topic: String,
+        #[serde(default)]
+        /// The record key (`None`: no key).
+        key: Option<String>,
+        /// The record's value.
         value: Payload,
     },
     /// The next `count` acknowledgements to this producer get lost.
-    LoseNextAcks { producer: String, count: u32 },
+    LoseNextAcks {
+        /// The producer's name.
+        producer: String,
+        /// Acknowledgements to lose.
+        count: u32,
+    },
     /// Creates a consumer group (no members yet).
-    CreateGroup { config: GroupConfig },
+    CreateGroup {
+        /// The settings.
+        config: GroupConfig,
+    },
     /// Changes a group's speed settings while it runs (`None`: unchanged).
     ConfigureGroup {
+        /// The group.
         group: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Ticks spent per record (`None`: unchanged).
         processing_ticks_per_record: Option<u64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Records one poll returns at most (`None`: unchanged).
         max_poll_records: Option<u32>,
     },
     /// Gives one member its own processing time (`None`: back to the group's).
     ConfigureMember {
+        /// The group.
         group: String,
+        /// The member.
         member: MemberId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Ticks spent per record (`None`: unchanged).
         processing_ticks_per_record: Option<u64>,
     },
     /// A member joins a group (starts a rebalance).
-    JoinGroup { group: String, member: MemberId },
+    JoinGroup {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
     /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
-    LeaveGroup { group: String, member: MemberId },
+    LeaveGroup {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
     /// A member crashes (noticed after the session timeout).
-    KillMember { group: String, member: MemberId },
+    KillMember {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
     /// Resets a group's committed offsets (only while it has no members).
     ResetOffsets {
+        /// The group.
         group: String,
         /// `None`: every subscribed topic.
         #[serde(default)]
         topic: Option<String>,
+        /// Where to.
         spec: OffsetResetSpec,
     },
     /// Produces `count` order events keyed `{key_prefix}1..={keys}`, keys drawn from the
     /// simulation's RNG; each key walks through the order lifecycle.
     Generate {
+        /// The topic.
         topic: String,
+        /// Records to produce.
         count: u32,
         #[serde(default = "default_key_prefix")]
+        /// Prefix of the generated keys.
         key_prefix: String,
+        /// Keys are `{key_prefix}1` to `{key_prefix}{keys}`.
         keys: u32,
     },
     /// Produces `records_per_tick` such events every tick from now on (0 stops it).
     SetGenerator {
+        /// The topic.
         topic: String,
+        /// Records produced every tick.
         records_per_tick: u32,
         #[serde(default = "default_key_prefix")]
+        /// Prefix of the generated keys.
         key_prefix: String,
+        /// Keys are `{key_prefix}1` to `{key_prefix}{keys}`.
         keys: u32,
     },
 }
@@ -135,34 +211,64 @@ fn default_key_prefix() -> String {
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum SimError {
     #[error("topic {0:?} does not exist")]
+    /// No topic of that name.
     UnknownTopic(String),
     #[error("topic {0:?} already exists")]
+    /// A topic of that name exists.
     TopicExists(String),
     #[error(transparent)]
+    /// The topic refused it.
     Topic(#[from] TopicError),
     #[error("consumer group {0:?} does not exist")]
+    /// No group of that name.
     UnknownGroup(String),
     #[error("consumer group {0:?} already exists")]
+    /// A group of that name exists.
     GroupExists(String),
     #[error(transparent)]
+    /// The group refused it.
     Group(#[from] GroupError),
     #[error("producer {0:?} does not exist")]
+    /// No producer of that name.
     UnknownProducer(String),
     #[error("producer {0:?} already exists")]
+    /// A producer of that name exists.
     ProducerExists(String),
     #[error(transparent)]
+    /// The producer refused it.
     Producer(#[from] ProducerError),
     #[error("a generator needs at least 1 key, not {keys}")]
-    NoKeys { keys: u32 },
+    /// A generator needs at least one key.
+    NoKeys {
+        /// Keys are `{key_prefix}1` to `{key_prefix}{keys}`.
+        keys: u32,
+    },
     #[error("at most {max} records per generate command or per tick, not {requested}")]
-    TooManyRecords { requested: u32, max: u32 },
+    /// More records than one command (or tick) may produce.
+    TooManyRecords {
+        /// What was asked for.
+        requested: u32,
+        /// The most allowed.
+        max: u32,
+    },
+    #[error("event id {event_id} was never issued (the next one is {next_event_id})")]
+    /// A record may only carry an event id the simulation issued.
+    EventIdNotIssued {
+        /// The id given.
+        event_id: u64,
+        /// The next id the simulation would issue.
+        next_event_id: u64,
+    },
 }
 
 /// A generator producing order events every tick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generator {
+    /// Records produced every tick.
     pub records_per_tick: u32,
+    /// Prefix of the generated keys.
     pub key_prefix: String,
+    /// Keys are `{key_prefix}1` to `{key_prefix}{keys}`.
     pub keys: u32,
 }
 
@@ -241,13 +347,45 @@ impl World<'_> {
         causation_id: Option<EventId>,
         schema_version: u16,
     ) -> Result<Produced, SimError> {
+        self.produce_with(
+            topic,
+            key,
+            value,
+            None,
+            correlation_id,
+            causation_id,
+            schema_version,
+        )
+    }
+
+    /// Routes and appends a record under `event_id` (`None`: a fresh one). A given id must
+    /// have been issued already, so it can never collide with a later fresh id.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn produce_with(
+        &mut self,
+        topic: &str,
+        key: Option<String>,
+        value: Payload,
+        event_id: Option<EventId>,
+        correlation_id: Option<String>,
+        causation_id: Option<EventId>,
+        schema_version: u16,
+    ) -> Result<Produced, SimError> {
+        if let Some(id) = event_id {
+            if id.0 == 0 || id.0 >= *self.next_event_id {
+                return Err(SimError::EventIdNotIssued {
+                    event_id: id.0,
+                    next_event_id: *self.next_event_id,
+                });
+            }
+        }
         let t = self
             .topics
             .get_mut(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
         let (routing, partition) = t.route(key.as_deref(), self.rng);
         let headers = Headers {
-            event_id: self.next_event_id(),
+            event_id: event_id.unwrap_or_else(|| self.next_event_id()),
             correlation_id,
             causation_id,
             schema_version,
@@ -271,10 +409,11 @@ impl World<'_> {
 
     /// Produces what a processor asked for.
     pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Produced, SimError> {
-        self.produce(
+        self.produce_with(
             &out.topic,
             out.key,
             out.payload,
+            out.event_id,
             out.correlation_id,
             out.causation_id,
             out.schema_version,
@@ -285,10 +424,15 @@ impl World<'_> {
 /// The final state in a compact, serialisable form (the CLI's `--summary`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The seed all randomness derives from.
     pub seed: u64,
+    /// The tick the run ended at.
     pub tick: Tick,
+    /// Every topic.
     pub topics: Vec<TopicSummary>,
+    /// Every group.
     pub groups: Vec<GroupSummary>,
+    /// Every producer.
     pub producers: Vec<ProducerSummary>,
     /// Number of trace events emitted.
     pub trace_events: u64,
@@ -297,7 +441,9 @@ pub struct Summary {
 /// A topic in a [`Summary`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicSummary {
+    /// The topic name.
     pub name: String,
+    /// How keys map to partitions.
     pub partitioner: Partitioner,
     /// Per partition, the end offset (high watermark).
     pub end_offsets: Vec<u64>,
@@ -308,18 +454,27 @@ pub struct TopicSummary {
 /// A group in a [`Summary`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GroupSummary {
+    /// The group id.
     pub name: String,
+    /// Its state.
     pub state: crate::group::GroupState,
+    /// Its generation.
     pub generation: i32,
     /// Member -> owned partitions.
     pub members: BTreeMap<MemberId, Vec<TopicPartition>>,
+    /// Committed offset per partition.
     pub committed: BTreeMap<TopicPartition, Offset>,
     /// Per partition lag.
     pub lag: BTreeMap<TopicPartition, u64>,
+    /// Lag summed over partitions.
     pub total_lag: u64,
+    /// Records processed.
     pub processed: u64,
+    /// Records processed again after a redelivery.
     pub duplicates: u64,
+    /// Records committed but never processed.
     pub lost: u64,
+    /// Records given up on.
     pub failed: u64,
     /// The processor's own snapshot, if it has one.
     #[serde(skip_serializing_if = "serde_json::Value::is_null", default)]
@@ -329,8 +484,11 @@ pub struct GroupSummary {
 /// A producer in a [`Summary`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProducerSummary {
+    /// The producer's name.
     pub name: String,
+    /// Whether it is idempotent.
     pub idempotent: bool,
+    /// Running totals.
     pub counters: crate::producer::ProducerCounters,
 }
 
@@ -396,6 +554,7 @@ impl Sim {
         }
     }
 
+    /// The seed all randomness derives from.
     pub fn seed(&self) -> u64 {
         self.seed
     }
@@ -405,6 +564,7 @@ impl Sim {
         self.now
     }
 
+    /// A topic, if it exists.
     pub fn topic(&self, name: &str) -> Option<&Topic> {
         self.topics.get(name)
     }
@@ -926,6 +1086,23 @@ impl Sim {
             Command::Produce { topic, key, value } => {
                 let (mut world, _) = self.world();
                 world.produce(&topic, key, value, None, None, 1)?;
+            }
+            Command::ProduceWithHeaders {
+                topic,
+                key,
+                value,
+                headers,
+            } => {
+                let (mut world, _) = self.world();
+                world.produce_with(
+                    &topic,
+                    key,
+                    value,
+                    Some(headers.event_id),
+                    headers.correlation_id,
+                    headers.causation_id,
+                    headers.schema_version,
+                )?;
             }
             Command::CreateProducer { config } => {
                 if self.producers.contains_key(&config.name) {

@@ -18,24 +18,39 @@ pub const MAX_PARTITIONS: u32 = 1024;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum TopicError {
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
-    PartitionCount { requested: u32, max: u32 },
+    /// A topic needs 1 to `max` partitions.
+    PartitionCount {
+        /// What was asked for.
+        requested: u32,
+        /// The most allowed.
+        max: u32,
+    },
     #[error(
         "topic {topic:?} has {partitions} partitions, so partition {partition} does not exist"
     )]
+    /// No such partition.
     UnknownPartition {
+        /// The topic.
         topic: String,
+        /// One partition's log, if it exists.
         partition: PartitionId,
+        /// The topic's partition count.
         partitions: u32,
     },
     #[error(
         "topic {topic:?} has {current} partitions; the count can only grow (asked for {requested})"
     )]
+    /// Kafka never removes partitions.
     PartitionCountDecrease {
+        /// The topic.
         topic: String,
+        /// The current count.
         current: u32,
+        /// What was asked for.
         requested: u32,
     },
     #[error(transparent)]
+    /// The partition log refused it.
     Log(#[from] LogError),
 }
 
@@ -44,7 +59,9 @@ pub enum TopicError {
 pub struct Produced {
     /// The hashing arithmetic for a keyed record; `None` for a record without a key.
     pub routing: Option<Routing>,
+    /// The partition it went to.
     pub partition: PartitionId,
+    /// Its offset there.
     pub offset: Offset,
 }
 
@@ -92,10 +109,12 @@ impl Topic {
         })
     }
 
+    /// The topic name.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// Its partitioner.
     pub fn partitioner(&self) -> Partitioner {
         self.partitioner
     }
@@ -137,10 +156,12 @@ impl Topic {
         Ok(())
     }
 
+    /// How many partitions it has.
     pub fn partition_count(&self) -> u32 {
         self.partitions.len() as u32
     }
 
+    /// One partition's log, if it exists.
     pub fn partition(&self, id: PartitionId) -> Option<&PartitionLog> {
         self.partitions.get(id.0 as usize)
     }
@@ -149,6 +170,7 @@ impl Topic {
         self.partitions.get_mut(id.0 as usize)
     }
 
+    /// Every partition's log, in partition order.
     pub fn partitions(&self) -> &[PartitionLog] {
         &self.partitions
     }

@@ -16,16 +16,20 @@ use std::collections::{BTreeMap, VecDeque};
 /// One committed offset in a [`TraceEvent::Committed`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedOffset {
+    /// The topic partition.
     pub partition: TopicPartition,
+    /// The committed offset (the next to read).
     pub offset: Offset,
 }
 
 /// One partition's offset change in a [`TraceEvent::OffsetsReset`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OffsetChange {
+    /// The topic partition.
     pub partition: TopicPartition,
     /// The committed offset before (`None`: never committed).
     pub from: Option<Offset>,
+    /// The committed offset after.
     pub to: Offset,
 }
 
@@ -34,37 +38,64 @@ pub struct OffsetChange {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TraceEvent {
     /// A scheduled command failed when its tick came (e.g. it named an unknown member).
-    CommandRejected { tick: Tick, error: String },
-    TopicCreated {
+    CommandRejected {
+        /// The tick it happened at.
         tick: Tick,
+        /// The error, in words.
+        error: String,
+    },
+    /// A topic was created.
+    TopicCreated {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The topic.
         topic: String,
+        /// The partitions involved.
         partitions: u32,
+        /// How keys map to partitions.
         partitioner: Partitioner,
     },
     /// A topic grew (its existing records stay where they are).
     PartitionsAdded {
+        /// The tick it happened at.
         tick: Tick,
+        /// The topic.
         topic: String,
+        /// Partitions before.
         from: u32,
+        /// The committed offset after.
         to: u32,
     },
     /// Segment size or retention changed.
     TopicConfigured {
+        /// The tick it happened at.
         tick: Tick,
+        /// The topic.
         topic: String,
+        /// Records per log segment.
         segment_records: u64,
+        /// Records kept at least (`None`: no limit by records).
         retention_records: Option<u64>,
+        /// Ticks a segment is kept after its last record (`None`: no limit by time).
         retention_ticks: Option<u64>,
+        /// How records without a key are spread.
         unkeyed: UnkeyedStrategy,
     },
     /// A record was appended. `routing` shows the hashing for a keyed record.
     Produced {
+        /// The tick it happened at.
         tick: Tick,
+        /// The topic.
         topic: String,
+        /// The record key (`None`: no key).
         key: Option<String>,
+        /// How the key was routed (`None` without a key).
         routing: Option<Routing>,
+        /// The partition.
         partition: PartitionId,
+        /// The offset.
         offset: Offset,
+        /// The record's event id.
         event_id: EventId,
         /// The named producer that sent it (`None`: a plain produce command).
         producer: Option<String>,
@@ -73,96 +104,152 @@ pub enum TraceEvent {
     },
     /// The broker appended the record but the producer never saw the acknowledgement.
     AckLost {
+        /// The tick it happened at.
         tick: Tick,
+        /// The producer's name.
         producer: String,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The offset.
         offset: Offset,
+        /// Which attempt (1 for the first).
         attempt: u32,
     },
     /// An idempotent producer's retry was recognised by its sequence number and dropped.
     DuplicateDropped {
+        /// The tick it happened at.
         tick: Tick,
+        /// The producer's name.
         producer: String,
+        /// The producer id the broker gave it.
         producer_id: ProducerId,
+        /// The batch sequence number.
         sequence: u32,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
         /// Where the original was appended.
         offset: Offset,
+        /// Which attempt (1 for the first).
         attempt: u32,
     },
     /// A producer gave up after its retries (the record may still be in the log).
     SendFailed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The producer's name.
         producer: String,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// Attempts made, the first included.
         attempts: u32,
     },
     /// Retention deleted old segments of a partition.
     SegmentsDeleted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// Segments deleted.
         segments: u64,
+        /// The first offset still in the log.
         log_start_offset: Offset,
     },
+    /// A consumer group was created.
     GroupCreated {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The subscribed topics.
         topics: Vec<String>,
+        /// Eager or cooperative.
         protocol: Protocol,
     },
+    /// A member joined a group.
     MemberJoined {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
     },
     /// A member left gracefully (after finishing its batch and committing).
     MemberLeft {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
     },
     /// A member crashed. The group notices only after the session timeout.
     MemberKilled {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
         /// Fetched records it had not processed yet.
         abandoned_records: u64,
     },
     /// The coordinator noticed a dead member (no heartbeat for the session timeout).
     MemberTimedOut {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// Ticks without a heartbeat after which a member is dead.
         session_timeout_ticks: u64,
         /// The partitions it owned, now *lost* (Kafka's `onPartitionsLost`): nobody revoked
         /// them and nobody commits for them; the rebalance that follows hands them out again.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         lost_partitions: Vec<TopicPartition>,
     },
+    /// A rebalance round started.
     RebalanceStarted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
         /// The generation being left behind.
         generation: i32,
+        /// Eager or cooperative.
         protocol: Protocol,
+        /// Why.
         reason: RebalanceReason,
     },
     /// A member gave up partitions (eager: all of them; cooperative: those that move).
     PartitionsRevoked {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The partitions involved.
         partitions: Vec<TopicPartition>,
     },
+    /// A rebalance round completed: a new generation and assignment.
     RebalanceCompleted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The generation (bumped by each completed rebalance).
         generation: i32,
+        /// Eager or cooperative.
         protocol: Protocol,
         /// Every member's partitions at the end of this round (cooperative: still including
         /// those listed in `revoked`, which the member gives up once its batch is done).
@@ -178,100 +265,190 @@ pub enum TraceEvent {
     /// The group's assignor failed on this input (as Kafka's would); the range assignor was
     /// used instead.
     AssignorFailed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The assignor.
         strategy: AssignmentStrategy,
+        /// The error, in words.
         error: String,
     },
     /// A poll returned records `from_offset..to_offset` of one partition.
     Fetched {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// First offset of the range.
         from_offset: Offset,
+        /// End of the range (exclusive).
         to_offset: Offset,
     },
     /// A poll returned records this group had already processed (offsets
     /// `from_offset..to_offset`): they were processed but not committed before a crash or
     /// a rebalance, and will be processed again (duplicates).
     Redelivered {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// First offset of the range.
         from_offset: Offset,
+        /// End of the range (exclusive).
         to_offset: Offset,
     },
+    /// A member processed a record.
     Processed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The offset.
         offset: Offset,
+        /// The record key (`None`: no key).
         key: Option<String>,
+        /// The record's event id.
         event_id: EventId,
         /// Already processed by this group before: a duplicate.
         redelivered: bool,
+        /// Which attempt (1 for the first).
         attempt: u32,
     },
     /// The processor asked to try again later (blocking retry).
     ProcessingRetry {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The offset.
         offset: Offset,
+        /// Which attempt (1 for the first).
         attempt: u32,
+        /// The error, in words.
         error: String,
+        /// The tick of the next attempt.
         retry_at: Tick,
     },
     /// The processor gave up on a record.
     ProcessingFailed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The offset.
         offset: Offset,
+        /// Which attempt (1 for the first).
         attempt: u32,
+        /// The error, in words.
         error: String,
     },
-    Committed {
+    /// The member crashed while processing a record, after the record's effects and before
+    /// committing it ([`crate::process::ProcessOutcome::Crash`]); a
+    /// [`TraceEvent::MemberKilled`] follows and the record will be delivered again.
+    ProcessingCrashed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: PartitionId,
+        /// The offset.
+        offset: Offset,
+        /// The record's event id.
+        event_id: EventId,
+        /// Which attempt (1 for the first).
+        attempt: u32,
+        /// Why.
+        reason: String,
+    },
+    /// A member committed offsets.
+    Committed {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The consumer group.
+        group: String,
+        /// The member.
+        member: MemberId,
+        /// Why.
         reason: CommitReason,
+        /// The committed offsets.
         offsets: Vec<CommittedOffset>,
     },
     /// Records committed but never processed (at-most-once and a crash): lost.
     RecordsLost {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// First offset of the range.
         from_offset: Offset,
+        /// End of the range (exclusive).
         to_offset: Offset,
     },
     /// A consumer's position had no valid offset (none committed, or below the log start
     /// after retention) and `auto.offset.reset` chose one.
     AutoOffsetReset {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// The member.
         member: MemberId,
+        /// The partition.
         partition: TopicPartition,
+        /// The offset.
         offset: Offset,
     },
     /// An administrator reset the group's committed offsets.
     OffsetsReset {
+        /// The tick it happened at.
         tick: Tick,
+        /// The consumer group.
         group: String,
+        /// How the offsets were reset.
         spec: OffsetResetSpec,
+        /// Per partition, the committed offset before and after.
         changes: Vec<OffsetChange>,
     },
 }
@@ -304,6 +481,7 @@ impl TraceEvent {
             | Redelivered { tick, .. }
             | ProcessingRetry { tick, .. }
             | ProcessingFailed { tick, .. }
+            | ProcessingCrashed { tick, .. }
             | Committed { tick, .. }
             | RecordsLost { tick, .. }
             | AutoOffsetReset { tick, .. }

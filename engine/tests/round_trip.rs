@@ -1,8 +1,8 @@
 //! Every command and scenario survives JSON: what a share link and a scenario file carry.
 
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
-use orderflow_engine::ids::{MemberId, Offset, Tick};
-use orderflow_engine::log::{OrderEvent, Payload, Retention};
+use orderflow_engine::ids::{EventId, MemberId, Offset, Tick};
+use orderflow_engine::log::{Headers, OrderEvent, Payload, Retention};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
 use orderflow_engine::producer::{Acks, ProducerConfig};
 use orderflow_engine::scenario::{presets, Scenario, TimedCommand};
@@ -107,6 +107,30 @@ fn command() -> impl Strategy<Value = Command> {
             key,
             value
         }),
+        (
+            name(),
+            key(),
+            payload(),
+            any::<u64>(),
+            proptest::option::of(name()),
+            proptest::option::of(any::<u64>()),
+            any::<u16>()
+        )
+            .prop_map(
+                |(topic, key, value, event_id, correlation_id, causation_id, schema_version)| {
+                    Command::ProduceWithHeaders {
+                        topic,
+                        key,
+                        value,
+                        headers: Headers {
+                            event_id: EventId(event_id),
+                            correlation_id,
+                            causation_id: causation_id.map(EventId),
+                            schema_version,
+                        },
+                    }
+                }
+            ),
         (name(), any::<bool>(), 0u32..10, any::<bool>(), 0u32..=16).prop_map(
             |(name, leader, retries, idempotent, sixteenths)| Command::CreateProducer {
                 config: ProducerConfig {

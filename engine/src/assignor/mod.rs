@@ -222,12 +222,19 @@ pub enum AssignorError {
     /// A member lists the same owned partition twice.
     #[error("member {member_id:?} lists owned partition {partition} twice")]
     DuplicateOwnedPartition {
+        /// The member.
         member_id: String,
+        /// The partition.
         partition: TopicPartition,
     },
     /// More than [`MAX_SUBSCRIBED_PARTITIONS`] partitions to assign.
     #[error("the subscribed topics have {total} partitions; at most {max} are supported")]
-    TooManyPartitions { total: u64, max: u64 },
+    TooManyPartitions {
+        /// Partitions in the input.
+        total: u64,
+        /// The most allowed.
+        max: u64,
+    },
     /// Not one of Kafka's assignor names.
     #[error("unknown assignment strategy {0:?} (expected range, roundrobin, sticky or cooperative-sticky)")]
     UnknownStrategy(String),
@@ -235,7 +242,9 @@ pub enum AssignorError {
     /// `NullPointerException`); we report it instead of inventing a result.
     #[error("Kafka's {strategy} assignor fails on this input: {reason}")]
     KafkaAssignorFails {
+        /// The assignor.
         strategy: &'static str,
+        /// Why it failed.
         reason: &'static str,
     },
 }

@@ -43,20 +43,41 @@ use thiserror::Error;
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum SagaSimError {
     #[error("a saga topic needs 1 to 64 partitions, not {partitions}")]
-    Partitions { partitions: u32 },
+    /// A saga topic needs 1 to 64 partitions.
+    Partitions {
+        /// Partitions asked for.
+        partitions: u32,
+    },
     #[error("ticks_per_second must be at least 1, not {ticks_per_second}")]
-    TicksPerSecond { ticks_per_second: u64 },
+    /// The retry schedule needs at least 1 tick per second.
+    TicksPerSecond {
+        /// Ticks per second asked for.
+        ticks_per_second: u64,
+    },
     #[error("{topic:?} is not a topic of the order flow")]
-    UnknownTopic { topic: String },
+    /// The topic is not one of the order flow.
+    UnknownTopic {
+        /// The topic.
+        topic: String,
+    },
     #[error("order {order_id} has no lines")]
-    EmptyOrder { order_id: String },
+    /// An order needs lines.
+    EmptyOrder {
+        /// The order.
+        order_id: String,
+    },
     #[error("the streaming engine refused the saga setup: {error}")]
-    Engine { error: String },
+    /// The streaming engine refused part of the setup.
+    Engine {
+        /// The engine's error, in words.
+        error: String,
+    },
 }
 
 /// How a scenario's system is set up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SagaConfig {
+    /// Orchestrated or choreographed.
     pub mode: SagaMode,
     /// Idempotent consumers (inbox of processed event ids per handler).
     pub inbox: bool,
@@ -64,16 +85,23 @@ pub struct SagaConfig {
     pub outbox: bool,
     /// Partitions of every topic of the flow.
     pub partitions: u32,
+    /// The retry schedule.
     pub retry: RetrySchedule,
+    /// The step timeouts (the saga timeout is their sum plus a buffer).
     pub timeouts: StepTimeouts,
     /// Ticks to handle one record, per service (missing: 1).
     #[serde(default)]
     pub processing_ticks: BTreeMap<ServiceName, u64>,
     /// Ticks a projection needs per record (so its lag is visible).
     pub projection_ticks_per_record: u64,
+    /// Units available per product at the start.
     pub initial_stock: BTreeMap<ProductId, u64>,
     /// Snapshot the Order aggregate every this many events (0: never).
     pub snapshot_every: u64,
+    /// Ticks from a shipment leaving to the carrier delivering it (Shipping then publishes
+    /// `OrderDelivered` and the order becomes Delivered).
+    #[serde(default = "default_delivery_ticks")]
+    pub delivery_ticks: u64,
     /// On consumer groups: the services' commit policy (`None`: the engine's default,
     /// commit after processing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,17 +124,26 @@ impl Default for SagaConfig {
                 .map(|(p, n)| (ProductId(p.into()), n))
                 .collect(),
             snapshot_every: 3,
+            delivery_ticks: default_delivery_ticks(),
             commit_policy: None,
         }
     }
 }
 
+fn default_delivery_ticks() -> u64 {
+    20
+}
+
 /// An order the scenario places at a tick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
+    /// The tick it happens at.
     pub at_tick: Tick,
+    /// The order.
     pub order_id: OrderId,
+    /// The customer.
     pub customer_id: CustomerId,
+    /// The order's lines.
     pub lines: Vec<OrderLine>,
     /// `None`: a version 1 client (no currency), upcast to USD.
     pub currency: Option<String>,
@@ -115,7 +152,9 @@ pub struct OrderRequest {
 /// Moves every record of `<topic>.DLQ` back to `topic` at a tick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResubmitRequest {
+    /// The tick it happens at.
     pub at_tick: Tick,
+    /// The topic.
     pub topic: String,
 }
 
@@ -123,22 +162,35 @@ pub struct ResubmitRequest {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SagaCommand {
+    /// A customer places an order now.
     PlaceOrder {
+        /// The order.
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The order's lines.
         lines: Vec<OrderLine>,
+        /// The currency (ISO code).
         currency: Option<String>,
     },
+    /// Takes a service down until brought up.
     TakeDown {
+        /// The service.
         service: ServiceName,
     },
+    /// Brings a taken-down service back.
     BringUp {
+        /// The service.
         service: ServiceName,
     },
+    /// Moves every dead letter of `<topic>.DLQ` back to `topic`.
     ResubmitDeadLetters {
+        /// The topic.
         topic: String,
     },
+    /// Rebuilds a projection by replay.
     RebuildProjection {
+        /// The projection.
         projection: ProjectionKind,
     },
 }
@@ -146,16 +198,22 @@ pub enum SagaCommand {
 /// One record of a saga topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaRecord {
+    /// The record's offset in its partition.
     pub offset: Offset,
+    /// The record key (the order id).
     pub key: String,
+    /// The message with its headers.
     pub envelope: Envelope,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
 /// A topic of the flow: one append-only record list per partition.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaTopic {
+    /// The topic name.
     pub name: String,
+    /// One append-only record list per partition.
     pub partitions: Vec<Vec<SagaRecord>>,
 }
 
@@ -201,8 +259,11 @@ pub struct Cursor {
 /// A service's runtime: its consumer positions, inbox, outbox and health.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceRuntime {
+    /// Next offset to read, per partition of the events topic.
     pub cursors: BTreeMap<(String, u32), Cursor>,
+    /// Event ids already processed.
     pub inbox: Inbox,
+    /// Events waiting for (or sent by) the relay.
     pub outbox: Outbox,
     /// Down after a crash until this tick.
     pub crashed_until: Option<Tick>,
@@ -219,36 +280,52 @@ pub struct ServiceRuntime {
 /// A projection fed by its own consumer group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectionRuntime {
+    /// Which projection.
     pub kind: ProjectionKind,
+    /// The read model, maintained incrementally.
     pub model: ReadModel,
+    /// Next offset to read, per partition of the events topic.
     pub cursors: Vec<Offset>,
+    /// No record before this tick (its processing time).
     pub next_at: Tick,
+    /// Records applied so far.
     pub records_applied: u64,
 }
 
 /// The choreographed saga of one order as seen on the events topic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChoreographyView {
+    /// The saga's state.
     pub state: SagaState,
+    /// The steps that succeeded, in order.
     pub executed_steps: Vec<SagaStep>,
     /// Compensations that undid something, in the order their events appeared.
     pub compensations_done: Vec<Compensation>,
     /// Services that answered the cancellation (with or without something to undo).
     #[serde(default)]
     pub acknowledged: Vec<Compensation>,
+    /// Why the saga failed, if it did.
     pub failure: Option<String>,
+    /// The tick the saga ended, if it has.
     pub finished_at: Option<Tick>,
 }
 
 /// All services' state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Services {
+    /// The Order service.
     pub order: OrderService,
+    /// The Inventory service.
     pub inventory: InventoryService,
+    /// The Payment service.
     pub payment: PaymentService,
+    /// The Shipping service.
     pub shipping: ShippingService,
+    /// The Notification service.
     pub notification: NotificationService,
+    /// The Analytics service.
     pub analytics: AnalyticsService,
+    /// The orchestrator.
     pub orchestrator: Orchestrator,
 }
 
@@ -265,6 +342,7 @@ pub struct SagaSim {
     topics: BTreeMap<String, SagaTopic>,
     dead_letters: BTreeMap<String, Vec<Vec<DeadLetter>>>,
     next_event_id: u64,
+    /// Every service's state.
     pub services: Services,
     runtimes: BTreeMap<ServiceName, ServiceRuntime>,
     projections: Vec<ProjectionRuntime>,
@@ -275,12 +353,16 @@ pub struct SagaSim {
 /// The parts of a scenario a simulation is built from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SagaSetup {
+    /// How the system is set up.
     pub config: SagaConfig,
     #[serde(default)]
+    /// Orders to place, by tick.
     pub orders: Vec<OrderRequest>,
     #[serde(default)]
+    /// The fault plan (with its rules' state).
     pub faults: FaultPlan,
     #[serde(default)]
+    /// Dead-letter resubmissions, by tick.
     pub resubmits: Vec<ResubmitRequest>,
 }
 
@@ -357,7 +439,7 @@ impl SagaSim {
             order: OrderService::new(config.snapshot_every, config.timeouts.saga_timeout_ticks()),
             inventory: InventoryService::new(config.initial_stock.clone()),
             payment: PaymentService::default(),
-            shipping: ShippingService::default(),
+            shipping: ShippingService::new(config.delivery_ticks),
             notification: NotificationService::default(),
             analytics: AnalyticsService::default(),
             orchestrator: Orchestrator::new(config.timeouts.clone()),
@@ -987,6 +1069,7 @@ impl SagaSim {
                 self.record_notes(service, r.notes);
                 r.publish
             }
+            (ServiceName::Shipping, _) => self.services.shipping.tick(self.now).publish,
             _ => return,
         };
         let outgoing: Vec<Envelope> = publish
@@ -1182,6 +1265,7 @@ impl SagaSim {
                     }))
         });
         consumers_done
+            && self.services.shipping.deliveries.is_empty()
             && self.pending_orders.is_empty()
             && self.pending_resubmits.is_empty()
             && self.summaries().iter().all(|s| s.state.is_final())
@@ -1612,9 +1696,12 @@ pub fn check_services(
         match s.state {
             SagaState::Completed => {
                 completed_total += total;
-                if services.order.status(&s.order_id) != Some(OrderStatus::Shipped) {
+                if !matches!(
+                    services.order.status(&s.order_id),
+                    Some(OrderStatus::Shipped | OrderStatus::Delivered)
+                ) {
                     v.push(format!(
-                        "saga {} completed but the order is not Shipped",
+                        "saga {} completed but the order is not Shipped or Delivered",
                         s.order_id
                     ));
                 }
@@ -1642,7 +1729,7 @@ pub fn check_services(
                         ));
                     }
                 }
-                if let Some(ShipmentState::Shipped { .. }) =
+                if let Some(ShipmentState::Shipped { .. } | ShipmentState::Delivered { .. }) =
                     services.shipping.shipments.get(&s.order_id)
                 {
                     v.push(format!(
@@ -1768,23 +1855,36 @@ pub(crate) fn declined_reason(target: CallTarget) -> String {
 /// One record on an order's path.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathEntry {
+    /// The event id (record header).
     pub event_id: EventId,
+    /// The event that caused this one, if any.
     pub causation_id: Option<EventId>,
+    /// The topic.
     pub topic: String,
+    /// The partition.
     pub partition: PartitionId,
+    /// The record's offset in its partition.
     pub offset: Offset,
+    /// The tick it happened at.
     pub tick: Tick,
+    /// The message's type name.
     pub message: String,
 }
 
 /// One saga's outcome.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaSummary {
+    /// The order.
     pub order_id: OrderId,
+    /// The saga's state.
     pub state: SagaState,
+    /// The steps that succeeded, in order.
     pub executed_steps: Vec<SagaStep>,
+    /// The compensations that undid something, in order.
     pub compensations: Vec<Compensation>,
+    /// Why the saga failed, if it did.
     pub failure: Option<String>,
+    /// The tick the saga ended, if it has.
     pub finished_at: Option<Tick>,
     /// The saga log (orchestration only).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
@@ -1808,14 +1908,19 @@ impl SagaSummary {
 /// The services' balances.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {
+    /// Stock per product.
     pub stock: BTreeMap<ProductId, Stock>,
+    /// Everything charged, in cents.
     pub charged_cents: u64,
+    /// Everything refunded, in cents.
     pub refunded_cents: u64,
     /// Number of charges (a double charge shows here).
     pub charges: u64,
     /// Charged minus refunded per customer.
     pub by_customer: BTreeMap<String, i64>,
+    /// Orders per status.
     pub orders_by_status: BTreeMap<OrderStatus, u64>,
+    /// Notifications sent.
     pub notifications_sent: u64,
     /// Records per non-empty dead-letter topic.
     pub dead_letters: BTreeMap<String, u64>,
@@ -1824,15 +1929,23 @@ pub struct Balances {
 /// The final state of a saga run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaRunSummary {
+    /// The seed all randomness derives from.
     pub seed: u64,
+    /// The tick it happened at.
     pub tick: Tick,
+    /// Orchestrated or choreographed.
     pub mode: SagaMode,
+    /// Whether the inbox (idempotent consumers) was on.
     pub inbox: bool,
+    /// Whether the transactional outbox was on.
     pub outbox: bool,
+    /// Per saga, its outcome.
     pub sagas: Vec<SagaSummary>,
+    /// The services' balances.
     pub balances: Balances,
     /// End offset per partition, per topic.
     pub end_offsets: BTreeMap<String, Vec<u64>>,
+    /// Per projection, records of the events topic not applied yet.
     pub projection_lag: BTreeMap<ProjectionKind, u64>,
     /// What the invariant checks found (empty once a run settled cleanly).
     pub invariant_violations: Vec<String>,

@@ -15,10 +15,15 @@ use thiserror::Error;
 /// An order's lifecycle status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum OrderStatus {
+    /// Placed and accepted.
     Created,
+    /// Charged.
     Paid,
+    /// On its way.
     Shipped,
+    /// Delivered by the carrier.
     Delivered,
+    /// Cancelled (compensated).
     Cancelled,
 }
 
@@ -34,24 +39,37 @@ impl fmt::Display for OrderStatus {
 pub enum OrderDomainEvent {
     /// Version 1 has `currency: None`; version 2 always has one.
     OrderPlaced {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The order's lines.
         lines: Vec<OrderLine>,
+        /// The order total, in cents.
         total_cents: u64,
+        /// The currency (`None` in version 1 events: upcast to USD).
         currency: Option<String>,
     },
+    /// Payment charged the order.
     OrderPaid {
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// Shipping shipped the order.
     OrderShipped {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
+    /// The carrier delivered the order.
     OrderDelivered,
+    /// The order was cancelled.
     OrderCancelled {
+        /// Why, in words.
         reason: String,
     },
     /// A note from another writer (e.g. customer support); it changes no status.
     NoteAdded {
+        /// The note.
         text: String,
     },
 }
@@ -75,8 +93,11 @@ impl OrderDomainEvent {
 pub struct StoredEvent {
     /// 1-based position in the order's stream.
     pub version: u64,
+    /// Schema version of the event as written.
     pub schema_version: u32,
+    /// The event (as written: upcast when read).
     pub event: OrderDomainEvent,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
@@ -99,33 +120,48 @@ pub fn upcast(stored: &StoredEvent) -> OrderDomainEvent {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum EventStoreError {
     #[error("optimistic concurrency conflict on order {order_id}: expected version {expected_version}, the stream is at version {actual_version}")]
+    /// The stream moved on since the writer loaded it (optimistic concurrency).
     ConcurrencyConflict {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version the writer loaded.
         expected_version: u64,
+        /// The stream version it found when appending.
         actual_version: u64,
     },
     #[error("order {order_id} cannot take {event} while {status:?}")]
+    /// The aggregate's rules refuse the event in its status.
     IllegalTransition {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The aggregate's status (`None` before OrderPlaced).
         status: Option<OrderStatus>,
+        /// The event (as written: upcast when read).
         event: &'static str,
     },
     #[error("order {0} has no events")]
+    /// No stream exists for the order.
     UnknownOrder(OrderId),
 }
 
 /// The Order aggregate's state, folded from its events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderAggregate {
+    /// The order (one saga per order).
     pub order_id: Option<OrderId>,
+    /// The customer.
     pub customer_id: Option<CustomerId>,
+    /// The order's lines.
     pub lines: Vec<OrderLine>,
+    /// The order total, in cents.
     pub total_cents: u64,
+    /// The currency (`None` in version 1 events: upcast to USD).
     pub currency: Option<String>,
     /// `None` before `OrderPlaced`.
     pub status: Option<OrderStatus>,
     /// Stream version this state reflects (number of events applied).
     pub version: u64,
+    /// Notes added by other writers.
     pub notes: u32,
 }
 
@@ -144,8 +180,9 @@ impl OrderAggregate {
                 | (Some(S::Created), E::OrderPaid { .. })
                 | (Some(S::Paid), E::OrderShipped { .. })
                 | (Some(S::Shipped), E::OrderDelivered)
+                // A saga that timed out compensates even a delivered order (a return).
                 | (
-                    Some(S::Created | S::Paid | S::Shipped),
+                    Some(S::Created | S::Paid | S::Shipped | S::Delivered),
                     E::OrderCancelled { .. }
                 )
                 | (Some(_), E::NoteAdded { .. })
@@ -192,13 +229,16 @@ impl OrderAggregate {
 /// A snapshot of an aggregate at some version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Snapshot {
+    /// The stream version it reflects.
     pub version: u64,
+    /// The aggregate.
     pub state: OrderAggregate,
 }
 
 /// What appending did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appended {
+    /// The stream version after the append.
     pub new_version: u64,
     /// `Some(version)` when the append crossed a snapshot boundary.
     pub snapshot_taken: Option<u64>,
@@ -207,6 +247,7 @@ pub struct Appended {
 /// A rebuilt aggregate and the cost of rebuilding it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rebuilt {
+    /// The aggregate.
     pub state: OrderAggregate,
     /// Version of the snapshot the rebuild started from (0: none).
     pub snapshot_version: u64,

@@ -28,16 +28,25 @@ pub enum FaultEffect {
 #[serde(tag = "trigger", rename_all = "snake_case")]
 pub enum FaultTrigger {
     /// The next `count` matching calls fail.
-    NextCalls { count: u32 },
+    NextCalls {
+        /// How many calls fail.
+        count: u32,
+    },
     /// Each matching call fails with probability `probability`.
-    Probability { probability: f64 },
+    Probability {
+        /// The chance each call fails (0 to 1).
+        probability: f64,
+    },
 }
 
 /// A rule failing calls of one step or compensation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FaultRule {
+    /// The step or compensation whose calls fail.
     pub target: CallTarget,
+    /// What the failure does.
     pub effect: FaultEffect,
+    /// When it fires.
     pub trigger: FaultTrigger,
     /// The rule is active from this tick...
     #[serde(default)]
@@ -83,17 +92,24 @@ impl FaultRule {
 /// A service that is down (consumes nothing, in-flight work is lost) for a window.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outage {
+    /// The service.
     pub service: ServiceName,
+    /// First tick of the window.
     pub from_tick: Tick,
+    /// First tick after the window.
     pub until_tick: Tick,
 }
 
 /// A service that takes `extra_ticks` longer per record for a window.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Slowdown {
+    /// The service.
     pub service: ServiceName,
+    /// First tick of the window.
     pub from_tick: Tick,
+    /// First tick after the window.
     pub until_tick: Tick,
+    /// Extra ticks per record.
     pub extra_ticks: u64,
 }
 
@@ -110,9 +126,13 @@ pub enum CrashPoint {
 /// Crash `service` while it handles its `nth` (1-based) message named `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Crash {
+    /// The service.
     pub service: ServiceName,
+    /// The message type name it crashes on.
     pub message: String,
+    /// Which occurrence (1-based) triggers it.
     pub nth: u32,
+    /// Where in the handling the crash happens.
     pub point: CrashPoint,
     /// How long the service stays down after the crash.
     pub down_ticks: u64,
@@ -122,7 +142,9 @@ pub struct Crash {
 /// the entry: the entry is published again later.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RelayCrash {
+    /// The service.
     pub service: ServiceName,
+    /// Which occurrence (1-based) triggers it.
     pub nth: u32,
 }
 
@@ -130,14 +152,19 @@ pub struct RelayCrash {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FaultPlan {
     #[serde(default)]
+    /// Rules failing handler calls.
     pub rules: Vec<FaultRule>,
     #[serde(default)]
+    /// Services down for a window.
     pub outages: Vec<Outage>,
     #[serde(default)]
+    /// Services slow for a window.
     pub slowdowns: Vec<Slowdown>,
     #[serde(default)]
+    /// Crashes while handling a message.
     pub crashes: Vec<Crash>,
     #[serde(default)]
+    /// Outbox relay crashes.
     pub relay_crashes: Vec<RelayCrash>,
     /// Order ids whose `PaymentProcessed` status update meets a concurrent writer.
     #[serde(default)]

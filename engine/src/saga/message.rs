@@ -47,8 +47,11 @@ impl fmt::Display for ProductId {
 /// One line of an order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
+    /// The product.
     pub product_id: ProductId,
+    /// Units ordered.
     pub quantity: u32,
+    /// Price of one unit, in cents.
     pub unit_price_cents: u64,
 }
 
@@ -64,8 +67,11 @@ pub fn total_cents(lines: &[OrderLine]) -> u64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
+    /// The order was accepted.
     OrderConfirmed,
+    /// The order is on its way.
     OrderShipped,
+    /// The order was cancelled.
     OrderCancelled,
 }
 
@@ -79,101 +85,164 @@ pub enum SagaMessage {
     // ---- Order service ----
     /// Command from the customer: place an order.
     PlaceOrder {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The order's lines.
         lines: Vec<OrderLine>,
         /// `None` when the client speaks schema version 1 (no currency).
         currency: Option<String>,
     },
     /// Event: the order exists (status Created). Starts the saga.
     OrderCreated {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The order's lines.
         lines: Vec<OrderLine>,
+        /// The order total, in cents.
         total_cents: u64,
+        /// The currency (ISO code).
         currency: String,
     },
     /// Compensation command: cancel the order.
     CancelOrder {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// Event: the order is cancelled (choreography: this triggers every compensation).
     OrderCancelled {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
 
     // ---- Inventory service ----
+    /// Command: reserve the order's lines.
     ReserveInventory {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The order's lines.
         lines: Vec<OrderLine>,
     },
+    /// The stock is reserved.
     InventoryReserved {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The order total, in cents.
         total_cents: u64,
+        /// The order's lines.
         lines: Vec<OrderLine>,
     },
+    /// The stock could not be reserved (insufficient stock, or declined).
     InventoryReservationFailed {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// Compensation command: give the reserved (or recalled) stock back.
     ReleaseInventory {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The reservation was given back.
     InventoryReleased {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
 
     // ---- Payment service ----
+    /// Command: charge the customer.
     ProcessPayment {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The customer.
         customer_id: CustomerId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// The customer was charged.
     PaymentProcessed {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// The charge was declined.
     PaymentFailed {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// Compensation command: refund what was charged for the order (maybe nothing).
     RefundPayment {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The charge was refunded (`amount_cents` 0 if nothing was charged).
     PaymentRefunded {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
 
     // ---- Shipping service ----
+    /// Command: ship the order.
     ShipOrder {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The order is on its way.
     OrderShipped {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The carrier's tracking number.
         tracking_number: String,
     },
-    ShippingFailed {
+    /// The carrier delivered the shipment (Shipping publishes it `delivery_ticks` after
+    /// shipping; the saga is already over, this only moves the order to Delivered).
+    OrderDelivered {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The carrier's tracking number.
+        tracking_number: String,
+    },
+    /// The carrier refused the shipment.
+    ShippingFailed {
+        /// The order (one saga per order).
+        order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// Compensation command (only after a shipping timeout): recall the shipment if it left.
     CancelShipment {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The shipment was cancelled (recalled if it had left).
     ShipmentCancelled {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// True if a shipment had left and was taken back.
         recalled: bool,
     },
 
     // ---- Notification service ----
+    /// Notification told the customer something.
     NotificationSent {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// What the customer was told.
         kind: NotificationKind,
     },
 }
@@ -199,6 +268,7 @@ impl SagaMessage {
             | PaymentRefunded { order_id, .. }
             | ShipOrder { order_id }
             | OrderShipped { order_id, .. }
+            | OrderDelivered { order_id, .. }
             | ShippingFailed { order_id, .. }
             | CancelShipment { order_id }
             | ShipmentCancelled { order_id, .. }
@@ -226,6 +296,7 @@ impl SagaMessage {
             PaymentRefunded { .. } => "PaymentRefunded",
             ShipOrder { .. } => "ShipOrder",
             OrderShipped { .. } => "OrderShipped",
+            OrderDelivered { .. } => "OrderDelivered",
             ShippingFailed { .. } => "ShippingFailed",
             CancelShipment { .. } => "CancelShipment",
             ShipmentCancelled { .. } => "ShipmentCancelled",
@@ -292,6 +363,7 @@ pub mod topics {
 /// The headers every record of the order flow carries.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventMeta {
+    /// Unique id of the message (kept by a redelivered or re-published copy).
     pub event_id: EventId,
     /// The order (saga) this message belongs to.
     pub correlation_id: CorrelationId,
@@ -304,7 +376,9 @@ pub struct EventMeta {
 /// A message with its headers: what a record of the order flow holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Envelope {
+    /// The headers.
     pub meta: EventMeta,
+    /// The message.
     pub message: SagaMessage,
 }
 

@@ -7,11 +7,13 @@
 //! - [`streaming::StreamingSaga`]: each service (and each CQRS projection) is a consumer
 //!   group of the streaming engine's [`crate::sim::Sim`], running as the group's
 //!   [`crate::process::Processor`]; saga messages are [`crate::log::Payload::Saga`] records,
-//!   so they are subject to assignment, rebalances, commit policies and redelivery.
+//!   so they are subject to assignment, rebalances, commit policies and redelivery. Crashes
+//!   kill a member mid-record, the outbox relay re-publishes under the original event id,
+//!   and slow services are slow groups.
 //! - [`driver::SagaSim`]: the saga's own partitioned topics (Kafka's murmur2 routing) with a
-//!   consumer cursor per service and partition; it adds what the streaming engine cannot
-//!   express yet: the transactional outbox with its relay, crashes between state change
-//!   and publish or between publish and commit, and slow services.
+//!   consumer cursor per service and partition, no rebalances: the same patterns (outbox
+//!   with its relay, crashes between state change and publish or between publish and
+//!   commit, slow services) in a smaller model that is quicker to follow.
 //!
 //! The building blocks:
 //!

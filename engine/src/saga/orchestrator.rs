@@ -21,17 +21,24 @@ use thiserror::Error;
 pub enum SagaStep {
     /// Done by the Order service before the saga starts (its `OrderCreated` starts it).
     CreateOrder,
+    /// Inventory reserves the order's stock.
     ReserveInventory,
+    /// Payment charges the customer.
     ProcessPayment,
+    /// Shipping ships the order.
     ShipOrder,
 }
 
 /// The compensation that undoes a step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Compensation {
+    /// The order is cancelled (undoes CreateOrder).
     CancelOrder,
+    /// Reserved (or shipped and recalled) stock goes back (undoes ReserveInventory).
     ReleaseInventory,
+    /// The charge is refunded (undoes ProcessPayment).
     RefundPayment,
+    /// The shipment is recalled (undoes a timed-out ShipOrder that may have shipped late).
     CancelShipment,
 }
 
@@ -84,13 +91,19 @@ impl Compensation {
 /// Where a saga is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SagaState {
+    /// Placed; the order is not created yet.
     Pending,
+    /// Waiting for Inventory.
     ReservingInventory,
+    /// Waiting for Payment.
     ProcessingPayment,
+    /// Waiting for Shipping.
     Shipping,
     /// Undoing completed steps; the top of the compensation stack is in progress.
     Compensating,
+    /// Every step succeeded.
     Completed,
+    /// Compensated and ended.
     Failed,
 }
 
@@ -123,19 +136,27 @@ impl fmt::Display for SagaState {
 pub enum SagaLogEvent {
     /// The order exists (CreateOrder is done); the saga begins.
     Started,
+    /// A step's success reply arrived.
     StepSucceeded {
+        /// The saga step.
         step: SagaStep,
     },
+    /// A step's failure reply arrived.
     StepFailed {
+        /// The saga step.
         step: SagaStep,
+        /// Why, in words.
         reason: String,
     },
     /// No reply within the step's timeout: the step may or may not have happened, so its
     /// compensation is pushed too (compensations are safe on nothing).
     StepTimedOut {
+        /// The saga step.
         step: SagaStep,
     },
+    /// A compensation's reply arrived.
     CompensationSucceeded {
+        /// The compensation.
         compensation: Compensation,
     },
 }
@@ -158,7 +179,9 @@ impl SagaLogEvent {
 /// One entry of a saga log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaLogEntry {
+    /// The tick it happened at.
     pub tick: Tick,
+    /// What happened.
     pub event: SagaLogEvent,
 }
 
@@ -166,17 +189,25 @@ pub struct SagaLogEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum SagaError {
     #[error("saga {order_id}: {event} is not allowed in state {state}")]
+    /// The event is not allowed in the saga's state.
     IllegalTransition {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga's state.
         state: SagaState,
+        /// What happened.
         event: String,
     },
     #[error(
         "saga {order_id}: compensation {got:?} completed but {expected:?} is on top of the stack"
     )]
+    /// A compensation replied that is not the one on top of the stack.
     CompensationOutOfOrder {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The compensation on top of the stack.
         expected: Option<Compensation>,
+        /// The compensation that replied.
         got: Compensation,
     },
 }
@@ -184,6 +215,7 @@ pub enum SagaError {
 /// A saga's status, folded from its log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaStatus {
+    /// The saga's state.
     pub state: SagaState,
     /// Compensations still to run; the last element runs first.
     pub compensation_stack: Vec<Compensation>,
@@ -298,30 +330,41 @@ impl SagaStatus {
 /// The order data a saga needs to issue its commands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaData {
+    /// The order (one saga per order).
     pub order_id: OrderId,
+    /// The customer.
     pub customer_id: CustomerId,
+    /// The order's lines.
     pub lines: Vec<OrderLine>,
+    /// The order total, in cents.
     pub total_cents: u64,
 }
 
 /// One saga instance: its data, its log and the status folded from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saga {
+    /// What the saga was started with.
     pub data: SagaData,
+    /// The append-only saga log the status is folded from.
     pub log: Vec<SagaLogEntry>,
     /// Always equal to `SagaStatus::fold(log)`; kept so reading is cheap.
     pub status: SagaStatus,
+    /// The tick the saga started.
     pub started_at: Tick,
     /// When the awaited step times out (None while compensating or final).
     pub step_deadline: Option<Tick>,
+    /// The tick the saga ended, if it has.
     pub finished_at: Option<Tick>,
 }
 
 /// Per-step timeouts and the saga timeout derived from them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepTimeouts {
+    /// Timeout of ReserveInventory.
     pub reserve_inventory_ticks: u64,
+    /// Timeout of ProcessPayment.
     pub process_payment_ticks: u64,
+    /// Timeout of ShipOrder.
     pub ship_order_ticks: u64,
     /// Extra time allowed for compensations in the saga timeout.
     pub compensation_buffer_ticks: u64,
@@ -362,40 +405,65 @@ impl StepTimeouts {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OrchestratorNote {
+    /// A step's command was sent.
     StepStarted {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// A step's success reply arrived.
     StepSucceeded {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// A step's failure reply arrived.
     StepFailed {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
+        /// Why, in words.
         reason: String,
     },
+    /// A step's timeout passed without a reply.
     StepTimedOut {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// A compensation's command was sent.
     CompensationStarted {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The compensation.
         compensation: Compensation,
     },
+    /// A compensation finished.
     CompensationDone {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The compensation.
         compensation: Compensation,
     },
+    /// Every step succeeded.
     SagaCompleted {
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The saga compensated and ended failed.
     SagaFailed {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// A reply the state machine refused (a late reply after a timeout, a duplicate).
     TransitionRefused {
+        /// The refused transition, in words.
         error: String,
     },
 }
@@ -403,14 +471,18 @@ pub enum OrchestratorNote {
 /// What one call of the orchestrator produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrchestratorReaction {
+    /// Commands to publish.
     pub commands: Vec<SagaMessage>,
+    /// What happened, for the trace.
     pub notes: Vec<OrchestratorNote>,
 }
 
 /// The saga orchestrator: all sagas, keyed by order id.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Orchestrator {
+    /// Every saga, by order.
     pub sagas: BTreeMap<OrderId, Saga>,
+    /// The step timeouts (the saga timeout is their sum plus a buffer).
     pub timeouts: StepTimeouts,
 }
 

@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 pub struct OutboxEntry {
     /// Position in this outbox (0-based, never reused).
     pub sequence: u64,
+    /// The record key (the order id).
     pub key: String,
     /// The fully formed record (headers included), so a re-publish is the same event.
     pub envelope: super::message::Envelope,
+    /// The tick it was written (with the state change).
     pub written_at: Tick,
     /// When the relay marked it published; `None` while pending.
     pub published_at: Option<Tick>,

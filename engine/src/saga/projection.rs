@@ -16,8 +16,11 @@ use std::collections::{BTreeMap, BTreeSet};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProjectionKind {
+    /// Orders per status.
     OrderSummary,
+    /// Units and revenue per product.
     SalesPerProduct,
+    /// Notifications per kind and order.
     NotificationsSent,
 }
 
@@ -42,6 +45,7 @@ impl ProjectionKind {
 /// Orders by status.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderSummary {
+    /// The current status of every order.
     pub status_by_order: BTreeMap<OrderId, OrderStatus>,
 }
 
@@ -56,7 +60,10 @@ impl OrderSummary {
             (M::OrderCreated { .. }, None) => S::Created,
             (M::PaymentProcessed { .. }, Some(S::Created)) => S::Paid,
             (M::OrderShipped { .. }, Some(S::Paid)) => S::Shipped,
-            (M::OrderCancelled { .. }, Some(S::Created | S::Paid | S::Shipped)) => S::Cancelled,
+            (M::OrderDelivered { .. }, Some(S::Shipped)) => S::Delivered,
+            (M::OrderCancelled { .. }, Some(S::Created | S::Paid | S::Shipped | S::Delivered)) => {
+                S::Cancelled
+            }
             _ => return,
         };
         self.status_by_order.insert(order_id.clone(), next);
@@ -75,7 +82,9 @@ impl OrderSummary {
 /// Units and revenue per product, counting shipped orders (a recalled shipment is taken off).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SalesPerProduct {
+    /// Units sold per product.
     pub units: BTreeMap<ProductId, u64>,
+    /// Revenue per product, in cents.
     pub revenue_cents: BTreeMap<ProductId, u64>,
     lines_by_order: BTreeMap<OrderId, Vec<OrderLine>>,
     counted: BTreeSet<OrderId>,
@@ -133,7 +142,9 @@ impl SalesPerProduct {
 /// Notifications sent, per kind and per order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsSent {
+    /// Notifications per kind.
     pub by_kind: BTreeMap<NotificationKind, u64>,
+    /// Notifications per order.
     pub by_order: BTreeMap<OrderId, Vec<NotificationKind>>,
 }
 
@@ -154,8 +165,11 @@ impl NotificationsSent {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ReadModel {
+    /// Orders per status.
     OrderSummary(OrderSummary),
+    /// Units and revenue per product.
     SalesPerProduct(SalesPerProduct),
+    /// Notifications per kind and order.
     NotificationsSent(NotificationsSent),
 }
 

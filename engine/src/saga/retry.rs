@@ -14,7 +14,11 @@ use thiserror::Error;
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum RetryError {
     #[error("ticks_per_second must be at least 1, not {ticks_per_second}")]
-    TicksPerSecond { ticks_per_second: u64 },
+    /// A schedule needs at least 1 tick per second.
+    TicksPerSecond {
+        /// Ticks per second asked for.
+        ticks_per_second: u64,
+    },
 }
 
 /// When to try a failing record again, and when to give up.
@@ -42,9 +46,17 @@ impl Default for RetrySchedule {
 #[serde(tag = "decision", rename_all = "snake_case")]
 pub enum RetryDecision {
     /// Try again at `at` (the partition waits: retries are in place, so order is kept).
-    RetryAt { attempt: u32, at: Tick },
+    RetryAt {
+        /// The attempt that will run then (2 for the first retry).
+        attempt: u32,
+        /// The tick of the next attempt.
+        at: Tick,
+    },
     /// Give up: move the record to the dead-letter topic.
-    DeadLetter { attempts: u32 },
+    DeadLetter {
+        /// Attempts made, the first included.
+        attempts: u32,
+    },
 }
 
 impl RetrySchedule {
@@ -119,15 +131,21 @@ impl RetrySchedule {
 /// A dead-lettered record: the original, where it came from, why it failed and how often.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetter {
+    /// The topic the record came from.
     pub source_topic: String,
+    /// Its partition there.
     pub source_partition: PartitionId,
+    /// Its offset there.
     pub source_offset: Offset,
     /// The original record's key and message, headers included, unchanged.
     pub key: String,
+    /// The original record, headers included.
     pub original: Envelope,
     /// The error of the last attempt.
     pub error: String,
+    /// Attempts made, the first included.
     pub attempts: u32,
+    /// The tick it was dead-lettered.
     pub dead_lettered_at: Tick,
 }
 

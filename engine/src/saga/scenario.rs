@@ -22,7 +22,8 @@ pub enum SagaEngine {
     #[default]
     Standalone,
     /// [`StreamingSaga`]: services as consumer groups of the streaming engine (rebalances,
-    /// commit policies, redelivery); no outbox or crash points.
+    /// commit policies, redelivery), with the outbox, crash points and slowdowns acting
+    /// through the engine.
     ConsumerGroups,
 }
 
@@ -30,8 +31,10 @@ pub enum SagaEngine {
 #[derive(Debug, Error)]
 pub enum SagaScenarioError {
     #[error("not a saga scenario: {0}")]
+    /// The JSON is not a saga scenario.
     Json(#[from] serde_json::Error),
     #[error(transparent)]
+    /// The scenario does not build.
     Setup(#[from] SagaSimError),
 }
 
@@ -42,12 +45,14 @@ pub struct SagaScenario {
     pub name: String,
     /// What the scenario shows, in one or two sentences.
     pub description: String,
+    /// The seed all randomness derives from.
     pub seed: u64,
     /// How many ticks to run.
     pub ticks: u64,
     /// Which driver runs it.
     #[serde(default)]
     pub engine: SagaEngine,
+    /// The system, orders, faults and resubmissions.
     pub setup: SagaSetup,
 }
 
@@ -60,13 +65,20 @@ pub fn is_saga_scenario(json: &serde_json::Value) -> bool {
 /// A saga scenario running on either driver, for tools that print its trace.
 #[derive(Debug)]
 pub enum SagaRun {
+    /// On [`SagaSim`].
     Standalone {
+        /// The standalone simulation.
         sim: Box<SagaSim>,
+        /// Trace events already returned.
         printed: usize,
     },
+    /// On [`StreamingSaga`].
     ConsumerGroups {
+        /// The saga on consumer groups.
         saga: Box<StreamingSaga>,
+        /// Engine trace events already returned (absolute index).
         engine_printed: u64,
+        /// Saga trace events already returned.
         saga_printed: usize,
     },
 }
@@ -85,6 +97,15 @@ impl SagaRun {
                 saga_printed: 0,
             },
         })
+    }
+
+    /// Applies a command (place an order, take a service down or bring it back, resubmit
+    /// dead letters, rebuild a projection) at the current tick, on either driver.
+    pub fn apply(&mut self, command: super::driver::SagaCommand) -> Result<(), SagaSimError> {
+        match self {
+            SagaRun::Standalone { sim, .. } => sim.apply(command),
+            SagaRun::ConsumerGroups { saga, .. } => saga.apply(command),
+        }
     }
 
     /// The current tick.
@@ -426,6 +447,31 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
                 },
             )
         },
+        on_consumer_groups(
+            "consumer-groups-crash-without-outbox",
+            "On consumer groups: the payment-service member charges order-1, then crashes before publishing PaymentProcessed. The event is lost; the group redelivers ProcessPayment to the replacement member, whose inbox absorbs it; the ProcessPayment step times out and the saga refunds, releases the stock and cancels the order.",
+            300,
+            crash_setup(false),
+        ),
+        on_consumer_groups(
+            "consumer-groups-crash-with-outbox",
+            "The same crash on consumer groups with an outbox: PaymentProcessed was written to Payment's outbox with the charge; the relay publishes it once the replacement member runs, crashes before marking it and publishes it again; the orchestrator's inbox absorbs the second copy and the saga completes.",
+            300,
+            crash_setup(true),
+        ),
+        on_consumer_groups(
+            "consumer-groups-shipping-timeout",
+            "On consumer groups, Shipping is slow: its group spends 40 ticks on every record it consumes, so ShipOrder waits behind the order's events and misses its 60-tick timeout. The saga cancels the shipment, refunds, releases the stock and cancels the order; the late OrderShipped is refused and the shipment is recalled.",
+            600,
+            SagaSetup {
+                config: SagaConfig {
+                    processing_ticks: [(ServiceName::Shipping, 40)].into_iter().collect(),
+                    ..base.clone()
+                },
+                orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+                ..SagaSetup::default()
+            },
+        ),
         mixed_failures(SagaMode::Orchestration),
         mixed_failures(SagaMode::Choreography),
         scenario(
@@ -449,6 +495,46 @@ pub fn named_scenarios() -> Vec<SagaScenario> {
             },
         ),
     ]
+}
+
+/// A scenario that runs on the streaming engine's consumer groups.
+fn on_consumer_groups(name: &str, description: &str, ticks: u64, setup: SagaSetup) -> SagaScenario {
+    SagaScenario {
+        engine: SagaEngine::ConsumerGroups,
+        ..scenario(name, description, ticks, setup)
+    }
+}
+
+/// One order; Payment crashes after charging it, before publishing (down for 5 ticks); with
+/// the outbox, its relay also crashes after its first send.
+fn crash_setup(outbox: bool) -> SagaSetup {
+    SagaSetup {
+        config: SagaConfig {
+            inbox: true,
+            outbox,
+            ..SagaConfig::default()
+        },
+        orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+        faults: FaultPlan {
+            crashes: vec![Crash {
+                service: ServiceName::Payment,
+                message: "ProcessPayment".into(),
+                nth: 1,
+                point: CrashPoint::AfterStateChange,
+                down_ticks: 5,
+            }],
+            relay_crashes: if outbox {
+                vec![super::faults::RelayCrash {
+                    service: ServiceName::Payment,
+                    nth: 1,
+                }]
+            } else {
+                Vec::new()
+            },
+            ..FaultPlan::default()
+        },
+        ..SagaSetup::default()
+    }
 }
 
 /// Six orders, declined payments, a slow and flaky refund and limited stock: the same
@@ -566,10 +652,134 @@ mod tests {
         let b = sim.balances();
         assert_eq!(b.charged_cents, 3 * 2500);
         assert_eq!(b.stock[&ProductId("P1".into())].shipped, 2);
-        assert_eq!(b.orders_by_status[&OrderStatus::Shipped], 2);
+        // Shipped, then delivered `delivery_ticks` later.
+        assert_eq!(
+            b.orders_by_status.into_iter().collect::<Vec<_>>(),
+            [(OrderStatus::Delivered, 2)]
+        );
         // Every order gets a confirmation and a shipping notification.
         assert_eq!(b.notifications_sent, 4);
         assert_clean(&sim);
+    }
+
+    /// Shipping publishes OrderDelivered `delivery_ticks` after OrderShipped, in both saga
+    /// styles and on both drivers; the order, analytics and the order-summary projection
+    /// move to Delivered.
+    #[test]
+    fn completed_orders_are_delivered_after_the_delivery_delay() {
+        for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
+            let mut s = named_scenario("happy-path").unwrap().with_mode(mode);
+            s.setup.config.delivery_ticks = 30;
+            let sim = s.run().unwrap();
+            let ticks_of = |name: &str| -> Vec<u64> {
+                sim.trace()
+                    .iter()
+                    .filter_map(|e| match e {
+                        T::Produced { tick, message, .. } if message == name => Some(tick.0),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            let shipped = ticks_of("OrderShipped");
+            let delivered = ticks_of("OrderDelivered");
+            assert_eq!(shipped.len(), 2, "{mode:?}");
+            assert_eq!(delivered.len(), 2, "{mode:?}");
+            for (s, d) in shipped.iter().zip(&delivered) {
+                // Shipped at s, due at s + 30; the relay or timer publishes it that tick.
+                assert!((s + 30..=s + 31).contains(d), "{mode:?}: {s} -> {d}");
+            }
+            assert!(sim.trace().iter().any(|e| matches!(
+                e,
+                T::OrderStatusChanged {
+                    status: OrderStatus::Delivered,
+                    ..
+                }
+            )));
+            assert_eq!(
+                sim.services.analytics.events_by_type.get("OrderDelivered"),
+                Some(&2),
+                "{mode:?}"
+            );
+            assert_eq!(
+                sim.services.analytics.orders.count_by_status()[&OrderStatus::Delivered],
+                2
+            );
+            let Some(super::super::projection::ReadModel::OrderSummary(summary)) = sim
+                .projections()
+                .iter()
+                .find(|p| p.kind == super::super::projection::ProjectionKind::OrderSummary)
+                .map(|p| p.model.clone())
+            else {
+                panic!("order summary projection")
+            };
+            assert_eq!(summary.count_by_status()[&OrderStatus::Delivered], 2);
+            assert_clean(&sim);
+
+            let mut groups = StreamingSaga::new(s.setup.clone(), s.seed).unwrap();
+            groups.run(s.ticks);
+            assert!(groups.is_settled(), "{mode:?}");
+            assert_eq!(
+                groups.balances().orders_by_status[&OrderStatus::Delivered],
+                2,
+                "{mode:?}"
+            );
+            assert_eq!(groups.check_invariants(), Vec::<String>::new());
+        }
+    }
+
+    /// A shipment recalled before its delivery tick is never delivered, and a delivered
+    /// order whose saga still compensates is collected back and cancelled.
+    #[test]
+    fn recalled_shipments_are_not_delivered_and_delivered_ones_are_returned() {
+        use super::super::services::{ShipmentState, ShippingService};
+        let mut shipping = ShippingService::new(5);
+        let env = |m: super::super::message::SagaMessage| super::super::message::Envelope {
+            meta: super::super::message::EventMeta {
+                event_id: super::super::message::EventId(1),
+                correlation_id: super::super::message::CorrelationId("o".into()),
+                causation_id: None,
+                schema_version: 2,
+            },
+            message: m,
+        };
+        let ship = |id: &str| {
+            env(super::super::message::SagaMessage::ShipOrder {
+                order_id: OrderId(id.into()),
+            })
+        };
+        let cancel = |id: &str| {
+            env(super::super::message::SagaMessage::CancelShipment {
+                order_id: OrderId(id.into()),
+            })
+        };
+        let none = super::super::services::Injected::Nothing;
+        let o = SagaMode::Orchestration;
+        shipping.handle(Tick(1), o, &ship("a"), &none);
+        shipping.handle(Tick(1), o, &ship("b"), &none);
+        assert!(shipping.tick(Tick(5)).publish.is_empty());
+        shipping.handle(Tick(3), o, &cancel("a"), &none);
+        let delivered = shipping.tick(Tick(6)).publish;
+        assert_eq!(
+            delivered
+                .iter()
+                .map(|m| m.order_id().0.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        assert!(matches!(
+            shipping.shipments[&OrderId("b".into())],
+            ShipmentState::Delivered { .. }
+        ));
+        assert!(shipping.deliveries.is_empty());
+        let returned = shipping.handle(Tick(7), o, &cancel("b"), &none).publish;
+        assert!(matches!(
+            returned[..],
+            [super::super::message::SagaMessage::ShipmentCancelled { recalled: true, .. }]
+        ));
+        assert!(matches!(
+            shipping.shipments[&OrderId("b".into())],
+            ShipmentState::Recalled { .. }
+        ));
     }
 
     #[test]
@@ -825,6 +1035,106 @@ mod tests {
             .any(|l| l.contains(r#""type":"duplicate_absorbed""#)));
     }
 
+    fn run_on_groups(name: &str) -> (SagaRunSummary, Vec<String>) {
+        let s = named_scenario(name).unwrap_or_else(|| panic!("no scenario {name}"));
+        assert_eq!(s.engine, SagaEngine::ConsumerGroups, "{name}");
+        let mut run = SagaRun::start(&s).unwrap();
+        let mut lines = Vec::new();
+        while run.now() < Tick(s.ticks) {
+            run.step();
+            lines.extend(run.new_trace_lines());
+        }
+        let SagaRun::ConsumerGroups { saga, .. } = &run else {
+            panic!("{name} runs on consumer groups")
+        };
+        assert!(saga.is_settled(), "{name} not settled");
+        (run.summary(), lines)
+    }
+
+    fn has(lines: &[String], fragment: &str) -> bool {
+        lines.iter().any(|l| l.contains(fragment))
+    }
+
+    #[test]
+    fn consumer_groups_crash_without_outbox_loses_the_event_and_the_saga_refunds() {
+        let (summary, lines) = run_on_groups("consumer-groups-crash-without-outbox");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        let s = &summary.sagas[0];
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations,
+            [
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        assert_eq!(summary.balances.charges, 1);
+        assert_eq!(summary.balances.refunded_cents, 2500);
+        // The engine killed the member mid-record and redelivered the record to its
+        // replacement, whose inbox absorbed it; the event never reached a topic.
+        assert!(has(&lines, r#""type":"processing_crashed""#));
+        assert!(has(&lines, r#""type":"member_killed","tick":"#));
+        assert!(has(&lines, r#""type":"member_timed_out""#));
+        assert!(has(&lines, r#""type":"event_lost""#));
+        assert!(has(&lines, r#""message":"PaymentProcessed""#));
+        assert!(has(&lines, r#""type":"duplicate_absorbed""#));
+        assert!(has(&lines, r#""type":"step_timed_out""#));
+        assert!(!has(&lines, r#""type":"outbox_relayed""#));
+    }
+
+    #[test]
+    fn consumer_groups_crash_with_outbox_relays_twice_and_the_saga_completes() {
+        let (summary, lines) = run_on_groups("consumer-groups-crash-with-outbox");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        assert_eq!(summary.sagas[0].state, SagaState::Completed);
+        assert_eq!(summary.balances.charges, 1);
+        assert!(has(&lines, r#""type":"processing_crashed""#));
+        assert!(!has(&lines, r#""type":"event_lost""#));
+        assert!(has(&lines, r#""type":"relay_crashed""#));
+        assert!(has(&lines, r#""publish_count":2"#));
+        // The relayed PaymentProcessed went to the events topic twice under one event id.
+        let parsed: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let relayed = parsed
+            .iter()
+            .find(|v| v["event"]["type"] == "relay_crashed")
+            .map(|v| v["event"]["event_id"].clone())
+            .unwrap();
+        let produced = parsed
+            .iter()
+            .filter(|v| v["type"] == "produced" && v["event_id"] == relayed)
+            .count();
+        assert_eq!(produced, 2);
+        assert!(lines.iter().any(
+            |l| l.contains(r#""type":"duplicate_absorbed""#) && l.contains("PaymentProcessed")
+        ));
+    }
+
+    #[test]
+    fn consumer_groups_slow_shipping_times_the_step_out_and_compensates() {
+        let (summary, lines) = run_on_groups("consumer-groups-shipping-timeout");
+        assert_eq!(summary.invariant_violations, Vec::<String>::new());
+        let s = &summary.sagas[0];
+        assert_eq!(s.state, SagaState::Failed);
+        assert_eq!(
+            s.compensations,
+            [
+                Compensation::CancelShipment,
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        assert!(has(&lines, r#""step":"ShipOrder""#));
+        assert!(has(&lines, r#""type":"step_timed_out""#));
+        assert!(has(&lines, r#""type":"transition_refused""#));
+        let stock = summary.balances.stock[&ProductId("P1".into())];
+        assert_eq!((stock.available, stock.reserved, stock.shipped), (10, 0, 0));
+    }
+
     #[test]
     fn scenario_json_is_recognised_and_bad_setups_are_refused() {
         let s = named_scenario("happy-path").unwrap();
@@ -916,6 +1226,76 @@ mod tests {
                 topic: "nope".into()
             })
             .is_err());
+    }
+
+    /// The UI's commands act the same on both drivers: Payment taken down, an order placed,
+    /// the step times out, Payment brought back, the charge is refunded.
+    #[test]
+    fn commands_act_alike_on_both_drivers() {
+        use super::super::driver::SagaCommand;
+        for engine in [SagaEngine::Standalone, SagaEngine::ConsumerGroups] {
+            let scenario = SagaScenario {
+                engine,
+                ..scenario("commands", "", 0, SagaSetup::default())
+            };
+            let mut run = SagaRun::start(&scenario).unwrap();
+            run.apply(SagaCommand::TakeDown {
+                service: ServiceName::Payment,
+            })
+            .unwrap();
+            let o = order(0, "order-9", "customer-9", "P2", 3);
+            run.apply(SagaCommand::PlaceOrder {
+                order_id: o.order_id.clone(),
+                customer_id: o.customer_id,
+                lines: o.lines,
+                currency: None,
+            })
+            .unwrap();
+            for _ in 0..120 {
+                run.step();
+            }
+            assert_eq!(
+                run.summary().sagas[0].state,
+                SagaState::Compensating,
+                "{engine:?}"
+            );
+            run.apply(SagaCommand::BringUp {
+                service: ServiceName::Payment,
+            })
+            .unwrap();
+            for _ in 0..80 {
+                run.step();
+            }
+            let summary = run.summary();
+            assert_eq!(summary.sagas[0].state, SagaState::Failed, "{engine:?}");
+            assert_eq!(
+                summary.sagas[0].compensations,
+                [
+                    Compensation::RefundPayment,
+                    Compensation::ReleaseInventory,
+                    Compensation::CancelOrder
+                ],
+                "{engine:?}"
+            );
+            assert_eq!(
+                summary.balances.charged_cents, summary.balances.refunded_cents,
+                "{engine:?}"
+            );
+            assert_eq!(summary.invariant_violations, Vec::<String>::new());
+            assert!(run
+                .apply(SagaCommand::ResubmitDeadLetters {
+                    topic: "nope".into()
+                })
+                .is_err());
+            assert!(run
+                .apply(SagaCommand::PlaceOrder {
+                    order_id: OrderId("empty".into()),
+                    customer_id: CustomerId("c".into()),
+                    lines: vec![],
+                    currency: None,
+                })
+                .is_err());
+        }
     }
 
     /// Golden summaries of every named scenario: final states, steps, compensations, saga

@@ -32,7 +32,9 @@ use std::fmt;
 #[serde(rename_all = "snake_case")]
 pub enum SagaMode {
     #[default]
+    /// One orchestrator sends commands and folds replies into a saga log.
     Orchestration,
+    /// Services react to each other's events; no orchestrator.
     Choreography,
 }
 
@@ -40,12 +42,19 @@ pub enum SagaMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceName {
+    /// Orders and their event-sourced status.
     Order,
+    /// Stock per product.
     Inventory,
+    /// Charges and refunds.
     Payment,
+    /// Shipments.
     Shipping,
+    /// Messages to customers.
     Notification,
+    /// Orders per status and sales per product.
     Analytics,
+    /// The orchestrated saga's coordinator.
     Orchestrator,
 }
 
@@ -100,7 +109,9 @@ impl fmt::Display for ServiceName {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 pub enum CallTarget {
+    /// A saga step.
     Step(SagaStep),
+    /// A compensation.
     Compensation(Compensation),
     /// Handled, but neither a step nor a compensation (status updates, notifications).
     Other,
@@ -120,7 +131,10 @@ pub fn call_target(
     Some(match (service, message) {
         (S::Order, M::PlaceOrder { .. }) => T::Step(SagaStep::CreateOrder),
         (S::Order, M::CancelOrder { .. }) if !choreo => T::Compensation(Compensation::CancelOrder),
-        (S::Order, M::PaymentProcessed { .. } | M::OrderShipped { .. }) => T::Other,
+        (
+            S::Order,
+            M::PaymentProcessed { .. } | M::OrderShipped { .. } | M::OrderDelivered { .. },
+        ) => T::Other,
         (
             S::Order,
             M::InventoryReservationFailed { .. }
@@ -160,7 +174,9 @@ pub fn call_target(
         ) => T::Other,
         (S::Analytics, m) if !m.is_command() => T::Other,
         (S::Orchestrator, m)
-            if !choreo && !m.is_command() && !matches!(m, M::NotificationSent { .. }) =>
+            if !choreo
+                && !m.is_command()
+                && !matches!(m, M::NotificationSent { .. } | M::OrderDelivered { .. }) =>
         {
             T::Other
         }
@@ -172,10 +188,14 @@ pub fn call_target(
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Injected {
     #[default]
+    /// The call runs normally.
     Nothing,
     /// The step fails as a business outcome (card declined, carrier refused): a failure
     /// event is published and the saga compensates.
-    Decline { reason: String },
+    Decline {
+        /// Why, in words.
+        reason: String,
+    },
     /// Another writer appends to the order's stream between load and append.
     ConcurrentWriter,
 }
@@ -184,26 +204,41 @@ pub enum Injected {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServiceNote {
+    /// An append met a concurrent writer; the service reloaded and retried.
     ConcurrencyConflict {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version the writer loaded.
         expected_version: u64,
+        /// The stream version it found when appending.
         actual_version: u64,
     },
+    /// The event store snapshotted an aggregate.
     SnapshotTaken {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version.
         version: u64,
     },
     /// The aggregate or a tombstone refused the message (late, duplicate or cancelled).
     Refused {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
+    /// A customer was charged.
     Charged {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// A customer was refunded.
     Refunded {
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
 }
@@ -211,7 +246,9 @@ pub enum ServiceNote {
 /// What one handler call produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reaction {
+    /// Messages to publish.
     pub publish: Vec<SagaMessage>,
+    /// What happened, for the trace.
     pub notes: Vec<ServiceNote>,
 }
 
@@ -241,6 +278,7 @@ impl Reaction {
 /// The Order service: an event-sourced Order aggregate per order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderService {
+    /// The Order aggregates' event store.
     pub store: EventStore,
     /// Choreography only: when an order that is neither shipped nor cancelled is cancelled
     /// by the Order service (saga timeout).
@@ -470,6 +508,25 @@ impl OrderService {
                     notes,
                 }
             }
+            M::OrderDelivered { order_id, .. } => {
+                if let Err(e) = self.append(
+                    now,
+                    order_id,
+                    OrderDomainEvent::OrderDelivered,
+                    2,
+                    injected,
+                    &mut notes,
+                ) {
+                    notes.push(ServiceNote::Refused {
+                        order_id: order_id.clone(),
+                        reason: e.to_string(),
+                    });
+                }
+                Reaction {
+                    publish: Vec::new(),
+                    notes,
+                }
+            }
             M::CancelOrder { order_id, reason } => {
                 self.cancel(now, order_id, reason, injected, true)
             }
@@ -510,8 +567,11 @@ impl OrderService {
 /// Stock of one product. `available + reserved + shipped` never changes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stock {
+    /// Units that can be reserved.
     pub available: u64,
+    /// Units held for orders not shipped yet.
     pub reserved: u64,
+    /// Units that left the warehouse.
     pub shipped: u64,
 }
 
@@ -525,6 +585,7 @@ impl Stock {
 /// Where one order's reservation is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ReservationState {
+    /// Its stock is held.
     Reserved,
     /// Its stock moved from reserved to shipped.
     Shipped,
@@ -539,15 +600,20 @@ pub enum ReservationState {
 /// One order's reservation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reservation {
+    /// The order's lines.
     pub lines: Vec<OrderLine>,
+    /// Where it is.
     pub state: ReservationState,
 }
 
 /// The Inventory service: stock per product and reservations per order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InventoryService {
+    /// Stock per product.
     pub stock: BTreeMap<ProductId, Stock>,
+    /// Units per product at the start (for the conservation check).
     pub initial: BTreeMap<ProductId, u64>,
+    /// Reservations per order.
     pub reservations: BTreeMap<OrderId, Reservation>,
 }
 
@@ -744,9 +810,13 @@ impl InventoryService {
 /// One charge or refund.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Movement {
+    /// The order (one saga per order).
     pub order_id: OrderId,
+    /// The customer.
     pub customer_id: CustomerId,
+    /// The amount, in cents.
     pub amount_cents: u64,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
@@ -754,7 +824,9 @@ pub struct Movement {
 /// itself: a redelivered ProcessPayment charges again unless the inbox absorbs it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentService {
+    /// Every charge, in order.
     pub charges: Vec<Movement>,
+    /// Every refund, in order.
     pub refunds: Vec<Movement>,
     /// Orders refunded (or voided) for good: a later charge is refused.
     pub closed: BTreeMap<OrderId, Tick>,
@@ -913,15 +985,26 @@ impl PaymentService {
 /// Where one order's shipment is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ShipmentState {
+    /// On its way.
     Shipped {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
+    /// The carrier delivered it ([`SagaMessage::OrderDelivered`]).
+    Delivered {
+        /// The carrier's tracking number.
+        tracking_number: String,
+    },
+    /// Taken back: recalled on the way, or returned after delivery.
     Recalled {
+        /// The carrier's tracking number.
         tracking_number: String,
     },
     /// Cancelled before it left: a later ShipOrder is refused.
     Voided,
+    /// The aggregate or a tombstone refused the message.
     Refused {
+        /// Why, in words.
         reason: String,
     },
 }
@@ -929,17 +1012,73 @@ pub enum ShipmentState {
 /// The Shipping service.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShippingService {
+    /// Shipments per order.
     pub shipments: BTreeMap<OrderId, ShipmentState>,
     next_tracking_number: u64,
+    /// Ticks from shipping to delivery.
+    #[serde(default)]
+    pub delivery_ticks: u64,
+    /// Shipments on their way, with the tick the carrier delivers them.
+    #[serde(default)]
+    pub deliveries: BTreeMap<OrderId, Tick>,
 }
 
 impl ShippingService {
-    fn ship(&mut self, order_id: &OrderId, injected: &Injected) -> Reaction {
+    /// A Shipping service whose shipments arrive `delivery_ticks` after they leave.
+    pub fn new(delivery_ticks: u64) -> Self {
+        Self {
+            delivery_ticks,
+            ..Self::default()
+        }
+    }
+
+    /// Delivers the shipments due at `now` that are still on their way (a recalled one is
+    /// not delivered): each becomes [`ShipmentState::Delivered`] and an
+    /// [`SagaMessage::OrderDelivered`] is published.
+    pub fn tick(&mut self, now: Tick) -> Reaction {
+        let due: Vec<OrderId> = self
+            .deliveries
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut out = Reaction::default();
+        for order_id in due {
+            self.deliveries.remove(&order_id);
+            if let Some(ShipmentState::Shipped { tracking_number }) =
+                self.shipments.get(&order_id).cloned()
+            {
+                self.shipments.insert(
+                    order_id.clone(),
+                    ShipmentState::Delivered {
+                        tracking_number: tracking_number.clone(),
+                    },
+                );
+                out.publish.push(SagaMessage::OrderDelivered {
+                    order_id,
+                    tracking_number,
+                });
+            }
+        }
+        out
+    }
+
+    fn ship(&mut self, now: Tick, order_id: &OrderId, injected: &Injected) -> Reaction {
         match self.shipments.get(order_id) {
-            Some(ShipmentState::Shipped { tracking_number }) => {
+            Some(
+                ShipmentState::Shipped { tracking_number }
+                | ShipmentState::Delivered { tracking_number },
+            ) => {
                 return Reaction::publish(SagaMessage::OrderShipped {
                     order_id: order_id.clone(),
                     tracking_number: tracking_number.clone(),
+                })
+            }
+            // Refused before (a redelivered ShipOrder): the answer stays no.
+            Some(ShipmentState::Refused { reason }) => {
+                return Reaction::publish(SagaMessage::ShippingFailed {
+                    order_id: order_id.clone(),
+                    reason: reason.clone(),
                 })
             }
             Some(ShipmentState::Voided | ShipmentState::Recalled { .. }) => {
@@ -976,6 +1115,8 @@ impl ShippingService {
                 tracking_number: tracking_number.clone(),
             },
         );
+        self.deliveries
+            .insert(order_id.clone(), Tick(now.0 + self.delivery_ticks));
         Reaction::publish(SagaMessage::OrderShipped {
             order_id: order_id.clone(),
             tracking_number,
@@ -984,8 +1125,13 @@ impl ShippingService {
 
     fn cancel(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
         let recalled = match self.shipments.get(order_id) {
-            Some(ShipmentState::Shipped { tracking_number }) => {
+            // On its way: recalled. Delivered already: the carrier collects it back.
+            Some(
+                ShipmentState::Shipped { tracking_number }
+                | ShipmentState::Delivered { tracking_number },
+            ) => {
                 let tracking_number = tracking_number.clone();
+                self.deliveries.remove(order_id);
                 self.shipments.insert(
                     order_id.clone(),
                     ShipmentState::Recalled { tracking_number },
@@ -1012,7 +1158,7 @@ impl ShippingService {
     /// Handles one message.
     pub fn handle(
         &mut self,
-        _now: Tick,
+        now: Tick,
         mode: SagaMode,
         envelope: &Envelope,
         injected: &Injected,
@@ -1020,8 +1166,8 @@ impl ShippingService {
         use SagaMessage as M;
         let choreo = mode == SagaMode::Choreography;
         match &envelope.message {
-            M::ShipOrder { order_id } if !choreo => self.ship(order_id, injected),
-            M::PaymentProcessed { order_id, .. } if choreo => self.ship(order_id, injected),
+            M::ShipOrder { order_id } if !choreo => self.ship(now, order_id, injected),
+            M::PaymentProcessed { order_id, .. } if choreo => self.ship(now, order_id, injected),
             M::CancelShipment { order_id } if !choreo => self.cancel(order_id, true),
             M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, true),
             _ => Reaction::default(),
@@ -1036,8 +1182,11 @@ impl ShippingService {
 /// One message sent to a customer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SentNotification {
+    /// The order (one saga per order).
     pub order_id: OrderId,
+    /// What the customer was told.
     pub kind: NotificationKind,
+    /// The tick it happened at.
     pub tick: Tick,
 }
 
@@ -1045,6 +1194,7 @@ pub struct SentNotification {
 /// an event is redelivered).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationService {
+    /// Every notification sent, in order.
     pub sent: Vec<SentNotification>,
 }
 
@@ -1077,7 +1227,9 @@ impl NotificationService {
 /// The Analytics service: orders per status and sales per product, from the events.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnalyticsService {
+    /// Orders per status.
     pub orders: OrderSummary,
+    /// Units and revenue per product.
     pub sales: SalesPerProduct,
     /// Events seen per type.
     pub events_by_type: BTreeMap<String, u64>,
@@ -1121,6 +1273,32 @@ mod tests {
 
     fn oid(s: &str) -> OrderId {
         OrderId(s.into())
+    }
+
+    /// Found by the invariant proptest (no inbox, a crash after publishing): a ShipOrder
+    /// redelivered after the carrier refused must not ship a cancelled order.
+    #[test]
+    fn a_redelivered_ship_order_after_a_refusal_is_refused_again() {
+        let mut shipping = ShippingService::new(5);
+        let ship = env(SagaMessage::ShipOrder {
+            order_id: oid("o1"),
+        });
+        let declined = Injected::Decline {
+            reason: "no carrier".into(),
+        };
+        let mode = SagaMode::Orchestration;
+        let first = shipping.handle(Tick(1), mode, &ship, &declined);
+        let again = shipping.handle(Tick(2), mode, &ship, &Injected::Nothing);
+        assert_eq!(first.publish, again.publish);
+        assert!(matches!(
+            again.publish[..],
+            [SagaMessage::ShippingFailed { .. }]
+        ));
+        assert!(shipping.deliveries.is_empty());
+        assert!(matches!(
+            shipping.shipments[&oid("o1")],
+            ShipmentState::Refused { .. }
+        ));
     }
 
     fn lines(q: u32) -> Vec<OrderLine> {

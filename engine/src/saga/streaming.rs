@@ -16,21 +16,42 @@
 //! The CQRS projections are consumer groups too, on the events topic; their lag is the
 //! group's lag.
 //!
-//! Outages of the fault plan kill the service's member and start a new one when they end
-//! (the engine's session timeout and rebalance follow).
+//! Faults act through the engine:
 //!
-//! Not modelled here (only in [`super::driver::SagaSim`]): the outbox and crashes between
-//! state change and publish (the engine assigns a fresh event id to every produced record,
-//! so a relay's re-publish could not keep its event id), and slowdowns.
+//! - **Outages** kill the service's member and start a new one when they end (the
+//!   engine's session timeout and rebalance follow).
+//! - **Crashes** ([`super::faults::Crash`]) happen inside the processor: the service's
+//!   state changes (and its inbox is marked), then the processor returns
+//!   [`ProcessOutcome::Crash`], so the group kills the member mid-record without committing.
+//!   After the session timeout the group rebalances; a replacement member joins when the
+//!   crash's `down_ticks` are over and gets the uncommitted records again (the inbox
+//!   absorbs them). At [`CrashPoint::AfterStateChange`] without an outbox the events are
+//!   lost ([`T::EventLost`]) and the saga waits for its timeout, then compensates.
+//! - **Outbox** (`SagaConfig::outbox`): a service writes its events as outbox rows with its
+//!   state change, each under an event id issued then
+//!   ([`crate::process::Delivery::issue_event_id`]); after every engine step the relay of
+//!   each running service publishes pending rows with
+//!   [`Command::ProduceWithHeaders`], keeping the id. A relay crash
+//!   ([`super::faults::RelayCrash`]) sends a row twice; the consumers' inboxes absorb the
+//!   copy. With the outbox on, every row's event reaches a topic (an invariant).
+//! - **Slowdowns** ([`super::faults::Slowdown`]) change the service group's processing time
+//!   ([`Command::ConfigureGroup`]) while they last; `SagaConfig::processing_ticks` sets each
+//!   group's own time. The group spends it on every record it consumes, including events it
+//!   ignores, so a slow service's commands queue behind its events and steps time out.
+//!
+//! Not modelled here: the orchestrator's timeout commands and the choreography's deadline
+//! cancellations are produced directly by the driver, not through an outbox (no crash
+//! point sits between a timer and its publish).
 
 use super::driver::{
     balances_of, check_services, observe_choreography, react, Balances, OrderRequest, SagaConfig,
     SagaSetup, SagaSimError, SagaSummary, Services,
 };
-use super::faults::{FaultEffect, FaultPlan};
+use super::faults::{CrashPoint, FaultEffect, FaultPlan};
 use super::inbox::Inbox;
 use super::message::{topics, CorrelationId, Envelope, EventMeta, SagaMessage};
 use super::orchestrator::Orchestrator;
+use super::outbox::Outbox;
 use super::projection::{ProjectionKind, ReadModel};
 use super::retry::{DeadLetter, RetryDecision, RetrySchedule};
 use super::services::{
@@ -39,8 +60,8 @@ use super::services::{
 };
 use super::trace::SagaTraceEvent as T;
 use crate::group::GroupConfig;
-use crate::ids::{MemberId, Offset, PartitionId, Tick};
-use crate::log::Payload;
+use crate::ids::{EventId, MemberId, Offset, PartitionId, Tick};
+use crate::log::{Headers, Payload};
 use crate::partitioner::Partitioner;
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
 use crate::rng::SimRng;
@@ -52,16 +73,35 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// inboxes, the fault plan and the saga trace.
 #[derive(Debug)]
 pub struct SagaWorld {
+    /// Orchestrated or choreographed.
     pub mode: SagaMode,
+    /// Whether the inbox (idempotent consumers) is on.
     pub inbox: bool,
+    /// The retry schedule.
     pub retry: RetrySchedule,
+    /// Every service's state.
     pub services: Services,
+    /// Each service's inbox of processed event ids.
     pub inboxes: BTreeMap<ServiceName, Inbox>,
+    /// The fault plan (with its rules' state).
     pub faults: FaultPlan,
+    /// The saga trace so far.
     pub trace: Vec<T>,
     /// The CQRS read models and, per model, the next offset to apply per partition of the
     /// events topic (stored with the model, so a redelivered record is not applied twice).
     pub projections: BTreeMap<ProjectionKind, (ReadModel, Vec<Offset>)>,
+    /// Transactional outbox on: services write their events to their outbox in the same
+    /// step as their state change, and the driver's relay publishes them.
+    pub outbox: bool,
+    /// Each service's outbox table.
+    pub outboxes: BTreeMap<ServiceName, Outbox>,
+    /// Messages handled per service and message name (crash faults count these).
+    pub handled: BTreeMap<ServiceName, BTreeMap<String, u32>>,
+    /// Sends of each service's outbox relay (relay crash faults count these).
+    pub relay_sends: BTreeMap<ServiceName, u32>,
+    /// Crashes the processors reported and the driver has not acted on yet: the service,
+    /// its member that died, and the tick its replacement starts.
+    pub crashes: Vec<(ServiceName, MemberId, Tick)>,
 }
 
 fn lock(world: &Mutex<SagaWorld>) -> MutexGuard<'_, SagaWorld> {
@@ -178,6 +218,7 @@ impl Processor for ServiceProcessor {
                             correlation_id: Some(order_id.0.clone()),
                             causation_id: Some(event_id),
                             schema_version: 1,
+                            event_id: None,
                         }],
                     }
                 }
@@ -209,8 +250,62 @@ impl Processor for ServiceProcessor {
                 .or_default()
                 .mark(service.group(), event_id);
         }
-        ProcessOutcome::Success {
-            produce: publish
+        let name = message.name().to_string();
+        let handled = {
+            let n = w
+                .handled
+                .entry(service)
+                .or_default()
+                .entry(name.clone())
+                .or_insert(0);
+            *n += 1;
+            *n
+        };
+        let crash = w
+            .faults
+            .crashes
+            .iter()
+            .find(|c| c.service == service && c.message == name && c.nth == handled)
+            .cloned();
+        let produce: Vec<OutgoingRecord> = if w.outbox {
+            // The state change and the outbox rows are one transaction: each row gets its
+            // event id now, and the relay publishes it under that id (maybe twice).
+            for m in publish {
+                let row = Envelope {
+                    meta: EventMeta {
+                        event_id: d.issue_event_id(),
+                        correlation_id: CorrelationId(m.order_id().0.clone()),
+                        causation_id: Some(event_id),
+                        schema_version: 2,
+                    },
+                    message: m,
+                };
+                w.trace.push(T::OutboxWritten {
+                    tick: now,
+                    service,
+                    event_id: row.meta.event_id,
+                    message: row.message.name().to_string(),
+                });
+                let key = row.message.order_id().0.clone();
+                w.outboxes.entry(service).or_default().write(key, row, now);
+            }
+            Vec::new()
+        } else if crash
+            .as_ref()
+            .is_some_and(|c| c.point == CrashPoint::AfterStateChange)
+        {
+            // Crashed between the state change and the publish: the events are gone.
+            for m in publish {
+                w.trace.push(T::EventLost {
+                    tick: now,
+                    service,
+                    event_id: d.issue_event_id(),
+                    message: m.name().to_string(),
+                });
+            }
+            Vec::new()
+        } else {
+            publish
                 .into_iter()
                 .map(|m| OutgoingRecord {
                     topic: m.topic().to_string(),
@@ -219,8 +314,26 @@ impl Processor for ServiceProcessor {
                     causation_id: Some(event_id),
                     schema_version: 2,
                     payload: Payload::Saga(m),
+                    event_id: None,
                 })
-                .collect(),
+                .collect()
+        };
+        match crash {
+            Some(crash) => {
+                let down_until = Tick(now.0 + crash.down_ticks.max(1));
+                w.trace.push(T::ServiceCrashed {
+                    tick: now,
+                    service,
+                    while_handling: name.clone(),
+                    down_until,
+                });
+                w.crashes.push((service, d.member.clone(), down_until));
+                ProcessOutcome::Crash {
+                    produce,
+                    reason: format!("injected crash {:?} while handling {name}", crash.point),
+                }
+            }
+            None => ProcessOutcome::Success { produce },
         }
     }
 
@@ -314,6 +427,13 @@ pub struct StreamingSaga {
     pending_resubmits: Vec<super::driver::ResubmitRequest>,
     /// Services whose newest member was killed and not replaced yet.
     killed: std::collections::BTreeSet<ServiceName>,
+    /// Replacements for crashed members: when each starts.
+    restarts: Vec<(Tick, ServiceName)>,
+    /// The processing time per record each service's group runs with now (its configured
+    /// time plus any slowdown in force).
+    processing_ticks: BTreeMap<ServiceName, u64>,
+    /// Each service's own processing time per record, without slowdowns.
+    base_processing_ticks: BTreeMap<ServiceName, u64>,
 }
 
 impl StreamingSaga {
@@ -365,7 +485,7 @@ impl StreamingSaga {
                 ),
                 inventory: InventoryService::new(config.initial_stock.clone()),
                 payment: PaymentService::default(),
-                shipping: ShippingService::default(),
+                shipping: ShippingService::new(config.delivery_ticks),
                 notification: NotificationService::default(),
                 analytics: AnalyticsService::default(),
                 orchestrator: Orchestrator::new(config.timeouts.clone()),
@@ -373,6 +493,11 @@ impl StreamingSaga {
             inboxes: BTreeMap::new(),
             faults,
             trace: Vec::new(),
+            outbox: config.outbox,
+            outboxes: BTreeMap::new(),
+            handled: BTreeMap::new(),
+            relay_sends: BTreeMap::new(),
+            crashes: Vec::new(),
             projections: ProjectionKind::ALL
                 .iter()
                 .map(|k| {
@@ -387,6 +512,7 @@ impl StreamingSaga {
                 .collect(),
         }));
         let mut members = BTreeMap::new();
+        let mut processing_ticks = BTreeMap::new();
         for service in ServiceName::ALL {
             if service == ServiceName::Orchestrator && config.mode == SagaMode::Choreography {
                 continue;
@@ -401,6 +527,7 @@ impl StreamingSaga {
                 group.commit_policy = policy;
             }
             customize(service, &mut group);
+            processing_ticks.insert(service, group.processing_ticks_per_record);
             sim.apply(Command::CreateGroup { config: group })
                 .map_err(setup_error)?;
             sim.set_processor(
@@ -447,6 +574,9 @@ impl StreamingSaga {
             outage_down: std::collections::BTreeSet::new(),
             pending_resubmits: resubmits,
             killed: std::collections::BTreeSet::new(),
+            restarts: Vec::new(),
+            base_processing_ticks: processing_ticks.clone(),
+            processing_ticks,
         })
     }
 
@@ -465,12 +595,59 @@ impl StreamingSaga {
         lock(&self.world)
     }
 
-    /// Advances one tick: the engine steps (groups poll, process, commit, rebalance), due
-    /// orders are placed, then saga timers fire.
+    /// Advances one tick: outages, crash restarts and slowdowns act on the groups; the
+    /// engine steps (groups poll, process, commit, rebalance); the outbox relays publish;
+    /// due orders are placed; then saga timers fire.
     pub fn step(&mut self) {
+        let next = Tick(self.sim.now().0 + 1);
+        // A crashed member's replacement starts when the crash's down time is over (unless
+        // an outage holds the service down; its end starts a member).
+        let due: Vec<ServiceName> = self
+            .restarts
+            .iter()
+            .filter(|(at, _)| *at <= next)
+            .map(|(_, s)| *s)
+            .collect();
+        self.restarts.retain(|(at, _)| *at > next);
+        for service in due {
+            if self.outage_down.contains(&service) {
+                continue;
+            }
+            let _ = self.start_member(service);
+            lock(&self.world).trace.push(T::ServiceUp {
+                tick: next,
+                service,
+            });
+        }
+        // Slowdowns of the fault plan change the group's processing time while they last.
+        for service in ServiceName::ALL {
+            let Some(current) = self.processing_ticks.get(&service).copied() else {
+                continue;
+            };
+            let base = self
+                .base_processing_ticks
+                .get(&service)
+                .copied()
+                .unwrap_or(1);
+            let wanted = base + lock(&self.world).faults.extra_ticks(service, next);
+            if wanted != current {
+                self.sim
+                    .apply(Command::ConfigureGroup {
+                        group: service.group().to_string(),
+                        processing_ticks_per_record: Some(wanted),
+                        max_poll_records: None,
+                    })
+                    .expect("the service's group exists");
+                self.processing_ticks.insert(service, wanted);
+                lock(&self.world).trace.push(T::ServiceSpeedChanged {
+                    tick: next,
+                    service,
+                    processing_ticks_per_record: wanted,
+                });
+            }
+        }
         // Outages of the fault plan act through the engine: the service's member is killed
         // when the outage starts and a new member joins when it ends.
-        let next = Tick(self.sim.now().0 + 1);
         for service in ServiceName::ALL {
             if !self.members.contains_key(&service) {
                 continue;
@@ -495,6 +672,17 @@ impl StreamingSaga {
         }
         self.sim.step();
         let now = self.sim.now();
+        let crashes = std::mem::take(&mut lock(&self.world).crashes);
+        for (service, member, restart_at) in crashes {
+            // The group killed the member itself; remember it so an outage does not kill
+            // the dead member again, and start a replacement later.
+            let newest = self.members.get(&service).copied().unwrap_or(0);
+            if member == MemberId(format!("{}-{newest}", service.group())) {
+                self.killed.insert(service);
+            }
+            self.restarts.push((restart_at, service));
+        }
+        self.relay_outboxes();
         while self
             .pending_orders
             .first()
@@ -536,12 +724,115 @@ impl StreamingSaga {
         for m in due {
             self.produce(m);
         }
+        // The carrier delivers shipments while Shipping runs.
+        if self.is_up(ServiceName::Shipping) {
+            let delivered = lock(&self.world).services.shipping.tick(now).publish;
+            for m in delivered {
+                self.produce(m);
+            }
+        }
     }
 
     /// Runs `ticks` steps.
     pub fn run(&mut self, ticks: u64) {
         for _ in 0..ticks {
             self.step();
+        }
+    }
+
+    /// Sets a service's own processing time per record (a slow or fast service); its group
+    /// runs with it from the next step, plus any slowdown of the fault plan in force.
+    pub fn set_processing_ticks(
+        &mut self,
+        service: ServiceName,
+        ticks_per_record: u64,
+    ) -> Result<(), SagaSimError> {
+        match self.base_processing_ticks.get_mut(&service) {
+            Some(base) => {
+                *base = ticks_per_record;
+                Ok(())
+            }
+            None => Err(SagaSimError::Engine {
+                error: format!("{service} has no consumer group in this saga style"),
+            }),
+        }
+    }
+
+    /// True while the service has a running member: its newest member is neither crashed
+    /// nor killed, and no outage holds it down. Its outbox relay runs only then.
+    pub fn is_up(&self, service: ServiceName) -> bool {
+        self.members.contains_key(&service)
+            && !self.killed.contains(&service)
+            && !self.outage_down.contains(&service)
+    }
+
+    /// Each running service's outbox relay publishes its pending rows, under the event ids
+    /// they were written with. A relay crash (fault plan) stops it after a send and before
+    /// marking the row, so the row goes out again next tick: a duplicate the inbox absorbs.
+    fn relay_outboxes(&mut self) {
+        if !self.config.outbox {
+            return;
+        }
+        let now = self.sim.now();
+        for service in ServiceName::ALL {
+            if !self.is_up(service) {
+                continue;
+            }
+            let pending: Vec<(u64, String, Envelope)> = lock(&self.world)
+                .outboxes
+                .get(&service)
+                .map(|o| {
+                    o.pending()
+                        .map(|e| (e.sequence, e.key.clone(), e.envelope.clone()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            for (sequence, key, row) in pending {
+                let event_id = row.meta.event_id;
+                self.sim
+                    .apply(Command::ProduceWithHeaders {
+                        topic: row.message.topic().to_string(),
+                        key: Some(key),
+                        headers: Headers {
+                            event_id,
+                            correlation_id: Some(row.meta.correlation_id.0.clone()),
+                            causation_id: row.meta.causation_id,
+                            schema_version: u16::try_from(row.meta.schema_version)
+                                .unwrap_or(u16::MAX),
+                        },
+                        value: Payload::Saga(row.message),
+                    })
+                    .expect("outbox rows name topics of the flow and ids the engine issued");
+                let mut guard = lock(&self.world);
+                let w = &mut *guard;
+                let outbox = w.outboxes.get_mut(&service).expect("pending rows exist");
+                outbox.record_send(sequence);
+                let sends = {
+                    let n = w.relay_sends.entry(service).or_insert(0);
+                    *n += 1;
+                    *n
+                };
+                if w.faults
+                    .relay_crashes
+                    .iter()
+                    .any(|c| c.service == service && c.nth == sends)
+                {
+                    w.trace.push(T::RelayCrashed {
+                        tick: now,
+                        service,
+                        event_id,
+                    });
+                    break;
+                }
+                outbox.mark_published(sequence, now);
+                let publish_count = outbox.entries()[sequence as usize].publish_count;
+                w.trace.push(T::OutboxRelayed {
+                    tick: now,
+                    service,
+                    event_id,
+                    publish_count,
+                });
+            }
         }
     }
 
@@ -555,6 +846,46 @@ impl StreamingSaga {
                 value: Payload::Saga(message),
             })
             .expect("the saga topics exist");
+    }
+
+    /// Applies a command at the current tick, like [`super::driver::SagaSim::apply`]:
+    /// `TakeDown` kills the service's member (the group notices after its session
+    /// timeout), `BringUp` starts a new member if the service is down (a rebalance follows).
+    pub fn apply(&mut self, command: super::driver::SagaCommand) -> Result<(), SagaSimError> {
+        use super::driver::SagaCommand as C;
+        match command {
+            C::PlaceOrder {
+                order_id,
+                customer_id,
+                lines,
+                currency,
+            } => {
+                if lines.is_empty() {
+                    return Err(SagaSimError::EmptyOrder {
+                        order_id: order_id.0,
+                    });
+                }
+                self.produce(SagaMessage::PlaceOrder {
+                    order_id,
+                    customer_id,
+                    lines,
+                    currency,
+                });
+            }
+            C::TakeDown { service } => self.kill_service(service)?,
+            C::BringUp { service } => {
+                if self.killed.contains(&service) && !self.outage_down.contains(&service) {
+                    self.start_member(service)?;
+                }
+            }
+            C::ResubmitDeadLetters { topic } => {
+                self.resubmit_dead_letters(&topic)?;
+            }
+            C::RebuildProjection { projection } => {
+                self.rebuild_projection(projection);
+            }
+        }
+        Ok(())
     }
 
     /// Kills the service's current member (noticed after the group's session timeout).
@@ -676,6 +1007,30 @@ impl StreamingSaga {
             .filter(|e| matches!(e, T::DeadLettered { .. }))
             .count();
         drop(w);
+        if self.config.outbox {
+            // With the outbox on, no committed state change is without its published event.
+            let published: std::collections::BTreeSet<EventId> = self
+                .sim
+                .topics()
+                .flat_map(|t| t.partitions().iter())
+                .flat_map(|log| log.records().iter().map(|r| r.headers.event_id))
+                .collect();
+            let w = lock(&self.world);
+            for (service, outbox) in &w.outboxes {
+                for e in outbox.entries() {
+                    if !published.contains(&e.envelope.meta.event_id) {
+                        v.push(format!(
+                            "{service}: state change with unpublished event {} ({})",
+                            e.envelope.meta.event_id,
+                            e.envelope.message.name()
+                        ));
+                    }
+                }
+            }
+            if w.trace.iter().any(|e| matches!(e, T::EventLost { .. })) {
+                v.push("an event was lost although the outbox is on".into());
+            }
+        }
         let held: usize = topics::ALL.iter().map(|t| self.dead_letters(t).len()).sum();
         if dead_lettered != held {
             v.push(format!(
@@ -769,6 +1124,12 @@ impl StreamingSaga {
     pub fn is_settled(&self) -> bool {
         self.pending_orders.is_empty()
             && self.pending_resubmits.is_empty()
+            && self.restarts.is_empty()
+            && {
+                let w = lock(&self.world);
+                w.outboxes.values().all(|o| o.pending_len() == 0)
+                    && w.services.shipping.deliveries.is_empty()
+            }
             && self.summaries().iter().all(|s| s.state.is_final())
             && self.sim.groups().all(|g| {
                 self.sim
@@ -785,7 +1146,7 @@ impl StreamingSaga {
             tick: self.sim.now(),
             mode: self.config.mode,
             inbox: self.config.inbox,
-            outbox: false,
+            outbox: self.config.outbox,
             sagas: self.summaries(),
             balances: self.balances(),
             end_offsets: self
@@ -972,7 +1333,7 @@ mod tests {
             .unwrap();
         let again = path.iter().rposition(|m| m == "ProcessPayment").unwrap();
         assert!(dl < again, "{path:?}");
-        assert_eq!(path.last().map(String::as_str), Some("NotificationSent"));
+        assert_eq!(path.last().map(String::as_str), Some("OrderDelivered"));
         // The engine's group saw the blocking retries.
         assert_eq!(
             s.sim().group("payment-service").unwrap().counters().retries,
@@ -1032,7 +1393,7 @@ mod tests {
             assert_eq!(s.summaries()[0].state, SagaState::Completed);
             assert_eq!(
                 s.world().services.order.status(&OrderId("order-1".into())),
-                Some(super::super::event_store::OrderStatus::Shipped)
+                Some(super::super::event_store::OrderStatus::Delivered)
             );
         }
     }
@@ -1054,7 +1415,7 @@ mod tests {
             panic!("order summary projection")
         };
         assert_eq!(
-            summary.count_by_status()[&super::super::event_store::OrderStatus::Shipped],
+            summary.count_by_status()[&super::super::event_store::OrderStatus::Delivered],
             2
         );
     }
@@ -1097,6 +1458,114 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    /// A slowdown makes Payment's group spend 80 ticks per record for a while: the
+    /// ProcessPayment step times out and the saga compensates; afterwards the group is back
+    /// to its configured speed.
+    #[test]
+    fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
+        let faults = FaultPlan {
+            slowdowns: vec![super::super::faults::Slowdown {
+                service: ServiceName::Payment,
+                from_tick: Tick(0),
+                until_tick: Tick(100),
+                extra_ticks: 80,
+            }],
+            ..FaultPlan::default()
+        };
+        let mut config = setup(SagaMode::Orchestration, true, faults);
+        config.orders.truncate(1);
+        let mut s = StreamingSaga::new(config, 4).unwrap();
+        s.run(5);
+        let group = |s: &StreamingSaga| {
+            s.sim()
+                .group("payment-service")
+                .unwrap()
+                .config()
+                .processing_ticks_per_record
+        };
+        assert_eq!(group(&s), 81);
+        s.run(400);
+        assert_eq!(group(&s), 1);
+        assert!(s.is_settled());
+        let sums = s.summaries();
+        assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
+        assert_eq!(
+            sums[0].compensations,
+            [
+                Compensation::RefundPayment,
+                Compensation::ReleaseInventory,
+                Compensation::CancelOrder
+            ]
+        );
+        let w = s.world();
+        let speeds: Vec<u64> = w
+            .trace
+            .iter()
+            .filter_map(|e| match e {
+                T::ServiceSpeedChanged {
+                    service: ServiceName::Payment,
+                    processing_ticks_per_record,
+                    ..
+                } => Some(*processing_ticks_per_record),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(speeds, [81, 1]);
+        assert!(w.trace.iter().any(|e| matches!(
+            e,
+            T::StepTimedOut {
+                step: SagaStep::ProcessPayment,
+                ..
+            }
+        )));
+        drop(w);
+        assert_eq!(s.check_invariants(), Vec::<String>::new());
+    }
+
+    /// Shipping made slow while the saga runs: its group takes the new time at the next
+    /// step, ShipOrder misses its timeout and the saga compensates; groups customised at
+    /// creation keep their own time until changed.
+    #[test]
+    fn a_service_made_slow_at_runtime_times_its_step_out() {
+        let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
+        config.orders.truncate(1);
+        let mut s = StreamingSaga::with_groups(config, 2, |service, g| {
+            if service == ServiceName::Notification {
+                g.processing_ticks_per_record = 3;
+            }
+        })
+        .unwrap();
+        let ticks = |s: &StreamingSaga, group: &str| {
+            s.sim()
+                .group(group)
+                .unwrap()
+                .config()
+                .processing_ticks_per_record
+        };
+        s.run(2);
+        assert_eq!(ticks(&s, "notification-service"), 3);
+        s.set_processing_ticks(ServiceName::Shipping, 70).unwrap();
+        assert!(s.set_processing_ticks(ServiceName::Orchestrator, 1).is_ok());
+        s.step();
+        assert_eq!(ticks(&s, "shipping-service"), 70);
+        // Shipping spends 70 ticks on each of the order's events too: it settles late.
+        while !s.is_settled() && s.now() < Tick(3000) {
+            s.step();
+        }
+        assert!(s.is_settled());
+        let sums = s.summaries();
+        assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
+        assert_eq!(sums[0].compensations[0], Compensation::CancelShipment);
+        assert_eq!(ticks(&s, "notification-service"), 3);
+        assert_eq!(s.check_invariants(), Vec::<String>::new());
+        let mut chor =
+            StreamingSaga::new(setup(SagaMode::Choreography, true, FaultPlan::default()), 2)
+                .unwrap();
+        assert!(chor
+            .set_processing_ticks(ServiceName::Orchestrator, 5)
+            .is_err());
     }
 
     #[test]
@@ -1148,6 +1617,7 @@ mod tests {
                 kills in prop::collection::vec((0usize..6, 1u64..FAULTS_STOP, 1u64..60), 0..3),
                 outage in prop::option::of((0usize..6, 0u64..120, 20u64..150)),
                 auto_commit in prop::option::of(1u64..40),
+                outbox in any::<bool>(),
             ) {
                 let steps = [SagaStep::ReserveInventory, SagaStep::ProcessPayment, SagaStep::ShipOrder];
                 let mut rules: Vec<FaultRule> = steps.iter().zip(declines).map(|(step, p)| {
@@ -1161,7 +1631,7 @@ mod tests {
                     config: SagaConfig {
                         mode: if choreography { SagaMode::Choreography } else { SagaMode::Orchestration },
                         inbox,
-                        outbox: false,
+                        outbox,
                         partitions,
                         initial_stock: products.iter().map(|p| (ProductId((*p).into()), 6)).collect(),
                         ..SagaConfig::default()

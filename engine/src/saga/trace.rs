@@ -14,188 +14,338 @@ use serde::{Deserialize, Serialize};
 pub enum SagaTraceEvent {
     /// A record was appended to a topic partition.
     Produced {
+        /// The tick it happened at.
         tick: Tick,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The record's offset in its partition.
         offset: Offset,
+        /// The event id (record header).
         event_id: EventId,
+        /// The event that caused this one, if any.
         causation_id: Option<EventId>,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The message's type name.
         message: String,
     },
     /// A service finished handling a record (its offset is committed next).
     Processed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The record's offset in its partition.
         offset: Offset,
+        /// The event id (record header).
         event_id: EventId,
+        /// The message's type name.
         message: String,
+        /// Which attempt this was (1 for the first).
         attempt: u32,
     },
+    /// The orchestrator sent a step's command.
     StepStarted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// A step succeeded (its reply, or in choreography its event, arrived).
     StepSucceeded {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// A step failed as a business outcome; compensation follows.
     StepFailed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
+        /// Why, in words.
         reason: String,
     },
+    /// A step got no reply within its timeout; compensation follows (the step counts as done, so it is compensated too).
     StepTimedOut {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The saga step.
         step: SagaStep,
     },
+    /// The orchestrator sent a compensation's command.
     CompensationStarted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The compensation.
         compensation: Compensation,
     },
+    /// A compensation finished.
     CompensationDone {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The compensation.
         compensation: Compensation,
     },
+    /// Every step succeeded.
     SagaCompleted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
     },
+    /// The saga compensated and ended failed.
     SagaFailed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
     /// The saga state machine refused an event (late reply, duplicate): a typed error.
     TransitionRefused {
+        /// The tick it happened at.
         tick: Tick,
+        /// The error, in words.
         error: String,
     },
     /// A service refused a message (tombstone, aggregate rule).
     MessageRefused {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// Why, in words.
         reason: String,
     },
+    /// Handling a record failed with an error; it is tried again later (the partition waits).
     RetryScheduled {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The topic.
         topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The record's offset in its partition.
         offset: Offset,
+        /// The attempt that failed (1 for the first).
         failed_attempt: u32,
+        /// The tick of the next attempt.
         retry_at: Tick,
+        /// The error, in words.
         error: String,
     },
+    /// A record exhausted the retry schedule and went to `<topic>.DLQ`.
     DeadLettered {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The topic.
         topic: String,
+        /// The dead-letter topic (`<topic>.DLQ`).
         dead_letter_topic: String,
+        /// The partition.
         partition: PartitionId,
+        /// The record's offset in its partition.
         offset: Offset,
+        /// Attempts made, the first included.
         attempts: u32,
+        /// The error, in words.
         error: String,
     },
+    /// A dead letter was produced back to its source topic.
     Resubmitted {
+        /// The tick it happened at.
         tick: Tick,
+        /// The dead-letter topic (`<topic>.DLQ`).
         dead_letter_topic: String,
+        /// The topic.
         topic: String,
+        /// The event id (record header).
         event_id: EventId,
     },
+    /// The inbox recognised an event id already processed and skipped the effects.
     DuplicateAbsorbed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The event id (record header).
         event_id: EventId,
+        /// The message's type name.
         message: String,
     },
+    /// A service wrote an event to its outbox, with its state change.
     OutboxWritten {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The event id (record header).
         event_id: EventId,
+        /// The message's type name.
         message: String,
     },
+    /// The outbox relay published a row and marked it published.
     OutboxRelayed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The event id (record header).
         event_id: EventId,
+        /// How many times the relay has sent this row so far.
         publish_count: u32,
     },
     /// The relay published but crashed before marking the entry: it will publish again.
     RelayCrashed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The event id (record header).
         event_id: EventId,
     },
     /// A state change whose event was never published (crash without outbox).
     EventLost {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The event id (record header).
         event_id: EventId,
+        /// The message's type name.
         message: String,
     },
+    /// A service crashed while handling a message (a crash fault).
     ServiceCrashed {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
+        /// The message it was handling.
         while_handling: String,
+        /// When it runs again.
         down_until: Tick,
     },
+    /// A service went down (an outage).
     ServiceDown {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
     },
+    /// On consumer groups: a slowdown of the fault plan started or ended, so the service's
+    /// group now spends this many ticks per record.
+    ServiceSpeedChanged {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The service.
+        service: ServiceName,
+        /// Ticks the group now spends per record.
+        processing_ticks_per_record: u64,
+    },
+    /// A service runs again.
     ServiceUp {
+        /// The tick it happened at.
         tick: Tick,
+        /// The service.
         service: ServiceName,
     },
+    /// An append to the Order stream met a concurrent writer (optimistic concurrency).
     ConcurrencyConflict {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version the writer loaded.
         expected_version: u64,
+        /// The stream version it found when appending.
         actual_version: u64,
     },
+    /// The event store snapshotted an Order aggregate.
     SnapshotTaken {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The stream version.
         version: u64,
     },
+    /// Payment charged a customer.
     Charged {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// Payment refunded a customer.
     Refunded {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The amount, in cents.
         amount_cents: u64,
     },
+    /// The Order aggregate's status changed.
     OrderStatusChanged {
+        /// The tick it happened at.
         tick: Tick,
+        /// The order (one saga per order).
         order_id: OrderId,
+        /// The new status.
         status: OrderStatus,
     },
+    /// A CQRS projection applied an event.
     ProjectionUpdated {
+        /// The tick it happened at.
         tick: Tick,
+        /// The projection.
         projection: ProjectionKind,
+        /// The event id (record header).
         event_id: EventId,
         /// Records of the events topic the projection has not read yet, when the driver
         /// knows it at that moment (on consumer groups: read the group's lag instead).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         lag: Option<u64>,
     },
+    /// A projection was rebuilt from scratch by replay.
     ProjectionRebuilt {
+        /// The tick it happened at.
         tick: Tick,
+        /// The projection.
         projection: ProjectionKind,
+        /// Records of the events topic replayed.
         records_replayed: u64,
+        /// Whether the replay equalled the incrementally maintained model.
         equal_to_incremental: bool,
     },
 }

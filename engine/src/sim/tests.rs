@@ -807,3 +807,213 @@ fn oversized_inputs_are_refused_not_run() {
         SimError::Producer(crate::producer::ProducerError::Retries { .. })
     ));
 }
+
+/// Writes an "outbox row" for every record: the event id is issued while processing, the
+/// record is published under it twice (a relay that crashed after its first send).
+struct OutboxLike {
+    issued: Vec<EventId>,
+}
+
+impl Processor for OutboxLike {
+    fn process(
+        &mut self,
+        delivery: &crate::process::Delivery<'_>,
+        _rng: &mut SimRng,
+    ) -> crate::process::ProcessOutcome {
+        let id = delivery.issue_event_id();
+        self.issued.push(id);
+        let out = OutgoingRecord::new(
+            "shipments",
+            delivery.record.key.clone(),
+            delivery.record.value.clone(),
+        )
+        .caused_by(delivery.record)
+        .with_event_id(id);
+        crate::process::ProcessOutcome::Success {
+            produce: vec![out.clone(), out],
+        }
+    }
+}
+
+#[test]
+fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
+    let mut sim = sim_with_topic(1);
+    sim.apply(Command::CreateTopic {
+        name: "shipments".into(),
+        partitions: 1,
+        partitioner: Partitioner::Murmur2,
+    })
+    .unwrap();
+    sim.apply(group("relay", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.set_processor("relay", Box::new(OutboxLike { issued: Vec::new() }))
+        .unwrap();
+    sim.apply(join("relay", "r1")).unwrap();
+    for user in ["U1", "U2"] {
+        sim.apply(Command::Produce {
+            topic: "orders".into(),
+            key: Some(user.into()),
+            value: order(user),
+        })
+        .unwrap();
+    }
+    sim.run_until(Tick(20));
+    let ids: Vec<EventId> = sim.topic("shipments").unwrap().partitions()[0]
+        .records()
+        .iter()
+        .map(|r| r.headers.event_id)
+        .collect();
+    // Orders got ids 1 and 2; the processor issued 3 and 4 and each went out twice.
+    assert_eq!(ids, [EventId(3), EventId(3), EventId(4), EventId(4)]);
+    // The next fresh id is not one of them.
+    sim.apply(Command::Produce {
+        topic: "orders".into(),
+        key: Some("U3".into()),
+        value: order("U3"),
+    })
+    .unwrap();
+    let last = sim.topic("orders").unwrap().partitions()[0]
+        .records()
+        .last()
+        .unwrap()
+        .headers
+        .event_id;
+    assert_eq!(last, EventId(5));
+}
+
+#[test]
+fn produce_with_headers_keeps_an_issued_event_id_and_refuses_others() {
+    let mut sim = sim_with_topic(2);
+    sim.apply(Command::Produce {
+        topic: "orders".into(),
+        key: Some("U1".into()),
+        value: order("U1"),
+    })
+    .unwrap();
+    let headers = |id: u64| Headers {
+        event_id: EventId(id),
+        correlation_id: Some("O1".into()),
+        causation_id: None,
+        schema_version: 2,
+    };
+    let again = Command::ProduceWithHeaders {
+        topic: "orders".into(),
+        key: Some("U1".into()),
+        value: order("U1"),
+        headers: headers(1),
+    };
+    sim.apply(again).unwrap();
+    let records: Vec<_> = sim
+        .topic("orders")
+        .unwrap()
+        .partitions()
+        .iter()
+        .flat_map(|l| l.records().iter().cloned())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].headers.event_id, records[1].headers.event_id);
+    assert_eq!(records[1].headers, headers(1));
+    for id in [0, 2, 99] {
+        let err = sim
+            .apply(Command::ProduceWithHeaders {
+                topic: "orders".into(),
+                key: None,
+                value: order("U1"),
+                headers: headers(id),
+            })
+            .unwrap_err();
+        assert_eq!(
+            err,
+            SimError::EventIdNotIssued {
+                event_id: id,
+                next_event_id: 2
+            }
+        );
+    }
+}
+
+/// Crashes on the first delivery of offset 1, after producing a record for it.
+struct CrashOnce {
+    crashed: bool,
+}
+
+impl Processor for CrashOnce {
+    fn process(
+        &mut self,
+        delivery: &crate::process::Delivery<'_>,
+        _rng: &mut SimRng,
+    ) -> crate::process::ProcessOutcome {
+        let produce = vec![OutgoingRecord::new(
+            "shipments",
+            delivery.record.key.clone(),
+            delivery.record.value.clone(),
+        )
+        .caused_by(delivery.record)];
+        if delivery.record.offset == Offset(1) && !self.crashed {
+            self.crashed = true;
+            return crate::process::ProcessOutcome::Crash {
+                produce,
+                reason: "power cut".into(),
+            };
+        }
+        crate::process::ProcessOutcome::Success { produce }
+    }
+}
+
+#[test]
+fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again() {
+    let mut sim = sim_with_topic(1);
+    sim.apply(Command::CreateTopic {
+        name: "shipments".into(),
+        partitions: 1,
+        partitioner: Partitioner::Murmur2,
+    })
+    .unwrap();
+    sim.apply(group("svc", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.set_processor("svc", Box::new(CrashOnce { crashed: false }))
+        .unwrap();
+    sim.apply(join("svc", "a")).unwrap();
+    for user in ["U1", "U2", "U3"] {
+        sim.apply(Command::Produce {
+            topic: "orders".into(),
+            key: Some("K".into()),
+            value: order(user),
+        })
+        .unwrap();
+    }
+    sim.run_until(Tick(5));
+    let snapshot = sim.group_snapshot("svc").unwrap();
+    assert!(matches!(
+        snapshot.members[0].status,
+        MemberStatus::Dead { .. }
+    ));
+    let crashed = sim
+        .trace()
+        .iter()
+        .position(|e| matches!(e, TraceEvent::ProcessingCrashed { offset: Offset(1), reason, .. } if reason == "power cut"))
+        .expect("crash traced");
+    assert!(matches!(
+        &sim.trace()[crashed + 1],
+        TraceEvent::MemberKilled {
+            abandoned_records: 1,
+            ..
+        }
+    ));
+    // Nothing of the batch was committed; offset 2 was never processed.
+    let tp = crate::assignor::TopicPartition {
+        topic: "orders".into(),
+        partition: PartitionId(0),
+    };
+    assert_eq!(sim.group("svc").unwrap().committed(&tp), None);
+    assert_eq!(sim.topic("shipments").unwrap().len(), 2);
+    // A replacement joins; after the session timeout the dead member leaves and the
+    // replacement gets offsets 0..3 again: 0 and 1 are duplicates.
+    sim.apply(join("svc", "b")).unwrap();
+    sim.run_until(Tick(40));
+    assert_eq!(sim.group("svc").unwrap().committed(&tp), Some(Offset(3)));
+    let counters = sim.group("svc").unwrap().counters();
+    assert_eq!(counters.duplicates, 2);
+    assert_eq!(counters.lost, 0);
+    assert_eq!(sim.topic("shipments").unwrap().len(), 5);
+}
