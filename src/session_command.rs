@@ -13,7 +13,7 @@
 
 use orderflow_engine::group::{GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::MemberId;
-use orderflow_engine::log::{OrderEvent, Payload, Retention};
+use orderflow_engine::log::{Headers, OrderEvent, Payload, Retention};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
 use orderflow_engine::producer::ProducerConfig;
 use orderflow_engine::sim::Command;
@@ -58,6 +58,13 @@ enum MirrorCommand {
         #[serde(default)]
         key: Option<String>,
         value: OrderPayload,
+    },
+    ProduceWithHeaders {
+        topic: String,
+        #[serde(default)]
+        key: Option<String>,
+        value: OrderPayload,
+        headers: Headers,
     },
     CreateProducer {
         config: ProducerConfig,
@@ -159,6 +166,17 @@ impl From<MirrorCommand> for Command {
                 key,
                 value: order(value),
             },
+            M::ProduceWithHeaders {
+                topic,
+                key,
+                value,
+                headers,
+            } => Command::ProduceWithHeaders {
+                topic,
+                key,
+                value: order(value),
+                headers,
+            },
             M::CreateProducer { config } => Command::CreateProducer { config },
             M::Send {
                 producer,
@@ -258,6 +276,17 @@ fn to_mirror(c: &Command) -> Option<MirrorCommand> {
             topic,
             key,
             value: value(&v)?,
+        },
+        Command::ProduceWithHeaders {
+            topic,
+            key,
+            value: v,
+            headers,
+        } => MirrorCommand::ProduceWithHeaders {
+            topic,
+            key,
+            value: value(&v)?,
+            headers,
         },
         Command::CreateProducer { config } => MirrorCommand::CreateProducer { config },
         Command::Send {
@@ -383,6 +412,13 @@ mod tests {
                 topic: "t".into(),
                 key: None,
                 value: Payload::Order(event()),
+            },
+            Command::ProduceWithHeaders {
+                topic: "t".into(),
+                key: Some("U1".into()),
+                value: Payload::Order(event()),
+                headers: serde_json::from_str(r#"{"event_id": 3, "correlation_id": "O1"}"#)
+                    .unwrap(),
             },
             Command::CreateProducer {
                 config: ProducerConfig::new("p"),
