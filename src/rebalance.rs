@@ -475,6 +475,15 @@ impl RebalanceLog {
     pub fn latest(&self, group: &str) -> Option<&RebalanceEpisode> {
         self.groups.get(group).and_then(|t| t.episodes.back())
     }
+
+    /// Who owns each partition, as folded from the trace (for tests against the engine).
+    #[cfg(test)]
+    fn owners(&self, group: &str) -> BTreeMap<TopicPartition, MemberId> {
+        self.groups
+            .get(group)
+            .map(|t| t.owners.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// The moves a round of `generation` made, as a short sentence for the live region
@@ -692,6 +701,88 @@ mod tests {
         let kept = episode.kept();
         assert_eq!(kept.len(), 2);
         assert!(kept.iter().all(|(_, m)| m.0 == "c1"));
+    }
+
+    /// Seed sweep: random joins, kills and graceful leaves under every strategy; after every
+    /// tick the owners folded from the trace equal the engine's, and every finished move
+    /// landed on a member that owned the partition when its round completed.
+    #[test]
+    fn folded_owners_follow_the_engine_through_random_membership_changes() {
+        use orderflow_engine::rng::SimRng;
+        let seeds: u64 = std::env::var("REBALANCE_SEEDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(24);
+        for seed in 0..seeds {
+            let strategy = [
+                AssignmentStrategy::Range,
+                AssignmentStrategy::RoundRobin,
+                AssignmentStrategy::Sticky,
+                AssignmentStrategy::CooperativeSticky,
+            ][(seed % 4) as usize];
+            let mut sim = sim(strategy, 2);
+            let mut rng = SimRng::new(seed);
+            let mut next_member = 3;
+            let mut log = RebalanceLog::default();
+            let mut seen = 0;
+            for _ in 0..150 {
+                let alive: Vec<MemberId> = sim
+                    .group_snapshot("g")
+                    .unwrap()
+                    .members
+                    .iter()
+                    .filter(|m| m.status == orderflow_engine::group::MemberStatus::Alive)
+                    .map(|m| m.id.clone())
+                    .collect();
+                let roll = rng.below(20);
+                let command = match roll {
+                    0 if alive.len() < 6 => Some(Command::JoinGroup {
+                        group: "g".into(),
+                        member: MemberId(format!("c{next_member}")),
+                    }),
+                    1 if !alive.is_empty() => Some(Command::KillMember {
+                        group: "g".into(),
+                        member: alive[rng.below(alive.len() as u64) as usize].clone(),
+                    }),
+                    2 if !alive.is_empty() => Some(Command::LeaveGroup {
+                        group: "g".into(),
+                        member: alive[rng.below(alive.len() as u64) as usize].clone(),
+                    }),
+                    _ => None,
+                };
+                if let Some(command) = command {
+                    if matches!(command, Command::JoinGroup { .. }) {
+                        next_member += 1;
+                    }
+                    sim.apply(command).unwrap();
+                }
+                sim.step();
+                for (i, e) in sim.trace_since(seen) {
+                    log.observe(e);
+                    seen = i + 1;
+                }
+                let engine: BTreeMap<TopicPartition, MemberId> = sim
+                    .group_snapshot("g")
+                    .unwrap()
+                    .partitions
+                    .into_iter()
+                    .filter_map(|p| p.owner.map(|o| (p.partition, o)))
+                    .collect();
+                assert_eq!(log.owners("g"), engine, "seed {seed} tick {}", sim.now().0);
+                for episode in log.episodes("g") {
+                    for m in episode.moves() {
+                        if let Some((_, generation)) = m.assigned {
+                            assert!(
+                                episode.rounds.iter().any(|r| r.1 == generation),
+                                "seed {seed}: {}",
+                                m.describe()
+                            );
+                            assert!(m.to.is_some(), "seed {seed}: {}", m.describe());
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
