@@ -148,7 +148,11 @@ pub enum Action {
     /// Starts (`Some`) or stops (`None`) the generator; it publishes on every tick.
     SetGenerator { generator: Option<GeneratorConfig> },
     /// An engine command (consumer groups: create, join, kill, reset offsets).
-    Command { command: Command },
+    Command {
+        /// Read back without the saga's message types: see [`crate::session_command`].
+        #[serde(deserialize_with = "crate::session_command::deserialize")]
+        command: Command,
+    },
 }
 
 /// An action and the tick it happened at.
@@ -490,6 +494,10 @@ pub struct Playground {
     scanned: u64,
     /// Records processed again after a redelivery: (partition, offset) -> groups.
     redelivered: BTreeMap<(u32, u64), Vec<String>>,
+    /// Recent rebalances as partition moves, folded from the trace.
+    rebalances: crate::rebalance::RebalanceLog,
+    /// Recent throughput per group and member, folded from the trace.
+    throughput: crate::metrics::Throughput,
 }
 
 impl Default for Playground {
@@ -540,6 +548,8 @@ impl Playground {
             announced: 0,
             scanned: 0,
             redelivered: BTreeMap::new(),
+            rebalances: Default::default(),
+            throughput: Default::default(),
         }
     }
 
@@ -635,6 +645,8 @@ impl Playground {
         if !matches!(action, Action::Command { .. }) {
             self.execute(&action, false);
         }
+        // A command's trace events (a join's rebalance) show at once, not after the next tick.
+        self.collect_redeliveries();
         Ok(())
     }
 
@@ -748,6 +760,8 @@ impl Playground {
     /// Remembers records a group processed again (bounded), so their rows can be marked.
     fn collect_redeliveries(&mut self) {
         for (_, event) in self.sim.trace_since(self.scanned) {
+            self.rebalances.observe(event);
+            self.throughput.observe(event);
             if let TraceEvent::Processed {
                 group,
                 topic,
@@ -964,6 +978,22 @@ impl Playground {
             .unwrap_or_default()
     }
 
+    /// A group's recent rebalances as partition moves, oldest first.
+    pub fn rebalances(&self, group: &str) -> Vec<crate::rebalance::RebalanceEpisode> {
+        self.rebalances.episodes(group)
+    }
+
+    /// Records `group` processed per tick over the last
+    /// [`crate::metrics::THROUGHPUT_WINDOW_TICKS`] ticks.
+    pub fn group_throughput(&self, group: &str) -> f64 {
+        self.throughput.group_rate(group, self.now())
+    }
+
+    /// Records a member processed per tick over the recent window.
+    pub fn member_throughput(&self, group: &str, member: &MemberId) -> f64 {
+        self.throughput.member_rate(group, member, self.now())
+    }
+
     /// A member id not used before in `group` (`c1`, `c2`, ...): counts the joins logged.
     pub fn next_member_id(&self, group: &str) -> MemberId {
         let joined = self
@@ -1019,7 +1049,8 @@ impl Playground {
                 TraceEvent::RebalanceCompleted {
                     group, generation, ..
                 } => out.push(format!(
-                    "Group {group} rebalanced: generation {generation}."
+                    "Group {group} rebalanced: generation {generation}.{}",
+                    crate::rebalance::moves_announcement(&self.rebalances, group, *generation)
                 )),
                 TraceEvent::OffsetsReset { group, .. } => {
                     out.push(format!("Group {group}: offsets reset."))
