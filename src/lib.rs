@@ -13,7 +13,6 @@ pub mod metrics;
 pub mod playground;
 pub mod presets;
 pub mod rebalance;
-pub mod session_command;
 pub mod share;
 pub mod state;
 

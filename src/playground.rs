@@ -148,11 +148,7 @@ pub enum Action {
     /// Starts (`Some`) or stops (`None`) the generator; it publishes on every tick.
     SetGenerator { generator: Option<GeneratorConfig> },
     /// An engine command (consumer groups: create, join, kill, reset offsets).
-    Command {
-        /// Read back without the saga's message types: see [`crate::session_command`].
-        #[serde(deserialize_with = "crate::session_command::deserialize")]
-        command: Command,
-    },
+    Command { command: Command },
 }
 
 /// An action and the tick it happened at.
