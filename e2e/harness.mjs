@@ -22,10 +22,13 @@ const TYPES = {
   '.png': 'image/png',
 };
 
-/** Serves dist/ at http://127.0.0.1:PORT{basePath}. Returns { url, close }. */
-export async function serveDist(basePath = '/') {
-  if (!existsSync(join(DIST, 'index.html'))) {
-    throw new Error('dist/index.html is missing: run `trunk build --release` first');
+/** The dist built for a sub-path by scripts/check.sh (see e2e/subpath.test.mjs). */
+export const SUBPATH_DIST = join(ROOT, 'target', 'dist-subpath');
+
+/** Serves `dist` (default dist/) at http://127.0.0.1:PORT{basePath}. Returns { url, close }. */
+export async function serveDist(basePath = '/', dist = DIST) {
+  if (!existsSync(join(dist, 'index.html'))) {
+    throw new Error(`${dist}/index.html is missing: run \`trunk build --release\` first`);
   }
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -36,7 +39,7 @@ export async function serveDist(basePath = '/') {
     let rel = normalize(path.slice(basePath.length)).replace(/^(\.\.[/\\])+/, '');
     if (rel === '' || rel === '.' || rel.endsWith('/')) rel = join(rel, 'index.html');
     try {
-      const body = await readFile(join(DIST, rel));
+      const body = await readFile(join(dist, rel));
       res.writeHead(200, { 'content-type': TYPES[extname(rel)] ?? 'application/octet-stream' });
       res.end(body);
     } catch {

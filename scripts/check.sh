@@ -38,6 +38,9 @@ CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=120 \
 step "trunk build --release"
 trunk build --release
 
+step "trunk build --release under a sub-path (for e2e/subpath.test.mjs)"
+trunk build --release --public-url /some/path/ --dist target/dist-subpath
+
 step "end-to-end journeys (Playwright on the built site)"
 cargo build -q -p orderflow-cli --locked
 node --test --test-concurrency=1 e2e/

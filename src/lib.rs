@@ -9,8 +9,10 @@
 
 pub mod components;
 pub mod driver;
+pub mod metrics;
 pub mod playground;
 pub mod presets;
+pub mod rebalance;
 pub mod share;
 pub mod state;
 

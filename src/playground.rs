@@ -670,6 +670,10 @@ pub struct Playground {
     scanned: u64,
     /// Records processed again after a redelivery: (topic, partition, offset) -> groups.
     redelivered: BTreeMap<(String, u32, u64), Vec<String>>,
+    /// Recent rebalances as partition moves, folded from the trace.
+    rebalances: crate::rebalance::RebalanceLog,
+    /// Recent throughput per group and member, folded from the trace.
+    throughput: crate::metrics::Throughput,
 }
 
 impl Default for Playground {
@@ -725,6 +729,8 @@ impl Playground {
             announced: 0,
             scanned: 0,
             redelivered: BTreeMap::new(),
+            rebalances: Default::default(),
+            throughput: Default::default(),
         }
     }
 
@@ -860,6 +866,8 @@ impl Playground {
         if !matches!(action, Action::Command { .. } | Action::Schedule { .. }) {
             self.execute(&action, false);
         }
+        // A command's trace events (a join's rebalance) show at once, not after the next tick.
+        self.collect();
         Ok(())
     }
 
@@ -1020,6 +1028,8 @@ impl Playground {
     fn collect(&mut self) {
         let mut keys = Vec::new();
         for (_, event) in self.sim.trace_since(self.scanned) {
+            self.rebalances.observe(event);
+            self.throughput.observe(event);
             match event {
                 TraceEvent::Processed {
                     group,
@@ -1304,6 +1314,22 @@ impl Playground {
             .unwrap_or_default()
     }
 
+    /// A group's recent rebalances as partition moves, oldest first.
+    pub fn rebalances(&self, group: &str) -> Vec<crate::rebalance::RebalanceEpisode> {
+        self.rebalances.episodes(group)
+    }
+
+    /// Records `group` processed per tick over the last
+    /// [`crate::metrics::THROUGHPUT_WINDOW_TICKS`] ticks.
+    pub fn group_throughput(&self, group: &str) -> f64 {
+        self.throughput.group_rate(group, self.now())
+    }
+
+    /// Records a member processed per tick over the recent window.
+    pub fn member_throughput(&self, group: &str, member: &MemberId) -> f64 {
+        self.throughput.member_rate(group, member, self.now())
+    }
+
     /// A member id not used before in `group` (`c1`, `c2`, ...): the first one no logged or
     /// scheduled join of the group used and no current member has.
     pub fn next_member_id(&self, group: &str) -> MemberId {
@@ -1380,7 +1406,8 @@ impl Playground {
                 TraceEvent::RebalanceCompleted {
                     group, generation, ..
                 } => out.push(format!(
-                    "Group {group} rebalanced: generation {generation}."
+                    "Group {group} rebalanced: generation {generation}.{}",
+                    crate::rebalance::moves_announcement(&self.rebalances, group, *generation)
                 )),
                 TraceEvent::OffsetsReset { group, .. } => {
                     out.push(format!("Group {group}: offsets reset."))

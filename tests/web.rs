@@ -543,3 +543,66 @@ async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
     assert_eq!(count(&app, &format!("{scope} .member.idle")), 1);
     app.remove();
 }
+
+#[wasm_bindgen_test]
+async fn a_cooperative_rebalance_lists_each_lost_partition_and_its_new_owner_with_the_generation() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Notifier']";
+    let rebalance = "[aria-label='Rebalance of group Notifier']";
+    steps(&app, 3).await;
+    let c1_owned = text(&app, &format!("{scope} .member .member-owned"));
+    button_in(&app, scope, "Kill consumer c1").click();
+    tick().await;
+    assert!(group_text(&app, "Notifier").contains("the group notices at tick 13"));
+    steps(&app, 15).await;
+    let moves = count(&app, &format!("{rebalance} .move[data-phase='assigned']"));
+    let lost: Vec<&str> = c1_owned.trim_start_matches("owns ").split(", ").collect();
+    assert_eq!(moves as usize, lost.len(), "{}", text(&app, rebalance));
+    for (i, partition) in lost.iter().enumerate() {
+        let row = text(&app, &format!("{rebalance} .move:nth-child({})", i + 1));
+        assert!(
+            row.starts_with(&format!("{partition}: lost by c1 (timed out)")),
+            "{row}"
+        );
+        assert!(row.contains("in generation 2"), "{row}");
+    }
+    let consumption = text(&app, &format!("{rebalance} .rebalance-consumption"));
+    assert!(consumption.contains("kept consuming"), "{consumption}");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn processing_speed_is_editable_per_group_and_per_member() {
+    let app = fresh_app();
+    let scope = "[aria-label='Consumer group Notifier']";
+    let select: HtmlSelectElement = find(&app, "#speed-Notifier").unchecked_into();
+    select.set_value("3");
+    fire(&select, "change");
+    tick().await;
+    assert!(
+        group_text(&app, "Notifier").contains("3 tick(s) per record"),
+        "{}",
+        group_text(&app, "Notifier")
+    );
+    let member: HtmlSelectElement = find(
+        &app,
+        &format!("{scope} select[aria-label='Processing time of consumer c2']"),
+    )
+    .unchecked_into();
+    member.set_value("0");
+    fire(&member, "change");
+    tick().await;
+    let member: HtmlSelectElement = find(
+        &app,
+        &format!("{scope} select[aria-label='Processing time of consumer c2']"),
+    )
+    .unchecked_into();
+    assert_eq!(member.value(), "0");
+    let c3: HtmlSelectElement = find(
+        &app,
+        &format!("{scope} select[aria-label='Processing time of consumer c3']"),
+    )
+    .unchecked_into();
+    assert_eq!(c3.value(), "3", "the others keep the group's speed");
+    app.remove();
+}

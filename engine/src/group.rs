@@ -1152,7 +1152,11 @@ impl ConsumerGroup {
             })
             .collect();
         for id in expired {
-            self.members.remove(&id);
+            let lost_partitions = self
+                .members
+                .remove(&id)
+                .map(|m| m.owned.into_iter().collect())
+                .unwrap_or_default();
             self.trace(
                 world,
                 TraceEvent::MemberTimedOut {
@@ -1160,6 +1164,7 @@ impl ConsumerGroup {
                     group: self.config.name.clone(),
                     member: id.clone(),
                     session_timeout_ticks: self.config.session_timeout_ticks,
+                    lost_partitions,
                 },
             );
             self.start_rebalance(world, RebalanceReason::MemberTimedOut { member: id });

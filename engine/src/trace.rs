@@ -212,6 +212,10 @@ pub enum TraceEvent {
         member: MemberId,
         /// Ticks without a heartbeat after which a member is dead.
         session_timeout_ticks: u64,
+        /// The partitions it owned, now *lost* (Kafka's `onPartitionsLost`): nobody revoked
+        /// them and nobody commits for them; the rebalance that follows hands them out again.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        lost_partitions: Vec<TopicPartition>,
     },
     /// A rebalance round started.
     RebalanceStarted {

@@ -3,6 +3,9 @@
 //! and offset reset with Kafka's rule (only while the group has no active members).
 
 use crate::components::explain::Explain;
+use crate::components::rebalance::RebalanceView;
+use crate::components::topics::use_topic;
+use crate::metrics::{skew, THROUGHPUT_WINDOW_TICKS};
 use crate::playground::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
@@ -57,6 +60,37 @@ pub fn chart_points(samples: &[(u64, u64)]) -> String {
         .join(" ")
 }
 
+/// Processing speeds offered in the speed pickers, in ticks per record.
+const SPEEDS: [u64; 6] = [0, 1, 2, 3, 5, 10];
+
+fn speed_text(ticks: u64) -> String {
+    match ticks {
+        0 => "instant (a whole batch per tick)".to_string(),
+        1 => "1 tick per record".to_string(),
+        n => format!("{n} ticks per record"),
+    }
+}
+
+/// How unevenly the topic's records spread over its partitions.
+#[component]
+pub fn SkewView() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let topic = use_topic();
+    let sizes = Memo::new(move |_| engine.read(|pg| pg.partition_sizes(&topic.get())));
+    view! {
+        <p class="skew">
+            {move || match sizes.with(|s| skew(s)) {
+                None => format!("Partition skew of {}: no records yet.", topic.get()),
+                Some(s) => format!(
+                    "Partition skew of {} {:.2}×: the hot partition {} holds {} records, the mean is {:.1} (1.00× is even).",
+                    topic.get(), s.ratio, s.hot_partition, s.hot_records, s.mean
+                ),
+            }}
+        </p>
+    }
+    .into_any()
+}
+
 /// Every consumer group of the topic.
 #[component]
 pub fn GroupsView() -> impl IntoView {
@@ -65,12 +99,13 @@ pub fn GroupsView() -> impl IntoView {
     view! {
         <section class="panel groups-panel" aria-labelledby="groups-title">
             <h2 id="groups-title">"Consumer groups"</h2>
+            <SkewView />
             <div class="groups">
                 <For each=move || names.get() key=|n| n.clone() let:name>
                     <GroupView name=name />
                 </For>
             </div>
-            <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. Lag is how far the committed offset is behind the end of the log." />
+            <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. The rebalance box lists each partition's move: who lost it (a dead member that timed out) or revoked it, who got it, and in which generation. Throughput is records processed per tick over the last 20 ticks. Lag is how far the committed offset is behind the end of the log." />
         </section>
     }
     .into_any()
@@ -88,7 +123,16 @@ pub fn GroupView(
     let snapshot = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_snapshot(g))));
     let config = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_config(g))));
     let history = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.lag_history(g))));
-    let now = Memo::new(move |_| engine.read(|pg| pg.now()));
+    let throughput =
+        Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_throughput(g))));
+    // The hot partition of the selected topic, as (topic, partition).
+    let topic = use_topic();
+    let hot_partition = Memo::new(move |_| {
+        let topic = topic.get();
+        engine
+            .read(|pg| skew(&pg.partition_sizes(&topic)).map(|s| (topic.clone(), s.hot_partition)))
+    });
+    let speed_error = RwSignal::new(None::<String>);
     let reset_kind = RwSignal::new(String::from("earliest"));
     let reset_value = RwSignal::new(String::from("0"));
     let reset_error = RwSignal::new(None::<String>);
@@ -111,6 +155,36 @@ pub fn GroupView(
                 command: Command::KillMember { group: g, member },
             })
         });
+    };
+    let set_group_speed = move |value: String| {
+        let g = group.get_value();
+        let Ok(ticks) = value.parse::<u64>() else {
+            return;
+        };
+        let result = engine.update(|pg| {
+            pg.try_act(Action::Command {
+                command: Command::ConfigureGroup {
+                    group: g,
+                    processing_ticks_per_record: Some(ticks),
+                    max_poll_records: None,
+                },
+            })
+        });
+        speed_error.set(result.err());
+    };
+    let set_member_speed = move |member: MemberId, value: String| {
+        let g = group.get_value();
+        let ticks = value.parse::<u64>().ok();
+        let result = engine.update(|pg| {
+            pg.try_act(Action::Command {
+                command: Command::ConfigureMember {
+                    group: g,
+                    member,
+                    processing_ticks_per_record: ticks,
+                },
+            })
+        });
+        speed_error.set(result.err());
     };
     let reset = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -171,27 +245,44 @@ pub fn GroupView(
                     (GroupState::Stable, _) => "stable",
                     (GroupState::Empty, _) => "empty (no members)",
                 };
-                let ticks = now.get().max(1);
                 view! {
                     <p class="group-state" data-state=format!("{:?}", s.state)>
                         <strong>{rebalance}</strong>
-                        {format!(" · generation {} · lag {} · processed {} ({:.1}/tick) · duplicates {} · lost {}",
+                        {format!(" · generation {} · lag {} · processed {} · duplicates {} · lost {}",
                             s.generation, s.total_lag, s.counters.processed,
-                            s.counters.processed as f64 / ticks as f64,
                             s.counters.duplicates, s.counters.lost)}
                     </p>
                 }
             })}
+            <p class="throughput">
+                {move || format!(
+                    "Throughput: {:.1} records per tick over the last {THROUGHPUT_WINDOW_TICKS} ticks",
+                    throughput.get()
+                )}
+            </p>
+            <p class="speed">
+                <label for=format!("speed-{name}")>"Processing time per record"</label>
+                " "
+                <select
+                    id=format!("speed-{name}")
+                    prop:value=move || config.get().map(|c| c.processing_ticks_per_record.to_string()).unwrap_or_default()
+                    on:change=move |ev| set_group_speed(event_target_value(&ev))
+                >
+                    {SPEEDS.iter().map(|&t| view! { <option value=t.to_string()>{speed_text(t)}</option> }).collect_view()}
+                </select>
+                <span class="error" role="status">{move || speed_error.get()}</span>
+            </p>
             <ul class="members">
                 <For
                     each=move || snapshot.get().map(|s| s.members).unwrap_or_default()
-                    key=|m| (m.id.clone(), format!("{:?}", m.status), m.owned.clone(), m.pending_revocation.clone())
+                    key=|m| (m.id.clone(), format!("{:?}", m.status), m.owned.clone(), m.pending_revocation.clone(), m.processing_ticks_per_record)
                     let:member
                 >
                     {
                         let id = member.id.clone();
+                        let timeout = config.with_untracked(|c| c.as_ref().map_or(0, |c| c.session_timeout_ticks));
                         let (status, class) = match member.status {
-                            MemberStatus::Dead { since } => (format!("dead since tick {}; noticed after the session timeout", since.0), "member dead"),
+                            MemberStatus::Dead { since } => (format!("dead since tick {}; the group notices at tick {} (session timeout {timeout} ticks)", since.0, since.0 + timeout), "member dead"),
                             MemberStatus::Leaving => ("leaving".to_string(), "member leaving"),
                             MemberStatus::Alive if member.owned.is_empty() => ("idle (no partition to own)".to_string(), "member idle"),
                             MemberStatus::Alive => ("consuming".to_string(), "member alive"),
@@ -201,12 +292,26 @@ pub fn GroupView(
                             format!(" · revoking {}", member.pending_revocation.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition.0)).collect::<Vec<_>>().join(", "))
                         });
                         let kill_id = id.clone();
+                        let speed_id = id.clone();
+                        let rate_id = id.clone();
+                        let rate = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.member_throughput(g, &rate_id))));
+                        let member_ticks = member.processing_ticks_per_record;
                         view! {
                             <li class=class>
                                 <span class="member-id">{id.0.clone()}</span>
                                 <span class="member-status">{status}</span>
                                 <span class="member-owned">{format!("owns {}", partitions_text(&member))}</span>
                                 <span class="member-revoking">{revoking}</span>
+                                <span class="member-rate">{move || format!("{:.1}/tick", rate.get())}</span>
+                                <select
+                                    class="member-speed"
+                                    aria-label=format!("Processing time of consumer {}", id.0)
+                                    disabled=dead
+                                    prop:value=member_ticks.to_string()
+                                    on:change=move |ev| set_member_speed(speed_id.clone(), event_target_value(&ev))
+                                >
+                                    {SPEEDS.iter().map(|&t| view! { <option value=t.to_string()>{speed_text(t)}</option> }).collect_view()}
+                                </select>
                                 <button
                                     type="button"
                                     class="kill"
@@ -221,19 +326,22 @@ pub fn GroupView(
                 </For>
             </ul>
             <button type="button" on:click=add_consumer>"Add consumer"</button>
+            <RebalanceView group=name.clone() />
             <table class="group-partitions">
                 <caption>"Per partition"</caption>
                 <thead><tr><th scope="col">"partition"</th><th scope="col">"committed"</th><th scope="col">"end"</th><th scope="col">"lag"</th><th scope="col">"owner"</th></tr></thead>
                 <tbody>
-                    {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| view! {
-                        <tr>
-                            <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}</td>
+                    {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| {
+                        let hot = hot_partition.with(|h| h.as_ref().is_some_and(|(topic, partition)| *partition == p.partition.partition.0 && *topic == p.partition.topic));
+                        view! {
+                        <tr class:hot=hot>
+                            <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}{hot.then_some(" (hot)")}</td>
                             <td>{p.committed.map_or("—".to_string(), |o| o.0.to_string())}</td>
                             <td>{p.high_watermark.0}</td>
                             <td class="lag">{p.lag}</td>
                             <td>{p.owner.map_or("—".to_string(), |m| m.0)}</td>
                         </tr>
-                    }).collect_view())}
+                    }}).collect_view())}
                 </tbody>
             </table>
             <svg

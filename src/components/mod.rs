@@ -7,6 +7,7 @@ pub mod groups;
 pub mod partitions;
 pub mod presets;
 pub mod publish;
+pub mod rebalance;
 pub mod routing;
 pub mod share;
 pub mod time_controls;

@@ -136,6 +136,37 @@ fn a_killed_member_is_noticed_after_the_session_timeout() {
 }
 
 #[test]
+fn a_timed_out_member_reports_the_partitions_it_lost() {
+    let mut sim = sim_with_topic(4);
+    sim.apply(group("g", CommitPolicy::AfterProcessing))
+        .unwrap();
+    sim.apply(join("g", "c1")).unwrap();
+    sim.apply(join("g", "c2")).unwrap();
+    sim.run_until(Tick(5));
+    let owned_by_c2 = sim.group_snapshot("g").unwrap().members[1].owned.clone();
+    assert_eq!(owned_by_c2.len(), 2);
+    sim.apply(Command::KillMember {
+        group: "g".into(),
+        member: "c2".into(),
+    })
+    .unwrap();
+    sim.run_until(Tick(30));
+    let lost: Vec<_> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::MemberTimedOut {
+                member,
+                lost_partitions,
+                ..
+            } if member.0 == "c2" => Some(lost_partitions.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lost, vec![owned_by_c2]);
+}
+
+#[test]
 fn at_least_once_redelivers_processed_but_uncommitted_records() {
     let mut sim = sim_with_topic(1);
     sim.apply(Command::Generate {
