@@ -76,6 +76,8 @@ impl KeyField {
 
 /// Most topics a session may hold.
 pub const MAX_TOPICS: usize = 16;
+/// Most consumers a group created from the form starts with ("Add consumer" adds more).
+pub const MAX_NEW_GROUP_CONSUMERS: u32 = 32;
 /// Longest topic name (Kafka's limit is 249 characters).
 pub const MAX_TOPIC_NAME: usize = 249;
 
@@ -218,6 +220,9 @@ pub enum Action {
     /// An engine command scheduled for a later tick (a preset's scripted events: a consumer
     /// that dies at tick 60). Logged when it was scheduled, so acting before `at` keeps it.
     Schedule { at: u64, command: Command },
+    /// A topic created during the run (the session's `topics` are created at tick 0). Before
+    /// its tick the topic does not exist, so a rewound view does not show it.
+    CreateTopic { setup: Setup },
 }
 
 /// An action and the tick it happened at.
@@ -352,6 +357,10 @@ pub enum SessionError {
     TopicName { index: usize, max: usize },
     #[error("topic {name:?} appears twice")]
     DuplicateTopic { name: String },
+    #[error(
+        "topic name {name:?} may only use letters, digits, '.', '_' and '-' (Kafka's rule)"
+    )]
+    TopicChars { name: String },
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     Partitions { requested: u32, max: u32 },
     #[error("a segment holds at least 1 record")]
@@ -404,6 +413,15 @@ pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
         return Err(SessionError::TopicName {
             index,
             max: MAX_TOPIC_NAME,
+        });
+    }
+    if !setup
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(SessionError::TopicChars {
+            name: setup.name.clone(),
         });
     }
     if setup.segment_records == 0 {
@@ -463,6 +481,8 @@ impl Session {
             });
         }
         let mut previous = 0;
+        // The topics that exist so far: the initial ones, then those created by actions.
+        let mut topics: Vec<&Setup> = self.topics.iter().collect();
         for (index, logged) in self.actions.iter().enumerate() {
             if logged.tick < previous {
                 return Err(SessionError::OutOfOrder {
@@ -480,11 +500,36 @@ impl Session {
             }
             previous = logged.tick;
             let invalid = |reason: String| SessionError::InvalidAction { index, reason };
+            if let Action::CreateTopic { setup } = &logged.action {
+                check_setup(topics.len(), setup)?;
+                if topics.iter().any(|t| t.name == setup.name) {
+                    return Err(SessionError::DuplicateTopic {
+                        name: setup.name.clone(),
+                    });
+                }
+                if topics.len() >= MAX_TOPICS {
+                    return Err(SessionError::TopicCount {
+                        count: topics.len() + 1,
+                        max: MAX_TOPICS,
+                    });
+                }
+                topics.push(setup);
+                continue;
+            }
             let known = |topic: &str| -> Result<&Setup, SessionError> {
-                self.topic(topic)
-                    .ok_or_else(|| invalid(format!("topic {topic:?} is not in the session")))
+                topics
+                    .iter()
+                    .copied()
+                    .find(|t| t.name == topic)
+                    .ok_or_else(|| {
+                        invalid(format!(
+                            "topic {topic:?} is not in the session at tick {}",
+                            logged.tick
+                        ))
+                    })
             };
             match &logged.action {
+                Action::CreateTopic { .. } => {}
                 Action::Command { .. } => {}
                 Action::Schedule { at, .. } => {
                     if *at > MAX_TICKS {
@@ -648,11 +693,32 @@ pub struct MovedKey {
     pub to: u32,
 }
 
+/// Creates `setup`'s topic in `sim` and configures its segments, retention and unkeyed
+/// routing.
+fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), orderflow_engine::sim::SimError> {
+    sim.apply(Command::CreateTopic {
+        name: setup.name.clone(),
+        partitions: setup.partitions,
+        partitioner: setup.partitioner,
+    })?;
+    sim.apply(Command::ConfigureTopic {
+        topic: setup.name.clone(),
+        segment_records: Some(setup.segment_records),
+        retention: Some(Retention {
+            records: setup.retention_records,
+            ticks: setup.retention_ticks,
+        }),
+        unkeyed: Some(setup.unkeyed),
+    })
+}
+
 /// A session replayed into a simulation, plus what is still being executed.
 #[derive(Debug)]
 pub struct Playground {
     session: Session,
     sim: Sim,
+    /// The topics that exist now: the session's, then those created by actions so far.
+    topics: Vec<Setup>,
     generator: GeneratorState,
     /// Running generators by topic (name order, so every tick publishes in the same order).
     running_generators: BTreeMap<String, GeneratorConfig>,
@@ -696,28 +762,13 @@ impl Playground {
         sim.set_trace_limit(Some(TRACE_LIMIT));
         let mut replay_errors = 0;
         for setup in &session.topics {
-            let created = sim.apply(Command::CreateTopic {
-                name: setup.name.clone(),
-                partitions: setup.partitions,
-                partitioner: setup.partitioner,
-            });
-            let configured = created.and_then(|_| {
-                sim.apply(Command::ConfigureTopic {
-                    topic: setup.name.clone(),
-                    segment_records: Some(setup.segment_records),
-                    retention: Some(Retention {
-                        records: setup.retention_records,
-                        ticks: setup.retention_ticks,
-                    }),
-                    unkeyed: Some(setup.unkeyed),
-                })
-            });
-            if configured.is_err() {
+            if create_topic(&mut sim, setup).is_err() {
                 replay_errors += 1;
             }
         }
         let generator = GeneratorState::new(session.seed);
         Self {
+            topics: session.topics.clone(),
             session,
             sim,
             generator,
@@ -849,8 +900,19 @@ impl Playground {
             Action::Publish { topic, .. }
             | Action::Burst { topic, .. }
             | Action::SetGenerator { topic, .. } => {
-                if self.session.topic(topic).is_none() {
+                if self.setup(topic).is_none() {
                     return Err(format!("topic {topic:?} does not exist"));
+                }
+            }
+            Action::CreateTopic { setup } => {
+                check_setup(self.topics.len(), setup).map_err(|e| e.to_string())?;
+                if self.setup(&setup.name).is_some() {
+                    return Err(format!("topic {:?} already exists", setup.name));
+                }
+                if self.topics.len() >= MAX_TOPICS {
+                    return Err(format!(
+                        "a session holds at most {MAX_TOPICS} topics; remove one by loading another preset"
+                    ));
                 }
             }
         }
@@ -922,6 +984,13 @@ impl Playground {
                     self.replay_errors += 1;
                 }
             }
+            Action::CreateTopic { setup } => {
+                if create_topic(&mut self.sim, setup).is_err() {
+                    self.replay_errors += 1;
+                } else {
+                    self.topics.push(setup.clone());
+                }
+            }
         }
     }
 
@@ -936,7 +1005,7 @@ impl Playground {
     }
 
     fn produce(&mut self, topic: &str, event: OrderEvent) {
-        let Some(setup) = self.session.topic(topic) else {
+        let Some(setup) = self.setup(topic) else {
             self.replay_errors += 1;
             return;
         };
@@ -1076,12 +1145,17 @@ impl Playground {
                 command: Command::AddPartitions { topic, partitions },
             } if *topic == setup.name && *partitions <= setup.partitions)
         });
-        if let Some(slot) = self
+        // A topic of the session's, or one an action created later.
+        let initial = self
             .session
             .topics
             .iter_mut()
-            .find(|t| t.name == setup.name)
-        {
+            .find(|t| t.name == setup.name);
+        let created = self.session.actions.iter_mut().find_map(|a| match &mut a.action {
+            Action::CreateTopic { setup: s } if s.name == setup.name => Some(s),
+            _ => None,
+        });
+        if let Some(slot) = initial.or(created) {
             *slot = setup;
         }
         let ticks = self.session.ticks;
@@ -1108,14 +1182,25 @@ impl Playground {
         self.replay_to(ticks);
     }
 
-    /// The topics' names, in the session's order (never empty for a valid session).
+    /// The names of the topics that exist now, the session's first, then those created
+    /// later in creation order (never empty for a valid session).
     pub fn topic_names(&self) -> Vec<String> {
-        self.session.topics.iter().map(|t| t.name.clone()).collect()
+        self.topics.iter().map(|t| t.name.clone()).collect()
     }
 
-    /// The setup of `topic`.
+    /// The topics that exist now, with their setups, in [`Playground::topic_names`] order.
+    pub fn topics(&self) -> &[Setup] {
+        &self.topics
+    }
+
+    /// The setup of `topic`, if it exists now.
     pub fn setup(&self, topic: &str) -> Option<&Setup> {
-        self.session.topic(topic)
+        self.topics.iter().find(|t| t.name == topic)
+    }
+
+    /// Creates a topic now (a logged action, so it replays and is shared).
+    pub fn create_topic(&mut self, setup: Setup) -> Result<(), String> {
+        self.try_act(Action::CreateTopic { setup })
     }
 
     /// Number of partitions of `topic` now (after any partitions were added).
@@ -1194,8 +1279,7 @@ impl Playground {
 
     /// Records in every topic.
     pub fn total_records(&self) -> u64 {
-        self.session
-            .topics
+        self.topics
             .iter()
             .map(|t| self.topic_records(&t.name))
             .sum()
@@ -1246,7 +1330,7 @@ impl Playground {
         partitioner: Partitioner,
         partitions: u32,
     ) -> Vec<MovedKey> {
-        let Some(setup) = self.session.topic(topic) else {
+        let Some(setup) = self.setup(topic) else {
             return Vec::new();
         };
         let current = setup.partitioner;
@@ -1361,6 +1445,49 @@ impl Playground {
             }
             n += 1;
         }
+    }
+
+    /// Creates a consumer group subscribed to `config.topics` and joins `consumers` members
+    /// (`c1`, `c2`, ...), all as logged engine commands. Refused, with nothing logged, when
+    /// the name is empty or taken, no topic is picked, a topic does not exist, or
+    /// `consumers` is above [`MAX_NEW_GROUP_CONSUMERS`].
+    pub fn create_group(&mut self, config: GroupConfig, consumers: u32) -> Result<(), String> {
+        let name = config.name.trim().to_string();
+        if name.is_empty() || name.len() > MAX_TOPIC_NAME {
+            return Err(format!(
+                "a group needs a name of 1 to {MAX_TOPIC_NAME} characters"
+            ));
+        }
+        if self.sim.group(&name).is_some() {
+            return Err(format!("consumer group {name:?} already exists"));
+        }
+        if config.topics.is_empty() {
+            return Err(format!(
+                "group {name:?} needs at least one topic to subscribe to"
+            ));
+        }
+        if let Some(missing) = config.topics.iter().find(|t| self.setup(t).is_none()) {
+            return Err(format!("topic {missing:?} does not exist"));
+        }
+        if consumers > MAX_NEW_GROUP_CONSUMERS {
+            return Err(format!(
+                "a new group starts with at most {MAX_NEW_GROUP_CONSUMERS} consumers, not {consumers}"
+            ));
+        }
+        let config = GroupConfig { name: name.clone(), ..config };
+        self.try_act(Action::Command {
+            command: Command::CreateGroup { config },
+        })?;
+        for _ in 0..consumers {
+            let member = self.next_member_id(&name);
+            self.try_act(Action::Command {
+                command: Command::JoinGroup {
+                    group: name.clone(),
+                    member,
+                },
+            })?;
+        }
+        Ok(())
     }
 
     /// Per group, the committed offset of a partition of `topic` (the next offset the group
@@ -1981,5 +2108,191 @@ mod group_tests {
             pg.rows(ORDERS_TOPIC, 0, 0, 5).is_empty(),
             "rows below the log start are gone"
         );
+    }
+}
+
+#[cfg(test)]
+mod created_later_tests {
+    use super::*;
+    use orderflow_engine::group::Protocol;
+
+    fn event(user: &str, order: &str) -> OrderEvent {
+        OrderEvent {
+            user_id: user.into(),
+            order_id: order.into(),
+            status: "Created".into(),
+        }
+    }
+
+    fn steps(pg: &mut Playground, n: u32) {
+        for _ in 0..n {
+            pg.step();
+        }
+    }
+
+    #[test]
+    fn a_topic_created_at_a_later_tick_exists_from_then_on_and_replays() {
+        let mut pg = Playground::default();
+        steps(&mut pg, 5);
+        pg.create_topic(Setup::named("refunds", 2)).unwrap();
+        assert_eq!(pg.topic_names(), vec!["orders", "refunds"]);
+        pg.publish_to("refunds", event("U7", "O1"));
+        let partition = Partitioner::Murmur2.route(b"U7", 2).partition.0;
+        assert_eq!(pg.rows("refunds", partition, 0, u64::MAX).len(), 1);
+        steps(&mut pg, 3);
+        // The session's own topics are unchanged; the new one is a logged action at tick 5.
+        assert_eq!(pg.session().topics.len(), 1);
+        assert!(pg.session().validate().is_ok());
+
+        // Rewound to before its tick, the topic does not exist; forward again, it does.
+        pg.replay_to(4);
+        assert_eq!(pg.topic_names(), vec!["orders"]);
+        assert!(pg.sim().topic("refunds").is_none());
+        pg.replay_to(8);
+        assert_eq!(pg.topic_names(), vec!["orders", "refunds"]);
+        assert_eq!(pg.rows("refunds", partition, 0, u64::MAX).len(), 1);
+
+        // Through JSON (a share link) it replays to the same records, without errors.
+        let json = serde_json::to_string(pg.session()).unwrap();
+        let session: Session = serde_json::from_str(&json).unwrap();
+        session.validate().unwrap();
+        let replayed = Playground::new(session);
+        assert_eq!(replayed.replay_errors(), 0);
+        assert_eq!(replayed.topic_names(), pg.topic_names());
+        let without_epoch = |pg: &Playground| {
+            let mut rows = pg.rows("refunds", partition, 0, u64::MAX);
+            rows.iter_mut().for_each(|r| r.epoch = 0);
+            rows
+        };
+        assert_eq!(without_epoch(&replayed), without_epoch(&pg));
+    }
+
+    #[test]
+    fn refused_topics_say_why_and_log_nothing() {
+        let mut pg = Playground::default();
+        let logged = pg.session().actions.len();
+        let duplicate = pg.create_topic(Setup::named("orders", 3)).unwrap_err();
+        assert!(duplicate.contains("already exists"), "{duplicate}");
+        let chars = pg.create_topic(Setup::named("my topic", 3)).unwrap_err();
+        assert!(chars.contains("letters, digits"), "{chars}");
+        let empty = pg.create_topic(Setup::named("", 3)).unwrap_err();
+        assert!(empty.contains("name of 1 to"), "{empty}");
+        let zero = pg.create_topic(Setup::named("zero", 0)).unwrap_err();
+        assert!(zero.contains("partitions"), "{zero}");
+        assert_eq!(pg.session().actions.len(), logged);
+        for i in 1..MAX_TOPICS {
+            pg.create_topic(Setup::named(&format!("t{i}"), 1)).unwrap();
+        }
+        let full = pg.create_topic(Setup::named("one-too-many", 1)).unwrap_err();
+        assert!(full.contains("at most 16 topics"), "{full}");
+    }
+
+    #[test]
+    fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
+        let mut pg = Playground::default();
+        pg.step();
+        pg.create_topic(Setup::named("refunds", 2)).unwrap();
+        pg.publish_to("refunds", event("U1", "O1"));
+        let mut session = pg.session().clone();
+        // Move the publish before the creation: the topic does not exist yet then.
+        let publish = session.actions.pop().unwrap();
+        let at = session
+            .actions
+            .iter()
+            .position(|a| matches!(a.action, Action::CreateTopic { .. }))
+            .unwrap();
+        session.actions.insert(at, publish);
+        assert!(matches!(
+            session.validate(),
+            Err(SessionError::InvalidAction { .. })
+        ));
+        // A duplicate created topic is refused as well.
+        let mut twice = pg.session().clone();
+        twice.actions.push(LoggedAction {
+            tick: twice.ticks,
+            action: Action::CreateTopic {
+                setup: Setup::named("refunds", 1),
+            },
+        });
+        assert_eq!(
+            twice.validate(),
+            Err(SessionError::DuplicateTopic {
+                name: "refunds".into()
+            })
+        );
+    }
+
+    #[test]
+    fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
+        let mut pg = Playground::default();
+        pg.step();
+        pg.create_topic(Setup::named("refunds", 2)).unwrap();
+        for u in 1..=20 {
+            pg.publish_to("refunds", event(&format!("U{u}"), "O1"));
+        }
+        pg.change_setup(Setup {
+            partitioner: Partitioner::Crc32,
+            ..Setup::named("refunds", 5)
+        });
+        assert_eq!(pg.replay_errors(), 0);
+        assert_eq!(pg.partition_count("refunds"), 5);
+        assert_eq!(pg.topic_records("refunds"), 20);
+        let p = Partitioner::Crc32.route(b"U3", 5).partition.0;
+        assert!(pg.rows("refunds", p, 0, u64::MAX).iter().any(|r| r.key == "U3"));
+    }
+
+    #[test]
+    fn a_group_created_with_consumers_owns_partitions_of_every_topic_it_reads() {
+        let mut pg = Playground::default();
+        pg.create_topic(Setup::named("refunds", 2)).unwrap();
+        let mut config = GroupConfig::new("auditors", vec!["orders".into(), "refunds".into()]);
+        config.strategy = AssignmentStrategy::CooperativeSticky;
+        pg.create_group(config, 2).unwrap();
+        steps(&mut pg, 4);
+        let snapshot = pg.group_snapshot("auditors").unwrap();
+        assert_eq!(snapshot.protocol, Protocol::Cooperative);
+        let ids: Vec<&str> = snapshot.members.iter().map(|m| m.id.0.as_str()).collect();
+        assert_eq!(ids, vec!["c1", "c2"]);
+        let mut owned: Vec<(String, u32)> = snapshot
+            .members
+            .iter()
+            .flat_map(|m| m.owned.iter().map(|tp| (tp.topic.clone(), tp.partition.0)))
+            .collect();
+        owned.sort();
+        let mut all: Vec<(String, u32)> = (0..4).map(|p| ("orders".to_string(), p)).collect();
+        all.extend((0..2).map(|p| ("refunds".to_string(), p)));
+        assert_eq!(owned, all, "every partition of both topics has an owner");
+        // It replays from the log.
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(replayed.group_snapshot("auditors"), Some(snapshot));
+    }
+
+    #[test]
+    fn refused_groups_say_why_and_log_nothing() {
+        let mut pg = Playground::default();
+        let logged = pg.session().actions.len();
+        let taken = pg
+            .create_group(GroupConfig::new("Notifier", vec!["orders".into()]), 1)
+            .unwrap_err();
+        assert!(taken.contains("already exists"), "{taken}");
+        let blank = pg
+            .create_group(GroupConfig::new("  ", vec!["orders".into()]), 1)
+            .unwrap_err();
+        assert!(blank.contains("needs a name"), "{blank}");
+        let none = pg.create_group(GroupConfig::new("g", vec![]), 1).unwrap_err();
+        assert!(none.contains("at least one topic"), "{none}");
+        let missing = pg
+            .create_group(GroupConfig::new("g", vec!["nope".into()]), 1)
+            .unwrap_err();
+        assert!(missing.contains("does not exist"), "{missing}");
+        let many = pg
+            .create_group(GroupConfig::new("g", vec!["orders".into()]), 33)
+            .unwrap_err();
+        assert!(many.contains("at most 32"), "{many}");
+        assert_eq!(pg.session().actions.len(), logged);
+        // Zero consumers is allowed: an empty group, for "Add consumer" later.
+        pg.create_group(GroupConfig::new("later", vec!["orders".into()]), 0)
+            .unwrap();
+        assert!(pg.group_snapshot("later").unwrap().members.is_empty());
     }
 }
