@@ -357,9 +357,7 @@ pub enum SessionError {
     TopicName { index: usize, max: usize },
     #[error("topic {name:?} appears twice")]
     DuplicateTopic { name: String },
-    #[error(
-        "topic name {name:?} may only use letters, digits, '.', '_' and '-' (Kafka's rule)"
-    )]
+    #[error("topic name {name:?} may only use letters, digits, '.', '_' and '-' (Kafka's rule)")]
     TopicChars { name: String },
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     Partitions { requested: u32, max: u32 },
@@ -1151,10 +1149,14 @@ impl Playground {
             .topics
             .iter_mut()
             .find(|t| t.name == setup.name);
-        let created = self.session.actions.iter_mut().find_map(|a| match &mut a.action {
-            Action::CreateTopic { setup: s } if s.name == setup.name => Some(s),
-            _ => None,
-        });
+        let created = self
+            .session
+            .actions
+            .iter_mut()
+            .find_map(|a| match &mut a.action {
+                Action::CreateTopic { setup: s } if s.name == setup.name => Some(s),
+                _ => None,
+            });
         if let Some(slot) = initial.or(created) {
             *slot = setup;
         }
@@ -1474,7 +1476,10 @@ impl Playground {
                 "a new group starts with at most {MAX_NEW_GROUP_CONSUMERS} consumers, not {consumers}"
             ));
         }
-        let config = GroupConfig { name: name.clone(), ..config };
+        let config = GroupConfig {
+            name: name.clone(),
+            ..config
+        };
         self.try_act(Action::Command {
             command: Command::CreateGroup { config },
         })?;
@@ -2183,7 +2188,9 @@ mod created_later_tests {
         for i in 1..MAX_TOPICS {
             pg.create_topic(Setup::named(&format!("t{i}"), 1)).unwrap();
         }
-        let full = pg.create_topic(Setup::named("one-too-many", 1)).unwrap_err();
+        let full = pg
+            .create_topic(Setup::named("one-too-many", 1))
+            .unwrap_err();
         assert!(full.contains("at most 16 topics"), "{full}");
     }
 
@@ -2238,7 +2245,10 @@ mod created_later_tests {
         assert_eq!(pg.partition_count("refunds"), 5);
         assert_eq!(pg.topic_records("refunds"), 20);
         let p = Partitioner::Crc32.route(b"U3", 5).partition.0;
-        assert!(pg.rows("refunds", p, 0, u64::MAX).iter().any(|r| r.key == "U3"));
+        assert!(pg
+            .rows("refunds", p, 0, u64::MAX)
+            .iter()
+            .any(|r| r.key == "U3"));
     }
 
     #[test]
@@ -2279,7 +2289,9 @@ mod created_later_tests {
             .create_group(GroupConfig::new("  ", vec!["orders".into()]), 1)
             .unwrap_err();
         assert!(blank.contains("needs a name"), "{blank}");
-        let none = pg.create_group(GroupConfig::new("g", vec![]), 1).unwrap_err();
+        let none = pg
+            .create_group(GroupConfig::new("g", vec![]), 1)
+            .unwrap_err();
         assert!(none.contains("at least one topic"), "{none}");
         let missing = pg
             .create_group(GroupConfig::new("g", vec!["nope".into()]), 1)

@@ -9,11 +9,13 @@ use crate::metrics::{skew, THROUGHPUT_WINDOW_TICKS};
 use crate::playground::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
+use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{
-    CommitPolicy, GroupState, MemberSnapshot, MemberStatus, OffsetResetSpec, Protocol,
+    CommitPolicy, GroupConfig, GroupState, MemberSnapshot, MemberStatus, OffsetResetSpec, Protocol,
 };
 use orderflow_engine::ids::{MemberId, Offset, Tick};
 use orderflow_engine::sim::Command;
+use std::collections::BTreeSet;
 
 /// Lag chart size in SVG user units.
 const CHART_WIDTH: f64 = 320.0;
@@ -105,6 +107,7 @@ pub fn GroupsView() -> impl IntoView {
                     <GroupView name=name />
                 </For>
             </div>
+            <AddGroupForm />
             <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. The rebalance box lists each partition's move: who lost it (a dead member that timed out) or revoked it, who got it, and in which generation. Throughput is records processed per tick over the last 20 ticks. Lag is how far the committed offset is behind the end of the log." />
         </section>
     }
@@ -229,7 +232,8 @@ pub fn GroupView(
             {move || config.get().map(|c| view! {
                 <p class="group-config">
                     {format!(
-                        "{} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
+                        "reads {} · {} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
+                        c.topics.join(", "),
                         c.strategy.name(),
                         match c.protocol() { Protocol::Eager => "eager protocol", Protocol::Cooperative => "cooperative protocol" },
                         commit_policy_text(c.commit_policy),
@@ -384,6 +388,158 @@ pub fn GroupView(
                 <p class="error" role="alert">{move || reset_error.get()}</p>
             </form>
         </section>
+    }
+    .into_any()
+}
+
+/// The commit policies the "Add group" form offers: (select value, policy).
+const COMMIT_CHOICES: [(&str, CommitPolicy); 3] = [
+    ("after", CommitPolicy::AfterProcessing),
+    ("before", CommitPolicy::BeforeProcessing),
+    ("auto", CommitPolicy::AutoCommit { interval_ticks: 5 }),
+];
+
+/// The "Add group" form: a new consumer group on the topics ticked, with an assignor, a
+/// commit policy and its first consumers, created at the current tick (logged commands).
+#[component]
+pub fn AddGroupForm() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let topic = use_topic();
+    let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));
+    let name = RwSignal::new(String::new());
+    // Topics ticked by hand; `None` until the user ticks one: then the selected topic is.
+    let ticked = RwSignal::new(None::<BTreeSet<String>>);
+    let chosen = move || {
+        ticked
+            .get()
+            .unwrap_or_else(|| BTreeSet::from([topic.get()]))
+    };
+    let strategy = RwSignal::new(AssignmentStrategy::Range.name().to_string());
+    let commit = RwSignal::new(String::from("after"));
+    let consumers = RwSignal::new(String::from("2"));
+    let error = RwSignal::new(None::<String>);
+
+    let toggle = move |t: String, on: bool| {
+        let mut set = ticked
+            .get_untracked()
+            .unwrap_or_else(|| BTreeSet::from([topic.get_untracked()]));
+        if on {
+            set.insert(t);
+        } else {
+            set.remove(&t);
+        }
+        ticked.set(Some(set));
+    };
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let group = name.get_untracked().trim().to_string();
+        let Some(count) = consumers.get_untracked().trim().parse::<u32>().ok() else {
+            error.set(Some(
+                "Consumers must be a whole number (0 for an empty group).".into(),
+            ));
+            return;
+        };
+        let existing = topics.get_untracked();
+        // In the order the topics were created, and only those that still exist.
+        let read: Vec<String> = existing
+            .iter()
+            .filter(|t| {
+                ticked.with_untracked(|set| match set {
+                    Some(set) => set.contains(*t),
+                    None => **t == topic.get_untracked(),
+                })
+            })
+            .cloned()
+            .collect();
+        let Some(assignor) = AssignmentStrategy::ALL
+            .into_iter()
+            .find(|s| s.name() == strategy.get_untracked())
+        else {
+            error.set(Some("Pick an assignor from the list.".into()));
+            return;
+        };
+        let policy = COMMIT_CHOICES
+            .iter()
+            .find(|(value, _)| *value == commit.get_untracked())
+            .map_or(CommitPolicy::AfterProcessing, |(_, p)| *p);
+        let mut config = GroupConfig::new(group.clone(), read.clone());
+        config.strategy = assignor;
+        config.commit_policy = policy;
+        match engine.update(|pg| pg.create_group(config, count)) {
+            Ok(()) => {
+                error.set(None);
+                name.set(String::new());
+                announcer.say(format!(
+                    "Consumer group {group} created on {} with {count} consumer(s); rebalancing.",
+                    read.join(", ")
+                ));
+            }
+            Err(e) => error.set(Some(format!("Cannot add group: {e}."))),
+        }
+    };
+
+    view! {
+        <form class="fields add-group" on:submit=add novalidate=true aria-labelledby="add-group-title">
+            <h3 id="add-group-title">"New consumer group"</h3>
+            <label for="new-group-name">"Group name"</label>
+            <input
+                id="new-group-name"
+                placeholder="auditors"
+                autocomplete="off"
+                prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <fieldset class="group-topics">
+                <legend>"Topics to read"</legend>
+                <For each=move || topics.get() key=|t| t.clone() let:t>
+                    {
+                        let id = format!("new-group-topic-{t}");
+                        let checked_t = t.clone();
+                        let toggle_t = t.clone();
+                        view! {
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                prop:checked=move || chosen().contains(&checked_t)
+                                on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
+                            />
+                            <label for=id>{t}</label>
+                        }
+                    }
+                </For>
+            </fieldset>
+            <label for="new-group-assignor">"Assignor"</label>
+            <select
+                id="new-group-assignor"
+                prop:value=strategy
+                on:change=move |ev| strategy.set(event_target_value(&ev))
+            >
+                {AssignmentStrategy::ALL.map(|s| {
+                    let protocol = if s.is_cooperative() { "cooperative" } else { "eager" };
+                    view! { <option value=s.name()>{format!("{} ({protocol})", s.name())}</option> }
+                })}
+            </select>
+            <label for="new-group-commit">"Commit policy"</label>
+            <select
+                id="new-group-commit"
+                prop:value=commit
+                on:change=move |ev| commit.set(event_target_value(&ev))
+            >
+                {COMMIT_CHOICES.map(|(value, policy)| view! { <option value=value>{commit_policy_text(policy)}</option> })}
+            </select>
+            <label for="new-group-consumers">"Consumers"</label>
+            <input
+                id="new-group-consumers"
+                type="number"
+                min="0"
+                max=crate::playground::MAX_NEW_GROUP_CONSUMERS
+                prop:value=consumers
+                on:input=move |ev| consumers.set(event_target_value(&ev))
+            />
+            <button type="submit">"Add group"</button>
+        </form>
+        <p class="error" role="alert">{move || error.get()}</p>
     }
     .into_any()
 }

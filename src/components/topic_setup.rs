@@ -18,9 +18,9 @@ pub fn partitioner_name(p: Partitioner) -> String {
 }
 
 /// The select's value for "no key, round-robin".
-const NO_KEY: &str = "none";
+pub(crate) const NO_KEY: &str = "none";
 /// The select's value for "no key, sticky" (Kafka's default for records without a key).
-const NO_KEY_STICKY: &str = "none-sticky";
+pub(crate) const NO_KEY_STICKY: &str = "none-sticky";
 /// Records per batch of the sticky partitioner (the engine's default, as in the Java client).
 const STICKY_BATCH_RECORDS: u32 = 16;
 
@@ -34,7 +34,7 @@ fn partitioner_value(setup: &Setup) -> String {
 }
 
 /// Applies the select's value to a setup: `None` when the value is unknown.
-fn apply_partitioner(value: &str, setup: &mut Setup) -> Option<()> {
+pub(crate) fn apply_partitioner(value: &str, setup: &mut Setup) -> Option<()> {
     match value {
         NO_KEY => {
             setup.keyed = false;

@@ -6,8 +6,12 @@
 //! shows the engine's value again when the topic changes or a preset loads, without an
 //! effect mirroring one signal into another.
 
-use crate::state::Engine;
+use crate::components::topic_setup::{apply_partitioner, NO_KEY, NO_KEY_STICKY};
+use crate::playground::{KeyField, Setup};
+use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
+use orderflow_engine::partitioner::Partitioner;
+use orderflow_engine::topic::MAX_PARTITIONS;
 
 /// The topic the user picked (context). It may name a topic the current session no longer
 /// has (after a preset loads): [`use_topic`] then falls back to the first topic.
@@ -78,8 +82,7 @@ pub fn TopicPicker() -> impl IntoView {
     let topic = use_topic();
     let topics = Memo::new(move |_| {
         engine.read(|pg| {
-            pg.session()
-                .topics
+            pg.topics()
                 .iter()
                 .map(|t| (t.name.clone(), t.partitions))
                 .collect::<Vec<_>>()
@@ -124,7 +127,102 @@ pub fn TopicPicker() -> impl IntoView {
             <p class="hint">
                 {move || format!("{} topic(s) in this session. Setup, publishing, the generator, routing and the partitions below show the selected topic.", topics.get().len())}
             </p>
+            <AddTopicForm />
         </section>
+    }
+    .into_any()
+}
+
+/// The "Add topic" form: creates a topic at the current tick (a logged action, so it is in
+/// the share link and a rewind to an earlier tick hides it), then selects it.
+#[component]
+pub fn AddTopicForm() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let selected = expect_context::<SelectedTopic>();
+    let announcer = expect_context::<Announcer>();
+    let name = RwSignal::new(String::new());
+    let partitions = RwSignal::new(String::from("3"));
+    let partitioner = RwSignal::new(Partitioner::Murmur2.name().to_string());
+    let key_field = RwSignal::new(String::from("user_id"));
+    let error = RwSignal::new(None::<String>);
+
+    let add = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let topic = name.get_untracked().trim().to_string();
+        let Some(count) = partitions
+            .get_untracked()
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PARTITIONS).contains(n))
+        else {
+            error.set(Some(format!(
+                "Partitions must be a whole number from 1 to {MAX_PARTITIONS}."
+            )));
+            return;
+        };
+        let mut setup = Setup::named(&topic, count);
+        setup.key_field = if key_field.get_untracked() == "order_id" {
+            KeyField::OrderId
+        } else {
+            KeyField::UserId
+        };
+        if apply_partitioner(&partitioner.get_untracked(), &mut setup).is_none() {
+            error.set(Some("Pick a partitioner from the list.".into()));
+            return;
+        }
+        match engine.update(|pg| pg.create_topic(setup)) {
+            Ok(()) => {
+                error.set(None);
+                name.set(String::new());
+                selected.0.set(topic.clone());
+                announcer.say(format!("Topic {topic} created with {count} partitions."));
+            }
+            Err(e) => error.set(Some(format!("Cannot add topic: {e}."))),
+        }
+    };
+
+    view! {
+        <form class="fields add-topic" on:submit=add novalidate=true>
+            <label for="new-topic-name">"New topic name"</label>
+            <input
+                id="new-topic-name"
+                placeholder="refunds"
+                autocomplete="off"
+                prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))
+            />
+            <label for="new-topic-partitions">"New topic partitions"</label>
+            <input
+                id="new-topic-partitions"
+                type="number"
+                min="1"
+                max=MAX_PARTITIONS
+                prop:value=partitions
+                on:input=move |ev| partitions.set(event_target_value(&ev))
+            />
+            <label for="new-topic-partitioner">"New topic partitioner"</label>
+            <select
+                id="new-topic-partitioner"
+                prop:value=partitioner
+                on:change=move |ev| partitioner.set(event_target_value(&ev))
+            >
+                {Partitioner::ALL.map(|p| view! { <option value=p.name()>{p.name()}</option> })}
+                <option value=NO_KEY>"no key (round-robin)"</option>
+                <option value=NO_KEY_STICKY>"no key (sticky)"</option>
+            </select>
+            <label for="new-topic-key">"New topic key field"</label>
+            <select
+                id="new-topic-key"
+                prop:value=key_field
+                on:change=move |ev| key_field.set(event_target_value(&ev))
+            >
+                <option value="user_id">"User ID"</option>
+                <option value="order_id">"Order ID"</option>
+            </select>
+            <button type="submit">"Add topic"</button>
+        </form>
+        <p class="error" role="alert">{move || error.get()}</p>
     }
     .into_any()
 }

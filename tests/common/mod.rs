@@ -1,0 +1,141 @@
+//! Helpers shared by the browser tests: mount the app into a fresh container, find controls
+//! by their label or name, act like a person (type, choose, click) and read the DOM.
+// Each test file uses a different subset.
+#![allow(dead_code)]
+
+use leptos::prelude::*;
+use leptos::task::tick;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
+
+pub fn fresh_browser_state() {
+    window().local_storage().unwrap().unwrap().clear().unwrap();
+    let _ = window().history().unwrap().replace_state_with_url(
+        &wasm_bindgen::JsValue::NULL,
+        "",
+        Some(&window().location().pathname().unwrap()),
+    );
+}
+
+/// A mounted app; dropping it unmounts the app and removes its container.
+pub struct Mounted {
+    container: HtmlElement,
+    handle: Option<Box<dyn std::any::Any>>,
+}
+
+impl std::ops::Deref for Mounted {
+    type Target = HtmlElement;
+    fn deref(&self) -> &HtmlElement {
+        &self.container
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        self.handle.take();
+        self.container.remove();
+    }
+}
+
+pub fn mount_app() -> Mounted {
+    let document = document();
+    let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&container).unwrap();
+    let handle = leptos::mount::mount_to(container.clone(), orderflow::App);
+    Mounted {
+        container,
+        handle: Some(Box::new(handle)),
+    }
+}
+
+pub fn fresh_app() -> Mounted {
+    fresh_browser_state();
+    mount_app()
+}
+
+pub fn find(container: &HtmlElement, selector: &str) -> HtmlElement {
+    container
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {selector}"))
+        .unchecked_into()
+}
+
+pub fn count(container: &HtmlElement, selector: &str) -> u32 {
+    container.query_selector_all(selector).unwrap().length()
+}
+
+pub fn text(container: &HtmlElement, selector: &str) -> String {
+    find(container, selector).text_content().unwrap_or_default()
+}
+
+pub fn button(container: &HtmlElement, name: &str) -> HtmlElement {
+    let buttons = container.query_selector_all("button").unwrap();
+    for i in 0..buttons.length() {
+        let b: HtmlElement = buttons.item(i).unwrap().unchecked_into();
+        if b.text_content().as_deref().map(str::trim) == Some(name) {
+            return b;
+        }
+    }
+    panic!("no button named {name:?}");
+}
+
+pub fn fire(target: &web_sys::EventTarget, kind: &str) {
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    target
+        .dispatch_event(&Event::new_with_event_init_dict(kind, &init).unwrap())
+        .unwrap();
+}
+
+pub fn labelled(container: &HtmlElement, label_text: &str) -> String {
+    let labels = container.query_selector_all("label").unwrap();
+    for i in 0..labels.length() {
+        let label: HtmlElement = labels.item(i).unwrap().unchecked_into();
+        if label.text_content().as_deref().map(str::trim) == Some(label_text) {
+            return label
+                .get_attribute("for")
+                .expect("labels name their control");
+        }
+    }
+    panic!("no label {label_text:?}");
+}
+
+pub fn input(container: &HtmlElement, label: &str) -> HtmlInputElement {
+    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
+}
+
+pub fn select(container: &HtmlElement, label: &str) -> HtmlSelectElement {
+    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
+}
+
+pub fn type_into(container: &HtmlElement, label: &str, value: &str) {
+    let input = input(container, label);
+    input.set_value(value);
+    fire(&input, "input");
+}
+
+pub fn choose(container: &HtmlElement, label: &str, value: &str) {
+    let select = select(container, label);
+    select.set_value(value);
+    fire(&select, "change");
+}
+
+pub fn partition_text(app: &HtmlElement, p: u32) -> String {
+    text(app, &format!("[aria-label='Partition {p}']"))
+}
+
+pub async fn publish(app: &HtmlElement, user: &str, order: &str) {
+    type_into(app, "User ID", user);
+    type_into(app, "Order ID", order);
+    tick().await;
+    button(app, "Publish").click();
+    tick().await;
+}
+
+pub async fn load_preset(app: &HtmlElement, id: &str) {
+    choose(app, "Preset", id);
+    tick().await;
+    button(app, "Load preset").click();
+    tick().await;
+}
