@@ -29,7 +29,7 @@ test('a share link restores the same state in a fresh page', async () => {
   await openApp(page, site.url);
 
   await page.locator('#setup-partitions').fill('5');
-  await page.getByLabel('Partitioner').selectOption('crc32');
+  await page.getByLabel('Partitioner', { exact: true }).selectOption('crc32');
   await page.getByRole('button', { name: 'Apply setup' }).click();
   await page.getByLabel('User ID').fill('U-share');
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
@@ -53,7 +53,7 @@ test('a share link restores the same state in a fresh page', async () => {
   await fresh.goto(link);
   await fresh.getByText('Tick 3', { exact: true }).waitFor({ timeout: 30_000 });
   assert.deepEqual(await partitionStats(fresh), before);
-  assert.equal(await fresh.getByLabel('Partitioner').inputValue(), 'crc32');
+  assert.equal(await fresh.getByLabel('Partitioner', { exact: true }).inputValue(), 'crc32');
   await screenshot(fresh, 'share-opened');
 
   // The link is consumed: a reload shows the saved session, still the same state.
