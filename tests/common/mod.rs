@@ -8,6 +8,8 @@ use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement};
 
+/// Forgets what earlier tests saved (the app restores its session from localStorage and the
+/// address), so every test starts from the default scenario.
 pub fn fresh_browser_state() {
     window().local_storage().unwrap().unwrap().clear().unwrap();
     let _ = window().history().unwrap().replace_state_with_url(
@@ -17,7 +19,8 @@ pub fn fresh_browser_state() {
     );
 }
 
-/// A mounted app; dropping it unmounts the app and removes its container.
+/// A mounted app: derefs to its container; dropping it unmounts the app (stopping its play
+/// loop) and removes the container.
 pub struct Mounted {
     container: HtmlElement,
     handle: Option<Box<dyn std::any::Any>>,
@@ -30,6 +33,14 @@ impl std::ops::Deref for Mounted {
     }
 }
 
+impl Mounted {
+    /// Unmounts now (before the end of the test), e.g. to open a second app.
+    pub fn remove(mut self) {
+        self.handle.take();
+        self.container.remove();
+    }
+}
+
 impl Drop for Mounted {
     fn drop(&mut self) {
         self.handle.take();
@@ -37,6 +48,7 @@ impl Drop for Mounted {
     }
 }
 
+/// Mounts an app into its own container.
 pub fn mount_app() -> Mounted {
     let document = document();
     let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
@@ -46,6 +58,14 @@ pub fn mount_app() -> Mounted {
         container,
         handle: Some(Box::new(handle)),
     }
+}
+
+/// Lets effects (saving to localStorage, scrolling) run.
+pub async fn settle() {
+    for _ in 0..3 {
+        tick().await;
+    }
+    sleep(50).await;
 }
 
 pub fn fresh_app() -> Mounted {
@@ -69,6 +89,7 @@ pub fn text(container: &HtmlElement, selector: &str) -> String {
     find(container, selector).text_content().unwrap_or_default()
 }
 
+/// The button whose text is exactly `name` (its accessible name).
 pub fn button(container: &HtmlElement, name: &str) -> HtmlElement {
     let buttons = container.query_selector_all("button").unwrap();
     for i in 0..buttons.length() {
@@ -88,6 +109,7 @@ pub fn fire(target: &web_sys::EventTarget, kind: &str) {
         .unwrap();
 }
 
+/// The id of the control labelled `label_text`.
 pub fn labelled(container: &HtmlElement, label_text: &str) -> String {
     let labels = container.query_selector_all("label").unwrap();
     for i in 0..labels.length() {
@@ -101,24 +123,40 @@ pub fn labelled(container: &HtmlElement, label_text: &str) -> String {
     panic!("no label {label_text:?}");
 }
 
-pub fn input(container: &HtmlElement, label: &str) -> HtmlInputElement {
-    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
-}
-
-pub fn select(container: &HtmlElement, label: &str) -> HtmlSelectElement {
-    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
-}
-
+/// Types into the input labelled `label`, the way the browser reports it.
 pub fn type_into(container: &HtmlElement, label: &str, value: &str) {
-    let input = input(container, label);
+    let input: HtmlInputElement =
+        find(container, &format!("#{}", labelled(container, label))).unchecked_into();
     input.set_value(value);
     fire(&input, "input");
 }
 
+/// Picks `value` in the select labelled `label`.
 pub fn choose(container: &HtmlElement, label: &str, value: &str) {
-    let select = select(container, label);
+    let select: HtmlSelectElement =
+        find(container, &format!("#{}", labelled(container, label))).unchecked_into();
     select.set_value(value);
     fire(&select, "change");
+}
+
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits (animation frames run meanwhile) until `ready` holds, or fails after `ms`.
+pub async fn wait_until(ms: i32, what: &str, ready: impl Fn() -> bool) {
+    let mut waited = 0;
+    while !ready() {
+        assert!(waited < ms, "timed out after {ms} ms waiting for {what}");
+        sleep(20).await;
+        waited += 20;
+    }
+    tick().await;
 }
 
 pub fn partition_text(app: &HtmlElement, p: u32) -> String {
@@ -131,6 +169,14 @@ pub async fn publish(app: &HtmlElement, user: &str, order: &str) {
     tick().await;
     button(app, "Publish").click();
     tick().await;
+}
+
+pub fn input(container: &HtmlElement, label: &str) -> HtmlInputElement {
+    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
+}
+
+pub fn select(container: &HtmlElement, label: &str) -> HtmlSelectElement {
+    find(container, &format!("#{}", labelled(container, label))).unchecked_into()
 }
 
 pub async fn load_preset(app: &HtmlElement, id: &str) {
