@@ -13,6 +13,8 @@ pub mod metrics;
 pub mod playground;
 pub mod presets;
 pub mod rebalance;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod session_props;
 pub mod share;
 pub mod state;
 
