@@ -152,6 +152,38 @@ async fn no_key_sticky_fills_one_partition_per_batch_and_retention_by_ticks_appl
     );
 }
 
+#[wasm_bindgen_test]
+async fn the_sticky_batch_size_decides_how_many_records_stay_on_one_partition() {
+    let app = fresh_app();
+    assert_eq!(
+        count(&app, "#setup-sticky-batch"),
+        0,
+        "only for the sticky choice"
+    );
+    choose(&app, "Partitioner", "none-sticky");
+    tick().await;
+    assert_eq!(input(&app, "Sticky batch (records)").value(), "16");
+    type_into(&app, "Sticky batch (records)", "0");
+    tick().await;
+    assert!(text(&app, ".setup-panel").contains("Sticky batch must be"));
+    type_into(&app, "Sticky batch (records)", "4");
+    tick().await;
+    button(&app, "Apply setup").click();
+    tick().await;
+    assert_eq!(input(&app, "Sticky batch (records)").value(), "4");
+    // 12 records without a key, batches of 4: three batches, each on one partition, and
+    // the sticky partitioner never picks the same partition twice in a row.
+    for o in 1..=12 {
+        publish(&app, "U1", &format!("O{o}")).await;
+    }
+    let sizes: Vec<u32> = (0..4)
+        .map(|p| count(&app, &format!("[aria-label='Partition {p}'] .record")))
+        .collect();
+    assert_eq!(sizes.iter().sum::<u32>(), 12, "{sizes:?}");
+    assert!(sizes.iter().all(|n| n % 4 == 0), "whole batches: {sizes:?}");
+    assert!(sizes.iter().filter(|n| **n > 0).count() >= 2, "{sizes:?}");
+}
+
 /// A share link written by the format-1 build (one topic, no topics on actions).
 const FORMAT_1_JSON: &str = r#"{"format":1,"setup":{"partitions":4,"partitioner":"murmur2","keyed":true,"key_field":"user_id","segment_records":1000,"retention_records":null},"seed":42,"ticks":0,"actions":[{"tick":0,"type":"publish","event":{"user_id":"U-old-link","order_id":"O1","status":"Created"}}]}"#;
 

@@ -23,6 +23,8 @@ pub(crate) const NO_KEY: &str = "none";
 pub(crate) const NO_KEY_STICKY: &str = "none-sticky";
 /// Records per batch of the sticky partitioner (the engine's default, as in the Java client).
 const STICKY_BATCH_RECORDS: u32 = 16;
+/// Largest sticky batch the setup accepts.
+const MAX_STICKY_BATCH_RECORDS: u32 = 10_000;
 
 /// The select's value for a setup's partitioner choice.
 fn partitioner_value(setup: &Setup) -> String {
@@ -93,6 +95,7 @@ pub fn TopicSetup() -> impl IntoView {
     let segment_text = Draft::<(Setup, u32)>::default();
     let retention_text = Draft::<(Setup, u32)>::default();
     let retention_ticks_text = Draft::<(Setup, u32)>::default();
+    let sticky_batch_text = Draft::<(Setup, u32)>::default();
 
     let partitions_shown = move || {
         let c = current.get();
@@ -129,6 +132,19 @@ pub fn TopicSetup() -> impl IntoView {
         }
         if let Some(value) = partitioner.get(&c) {
             apply_partitioner(&value, &mut setup).ok_or("Unknown partitioner.")?;
+        }
+        if let (Some(text), UnkeyedStrategy::Sticky { .. }) =
+            (sticky_batch_text.get(&c), setup.unkeyed)
+        {
+            let batch_records = text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_STICKY_BATCH_RECORDS).contains(n))
+                .ok_or(format!(
+                    "Sticky batch must be a whole number of records from 1 to {MAX_STICKY_BATCH_RECORDS}."
+                ))?;
+            setup.unkeyed = UnkeyedStrategy::Sticky { batch_records };
         }
         if let Some(value) = key_field.get(&c) {
             setup.key_field = if value == "order_id" {
@@ -183,6 +199,7 @@ pub fn TopicSetup() -> impl IntoView {
         segment_text.clear();
         retention_text.clear();
         retention_ticks_text.clear();
+        sticky_batch_text.clear();
     };
 
     let apply = move |ev: leptos::ev::SubmitEvent| {
@@ -263,6 +280,28 @@ pub fn TopicSetup() -> impl IntoView {
                     <option value="user_id">"User ID"</option>
                     <option value="order_id">"Order ID"</option>
                 </select>
+                {move || {
+                    // The batch size matters only for the sticky no-key choice.
+                    let c = current.get();
+                    let sticky = partitioner.get(&c).unwrap_or_else(|| partitioner_value(&c.0)) == NO_KEY_STICKY;
+                    sticky.then(|| view! {
+                        <label for="setup-sticky-batch">"Sticky batch (records)"</label>
+                        <input
+                            id="setup-sticky-batch"
+                            type="number"
+                            min="1"
+                            max=MAX_STICKY_BATCH_RECORDS
+                            prop:value=move || {
+                                let c = current.get();
+                                sticky_batch_text.get(&c).unwrap_or_else(|| match c.0.unkeyed {
+                                    UnkeyedStrategy::Sticky { batch_records } => batch_records.to_string(),
+                                    UnkeyedStrategy::RoundRobin => STICKY_BATCH_RECORDS.to_string(),
+                                })
+                            }
+                            on:input=move |ev| sticky_batch_text.set(current.get_untracked(), event_target_value(&ev))
+                        />
+                    })
+                }}
                 <label for="setup-segment">"Segment size"</label>
                 <input
                     id="setup-segment"
