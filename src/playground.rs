@@ -244,6 +244,10 @@ pub struct Session {
     /// The last tick the run reached.
     pub ticks: u64,
     pub actions: Vec<LoggedAction>,
+    /// The preset the run started from (its engine scenario's name), if any; the default
+    /// start has none. Shown so people know what they are looking at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
 }
 
 /// The session format this build writes. Format 1 had one `setup` (the topic `orders`);
@@ -340,6 +344,7 @@ impl Default for Session {
             seed: 42,
             ticks: 0,
             actions,
+            preset: None,
         }
     }
 }
@@ -361,6 +366,8 @@ pub enum SessionError {
     TopicChars { name: String },
     #[error("a topic needs 1 to {max} partitions, not {requested}")]
     Partitions { requested: u32, max: u32 },
+    #[error("the preset name has at most {max} characters")]
+    PresetName { max: usize },
     #[error("a segment holds at least 1 record")]
     Segment,
     #[error("retention keeps at least 1 record or 1 tick")]
@@ -465,6 +472,15 @@ impl Session {
                     name: setup.name.clone(),
                 });
             }
+        }
+        if self
+            .preset
+            .as_ref()
+            .is_some_and(|p| p.len() > MAX_TOPIC_NAME)
+        {
+            return Err(SessionError::PresetName {
+                max: MAX_TOPIC_NAME,
+            });
         }
         if self.actions.len() > MAX_ACTIONS {
             return Err(SessionError::TooManyActions {

@@ -34,8 +34,8 @@ pub struct Preset {
     pub session: Session,
 }
 
-/// The title of an engine scenario, for people.
-fn title(id: &str) -> String {
+/// The title of an engine scenario, for people (its name when it has no title).
+pub fn title(id: &str) -> String {
     match id {
         "event-hubs-orders" => "Event Hubs order example",
         "user-events" => "user-events",
@@ -204,6 +204,7 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
         seed: scenario.seed,
         ticks: 0,
         actions,
+        preset: Some(scenario.name.clone()),
     };
     (session, notes)
 }

@@ -306,6 +306,7 @@ proptest! {
             seed,
             ticks: ticks.max(tick),
             actions: logged,
+            preset: None,
         };
         if session.validate().is_ok() {
             let mut pg = Playground::new(session.clone());

@@ -46,6 +46,19 @@ async fn the_five_demo_topics_preset_lists_its_topics_and_publishes_to_the_selec
 }
 
 #[wasm_bindgen_test]
+async fn the_presets_panel_says_which_run_is_loaded() {
+    let app = fresh_app();
+    assert!(text(&app, ".presets-panel .running").contains("the default start"));
+    load_preset(&app, "demo-topics").await;
+    assert!(text(&app, ".presets-panel .running").contains("the preset The five demo topics"));
+    // It stays with the run: in the share link and after a reload.
+    drop(app);
+    let app = mount_app();
+    tick().await;
+    assert!(text(&app, ".presets-panel .running").contains("The five demo topics"));
+}
+
+#[wasm_bindgen_test]
 async fn the_generator_form_shows_the_presets_generator_for_the_selected_topic() {
     let app = fresh_app();
     load_preset(&app, "demo-topics").await;

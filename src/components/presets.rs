@@ -4,7 +4,7 @@
 use crate::components::explain::Explain;
 use crate::components::topics::SelectedTopic;
 use crate::playground::Playground;
-use crate::presets::{presets, Preset};
+use crate::presets::{presets, title, Preset};
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 
@@ -55,6 +55,10 @@ pub fn PresetPicker() -> impl IntoView {
                 </select>
                 <button type="button" on:click=load>"Load preset"</button>
             </div>
+            <p class="running">{move || match engine.read(|pg| pg.session().preset.clone()) {
+                Some(id) => format!("Running: the preset {} (with your changes, if any).", title(&id)),
+                None => "Running: the default start, the Event Hubs example's orders topic (4 partitions keyed by User ID) and its groups OrderProcessor, Notifier and Analytics on 2, 3 and 1 consumers, routed with Kafka's murmur2. Load the preset \"Event Hubs order example\" for the Event Hubs partitioner and its scripted crash.".to_string(),
+            }}</p>
             <p class="hint">{move || chosen().map(|p| p.description).unwrap_or_default()}</p>
             <Explain text="Each preset is one of the engine's scenarios from the seed documents (the same ones the CLI runs from scenarios/*.json), turned into a session: a setup, a seed and the actions to replay. Loading one replaces the current run (export it first to keep it)." />
         </section>
