@@ -5,6 +5,8 @@
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files.
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
+//! - [`producers`]: producer duplicates folded from the trace, send reports, the
+//!   add-producer form's rules.
 //! - [`components`]: the panels.
 
 pub mod components;
@@ -12,6 +14,7 @@ pub mod driver;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
+pub mod producers;
 pub mod rebalance;
 pub mod share;
 pub mod state;
