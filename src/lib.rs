@@ -23,6 +23,7 @@ use components::generator::GeneratorPanel;
 use components::groups::GroupsView;
 use components::partitions::PartitionsView;
 use components::presets::PresetPicker;
+use components::producers::ProducersView;
 use components::publish::PublishForm;
 use components::routing::RoutingView;
 use components::share::{ShareMessage, SharePanel};
@@ -123,6 +124,7 @@ pub fn App() -> impl IntoView {
             </div>
             <RoutingView />
             <PartitionsView />
+            <ProducersView />
             <GroupsView />
             <SharePanel />
         </main>

@@ -1469,13 +1469,18 @@ impl Playground {
     pub fn producers(&self) -> Vec<ProducerView> {
         self.sim
             .producers()
-            .map(|p| ProducerView {
-                config: p.config.clone(),
-                counters: p.counters,
-                acks_to_lose: p.acks_to_lose(),
-                duplicates_appended: self.duplicates.appended_by(&p.config.name),
-            })
+            .filter_map(|p| self.producer_view(&p.config.name))
             .collect()
+    }
+
+    /// One producer as the Producers panel shows it.
+    pub fn producer_view(&self, name: &str) -> Option<ProducerView> {
+        self.sim.producer(name).map(|p| ProducerView {
+            config: p.config.clone(),
+            counters: p.counters,
+            acks_to_lose: p.acks_to_lose(),
+            duplicates_appended: self.duplicates.appended_by(&p.config.name),
+        })
     }
 
     /// The producers' names, in name order.
