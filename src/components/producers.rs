@@ -263,7 +263,7 @@ pub fn ProducerCard(
     };
     let label = format!("Producer {name}");
     view! {
-        <section class="producer" role="region" aria-label=label>
+        <section class="producer-card" role="region" aria-label=label>
             <h3>{name}</h3>
             {move || snapshot.get().map(|v| {
                 let c = v.config;
