@@ -106,6 +106,11 @@ pub struct ProducerView {
     pub duplicates_appended: u64,
 }
 
+/// An ack-loss probability as a whole percentage, for display.
+pub fn percent_text(probability: f64) -> String {
+    format!("{}%", (probability * 100.0).round() as u32)
+}
+
 /// Kafka's spelling of an `acks` setting.
 pub fn acks_text(acks: Acks) -> &'static str {
     match acks {
@@ -237,7 +242,7 @@ pub enum ProducerFormError {
     Acks { value: String },
     #[error("Retries must be a whole number from 0 to {max}, not {value:?}.")]
     Retries { value: String, max: u32 },
-    #[error("Ack loss must be a percentage from 0 to 100, not {value:?}.")]
+    #[error("Ack loss must be a whole percentage from 0 to 100, not {value:?}.")]
     AckLoss { value: String },
     #[error(
         "An idempotent producer needs acks=all: Kafka refuses enable.idempotence with acks={acks}."
@@ -263,7 +268,7 @@ pub struct ProducerDraft {
     pub acks: String,
     pub retries: String,
     pub idempotent: bool,
-    /// Percent of acknowledgements lost at random (empty: 0).
+    /// Whole percent of acknowledgements lost at random (empty: 0).
     pub ack_loss_percent: String,
 }
 
@@ -306,13 +311,14 @@ impl ProducerDraft {
                 value: self.retries.trim().to_string(),
                 max: MAX_RETRIES,
             })?;
+        // Whole percents: enough to play with, and no float parser in the wasm bundle.
         let loss = self.ack_loss_percent.trim();
         let percent = if loss.is_empty() {
-            0.0
+            0
         } else {
-            loss.parse::<f64>()
+            loss.parse::<u8>()
                 .ok()
-                .filter(|p| (0.0..=100.0).contains(p))
+                .filter(|p| *p <= 100)
                 .ok_or_else(|| ProducerFormError::AckLoss {
                     value: loss.to_string(),
                 })?
@@ -330,7 +336,7 @@ impl ProducerDraft {
             acks,
             retries,
             idempotent: self.idempotent,
-            ack_loss_probability: percent / 100.0,
+            ack_loss_probability: f64::from(percent) / 100.0,
         })
     }
 }
@@ -445,7 +451,13 @@ mod tests {
             no_retries.parse(&existing),
             Err(ProducerFormError::IdempotenceNeedsRetries)
         );
-        for (retries, loss) in [("-1", "0"), ("1001", "0"), ("2", "101"), ("2", "x")] {
+        for (retries, loss) in [
+            ("-1", "0"),
+            ("1001", "0"),
+            ("2", "101"),
+            ("2", "x"),
+            ("2", "2.5"),
+        ] {
             let bad = ProducerDraft {
                 retries: retries.into(),
                 ack_loss_percent: loss.into(),

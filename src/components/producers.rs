@@ -9,7 +9,7 @@
 
 use crate::components::explain::Explain;
 use crate::components::topics::{use_topic, SelectedTopic};
-use crate::producers::{acks_text, ProducerDraft, ProducerFormError};
+use crate::producers::{acks_text, percent_text, ProducerDraft, ProducerFormError};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::log::OrderEvent;
@@ -271,11 +271,11 @@ pub fn ProducerCard(
                 view! {
                     <p class="producer-config">
                         {format!(
-                            "acks={} · retries {} · {} · ack loss {}%",
+                            "acks={} · retries {} · {} · ack loss {}",
                             acks_text(c.acks),
                             c.retries,
                             if c.idempotent { "idempotent (enable.idempotence=true)" } else { "not idempotent" },
-                            (c.ack_loss_probability * 100.0 * 10.0).round() / 10.0,
+                            percent_text(c.ack_loss_probability),
                         )}
                     </p>
                     <p class="producer-counters">
