@@ -5,6 +5,8 @@
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files.
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
+//! - [`producers`]: producer duplicates folded from the trace, send reports, the
+//!   add-producer form's rules.
 //! - [`components`]: the panels.
 
 pub mod components;
@@ -12,6 +14,7 @@ pub mod driver;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
+pub mod producers;
 pub mod rebalance;
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod session_props;
@@ -22,6 +25,7 @@ use components::generator::GeneratorPanel;
 use components::groups::GroupsView;
 use components::partitions::PartitionsView;
 use components::presets::PresetPicker;
+use components::producers::ProducersView;
 use components::publish::PublishForm;
 use components::routing::RoutingView;
 use components::share::{ShareMessage, SharePanel};
@@ -122,6 +126,7 @@ pub fn App() -> impl IntoView {
             </div>
             <RoutingView />
             <PartitionsView />
+            <ProducersView />
             <GroupsView />
             <SharePanel />
         </main>

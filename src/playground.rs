@@ -7,11 +7,13 @@
 //! the saved state in localStorage, the timeline (rewind = replay up to a tick) and the
 //! "change the partition count and see what moves" replay.
 
+use crate::producers::{ProducerFormError, ProducerView, SendReport};
 use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
 use orderflow_engine::group::{CommitPolicy, GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::{MemberId, Offset, PartitionId, Tick};
 use orderflow_engine::log::{OrderEvent, Payload, Retention, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, Routing, UnkeyedStrategy};
+use orderflow_engine::producer::ProducerConfig;
 use orderflow_engine::rng::SimRng;
 use orderflow_engine::sim::{Command, Sim, TraceEvent};
 use orderflow_engine::topic::MAX_PARTITIONS;
@@ -697,6 +699,9 @@ pub struct RecordRow {
     pub segment_start: bool,
     /// Groups that processed this record again after a redelivery (duplicates).
     pub redelivered_to: Vec<String>,
+    /// A producer's retry appended this record again after a lost acknowledgement: the
+    /// offset of the first copy (a duplicate in the log, not a redelivery).
+    pub duplicate_of: Option<u64>,
 }
 
 /// A key whose partition differs between two partition counts.
@@ -754,6 +759,8 @@ pub struct Playground {
     rebalances: crate::rebalance::RebalanceLog,
     /// Recent throughput per group and member, folded from the trace.
     throughput: crate::metrics::Throughput,
+    /// Records producers' retries appended again, folded from the trace.
+    duplicates: crate::producers::DuplicateLog,
 }
 
 impl Default for Playground {
@@ -796,6 +803,7 @@ impl Playground {
             redelivered: BTreeMap::new(),
             rebalances: Default::default(),
             throughput: Default::default(),
+            duplicates: Default::default(),
         }
     }
 
@@ -1106,13 +1114,15 @@ impl Playground {
     }
 
     /// Scans the trace since the last scan (bounded by the trace limit): remembers records a
-    /// group processed again, so their rows can be marked, and the keys of records produced
-    /// by engine commands (producers, scheduled sends), for the "which keys move" preview.
+    /// group processed again and records a producer's retry appended again, so their rows can
+    /// be marked, and the keys of records produced by engine commands (producers, scheduled
+    /// sends), for the "which keys move" preview.
     fn collect(&mut self) {
         let mut keys = Vec::new();
         for (_, event) in self.sim.trace_since(self.scanned) {
             self.rebalances.observe(event);
             self.throughput.observe(event);
+            self.duplicates.observe(event);
             match event {
                 TraceEvent::Processed {
                     group,
@@ -1275,6 +1285,10 @@ impl Playground {
                         .get(&(topic.to_string(), partition, r.offset.0))
                         .cloned()
                         .unwrap_or_default(),
+                    duplicate_of: self
+                        .duplicates
+                        .get(topic, partition, r.offset.0)
+                        .map(|d| d.original_offset),
                 }
             })
             .collect()
@@ -1538,7 +1552,8 @@ impl Playground {
     }
 
     /// Important changes since the last call, as sentences for the live region: members
-    /// killed or timed out, rebalances completed, offsets reset, partitions added.
+    /// killed or timed out, rebalances completed, offsets reset, partitions added, producer
+    /// retries that appended a duplicate or were dropped, sends given up.
     pub fn take_announcements(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         for (_, event) in self.sim.trace_since(self.announced) {
@@ -1563,11 +1578,134 @@ impl Playground {
                 TraceEvent::PartitionsAdded { topic, to, .. } => {
                     out.push(format!("Topic {topic} now has {to} partitions."))
                 }
+                TraceEvent::Produced {
+                    producer: Some(producer),
+                    topic,
+                    partition,
+                    offset,
+                    duplicate_of: Some(original),
+                    ..
+                } => out.push(format!(
+                    "Producer {producer} lost an acknowledgement; the retry appended a duplicate at {topic} partition {} offset {} (duplicate of offset {}).",
+                    partition.0, offset.0, original.0
+                )),
+                TraceEvent::DuplicateDropped {
+                    producer,
+                    topic,
+                    partition,
+                    offset,
+                    ..
+                } => out.push(format!(
+                    "Producer {producer} lost an acknowledgement; the broker dropped the idempotent retry, so the record stays once at {topic} partition {} offset {}.",
+                    partition.0, offset.0
+                )),
+                TraceEvent::SendFailed {
+                    producer, attempts, ..
+                } => out.push(format!(
+                    "Producer {producer} gave up after {attempts} attempt(s); the record may still be in the log."
+                )),
                 _ => {}
             }
         }
         self.announced = self.sim.trace_len();
         out
+    }
+}
+
+impl Playground {
+    /// Every producer of the run, in name order, as the Producers panel shows it.
+    pub fn producers(&self) -> Vec<ProducerView> {
+        self.sim
+            .producers()
+            .filter_map(|p| self.producer_view(&p.config.name))
+            .collect()
+    }
+
+    /// One producer as the Producers panel shows it.
+    pub fn producer_view(&self, name: &str) -> Option<ProducerView> {
+        self.sim.producer(name).map(|p| ProducerView {
+            config: p.config.clone(),
+            counters: p.counters,
+            acks_to_lose: p.acks_to_lose(),
+            duplicates_appended: self.duplicates.appended_by(&p.config.name),
+        })
+    }
+
+    /// The producers' names, in name order.
+    pub fn producer_names(&self) -> Vec<String> {
+        self.sim
+            .producers()
+            .map(|p| p.config.name.clone())
+            .collect()
+    }
+
+    /// Records producers' retries appended again, as `(topic, partition, offset, offset of
+    /// the first copy)` in order (at most [`crate::producers::MAX_DUPLICATES_TRACKED`]).
+    pub fn producer_duplicates(&self) -> Vec<(String, u32, u64, u64)> {
+        self.duplicates.all()
+    }
+
+    /// Registers a producer (a logged engine command). Refuses an empty or taken name.
+    pub fn add_producer(&mut self, config: ProducerConfig) -> Result<(), ProducerFormError> {
+        crate::producers::check_name(&config.name, &self.producer_names())?;
+        self.try_act(Action::Command {
+            command: Command::CreateProducer { config },
+        })
+        .map_err(|reason| ProducerFormError::Refused { reason })
+    }
+
+    /// The next `count` acknowledgements to `producer` get lost (a logged engine command).
+    pub fn lose_next_acks(&mut self, producer: &str, count: u32) -> Result<(), ProducerFormError> {
+        if self.sim.producer(producer).is_none() {
+            return Err(ProducerFormError::UnknownProducer {
+                name: producer.to_string(),
+            });
+        }
+        self.try_act(Action::Command {
+            command: Command::LoseNextAcks {
+                producer: producer.to_string(),
+                count,
+            },
+        })
+        .map_err(|reason| ProducerFormError::Refused { reason })
+    }
+
+    /// Sends one order event through `producer` to `topic` (a logged engine command: acks,
+    /// retries and idempotence apply) and says what happened.
+    pub fn send(
+        &mut self,
+        producer: &str,
+        topic: &str,
+        key: Option<String>,
+        event: OrderEvent,
+    ) -> Result<SendReport, ProducerFormError> {
+        if self.sim.producer(producer).is_none() {
+            return Err(ProducerFormError::UnknownProducer {
+                name: producer.to_string(),
+            });
+        }
+        if self.setup(topic).is_none() {
+            return Err(ProducerFormError::UnknownTopic {
+                name: topic.to_string(),
+            });
+        }
+        // A pending burst is published first: its records are not this send's.
+        self.finish_burst();
+        let before = self.sim.trace_len();
+        self.try_act(Action::Command {
+            command: Command::Send {
+                producer: producer.to_string(),
+                topic: topic.to_string(),
+                key,
+                value: Payload::Order(event),
+            },
+        })
+        .map_err(|reason| ProducerFormError::Refused { reason })?;
+        Ok(SendReport::fold(
+            producer,
+            topic,
+            self.sim.trace_since(before).map(|(_, e)| e),
+        ))
     }
 }
 
@@ -2322,5 +2460,176 @@ mod created_later_tests {
         pg.create_group(GroupConfig::new("later", vec!["orders".into()]), 0)
             .unwrap();
         assert!(pg.group_snapshot("later").unwrap().members.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod producer_tests {
+    use super::*;
+
+    fn event(user: &str, order: &str, status: &str) -> OrderEvent {
+        OrderEvent {
+            user_id: user.into(),
+            order_id: order.into(),
+            status: status.into(),
+        }
+    }
+
+    /// Every record of every partition of `orders` (without the view-only replay epoch).
+    fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
+        (0..pg.partition_count(ORDERS_TOPIC))
+            .map(|p| {
+                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX)
+                    .into_iter()
+                    .map(|r| RecordRow { epoch: 0, ..r })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A one-partition topic `orders` (no groups) with producer `p`: 3 retries, idempotent
+    /// or not.
+    fn producer_playground(idempotent: bool) -> Playground {
+        let mut pg = Playground::new(Session {
+            topics: vec![Setup::named(ORDERS_TOPIC, 1)],
+            actions: Vec::new(),
+            ..Session::default()
+        });
+        let mut config = ProducerConfig::new("p");
+        config.retries = 3;
+        config.idempotent = idempotent;
+        pg.add_producer(config).unwrap();
+        pg
+    }
+
+    fn send_one(pg: &mut Playground, order: &str) -> SendReport {
+        pg.send(
+            "p",
+            ORDERS_TOPIC,
+            Some("U1".into()),
+            event("U1", order, "Created"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_lost_ack_makes_the_retry_a_duplicate_of_the_first_offset() {
+        let mut pg = producer_playground(false);
+        send_one(&mut pg, "O1");
+        send_one(&mut pg, "O2");
+        pg.lose_next_acks("p", 1).unwrap();
+        assert_eq!(pg.producers()[0].acks_to_lose, 1);
+        let report = send_one(&mut pg, "O3");
+        assert_eq!(report.partition, Some(0));
+        assert_eq!(report.offset, Some(2));
+        assert_eq!(report.duplicates, vec![(3, 2)]);
+        assert!(report.sentence().contains("duplicate of offset 2"));
+        let rows = pg.rows(ORDERS_TOPIC, 0, 0, u64::MAX);
+        let marks: Vec<(u64, Option<u64>)> =
+            rows.iter().map(|r| (r.offset, r.duplicate_of)).collect();
+        assert_eq!(marks, [(0, None), (1, None), (2, None), (3, Some(2))]);
+        assert_eq!(
+            rows[3].order_id, "O3",
+            "the duplicate is the same record again"
+        );
+        let view = &pg.producers()[0];
+        assert_eq!(
+            (
+                view.counters.sends,
+                view.counters.appended,
+                view.counters.acks_lost
+            ),
+            (3, 4, 1)
+        );
+        assert_eq!((view.duplicates_appended, view.acks_to_lose), (1, 0));
+        let said = pg.take_announcements().join(" ");
+        assert!(
+            said.contains("Producer p lost an acknowledgement; the retry appended a duplicate at orders partition 0 offset 3 (duplicate of offset 2)"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn an_idempotent_producer_drops_the_retry_and_leaves_no_duplicate() {
+        let mut pg = producer_playground(true);
+        pg.lose_next_acks("p", 1).unwrap();
+        let report = send_one(&mut pg, "O1");
+        assert_eq!((report.offset, report.dropped), (Some(0), 1));
+        assert!(report.duplicates.is_empty());
+        assert_eq!(pg.topic_records(ORDERS_TOPIC), 1);
+        assert!(pg.rows(ORDERS_TOPIC, 0, 0, u64::MAX)[0]
+            .duplicate_of
+            .is_none());
+        let view = &pg.producers()[0];
+        assert_eq!(view.counters.duplicates_dropped, 1);
+        assert_eq!(view.duplicates_appended, 0);
+        assert!(pg.producer_duplicates().is_empty());
+        assert!(pg
+            .take_announcements()
+            .join(" ")
+            .contains("the broker dropped the idempotent retry"));
+    }
+
+    #[test]
+    fn producer_actions_are_logged_and_replay_to_the_same_duplicates() {
+        let mut pg = producer_playground(false);
+        send_one(&mut pg, "O1");
+        pg.step();
+        pg.lose_next_acks("p", 2).unwrap();
+        send_one(&mut pg, "O2");
+        pg.step();
+        assert_eq!(
+            pg.producer_duplicates(),
+            [
+                (ORDERS_TOPIC.to_string(), 0, 2, 1),
+                (ORDERS_TOPIC.to_string(), 0, 3, 1)
+            ]
+        );
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(replayed.producer_duplicates(), pg.producer_duplicates());
+        assert_eq!(fingerprint(&replayed), fingerprint(&pg));
+        assert_eq!(replayed.producers(), pg.producers());
+        // Through a share link too.
+        let link = crate::share::encode(pg.session());
+        let decoded = crate::share::decode(&link).unwrap();
+        assert_eq!(
+            Playground::new(decoded).producer_duplicates(),
+            pg.producer_duplicates()
+        );
+        // Rewinding to tick 0 (before the second send, at tick 1) forgets its duplicates;
+        // going forward again restores them.
+        pg.replay_to(0);
+        assert!(pg.producer_duplicates().is_empty());
+        pg.replay_to(2);
+        assert_eq!(pg.producer_duplicates().len(), 2);
+    }
+
+    #[test]
+    fn refused_producer_actions_say_why_and_log_nothing() {
+        let mut pg = producer_playground(false);
+        let logged = pg.session().actions.len();
+        assert_eq!(
+            pg.add_producer(ProducerConfig::new("p")),
+            Err(ProducerFormError::DuplicateName { name: "p".into() })
+        );
+        assert_eq!(
+            pg.add_producer(ProducerConfig::new("")),
+            Err(ProducerFormError::EmptyName)
+        );
+        assert!(matches!(
+            pg.send("nobody", ORDERS_TOPIC, None, event("U1", "O1", "Created")),
+            Err(ProducerFormError::UnknownProducer { .. })
+        ));
+        assert!(matches!(
+            pg.send("p", "nowhere", None, event("U1", "O1", "Created")),
+            Err(ProducerFormError::UnknownTopic { .. })
+        ));
+        let mut bad = ProducerConfig::new("q");
+        bad.retries = orderflow_engine::producer::MAX_RETRIES + 1;
+        assert!(matches!(
+            pg.add_producer(bad),
+            Err(ProducerFormError::Refused { .. })
+        ));
+        assert_eq!(pg.session().actions.len(), logged);
     }
 }

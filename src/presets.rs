@@ -126,7 +126,7 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
     }
     if !scenario.producers.is_empty() {
         notes.push(
-            "Producers have no panel here: their sends are logged commands; compare the topics' record counts (pick each topic) and look for repeated order ids."
+            "The Producers panel shows each producer's settings and counters: press “Lose next ack”, then send through it, and find the retry's copy marked “duplicate of offset N” in its partition (or dropped, for an idempotent producer)."
                 .to_string(),
         );
     }
@@ -434,10 +434,11 @@ mod tests {
     #[test]
     fn what_the_playground_does_differently_is_said_in_the_description() {
         let retries = preset("producer-retries").unwrap();
-        assert!(retries.description.contains("Producers have no panel here"));
+        assert!(retries.description.contains("The Producers panel shows"));
+        assert!(!retries.description.contains("no panel"));
         let demo = preset("demo-topics").unwrap();
         assert!(demo.description.contains("playground's generator"));
-        assert!(!demo.description.contains("Producers have no panel"));
+        assert!(!demo.description.contains("Producers panel"));
     }
 
     #[test]
@@ -448,6 +449,27 @@ mod tests {
             pg.topic_records("orders-plain") > 20,
             "lost acks make duplicates: {}",
             pg.topic_records("orders-plain")
+        );
+        // The Producers panel's data: every extra record of orders-plain is a marked
+        // duplicate of plain's, and the idempotent producer dropped its retries instead.
+        let extra = pg.topic_records("orders-plain") - 20;
+        let duplicates = pg.producer_duplicates();
+        assert_eq!(duplicates.len() as u64, extra);
+        assert!(duplicates.iter().all(|(t, ..)| t == "orders-plain"));
+        let producers = pg.producers();
+        let names: Vec<&str> = producers.iter().map(|p| p.config.name.as_str()).collect();
+        assert_eq!(names, ["idempotent", "plain"]);
+        assert_eq!(producers[1].duplicates_appended, extra);
+        assert_eq!(producers[0].duplicates_appended, 0);
+        assert!(producers[0].counters.duplicates_dropped > 0);
+        // A marked row really is a second copy: same key and order id as its first copy.
+        let (topic, partition, offset, original) = duplicates[0].clone();
+        let rows = pg.rows(&topic, partition, 0, u64::MAX);
+        let find = |o: u64| rows.iter().find(|r| r.offset == o).unwrap();
+        assert_eq!(find(offset).duplicate_of, Some(original));
+        assert_eq!(
+            (&find(offset).key, &find(offset).order_id),
+            (&find(original).key, &find(original).order_id)
         );
     }
 }

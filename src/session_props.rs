@@ -10,6 +10,7 @@ use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::log::OrderEvent;
 use orderflow_engine::partitioner::Partitioner;
+use orderflow_engine::producer::{Acks, ProducerConfig};
 use orderflow_engine::sim::Command;
 use proptest::prelude::*;
 
@@ -60,6 +61,19 @@ enum Op {
     Rewind {
         back: u8,
     },
+    AddProducer {
+        name: u8,
+        idempotent: bool,
+    },
+    LoseAcks {
+        producer: usize,
+        count: u32,
+    },
+    Send {
+        producer: usize,
+        topic: usize,
+        user: u8,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -77,6 +91,9 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..6usize, 0..4usize).prop_map(|(group, member)| Op::Kill { group, member }),
         3 => (1..6u8).prop_map(|ticks| Op::Step { ticks }),
         1 => (0..8u8).prop_map(|back| Op::Rewind { back }),
+        1 => (0..3u8, any::<bool>()).prop_map(|(name, idempotent)| Op::AddProducer { name, idempotent }),
+        1 => (0..3usize, 1..3u32).prop_map(|(producer, count)| Op::LoseAcks { producer, count }),
+        2 => (0..3usize, 0..4usize, 0..12u8).prop_map(|(producer, topic, user)| Op::Send { producer, topic, user }),
     ]
 }
 
@@ -85,9 +102,10 @@ fn pick<T: Clone>(items: &[T], index: usize) -> Option<T> {
 }
 
 /// Does `op` the way the panels do (refusals are fine: they must change nothing).
-fn apply(pg: &mut Playground, op: &Op) {
+fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
     let topics = pg.topic_names();
     let groups = pg.group_names();
+    let producers: Vec<String> = pg.producers().into_iter().map(|p| p.config.name).collect();
     match op.clone() {
         Op::Publish { topic, user } => {
             if let Some(topic) = pick(&topics, topic) {
@@ -192,7 +210,37 @@ fn apply(pg: &mut Playground, op: &Op) {
             let to = pg.now().saturating_sub(u64::from(back));
             pg.replay_to(to);
         }
+        Op::AddProducer { name, idempotent } => {
+            let mut config = ProducerConfig::new(format!("p{name}"));
+            config.retries = 3;
+            config.idempotent = idempotent;
+            config.acks = Acks::All;
+            let _ = pg.add_producer(config);
+        }
+        Op::LoseAcks { producer, count } => {
+            if let Some(producer) = pick(&producers, producer) {
+                let _ = pg.lose_next_acks(&producer, count);
+            }
+        }
+        Op::Send {
+            producer,
+            topic,
+            user,
+        } => {
+            if let (Some(producer), Some(topic)) =
+                (pick(&producers, producer), pick(&topics, topic))
+            {
+                let event = OrderEvent {
+                    user_id: format!("U{user}"),
+                    order_id: format!("O{user}"),
+                    status: "Paid".into(),
+                };
+                let sent = pg.send(&producer, &topic, Some(event.user_id.clone()), event);
+                prop_assert!(sent.is_ok(), "send {} -> {}: {:?}", producer, topic, sent);
+            }
+        }
     }
+    Ok(())
 }
 
 /// Per topic, per partition, its rows.
@@ -234,7 +282,7 @@ proptest! {
     ) {
         let mut pg = Playground::new(Session { seed, ..Session::default() });
         for op in &ops {
-            apply(&mut pg, op);
+            apply(&mut pg, op)?;
         }
         // A burst still running is in the log already: let it finish, as the page would.
         while pg.run_burst(u32::MAX) {}

@@ -142,4 +142,10 @@ impl Producer {
             counters: ProducerCounters::default(),
         })
     }
+
+    /// Acknowledgements still to be lost on purpose ([`crate::sim::Command::LoseNextAcks`]),
+    /// before any drawn by `ack_loss_probability`.
+    pub fn acks_to_lose(&self) -> u32 {
+        self.lose_next_acks
+    }
 }

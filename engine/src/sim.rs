@@ -301,6 +301,7 @@ impl World<'_> {
         headers: Headers,
         producer: Option<&str>,
         attempt: u32,
+        duplicate_of: Option<Offset>,
     ) -> Result<Offset, SimError> {
         let now = self.now;
         let t = self
@@ -319,6 +320,7 @@ impl World<'_> {
             event_id,
             producer: producer.map(str::to_string),
             attempt,
+            duplicate_of,
         });
         let config = t.config();
         if offset.0 % config.segment_records == 0 && config.retention.records.is_some() {
@@ -399,6 +401,7 @@ impl World<'_> {
             headers,
             None,
             1,
+            None,
         )?;
         Ok(Produced {
             routing,
@@ -598,6 +601,11 @@ impl Sim {
     /// A producer, if it exists.
     pub fn producer(&self, name: &str) -> Option<&Producer> {
         self.producers.get(name)
+    }
+
+    /// All producers, ordered by name.
+    pub fn producers(&self) -> impl Iterator<Item = &Producer> {
+        self.producers.values()
     }
 
     /// The active generators, by topic.
@@ -857,6 +865,8 @@ impl Sim {
         } else {
             p.config.retries + 1
         };
+        // Where the first attempt landed: a later attempt appended again is its duplicate.
+        let mut first_offset: Option<Offset> = None;
         for attempt in 1..=attempts {
             let p = self.producers.get_mut(producer).expect("checked above");
             let pid = p.producer_id;
@@ -894,6 +904,7 @@ impl Sim {
                         headers,
                         Some(producer),
                         attempt,
+                        first_offset,
                     )?;
                     if let Some(s) = sequence {
                         self.topics
@@ -905,6 +916,7 @@ impl Sim {
                     offset
                 }
             };
+            first_offset.get_or_insert(offset);
             let p = self.producers.get_mut(producer).expect("checked above");
             if p.config.acks == Acks::None {
                 break;
@@ -1125,7 +1137,7 @@ impl Sim {
                     .producers
                     .get_mut(&producer)
                     .ok_or(SimError::UnknownProducer(producer))?;
-                p.lose_next_acks += count;
+                p.lose_next_acks = p.lose_next_acks.saturating_add(count);
             }
             Command::CreateGroup { config } => {
                 if self.groups.contains_key(&config.name) {

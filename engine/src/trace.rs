@@ -101,6 +101,11 @@ pub enum TraceEvent {
         producer: Option<String>,
         /// 1 for the first send, 2 for the first retry, ...
         attempt: u32,
+        /// A producer's retry after a lost acknowledgement, appended again because the
+        /// producer is not idempotent: the offset of the first copy (same partition, same
+        /// event id). `None` for every first attempt and every plain produce.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duplicate_of: Option<Offset>,
     },
     /// The broker appended the record but the producer never saw the acknowledgement.
     AckLost {

@@ -6,6 +6,7 @@ pub mod generator;
 pub mod groups;
 pub mod partitions;
 pub mod presets;
+pub mod producers;
 pub mod publish;
 pub mod rebalance;
 pub mod routing;

@@ -2,10 +2,14 @@
 //! offset. Long logs are virtualised: rows have a fixed height, the scroll offset picks the
 //! window of offsets that is visible, and only those rows (plus a small overscan) exist in
 //! the DOM. The engine keeps the records; the DOM keeps a window onto them.
+//!
+//! Two marks on a row, distinct on purpose: "duplicate of offset N" (a producer's retry
+//! appended the record a second time: two copies in the log) and "↻ group" (a group
+//! processed the one copy again after a redelivery).
 
 use crate::components::explain::Explain;
 use crate::components::topics::use_topic;
-use crate::playground::key_hue;
+use crate::playground::{key_hue, RecordRow};
 use crate::state::Engine;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -27,6 +31,23 @@ pub fn visible_window(scroll_top_px: f64, log_start: u64, high_watermark: u64) -
         .min(high_watermark);
     let end = (first_visible + VISIBLE_ROWS + OVERSCAN_ROWS).min(high_watermark);
     (first, end.max(first))
+}
+
+/// A record row's tooltip: why it is marked (a producer duplicate, a redelivery), if at all.
+fn record_title(row: &RecordRow) -> Option<String> {
+    let mut reasons = Vec::new();
+    if let Some(original) = row.duplicate_of {
+        reasons.push(format!(
+            "duplicate of offset {original}: a producer's retry after a lost acknowledgement appended it again"
+        ));
+    }
+    if !row.redelivered_to.is_empty() {
+        reasons.push(format!(
+            "redelivered: processed again by {}",
+            row.redelivered_to.join(", ")
+        ));
+    }
+    (!reasons.is_empty()).then(|| reasons.join("; "))
 }
 
 /// All partitions of the topic.
@@ -177,7 +198,8 @@ pub fn PartitionLogView(
                             class="record"
                             class:segment-start=row.segment_start
                             class:redelivered=!row.redelivered_to.is_empty()
-                            title=(!row.redelivered_to.is_empty()).then(|| format!("redelivered: processed again by {}", row.redelivered_to.join(", ")))
+                            class:producer-duplicate=row.duplicate_of.is_some()
+                            title=record_title(&row)
                             data-offset=row.offset
                             style:position="absolute"
                             style:height=format!("{ROW_HEIGHT_PX}px")
@@ -191,6 +213,7 @@ pub fn PartitionLogView(
                                 {row.key.clone()}
                             </span>
                             <span class="value">{format!("{} {}", row.order_id, row.status)}</span>
+                            {row.duplicate_of.map(|o| view! { <span class="duplicate-badge">{format!("duplicate of offset {o}")}</span> })}
                             {(!row.redelivered_to.is_empty()).then(|| view! { <span class="dup">{format!("↻ {}", row.redelivered_to.join(", "))}</span> })}
                         </li>
                     </For>

@@ -312,6 +312,71 @@ fn idempotent_producer_drops_the_retried_duplicate() {
     }
 }
 
+#[test]
+fn a_retried_append_names_the_offset_of_its_first_copy() {
+    let mut sim = sim_with_topic(1);
+    let mut config = ProducerConfig::new("p");
+    config.retries = 3;
+    sim.apply(Command::CreateProducer { config }).unwrap();
+    sim.apply(Command::Produce {
+        topic: "orders".into(),
+        key: Some("U0".into()),
+        value: order("U0"),
+    })
+    .unwrap();
+    sim.apply(Command::LoseNextAcks {
+        producer: "p".into(),
+        count: 2,
+    })
+    .unwrap();
+    assert_eq!(sim.producer("p").unwrap().acks_to_lose(), 2);
+    sim.apply(Command::Send {
+        producer: "p".into(),
+        topic: "orders".into(),
+        key: Some("U1".into()),
+        value: order("U1"),
+    })
+    .unwrap();
+    assert_eq!(sim.producer("p").unwrap().acks_to_lose(), 0);
+    let produced: Vec<(u64, u32, Option<u64>)> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Produced {
+                offset,
+                attempt,
+                duplicate_of,
+                ..
+            } => Some((offset.0, *attempt, duplicate_of.map(|o| o.0))),
+            _ => None,
+        })
+        .collect();
+    // The plain produce at 0, the send at 1, two retries appended again at 2 and 3.
+    assert_eq!(
+        produced,
+        [(0, 1, None), (1, 1, None), (2, 2, Some(1)), (3, 3, Some(1))]
+    );
+    let names: Vec<&str> = sim.producers().map(|p| p.config.name.as_str()).collect();
+    assert_eq!(names, ["p"]);
+}
+
+#[test]
+fn losing_more_acks_than_fit_saturates_instead_of_overflowing() {
+    let mut sim = sim_with_topic(1);
+    sim.apply(Command::CreateProducer {
+        config: ProducerConfig::new("p"),
+    })
+    .unwrap();
+    for _ in 0..2 {
+        sim.apply(Command::LoseNextAcks {
+            producer: "p".into(),
+            count: u32::MAX,
+        })
+        .unwrap();
+    }
+    assert_eq!(sim.producer("p").unwrap().acks_to_lose(), u32::MAX);
+}
+
 /// Forwards every order to `shipments`, failing the first attempt of every third offset.
 struct Forwarder;
 
