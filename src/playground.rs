@@ -1716,6 +1716,20 @@ pub fn key_hue(key: &str) -> u32 {
     )) % 360
 }
 
+/// Every record of every partition of `topic`, without the view-only replay epoch: what a
+/// replay must reproduce (tests compare runs with it).
+#[cfg(test)]
+pub(crate) fn records_without_epoch(pg: &Playground, topic: &str) -> Vec<Vec<RecordRow>> {
+    (0..pg.partition_count(topic))
+        .map(|p| {
+            pg.rows(topic, p, 0, u64::MAX)
+                .into_iter()
+                .map(|r| RecordRow { epoch: 0, ..r })
+                .collect()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1737,16 +1751,8 @@ mod tests {
         }
     }
 
-    /// Every record of every partition (without the view-only replay epoch).
     fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
-        (0..pg.partition_count(ORDERS_TOPIC))
-            .map(|p| {
-                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX)
-                    .into_iter()
-                    .map(|r| RecordRow { epoch: 0, ..r })
-                    .collect()
-            })
-            .collect()
+        super::records_without_epoch(pg, ORDERS_TOPIC)
     }
 
     #[test]
@@ -2318,12 +2324,10 @@ mod created_later_tests {
         let replayed = Playground::new(session);
         assert_eq!(replayed.replay_errors(), 0);
         assert_eq!(replayed.topic_names(), pg.topic_names());
-        let without_epoch = |pg: &Playground| {
-            let mut rows = pg.rows("refunds", partition, 0, u64::MAX);
-            rows.iter_mut().for_each(|r| r.epoch = 0);
-            rows
-        };
-        assert_eq!(without_epoch(&replayed), without_epoch(&pg));
+        assert_eq!(
+            records_without_epoch(&replayed, "refunds"),
+            records_without_epoch(&pg, "refunds")
+        );
     }
 
     #[test]
@@ -2475,16 +2479,8 @@ mod producer_tests {
         }
     }
 
-    /// Every record of every partition of `orders` (without the view-only replay epoch).
     fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
-        (0..pg.partition_count(ORDERS_TOPIC))
-            .map(|p| {
-                pg.rows(ORDERS_TOPIC, p, 0, u64::MAX)
-                    .into_iter()
-                    .map(|r| RecordRow { epoch: 0, ..r })
-                    .collect()
-            })
-            .collect()
+        super::records_without_epoch(pg, ORDERS_TOPIC)
     }
 
     /// A one-partition topic `orders` (no groups) with producer `p`: 3 retries, idempotent

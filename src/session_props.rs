@@ -253,14 +253,7 @@ fn fingerprint(pg: &Playground) -> (u64, TopicRows, Vec<GroupSnapshot>) {
         .topic_names()
         .into_iter()
         .map(|topic| {
-            let partitions = (0..pg.partition_count(&topic))
-                .map(|p| {
-                    pg.rows(&topic, p, 0, u64::MAX)
-                        .into_iter()
-                        .map(|r| RecordRow { epoch: 0, ..r })
-                        .collect()
-                })
-                .collect();
+            let partitions = records_without_epoch(pg, &topic);
             (topic, partitions)
         })
         .collect();
