@@ -447,11 +447,6 @@ pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
 }
 
 impl Session {
-    /// The setup of the topic named `name`.
-    pub fn topic(&self, name: &str) -> Option<&Setup> {
-        self.topics.iter().find(|t| t.name == name)
-    }
-
     /// Checks the bounds an untrusted session (link, file, storage) must respect.
     pub fn validate(&self) -> Result<(), SessionError> {
         if self.format != SESSION_FORMAT {
@@ -1263,8 +1258,7 @@ impl Playground {
             return Vec::new();
         }
         let segment = self
-            .session
-            .topic(topic)
+            .setup(topic)
             .map_or(DEFAULT_SEGMENT_RECORDS, |s| s.segment_records)
             .max(1);
         records[lo..hi]
@@ -2407,6 +2401,26 @@ mod created_later_tests {
             .rows("refunds", p, 0, u64::MAX)
             .iter()
             .any(|r| r.key == "U3"));
+    }
+
+    #[test]
+    fn rows_of_a_created_topic_mark_segments_by_its_own_segment_size() {
+        let mut pg = Playground::default();
+        pg.create_topic(Setup::named("refunds", 1)).unwrap();
+        pg.change_setup(Setup {
+            segment_records: 3,
+            ..Setup::named("refunds", 1)
+        });
+        for o in 1..=7 {
+            pg.publish_to("refunds", event("U1", &format!("O{o}")));
+        }
+        let starts: Vec<u64> = pg
+            .rows("refunds", 0, 0, u64::MAX)
+            .iter()
+            .filter(|r| r.segment_start)
+            .map(|r| r.offset)
+            .collect();
+        assert_eq!(starts, vec![3, 6]);
     }
 
     #[test]
