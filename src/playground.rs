@@ -74,6 +74,23 @@ impl KeyField {
             KeyField::OrderId => "Order ID",
         }
     }
+
+    /// The value of this field in a "Key field" select (as in sessions).
+    pub fn value(self) -> &'static str {
+        match self {
+            KeyField::UserId => "user_id",
+            KeyField::OrderId => "order_id",
+        }
+    }
+
+    /// The field a "Key field" select's value names (anything else keys by user).
+    pub fn from_value(value: &str) -> Self {
+        if value == KeyField::OrderId.value() {
+            KeyField::OrderId
+        } else {
+            KeyField::UserId
+        }
+    }
 }
 
 /// Most topics a session may hold.

@@ -410,20 +410,19 @@ pub fn AddGroupForm() -> impl IntoView {
     let name = RwSignal::new(String::new());
     // Topics ticked by hand; `None` until the user ticks one: then the selected topic is.
     let ticked = RwSignal::new(None::<BTreeSet<String>>);
-    let chosen = move || {
+    // The topics ticked now: the hand-ticked set, else the selected topic.
+    let chosen = Memo::new(move |_| {
         ticked
             .get()
             .unwrap_or_else(|| BTreeSet::from([topic.get()]))
-    };
+    });
     let strategy = RwSignal::new(AssignmentStrategy::Range.name().to_string());
     let commit = RwSignal::new(String::from("after"));
     let consumers = RwSignal::new(String::from("2"));
     let error = RwSignal::new(None::<String>);
 
     let toggle = move |t: String, on: bool| {
-        let mut set = ticked
-            .get_untracked()
-            .unwrap_or_else(|| BTreeSet::from([topic.get_untracked()]));
+        let mut set = chosen.get_untracked();
         if on {
             set.insert(t);
         } else {
@@ -440,17 +439,11 @@ pub fn AddGroupForm() -> impl IntoView {
             ));
             return;
         };
-        let existing = topics.get_untracked();
         // In the order the topics were created, and only those that still exist.
-        let read: Vec<String> = existing
-            .iter()
-            .filter(|t| {
-                ticked.with_untracked(|set| match set {
-                    Some(set) => set.contains(*t),
-                    None => **t == topic.get_untracked(),
-                })
-            })
-            .cloned()
+        let read: Vec<String> = topics
+            .get_untracked()
+            .into_iter()
+            .filter(|t| chosen.with_untracked(|set| set.contains(t)))
             .collect();
         let Some(assignor) = AssignmentStrategy::ALL
             .into_iter()
@@ -501,7 +494,7 @@ pub fn AddGroupForm() -> impl IntoView {
                             <input
                                 type="checkbox"
                                 id=id.clone()
-                                prop:checked=move || chosen().contains(&checked_t)
+                                prop:checked=move || chosen.with(|set| set.contains(&checked_t))
                                 on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
                             />
                             <label for=id>{t}</label>

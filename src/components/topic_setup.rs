@@ -18,9 +18,9 @@ pub fn partitioner_name(p: Partitioner) -> String {
 }
 
 /// The select's value for "no key, round-robin".
-pub(crate) const NO_KEY: &str = "none";
+const NO_KEY: &str = "none";
 /// The select's value for "no key, sticky" (Kafka's default for records without a key).
-pub(crate) const NO_KEY_STICKY: &str = "none-sticky";
+const NO_KEY_STICKY: &str = "none-sticky";
 /// Records per batch of the sticky partitioner (the engine's default, as in the Java client).
 const STICKY_BATCH_RECORDS: u32 = 16;
 /// Largest sticky batch the setup accepts.
@@ -56,6 +56,33 @@ pub(crate) fn apply_partitioner(value: &str, setup: &mut Setup) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// A partition count from a field: a whole number from 1 to [`MAX_PARTITIONS`].
+pub(crate) fn parse_partitions(text: &str) -> Result<u32, String> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_PARTITIONS).contains(n))
+        .ok_or(format!(
+            "Partitions must be a whole number from 1 to {MAX_PARTITIONS}."
+        ))
+}
+
+/// The options of a "Partitioner" select: the keyed partitioners, then the two no-key
+/// choices (values as [`apply_partitioner`] reads them).
+pub(crate) fn partitioner_options() -> impl IntoView {
+    view! {
+        {Partitioner::ALL.map(|p| view! { <option value=p.name()>{p.name()}</option> })}
+        <option value=NO_KEY>"no key (round-robin)"</option>
+        <option value=NO_KEY_STICKY>"no key (sticky)"</option>
+    }
+}
+
+/// The options of a "Key field" select (values as [`KeyField::from_value`] reads them).
+pub(crate) fn key_field_options() -> impl IntoView {
+    [KeyField::UserId, KeyField::OrderId]
+        .map(|k| view! { <option value=k.value()>{k.label()}</option> })
 }
 
 /// An optional positive whole number from a field (empty: `None`).
@@ -105,14 +132,7 @@ pub fn TopicSetup() -> impl IntoView {
         let c = current.get();
         let mut setup = c.0.clone();
         if let Some(text) = partitions_text.get(&c) {
-            setup.partitions = text
-                .trim()
-                .parse::<u32>()
-                .ok()
-                .filter(|n| (1..=MAX_PARTITIONS).contains(n))
-                .ok_or(format!(
-                    "Partitions must be a whole number from 1 to {MAX_PARTITIONS}."
-                ))?;
+            setup.partitions = parse_partitions(&text)?;
         } else {
             setup.partitions = c.1.max(1);
         }
@@ -147,11 +167,7 @@ pub fn TopicSetup() -> impl IntoView {
             setup.unkeyed = UnkeyedStrategy::Sticky { batch_records };
         }
         if let Some(value) = key_field.get(&c) {
-            setup.key_field = if value == "order_id" {
-                KeyField::OrderId
-            } else {
-                KeyField::UserId
-            };
+            setup.key_field = KeyField::from_value(&value);
         }
         Ok(setup)
     });
@@ -264,21 +280,18 @@ pub fn TopicSetup() -> impl IntoView {
                     }
                     on:change=move |ev| partitioner.set(current.get_untracked(), event_target_value(&ev))
                 >
-                    {Partitioner::ALL.map(|p| view! { <option value=p.name()>{p.name()}</option> })}
-                    <option value=NO_KEY>"no key (round-robin)"</option>
-                    <option value=NO_KEY_STICKY>"no key (sticky)"</option>
+                    {partitioner_options()}
                 </select>
                 <label for="setup-key">"Key field"</label>
                 <select
                     id="setup-key"
                     prop:value=move || {
                         let c = current.get();
-                        key_field.get(&c).unwrap_or_else(|| match c.0.key_field { KeyField::UserId => "user_id".into(), KeyField::OrderId => "order_id".into() })
+                        key_field.get(&c).unwrap_or_else(|| c.0.key_field.value().to_string())
                     }
                     on:change=move |ev| key_field.set(current.get_untracked(), event_target_value(&ev))
                 >
-                    <option value="user_id">"User ID"</option>
-                    <option value="order_id">"Order ID"</option>
+                    {key_field_options()}
                 </select>
                 {move || {
                     // The batch size matters only for the sticky no-key choice.

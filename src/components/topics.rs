@@ -6,7 +6,9 @@
 //! shows the engine's value again when the topic changes or a preset loads, without an
 //! effect mirroring one signal into another.
 
-use crate::components::topic_setup::{apply_partitioner, NO_KEY, NO_KEY_STICKY};
+use crate::components::topic_setup::{
+    apply_partitioner, key_field_options, parse_partitions, partitioner_options,
+};
 use crate::playground::{KeyField, Setup};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
@@ -143,30 +145,21 @@ pub fn AddTopicForm() -> impl IntoView {
     let name = RwSignal::new(String::new());
     let partitions = RwSignal::new(String::from("3"));
     let partitioner = RwSignal::new(Partitioner::Murmur2.name().to_string());
-    let key_field = RwSignal::new(String::from("user_id"));
+    let key_field = RwSignal::new(KeyField::UserId.value().to_string());
     let error = RwSignal::new(None::<String>);
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let topic = name.get_untracked().trim().to_string();
-        let Some(count) = partitions
-            .get_untracked()
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_PARTITIONS).contains(n))
-        else {
-            error.set(Some(format!(
-                "Partitions must be a whole number from 1 to {MAX_PARTITIONS}."
-            )));
-            return;
+        let count = match parse_partitions(&partitions.get_untracked()) {
+            Ok(count) => count,
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
         };
         let mut setup = Setup::named(&topic, count);
-        setup.key_field = if key_field.get_untracked() == "order_id" {
-            KeyField::OrderId
-        } else {
-            KeyField::UserId
-        };
+        setup.key_field = KeyField::from_value(&key_field.get_untracked());
         if apply_partitioner(&partitioner.get_untracked(), &mut setup).is_none() {
             error.set(Some("Pick a partitioner from the list.".into()));
             return;
@@ -207,9 +200,7 @@ pub fn AddTopicForm() -> impl IntoView {
                 prop:value=partitioner
                 on:change=move |ev| partitioner.set(event_target_value(&ev))
             >
-                {Partitioner::ALL.map(|p| view! { <option value=p.name()>{p.name()}</option> })}
-                <option value=NO_KEY>"no key (round-robin)"</option>
-                <option value=NO_KEY_STICKY>"no key (sticky)"</option>
+                {partitioner_options()}
             </select>
             <label for="new-topic-key">"New topic key field"</label>
             <select
@@ -217,8 +208,7 @@ pub fn AddTopicForm() -> impl IntoView {
                 prop:value=key_field
                 on:change=move |ev| key_field.set(event_target_value(&ev))
             >
-                <option value="user_id">"User ID"</option>
-                <option value="order_id">"Order ID"</option>
+                {key_field_options()}
             </select>
             <button type="submit">"Add topic"</button>
         </form>
