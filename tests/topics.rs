@@ -28,7 +28,7 @@ async fn the_five_demo_topics_preset_lists_its_topics_and_publishes_to_the_selec
     choose(&app, "Topic", "payments");
     tick().await;
     assert_eq!(count(&app, "[aria-label^='Partition ']"), 5);
-    assert!(text(&app, "#partitions-title").contains("payments"));
+    assert!(text(&app, "#stage-title").contains("payments"));
     publish(&app, "U-pay-3", "O-77").await;
     let expected = Partitioner::Murmur2.route(b"U-pay-3", 5).partition.0;
     for p in 0..5 {
@@ -145,12 +145,10 @@ async fn no_key_sticky_fills_one_partition_per_batch_and_retention_by_ticks_appl
     for o in 1..=16 {
         publish(&app, "U1", &format!("O{o}")).await;
     }
-    let sizes: Vec<u32> = (0..4)
-        .map(|p| count(&app, &format!("[aria-label='Partition {p}'] .record")))
-        .collect();
+    let sizes: Vec<u64> = (0..4).map(|p| lane_records(&app, p)).collect();
     assert_eq!(sizes.iter().filter(|n| **n > 0).count(), 1, "{sizes:?}");
     // (The DOM holds only a window of rows; the summary counts the whole topic.)
-    assert!(text(&app, ".partitions-panel .summary").starts_with("16 records"));
+    assert!(stage_summary(&app).starts_with("16 records"));
     assert!(text(&app, "form.publish").contains("no key (sticky)"));
     // Time passes: the three closed segments (4 records each) grow older than 5 ticks and
     // are deleted; the active segment stays.
@@ -158,7 +156,7 @@ async fn no_key_sticky_fills_one_partition_per_batch_and_retention_by_ticks_appl
         button(&app, "Step").click();
         tick().await;
     }
-    let summary = text(&app, ".partitions-panel .summary");
+    let summary = stage_summary(&app);
     assert!(
         summary.starts_with("4 records"),
         "only the active segment is left: {summary}"
@@ -189,10 +187,8 @@ async fn the_sticky_batch_size_decides_how_many_records_stay_on_one_partition() 
     for o in 1..=12 {
         publish(&app, "U1", &format!("O{o}")).await;
     }
-    let sizes: Vec<u32> = (0..4)
-        .map(|p| count(&app, &format!("[aria-label='Partition {p}'] .record")))
-        .collect();
-    assert_eq!(sizes.iter().sum::<u32>(), 12, "{sizes:?}");
+    let sizes: Vec<u64> = (0..4).map(|p| lane_records(&app, p)).collect();
+    assert_eq!(sizes.iter().sum::<u64>(), 12, "{sizes:?}");
     assert!(sizes.iter().all(|n| n % 4 == 0), "whole batches: {sizes:?}");
     assert!(sizes.iter().filter(|n| **n > 0).count() >= 2, "{sizes:?}");
 }

@@ -13,11 +13,11 @@
 //! - Travel is a CSS animation whose duration follows the clock's speed; under
 //!   `prefers-reduced-motion` nothing travels (records simply appear where they land).
 
-use crate::components::topics::{use_topic, SelectedTopic};
 use crate::components::explain::Explain;
+use crate::components::topics::{use_topic, SelectedTopic};
 use crate::playground::key_hue;
 use crate::stage::layout::{
-    head_records, layout, Edge, EdgeKind, LaneMode, NodeId, Rect, RecordBox, Scene,
+    head_records, layout, Edge, EdgeKind, LaneMode, NodeId, RecordBox, Rect, Scene,
 };
 use crate::stage::model::{GroupNode, MemberState, ProducerKind, StageSnapshot};
 use crate::stage::text::{describe, group_text, member_text, partition_text, ranges};
@@ -298,7 +298,14 @@ fn Edges(scene: Memo<Scene>, rows: Memo<(f64, f64)>) -> impl IntoView {
 #[component]
 fn Producers(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView {
     let dock = use_context::<Dock>();
-    let kinds = move || snapshot.with(|s| s.producers.iter().map(|p| p.kind.clone()).collect::<Vec<_>>());
+    let kinds = move || {
+        snapshot.with(|s| {
+            s.producers
+                .iter()
+                .map(|p| p.kind.clone())
+                .collect::<Vec<_>>()
+        })
+    };
     view! {
         <g class="producers">
             <For each=kinds key=|k| k.clone() let:kind>
@@ -354,7 +361,11 @@ fn Producers(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
 
 /// The partitions: lanes, or a heat strip past a few dozen.
 #[component]
-fn Lanes(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, rows: Memo<(f64, f64)>) -> impl IntoView {
+fn Lanes(
+    snapshot: Memo<StageSnapshot>,
+    scene: Memo<Scene>,
+    rows: Memo<(f64, f64)>,
+) -> impl IntoView {
     let mode = Memo::new(move |_| scene.with(|s| s.lane_mode));
     view! {
         {move || match mode.get() {
@@ -366,7 +377,11 @@ fn Lanes(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, rows: Memo<(f64, f64
 }
 
 #[component]
-fn LaneList(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, rows: Memo<(f64, f64)>) -> impl IntoView {
+fn LaneList(
+    snapshot: Memo<StageSnapshot>,
+    scene: Memo<Scene>,
+    rows: Memo<(f64, f64)>,
+) -> impl IntoView {
     let visible = move || {
         let (top, bottom) = rows.get();
         let topic = snapshot.with(|s| s.topic.clone());
@@ -396,7 +411,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     let dock = use_context::<Dock>();
     let lane = Memo::new(move |_| scene.with(|s| s.lane(partition).cloned()));
     let compact = Memo::new(move |_| scene.with(|s| s.lane_mode == LaneMode::Compact));
-    let state = Memo::new(move |_| snapshot.with(|s| s.partitions.get(partition as usize).cloned()));
+    let state =
+        Memo::new(move |_| snapshot.with(|s| s.partitions.get(partition as usize).cloned()));
     let records = Memo::new(move |_| {
         scene.with(|s| {
             s.records
@@ -426,7 +442,13 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
         snapshot.with(|s| {
             s.partitions
                 .get(partition as usize)
-                .map(|p| format!("Details of {}-{partition}. {}", s.topic, partition_text(p, &s.groups)))
+                .map(|p| {
+                    format!(
+                        "Details of {}-{partition}. {}",
+                        s.topic,
+                        partition_text(p, &s.groups)
+                    )
+                })
                 .unwrap_or_default()
         })
     };
@@ -441,7 +463,9 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     let r = move || lane.get().map(|l| l.rect).unwrap_or_default();
     let b = move || lane.get().map(|l| l.body).unwrap_or_default();
     let on_keydown = move |ev: KeyboardEvent| {
-        let Some(el) = current_element(&ev) else { return };
+        let Some(el) = current_element(&ev) else {
+            return;
+        };
         match ev.key().as_str() {
             "ArrowRight" => {
                 ev.prevent_default();
@@ -464,7 +488,15 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     };
     let label = format!("Partition {partition}");
     view! {
-        <g class="lane" class:compact=compact role="region" aria-label=label data-partition=partition on:keydown=on_keydown>
+        <g
+            class="lane"
+            class:compact=compact
+            role="region"
+            aria-label=label
+            data-partition=partition
+            data-records=move || state.with(|p| p.as_ref().map_or(0, |p| p.records()))
+            on:keydown=on_keydown
+        >
             <rect class="lane-body" rx="4" x=move || b().x y=move || b().y width=move || b().w height=move || b().h on:click=move |_| select() />
             <g
                 class="lane-head"
@@ -646,7 +678,8 @@ fn HeatStrip(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
             _ => return,
         };
         ev.prevent_default();
-        let next = (i64::from(current.get_untracked()) + step).clamp(0, i64::from(count.get_untracked()) - 1);
+        let next = (i64::from(current.get_untracked()) + step)
+            .clamp(0, i64::from(count.get_untracked()) - 1);
         current.set(next as u32);
         if let Some(el) = current_element(&ev) {
             focus_partition(&el, next);
@@ -688,7 +721,11 @@ fn HeatStrip(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
 
 /// The consumer groups on the right (or below, stacked).
 #[component]
-fn Groups(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, rows: Memo<(f64, f64)>) -> impl IntoView {
+fn Groups(
+    snapshot: Memo<StageSnapshot>,
+    scene: Memo<Scene>,
+    rows: Memo<(f64, f64)>,
+) -> impl IntoView {
     let visible = move || {
         let (top, bottom) = rows.get();
         scene.with(|s| {
@@ -713,11 +750,20 @@ fn Groups(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, rows: Memo<(f64, f6
 
 /// One group: a region "Consumer group NAME" with its state, generation and members.
 #[component]
-fn GroupBox(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, name: String, rows: Memo<(f64, f64)>) -> impl IntoView {
+fn GroupBox(
+    snapshot: Memo<StageSnapshot>,
+    scene: Memo<Scene>,
+    name: String,
+    rows: Memo<(f64, f64)>,
+) -> impl IntoView {
     let dock = use_context::<Dock>();
     let key = StoredValue::new(name.clone());
-    let group = Memo::new(move |_| snapshot.with(|s| key.with_value(|k| s.groups.iter().find(|g| &g.name == k).cloned())));
-    let rect = Memo::new(move |_| scene.with(|s| key.with_value(|k| s.rect(&NodeId::Group(k.clone())).unwrap_or_default())));
+    let group = Memo::new(move |_| {
+        snapshot.with(|s| key.with_value(|k| s.groups.iter().find(|g| &g.name == k).cloned()))
+    });
+    let rect = Memo::new(move |_| {
+        scene.with(|s| key.with_value(|k| s.rect(&NodeId::Group(k.clone())).unwrap_or_default()))
+    });
     let members = move || {
         let (top, bottom) = rows.get();
         let g = key.get_value();
@@ -725,7 +771,11 @@ fn GroupBox(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, name: String, row
             s.nodes
                 .iter()
                 .filter_map(|n| match &n.id {
-                    NodeId::Member { group, member } if *group == g && n.rect.overlaps_rows(top, bottom) => Some(member.clone()),
+                    NodeId::Member { group, member }
+                        if *group == g && n.rect.overlaps_rows(top, bottom) =>
+                    {
+                        Some(member.clone())
+                    }
                     _ => None,
                 })
                 .collect::<Vec<_>>()
@@ -740,7 +790,15 @@ fn GroupBox(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, name: String, row
     let title = move || {
         group.with(|g| {
             g.as_ref()
-                .map(|g| format!("{} · {} · gen {} · lag {}", g.name, g.phase_text(), g.generation, g.lag))
+                .map(|g| {
+                    format!(
+                        "{} · {} · gen {} · lag {}",
+                        g.name,
+                        g.phase_text(),
+                        g.generation,
+                        g.lag
+                    )
+                })
                 .unwrap_or_default()
         })
     };
@@ -777,16 +835,30 @@ fn GroupBox(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, name: String, row
 
 /// One member: named "Consumer NAME", with its state and what it reads.
 #[component]
-fn MemberChip(group: Memo<Option<GroupNode>>, scene: Memo<Scene>, group_name: String, member: String) -> impl IntoView {
+fn MemberChip(
+    group: Memo<Option<GroupNode>>,
+    scene: Memo<Scene>,
+    group_name: String,
+    member: String,
+) -> impl IntoView {
     let dock = use_context::<Dock>();
     let id = StoredValue::new((group_name, member.clone()));
     let data = Memo::new(move |_| {
-        group.with(|g| id.with_value(|(_, m)| g.as_ref().and_then(|g| g.members.iter().find(|x| &x.id == m).cloned())))
+        group.with(|g| {
+            id.with_value(|(_, m)| {
+                g.as_ref()
+                    .and_then(|g| g.members.iter().find(|x| &x.id == m).cloned())
+            })
+        })
     });
     let rect = Memo::new(move |_| {
         scene.with(|s| {
             id.with_value(|(g, m)| {
-                s.rect(&NodeId::Member { group: g.clone(), member: m.clone() }).unwrap_or_default()
+                s.rect(&NodeId::Member {
+                    group: g.clone(),
+                    member: m.clone(),
+                })
+                .unwrap_or_default()
             })
         })
     });
@@ -803,14 +875,22 @@ fn MemberChip(group: Memo<Option<GroupNode>>, scene: Memo<Scene>, group_name: St
                 .map(|m| {
                     let narrow = rect.get().w < 110.0;
                     match &m.state {
-                        MemberState::Dead { notices_in } if narrow => format!("{} ✝ {notices_in}", m.id),
-                        MemberState::Dead { notices_in } => format!("{} · dead · {notices_in} ticks", m.id),
+                        MemberState::Dead { notices_in } if narrow => {
+                            format!("{} dead {notices_in}", m.id)
+                        }
+                        MemberState::Dead { notices_in } => {
+                            format!("{} · dead · {notices_in} ticks", m.id)
+                        }
                         MemberState::Idle => format!("{} · idle", m.id),
                         MemberState::Rebalancing if narrow => format!("{} ⟳", m.id),
                         MemberState::Rebalancing => format!("{} · rebalancing", m.id),
                         MemberState::Leaving => format!("{} · leaving", m.id),
-                        MemberState::Consuming if narrow => format!("{} {}", m.id, ranges(&m.owned)),
-                        MemberState::Consuming => format!("{} · {} · lag {}", m.id, ranges(&m.owned), m.lag),
+                        MemberState::Consuming if narrow => {
+                            format!("{} {}", m.id, ranges(&m.owned))
+                        }
+                        MemberState::Consuming => {
+                            format!("{} · {} · lag {}", m.id, ranges(&m.owned), m.lag)
+                        }
                     }
                 })
                 .unwrap_or_default()
@@ -860,7 +940,11 @@ fn RoutingCallout(scene: Memo<Scene>) -> impl IntoView {
 
 /// Records moving: producer → partition as produced, partition → member as consumed.
 #[component]
-fn Travellers(scene: Memo<Scene>, reduced: Signal<bool>, duration_ms: Signal<u32>) -> impl IntoView {
+fn Travellers(
+    scene: Memo<Scene>,
+    reduced: Signal<bool>,
+    duration_ms: Signal<u32>,
+) -> impl IntoView {
     let travels = move || {
         if reduced.get() {
             return Vec::new();

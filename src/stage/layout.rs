@@ -39,7 +39,8 @@ const HEAT_CELL: f64 = 14.0;
 const HEAT_GAP: f64 = 2.0;
 /// Room right of the newest record for the high-watermark label.
 const HEAD_ROOM: f64 = 52.0;
-const CALLOUT_BAND: f64 = 44.0;
+/// Height of one line of the routing callout.
+const CALLOUT_LINE: f64 = 14.0;
 const PRODUCER_HEIGHT: f64 = 44.0;
 const PRODUCER_GAP: f64 = 10.0;
 const GROUP_HEADER: f64 = 24.0;
@@ -289,6 +290,18 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
         Orientation::Columns
     };
     let mode = lane_mode(snapshot.partitions.len());
+    // Room above the lanes for the routing arithmetic (two lines unless the lanes are narrow).
+    let callout_band = |lanes_w: f64| {
+        let lines = snapshot
+            .hand_routing
+            .as_ref()
+            .map_or(2, |r| callout_lines(r, lanes_w).len().max(2));
+        if mode == LaneMode::Full {
+            lines as f64 * CALLOUT_LINE + 16.0
+        } else {
+            0.0
+        }
+    };
     let mut scene = Scene {
         width,
         height: 0.0,
@@ -306,7 +319,7 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
     let (producers_area, lanes_x, lanes_w, lanes_top, groups_area) = match orientation {
         Orientation::Columns => {
             let c = columns(width);
-            let top = PAD + if mode == LaneMode::Full { CALLOUT_BAND } else { 0.0 };
+            let top = PAD + callout_band(c.lanes.1);
             (
                 Rect {
                     x: c.producers.0,
@@ -327,14 +340,8 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
         }
         Orientation::Stacked => {
             let producers_bottom = place_producers_in_rows(&mut scene, snapshot, width);
-            let top = producers_bottom
-                + PAD
-                + if mode == LaneMode::Full {
-                    CALLOUT_BAND + 12.0
-                } else {
-                    0.0
-                };
             let lanes_w = width - 2.0 * PAD - STACK_GUTTER;
+            let top = producers_bottom + PAD + callout_band(lanes_w);
             (
                 Rect::default(),
                 PAD,
@@ -452,10 +459,24 @@ fn place_lanes(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, top:
         return bottom;
     }
     let (header, body_h, gap, cell, label) = match mode {
-        LaneMode::Full => (FULL_LANE_HEADER, FULL_LANE_BODY, FULL_LANE_GAP, FULL_CELL, 0.0),
-        _ => (0.0, COMPACT_LANE, COMPACT_LANE_GAP, COMPACT_CELL, COMPACT_LABEL),
+        LaneMode::Full => (
+            FULL_LANE_HEADER,
+            FULL_LANE_BODY,
+            FULL_LANE_GAP,
+            FULL_CELL,
+            0.0,
+        ),
+        _ => (
+            0.0,
+            COMPACT_LANE,
+            COMPACT_LANE_GAP,
+            COMPACT_CELL,
+            COMPACT_LABEL,
+        ),
     };
-    let slots = (((w - label - HEAD_ROOM) / (cell + CELL_GAP)).floor().max(1.0) as u64)
+    let slots = (((w - label - HEAD_ROOM) / (cell + CELL_GAP))
+        .floor()
+        .max(1.0) as u64)
         .min(super::model::HEAD_RECORDS);
     let mut bottom = top;
     for (i, p) in snapshot.partitions.iter().enumerate() {
@@ -802,7 +823,10 @@ fn place_travels(scene: &mut Scene, snapshot: &StageSnapshot) {
                     continue;
                 };
                 let to = match scene.orientation {
-                    Orientation::Columns => Point { x: to.x, y: to.cy() },
+                    Orientation::Columns => Point {
+                        x: to.x,
+                        y: to.cy(),
+                    },
                     Orientation::Stacked => Point {
                         x: to.right(),
                         y: to.cy(),
@@ -824,12 +848,20 @@ fn place_travels(scene: &mut Scene, snapshot: &StageSnapshot) {
 
 /// Splits the routing arithmetic into lines that fit `width`.
 pub fn callout_lines(r: &super::model::HandRouting, width: f64) -> Vec<String> {
-    let bytes: Vec<String> = r.key_bytes.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    let bytes: Vec<String> = r
+        .key_bytes
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let more = if r.key_bytes.len() > 12 { " …" } else { "" };
     let parts = [
         format!("{} → bytes {}{more}", r.key, bytes.join(" ")),
         format!("→ {} {}", r.partitioner, r.hash),
-        format!("→ {} mod {} = {}", r.positive_hash, r.partitions, r.partition),
+        format!(
+            "→ {} mod {} = {}",
+            r.positive_hash, r.partitions, r.partition
+        ),
         format!("→ Partition {}", r.partition),
     ];
     let fit = ((width - 16.0) / CHAR_PX).floor().max(12.0) as usize;
@@ -857,13 +889,13 @@ fn place_callout(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, la
         return;
     };
     let lines = callout_lines(r, w);
-    let lines: Vec<String> = lines.into_iter().take(2).collect();
     let longest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0) as f64;
+    let h = CALLOUT_LINE * lines.len() as f64 + 10.0;
     let rect = Rect {
         x,
-        y: lanes_top - CALLOUT_BAND + 2.0,
+        y: lanes_top - h - 4.0,
         w: (longest * CHAR_PX + 16.0).min(w),
-        h: 14.0 * lines.len() as f64 + 10.0,
+        h,
     };
     let anchor = scene
         .records
@@ -1007,7 +1039,10 @@ mod tests {
                         member: format!("c{m}"),
                     })
                     .unwrap();
-                assert!(inside(chip, boxed), "{name} c{m}: {chip:?} not in {boxed:?}");
+                assert!(
+                    inside(chip, boxed),
+                    "{name} c{m}: {chip:?} not in {boxed:?}"
+                );
                 assert!(chip.w >= 60.0, "chips stay readable: {}", chip.w);
             }
         }
@@ -1053,7 +1088,10 @@ mod tests {
         assert_eq!(newest.offset, 29);
         let lane = scene.lane(0).unwrap();
         assert!(newest.rect.right() <= lane.high_watermark_x + 0.01);
-        assert!(lane.older > 0 && lane.log_start_x.is_none(), "30 records do not all fit");
+        assert!(
+            lane.older > 0 && lane.log_start_x.is_none(),
+            "30 records do not all fit"
+        );
         let marker = scene.commits.iter().find(|c| c.partition == 0).unwrap();
         assert_eq!(marker.offset, 15);
         let at_15 = cells.iter().find(|r| r.offset == 15);
@@ -1083,8 +1121,15 @@ mod tests {
         assert_eq!(scene.lane_mode, LaneMode::Heat);
         assert_eq!(scene.lanes.len(), 1_024);
         assert!(scene.heat_columns >= 16);
-        let lanes_bottom = scene.lanes.iter().map(|l| l.rect.bottom()).fold(0.0, f64::max);
-        assert!(lanes_bottom < 900.0, "the strip stays short: {lanes_bottom}");
+        let lanes_bottom = scene
+            .lanes
+            .iter()
+            .map(|l| l.rect.bottom())
+            .fold(0.0, f64::max);
+        assert!(
+            lanes_bottom < 900.0,
+            "the strip stays short: {lanes_bottom}"
+        );
         for (i, l) in scene.lanes.iter().enumerate() {
             assert_eq!(l.partition as usize, i);
             for other in scene.lanes.iter().skip(i + 1).take(scene.heat_columns + 1) {
@@ -1143,7 +1188,9 @@ mod tests {
         assert_eq!(callout.anchor.y, cell.rect.y);
         let narrow = callout_lines(s.hand_routing.as_ref().unwrap(), 260.0);
         assert!(narrow.len() >= 2, "{narrow:?}");
-        assert!(narrow.iter().all(|l| l.chars().count() as f64 * CHAR_PX <= 260.0));
+        assert!(narrow
+            .iter()
+            .all(|l| l.chars().count() as f64 * CHAR_PX <= 260.0));
     }
 
     #[test]

@@ -388,9 +388,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
             if !snapshot.topics.iter().any(|t| t == topic) {
                 return None;
             }
-            let timeout = pg
-                .group_config(name)
-                .map_or(0, |c| c.session_timeout_ticks);
+            let timeout = pg.group_config(name).map_or(0, |c| c.session_timeout_ticks);
             let phase = match snapshot.state {
                 GroupState::Empty => GroupPhase::Empty,
                 GroupState::Stable => GroupPhase::Stable,
@@ -592,7 +590,9 @@ fn travels(
             } if t == topic => {
                 let kind = match producer {
                     Some(name) => ProducerKind::Named(name.clone()),
-                    None if !hand.is_empty() && is_hand(pg, topic, partition.0, offset.0, &hand) => {
+                    None if !hand.is_empty()
+                        && is_hand(pg, topic, partition.0, offset.0, &hand) =>
+                    {
                         ProducerKind::Hand
                     }
                     None => ProducerKind::Generator,
@@ -615,10 +615,8 @@ fn travels(
                 partition,
                 key,
                 ..
-            } if t == topic && tick.0 == now => groups
-                .iter()
-                .position(|g| &g.name == group)
-                .map(|group| {
+            } if t == topic && tick.0 == now => {
+                groups.iter().position(|g| &g.name == group).map(|group| {
                     (
                         TravelRoute::Consumed {
                             partition: partition.0,
@@ -627,7 +625,8 @@ fn travels(
                         },
                         key.clone().unwrap_or_default(),
                     )
-                }),
+                })
+            }
             _ => None,
         };
         if let Some((route, key)) = travel {
@@ -737,13 +736,21 @@ mod tests {
             },
         });
         let dead = StageSnapshot::read(&pg, "orders", 0);
-        let g = dead.groups.iter().find(|g| g.name == "OrderProcessor").unwrap();
+        let g = dead
+            .groups
+            .iter()
+            .find(|g| g.name == "OrderProcessor")
+            .unwrap();
         assert_eq!(g.members[0].state, MemberState::Dead { notices_in: 10 });
         for _ in 0..4 {
             pg.step();
         }
         let later = StageSnapshot::read(&pg, "orders", 0);
-        let g = later.groups.iter().find(|g| g.name == "OrderProcessor").unwrap();
+        let g = later
+            .groups
+            .iter()
+            .find(|g| g.name == "OrderProcessor")
+            .unwrap();
         assert_eq!(g.members[0].state, MemberState::Dead { notices_in: 6 });
         // After the timeout, c2 owns everything, in a later generation.
         let mut ticks = 0;
@@ -751,7 +758,11 @@ mod tests {
             pg.step();
             ticks += 1;
             let s = StageSnapshot::read(&pg, "orders", 0);
-            let g = s.groups.iter().find(|g| g.name == "OrderProcessor").unwrap();
+            let g = s
+                .groups
+                .iter()
+                .find(|g| g.name == "OrderProcessor")
+                .unwrap();
             if g.members.len() == 1 && g.members[0].owned == vec![0, 1, 2, 3] {
                 assert!(g.generation > group.generation);
                 break;
@@ -775,18 +786,29 @@ mod tests {
         let mut seen_released = false;
         for _ in 0..30 {
             let s = StageSnapshot::read(&pg, "orders", 0);
-            let g = s.groups.iter().find(|g| g.name == "OrderProcessor").unwrap();
+            let g = s
+                .groups
+                .iter()
+                .find(|g| g.name == "OrderProcessor")
+                .unwrap();
             if g.phase == GroupPhase::Rebalancing && !g.released.is_empty() {
                 seen_released = true;
                 for r in &g.released {
-                    assert!(g.owner(r.partition).is_none(), "released means unowned: {g:?}");
+                    assert!(
+                        g.owner(r.partition).is_none(),
+                        "released means unowned: {g:?}"
+                    );
                 }
             }
             pg.step();
         }
         assert!(seen_released, "an eager rebalance releases partitions");
         let s = StageSnapshot::read(&pg, "orders", 0);
-        let g = s.groups.iter().find(|g| g.name == "OrderProcessor").unwrap();
+        let g = s
+            .groups
+            .iter()
+            .find(|g| g.name == "OrderProcessor")
+            .unwrap();
         assert!(g.released.is_empty());
         assert_eq!(g.members.len(), 3);
     }
@@ -804,8 +826,15 @@ mod tests {
         assert_eq!(orders.other_groups, 1);
         let refunds = StageSnapshot::read(&pg, "refunds", 0);
         assert_eq!(refunds.groups.len(), 1);
-        let position = pg.group_names().iter().position(|g| g == "auditors").unwrap();
-        assert_eq!(refunds.groups[0].colour, position, "colour by position among all groups");
+        let position = pg
+            .group_names()
+            .iter()
+            .position(|g| g == "auditors")
+            .unwrap();
+        assert_eq!(
+            refunds.groups[0].colour, position,
+            "colour by position among all groups"
+        );
         assert_eq!(refunds.partitions.len(), 2);
     }
 

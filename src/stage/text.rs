@@ -45,7 +45,12 @@ pub fn member_text(m: &MemberNode) -> String {
     match &m.state {
         MemberState::Idle => format!("{}, idle (no partition to own)", m.id),
         MemberState::Dead { .. } => format!("{}, {}, had {owns}", m.id, m.state.text()),
-        state => format!("{}, {}, {owns}{revoking}, lag {}", m.id, state.text(), m.lag),
+        state => format!(
+            "{}, {}, {owns}{revoking}, lag {}",
+            m.id,
+            state.text(),
+            m.lag
+        ),
     }
 }
 
@@ -145,9 +150,16 @@ mod tests {
         let lines = describe(&s);
         assert!(lines[0].starts_with("Topic orders, murmur2 on User ID: 4 partitions"));
         assert_eq!(lines.len(), 1 + 4 + 3);
-        assert!(lines[1].starts_with("Partition 0: 0 records"), "{}", lines[1]);
+        assert!(
+            lines[1].starts_with("Partition 0: 0 records"),
+            "{}",
+            lines[1]
+        );
         assert!(lines[1].contains("OrderProcessor c"), "{}", lines[1]);
-        let group = lines.iter().find(|l| l.starts_with("Consumer group OrderProcessor")).unwrap();
+        let group = lines
+            .iter()
+            .find(|l| l.starts_with("Consumer group OrderProcessor"))
+            .unwrap();
         assert!(group.starts_with("Consumer group OrderProcessor, stable, generation 1, lag 0: c1, consuming, partitions 0, 1, lag 0; c2"), "{group}");
     }
 }
