@@ -55,6 +55,9 @@ async fn a_lost_ack_makes_the_retry_a_duplicate_badged_in_the_partition_the_engi
     let plain = region(&app, "Producer plain");
     assert!(text(&plain, ".producer-config").contains("acks=all · retries 3 · not idempotent"));
 
+    // Focus needs the panel on screen: open the Producers drawer.
+    button(&app, "Producers").click();
+    tick().await;
     let lose = button(&plain, "Lose next ack");
     lose.focus().unwrap();
     lose.click();
