@@ -879,7 +879,11 @@ fn MemberChip(
                             format!("{} dead {notices_in}", m.id)
                         }
                         MemberState::Dead { notices_in } => {
-                            format!("{} · dead · {notices_in} ticks", m.id)
+                            format!(
+                                "{} · dead · {notices_in} tick{}",
+                                m.id,
+                                if *notices_in == 1 { "" } else { "s" }
+                            )
                         }
                         MemberState::Idle => format!("{} · idle", m.id),
                         MemberState::Rebalancing if narrow => format!("{} ⟳", m.id),
