@@ -424,16 +424,19 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     });
     let epoch = Memo::new(move |_| snapshot.with(|s| s.epoch));
     let topic = Memo::new(move |_| snapshot.with(|s| s.topic.clone()));
+    // A narrow lane says only its size; the rest is on the lane itself and in its name.
     let stats = move || {
+        let wide = lane.with(|l| l.as_ref().is_some_and(|l| l.rect.w >= 440.0));
         state.with(|p| {
             p.as_ref()
-                .map(|p| {
-                    format!(
+                .map(|p| match wide {
+                    true => format!(
                         "{} records · log start {} · high watermark {}",
                         p.records(),
                         p.log_start_offset,
                         p.high_watermark
-                    )
+                    ),
+                    false => format!("{} records", p.records()),
                 })
                 .unwrap_or_default()
         })

@@ -228,12 +228,23 @@ pub struct Scene {
     pub edges: Vec<Edge>,
     pub travels: Vec<TravelPath>,
     pub callout: Option<Callout>,
+    /// Where each node is in `nodes`.
+    index: std::collections::BTreeMap<NodeId, usize>,
 }
 
 impl Scene {
     /// The box of a node.
     pub fn rect(&self, id: &NodeId) -> Option<Rect> {
-        self.nodes.iter().find(|n| &n.id == id).map(|n| n.rect)
+        self.index.get(id).map(|i| self.nodes[*i].rect)
+    }
+
+    fn index_nodes(&mut self) {
+        self.index = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), i))
+            .collect();
     }
 
     /// A partition's lane.
@@ -315,6 +326,7 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
         edges: Vec::new(),
         travels: Vec::new(),
         callout: None,
+        index: Default::default(),
     };
     let (producers_area, lanes_x, lanes_w, lanes_top, groups_area) = match orientation {
         Orientation::Columns => {
@@ -371,6 +383,7 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
         groups_area.w,
         groups_top,
     );
+    scene.index_nodes();
     place_edges(&mut scene, snapshot);
     place_travels(&mut scene, snapshot);
     place_callout(&mut scene, snapshot, lanes_x, lanes_w, lanes_top);
@@ -606,7 +619,8 @@ fn place_groups(scene: &mut Scene, groups: &[GroupNode], x: f64, w: f64, top: f6
 }
 
 /// A curve from a lane's end to a member, in the layout's direction.
-fn edge_path(scene: &Scene, from: Point, to: Rect) -> (String, (f64, f64)) {
+/// `track` spreads groups' edges over the right margin when stacked, so they do not overlap.
+fn edge_path(scene: &Scene, from: Point, to: Rect, track: usize) -> (String, (f64, f64)) {
     match scene.orientation {
         Orientation::Columns => {
             let end = Point {
@@ -631,7 +645,7 @@ fn edge_path(scene: &Scene, from: Point, to: Rect) -> (String, (f64, f64)) {
         }
         Orientation::Stacked => {
             // Out to the right margin, down it, and back in to the member's right side.
-            let gx = scene.width - PAD - STACK_GUTTER / 2.0;
+            let gx = scene.width - PAD - 4.0 - (track % 4) as f64 * 7.0;
             let end = Point {
                 x: to.right(),
                 y: to.cy(),
@@ -680,7 +694,7 @@ fn place_edges(scene: &mut Scene, snapshot: &StageSnapshot) {
         .iter()
         .map(|l| l.rect.right())
         .fold(0.0, f64::max);
-    for g in &snapshot.groups {
+    for (track, g) in snapshot.groups.iter().enumerate() {
         for m in &g.members {
             let Some(to) = scene.rect(&NodeId::Member {
                 group: g.name.clone(),
@@ -701,7 +715,7 @@ fn place_edges(scene: &mut Scene, snapshot: &StageSnapshot) {
                     x: strip_right + 2.0,
                     y: ys.iter().sum::<f64>() / ys.len() as f64,
                 };
-                let (path, span) = edge_path(scene, from, to);
+                let (path, span) = edge_path(scene, from, to, track);
                 edges.push(Edge {
                     id: (g.name.clone(), u32::MAX, m.id.clone()),
                     kind: EdgeKind::Owned {
@@ -716,7 +730,7 @@ fn place_edges(scene: &mut Scene, snapshot: &StageSnapshot) {
             }
             for p in &m.owned {
                 let Some(lane) = scene.lane(*p) else { continue };
-                let (path, span) = edge_path(scene, lane_exit(lane, scene.lane_mode), to);
+                let (path, span) = edge_path(scene, lane_exit(lane, scene.lane_mode), to, track);
                 edges.push(Edge {
                     id: (g.name.clone(), *p, m.id.clone()),
                     kind: if m.revoking.contains(p) {
@@ -751,7 +765,7 @@ fn place_edges(scene: &mut Scene, snapshot: &StageSnapshot) {
                     })
                 });
             let Some(to) = to else { continue };
-            let (path, span) = edge_path(scene, lane_exit(lane, scene.lane_mode), to);
+            let (path, span) = edge_path(scene, lane_exit(lane, scene.lane_mode), to, track);
             edges.push(Edge {
                 id: (g.name.clone(), r.partition, r.from.clone()),
                 kind: EdgeKind::Released { lost: r.lost },
@@ -966,20 +980,21 @@ mod tests {
                 .collect(),
             released: Vec::new(),
             lag: 0,
+            owners: Vec::new(),
         }
     }
 
     fn snapshot(partitions: u32, groups: usize, members: usize) -> StageSnapshot {
         StageSnapshot {
             topic: "orders".into(),
-            routing: "murmur2 on User ID".into(),
+            routing: "murmur2 on user_id".into(),
             now: 5,
             epoch: 1,
             partitions: (0..partitions).map(|p| partition(p, 30)).collect(),
             producers: vec![
                 ProducerState {
                     kind: ProducerKind::Hand,
-                    detail: "key User ID".into(),
+                    detail: "key user_id".into(),
                 },
                 ProducerState {
                     kind: ProducerKind::Generator,
@@ -987,7 +1002,11 @@ mod tests {
                 },
             ],
             groups: (0..groups)
-                .map(|g| group(&format!("g{g}"), g, members, partitions))
+                .map(|g| {
+                    let mut node = group(&format!("g{g}"), g, members, partitions);
+                    node.index_owners(partitions as usize);
+                    node
+                })
                 .collect(),
             other_groups: 0,
             hand_routing: None,
@@ -1197,6 +1216,7 @@ mod tests {
     fn released_partitions_fade_towards_the_group_when_their_owner_is_gone() {
         let mut s = snapshot(4, 1, 1);
         s.groups[0].members[0].owned = vec![0, 1];
+        s.groups[0].index_owners(4);
         s.groups[0].released = vec![crate::stage::model::Released {
             partition: 2,
             from: "c9".into(),

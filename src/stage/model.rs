@@ -23,7 +23,7 @@ pub const HEAD_RECORDS: u64 = 16;
 /// Most trace events looked at, newest first, for the records that moved in the last tick.
 pub const TRACE_SCAN: u64 = 4_096;
 /// Most travelling records drawn at once (a burst does not flood the stage).
-pub const MAX_TRAVELS: usize = 24;
+pub const MAX_TRAVELS: usize = 16;
 /// Ticks during which a partition that just landed on a new owner is marked as new.
 pub const FRESH_TICKS: u64 = 2;
 
@@ -113,9 +113,10 @@ impl MemberState {
         match self {
             MemberState::Consuming => "consuming".to_string(),
             MemberState::Idle => "idle".to_string(),
-            MemberState::Dead { notices_in } => {
-                format!("dead, session timeout in {notices_in} ticks")
-            }
+            MemberState::Dead { notices_in } => format!(
+                "dead, session timeout in {notices_in} tick{}",
+                if *notices_in == 1 { "" } else { "s" }
+            ),
             MemberState::Rebalancing => "rebalancing".to_string(),
             MemberState::Leaving => "leaving".to_string(),
         }
@@ -183,6 +184,9 @@ pub struct GroupNode {
     pub released: Vec<Released>,
     /// Lag summed over the topic's partitions.
     pub lag: u64,
+    /// Per partition of the topic, the index of the member owning it (so a lookup costs
+    /// nothing on a heat strip of 1,024 partitions).
+    pub owners: Vec<Option<usize>>,
 }
 
 impl GroupNode {
@@ -198,7 +202,21 @@ impl GroupNode {
 
     /// The member owning `partition`, if any.
     pub fn owner(&self, partition: u32) -> Option<&MemberNode> {
-        self.members.iter().find(|m| m.owned.contains(&partition))
+        let index = (*self.owners.get(partition as usize)?)?;
+        self.members.get(index)
+    }
+
+    /// Indexes who owns what (call after changing `members`).
+    pub fn index_owners(&mut self, partitions: usize) {
+        let mut owners = vec![None; partitions];
+        for (i, m) in self.members.iter().enumerate() {
+            for p in &m.owned {
+                if let Some(slot) = owners.get_mut(*p as usize) {
+                    *slot = Some(i);
+                }
+            }
+        }
+        self.owners = owners;
     }
 }
 
@@ -262,7 +280,9 @@ impl StageSnapshot {
         let now = pg.now();
         let setup = pg.setup(topic);
         let routing = match setup {
-            Some(s) if s.keyed => format!("{} on {}", s.partitioner.name(), s.key_field.label()),
+            // The field's name as in sessions (user_id): the form's label ("User ID") is
+            // the publish field's accessible name and stays unique on the page.
+            Some(s) if s.keyed => format!("{} on {}", s.partitioner.name(), s.key_field.value()),
             Some(s) => s.unkeyed_label().to_string(),
             None => String::new(),
         };
@@ -342,7 +362,7 @@ fn read_partition(
 
 fn read_producers(pg: &Playground, topic: &str) -> Vec<ProducerState> {
     let key = match pg.setup(topic) {
-        Some(s) if s.keyed => format!("key {}", s.key_field.label()),
+        Some(s) if s.keyed => format!("key {}", s.key_field.value()),
         Some(s) => s.unkeyed_label().to_string(),
         None => String::new(),
     };
@@ -394,13 +414,13 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                 GroupState::Stable => GroupPhase::Stable,
                 GroupState::PreparingRebalance => GroupPhase::Rebalancing,
             };
-            let lag_of = |p: u32| {
-                snapshot
-                    .partitions
-                    .iter()
-                    .find(|s| s.partition.topic == topic && s.partition.partition.0 == p)
-                    .map_or(0, |s| s.lag)
-            };
+            let lags: std::collections::BTreeMap<u32, u64> = snapshot
+                .partitions
+                .iter()
+                .filter(|s| s.partition.topic == topic)
+                .map(|s| (s.partition.partition.0, s.lag))
+                .collect();
+            let lag_of = |p: u32| lags.get(&p).copied().unwrap_or(0);
             let episode = pg.rebalances(name).pop();
             let fresh_moves: Vec<(u32, String)> = episode
                 .iter()
@@ -474,7 +494,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                         .collect()
                 })
                 .unwrap_or_default();
-            Some(GroupNode {
+            let mut node = GroupNode {
                 name: name.clone(),
                 colour,
                 phase,
@@ -489,7 +509,10 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                     .sum(),
                 members,
                 released,
-            })
+                owners: Vec::new(),
+            };
+            node.index_owners(pg.partition_count(topic) as usize);
+            Some(node)
         })
         .collect()
 }

@@ -148,7 +148,7 @@ mod tests {
         }
         let s = StageSnapshot::read(&pg, "orders", 0);
         let lines = describe(&s);
-        assert!(lines[0].starts_with("Topic orders, murmur2 on User ID: 4 partitions"));
+        assert!(lines[0].starts_with("Topic orders, murmur2 on user_id: 4 partitions"));
         assert_eq!(lines.len(), 1 + 4 + 3);
         assert!(
             lines[1].starts_with("Partition 0: 0 records"),
