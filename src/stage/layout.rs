@@ -434,6 +434,105 @@ fn place_producers_in_rows(scene: &mut Scene, snapshot: &StageSnapshot, width: f
 
 /// Places the lanes (or the heat strip), their records and commit markers; returns the
 /// bottom of the last one.
+/// Past [`COMPACT_LANES_MAX`] partitions: one square each, row after row.
+fn place_heat_strip(
+    scene: &mut Scene,
+    snapshot: &StageSnapshot,
+    (x, w, top): (f64, f64, f64),
+    fullest: f64,
+) -> f64 {
+    let columns = ((w + HEAT_GAP) / (HEAT_CELL + HEAT_GAP)).floor().max(1.0) as usize;
+    scene.heat_columns = columns;
+    let mut bottom = top;
+    for (i, p) in snapshot.partitions.iter().enumerate() {
+        let rect = Rect {
+            x: x + (i % columns) as f64 * (HEAT_CELL + HEAT_GAP),
+            y: top + (i / columns) as f64 * (HEAT_CELL + HEAT_GAP),
+            w: HEAT_CELL,
+            h: HEAT_CELL,
+        };
+        bottom = rect.bottom();
+        scene.lanes.push(LaneBox {
+            partition: p.partition,
+            rect,
+            body: rect,
+            high_watermark_x: rect.right(),
+            log_start_x: None,
+            older: p.records(),
+            heat: p.records() as f64 / fullest,
+        });
+        scene.nodes.push(Node {
+            id: NodeId::Partition(p.partition),
+            rect,
+        });
+    }
+    bottom
+}
+
+/// A lane's newest records (newest at the head, on the right) and its commit markers;
+/// returns the head's x, the oldest offset drawn and the log start's x if it is drawn.
+fn place_lane_records(
+    scene: &mut Scene,
+    snapshot: &StageSnapshot,
+    p: &super::model::PartitionState,
+    body: Rect,
+    (cell, slots): (f64, u64),
+) -> (f64, u64, Option<f64>) {
+    // Newest at the head (right): offset o sits (hw - 1 - o) cells left of the head.
+    let head_x = body.right() - HEAD_ROOM;
+    let cell_x = |offset: u64| head_x - (p.high_watermark - offset) as f64 * (cell + CELL_GAP);
+    let shown: Vec<_> = p
+        .head
+        .iter()
+        .filter(|r| p.high_watermark - r.offset <= slots)
+        .collect();
+    let first_shown = shown.first().map_or(p.high_watermark, |r| r.offset);
+    for r in &shown {
+        scene.records.push(RecordBox {
+            partition: p.partition,
+            offset: r.offset,
+            rect: Rect {
+                x: cell_x(r.offset),
+                y: body.y + 3.0,
+                w: cell,
+                h: body.h - 6.0,
+            },
+            key: r.key.clone(),
+            value: r.value.clone(),
+            hue: key_hue(&r.key),
+            duplicate_of: r.duplicate_of,
+            redelivered: !r.redelivered_to.is_empty(),
+        });
+    }
+    let tail_x = cell_x(first_shown) - CELL_GAP / 2.0;
+    let log_start_x = (p.log_start_offset >= first_shown).then_some(tail_x);
+    for (i, (group, offset)) in p.committed.iter().enumerate() {
+        let behind = *offset < first_shown;
+        // Groups at the same offset stand side by side rather than on top of each other.
+        let same = p.committed[..i]
+            .iter()
+            .filter(|(_, o)| (*o).max(first_shown) == (*offset).max(first_shown))
+            .count();
+        let at_x = if behind {
+            tail_x.max(body.x)
+        } else {
+            cell_x((*offset).min(p.high_watermark)) - CELL_GAP / 2.0
+        };
+        scene.commits.push(CommitMarker {
+            partition: p.partition,
+            group: snapshot.groups[*group].name.clone(),
+            colour: snapshot.groups[*group].colour,
+            offset: *offset,
+            at: Point {
+                x: at_x + same as f64 * 9.0,
+                y: body.bottom(),
+            },
+            behind,
+        });
+    }
+    (head_x, first_shown, log_start_x)
+}
+
 fn place_lanes(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, top: f64) -> f64 {
     let fullest = snapshot
         .partitions
@@ -444,32 +543,7 @@ fn place_lanes(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, top:
         .max(1) as f64;
     let mode = scene.lane_mode;
     if mode == LaneMode::Heat {
-        let columns = ((w + HEAT_GAP) / (HEAT_CELL + HEAT_GAP)).floor().max(1.0) as usize;
-        scene.heat_columns = columns;
-        let mut bottom = top;
-        for (i, p) in snapshot.partitions.iter().enumerate() {
-            let rect = Rect {
-                x: x + (i % columns) as f64 * (HEAT_CELL + HEAT_GAP),
-                y: top + (i / columns) as f64 * (HEAT_CELL + HEAT_GAP),
-                w: HEAT_CELL,
-                h: HEAT_CELL,
-            };
-            bottom = rect.bottom();
-            scene.lanes.push(LaneBox {
-                partition: p.partition,
-                rect,
-                body: rect,
-                high_watermark_x: rect.right(),
-                log_start_x: None,
-                older: p.records(),
-                heat: p.records() as f64 / fullest,
-            });
-            scene.nodes.push(Node {
-                id: NodeId::Partition(p.partition),
-                rect,
-            });
-        }
-        return bottom;
+        return place_heat_strip(scene, snapshot, (x, w, top), fullest);
     }
     let (header, body_h, gap, cell, label) = match mode {
         LaneMode::Full => (
@@ -506,58 +580,8 @@ fn place_lanes(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, top:
             w: w - label,
             h: body_h,
         };
-        // Newest at the head (right): offset o sits (hw - 1 - o) cells left of the head.
-        let head_x = body.right() - HEAD_ROOM;
-        let cell_x = |offset: u64| head_x - (p.high_watermark - offset) as f64 * (cell + CELL_GAP);
-        let shown: Vec<_> = p
-            .head
-            .iter()
-            .filter(|r| p.high_watermark - r.offset <= slots)
-            .collect();
-        let first_shown = shown.first().map_or(p.high_watermark, |r| r.offset);
-        for r in &shown {
-            scene.records.push(RecordBox {
-                partition: p.partition,
-                offset: r.offset,
-                rect: Rect {
-                    x: cell_x(r.offset),
-                    y: body.y + 3.0,
-                    w: cell,
-                    h: body_h - 6.0,
-                },
-                key: r.key.clone(),
-                value: r.value.clone(),
-                hue: key_hue(&r.key),
-                duplicate_of: r.duplicate_of,
-                redelivered: !r.redelivered_to.is_empty(),
-            });
-        }
-        let tail_x = cell_x(first_shown) - CELL_GAP / 2.0;
-        let log_start_x = (p.log_start_offset >= first_shown).then_some(tail_x);
-        for (i, (group, offset)) in p.committed.iter().enumerate() {
-            let behind = *offset < first_shown;
-            // Groups at the same offset stand side by side rather than on top of each other.
-            let same = p.committed[..i]
-                .iter()
-                .filter(|(_, o)| (*o).max(first_shown) == (*offset).max(first_shown))
-                .count();
-            let at_x = if behind {
-                tail_x.max(body.x)
-            } else {
-                cell_x((*offset).min(p.high_watermark)) - CELL_GAP / 2.0
-            };
-            scene.commits.push(CommitMarker {
-                partition: p.partition,
-                group: snapshot.groups[*group].name.clone(),
-                colour: snapshot.groups[*group].colour,
-                offset: *offset,
-                at: Point {
-                    x: at_x + same as f64 * 9.0,
-                    y: body.bottom(),
-                },
-                behind,
-            });
-        }
+        let (head_x, first_shown, log_start_x) =
+            place_lane_records(scene, snapshot, p, body, (cell, slots));
         scene.lanes.push(LaneBox {
             partition: p.partition,
             rect,

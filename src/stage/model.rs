@@ -398,6 +398,31 @@ fn read_producers(pg: &Playground, topic: &str) -> Vec<ProducerState> {
     producers
 }
 
+/// A member's state as the stage draws it: dead with its countdown, or stopped by an eager
+/// rebalance, or giving partitions up in a cooperative one, or idle, or consuming.
+fn member_state(
+    m: &orderflow_engine::group::MemberSnapshot,
+    phase: GroupPhase,
+    protocol: Protocol,
+    session_timeout_ticks: u64,
+    now: u64,
+) -> MemberState {
+    match m.status {
+        MemberStatus::Dead { since } => MemberState::Dead {
+            notices_in: (since.0 + session_timeout_ticks).saturating_sub(now),
+        },
+        MemberStatus::Leaving => MemberState::Leaving,
+        MemberStatus::Alive
+            if phase == GroupPhase::Rebalancing
+                && (protocol == Protocol::Eager || !m.pending_revocation.is_empty()) =>
+        {
+            MemberState::Rebalancing
+        }
+        MemberStatus::Alive if m.owned.is_empty() => MemberState::Idle,
+        MemberStatus::Alive => MemberState::Consuming,
+    }
+}
+
 fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
     let now = pg.now();
     pg.group_names()
@@ -449,21 +474,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                         .filter(|tp| tp.topic == topic)
                         .map(|tp| tp.partition.0)
                         .collect();
-                    let state = match m.status {
-                        MemberStatus::Dead { since } => MemberState::Dead {
-                            notices_in: (since.0 + timeout).saturating_sub(now),
-                        },
-                        MemberStatus::Leaving => MemberState::Leaving,
-                        MemberStatus::Alive
-                            if phase == GroupPhase::Rebalancing
-                                && (snapshot.protocol == Protocol::Eager
-                                    || !m.pending_revocation.is_empty()) =>
-                        {
-                            MemberState::Rebalancing
-                        }
-                        MemberStatus::Alive if m.owned.is_empty() => MemberState::Idle,
-                        MemberStatus::Alive => MemberState::Consuming,
-                    };
+                    let state = member_state(m, phase, snapshot.protocol, timeout, now);
                     let fresh = fresh_moves
                         .iter()
                         .filter(|(p, to)| *to == m.id.0 && owned.contains(p))
