@@ -20,7 +20,7 @@ use crate::stage::layout::{
     head_records, layout, Edge, EdgeKind, LaneMode, NodeId, RecordBox, Rect, Scene,
 };
 use crate::stage::model::{GroupNode, MemberState, ProducerKind, StageSnapshot};
-use crate::stage::text::{describe, group_text, member_text, partition_text, ranges};
+use crate::stage::text::{describe, member_text, partition_text, ranges};
 use crate::stage::{Dock, Drawer, ReducedMotion, Selection};
 use crate::state::{Clock, Engine};
 use leptos::ev::{KeyboardEvent, MouseEvent};
@@ -333,13 +333,11 @@ fn Producers(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
                         }
                     };
                     let act2 = act.clone();
-                    let label = move || data.with(|d| d.as_ref().map(|(n, detail)| format!("Producer {n}: {detail}")).unwrap_or_default());
                     view! {
                         <g
                             class="producer-node"
                             role="button"
                             tabindex="0"
-                            aria-label=label
                             on:click=move |_: MouseEvent| act()
                             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, act2.clone())
                         >
@@ -447,7 +445,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                 .get(partition as usize)
                 .map(|p| {
                     format!(
-                        "Details of {}-{partition}. {}",
+                        "P{partition}, details of {}-{partition}. {}",
                         s.topic,
                         partition_text(p, &s.groups)
                     )
@@ -507,7 +505,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                 tabindex="0"
                 data-nav=""
                 data-head=partition
-                aria-label=head_label
+                // Full lanes are named by their visible text; a compact lane's "P12" is spelled out.
+                aria-label=move || compact.get().then(head_label)
                 on:click=move |_| select()
                 on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
             >
@@ -604,7 +603,9 @@ fn RecordCell(
         >
             <rect class="cell" rx="3" width=move || rect().w height=move || rect().h />
             <Show when=move || !compact.get()>
+                // No key: a dot, hidden from the accessible name (which says "key none").
                 <text class="key" x=move || rect().w / 2.0 y=move || rect().h / 2.0 + 4.0 text-anchor="middle"
+                    aria-hidden=move || cell.with(|c| c.as_ref().is_some_and(|c| c.key.is_empty())).then_some("true")
                     textLength=move || cell.with(|c| c.as_ref().and_then(|c| {
                         // Squeeze a long key into the cell rather than cut it.
                         (c.key.chars().count() as f64 * 6.2 > c.rect.w - 6.0).then(|| (c.rect.w - 6.0).to_string())
@@ -614,10 +615,10 @@ fn RecordCell(
                     {move || cell.with(|c| c.as_ref().map(|c| if c.key.is_empty() { "·".to_string() } else { c.key.clone() }).unwrap_or_default())}
                 </text>
                 {move || cell.with(|c| c.as_ref().and_then(|c| c.duplicate_of).map(|_| view! {
-                    <text class="badge" x="2" y="9">"2×"</text>
+                    <text class="badge" x="2" y="9" aria-hidden="true">"2×"</text>
                 }))}
                 {move || cell.with(|c| c.as_ref().filter(|c| c.redelivered).map(|c| view! {
-                    <text class="badge" x=c.rect.w - 10.0 y="9">"↻"</text>
+                    <text class="badge" x=c.rect.w - 10.0 y="9" aria-hidden="true">"↻"</text>
                 }))}
             </Show>
         </g>
@@ -818,7 +819,6 @@ fn GroupBox(
                 class="group-head"
                 role="button"
                 tabindex="0"
-                aria-label=move || group.with(|g| g.as_ref().map(|g| format!("Details of group {}. {}", g.name, group_text(g))).unwrap_or_default())
                 on:click=move |_| select()
                 on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
             >
@@ -915,7 +915,12 @@ fn MemberChip(
             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
         >
             <rect class="member-box" rx="5" x=move || rect.get().x y=move || rect.get().y width=move || rect.get().w height=move || rect.get().h />
-            <text class="member-text" x=move || rect.get().x + 7.0 y=move || rect.get().cy() + 4.0>{text}</text>
+            // The name ("Consumer c1") holds the visible id; the state after it is drawn for
+            // the eye and said by the description (the title below).
+            <text class="member-text" x=move || rect.get().x + 7.0 y=move || rect.get().cy() + 4.0>
+                {move || id.with_value(|(_, m)| m.clone())}
+                <tspan aria-hidden="true">{move || { let t = text(); id.with_value(|(_, m)| t.strip_prefix(m.as_str()).unwrap_or("").to_string()) }}</tspan>
+            </text>
             // With an accessible name set, an SVG title is the element's description.
             <title>{move || data.with(|m| m.as_ref().map(member_text).unwrap_or_default())}</title>
         </g>
