@@ -915,15 +915,23 @@ fn MemberChip(
             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
         >
             <rect class="member-box" rx="5" x=move || rect.get().x y=move || rect.get().y width=move || rect.get().w height=move || rect.get().h />
-            // The name ("Consumer c1") holds the visible id; the state after it is drawn for
-            // the eye and said by the description (the title below).
             <text class="member-text" x=move || rect.get().x + 7.0 y=move || rect.get().cy() + 4.0>
                 {move || id.with_value(|(_, m)| m.clone())}
-                <tspan aria-hidden="true">{move || { let t = text(); id.with_value(|(_, m)| t.strip_prefix(m.as_str()).unwrap_or("").to_string()) }}</tspan>
             </text>
             // With an accessible name set, an SVG title is the element's description.
             <title>{move || data.with(|m| m.as_ref().map(member_text).unwrap_or_default())}</title>
         </g>
+        // The state, drawn beside the name: outside the button so its name stays the
+        // visible "Consumer c1" (the description above says the state in words).
+        <text
+            class="member-state"
+            aria-hidden="true"
+            text-anchor="end"
+            x=move || rect.get().right() - 6.0
+            y=move || rect.get().cy() + 4.0
+        >
+            {move || { let t = text(); id.with_value(|(_, m)| t.strip_prefix(m.as_str()).unwrap_or("").trim_start_matches(" · ").trim().to_string()) }}
+        </text>
     }
     .into_any()
 }
