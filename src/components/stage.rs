@@ -422,23 +422,22 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     });
     let epoch = Memo::new(move |_| snapshot.with(|s| s.epoch));
     let topic = Memo::new(move |_| snapshot.with(|s| s.topic.clone()));
-    // A narrow lane says only its size; the rest is on the lane itself and in its name.
     let stats = move || {
-        let wide = lane.with(|l| l.as_ref().is_some_and(|l| l.rect.w >= 440.0));
         state.with(|p| {
             p.as_ref()
-                .map(|p| match wide {
-                    true => format!(
+                .map(|p| {
+                    format!(
                         "{} records · log start {} · high watermark {}",
                         p.records(),
                         p.log_start_offset,
                         p.high_watermark
-                    ),
-                    false => format!("{} records", p.records()),
+                    )
                 })
                 .unwrap_or_default()
         })
     };
+    // The same words on a narrow lane (a phone), in a smaller type.
+    let narrow = move || lane.with(|l| l.as_ref().is_some_and(|l| l.rect.w < 440.0));
     let head_label = move || {
         snapshot.with(|s| {
             s.partitions
@@ -519,7 +518,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                 >
                     <text class="lane-title" x=move || r().x + 2.0 y=move || r().y + 13.0>
                         {format!("Partition {partition}")}
-                        <tspan class="partition-stats" dx="8">{stats}</tspan>
+                        <tspan class="partition-stats" class:narrow=narrow dx="8">{stats}</tspan>
                     </text>
                 </Show>
             </g>
