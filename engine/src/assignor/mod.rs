@@ -19,7 +19,7 @@
 //! which needs a little of Java's own behaviour (string order, `HashMap` iteration order):
 //! see the private `java` module.
 
-mod java;
+pub(crate) mod java;
 #[cfg(test)]
 mod proptests;
 mod range;
