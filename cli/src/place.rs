@@ -150,7 +150,12 @@ mod tests {
 
     #[test]
     fn bad_broker_items_are_named() {
-        for (list, item) in [("0,x", "x"), ("0,,1", ""), ("", ""), ("2147483648", "2147483648")] {
+        for (list, item) in [
+            ("0,x", "x"),
+            ("0,,1", ""),
+            ("", ""),
+            ("2147483648", "2147483648"),
+        ] {
             match parse_brokers(list) {
                 Err(PlaceError::BadBroker { item: bad }) => assert_eq!(bad, item, "{list}"),
                 other => panic!("{list}: {other:?}"),

@@ -189,12 +189,15 @@ fn other_bad_input_is_one_line_too() {
     assert_refused(&with("0,x", &["--start-index", "0"]), "\"x\"");
     assert_refused(&with("0,,1", &["--start-index", "0"]), "\"\"");
     assert_refused(&with("0:", &["--start-index", "0"]), "empty rack");
-    assert_refused(&with("1,0,1", &["--start-index", "0"]), "broker 1 is listed twice");
-    assert_refused(&with("0,1", &["--start-index", "-1"]), "start index -1 is negative");
     assert_refused(
-        &with("0,1", &["--start-index", "2147483648"]),
-        "2147483648",
+        &with("1,0,1", &["--start-index", "0"]),
+        "broker 1 is listed twice",
     );
+    assert_refused(
+        &with("0,1", &["--start-index", "-1"]),
+        "start index -1 is negative",
+    );
+    assert_refused(&with("0,1", &["--start-index", "2147483648"]), "2147483648");
 }
 
 /// Kafka's partition ids are Java ints: the last one, 2147483647, can be placed; one more

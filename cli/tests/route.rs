@@ -215,7 +215,10 @@ fn zero_or_too_many_partitions_are_refused() {
         &route(&["--partitions", "-3", "k"]),
         "--partitions -3 is out of range",
     );
-    assert_refused(&route(&["--partitions", "99999999999999999999", "k"]), "--partitions");
+    assert_refused(
+        &route(&["--partitions", "99999999999999999999", "k"]),
+        "--partitions",
+    );
     assert_refused(&route(&["--partitions", "many", "k"]), "--partitions");
 }
 

@@ -146,7 +146,12 @@ fn kafkas_static_member_cases_are_present() {
                     (m.group_instance_id.clone().unwrap(), expected)
                 })
                 .collect();
-            let ids: Vec<String> = case.input.members.iter().map(|m| m.member_id.clone()).collect();
+            let ids: Vec<String> = case
+                .input
+                .members
+                .iter()
+                .map(|m| m.member_id.clone())
+                .collect();
             (by_instance, ids)
         };
         let (before, ids_before) = run("a");

@@ -78,11 +78,13 @@ fn cases() -> Vec<Case> {
 
 fn matches(case: &Case) -> Result<(), String> {
     let [partitions, factor, start, start_partition] = case.place;
-    let ours = assign_replicas_to_brokers(&case.brokers, partitions, factor, start, start_partition)
-        .map(|a| {
-            a.map(|(p, replicas)| (p.0, replicas.into_iter().map(|b| b.0).collect()))
-                .collect::<BTreeMap<u32, Vec<i32>>>()
-        });
+    let ours =
+        assign_replicas_to_brokers(&case.brokers, partitions, factor, start, start_partition).map(
+            |a| {
+                a.map(|(p, replicas)| (p.0, replicas.into_iter().map(|b| b.0).collect()))
+                    .collect::<BTreeMap<u32, Vec<i32>>>()
+            },
+        );
     let ok = match (&case.expected, &ours) {
         (Expected::Placement(kafka), Ok(ours)) => kafka == ours,
         (Expected::Overflow, Err(PlacementError::IntOverflow { .. })) => true,
@@ -108,16 +110,24 @@ fn placement_matches_kafkas_own_code_on_random_clusters() {
     assert_eq!(cases.len(), 2500);
     let kinds = |f: fn(&Case) -> bool| cases.iter().filter(|c| f(c)).count();
     // The vectors cover both placements, Kafka's refusals and its overflows.
-    assert!(kinds(|c| c.brokers.iter().all(|b| b.rack.is_some())
-        && matches!(c.expected, Expected::Placement(_)))
-        > 800);
-    assert!(kinds(|c| c.brokers.iter().all(|b| b.rack.is_none())
-        && matches!(c.expected, Expected::Placement(_)))
-        > 800);
+    assert!(
+        kinds(|c| c.brokers.iter().all(|b| b.rack.is_some())
+            && matches!(c.expected, Expected::Placement(_)))
+            > 800
+    );
+    assert!(
+        kinds(|c| c.brokers.iter().all(|b| b.rack.is_none())
+            && matches!(c.expected, Expected::Placement(_)))
+            > 800
+    );
     assert!(kinds(|c| matches!(c.expected, Expected::Error(_))) > 200);
     assert!(kinds(|c| matches!(c.expected, Expected::Overflow)) > 20);
     // Partition ids up to the int limit are placed where Kafka's arithmetic does not wrap.
-    assert!(kinds(|c| matches!(&c.expected, Expected::Placement(p) if p.contains_key(&(i32::MAX as u32)))) > 0);
+    assert!(
+        kinds(
+            |c| matches!(&c.expected, Expected::Placement(p) if p.contains_key(&(i32::MAX as u32)))
+        ) > 0
+    );
     let mismatches: Vec<String> = cases.iter().filter_map(|c| matches(c).err()).collect();
     assert!(
         mismatches.is_empty(),

@@ -533,7 +533,11 @@ mod tests {
     fn members_sharing_an_instance_id_are_an_error() {
         let mut group = input(
             &[("t", 2)],
-            vec![member("c1", &["t"]), member("c2", &["t"]), member("c3", &["t"])],
+            vec![
+                member("c1", &["t"]),
+                member("c2", &["t"]),
+                member("c3", &["t"]),
+            ],
         );
         group.members[0].group_instance_id = Some("host-a".into());
         group.members[2].group_instance_id = Some("host-a".into());
@@ -583,7 +587,10 @@ mod tests {
                 {"member_id": "c2", "topics": ["t"]}]}"#,
         )
         .unwrap();
-        assert_eq!(input.members[0].group_instance_id.as_deref(), Some("host-a"));
+        assert_eq!(
+            input.members[0].group_instance_id.as_deref(),
+            Some("host-a")
+        );
         assert_eq!(input.members[1].group_instance_id, None);
         let json = serde_json::to_string(&input.members[1]).unwrap();
         assert!(!json.contains("group_instance_id"), "{json}");

@@ -76,9 +76,7 @@ pub enum PlacementError {
         replication_factor: i32,
     },
     /// Kafka's `InvalidReplicationFactorException` for more replicas than brokers.
-    #[error(
-        "Replication factor: {replication_factor} larger than available brokers: {brokers}."
-    )]
+    #[error("Replication factor: {replication_factor} larger than available brokers: {brokers}.")]
     ReplicationFactorTooLarge {
         /// The replication factor that was asked for.
         replication_factor: i32,
@@ -358,8 +356,8 @@ impl ReplicaAssignment {
                 let at = replica_index(first_replica_index as i64, shift, k, n);
                 k += 1;
                 let rack = racks[at];
-                let rack_ok = !racks_with_replicas.contains(&rack)
-                    || racks_with_replicas.len() == rack_count;
+                let rack_ok =
+                    !racks_with_replicas.contains(&rack) || racks_with_replicas.len() == rack_count;
                 let broker_ok = !brokers_with_replicas.contains(&at)
                     || brokers_with_replicas.len() == brokers.len();
                 if rack_ok && broker_ok {

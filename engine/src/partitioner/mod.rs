@@ -337,7 +337,10 @@ mod tests {
         let e = Partitioner::EventHubs.route(b"7", n);
         assert_eq!(e.partition, PartitionId(15263));
         // Above 32,768 partitions an Event Hubs key can only reach the first 32,769.
-        assert_eq!(Partitioner::EventHubs.route(b"7", 40_000).partition, PartitionId(15263));
+        assert_eq!(
+            Partitioner::EventHubs.route(b"7", 40_000).partition,
+            PartitionId(15263)
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ fn every_draw(
     let n = brokers.len() as i64;
     (0..n)
         .flat_map(|start| (0..n).map(move |shift| (start, shift)))
-        .map(|(start, shift)| place_drawn(brokers, partitions, factor, start_partition, start, shift))
+        .map(|(start, shift)| {
+            place_drawn(brokers, partitions, factor, start_partition, start, shift)
+        })
         .collect()
 }
 
@@ -278,7 +280,10 @@ fn test_rack_aware_expansion() {
         (11, "rack1"),
     ];
     for a in every_draw(&racked(&rack_map), 12, 2, 12) {
-        assert_eq!(a.keys().copied().collect::<Vec<_>>(), (12..24).collect::<Vec<_>>());
+        assert_eq!(
+            a.keys().copied().collect::<Vec<_>>(),
+            (12..24).collect::<Vec<_>>()
+        );
         check_replica_distribution(&a, &rack_map, 12, 2, VERIFY_ALL);
     }
 }
@@ -496,7 +501,10 @@ fn test_replica_placement_partial_servers() {
         .collect();
     assert_eq!(
         leaders_and_sets,
-        vec![(1, 2, BTreeSet::from([0, 2])), (2, 3, BTreeSet::from([1, 3]))]
+        vec![
+            (1, 2, BTreeSet::from([0, 2])),
+            (2, 3, BTreeSet::from([1, 3]))
+        ]
     );
 }
 
