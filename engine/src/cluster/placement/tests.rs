@@ -136,12 +136,11 @@ fn check_replica_distribution(
     }
     let d = distribution(placement, &racks);
     if verify.rack_aware {
-        let distinct_racks: Vec<usize> = d
-            .partition_racks
-            .values()
-            .map(|r| r.iter().collect::<BTreeSet<_>>().len())
-            .collect();
-        assert_eq!(distinct_racks, vec![factor; partitions], "rack awareness");
+        assert_eq!(
+            distinct_racks_per_partition(placement, rack_map),
+            vec![factor; partitions],
+            "rack awareness"
+        );
     }
     if verify.leader_distribution {
         let counts: Vec<usize> = d.broker_leader_count.values().copied().collect();
@@ -156,6 +155,26 @@ fn check_replica_distribution(
         );
     }
 }
+
+/// `testRackAwareExpansion`'s cluster: brokers 6..11, two per rack.
+const RACKS_2_2_2_FROM_6: [(i32, &str); 6] = [
+    (6, "rack1"),
+    (7, "rack2"),
+    (8, "rack2"),
+    (9, "rack3"),
+    (10, "rack3"),
+    (11, "rack1"),
+];
+
+/// `testMoreReplicasThanRacks`' cluster: one broker on rack1, three on rack2, two on rack3.
+const RACKS_1_3_2: [(i32, &str); 6] = [
+    (0, "rack1"),
+    (1, "rack2"),
+    (2, "rack2"),
+    (3, "rack3"),
+    (4, "rack3"),
+    (5, "rack2"),
+];
 
 const RACKS_2_2_2: [(i32, &str); 6] = [
     (0, "rack1"),
@@ -271,14 +290,7 @@ fn test_assignment_with_2_replicas_rack_aware() {
 
 #[test]
 fn test_rack_aware_expansion() {
-    let rack_map = [
-        (6, "rack1"),
-        (7, "rack2"),
-        (8, "rack2"),
-        (9, "rack3"),
-        (10, "rack3"),
-        (11, "rack1"),
-    ];
+    let rack_map = RACKS_2_2_2_FROM_6;
     for a in every_draw(&racked(&rack_map), 12, 2, 12) {
         assert_eq!(
             a.keys().copied().collect::<Vec<_>>(),
@@ -290,14 +302,7 @@ fn test_rack_aware_expansion() {
 
 #[test]
 fn test_assignment_with_2_replicas_rack_aware_with_6_partitions() {
-    let rack_map = [
-        (6, "rack1"),
-        (7, "rack2"),
-        (8, "rack2"),
-        (9, "rack3"),
-        (10, "rack3"),
-        (11, "rack1"),
-    ];
+    let rack_map = RACKS_2_2_2_FROM_6;
     for a in every_draw(&racked(&rack_map), 6, 2, -1) {
         check_replica_distribution(&a, &rack_map, 6, 2, VERIFY_ALL);
     }
@@ -343,14 +348,7 @@ fn distinct_racks_per_partition(placement: &Placement, rack_map: &[(i32, &str)])
 
 #[test]
 fn test_more_replicas_than_racks() {
-    let rack_map = [
-        (0, "rack1"),
-        (1, "rack2"),
-        (2, "rack2"),
-        (3, "rack3"),
-        (4, "rack3"),
-        (5, "rack2"),
-    ];
+    let rack_map = RACKS_1_3_2;
     for a in every_draw(&racked(&rack_map), 6, 5, -1) {
         assert!(a.values().all(|r| r.len() == 5));
         assert_eq!(distinct_racks_per_partition(&a, &rack_map), vec![3; 6]);
@@ -359,14 +357,7 @@ fn test_more_replicas_than_racks() {
 
 #[test]
 fn test_less_replicas_than_racks() {
-    let rack_map = [
-        (0, "rack1"),
-        (1, "rack2"),
-        (2, "rack2"),
-        (3, "rack3"),
-        (4, "rack3"),
-        (5, "rack2"),
-    ];
+    let rack_map = RACKS_1_3_2;
     for a in every_draw(&racked(&rack_map), 6, 2, -1) {
         assert!(a.values().all(|r| r.len() == 2));
         assert_eq!(distinct_racks_per_partition(&a, &rack_map), vec![2; 6]);
