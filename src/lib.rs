@@ -17,6 +17,8 @@ pub mod presets;
 pub mod producers;
 pub mod rebalance;
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod session_fixtures;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod session_props;
 pub mod share;
 pub mod state;
