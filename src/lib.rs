@@ -1,7 +1,10 @@
 //! The orderflow playground: a Leptos client-side app over [`orderflow_engine`].
 //!
-//! - [`playground`]: the plain-Rust model (session = setup + seed + logged actions, replayed
-//!   into one engine `Sim`).
+//! - [`session`]: what the user set up and did (topics, seed, logged actions): the share
+//!   link, the saved state and the replay; its format, migration and validation.
+//! - [`playground`]: the plain-Rust model, a session replayed into one engine `Sim`, with its
+//!   views (topics, groups, producers, announcements).
+//! - [`generator`]: the playground's own order generator (bursts, running generators).
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files.
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
@@ -11,15 +14,13 @@
 
 pub mod components;
 pub mod driver;
+pub mod generator;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
 pub mod producers;
 pub mod rebalance;
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod session_fixtures;
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod session_props;
+pub mod session;
 pub mod share;
 pub mod state;
 
@@ -35,10 +36,11 @@ use components::time_controls::TimeControls;
 use components::topic_setup::TopicSetup;
 use components::topics::{SelectedTopic, TopicPicker};
 use leptos::prelude::*;
-use playground::Session;
+use session::Session;
 use state::{Announcer, Clock, Engine};
 
-pub use playground::{ORDERS_TOPIC, STATUSES};
+pub use generator::STATUSES;
+pub use session::ORDERS_TOPIC;
 
 /// The localStorage key holding the current session.
 pub const STORAGE_KEY: &str = "orderflow.session";

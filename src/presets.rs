@@ -14,7 +14,7 @@
 //! which draws from its own seeded stream; the records are the same kind and as many, but not
 //! the very ones `orderflow-cli run` prints.
 
-use crate::playground::{
+use crate::session::{
     Action, GeneratorConfig, KeyField, LoggedAction, Session, Setup, SESSION_FORMAT,
 };
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;

@@ -13,7 +13,7 @@
 //! what happened, so a replay (share link, rewind) rebuilds the same marks.
 
 use orderflow_engine::producer::{Acks, ProducerConfig, ProducerCounters, MAX_RETRIES};
-use orderflow_engine::sim::TraceEvent;
+use orderflow_engine::sim::{SimError, TraceEvent};
 use std::collections::BTreeMap;
 
 /// Most duplicate records remembered for marking rows.
@@ -257,7 +257,7 @@ pub enum ProducerFormError {
     #[error("There is no topic {name:?}.")]
     UnknownTopic { name: String },
     #[error("The engine refused it: {reason}")]
-    Refused { reason: String },
+    Refused { reason: SimError },
 }
 
 /// The "Add producer" form's fields as typed.

@@ -215,7 +215,7 @@ async fn share_link_holds_the_session_and_the_session_survives_a_reload() {
         .expect("a valid session");
     assert_eq!(
         session.actions.len(),
-        orderflow::playground::Session::default().actions.len() + 1,
+        orderflow::session::Session::default().actions.len() + 1,
         "the default scenario plus the publish"
     );
     settle().await;

@@ -2,7 +2,7 @@
 
 use crate::components::explain::Explain;
 use crate::components::topics::{use_topic, Draft};
-use crate::playground::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
+use crate::session::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
 use crate::state::Engine;
 use leptos::prelude::*;
 

@@ -6,7 +6,7 @@ use crate::components::explain::Explain;
 use crate::components::rebalance::RebalanceView;
 use crate::components::topics::use_topic;
 use crate::metrics::{skew, THROUGHPUT_WINDOW_TICKS};
-use crate::playground::Action;
+use crate::session::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::assignor::AssignmentStrategy;
@@ -173,7 +173,7 @@ pub fn GroupView(
                 },
             })
         });
-        speed_error.set(result.err());
+        speed_error.set(result.err().map(|e| e.to_string()));
     };
     let set_member_speed = move |member: MemberId, value: String| {
         let g = group.get_value();
@@ -187,7 +187,7 @@ pub fn GroupView(
                 },
             })
         });
-        speed_error.set(result.err());
+        speed_error.set(result.err().map(|e| e.to_string()));
     };
     let reset = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -221,7 +221,7 @@ pub fn GroupView(
                 },
             })
         });
-        reset_error.set(result.err());
+        reset_error.set(result.err().map(|e| e.to_string()));
     };
 
     let label = format!("Consumer group {name}");

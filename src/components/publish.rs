@@ -2,7 +2,7 @@
 
 use crate::components::explain::Explain;
 use crate::components::topics::use_topic;
-use crate::playground::STATUSES;
+use crate::generator::STATUSES;
 use crate::state::Engine;
 use leptos::prelude::*;
 use orderflow_engine::log::OrderEvent;

@@ -3,7 +3,7 @@
 
 use crate::components::explain::Explain;
 use crate::components::topics::{use_topic, Draft};
-use crate::playground::{KeyField, Setup};
+use crate::session::{KeyField, Setup};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
@@ -253,7 +253,7 @@ pub fn TopicSetup() -> impl IntoView {
                         setup.name, setup.partitions
                     ));
                 }
-                Err(e) => add_error.set(Some(e)),
+                Err(e) => add_error.set(Some(e.to_string())),
             }
         }
     };

@@ -9,7 +9,7 @@
 use crate::components::topic_setup::{
     apply_partitioner, key_field_options, parse_partitions, partitioner_options,
 };
-use crate::playground::{KeyField, Setup};
+use crate::session::{KeyField, Setup};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::partitioner::Partitioner;

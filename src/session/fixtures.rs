@@ -11,7 +11,8 @@
 //! fixture is a new link, not an old one):
 //! `cargo test -p orderflow --lib make_fixtures -- --ignored`.
 
-use crate::playground::{Action, GeneratorConfig, Playground, Session, ORDERS_TOPIC};
+use crate::playground::Playground;
+use crate::session::{Action, GeneratorConfig, Session, ORDERS_TOPIC};
 use crate::share;
 use std::path::PathBuf;
 
@@ -140,10 +141,10 @@ fn form_actions() -> Session {
 
     let mut pg = Playground::default();
     steps(&mut pg, 3);
-    pg.create_topic(crate::playground::Setup {
+    pg.create_topic(crate::session::Setup {
         partitioner: orderflow_engine::partitioner::Partitioner::Crc32,
-        key_field: crate::playground::KeyField::OrderId,
-        ..crate::playground::Setup::named("refunds", 3)
+        key_field: crate::session::KeyField::OrderId,
+        ..crate::session::Setup::named("refunds", 3)
     })
     .unwrap();
     pg.publish_to("refunds", event("U1", "O1", "Created"));

@@ -4,7 +4,8 @@
 //! the same records and groups without engine errors; and a session that passes
 //! [`Session::validate`] never panics when replayed, however odd its contents.
 
-use crate::playground::*;
+use crate::playground::{records_without_epoch, Playground, RecordRow};
+use crate::session::*;
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::MemberId;
