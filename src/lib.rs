@@ -10,10 +10,12 @@
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
 //! - [`producers`]: producer duplicates folded from the trace, send reports, the
 //!   add-producer form's rules.
+//! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`components`]: the panels.
 
 pub mod components;
 pub mod driver;
+pub mod forms;
 pub mod generator;
 pub mod metrics;
 pub mod playground;

@@ -1,7 +1,9 @@
 //! The order generator: users, orders per tick, hot-key skew, and bursts with progress.
 
 use crate::components::explain::Explain;
+use crate::components::number_field::NumberField;
 use crate::components::topics::{use_topic, Draft};
+use crate::forms::generator::GeneratorDraft;
 use crate::session::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
 use crate::state::Engine;
 use leptos::prelude::*;
@@ -12,13 +14,6 @@ pub const BURSTS: [(u32, &str); 3] = [
     (10_000, "Publish 10,000"),
     (100_000, "Publish 100,000"),
 ];
-
-fn parse_bounded(text: &str, min: u32, max: u32) -> Option<u32> {
-    text.trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-}
 
 /// The generator panel. Its fields start from the selected topic's generator settings (the
 /// running generator, else the last ones logged for the topic, e.g. by a preset).
@@ -57,19 +52,14 @@ pub fn GeneratorPanel() -> impl IntoView {
     };
 
     // What the form says, if it is valid (derived, never mirrored).
-    let config = Memo::new(move |_| -> Result<GeneratorConfig, String> {
-        let users = parse_bounded(&users_text(), 1, MAX_USERS).ok_or(format!(
-            "Users must be a whole number from 1 to {MAX_USERS}."
-        ))?;
-        let orders_per_tick = parse_bounded(&rate_text(), 1, MAX_ORDERS_PER_TICK).ok_or(
-            format!("Orders per tick must be a whole number from 1 to {MAX_ORDERS_PER_TICK}."),
-        )?;
-        Ok(GeneratorConfig {
-            users,
-            orders_per_tick,
-            hot_key_percent: skew_value().min(100) as u8,
-            user_prefix: prefix_text().trim().to_string(),
-        })
+    let config = Memo::new(move |_| {
+        GeneratorDraft {
+            users: users_text(),
+            orders_per_tick: rate_text(),
+            hot_key_percent: skew_value().to_string(),
+            user_prefix: prefix_text(),
+        }
+        .parse()
     });
     let running = Memo::new(move |_| {
         let topic = topic.get();
@@ -104,23 +94,21 @@ pub fn GeneratorPanel() -> impl IntoView {
             <h2 id="generator-title">"Generator"</h2>
             <p class="hint">{move || format!("Publishes to topic {}.", topic.get())}</p>
             <div class="fields">
-                <label for="gen-users">"Users"</label>
-                <input
+                <NumberField
                     id="gen-users"
-                    type="number"
-                    min="1"
+                    label="Users"
+                    min=1
                     max=MAX_USERS
-                    prop:value=users_text
-                    on:input=move |ev| users.set(basis.get_untracked(), event_target_value(&ev))
+                    value=Signal::derive(users_text)
+                    on_input=move |text| users.set(basis.get_untracked(), text)
                 />
-                <label for="gen-rate">"Orders per tick"</label>
-                <input
+                <NumberField
                     id="gen-rate"
-                    type="number"
-                    min="1"
+                    label="Orders per tick"
+                    min=1
                     max=MAX_ORDERS_PER_TICK
-                    prop:value=rate_text
-                    on:input=move |ev| rate.set(basis.get_untracked(), event_target_value(&ev))
+                    value=Signal::derive(rate_text)
+                    on_input=move |text| rate.set(basis.get_untracked(), text)
                 />
                 <label for="gen-skew">"Hot-key skew"</label>
                 <input
@@ -141,7 +129,7 @@ pub fn GeneratorPanel() -> impl IntoView {
                     on:input=move |ev| prefix.set(basis.get_untracked(), event_target_value(&ev))
                 />
             </div>
-            <p class="error" role="alert">{move || config.get().err()}</p>
+            <p class="error" role="alert">{move || config.get().err().map(|e| e.to_string())}</p>
             <div class="buttons">
                 <button
                     type="button"

@@ -4,6 +4,7 @@
 pub mod explain;
 pub mod generator;
 pub mod groups;
+pub mod number_field;
 pub mod partitions;
 pub mod presets;
 pub mod producers;

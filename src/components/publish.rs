@@ -2,10 +2,10 @@
 
 use crate::components::explain::Explain;
 use crate::components::topics::use_topic;
+use crate::forms::publish::PublishDraft;
 use crate::generator::STATUSES;
 use crate::state::Engine;
 use leptos::prelude::*;
-use orderflow_engine::log::OrderEvent;
 
 /// The publish form: "User ID", "Order ID", "Status" and a "Publish" button.
 #[component]
@@ -26,26 +26,23 @@ pub fn PublishForm() -> impl IntoView {
 
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let event = OrderEvent {
-            user_id: user_id.get_untracked().trim().to_string(),
-            order_id: order_id.get_untracked().trim().to_string(),
+        let draft = PublishDraft {
+            user_id: user_id.get_untracked(),
+            order_id: order_id.get_untracked(),
             status: status.get_untracked(),
         };
         let topic = topic.get_untracked();
-        let Some((keyed, key_field)) =
-            engine.read_untracked(|pg| pg.setup(&topic).map(|s| (s.keyed, s.key_field)))
+        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(s)))
         else {
             return;
         };
-        if keyed && key_field.key_of(&event).is_empty() {
-            error.set(Some(format!(
-                "{} is the partition key: enter one to publish.",
-                key_field.label()
-            )));
-            return;
+        match event {
+            Ok(event) => {
+                error.set(None);
+                engine.update(|pg| pg.publish_to(&topic, event));
+            }
+            Err(e) => error.set(Some(e.to_string())),
         }
-        error.set(None);
-        engine.update(|pg| pg.publish_to(&topic, event));
     };
 
     view! {

@@ -2,6 +2,7 @@
 //! Rewinding replays the logged actions up to that tick (the engine is deterministic).
 
 use crate::components::explain::Explain;
+use crate::forms::seed::SeedDraft;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 
@@ -22,18 +23,17 @@ pub fn TimeControls() -> impl IntoView {
 
     let apply_seed = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = seed_text.get_untracked().unwrap_or_default();
-        match text.trim().parse::<u64>() {
+        let draft = SeedDraft {
+            seed: seed_text.get_untracked().unwrap_or_default(),
+        };
+        match draft.parse() {
             Ok(new_seed) => {
                 seed_error.set(None);
                 seed_text.set(None);
                 engine.update(|pg| pg.change_seed(new_seed));
                 announcer.say(format!("Replayed the run with seed {new_seed}."));
             }
-            Err(_) => seed_error.set(Some(format!(
-                "The seed must be a whole number from 0 to {}.",
-                u64::MAX
-            ))),
+            Err(e) => seed_error.set(Some(e.to_string())),
         }
     };
 
