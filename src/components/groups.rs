@@ -128,8 +128,6 @@ pub fn GroupView(
     let group = StoredValue::new(name.clone());
     let snapshot = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_snapshot(g))));
     let config = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_config(g))));
-    let throughput =
-        Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_throughput(g))));
     let speed_error = RwSignal::new(None::<String>);
 
     let add_consumer = move |_| {
@@ -165,41 +163,7 @@ pub fn GroupView(
     view! {
         <section class="group" role="region" aria-label=label>
             <h3>{heading}</h3>
-            {move || config.get().map(|c| view! {
-                <p class="group-config">
-                    {format!(
-                        "reads {} · {} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
-                        c.topics.join(", "),
-                        c.strategy.name(),
-                        match c.protocol() { Protocol::Eager => "eager protocol", Protocol::Cooperative => "cooperative protocol" },
-                        commit_policy_text(c.commit_policy),
-                        c.processing_ticks_per_record,
-                        c.session_timeout_ticks,
-                    )}
-                </p>
-            })}
-            {move || snapshot.get().map(|s| {
-                let rebalance = match (s.state, s.protocol) {
-                    (GroupState::PreparingRebalance, Protocol::Eager) => "rebalancing: everyone paused (eager)",
-                    (GroupState::PreparingRebalance, Protocol::Cooperative) => "rebalancing: unaffected partitions still consuming (cooperative)",
-                    (GroupState::Stable, _) => "stable",
-                    (GroupState::Empty, _) => "empty (no members)",
-                };
-                view! {
-                    <p class="group-state" data-state=format!("{:?}", s.state)>
-                        <strong>{rebalance}</strong>
-                        {format!(" · generation {} · lag {} · processed {} · duplicates {} · lost {}",
-                            s.generation, s.total_lag, s.counters.processed,
-                            s.counters.duplicates, s.counters.lost)}
-                    </p>
-                }
-            })}
-            <p class="throughput">
-                {move || format!(
-                    "Throughput: {:.1} records per tick over the last {THROUGHPUT_WINDOW_TICKS} ticks",
-                    throughput.get()
-                )}
-            </p>
+            <GroupSummary group=group config=config snapshot=snapshot />
             <p class="speed">
                 <label for=format!("speed-{name}")>"Processing time per record"</label>
                 " "
@@ -219,6 +183,56 @@ pub fn GroupView(
             <LagChart group=group />
             <ResetOffsetsForm group=group />
         </section>
+    }
+    .into_any()
+}
+
+/// A group's settings, state (rebalancing, generation, lag, counters) and throughput.
+#[component]
+fn GroupSummary(
+    group: StoredValue<String>,
+    config: Memo<Option<GroupConfig>>,
+    snapshot: Memo<Option<GroupSnapshot>>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let throughput =
+        Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_throughput(g))));
+    view! {
+        {move || config.get().map(|c| view! {
+            <p class="group-config">
+                {format!(
+                    "reads {} · {} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
+                    c.topics.join(", "),
+                    c.strategy.name(),
+                    match c.protocol() { Protocol::Eager => "eager protocol", Protocol::Cooperative => "cooperative protocol" },
+                    commit_policy_text(c.commit_policy),
+                    c.processing_ticks_per_record,
+                    c.session_timeout_ticks,
+                )}
+            </p>
+        })}
+        {move || snapshot.get().map(|s| {
+            let rebalance = match (s.state, s.protocol) {
+                (GroupState::PreparingRebalance, Protocol::Eager) => "rebalancing: everyone paused (eager)",
+                (GroupState::PreparingRebalance, Protocol::Cooperative) => "rebalancing: unaffected partitions still consuming (cooperative)",
+                (GroupState::Stable, _) => "stable",
+                (GroupState::Empty, _) => "empty (no members)",
+            };
+            view! {
+                <p class="group-state" data-state=format!("{:?}", s.state)>
+                    <strong>{rebalance}</strong>
+                    {format!(" · generation {} · lag {} · processed {} · duplicates {} · lost {}",
+                        s.generation, s.total_lag, s.counters.processed,
+                        s.counters.duplicates, s.counters.lost)}
+                </p>
+            }
+        })}
+        <p class="throughput">
+            {move || format!(
+                "Throughput: {:.1} records per tick over the last {THROUGHPUT_WINDOW_TICKS} ticks",
+                throughput.get()
+            )}
+        </p>
     }
     .into_any()
 }
@@ -479,15 +493,6 @@ pub fn AddGroupForm() -> impl IntoView {
     let consumers = RwSignal::new(initial.consumers);
     let error = RwSignal::new(None::<String>);
 
-    let toggle = move |t: String, on: bool| {
-        let mut set = chosen.get_untracked();
-        if on {
-            set.insert(t);
-        } else {
-            set.remove(&t);
-        }
-        ticked.set(Some(set));
-    };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let draft = NewGroupDraft {
@@ -535,25 +540,7 @@ pub fn AddGroupForm() -> impl IntoView {
                 prop:value=name
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
-            <fieldset class="group-topics">
-                <legend>"Topics to read"</legend>
-                <For each=move || topics.get() key=|t| t.clone() let:t>
-                    {
-                        let id = format!("new-group-topic-{t}");
-                        let checked_t = t.clone();
-                        let toggle_t = t.clone();
-                        view! {
-                            <input
-                                type="checkbox"
-                                id=id.clone()
-                                prop:checked=move || chosen.with(|set| set.contains(&checked_t))
-                                on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
-                            />
-                            <label for=id>{t}</label>
-                        }
-                    }
-                </For>
-            </fieldset>
+            <TopicChecks topics=topics chosen=chosen ticked=ticked />
             <label for="new-group-assignor">"Assignor"</label>
             <select
                 id="new-group-assignor"
@@ -584,6 +571,48 @@ pub fn AddGroupForm() -> impl IntoView {
             <button type="submit">"Add group"</button>
         </form>
         <p class="error" role="alert">{move || error.get()}</p>
+    }
+    .into_any()
+}
+
+/// "Topics to read": a checkbox per topic, in creation order.
+#[component]
+fn TopicChecks(
+    topics: Memo<Vec<String>>,
+    /// The topics ticked now.
+    chosen: Memo<BTreeSet<String>>,
+    /// Set once a topic is ticked or unticked by hand.
+    ticked: RwSignal<Option<BTreeSet<String>>>,
+) -> impl IntoView {
+    let toggle = move |t: String, on: bool| {
+        let mut set = chosen.get_untracked();
+        if on {
+            set.insert(t);
+        } else {
+            set.remove(&t);
+        }
+        ticked.set(Some(set));
+    };
+    view! {
+        <fieldset class="group-topics">
+            <legend>"Topics to read"</legend>
+            <For each=move || topics.get() key=|t| t.clone() let:t>
+                {
+                    let id = format!("new-group-topic-{t}");
+                    let checked_t = t.clone();
+                    let toggle_t = t.clone();
+                    view! {
+                        <input
+                            type="checkbox"
+                            id=id.clone()
+                            prop:checked=move || chosen.with(|set| set.contains(&checked_t))
+                            on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
+                        />
+                        <label for=id>{t}</label>
+                    }
+                }
+            </For>
+        </fieldset>
     }
     .into_any()
 }

@@ -127,15 +127,6 @@ pub fn TopicSetup() -> impl IntoView {
         }
         _ => None,
     });
-    // A field's text: what was typed over the current setup, else the setup's own value.
-    let shown = move |field: Draft<Basis>, of_setup: fn(&Basis) -> String| {
-        Signal::derive(move || {
-            let c = current.get();
-            field.get(&c).unwrap_or_else(|| of_setup(&c))
-        })
-    };
-    let typed = move |field: Draft<Basis>| move |text| field.set(current.get_untracked(), text);
-
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Ok(setup) = draft.get_untracked() {
@@ -164,71 +155,7 @@ pub fn TopicSetup() -> impl IntoView {
         <section class="panel setup-panel" aria-labelledby="setup-title">
             <h2 id="setup-title">{move || format!("Topic setup: {}", topic.get())}</h2>
             <form class="fields" on:submit=apply>
-                <NumberField
-                    id="setup-partitions"
-                    label="Partitions"
-                    min=1
-                    max=MAX_PARTITIONS
-                    value=shown(fields.partitions, |c| c.1.to_string())
-                    on_input=typed(fields.partitions)
-                />
-                <label for="setup-partitioner">"Partitioner"</label>
-                <select
-                    id="setup-partitioner"
-                    prop:value=shown(fields.partitioner, |c| partitioner_value(&c.0))
-                    on:change=move |ev| typed(fields.partitioner)(event_target_value(&ev))
-                >
-                    {partitioner_options()}
-                </select>
-                <label for="setup-key">"Key field"</label>
-                <select
-                    id="setup-key"
-                    prop:value=shown(fields.key_field, |c| c.0.key_field.value().to_string())
-                    on:change=move |ev| typed(fields.key_field)(event_target_value(&ev))
-                >
-                    {key_field_options()}
-                </select>
-                {move || {
-                    // The batch size matters only for the sticky no-key choice.
-                    let c = current.get();
-                    let sticky = fields.partitioner.get(&c).unwrap_or_else(|| partitioner_value(&c.0)) == NO_KEY_STICKY;
-                    sticky.then(|| view! {
-                        <NumberField
-                            id="setup-sticky-batch"
-                            label="Sticky batch (records)"
-                            min=1
-                            max=MAX_STICKY_BATCH_RECORDS
-                            value=shown(fields.sticky_batch, |c| match c.0.unkeyed {
-                                UnkeyedStrategy::Sticky { batch_records } => batch_records.to_string(),
-                                UnkeyedStrategy::RoundRobin => STICKY_BATCH_RECORDS.to_string(),
-                            })
-                            on_input=typed(fields.sticky_batch)
-                        />
-                    })
-                }}
-                <NumberField
-                    id="setup-segment"
-                    label="Segment size"
-                    min=1
-                    value=shown(fields.segment_records, |c| c.0.segment_records.to_string())
-                    on_input=typed(fields.segment_records)
-                />
-                <NumberField
-                    id="setup-retention"
-                    label="Retention (records)"
-                    min=1
-                    placeholder="keep all"
-                    value=shown(fields.retention_records, |c| c.0.retention_records.map(|r| r.to_string()).unwrap_or_default())
-                    on_input=typed(fields.retention_records)
-                />
-                <NumberField
-                    id="setup-retention-ticks"
-                    label="Retention (ticks)"
-                    min=1
-                    placeholder="keep all"
-                    value=shown(fields.retention_ticks, |c| c.0.retention_ticks.map(|r| r.to_string()).unwrap_or_default())
-                    on_input=typed(fields.retention_ticks)
-                />
+                <SetupInputs fields=fields current=current />
                 <button type="submit" disabled=move || !changed.get()>"Apply setup"</button>
                 <button type="button" disabled=move || !can_add.get() on:click=add_partitions>"Add partitions"</button>
             </form>
@@ -238,6 +165,87 @@ pub fn TopicSetup() -> impl IntoView {
             <MovedKeys moved=moved />
             <Explain text="Changing the partition count changes hash mod N, so many keys move to another partition: their old records stay behind and per-key order across the change is lost. That is why real topics rarely change their partition count. “Apply setup” replays the whole run as if the topic had always been set up this way; “Add partitions” changes the live topic as Kafka does: records already written stay where they are and only new records route by the new count. Without a key, records are spread round-robin (one partition after the other) or sticky (a batch to one partition, then another, Kafka's default) and no order holds. Retention deletes whole old segments, by record count or by age in ticks, so the log start offset moves up." />
         </section>
+    }
+    .into_any()
+}
+
+/// The setup's fields: each shows what was typed over the topic's setup, else the setup's
+/// own value.
+#[component]
+fn SetupInputs(fields: SetupFields, current: Memo<Basis>) -> impl IntoView {
+    let shown = move |field: Draft<Basis>, of_setup: fn(&Basis) -> String| {
+        Signal::derive(move || {
+            let c = current.get();
+            field.get(&c).unwrap_or_else(|| of_setup(&c))
+        })
+    };
+    let typed = move |field: Draft<Basis>| move |text| field.set(current.get_untracked(), text);
+    view! {
+        <NumberField
+            id="setup-partitions"
+            label="Partitions"
+            min=1
+            max=MAX_PARTITIONS
+            value=shown(fields.partitions, |c| c.1.to_string())
+            on_input=typed(fields.partitions)
+        />
+        <label for="setup-partitioner">"Partitioner"</label>
+        <select
+            id="setup-partitioner"
+            prop:value=shown(fields.partitioner, |c| partitioner_value(&c.0))
+            on:change=move |ev| typed(fields.partitioner)(event_target_value(&ev))
+        >
+            {partitioner_options()}
+        </select>
+        <label for="setup-key">"Key field"</label>
+        <select
+            id="setup-key"
+            prop:value=shown(fields.key_field, |c| c.0.key_field.value().to_string())
+            on:change=move |ev| typed(fields.key_field)(event_target_value(&ev))
+        >
+            {key_field_options()}
+        </select>
+        {move || {
+            // The batch size matters only for the sticky no-key choice.
+            let c = current.get();
+            let sticky = fields.partitioner.get(&c).unwrap_or_else(|| partitioner_value(&c.0)) == NO_KEY_STICKY;
+            sticky.then(|| view! {
+                <NumberField
+                    id="setup-sticky-batch"
+                    label="Sticky batch (records)"
+                    min=1
+                    max=MAX_STICKY_BATCH_RECORDS
+                    value=shown(fields.sticky_batch, |c| match c.0.unkeyed {
+                        UnkeyedStrategy::Sticky { batch_records } => batch_records.to_string(),
+                        UnkeyedStrategy::RoundRobin => STICKY_BATCH_RECORDS.to_string(),
+                    })
+                    on_input=typed(fields.sticky_batch)
+                />
+            })
+        }}
+        <NumberField
+            id="setup-segment"
+            label="Segment size"
+            min=1
+            value=shown(fields.segment_records, |c| c.0.segment_records.to_string())
+            on_input=typed(fields.segment_records)
+        />
+        <NumberField
+            id="setup-retention"
+            label="Retention (records)"
+            min=1
+            placeholder="keep all"
+            value=shown(fields.retention_records, |c| c.0.retention_records.map(|r| r.to_string()).unwrap_or_default())
+            on_input=typed(fields.retention_records)
+        />
+        <NumberField
+            id="setup-retention-ticks"
+            label="Retention (ticks)"
+            min=1
+            placeholder="keep all"
+            value=shown(fields.retention_ticks, |c| c.0.retention_ticks.map(|r| r.to_string()).unwrap_or_default())
+            on_input=typed(fields.retention_ticks)
+        />
     }
     .into_any()
 }

@@ -53,17 +53,22 @@ impl GeneratorDraft {
                 max: MAX_ORDERS_PER_TICK,
             },
         )?;
+        Ok(GeneratorConfig {
+            users,
+            orders_per_tick,
+            hot_key_percent: self.hot_key_percent()?,
+            user_prefix: self.user_prefix.trim().to_string(),
+        })
+    }
+
+    /// The skew slider's percentage (above 100 counts as 100).
+    pub fn hot_key_percent(&self) -> Result<u8, GeneratorFormError> {
         let percent = self
             .hot_key_percent
             .trim()
             .parse::<u32>()
             .map_err(|_| GeneratorFormError::HotKeyPercent)?;
-        Ok(GeneratorConfig {
-            users,
-            orders_per_tick,
-            hot_key_percent: percent.min(100) as u8,
-            user_prefix: self.user_prefix.trim().to_string(),
-        })
+        Ok(percent.min(100) as u8)
     }
 }
 
