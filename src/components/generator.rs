@@ -1,7 +1,7 @@
 //! The order generator: users, orders per tick, hot-key skew, and bursts with progress.
 
 use crate::components::explain::Explain;
-use crate::components::number_field::NumberField;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::topics::{use_topic, Draft};
 use crate::forms::generator::{GeneratorDraft, GeneratorFormError};
 use crate::session::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
@@ -110,12 +110,11 @@ pub fn GeneratorPanel() -> impl IntoView {
                     on:input=move |ev| fields.typed(fields.skew)(event_target_value(&ev))
                 />
                 <output for="gen-skew">{move || format!("{} % of new orders from {}1", fields.skew_percent(), prefix_text().trim())}</output>
-                <label for="gen-prefix">"User prefix"</label>
-                <input
+                <TextField
                     id="gen-prefix"
-                    autocomplete="off"
-                    prop:value=prefix_text
-                    on:input=move |ev| fields.typed(fields.prefix)(event_target_value(&ev))
+                    label="User prefix"
+                    value=Signal::derive(prefix_text)
+                    on_input=fields.typed(fields.prefix)
                 />
             </div>
             <p class="error" role="alert">{move || config.get().err().map(|e| e.to_string())}</p>

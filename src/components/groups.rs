@@ -3,7 +3,7 @@
 //! and offset reset with Kafka's rule (only while the group has no active members).
 
 use crate::components::explain::Explain;
-use crate::components::number_field::NumberField;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::rebalance::RebalanceView;
 use crate::components::topics::use_topic;
 use crate::forms::group::{NewGroupDraft, ResetDraft, COMMIT_CHOICES, RESET_KINDS};
@@ -455,12 +455,12 @@ fn ResetOffsetsForm(group: StoredValue<String>) -> impl IntoView {
             >
                 {RESET_KINDS.map(|(value, label)| view! { <option value=value>{label}</option> })}
             </select>
-            <label for=format!("reset-value-{name}")>"Value"</label>
-            <input
+            <TextField
                 id=format!("reset-value-{name}")
+                label="Value"
                 inputmode="numeric"
-                prop:value=reset_value
-                on:input=move |ev| reset_value.set(event_target_value(&ev))
+                value=reset_value
+                on_input=move |text| reset_value.set(text)
             />
             <button type="submit">"Reset offsets"</button>
             <p class="error" role="alert">{move || reset_error.get()}</p>
@@ -532,13 +532,12 @@ pub fn AddGroupForm() -> impl IntoView {
     view! {
         <form class="fields add-group" on:submit=add novalidate=true aria-labelledby="add-group-title">
             <h3 id="add-group-title">"New consumer group"</h3>
-            <label for="new-group-name">"Group name"</label>
-            <input
+            <TextField
                 id="new-group-name"
+                label="Group name"
                 placeholder="auditors"
-                autocomplete="off"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
+                on_input=move |text| name.set(text)
             />
             <TopicChecks topics=topics chosen=chosen ticked=ticked />
             <label for="new-group-assignor">"Assignor"</label>

@@ -2,9 +2,9 @@
 //! [`crate::state::Engine`] from context and sends it actions.
 
 pub mod explain;
+pub mod fields;
 pub mod generator;
 pub mod groups;
-pub mod number_field;
 pub mod partitions;
 pub mod presets;
 pub mod producers;

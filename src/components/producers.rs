@@ -8,7 +8,7 @@
 //! so it replays, rewinds and travels in a share link like any other.
 
 use crate::components::explain::Explain;
-use crate::components::number_field::NumberField;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::topics::{use_topic, SelectedTopic};
 use crate::producers::{acks_text, percent_text, ProducerDraft, ProducerFormError, SendDraft};
 use crate::state::{Announcer, Engine};
@@ -151,19 +151,17 @@ fn SendForm(
                     view! { <option value=t.clone() selected=current>{t.clone()}</option> }
                 }).collect_view()}
             </select>
-            <label for="send-key">"Record key"</label>
-            <input
+            <TextField
                 id="send-key"
-                autocomplete="off"
-                prop:value=key
-                on:input=move |ev| key.set(event_target_value(&ev))
+                label="Record key"
+                value=key
+                on_input=move |text| key.set(text)
             />
-            <label for="send-value">"Record value"</label>
-            <input
+            <TextField
                 id="send-value"
-                autocomplete="off"
-                prop:value=value
-                on:input=move |ev| value.set(event_target_value(&ev))
+                label="Record value"
+                value=value
+                on_input=move |text| value.set(text)
             />
             <button type="submit">"Send"</button>
             <p class="hint">"The value is an order event with this order id (status Created, user id = the key); an empty key sends without a key. Sends go to the selected topic, shown in the partitions."</p>
@@ -232,13 +230,12 @@ fn AddProducerForm(
 
     view! {
         <form class="add-producer" novalidate on:submit=add aria-label="Add a producer">
-            <label for="producer-name">"Producer name"</label>
-            <input
+            <TextField
                 id="producer-name"
-                autocomplete="off"
+                label="Producer name"
                 placeholder="e.g. checkout"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
+                on_input=move |text| name.set(text)
             />
             <label for="producer-acks">"Acks"</label>
             <select

@@ -1,6 +1,7 @@
 //! Publishing one order event by hand.
 
 use crate::components::explain::Explain;
+use crate::components::fields::TextField;
 use crate::components::topics::use_topic;
 use crate::forms::publish::PublishDraft;
 use crate::generator::STATUSES;
@@ -49,19 +50,17 @@ pub fn PublishForm() -> impl IntoView {
         <section class="panel publish-panel" aria-labelledby="publish-title">
             <h2 id="publish-title">"Publish by hand"</h2>
             <form class="publish" on:submit=publish aria-label="Publish an order event">
-                <label for="user-id">"User ID"</label>
-                <input
+                <TextField
                     id="user-id"
-                    autocomplete="off"
-                    prop:value=user_id
-                    on:input=move |ev| user_id.set(event_target_value(&ev))
+                    label="User ID"
+                    value=user_id
+                    on_input=move |text| user_id.set(text)
                 />
-                <label for="order-id">"Order ID"</label>
-                <input
+                <TextField
                     id="order-id"
-                    autocomplete="off"
-                    prop:value=order_id
-                    on:input=move |ev| order_id.set(event_target_value(&ev))
+                    label="Order ID"
+                    value=order_id
+                    on_input=move |text| order_id.set(text)
                 />
                 <label for="status">"Status"</label>
                 <select

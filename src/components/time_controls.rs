@@ -2,6 +2,7 @@
 //! Rewinding replays the logged actions up to that tick (the engine is deterministic).
 
 use crate::components::explain::Explain;
+use crate::components::fields::TextField;
 use crate::forms::seed::SeedDraft;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
@@ -114,13 +115,12 @@ fn SeedForm() -> impl IntoView {
     };
     view! {
         <form class="seed" on:submit=apply_seed>
-            <label for="seed">"Seed"</label>
-            <input
+            <TextField
                 id="seed"
+                label="Seed"
                 inputmode="numeric"
-                autocomplete="off"
-                prop:value=move || seed_text.get().unwrap_or_else(|| seed.get().to_string())
-                on:input=move |ev| seed_text.set(Some(event_target_value(&ev)))
+                value=Signal::derive(move || seed_text.get().unwrap_or_else(|| seed.get().to_string()))
+                on_input=move |text| seed_text.set(Some(text))
             />
             <button type="submit">"Apply seed"</button>
             <p class="error" role="alert">{move || seed_error.get()}</p>

@@ -3,7 +3,7 @@
 //! form's rules are [`SetupDraft::parse`] and its neighbours in [`crate::forms::topic`].
 
 use crate::components::explain::Explain;
-use crate::components::number_field::NumberField;
+use crate::components::fields::NumberField;
 use crate::components::topics::{use_topic, Draft};
 use crate::forms::topic::{
     applied_message, only_adds_partitions, partitioner_value, setup_changed, SetupDraft,

@@ -6,7 +6,7 @@
 //! shows the engine's value again when the topic changes or a preset loads, without an
 //! effect mirroring one signal into another.
 
-use crate::components::number_field::NumberField;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::topic_setup::{key_field_options, partitioner_options};
 use crate::forms::topic::NewTopicDraft;
 use crate::state::{Announcer, Engine};
@@ -176,13 +176,12 @@ pub fn AddTopicForm() -> impl IntoView {
 
     view! {
         <form class="fields add-topic" on:submit=add novalidate=true>
-            <label for="new-topic-name">"New topic name"</label>
-            <input
+            <TextField
                 id="new-topic-name"
+                label="New topic name"
                 placeholder="refunds"
-                autocomplete="off"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
+                on_input=move |text| name.set(text)
             />
             <NumberField
                 id="new-topic-partitions"
