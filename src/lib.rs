@@ -9,7 +9,9 @@
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
 //! - [`producers`]: producer duplicates folded from the trace, send reports, the
-//!   add-producer form's rules.
+//!   add-producer and send forms' rules.
+//! - [`rebalance`], [`metrics`]: rebalances as partition moves and throughput, folded from
+//!   the trace; [`presets`]: the engine's streaming scenarios as sessions.
 //! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`components`]: the panels.
 

@@ -5,10 +5,13 @@
 //! The model is one type with its methods grouped by concept, one file each:
 //! - this file: replay, acting (logging an action and executing it), stepping, bursts, the
 //!   topics' setups, and the scan of the engine's trace that the views fold;
-//! - [`topic_view`]: partitions, record rows, recent routings, keys that would move;
-//! - [`group_view`]: consumer groups, lag, rebalances, throughput, creating a group;
-//! - [`producers`]: producers, lost acknowledgements and sends;
-//! - [`announcements`]: important changes as sentences for the live region.
+//! - `topic_view.rs`: partitions, record rows, recent routings, keys that would move;
+//! - `group_view.rs`: consumer groups, lag, rebalances, throughput, creating a group;
+//! - `producers.rs`: producers, lost acknowledgements and sends;
+//! - `announcements.rs`: important changes as sentences for the live region.
+//!
+//! Each sits in `playground/` beside its tests, and may use the model's private fields: the
+//! fields stay private to this module tree.
 
 mod announcements;
 mod group_view;

@@ -9,7 +9,11 @@
 //!
 //! - this file: the format ([`Session`], [`LoggedAction`], [`Action`], [`Setup`],
 //!   [`GeneratorConfig`]), [`migrate`] from older formats, and the default start;
-//! - [`validate`]: the bounds an untrusted session must respect ([`SessionError`]).
+//! - `validate.rs`: [`Session::validate`], the bounds an untrusted session (a link, a file,
+//!   localStorage) must respect, and why one is refused ([`SessionError`]);
+//! - its tests: `tests.rs`, `props.rs` (property tests: whatever a person does, the logged
+//!   session replays to what they saw) and `fixtures.rs` (real old links and files under
+//!   `tests/fixtures/sessions/`, which every later format must keep opening).
 
 mod validate;
 
