@@ -13,8 +13,9 @@
 //! [`super::layout::COMPACT_LANES_MAX`] partitions, where lanes become a heat strip), and at
 //! most [`TRACE_SCAN`] trace events are looked at for travelling records.
 
-use crate::playground::{Action, Playground};
+use crate::playground::Playground;
 use crate::rebalance::{MovePhase, Release};
+use crate::session::Action;
 use orderflow_engine::group::{GroupState, MemberStatus, Protocol};
 use orderflow_engine::sim::TraceEvent;
 
@@ -694,7 +695,7 @@ fn is_hand(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playground::Session;
+    use crate::session::Session;
     use orderflow_engine::group::GroupConfig;
     use orderflow_engine::ids::MemberId;
     use orderflow_engine::log::OrderEvent;
@@ -850,7 +851,7 @@ mod tests {
     #[test]
     fn only_the_groups_reading_the_topic_are_on_its_stage() {
         let mut pg = Playground::new(Session::default());
-        let mut setup = crate::playground::Setup::named("refunds", 2);
+        let mut setup = crate::session::Setup::named("refunds", 2);
         setup.keyed = true;
         pg.create_topic(setup).unwrap();
         pg.create_group(GroupConfig::new("auditors", vec!["refunds".into()]), 1)
