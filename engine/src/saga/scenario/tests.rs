@@ -171,34 +171,57 @@ fn mixed_failures_end_with_the_standalone_totals() {
     }
 }
 
+/// In both styles: every saga completes with all steps, and the messages really are
+/// records on the engine's partitions, consumed by groups.
 #[test]
 fn happy_path_completes_every_saga_with_all_steps() {
-    let sim = run("happy-path");
-    let sums = sim.summaries();
-    for s in &sums {
-        assert_eq!(s.state, SagaState::Completed, "{s:?}");
+    for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
+        let sim = named_scenario("happy-path")
+            .unwrap()
+            .with_mode(mode)
+            .run()
+            .unwrap();
+        let sums = sim.summaries();
+        assert_eq!(sums.len(), 2, "{mode:?}");
+        for s in &sums {
+            assert_eq!(s.state, SagaState::Completed, "{mode:?}: {s:?}");
+            assert_eq!(
+                s.executed_steps,
+                [
+                    SagaStep::CreateOrder,
+                    SagaStep::ReserveInventory,
+                    SagaStep::ProcessPayment,
+                    SagaStep::ShipOrder
+                ]
+            );
+            assert!(s.compensations.is_empty());
+        }
+        let b = sim.balances();
+        assert_eq!(b.charged_cents, 3 * 2500);
+        assert_eq!(b.stock[&ProductId("P1".into())].shipped, 2);
+        // Shipped, then delivered `delivery_ticks` later.
         assert_eq!(
-            s.executed_steps,
-            [
-                SagaStep::CreateOrder,
-                SagaStep::ReserveInventory,
-                SagaStep::ProcessPayment,
-                SagaStep::ShipOrder
-            ]
+            b.orders_by_status.into_iter().collect::<Vec<_>>(),
+            [(OrderStatus::Delivered, 2)]
         );
-        assert!(s.compensations.is_empty());
+        // Every order gets a confirmation and a shipping notification.
+        assert_eq!(b.notifications_sent, 4);
+        let events = sim.saga_records(topics::ORDER_EVENTS);
+        assert!(events.iter().any(|(_, m)| m.name() == "OrderShipped"));
+        let payment = sim.sim().group("payment-service").unwrap();
+        assert!(payment.counters().processed > 0);
+        // Only the orchestrator sends commands.
+        let commands = sim.saga_records(topics::PAYMENT_COMMANDS).len();
+        assert_eq!(
+            commands,
+            if mode == SagaMode::Orchestration {
+                2
+            } else {
+                0
+            }
+        );
+        assert_clean(&sim);
     }
-    let b = sim.balances();
-    assert_eq!(b.charged_cents, 3 * 2500);
-    assert_eq!(b.stock[&ProductId("P1".into())].shipped, 2);
-    // Shipped, then delivered `delivery_ticks` later.
-    assert_eq!(
-        b.orders_by_status.into_iter().collect::<Vec<_>>(),
-        [(OrderStatus::Delivered, 2)]
-    );
-    // Every order gets a confirmation and a shipping notification.
-    assert_eq!(b.notifications_sent, 4);
-    assert_clean(&sim);
 }
 
 /// Shipping publishes OrderDelivered `delivery_ticks` after OrderShipped, in both saga
@@ -415,9 +438,12 @@ fn crash_with_outbox_relays_twice_and_the_saga_completes() {
         .any(|l| l.contains(r#""type":"duplicate_absorbed""#) && l.contains("PaymentProcessed")));
 }
 
+/// Retried on the schedule while the partition waits (the engine's group counts the
+/// blocking retries), dead-lettered with its error and attempts, resubmitted once at tick
+/// 220: the order's path shows the dead letter, then the command again, then delivery.
 #[test]
 fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
-    let sim = run("poison-message-dlq-resubmit");
+    let mut sim = run("poison-message-dlq-resubmit");
     let retries: Vec<u64> = sim
         .world()
         .trace
@@ -428,12 +454,43 @@ fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
         })
         .collect();
     assert_eq!(retries, [0, 1, 5, 30, 120]);
+    let payment = sim.sim().group("payment-service").unwrap();
+    assert_eq!(payment.counters().retries, 5);
     let letters = sim.dead_letters(topics::PAYMENT_COMMANDS);
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].attempts, 6);
     assert_eq!(letters[0].error, "injected error");
     assert_eq!(letters[0].original.message.name(), "ProcessPayment");
-    assert!(saga_trace_has(&sim, |e| matches!(e, T::Resubmitted { .. })));
+    let resubmitted = sim
+        .world()
+        .trace
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                T::Resubmitted {
+                    tick: Tick(220),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(resubmitted, 1);
+    // Already resubmitted: nothing is copied twice.
+    let again = sim.resubmit_dead_letters(topics::PAYMENT_COMMANDS);
+    assert_eq!(again, Ok(0));
+    let path: Vec<String> = sim
+        .order_path(&OrderId("order-1".into()))
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    let dl = path
+        .iter()
+        .position(|m| m == "DeadLetter(ProcessPayment)")
+        .unwrap();
+    let again = path.iter().rposition(|m| m == "ProcessPayment").unwrap();
+    assert!(dl < again, "{path:?}");
+    assert_eq!(path.last().map(String::as_str), Some("OrderDelivered"));
     assert_eq!(
         saga(&sim.summaries(), "order-1").state,
         SagaState::Completed
@@ -599,20 +656,32 @@ fn preset_files_match_the_named_scenarios() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
     let all = named_scenarios();
     for s in &all {
-        let path = dir.join(format!("saga-{}.json", s.name));
         let json = serde_json::to_string_pretty(s).unwrap() + "\n";
-        if std::env::var_os("UPDATE_SCENARIOS").is_some() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &json).unwrap();
-        }
-        let on_disk =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(on_disk, json, "{} is stale", path.display());
+        check_file(
+            &dir.join(format!("saga-{}.json", s.name)),
+            &json,
+            "UPDATE_SCENARIOS",
+        );
     }
     assert_eq!(
         saga_files(&dir, ".json"),
         sorted_names(&all),
         "a saga-*.json file without its named scenario"
+    );
+}
+
+/// The file holds `json` (written first when the environment variable `update` is set).
+fn check_file(path: &std::path::Path, json: &str, update: &str) {
+    if std::env::var_os(update).is_some() {
+        std::fs::write(path, json).unwrap();
+    }
+    let on_disk =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        on_disk,
+        json,
+        "{} is stale (regenerate with {update}=1)",
+        path.display()
     );
 }
 
@@ -738,13 +807,7 @@ fn golden_summaries_of_the_named_scenarios() {
         );
         let json = serde_json::to_string_pretty(&summary).unwrap() + "\n";
         let path = dir.join(format!("saga-{}.summary.json", s.name));
-        if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &json).unwrap();
-        }
-        let on_disk =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(on_disk, json, "{} changed", path.display());
+        check_file(&path, &json, "UPDATE_GOLDEN");
     }
     assert_eq!(
         saga_files(&dir, ".summary.json"),

@@ -3,9 +3,9 @@
 
 use super::super::faults::{FaultEffect, FaultPlan, FaultRule};
 use super::super::message::OrderId;
-use super::super::orchestrator::{Compensation, SagaState, SagaStep, StepTimeouts};
+use super::super::orchestrator::{Compensation, SagaState, SagaStep};
 use super::super::projection::ReadModel;
-use super::super::scenario::{named_scenario, order};
+use super::super::scenario::order;
 use super::super::services::CallTarget;
 use super::*;
 use crate::group::CommitPolicy;
@@ -24,99 +24,6 @@ fn setup(mode: SagaMode, inbox: bool, faults: FaultPlan) -> SagaSetup {
         faults,
         ..SagaSetup::default()
     }
-}
-
-#[test]
-fn happy_path_runs_on_consumer_groups_in_both_styles() {
-    for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
-        let mut s = StreamingSaga::new(setup(mode, true, FaultPlan::default()), 1).unwrap();
-        s.run(150);
-        let sums = s.summaries();
-        assert_eq!(sums.len(), 2, "{mode:?}");
-        for saga in &sums {
-            assert_eq!(saga.state, SagaState::Completed, "{mode:?}: {saga:?}");
-        }
-        assert_eq!(s.check_invariants(), Vec::<String>::new(), "{mode:?}");
-        // The messages really are records on the engine's partitions, consumed by groups.
-        let events = s.saga_records(topics::ORDER_EVENTS);
-        assert!(events.iter().any(|(_, m)| m.name() == "OrderShipped"));
-        let group = s.sim().group("payment-service").unwrap();
-        assert!(group.counters().processed > 0);
-        if mode == SagaMode::Orchestration {
-            assert_eq!(s.saga_records(topics::PAYMENT_COMMANDS).len(), 2);
-        } else {
-            assert!(s.saga_records(topics::PAYMENT_COMMANDS).is_empty());
-        }
-    }
-}
-
-#[test]
-fn declined_payment_compensates_in_reverse_on_consumer_groups() {
-    let faults = FaultPlan {
-        rules: vec![FaultRule::next_calls(
-            CallTarget::Step(SagaStep::ProcessPayment),
-            FaultEffect::Decline,
-            1,
-        )],
-        ..FaultPlan::default()
-    };
-    let mut s = StreamingSaga::new(setup(SagaMode::Orchestration, true, faults), 1).unwrap();
-    s.run(150);
-    let sums = s.summaries();
-    let first = sums.iter().find(|x| x.order_id.0 == "order-1").unwrap();
-    assert_eq!(first.state, SagaState::Failed);
-    assert_eq!(
-        first.compensations,
-        [Compensation::ReleaseInventory, Compensation::CancelOrder]
-    );
-    assert_eq!(s.check_invariants(), Vec::<String>::new());
-}
-
-#[test]
-fn poison_message_lands_on_the_dlq_topic_and_resubmission_completes_the_saga() {
-    let mut scenario = named_scenario("poison-message-dlq-resubmit").unwrap();
-    // Resubmitted by hand below.
-    scenario.setup.resubmits.clear();
-    scenario.setup.config.timeouts = StepTimeouts {
-        process_payment_ticks: 400,
-        ..StepTimeouts::default()
-    };
-    let mut s = StreamingSaga::new(scenario.setup, 3).unwrap();
-    s.run(220);
-    let letters = s.dead_letters(topics::PAYMENT_COMMANDS);
-    assert_eq!(letters.len(), 1);
-    assert_eq!(letters[0].attempts, 6);
-    assert_eq!(letters[0].original.message.name(), "ProcessPayment");
-    assert_eq!(
-        s.resubmit_dead_letters(topics::PAYMENT_COMMANDS).unwrap(),
-        1
-    );
-    assert_eq!(
-        s.resubmit_dead_letters(topics::PAYMENT_COMMANDS).unwrap(),
-        0
-    );
-    s.run(50);
-    let sums = s.summaries();
-    assert_eq!(sums[0].state, SagaState::Completed, "{sums:?}");
-    assert_eq!(s.check_invariants(), Vec::<String>::new());
-    // The order's path shows the dead letter and the resubmitted command in order.
-    let path: Vec<String> = s
-        .order_path(&OrderId("order-1".into()))
-        .into_iter()
-        .map(|e| e.message)
-        .collect();
-    let dl = path
-        .iter()
-        .position(|m| m == "DeadLetter(ProcessPayment)")
-        .unwrap();
-    let again = path.iter().rposition(|m| m == "ProcessPayment").unwrap();
-    assert!(dl < again, "{path:?}");
-    assert_eq!(path.last().map(String::as_str), Some("OrderDelivered"));
-    // The engine's group saw the blocking retries.
-    assert_eq!(
-        s.sim().group("payment-service").unwrap().counters().retries,
-        5
-    );
 }
 
 /// A payment member dies with processed but uncommitted records; after the session
