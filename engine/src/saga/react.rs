@@ -1,7 +1,7 @@
 //! Every service's state ([`Services`]) and handing one record to one of them
 //! ([`Services::react`]): the handler's messages to publish and what it did, as trace
-//! events. Inboxes, faults, retries and outboxes wrap this call (see
-//! [`super::streaming::ServiceProcessor`]); the services themselves never see them.
+//! events. Inboxes, faults, retries and outboxes wrap this call (the consumer groups'
+//! service processors do); the services themselves never see them.
 
 use super::config::SagaConfig;
 use super::message::{Envelope, SagaMessage};
