@@ -63,15 +63,15 @@ fn scenario_names_are_unique_and_round_trip_through_json() {
     }
 }
 
-/// Each named scenario ends as it ended on the standalone driver, which ran 12 of them
-/// before there was one driver (the outcomes below are that driver's): same final states,
+/// Each named scenario ends as it did when 12 of them ran on a driver of their own, before
+/// there was one driver (the outcomes below are that driver's): same final states,
 /// steps and compensations, stock and money. Only `mixed-failures-orchestration` differs:
 /// its declines are random draws, and on consumer groups the payments are drawn in another
 /// order, so order-5 completes instead of order-4 (the totals stay the same).
 type Shipped = &'static [(&'static str, u64)];
 
 #[test]
-fn named_scenarios_end_as_they_did_on_the_standalone_driver() {
+fn named_scenarios_end_as_they_did_on_their_own_driver() {
     const DONE: &str = "Completed [CreateOrder, ReserveInventory, ProcessPayment, ShipOrder] []";
     // Name, per saga its state, steps and compensations, money charged and refunded, and
     // units shipped per product.
@@ -140,10 +140,10 @@ fn named_scenarios_end_as_they_did_on_the_standalone_driver() {
     }
 }
 
-/// The mixed failures end with the standalone driver's totals in both styles; which order
+/// The mixed failures end with their own driver's totals in both styles; which order
 /// completes under orchestration changed (see above).
 #[test]
-fn mixed_failures_end_with_the_standalone_totals() {
+fn mixed_failures_end_with_the_same_totals() {
     for style in ["orchestration", "choreography"] {
         let summary = run(&format!("mixed-failures-{style}")).summary();
         let b = &summary.balances;
