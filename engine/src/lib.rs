@@ -15,6 +15,9 @@
 //!   clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
 //!   records without a key are spread (round-robin, Kafka's sticky batches).
 //! - [`topic`]: a named set of partition logs plus its partitioner and unkeyed router.
+//! - [`cluster`]: the brokers under the topics; today [`cluster::placement`], which brokers
+//!   hold each partition's replicas (leader first), exactly as Kafka's
+//!   `AdminUtils.assignReplicasToBrokers` places them, with or without racks.
 //!
 //! Who writes and who reads:
 //! - [`producer`]: acks, retries after lost acknowledgements, and idempotence (producer id
@@ -22,7 +25,8 @@
 //! - [`group`]: consumer groups: members joining, leaving and dying, rebalances with
 //!   generations (eager or cooperative), polls, processing time, commit policies
 //!   (auto-commit, at-least-once, at-most-once), redelivery and loss, lag, offset resets.
-//! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors.
+//! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors
+//!   (static members, `group.instance.id`, ordered by their instance id).
 //! - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets each
 //!   record and returns the records to produce.
 //!
@@ -57,6 +61,7 @@
 #![warn(missing_docs)]
 
 pub mod assignor;
+pub mod cluster;
 pub mod group;
 pub mod ids;
 pub mod lag;
