@@ -654,7 +654,7 @@ impl ConsumerGroup {
                 group: self.config.name.clone(),
                 member,
                 since,
-                expires: Tick(since.0 + self.config.session_timeout_ticks),
+                expires: Tick(since.0.saturating_add(self.config.session_timeout_ticks)),
             });
         }
         if self.members.contains_key(&member) {
@@ -789,8 +789,10 @@ impl ConsumerGroup {
             // Already rebalancing: the round in progress picks up the change.
             return;
         }
+        // Durations come from strangers' links and files and may be u64::MAX: every deadline
+        // saturates, and one past the end of time simply never comes (found by the fuzz).
         self.phase = Phase::Preparing {
-            ends_at: Tick(world.now.0 + self.config.rebalance_ticks),
+            ends_at: Tick(world.now.0.saturating_add(self.config.rebalance_ticks)),
         };
         self.counters.rebalances += 1;
         let protocol = self.config.protocol();
@@ -1146,7 +1148,7 @@ impl ConsumerGroup {
             .values()
             .filter_map(|m| match m.status {
                 MemberStatus::Dead { since }
-                    if now.0 >= since.0 + self.config.session_timeout_ticks =>
+                    if now.0 >= since.0.saturating_add(self.config.session_timeout_ticks) =>
                 {
                     Some(m.id.clone())
                 }
@@ -1219,7 +1221,7 @@ impl ConsumerGroup {
                 }
                 let ticks = self.processing_ticks(id);
                 let m = self.members.get_mut(id).expect("member");
-                m.head_ready_at = Tick(now.0 + ticks);
+                m.head_ready_at = Tick(now.0.saturating_add(ticks));
                 if m.batch.is_empty() {
                     if self.config.commit_policy == CommitPolicy::AfterProcessing {
                         let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
@@ -1263,7 +1265,7 @@ impl ConsumerGroup {
         // Auto-commit happens inside poll, for what earlier polls returned.
         if let CommitPolicy::AutoCommit { interval_ticks } = self.config.commit_policy {
             let m = &self.members[id];
-            if now.0 >= m.last_auto_commit.0 + interval_ticks {
+            if now.0 >= m.last_auto_commit.0.saturating_add(interval_ticks) {
                 let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
                 self.commit(world, id, CommitReason::AutoCommit, &owned);
                 self.members.get_mut(id).expect("member").last_auto_commit = now;
@@ -1369,7 +1371,7 @@ impl ConsumerGroup {
             }
         }
         m.batch.extend(runs);
-        m.head_ready_at = Tick(now.0 + processing_ticks);
+        m.head_ready_at = Tick(now.0.saturating_add(processing_ticks));
         m.head_attempt = 1;
         if self.config.commit_policy == CommitPolicy::BeforeProcessing {
             self.commit(world, id, CommitReason::BeforeProcessing, &owned);
@@ -1427,7 +1429,7 @@ impl ConsumerGroup {
         match outcome {
             ProcessOutcome::Retry { error, after_ticks } => {
                 self.counters.retries += 1;
-                let retry_at = Tick(now.0 + after_ticks.max(1));
+                let retry_at = Tick(now.0.saturating_add(after_ticks.max(1)));
                 let m = self.members.get_mut(id).expect("member");
                 m.head_ready_at = retry_at;
                 m.head_attempt += 1;
