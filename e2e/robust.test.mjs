@@ -104,6 +104,8 @@ for (const colorScheme of ['light', 'dark']) {
 test('a corrupt saved session is kept aside, explained, and the page works', async () => {
   const { context, page, external } = await freshPage();
   await openApp(page, site.url);
+  // After the page's own first save: a later pagehide would otherwise save over it.
+  await savedContains(page, '"format":2');
   await page.evaluate((k) => localStorage.setItem(k, '{"format":2,"topics":[{"name":'), KEY);
   await page.reload();
   await page.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
@@ -124,6 +126,7 @@ test('a corrupt saved session is kept aside, explained, and the page works', asy
 test('a saved session from a newer format is left untouched', async () => {
   const { context, page, external } = await freshPage({ colorScheme: 'dark' });
   await openApp(page, site.url);
+  await savedContains(page, '"format":2');
   const newer = '{"format":99,"topics":[],"seed":1,"ticks":0,"actions":[],"future":true}';
   await page.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, newer]);
   await page.reload();
@@ -204,7 +207,7 @@ test('a truncated link and a newer-format link are explained and change nothing'
     [`${site.url}${linkFor('{"format":3,"topics":[],"seed":1,"ticks":0,"actions":[]}')}`,
       /written in format 3; this playground reads formats 1 to 2/],
     [`${site.url}${linkFor(' '.repeat(20 * 1024 * 1024))}`, /more than 8388608 bytes once decompressed/],
-    [`${site.url}#s=${'A'.repeat(2 * 1024 * 1024 + 1)}`, /at most 2097152 are read/],
+    // (A link over the 2 MiB limit cannot be tested here: Chromium refuses to navigate to it.)
   ];
   for (const [url, message] of cases) {
     // A new tab of the same browser profile: a fragment change alone would not reload.

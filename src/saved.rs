@@ -91,6 +91,8 @@ thread_local! {
     static WRITABLE: Cell<bool> = const { Cell::new(true) };
     /// True while a change waits for its save.
     static DIRTY: Cell<bool> = const { Cell::new(false) };
+    /// True after a save failed, until one succeeds (only then is its message taken back).
+    static FAILING: Cell<bool> = const { Cell::new(false) };
     static TIMER: RefCell<Option<gloo_timers::callback::Timeout>> = const { RefCell::new(None) };
     /// Called with a message after each save (`None`: saved), set by the app.
     static REPORT: RefCell<Option<Report>> = const { RefCell::new(None) };
@@ -110,6 +112,7 @@ pub fn open() -> (Option<Session>, Option<String>) {
             Some("This browser does not let the page save (storage is off): export the scenario to keep it.".into()),
         );
     };
+    FAILING.with(|f| f.set(false));
     let text = storage.get_item(STORAGE_KEY).ok().flatten();
     let saved = Saved::read(text.as_deref());
     let mut aside_kept = false;
@@ -130,7 +133,7 @@ pub fn open() -> (Option<Session>, Option<String>) {
     }
 }
 
-/// Sets what is told after each save (the app's storage notice).
+/// Sets what is told when a save fails, and when one succeeds after a failure (`None`).
 pub fn on_report(report: impl Fn(Option<String>) + 'static) {
     REPORT.with(|r| *r.borrow_mut() = Some(Box::new(report)));
 }
@@ -185,7 +188,10 @@ fn save(report: bool) {
         // Still pending: the next change, hide or leave tries again.
         DIRTY.with(|d| d.set(true));
     }
-    if !report {
+    let was_failing = FAILING.with(|f| f.replace(outcome.is_some()));
+    // A success only takes back a failure's message, never the message from the start
+    // (an unreadable or newer entry), which stays until dismissed.
+    if !report || (outcome.is_none() && !was_failing) {
         return;
     }
     REPORT.with(|r| {

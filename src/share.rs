@@ -242,7 +242,6 @@ mod tests {
     #[test]
     fn a_link_with_an_overlong_key_is_refused() {
         let mut session = Session::default();
-        session.ticks = 0;
         session.actions.push(LoggedAction {
             tick: 0,
             action: Action::Publish {
