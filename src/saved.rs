@@ -113,6 +113,9 @@ pub fn open() -> (Option<Session>, Option<String>) {
         );
     };
     FAILING.with(|f| f.set(false));
+    // An app mounted again in the same page (browser tests remount; an unmounted app's
+    // cleanup may run later) first saves what the previous one left pending.
+    flush();
     let text = storage.get_item(STORAGE_KEY).ok().flatten();
     let saved = Saved::read(text.as_deref());
     let mut aside_kept = false;
@@ -131,6 +134,12 @@ pub fn open() -> (Option<Session>, Option<String>) {
         Saved::Session(session) => (Some(session), message),
         _ => (None, message),
     }
+}
+
+/// Forgets a pending save without writing it (browser tests starting from a fresh state).
+pub fn discard_pending() {
+    drop(TIMER.with(|t| t.try_borrow_mut().map(|mut t| t.take())));
+    DIRTY.with(|d| d.set(false));
 }
 
 /// Sets what is told when a save fails, and when one succeeds after a failure (`None`).
