@@ -57,7 +57,10 @@
 #![warn(missing_docs)]
 
 pub mod assignor;
+pub mod command;
+pub mod generator;
 pub mod group;
+pub mod group_protocol;
 pub mod ids;
 pub mod lag;
 pub mod log;
@@ -70,3 +73,4 @@ pub mod scenario;
 pub mod sim;
 pub mod topic;
 pub mod trace;
+pub(crate) mod world;

@@ -1,12 +1,14 @@
 //! Every command and scenario survives JSON: what a share link and a scenario file carry.
 
+use orderflow_engine::command::{Command, TimedCommand};
+use orderflow_engine::generator::KeySpace;
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::{EventId, MemberId, Offset, Tick};
 use orderflow_engine::log::{Headers, OrderEvent, Payload, Retention};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
 use orderflow_engine::producer::{Acks, ProducerConfig};
-use orderflow_engine::scenario::{presets, Scenario, TimedCommand};
-use orderflow_engine::sim::Command;
+use orderflow_engine::scenario::{presets, Scenario};
+use orderflow_engine::topic::TopicSpec;
 use proptest::prelude::*;
 
 fn name() -> impl Strategy<Value = String> {
@@ -74,11 +76,7 @@ fn command() -> impl Strategy<Value = Command> {
     let key = || proptest::option::of(name());
     prop_oneof![
         (name(), 1u32..1025, partitioner()).prop_map(|(name, partitions, partitioner)| {
-            Command::CreateTopic {
-                name,
-                partitions,
-                partitioner,
-            }
+            Command::CreateTopic(TopicSpec::new(&name, partitions, partitioner))
         }),
         (
             name(),
@@ -192,8 +190,7 @@ fn command() -> impl Strategy<Value = Command> {
                 Command::Generate {
                     topic,
                     count,
-                    key_prefix,
-                    keys,
+                    key_space: KeySpace::new(key_prefix, keys),
                 }
             }
         ),
@@ -201,8 +198,7 @@ fn command() -> impl Strategy<Value = Command> {
             |(topic, records_per_tick, key_prefix, keys)| Command::SetGenerator {
                 topic,
                 records_per_tick,
-                key_prefix,
-                keys,
+                key_space: KeySpace::new(key_prefix, keys),
             }
         ),
     ]

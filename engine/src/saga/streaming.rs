@@ -466,11 +466,11 @@ impl StreamingSaga {
         };
         for t in topics::ALL {
             for name in [t.to_string(), topics::dead_letter_topic(t)] {
-                sim.apply(Command::CreateTopic {
-                    name,
-                    partitions: config.partitions,
-                    partitioner: Partitioner::Murmur2,
-                })
+                sim.apply(Command::CreateTopic(crate::topic::TopicSpec::new(
+                    &name,
+                    config.partitions,
+                    Partitioner::Murmur2,
+                )))
                 .map_err(setup_error)?;
             }
         }
