@@ -157,38 +157,52 @@ for m, ts in edges.items():
             top[m[0]].add(t[0])
 
 status = 0
-circles = [c for c in sccs(top) if len(c) > 1]
-for c in circles:
+upward = set()
+for c in (c for c in sccs(top) if len(c) > 1):
     status = 1
-    print("circle between top-level modules: " + " <-> ".join(c))
-    for a in c:
-        for b in sorted(top[a] & set(c)):
-            uses = sorted(
-                f"{name(m)} -> {name(t)}"
-                for m, ts in edges.items()
-                for t in ts
-                if m and t and m[0] == a and t[0] == b
-            )
-            print(f"  {a} uses {b}: " + ", ".join(uses))
+    inside = {m: top[m] & set(c) for m in c}
+    # The edges whose removal alone breaks every circle here: the ones pointing upward.
+    closing = [
+        (a, b)
+        for a in c
+        for b in sorted(inside[a])
+        if all(
+            len(k) == 1
+            for k in sccs({m: t - ({b} if m == a else set()) for m, t in inside.items()})
+        )
+    ]
+    print("circle between top-level modules: " + ", ".join(c))
+    for a, b in closing or [(a, b) for a in c for b in sorted(inside[a])]:
+        upward.add((a, b))
+        uses = sorted(
+            f"{name(m)} -> {name(t)}"
+            for m, ts in edges.items()
+            for t in ts
+            if m and t and m[0] == a and t[0] == b
+        )
+        print(f"  closed by {a} -> {b}: " + ", ".join(uses))
 
 file_circles = [c for c in sccs(edges) if len({m[0] for m in c if m}) > 1]
 for c in file_circles:
     status = 1
     print("circle between files: " + " <-> ".join(name(m) for m in c))
+if upward and not file_circles:
+    print("file by file there is no circle: the edges above reach leaf files only")
 
-if not circles:
-    layer = {}
+layer = {}
+acyclic = {m: {t for t in ts if (m, t) not in upward} for m, ts in top.items()}
 
-    def depth(m):
-        if m not in layer:
-            layer[m] = 1 + max((depth(t) for t in top[m]), default=-1)
-        return layer[m]
 
-    for m in top:
-        depth(m)
-    print("layers (a module uses only modules on lower layers):")
-    for n in range(max(layer.values()) + 1):
-        print(f"  {n}: " + ", ".join(sorted(m for m in layer if layer[m] == n)))
-elif not file_circles:
-    print("file by file there is no circle: the upward edges above reach leaf files only")
+def depth(m, seen=()):
+    if m not in layer:
+        below = [depth(t, seen + (m,)) for t in acyclic[m] if t not in seen]
+        layer[m] = 1 + max(below, default=-1)
+    return layer[m]
+
+
+for m in top:
+    depth(m)
+print("layers (a module uses only modules on lower layers" + (", but for the edges above):" if upward else "):"))
+for n in range(max(layer.values()) + 1):
+    print(f"  {n}: " + ", ".join(sorted(m for m in layer if layer[m] == n)))
 sys.exit(status)

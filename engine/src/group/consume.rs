@@ -1,11 +1,11 @@
 //! The tick: session timeouts, each member processing, polling and committing, and the
 //! rebalance moving on.
 
-use super::{ConsumerGroup, MemberStatus, Phase, Run};
+use super::{ConsumerGroup, MemberStatus, Phase};
 use crate::assignor::TopicPartition;
-use crate::group::{AutoOffsetReset, CommitPolicy};
+use crate::group::CommitPolicy;
 use crate::group_protocol::{CommitReason, Protocol, RebalanceReason};
-use crate::ids::{MemberId, Offset, Tick};
+use crate::ids::{MemberId, Tick};
 use crate::process::Processor;
 use crate::trace::TraceEvent;
 use crate::world::World;
@@ -134,125 +134,5 @@ impl ConsumerGroup {
         // Eager: the group stops consuming during a rebalance (members have revoked
         // everything anyway; a member that has not yet revoked still finishes its batch).
         matches!(self.phase, Phase::Preparing { .. }) && self.config.protocol() == Protocol::Eager
-    }
-
-    /// One poll. Returns true if records were fetched.
-    pub(super) fn poll(&mut self, world: &mut World<'_>, id: &MemberId) -> bool {
-        let now = world.now;
-        // Auto-commit happens inside poll, for what earlier polls returned.
-        if let CommitPolicy::AutoCommit { interval_ticks } = self.config.commit_policy {
-            let m = &self.members[id];
-            if now.0 >= m.last_auto_commit.0 + interval_ticks {
-                let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
-                self.commit(world, id, CommitReason::AutoCommit, &owned);
-                self.members.get_mut(id).expect("member").last_auto_commit = now;
-            }
-        }
-        let owned: Vec<TopicPartition> = {
-            let m = &self.members[id];
-            m.owned
-                .iter()
-                .filter(|tp| !m.pending_revocation.contains(*tp))
-                .cloned()
-                .collect()
-        };
-        if owned.is_empty() {
-            return false;
-        }
-        let mut remaining = u64::from(self.config.max_poll_records);
-        let start = self.members[id].poll_cursor % owned.len();
-        let mut runs = Vec::new();
-        for i in 0..owned.len() {
-            if remaining == 0 {
-                break;
-            }
-            let tp = &owned[(start + i) % owned.len()];
-            let Some(log) = world
-                .topics
-                .get(&tp.topic)
-                .and_then(|t| t.partition(tp.partition))
-            else {
-                continue;
-            };
-            let (log_start, high) = (log.log_start_offset(), log.high_watermark());
-            let mut position = self.members[id]
-                .positions
-                .get(tp)
-                .copied()
-                .unwrap_or(log_start);
-            if position < log_start || position > high {
-                // Out of range (retention deleted it): auto.offset.reset decides.
-                position = match self.config.auto_offset_reset {
-                    AutoOffsetReset::Earliest => log_start,
-                    AutoOffsetReset::Latest => high,
-                };
-                self.trace(
-                    world,
-                    TraceEvent::AutoOffsetReset {
-                        tick: now,
-                        group: self.config.name.clone(),
-                        member: id.clone(),
-                        partition: tp.clone(),
-                        offset: position,
-                    },
-                );
-            }
-            let take = (high.0 - position.0).min(remaining);
-            let end = Offset(position.0 + take);
-            self.members
-                .get_mut(id)
-                .expect("member")
-                .positions
-                .insert(tp.clone(), end);
-            if take == 0 {
-                continue;
-            }
-            remaining -= take;
-            runs.push(Run {
-                partition: tp.clone(),
-                next: position,
-                end,
-            });
-        }
-        let processing_ticks = self.processing_ticks(id);
-        let m = self.members.get_mut(id).expect("member");
-        m.poll_cursor = (start + 1) % owned.len();
-        if runs.is_empty() {
-            return false;
-        }
-        for run in &runs {
-            world.trace.push(TraceEvent::Fetched {
-                tick: now,
-                group: self.config.name.clone(),
-                member: id.clone(),
-                topic: run.partition.topic.clone(),
-                partition: run.partition.partition,
-                from_offset: run.next,
-                to_offset: run.end,
-            });
-            let high = self
-                .processed_high
-                .get(&run.partition)
-                .copied()
-                .unwrap_or_default();
-            if run.next < high {
-                world.trace.push(TraceEvent::Redelivered {
-                    tick: now,
-                    group: self.config.name.clone(),
-                    member: id.clone(),
-                    topic: run.partition.topic.clone(),
-                    partition: run.partition.partition,
-                    from_offset: run.next,
-                    to_offset: run.end.min(high),
-                });
-            }
-        }
-        m.batch.extend(runs);
-        m.head_ready_at = Tick(now.0 + processing_ticks);
-        m.head_attempt = 1;
-        if self.config.commit_policy == CommitPolicy::BeforeProcessing {
-            self.commit(world, id, CommitReason::BeforeProcessing, &owned);
-        }
-        true
     }
 }

@@ -31,6 +31,7 @@ mod config;
 mod consume;
 mod membership;
 mod offsets;
+mod poll;
 mod processing;
 mod rebalance;
 mod snapshot;

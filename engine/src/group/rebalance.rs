@@ -3,7 +3,7 @@
 
 use super::{ConsumerGroup, Member, MemberStatus, Phase};
 use crate::assignor::{
-    assign, assign_detailed, AssignmentInput, AssignmentStrategy, MemberSubscription,
+    assign, assign_detailed, Assignment, AssignmentInput, AssignmentStrategy, MemberSubscription,
     TopicPartition,
 };
 use crate::group::AutoOffsetReset;
@@ -129,131 +129,30 @@ impl ConsumerGroup {
             .collect()
     }
 
+    /// Ends a round: a new generation, the assignor's assignment handed out (eager: all
+    /// at once; cooperative: what nobody else still owns), fetch positions for what was
+    /// gained, and the round traced.
     pub(super) fn complete_rebalance(&mut self, world: &mut World<'_>) {
         self.generation += 1;
         let protocol = self.config.protocol();
-        // Leaving members are not part of the new generation.
-        // In join order: Kafka's leader sees the members in the order they joined, and the
-        // sticky assignors' tie-breaks depend on it.
-        let mut alive: Vec<&Member> = self
-            .members
-            .values()
-            .filter(|m| m.status == MemberStatus::Alive)
-            .collect();
-        alive.sort_by_key(|m| m.joined_seq);
-        let joined: Vec<MemberId> = alive.into_iter().map(|m| m.id.clone()).collect();
-        let mut revoked: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
-        let mut assigned: BTreeMap<MemberId, Vec<TopicPartition>> = BTreeMap::new();
-        let mut withheld: BTreeMap<TopicPartition, MemberId> = BTreeMap::new();
+        let joined = self.joined_members();
+        let mut round = Round::default();
         if joined.is_empty() {
             self.phase = Phase::Empty;
         } else {
-            let input = AssignmentInput {
-                topics: self.subscribed_topics(world),
-                members: joined
-                    .iter()
-                    .map(|id| {
-                        let m = &self.members[id];
-                        MemberSubscription {
-                            member_id: id.0.clone(),
-                            topics: self.config.topics.clone(),
-                            owned_partitions: match protocol {
-                                Protocol::Eager => m.previous_owned.iter().cloned().collect(),
-                                Protocol::Cooperative => m.owned.iter().cloned().collect(),
-                            },
-                            generation: m.generation,
-                        }
-                    })
-                    .collect(),
-            };
-            let (target, kafka_withheld) = match assign_detailed(self.config.strategy, &input) {
-                Ok(outcome) => (outcome.assignment, outcome.withheld),
-                Err(error) => {
-                    // Kafka's own assignor throws on a few inputs; the rebalance then fails.
-                    // The simulation says so and falls back to the range assignor, which
-                    // always succeeds, rather than leave the group without an assignment.
-                    self.trace(
-                        world,
-                        TraceEvent::AssignorFailed {
-                            tick: world.now,
-                            group: self.config.name.clone(),
-                            strategy: self.config.strategy,
-                            error: error.to_string(),
-                        },
-                    );
-                    let target = assign(AssignmentStrategy::Range, &input)
-                        .expect("the range assignor accepts any input with unique members");
-                    (target, BTreeMap::new())
-                }
-            };
-            // Partitions someone still owns cannot be handed out yet (cooperative).
-            let claimed: BTreeSet<TopicPartition> = self
-                .members
-                .values()
-                .flat_map(|m| m.owned.iter().cloned())
-                .collect();
-            for id in &joined {
-                let want: BTreeSet<TopicPartition> = target
-                    .get(&id.0)
-                    .map(|v| v.iter().cloned().collect())
-                    .unwrap_or_default();
-                let m = self.members.get_mut(id).expect("joined member");
-                match protocol {
-                    Protocol::Eager => {
-                        let gained: Vec<TopicPartition> = want.iter().cloned().collect();
-                        if !m.previous_owned.is_empty() {
-                            revoked.insert(id.clone(), m.previous_owned.iter().cloned().collect());
-                        }
-                        m.previous_owned.clear();
-                        m.owned = want;
-                        if !gained.is_empty() {
-                            assigned.insert(id.clone(), gained);
-                        }
-                    }
-                    Protocol::Cooperative => {
-                        let give_up: BTreeSet<TopicPartition> =
-                            m.owned.difference(&want).cloned().collect();
-                        let mut gained = Vec::new();
-                        for tp in want.difference(&m.owned) {
-                            if claimed.contains(tp) {
-                                withheld.insert(tp.clone(), id.clone());
-                            } else {
-                                gained.push(tp.clone());
-                            }
-                        }
-                        m.owned.extend(gained.iter().cloned());
-                        if !give_up.is_empty() {
-                            revoked.insert(id.clone(), give_up.iter().cloned().collect());
-                        }
-                        m.pending_revocation = give_up;
-                        if !gained.is_empty() {
-                            assigned.insert(id.clone(), gained);
-                        }
-                    }
-                }
-                m.generation = self.generation;
-            }
+            let (target, kafka_withheld) = self.compute_assignment(world, &joined, protocol);
+            self.hand_out(&joined, &target, protocol, &mut round);
             if protocol == Protocol::Cooperative {
                 // A cooperative assignor leaves out partitions that change owner; they are
                 // revoked now and assigned in the follow-up round.
                 for (tp, member) in kafka_withheld {
-                    withheld.insert(tp, MemberId(member));
+                    round.withheld.insert(tp, MemberId(member));
                 }
             }
-            self.follow_up_due =
-                protocol == Protocol::Cooperative && (!revoked.is_empty() || !withheld.is_empty());
+            self.follow_up_due = protocol == Protocol::Cooperative
+                && (!round.revoked.is_empty() || !round.withheld.is_empty());
             self.phase = Phase::Stable;
-            // Fetch positions for what was gained.
-            for (id, tps) in assigned.clone() {
-                for tp in tps {
-                    let position = self.initial_position(world, &id, &tp);
-                    self.members
-                        .get_mut(&id)
-                        .expect("member")
-                        .positions
-                        .insert(tp, position);
-                }
-            }
+            self.position_gained(world, &round.assigned);
         }
         let assignment = self
             .members
@@ -269,11 +168,118 @@ impl ConsumerGroup {
                 generation: self.generation,
                 protocol,
                 assignment,
-                revoked,
-                assigned,
-                withheld,
+                revoked: round.revoked,
+                assigned: round.assigned,
+                withheld: round.withheld,
             },
         );
+    }
+
+    /// The members of the new generation (alive ones: leaving members are not part of
+    /// it), in join order: Kafka's leader sees the members in the order they joined, and
+    /// the sticky assignors' tie-breaks depend on it.
+    fn joined_members(&self) -> Vec<MemberId> {
+        let mut alive: Vec<&Member> = self
+            .members
+            .values()
+            .filter(|m| m.status == MemberStatus::Alive)
+            .collect();
+        alive.sort_by_key(|m| m.joined_seq);
+        alive.into_iter().map(|m| m.id.clone()).collect()
+    }
+
+    /// Runs the group's assignor on what the members subscribe to and own: the target
+    /// assignment by member id, and (cooperative assignors) the partitions withheld.
+    fn compute_assignment(
+        &mut self,
+        world: &mut World<'_>,
+        joined: &[MemberId],
+        protocol: Protocol,
+    ) -> (Assignment, BTreeMap<TopicPartition, String>) {
+        let input = AssignmentInput {
+            topics: self.subscribed_topics(world),
+            members: joined
+                .iter()
+                .map(|id| {
+                    let m = &self.members[id];
+                    MemberSubscription {
+                        member_id: id.0.clone(),
+                        topics: self.config.topics.clone(),
+                        owned_partitions: match protocol {
+                            Protocol::Eager => m.previous_owned.iter().cloned().collect(),
+                            Protocol::Cooperative => m.owned.iter().cloned().collect(),
+                        },
+                        generation: m.generation,
+                    }
+                })
+                .collect(),
+        };
+        match assign_detailed(self.config.strategy, &input) {
+            Ok(outcome) => (outcome.assignment, outcome.withheld),
+            Err(error) => {
+                // Kafka's own assignor throws on a few inputs; the rebalance then fails.
+                // The simulation says so and falls back to the range assignor, which
+                // always succeeds, rather than leave the group without an assignment.
+                self.trace(
+                    world,
+                    TraceEvent::AssignorFailed {
+                        tick: world.now,
+                        group: self.config.name.clone(),
+                        strategy: self.config.strategy,
+                        error: error.to_string(),
+                    },
+                );
+                let target = assign(AssignmentStrategy::Range, &input)
+                    .expect("the range assignor accepts any input with unique members");
+                (target, BTreeMap::new())
+            }
+        }
+    }
+
+    /// Gives each joined member its part of the target assignment and records what moved.
+    fn hand_out(
+        &mut self,
+        joined: &[MemberId],
+        target: &Assignment,
+        protocol: Protocol,
+        round: &mut Round,
+    ) {
+        // Partitions someone still owns cannot be handed out yet (cooperative).
+        let claimed: BTreeSet<TopicPartition> = self
+            .members
+            .values()
+            .flat_map(|m| m.owned.iter().cloned())
+            .collect();
+        for id in joined {
+            let want: BTreeSet<TopicPartition> = target
+                .get(&id.0)
+                .map(|v| v.iter().cloned().collect())
+                .unwrap_or_default();
+            let m = self.members.get_mut(id).expect("joined member");
+            match protocol {
+                Protocol::Eager => round.take_eager(m, want),
+                Protocol::Cooperative => round.take_cooperative(m, want, &claimed),
+            }
+            m.generation = self.generation;
+        }
+    }
+
+    /// Fetch positions for the partitions members gained.
+    fn position_gained(
+        &mut self,
+        world: &mut World<'_>,
+        assigned: &BTreeMap<MemberId, Vec<TopicPartition>>,
+    ) {
+        for (id, tps) in assigned {
+            for tp in tps {
+                let position = self.initial_position(world, id, tp);
+                self.members
+                    .get_mut(id)
+                    .expect("member")
+                    .positions
+                    .insert(tp.clone(), position);
+            }
+        }
     }
 
     /// Where a member starts reading a newly assigned partition.
@@ -310,6 +316,59 @@ impl ConsumerGroup {
                 );
                 offset
             }
+        }
+    }
+}
+
+/// What one round moved, per member, for [`TraceEvent::RebalanceCompleted`].
+#[derive(Default)]
+struct Round {
+    revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
+    assigned: BTreeMap<MemberId, Vec<TopicPartition>>,
+    withheld: BTreeMap<TopicPartition, MemberId>,
+}
+
+impl Round {
+    /// Eager: the member revoked everything when the round started; it now owns exactly
+    /// its target.
+    fn take_eager(&mut self, m: &mut Member, want: BTreeSet<TopicPartition>) {
+        let gained: Vec<TopicPartition> = want.iter().cloned().collect();
+        if !m.previous_owned.is_empty() {
+            self.revoked
+                .insert(m.id.clone(), m.previous_owned.iter().cloned().collect());
+        }
+        m.previous_owned.clear();
+        m.owned = want;
+        if !gained.is_empty() {
+            self.assigned.insert(m.id.clone(), gained);
+        }
+    }
+
+    /// Cooperative: the member keeps what stays, must give up what moves (once its batch is
+    /// done), and gains now only what nobody else still owns; the rest is withheld.
+    fn take_cooperative(
+        &mut self,
+        m: &mut Member,
+        want: BTreeSet<TopicPartition>,
+        claimed: &BTreeSet<TopicPartition>,
+    ) {
+        let give_up: BTreeSet<TopicPartition> = m.owned.difference(&want).cloned().collect();
+        let mut gained = Vec::new();
+        for tp in want.difference(&m.owned) {
+            if claimed.contains(tp) {
+                self.withheld.insert(tp.clone(), m.id.clone());
+            } else {
+                gained.push(tp.clone());
+            }
+        }
+        m.owned.extend(gained.iter().cloned());
+        if !give_up.is_empty() {
+            self.revoked
+                .insert(m.id.clone(), give_up.iter().cloned().collect());
+        }
+        m.pending_revocation = give_up;
+        if !gained.is_empty() {
+            self.assigned.insert(m.id.clone(), gained);
         }
     }
 }
