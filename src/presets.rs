@@ -20,7 +20,7 @@ use crate::playground::{
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::UnkeyedStrategy;
 use orderflow_engine::scenario::{presets as engine_presets, Scenario};
-use orderflow_engine::sim::Command;
+use orderflow_engine::sim::{Command, KeySpace};
 
 /// A named scenario, ready to load.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,8 +138,10 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
                 Command::Generate {
                     topic,
                     count,
-                    key_prefix,
-                    keys,
+                    key_space:
+                        KeySpace {
+                            key_prefix, keys, ..
+                        },
                 },
                 0,
             ) => {
@@ -158,8 +160,10 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
                 Command::SetGenerator {
                     topic,
                     records_per_tick,
-                    key_prefix,
-                    keys,
+                    key_space:
+                        KeySpace {
+                            key_prefix, keys, ..
+                        },
                 },
                 0,
             ) => {

@@ -23,9 +23,12 @@
 //!   --reset-offsets`, only while the group has no members.
 //!
 //! The group's code is split by concept: `config` (settings), `membership` (join, leave,
-//! kill, session timeouts), `rebalance` (rounds and assignments), `consume` (the tick:
-//! polls and the batch), `processing` (one record through the processor), `offsets`
-//! (commits, lag, resets) and `snapshot` (read-only views).
+//! kill), `rebalance` (rounds and assignments), `consume` (the tick: session timeouts and
+//! each member's loop), `poll` (fetching into the batch), `processing` (one record through
+//! the processor), `offsets` (commits, lag, resets) and `snapshot` (read-only views).
+//!
+//! [`AssignmentStrategy`]: crate::assignor::AssignmentStrategy
+//! [`AssignmentStrategy::is_cooperative`]: crate::assignor::AssignmentStrategy::is_cooperative
 
 mod config;
 mod consume;
