@@ -89,17 +89,7 @@ impl ConsumerGroup {
                 false
             }
             ProcessOutcome::Failure { error } => {
-                self.counters.failed += 1;
-                world.trace.push(TraceEvent::ProcessingFailed {
-                    tick: world.now,
-                    group: self.config.name.clone(),
-                    member: in_hand.member.clone(),
-                    topic: in_hand.partition.topic.clone(),
-                    partition: in_hand.partition.partition,
-                    offset: in_hand.offset,
-                    attempt: in_hand.attempt,
-                    error,
-                });
+                self.fail(world, &in_hand, error);
                 self.finish_head(&in_hand);
                 true
             }
@@ -206,19 +196,25 @@ impl ConsumerGroup {
     ) {
         for out in produce {
             if let Err(e) = world.produce_outgoing(out) {
-                self.counters.failed += 1;
-                world.trace.push(TraceEvent::ProcessingFailed {
-                    tick: world.now,
-                    group: self.config.name.clone(),
-                    member: in_hand.member.clone(),
-                    topic: in_hand.partition.topic.clone(),
-                    partition: in_hand.partition.partition,
-                    offset: in_hand.offset,
-                    attempt: in_hand.attempt,
-                    error: e.to_string(),
-                });
+                self.fail(world, in_hand, e.to_string());
             }
         }
+    }
+
+    /// Counts and traces a failure: the processor gave up on the record, or a record it
+    /// asked for was refused.
+    fn fail(&mut self, world: &mut World<'_>, in_hand: &InHand<'_>, error: String) {
+        self.counters.failed += 1;
+        world.trace.push(TraceEvent::ProcessingFailed {
+            tick: world.now,
+            group: self.config.name.clone(),
+            member: in_hand.member.clone(),
+            topic: in_hand.partition.topic.clone(),
+            partition: in_hand.partition.partition,
+            offset: in_hand.offset,
+            attempt: in_hand.attempt,
+            error,
+        });
     }
 
     /// Counts a processed record (a duplicate if this group processed it before).

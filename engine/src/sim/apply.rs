@@ -147,7 +147,7 @@ impl Sim {
             retention_ticks: config.retention.ticks,
             unkeyed: t.unkeyed_router().strategy(),
         });
-        let (mut world, _) = self.world();
+        let (mut world, _) = self.split();
         world.apply_retention(topic);
     }
 
@@ -170,8 +170,8 @@ impl Sim {
 
     /// Groups subscribed to `topic` see its new partition count on a metadata refresh.
     fn topic_metadata_changed(&mut self, topic: &str, partitions: u32) {
-        let (mut world, groups) = self.world();
-        for group in groups.values_mut() {
+        let (mut world, actors) = self.split();
+        for group in actors.groups.values_mut() {
             group.topic_metadata_changed(&mut world, topic, partitions);
         }
     }
@@ -184,7 +184,7 @@ impl Sim {
         key: Option<String>,
         value: Payload,
     ) -> Result<(), SimError> {
-        let (mut world, _) = self.world();
+        let (mut world, _) = self.split();
         world.produce(topic, key, value)?;
         Ok(())
     }
@@ -205,7 +205,7 @@ impl Sim {
             schema_version: headers.schema_version,
             event_id: Some(headers.event_id),
         };
-        let (mut world, _) = self.world();
+        let (mut world, _) = self.split();
         world.produce_outgoing(record)?;
         Ok(())
     }
@@ -216,7 +216,7 @@ impl Sim {
             .get(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?
             .key_field();
-        let (mut world, _) = self.world();
+        let (mut world, _) = self.split();
         publish_order(&mut world, topic, key_field, event)?;
         Ok(())
     }
@@ -226,23 +226,10 @@ impl Sim {
         if !self.topics.contains_key(topic) {
             return Err(SimError::UnknownTopic(topic.to_string()));
         }
-        let Sim {
-            generator,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-            now,
-            ..
-        } = self;
-        let mut world = World {
-            now: *now,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-        };
-        generator.generate(&mut world, topic, count, key_space)?;
+        let (mut world, actors) = self.split();
+        actors
+            .generator
+            .generate(&mut world, topic, count, key_space)?;
         Ok(())
     }
 
@@ -289,25 +276,11 @@ impl Sim {
         key: Option<String>,
         value: Payload,
     ) -> Result<(), SimError> {
-        let Sim {
-            producers,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-            now,
-            ..
-        } = self;
-        let p = producers
+        let (mut world, actors) = self.split();
+        let p = actors
+            .producers
             .get_mut(producer)
             .ok_or_else(|| SimError::UnknownProducer(producer.to_string()))?;
-        let mut world = World {
-            now: *now,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-        };
         p.send(&mut world, topic, key, value)?;
         Ok(())
     }
@@ -338,8 +311,9 @@ impl Sim {
 
     /// An existing group and the tick context it acts in.
     fn group_and_world(&mut self, name: &str) -> Result<(&mut ConsumerGroup, World<'_>), SimError> {
-        let (world, groups) = self.world();
-        let group = groups
+        let (world, actors) = self.split();
+        let group = actors
+            .groups
             .get_mut(name)
             .ok_or_else(|| SimError::UnknownGroup(name.to_string()))?;
         Ok((group, world))

@@ -33,6 +33,14 @@ use crate::trace::Trace;
 use crate::world::World;
 use std::collections::{BTreeMap, VecDeque};
 
+/// The simulation's actors, borrowed beside the [`World`] they act in.
+struct Actors<'a> {
+    groups: &'a mut BTreeMap<String, ConsumerGroup>,
+    processors: &'a mut BTreeMap<String, Box<dyn Processor>>,
+    producers: &'a mut BTreeMap<String, Producer>,
+    generator: &'a mut OrderGenerator,
+}
+
 /// A deterministic simulation instance.
 pub struct Sim {
     seed: u64,
@@ -213,18 +221,22 @@ impl Sim {
         &self.processor_names
     }
 
-    /// The tick context for a command, and the groups beside it.
-    fn world(&mut self) -> (World<'_>, &mut BTreeMap<String, ConsumerGroup>) {
-        (
-            World {
-                now: self.now,
-                topics: &mut self.topics,
-                trace: &mut self.trace,
-                rng: &mut self.rng,
-                next_event_id: &mut self.next_event_id,
-            },
-            &mut self.groups,
-        )
+    /// The tick context, and the actors beside it that act in it.
+    fn split(&mut self) -> (World<'_>, Actors<'_>) {
+        let world = World {
+            now: self.now,
+            topics: &mut self.topics,
+            trace: &mut self.trace,
+            rng: &mut self.rng,
+            next_event_id: &mut self.next_event_id,
+        };
+        let actors = Actors {
+            groups: &mut self.groups,
+            processors: &mut self.processors,
+            producers: &mut self.producers,
+            generator: &mut self.generator,
+        };
+        (world, actors)
     }
 
     /// Applies one command at the current tick. Successful commands are kept in the
@@ -288,23 +300,8 @@ impl Sim {
     }
 
     fn run_generators(&mut self) {
-        let Sim {
-            generator,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-            now,
-            ..
-        } = self;
-        let mut world = World {
-            now: *now,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-        };
-        generator.tick(&mut world);
+        let (mut world, actors) = self.split();
+        actors.generator.tick(&mut world);
     }
 
     /// Deletes segments older than their topic's retention by ticks.
@@ -315,7 +312,7 @@ impl Sim {
             .filter(|t| t.config().retention.ticks.is_some())
             .map(|t| t.name().to_string())
             .collect();
-        let (mut world, _) = self.world();
+        let (mut world, _) = self.split();
         for topic in timed {
             world.apply_retention(&topic);
         }
@@ -323,25 +320,10 @@ impl Sim {
 
     /// Every group, in name order, runs its tick with its processor.
     fn tick_groups(&mut self) {
-        let Sim {
-            groups,
-            processors,
-            topics,
-            trace,
-            rng,
-            next_event_id,
-            now,
-            ..
-        } = self;
-        for (name, group) in groups.iter_mut() {
-            let mut world = World {
-                now: *now,
-                topics,
-                trace,
-                rng,
-                next_event_id,
-            };
-            let processor = processors
+        let (mut world, actors) = self.split();
+        for (name, group) in actors.groups.iter_mut() {
+            let processor = actors
+                .processors
                 .get_mut(name)
                 .map(|p| p.as_mut() as &mut dyn Processor);
             group.tick(&mut world, processor);
