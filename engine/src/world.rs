@@ -160,7 +160,14 @@ impl World<'_> {
         key: Option<String>,
         value: Payload,
     ) -> Result<Produced, AppendError> {
-        self.produce_outgoing(OutgoingRecord::new(topic, key, value))
+        let routed = self.route(topic, key.as_deref())?;
+        let headers = Headers {
+            event_id: self.next_event_id(),
+            correlation_id: None,
+            causation_id: None,
+            schema_version: 1,
+        };
+        self.append_routed(topic, routed, key, value, headers)
     }
 
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
@@ -178,22 +185,26 @@ impl World<'_> {
                 });
             }
         }
-        let (routing, partition) = self.route(&out.topic, out.key.as_deref())?;
+        let routed = self.route(&out.topic, out.key.as_deref())?;
         let headers = Headers {
             event_id: out.event_id.unwrap_or_else(|| self.next_event_id()),
             correlation_id: out.correlation_id,
             causation_id: out.causation_id,
             schema_version: out.schema_version,
         };
+        self.append_routed(&out.topic, routed, out.key, out.payload, headers)
+    }
+
+    fn append_routed(
+        &mut self,
+        topic: &str,
+        (routing, partition): (Option<Routing>, PartitionId),
+        key: Option<String>,
+        value: Payload,
+        headers: Headers,
+    ) -> Result<Produced, AppendError> {
         let routed = (routing.clone(), partition);
-        let offset = self.append(
-            &out.topic,
-            routed,
-            out.key,
-            out.payload,
-            headers,
-            Origin::PLAIN,
-        )?;
+        let offset = self.append(topic, routed, key, value, headers, Origin::PLAIN)?;
         Ok(Produced {
             routing,
             partition,
