@@ -4,10 +4,9 @@
 use super::{ConsumerGroup, MemberStatus, Phase};
 use crate::assignor::TopicPartition;
 use crate::group::CommitPolicy;
-use crate::group_protocol::{CommitReason, Protocol, RebalanceReason};
+use crate::group_protocol::{CommitReason, Protocol};
 use crate::ids::{MemberId, Tick};
 use crate::process::Processor;
-use crate::trace::TraceEvent;
 use crate::world::World;
 
 impl ConsumerGroup {
@@ -19,38 +18,7 @@ impl ConsumerGroup {
         mut processor: Option<&mut (dyn Processor + '_)>,
     ) {
         let now = world.now;
-        // Session timeouts.
-        let expired: Vec<MemberId> = self
-            .members
-            .values()
-            .filter_map(|m| match m.status {
-                MemberStatus::Dead { since }
-                    if now.0 >= since.0 + self.config.session_timeout_ticks =>
-                {
-                    Some(m.id.clone())
-                }
-                _ => None,
-            })
-            .collect();
-        for id in expired {
-            let lost_partitions = self
-                .members
-                .remove(&id)
-                .map(|m| m.owned.into_iter().collect())
-                .unwrap_or_default();
-            self.trace(
-                world,
-                TraceEvent::MemberTimedOut {
-                    tick: now,
-                    group: self.config.name.clone(),
-                    member: id.clone(),
-                    session_timeout_ticks: self.config.session_timeout_ticks,
-                    lost_partitions,
-                },
-            );
-            self.start_rebalance(world, RebalanceReason::MemberTimedOut { member: id });
-        }
-
+        self.expire_sessions(world);
         let ids: Vec<MemberId> = self.members.keys().cloned().collect();
         for id in &ids {
             self.member_tick(world, id, processor.as_deref_mut());
@@ -59,16 +27,7 @@ impl ConsumerGroup {
         if self.rebalance_barrier_passed(now) {
             self.complete_rebalance(world);
         }
-        if self.follow_up_due
-            && self.phase == Phase::Stable
-            && self
-                .members
-                .values()
-                .all(|m| m.pending_revocation.is_empty())
-        {
-            self.follow_up_due = false;
-            self.start_rebalance(world, RebalanceReason::CooperativeFollowUp);
-        }
+        self.start_follow_up_if_due(world);
         self.sample_lag(world);
     }
 

@@ -146,4 +146,40 @@ impl ConsumerGroup {
         }
         Ok(())
     }
+
+    /// The coordinator removes members that sent no heartbeat for `session_timeout_ticks`
+    /// (dead ones); their partitions are lost, not revoked, and a rebalance starts.
+    pub(super) fn expire_sessions(&mut self, world: &mut World<'_>) {
+        let now = world.now;
+        let expired: Vec<MemberId> = self
+            .members
+            .values()
+            .filter_map(|m| match m.status {
+                MemberStatus::Dead { since }
+                    if now.0 >= since.0 + self.config.session_timeout_ticks =>
+                {
+                    Some(m.id.clone())
+                }
+                _ => None,
+            })
+            .collect();
+        for id in expired {
+            let lost_partitions = self
+                .members
+                .remove(&id)
+                .map(|m| m.owned.into_iter().collect())
+                .unwrap_or_default();
+            self.trace(
+                world,
+                TraceEvent::MemberTimedOut {
+                    tick: now,
+                    group: self.config.name.clone(),
+                    member: id.clone(),
+                    session_timeout_ticks: self.config.session_timeout_ticks,
+                    lost_partitions,
+                },
+            );
+            self.start_rebalance(world, RebalanceReason::MemberTimedOut { member: id });
+        }
+    }
 }

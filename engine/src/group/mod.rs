@@ -23,7 +23,7 @@
 //!   --reset-offsets`, only while the group has no members.
 //!
 //! The group's code is split by concept: `config` (settings), `membership` (join, leave,
-//! kill), `rebalance` (rounds and assignments), `consume` (the tick: session timeouts and
+//! kill, session timeouts), `rebalance` (rounds and assignments), `consume` (the tick and
 //! each member's loop), `poll` (fetching into the batch), `processing` (one record through
 //! the processor), `offsets` (commits, lag, resets) and `snapshot` (read-only views).
 //!

@@ -129,6 +129,21 @@ impl ConsumerGroup {
             .collect()
     }
 
+    /// Cooperative: once every pending revocation is done, the second round hands the
+    /// revoked partitions to their new owners.
+    pub(super) fn start_follow_up_if_due(&mut self, world: &mut World<'_>) {
+        if self.follow_up_due
+            && self.phase == Phase::Stable
+            && self
+                .members
+                .values()
+                .all(|m| m.pending_revocation.is_empty())
+        {
+            self.follow_up_due = false;
+            self.start_rebalance(world, RebalanceReason::CooperativeFollowUp);
+        }
+    }
+
     /// Ends a round: a new generation, the assignor's assignment handed out (eager: all
     /// at once; cooperative: what nobody else still owns), fetch positions for what was
     /// gained, and the round traced.
