@@ -3,8 +3,10 @@
 //! assignment as one JSON object.
 //!
 //! Input: `{"topics": {"t": 3}, "members": [{"member_id": "c1", "topics": ["t"],
-//! "owned_partitions": ["t-0"], "generation": 1}]}` (`owned_partitions` and `generation` are
-//! optional; generation -1 means none). Output: `{"c1": ["t-0", ...], ...}` with every
+//! "owned_partitions": ["t-0"], "generation": 1, "group_instance_id": "host-a"}]}`
+//! (`owned_partitions`, `generation` and `group_instance_id` are optional; generation -1
+//! means none; a `group_instance_id` makes the member static, which the range and
+//! round-robin assignors order by, as Kafka's do). Output: `{"c1": ["t-0", ...], ...}` with every
 //! member, each list sorted by topic then partition number. For `cooperative-sticky` the
 //! output is what Kafka's assignor returns for this round: partitions another member must
 //! revoke first are left out.

@@ -1,6 +1,7 @@
 //! `orderflow-cli`: the orderflow engine from the command line, JSON in and JSON out.
 
 mod assign;
+mod place;
 mod route;
 mod run;
 mod saga;
@@ -29,6 +30,8 @@ enum Cmd {
         #[arg(long)]
         strategy: String,
     },
+    /// Place each partition's replicas on brokers like Kafka (`{"0": [leader, ...], ...}`).
+    Place(place::PlaceArgs),
     /// Run an order saga scenario: its trace as JSON lines, or the final state (--summary).
     Saga(saga::SagaArgs),
     /// Run a scenario headless: the trace as JSON lines, or the final state (--summary).
@@ -41,6 +44,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Cmd::Route(args) => route::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Assign { strategy } => assign::run(&strategy, std::io::stdin().lock(), &mut out)?,
+        Cmd::Place(args) => place::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Saga(args) => saga::run(&args, &mut out).map_err(|e| e.to_string())?,
         Cmd::Run(args) => run::run(&args, &mut out).map_err(|e| e.to_string())?,
     }

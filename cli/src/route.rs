@@ -6,14 +6,15 @@
 //! ```
 //! `hash` is the hash as the reference library exposes it (murmur2: signed 32-bit `int`;
 //! crc32: unsigned 32-bit; eventhubs: signed 16-bit `short`); `key` is echoed as given.
+//!
+//! `--partitions` goes up to Kafka's limit, 2147483647 (a Java `int`): routing is only
+//! arithmetic, unlike a topic the simulation holds (at most
+//! `orderflow_engine::topic::MAX_PARTITIONS`).
 
 use clap::Args;
-use orderflow_engine::partitioner::{Partitioner, PartitionerError};
+use orderflow_engine::partitioner::{Partitioner, PartitionerError, MAX_PARTITIONS};
 use serde::Serialize;
 use std::io::Write;
-
-/// The most partitions `route` accepts (the playground models topics up to this size).
-pub const MAX_PARTITIONS: u32 = 1024;
 
 /// Arguments of `orderflow-cli route`.
 #[derive(Args, Debug)]
@@ -21,9 +22,9 @@ pub struct RouteArgs {
     /// Keyed partitioner: murmur2 (Kafka Java client), crc32 (librdkafka), eventhubs (Azure).
     #[arg(long, default_value = "murmur2", value_parser = parse_partitioner)]
     pub partitioner: Partitioner,
-    /// Number of partitions of the topic, 1 to 1024.
-    #[arg(long)]
-    pub partitions: u32,
+    /// Number of partitions of the topic, 1 to 2147483647 (Kafka's int range).
+    #[arg(long, allow_negative_numbers = true)]
+    pub partitions: i64,
     /// Each KEY is the hex of the key bytes (so empty and binary keys work: "" is empty).
     #[arg(long)]
     pub hex: bool,
@@ -36,11 +37,11 @@ pub struct RouteArgs {
 /// Why `route` refused its input.
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
-    /// `--partitions` outside 1..=1024.
+    /// `--partitions` outside 1..=2147483647.
     #[error("--partitions {partitions} is out of range: expected 1 to {max}")]
     PartitionsOutOfRange {
         /// The count that was given.
-        partitions: u32,
+        partitions: i64,
         /// The largest count accepted.
         max: u32,
     },
@@ -107,12 +108,13 @@ pub fn decode_hex(key: &str) -> Result<Vec<u8>, RouteError> {
 /// Validates everything first (so bad input prints nothing on stdout), then writes one JSON
 /// line per key to `out`.
 pub fn run(args: &RouteArgs, out: &mut impl Write) -> Result<(), RouteError> {
-    if args.partitions == 0 || args.partitions > MAX_PARTITIONS {
-        return Err(RouteError::PartitionsOutOfRange {
+    let partitions = u32::try_from(args.partitions)
+        .ok()
+        .filter(|n| (1..=MAX_PARTITIONS).contains(n))
+        .ok_or(RouteError::PartitionsOutOfRange {
             partitions: args.partitions,
             max: MAX_PARTITIONS,
-        });
-    }
+        })?;
     let key_bytes: Vec<Vec<u8>> = args
         .keys
         .iter()
@@ -125,7 +127,7 @@ pub fn run(args: &RouteArgs, out: &mut impl Write) -> Result<(), RouteError> {
         })
         .collect::<Result<_, _>>()?;
     for (key, bytes) in args.keys.iter().zip(&key_bytes) {
-        let routing = args.partitioner.try_route(bytes, args.partitions)?;
+        let routing = args.partitioner.try_route(bytes, partitions)?;
         let line = RouteLine {
             key,
             hash: routing.hash,

@@ -99,6 +99,52 @@ fn sticky_moves_and_cooperative_sticky_withholds_until_revoked() {
     );
 }
 
+/// Kafka's `RoundRobinAssignorTest.testStaticMemberRoundRobinAssignmentPersistentAfterMemberIdChanges`:
+/// three static members restart under new member ids (instance3 comes back as consumer4,
+/// instance2 as consumer5) and each instance keeps its partitions. Sorted by member id alone,
+/// consumer4 would take instance2's partitions.
+#[test]
+fn static_members_keep_their_partitions_under_new_member_ids() {
+    let group = |members: [(&str, &str); 3]| {
+        json!({
+            "topics": {"topic1": 5, "topic2": 5},
+            "members": members.iter().map(|(id, instance)| json!({
+                "member_id": id, "group_instance_id": instance, "topics": ["topic1", "topic2"]
+            })).collect::<Vec<_>>()
+        })
+    };
+    let instance1 = json!(["topic1-0", "topic1-3", "topic2-1", "topic2-4"]);
+    let instance2 = json!(["topic1-1", "topic1-4", "topic2-2"]);
+    let instance3 = json!(["topic1-2", "topic2-0", "topic2-3"]);
+    let before = group([
+        ("consumer1", "instance1"),
+        ("consumer2", "instance2"),
+        ("consumer3", "instance3"),
+    ]);
+    assert_eq!(
+        assign("roundrobin", &before),
+        json!({"consumer1": instance1, "consumer2": instance2, "consumer3": instance3})
+    );
+    let after = group([
+        ("consumer1", "instance1"),
+        ("consumer4", "instance3"),
+        ("consumer5", "instance2"),
+    ]);
+    assert_eq!(
+        assign("roundrobin", &after),
+        json!({"consumer1": instance1, "consumer5": instance2, "consumer4": instance3})
+    );
+    // A member without group_instance_id is dynamic and sorts after the static ones.
+    let mixed = json!({
+        "topics": {"t": 2},
+        "members": [
+            {"member_id": "a", "topics": ["t"]},
+            {"member_id": "b", "group_instance_id": "host-b", "topics": ["t"]}
+        ]
+    });
+    assert_eq!(assign("range", &mixed), json!({"a": ["t-1"], "b": ["t-0"]}));
+}
+
 #[test]
 fn every_member_is_listed_and_partitions_are_sorted_numerically() {
     let input = json!({
@@ -136,6 +182,11 @@ fn bad_input_exits_2_with_one_clear_line() {
     assert!(fails(&args, negative).contains("invalid input JSON"));
     let huge = r#"{"topics": {"t": 4000000000}, "members": [{"member_id": "c", "topics": ["t"]}]}"#;
     assert!(fails(&args, huge).contains("at most 1000000"));
+    let shared_instance = r#"{"topics": {"t": 1}, "members": [
+        {"member_id": "c1", "group_instance_id": "host-a", "topics": ["t"]},
+        {"member_id": "c2", "group_instance_id": "host-a", "topics": ["t"]}]}"#;
+    assert!(fails(&args, shared_instance)
+        .contains(r#"members "c1" and "c2" share group.instance.id "host-a""#));
     let unknown = fails(&["assign", "--strategy", "round-robin"], "{}");
     assert!(unknown.contains("unknown assignment strategy \"round-robin\""));
 }

@@ -163,7 +163,7 @@ fn hex_keys_echo_as_given_and_hash_the_decoded_bytes() {
 
 #[test]
 fn partition_counts_at_the_edges_are_accepted() {
-    for partitions in ["1", "1024"] {
+    for partitions in ["1", "1024", "1025", "2147483647"] {
         let output = route(&[
             "--partitioner",
             "eventhubs",
@@ -177,11 +177,48 @@ fn partition_counts_at_the_edges_are_accepted() {
     assert!(one.iter().all(|l| l["partition"] == 0));
 }
 
+/// Kafka's largest topic, 2147483647 partitions (a Java int), with the reference libraries'
+/// own vectors: murmur2's positive hash of "foobar" (Kafka `UtilsTest`) is below the count,
+/// crc32 of "23456" (librdkafka 0048-partitioner) wraps once, and an Event Hubs key's 16-bit
+/// hash is its own absolute value (Azure `PartitionResolverTests`: "7" -> -15263).
+#[test]
+fn the_largest_kafka_topic_routes_like_the_reference_libraries() {
+    let max = "2147483647";
+    let murmur2 = stdout_lines(&route(&["--partitions", max, "foobar"]), 1);
+    assert_eq!(murmur2[0]["hash"], -790_332_482);
+    assert_eq!(murmur2[0]["partition"], 1_357_151_166);
+    let crc32 = stdout_lines(
+        &route(&["--partitioner", "crc32", "--partitions", max, "23456"]),
+        1,
+    );
+    assert_eq!(crc32[0]["hash"], 0xb1b4_51d7_u32);
+    assert_eq!(crc32[0]["partition"], 0xb1b4_51d7_u32 - 2_147_483_647);
+    let eventhubs = stdout_lines(
+        &route(&["--partitioner", "eventhubs", "--partitions", max, "7"]),
+        1,
+    );
+    assert_eq!(eventhubs[0]["hash"], -15263);
+    assert_eq!(eventhubs[0]["partition"], 15263);
+}
+
 #[test]
 fn zero_or_too_many_partitions_are_refused() {
-    assert_refused(&route(&["--partitions", "0", "k"]), "--partitions 0");
-    assert_refused(&route(&["--partitions", "1025", "k"]), "--partitions 1025");
-    assert_refused(&route(&["--partitions", "-3", "k"]), "--partitions");
+    assert_refused(
+        &route(&["--partitions", "0", "k"]),
+        "--partitions 0 is out of range: expected 1 to 2147483647",
+    );
+    assert_refused(
+        &route(&["--partitions", "2147483648", "k"]),
+        "--partitions 2147483648 is out of range: expected 1 to 2147483647",
+    );
+    assert_refused(
+        &route(&["--partitions", "-3", "k"]),
+        "--partitions -3 is out of range",
+    );
+    assert_refused(
+        &route(&["--partitions", "99999999999999999999", "k"]),
+        "--partitions",
+    );
     assert_refused(&route(&["--partitions", "many", "k"]), "--partitions");
 }
 

@@ -21,13 +21,17 @@
 //!      clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
 //!      records without a key are spread (round-robin, Kafka's sticky batches).
 //!    - [`assignor`]: which member of a group consumes which partition, like Kafka's
-//!      assignors (a pure function of the members and topics).
+//!      assignors (a pure function of the members and topics; static members,
+//!      `group.instance.id`, ordered by their instance id).
 //!    - [`group_protocol`]: the consumer-group protocol's words the trace and the groups
 //!      share (eager or cooperative, why a rebalance or a commit happened, offset resets).
 //!    - [`lag`]: lag sampled every tick into a bounded, downsampling history for charts.
-//! 2. Topics, the trace and the processing hook:
+//! 2. Topics, brokers, the trace and the processing hook:
 //!    - [`topic`]: a named set of partition logs with its partitioner, unkeyed router and
 //!      record key field; [`topic::TopicSpec`] describes one.
+//!    - [`cluster`]: the brokers under the topics; today [`cluster::placement`], which
+//!      brokers hold each partition's replicas (leader first), exactly as Kafka's
+//!      `AdminUtils.assignReplicasToBrokers` places them, with or without racks.
 //!    - [`trace`]: the typed events and the bounded buffer the UI reads with
 //!      [`sim::Sim::trace_since`].
 //!    - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets
@@ -75,6 +79,7 @@
 #![warn(missing_docs)]
 
 pub mod assignor;
+pub mod cluster;
 pub mod command;
 pub mod generator;
 pub mod group;

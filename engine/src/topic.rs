@@ -16,7 +16,10 @@ use crate::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// The most partitions a topic may have in the simulation.
+/// The most partitions a topic may have in the simulation (it holds a log per partition and
+/// the page draws them all). Routing alone goes much further: the partitioners' arithmetic
+/// accepts any Kafka partition count, up to
+/// [`partitioner::MAX_PARTITIONS`](crate::partitioner::MAX_PARTITIONS).
 pub const MAX_PARTITIONS: u32 = 1024;
 
 /// Errors from creating or writing to a topic.

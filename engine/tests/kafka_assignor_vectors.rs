@@ -7,8 +7,12 @@
 //! Each `EXPECT` line is one member's list exactly as Kafka returned it, in Kafka's order;
 //! `ERROR` means Kafka threw.
 //!
+//! The `k*` cases are Kafka's own static-membership tests (`RangeAssignorTest`,
+//! `RoundRobinAssignorTest`), transcribed by hand (see the data file's header).
+//!
 //! File format, one case per `CASE id strategy` ... `END` block:
-//! `TOPIC name partitions`, `MEMBER id generation topic,topic|- owned,owned|-`,
+//! `TOPIC name partitions`, `MEMBER id generation topic,topic|- owned,owned|- [instance]`
+//! (the optional last field is the member's `group.instance.id`),
 //! `EXPECT id partition,partition|-`.
 
 use orderflow_engine::assignor::{
@@ -65,6 +69,7 @@ fn cases() -> Vec<Case> {
                     generation: f[2].parse().unwrap(),
                     topics: list(f[3]),
                     owned_partitions: list(f[4]).iter().map(|s| s.parse().unwrap()).collect(),
+                    group_instance_id: f.get(5).map(|id| id.to_string()),
                 });
             }
             "EXPECT" => {
@@ -114,4 +119,44 @@ fn assignors_match_kafkas_own_code_on_random_groups() {
         cases.len(),
         mismatches[..mismatches.len().min(5)].join("\n")
     );
+}
+
+/// Kafka's static-membership cases are among the vectors (and pass with the rest above); the
+/// member-id-change pairs really change member ids and keep instance ids.
+#[test]
+fn kafkas_static_member_cases_are_present() {
+    let cases = cases();
+    let static_cases: Vec<&Case> = cases.iter().filter(|c| c.id.starts_with("k-")).collect();
+    assert_eq!(static_cases.len(), 12);
+    assert!(static_cases.iter().all(|c| c
+        .input
+        .members
+        .iter()
+        .any(|m| m.group_instance_id.is_some())));
+    for strategy in ["range", "roundrobin"] {
+        let run = |suffix: &str| {
+            let id = format!("k-{strategy}-member-ids-change-{suffix}");
+            let case = cases.iter().find(|c| c.id == id).expect("case exists");
+            let by_instance: BTreeMap<String, Vec<String>> = case
+                .input
+                .members
+                .iter()
+                .map(|m| {
+                    let expected = case.expected.as_ref().unwrap()[&m.member_id].clone();
+                    (m.group_instance_id.clone().unwrap(), expected)
+                })
+                .collect();
+            let ids: Vec<String> = case
+                .input
+                .members
+                .iter()
+                .map(|m| m.member_id.clone())
+                .collect();
+            (by_instance, ids)
+        };
+        let (before, ids_before) = run("a");
+        let (after, ids_after) = run("b");
+        assert_ne!(ids_before, ids_after);
+        assert_eq!(before, after, "{strategy}: same partitions per instance");
+    }
 }

@@ -4,7 +4,17 @@
 //! The results equal Apache Kafka's client-side assignors for the same input, list order
 //! included (checked against Kafka's own test cases, and against 5,081 random groups and
 //! group-history rounds assigned by Kafka's code, see `engine/tests/kafka_assignor_vectors.rs`).
-//! Rack awareness and static membership (`group.instance.id`) are not modelled.
+//! Rack awareness is not modelled.
+//!
+//! Static membership: a member may carry a `group.instance.id`
+//! ([`MemberSubscription::group_instance_id`]). The range and round-robin assignors then order
+//! members like Kafka's `AbstractPartitionAssignor.MemberInfo`: static members first, by
+//! instance id, then dynamic members by member id. A static member that restarts comes back
+//! with a new member id but the same instance id, so it gets the same partitions. The sticky
+//! assignors ignore instance ids, as Kafka's do (they keep partitions through the owned
+//! partitions instead). Keeping a restarted static member's partitions without any
+//! rebalance (within the session timeout) is the group coordinator's part, not the
+//! assignor's; the consumer groups do not model it yet.
 //!
 //! | [`AssignmentStrategy`] | Kafka class | protocol |
 //! |---|---|---|
@@ -19,7 +29,7 @@
 //! which needs a little of Java's own behaviour (string order, `HashMap` iteration order):
 //! see the private `java` module.
 
-mod java;
+pub(crate) mod java;
 #[cfg(test)]
 mod proptests;
 mod range;
@@ -168,6 +178,10 @@ pub struct MemberSubscription {
     /// Generation in which `owned_partitions` were assigned; -1 means none.
     #[serde(default = "no_generation")]
     pub generation: i32,
+    /// Kafka's `group.instance.id`: set for a static member, which keeps it across restarts
+    /// (its member id changes). Unique within the input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_instance_id: Option<String>,
 }
 
 /// The most partitions (summed over subscribed topics) an assignment may involve. Kafka's own
@@ -219,6 +233,17 @@ pub enum AssignorError {
     /// Two members share an id.
     #[error("member {0:?} appears twice")]
     DuplicateMember(String),
+    /// Two members share a `group.instance.id` (Kafka's coordinator fences the older one,
+    /// so an assignor never sees that).
+    #[error("members {first:?} and {second:?} share group.instance.id {group_instance_id:?}")]
+    DuplicateGroupInstanceId {
+        /// The shared instance id.
+        group_instance_id: String,
+        /// The member listed first with it.
+        first: String,
+        /// The member listed next with it.
+        second: String,
+    },
     /// A member lists the same owned partition twice.
     #[error("member {member_id:?} lists owned partition {partition} twice")]
     DuplicateOwnedPartition {
@@ -325,15 +350,26 @@ pub(crate) struct PreparedMember {
     /// Owned partitions that exist, in the order given.
     pub owned: Vec<TopicPartition>,
     pub generation: i32,
+    pub group_instance_id: Option<String>,
 }
 
 impl Prepared {
     fn new(input: &AssignmentInput) -> Result<Self, AssignorError> {
         let mut seen = BTreeSet::new();
+        let mut instances: BTreeMap<&str, &str> = BTreeMap::new();
         let mut members = Vec::with_capacity(input.members.len());
         for m in &input.members {
             if !seen.insert(m.member_id.as_str()) {
                 return Err(AssignorError::DuplicateMember(m.member_id.clone()));
+            }
+            if let Some(instance) = &m.group_instance_id {
+                if let Some(first) = instances.insert(instance, &m.member_id) {
+                    return Err(AssignorError::DuplicateGroupInstanceId {
+                        group_instance_id: instance.clone(),
+                        first: first.to_string(),
+                        second: m.member_id.clone(),
+                    });
+                }
             }
             let mut owned_seen = BTreeSet::new();
             for tp in &m.owned_partitions {
@@ -366,6 +402,7 @@ impl Prepared {
                 topics,
                 owned,
                 generation: m.generation,
+                group_instance_id: m.group_instance_id.clone(),
             });
         }
         let partitions_per_topic: BTreeMap<String, u32> = members
@@ -428,6 +465,24 @@ impl Prepared {
         order.sort_by(|&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
         order
     }
+
+    /// Member indices in the order of Kafka's `MemberInfo.compareTo`, which the range and
+    /// round-robin assignors sort by: static members first, by `group.instance.id`, then
+    /// dynamic members by member id. Why instance ids: a restarted static member has a new
+    /// member id, and sorting by it would hand it (and everyone after it) other partitions.
+    pub(crate) fn members_in_member_info_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.members.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.members[a], &self.members[b]);
+            match (&a.group_instance_id, &b.group_instance_id) {
+                (Some(x), Some(y)) => java::compare_strings(x, y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => java::compare_strings(&a.id, &b.id),
+            }
+        });
+        order
+    }
 }
 
 #[cfg(test)]
@@ -472,6 +527,73 @@ mod tests {
                 partition: TopicPartition::new("t", 0)
             })
         );
+    }
+
+    #[test]
+    fn members_sharing_an_instance_id_are_an_error() {
+        let mut group = input(
+            &[("t", 2)],
+            vec![
+                member("c1", &["t"]),
+                member("c2", &["t"]),
+                member("c3", &["t"]),
+            ],
+        );
+        group.members[0].group_instance_id = Some("host-a".into());
+        group.members[2].group_instance_id = Some("host-a".into());
+        let error = assign(AssignmentStrategy::RoundRobin, &group).unwrap_err();
+        assert_eq!(
+            error,
+            AssignorError::DuplicateGroupInstanceId {
+                group_instance_id: "host-a".into(),
+                first: "c1".into(),
+                second: "c3".into(),
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "members \"c1\" and \"c3\" share group.instance.id \"host-a\""
+        );
+    }
+
+    /// Kafka's `MemberInfo.compareTo`: static members first, by instance id in Java's string
+    /// order (U+1F600 is a surrogate pair, below U+FF61 in UTF-16), then dynamic ones by
+    /// member id.
+    #[test]
+    fn member_info_order_puts_static_members_first_by_instance_id() {
+        let mut group = input(
+            &[("t", 4)],
+            vec![
+                member("a-dynamic", &["t"]),
+                member("b", &["t"]),
+                member("c", &["t"]),
+                member("0-dynamic", &["t"]),
+            ],
+        );
+        group.members[1].group_instance_id = Some("\u{ff61}".into());
+        group.members[2].group_instance_id = Some("\u{1f600}".into());
+        let a = assign(AssignmentStrategy::Range, &group).unwrap();
+        assert_eq!(a["c"], tps(&["t-0"]));
+        assert_eq!(a["b"], tps(&["t-1"]));
+        assert_eq!(a["0-dynamic"], tps(&["t-2"]));
+        assert_eq!(a["a-dynamic"], tps(&["t-3"]));
+    }
+
+    #[test]
+    fn group_instance_id_is_optional_in_json() {
+        let input: AssignmentInput = serde_json::from_str(
+            r#"{"topics": {"t": 1}, "members": [
+                {"member_id": "c1", "topics": ["t"], "group_instance_id": "host-a"},
+                {"member_id": "c2", "topics": ["t"]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            input.members[0].group_instance_id.as_deref(),
+            Some("host-a")
+        );
+        assert_eq!(input.members[1].group_instance_id, None);
+        let json = serde_json::to_string(&input.members[1]).unwrap();
+        assert!(!json.contains("group_instance_id"), "{json}");
     }
 
     #[test]

@@ -22,6 +22,18 @@ const IDS: [&str; 8] = [
     "z",
 ];
 
+/// `group.instance.id`s, one per possible member; non-ASCII ones sort differently in Java.
+const INSTANCES: [&str; 8] = [
+    "instance1",
+    "instance2",
+    "instance10",
+    "host-a",
+    "Host-b",
+    "\u{ff61}",
+    "\u{1f600}",
+    "z",
+];
+
 fn topics_strategy() -> impl Strategy<Value = BTreeMap<String, u32>> {
     proptest::collection::vec(0u32..7, TOPICS.len()).prop_map(|counts| {
         TOPICS
@@ -69,6 +81,7 @@ fn fresh_group() -> impl Strategy<Value = AssignmentInput> {
                     topics,
                     owned_partitions: vec![],
                     generation: NO_GENERATION,
+                    group_instance_id: None,
                 })
                 .collect(),
         })
@@ -336,6 +349,60 @@ proptest! {
         }
         for strategy in [AssignmentStrategy::Range, AssignmentStrategy::RoundRobin] {
             prop_assert_eq!(assign(strategy, &input).unwrap(), assign(strategy, &without).unwrap());
+        }
+    }
+
+    /// Kafka's static membership in range and round robin: a static member that restarts
+    /// comes back under a new member id with the same `group.instance.id`, and every member
+    /// (static or not) keeps its partitions.
+    #[test]
+    fn restarted_static_members_keep_their_partitions(
+        input in fresh_group(),
+        statics in proptest::collection::vec(any::<bool>(), IDS.len()),
+        instances in Just(INSTANCES.to_vec()).prop_shuffle(),
+    ) {
+        let mut before = input.clone();
+        for ((m, is_static), instance) in before.members.iter_mut().zip(&statics).zip(&instances) {
+            if *is_static {
+                m.group_instance_id = Some(instance.to_string());
+            }
+        }
+        let mut after = before.clone();
+        let mut renamed = BTreeMap::new();
+        for (i, m) in after.members.iter_mut().enumerate() {
+            if m.group_instance_id.is_some() {
+                let restarted = format!("restarted-{i}-{}", m.member_id.len());
+                renamed.insert(restarted.clone(), m.member_id.clone());
+                m.member_id = restarted;
+            }
+        }
+        for strategy in [AssignmentStrategy::Range, AssignmentStrategy::RoundRobin] {
+            let first = assign(strategy, &before).unwrap();
+            let second: Assignment = assign(strategy, &after)
+                .unwrap()
+                .into_iter()
+                .map(|(id, list)| (renamed.get(&id).cloned().unwrap_or(id), list))
+                .collect();
+            prop_assert_eq!(first, second, "{}", strategy);
+        }
+    }
+
+    /// Kafka's sticky assignors keep partitions through owned partitions, not instance ids:
+    /// instance ids change nothing there.
+    #[test]
+    fn sticky_assignors_ignore_instance_ids(
+        input in group_with_owned_partitions(true),
+        instances in Just(INSTANCES.to_vec()).prop_shuffle(),
+    ) {
+        let mut with_instances = input.clone();
+        for (m, instance) in with_instances.members.iter_mut().zip(&instances) {
+            m.group_instance_id = Some(instance.to_string());
+        }
+        for strategy in [AssignmentStrategy::Sticky, AssignmentStrategy::CooperativeSticky] {
+            prop_assert_eq!(
+                assign_detailed(strategy, &input),
+                assign_detailed(strategy, &with_instances)
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! Port of Kafka's `RangeAssignor` (without rack awareness, which this engine does not model).
 //!
-//! Per topic, the subscribed members are sorted by member id and the partitions are split
+//! Per topic, the subscribed members are sorted like Kafka's `MemberInfo` (static members
+//! first, by `group.instance.id`, then dynamic members by member id) and the partitions are split
 //! into contiguous ranges: each member gets `partitions / members`, and the first
 //! `partitions % members` members get one more. Kafka's current implementation
 //! (`assignRanges` over a `TopicAssignmentState`) hands each member, in that order, the first
@@ -12,7 +13,7 @@ use super::{Prepared, TopicPartition};
 
 pub(super) fn assign(input: &Prepared) -> Vec<Vec<TopicPartition>> {
     let mut result: Vec<Vec<TopicPartition>> = vec![Vec::new(); input.members.len()];
-    let sorted = input.members_sorted_by_id();
+    let sorted = input.members_in_member_info_order();
     for topic in input.partitions_per_topic_order() {
         let partitions = input.partitions_per_topic[&topic];
         let consumers: Vec<usize> = sorted
@@ -40,7 +41,8 @@ pub(super) fn assign(input: &Prepared) -> Vec<Vec<TopicPartition>> {
 #[cfg(test)]
 mod tests {
     //! Ported from Kafka's `clients/src/test/java/org/apache/kafka/clients/consumer/RangeAssignorTest.java`
-    //! (the cases without static membership or racks, which this engine does not model).
+    //! (the cases without racks, which this engine does not model; the static-membership
+    //! cases are vectors in `engine/tests/data/kafka_assignor_vectors.txt`).
     use super::super::test_support::*;
     use super::super::{assign, AssignmentInput, AssignmentStrategy};
     use std::collections::BTreeMap;

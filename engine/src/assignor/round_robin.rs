@@ -1,7 +1,8 @@
 //! Port of Kafka's `RoundRobinAssignor`.
 //!
 //! All partitions of all subscribed topics are laid out sorted (topics in name order, then by
-//! partition number) and handed out one by one to the members in member-id order, wrapping
+//! partition number) and handed out one by one to the members in Kafka's `MemberInfo` order
+//! (static members first, by `group.instance.id`, then dynamic ones by member id), wrapping
 //! around (Kafka's `CircularIterator`). A member not subscribed to a partition's topic is
 //! skipped. With identical subscriptions the counts differ by at most one; with different
 //! subscriptions the result can be unbalanced, exactly as in Kafka.
@@ -10,7 +11,7 @@ use super::{java, Prepared, TopicPartition};
 
 pub(super) fn assign(input: &Prepared) -> Vec<Vec<TopicPartition>> {
     let mut result: Vec<Vec<TopicPartition>> = vec![Vec::new(); input.members.len()];
-    let members = input.members_sorted_by_id();
+    let members = input.members_in_member_info_order();
 
     // `allPartitionsSorted`: a TreeSet of every subscribed topic, then its partitions.
     let mut topics: Vec<&String> = input.partitions_per_topic.keys().collect();
@@ -34,8 +35,9 @@ pub(super) fn assign(input: &Prepared) -> Vec<Vec<TopicPartition>> {
 #[cfg(test)]
 mod tests {
     //! Ported from Kafka's `clients/src/test/java/org/apache/kafka/clients/consumer/RoundRobinAssignorTest.java`
-    //! (the cases without static membership, which this engine does not model), plus the
-    //! examples in `RoundRobinAssignor`'s Javadoc.
+    //! (the static-membership cases are vectors in
+    //! `engine/tests/data/kafka_assignor_vectors.txt`), plus the examples in
+    //! `RoundRobinAssignor`'s Javadoc.
     use super::super::test_support::*;
     use super::super::{assign, Assignment, AssignmentStrategy, MemberSubscription};
     use std::collections::BTreeMap;

@@ -22,6 +22,7 @@ pub(crate) fn owning(
         topics: topics.iter().map(|t| t.to_string()).collect(),
         owned_partitions: tps(owned),
         generation,
+        group_instance_id: None,
     }
 }
 

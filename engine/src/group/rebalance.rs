@@ -225,6 +225,8 @@ impl ConsumerGroup {
                             Protocol::Cooperative => m.owned.iter().cloned().collect(),
                         },
                         generation: m.generation,
+                        // Static membership in groups comes with #13's later part.
+                        group_instance_id: None,
                     }
                 })
                 .collect(),

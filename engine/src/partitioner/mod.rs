@@ -13,6 +13,14 @@
 //! Every decision comes back as a [`Routing`] holding the numbers behind it, so the UI can
 //! show key -> bytes -> hash -> mod N -> partition.
 //!
+//! The arithmetic works for any partition count a Kafka topic can have: Kafka's
+//! `numPartitions` is a Java `int`, so up to [`MAX_PARTITIONS`] = 2,147,483,647, and all three
+//! reference libraries compute `hash mod N` without a smaller limit (librdkafka's
+//! `partition_cnt` is an `int32_t`; the Azure SDKs' `Math.Abs(hash % partitions.Length)` takes
+//! an `int` count, and as the folded hash is a 16-bit value, counts above 32,768 give
+//! `|hash|`). A [`Topic`](crate::topic::Topic) the simulation holds has its own, smaller
+//! limit ([`topic::MAX_PARTITIONS`](crate::topic::MAX_PARTITIONS)).
+//!
 //! Records without a key are spread by an [`UnkeyedRouter`] (round-robin or Kafka's sticky
 //! batches), which the topic owns and which draws randomness only from the simulation's
 //! [`SimRng`](crate::rng::SimRng).
@@ -32,6 +40,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+/// The most partitions the routing arithmetic accepts: Kafka's partition count is a Java
+/// `int`, so 2,147,483,647 (`i32::MAX`).
+pub const MAX_PARTITIONS: u32 = i32::MAX as u32;
+
 /// Errors from choosing or naming a partitioner.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PartitionerError {
@@ -40,6 +52,14 @@ pub enum PartitionerError {
     NoPartitions {
         /// The partition count that was asked for.
         partitions: u32,
+    },
+    /// More partitions than a Kafka topic can have.
+    #[error("cannot route over {partitions} partitions: a Kafka topic has at most {max}")]
+    TooManyPartitions {
+        /// The partition count that was asked for.
+        partitions: u32,
+        /// [`MAX_PARTITIONS`].
+        max: u32,
     },
     /// The name is not one of [`Partitioner::ALL`].
     #[error("unknown partitioner {name:?}: expected one of murmur2, crc32, eventhubs")]
@@ -90,10 +110,17 @@ impl Partitioner {
         matches!(self, Partitioner::Crc32)
     }
 
-    /// Routes `key` over `partitions` partitions, or says why it cannot.
+    /// Routes `key` over `partitions` partitions (1 to [`MAX_PARTITIONS`]), or says why it
+    /// cannot.
     pub fn try_route(self, key: &[u8], partitions: u32) -> Result<Routing, PartitionerError> {
         if partitions == 0 {
             return Err(PartitionerError::NoPartitions { partitions });
+        }
+        if partitions > MAX_PARTITIONS {
+            return Err(PartitionerError::TooManyPartitions {
+                partitions,
+                max: MAX_PARTITIONS,
+            });
         }
         let (hash, modulo_input, partition) = match self {
             Partitioner::Murmur2 => {
@@ -125,13 +152,17 @@ impl Partitioner {
         })
     }
 
-    /// Routes `key` over `partitions` partitions. `partitions` must be at least 1 (a topic
-    /// guarantees it); use [`Partitioner::try_route`] for unchecked input.
+    /// Routes `key` over `partitions` partitions. `partitions` must be 1 to
+    /// [`MAX_PARTITIONS`] (a topic guarantees it); use [`Partitioner::try_route`] for
+    /// unchecked input.
     pub fn route(self, key: &[u8], partitions: u32) -> Routing {
-        assert!(partitions > 0, "a topic has at least one partition");
+        assert!(
+            (1..=MAX_PARTITIONS).contains(&partitions),
+            "a topic has 1 to {MAX_PARTITIONS} partitions"
+        );
         match self.try_route(key, partitions) {
             Ok(routing) => routing,
-            Err(error) => unreachable!("partitions > 0 was checked: {error}"),
+            Err(error) => unreachable!("the partition count was checked: {error}"),
         }
     }
 }
@@ -277,6 +308,41 @@ mod tests {
         );
     }
 
+    /// Kafka's partition count is a Java int: 2147483647 routes, one more does not.
+    #[test]
+    fn partition_counts_reach_kafkas_int_limit() {
+        for partitioner in Partitioner::ALL {
+            assert!(partitioner.try_route(b"k", MAX_PARTITIONS).is_ok());
+            assert_eq!(
+                partitioner.try_route(b"k", MAX_PARTITIONS + 1),
+                Err(PartitionerError::TooManyPartitions {
+                    partitions: MAX_PARTITIONS + 1,
+                    max: MAX_PARTITIONS
+                })
+            );
+        }
+    }
+
+    /// Over 2147483647 partitions: murmur2's positive hash is below the count, so it is the
+    /// partition (Kafka UtilsTest's "foobar" hash); crc32 wraps once ("23456" from
+    /// librdkafka's 0048-partitioner test); Event Hubs' 16-bit hash is its own absolute value.
+    #[test]
+    fn the_largest_topic_routes_like_the_reference_libraries() {
+        let n = MAX_PARTITIONS;
+        let m = Partitioner::Murmur2.route(b"foobar", n);
+        assert_eq!(m.partition, PartitionId(1_357_151_166));
+        let c = Partitioner::Crc32.route(b"23456", n);
+        assert_eq!(c.hash, 0xb1b4_51d7);
+        assert_eq!(c.partition, PartitionId(0xb1b4_51d7 - n));
+        let e = Partitioner::EventHubs.route(b"7", n);
+        assert_eq!(e.partition, PartitionId(15263));
+        // Above 32,768 partitions an Event Hubs key can only reach the first 32,769.
+        assert_eq!(
+            Partitioner::EventHubs.route(b"7", 40_000).partition,
+            PartitionId(15263)
+        );
+    }
+
     #[test]
     fn names_round_trip_through_serde_and_from_str() {
         for p in Partitioner::ALL {
@@ -303,7 +369,7 @@ mod tests {
         fn partition_is_always_below_the_partition_count(
             partitioner in any_partitioner(),
             key in prop::collection::vec(any::<u8>(), 0..64),
-            partitions in 1u32..=1024,
+            partitions in prop_oneof![1u32..=1024, 1u32..=MAX_PARTITIONS],
         ) {
             let r = partitioner.route(&key, partitions);
             prop_assert!(r.partition.0 < partitions);
