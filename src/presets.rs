@@ -162,7 +162,9 @@ fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Act
             Command::Generate {
                 topic,
                 count,
-                key_space: KeySpace { key_prefix, keys, .. },
+                key_space: KeySpace {
+                    key_prefix, keys, ..
+                },
             },
             0,
         ) => {
@@ -181,7 +183,9 @@ fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Act
             Command::SetGenerator {
                 topic,
                 records_per_tick,
-                key_space: KeySpace { key_prefix, keys, .. },
+                key_space: KeySpace {
+                    key_prefix, keys, ..
+                },
             },
             0,
         ) => {
