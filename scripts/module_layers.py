@@ -10,6 +10,10 @@ A second pass works file by file (`saga::message` is its own node) and reports a
 that crosses top-level modules there; it explains an edge that looks upward at the
 top level but only reaches a leaf file.
 
+One known upward edge is allowed (KNOWN_UPWARD): `log::Payload` carries the saga's
+messages, defined in leaf files that use only `ids`. It is left out of the top-level graph
+(and named in the output); any other circle fails.
+
 Usage: scripts/module_layers.py [engine/src] [--with-tests]
 """
 import os
@@ -19,6 +23,14 @@ import sys
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
 with_tests = "--with-tests" in sys.argv
 root = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "engine", "src")
+
+# (file, file) edges that point up on purpose; see ARCHITECTURE.md, "Layers". Why allowed:
+# the saga's vocabulary has not moved below `log` yet, and file by file there is no circle
+# (the second pass below still checks every edge, these included).
+KNOWN_UPWARD = {
+    (("log",), ("saga", "message")),
+    (("log",), ("saga", "retry")),
+}
 
 
 def strip(src):
@@ -153,7 +165,7 @@ for m, ts in edges.items():
         continue
     top.setdefault(m[0], set())
     for t in ts:
-        if t and t[0] != m[0]:
+        if t and t[0] != m[0] and (m, t) not in KNOWN_UPWARD:
             top[m[0]].add(t[0])
 
 status = 0
@@ -181,6 +193,10 @@ for c in (c for c in sccs(top) if len(c) > 1):
             if m and t and m[0] == a and t[0] == b
         )
         print(f"  closed by {a} -> {b}: " + ", ".join(uses))
+
+known = sorted(f"{name(m)} -> {name(t)}" for m, t in KNOWN_UPWARD if t in edges.get(m, ()))
+if known:
+    print("known upward edges (left out of the layers): " + ", ".join(known))
 
 file_circles = [c for c in sccs(edges) if len({m[0] for m in c if m}) > 1]
 for c in file_circles:
