@@ -824,10 +824,11 @@ fn GroupBox(
                 <rect class="focus-ring" rx="6" x=move || rect.get().x + 2.0 y=move || rect.get().y + 2.0 width=move || rect.get().w - 4.0 height=move || header_h() - 4.0 />
                 <text class="group-title" x=move || rect.get().x + 10.0 y=move || rect.get().y + 16.0>
                     {move || title().map(|(name, status, wraps)| if wraps {
-                        // The trailing space keeps name and state apart in the text content
-                        // a screen reader reads.
+                        // The separator stays in the text (invisible at the line's end), so
+                        // the title reads the same at every width, to people and to tests.
                         view! {
-                            <tspan>{format!("{name} ")}</tspan>
+                            <tspan>{name}</tspan>
+                            <tspan class="title-separator">" · "</tspan>
                             <tspan class="group-status" x=rect.get().x + 10.0 dy="15">{status}</tspan>
                         }.into_any()
                     } else {
