@@ -230,6 +230,11 @@ pub(crate) struct ReplicaLog {
     pub(crate) entries: Vec<LogEntry>,
     /// Kafka's `lastCaughtUpTimeMs`: the last tick its LEO equalled the leader's.
     pub(crate) last_caught_up: Tick,
+    /// Whether the leader knows this follower's LEO: only after a fetch in the current
+    /// epoch. A new leader resets it (Kafka's `resetReplicaState`, LEO unknown), since a
+    /// follower's log may still hold the old leader's tail at offsets the new leader
+    /// reuses; counting that LEO would commit records the follower does not have.
+    pub(crate) fetched_this_epoch: bool,
 }
 
 impl ReplicaLog {
@@ -678,12 +683,17 @@ impl Cluster {
             return;
         };
         let candidate = match rule {
-            HighWatermarkRule::IsrMinimum => p
-                .isr
-                .iter()
-                .map(|b| p.log_end_offset(*b))
-                .min()
-                .expect("an ISR is never empty"),
+            HighWatermarkRule::IsrMinimum => {
+                let known = |b: &BrokerId| *b == leader || p.logs[b].fetched_this_epoch;
+                if !p.isr.iter().all(known) {
+                    return;
+                }
+                p.isr
+                    .iter()
+                    .map(|b| p.log_end_offset(*b))
+                    .min()
+                    .expect("an ISR is never empty")
+            }
             #[cfg(test)]
             HighWatermarkRule::LeaderLogEndOffset => p.log_end_offset(leader),
         };

@@ -158,6 +158,21 @@ pub enum ReplicationEvent {
         /// The election that lost it.
         reason: LossReason,
     },
+    /// A record named lost came back: the new leader still held it (it never fetched from
+    /// the leader that lacked it). The records that leader wrote at those offsets are lost
+    /// instead, and named.
+    RecordRestored {
+        /// The partition.
+        partition: TopicPartition,
+        /// Its offset.
+        offset: Offset,
+        /// Which append it was.
+        append: AppendId,
+        /// Its key.
+        key: Option<String>,
+        /// The leader that brought it back.
+        leader: BrokerId,
+    },
     /// An `acks=all` request that waited for the ISR got its answer.
     ProduceCompleted {
         /// The request.

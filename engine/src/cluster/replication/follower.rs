@@ -85,6 +85,7 @@ impl Cluster {
         let start = log.entries.len();
         let stop = leader_log.len().min(start + max);
         log.entries.extend_from_slice(&leader_log[start..stop]);
+        log.fetched_this_epoch = true;
         if log.entries.len() == leader_log.len() {
             log.last_caught_up = now;
         }

@@ -329,6 +329,7 @@ impl Cluster {
         p.leader_epoch_start_offset = log_end_offset;
         for log in p.logs.values_mut() {
             log.last_caught_up = now;
+            log.fetched_this_epoch = false;
         }
         let old_high_watermark = p.high_watermark;
         self.record_isr_removals(tp, &removed, events);
@@ -379,7 +380,8 @@ impl Cluster {
     }
 
     /// Names each record the new leader's log does not hold: whoever else has it will
-    /// truncate it on its next fetch, so it is gone now.
+    /// truncate it on its next fetch, so it is gone now, unless a replica that still holds
+    /// it leads before truncating: then the record is named again, restored.
     fn name_lost_records(
         &mut self,
         tp: &TopicPartition,
@@ -389,9 +391,23 @@ impl Cluster {
         events: &mut Vec<ReplicationEvent>,
     ) {
         let p = self.partitions.get_mut(tp).expect("the partition exists");
+        let new_leader = leader;
         let log = &p.logs[&leader].entries;
         for (i, record) in p.records.iter_mut().enumerate() {
             let held = log.get(record.offset.0 as usize).map(|e| e.append.0) == Some(i as u64);
+            if record.lost && held {
+                // The new leader never truncated it (it was dead, or elected before it
+                // fetched from the leader that lacked it): the record is back, as in Kafka.
+                record.lost = false;
+                events.push(ReplicationEvent::RecordRestored {
+                    partition: tp.clone(),
+                    offset: record.offset,
+                    append: super::AppendId(i as u64),
+                    key: record.key.clone(),
+                    leader: new_leader,
+                });
+                continue;
+            }
             if record.lost || held {
                 continue;
             }
