@@ -34,7 +34,12 @@
 //!   round later), so the HW moves in the same tick.
 //! - One HW per partition, the leader's; followers' own HW copies are not modelled. A new
 //!   leader takes the partition's HW (in Kafka it starts from its possibly older copy and
-//!   catches up within a fetch round).
+//!   catches up within a fetch round), and, as Kafka's `resetReplicaState`, moves it only
+//!   once every ISR follower has fetched in the new epoch.
+//! - The controller never empties an ISR (the last member stays, dead, as in KRaft) and
+//!   does not bump the epoch when a partition goes offline.
+//! - A failed `acks=0` request still returns its error; the caller must not show it to the
+//!   producer, which in Kafka hears nothing.
 //! - Logs hold record metadata (offset, epoch, key, event id, acks), not payloads: the
 //!   simulation keeps payloads by [`AppendId`]. No retention or log start offset here.
 //! - Preferred leader election runs every `leader_imbalance_check_interval_ticks` for every
@@ -447,12 +452,24 @@ impl Cluster {
                 partition: PartitionId(i as u32),
             };
             let mut seen = BTreeSet::new();
-            let replicas: Vec<BrokerId> = replicas.into_iter().filter(|b| seen.insert(*b)).collect();
+            let replicas: Vec<BrokerId> =
+                replicas.into_iter().filter(|b| seen.insert(*b)).collect();
             let leader = replicas.iter().copied().find(|b| self.is_alive(*b));
-            let isr: Vec<BrokerId> = replicas.iter().copied().filter(|b| self.is_alive(*b)).collect();
+            let isr: Vec<BrokerId> = replicas
+                .iter()
+                .copied()
+                .filter(|b| self.is_alive(*b))
+                .collect();
             let state = PartitionState {
-                logs: replicas.iter().map(|b| (*b, ReplicaLog::default())).collect(),
-                isr: if isr.is_empty() { replicas.clone() } else { isr },
+                logs: replicas
+                    .iter()
+                    .map(|b| (*b, ReplicaLog::default()))
+                    .collect(),
+                isr: if isr.is_empty() {
+                    replicas.clone()
+                } else {
+                    isr
+                },
                 replicas,
                 leader,
                 leader_epoch: 0,

@@ -114,7 +114,10 @@ impl Cluster {
             });
         }
         let start = request.offset.0;
-        let stop = p.high_watermark.0.min(start.saturating_add(request.max_records));
+        let stop = p
+            .high_watermark
+            .0
+            .min(start.saturating_add(request.max_records));
         Ok((start..stop.max(start))
             .map(|o| {
                 let entry = log[o as usize];

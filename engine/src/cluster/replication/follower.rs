@@ -69,7 +69,10 @@ impl Cluster {
         let max = self.config.replica_fetch_max_records as usize;
         let p = self.partitions.get_mut(tp).expect("the partition exists");
         // Out of the map while it copies, so the leader's log is borrowed, not cloned.
-        let mut log = p.logs.remove(&follower).expect("a follower holds a replica");
+        let mut log = p
+            .logs
+            .remove(&follower)
+            .expect("a follower holds a replica");
         let leader_log = &p.logs[&leader].entries;
         let point = truncation_point(&log.entries, leader_log);
         if point < log.entries.len() {

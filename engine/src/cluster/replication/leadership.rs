@@ -103,7 +103,12 @@ impl Facts<'_> {
     }
 
     /// A new leader for a partition whose ISR (without the dead) is `isr`, or offline.
-    fn elect_or_go_offline(&self, p: &PartitionState, isr: Vec<BrokerId>, dead: BrokerId) -> Decision {
+    fn elect_or_go_offline(
+        &self,
+        p: &PartitionState,
+        isr: Vec<BrokerId>,
+        dead: BrokerId,
+    ) -> Decision {
         if let Some(leader) = self.clean_candidate(p, &isr) {
             return Decision::Elect {
                 leader,
@@ -134,7 +139,8 @@ fn decide(
 ) -> Result<Decision, ()> {
     use Leadership as S;
     use LeadershipEvent as E;
-    let without = |b: BrokerId| -> Vec<BrokerId> { p.isr.iter().copied().filter(|&m| m != b).collect() };
+    let without =
+        |b: BrokerId| -> Vec<BrokerId> { p.isr.iter().copied().filter(|&m| m != b).collect() };
     Ok(match (state, event) {
         (S::Led { leader }, E::BrokerStopped(b)) if b == leader => {
             facts.elect_or_go_offline(p, without(b), b)
@@ -220,7 +226,11 @@ impl Cluster {
             })?;
             if let LeadershipEvent::BrokerStarted(b) = event {
                 // A restarted follower has not been behind "for" the time it was down.
-                if let Some(log) = self.partitions.get_mut(&tp).and_then(|p| p.logs.get_mut(&b)) {
+                if let Some(log) = self
+                    .partitions
+                    .get_mut(&tp)
+                    .and_then(|p| p.logs.get_mut(&b))
+                {
                     log.last_caught_up = now;
                 }
             }
@@ -240,7 +250,11 @@ impl Cluster {
         // Requests waiting on a leader that died get no answer: the connection drops.
         if let Leadership::Led { leader } = state {
             if !self.is_alive(leader) {
-                self.fail_pending(tp, |_| ProduceError::NetworkException { broker: leader }, events);
+                self.fail_pending(
+                    tp,
+                    |_| ProduceError::NetworkException { broker: leader },
+                    events,
+                );
             }
         }
         match decision {
@@ -257,7 +271,8 @@ impl Cluster {
             Decision::GoOffline { isr } => {
                 let p = self.partitions.get_mut(tp).expect("the partition exists");
                 p.leader = None;
-                let removed: Vec<BrokerId> = p.isr.iter().copied().filter(|b| !isr.contains(b)).collect();
+                let removed: Vec<BrokerId> =
+                    p.isr.iter().copied().filter(|b| !isr.contains(b)).collect();
                 p.isr = isr;
                 let leader_epoch = p.leader_epoch;
                 self.record_isr_removals(tp, &removed, events);
@@ -428,7 +443,11 @@ impl Cluster {
     }
 
     /// The preferred replica takes leadership back wherever it can.
-    pub(super) fn elect_preferred_leaders(&mut self, now: Tick, events: &mut Vec<ReplicationEvent>) {
+    pub(super) fn elect_preferred_leaders(
+        &mut self,
+        now: Tick,
+        events: &mut Vec<ReplicationEvent>,
+    ) {
         self.on_leadership_event(now, LeadershipEvent::PreferredElection, events)
             .expect("the preferred election has no illegal transition");
     }

@@ -175,7 +175,6 @@ pub enum ProduceError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct PendingProduce {
     pub(super) partition: TopicPartition,
-    pub(super) leader: BrokerId,
     pub(super) offset: Offset,
     pub(super) append: AppendId,
     pub(super) sent_at: Tick,
@@ -234,7 +233,10 @@ impl Cluster {
             });
         }
         let append = AppendId(partition.records.len() as u64);
-        let log = partition.logs.get_mut(&leader).expect("the leader holds a replica");
+        let log = partition
+            .logs
+            .get_mut(&leader)
+            .expect("the leader holds a replica");
         let offset = Offset(log.entries.len() as u64);
         log.entries.push(LogEntry {
             leader_epoch: partition.leader_epoch,
@@ -255,29 +257,37 @@ impl Cluster {
         match request.acks {
             Acks::None => Ok(ProduceOutcome::SentWithoutAnswer { offset, append }),
             Acks::Leader => Ok(ProduceOutcome::Acknowledged { offset, append }),
-            Acks::All => {
-                let id = ProduceRequestId(self.next_request);
+            Acks::All => self.wait_for_isr(now, tp, offset, append),
+        }
+    }
+
+    /// Puts an `acks=all` record in the purgatory, unless the ISR already holds it.
+    fn wait_for_isr(
+        &mut self,
+        now: Tick,
+        partition: TopicPartition,
+        offset: Offset,
+        append: AppendId,
+    ) -> Result<ProduceOutcome, ProduceError> {
+        let pending = PendingProduce {
+            partition,
+            offset,
+            append,
+            sent_at: now,
+        };
+        match self.complete_if_replicated(&pending) {
+            None => {
+                let request = ProduceRequestId(self.next_request);
                 self.next_request += 1;
-                let pending = PendingProduce {
-                    partition: tp,
-                    leader,
+                self.pending.insert(request, pending);
+                Ok(ProduceOutcome::Waiting {
+                    request,
                     offset,
                     append,
-                    sent_at: now,
-                };
-                match self.complete_if_replicated(&pending) {
-                    None => {
-                        self.pending.insert(id, pending);
-                        Ok(ProduceOutcome::Waiting {
-                            request: id,
-                            offset,
-                            append,
-                        })
-                    }
-                    Some(None) => Ok(ProduceOutcome::Acknowledged { offset, append }),
-                    Some(Some(error)) => Err(error),
-                }
+                })
             }
+            Some(None) => Ok(ProduceOutcome::Acknowledged { offset, append }),
+            Some(Some(error)) => Err(error),
         }
     }
 

@@ -30,11 +30,17 @@ struct Setup {
 
 #[derive(Clone, Debug)]
 enum Op {
-    Produce { partition: u32, acks: Acks, to_random_broker: bool },
+    Produce {
+        partition: u32,
+        acks: Acks,
+        to_random_broker: bool,
+    },
     Tick(u64),
     Kill(i32),
     Restart(i32),
-    Fetch { partition: u32 },
+    Fetch {
+        partition: u32,
+    },
     PreferredElection,
     Unclean(bool),
 }
@@ -146,7 +152,8 @@ impl Checker {
                 ReplicationEvent::RecordRestored {
                     partition, append, ..
                 } => {
-                    if self.named_lost.remove(&(partition.clone(), *append)).is_none() {
+                    let was_named_lost = self.named_lost.remove(&(partition.clone(), *append));
+                    if was_named_lost.is_none() {
                         self.violations.push(format!(
                             "{partition}: append {append:?} restored but never named lost"
                         ));
@@ -170,7 +177,13 @@ impl Checker {
 
     /// A clean election may lose only what was not committed: never an acknowledged
     /// `acks=all` record, never one a consumer saw.
-    fn check_loss(&mut self, c: &Cluster, tp: &TopicPartition, append: AppendId, reason: LossReason) {
+    fn check_loss(
+        &mut self,
+        c: &Cluster,
+        tp: &TopicPartition,
+        append: AppendId,
+        reason: LossReason,
+    ) {
         if reason == LossReason::UncleanElection {
             return;
         }
@@ -178,7 +191,9 @@ impl Checker {
         let min_insync = c.topic(&tp.topic).unwrap().min_insync_replicas as usize;
         let safe = record.acks == Acks::All
             && record.acknowledged
-            && record.isr_when_acknowledged.is_some_and(|n| n >= min_insync);
+            && record
+                .isr_when_acknowledged
+                .is_some_and(|n| n >= min_insync);
         if safe {
             self.violations.push(format!(
                 "{tp}: acks=all record at offset {} acknowledged with the ISR at min.insync \
@@ -204,7 +219,9 @@ impl Checker {
             offset: Offset(0),
             max_records: u64::MAX,
         };
-        let records = c.fetch(&request).expect("a fetch from the leader at 0 succeeds");
+        let records = c
+            .fetch(&request)
+            .expect("a fetch from the leader at 0 succeeds");
         let high_watermark = c.high_watermark(tp).unwrap();
         for r in records {
             if r.offset >= high_watermark {
@@ -223,7 +240,8 @@ impl Checker {
         for view in c.partitions() {
             let tp = &view.partition;
             let Some(leader) = view.leader else {
-                self.violations.push(format!("{tp}: offline with every broker running"));
+                self.violations
+                    .push(format!("{tp}: offline with every broker running"));
                 continue;
             };
             let log = c.replica_log(tp, leader).unwrap();
@@ -236,7 +254,11 @@ impl Checker {
                         "{tp}: offset {} {} but {}",
                         record.offset,
                         if held { "is held" } else { "is gone" },
-                        if named { "was named lost" } else { "was never named lost" }
+                        if named {
+                            "was named lost"
+                        } else {
+                            "was never named lost"
+                        }
                     ));
                 }
             }
@@ -285,13 +307,17 @@ fn run_case(mut c: Cluster, setup: &Setup, ops: &[Op]) -> Vec<String> {
                 })
                 .collect(),
             Op::Kill(b) => c.kill_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
-            Op::Restart(b) => c.restart_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
+            Op::Restart(b) => c
+                .restart_broker(Tick(now), BrokerId(*b))
+                .unwrap_or_default(),
             Op::Fetch { partition } => {
                 checker.fetch(&c, &tp(*partition));
                 Vec::new()
             }
             Op::PreferredElection => c.elect_preferred_leaders_now(Tick(now)),
-            Op::Unclean(on) => c.set_unclean_leader_election(Tick(now), "orders", *on).unwrap(),
+            Op::Unclean(on) => c
+                .set_unclean_leader_election(Tick(now), "orders", *on)
+                .unwrap(),
         };
         checker.observe(&c, &events);
     }
@@ -366,7 +392,9 @@ fn the_deliberate_bug_loses_an_acknowledged_acks_all_record_and_the_checker_says
     let buggy = build(&setup).with_leader_log_end_offset_as_high_watermark();
     let violations = run_case(buggy, &setup, &ops);
     assert!(
-        violations.iter().any(|v| v.contains("acks=all record at offset 0")),
+        violations
+            .iter()
+            .any(|v| v.contains("acks=all record at offset 0")),
         "{violations:?}"
     );
     assert!(
@@ -382,7 +410,10 @@ fn the_deliberate_bug_breaks_the_properties_over_random_seeds() {
     let mut kinds = BTreeSet::new();
     for seed in 0..200 {
         let (setup, ops) = case_from_seed(seed);
-        assert!(run_case(build(&setup), &setup, &ops).is_empty(), "seed {seed}");
+        assert!(
+            run_case(build(&setup), &setup, &ops).is_empty(),
+            "seed {seed}"
+        );
         let violations = run_case(
             build(&setup).with_leader_log_end_offset_as_high_watermark(),
             &setup,
@@ -397,7 +428,10 @@ fn the_deliberate_bug_breaks_the_properties_over_random_seeds() {
             }
         }
     }
-    assert!(failing_seeds >= 10, "only {failing_seeds} of 200 seeds caught the bug");
+    assert!(
+        failing_seeds >= 10,
+        "only {failing_seeds} of 200 seeds caught the bug"
+    );
     assert_eq!(kinds.len(), 3, "caught by {kinds:?}");
 }
 
@@ -413,7 +447,9 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
         let mut count = |name: String| *seen.entry(name).or_default() += 1;
         for op in &ops {
             let events = match op {
-                Op::Produce { partition, acks, .. } => {
+                Op::Produce {
+                    partition, acks, ..
+                } => {
                     let broker = c.leader(&tp(*partition)).unwrap_or(BrokerId(0));
                     let request = ProduceRequest {
                         partition: tp(*partition),
@@ -435,15 +471,21 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
                     })
                     .collect(),
                 Op::Kill(b) => c.kill_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
-                Op::Restart(b) => c.restart_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
+                Op::Restart(b) => c
+                    .restart_broker(Tick(now), BrokerId(*b))
+                    .unwrap_or_default(),
                 _ => Vec::new(),
             };
             for e in events {
                 match e {
-                    ReplicationEvent::LeaderElected { election, .. } => count(format!("{election:?}")),
-                    ReplicationEvent::RecordLost { reason, acknowledged, .. } => {
-                        count(format!("lost {reason:?} acknowledged={acknowledged}"))
+                    ReplicationEvent::LeaderElected { election, .. } => {
+                        count(format!("{election:?}"))
                     }
+                    ReplicationEvent::RecordLost {
+                        reason,
+                        acknowledged,
+                        ..
+                    } => count(format!("lost {reason:?} acknowledged={acknowledged}")),
                     ReplicationEvent::IsrShrunk { reason, .. } => count(match reason {
                         IsrShrinkReason::BrokerStopped => "shrink: stopped".into(),
                         IsrShrinkReason::LaggedBehind { .. } => "shrink: lagged".into(),
@@ -473,7 +515,9 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
         "LEADER_NOT_AVAILABLE",
         "NETWORK_EXCEPTION",
     ] {
-        assert!(seen.get(needed).is_some_and(|n| *n > 0), "never saw {needed}: {seen:?}");
+        assert!(
+            seen.get(needed).is_some_and(|n| *n > 0),
+            "never saw {needed}: {seen:?}"
+        );
     }
 }
-

@@ -23,11 +23,7 @@ fn spec(replication_factor: i32, min_insync_replicas: u32, unclean: bool) -> Top
 
 /// `brokers` brokers 0.., topic `orders` with one partition whose replicas are 0, 1, 2...
 /// in that order (start index 0), so broker 0 leads.
-fn cluster_with(
-    config: ReplicationConfig,
-    brokers: i32,
-    topic: TopicReplication,
-) -> Cluster {
+fn cluster_with(config: ReplicationConfig, brokers: i32, topic: TopicReplication) -> Cluster {
     let metadata: Vec<BrokerMetadata> = (0..brokers).map(BrokerMetadata::new).collect();
     let mut c = Cluster::new(config, &metadata).unwrap();
     c.create_topic("orders", topic).unwrap();
@@ -39,7 +35,11 @@ fn cluster(replication_factor: i32, min_insync_replicas: u32, unclean: bool) -> 
         auto_leader_rebalance_enable: false,
         ..ReplicationConfig::default()
     };
-    cluster_with(config, 3, spec(replication_factor, min_insync_replicas, unclean))
+    cluster_with(
+        config,
+        3,
+        spec(replication_factor, min_insync_replicas, unclean),
+    )
 }
 
 fn request(c: &Cluster, acks: Acks, key: &str) -> ProduceRequest {
@@ -52,7 +52,12 @@ fn request(c: &Cluster, acks: Acks, key: &str) -> ProduceRequest {
     }
 }
 
-fn produce(c: &mut Cluster, now: u64, acks: Acks, key: &str) -> Result<ProduceOutcome, ProduceError> {
+fn produce(
+    c: &mut Cluster,
+    now: u64,
+    acks: Acks,
+    key: &str,
+) -> Result<ProduceOutcome, ProduceError> {
     let r = request(c, acks, key);
     c.produce(Tick(now), r).0
 }
@@ -139,7 +144,11 @@ fn seed_001_story_acks_all_min_insync_two_on_three_brokers() {
             min_insync_replicas: 2,
         })
     );
-    assert_eq!(c.replica_log(&tp(), B0).unwrap().len(), 2, "refused before the append");
+    assert_eq!(
+        c.replica_log(&tp(), B0).unwrap().len(),
+        2,
+        "refused before the append"
+    );
 
     let events = c.restart_broker(Tick(4), B1).unwrap();
     assert!(elections(&events).is_empty(), "broker 0 still leads");
@@ -176,7 +185,11 @@ fn acks_zero_and_one_ignore_min_insync_replicas() {
     ));
     assert!(matches!(
         produce(&mut c, 1, Acks::All, "c"),
-        Err(ProduceError::NotEnoughReplicas { isr: 2, min_insync_replicas: 3, .. })
+        Err(ProduceError::NotEnoughReplicas {
+            isr: 2,
+            min_insync_replicas: 3,
+            ..
+        })
     ));
 }
 
@@ -238,7 +251,10 @@ fn a_follower_answers_not_leader_or_follower_naming_the_leader() {
         offset: Offset(0),
         max_records: 10,
     };
-    assert!(matches!(c.fetch(&fetch), Err(FetchError::NotLeaderOrFollower { leader: B0, .. })));
+    assert!(matches!(
+        c.fetch(&fetch),
+        Err(FetchError::NotLeaderOrFollower { leader: B0, .. })
+    ));
 }
 
 #[test]
@@ -341,8 +357,18 @@ fn the_high_watermark_is_the_smallest_log_end_offset_in_the_isr_and_bounds_consu
     assert_eq!(hw(&c), 2);
     let got: Vec<u64> = read(&c, 0).unwrap().iter().map(|r| r.offset.0).collect();
     assert_eq!(got, vec![0, 1]);
-    assert_eq!(read(&c, 4).unwrap(), vec![], "between HW and LEO: nothing yet");
-    assert!(matches!(read(&c, 6), Err(FetchError::OffsetOutOfRange { log_end_offset: Offset(5), .. })));
+    assert_eq!(
+        read(&c, 4).unwrap(),
+        vec![],
+        "between HW and LEO: nothing yet"
+    );
+    assert!(matches!(
+        read(&c, 6),
+        Err(FetchError::OffsetOutOfRange {
+            log_end_offset: Offset(5),
+            ..
+        })
+    ));
     ticks(&mut c, 2, 3);
     assert_eq!(hw(&c), 5);
     assert_eq!(read(&c, 3).unwrap()[0].key.as_deref(), Some("k3"));
@@ -368,7 +394,11 @@ fn acks_one_records_only_the_old_leader_had_are_lost_and_named() {
     );
     assert!(events.iter().any(|e| matches!(
         e,
-        ReplicationEvent::RecordLost { acknowledged: true, acks: Acks::Leader, .. }
+        ReplicationEvent::RecordLost {
+            acknowledged: true,
+            acks: Acks::Leader,
+            ..
+        }
     )));
     // The new leader reuses offset 1 for a new record.
     produce(&mut c, 3, Acks::Leader, "new").unwrap();
@@ -382,7 +412,11 @@ fn acks_one_records_only_the_old_leader_had_are_lost_and_named() {
     }));
     let log = c.replica_log(&tp(), B0).unwrap();
     assert_eq!(log, c.replica_log(&tp(), B1).unwrap());
-    assert_eq!(log[1].append, AppendId(3), "offset 1 now holds the new record");
+    assert_eq!(
+        log[1].append,
+        AppendId(3),
+        "offset 1 now holds the new record"
+    );
 }
 
 /// Kafka elects the first replica of the assignment that is alive and in the ISR, not the
@@ -434,7 +468,9 @@ fn without_unclean_election_an_out_of_sync_replica_waits_until_it_is_enabled() {
     assert!(elections(&events).is_empty());
     assert_eq!(c.leader(&tp()), None);
     assert_eq!(isr(&c), vec![B0], "the last ISR member stays, though dead");
-    let events = c.set_unclean_leader_election(Tick(4), "orders", true).unwrap();
+    let events = c
+        .set_unclean_leader_election(Tick(4), "orders", true)
+        .unwrap();
     assert_eq!(elections(&events), vec![(B1, 1, ElectionKind::Unclean)]);
     assert_eq!(lost(&events).len(), 1);
 }
@@ -501,7 +537,11 @@ fn acks_all_waiting_longer_than_the_request_timeout_times_out() {
     assert_eq!(&outcomes[..3], &[None, None, None]);
     assert!(matches!(
         outcomes[3],
-        Some(ProduceError::RequestTimedOut { offset: Offset(3), waited_ticks: 3, .. })
+        Some(ProduceError::RequestTimedOut {
+            offset: Offset(3),
+            waited_ticks: 3,
+            ..
+        })
     ));
     assert_eq!(outcomes.len(), 6, "all waiting requests are answered");
 }
@@ -531,7 +571,9 @@ fn commands_on_unknown_or_wrong_state_brokers_are_typed_errors() {
     let mut c = cluster(3, 2, false);
     assert_eq!(
         c.kill_broker(Tick(1), BrokerId(9)),
-        Err(ReplicationError::UnknownBroker { broker: BrokerId(9) })
+        Err(ReplicationError::UnknownBroker {
+            broker: BrokerId(9)
+        })
     );
     c.kill_broker(Tick(1), B1).unwrap();
     assert_eq!(
@@ -544,19 +586,25 @@ fn commands_on_unknown_or_wrong_state_brokers_are_typed_errors() {
     );
     assert_eq!(
         c.create_topic("orders", spec(1, 1, false)),
-        Err(ReplicationError::TopicAlreadyExists { topic: "orders".into() })
+        Err(ReplicationError::TopicAlreadyExists {
+            topic: "orders".into()
+        })
     );
     assert_eq!(
         c.create_topic("payments", spec(3, 1, false)),
-        Err(ReplicationError::Placement(PlacementError::ReplicationFactorTooLarge {
-            replication_factor: 3,
-            brokers: 2,
-        })),
+        Err(ReplicationError::Placement(
+            PlacementError::ReplicationFactorTooLarge {
+                replication_factor: 3,
+                brokers: 2,
+            }
+        )),
         "placement uses the running brokers"
     );
     assert_eq!(
         c.create_topic("payments", spec(1, 0, false)),
-        Err(ReplicationError::InvalidMinInsyncReplicas { min_insync_replicas: 0 })
+        Err(ReplicationError::InvalidMinInsyncReplicas {
+            min_insync_replicas: 0
+        })
     );
     let unknown = TopicPartition::new("nope", 0);
     let mut r = request(&c, Acks::Leader, "a");
@@ -566,8 +614,11 @@ fn commands_on_unknown_or_wrong_state_brokers_are_typed_errors() {
         Err(ProduceError::UnknownTopicOrPartition { partition: unknown })
     );
     assert_eq!(
-        Cluster::new(ReplicationConfig::default(), &[BrokerMetadata::new(1), BrokerMetadata::new(1)])
-            .err(),
+        Cluster::new(
+            ReplicationConfig::default(),
+            &[BrokerMetadata::new(1), BrokerMetadata::new(1)]
+        )
+        .err(),
         Some(ReplicationError::DuplicateBroker { broker: B1 })
     );
 }
@@ -584,8 +635,10 @@ fn topics_are_placed_like_kafka_and_racks_are_kept() {
     let mut topic = spec(2, 1, false);
     topic.partitions = 4;
     c.create_topic("orders", topic).unwrap();
-    let expected: Vec<Vec<BrokerId>> =
-        assign_replicas_to_brokers(&brokers, 4, 2, 0, 0).unwrap().map(|(_, r)| r).collect();
+    let expected: Vec<Vec<BrokerId>> = assign_replicas_to_brokers(&brokers, 4, 2, 0, 0)
+        .unwrap()
+        .map(|(_, r)| r)
+        .collect();
     let got: Vec<Vec<BrokerId>> = c
         .partitions()
         .iter()
