@@ -695,3 +695,30 @@ fn the_same_commands_give_the_same_events() {
     };
     assert_eq!(run(), run());
 }
+
+/// A record named lost comes back when a replica that still holds it leads before it
+/// truncates: here an unclean election loses it, a second unclean election of the old
+/// leader (which never fetched from the one between) brings it back.
+#[test]
+fn a_lost_record_still_on_a_replica_that_leads_again_is_named_restored() {
+    let mut c = cluster(2, 1, true);
+    c.kill_broker(Tick(1), B1).unwrap();
+    produce(&mut c, 1, Acks::Leader, "r").unwrap();
+    c.kill_broker(Tick(2), B0).unwrap();
+    let events = c.restart_broker(Tick(3), B1).unwrap();
+    assert_eq!(
+        lost(&events),
+        vec![(0, Some("r".into()), true, LossReason::UncleanElection)]
+    );
+    c.kill_broker(Tick(4), B1).unwrap();
+    let events = c.restart_broker(Tick(5), B0).unwrap();
+    assert_eq!(elections(&events), vec![(B0, 2, ElectionKind::Unclean)]);
+    assert!(events.contains(&ReplicationEvent::RecordRestored {
+        partition: tp(),
+        offset: Offset(0),
+        append: AppendId(0),
+        key: Some("r".into()),
+        leader: B0,
+    }));
+    assert!(!c.appended_records(&tp())[0].lost);
+}
