@@ -476,28 +476,7 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
                     .unwrap_or_default(),
                 _ => Vec::new(),
             };
-            for e in events {
-                match e {
-                    ReplicationEvent::LeaderElected { election, .. } => {
-                        count(format!("{election:?}"))
-                    }
-                    ReplicationEvent::RecordLost {
-                        reason,
-                        acknowledged,
-                        ..
-                    } => count(format!("lost {reason:?} acknowledged={acknowledged}")),
-                    ReplicationEvent::IsrShrunk { reason, .. } => count(match reason {
-                        IsrShrinkReason::BrokerStopped => "shrink: stopped".into(),
-                        IsrShrinkReason::LaggedBehind { .. } => "shrink: lagged".into(),
-                    }),
-                    ReplicationEvent::ProduceCompleted { error: Some(e), .. } => {
-                        count(e.to_string().split(':').next().unwrap().to_string())
-                    }
-                    ReplicationEvent::Truncated { .. } => count("truncated".into()),
-                    ReplicationEvent::PartitionOffline { .. } => count("offline".into()),
-                    _ => {}
-                }
-            }
+            count_events(&events, &mut count);
         }
     }
     for needed in [
@@ -519,5 +498,29 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
             seen.get(needed).is_some_and(|n| *n > 0),
             "never saw {needed}: {seen:?}"
         );
+    }
+}
+
+/// Counts the events the coverage test looks for.
+fn count_events(events: &[ReplicationEvent], count: &mut impl FnMut(String)) {
+    for e in events {
+        match e {
+            ReplicationEvent::LeaderElected { election, .. } => count(format!("{election:?}")),
+            ReplicationEvent::RecordLost {
+                reason,
+                acknowledged,
+                ..
+            } => count(format!("lost {reason:?} acknowledged={acknowledged}")),
+            ReplicationEvent::IsrShrunk { reason, .. } => count(match reason {
+                IsrShrinkReason::BrokerStopped => "shrink: stopped".into(),
+                IsrShrinkReason::LaggedBehind { .. } => "shrink: lagged".into(),
+            }),
+            ReplicationEvent::ProduceCompleted { error: Some(e), .. } => {
+                count(e.to_string().split(':').next().unwrap().to_string())
+            }
+            ReplicationEvent::Truncated { .. } => count("truncated".into()),
+            ReplicationEvent::PartitionOffline { .. } => count("offline".into()),
+            _ => {}
+        }
     }
 }
