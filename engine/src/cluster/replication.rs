@@ -52,11 +52,13 @@ mod fetch;
 mod follower;
 mod leadership;
 mod produce;
+mod routing;
 
 pub use event::{ElectionKind, IsrShrinkReason, LossReason, ReplicationEvent};
 pub use fetch::{FetchError, FetchRequest, FetchedRecord};
 pub use leadership::{Leadership, LeadershipEvent};
 pub use produce::{Acks, ProduceError, ProduceOutcome, ProduceRequest, ProduceRequestId};
+pub use routing::RoutingError;
 
 use super::placement::{assign_replicas_to_brokers, BrokerMetadata, PlacementError};
 use super::BrokerId;
@@ -530,14 +532,7 @@ impl Cluster {
         now: Tick,
         broker: BrokerId,
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
-        let state = self
-            .brokers
-            .get_mut(&broker)
-            .ok_or(ReplicationError::UnknownBroker { broker })?;
-        if !state.alive {
-            return Err(ReplicationError::BrokerAlreadyStopped { broker });
-        }
-        state.alive = false;
+        self.set_alive(broker, false)?;
         let mut events = vec![ReplicationEvent::BrokerStopped { broker }];
         self.on_leadership_event(now, LeadershipEvent::BrokerStopped(broker), &mut events)?;
         self.complete_pending(now, &mut events);
@@ -551,17 +546,26 @@ impl Cluster {
         now: Tick,
         broker: BrokerId,
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
+        self.set_alive(broker, true)?;
+        let mut events = vec![ReplicationEvent::BrokerStarted { broker }];
+        self.on_leadership_event(now, LeadershipEvent::BrokerStarted(broker), &mut events)?;
+        Ok(events)
+    }
+
+    /// Starts or stops a broker, refusing an unknown one or one already so.
+    fn set_alive(&mut self, broker: BrokerId, alive: bool) -> Result<(), ReplicationError> {
         let state = self
             .brokers
             .get_mut(&broker)
             .ok_or(ReplicationError::UnknownBroker { broker })?;
-        if state.alive {
-            return Err(ReplicationError::BrokerAlreadyRunning { broker });
+        match (state.alive, alive) {
+            (false, false) => Err(ReplicationError::BrokerAlreadyStopped { broker }),
+            (true, true) => Err(ReplicationError::BrokerAlreadyRunning { broker }),
+            _ => {
+                state.alive = alive;
+                Ok(())
+            }
         }
-        state.alive = true;
-        let mut events = vec![ReplicationEvent::BrokerStarted { broker }];
-        self.on_leadership_event(now, LeadershipEvent::BrokerStarted(broker), &mut events)?;
-        Ok(events)
     }
 
     /// Turns `unclean.leader.election.enable` on or off for a topic; turning it on elects

@@ -2,6 +2,7 @@
 //! (Kafka's `FetchIsolation.HIGH_WATERMARK`, what every consumer gets). An offset between the high watermark and the leader's log end offset is not an
 //! error, just nothing yet; beyond the log end offset it is `OFFSET_OUT_OF_RANGE`.
 
+use super::routing::RoutingError;
 use super::{AppendId, Cluster};
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
@@ -38,35 +39,10 @@ pub struct FetchedRecord {
 /// Kafka's fetch errors, with their numbers.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum FetchError {
-    /// `UNKNOWN_TOPIC_OR_PARTITION`.
-    #[error("UNKNOWN_TOPIC_OR_PARTITION: {partition} does not exist")]
-    UnknownTopicOrPartition {
-        /// The partition asked for.
-        partition: TopicPartition,
-    },
-    /// The broker is down.
-    #[error("NETWORK_EXCEPTION: broker {broker} is not reachable")]
-    NetworkException {
-        /// The broker.
-        broker: BrokerId,
-    },
-    /// No live leader.
-    #[error("LEADER_NOT_AVAILABLE: {partition} is offline (no live leader)")]
-    LeaderNotAvailable {
-        /// The partition.
-        partition: TopicPartition,
-    },
-    /// The broker does not lead the partition (consumers here fetch from leaders only;
-    /// KIP-392 follower fetching is not modelled).
-    #[error("NOT_LEADER_OR_FOLLOWER: broker {broker} does not lead {partition}")]
-    NotLeaderOrFollower {
-        /// The partition.
-        partition: TopicPartition,
-        /// The broker asked.
-        broker: BrokerId,
-        /// The current leader.
-        leader: BrokerId,
-    },
+    /// The request did not reach the leader (unknown partition, broker down, no leader,
+    /// not the leader).
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
     /// `OFFSET_OUT_OF_RANGE`: past the leader's log end offset.
     #[error("OFFSET_OUT_OF_RANGE: offset {offset} is past the log end offset {log_end_offset} of {partition}")]
     OffsetOutOfRange {
@@ -83,27 +59,8 @@ impl Cluster {
     /// Reads committed records from the leader, from `offset` up to the high watermark.
     pub fn fetch(&self, request: &FetchRequest) -> Result<Vec<FetchedRecord>, FetchError> {
         let tp = &request.partition;
-        let p = self
-            .partitions
-            .get(tp)
-            .ok_or_else(|| FetchError::UnknownTopicOrPartition {
-                partition: tp.clone(),
-            })?;
-        if !self.is_alive(request.broker) {
-            return Err(FetchError::NetworkException {
-                broker: request.broker,
-            });
-        }
-        let leader = p.leader.ok_or_else(|| FetchError::LeaderNotAvailable {
-            partition: tp.clone(),
-        })?;
-        if leader != request.broker {
-            return Err(FetchError::NotLeaderOrFollower {
-                partition: tp.clone(),
-                broker: request.broker,
-                leader,
-            });
-        }
+        let leader = self.route(tp, request.broker)?;
+        let p = &self.partitions[tp];
         let log = &p.logs[&leader].entries;
         let log_end_offset = Offset(log.len() as u64);
         if request.offset > log_end_offset {

@@ -10,7 +10,7 @@
 //! (`preferredReplicaPartitionLeaderElection`).
 
 use super::event::{ElectionKind, IsrShrinkReason, LossReason, ReplicationEvent};
-use super::produce::ProduceError;
+use super::routing::RoutingError;
 use super::{Cluster, PartitionState, ReplicationError};
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
@@ -252,7 +252,7 @@ impl Cluster {
             if !self.is_alive(leader) {
                 self.fail_pending(
                     tp,
-                    |_| ProduceError::NetworkException { broker: leader },
+                    |_| RoutingError::NetworkException { broker: leader }.into(),
                     events,
                 );
             }
@@ -379,13 +379,14 @@ impl Cluster {
                 tp,
                 |_| {
                     if alive {
-                        ProduceError::NotLeaderOrFollower {
+                        RoutingError::NotLeaderOrFollower {
                             partition: tp.clone(),
                             broker: old,
                             leader: Some(leader),
                         }
+                        .into()
                     } else {
-                        ProduceError::NetworkException { broker: old }
+                        RoutingError::NetworkException { broker: old }.into()
                     }
                 },
                 events,

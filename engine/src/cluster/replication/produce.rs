@@ -8,6 +8,7 @@
 //! ignore it.
 
 use super::event::ReplicationEvent;
+use super::routing::RoutingError;
 use super::{AppendId, AppendedRecord, Cluster, LogEntry};
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
@@ -95,39 +96,10 @@ pub enum ProduceOutcome {
 /// Kafka's produce errors (the protocol's error names), with their numbers.
 #[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum ProduceError {
-    /// `UNKNOWN_TOPIC_OR_PARTITION`.
-    #[error("UNKNOWN_TOPIC_OR_PARTITION: {partition} does not exist")]
-    UnknownTopicOrPartition {
-        /// The partition asked for.
-        partition: TopicPartition,
-    },
-    /// The broker is down: the connection fails (the client's `NetworkException`) and the
-    /// producer retries after refreshing its metadata. Also the answer of a request that was
-    /// waiting on a broker that died.
-    #[error("NETWORK_EXCEPTION: broker {broker} is not reachable")]
-    NetworkException {
-        /// The broker.
-        broker: BrokerId,
-    },
-    /// The partition has no live leader (it is offline).
-    #[error("LEADER_NOT_AVAILABLE: {partition} is offline (no live leader)")]
-    LeaderNotAvailable {
-        /// The partition.
-        partition: TopicPartition,
-    },
-    /// The broker does not lead the partition (stale metadata, or leadership moved while
-    /// the request waited). Like Kafka since KIP-951 it names the current leader, so the
-    /// retry can follow it.
-    #[error("NOT_LEADER_OR_FOLLOWER: broker {broker} does not lead {partition} (leader: {})",
-        leader.map_or("none".to_string(), |l| l.to_string()))]
-    NotLeaderOrFollower {
-        /// The partition.
-        partition: TopicPartition,
-        /// The broker that was asked.
-        broker: BrokerId,
-        /// The current leader, if any.
-        leader: Option<BrokerId>,
-    },
+    /// The request did not reach the leader (unknown partition, broker down, no leader,
+    /// not the leader).
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
     /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`: refused before
     /// the append, nothing was written.
     #[error(
@@ -205,25 +177,8 @@ impl Cluster {
     ) -> Result<ProduceOutcome, ProduceError> {
         let tp = request.partition.clone();
         let min_insync_replicas = self.min_insync_replicas(&tp.topic);
-        let broker_alive = self.is_alive(request.broker);
-        let Some(partition) = self.partitions.get_mut(&tp) else {
-            return Err(ProduceError::UnknownTopicOrPartition { partition: tp });
-        };
-        if !broker_alive {
-            return Err(ProduceError::NetworkException {
-                broker: request.broker,
-            });
-        }
-        let Some(leader) = partition.leader else {
-            return Err(ProduceError::LeaderNotAvailable { partition: tp });
-        };
-        if leader != request.broker {
-            return Err(ProduceError::NotLeaderOrFollower {
-                partition: tp,
-                broker: request.broker,
-                leader: Some(leader),
-            });
-        }
+        let leader = self.route(&tp, request.broker)?;
+        let partition = self.partitions.get_mut(&tp).expect("routed to its leader");
         let isr = partition.isr.len();
         if request.acks == Acks::All && isr < min_insync_replicas as usize {
             return Err(ProduceError::NotEnoughReplicas {

@@ -274,67 +274,99 @@ impl Checker {
 }
 
 /// Runs the case and returns the violations (empty when every property holds).
-fn run_case(mut c: Cluster, setup: &Setup, ops: &[Op]) -> Vec<String> {
-    let mut checker = Checker::default();
-    let mut now = 0u64;
-    let mut rng = SimRng::new(ops.len() as u64);
-    let tp = |p: u32| TopicPartition::new("orders", p);
-    for op in ops {
+/// Drives the cluster through one case: the clock, and who a produce is sent to.
+struct Driver {
+    c: Cluster,
+    now: u64,
+    rng: SimRng,
+    brokers: i32,
+}
+
+impl Driver {
+    fn new(c: Cluster, setup: &Setup, ops: &[Op]) -> Self {
+        Self {
+            c,
+            now: 0,
+            rng: SimRng::new(ops.len() as u64),
+            brokers: setup.brokers,
+        }
+    }
+
+    /// Applies one op (a consumer fetch is the caller's), returning a produce's error and
+    /// the events.
+    fn apply(&mut self, op: &Op) -> (Option<ProduceError>, Vec<ReplicationEvent>) {
+        let now = Tick(self.now);
+        let c = &mut self.c;
         let events = match op {
             Op::Produce {
                 partition,
                 acks,
                 to_random_broker,
             } => {
-                let leader = c.leader(&tp(*partition));
-                let broker = match leader {
-                    Some(l) if !to_random_broker => l,
-                    _ => BrokerId(rng.below(setup.brokers as u64) as i32),
+                let tp = TopicPartition::new("orders", *partition);
+                let broker = match c.leader(&tp) {
+                    Some(leader) if !to_random_broker => leader,
+                    _ => BrokerId(self.rng.below(self.brokers as u64) as i32),
                 };
                 let request = ProduceRequest {
-                    partition: tp(*partition),
+                    partition: tp,
                     broker,
                     acks: *acks,
-                    key: Some(format!("k{now}")),
+                    key: Some(format!("k{}", self.now)),
                     event_id: None,
                 };
-                c.produce(Tick(now), request).1
+                let (result, events) = c.produce(now, request);
+                return (result.err(), events);
             }
             Op::Tick(n) => (0..*n)
                 .flat_map(|_| {
-                    now += 1;
-                    c.tick(Tick(now))
+                    self.now += 1;
+                    c.tick(Tick(self.now))
                 })
                 .collect(),
-            Op::Kill(b) => c.kill_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
-            Op::Restart(b) => c
-                .restart_broker(Tick(now), BrokerId(*b))
-                .unwrap_or_default(),
-            Op::Fetch { partition } => {
-                checker.fetch(&c, &tp(*partition));
-                Vec::new()
-            }
-            Op::PreferredElection => c.elect_preferred_leaders_now(Tick(now)),
-            Op::Unclean(on) => c
-                .set_unclean_leader_election(Tick(now), "orders", *on)
-                .unwrap(),
+            Op::Kill(b) => c.kill_broker(now, BrokerId(*b)).unwrap_or_default(),
+            Op::Restart(b) => c.restart_broker(now, BrokerId(*b)).unwrap_or_default(),
+            Op::Fetch { .. } => Vec::new(),
+            Op::PreferredElection => c.elect_preferred_leaders_now(now),
+            Op::Unclean(on) => c.set_unclean_leader_election(now, "orders", *on).unwrap(),
         };
-        checker.observe(&c, &events);
+        (None, events)
+    }
+}
+
+/// Runs the case and returns the violations (empty when every property holds).
+fn run_case(c: Cluster, setup: &Setup, ops: &[Op]) -> Vec<String> {
+    let mut checker = Checker::default();
+    let mut driver = Driver::new(c, setup, ops);
+    for op in ops {
+        if let Op::Fetch { partition } = op {
+            checker.fetch(&driver.c, &TopicPartition::new("orders", *partition));
+        }
+        let (_, events) = driver.apply(op);
+        checker.observe(&driver.c, &events);
     }
     for b in 0..setup.brokers {
-        let events = c.restart_broker(Tick(now), BrokerId(b)).unwrap_or_default();
-        checker.observe(&c, &events);
+        let events = driver
+            .c
+            .restart_broker(Tick(driver.now), BrokerId(b))
+            .unwrap_or_default();
+        checker.observe(&driver.c, &events);
     }
     // Long enough for the slowest follower to copy every record, rejoin and be checked.
     let records: usize = (0..setup.topic.partitions as u32)
-        .map(|p| c.appended_records(&tp(p)).len())
+        .map(|p| {
+            driver
+                .c
+                .appended_records(&TopicPartition::new("orders", p))
+                .len()
+        })
         .sum();
     for _ in 0..records as u64 + 2 * setup.config.leader_imbalance_check_interval_ticks + 5 {
-        now += 1;
-        let events = c.tick(Tick(now));
-        checker.observe(&c, &events);
+        driver.now += 1;
+        let events = driver.c.tick(Tick(driver.now));
+        checker.observe(&driver.c, &events);
     }
-    checker.check_settled(&c);
+    checker.check_settled(&driver.c);
     checker.violations
 }
 
@@ -441,41 +473,13 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
     let mut seen = BTreeMap::<String, u32>::new();
     for seed in 0..200 {
         let (setup, ops) = case_from_seed(seed);
-        let mut c = build(&setup);
-        let mut now = 0;
-        let tp = |p: u32| TopicPartition::new("orders", p);
+        let mut driver = Driver::new(build(&setup), &setup, &ops);
         let mut count = |name: String| *seen.entry(name).or_default() += 1;
         for op in &ops {
-            let events = match op {
-                Op::Produce {
-                    partition, acks, ..
-                } => {
-                    let broker = c.leader(&tp(*partition)).unwrap_or(BrokerId(0));
-                    let request = ProduceRequest {
-                        partition: tp(*partition),
-                        broker,
-                        acks: *acks,
-                        key: None,
-                        event_id: None,
-                    };
-                    let (result, events) = c.produce(Tick(now), request);
-                    if let Err(e) = result {
-                        count(e.to_string().split(':').next().unwrap().to_string());
-                    }
-                    events
-                }
-                Op::Tick(n) => (0..*n)
-                    .flat_map(|_| {
-                        now += 1;
-                        c.tick(Tick(now))
-                    })
-                    .collect(),
-                Op::Kill(b) => c.kill_broker(Tick(now), BrokerId(*b)).unwrap_or_default(),
-                Op::Restart(b) => c
-                    .restart_broker(Tick(now), BrokerId(*b))
-                    .unwrap_or_default(),
-                _ => Vec::new(),
-            };
+            let (error, events) = driver.apply(op);
+            if let Some(e) = error {
+                count(e.to_string().split(':').next().unwrap().to_string());
+            }
             count_events(&events, &mut count);
         }
     }

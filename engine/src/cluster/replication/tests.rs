@@ -239,11 +239,11 @@ fn a_follower_answers_not_leader_or_follower_naming_the_leader() {
     r.broker = B1;
     assert_eq!(
         c.produce(Tick(1), r).0,
-        Err(ProduceError::NotLeaderOrFollower {
+        Err(ProduceError::Routing(RoutingError::NotLeaderOrFollower {
             partition: tp(),
             broker: B1,
             leader: Some(B0),
-        })
+        }))
     );
     let fetch = FetchRequest {
         partition: tp(),
@@ -253,7 +253,10 @@ fn a_follower_answers_not_leader_or_follower_naming_the_leader() {
     };
     assert!(matches!(
         c.fetch(&fetch),
-        Err(FetchError::NotLeaderOrFollower { leader: B0, .. })
+        Err(FetchError::Routing(RoutingError::NotLeaderOrFollower {
+            leader: Some(B0),
+            ..
+        }))
     ));
 }
 
@@ -265,7 +268,9 @@ fn a_dead_broker_is_a_network_exception() {
     r.broker = B2;
     assert_eq!(
         c.produce(Tick(1), r).0,
-        Err(ProduceError::NetworkException { broker: B2 })
+        Err(ProduceError::Routing(RoutingError::NetworkException {
+            broker: B2
+        }))
     );
 }
 
@@ -287,7 +292,9 @@ fn a_partition_without_a_live_leader_is_offline_until_its_isr_member_returns() {
     r.broker = B1;
     assert_eq!(
         c.produce(Tick(2), r).0,
-        Err(ProduceError::LeaderNotAvailable { partition: tp() })
+        Err(ProduceError::Routing(RoutingError::LeaderNotAvailable {
+            partition: tp()
+        }))
     );
     let events = c.restart_broker(Tick(3), B0).unwrap();
     assert_eq!(elections(&events), vec![(B0, 1, ElectionKind::Clean)]);
@@ -503,7 +510,9 @@ fn waiting_requests_fail_when_their_leader_dies_or_moves() {
     let events = c.kill_broker(Tick(1), B0).unwrap();
     assert_eq!(
         completions(&events),
-        vec![Some(ProduceError::NetworkException { broker: B0 })]
+        vec![Some(ProduceError::Routing(
+            RoutingError::NetworkException { broker: B0 }
+        ))]
     );
     ticks(&mut c, 2, 2);
     c.restart_broker(Tick(3), B0).unwrap();
@@ -512,11 +521,13 @@ fn waiting_requests_fail_when_their_leader_dies_or_moves() {
     let events = c.elect_preferred_leaders_now(Tick(4));
     assert_eq!(
         completions(&events),
-        vec![Some(ProduceError::NotLeaderOrFollower {
-            partition: tp(),
-            broker: B1,
-            leader: Some(B0),
-        })]
+        vec![Some(ProduceError::Routing(
+            RoutingError::NotLeaderOrFollower {
+                partition: tp(),
+                broker: B1,
+                leader: Some(B0),
+            }
+        ))]
     );
 }
 
@@ -611,7 +622,9 @@ fn commands_on_unknown_or_wrong_state_brokers_are_typed_errors() {
     r.partition = unknown.clone();
     assert_eq!(
         c.produce(Tick(1), r).0,
-        Err(ProduceError::UnknownTopicOrPartition { partition: unknown })
+        Err(ProduceError::Routing(
+            RoutingError::UnknownTopicOrPartition { partition: unknown }
+        ))
     );
     assert_eq!(
         Cluster::new(
