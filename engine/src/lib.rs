@@ -29,9 +29,12 @@
 //! 2. Topics, brokers, the trace and the processing hook:
 //!    - [`topic`]: a named set of partition logs with its partitioner, unkeyed router and
 //!      record key field; [`topic::TopicSpec`] describes one.
-//!    - [`cluster`]: the brokers under the topics; today [`cluster::placement`], which
-//!      brokers hold each partition's replicas (leader first), exactly as Kafka's
-//!      `AdminUtils.assignReplicasToBrokers` places them, with or without racks.
+//!    - [`cluster`]: the brokers under the topics: [`cluster::placement`], which brokers
+//!      hold each partition's replicas (leader first), exactly as Kafka's
+//!      `AdminUtils.assignReplicasToBrokers` places them, with or without racks; and
+//!      [`cluster::replication`], brokers dying and restarting, leader elections, the ISR,
+//!      high watermarks, `acks` and `min.insync.replicas`, and the records a failover
+//!      loses (not yet driven by [`sim`]).
 //!    - [`trace`]: the typed events and the bounded buffer the UI reads with
 //!      [`sim::Sim::trace_since`].
 //!    - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets
