@@ -46,7 +46,7 @@ if (native.length) {
   const floor = (reports) => reports.find((r) => r.id === 'F');
   const nativeFloor = floor(native);
   const wasmFloor = wasm.get('F');
-  out.push(row(['bench', 'size', 'native (median; min)', 'of F', 'Wasm (median; min)', 'of F', 'Wasm ÷ native',
+  out.push(row(['bench', 'size', 'native: best (median)', 'of F', 'Wasm: best (median)', 'of F', 'Wasm ÷ native',
     'B/item native: peak / kept', 'B/item Wasm: peak / kept', 'key+value B', 'allocs/item']));
   out.push(row(Array(11).fill('---')));
   for (const r of native) {
@@ -55,9 +55,9 @@ if (native.length) {
     out.push(row([
       `**${r.id}** ${r.title}`,
       int(r.size),
-      `${rate(r)} (${ms(r.median_ms)}; ${ms(r.min_ms)})`,
+      `${rate(r)}: ${ms(r.min_ms)} (${ms(r.median_ms)})`,
       ofF(r, nativeFloor),
-      w ? `${rate(w)} (${ms(w.median_ms)}; ${ms(w.min_ms)})` : '–',
+      w ? `${rate(w)}: ${ms(w.min_ms)} (${ms(w.median_ms)})` : '–',
       ofF(w, wasmFloor),
       w ? `${(w.per_second / r.per_second).toFixed(2)}×` : '–',
       bytes(r),

@@ -7,16 +7,20 @@
 //   requestAnimationFrame deltas), long tasks (PerformanceObserver 'longtask', > 50 ms),
 //   JS heap after a GC and the wasm linear memory.
 //
-//   node e2e/page-bench.mjs [--smoke] [--play-seconds S]
+//   node e2e/page-bench.mjs [--smoke] [--play-seconds S] [--trace]
 //
 // Controls are found by role and accessible name, and a control inside a closed drawer
 // (the stage layout's toolbar "Panels") is revealed first, so the script survives layout
-// changes. --smoke publishes 1,000 and plays 1 s (check.sh).
+// changes. --smoke publishes 1,000 and plays 1 s (check.sh). --trace records a Chrome
+// trace while playing and adds where the main thread's time went (script, style, layout,
+// paint, GC), self time per kind; tracing slows the page, so its frame times are not the
+// ones to report.
 import { serveDist, launch } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const playSecondsArg = args.indexOf('--play-seconds');
+const TRACE = args.includes('--trace');
 const PLAY_SECONDS = playSecondsArg >= 0 ? Number(args[playSecondsArg + 1]) : smoke ? 1 : 10;
 const PRESET = /Event Hubs/i;
 // Stages: [published in total, burst button]. The page's biggest burst is 100,000.
@@ -102,6 +106,41 @@ async function burst(page, buttonName) {
   }), null, { timeout: 600_000, polling: 'raf' });
 }
 
+// Trace event names by kind of main-thread work (self time: a layout forced inside a
+// script counts as layout).
+const KINDS = {
+  script: /^(FunctionCall|EvaluateScript|v8\.|V8\.Execute|FireAnimationFrame|TimerFire|RunMicrotasks|EventDispatch|v8\.callFunction|v8\.run|HandlePostMessage)/,
+  gc: /(GC|Scavenge|MarkCompact)/,
+  style: /^(UpdateLayoutTree|RecalculateStyles|ParseAuthorStyleSheet|ScheduleStyleRecalculation|InvalidateLayout)/,
+  layout: /^(Layout|UpdateLayout)$/,
+  paint: /^(Paint|PrePaint|Layerize|UpdateLayer|CompositeLayers|Commit|PaintImage|Decode)/,
+};
+
+/** Self time per kind of work on the renderer's main thread, in ms, from a Chrome trace. */
+function mainThreadBreakdown(trace) {
+  const events = trace.traceEvents;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const spans = events
+    .filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const totals = { script: 0, gc: 0, style: 0, layout: 0, paint: 0, other: 0 };
+  const stack = [];
+  const close = (until) => {
+    while (stack.length && stack[stack.length - 1].end <= until) {
+      const done = stack.pop();
+      totals[done.kind] += done.self;
+    }
+  };
+  for (const e of spans) {
+    close(e.ts);
+    const kind = Object.keys(KINDS).find((k) => KINDS[k].test(e.name)) ?? 'other';
+    if (stack.length) stack[stack.length - 1].self -= e.dur;
+    stack.push({ end: e.ts + e.dur, self: e.dur, kind });
+  }
+  close(Infinity);
+  return Object.fromEntries(Object.entries(totals).map(([k, us]) => [k, Math.round(us / 1000)]));
+}
+
 async function play(page, seconds) {
   const playButton = await reveal(page, page.getByRole('button', { name: 'Play', exact: true }), 'Time');
   const speed = page.getByLabel('Speed', { exact: true });
@@ -112,6 +151,7 @@ async function play(page, seconds) {
     ticksPerSecond = values.map(Number).sort((a, b) => b - a)[0];
     await speed.first().selectOption(String(ticksPerSecond));
   }
+  if (TRACE) await page.context().browser().startTracing(page, { categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'] });
   await playButton.click();
   const frames = await page.evaluate(async (ms) => {
     const deltas = [];
@@ -125,9 +165,14 @@ async function play(page, seconds) {
     return deltas;
   }, seconds * 1000);
   await page.getByRole('button', { name: 'Pause', exact: true }).first().click();
+  const mainThreadMs = TRACE ? mainThreadBreakdown(JSON.parse(await page.context().browser().stopTracing())) : undefined;
   const sorted = [...frames].sort((a, b) => a - b);
   const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
-  return { ticks_per_second: ticksPerSecond, frames: frames.length, frame_p50_ms: at(0.5), frame_p95_ms: at(0.95), frame_max_ms: at(1) };
+  return {
+    ticks_per_second: ticksPerSecond, frames: frames.length,
+    frame_p50_ms: at(0.5), frame_p95_ms: at(0.95), frame_max_ms: at(1),
+    ...(mainThreadMs && { main_thread_ms: mainThreadMs }),
+  };
 }
 
 const site = await serveDist();
