@@ -1,23 +1,30 @@
 //! The orderflow playground: a Leptos client-side app over [`orderflow_engine`].
 //!
-//! - [`playground`]: the plain-Rust model (session = setup + seed + logged actions, replayed
-//!   into one engine `Sim`).
+//! - [`session`]: what the user set up and did (topics, seed, logged actions): the share
+//!   link, the saved state and the replay; its format, migration and validation.
+//! - [`playground`]: the plain-Rust model, a session replayed into one engine `Sim`, with its
+//!   views (topics, groups, producers, announcements).
+//! - [`generator`]: the playground's own order generator (bursts, running generators).
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files.
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
 //! - [`producers`]: producer duplicates folded from the trace, send reports, the
-//!   add-producer form's rules.
+//!   add-producer and send forms' rules.
+//! - [`rebalance`], [`metrics`]: rebalances as partition moves and throughput, folded from
+//!   the trace; [`presets`]: the engine's streaming scenarios as sessions.
+//! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`components`]: the panels.
 
 pub mod components;
 pub mod driver;
+pub mod forms;
+pub mod generator;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
 pub mod producers;
 pub mod rebalance;
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod session_props;
+pub mod session;
 pub mod share;
 pub mod state;
 
@@ -33,10 +40,11 @@ use components::time_controls::TimeControls;
 use components::topic_setup::TopicSetup;
 use components::topics::{SelectedTopic, TopicPicker};
 use leptos::prelude::*;
-use playground::Session;
+use session::Session;
 use state::{Announcer, Clock, Engine};
 
-pub use playground::{ORDERS_TOPIC, STATUSES};
+pub use generator::STATUSES;
+pub use session::ORDERS_TOPIC;
 
 /// The localStorage key holding the current session.
 pub const STORAGE_KEY: &str = "orderflow.session";

@@ -14,12 +14,12 @@
 //! which draws from its own seeded stream; the records are the same kind and as many, but not
 //! the very ones `orderflow-cli run` prints.
 
-use crate::playground::{
+use crate::session::{
     Action, GeneratorConfig, KeyField, LoggedAction, Session, Setup, SESSION_FORMAT,
 };
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::UnkeyedStrategy;
-use orderflow_engine::scenario::{presets as engine_presets, Scenario};
+use orderflow_engine::scenario::{presets as engine_presets, Scenario, TopicSpec};
 use orderflow_engine::sim::Command;
 
 /// A named scenario, ready to load.
@@ -67,124 +67,11 @@ fn generator(key_prefix: &str, keys: u32, records_per_tick: u32) -> GeneratorCon
 /// A session that replays `scenario`, and notes on what the playground does differently.
 pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
     let mut notes = Vec::new();
-    let topics = scenario
-        .topics
-        .iter()
-        .map(|t| Setup {
-            name: t.name.clone(),
-            partitions: t.partitions,
-            partitioner: t.partitioner,
-            // The engine's generators key records by user id.
-            keyed: true,
-            key_field: KeyField::UserId,
-            unkeyed: t.unkeyed.unwrap_or(UnkeyedStrategy::RoundRobin),
-            segment_records: t.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
-            retention_records: t.retention.and_then(|r| r.records),
-            retention_ticks: t.retention.and_then(|r| r.ticks),
-        })
-        .collect();
-    let mut actions = Vec::new();
-    for p in &scenario.producers {
-        actions.push(at(
-            0,
-            Action::Command {
-                command: Command::CreateProducer { config: p.clone() },
-            },
-        ));
-    }
-    for g in &scenario.groups {
-        actions.push(at(
-            0,
-            Action::Command {
-                command: Command::CreateGroup {
-                    config: g.config.clone(),
-                },
-            },
-        ));
-        for m in &g.members {
-            actions.push(at(
-                0,
-                Action::Command {
-                    command: Command::JoinGroup {
-                        group: g.config.name.clone(),
-                        member: m.clone(),
-                    },
-                },
-            ));
-        }
-        if let Some(processor) = &g.processor {
-            notes.push(format!(
-                "Group {} runs the processor {processor} in the engine; here it only counts what it reads.",
-                g.config.name
-            ));
-        }
-    }
-    for (group, processor) in &scenario.processors {
-        notes.push(format!(
-            "Group {group} runs the processor {processor} in the engine; here it only counts what it reads."
-        ));
-    }
-    if !scenario.producers.is_empty() {
-        notes.push(
-            "The Producers panel shows each producer's settings and counters: press “Lose next ack”, then send through it, and find the retry's copy marked “duplicate of offset N” in its partition (or dropped, for an idempotent producer)."
-                .to_string(),
-        );
-    }
+    let mut actions = members_and_producers(scenario, &mut notes);
     let mut generated = false;
     for c in &scenario.commands {
-        let tick = c.at.0;
-        let action = match (&c.command, tick) {
-            (
-                Command::Generate {
-                    topic,
-                    count,
-                    key_prefix,
-                    keys,
-                },
-                0,
-            ) => {
-                generated = true;
-                Action::Burst {
-                    topic: topic.clone(),
-                    count: *count,
-                    generator: generator(
-                        key_prefix,
-                        *keys,
-                        GeneratorConfig::default().orders_per_tick,
-                    ),
-                }
-            }
-            (
-                Command::SetGenerator {
-                    topic,
-                    records_per_tick,
-                    key_prefix,
-                    keys,
-                },
-                0,
-            ) => {
-                generated = true;
-                Action::SetGenerator {
-                    topic: topic.clone(),
-                    generator: (*records_per_tick > 0)
-                        .then(|| generator(key_prefix, *keys, *records_per_tick)),
-                }
-            }
-            (command, 0) => Action::Command {
-                command: command.clone(),
-            },
-            (command, at) => {
-                if matches!(command, Command::SetGenerator { .. }) {
-                    notes.push(format!(
-                        "The engine's own generator starts at tick {at}; the generator form does not show it."
-                    ));
-                }
-                Action::Schedule {
-                    at,
-                    command: command.clone(),
-                }
-            }
-        };
+        let (action, from_generator) = command_action(&c.command, c.at.0, &mut notes);
+        generated |= from_generator;
         actions.push(at(0, action));
     }
     if generated {
@@ -200,13 +87,132 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
     }
     let session = Session {
         format: SESSION_FORMAT,
-        topics,
+        topics: scenario.topics.iter().map(setup_of).collect(),
         seed: scenario.seed,
         ticks: 0,
         actions,
         preset: Some(scenario.name.clone()),
     };
     (session, notes)
+}
+
+/// A scenario's topic as the playground sets it up.
+fn setup_of(t: &TopicSpec) -> Setup {
+    Setup {
+        name: t.name.clone(),
+        partitions: t.partitions,
+        partitioner: t.partitioner,
+        // The engine's generators key records by user id.
+        keyed: true,
+        key_field: KeyField::UserId,
+        unkeyed: t.unkeyed.unwrap_or(UnkeyedStrategy::RoundRobin),
+        segment_records: t.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
+        retention_records: t.retention.and_then(|r| r.records),
+        retention_ticks: t.retention.and_then(|r| r.ticks),
+    }
+}
+
+/// The scenario's producers, then its groups with their members, as engine commands at
+/// tick 0; notes on processors the playground does not run.
+fn members_and_producers(scenario: &Scenario, notes: &mut Vec<String>) -> Vec<LoggedAction> {
+    let command = |command| at(0, Action::Command { command });
+    let mut actions: Vec<LoggedAction> = scenario
+        .producers
+        .iter()
+        .map(|p| command(Command::CreateProducer { config: p.clone() }))
+        .collect();
+    let runs_processor = |group: &str, processor: &str| {
+        format!(
+            "Group {group} runs the processor {processor} in the engine; here it only counts what it reads."
+        )
+    };
+    for g in &scenario.groups {
+        actions.push(command(Command::CreateGroup {
+            config: g.config.clone(),
+        }));
+        actions.extend(g.members.iter().map(|m| {
+            command(Command::JoinGroup {
+                group: g.config.name.clone(),
+                member: m.clone(),
+            })
+        }));
+        if let Some(processor) = &g.processor {
+            notes.push(runs_processor(&g.config.name, processor));
+        }
+    }
+    for (group, processor) in &scenario.processors {
+        notes.push(runs_processor(group, processor));
+    }
+    if !scenario.producers.is_empty() {
+        notes.push(
+            "The Producers panel shows each producer's settings and counters: press “Lose next ack”, then send through it, and find the retry's copy marked “duplicate of offset N” in its partition (or dropped, for an idempotent producer)."
+                .to_string(),
+        );
+    }
+    actions
+}
+
+/// The playground action for a scenario command at tick `tick`, and whether it became the
+/// playground's generator. At tick 0 the engine's generator commands become the
+/// playground's burst or generator and other commands run at once; later commands are
+/// scheduled.
+fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Action, bool) {
+    match (command, tick) {
+        (
+            Command::Generate {
+                topic,
+                count,
+                key_prefix,
+                keys,
+            },
+            0,
+        ) => {
+            let burst = Action::Burst {
+                topic: topic.clone(),
+                count: *count,
+                generator: generator(
+                    key_prefix,
+                    *keys,
+                    GeneratorConfig::default().orders_per_tick,
+                ),
+            };
+            (burst, true)
+        }
+        (
+            Command::SetGenerator {
+                topic,
+                records_per_tick,
+                key_prefix,
+                keys,
+            },
+            0,
+        ) => {
+            let set = Action::SetGenerator {
+                topic: topic.clone(),
+                generator: (*records_per_tick > 0)
+                    .then(|| generator(key_prefix, *keys, *records_per_tick)),
+            };
+            (set, true)
+        }
+        (command, 0) => (
+            Action::Command {
+                command: command.clone(),
+            },
+            false,
+        ),
+        (command, at) => {
+            if matches!(command, Command::SetGenerator { .. }) {
+                notes.push(format!(
+                    "The engine's own generator starts at tick {at}; the generator form does not show it."
+                ));
+            }
+            let scheduled = Action::Schedule {
+                at,
+                command: command.clone(),
+            };
+            (scheduled, false)
+        }
+    }
 }
 
 /// Every preset, the Event Hubs order example first: one per engine streaming scenario.

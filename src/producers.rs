@@ -7,13 +7,15 @@
 //! - [`SendReport`]: what one send did (appended, acknowledgements lost, duplicates appended
 //!   or dropped, given up), folded from the trace events that send emitted.
 //! - [`ProducerDraft`] and [`ProducerFormError`]: the "Add producer" form's fields and why a
-//!   producer is refused, with Kafka's own rules for idempotence (`acks=all`, retries above 0).
+//!   producer is refused, with Kafka's own rules for idempotence (`acks=all`, retries above 0);
+//!   [`SendDraft`]: the "Send" form's record.
 //!
 //! Why fold from the trace and not count in the view: the trace is the engine's record of
 //! what happened, so a replay (share link, rewind) rebuilds the same marks.
 
+use orderflow_engine::log::OrderEvent;
 use orderflow_engine::producer::{Acks, ProducerConfig, ProducerCounters, MAX_RETRIES};
-use orderflow_engine::sim::TraceEvent;
+use orderflow_engine::sim::{SimError, TraceEvent};
 use std::collections::BTreeMap;
 
 /// Most duplicate records remembered for marking rows.
@@ -257,7 +259,9 @@ pub enum ProducerFormError {
     #[error("There is no topic {name:?}.")]
     UnknownTopic { name: String },
     #[error("The engine refused it: {reason}")]
-    Refused { reason: String },
+    Refused { reason: SimError },
+    #[error("Enter a record value (the order id) to send.")]
+    EmptyValue,
 }
 
 /// The "Add producer" form's fields as typed.
@@ -338,6 +342,44 @@ impl ProducerDraft {
             idempotent: self.idempotent,
             ack_loss_probability: f64::from(percent) / 100.0,
         })
+    }
+}
+
+/// The status every record sent from the "Send" form carries.
+pub const SENT_STATUS: &str = "Created";
+
+/// The "Send" form's record as typed: its key and its value (an order id).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendDraft {
+    /// Empty: the record is sent without a key.
+    pub key: String,
+    pub value: String,
+}
+
+impl Default for SendDraft {
+    fn default() -> Self {
+        Self {
+            key: "U1".into(),
+            value: "O1".into(),
+        }
+    }
+}
+
+impl SendDraft {
+    /// The record's key and value: an order event with this order id, status
+    /// [`SENT_STATUS`] and the key as its user id. Both are trimmed; the value is required.
+    pub fn parse(&self) -> Result<(Option<String>, OrderEvent), ProducerFormError> {
+        let key = self.key.trim().to_string();
+        let value = self.value.trim().to_string();
+        if value.is_empty() {
+            return Err(ProducerFormError::EmptyValue);
+        }
+        let event = OrderEvent {
+            user_id: key.clone(),
+            order_id: value,
+            status: SENT_STATUS.to_string(),
+        };
+        Ok(((!key.is_empty()).then_some(key), event))
     }
 }
 
@@ -480,5 +522,33 @@ mod tests {
             ("fast", Acks::Leader, 2, false)
         );
         assert!((ok.ack_loss_probability - 0.25).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_send_needs_a_value_and_an_empty_key_sends_without_a_key() {
+        let draft = |key: &str, value: &str| {
+            SendDraft {
+                key: key.into(),
+                value: value.into(),
+            }
+            .parse()
+        };
+        let (key, event) = draft(" U7 ", " O9 ").unwrap();
+        assert_eq!(key.as_deref(), Some("U7"));
+        assert_eq!(
+            (
+                event.user_id.as_str(),
+                event.order_id.as_str(),
+                event.status.as_str()
+            ),
+            ("U7", "O9", SENT_STATUS)
+        );
+        let (key, event) = draft("  ", "O9").unwrap();
+        assert_eq!((key, event.user_id.as_str()), (None, ""));
+        assert_eq!(draft("U7", " "), Err(ProducerFormError::EmptyValue));
+        assert_eq!(
+            draft("U7", "").unwrap_err().to_string(),
+            "Enter a record value (the order id) to send."
+        );
     }
 }

@@ -157,6 +157,13 @@ pub struct RebalanceEpisode {
 }
 
 impl RebalanceEpisode {
+    /// The move of `tp`, started from owner `from` if this episode has none yet.
+    fn move_of(&mut self, tp: &TopicPartition, from: Option<&MemberId>) -> &mut PartitionMove {
+        self.moves
+            .entry(tp.clone())
+            .or_insert_with(|| PartitionMove::new(tp.clone(), from.cloned()))
+    }
+
     /// The moves in partition order.
     pub fn moves(&self) -> impl Iterator<Item = &PartitionMove> {
         self.moves.values()
@@ -265,6 +272,9 @@ struct GroupTrack {
     episodes: VecDeque<RebalanceEpisode>,
 }
 
+/// Partitions per member, as the engine's rebalance events list them.
+type PartitionsByMember = BTreeMap<MemberId, Vec<TopicPartition>>;
+
 impl GroupTrack {
     fn release(
         &mut self,
@@ -282,16 +292,137 @@ impl GroupTrack {
             }
         }
     }
+
+    /// A member left gracefully: everything it owned is released.
+    fn member_left(&mut self, member: &MemberId, tick: u64) {
+        let owned: Vec<TopicPartition> = self
+            .owners
+            .iter()
+            .filter(|(_, m)| *m == member)
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        self.release(member, &owned, Release::Left, tick);
+    }
+
+    /// A round starts: a new episode, or the cooperative follow-up round of the last one.
+    fn round_started(
+        &mut self,
+        tick: u64,
+        generation: i32,
+        protocol: Protocol,
+        reason: &RebalanceReason,
+    ) {
+        self.preparing = true;
+        if *reason == RebalanceReason::CooperativeFollowUp {
+            if let Some(episode) = self.episodes.back_mut() {
+                episode.preparing = true;
+                return;
+            }
+        }
+        let mut episode = RebalanceEpisode {
+            protocol,
+            started_at: tick,
+            from_generation: generation,
+            reason: reason.clone(),
+            rounds: Vec::new(),
+            moves: BTreeMap::new(),
+            owners_at_start: self.owners.clone(),
+            processed_during: BTreeMap::new(),
+            preparing: true,
+        };
+        if protocol == Protocol::Eager {
+            // Eager: every owner gives up everything (after the batch in hand).
+            for (tp, owner) in &self.owners {
+                let mut m = PartitionMove::new(tp.clone(), Some(owner.clone()));
+                m.revoke_due = true;
+                episode.moves.insert(tp.clone(), m);
+            }
+        }
+        for released in self.pending.drain(..) {
+            episode
+                .owners_at_start
+                .insert(released.0.clone(), released.1.clone());
+            apply_release(&mut episode, released);
+        }
+        if self.episodes.len() == EPISODES_KEPT {
+            self.episodes.pop_front();
+        }
+        self.episodes.push_back(episode);
+    }
+
+    /// A member revoked partitions (it finished its batch and gave them up).
+    fn revoked(&mut self, member: &MemberId, partitions: &[TopicPartition], tick: u64) {
+        for tp in partitions {
+            if self.owners.get(tp) == Some(member) {
+                self.owners.remove(tp);
+            }
+        }
+        if let Some(episode) = self.episodes.back_mut() {
+            for tp in partitions {
+                let released = (tp.clone(), member.clone(), Release::Revoked, tick);
+                apply_release(episode, released);
+                if let Some(m) = episode.moves.get_mut(tp) {
+                    m.revoke_due = true;
+                }
+            }
+        }
+    }
+
+    /// A round completed with a new generation: the new owners, and per partition what the
+    /// round revoked, assigned or withheld for the follow-up round.
+    fn round_completed(
+        &mut self,
+        (tick, generation): (u64, i32),
+        assignment: &PartitionsByMember,
+        revoked: &PartitionsByMember,
+        assigned: &PartitionsByMember,
+        withheld: &BTreeMap<TopicPartition, MemberId>,
+    ) {
+        self.preparing = false;
+        let previous = std::mem::take(&mut self.owners);
+        for (member, partitions) in assignment {
+            for tp in partitions {
+                self.owners.insert(tp.clone(), member.clone());
+            }
+        }
+        let Some(episode) = self.episodes.back_mut() else {
+            return;
+        };
+        episode.preparing = false;
+        episode.rounds.push((tick, generation));
+        for (member, partitions) in revoked {
+            for tp in partitions {
+                episode.move_of(tp, Some(member)).revoke_due = true;
+            }
+        }
+        for (member, partitions) in assigned {
+            for tp in partitions {
+                let m = episode.move_of(tp, previous.get(tp));
+                m.to = Some(member.clone());
+                m.assigned = Some((tick, generation));
+            }
+        }
+        for (tp, member) in withheld {
+            let m = episode.move_of(tp, previous.get(tp));
+            if m.assigned.is_none() {
+                m.to = Some(member.clone());
+            }
+        }
+    }
+
+    /// A member processed a record: counted while the latest rebalance is under way.
+    fn processed(&mut self, member: &MemberId) {
+        if let Some(episode) = self.episodes.back_mut().filter(|e| e.in_progress()) {
+            *episode.processed_during.entry(member.clone()).or_insert(0) += 1;
+        }
+    }
 }
 
 fn apply_release(
     episode: &mut RebalanceEpisode,
     (tp, member, how, tick): (TopicPartition, MemberId, Release, u64),
 ) {
-    let entry = episode
-        .moves
-        .entry(tp.clone())
-        .or_insert_with(|| PartitionMove::new(tp, Some(member.clone())));
+    let entry = episode.move_of(&tp, Some(&member));
     if entry.from.is_none() {
         entry.from = Some(member);
     }
@@ -314,92 +445,29 @@ impl RebalanceLog {
                 member,
                 lost_partitions,
                 ..
-            } => {
-                let track = self.groups.entry(group.clone()).or_default();
-                track.release(member, lost_partitions, Release::Lost, tick.0);
-            }
+            } => self
+                .track(group)
+                .release(member, lost_partitions, Release::Lost, tick.0),
             TraceEvent::MemberLeft {
                 tick,
                 group,
                 member,
-            } => {
-                let track = self.groups.entry(group.clone()).or_default();
-                let owned: Vec<TopicPartition> = track
-                    .owners
-                    .iter()
-                    .filter(|(_, m)| *m == member)
-                    .map(|(tp, _)| tp.clone())
-                    .collect();
-                track.release(member, &owned, Release::Left, tick.0);
-            }
+            } => self.track(group).member_left(member, tick.0),
             TraceEvent::RebalanceStarted {
                 tick,
                 group,
                 generation,
                 protocol,
                 reason,
-            } => {
-                let track = self.groups.entry(group.clone()).or_default();
-                track.preparing = true;
-                let follow_up = *reason == RebalanceReason::CooperativeFollowUp;
-                if follow_up {
-                    if let Some(episode) = track.episodes.back_mut() {
-                        episode.preparing = true;
-                        return;
-                    }
-                }
-                let mut episode = RebalanceEpisode {
-                    protocol: *protocol,
-                    started_at: tick.0,
-                    from_generation: *generation,
-                    reason: reason.clone(),
-                    rounds: Vec::new(),
-                    moves: BTreeMap::new(),
-                    owners_at_start: track.owners.clone(),
-                    processed_during: BTreeMap::new(),
-                    preparing: true,
-                };
-                if *protocol == Protocol::Eager {
-                    // Eager: every owner gives up everything (after the batch in hand).
-                    for (tp, owner) in &track.owners {
-                        let mut m = PartitionMove::new(tp.clone(), Some(owner.clone()));
-                        m.revoke_due = true;
-                        episode.moves.insert(tp.clone(), m);
-                    }
-                }
-                for released in track.pending.drain(..) {
-                    episode
-                        .owners_at_start
-                        .insert(released.0.clone(), released.1.clone());
-                    apply_release(&mut episode, released);
-                }
-                if track.episodes.len() == EPISODES_KEPT {
-                    track.episodes.pop_front();
-                }
-                track.episodes.push_back(episode);
-            }
+            } => self
+                .track(group)
+                .round_started(tick.0, *generation, *protocol, reason),
             TraceEvent::PartitionsRevoked {
                 tick,
                 group,
                 member,
                 partitions,
-            } => {
-                let track = self.groups.entry(group.clone()).or_default();
-                for tp in partitions {
-                    if track.owners.get(tp) == Some(member) {
-                        track.owners.remove(tp);
-                    }
-                }
-                if let Some(episode) = track.episodes.back_mut() {
-                    for tp in partitions {
-                        let released = (tp.clone(), member.clone(), Release::Revoked, tick.0);
-                        apply_release(episode, released);
-                        if let Some(m) = episode.moves.get_mut(tp) {
-                            m.revoke_due = true;
-                        }
-                    }
-                }
-            }
+            } => self.track(group).revoked(member, partitions, tick.0),
             TraceEvent::RebalanceCompleted {
                 tick,
                 group,
@@ -409,58 +477,25 @@ impl RebalanceLog {
                 assigned,
                 withheld,
                 ..
-            } => {
-                let track = self.groups.entry(group.clone()).or_default();
-                track.preparing = false;
-                let previous = std::mem::take(&mut track.owners);
-                for (member, partitions) in assignment {
-                    for tp in partitions {
-                        track.owners.insert(tp.clone(), member.clone());
-                    }
-                }
-                let Some(episode) = track.episodes.back_mut() else {
-                    return;
-                };
-                episode.preparing = false;
-                episode.rounds.push((tick.0, *generation));
-                for (member, partitions) in revoked {
-                    for tp in partitions {
-                        let m = episode.moves.entry(tp.clone()).or_insert_with(|| {
-                            PartitionMove::new(tp.clone(), Some(member.clone()))
-                        });
-                        m.revoke_due = true;
-                    }
-                }
-                for (member, partitions) in assigned {
-                    for tp in partitions {
-                        let m = episode.moves.entry(tp.clone()).or_insert_with(|| {
-                            PartitionMove::new(tp.clone(), previous.get(tp).cloned())
-                        });
-                        m.to = Some(member.clone());
-                        m.assigned = Some((tick.0, *generation));
-                    }
-                }
-                for (tp, member) in withheld {
-                    let m = episode.moves.entry(tp.clone()).or_insert_with(|| {
-                        PartitionMove::new(tp.clone(), previous.get(tp).cloned())
-                    });
-                    if m.assigned.is_none() {
-                        m.to = Some(member.clone());
-                    }
-                }
-            }
+            } => self.track(group).round_completed(
+                (tick.0, *generation),
+                assignment,
+                revoked,
+                assigned,
+                withheld,
+            ),
+            // Only groups already tracked: a record processed outside any rebalance matters not.
             TraceEvent::Processed { group, member, .. } => {
-                if let Some(episode) = self
-                    .groups
-                    .get_mut(group)
-                    .and_then(|t| t.episodes.back_mut())
-                    .filter(|e| e.in_progress())
-                {
-                    *episode.processed_during.entry(member.clone()).or_insert(0) += 1;
+                if let Some(track) = self.groups.get_mut(group) {
+                    track.processed(member);
                 }
             }
             _ => {}
         }
+    }
+
+    fn track(&mut self, group: &str) -> &mut GroupTrack {
+        self.groups.entry(group.to_string()).or_default()
     }
 
     /// A group's recent rebalances, oldest first.

@@ -4,7 +4,7 @@
 //! link carries the whole run. Decoding never trusts its input: sizes are bounded and the
 //! session is validated before anything replaces the user's current scenario.
 
-use crate::playground::{migrate, Session, SessionError};
+use crate::session::{migrate, Session, SessionError};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
@@ -33,7 +33,7 @@ pub fn to_json(session: &Session) -> String {
 }
 
 /// A session from JSON (an imported file, a link, localStorage), migrated from older formats
-/// (see [`crate::playground::migrate`]) and validated.
+/// (see [`crate::session::migrate`]) and validated.
 pub fn from_json(text: &str) -> Result<Session, ShareError> {
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ShareError::Json(e.to_string()))?;
@@ -70,9 +70,8 @@ pub fn from_fragment(fragment: &str) -> Option<Result<Session, ShareError>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::playground::{
-        Action, GeneratorConfig, LoggedAction, Playground, ORDERS_TOPIC, SESSION_FORMAT,
-    };
+    use crate::playground::Playground;
+    use crate::session::{Action, GeneratorConfig, LoggedAction, ORDERS_TOPIC, SESSION_FORMAT};
     use orderflow_engine::log::OrderEvent;
     use orderflow_engine::partitioner::Partitioner;
 
@@ -84,7 +83,7 @@ mod tests {
             status: "Created".into(),
         });
         pg.act(Action::Burst {
-            topic: crate::playground::ORDERS_TOPIC.into(),
+            topic: crate::session::ORDERS_TOPIC.into(),
             count: 100_000,
             generator: GeneratorConfig::default(),
         });
@@ -186,7 +185,7 @@ mod tests {
         session.actions.push(LoggedAction {
             tick: 9,
             action: Action::SetGenerator {
-                topic: crate::playground::ORDERS_TOPIC.into(),
+                topic: crate::session::ORDERS_TOPIC.into(),
                 generator: None,
             },
         });

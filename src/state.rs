@@ -6,7 +6,8 @@
 //! [`Engine::read`], which subscribes them to the version, and derive small values (a window
 //! of rows, the last routings) in memos that only re-render when those values change.
 
-use crate::playground::{Playground, Session};
+use crate::playground::Playground;
+use crate::session::Session;
 use leptos::prelude::*;
 
 /// The one engine instance of the app, shared through context.

@@ -215,7 +215,7 @@ async fn share_link_holds_the_session_and_the_session_survives_a_reload() {
         .expect("a valid session");
     assert_eq!(
         session.actions.len(),
-        orderflow::playground::Session::default().actions.len() + 1,
+        orderflow::session::Session::default().actions.len() + 1,
         "the default scenario plus the publish"
     );
     settle().await;
@@ -447,4 +447,76 @@ async fn processing_speed_is_editable_per_group_and_per_member() {
     .unchecked_into();
     assert_eq!(c3.value(), "3", "the others keep the group's speed");
     app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_labelled_fields_name_their_input_follow_their_value_and_report_typing() {
+    use orderflow::components::fields::{NumberField, TextField};
+    let container: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&container).unwrap();
+    let value = RwSignal::new("3".to_string());
+    let max = RwSignal::new(9u32);
+    let typed = RwSignal::new(Vec::<String>::new());
+    let handle = leptos::mount::mount_to(container.clone(), move || {
+        view! {
+            <NumberField
+                id="field-count"
+                label="Count"
+                min=1
+                max=max
+                value=value
+                on_input=move |text| typed.update(|t| t.push(text))
+                hint="From 1 to the maximum."
+            />
+            <TextField
+                id="field-name"
+                label="Name"
+                placeholder="e.g. checkout"
+                value=value
+                on_input=move |text| typed.update(|t| t.push(text))
+            />
+        }
+    });
+    tick().await;
+
+    let count = input(&container, "Count");
+    assert_eq!(count.id(), "field-count");
+    assert_eq!(count.type_(), "number");
+    assert_eq!(
+        (count.min(), count.max(), count.value()),
+        ("1".into(), "9".into(), "3".into())
+    );
+    let hint = count
+        .get_attribute("aria-describedby")
+        .expect("a hint describes the input");
+    assert_eq!(
+        text(&container, &format!("#{hint}")),
+        "From 1 to the maximum."
+    );
+    let name = input(&container, "Name");
+    assert_eq!(
+        (name.type_(), name.placeholder()),
+        ("text".into(), "e.g. checkout".into())
+    );
+    assert_eq!(name.get_attribute("autocomplete").as_deref(), Some("off"));
+    assert!(
+        name.get_attribute("aria-describedby").is_none(),
+        "no hint, no description"
+    );
+
+    type_into(&container, "Count", "7");
+    type_into(&container, "Name", "auditors");
+    tick().await;
+    assert_eq!(typed.get_untracked(), ["7", "auditors"]);
+    // Typed into, the inputs still follow their signals (prop:value, not the value
+    // attribute, which an edited input ignores).
+    value.set("5".into());
+    max.set(12);
+    tick().await;
+    assert_eq!(
+        (count.value(), count.max(), name.value()),
+        ("5".into(), "12".into(), "5".into())
+    );
+    drop(handle);
+    container.remove();
 }

@@ -3,17 +3,20 @@
 //! and offset reset with Kafka's rule (only while the group has no active members).
 
 use crate::components::explain::Explain;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::rebalance::RebalanceView;
 use crate::components::topics::use_topic;
+use crate::forms::group::{NewGroupDraft, ResetDraft, COMMIT_CHOICES, RESET_KINDS};
 use crate::metrics::{skew, THROUGHPUT_WINDOW_TICKS};
-use crate::playground::Action;
+use crate::playground::MAX_NEW_GROUP_CONSUMERS;
+use crate::session::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{
-    CommitPolicy, GroupConfig, GroupState, MemberSnapshot, MemberStatus, OffsetResetSpec, Protocol,
+    CommitPolicy, GroupConfig, GroupSnapshot, GroupState, MemberSnapshot, MemberStatus, Protocol,
 };
-use orderflow_engine::ids::{MemberId, Offset, Tick};
+use orderflow_engine::ids::MemberId;
 use orderflow_engine::sim::Command;
 use std::collections::BTreeSet;
 
@@ -125,20 +128,7 @@ pub fn GroupView(
     let group = StoredValue::new(name.clone());
     let snapshot = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_snapshot(g))));
     let config = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_config(g))));
-    let history = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.lag_history(g))));
-    let throughput =
-        Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_throughput(g))));
-    // The hot partition of the selected topic, as (topic, partition).
-    let topic = use_topic();
-    let hot_partition = Memo::new(move |_| {
-        let topic = topic.get();
-        engine
-            .read(|pg| skew(&pg.partition_sizes(&topic)).map(|s| (topic.clone(), s.hot_partition)))
-    });
     let speed_error = RwSignal::new(None::<String>);
-    let reset_kind = RwSignal::new(String::from("earliest"));
-    let reset_value = RwSignal::new(String::from("0"));
-    let reset_error = RwSignal::new(None::<String>);
 
     let add_consumer = move |_| {
         let g = group.get_value();
@@ -150,14 +140,6 @@ pub fn GroupView(
             })
         });
         announcer.say(text);
-    };
-    let kill = move |member: MemberId| {
-        let g = group.get_value();
-        engine.update(|pg| {
-            pg.act(Action::Command {
-                command: Command::KillMember { group: g, member },
-            })
-        });
     };
     let set_group_speed = move |value: String| {
         let g = group.get_value();
@@ -173,7 +155,113 @@ pub fn GroupView(
                 },
             })
         });
-        speed_error.set(result.err());
+        speed_error.set(result.err().map(|e| e.to_string()));
+    };
+
+    let label = format!("Consumer group {name}");
+    let heading = name.clone();
+    view! {
+        <section class="group" role="region" aria-label=label>
+            <h3>{heading}</h3>
+            <GroupSummary group=group config=config snapshot=snapshot />
+            <p class="speed">
+                <label for=format!("speed-{name}")>"Processing time per record"</label>
+                " "
+                <select
+                    id=format!("speed-{name}")
+                    prop:value=move || config.get().map(|c| c.processing_ticks_per_record.to_string()).unwrap_or_default()
+                    on:change=move |ev| set_group_speed(event_target_value(&ev))
+                >
+                    {speed_options()}
+                </select>
+                <span class="error" role="status">{move || speed_error.get()}</span>
+            </p>
+            <MemberList group=group snapshot=snapshot config=config speed_error=speed_error />
+            <button type="button" on:click=add_consumer>"Add consumer"</button>
+            <RebalanceView group=name.clone() />
+            <GroupPartitions snapshot=snapshot />
+            <LagChart group=group />
+            <ResetOffsetsForm group=group />
+        </section>
+    }
+    .into_any()
+}
+
+/// A group's settings, state (rebalancing, generation, lag, counters) and throughput.
+#[component]
+fn GroupSummary(
+    group: StoredValue<String>,
+    config: Memo<Option<GroupConfig>>,
+    snapshot: Memo<Option<GroupSnapshot>>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let throughput =
+        Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.group_throughput(g))));
+    view! {
+        {move || config.get().map(|c| view! {
+            <p class="group-config">
+                {format!(
+                    "reads {} · {} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
+                    c.topics.join(", "),
+                    c.strategy.name(),
+                    match c.protocol() { Protocol::Eager => "eager protocol", Protocol::Cooperative => "cooperative protocol" },
+                    commit_policy_text(c.commit_policy),
+                    c.processing_ticks_per_record,
+                    c.session_timeout_ticks,
+                )}
+            </p>
+        })}
+        {move || snapshot.get().map(|s| {
+            let rebalance = match (s.state, s.protocol) {
+                (GroupState::PreparingRebalance, Protocol::Eager) => "rebalancing: everyone paused (eager)",
+                (GroupState::PreparingRebalance, Protocol::Cooperative) => "rebalancing: unaffected partitions still consuming (cooperative)",
+                (GroupState::Stable, _) => "stable",
+                (GroupState::Empty, _) => "empty (no members)",
+            };
+            view! {
+                <p class="group-state" data-state=format!("{:?}", s.state)>
+                    <strong>{rebalance}</strong>
+                    {format!(" · generation {} · lag {} · processed {} · duplicates {} · lost {}",
+                        s.generation, s.total_lag, s.counters.processed,
+                        s.counters.duplicates, s.counters.lost)}
+                </p>
+            }
+        })}
+        <p class="throughput">
+            {move || format!(
+                "Throughput: {:.1} records per tick over the last {THROUGHPUT_WINDOW_TICKS} ticks",
+                throughput.get()
+            )}
+        </p>
+    }
+    .into_any()
+}
+
+/// The options of a processing-speed select.
+fn speed_options() -> impl IntoView {
+    SPEEDS
+        .iter()
+        .map(|&t| view! { <option value=t.to_string()>{speed_text(t)}</option> })
+        .collect_view()
+}
+
+/// A group's members: status, owned and revoking partitions, rate, speed and "Kill".
+#[component]
+fn MemberList(
+    group: StoredValue<String>,
+    snapshot: Memo<Option<GroupSnapshot>>,
+    config: Memo<Option<GroupConfig>>,
+    /// Where a refused speed change says why.
+    speed_error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let kill = move |member: MemberId| {
+        let g = group.get_value();
+        engine.update(|pg| {
+            pg.act(Action::Command {
+                command: Command::KillMember { group: g, member },
+            })
+        });
     };
     let set_member_speed = move |member: MemberId, value: String| {
         let g = group.get_value();
@@ -187,26 +275,160 @@ pub fn GroupView(
                 },
             })
         });
-        speed_error.set(result.err());
+        speed_error.set(result.err().map(|e| e.to_string()));
     };
+    view! {
+        <ul class="members">
+            <For
+                each=move || snapshot.get().map(|s| s.members).unwrap_or_default()
+                key=|m| (m.id.clone(), format!("{:?}", m.status), m.owned.clone(), m.pending_revocation.clone(), m.processing_ticks_per_record)
+                let:member
+            >
+                {
+                    let id = member.id.clone();
+                    let timeout = config.with_untracked(|c| c.as_ref().map_or(0, |c| c.session_timeout_ticks));
+                    let (status, class) = member_status(&member, timeout);
+                    let dead = matches!(member.status, MemberStatus::Dead { .. });
+                    let revoking = (!member.pending_revocation.is_empty()).then(|| {
+                        format!(" · revoking {}", member.pending_revocation.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition.0)).collect::<Vec<_>>().join(", "))
+                    });
+                    let kill_id = id.clone();
+                    let speed_id = id.clone();
+                    let rate_id = id.clone();
+                    let rate = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.member_throughput(g, &rate_id))));
+                    let member_ticks = member.processing_ticks_per_record;
+                    view! {
+                        <li class=class>
+                            <span class="member-id">{id.0.clone()}</span>
+                            <span class="member-status">{status}</span>
+                            <span class="member-owned">{format!("owns {}", partitions_text(&member))}</span>
+                            <span class="member-revoking">{revoking}</span>
+                            <span class="member-rate">{move || format!("{:.1}/tick", rate.get())}</span>
+                            <select
+                                class="member-speed"
+                                aria-label=format!("Processing time of consumer {}", id.0)
+                                disabled=dead
+                                prop:value=member_ticks.to_string()
+                                on:change=move |ev| set_member_speed(speed_id.clone(), event_target_value(&ev))
+                            >
+                                {speed_options()}
+                            </select>
+                            <button
+                                type="button"
+                                class="kill"
+                                disabled=dead
+                                on:click=move |_| kill(kill_id.clone())
+                            >
+                                {format!("Kill consumer {}", id.0)}
+                            </button>
+                        </li>
+                    }
+                }
+            </For>
+        </ul>
+    }
+    .into_any()
+}
+
+/// A member's status in words and the list item's class.
+fn member_status(member: &MemberSnapshot, timeout: u64) -> (String, &'static str) {
+    match member.status {
+        MemberStatus::Dead { since } => (
+            format!(
+                "dead since tick {}; the group notices at tick {} (session timeout {timeout} ticks)",
+                since.0,
+                since.0 + timeout
+            ),
+            "member dead",
+        ),
+        MemberStatus::Leaving => ("leaving".to_string(), "member leaving"),
+        MemberStatus::Alive if member.owned.is_empty() => {
+            ("idle (no partition to own)".to_string(), "member idle")
+        }
+        MemberStatus::Alive => ("consuming".to_string(), "member alive"),
+    }
+}
+
+/// Per partition of the group: committed offset, end, lag and owner; the hot partition of
+/// the selected topic is marked.
+#[component]
+fn GroupPartitions(snapshot: Memo<Option<GroupSnapshot>>) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    // The hot partition of the selected topic, as (topic, partition).
+    let topic = use_topic();
+    let hot_partition = Memo::new(move |_| {
+        let topic = topic.get();
+        engine
+            .read(|pg| skew(&pg.partition_sizes(&topic)).map(|s| (topic.clone(), s.hot_partition)))
+    });
+    view! {
+        <table class="group-partitions">
+            <caption>"Per partition"</caption>
+            <thead><tr><th scope="col">"partition"</th><th scope="col">"committed"</th><th scope="col">"end"</th><th scope="col">"lag"</th><th scope="col">"owner"</th></tr></thead>
+            <tbody>
+                {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| {
+                    let hot = hot_partition.with(|h| h.as_ref().is_some_and(|(topic, partition)| *partition == p.partition.partition.0 && *topic == p.partition.topic));
+                    view! {
+                    <tr class:hot=hot>
+                        <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}{hot.then_some(" (hot)")}</td>
+                        <td>{p.committed.map_or("—".to_string(), |o| o.0.to_string())}</td>
+                        <td>{p.high_watermark.0}</td>
+                        <td class="lag">{p.lag}</td>
+                        <td>{p.owner.map_or("—".to_string(), |m| m.0)}</td>
+                    </tr>
+                }}).collect_view())}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+/// A group's total lag over time, as a line and in words.
+#[component]
+fn LagChart(group: StoredValue<String>) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let history = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.lag_history(g))));
+    view! {
+        <svg
+            class="lag-chart"
+            role="img"
+            aria-label=format!("Lag over time for group {}", group.get_value())
+            viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
+            preserveAspectRatio="none"
+        >
+            <polyline fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke" points=move || chart_points(&history.get()) />
+        </svg>
+        <p class="hint">{move || {
+            let h = history.get();
+            match (h.first(), h.last()) {
+                (Some(a), Some(b)) => format!("Lag from tick {} to {}: max {}, now {}", a.0, b.0, h.iter().map(|s| s.1).max().unwrap_or(0), b.1),
+                _ => "No lag samples yet: press Step or Play.".to_string(),
+            }
+        }}</p>
+    }
+    .into_any()
+}
+
+/// "Reset offsets to" a group (its rules are [`ResetDraft::parse`]; the engine applies
+/// Kafka's: only while the group has no active members).
+#[component]
+fn ResetOffsetsForm(group: StoredValue<String>) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let name = group.get_value();
+    let initial = ResetDraft::default();
+    let reset_kind = RwSignal::new(initial.kind);
+    let reset_value = RwSignal::new(initial.value);
+    let reset_error = RwSignal::new(None::<String>);
     let reset = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let value = reset_value.get_untracked();
-        let number = value.trim().parse::<i64>();
-        let spec = match (reset_kind.get_untracked().as_str(), number) {
-            ("earliest", _) => OffsetResetSpec::ToEarliest,
-            ("latest", _) => OffsetResetSpec::ToLatest,
-            ("tick", Ok(n)) if n >= 0 => OffsetResetSpec::ToTick {
-                tick: Tick(n as u64),
-            },
-            ("offset", Ok(n)) if n >= 0 => OffsetResetSpec::ToOffset {
-                offset: Offset(n as u64),
-            },
-            ("shift", Ok(n)) => OffsetResetSpec::ShiftBy { by: n },
-            _ => {
-                reset_error.set(Some(format!(
-                    "{value:?} is not a valid number for this reset."
-                )));
+        let draft = ResetDraft {
+            kind: reset_kind.get_untracked(),
+            value: reset_value.get_untracked(),
+        };
+        let spec = match draft.parse() {
+            Ok(spec) => spec,
+            Err(e) => {
+                reset_error.set(Some(e.to_string()));
                 return;
             }
         };
@@ -221,193 +443,43 @@ pub fn GroupView(
                 },
             })
         });
-        reset_error.set(result.err());
+        reset_error.set(result.err().map(|e| e.to_string()));
     };
-
-    let label = format!("Consumer group {name}");
-    let heading = name.clone();
     view! {
-        <section class="group" role="region" aria-label=label>
-            <h3>{heading}</h3>
-            {move || config.get().map(|c| view! {
-                <p class="group-config">
-                    {format!(
-                        "reads {} · {} assignor · {} · {} · {} tick(s) per record · session timeout {} ticks",
-                        c.topics.join(", "),
-                        c.strategy.name(),
-                        match c.protocol() { Protocol::Eager => "eager protocol", Protocol::Cooperative => "cooperative protocol" },
-                        commit_policy_text(c.commit_policy),
-                        c.processing_ticks_per_record,
-                        c.session_timeout_ticks,
-                    )}
-                </p>
-            })}
-            {move || snapshot.get().map(|s| {
-                let rebalance = match (s.state, s.protocol) {
-                    (GroupState::PreparingRebalance, Protocol::Eager) => "rebalancing: everyone paused (eager)",
-                    (GroupState::PreparingRebalance, Protocol::Cooperative) => "rebalancing: unaffected partitions still consuming (cooperative)",
-                    (GroupState::Stable, _) => "stable",
-                    (GroupState::Empty, _) => "empty (no members)",
-                };
-                view! {
-                    <p class="group-state" data-state=format!("{:?}", s.state)>
-                        <strong>{rebalance}</strong>
-                        {format!(" · generation {} · lag {} · processed {} · duplicates {} · lost {}",
-                            s.generation, s.total_lag, s.counters.processed,
-                            s.counters.duplicates, s.counters.lost)}
-                    </p>
-                }
-            })}
-            <p class="throughput">
-                {move || format!(
-                    "Throughput: {:.1} records per tick over the last {THROUGHPUT_WINDOW_TICKS} ticks",
-                    throughput.get()
-                )}
-            </p>
-            <p class="speed">
-                <label for=format!("speed-{name}")>"Processing time per record"</label>
-                " "
-                <select
-                    id=format!("speed-{name}")
-                    prop:value=move || config.get().map(|c| c.processing_ticks_per_record.to_string()).unwrap_or_default()
-                    on:change=move |ev| set_group_speed(event_target_value(&ev))
-                >
-                    {SPEEDS.iter().map(|&t| view! { <option value=t.to_string()>{speed_text(t)}</option> }).collect_view()}
-                </select>
-                <span class="error" role="status">{move || speed_error.get()}</span>
-            </p>
-            <ul class="members">
-                <For
-                    each=move || snapshot.get().map(|s| s.members).unwrap_or_default()
-                    key=|m| (m.id.clone(), format!("{:?}", m.status), m.owned.clone(), m.pending_revocation.clone(), m.processing_ticks_per_record)
-                    let:member
-                >
-                    {
-                        let id = member.id.clone();
-                        let timeout = config.with_untracked(|c| c.as_ref().map_or(0, |c| c.session_timeout_ticks));
-                        let (status, class) = match member.status {
-                            MemberStatus::Dead { since } => (format!("dead since tick {}; the group notices at tick {} (session timeout {timeout} ticks)", since.0, since.0 + timeout), "member dead"),
-                            MemberStatus::Leaving => ("leaving".to_string(), "member leaving"),
-                            MemberStatus::Alive if member.owned.is_empty() => ("idle (no partition to own)".to_string(), "member idle"),
-                            MemberStatus::Alive => ("consuming".to_string(), "member alive"),
-                        };
-                        let dead = matches!(member.status, MemberStatus::Dead { .. });
-                        let revoking = (!member.pending_revocation.is_empty()).then(|| {
-                            format!(" · revoking {}", member.pending_revocation.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition.0)).collect::<Vec<_>>().join(", "))
-                        });
-                        let kill_id = id.clone();
-                        let speed_id = id.clone();
-                        let rate_id = id.clone();
-                        let rate = Memo::new(move |_| engine.read(|pg| group.with_value(|g| pg.member_throughput(g, &rate_id))));
-                        let member_ticks = member.processing_ticks_per_record;
-                        view! {
-                            <li class=class>
-                                <span class="member-id">{id.0.clone()}</span>
-                                <span class="member-status">{status}</span>
-                                <span class="member-owned">{format!("owns {}", partitions_text(&member))}</span>
-                                <span class="member-revoking">{revoking}</span>
-                                <span class="member-rate">{move || format!("{:.1}/tick", rate.get())}</span>
-                                <select
-                                    class="member-speed"
-                                    aria-label=format!("Processing time of consumer {}", id.0)
-                                    disabled=dead
-                                    prop:value=member_ticks.to_string()
-                                    on:change=move |ev| set_member_speed(speed_id.clone(), event_target_value(&ev))
-                                >
-                                    {SPEEDS.iter().map(|&t| view! { <option value=t.to_string()>{speed_text(t)}</option> }).collect_view()}
-                                </select>
-                                <button
-                                    type="button"
-                                    class="kill"
-                                    disabled=dead
-                                    on:click=move |_| kill(kill_id.clone())
-                                >
-                                    {format!("Kill consumer {}", id.0)}
-                                </button>
-                            </li>
-                        }
-                    }
-                </For>
-            </ul>
-            <button type="button" on:click=add_consumer>"Add consumer"</button>
-            <RebalanceView group=name.clone() />
-            <table class="group-partitions">
-                <caption>"Per partition"</caption>
-                <thead><tr><th scope="col">"partition"</th><th scope="col">"committed"</th><th scope="col">"end"</th><th scope="col">"lag"</th><th scope="col">"owner"</th></tr></thead>
-                <tbody>
-                    {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| {
-                        let hot = hot_partition.with(|h| h.as_ref().is_some_and(|(topic, partition)| *partition == p.partition.partition.0 && *topic == p.partition.topic));
-                        view! {
-                        <tr class:hot=hot>
-                            <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}{hot.then_some(" (hot)")}</td>
-                            <td>{p.committed.map_or("—".to_string(), |o| o.0.to_string())}</td>
-                            <td>{p.high_watermark.0}</td>
-                            <td class="lag">{p.lag}</td>
-                            <td>{p.owner.map_or("—".to_string(), |m| m.0)}</td>
-                        </tr>
-                    }}).collect_view())}
-                </tbody>
-            </table>
-            <svg
-                class="lag-chart"
-                role="img"
-                aria-label=format!("Lag over time for group {name}")
-                viewBox=format!("0 0 {CHART_WIDTH} {CHART_HEIGHT}")
-                preserveAspectRatio="none"
+        <form class="reset" on:submit=reset>
+            <label for=format!("reset-kind-{name}")>"Reset offsets to"</label>
+            <select
+                id=format!("reset-kind-{name}")
+                prop:value=reset_kind
+                on:change=move |ev| reset_kind.set(event_target_value(&ev))
             >
-                <polyline fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke" points=move || chart_points(&history.get()) />
-            </svg>
-            <p class="hint">{move || {
-                let h = history.get();
-                match (h.first(), h.last()) {
-                    (Some(a), Some(b)) => format!("Lag from tick {} to {}: max {}, now {}", a.0, b.0, h.iter().map(|s| s.1).max().unwrap_or(0), b.1),
-                    _ => "No lag samples yet: press Step or Play.".to_string(),
-                }
-            }}</p>
-            <form class="reset" on:submit=reset>
-                <label for=format!("reset-kind-{name}")>"Reset offsets to"</label>
-                <select
-                    id=format!("reset-kind-{name}")
-                    prop:value=reset_kind
-                    on:change=move |ev| reset_kind.set(event_target_value(&ev))
-                >
-                    <option value="earliest">"earliest"</option>
-                    <option value="latest">"latest"</option>
-                    <option value="tick">"tick"</option>
-                    <option value="shift">"shift by"</option>
-                    <option value="offset">"offset"</option>
-                </select>
-                <label for=format!("reset-value-{name}")>"Value"</label>
-                <input
-                    id=format!("reset-value-{name}")
-                    inputmode="numeric"
-                    prop:value=reset_value
-                    on:input=move |ev| reset_value.set(event_target_value(&ev))
-                />
-                <button type="submit">"Reset offsets"</button>
-                <p class="error" role="alert">{move || reset_error.get()}</p>
-            </form>
-        </section>
+                {RESET_KINDS.map(|(value, label)| view! { <option value=value>{label}</option> })}
+            </select>
+            <TextField
+                id=format!("reset-value-{name}")
+                label="Value"
+                inputmode="numeric"
+                value=reset_value
+                on_input=move |text| reset_value.set(text)
+            />
+            <button type="submit">"Reset offsets"</button>
+            <p class="error" role="alert">{move || reset_error.get()}</p>
+        </form>
     }
     .into_any()
 }
 
-/// The commit policies the "Add group" form offers: (select value, policy).
-const COMMIT_CHOICES: [(&str, CommitPolicy); 3] = [
-    ("after", CommitPolicy::AfterProcessing),
-    ("before", CommitPolicy::BeforeProcessing),
-    ("auto", CommitPolicy::AutoCommit { interval_ticks: 5 }),
-];
-
 /// The "Add group" form: a new consumer group on the topics ticked, with an assignor, a
 /// commit policy and its first consumers, created at the current tick (logged commands).
+/// Its rules are [`NewGroupDraft::parse`] and [`crate::playground::Playground::create_group`].
 #[component]
 pub fn AddGroupForm() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
     let topic = use_topic();
     let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));
-    let name = RwSignal::new(String::new());
+    let initial = NewGroupDraft::default();
+    let name = RwSignal::new(initial.name);
     // Topics ticked by hand; `None` until the user ticks one: then the selected topic is.
     let ticked = RwSignal::new(None::<BTreeSet<String>>);
     // The topics ticked now: the hand-ticked set, else the selected topic.
@@ -416,57 +488,42 @@ pub fn AddGroupForm() -> impl IntoView {
             .get()
             .unwrap_or_else(|| BTreeSet::from([topic.get()]))
     });
-    let strategy = RwSignal::new(AssignmentStrategy::Range.name().to_string());
-    let commit = RwSignal::new(String::from("after"));
-    let consumers = RwSignal::new(String::from("2"));
+    let strategy = RwSignal::new(initial.assignor);
+    let commit = RwSignal::new(initial.commit);
+    let consumers = RwSignal::new(initial.consumers);
     let error = RwSignal::new(None::<String>);
 
-    let toggle = move |t: String, on: bool| {
-        let mut set = chosen.get_untracked();
-        if on {
-            set.insert(t);
-        } else {
-            set.remove(&t);
-        }
-        ticked.set(Some(set));
-    };
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let group = name.get_untracked().trim().to_string();
-        let Some(count) = consumers.get_untracked().trim().parse::<u32>().ok() else {
-            error.set(Some(
-                "Consumers must be a whole number (0 for an empty group).".into(),
-            ));
-            return;
+        let draft = NewGroupDraft {
+            name: name.get_untracked(),
+            // In the order the topics were created, and only those that still exist.
+            topics: topics
+                .get_untracked()
+                .into_iter()
+                .filter(|t| chosen.with_untracked(|set| set.contains(t)))
+                .collect(),
+            assignor: strategy.get_untracked(),
+            commit: commit.get_untracked(),
+            consumers: consumers.get_untracked(),
         };
-        // In the order the topics were created, and only those that still exist.
-        let read: Vec<String> = topics
-            .get_untracked()
-            .into_iter()
-            .filter(|t| chosen.with_untracked(|set| set.contains(t)))
-            .collect();
-        let Some(assignor) = AssignmentStrategy::ALL
-            .into_iter()
-            .find(|s| s.name() == strategy.get_untracked())
-        else {
-            error.set(Some("Pick an assignor from the list.".into()));
-            return;
+        let (config, count) = match draft.parse() {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                error.set(Some(e.to_string()));
+                return;
+            }
         };
-        let policy = COMMIT_CHOICES
-            .iter()
-            .find(|(value, _)| *value == commit.get_untracked())
-            .map_or(CommitPolicy::AfterProcessing, |(_, p)| *p);
-        let mut config = GroupConfig::new(group.clone(), read.clone());
-        config.strategy = assignor;
-        config.commit_policy = policy;
+        let said = format!(
+            "Consumer group {} created on {} with {count} consumer(s); rebalancing.",
+            config.name,
+            config.topics.join(", ")
+        );
         match engine.update(|pg| pg.create_group(config, count)) {
             Ok(()) => {
                 error.set(None);
                 name.set(String::new());
-                announcer.say(format!(
-                    "Consumer group {group} created on {} with {count} consumer(s); rebalancing.",
-                    read.join(", ")
-                ));
+                announcer.say(said);
             }
             Err(e) => error.set(Some(format!("Cannot add group: {e}."))),
         }
@@ -475,33 +532,14 @@ pub fn AddGroupForm() -> impl IntoView {
     view! {
         <form class="fields add-group" on:submit=add novalidate=true aria-labelledby="add-group-title">
             <h3 id="add-group-title">"New consumer group"</h3>
-            <label for="new-group-name">"Group name"</label>
-            <input
+            <TextField
                 id="new-group-name"
+                label="Group name"
                 placeholder="auditors"
-                autocomplete="off"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
+                on_input=move |text| name.set(text)
             />
-            <fieldset class="group-topics">
-                <legend>"Topics to read"</legend>
-                <For each=move || topics.get() key=|t| t.clone() let:t>
-                    {
-                        let id = format!("new-group-topic-{t}");
-                        let checked_t = t.clone();
-                        let toggle_t = t.clone();
-                        view! {
-                            <input
-                                type="checkbox"
-                                id=id.clone()
-                                prop:checked=move || chosen.with(|set| set.contains(&checked_t))
-                                on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
-                            />
-                            <label for=id>{t}</label>
-                        }
-                    }
-                </For>
-            </fieldset>
+            <TopicChecks topics=topics chosen=chosen ticked=ticked />
             <label for="new-group-assignor">"Assignor"</label>
             <select
                 id="new-group-assignor"
@@ -521,18 +559,59 @@ pub fn AddGroupForm() -> impl IntoView {
             >
                 {COMMIT_CHOICES.map(|(value, policy)| view! { <option value=value>{commit_policy_text(policy)}</option> })}
             </select>
-            <label for="new-group-consumers">"Consumers"</label>
-            <input
+            <NumberField
                 id="new-group-consumers"
-                type="number"
-                min="0"
-                max=crate::playground::MAX_NEW_GROUP_CONSUMERS
-                prop:value=consumers
-                on:input=move |ev| consumers.set(event_target_value(&ev))
+                label="Consumers"
+                min=0
+                max=MAX_NEW_GROUP_CONSUMERS
+                value=consumers
+                on_input=move |text| consumers.set(text)
             />
             <button type="submit">"Add group"</button>
         </form>
         <p class="error" role="alert">{move || error.get()}</p>
+    }
+    .into_any()
+}
+
+/// "Topics to read": a checkbox per topic, in creation order.
+#[component]
+fn TopicChecks(
+    topics: Memo<Vec<String>>,
+    /// The topics ticked now.
+    chosen: Memo<BTreeSet<String>>,
+    /// Set once a topic is ticked or unticked by hand.
+    ticked: RwSignal<Option<BTreeSet<String>>>,
+) -> impl IntoView {
+    let toggle = move |t: String, on: bool| {
+        let mut set = chosen.get_untracked();
+        if on {
+            set.insert(t);
+        } else {
+            set.remove(&t);
+        }
+        ticked.set(Some(set));
+    };
+    view! {
+        <fieldset class="group-topics">
+            <legend>"Topics to read"</legend>
+            <For each=move || topics.get() key=|t| t.clone() let:t>
+                {
+                    let id = format!("new-group-topic-{t}");
+                    let checked_t = t.clone();
+                    let toggle_t = t.clone();
+                    view! {
+                        <input
+                            type="checkbox"
+                            id=id.clone()
+                            prop:checked=move || chosen.with(|set| set.contains(&checked_t))
+                            on:change=move |ev| toggle(toggle_t.clone(), event_target_checked(&ev))
+                        />
+                        <label for=id>{t}</label>
+                    }
+                }
+            </For>
+        </fieldset>
     }
     .into_any()
 }

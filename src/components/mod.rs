@@ -2,6 +2,7 @@
 //! [`crate::state::Engine`] from context and sends it actions.
 
 pub mod explain;
+pub mod fields;
 pub mod generator;
 pub mod groups;
 pub mod partitions;

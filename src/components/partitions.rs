@@ -194,48 +194,77 @@ pub fn PartitionLogView(
                     }
                 >
                     <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
-                        <li
-                            class="record"
-                            class:segment-start=row.segment_start
-                            class:redelivered=!row.redelivered_to.is_empty()
-                            class:producer-duplicate=row.duplicate_of.is_some()
-                            title=record_title(&row)
-                            data-offset=row.offset
-                            style:position="absolute"
-                            style:height=format!("{ROW_HEIGHT_PX}px")
-                            style:top=move || {
-                                let start = bounds.get().0;
-                                format!("{}px", (row.offset - start) as f64 * ROW_HEIGHT_PX)
-                            }
-                        >
-                            <span class="offset">{row.offset}</span>
-                            <span class="key" style:--key-hue=key_hue(&row.key).to_string()>
-                                {row.key.clone()}
-                            </span>
-                            <span class="value">{format!("{} {}", row.order_id, row.status)}</span>
-                            {row.duplicate_of.map(|o| view! { <span class="duplicate-badge">{format!("duplicate of offset {o}")}</span> })}
-                            {(!row.redelivered_to.is_empty()).then(|| view! { <span class="dup">{format!("↻ {}", row.redelivered_to.join(", "))}</span> })}
-                        </li>
+                        <RecordItem row=row bounds=bounds />
                     </For>
                 </ol>
                 <For each=numbered_markers key=|m| m.clone() let:m>
-                    <div
-                        class="commit-marker"
-                        aria-hidden="true"
-                        style:position="absolute"
-                        style:left="0"
-                        style:right="0"
-                        style:top=move || {
-                            let start = bounds.get().0;
-                            format!("{}px", (m.1.1.saturating_sub(start)) as f64 * ROW_HEIGHT_PX)
-                        }
-                        style:--marker=m.0.to_string()
-                    >
-                        <span>{format!("{} ▸", m.1.0)}</span>
-                    </div>
+                    <CommitMarker number=m.0 group=m.1.0 offset=m.1.1 bounds=bounds />
                 </For>
             </div>
         </section>
+    }
+    .into_any()
+}
+
+/// One record of a partition's log, placed at its offset (the list is virtualised).
+#[component]
+fn RecordItem(
+    row: RecordRow,
+    /// The partition's `(log_start_offset, high_watermark)`: rows sit below the log start.
+    bounds: Memo<(u64, u64)>,
+) -> impl IntoView {
+    view! {
+        <li
+            class="record"
+            class:segment-start=row.segment_start
+            class:redelivered=!row.redelivered_to.is_empty()
+            class:producer-duplicate=row.duplicate_of.is_some()
+            title=record_title(&row)
+            data-offset=row.offset
+            style:position="absolute"
+            style:height=format!("{ROW_HEIGHT_PX}px")
+            style:top=move || {
+                let start = bounds.get().0;
+                format!("{}px", (row.offset - start) as f64 * ROW_HEIGHT_PX)
+            }
+        >
+            <span class="offset">{row.offset}</span>
+            <span class="key" style:--key-hue=key_hue(&row.key).to_string()>
+                {row.key.clone()}
+            </span>
+            <span class="value">{format!("{} {}", row.order_id, row.status)}</span>
+            {row.duplicate_of.map(|o| view! { <span class="duplicate-badge">{format!("duplicate of offset {o}")}</span> })}
+            {(!row.redelivered_to.is_empty()).then(|| view! { <span class="dup">{format!("↻ {}", row.redelivered_to.join(", "))}</span> })}
+        </li>
+    }
+    .into_any()
+}
+
+/// A group's committed offset drawn across the log (the next record the group reads).
+#[component]
+fn CommitMarker(
+    /// The marker's place among the partition's markers (its colour).
+    number: usize,
+    group: String,
+    offset: u64,
+    /// The partition's `(log_start_offset, high_watermark)`.
+    bounds: Memo<(u64, u64)>,
+) -> impl IntoView {
+    view! {
+        <div
+            class="commit-marker"
+            aria-hidden="true"
+            style:position="absolute"
+            style:left="0"
+            style:right="0"
+            style:top=move || {
+                let start = bounds.get().0;
+                format!("{}px", (offset.saturating_sub(start)) as f64 * ROW_HEIGHT_PX)
+            }
+            style:--marker=number.to_string()
+        >
+            <span>{format!("{group} ▸")}</span>
+        </div>
     }
     .into_any()
 }

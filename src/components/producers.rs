@@ -8,29 +8,82 @@
 //! so it replays, rewinds and travels in a share link like any other.
 
 use crate::components::explain::Explain;
+use crate::components::fields::{NumberField, TextField};
 use crate::components::topics::{use_topic, SelectedTopic};
-use crate::producers::{acks_text, percent_text, ProducerDraft, ProducerFormError};
+use crate::producers::{acks_text, percent_text, ProducerDraft, ProducerFormError, SendDraft};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
-use orderflow_engine::log::OrderEvent;
-use orderflow_engine::producer::MAX_RETRIES;
-
-/// The status every record sent from the form carries.
-const SENT_STATUS: &str = "Created";
+use orderflow_engine::producer::{ProducerConfig, MAX_RETRIES};
 
 /// The Producers panel (a region named "Producers").
 #[component]
 pub fn ProducersView() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let announcer = expect_context::<Announcer>();
+    let names = Memo::new(move |_| engine.read(|pg| pg.producer_names()));
+    // Owned here, outside the `Show`: what was typed and said survives the send form
+    // hiding while a preset without producers is loaded.
+    let send = SendFields::default();
+    // The producer the send form uses; "Add producer" picks the one it added.
+    let chosen = RwSignal::new(String::new());
+    view! {
+        <section class="panel producers-panel" aria-labelledby="producers-title">
+            <h2 id="producers-title">"Producers"</h2>
+            <Show
+                when=move || !names.with(Vec::is_empty)
+                fallback=|| view! { <p class="hint">"No producers yet: add one below, then send through it."</p> }
+            >
+                <div class="producers">
+                    <For each=move || names.get() key=|n| n.clone() let:name>
+                        <ProducerCard name=name />
+                    </For>
+                </div>
+                <SendForm names=names chosen=chosen fields=send />
+            </Show>
+            <AddProducerForm chosen=chosen />
+            <Explain text="A producer sends a record and waits for the broker's acknowledgement (acks). When the acknowledgement is lost, the producer cannot know the record was written, so it retries: without idempotence the broker appends the record again, a duplicate in the log (same event id, new offset), marked “duplicate of offset N” in its partition. An idempotent producer (enable.idempotence, Kafka's default since 3.0; it needs acks=all and retries) numbers its sends per partition, so the broker recognises the retry and drops it. “Lose next ack” makes the next acknowledgement to that producer get lost. With acks=0 nothing is acknowledged, so nothing is retried." />
+        </section>
+    }
+    .into_any()
+}
+
+/// The "Send" form's state: the record typed (see [`SendDraft`]) and what the last send did.
+#[derive(Clone, Copy)]
+struct SendFields {
+    key: RwSignal<String>,
+    value: RwSignal<String>,
+    sent: RwSignal<Option<String>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl Default for SendFields {
+    fn default() -> Self {
+        let initial = SendDraft::default();
+        Self {
+            key: RwSignal::new(initial.key),
+            value: RwSignal::new(initial.value),
+            sent: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+}
+
+/// The "Send" form: one record through a producer to the selected topic, and what the send
+/// did (appended, duplicated, dropped, gave up) in words.
+#[component]
+fn SendForm(
+    /// The producers' names.
+    names: Memo<Vec<String>>,
+    /// The producer picked (falls back to the first when it is gone).
+    chosen: RwSignal<String>,
+    /// What was typed and said.
+    fields: SendFields,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
     let selected = use_context::<SelectedTopic>();
     let topic = use_topic();
-    let names = Memo::new(move |_| engine.read(|pg| pg.producer_names()));
     let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));
-
-    // The send form. The producer select falls back to the first producer when the chosen
-    // one is gone (another preset loaded), without an effect writing a signal.
-    let chosen = RwSignal::new(String::new());
+    // The producer select falls back to the first producer when the chosen one is gone
+    // (another preset loaded), without an effect writing a signal.
     let producer = Memo::new(move |_| {
         let wanted = chosen.get();
         names.with(|n| {
@@ -41,31 +94,23 @@ pub fn ProducersView() -> impl IntoView {
             }
         })
     });
-    let key = RwSignal::new(String::from("U1"));
-    let value = RwSignal::new(String::from("O1"));
-    let sent = RwSignal::new(None::<String>);
-    let send_error = RwSignal::new(None::<String>);
+    let SendFields {
+        key,
+        value,
+        sent,
+        error: send_error,
+    } = fields;
 
     let send = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let producer = producer.get_untracked();
-        let topic = topic.get_untracked();
-        let key = key.get_untracked().trim().to_string();
-        let value = value.get_untracked().trim().to_string();
-        if value.is_empty() {
-            sent.set(None);
-            send_error.set(Some(
-                "Enter a record value (the order id) to send.".to_string(),
-            ));
-            return;
-        }
-        let event = OrderEvent {
-            user_id: key.clone(),
-            order_id: value,
-            status: SENT_STATUS.to_string(),
+        let (producer, topic) = (producer.get_untracked(), topic.get_untracked());
+        let draft = SendDraft {
+            key: key.get_untracked(),
+            value: value.get_untracked(),
         };
-        let key = (!key.is_empty()).then_some(key);
-        let result = engine.update(|pg| pg.send(&producer, &topic, key, event));
+        let result = draft
+            .parse()
+            .and_then(|(key, event)| engine.update(|pg| pg.send(&producer, &topic, key, event)));
         match result {
             Ok(report) => {
                 send_error.set(None);
@@ -78,12 +123,84 @@ pub fn ProducersView() -> impl IntoView {
         }
     };
 
-    // The add-producer form.
-    let name = RwSignal::new(String::new());
-    let acks = RwSignal::new(ProducerDraft::default().acks);
-    let retries = RwSignal::new(ProducerDraft::default().retries);
-    let loss = RwSignal::new(ProducerDraft::default().ack_loss_percent);
-    let idempotent = RwSignal::new(ProducerDraft::default().idempotent);
+    view! {
+        <form class="send" novalidate on:submit=send aria-label="Send a record through a producer">
+            <label for="send-producer">"Producer"</label>
+            <select
+                id="send-producer"
+                prop:value=move || producer.get()
+                on:change=move |ev| chosen.set(event_target_value(&ev))
+            >
+                {move || names.get().into_iter().map(|n| {
+                    let current = n == producer.get_untracked();
+                    view! { <option value=n.clone() selected=current>{n.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <label for="send-topic">"Send to topic"</label>
+            <select
+                id="send-topic"
+                prop:value=move || topic.get()
+                on:change=move |ev| {
+                    if let Some(s) = selected {
+                        s.0.set(event_target_value(&ev));
+                    }
+                }
+            >
+                {move || topics.get().into_iter().map(|t| {
+                    let current = t == topic.get_untracked();
+                    view! { <option value=t.clone() selected=current>{t.clone()}</option> }
+                }).collect_view()}
+            </select>
+            <TextField
+                id="send-key"
+                label="Record key"
+                value=key
+                on_input=move |text| key.set(text)
+            />
+            <TextField
+                id="send-value"
+                label="Record value"
+                value=value
+                on_input=move |text| value.set(text)
+            />
+            <button type="submit">"Send"</button>
+            <p class="hint">"The value is an order event with this order id (status Created, user id = the key); an empty key sends without a key. Sends go to the selected topic, shown in the partitions."</p>
+            <p class="send-result" role="status">{move || sent.get()}</p>
+            <p class="error" role="alert">{move || send_error.get()}</p>
+        </form>
+    }
+    .into_any()
+}
+
+/// What "Add producer" did, in words (for the live region).
+fn added_message(config: &ProducerConfig) -> String {
+    format!(
+        "Producer {} added: acks={}, retries {}, {}.",
+        config.name,
+        acks_text(config.acks),
+        config.retries,
+        if config.idempotent {
+            "idempotent"
+        } else {
+            "not idempotent"
+        }
+    )
+}
+
+/// The "Add producer" form (its rules are [`ProducerDraft::parse`]).
+#[component]
+fn AddProducerForm(
+    /// Set to the producer added, so the send form uses it.
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let initial = ProducerDraft::default();
+    let name = RwSignal::new(initial.name);
+    let acks = RwSignal::new(initial.acks);
+    let retries = RwSignal::new(initial.retries);
+    let loss = RwSignal::new(initial.ack_loss_percent);
+    let idempotent = RwSignal::new(initial.idempotent);
     let add_error = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -96,18 +213,7 @@ pub fn ProducersView() -> impl IntoView {
         };
         let existing = engine.read_untracked(|pg| pg.producer_names());
         let result = draft.parse(&existing).and_then(|config| {
-            let summary = format!(
-                "Producer {} added: acks={}, retries {}, {}.",
-                config.name,
-                acks_text(config.acks),
-                config.retries,
-                if config.idempotent {
-                    "idempotent"
-                } else {
-                    "not idempotent"
-                }
-            );
-            let added = config.name.clone();
+            let (added, summary) = (config.name.clone(), added_message(&config));
             engine.update(|pg| pg.add_producer(config))?;
             Ok::<_, ProducerFormError>((added, summary))
         });
@@ -123,116 +229,53 @@ pub fn ProducersView() -> impl IntoView {
     };
 
     view! {
-        <section class="panel producers-panel" aria-labelledby="producers-title">
-            <h2 id="producers-title">"Producers"</h2>
-            <Show
-                when=move || !names.with(Vec::is_empty)
-                fallback=|| view! { <p class="hint">"No producers yet: add one below, then send through it."</p> }
+        <form class="add-producer" novalidate on:submit=add aria-label="Add a producer">
+            <TextField
+                id="producer-name"
+                label="Producer name"
+                placeholder="e.g. checkout"
+                value=name
+                on_input=move |text| name.set(text)
+            />
+            <label for="producer-acks">"Acks"</label>
+            <select
+                id="producer-acks"
+                prop:value=acks
+                on:change=move |ev| acks.set(event_target_value(&ev))
             >
-                <div class="producers">
-                    <For each=move || names.get() key=|n| n.clone() let:name>
-                        <ProducerCard name=name />
-                    </For>
-                </div>
-                <form class="send" novalidate on:submit=send aria-label="Send a record through a producer">
-                    <label for="send-producer">"Producer"</label>
-                    <select
-                        id="send-producer"
-                        prop:value=move || producer.get()
-                        on:change=move |ev| chosen.set(event_target_value(&ev))
-                    >
-                        {move || names.get().into_iter().map(|n| {
-                            let current = n == producer.get_untracked();
-                            view! { <option value=n.clone() selected=current>{n.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                    <label for="send-topic">"Send to topic"</label>
-                    <select
-                        id="send-topic"
-                        prop:value=move || topic.get()
-                        on:change=move |ev| {
-                            if let Some(s) = selected {
-                                s.0.set(event_target_value(&ev));
-                            }
-                        }
-                    >
-                        {move || topics.get().into_iter().map(|t| {
-                            let current = t == topic.get_untracked();
-                            view! { <option value=t.clone() selected=current>{t.clone()}</option> }
-                        }).collect_view()}
-                    </select>
-                    <label for="send-key">"Record key"</label>
-                    <input
-                        id="send-key"
-                        autocomplete="off"
-                        prop:value=key
-                        on:input=move |ev| key.set(event_target_value(&ev))
-                    />
-                    <label for="send-value">"Record value"</label>
-                    <input
-                        id="send-value"
-                        autocomplete="off"
-                        prop:value=value
-                        on:input=move |ev| value.set(event_target_value(&ev))
-                    />
-                    <button type="submit">"Send"</button>
-                    <p class="hint">"The value is an order event with this order id (status Created, user id = the key); an empty key sends without a key. Sends go to the selected topic, shown in the partitions."</p>
-                    <p class="send-result" role="status">{move || sent.get()}</p>
-                    <p class="error" role="alert">{move || send_error.get()}</p>
-                </form>
-            </Show>
-            <form class="add-producer" novalidate on:submit=add aria-label="Add a producer">
-                <label for="producer-name">"Producer name"</label>
+                <option value="0">"0 (fire and forget)"</option>
+                <option value="1">"1 (leader)"</option>
+                <option value="all">"all"</option>
+            </select>
+            <NumberField
+                id="producer-retries"
+                label="Retries"
+                min=0
+                max=MAX_RETRIES
+                inputmode="numeric"
+                value=retries
+                on_input=move |text| retries.set(text)
+            />
+            <NumberField
+                id="producer-ack-loss"
+                label="Ack loss (%)"
+                min=0
+                max=100u32
+                value=loss
+                on_input=move |text| loss.set(text)
+            />
+            <span class="checkbox">
                 <input
-                    id="producer-name"
-                    autocomplete="off"
-                    placeholder="e.g. checkout"
-                    prop:value=name
-                    on:input=move |ev| name.set(event_target_value(&ev))
+                    id="producer-idempotent"
+                    type="checkbox"
+                    prop:checked=idempotent
+                    on:change=move |ev| idempotent.set(event_target_checked(&ev))
                 />
-                <label for="producer-acks">"Acks"</label>
-                <select
-                    id="producer-acks"
-                    prop:value=acks
-                    on:change=move |ev| acks.set(event_target_value(&ev))
-                >
-                    <option value="0">"0 (fire and forget)"</option>
-                    <option value="1">"1 (leader)"</option>
-                    <option value="all">"all"</option>
-                </select>
-                <label for="producer-retries">"Retries"</label>
-                <input
-                    id="producer-retries"
-                    type="number"
-                    min="0"
-                    max=MAX_RETRIES
-                    inputmode="numeric"
-                    prop:value=retries
-                    on:input=move |ev| retries.set(event_target_value(&ev))
-                />
-                <label for="producer-ack-loss">"Ack loss (%)"</label>
-                <input
-                    id="producer-ack-loss"
-                    type="number"
-                    min="0"
-                    max="100"
-                    prop:value=loss
-                    on:input=move |ev| loss.set(event_target_value(&ev))
-                />
-                <span class="checkbox">
-                    <input
-                        id="producer-idempotent"
-                        type="checkbox"
-                        prop:checked=idempotent
-                        on:change=move |ev| idempotent.set(event_target_checked(&ev))
-                    />
-                    <label for="producer-idempotent">"Idempotent"</label>
-                </span>
-                <button type="submit">"Add producer"</button>
-                <p class="error" role="alert">{move || add_error.get()}</p>
-            </form>
-            <Explain text="A producer sends a record and waits for the broker's acknowledgement (acks). When the acknowledgement is lost, the producer cannot know the record was written, so it retries: without idempotence the broker appends the record again, a duplicate in the log (same event id, new offset), marked “duplicate of offset N” in its partition. An idempotent producer (enable.idempotence, Kafka's default since 3.0; it needs acks=all and retries) numbers its sends per partition, so the broker recognises the retry and drops it. “Lose next ack” makes the next acknowledgement to that producer get lost. With acks=0 nothing is acknowledged, so nothing is retried." />
-        </section>
+                <label for="producer-idempotent">"Idempotent"</label>
+            </span>
+            <button type="submit">"Add producer"</button>
+            <p class="error" role="alert">{move || add_error.get()}</p>
+        </form>
     }
     .into_any()
 }

@@ -1,11 +1,12 @@
 //! Publishing one order event by hand.
 
 use crate::components::explain::Explain;
+use crate::components::fields::TextField;
 use crate::components::topics::use_topic;
-use crate::playground::STATUSES;
+use crate::forms::publish::PublishDraft;
+use crate::generator::STATUSES;
 use crate::state::Engine;
 use leptos::prelude::*;
-use orderflow_engine::log::OrderEvent;
 
 /// The publish form: "User ID", "Order ID", "Status" and a "Publish" button.
 #[component]
@@ -26,45 +27,40 @@ pub fn PublishForm() -> impl IntoView {
 
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let event = OrderEvent {
-            user_id: user_id.get_untracked().trim().to_string(),
-            order_id: order_id.get_untracked().trim().to_string(),
+        let draft = PublishDraft {
+            user_id: user_id.get_untracked(),
+            order_id: order_id.get_untracked(),
             status: status.get_untracked(),
         };
         let topic = topic.get_untracked();
-        let Some((keyed, key_field)) =
-            engine.read_untracked(|pg| pg.setup(&topic).map(|s| (s.keyed, s.key_field)))
+        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(s)))
         else {
             return;
         };
-        if keyed && key_field.key_of(&event).is_empty() {
-            error.set(Some(format!(
-                "{} is the partition key: enter one to publish.",
-                key_field.label()
-            )));
-            return;
+        match event {
+            Ok(event) => {
+                error.set(None);
+                engine.update(|pg| pg.publish_to(&topic, event));
+            }
+            Err(e) => error.set(Some(e.to_string())),
         }
-        error.set(None);
-        engine.update(|pg| pg.publish_to(&topic, event));
     };
 
     view! {
         <section class="panel publish-panel" aria-labelledby="publish-title">
             <h2 id="publish-title">"Publish by hand"</h2>
             <form class="publish" on:submit=publish aria-label="Publish an order event">
-                <label for="user-id">"User ID"</label>
-                <input
+                <TextField
                     id="user-id"
-                    autocomplete="off"
-                    prop:value=user_id
-                    on:input=move |ev| user_id.set(event_target_value(&ev))
+                    label="User ID"
+                    value=user_id
+                    on_input=move |text| user_id.set(text)
                 />
-                <label for="order-id">"Order ID"</label>
-                <input
+                <TextField
                     id="order-id"
-                    autocomplete="off"
-                    prop:value=order_id
-                    on:input=move |ev| order_id.set(event_target_value(&ev))
+                    label="Order ID"
+                    value=order_id
+                    on_input=move |text| order_id.set(text)
                 />
                 <label for="status">"Status"</label>
                 <select

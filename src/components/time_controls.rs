@@ -2,6 +2,8 @@
 //! Rewinding replays the logged actions up to that tick (the engine is deterministic).
 
 use crate::components::explain::Explain;
+use crate::components::fields::TextField;
+use crate::forms::seed::SeedDraft;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 
@@ -16,26 +18,6 @@ pub fn TimeControls() -> impl IntoView {
     let announcer = expect_context::<Announcer>();
     let now = Memo::new(move |_| engine.read(|pg| pg.now()));
     let end = Memo::new(move |_| engine.read(|pg| pg.session().ticks));
-    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed));
-    let seed_text = RwSignal::new(None::<String>);
-    let seed_error = RwSignal::new(None::<String>);
-
-    let apply_seed = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let text = seed_text.get_untracked().unwrap_or_default();
-        match text.trim().parse::<u64>() {
-            Ok(new_seed) => {
-                seed_error.set(None);
-                seed_text.set(None);
-                engine.update(|pg| pg.change_seed(new_seed));
-                announcer.say(format!("Replayed the run with seed {new_seed}."));
-            }
-            Err(_) => seed_error.set(Some(format!(
-                "The seed must be a whole number from 0 to {}.",
-                u64::MAX
-            ))),
-        }
-    };
 
     view! {
         <section class="panel time-panel" aria-labelledby="time-title">
@@ -99,20 +81,50 @@ pub fn TimeControls() -> impl IntoView {
                     <p class="hint">"Viewing an earlier tick. Step walks forward along the recorded run; any new action starts a new branch from here."</p>
                 </Show>
             </div>
-            <form class="seed" on:submit=apply_seed>
-                <label for="seed">"Seed"</label>
-                <input
-                    id="seed"
-                    inputmode="numeric"
-                    autocomplete="off"
-                    prop:value=move || seed_text.get().unwrap_or_else(|| seed.get().to_string())
-                    on:input=move |ev| seed_text.set(Some(event_target_value(&ev)))
-                />
-                <button type="submit">"Apply seed"</button>
-                <p class="error" role="alert">{move || seed_error.get()}</p>
-            </form>
+            <SeedForm />
             <Explain text="Time is logical: one tick is one step of the simulation. Everything random comes from the seed, so the same seed and the same actions replay the same run. The timeline rebuilds any earlier tick by replaying the recorded actions." />
         </section>
+    }
+    .into_any()
+}
+
+/// The seed the run replays under ("Apply seed" replays the whole run; its rules are
+/// [`SeedDraft::parse`]).
+#[component]
+fn SeedForm() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed));
+    // `None`: nothing typed since the last seed applied, the field shows the run's seed.
+    let seed_text = RwSignal::new(None::<String>);
+    let seed_error = RwSignal::new(None::<String>);
+    let apply_seed = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let draft = SeedDraft {
+            seed: seed_text.get_untracked().unwrap_or_default(),
+        };
+        match draft.parse() {
+            Ok(new_seed) => {
+                seed_error.set(None);
+                seed_text.set(None);
+                engine.update(|pg| pg.change_seed(new_seed));
+                announcer.say(format!("Replayed the run with seed {new_seed}."));
+            }
+            Err(e) => seed_error.set(Some(e.to_string())),
+        }
+    };
+    view! {
+        <form class="seed" on:submit=apply_seed>
+            <TextField
+                id="seed"
+                label="Seed"
+                inputmode="numeric"
+                value=Signal::derive(move || seed_text.get().unwrap_or_else(|| seed.get().to_string()))
+                on_input=move |text| seed_text.set(Some(text))
+            />
+            <button type="submit">"Apply seed"</button>
+            <p class="error" role="alert">{move || seed_error.get()}</p>
+        </form>
     }
     .into_any()
 }

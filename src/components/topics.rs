@@ -6,13 +6,11 @@
 //! shows the engine's value again when the topic changes or a preset loads, without an
 //! effect mirroring one signal into another.
 
-use crate::components::topic_setup::{
-    apply_partitioner, key_field_options, parse_partitions, partitioner_options,
-};
-use crate::playground::{KeyField, Setup};
+use crate::components::fields::{NumberField, TextField};
+use crate::components::topic_setup::{key_field_options, partitioner_options};
+use crate::forms::topic::NewTopicDraft;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
-use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::topic::MAX_PARTITIONS;
 
 /// The topic the user picked (context). It may name a topic the current session no longer
@@ -142,28 +140,29 @@ pub fn AddTopicForm() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let selected = expect_context::<SelectedTopic>();
     let announcer = expect_context::<Announcer>();
-    let name = RwSignal::new(String::new());
-    let partitions = RwSignal::new(String::from("3"));
-    let partitioner = RwSignal::new(Partitioner::Murmur2.name().to_string());
-    let key_field = RwSignal::new(KeyField::UserId.value().to_string());
+    let initial = NewTopicDraft::default();
+    let name = RwSignal::new(initial.name);
+    let partitions = RwSignal::new(initial.partitions);
+    let partitioner = RwSignal::new(initial.partitioner);
+    let key_field = RwSignal::new(initial.key_field);
     let error = RwSignal::new(None::<String>);
 
     let add = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let topic = name.get_untracked().trim().to_string();
-        let count = match parse_partitions(&partitions.get_untracked()) {
-            Ok(count) => count,
+        let draft = NewTopicDraft {
+            name: name.get_untracked(),
+            partitions: partitions.get_untracked(),
+            partitioner: partitioner.get_untracked(),
+            key_field: key_field.get_untracked(),
+        };
+        let setup = match draft.parse() {
+            Ok(setup) => setup,
             Err(e) => {
-                error.set(Some(e));
+                error.set(Some(e.to_string()));
                 return;
             }
         };
-        let mut setup = Setup::named(&topic, count);
-        setup.key_field = KeyField::from_value(&key_field.get_untracked());
-        if apply_partitioner(&partitioner.get_untracked(), &mut setup).is_none() {
-            error.set(Some("Pick a partitioner from the list.".into()));
-            return;
-        }
+        let (topic, count) = (setup.name.clone(), setup.partitions);
         match engine.update(|pg| pg.create_topic(setup)) {
             Ok(()) => {
                 error.set(None);
@@ -177,22 +176,20 @@ pub fn AddTopicForm() -> impl IntoView {
 
     view! {
         <form class="fields add-topic" on:submit=add novalidate=true>
-            <label for="new-topic-name">"New topic name"</label>
-            <input
+            <TextField
                 id="new-topic-name"
+                label="New topic name"
                 placeholder="refunds"
-                autocomplete="off"
-                prop:value=name
-                on:input=move |ev| name.set(event_target_value(&ev))
+                value=name
+                on_input=move |text| name.set(text)
             />
-            <label for="new-topic-partitions">"New topic partitions"</label>
-            <input
+            <NumberField
                 id="new-topic-partitions"
-                type="number"
-                min="1"
+                label="New topic partitions"
+                min=1
                 max=MAX_PARTITIONS
-                prop:value=partitions
-                on:input=move |ev| partitions.set(event_target_value(&ev))
+                value=partitions
+                on_input=move |text| partitions.set(text)
             />
             <label for="new-topic-partitioner">"New topic partitioner"</label>
             <select

@@ -4,7 +4,8 @@
 //! the same records and groups without engine errors; and a session that passes
 //! [`Session::validate`] never panics when replayed, however odd its contents.
 
-use crate::playground::*;
+use crate::playground::{records_without_epoch, Playground, RecordRow};
+use crate::session::*;
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::MemberId;
@@ -103,10 +104,32 @@ fn pick<T: Clone>(items: &[T], index: usize) -> Option<T> {
 
 /// Does `op` the way the panels do (refusals are fine: they must change nothing).
 fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
-    let topics = pg.topic_names();
-    let groups = pg.group_names();
-    let producers: Vec<String> = pg.producers().into_iter().map(|p| p.config.name).collect();
     match op.clone() {
+        op @ (Op::Publish { .. } | Op::Burst { .. } | Op::Generator { .. }) => publish(pg, op),
+        op @ (Op::CreateTopic { .. } | Op::AddPartitions { .. } | Op::ChangeSetup { .. }) => {
+            change_topics(pg, op)
+        }
+        op @ (Op::CreateGroup { .. } | Op::Join { .. } | Op::Kill { .. }) => change_groups(pg, op),
+        Op::Step { ticks } => {
+            for _ in 0..ticks {
+                pg.step();
+            }
+        }
+        Op::Rewind { back } => {
+            let to = pg.now().saturating_sub(u64::from(back));
+            pg.replay_to(to);
+        }
+        op @ (Op::AddProducer { .. } | Op::LoseAcks { .. } | Op::Send { .. }) => {
+            return use_producers(pg, op)
+        }
+    }
+    Ok(())
+}
+
+/// Publishes by hand, in a burst, or starts and stops a generator.
+fn publish(pg: &mut Playground, op: Op) {
+    let topics = pg.topic_names();
+    match op {
         Op::Publish { topic, user } => {
             if let Some(topic) = pick(&topics, topic) {
                 pg.publish_to(
@@ -140,6 +163,14 @@ fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
                 pg.act(Action::SetGenerator { topic, generator });
             }
         }
+        _ => unreachable!("publish is given {op:?}"),
+    }
+}
+
+/// Creates a topic, adds partitions or changes a setup.
+fn change_topics(pg: &mut Playground, op: Op) {
+    let topics = pg.topic_names();
+    match op {
         Op::CreateTopic { name, partitions } => {
             let _ = pg.create_topic(Setup::named(&format!("t{name}"), partitions));
         }
@@ -164,6 +195,15 @@ fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
                 pg.change_setup(setup);
             }
         }
+        _ => unreachable!("change_topics is given {op:?}"),
+    }
+}
+
+/// Creates a group, joins a consumer or kills one.
+fn change_groups(pg: &mut Playground, op: Op) {
+    let topics = pg.topic_names();
+    let groups = pg.group_names();
+    match op {
         Op::CreateGroup {
             name,
             topics: mask,
@@ -201,15 +241,15 @@ fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
                 }
             }
         }
-        Op::Step { ticks } => {
-            for _ in 0..ticks {
-                pg.step();
-            }
-        }
-        Op::Rewind { back } => {
-            let to = pg.now().saturating_sub(u64::from(back));
-            pg.replay_to(to);
-        }
+        _ => unreachable!("change_groups is given {op:?}"),
+    }
+}
+
+/// Adds a producer, loses its next acknowledgements or sends through it.
+fn use_producers(pg: &mut Playground, op: Op) -> Result<(), TestCaseError> {
+    let topics = pg.topic_names();
+    let producers: Vec<String> = pg.producers().into_iter().map(|p| p.config.name).collect();
+    match op {
         Op::AddProducer { name, idempotent } => {
             let mut config = ProducerConfig::new(format!("p{name}"));
             config.retries = 3;
@@ -239,6 +279,7 @@ fn apply(pg: &mut Playground, op: &Op) -> Result<(), TestCaseError> {
                 prop_assert!(sent.is_ok(), "send {} -> {}: {:?}", producer, topic, sent);
             }
         }
+        _ => unreachable!("use_producers is given {op:?}"),
     }
     Ok(())
 }

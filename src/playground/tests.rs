@@ -1,0 +1,274 @@
+//! Replay, acting, stepping, bursts and topics created during a run; helpers the concept
+//! files' tests share.
+
+use super::*;
+use crate::session::ORDERS_TOPIC;
+use orderflow_engine::group::OffsetResetSpec;
+use orderflow_engine::partitioner::Partitioner;
+
+/// An order event by hand.
+pub(crate) fn event(user: &str, order: &str, status: &str) -> OrderEvent {
+    OrderEvent {
+        user_id: user.into(),
+        order_id: order.into(),
+        status: status.into(),
+    }
+}
+
+/// Generator settings: `users` users, 3 orders per tick, `hot` % from the hot user.
+pub(crate) fn generator(users: u32, hot: u8) -> GeneratorConfig {
+    GeneratorConfig {
+        users,
+        orders_per_tick: 3,
+        hot_key_percent: hot,
+        ..GeneratorConfig::default()
+    }
+}
+
+/// Every record of the `orders` topic, without the replay epoch.
+pub(crate) fn fingerprint(pg: &Playground) -> Vec<Vec<RecordRow>> {
+    records_without_epoch(pg, ORDERS_TOPIC)
+}
+
+/// `n` steps.
+pub(crate) fn steps(pg: &mut Playground, n: u32) {
+    for _ in 0..n {
+        pg.step();
+    }
+}
+
+/// A burst of `count` default generated events to `orders`, published at once.
+pub(crate) fn burst(pg: &mut Playground, count: u32) {
+    pg.act(Action::Burst {
+        topic: ORDERS_TOPIC.into(),
+        count,
+        generator: GeneratorConfig::default(),
+    });
+    pg.run_burst(u32::MAX);
+}
+
+#[test]
+fn burst_runs_in_chunks_and_reports_progress() {
+    let mut pg = Playground::default();
+    pg.act(Action::Burst {
+        topic: ORDERS_TOPIC.into(),
+        count: 2_500,
+        generator: generator(10, 0),
+    });
+    assert!(pg.run_burst(1_000));
+    assert_eq!(pg.burst().unwrap().done, 1_000);
+    assert!(pg.run_burst(1_000));
+    assert!(!pg.run_burst(1_000));
+    assert!(pg.burst().is_none());
+    assert_eq!(pg.topic_records(ORDERS_TOPIC), 2_500);
+}
+
+#[test]
+fn same_session_replays_to_the_same_state() {
+    let mut pg = Playground::default();
+    pg.publish(event("U1", "O1", "Created"));
+    pg.act(Action::SetGenerator {
+        topic: ORDERS_TOPIC.into(),
+        generator: Some(generator(7, 30)),
+    });
+    for _ in 0..5 {
+        pg.step();
+    }
+    pg.act(Action::Burst {
+        topic: ORDERS_TOPIC.into(),
+        count: 500,
+        generator: generator(7, 30),
+    });
+    pg.run_burst(100);
+    pg.step();
+    pg.publish(event("U2", "O2", "Paid"));
+    let replayed = Playground::new(pg.session().clone());
+    assert_eq!(fingerprint(&replayed), fingerprint(&pg));
+    assert_eq!(replayed.now(), pg.now());
+}
+
+#[test]
+fn rewind_shows_the_earlier_tick_and_forward_again_restores() {
+    let mut pg = Playground::default();
+    pg.act(Action::SetGenerator {
+        topic: ORDERS_TOPIC.into(),
+        generator: Some(generator(7, 0)),
+    });
+    for _ in 0..10 {
+        pg.step();
+    }
+    let at_end = fingerprint(&pg);
+    pg.replay_to(4);
+    assert_eq!(pg.now(), 4);
+    assert!(!pg.is_live());
+    assert_eq!(pg.topic_records(ORDERS_TOPIC), 4 * 3);
+    for _ in 0..6 {
+        pg.step();
+    }
+    assert!(pg.is_live());
+    assert_eq!(fingerprint(&pg), at_end);
+}
+
+#[test]
+fn acting_on_a_rewound_view_branches_the_log() {
+    let mut pg = Playground::default();
+    pg.act(Action::SetGenerator {
+        topic: ORDERS_TOPIC.into(),
+        generator: Some(generator(7, 0)),
+    });
+    for _ in 0..10 {
+        pg.step();
+    }
+    pg.replay_to(3);
+    pg.publish(event("U9", "O9", "Created"));
+    assert!(pg.is_live());
+    assert_eq!(pg.session().ticks, 3);
+    assert_eq!(pg.topic_records(ORDERS_TOPIC), 3 * 3 + 1);
+}
+
+#[test]
+fn added_partitions_keep_old_records_and_a_later_setup_change_replays_cleanly() {
+    let mut pg = Playground::default();
+    let keys: Vec<String> = (1..=30).map(|u| format!("U{u}")).collect();
+    for k in &keys {
+        pg.publish(event(k, "O1", "Created"));
+    }
+    pg.add_partitions(ORDERS_TOPIC, 6).unwrap();
+    assert_eq!(pg.partition_count(ORDERS_TOPIC), 6);
+    for k in &keys {
+        let old = Partitioner::Murmur2.route(k.as_bytes(), 4).partition.0;
+        assert!(pg
+            .rows(ORDERS_TOPIC, old, 0, u64::MAX)
+            .iter()
+            .any(|r| &r.key == k));
+    }
+    // Only new records route by 6; and nothing moves back.
+    let moved = pg.moved_keys(ORDERS_TOPIC, Partitioner::Murmur2, 6);
+    assert!(moved.is_empty(), "compared with the live count: {moved:?}");
+    assert!(
+        pg.add_partitions(ORDERS_TOPIC, 5).is_err(),
+        "partitions only grow"
+    );
+    // Replaying the run (it holds the logged AddPartitions) gives the same topic.
+    let replayed = Playground::new(pg.session().clone());
+    assert_eq!(replayed.partition_count(ORDERS_TOPIC), 6);
+    assert_eq!(replayed.replay_errors(), 0);
+    // Applying a setup of 6 partitions rewrites history without the refused command.
+    pg.change_setup(Setup {
+        partitions: 6,
+        partitioner: Partitioner::Crc32,
+        ..Setup::default()
+    });
+    assert_eq!(pg.replay_errors(), 0);
+    assert_eq!(pg.partition_count(ORDERS_TOPIC), 6);
+}
+
+#[test]
+fn reset_is_refused_with_kafkas_message_and_not_logged_while_members_are_active() {
+    let mut pg = Playground::default();
+    let before = pg.session().actions.len();
+    let err = pg
+        .try_act(Action::Command {
+            command: Command::ResetOffsets {
+                group: "Analytics".into(),
+                topic: None,
+                spec: OffsetResetSpec::ToEarliest,
+            },
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("can only be reset if the group"), "{err}");
+    assert_eq!(pg.session().actions.len(), before);
+}
+
+#[test]
+fn a_topic_created_at_a_later_tick_exists_from_then_on_and_replays() {
+    let mut pg = Playground::default();
+    steps(&mut pg, 5);
+    pg.create_topic(Setup::named("refunds", 2)).unwrap();
+    assert_eq!(pg.topic_names(), vec!["orders", "refunds"]);
+    pg.publish_to("refunds", event("U7", "O1", "Created"));
+    let partition = Partitioner::Murmur2.route(b"U7", 2).partition.0;
+    assert_eq!(pg.rows("refunds", partition, 0, u64::MAX).len(), 1);
+    steps(&mut pg, 3);
+    // The session's own topics are unchanged; the new one is a logged action at tick 5.
+    assert_eq!(pg.session().topics.len(), 1);
+    assert!(pg.session().validate().is_ok());
+
+    // Rewound to before its tick, the topic does not exist; forward again, it does.
+    pg.replay_to(4);
+    assert_eq!(pg.topic_names(), vec!["orders"]);
+    assert!(pg.sim().topic("refunds").is_none());
+    pg.replay_to(8);
+    assert_eq!(pg.topic_names(), vec!["orders", "refunds"]);
+    assert_eq!(pg.rows("refunds", partition, 0, u64::MAX).len(), 1);
+
+    // Through JSON (a share link) it replays to the same records, without errors.
+    let json = serde_json::to_string(pg.session()).unwrap();
+    let session: Session = serde_json::from_str(&json).unwrap();
+    session.validate().unwrap();
+    let replayed = Playground::new(session);
+    assert_eq!(replayed.replay_errors(), 0);
+    assert_eq!(replayed.topic_names(), pg.topic_names());
+    assert_eq!(
+        records_without_epoch(&replayed, "refunds"),
+        records_without_epoch(&pg, "refunds")
+    );
+}
+
+#[test]
+fn refused_topics_say_why_and_log_nothing() {
+    let mut pg = Playground::default();
+    let logged = pg.session().actions.len();
+    let duplicate = pg
+        .create_topic(Setup::named("orders", 3))
+        .unwrap_err()
+        .to_string();
+    assert!(duplicate.contains("already exists"), "{duplicate}");
+    let chars = pg
+        .create_topic(Setup::named("my topic", 3))
+        .unwrap_err()
+        .to_string();
+    assert!(chars.contains("letters, digits"), "{chars}");
+    let empty = pg
+        .create_topic(Setup::named("", 3))
+        .unwrap_err()
+        .to_string();
+    assert!(empty.contains("name of 1 to"), "{empty}");
+    let zero = pg
+        .create_topic(Setup::named("zero", 0))
+        .unwrap_err()
+        .to_string();
+    assert!(zero.contains("partitions"), "{zero}");
+    assert_eq!(pg.session().actions.len(), logged);
+    for i in 1..MAX_TOPICS {
+        pg.create_topic(Setup::named(&format!("t{i}"), 1)).unwrap();
+    }
+    let full = pg
+        .create_topic(Setup::named("one-too-many", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(full.contains("at most 16 topics"), "{full}");
+}
+
+#[test]
+fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
+    let mut pg = Playground::default();
+    pg.step();
+    pg.create_topic(Setup::named("refunds", 2)).unwrap();
+    for u in 1..=20 {
+        pg.publish_to("refunds", event(&format!("U{u}"), "O1", "Created"));
+    }
+    pg.change_setup(Setup {
+        partitioner: Partitioner::Crc32,
+        ..Setup::named("refunds", 5)
+    });
+    assert_eq!(pg.replay_errors(), 0);
+    assert_eq!(pg.partition_count("refunds"), 5);
+    assert_eq!(pg.topic_records("refunds"), 20);
+    let p = Partitioner::Crc32.route(b"U3", 5).partition.0;
+    assert!(pg
+        .rows("refunds", p, 0, u64::MAX)
+        .iter()
+        .any(|r| r.key == "U3"));
+}

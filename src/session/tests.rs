@@ -1,0 +1,119 @@
+//! Validation of sessions: unknown, duplicate and late topics, order, sizes.
+
+use super::*;
+use crate::playground::tests::event;
+use crate::playground::Playground;
+
+#[test]
+fn validate_rejects_unknown_and_duplicate_topics() {
+    let mut s = Session::default();
+    s.topics.push(Setup::default());
+    assert!(matches!(
+        s.validate(),
+        Err(SessionError::DuplicateTopic { .. })
+    ));
+    let mut s = Session::default();
+    s.actions.push(LoggedAction {
+        tick: 0,
+        action: Action::Publish {
+            topic: "nope".into(),
+            event: event("U1", "O1", "Created"),
+        },
+    });
+    assert!(matches!(
+        s.validate(),
+        Err(SessionError::InvalidAction { .. })
+    ));
+    let s = Session {
+        topics: Vec::new(),
+        ..Session::default()
+    };
+    assert!(matches!(s.validate(), Err(SessionError::TopicCount { .. })));
+}
+
+#[test]
+fn validate_rejects_out_of_order_and_oversized_sessions() {
+    let s = Session {
+        ticks: 5,
+        actions: vec![
+            LoggedAction {
+                tick: 3,
+                action: Action::SetGenerator {
+                    topic: ORDERS_TOPIC.into(),
+                    generator: None,
+                },
+            },
+            LoggedAction {
+                tick: 2,
+                action: Action::SetGenerator {
+                    topic: ORDERS_TOPIC.into(),
+                    generator: None,
+                },
+            },
+        ],
+        ..Session::default()
+    };
+    assert!(matches!(
+        s.validate(),
+        Err(SessionError::OutOfOrder { index: 1, .. })
+    ));
+    let s = Session {
+        topics: vec![Setup {
+            partitions: 0,
+            ..Setup::default()
+        }],
+        ..Session::default()
+    };
+    assert!(matches!(s.validate(), Err(SessionError::Partitions { .. })));
+    let s = Session {
+        ticks: 1,
+        actions: vec![LoggedAction {
+            tick: 0,
+            action: Action::Burst {
+                topic: ORDERS_TOPIC.into(),
+                count: MAX_BURST + 1,
+                generator: GeneratorConfig::default(),
+            },
+        }],
+        ..Session::default()
+    };
+    assert!(matches!(
+        s.validate(),
+        Err(SessionError::InvalidAction { index: 0, .. })
+    ));
+}
+
+#[test]
+fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
+    let mut pg = Playground::default();
+    pg.step();
+    pg.create_topic(Setup::named("refunds", 2)).unwrap();
+    pg.publish_to("refunds", event("U1", "O1", "Created"));
+    let mut session = pg.session().clone();
+    // Move the publish before the creation: the topic does not exist yet then.
+    let publish = session.actions.pop().unwrap();
+    let at = session
+        .actions
+        .iter()
+        .position(|a| matches!(a.action, Action::CreateTopic { .. }))
+        .unwrap();
+    session.actions.insert(at, publish);
+    assert!(matches!(
+        session.validate(),
+        Err(SessionError::InvalidAction { .. })
+    ));
+    // A duplicate created topic is refused as well.
+    let mut twice = pg.session().clone();
+    twice.actions.push(LoggedAction {
+        tick: twice.ticks,
+        action: Action::CreateTopic {
+            setup: Setup::named("refunds", 1),
+        },
+    });
+    assert_eq!(
+        twice.validate(),
+        Err(SessionError::DuplicateTopic {
+            name: "refunds".into()
+        })
+    );
+}

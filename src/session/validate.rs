@@ -1,0 +1,284 @@
+//! The bounds an untrusted session (a link, a file, localStorage) must respect before it
+//! replays: a known format, 1 to [`MAX_TOPICS`] well-formed topics, at most [`MAX_ACTIONS`]
+//! actions over at most [`MAX_TICKS`] ticks, in tick order, each naming a topic that exists
+//! at its tick and asking for bounded work.
+
+use super::{
+    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_BURST, MAX_ORDERS_PER_TICK,
+    MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, MAX_USERS, SESSION_FORMAT,
+};
+use orderflow_engine::topic::MAX_PARTITIONS;
+use std::collections::BTreeSet;
+
+/// Why a session cannot be loaded. The message is shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error(
+        "this session was written in format {found}; this playground reads formats 1 to {expected}"
+    )]
+    Format { found: u32, expected: u32 },
+    #[error("a session needs 1 to {max} topics, not {count}")]
+    TopicCount { count: usize, max: usize },
+    #[error("topic {index} needs a name of 1 to {max} characters")]
+    TopicName { index: usize, max: usize },
+    #[error("topic {name:?} appears twice")]
+    DuplicateTopic { name: String },
+    #[error("topic name {name:?} may only use letters, digits, '.', '_' and '-' (Kafka's rule)")]
+    TopicChars { name: String },
+    #[error("a topic needs 1 to {max} partitions, not {requested}")]
+    Partitions { requested: u32, max: u32 },
+    #[error("the preset name has at most {max} characters")]
+    PresetName { max: usize },
+    #[error("a segment holds at least 1 record")]
+    Segment,
+    #[error("retention keeps at least 1 record or 1 tick")]
+    Retention,
+    #[error("the session holds {count} actions; at most {max} are accepted")]
+    TooManyActions { count: usize, max: usize },
+    #[error("the session spans {ticks} ticks; at most {max} are accepted")]
+    TooManyTicks { ticks: u64, max: u64 },
+    #[error("action {index} happens at tick {tick}, before the previous action's tick {previous}")]
+    OutOfOrder {
+        index: usize,
+        tick: u64,
+        previous: u64,
+    },
+    #[error("action {index} happens at tick {tick}, after the session's last tick {ticks}")]
+    AfterEnd { index: usize, tick: u64, ticks: u64 },
+    #[error("action {index} is invalid: {reason}")]
+    InvalidAction { index: usize, reason: ActionError },
+}
+
+/// Why one logged action is invalid: the reason of [`SessionError::InvalidAction`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("topic {topic:?} is not in the session at tick {tick}")]
+    UnknownTopic { topic: String, tick: u64 },
+    #[error("a command is scheduled at tick {at}, after tick {max}")]
+    ScheduledTooLate { at: u64, max: u64 },
+    #[error("the {field} (the key) is empty")]
+    EmptyKey { field: &'static str },
+    #[error("a burst publishes at most {max} events, not {count}")]
+    BurstTooBig { count: u32, max: u32 },
+    #[error("users must be 1 to {max}, not {users}")]
+    Users { users: u32, max: u32 },
+    #[error("orders per tick must be at most {max}, not {orders_per_tick}")]
+    OrdersPerTick { orders_per_tick: u32, max: u32 },
+    #[error("hot-key skew must be 0 to 100 %, not {percent}")]
+    HotKeyPercent { percent: u8 },
+    #[error("the user id prefix has at most {max} characters")]
+    UserPrefix { max: usize },
+}
+
+impl GeneratorConfig {
+    /// Checks the bounds a generator's settings must respect (they set how much work every
+    /// tick and every burst does).
+    pub fn check(&self) -> Result<(), ActionError> {
+        if self.users == 0 || self.users > MAX_USERS {
+            return Err(ActionError::Users {
+                users: self.users,
+                max: MAX_USERS,
+            });
+        }
+        if self.orders_per_tick > MAX_ORDERS_PER_TICK {
+            return Err(ActionError::OrdersPerTick {
+                orders_per_tick: self.orders_per_tick,
+                max: MAX_ORDERS_PER_TICK,
+            });
+        }
+        if self.hot_key_percent > 100 {
+            return Err(ActionError::HotKeyPercent {
+                percent: self.hot_key_percent,
+            });
+        }
+        if self.user_prefix.len() > MAX_TOPIC_NAME {
+            return Err(ActionError::UserPrefix {
+                max: MAX_TOPIC_NAME,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Checks one topic's setup (`index`: its place among the session's topics, for the message).
+pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
+    if setup.name.is_empty() || setup.name.len() > MAX_TOPIC_NAME {
+        return Err(SessionError::TopicName {
+            index,
+            max: MAX_TOPIC_NAME,
+        });
+    }
+    if !setup
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(SessionError::TopicChars {
+            name: setup.name.clone(),
+        });
+    }
+    if setup.segment_records == 0 {
+        return Err(SessionError::Segment);
+    }
+    if setup.retention_records == Some(0) || setup.retention_ticks == Some(0) {
+        return Err(SessionError::Retention);
+    }
+    if setup.partitions == 0 || setup.partitions > MAX_PARTITIONS {
+        return Err(SessionError::Partitions {
+            requested: setup.partitions,
+            max: MAX_PARTITIONS,
+        });
+    }
+    Ok(())
+}
+
+impl Session {
+    /// Checks the bounds an untrusted session (link, file, storage) must respect.
+    pub fn validate(&self) -> Result<(), SessionError> {
+        self.check_header()?;
+        let mut previous = 0;
+        // The topics that exist so far: the initial ones, then those created by actions.
+        let mut topics: Vec<&Setup> = self.topics.iter().collect();
+        for (index, logged) in self.actions.iter().enumerate() {
+            let tick = logged.tick;
+            if tick < previous {
+                return Err(SessionError::OutOfOrder {
+                    index,
+                    tick,
+                    previous,
+                });
+            }
+            if tick > self.ticks {
+                return Err(SessionError::AfterEnd {
+                    index,
+                    tick,
+                    ticks: self.ticks,
+                });
+            }
+            previous = tick;
+            match &logged.action {
+                Action::CreateTopic { setup } => add_created_topic(&mut topics, setup)?,
+                action => check_action(&topics, tick, action)
+                    .map_err(|reason| SessionError::InvalidAction { index, reason })?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks everything but the actions: format, topics, preset name and the sizes.
+    fn check_header(&self) -> Result<(), SessionError> {
+        if self.format != SESSION_FORMAT {
+            return Err(SessionError::Format {
+                found: self.format,
+                expected: SESSION_FORMAT,
+            });
+        }
+        if self.topics.is_empty() || self.topics.len() > MAX_TOPICS {
+            return Err(SessionError::TopicCount {
+                count: self.topics.len(),
+                max: MAX_TOPICS,
+            });
+        }
+        let mut names = BTreeSet::new();
+        for (index, setup) in self.topics.iter().enumerate() {
+            check_setup(index, setup)?;
+            if !names.insert(setup.name.as_str()) {
+                return Err(SessionError::DuplicateTopic {
+                    name: setup.name.clone(),
+                });
+            }
+        }
+        if self
+            .preset
+            .as_ref()
+            .is_some_and(|p| p.len() > MAX_TOPIC_NAME)
+        {
+            return Err(SessionError::PresetName {
+                max: MAX_TOPIC_NAME,
+            });
+        }
+        if self.actions.len() > MAX_ACTIONS {
+            return Err(SessionError::TooManyActions {
+                count: self.actions.len(),
+                max: MAX_ACTIONS,
+            });
+        }
+        if self.ticks > MAX_TICKS {
+            return Err(SessionError::TooManyTicks {
+                ticks: self.ticks,
+                max: MAX_TICKS,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Checks a topic an action creates against the topics so far, then adds it to them.
+fn add_created_topic<'a>(
+    topics: &mut Vec<&'a Setup>,
+    setup: &'a Setup,
+) -> Result<(), SessionError> {
+    check_setup(topics.len(), setup)?;
+    if topics.iter().any(|t| t.name == setup.name) {
+        return Err(SessionError::DuplicateTopic {
+            name: setup.name.clone(),
+        });
+    }
+    if topics.len() >= MAX_TOPICS {
+        return Err(SessionError::TopicCount {
+            count: topics.len() + 1,
+            max: MAX_TOPICS,
+        });
+    }
+    topics.push(setup);
+    Ok(())
+}
+
+/// Checks an action other than a topic's creation, logged at `tick` when `topics` exist.
+fn check_action(topics: &[&Setup], tick: u64, action: &Action) -> Result<(), ActionError> {
+    let known = |topic: &str| -> Result<&Setup, ActionError> {
+        topics
+            .iter()
+            .copied()
+            .find(|t| t.name == topic)
+            .ok_or_else(|| ActionError::UnknownTopic {
+                topic: topic.to_string(),
+                tick,
+            })
+    };
+    match action {
+        Action::CreateTopic { .. } | Action::Command { .. } => Ok(()),
+        Action::Schedule { at, .. } if *at > MAX_TICKS => Err(ActionError::ScheduledTooLate {
+            at: *at,
+            max: MAX_TICKS,
+        }),
+        Action::Schedule { .. } => Ok(()),
+        Action::Publish { topic, event } => {
+            let setup = known(topic)?;
+            if setup.keyed && setup.key_field.key_of(event).is_empty() {
+                return Err(ActionError::EmptyKey {
+                    field: setup.key_field.label(),
+                });
+            }
+            Ok(())
+        }
+        Action::Burst {
+            topic,
+            count,
+            generator,
+        } => {
+            known(topic)?;
+            if *count > MAX_BURST {
+                return Err(ActionError::BurstTooBig {
+                    count: *count,
+                    max: MAX_BURST,
+                });
+            }
+            generator.check()
+        }
+        Action::SetGenerator { topic, generator } => {
+            known(topic)?;
+            generator.as_ref().map_or(Ok(()), GeneratorConfig::check)
+        }
+    }
+}
