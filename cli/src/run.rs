@@ -65,7 +65,7 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), RunError> {
         path: path.clone(),
         message: e.to_string(),
     })?;
-    // A saga scenario (an object with a `setup`) runs on the saga drivers.
+    // A saga scenario (an object with a `setup`) runs as `orderflow-cli saga` would.
     if serde_json::from_str::<serde_json::Value>(&json)
         .is_ok_and(|v| orderflow_engine::saga::scenario::is_saga_scenario(&v))
     {

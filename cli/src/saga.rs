@@ -4,23 +4,20 @@
 //! ```text
 //! orderflow-cli saga scenarios/saga-payment-fails-compensation.json --summary
 //! orderflow-cli saga --name shipping-timeout [--ticks N] [--seed S] [--summary]
-//! orderflow-cli saga --name crash-with-outbox --engine consumer-groups --summary
 //! orderflow-cli saga --list
 //! ```
-//! `--engine` runs a scenario on the other driver: `standalone` (the saga's own topics and
-//! cursors) or `consumer-groups` (every service a consumer group of the streaming engine).
-//! Both model the outbox, crash points and slow services.
-//! Without `--summary` the trace is printed as JSON lines, tick by tick: saga events as
-//! `{"type":"saga","event":{...}}` and, on consumer groups, the streaming engine's events as
-//! they are. `--summary` prints one JSON object: per saga its final state, the ordered
-//! executed steps and compensations (and the saga log), the service balances (stock,
-//! charges, refunds, balances per customer, orders per status, notifications, dead letters),
-//! end offsets, projection lag and any invariant violation.
+//! Every scenario runs on the streaming engine: each service is a consumer group.
+//! Without `--summary` the trace is printed as JSON lines, tick by tick: the streaming
+//! engine's events as they are, then the saga's as `{"type":"saga","event":{...}}`.
+//! `--summary` prints one JSON object: per saga its final state, the ordered executed steps
+//! and compensations (and the saga log), the service balances (stock, charges, refunds,
+//! balances per customer, orders per status, notifications, dead letters), end offsets,
+//! projection lag, any invariant violation and the engine's own summary.
 
 use clap::Args;
 use orderflow_engine::ids::Tick;
 use orderflow_engine::saga::scenario::{
-    named_scenario, named_scenarios, SagaEngine, SagaRun, SagaScenario, SagaScenarioError,
+    named_scenario, named_scenarios, renamed, SagaRun, SagaScenario, SagaScenarioError,
 };
 use std::io::Write;
 use std::path::PathBuf;
@@ -43,20 +40,12 @@ pub struct SagaArgs {
     /// Replaces the scenario's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Runs the scenario on this driver instead of its own.
-    #[arg(long, value_parser = ["standalone", "consumer-groups"])]
-    pub engine: Option<String>,
     /// Print only the final state as one JSON object.
     #[arg(long)]
     pub summary: bool,
-}
-
-/// The driver `--engine` names (clap has checked the spelling).
-fn engine_override(args: &SagaArgs) -> Option<SagaEngine> {
-    args.engine.as_deref().map(|e| match e {
-        "consumer-groups" => SagaEngine::ConsumerGroups,
-        _ => SagaEngine::Standalone,
-    })
+    /// Gone: there is one saga driver. Kept so an old command line is told why it fails.
+    #[arg(long, hide = true)]
+    pub engine: Option<String>,
 }
 
 /// Why `saga` failed.
@@ -71,6 +60,12 @@ pub enum SagaCliError {
     },
     #[error("no saga scenario named {name:?} (try --list)")]
     UnknownName { name: String },
+    #[error("no saga scenario named {name:?}: it is {new:?} now (every scenario runs on consumer groups)")]
+    Renamed { name: String, new: &'static str },
+    #[error(
+        "--engine is gone: every saga scenario runs on the streaming engine's consumer groups"
+    )]
+    EngineGone,
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
 }
@@ -126,24 +121,27 @@ pub fn run_json(
 
 /// `orderflow-cli saga`.
 pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
+    if args.engine.is_some() {
+        return Err(SagaCliError::EngineGone);
+    }
     if args.list {
         for s in named_scenarios() {
             let line = serde_json::json!({
                 "name": s.name,
-                "engine": s.engine,
                 "description": s.description,
             });
             writeln!(out, "{line}")?;
         }
         return Ok(());
     }
-    let engine = engine_override(args);
     if let Some(name) = &args.name {
-        let mut scenario =
-            named_scenario(name).ok_or_else(|| SagaCliError::UnknownName { name: name.clone() })?;
-        if let Some(engine) = engine {
-            scenario.engine = engine;
-        }
+        let scenario = named_scenario(name).ok_or_else(|| match renamed(name) {
+            Some(new) => SagaCliError::Renamed {
+                name: name.clone(),
+                new,
+            },
+            None => SagaCliError::UnknownName { name: name.clone() },
+        })?;
         return run_scenario(scenario, args.ticks, args.seed, args.summary, name, out);
     }
     let path = args
@@ -155,12 +153,9 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         path: shown.clone(),
         message: e.to_string(),
     })?;
-    let mut scenario = SagaScenario::from_json(&json).map_err(|source| SagaCliError::Scenario {
+    let scenario = SagaScenario::from_json(&json).map_err(|source| SagaCliError::Scenario {
         path: shown.clone(),
         source,
     })?;
-    if let Some(engine) = engine {
-        scenario.engine = engine;
-    }
     run_scenario(scenario, args.ticks, args.seed, args.summary, &shown, out)
 }

@@ -44,8 +44,8 @@ fn summary_lists_final_state_steps_compensations_and_balances() {
 }
 
 #[test]
-fn named_scenario_on_consumer_groups_includes_the_engine_summary() {
-    let s = summary(&["--name", "consumer-groups-payment-outage", "--summary"]);
+fn summary_includes_the_engine_summary() {
+    let s = summary(&["--name", "payment-outage-redelivery", "--summary"]);
     assert!(
         s["engine"]["groups"].is_array() || s["engine"]["groups"].is_object(),
         "{s}"
@@ -62,8 +62,15 @@ fn trace_is_json_lines_and_seed_changes_nothing_for_deterministic_faults() {
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
-    assert!(lines.iter().all(|l| l["type"] == "saga"));
+    // The streaming engine's events as they are, the saga's wrapped.
+    assert!(lines.iter().any(|l| l["type"] == "rebalance_completed"));
+    assert!(lines
+        .iter()
+        .any(|l| l["type"] == "processed" && l["group"] == "payment-service"));
     assert!(lines.iter().any(|l| l["event"]["type"] == "saga_completed"));
+    assert!(lines
+        .iter()
+        .all(|l| l["type"] != "saga" || l["event"]["type"].is_string()));
     let a = summary(&["--name", "happy-path", "--summary", "--seed", "1"]);
     let b = summary(&["--name", "happy-path", "--summary", "--seed", "1"]);
     assert_eq!(a, b);
@@ -74,7 +81,27 @@ fn list_names_every_preset() {
     let output = saga(&["--list"]);
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.lines().count() >= 10);
-    assert!(text.contains("poison-message-dlq-resubmit"));
+    for line in text.lines() {
+        let preset: serde_json::Value = serde_json::from_str(line).unwrap();
+        let keys: Vec<&String> = preset.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["description", "name"], "{line}");
+    }
+    for name in [
+        "happy-path",
+        "payment-fails-compensation",
+        "insufficient-stock",
+        "shipping-timeout",
+        "poison-message-dlq-resubmit",
+        "duplicate-delivery-without-inbox",
+        "duplicate-delivery-with-inbox",
+        "crash-without-outbox",
+        "crash-with-outbox",
+        "event-sourced-order",
+        "mixed-failures-orchestration",
+        "mixed-failures-choreography",
+    ] {
+        assert!(text.contains(&format!(r#""name":"{name}""#)), "{name}");
+    }
 }
 
 #[test]
@@ -83,6 +110,7 @@ fn bad_input_is_one_line_on_stderr_with_exit_2() {
         vec!["--name", "nope"],
         vec!["/no/such/file.json"],
         vec!["Cargo.toml"],
+        vec!["--name", "happy-path", "--engine", "consumer-groups"],
     ] {
         let output = saga(&args);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
@@ -90,6 +118,9 @@ fn bad_input_is_one_line_on_stderr_with_exit_2() {
         assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
         assert!(!stderr.contains("panicked"));
     }
+    let output = saga(&["--name", "happy-path", "--engine", "standalone"]);
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("--engine is gone"), "{stderr}");
 }
 
 #[test]
@@ -113,24 +144,37 @@ fn run_handles_saga_scenario_files_too() {
     );
 }
 
+/// Scenario files written when there were two drivers name one; the field is ignored and
+/// the scenario runs on consumer groups. The names of the scenarios that went are answered
+/// with their current name.
 #[test]
-fn engine_option_runs_a_standalone_scenario_on_consumer_groups() {
-    let standalone = summary(&["--name", "crash-with-outbox", "--summary"]);
-    assert!(standalone.get("engine").is_none());
-    let groups = summary(&[
-        "scenarios/saga-crash-with-outbox.json",
-        "--engine",
-        "consumer-groups",
-        "--summary",
-    ]);
-    // On consumer groups the summary carries the streaming engine's own summary.
-    assert!(groups["engine"]["groups"].is_array(), "{groups}");
-    for s in [&standalone, &groups] {
-        assert_eq!(s["outbox"], true);
-        assert_eq!(s["sagas"][0]["state"], "Completed");
-        assert_eq!(s["balances"]["charges"], 1);
-        assert_eq!(s["invariant_violations"], serde_json::json!([]));
-    }
-    let output = saga(&["--name", "happy-path", "--engine", "kafka"]);
+fn older_files_and_names_of_the_two_drivers() {
+    let dir = std::env::temp_dir().join(format!("orderflow-saga-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("old-crash-with-outbox.json");
+    let current = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/saga-crash-with-outbox.json"
+    ))
+    .unwrap();
+    let mut old: serde_json::Value = serde_json::from_str(&current).unwrap();
+    old["engine"] = "standalone".into();
+    std::fs::write(&path, old.to_string()).unwrap();
+    let s = summary(&[path.to_str().unwrap(), "--summary"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(s["engine"]["groups"].is_array(), "{s}");
+    assert_eq!(s["outbox"], true);
+    assert_eq!(s["sagas"][0]["state"], "Completed");
+    assert_eq!(s["balances"]["charges"], 1);
+    assert_eq!(s["invariant_violations"], serde_json::json!([]));
+    assert_eq!(s, summary(&["--name", "crash-with-outbox", "--summary"]));
+
+    let output = saga(&["--name", "consumer-groups-crash-with-outbox"]);
     assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr:?}");
+    assert!(
+        stderr.contains(r#"it is "crash-with-outbox" now"#),
+        "{stderr}"
+    );
 }

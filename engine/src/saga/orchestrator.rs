@@ -613,48 +613,60 @@ impl Orchestrator {
             });
             return;
         }
-        saga.log.push(SagaLogEntry {
-            tick: now,
-            event: event.clone(),
-        });
-        let after = saga.status.clone();
-        let id = order_id.clone();
-        match &event {
-            SagaLogEvent::Started => {}
-            SagaLogEvent::StepSucceeded { step } => {
-                out.notes.push(OrchestratorNote::StepSucceeded {
-                    order_id: id.clone(),
-                    step: *step,
-                })
-            }
-            SagaLogEvent::StepFailed { step, reason } => {
-                out.notes.push(OrchestratorNote::StepFailed {
-                    order_id: id.clone(),
-                    step: *step,
-                    reason: reason.clone(),
-                })
-            }
-            SagaLogEvent::StepTimedOut { step } => out.notes.push(OrchestratorNote::StepTimedOut {
-                order_id: id.clone(),
-                step: *step,
-            }),
-            SagaLogEvent::CompensationSucceeded { compensation } => {
-                out.notes.push(OrchestratorNote::CompensationDone {
-                    order_id: id.clone(),
-                    compensation: *compensation,
-                })
+        out.notes.extend(logged(order_id, &event));
+        saga.log.push(SagaLogEntry { tick: now, event });
+        saga.step_deadline = None;
+        saga.follow_up(&before, now, &self.timeouts, out);
+    }
+}
+
+/// The note for an event the saga's log accepted.
+fn logged(order_id: &OrderId, event: &SagaLogEvent) -> Option<OrchestratorNote> {
+    let order_id = order_id.clone();
+    Some(match event {
+        SagaLogEvent::Started => return None,
+        SagaLogEvent::StepSucceeded { step } => OrchestratorNote::StepSucceeded {
+            order_id,
+            step: *step,
+        },
+        SagaLogEvent::StepFailed { step, reason } => OrchestratorNote::StepFailed {
+            order_id,
+            step: *step,
+            reason: reason.clone(),
+        },
+        SagaLogEvent::StepTimedOut { step } => OrchestratorNote::StepTimedOut {
+            order_id,
+            step: *step,
+        },
+        SagaLogEvent::CompensationSucceeded { compensation } => {
+            OrchestratorNote::CompensationDone {
+                order_id,
+                compensation: *compensation,
             }
         }
-        // What the new status calls for.
-        saga.step_deadline = None;
+    })
+}
+
+impl Saga {
+    /// What the status reached from `before` calls for: the end, the next compensation,
+    /// or the next step's command (and its deadline).
+    fn follow_up(
+        &mut self,
+        before: &SagaStatus,
+        now: Tick,
+        timeouts: &StepTimeouts,
+        out: &mut OrchestratorReaction,
+    ) {
+        let id = self.data.order_id.clone();
+        let after = &self.status;
         match after.state {
             SagaState::Completed => {
-                saga.finished_at = Some(now);
+                self.finished_at = Some(now);
                 out.notes
                     .push(OrchestratorNote::SagaCompleted { order_id: id });
             }
             SagaState::Failed => {
-                saga.finished_at = Some(now);
+                self.finished_at = Some(now);
                 out.notes.push(OrchestratorNote::SagaFailed {
                     order_id: id,
                     reason: after.failure.clone().unwrap_or_default(),
@@ -662,25 +674,25 @@ impl Orchestrator {
             }
             SagaState::Compensating => {
                 // Start the next compensation when one finished or compensation just began.
-                if before.state != SagaState::Compensating
-                    || after.compensation_stack.len() < before.compensation_stack.len()
+                let began = before.state != SagaState::Compensating;
+                let one_finished = after.compensation_stack.len() < before.compensation_stack.len();
+                if let Some(c) = after
+                    .compensation_stack
+                    .last()
+                    .filter(|_| began || one_finished)
                 {
-                    if let Some(c) = after.compensation_stack.last().copied() {
-                        let reason = after.failure.clone().unwrap_or_default();
-                        out.commands.push(c.command(&id, &reason));
-                        out.notes.push(OrchestratorNote::CompensationStarted {
-                            order_id: id,
-                            compensation: c,
-                        });
-                    }
+                    let reason = after.failure.clone().unwrap_or_default();
+                    out.commands.push(c.command(&id, &reason));
+                    out.notes.push(OrchestratorNote::CompensationStarted {
+                        order_id: id,
+                        compensation: *c,
+                    });
                 }
             }
             state => {
                 if let Some(step) = state.awaited_step() {
-                    if let Some(command) = step.command(&saga.data) {
-                        out.commands.push(command);
-                    }
-                    saga.step_deadline = Some(Tick(now.0 + self.timeouts.for_step(step)));
+                    out.commands.extend(step.command(&self.data));
+                    self.step_deadline = Some(Tick(now.0 + timeouts.for_step(step)));
                     out.notes
                         .push(OrchestratorNote::StepStarted { order_id: id, step });
                 }
@@ -690,221 +702,4 @@ impl Orchestrator {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::message::*;
-    use super::*;
-
-    fn oid() -> OrderId {
-        OrderId("O1".into())
-    }
-
-    fn env(message: SagaMessage) -> Envelope {
-        Envelope {
-            meta: EventMeta {
-                event_id: EventId(0),
-                correlation_id: CorrelationId("O1".into()),
-                causation_id: None,
-                schema_version: 2,
-            },
-            message,
-        }
-    }
-
-    fn created() -> SagaMessage {
-        SagaMessage::OrderCreated {
-            order_id: oid(),
-            customer_id: CustomerId("C1".into()),
-            lines: vec![OrderLine {
-                product_id: ProductId("P1".into()),
-                quantity: 1,
-                unit_price_cents: 1000,
-            }],
-            total_cents: 1000,
-            currency: "USD".into(),
-        }
-    }
-
-    fn names(r: &OrchestratorReaction) -> Vec<&'static str> {
-        r.commands.iter().map(SagaMessage::name).collect()
-    }
-
-    #[test]
-    fn happy_path_walks_pending_reserving_paying_shipping_completed() {
-        let mut o = Orchestrator::default();
-        assert_eq!(
-            names(&o.handle(Tick(1), &env(created()))),
-            ["ReserveInventory"]
-        );
-        assert_eq!(o.sagas[&oid()].status.state, SagaState::ReservingInventory);
-        let r = o.handle(
-            Tick(2),
-            &env(SagaMessage::InventoryReserved {
-                order_id: oid(),
-                customer_id: CustomerId("C1".into()),
-                total_cents: 1000,
-                lines: vec![],
-            }),
-        );
-        assert_eq!(names(&r), ["ProcessPayment"]);
-        let r = o.handle(
-            Tick(3),
-            &env(SagaMessage::PaymentProcessed {
-                order_id: oid(),
-                amount_cents: 1000,
-            }),
-        );
-        assert_eq!(names(&r), ["ShipOrder"]);
-        let r = o.handle(
-            Tick(4),
-            &env(SagaMessage::OrderShipped {
-                order_id: oid(),
-                tracking_number: "T".into(),
-            }),
-        );
-        assert!(r.commands.is_empty());
-        let saga = &o.sagas[&oid()];
-        assert_eq!(saga.status.state, SagaState::Completed);
-        assert_eq!(
-            saga.status.executed_steps,
-            [
-                SagaStep::CreateOrder,
-                SagaStep::ReserveInventory,
-                SagaStep::ProcessPayment,
-                SagaStep::ShipOrder
-            ]
-        );
-        // The status is exactly the fold of the log.
-        assert_eq!(SagaStatus::fold(&oid(), &saga.log).unwrap(), saga.status);
-    }
-
-    #[test]
-    fn payment_failure_compensates_release_then_cancel_in_reverse() {
-        let mut o = Orchestrator::default();
-        o.handle(Tick(1), &env(created()));
-        o.handle(
-            Tick(2),
-            &env(SagaMessage::InventoryReserved {
-                order_id: oid(),
-                customer_id: CustomerId("C1".into()),
-                total_cents: 1000,
-                lines: vec![],
-            }),
-        );
-        let r = o.handle(
-            Tick(3),
-            &env(SagaMessage::PaymentFailed {
-                order_id: oid(),
-                reason: "declined".into(),
-            }),
-        );
-        assert_eq!(names(&r), ["ReleaseInventory"]);
-        assert_eq!(
-            o.sagas[&oid()].status.compensation_stack,
-            [Compensation::CancelOrder, Compensation::ReleaseInventory]
-        );
-        let r = o.handle(
-            Tick(4),
-            &env(SagaMessage::InventoryReleased { order_id: oid() }),
-        );
-        assert_eq!(names(&r), ["CancelOrder"]);
-        o.handle(
-            Tick(5),
-            &env(SagaMessage::OrderCancelled {
-                order_id: oid(),
-                reason: "x".into(),
-            }),
-        );
-        let s = &o.sagas[&oid()].status;
-        assert_eq!(s.state, SagaState::Failed);
-        assert_eq!(
-            s.compensations_done,
-            [Compensation::ReleaseInventory, Compensation::CancelOrder]
-        );
-    }
-
-    #[test]
-    fn timeout_compensates_the_timed_out_step_too_and_late_reply_is_refused() {
-        let mut o = Orchestrator::new(StepTimeouts::default());
-        o.handle(Tick(0), &env(created()));
-        assert!(o.tick(Tick(59)).commands.is_empty());
-        let r = o.tick(Tick(60));
-        assert_eq!(names(&r), ["ReleaseInventory"]);
-        // The reservation arrives late: the state machine refuses it with a typed error.
-        let r = o.handle(
-            Tick(61),
-            &env(SagaMessage::InventoryReserved {
-                order_id: oid(),
-                customer_id: CustomerId("C1".into()),
-                total_cents: 1000,
-                lines: vec![],
-            }),
-        );
-        assert!(r.commands.is_empty());
-        assert!(matches!(
-            &r.notes[..],
-            [OrchestratorNote::TransitionRefused { error }] if error.contains("Compensating")
-        ));
-    }
-
-    #[test]
-    fn illegal_transition_error_names_state_and_event() {
-        let mut status = SagaStatus::default();
-        let err = status
-            .apply(
-                &oid(),
-                &SagaLogEvent::StepSucceeded {
-                    step: SagaStep::ShipOrder,
-                },
-            )
-            .unwrap_err();
-        assert_eq!(
-            err,
-            SagaError::IllegalTransition {
-                order_id: oid(),
-                state: SagaState::Pending,
-                event: "StepSucceeded(ShipOrder)".into()
-            }
-        );
-        assert_eq!(
-            err.to_string(),
-            "saga O1: StepSucceeded(ShipOrder) is not allowed in state Pending"
-        );
-        status.apply(&oid(), &SagaLogEvent::Started).unwrap();
-        status
-            .apply(
-                &oid(),
-                &SagaLogEvent::StepFailed {
-                    step: SagaStep::ReserveInventory,
-                    reason: "no stock".into(),
-                },
-            )
-            .unwrap();
-        let err = status
-            .apply(
-                &oid(),
-                &SagaLogEvent::CompensationSucceeded {
-                    compensation: Compensation::RefundPayment,
-                },
-            )
-            .unwrap_err();
-        assert_eq!(
-            err,
-            SagaError::CompensationOutOfOrder {
-                order_id: oid(),
-                expected: Some(Compensation::CancelOrder),
-                got: Compensation::RefundPayment
-            }
-        );
-    }
-
-    #[test]
-    fn saga_timeout_is_sum_of_step_timeouts_plus_buffer() {
-        let t = StepTimeouts {
-            reserve_inventory_ticks: 10,
-            process_payment_ticks: 20,
-            ship_order_ticks: 30,
-            compensation_buffer_ticks: 5,
-        };
-        assert_eq!(t.saga_timeout_ticks(), 65);
-    }
-}
+mod tests;

@@ -1,10 +1,12 @@
-//! Typed trace events of the saga simulation: what the UI animates and the tests read.
+//! Typed trace events of the saga: what the UI animates and the tests read. Records
+//! produced and processed are the streaming engine's own trace events; these say what the
+//! services and the saga made of them.
 
 use super::event_store::OrderStatus;
 use super::message::{EventId, OrderId};
-use super::orchestrator::{Compensation, SagaStep};
+use super::orchestrator::{Compensation, OrchestratorNote, SagaStep};
 use super::projection::ProjectionKind;
-use super::services::ServiceName;
+use super::services::{ServiceName, ServiceNote};
 use crate::ids::{Offset, PartitionId, Tick};
 use serde::{Deserialize, Serialize};
 
@@ -12,44 +14,6 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SagaTraceEvent {
-    /// A record was appended to a topic partition.
-    Produced {
-        /// The tick it happened at.
-        tick: Tick,
-        /// The topic.
-        topic: String,
-        /// The partition.
-        partition: PartitionId,
-        /// The record's offset in its partition.
-        offset: Offset,
-        /// The event id (record header).
-        event_id: EventId,
-        /// The event that caused this one, if any.
-        causation_id: Option<EventId>,
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The message's type name.
-        message: String,
-    },
-    /// A service finished handling a record (its offset is committed next).
-    Processed {
-        /// The tick it happened at.
-        tick: Tick,
-        /// The service.
-        service: ServiceName,
-        /// The topic.
-        topic: String,
-        /// The partition.
-        partition: PartitionId,
-        /// The record's offset in its partition.
-        offset: Offset,
-        /// The event id (record header).
-        event_id: EventId,
-        /// The message's type name.
-        message: String,
-        /// Which attempt this was (1 for the first).
-        attempt: u32,
-    },
     /// The orchestrator sent a step's command.
     StepStarted {
         /// The tick it happened at.
@@ -253,15 +217,15 @@ pub enum SagaTraceEvent {
         /// When it runs again.
         down_until: Tick,
     },
-    /// A service went down (an outage).
+    /// A service went down (an outage, or taken down by hand): its member was killed.
     ServiceDown {
         /// The tick it happened at.
         tick: Tick,
         /// The service.
         service: ServiceName,
     },
-    /// On consumer groups: a slowdown of the fault plan started or ended, so the service's
-    /// group now spends this many ticks per record.
+    /// A slowdown of the fault plan started or ended (or the service was made slow or
+    /// fast), so the service's group now spends this many ticks per record.
     ServiceSpeedChanged {
         /// The tick it happened at.
         tick: Tick,
@@ -332,10 +296,6 @@ pub enum SagaTraceEvent {
         projection: ProjectionKind,
         /// The event id (record header).
         event_id: EventId,
-        /// Records of the events topic the projection has not read yet, when the driver
-        /// knows it at that moment (on consumer groups: read the group's lag instead).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        lag: Option<u64>,
     },
     /// A projection was rebuilt from scratch by replay.
     ProjectionRebuilt {
@@ -348,4 +308,115 @@ pub enum SagaTraceEvent {
         /// Whether the replay equalled the incrementally maintained model.
         equal_to_incremental: bool,
     },
+}
+
+impl SagaTraceEvent {
+    /// Trace events for a service's notes.
+    pub fn from_service_notes(
+        tick: Tick,
+        service: ServiceName,
+        notes: Vec<ServiceNote>,
+    ) -> Vec<Self> {
+        use ServiceNote as N;
+        notes
+            .into_iter()
+            .map(|n| match n {
+                N::ConcurrencyConflict {
+                    order_id,
+                    expected_version,
+                    actual_version,
+                } => Self::ConcurrencyConflict {
+                    tick,
+                    order_id,
+                    expected_version,
+                    actual_version,
+                },
+                N::SnapshotTaken { order_id, version } => Self::SnapshotTaken {
+                    tick,
+                    order_id,
+                    version,
+                },
+                N::Refused { order_id, reason } => Self::MessageRefused {
+                    tick,
+                    service,
+                    order_id,
+                    reason,
+                },
+                N::Charged {
+                    order_id,
+                    amount_cents,
+                } => Self::Charged {
+                    tick,
+                    order_id,
+                    amount_cents,
+                },
+                N::Refunded {
+                    order_id,
+                    amount_cents,
+                } => Self::Refunded {
+                    tick,
+                    order_id,
+                    amount_cents,
+                },
+            })
+            .collect()
+    }
+
+    /// Trace events for the orchestrator's notes.
+    pub fn from_orchestrator_notes(tick: Tick, notes: Vec<OrchestratorNote>) -> Vec<Self> {
+        use OrchestratorNote as N;
+        notes
+            .into_iter()
+            .map(|n| match n {
+                N::StepStarted { order_id, step } => Self::StepStarted {
+                    tick,
+                    order_id,
+                    step,
+                },
+                N::StepSucceeded { order_id, step } => Self::StepSucceeded {
+                    tick,
+                    order_id,
+                    step,
+                },
+                N::StepFailed {
+                    order_id,
+                    step,
+                    reason,
+                } => Self::StepFailed {
+                    tick,
+                    order_id,
+                    step,
+                    reason,
+                },
+                N::StepTimedOut { order_id, step } => Self::StepTimedOut {
+                    tick,
+                    order_id,
+                    step,
+                },
+                N::CompensationStarted {
+                    order_id,
+                    compensation,
+                } => Self::CompensationStarted {
+                    tick,
+                    order_id,
+                    compensation,
+                },
+                N::CompensationDone {
+                    order_id,
+                    compensation,
+                } => Self::CompensationDone {
+                    tick,
+                    order_id,
+                    compensation,
+                },
+                N::SagaCompleted { order_id } => Self::SagaCompleted { tick, order_id },
+                N::SagaFailed { order_id, reason } => Self::SagaFailed {
+                    tick,
+                    order_id,
+                    reason,
+                },
+                N::TransitionRefused { error } => Self::TransitionRefused { tick, error },
+            })
+            .collect()
+    }
 }

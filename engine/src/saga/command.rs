@@ -1,0 +1,82 @@
+//! What is asked of a running saga from outside: orders and dead-letter resubmissions a
+//! scenario schedules by tick, and the commands a person gives at the current tick (the
+//! UI's buttons, the CLI).
+
+use super::message::{CustomerId, OrderId, OrderLine, SagaMessage};
+use super::projection::ProjectionKind;
+use super::services::ServiceName;
+use crate::ids::Tick;
+use serde::{Deserialize, Serialize};
+
+/// An order the scenario places at a tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    /// The tick it happens at.
+    pub at_tick: Tick,
+    /// The order.
+    pub order_id: OrderId,
+    /// The customer.
+    pub customer_id: CustomerId,
+    /// The order's lines.
+    pub lines: Vec<OrderLine>,
+    /// `None`: a version 1 client (no currency), upcast to USD.
+    pub currency: Option<String>,
+}
+
+impl OrderRequest {
+    /// The `PlaceOrder` command the customer's client sends.
+    pub fn place_order(self) -> SagaMessage {
+        SagaMessage::PlaceOrder {
+            order_id: self.order_id,
+            customer_id: self.customer_id,
+            lines: self.lines,
+            currency: self.currency,
+        }
+    }
+}
+
+/// Moves every record of `<topic>.DLQ` back to `topic` at a tick.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResubmitRequest {
+    /// The tick it happens at.
+    pub at_tick: Tick,
+    /// The topic.
+    pub topic: String,
+}
+
+/// A command to a running saga (the UI's buttons).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SagaCommand {
+    /// A customer places an order now.
+    PlaceOrder {
+        /// The order.
+        order_id: OrderId,
+        /// The customer.
+        customer_id: CustomerId,
+        /// The order's lines.
+        lines: Vec<OrderLine>,
+        /// The currency (ISO code).
+        currency: Option<String>,
+    },
+    /// Kills the service's member (its group notices after the session timeout).
+    TakeDown {
+        /// The service.
+        service: ServiceName,
+    },
+    /// Starts a new member for a taken-down service (its group rebalances).
+    BringUp {
+        /// The service.
+        service: ServiceName,
+    },
+    /// Moves every dead letter of `<topic>.DLQ` back to `topic`.
+    ResubmitDeadLetters {
+        /// The topic.
+        topic: String,
+    },
+    /// Rebuilds a projection by replay.
+    RebuildProjection {
+        /// The projection.
+        projection: ProjectionKind,
+    },
+}

@@ -1,0 +1,226 @@
+//! How a saga system is set up: the services' settings ([`SagaConfig`]) and what a run
+//! starts with ([`SagaSetup`]: the settings, orders, faults and resubmissions).
+//!
+//! [`SagaSetup::validate`] is the one place a setup is checked; the simulation, the scenario
+//! reader and the commands all go through it, so a setup that reads also builds.
+
+use super::command::{OrderRequest, ResubmitRequest};
+use super::faults::FaultPlan;
+use super::message::{topics, OrderId, OrderLine, ProductId};
+use super::orchestrator::StepTimeouts;
+use super::retry::RetrySchedule;
+use super::services::{SagaMode, ServiceName};
+use crate::group::CommitPolicy;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use thiserror::Error;
+
+/// Errors from setting up or commanding a saga.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum SagaSetupError {
+    #[error("a saga topic needs 1 to 64 partitions, not {partitions}")]
+    /// A saga topic needs 1 to 64 partitions.
+    Partitions {
+        /// Partitions asked for.
+        partitions: u32,
+    },
+    #[error("ticks_per_second must be at least 1, not {ticks_per_second}")]
+    /// The retry schedule needs at least 1 tick per second.
+    TicksPerSecond {
+        /// Ticks per second asked for.
+        ticks_per_second: u64,
+    },
+    #[error("{topic:?} is not a topic of the order flow")]
+    /// The topic is not one of the order flow.
+    UnknownTopic {
+        /// The topic.
+        topic: String,
+    },
+    #[error("order {order_id} has no lines")]
+    /// An order needs lines.
+    EmptyOrder {
+        /// The order.
+        order_id: String,
+    },
+    #[error("the streaming engine refused the saga setup: {error}")]
+    /// The streaming engine refused part of the setup.
+    Engine {
+        /// The engine's error, in words.
+        error: String,
+    },
+}
+
+/// How a scenario's system is set up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SagaConfig {
+    /// Orchestrated or choreographed.
+    pub mode: SagaMode,
+    /// Idempotent consumers (inbox of processed event ids per handler).
+    pub inbox: bool,
+    /// Transactional outbox with a relay.
+    pub outbox: bool,
+    /// Partitions of every topic of the flow.
+    pub partitions: u32,
+    /// The retry schedule.
+    pub retry: RetrySchedule,
+    /// The step timeouts (the saga timeout is their sum plus a buffer).
+    pub timeouts: StepTimeouts,
+    /// Ticks a service's group spends on each record it consumes (missing: 1).
+    #[serde(default)]
+    pub processing_ticks: BTreeMap<ServiceName, u64>,
+    /// Ticks a projection's group spends per record (so its lag is visible).
+    pub projection_ticks_per_record: u64,
+    /// Units available per product at the start.
+    pub initial_stock: BTreeMap<ProductId, u64>,
+    /// Snapshot the Order aggregate every this many events (0: never).
+    pub snapshot_every: u64,
+    /// Ticks from a shipment leaving to the carrier delivering it (Shipping then publishes
+    /// `OrderDelivered` and the order becomes Delivered).
+    #[serde(default = "default_delivery_ticks")]
+    pub delivery_ticks: u64,
+    /// The services' commit policy (`None`: the engine's default, commit after processing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_policy: Option<CommitPolicy>,
+}
+
+impl Default for SagaConfig {
+    fn default() -> Self {
+        Self {
+            mode: SagaMode::Orchestration,
+            inbox: true,
+            outbox: true,
+            partitions: 3,
+            retry: RetrySchedule::default(),
+            timeouts: StepTimeouts::default(),
+            processing_ticks: BTreeMap::new(),
+            projection_ticks_per_record: 1,
+            initial_stock: [("P1", 10), ("P2", 10), ("P3", 10)]
+                .into_iter()
+                .map(|(p, n)| (ProductId(p.into()), n))
+                .collect(),
+            snapshot_every: 3,
+            delivery_ticks: default_delivery_ticks(),
+            commit_policy: None,
+        }
+    }
+}
+
+fn default_delivery_ticks() -> u64 {
+    20
+}
+
+impl SagaConfig {
+    /// Ticks `service`'s group spends on each record, before any slowdown.
+    pub fn processing_ticks(&self, service: ServiceName) -> u64 {
+        self.processing_ticks.get(&service).copied().unwrap_or(1)
+    }
+
+    fn validate(&self) -> Result<(), SagaSetupError> {
+        if !(1..=64).contains(&self.partitions) {
+            return Err(SagaSetupError::Partitions {
+                partitions: self.partitions,
+            });
+        }
+        if self.retry.ticks_per_second == 0 {
+            return Err(SagaSetupError::TicksPerSecond {
+                ticks_per_second: 0,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The parts of a scenario a simulation is built from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SagaSetup {
+    /// How the system is set up.
+    pub config: SagaConfig,
+    #[serde(default)]
+    /// Orders to place, by tick.
+    pub orders: Vec<OrderRequest>,
+    #[serde(default)]
+    /// The fault plan (with its rules' state).
+    pub faults: FaultPlan,
+    #[serde(default)]
+    /// Dead-letter resubmissions, by tick.
+    pub resubmits: Vec<ResubmitRequest>,
+}
+
+impl SagaSetup {
+    /// Checks what the engine would otherwise refuse halfway through a run: partitions,
+    /// the retry schedule's ticks per second, orders without lines, resubmissions of a
+    /// topic outside the order flow.
+    pub fn validate(&self) -> Result<(), SagaSetupError> {
+        self.config.validate()?;
+        for o in &self.orders {
+            check_lines(&o.order_id, &o.lines)?;
+        }
+        for r in &self.resubmits {
+            check_topic(&r.topic)?;
+        }
+        Ok(())
+    }
+}
+
+/// An order needs at least one line.
+pub(crate) fn check_lines(order_id: &OrderId, lines: &[OrderLine]) -> Result<(), SagaSetupError> {
+    if lines.is_empty() {
+        return Err(SagaSetupError::EmptyOrder {
+            order_id: order_id.0.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Dead letters exist only for the order flow's own topics.
+pub(crate) fn check_topic(topic: &str) -> Result<(), SagaSetupError> {
+    if !topics::ALL.contains(&topic) {
+        return Err(SagaSetupError::UnknownTopic {
+            topic: topic.to_string(),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Tick;
+
+    #[test]
+    fn bad_setups_are_refused_with_their_numbers() {
+        let mut s = SagaSetup::default();
+        assert_eq!(s.validate(), Ok(()));
+        s.config.partitions = 65;
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "a saga topic needs 1 to 64 partitions, not 65"
+        );
+        s.config.partitions = 1;
+        s.config.retry.ticks_per_second = 0;
+        assert_eq!(
+            s.validate(),
+            Err(SagaSetupError::TicksPerSecond {
+                ticks_per_second: 0
+            })
+        );
+        s.config.retry = RetrySchedule::default();
+        s.orders.push(OrderRequest {
+            lines: Vec::new(),
+            ..super::super::scenario::order(1, "order-1", "c", "P1", 1)
+        });
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "order order-1 has no lines"
+        );
+        s.orders.clear();
+        s.resubmits.push(ResubmitRequest {
+            at_tick: Tick(3),
+            topic: "payment-commands.DLQ".into(),
+        });
+        assert_eq!(
+            s.validate().unwrap_err().to_string(),
+            "\"payment-commands.DLQ\" is not a topic of the order flow"
+        );
+    }
+}

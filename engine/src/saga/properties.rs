@@ -1,0 +1,497 @@
+//! Property tests: the saga invariants over random seeds, orders and fault schedules, on the
+//! streaming engine's consumer groups.
+//!
+//! Faults stop at tick `FAULTS_STOP`; after that every saga must end (completed or failed)
+//! within `SETTLE_BOUND_TICKS`, and then: exactly the completed steps were compensated, in
+//! reverse order; stock is conserved (at every tick); money is conserved when the inbox is
+//! on; with the outbox on every state change's event was published; the DLQ topics hold
+//! every dead letter; the projections equal their replay; the same case replays to the
+//! same traces. Case counts are modest so the debug suite stays fast; raise them with
+//! `PROPTEST_CASES`.
+
+use super::command::SagaCommand;
+use super::config::{SagaConfig, SagaSetup};
+use super::faults::{
+    Crash, CrashPoint, FaultEffect, FaultPlan, FaultRule, Outage, RelayCrash, Slowdown,
+};
+use super::message::{topics, ProductId};
+use super::orchestrator::{Compensation, SagaState, SagaStep};
+use super::scenario::order;
+use super::services::{CallTarget, SagaMode, ServiceName};
+use super::streaming::StreamingSaga;
+use super::trace::SagaTraceEvent as T;
+use crate::group::CommitPolicy;
+use crate::ids::Tick;
+use crate::trace::TraceEvent;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+const FAULTS_STOP: u64 = 200;
+/// Saga timeout (240) + the longest retry wait (120) + processing backlog, with margin.
+const SETTLE_BOUND_TICKS: u64 = 1200;
+
+const STEPS: [SagaStep; 3] = [
+    SagaStep::ReserveInventory,
+    SagaStep::ProcessPayment,
+    SagaStep::ShipOrder,
+];
+const COMPENSATIONS: [Compensation; 4] = [
+    Compensation::CancelOrder,
+    Compensation::ReleaseInventory,
+    Compensation::RefundPayment,
+    Compensation::CancelShipment,
+];
+const SERVICES: [ServiceName; 5] = [
+    ServiceName::Order,
+    ServiceName::Inventory,
+    ServiceName::Payment,
+    ServiceName::Shipping,
+    ServiceName::Orchestrator,
+];
+/// The services whose members the kill plan kills (Notification too).
+const KILLED_BY_HAND: [ServiceName; 6] = [
+    ServiceName::Order,
+    ServiceName::Inventory,
+    ServiceName::Payment,
+    ServiceName::Shipping,
+    ServiceName::Notification,
+    ServiceName::Orchestrator,
+];
+const MESSAGES: [&str; 9] = [
+    "PlaceOrder",
+    "OrderCreated",
+    "ReserveInventory",
+    "InventoryReserved",
+    "ProcessPayment",
+    "PaymentProcessed",
+    "RefundPayment",
+    "ShipOrder",
+    "OrderCancelled",
+];
+
+#[derive(Clone, Debug)]
+struct Case {
+    seed: u64,
+    mode: SagaMode,
+    inbox: bool,
+    outbox: bool,
+    partitions: u32,
+    stock: [u64; 3],
+    orders: Vec<(u64, usize, usize, u32)>,
+    declines: [f64; 3],
+    step_errors: (usize, u32),
+    compensation_errors: (usize, u32),
+    outage: Option<(usize, u64, u64)>,
+    slowdown: Option<(usize, u64, u64, u64)>,
+    crash: Option<(usize, usize, u32, bool, u64)>,
+    relay_crash: Option<(usize, u32)>,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        (
+            any::<u64>(),
+            prop_oneof![Just(SagaMode::Orchestration), Just(SagaMode::Choreography)],
+            prop::bool::weighted(0.8),
+            any::<bool>(),
+            1u32..=4,
+            [2u64..10, 2u64..10, 2u64..10],
+            prop::collection::vec((1u64..120, 0usize..3, 0usize..3, 1u32..4), 1..7),
+        ),
+        (
+            [0.0f64..0.3, 0.0f64..0.3, 0.0f64..0.3],
+            (0usize..3, 0u32..10),
+            (0usize..4, 0u32..4),
+            prop::option::weighted(0.7, (0usize..5, 0u64..120, 20u64..150)),
+            prop::option::of((0usize..5, 0u64..FAULTS_STOP, 1u64..120, 1u64..20)),
+            prop::option::weighted(
+                0.8,
+                (0usize..5, 0usize..9, 1u32..3, any::<bool>(), 1u64..30),
+            ),
+            prop::option::of((0usize..5, 1u32..6)),
+        ),
+    )
+        .prop_map(
+            |(
+                (seed, mode, inbox, outbox, partitions, stock, orders),
+                (declines, step_errors, compensation_errors, outage, slowdown, crash, relay_crash),
+            )| Case {
+                seed,
+                mode,
+                inbox,
+                outbox,
+                partitions,
+                stock,
+                orders,
+                declines,
+                step_errors,
+                compensation_errors,
+                outage,
+                slowdown,
+                crash,
+                relay_crash,
+            },
+        )
+}
+
+fn build(c: &Case) -> StreamingSaga {
+    StreamingSaga::new(setup(c), c.seed).expect("generated setups are valid")
+}
+
+fn setup(c: &Case) -> SagaSetup {
+    let products = ["P1", "P2", "P3"];
+    let config = SagaConfig {
+        mode: c.mode,
+        inbox: c.inbox,
+        outbox: c.outbox,
+        partitions: c.partitions,
+        initial_stock: products
+            .iter()
+            .zip(c.stock)
+            .map(|(p, n)| (ProductId((*p).into()), n))
+            .collect(),
+        ..SagaConfig::default()
+    };
+    let orders = c
+        .orders
+        .iter()
+        .enumerate()
+        .map(|(i, (at, customer, product, quantity))| {
+            order(
+                *at,
+                &format!("order-{i}"),
+                &format!("customer-{customer}"),
+                products[*product],
+                *quantity,
+            )
+        })
+        .collect();
+    SagaSetup {
+        config,
+        orders,
+        faults: faults(c),
+        resubmits: Vec::new(),
+    }
+}
+
+fn faults(c: &Case) -> FaultPlan {
+    let until = |from: u64, len: u64| Tick((from + len).min(FAULTS_STOP));
+    FaultPlan {
+        rules: rules(c),
+        outages: c
+            .outage
+            .iter()
+            .map(|(s, from, len)| Outage {
+                service: SERVICES[*s],
+                from_tick: Tick(*from),
+                until_tick: until(*from, *len),
+            })
+            .collect(),
+        slowdowns: c
+            .slowdown
+            .iter()
+            .map(|(s, from, len, extra)| Slowdown {
+                service: SERVICES[*s],
+                from_tick: Tick(*from),
+                until_tick: until(*from, *len),
+                extra_ticks: *extra,
+            })
+            .collect(),
+        crashes: crashes(c),
+        relay_crashes: c
+            .relay_crash
+            .iter()
+            .map(|(s, nth)| RelayCrash {
+                service: SERVICES[*s],
+                nth: *nth,
+            })
+            .collect(),
+        concurrent_writers: vec!["order-0".into()],
+    }
+}
+
+/// Declines (until faults stop), errors of a step and of a compensation.
+fn rules(c: &Case) -> Vec<FaultRule> {
+    let mut rules: Vec<FaultRule> = STEPS
+        .iter()
+        .zip(c.declines)
+        .map(|(step, p)| {
+            let mut r = FaultRule::probability(CallTarget::Step(*step), FaultEffect::Decline, p);
+            r.until_tick = Some(Tick(FAULTS_STOP));
+            r
+        })
+        .collect();
+    rules.push(FaultRule::next_calls(
+        CallTarget::Step(STEPS[c.step_errors.0]),
+        FaultEffect::Error,
+        c.step_errors.1,
+    ));
+    rules.push(FaultRule::next_calls(
+        CallTarget::Compensation(COMPENSATIONS[c.compensation_errors.0]),
+        FaultEffect::Error,
+        c.compensation_errors.1,
+    ));
+    rules
+}
+
+/// Without an outbox a crash after the state change loses the event for good; an
+/// orchestrated saga whose OrderCreated is lost never starts. That is the point of the
+/// outbox, so such crashes are only generated with the outbox on.
+fn crashes(c: &Case) -> Vec<Crash> {
+    c.crash
+        .iter()
+        .filter(|(_, _, _, after_state_change, _)| c.outbox || !after_state_change)
+        .map(|(s, m, nth, after_state_change, down)| Crash {
+            service: SERVICES[*s],
+            message: MESSAGES[*m].into(),
+            nth: *nth,
+            point: if *after_state_change {
+                CrashPoint::AfterStateChange
+            } else {
+                CrashPoint::AfterPublish
+            },
+            down_ticks: *down,
+        })
+        .collect()
+}
+
+/// Steps until faults have stopped and the saga settled (or the bound passed), checking
+/// that stock is conserved at every tick; `before_step` acts on the saga first.
+fn settle(
+    saga: &mut StreamingSaga,
+    seed: u64,
+    mut before_step: impl FnMut(&mut StreamingSaga, u64),
+) -> Result<(), TestCaseError> {
+    for ticks in 0..FAULTS_STOP + SETTLE_BOUND_TICKS {
+        if ticks > FAULTS_STOP && saga.is_settled() {
+            break;
+        }
+        before_step(saga, ticks);
+        saga.step();
+        let w = saga.world();
+        for (p, s) in &w.services.inventory.stock {
+            prop_assert_eq!(s.total(), w.services.inventory.initial[p], "seed {}", seed);
+        }
+    }
+    prop_assert!(
+        saga.is_settled(),
+        "seed {}: not settled by tick {}: {:?}",
+        seed,
+        saga.now(),
+        saga.summaries()
+    );
+    let violations = saga.check_invariants();
+    prop_assert!(violations.is_empty(), "seed {}: {:?}", seed, violations);
+    Ok(())
+}
+
+/// Steps until faults have stopped and the saga settled, or until tick `bound`.
+fn run_until_settled(saga: &mut StreamingSaga, bound: u64) {
+    while saga.now().0 < bound && (saga.now().0 <= FAULTS_STOP || !saga.is_settled()) {
+        saga.step();
+    }
+}
+
+/// Members killed by hand (besides the fault plan): at a tick, a service's member dies;
+/// `down` ticks later (or when faults stop) a new one joins. Overlapping kills of one
+/// service count: it comes back when the last is over.
+fn kill_plan(kills: &[(usize, u64, u64)]) -> Vec<(u64, ServiceName, bool)> {
+    let mut plan: Vec<(u64, ServiceName, bool)> = Vec::new();
+    for (svc, at, down) in kills {
+        plan.push((*at, KILLED_BY_HAND[*svc], false));
+        plan.push(((at + down).min(FAULTS_STOP), KILLED_BY_HAND[*svc], true));
+    }
+    plan.sort_by_key(|(t, _, up)| (*t, *up));
+    plan
+}
+
+/// Applies the kill plan's entries due at `tick`; `down` counts overlapping kills.
+fn kill_and_restart(
+    saga: &mut StreamingSaga,
+    plan: &[(u64, ServiceName, bool)],
+    down: &mut BTreeMap<ServiceName, u32>,
+    tick: u64,
+) {
+    let choreography = saga.config().mode == SagaMode::Choreography;
+    for (_, service, up) in plan.iter().filter(|(t, _, _)| *t == tick) {
+        if *service == ServiceName::Orchestrator && choreography {
+            continue;
+        }
+        let d = down.entry(*service).or_insert(0);
+        if *up {
+            if *d > 0 {
+                *d -= 1;
+                if *d == 0 {
+                    saga.start_member(*service).unwrap();
+                }
+            }
+        } else {
+            if *d == 0 {
+                saga.kill_service(*service).unwrap();
+            }
+            *d += 1;
+        }
+    }
+}
+
+fn cases(default: u32) -> ProptestConfig {
+    let from_env = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    ProptestConfig::with_cases(from_env.unwrap_or(default))
+}
+
+proptest! {
+    #![proptest_config(cases(48))]
+
+    /// Crashes kill the service's member mid-record (session timeout, rebalance,
+    /// redelivery to a replacement), the outbox relay re-sends after relay crashes,
+    /// slowdowns change the group's processing time, outages kill members, steps and
+    /// compensations decline or throw. Once faults stop every saga ends and every invariant
+    /// holds; in particular, with the outbox on, every committed state change's event is on
+    /// a topic.
+    #[test]
+    fn sagas_settle_and_every_invariant_holds(c in case()) {
+        let mut saga = build(&c);
+        settle(&mut saga, c.seed, |_, _| {})?;
+        prop_assert_eq!(saga.summaries().len(), c.orders.len());
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(24))]
+
+    /// The same cases, with members also killed and restarted by hand (rebalances and
+    /// redelivery at any moment) and the services committing on an auto-commit interval
+    /// instead of after each record.
+    #[test]
+    fn sagas_settle_with_members_killed_and_auto_commit(
+        c in case(),
+        kills in prop::collection::vec((0usize..6, 1u64..FAULTS_STOP, 1u64..60), 0..3),
+        auto_commit in prop::option::of(1u64..40),
+    ) {
+        let mut saga = StreamingSaga::with_groups(setup(&c), c.seed, |_, g| {
+            if let Some(interval_ticks) = auto_commit {
+                g.commit_policy = CommitPolicy::AutoCommit { interval_ticks };
+            }
+        }).expect("generated setups are valid");
+        let plan = kill_plan(&kills);
+        let mut down = BTreeMap::new();
+        settle(&mut saga, c.seed, |s, tick| kill_and_restart(s, &plan, &mut down, tick))?;
+        prop_assert_eq!(saga.summaries().len(), c.orders.len());
+    }
+
+    #[test]
+    fn dead_letters_resubmitted_reach_the_source_topic(c in case()) {
+        let mut saga = build(&c);
+        run_until_settled(&mut saga, FAULTS_STOP + SETTLE_BOUND_TICKS / 2);
+        let records = |s: &StreamingSaga| -> usize {
+            topics::ALL.iter().map(|t| s.saga_records(t).len()).sum()
+        };
+        let held: usize = topics::ALL.iter().map(|t| saga.dead_letters(t).len()).sum();
+        let before = records(&saga);
+        for topic in topics::ALL {
+            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }).unwrap();
+        }
+        let after = records(&saga);
+        prop_assert_eq!(after - before, held);
+        // Resubmitting again copies nothing twice.
+        for topic in topics::ALL {
+            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }).unwrap();
+        }
+        prop_assert_eq!(records(&saga), after);
+        let bound = saga.now().0 + SETTLE_BOUND_TICKS;
+        run_until_settled(&mut saga, bound);
+        let v = saga.check_invariants();
+        prop_assert!(v.is_empty(), "seed {}: {:?}", c.seed, v);
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(8))]
+
+    /// Same seed and setup, same engine trace and saga trace.
+    #[test]
+    fn a_case_replays_to_the_same_traces(c in case()) {
+        let run = || {
+            let mut saga = build(&c);
+            saga.run(FAULTS_STOP + 200);
+            let saga_trace = saga.world().trace.clone();
+            (saga.sim().trace().clone(), saga_trace, saga.summary())
+        };
+        prop_assert!(run() == run(), "seed {}", c.seed);
+    }
+}
+
+/// The generator must actually reach the interesting paths, or the properties above prove
+/// little: over a fixed sample, sagas complete and fail, steps time out, records are
+/// retried and dead-lettered, compensations run, members crash mid-record, relays publish
+/// and re-publish, inboxes absorb redeliveries and slowdowns change a group's speed.
+#[test]
+fn generated_cases_cover_failures_crashes_relays_and_dead_letters() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &[7; 32]),
+    );
+    let mut seen = BTreeMap::<&str, u32>::new();
+    for _ in 0..40 {
+        let c = case().new_tree(&mut runner).unwrap().current();
+        let mut saga = build(&c);
+        saga.run(FAULTS_STOP + 400);
+        for s in saga.summaries() {
+            let outcome = if s.state == SagaState::Completed {
+                "completed"
+            } else {
+                "not completed"
+            };
+            *seen.entry(outcome).or_default() += 1;
+        }
+        let crashed_members = saga
+            .sim()
+            .trace()
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::ProcessingCrashed { .. }))
+            .count();
+        *seen.entry("member crashed mid-record").or_default() += crashed_members as u32;
+        for e in saga.world().trace.iter() {
+            if let Some(k) = coverage_key(e) {
+                *seen.entry(k).or_default() += 1;
+            }
+        }
+    }
+    for k in [
+        "completed",
+        "not completed",
+        "timed out",
+        "dead-lettered",
+        "retried",
+        "duplicate absorbed",
+        "compensated",
+        "crashed",
+        "member crashed mid-record",
+        "relayed",
+        "relayed twice",
+        "slowed",
+    ] {
+        assert!(seen.get(k).copied().unwrap_or(0) > 0, "never {k}: {seen:?}");
+    }
+}
+
+fn coverage_key(e: &T) -> Option<&'static str> {
+    Some(match e {
+        T::StepTimedOut { .. } => "timed out",
+        T::DeadLettered { .. } => "dead-lettered",
+        T::RetryScheduled { .. } => "retried",
+        T::DuplicateAbsorbed { .. } => "duplicate absorbed",
+        T::CompensationDone { .. } => "compensated",
+        T::ServiceCrashed { .. } => "crashed",
+        T::OutboxRelayed {
+            publish_count: 2.., ..
+        } => "relayed twice",
+        T::OutboxRelayed { .. } => "relayed",
+        T::ServiceSpeedChanged { .. } => "slowed",
+        _ => return None,
+    })
+}

@@ -1,0 +1,181 @@
+//! Reading the saga's records back from the engine's topics: dead letters and their
+//! resubmission, the events the projections replay, one order's path.
+
+use super::super::config::{check_topic, SagaSetupError};
+use super::super::message::{topics, Envelope, OrderId, SagaMessage};
+use super::super::projection::{ProjectionKind, ReadModel};
+use super::super::retry::DeadLetter;
+use super::super::summary::PathEntry;
+use super::super::trace::SagaTraceEvent as T;
+use super::processor::envelope_of;
+use super::{lock, StreamingSaga};
+use crate::ids::{Offset, PartitionId};
+use crate::log::{Payload, Record};
+use crate::topic::Topic;
+
+impl StreamingSaga {
+    /// Every dead letter of `<topic>.DLQ`, in partition then offset order.
+    pub fn dead_letters(&self, topic: &str) -> Vec<DeadLetter> {
+        let Some(t) = self.sim.topic(&topics::dead_letter_topic(topic)) else {
+            return Vec::new();
+        };
+        t.partitions()
+            .iter()
+            .flat_map(|log| log.records().iter())
+            .filter_map(|r| match &r.value {
+                Payload::SagaDeadLetter(letter) => Some((**letter).clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Produces every dead letter of `<topic>.DLQ` not yet resubmitted back to `topic` (the
+    /// DLQ keeps its records: a log is append-only). Returns how many it produced.
+    pub fn resubmit_dead_letters(&mut self, topic: &str) -> Result<usize, SagaSetupError> {
+        check_topic(topic)?;
+        let dlq = topics::dead_letter_topic(topic);
+        let done = self.resubmitted.get(&dlq).copied().unwrap_or(0);
+        let fresh: Vec<DeadLetter> = self.dead_letters(topic).into_iter().skip(done).collect();
+        for letter in &fresh {
+            self.trace(T::Resubmitted {
+                tick: self.sim.now(),
+                dead_letter_topic: dlq.clone(),
+                topic: topic.to_string(),
+                event_id: letter.original.meta.event_id,
+            });
+            self.produce(letter.original.message.clone());
+        }
+        *self.resubmitted.entry(dlq).or_insert(0) += fresh.len();
+        self.observe_choreography();
+        Ok(fresh.len())
+    }
+
+    /// How far a projection's consumer group is behind the events topic (log end offset
+    /// minus committed offset, summed over partitions).
+    pub fn projection_lag(&self, kind: ProjectionKind) -> u64 {
+        self.sim
+            .group_snapshot(kind.group())
+            .map_or(0, |g| g.total_lag)
+    }
+
+    /// A projection's current (incrementally maintained) read model.
+    pub fn projection(&self, kind: ProjectionKind) -> Option<ReadModel> {
+        lock(&self.world)
+            .projections
+            .get(&kind)
+            .map(|(m, _)| m.clone())
+    }
+
+    /// A fresh read model replaying the events the projection has applied so far.
+    pub(super) fn replay_projection(&self, kind: ProjectionKind) -> ReadModel {
+        let positions = lock(&self.world).projections[&kind].1.clone();
+        ReadModel::rebuild(kind, &self.events_up_to(Some(&positions)))
+    }
+
+    /// Rebuilds a projection from scratch by replaying the whole events topic. Returns
+    /// whether a replay of the records the projection had applied equals its incremental
+    /// model.
+    pub fn rebuild_projection(&mut self, kind: ProjectionKind) -> bool {
+        let replayed = self.replay_projection(kind);
+        let all = self.events_up_to(None);
+        let ends: Vec<Offset> = self
+            .sim
+            .topic(topics::ORDER_EVENTS)
+            .map(|t| t.partitions().iter().map(|l| l.high_watermark()).collect())
+            .unwrap_or_default();
+        let now = self.sim.now();
+        let mut w = lock(&self.world);
+        let entry = w
+            .projections
+            .get_mut(&kind)
+            .expect("every kind has a projection");
+        let equal = entry.0 == replayed;
+        *entry = (ReadModel::rebuild(kind, &all), ends);
+        w.trace.push(T::ProjectionRebuilt {
+            tick: now,
+            projection: kind,
+            records_replayed: all.len() as u64,
+            equal_to_incremental: equal,
+        });
+        equal
+    }
+
+    /// The events topic's saga events, partition by partition, each partition up to its
+    /// end in `ends` (`None`: all).
+    fn events_up_to(&self, ends: Option<&[Offset]>) -> Vec<Envelope> {
+        let Some(t) = self.sim.topic(topics::ORDER_EVENTS) else {
+            return Vec::new();
+        };
+        t.partitions()
+            .iter()
+            .enumerate()
+            .flat_map(|(p, log)| {
+                let end = ends.map(|e| e[p]);
+                log.records()
+                    .iter()
+                    .filter(move |r| end.is_none_or(|e| r.offset < e))
+                    .filter_map(|r| match &r.value {
+                        Payload::Saga(m) => Some(envelope_of(r, m)),
+                        _ => None,
+                    })
+            })
+            .collect()
+    }
+
+    /// Every saga record of one order across all topics (dead-letter topics included), in
+    /// causal (event id) order.
+    pub fn order_path(&self, order_id: &OrderId) -> Vec<PathEntry> {
+        let mut path: Vec<PathEntry> = self
+            .sim
+            .topics()
+            .flat_map(|t| records_of(t).filter_map(move |(p, r)| path_entry(t, p, r, order_id)))
+            .collect();
+        path.sort_by_key(|e| e.event_id);
+        path
+    }
+
+    /// The saga messages of a topic, with their partitions.
+    pub fn saga_records(&self, topic: &str) -> Vec<(PartitionId, SagaMessage)> {
+        self.sim.topic(topic).map_or_else(Vec::new, |t| {
+            records_of(t)
+                .filter_map(|(p, r)| match &r.value {
+                    Payload::Saga(m) => Some((p, m.clone())),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+}
+
+fn records_of(t: &Topic) -> impl Iterator<Item = (PartitionId, &Record)> {
+    t.partitions().iter().enumerate().flat_map(|(p, log)| {
+        log.records()
+            .iter()
+            .map(move |r| (PartitionId(p as u32), r))
+    })
+}
+
+/// The record as a step of `order_id`'s path, if it belongs to that order.
+fn path_entry(
+    t: &Topic,
+    partition: PartitionId,
+    r: &Record,
+    order_id: &OrderId,
+) -> Option<PathEntry> {
+    let message = match &r.value {
+        Payload::Saga(m) if m.order_id() == order_id => m.name().to_string(),
+        Payload::SagaDeadLetter(d) if d.original.message.order_id() == order_id => {
+            format!("DeadLetter({})", d.original.message.name())
+        }
+        _ => return None,
+    };
+    Some(PathEntry {
+        event_id: r.headers.event_id,
+        causation_id: r.headers.causation_id,
+        topic: t.name().to_string(),
+        partition,
+        offset: r.offset,
+        tick: r.tick,
+        message,
+    })
+}

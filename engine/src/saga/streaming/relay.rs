@@ -1,0 +1,88 @@
+//! The outbox relays: after every engine step, each running service's relay publishes its
+//! pending outbox rows under the event ids they were written with.
+
+use super::super::message::Envelope;
+use super::super::services::ServiceName;
+use super::super::trace::SagaTraceEvent as T;
+use super::{lock, StreamingSaga};
+use crate::log::{Headers, Payload};
+use crate::sim::Command;
+
+impl StreamingSaga {
+    /// Each running service's relay publishes its pending rows. A relay crash (fault plan)
+    /// stops it after a send and before marking the row, so the row goes out again next
+    /// tick: a duplicate the inbox absorbs.
+    pub(super) fn relay_outboxes(&mut self) {
+        if !self.config.outbox {
+            return;
+        }
+        for service in ServiceName::ALL {
+            if self.is_up(service) {
+                self.relay(service);
+            }
+        }
+    }
+
+    fn relay(&mut self, service: ServiceName) {
+        let pending: Vec<(u64, String, Envelope)> = lock(&self.world)
+            .outboxes
+            .get(&service)
+            .map(|o| {
+                o.pending()
+                    .map(|e| (e.sequence, e.key.clone(), e.envelope.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (sequence, key, row) in pending {
+            let event_id = row.meta.event_id;
+            self.publish_row(key, row);
+            if !self.mark_sent(service, sequence) {
+                self.trace(T::RelayCrashed {
+                    tick: self.sim.now(),
+                    service,
+                    event_id,
+                });
+                break;
+            }
+        }
+    }
+
+    fn publish_row(&mut self, key: String, row: Envelope) {
+        self.sim
+            .apply(Command::ProduceWithHeaders {
+                topic: row.message.topic().to_string(),
+                key: Some(key),
+                headers: Headers {
+                    event_id: row.meta.event_id,
+                    correlation_id: Some(row.meta.correlation_id.0),
+                    causation_id: row.meta.causation_id,
+                    schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
+                },
+                value: Payload::Saga(row.message),
+            })
+            .expect("outbox rows name topics of the flow and ids the engine issued");
+    }
+
+    /// Counts the send of row `sequence` and marks it published; false when the relay
+    /// crashed between the two.
+    fn mark_sent(&mut self, service: ServiceName, sequence: u64) -> bool {
+        let now = self.sim.now();
+        let mut guard = lock(&self.world);
+        let w = &mut *guard;
+        let outbox = w.outboxes.get_mut(&service).expect("pending rows exist");
+        outbox.record_send(sequence);
+        if w.relay_sent_once_more(service) {
+            return false;
+        }
+        let outbox = w.outboxes.get_mut(&service).expect("pending rows exist");
+        outbox.mark_published(sequence, now);
+        let publish_count = outbox.entries()[sequence as usize].publish_count;
+        w.trace.push(T::OutboxRelayed {
+            tick: now,
+            service,
+            event_id: outbox.entries()[sequence as usize].envelope.meta.event_id,
+            publish_count,
+        });
+        true
+    }
+}

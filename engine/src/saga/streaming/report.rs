@@ -1,0 +1,111 @@
+//! What the running saga comes to: per saga summaries, balances, the invariant checks,
+//! whether it has settled, and the run's summary.
+
+use super::super::invariants::{check_services, dead_letters_kept, outbox_complete};
+use super::super::message::{topics, EventId};
+use super::super::projection::ProjectionKind;
+use super::super::summary::{Balances, SagaRunSummary, SagaSummary};
+use super::{lock, StreamingSaga};
+use std::collections::BTreeSet;
+
+impl StreamingSaga {
+    /// Per saga: final state, executed steps and compensations (choreographed sagas as
+    /// folded from the events topic).
+    pub fn summaries(&self) -> Vec<SagaSummary> {
+        let w = lock(&self.world);
+        SagaSummary::of_every_order(w.mode, &w.services, &self.choreography)
+    }
+
+    /// The services' balances.
+    pub fn balances(&self) -> Balances {
+        let dead_letters = topics::ALL
+            .iter()
+            .map(|t| {
+                (
+                    topics::dead_letter_topic(t),
+                    self.dead_letters(t).len() as u64,
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Balances::of(&lock(&self.world).services, dead_letters)
+    }
+
+    /// The saga invariants (see [`super::super::invariants`]): on the services and sagas,
+    /// the outbox's completeness, the dead letters kept, and every projection equal to a
+    /// replay of the records it applied.
+    pub fn check_invariants(&self) -> Vec<String> {
+        let summaries = self.summaries();
+        let held: usize = topics::ALL.iter().map(|t| self.dead_letters(t).len()).sum();
+        let published: BTreeSet<EventId> = self
+            .sim
+            .topics()
+            .flat_map(|t| t.partitions().iter())
+            .flat_map(|log| log.records().iter().map(|r| r.headers.event_id))
+            .collect();
+        let mut v = {
+            let w = lock(&self.world);
+            let mut v = check_services(w.mode, w.inbox, &w.services, &summaries);
+            if w.outbox {
+                v.extend(outbox_complete(&w.outboxes, &published, &w.trace));
+            }
+            v.extend(dead_letters_kept(&w.trace, held));
+            v
+        };
+        for kind in ProjectionKind::ALL {
+            if self.projection(kind) != Some(self.replay_projection(kind)) {
+                v.push(format!("projection {kind:?} differs from its replay"));
+            }
+        }
+        v
+    }
+
+    /// True when every saga is final, nothing is waiting to be placed, resubmitted,
+    /// restarted, relayed or delivered, and every consumer group (services and
+    /// projections) has committed up to the end of its topics.
+    pub fn is_settled(&self) -> bool {
+        let waiting = {
+            let w = lock(&self.world);
+            w.outboxes.values().any(|o| o.pending_len() > 0)
+                || !w.services.shipping.deliveries.is_empty()
+        };
+        self.pending_orders.is_empty()
+            && self.pending_resubmits.is_empty()
+            && self.restarts.is_empty()
+            && !waiting
+            && self.summaries().iter().all(|s| s.state.is_final())
+            && self.sim.groups().all(|g| {
+                self.sim
+                    .group_snapshot(g.name())
+                    .is_some_and(|snapshot| snapshot.total_lag == 0)
+            })
+    }
+
+    /// The run's summary: sagas, balances, end offsets, projection lag, invariants, and the
+    /// engine's own summary.
+    pub fn summary(&self) -> SagaRunSummary {
+        SagaRunSummary {
+            seed: self.sim.seed(),
+            tick: self.sim.now(),
+            mode: self.config.mode,
+            inbox: self.config.inbox,
+            outbox: self.config.outbox,
+            sagas: self.summaries(),
+            balances: self.balances(),
+            end_offsets: self
+                .sim
+                .topics()
+                .map(|t| {
+                    let ends = t.partitions().iter().map(|l| l.high_watermark().0);
+                    (t.name().to_string(), ends.collect())
+                })
+                .collect(),
+            projection_lag: ProjectionKind::ALL
+                .iter()
+                .map(|k| (*k, self.projection_lag(*k)))
+                .collect(),
+            invariant_violations: self.check_invariants(),
+            engine: serde_json::to_value(self.sim.summary()).ok(),
+        }
+    }
+}

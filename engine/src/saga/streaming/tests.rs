@@ -1,0 +1,282 @@
+//! The saga on consumer groups: both styles, compensation, dead letters, member deaths,
+//! projections as groups, slow services.
+
+use super::super::faults::{FaultEffect, FaultPlan, FaultRule};
+use super::super::message::OrderId;
+use super::super::orchestrator::{Compensation, SagaState, SagaStep};
+use super::super::projection::ReadModel;
+use super::super::scenario::order;
+use super::super::services::CallTarget;
+use super::*;
+use crate::group::CommitPolicy;
+
+fn setup(mode: SagaMode, inbox: bool, faults: FaultPlan) -> SagaSetup {
+    SagaSetup {
+        config: SagaConfig {
+            mode,
+            inbox,
+            ..SagaConfig::default()
+        },
+        orders: vec![
+            order(1, "order-1", "customer-1", "P1", 2),
+            order(3, "order-2", "customer-2", "P2", 1),
+        ],
+        faults,
+        ..SagaSetup::default()
+    }
+}
+
+/// A payment member dies with processed but uncommitted records; after the session
+/// timeout its partitions go to a new member, which gets them again. Without an inbox
+/// the customer pays twice; with one the duplicate is absorbed.
+#[test]
+fn member_death_redelivers_and_only_the_inbox_prevents_a_double_charge() {
+    for inbox in [false, true] {
+        let mut s = StreamingSaga::with_groups(
+            SagaSetup {
+                orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+                ..setup(SagaMode::Orchestration, inbox, FaultPlan::default())
+            },
+            5,
+            |service, g| {
+                if service == ServiceName::Payment {
+                    g.commit_policy = CommitPolicy::AutoCommit {
+                        interval_ticks: 100_000,
+                    };
+                }
+            },
+        )
+        .unwrap();
+        s.run(60);
+        assert_eq!(s.summaries()[0].state, SagaState::Completed);
+        s.kill_service(ServiceName::Payment).unwrap();
+        s.start_member(ServiceName::Payment).unwrap();
+        s.run(80);
+        let charges = s.balances().charges;
+        let absorbed = s.world().trace.iter().any(
+            |e| matches!(e, T::DuplicateAbsorbed { message, .. } if message == "ProcessPayment"),
+        );
+        assert!(
+            s.sim()
+                .group("payment-service")
+                .unwrap()
+                .counters()
+                .duplicates
+                > 0
+        );
+        if inbox {
+            assert_eq!(charges, 1);
+            assert!(absorbed);
+            assert_eq!(s.check_invariants(), Vec::<String>::new());
+        } else {
+            assert_eq!(charges, 2);
+            assert!(!absorbed);
+        }
+        // The saga outcome is unchanged: the orchestrator refuses the duplicate reply.
+        assert_eq!(s.summaries()[0].state, SagaState::Completed);
+        assert_eq!(
+            s.world().services.order.status(&OrderId("order-1".into())),
+            Some(super::super::event_store::OrderStatus::Delivered)
+        );
+    }
+}
+
+#[test]
+fn projections_are_consumer_groups_that_lag_catch_up_and_rebuild_equal() {
+    let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
+    config.config.projection_ticks_per_record = 4;
+    let mut s = StreamingSaga::new(config, 2).unwrap();
+    s.run(20);
+    assert!(s.projection_lag(ProjectionKind::OrderSummary) > 0);
+    s.run(200);
+    for kind in ProjectionKind::ALL {
+        assert_eq!(s.projection_lag(kind), 0, "{kind:?}");
+        assert!(s.rebuild_projection(kind), "{kind:?}");
+    }
+    let Some(ReadModel::OrderSummary(summary)) = s.projection(ProjectionKind::OrderSummary) else {
+        panic!("order summary projection")
+    };
+    assert_eq!(
+        summary.count_by_status()[&super::super::event_store::OrderStatus::Delivered],
+        2
+    );
+}
+
+/// A slowdown makes Payment's group spend 80 ticks per record for a while: the
+/// ProcessPayment step times out and the saga compensates; afterwards the group is back
+/// to its configured speed.
+#[test]
+fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
+    let faults = FaultPlan {
+        slowdowns: vec![super::super::faults::Slowdown {
+            service: ServiceName::Payment,
+            from_tick: Tick(0),
+            until_tick: Tick(100),
+            extra_ticks: 80,
+        }],
+        ..FaultPlan::default()
+    };
+    let mut config = setup(SagaMode::Orchestration, true, faults);
+    config.orders.truncate(1);
+    let mut s = StreamingSaga::new(config, 4).unwrap();
+    s.run(5);
+    let group = |s: &StreamingSaga| {
+        s.sim()
+            .group("payment-service")
+            .unwrap()
+            .config()
+            .processing_ticks_per_record
+    };
+    assert_eq!(group(&s), 81);
+    s.run(400);
+    assert_eq!(group(&s), 1);
+    assert!(s.is_settled());
+    let sums = s.summaries();
+    assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
+    assert_eq!(
+        sums[0].compensations,
+        [
+            Compensation::RefundPayment,
+            Compensation::ReleaseInventory,
+            Compensation::CancelOrder
+        ]
+    );
+    let w = s.world();
+    let speeds: Vec<u64> = w
+        .trace
+        .iter()
+        .filter_map(|e| match e {
+            T::ServiceSpeedChanged {
+                service: ServiceName::Payment,
+                processing_ticks_per_record,
+                ..
+            } => Some(*processing_ticks_per_record),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(speeds, [81, 1]);
+    assert!(w.trace.iter().any(|e| matches!(
+        e,
+        T::StepTimedOut {
+            step: SagaStep::ProcessPayment,
+            ..
+        }
+    )));
+    drop(w);
+    assert_eq!(s.check_invariants(), Vec::<String>::new());
+}
+
+/// Shipping made slow while the saga runs: its group takes the new time at the next
+/// step, ShipOrder misses its timeout and the saga compensates; groups customised at
+/// creation keep their own time until changed.
+#[test]
+fn a_service_made_slow_at_runtime_times_its_step_out() {
+    let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
+    config.orders.truncate(1);
+    let mut s = StreamingSaga::with_groups(config, 2, |service, g| {
+        if service == ServiceName::Notification {
+            g.processing_ticks_per_record = 3;
+        }
+    })
+    .unwrap();
+    let ticks = |s: &StreamingSaga, group: &str| {
+        s.sim()
+            .group(group)
+            .unwrap()
+            .config()
+            .processing_ticks_per_record
+    };
+    s.run(2);
+    assert_eq!(ticks(&s, "notification-service"), 3);
+    s.set_processing_ticks(ServiceName::Shipping, 70).unwrap();
+    assert!(s.set_processing_ticks(ServiceName::Orchestrator, 1).is_ok());
+    s.step();
+    assert_eq!(ticks(&s, "shipping-service"), 70);
+    // Shipping spends 70 ticks on each of the order's events too: it settles late.
+    while !s.is_settled() && s.now() < Tick(3000) {
+        s.step();
+    }
+    assert!(s.is_settled());
+    let sums = s.summaries();
+    assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
+    assert_eq!(sums[0].compensations[0], Compensation::CancelShipment);
+    assert_eq!(ticks(&s, "notification-service"), 3);
+    assert_eq!(s.check_invariants(), Vec::<String>::new());
+    let mut chor =
+        StreamingSaga::new(setup(SagaMode::Choreography, true, FaultPlan::default()), 2).unwrap();
+    assert!(chor
+        .set_processing_ticks(ServiceName::Orchestrator, 5)
+        .is_err());
+}
+
+/// A choreographed saga has no log: the driver folds the events topic as records arrive
+/// and traces what they tell, each at the tick of the record that told it.
+#[test]
+fn choreographed_sagas_are_traced_as_their_events_arrive() {
+    let faults = FaultPlan {
+        rules: vec![FaultRule::next_calls(
+            CallTarget::Step(SagaStep::ProcessPayment),
+            FaultEffect::Decline,
+            1,
+        )],
+        ..FaultPlan::default()
+    };
+    let mut s = StreamingSaga::new(setup(SagaMode::Choreography, true, faults), 1).unwrap();
+    s.run(150);
+    let sums = s.summaries();
+    let w = s.world();
+    let of = |id: &str| -> Vec<&T> {
+        w.trace
+            .iter()
+            .filter(|e| match e {
+                T::StepSucceeded { order_id, .. }
+                | T::StepFailed { order_id, .. }
+                | T::CompensationDone { order_id, .. }
+                | T::SagaCompleted { order_id, .. }
+                | T::SagaFailed { order_id, .. } => order_id.0 == id,
+                _ => false,
+            })
+            .collect()
+    };
+    let failed = of("order-1");
+    assert!(matches!(
+        failed[..],
+        [
+            T::StepSucceeded {
+                step: SagaStep::CreateOrder,
+                ..
+            },
+            T::StepSucceeded {
+                step: SagaStep::ReserveInventory,
+                ..
+            },
+            T::StepFailed {
+                step: SagaStep::ProcessPayment,
+                ..
+            },
+            T::CompensationDone {
+                compensation: Compensation::CancelOrder,
+                ..
+            },
+            T::CompensationDone {
+                compensation: Compensation::ReleaseInventory,
+                ..
+            },
+            T::SagaFailed { .. },
+        ]
+    ));
+    let completed = of("order-2");
+    assert_eq!(completed.len(), 5, "{completed:?}");
+    let Some(T::SagaCompleted { tick, .. }) = completed.last() else {
+        panic!("{completed:?}")
+    };
+    let summary = sums.iter().find(|x| x.order_id.0 == "order-2").unwrap();
+    assert_eq!(summary.finished_at, Some(*tick));
+    // Every event was observed once: no step is traced twice.
+    let steps = w
+        .trace
+        .iter()
+        .filter(|e| matches!(e, T::StepSucceeded { .. }))
+        .count();
+    assert_eq!(steps, 2 + 4);
+}

@@ -1,0 +1,120 @@
+//! The state every saga processor shares with the driver: the services' "databases", their
+//! inboxes and outboxes, the fault plan and the saga trace.
+//!
+//! It sits behind one `Arc<Mutex<_>>` because the processors are owned by the `Sim` while
+//! the driver fires the clock's timers (step timeouts, saga deadlines, deliveries) on the
+//! same services between steps. The simulation is single-threaded; the mutex is never
+//! contended.
+
+use super::super::config::SagaConfig;
+use super::super::faults::{Crash, FaultPlan};
+use super::super::inbox::Inbox;
+use super::super::outbox::Outbox;
+use super::super::projection::{ProjectionKind, ReadModel};
+use super::super::react::Services;
+use super::super::retry::RetrySchedule;
+use super::super::services::{SagaMode, ServiceName};
+use super::super::trace::SagaTraceEvent as T;
+use crate::ids::{MemberId, Offset, Tick};
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard};
+
+/// The state all saga processors share: the services (each service's "database"), their
+/// inboxes, the fault plan and the saga trace.
+#[derive(Debug)]
+pub struct SagaWorld {
+    /// Orchestrated or choreographed.
+    pub mode: SagaMode,
+    /// Whether the inbox (idempotent consumers) is on.
+    pub inbox: bool,
+    /// The retry schedule.
+    pub retry: RetrySchedule,
+    /// Every service's state.
+    pub services: Services,
+    /// Each service's inbox of processed event ids.
+    pub inboxes: BTreeMap<ServiceName, Inbox>,
+    /// The fault plan (with its rules' state).
+    pub faults: FaultPlan,
+    /// The saga trace so far.
+    pub trace: Vec<T>,
+    /// The CQRS read models and, per model, the next offset to apply per partition of the
+    /// events topic (stored with the model, so a redelivered record is not applied twice).
+    pub projections: BTreeMap<ProjectionKind, (ReadModel, Vec<Offset>)>,
+    /// Transactional outbox on: services write their events to their outbox in the same
+    /// step as their state change, and the driver's relay publishes them.
+    pub outbox: bool,
+    /// Each service's outbox table.
+    pub outboxes: BTreeMap<ServiceName, Outbox>,
+    /// Messages handled per service and message name (crash faults count these).
+    pub handled: BTreeMap<ServiceName, BTreeMap<String, u32>>,
+    /// Sends of each service's outbox relay (relay crash faults count these).
+    pub relay_sends: BTreeMap<ServiceName, u32>,
+    /// Crashes the processors reported and the driver has not acted on yet: the service,
+    /// its member that died, and the tick its replacement starts.
+    pub crashes: Vec<(ServiceName, MemberId, Tick)>,
+}
+
+impl SagaWorld {
+    /// The world before the first record: services as `config` sets them up.
+    pub fn new(config: &SagaConfig, faults: FaultPlan) -> Self {
+        let empty_projection = |k: ProjectionKind| {
+            let positions = vec![Offset(0); config.partitions as usize];
+            (k, (ReadModel::empty(k), positions))
+        };
+        Self {
+            mode: config.mode,
+            inbox: config.inbox,
+            retry: config.retry.clone(),
+            services: Services::new(config),
+            inboxes: BTreeMap::new(),
+            faults,
+            trace: Vec::new(),
+            projections: ProjectionKind::ALL.map(empty_projection).into(),
+            outbox: config.outbox,
+            outboxes: BTreeMap::new(),
+            handled: BTreeMap::new(),
+            relay_sends: BTreeMap::new(),
+            crashes: Vec::new(),
+        }
+    }
+
+    /// Counts one more `message` handled by `service`; returns the crash fault this
+    /// occurrence triggers, if any.
+    pub(super) fn handled_once_more(
+        &mut self,
+        service: ServiceName,
+        message: &str,
+    ) -> Option<Crash> {
+        let n = self
+            .handled
+            .entry(service)
+            .or_default()
+            .entry(message.to_string())
+            .or_insert(0);
+        *n += 1;
+        let nth = *n;
+        self.faults
+            .crashes
+            .iter()
+            .find(|c| c.service == service && c.message == message && c.nth == nth)
+            .cloned()
+    }
+
+    /// Counts one more send of `service`'s relay; true when the fault plan crashes the
+    /// relay right after it.
+    pub(super) fn relay_sent_once_more(&mut self, service: ServiceName) -> bool {
+        let n = self.relay_sends.entry(service).or_insert(0);
+        *n += 1;
+        let nth = *n;
+        self.faults
+            .relay_crashes
+            .iter()
+            .any(|c| c.service == service && c.nth == nth)
+    }
+}
+
+/// Locks the world. A panic while holding the lock is a bug already reported; the state
+/// stays readable.
+pub(super) fn lock(world: &Mutex<SagaWorld>) -> MutexGuard<'_, SagaWorld> {
+    world.lock().unwrap_or_else(|e| e.into_inner())
+}

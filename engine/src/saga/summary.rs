@@ -1,0 +1,182 @@
+//! What a saga run comes to: per saga its state, steps and compensations
+//! ([`SagaSummary`]), the services' balances ([`Balances`]), one order's path across the
+//! topics ([`PathEntry`]) and the whole run's summary ([`SagaRunSummary`], what
+//! `orderflow-cli saga --summary` prints and the golden files hold).
+
+use super::choreography::ChoreographyView;
+use super::event_store::OrderStatus;
+use super::message::{EventId, OrderId, ProductId};
+use super::orchestrator::{Compensation, SagaLogEntry, SagaState, SagaStep};
+use super::projection::ProjectionKind;
+use super::react::Services;
+use super::services::{SagaMode, Stock};
+use crate::ids::{Offset, PartitionId, Tick};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One record on an order's path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathEntry {
+    /// The event id (record header).
+    pub event_id: EventId,
+    /// The event that caused this one, if any.
+    pub causation_id: Option<EventId>,
+    /// The topic.
+    pub topic: String,
+    /// The partition.
+    pub partition: PartitionId,
+    /// The record's offset in its partition.
+    pub offset: Offset,
+    /// The tick it happened at.
+    pub tick: Tick,
+    /// The message's type name.
+    pub message: String,
+}
+
+/// One saga's outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaSummary {
+    /// The order.
+    pub order_id: OrderId,
+    /// The saga's state.
+    pub state: SagaState,
+    /// The steps that succeeded, in order.
+    pub executed_steps: Vec<SagaStep>,
+    /// The compensations that undid something, in order.
+    pub compensations: Vec<Compensation>,
+    /// Why the saga failed, if it did.
+    pub failure: Option<String>,
+    /// The tick the saga ended, if it has.
+    pub finished_at: Option<Tick>,
+    /// The saga log (orchestration only).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub log: Vec<SagaLogEntry>,
+}
+
+impl SagaSummary {
+    fn pending(order_id: OrderId) -> Self {
+        Self {
+            order_id,
+            state: SagaState::Pending,
+            executed_steps: Vec::new(),
+            compensations: Vec::new(),
+            failure: None,
+            finished_at: None,
+            log: Vec::new(),
+        }
+    }
+
+    /// Per saga (every order the Order service knows): state, executed steps and
+    /// compensations, from the orchestrator's saga logs or the choreography views.
+    pub fn of_every_order(
+        mode: SagaMode,
+        services: &Services,
+        choreography: &BTreeMap<OrderId, ChoreographyView>,
+    ) -> Vec<Self> {
+        let placed: Vec<OrderId> = services.order.store.order_ids().cloned().collect();
+        placed
+            .into_iter()
+            .map(|order_id| match mode {
+                SagaMode::Orchestration => match services.orchestrator.sagas.get(&order_id) {
+                    Some(saga) => Self {
+                        order_id,
+                        state: saga.status.state,
+                        executed_steps: saga.status.executed_steps.clone(),
+                        compensations: saga.status.compensations_done.clone(),
+                        failure: saga.status.failure.clone(),
+                        finished_at: saga.finished_at,
+                        log: saga.log.clone(),
+                    },
+                    None => Self::pending(order_id),
+                },
+                SagaMode::Choreography => match choreography.get(&order_id) {
+                    Some(v) => Self {
+                        order_id,
+                        state: v.state,
+                        executed_steps: v.executed_steps.clone(),
+                        compensations: v.compensations_done.clone(),
+                        failure: v.failure.clone(),
+                        finished_at: v.finished_at,
+                        log: Vec::new(),
+                    },
+                    None => Self::pending(order_id),
+                },
+            })
+            .collect()
+    }
+}
+
+/// The services' balances.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Balances {
+    /// Stock per product.
+    pub stock: BTreeMap<ProductId, Stock>,
+    /// Everything charged, in cents.
+    pub charged_cents: u64,
+    /// Everything refunded, in cents.
+    pub refunded_cents: u64,
+    /// Number of charges (a double charge shows here).
+    pub charges: u64,
+    /// Charged minus refunded per customer.
+    pub by_customer: BTreeMap<String, i64>,
+    /// Orders per status.
+    pub orders_by_status: BTreeMap<OrderStatus, u64>,
+    /// Notifications sent.
+    pub notifications_sent: u64,
+    /// Records per non-empty dead-letter topic.
+    pub dead_letters: BTreeMap<String, u64>,
+}
+
+impl Balances {
+    /// The services' balances, with the dead-letter counts read from the topics.
+    pub fn of(services: &Services, dead_letters: BTreeMap<String, u64>) -> Self {
+        let mut orders_by_status = BTreeMap::new();
+        for status in services.order.statuses().values() {
+            *orders_by_status.entry(*status).or_insert(0) += 1;
+        }
+        Self {
+            stock: services.inventory.stock.clone(),
+            charged_cents: services.payment.charged_cents(),
+            refunded_cents: services.payment.refunded_cents(),
+            charges: services.payment.charges.len() as u64,
+            by_customer: services
+                .payment
+                .balances()
+                .into_iter()
+                .map(|(c, b)| (c.0, b as i64))
+                .collect(),
+            orders_by_status,
+            notifications_sent: services.notification.sent.len() as u64,
+            dead_letters,
+        }
+    }
+}
+
+/// The final state of a saga run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SagaRunSummary {
+    /// The seed all randomness derives from.
+    pub seed: u64,
+    /// The tick it happened at.
+    pub tick: Tick,
+    /// Orchestrated or choreographed.
+    pub mode: SagaMode,
+    /// Whether the inbox (idempotent consumers) was on.
+    pub inbox: bool,
+    /// Whether the transactional outbox was on.
+    pub outbox: bool,
+    /// Per saga, its outcome.
+    pub sagas: Vec<SagaSummary>,
+    /// The services' balances.
+    pub balances: Balances,
+    /// End offset per partition, per topic.
+    pub end_offsets: BTreeMap<String, Vec<u64>>,
+    /// Per projection, records of the events topic its consumer group has not committed.
+    pub projection_lag: BTreeMap<ProjectionKind, u64>,
+    /// What the invariant checks found (empty once a run settled cleanly).
+    pub invariant_violations: Vec<String>,
+    /// The streaming engine's own summary (groups, lag, counters); golden files leave it
+    /// out, since the streaming scenarios' goldens cover it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<serde_json::Value>,
+}
