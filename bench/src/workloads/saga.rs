@@ -9,7 +9,8 @@
 
 use crate::harness::{measure, Outcome, Prepared, Run};
 use orderflow_engine::ids::Tick;
-use orderflow_engine::saga::driver::{OrderRequest, SagaCommand, SagaConfig, SagaSetup};
+use orderflow_engine::saga::command::{OrderRequest, SagaCommand};
+use orderflow_engine::saga::config::{SagaConfig, SagaSetup};
 use orderflow_engine::saga::faults::{FaultEffect, FaultPlan, FaultRule};
 use orderflow_engine::saga::message::{CustomerId, OrderId, OrderLine, ProductId};
 use orderflow_engine::saga::orchestrator::{SagaState, SagaStep};
