@@ -64,13 +64,6 @@ if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; 
     give_up "trunk $TRUNK_VERSION" "cargo install trunk --locked --version $TRUNK_VERSION"
 fi
 
-# twiggy names the biggest parts of the release wasm when check.sh's size budget fails; it is
-# installed only when that budget is enforced (SIZE_BUDGET_ENFORCED=1, see check.sh).
-if [ "${SIZE_BUDGET_ENFORCED:-0}" = 1 ] && ! command -v twiggy >/dev/null; then
-  say "installing twiggy (a few minutes)"
-  cargo install twiggy --locked >&2 || give_up "twiggy" "cargo install twiggy --locked"
-fi
-
 # Playwright drives Debian's Chromium; it never downloads a browser of its own.
 # (re-)install when package-lock.json changed since the last npm ci
 if ! cmp -s package-lock.json node_modules/.orderflow-installed-lock 2>/dev/null; then
