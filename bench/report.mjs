@@ -26,6 +26,8 @@ const size = read('size.md');
 const int = (n) => Math.round(n).toLocaleString('en-US');
 const rate = (r) => {
   const n = r.per_second;
+  // A run shorter than the clock's resolution (0.1 ms in the browser) has no rate.
+  if (n == null || !Number.isFinite(n)) return 'too short to time';
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M/s`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k/s`;
   return `${n.toFixed(0)} /s`;

@@ -10,7 +10,7 @@
 #   --only     workload ids (`cargo run -p orderflow-bench -- --list`)
 #   --no-wasm  skip the Wasm runs; --no-page skip the page and the bundle
 #
-# Takes about 15 minutes on 2 cores once built. The machine should be quiet: the load
+# Takes about 20 minutes on 2 cores once built. The machine should be quiet: the load
 # average before and after is printed with the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."

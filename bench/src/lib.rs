@@ -39,15 +39,16 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The sizes of issue #14 (a million events and keys), except the sagas: 10,000, not
-    /// 100,000. Today the saga costs grow with the square of the orders (every tick visits
-    /// every saga) and it holds about 50 KB per saga, so 100,000 would take about half an
-    /// hour per run natively and more memory than wasm32 can address (BENCHMARKS.md).
+    /// The sizes of issue #14 (a million events and keys), except the sagas: 4,000, not
+    /// 100,000. Today a saga run grows with the square of its orders (every tick the
+    /// orchestrator and the choreography's order service visit every saga ever started, to
+    /// find due deadlines) and holds about 55 KB per saga, so 100,000 would take hours per
+    /// run; BENCHMARKS.md gives the measured scaling.
     pub fn full() -> Self {
         Self {
             events: 1_000_000,
             keys: 1_000_000,
-            sagas: 10_000,
+            sagas: 4_000,
             runs: 5,
             slow_runs: 3,
         }
