@@ -5,7 +5,9 @@
 // the topic, the record and the group again. Rewinding to tick 1 hides the topic.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openGroup,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -21,8 +23,7 @@ after(async () => {
 const ALL_PARTITIONS = ['orders-0', 'orders-1', 'orders-2', 'orders-3', 'refunds-0', 'refunds-1'];
 
 async function ownedPartitions(page) {
-  const owned = await page.getByRole('region', { name: 'Consumer group auditors', exact: true })
-    .locator('.member-owned').allTextContents();
+  const owned = await (await openGroup(page, 'auditors')).locator('.member-owned').allTextContents();
   return owned.flatMap((o) => o.replace(/^owns /, '').split(', ')).filter((p) => p !== 'none').sort();
 }
 
@@ -36,6 +37,7 @@ test('add a topic and a group on two topics, step, and share them', async () => 
   for (let i = 0; i < 2; i++) await step.click();
   await page.getByText('Tick 2', { exact: true }).waitFor();
 
+  await openDrawer(page, 'Topics');
   await page.getByLabel('New topic name').fill('refunds');
   await page.getByLabel('New topic partitions').fill('2');
   await page.getByRole('button', { name: 'Add topic' }).click();
@@ -50,13 +52,14 @@ test('add a topic and a group on two topics, step, and share them', async () => 
   await page.getByRole('region', { name: `Partition ${expected.partition}`, exact: true }).getByText(userId).waitFor();
   assert.equal(await page.getByRole('region', { name: `Partition ${1 - expected.partition}`, exact: true }).getByText(userId).count(), 0);
 
+  await openDrawer(page, 'Groups');
   await page.getByLabel('Group name').fill('auditors');
   await page.getByLabel('orders', { exact: true }).check();
   assert.ok(await page.getByLabel('refunds', { exact: true }).isChecked(), 'the selected topic is ticked');
   await page.getByLabel('Assignor').selectOption('cooperative-sticky');
   await page.getByLabel('Consumers', { exact: true }).fill('2');
   await page.getByRole('button', { name: 'Add group' }).click();
-  const group = page.getByRole('region', { name: 'Consumer group auditors', exact: true });
+  const group = await openGroup(page, 'auditors');
   await group.getByText(/reads orders, refunds/).waitFor();
   await group.getByText(/cooperative protocol/).waitFor();
   for (let i = 0; i < 4; i++) await step.click();
@@ -64,6 +67,7 @@ test('add a topic and a group on two topics, step, and share them', async () => 
   assert.deepEqual(await ownedPartitions(page), ALL_PARTITIONS);
   await screenshot(page, 'groupform-auditors');
 
+  await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
   const freshContext = await browser.newContext();
@@ -71,6 +75,7 @@ test('add a topic and a group on two topics, step, and share them', async () => 
   forbidExternalRequests(fresh, external);
   await fresh.goto(link);
   await fresh.getByText('Tick 6', { exact: true }).waitFor({ timeout: 30_000 });
+  await openDrawer(fresh, 'Topics');
   await fresh.getByLabel('Topic', { exact: true }).selectOption('refunds');
   await fresh.getByRole('region', { name: `Partition ${expected.partition}`, exact: true }).getByText(userId).waitFor();
   assert.deepEqual(await ownedPartitions(fresh), ALL_PARTITIONS);

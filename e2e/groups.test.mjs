@@ -2,7 +2,9 @@
 // after the session timeout; empty a group, reset it to earliest and see its lag jump.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -34,11 +36,12 @@ test('a killed consumer stays dead until the session timeout, then its partition
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
+  await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
   await step(page, 4);
 
-  const group = page.getByRole('region', { name: 'Consumer group OrderProcessor' });
+  const group = await openGroup(page, 'OrderProcessor');
   const before = await ownedBy(group);
   assert.deepEqual(Object.keys(before), ['c1', 'c2']);
   assert.notEqual(before.c1, 'owns none');
@@ -70,6 +73,7 @@ test('a killed consumer stays dead until the session timeout, then its partition
 test('resetting an emptied group to earliest makes its lag jump back to the log size', async () => {
   const page = await browser.newPage();
   await openApp(page, site.url);
+  await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
   await page.getByLabel('Speed').selectOption('60');
@@ -77,7 +81,7 @@ test('resetting an emptied group to earliest makes its lag jump back to the log 
   await page.getByText(/^Tick (4\d|[5-9]\d|\d{3,})$/).waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
 
-  const group = page.getByRole('region', { name: 'Consumer group Analytics' });
+  const group = await openGroup(page, 'Analytics');
   const lagOf = async () => {
     const cells = await group.locator('.group-partitions td.lag').allTextContents();
     return cells.reduce((sum, c) => sum + Number(c), 0);

@@ -105,3 +105,43 @@ export async function openApp(page, url) {
   await page.goto(url);
   await page.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
 }
+
+/** Opens a toolbar drawer (Presets, Topics, Setup, Generator, Producers, Groups, Share). */
+export async function openDrawer(page, name) {
+  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
+  if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+}
+
+/**
+ * Opens the details of consumer group NAME (a click on its node on the stage) and returns
+ * the region with its members, kill buttons, lag chart and offset reset.
+ */
+export async function openGroup(page, name) {
+  await page.getByRole('region', { name: `Consumer group ${name}`, exact: true }).locator('.group-head').click();
+  const details = page.getByRole('region', { name: `Details of group ${name}`, exact: true });
+  await details.waitFor();
+  return details;
+}
+
+/** Opens partition N's log (a click on its lane) and returns the region listing its records. */
+export async function openPartition(page, partition, topic = 'orders') {
+  await page.getByRole('region', { name: `Partition ${partition}`, exact: true }).locator('.lane-head').click();
+  const log = page.getByRole('region', { name: `Log of ${topic}-${partition}`, exact: true });
+  await log.waitFor();
+  return log;
+}
+
+/** Runs axe-core's WCAG 2.1 A and AA rules on the page and returns the violations. */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: join(ROOT, 'node_modules', 'axe-core', 'axe.min.js') });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+    }));
+  });
+}

@@ -24,6 +24,15 @@ async function tabTo(page, id) {
   throw new Error(`Tab never reached #${id}`);
 }
 
+/** Presses Tab until the head of partition N's lane on the stage has focus. */
+async function tabToHead(page, partition) {
+  for (let i = 0; i < 80; i++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((p) => document.activeElement?.dataset?.head === String(p), partition)) return;
+  }
+  throw new Error(`Tab never reached the lane of partition ${partition}`);
+}
+
 test('keyboard-only publish lands in the partition the engine names', async () => {
   const page = await browser.newPage();
   const external = [];
@@ -48,7 +57,11 @@ test('keyboard-only publish lands in the partition the engine names', async () =
   const [expected] = cli('route', '--partitioner', 'murmur2', '--partitions', '4', 'U-keyboard-5');
   const region = page.getByRole('region', { name: `Partition ${expected.partition}`, exact: true });
   await region.getByText('U-keyboard-5').waitFor();
-  await region.getByText('O-kb-1 Paid').waitFor();
+  // The record's value is in the partition's log: Tab to the lane, Enter opens it beside.
+  await tabToHead(page, expected.partition);
+  await page.keyboard.press('Enter');
+  await page.getByRole('region', { name: `Log of orders-${expected.partition}`, exact: true })
+    .getByText('O-kb-1 Paid').waitFor();
   await screenshot(page, 'keyboard-publish');
   assert.deepEqual(external, []);
 });

@@ -4,7 +4,9 @@
 // form refuses a taken name with a message.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openPartition,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -22,8 +24,10 @@ test('a lost acknowledgement makes the retry a duplicate, badged in the partitio
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
+  await openDrawer(page, 'Presets');
   await page.getByLabel('Preset', { exact: true }).selectOption('producer-retries');
   await page.getByRole('button', { name: 'Load preset' }).click();
+  await openDrawer(page, 'Producers');
 
   const producers = page.getByRole('region', { name: 'Producers', exact: true });
   const plain = producers.getByRole('region', { name: 'Producer plain', exact: true });
@@ -54,7 +58,10 @@ test('a lost acknowledgement makes the retry a duplicate, badged in the partitio
   const [expected] = cli('route', '--partitioner', 'murmur2', '--partitions', '3', key);
   assert.equal(partition, expected.partition);
 
-  const region = page.getByRole('region', { name: `Partition ${partition}`, exact: true });
+  // The stage marks the copy on its lane; its row with the badge is in the partition's log.
+  await page.getByRole('region', { name: `Partition ${partition}`, exact: true })
+    .locator(`.lane-record.producer-duplicate[data-offset="${duplicate}"]`).waitFor();
+  const region = await openPartition(page, partition, 'orders-plain');
   const copyRow = region.locator(`.record[data-offset="${duplicate}"]`);
   await copyRow.getByText(`duplicate of offset ${original}`).waitFor();
   await copyRow.getByText('O-e2e-dup').waitFor();
@@ -63,6 +70,7 @@ test('a lost acknowledgement makes the retry a duplicate, badged in the partitio
   assert.equal(await firstRow.locator('.duplicate-badge').count(), 0, 'the first copy is no duplicate');
   assert.equal(await copyRow.evaluate((el) => el.classList.contains('redelivered')), false);
 
+  await openDrawer(page, 'Producers');
   const counters = await plain.locator('.producer-counters').textContent();
   assert.match(counters, /^sends 1 · appended 2 · acks lost 1 · retries 1 · duplicates appended 1 /);
   await page.getByRole('status').filter({ hasText: 'the retry appended a duplicate' })

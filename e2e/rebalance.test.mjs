@@ -3,7 +3,9 @@
 // group and watch the whole group pause, revoke everything and resume in a new generation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -29,6 +31,7 @@ async function start(page) {
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
+  await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
   await step(page, 4);
@@ -38,7 +41,7 @@ async function start(page) {
 test('cooperative: the lost partitions move after the session timeout while the others keep consuming', async () => {
   const page = await browser.newPage();
   const external = await start(page);
-  const group = page.getByRole('region', { name: 'Consumer group Notifier' });
+  const group = await openGroup(page, 'Notifier');
   const rebalance = group.getByRole('region', { name: 'Rebalance of group Notifier' });
   // The group's first rebalance (everyone joined at tick 0) is what shows before the kill.
   await rebalance.getByText('Rebalance (cooperative): generation 0 → 1').waitFor();
@@ -85,7 +88,7 @@ test('cooperative: the lost partitions move after the session timeout while the 
 test('eager: the whole group pauses, revokes everything and resumes in the next generation', async () => {
   const page = await browser.newPage();
   const external = await start(page);
-  const group = page.getByRole('region', { name: 'Consumer group OrderProcessor' });
+  const group = await openGroup(page, 'OrderProcessor');
   const rebalance = group.getByRole('region', { name: 'Rebalance of group OrderProcessor' });
   await group.getByRole('button', { name: 'Kill consumer c1' }).click();
   await step(page, 10);
@@ -131,6 +134,7 @@ test('the moves animate, except under prefers-reduced-motion, and stay readable 
     await openApp(page, site.url);
     await step(page, 3);
     // The first assignment (generation 0 → 1) is drawn as moves.
+    await openGroup(page, 'Notifier');
     const rebalance = page.getByRole('region', { name: 'Rebalance of group Notifier' });
     const to = rebalance.locator('.move[data-phase="assigned"] .move-to').first();
     await to.waitFor();

@@ -3,7 +3,9 @@
 // the same state; then reload and keep it; a damaged link keeps the current scenario.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -28,11 +30,13 @@ test('a share link restores the same state in a fresh page', async () => {
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
 
+  await openDrawer(page, 'Setup');
   await page.locator('#setup-partitions').fill('5');
   await page.getByLabel('Partitioner', { exact: true }).selectOption('crc32');
   await page.getByRole('button', { name: 'Apply setup' }).click();
   await page.getByLabel('User ID').fill('U-share');
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
+  await openDrawer(page, 'Generator');
   await page.getByLabel('Hot-key skew').fill('40');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1001 records;').waitFor();
@@ -42,6 +46,7 @@ test('a share link restores the same state in a fresh page', async () => {
   const before = await partitionStats(page);
   assert.equal(before.length, 5);
 
+  await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
   assert.ok(link.startsWith(site.url) && link.includes('#s='), link);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, cli, SUBPATH_DIST,
+  serveDist, launch, openApp, screenshot, forbidExternalRequests, cli, SUBPATH_DIST, openDrawer,
 } from './harness.mjs';
 
 const BASE = '/some/path/';
@@ -53,6 +53,7 @@ test('under a sub-path: publish, then a share link made there opens there', asyn
   const region = page.getByRole('region', { name: `Partition ${partition}` });
   await region.getByText('U-subpath').first().waitFor();
 
+  await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
   assert.ok(link.startsWith(`${site.url}#s=`), `the link stays under the sub-path: ${link}`);

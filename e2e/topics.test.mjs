@@ -3,7 +3,9 @@
 // topic's 5 partitions (cross-checked with the native CLI, an independent build of the engine).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+import {
+  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer,
+} from './harness.mjs';
 
 let site;
 let browser;
@@ -22,6 +24,7 @@ test('five demo topics: publish to payments and find the record where murmur2 ro
   forbidExternalRequests(page, external);
   await openApp(page, site.url);
 
+  await openDrawer(page, 'Presets');
   await page.getByLabel('Preset', { exact: true }).selectOption({ label: 'The five demo topics' });
   // Timed inside the page (no automation round trips): click, then animation frames until
   // the five topics are in the DOM.
@@ -40,6 +43,7 @@ test('five demo topics: publish to payments and find the record where murmur2 ro
   const names = await topic.locator('option').evaluateAll((os) => os.map((o) => o.value));
   assert.deepEqual(names, ['user-events', 'orders', 'payments', 'notifications', 'order-processing.DLQ']);
 
+  await openDrawer(page, 'Topics');
   await topic.selectOption('payments');
   const partitionRegions = page.getByRole('region', { name: /^Partition \d+$/ });
   await page.waitForFunction(() => document.querySelectorAll('[aria-label^="Partition "][role=region]').length === 5);

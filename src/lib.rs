@@ -13,6 +13,8 @@
 //! - [`rebalance`], [`metrics`]: rebalances as partition moves and throughput, folded from
 //!   the trace; [`presets`]: the engine's streaming scenarios as sessions.
 //! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
+//! - [`stage`]: the live diagram's model and layout (plain Rust), drawn by
+//!   `components::stage`; the dock beside it shows forms and details.
 //! - [`components`]: the panels.
 
 pub mod components;
@@ -26,21 +28,18 @@ pub mod producers;
 pub mod rebalance;
 pub mod session;
 pub mod share;
+pub mod stage;
 pub mod state;
 
-use components::generator::GeneratorPanel;
-use components::groups::GroupsView;
-use components::partitions::PartitionsView;
-use components::presets::PresetPicker;
-use components::producers::ProducersView;
 use components::publish::PublishForm;
-use components::routing::RoutingView;
-use components::share::{ShareMessage, SharePanel};
+use components::share::ShareMessage;
+use components::stage::Stage;
+use components::stage_dock::{DockPanel, DrawerButtons};
 use components::time_controls::TimeControls;
-use components::topic_setup::TopicSetup;
-use components::topics::{SelectedTopic, TopicPicker};
+use components::topics::SelectedTopic;
 use leptos::prelude::*;
 use session::Session;
+use stage::{Dock, DockView, Drawer, ReducedMotion};
 use state::{Announcer, Clock, Engine};
 
 pub use generator::STATUSES;
@@ -104,8 +103,16 @@ pub fn App() -> impl IntoView {
     provide_context(engine);
     provide_context(Clock::default());
     provide_context(announcer);
+    // A link that could not be opened is explained in the Share panel: open it.
+    let dock = Dock(RwSignal::new(if message.is_some() {
+        DockView::Drawer(Drawer::Share)
+    } else {
+        DockView::Closed
+    }));
     provide_context(ShareMessage(RwSignal::new(message)));
     provide_context(SelectedTopic(RwSignal::new(String::new())));
+    provide_context(dock);
+    provide_context(ReducedMotion(leptos_use::use_prefers_reduced_motion()));
     driver::use_driver();
 
     // Save the session (setup, seed, actions: small) whenever the engine changes. An effect
@@ -118,25 +125,20 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <a class="skip" href="#partitions-title">"Skip to partitions"</a>
-        <header>
-            <h1>"orderflow"</h1>
-            <p class="tagline">"Publish order events, watch them hash to partitions, and replay any run."</p>
-        </header>
-        <main>
-            <div class="controls">
+        <a class="skip" href="#stage-title">"Skip to the stage"</a>
+        <header class="toolbar">
+            <div class="toolbar-row">
+                <h1>"orderflow"</h1>
                 <TimeControls />
-                <TopicPicker />
-                <TopicSetup />
-                <PublishForm />
-                <GeneratorPanel />
-                <PresetPicker />
             </div>
-            <RoutingView />
-            <PartitionsView />
-            <ProducersView />
-            <GroupsView />
-            <SharePanel />
+            <div class="toolbar-row">
+                <PublishForm />
+                <DrawerButtons />
+            </div>
+        </header>
+        <main class="workspace" class:docked=move || dock.0.with(|v| *v != DockView::Closed)>
+            <Stage />
+            <DockPanel />
         </main>
         <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">
             {move || announcer.0.get()}

@@ -23,7 +23,7 @@ fn alerts(app: &HtmlElement) -> String {
 }
 
 fn group_text(app: &HtmlElement, group: &str) -> String {
-    text(app, &format!("[aria-label='Consumer group {group}']"))
+    text(app, &group_details(group))
 }
 
 async fn add_topic(app: &HtmlElement, name: &str, partitions: &str) {
@@ -101,6 +101,7 @@ async fn a_group_added_on_two_topics_shows_its_members_owning_partitions_of_both
     button(&app, "Add group").click();
     tick().await;
     assert_eq!(alerts(&app).trim(), "", "no refusal");
+    open_group(&app, "auditors").await;
     let group = group_text(&app, "auditors");
     assert!(group.contains("reads orders, refunds"), "{group}");
     assert!(group.contains("cooperative protocol"), "{group}");

@@ -55,6 +55,9 @@ async fn a_lost_ack_makes_the_retry_a_duplicate_badged_in_the_partition_the_engi
     let plain = region(&app, "Producer plain");
     assert!(text(&plain, ".producer-config").contains("acks=all · retries 3 · not idempotent"));
 
+    // Focus needs the panel on screen: open the Producers drawer.
+    button(&app, "Producers").click();
+    tick().await;
     let lose = button(&plain, "Lose next ack");
     lose.focus().unwrap();
     lose.click();
@@ -79,7 +82,9 @@ async fn a_lost_ack_makes_the_retry_a_duplicate_badged_in_the_partition_the_engi
         )) && result.contains("(duplicate of offset 0)"),
         "{result}"
     );
-    let partition = region(&app, &format!("Partition {expected}"));
+    // The records list is the partition's log in the dock.
+    open_partition(&app, expected).await;
+    let partition = find(&app, &partition_log("orders", expected));
     assert_eq!(count(&partition, ".record"), 2, "the record and its copy");
     assert_eq!(count(&partition, ".record.producer-duplicate"), 1);
     assert_eq!(
@@ -91,11 +96,16 @@ async fn a_lost_ack_makes_the_retry_a_duplicate_badged_in_the_partition_the_engi
         0,
         "a producer duplicate is no redelivery"
     );
+    // The stage marks the copy on its lane too.
+    assert_eq!(
+        count(
+            &app,
+            &format!("[aria-label='Partition {expected}'] .lane-record.producer-duplicate")
+        ),
+        1
+    );
     for p in (0..4).filter(|p| *p != expected) {
-        assert_eq!(
-            count(&app, &format!("[aria-label='Partition {p}'] .record")),
-            0
-        );
+        assert_eq!(lane_records(&app, p), 0);
     }
     let counters = text(&region(&app, "Producer plain"), ".producer-counters");
     assert_eq!(
@@ -137,16 +147,14 @@ async fn an_idempotent_producer_drops_the_retry_and_shows_no_badge() {
             && counters.contains("duplicates appended 0 · duplicates dropped 1"),
         "{counters}"
     );
-    assert_eq!(count(&app, ".duplicate-badge"), 0);
     assert!(text(&app, ".send-result").contains("dropped it"));
     let expected = Partitioner::Murmur2.route(b"U-safe", 4).partition.0;
-    assert_eq!(
-        count(
-            &app,
-            &format!("[aria-label='Partition {expected}'] .record")
-        ),
-        1
-    );
+    assert_eq!(lane_records(&app, expected), 1);
+    assert_eq!(count(&app, ".lane-record.producer-duplicate"), 0);
+    open_partition(&app, expected).await;
+    let log = partition_log("orders", expected);
+    assert_eq!(count(&app, &format!("{log} .record")), 1);
+    assert_eq!(count(&app, ".duplicate-badge"), 0);
 }
 
 #[wasm_bindgen_test]

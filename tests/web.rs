@@ -35,6 +35,8 @@ async fn publishing_shows_the_record_in_the_partition_murmur2_names() {
             "partition {p} (expected {expected}) shows: {shown}"
         );
     }
+    // The routing table moved into the topic's details (the dock).
+    open_topic(&app).await;
     assert_eq!(
         text(&app, ".routing-partition").trim(),
         expected.to_string()
@@ -48,7 +50,8 @@ async fn publishing_without_a_user_id_explains_why_nothing_happened() {
     publish(&app, "   ", "O-1").await;
     let alert = text(&app, "form.publish [role=alert]");
     assert!(alert.contains("User ID"), "alert was {alert:?}");
-    assert_eq!(count(&app, ".record"), 0);
+    assert_eq!(count(&app, ".lane-record"), 0);
+    assert!((0..4).all(|p| lane_records(&app, p) == 0));
     app.remove();
 }
 
@@ -56,6 +59,7 @@ async fn publishing_without_a_user_id_explains_why_nothing_happened() {
 async fn routing_view_shows_the_bytes_hash_and_modulo_of_the_key() {
     let app = fresh_app();
     publish(&app, "abc", "O-1").await;
+    open_topic(&app).await;
     assert_eq!(text(&app, ".routing-bytes").trim(), "61 62 63");
     let routing = Partitioner::Murmur2.route(b"abc", 4);
     assert_eq!(text(&app, ".routing-hash").trim(), routing.hash.to_string());
@@ -76,11 +80,13 @@ async fn a_partition_of_ten_thousand_records_keeps_only_a_window_of_rows_in_the_
     button(&app, "Publish 10,000").click();
     tick().await;
     let hot = Partitioner::Murmur2.route(b"U1", 4).partition.0;
-    let region = format!("[aria-label='Partition {hot}']");
     wait_until(10_000, "the burst to finish", || {
         partition_text(&app, hot).contains("10000 records")
     })
     .await;
+    // The records list is the partition's log in the dock.
+    open_partition(&app, hot).await;
+    let region = partition_log("orders", hot);
     // Following the tail: the newest offset is rendered.
     wait_until(2_000, "the tail to be in view", || {
         count(&app, &format!("{region} .record[data-offset='9999']")) == 1
@@ -154,6 +160,7 @@ async fn other_partitioners_route_like_the_engine() {
     publish(&app, "user-1", "O1").await;
     let expected = Partitioner::EventHubs.route(b"user-1", 4).partition.0;
     assert!(partition_text(&app, expected).contains("user-1"));
+    open_topic(&app).await;
     assert!(text(&app, ".routing-table caption").contains("eventhubs"));
     app.remove();
 }
@@ -170,15 +177,15 @@ async fn step_and_timeline_rewind_replay_the_run() {
         tick().await;
     }
     assert!(text(&app, ".tick").contains("Tick 4"));
-    assert!(text(&app, ".partitions-panel .summary").starts_with("20 records"));
+    assert!(stage_summary(&app).starts_with("20 records"));
     type_into(&app, "Timeline", "1");
     tick().await;
     assert!(text(&app, ".tick").contains("Tick 1"));
-    assert!(text(&app, ".partitions-panel .summary").starts_with("5 records"));
+    assert!(stage_summary(&app).starts_with("5 records"));
     button(&app, "Back to live").click();
     tick().await;
     assert!(text(&app, ".tick").contains("Tick 4"));
-    assert!(text(&app, ".partitions-panel .summary").starts_with("20 records"));
+    assert!(stage_summary(&app).starts_with("20 records"));
     app.remove();
 }
 
@@ -254,7 +261,7 @@ async fn a_damaged_link_shows_a_message_and_keeps_the_saved_scenario() {
 }
 
 fn group_text(app: &HtmlElement, group: &str) -> String {
-    text(app, &format!("[aria-label='Consumer group {group}']"))
+    text(app, &group_details(group))
 }
 
 /// The button named `name` inside the element matching `scope`.
@@ -274,16 +281,22 @@ async fn consumer_groups_of_the_event_hubs_example_are_shown_with_their_members(
     let app = fresh_app();
     steps(&app, 3).await;
     for (group, members) in [("OrderProcessor", 2), ("Notifier", 3), ("Analytics", 1)] {
-        let scope = format!("[aria-label='Consumer group {group}']");
+        open_group(&app, group).await;
+        let scope = group_details(group);
         assert_eq!(count(&app, &format!("{scope} .member")), members, "{group}");
         for c in 1..=members {
             button_in(&app, &scope, &format!("Kill consumer c{c}"));
         }
     }
+    open_group(&app, "Notifier").await;
     assert!(group_text(&app, "Notifier").contains("cooperative protocol"));
-    assert!(group_text(&app, "OrderProcessor").contains("range assignor"));
     // Four partitions, three Notifier consumers: every partition has one owner.
-    let owners = count(&app, "[aria-label='Consumer group Notifier'] .member-owned");
+    let owners = count(
+        &app,
+        &format!("{} .member-owned", group_details("Notifier")),
+    );
+    open_group(&app, "OrderProcessor").await;
+    assert!(group_text(&app, "OrderProcessor").contains("range assignor"));
     assert_eq!(owners, 3);
     app.remove();
 }
@@ -291,7 +304,8 @@ async fn consumer_groups_of_the_event_hubs_example_are_shown_with_their_members(
 #[wasm_bindgen_test]
 async fn a_killed_consumer_stays_dead_until_the_session_timeout_then_its_partitions_move() {
     let app = fresh_app();
-    let scope = "[aria-label='Consumer group OrderProcessor']";
+    open_group(&app, "OrderProcessor").await;
+    let scope = &group_details("OrderProcessor");
     steps(&app, 3).await;
     button_in(&app, scope, "Kill consumer c1").click();
     tick().await;
@@ -321,7 +335,8 @@ async fn a_killed_consumer_stays_dead_until_the_session_timeout_then_its_partiti
 #[wasm_bindgen_test]
 async fn offset_reset_is_refused_while_members_are_active_and_explains_why() {
     let app = fresh_app();
-    let scope = "[aria-label='Consumer group Analytics']";
+    open_group(&app, "Analytics").await;
+    let scope = &group_details("Analytics");
     button_in(&app, scope, "Reset offsets").click();
     tick().await;
     let alert = text(&app, &format!("{scope} [role=alert]"));
@@ -335,7 +350,8 @@ async fn offset_reset_is_refused_while_members_are_active_and_explains_why() {
 #[wasm_bindgen_test]
 async fn extra_consumers_beyond_the_partition_count_are_idle() {
     let app = fresh_app();
-    let scope = "[aria-label='Consumer group Notifier']";
+    open_group(&app, "Notifier").await;
+    let scope = &group_details("Notifier");
     button_in(&app, scope, "Add consumer").click();
     tick().await;
     button_in(&app, scope, "Add consumer").click();
@@ -357,13 +373,14 @@ async fn lag_chart_draws_the_groups_lag_history() {
     button(&app, "Publish 1,000").click();
     tick().await;
     wait_until(5_000, "the burst", || {
-        text(&app, ".partitions-panel .summary").starts_with("1000 records")
+        stage_summary(&app).starts_with("1000 records")
     })
     .await;
     steps(&app, 6).await;
+    open_group(&app, "Analytics").await;
     let line = find(
         &app,
-        "[aria-label='Consumer group Analytics'] .lag-chart polyline",
+        &format!("{} .lag-chart polyline", group_details("Analytics")),
     );
     let points = line.get_attribute("points").unwrap_or_default();
     assert!(points.split(' ').count() >= 6, "points {points:?}");
@@ -380,7 +397,8 @@ async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
     assert_eq!(count(&app, "[aria-label^='Partition ']"), 6);
     // C7 joins group B at tick 30 (a scheduled command of the scenario).
     steps(&app, 40).await;
-    let scope = "[aria-label='Consumer group B']";
+    open_group(&app, "B").await;
+    let scope = &group_details("B");
     assert_eq!(count(&app, &format!("{scope} .member")), 7);
     assert_eq!(count(&app, &format!("{scope} .member.idle")), 1);
     app.remove();
@@ -389,7 +407,8 @@ async fn loading_the_idle_seventh_consumer_preset_shows_one_idle_member() {
 #[wasm_bindgen_test]
 async fn a_cooperative_rebalance_lists_each_lost_partition_and_its_new_owner_with_the_generation() {
     let app = fresh_app();
-    let scope = "[aria-label='Consumer group Notifier']";
+    open_group(&app, "Notifier").await;
+    let scope = &group_details("Notifier");
     let rebalance = "[aria-label='Rebalance of group Notifier']";
     steps(&app, 3).await;
     let c1_owned = text(&app, &format!("{scope} .member .member-owned"));
@@ -416,7 +435,8 @@ async fn a_cooperative_rebalance_lists_each_lost_partition_and_its_new_owner_wit
 #[wasm_bindgen_test]
 async fn processing_speed_is_editable_per_group_and_per_member() {
     let app = fresh_app();
-    let scope = "[aria-label='Consumer group Notifier']";
+    open_group(&app, "Notifier").await;
+    let scope = &group_details("Notifier");
     let select: HtmlSelectElement = find(&app, "#speed-Notifier").unchecked_into();
     select.set_value("3");
     fire(&select, "change");

@@ -2,7 +2,6 @@
 //! policy, processing speed, rebalances with their generation, lag now and over time,
 //! and offset reset with Kafka's rule (only while the group has no active members).
 
-use crate::components::explain::Explain;
 use crate::components::fields::{NumberField, TextField};
 use crate::components::rebalance::RebalanceView;
 use crate::components::topics::use_topic;
@@ -96,27 +95,6 @@ pub fn SkewView() -> impl IntoView {
     .into_any()
 }
 
-/// Every consumer group of the topic.
-#[component]
-pub fn GroupsView() -> impl IntoView {
-    let engine = expect_context::<Engine>();
-    let names = Memo::new(move |_| engine.read(|pg| pg.group_names()));
-    view! {
-        <section class="panel groups-panel" aria-labelledby="groups-title">
-            <h2 id="groups-title">"Consumer groups"</h2>
-            <SkewView />
-            <div class="groups">
-                <For each=move || names.get() key=|n| n.clone() let:name>
-                    <GroupView name=name />
-                </For>
-            </div>
-            <AddGroupForm />
-            <Explain text="Each group reads the whole topic independently and keeps its own committed offsets. Inside a group, each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies, the group only notices after the session timeout, then rebalances: eager protocols pause everyone and reassign all partitions, cooperative ones move only what must move. The rebalance box lists each partition's move: who lost it (a dead member that timed out) or revoked it, who got it, and in which generation. Throughput is records processed per tick over the last 20 ticks. Lag is how far the committed offset is behind the end of the log." />
-        </section>
-    }
-    .into_any()
-}
-
 /// One consumer group.
 #[component]
 pub fn GroupView(
@@ -158,7 +136,8 @@ pub fn GroupView(
         speed_error.set(result.err().map(|e| e.to_string()));
     };
 
-    let label = format!("Consumer group {name}");
+    // Not "Consumer group NAME": that is the group on the stage (one region per name).
+    let label = format!("Details of group {name}");
     let heading = name.clone();
     view! {
         <section class="group" role="region" aria-label=label>

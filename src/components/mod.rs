@@ -12,6 +12,8 @@ pub mod publish;
 pub mod rebalance;
 pub mod routing;
 pub mod share;
+pub mod stage;
+pub mod stage_dock;
 pub mod time_controls;
 pub mod topic_setup;
 pub mod topics;

@@ -1,5 +1,5 @@
-//! Partitions as logs. Each partition is a region "Partition N" listing its records by
-//! offset. Long logs are virtualised: rows have a fixed height, the scroll offset picks the
+//! A partition's log, shown in the dock when a lane is selected on the stage: a region
+//! "Log of TOPIC-N" listing its records by offset. Long logs are virtualised: rows have a fixed height, the scroll offset picks the
 //! window of offsets that is visible, and only those rows (plus a small overscan) exist in
 //! the DOM. The engine keeps the records; the DOM keeps a window onto them.
 //!
@@ -7,8 +7,6 @@
 //! appended the record a second time: two copies in the log) and "↻ group" (a group
 //! processed the one copy again after a redelivery).
 
-use crate::components::explain::Explain;
-use crate::components::topics::use_topic;
 use crate::playground::{key_hue, RecordRow};
 use crate::state::Engine;
 use leptos::html::Div;
@@ -48,43 +46,6 @@ fn record_title(row: &RecordRow) -> Option<String> {
         ));
     }
     (!reasons.is_empty()).then(|| reasons.join("; "))
-}
-
-/// All partitions of the topic.
-#[component]
-pub fn PartitionsView() -> impl IntoView {
-    let engine = expect_context::<Engine>();
-    let topic = use_topic();
-    let count = Memo::new(move |_| engine.read(|pg| pg.partition_count(&topic.get())));
-    let sizes = Memo::new(move |_| engine.read(|pg| pg.partition_sizes(&topic.get())));
-    let skew = Memo::new(move |_| {
-        let sizes = sizes.get();
-        let total: u64 = sizes.iter().sum();
-        let max = sizes.iter().copied().max().unwrap_or(0);
-        (total > 0 && !sizes.is_empty()).then(|| max as f64 * sizes.len() as f64 / total as f64)
-    });
-    view! {
-        <section class="panel partitions-panel" aria-labelledby="partitions-title">
-            <h2 id="partitions-title">{move || format!("Partitions of {}", topic.get())}</h2>
-            <p class="summary">
-                {move || {
-                    let total: u64 = sizes.get().iter().sum();
-                    match skew.get() {
-                        Some(s) => format!("{total} records; partition skew {s:.2} (largest partition ÷ mean; 1.00 is even)"),
-                        None => "No records yet.".to_string(),
-                    }
-                }}
-            </p>
-            <div class="partitions">
-                // Keyed by topic too: another topic's partition N is another log.
-                <For each=move || { let t = topic.get(); (0..count.get()).map(move |p| (t.clone(), p)) } key=|(t, p)| (t.clone(), *p) let:tp>
-                    <PartitionLogView topic=tp.0 partition=tp.1 />
-                </For>
-            </div>
-            <Explain text="Each partition is an append-only log: records get consecutive offsets in the order they arrive. Order holds only within a partition, never across partitions. A group can use at most as many consumers in parallel as there are partitions." />
-        </section>
-    }
-    .into_any()
 }
 
 /// One partition's log, virtualised.
@@ -151,7 +112,8 @@ pub fn PartitionLogView(
         }
     };
 
-    let label = format!("Partition {partition}");
+    // Not "Partition N": that is the stage's lane (one region per name).
+    let label = format!("Log of {}-{partition}", topic.read_value());
     let heading = label.clone();
     view! {
         <section class="partition" role="region" aria-label=label>

@@ -1,5 +1,5 @@
-//! The routing view: the last events' key -> bytes -> hash -> mod N -> partition, and a short
-//! travel animation of each new event from the producer to its partition.
+//! The routing view: the last events' key -> bytes -> hash -> mod N -> partition (records
+//! travel to their partitions on the stage).
 
 use crate::components::explain::Explain;
 use crate::playground::{key_hue, RoutedEvent, RECENT_ROUTINGS};
@@ -28,7 +28,6 @@ pub fn RoutingView() -> impl IntoView {
     let topic = crate::components::topics::use_topic();
     let recent =
         Memo::new(move |_| engine.read(|pg| pg.recent_routings(&topic.get(), RECENT_ROUTINGS)));
-    let partitions = Memo::new(move |_| engine.read(|pg| pg.partition_count(&topic.get())));
     let partitioner = Memo::new(move |_| {
         engine.read(|pg| match pg.setup(&topic.get()) {
             Some(setup) if setup.keyed => setup.partitioner.name(),
@@ -36,24 +35,10 @@ pub fn RoutingView() -> impl IntoView {
             None => "",
         })
     });
-    // Only the newest few travel, so a burst does not flood the animation.
-    let travelling = Memo::new(move |_| recent.get().into_iter().take(3).collect::<Vec<_>>());
 
     view! {
         <section class="panel routing" aria-labelledby="routing-title">
             <h2 id="routing-title">"Routing"</h2>
-            <div class="lanes" aria-hidden="true" style:--lanes=move || partitions.get().to_string()>
-                <span class="producer">"producer"</span>
-                <For each=move || travelling.get() key=|e| (e.epoch, e.sequence) let:e>
-                    <span
-                        class="traveller"
-                        style:--lane=e.partition.0.to_string()
-                        style:--key-hue=key_hue(e.key.as_deref().unwrap_or("")).to_string()
-                    >
-                        {e.key.clone().unwrap_or_else(|| "no key".into())}
-                    </span>
-                </For>
-            </div>
             {move || {
                 let rows = recent.get();
                 if rows.is_empty() {

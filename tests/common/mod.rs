@@ -60,6 +60,23 @@ pub fn mount_app() -> Mounted {
     }
 }
 
+/// Mounts any view (a component with contexts a test chose) into its own container.
+pub fn mount_with<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> Mounted {
+    let document = document();
+    let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
+    document.body().unwrap().append_child(&container).unwrap();
+    let handle = leptos::mount::mount_to(container.clone(), view);
+    Mounted {
+        container,
+        handle: Some(Box::new(handle)),
+    }
+}
+
+/// The button named `name` inside the element matching `scope`.
+pub fn button_in(app: &HtmlElement, scope: &str, name: &str) -> HtmlElement {
+    button(&find(app, scope), name)
+}
+
 /// Lets effects (saving to localStorage, scrolling) run.
 pub async fn settle() {
     for _ in 0..3 {
@@ -184,4 +201,53 @@ pub async fn load_preset(app: &HtmlElement, id: &str) {
     tick().await;
     button(app, "Load preset").click();
     tick().await;
+}
+
+/// Clicks an element of the stage (an SVG node has no `click()` of its own).
+pub async fn click_on_stage(app: &HtmlElement, selector: &str) {
+    fire(&find(app, selector), "click");
+    tick().await;
+}
+
+/// Opens the details of consumer group `name` in the dock (a click on its stage node).
+pub async fn open_group(app: &HtmlElement, name: &str) {
+    click_on_stage(
+        app,
+        &format!("[aria-label='Consumer group {name}'] .group-head"),
+    )
+    .await;
+}
+
+/// The selector of a group's details in the dock.
+pub fn group_details(name: &str) -> String {
+    format!("[aria-label='Details of group {name}']")
+}
+
+/// Opens partition `p`'s log in the dock (a click on its lane).
+pub async fn open_partition(app: &HtmlElement, p: u32) {
+    click_on_stage(app, &format!("[aria-label='Partition {p}'] .lane-head")).await;
+}
+
+/// The selector of a partition's log in the dock.
+pub fn partition_log(topic: &str, p: u32) -> String {
+    format!("[aria-label='Log of {topic}-{p}']")
+}
+
+/// Opens the topic's details (routing table, skew) in the dock.
+pub async fn open_topic(app: &HtmlElement) {
+    find(app, ".stage-topic").click();
+    tick().await;
+}
+
+/// Records in partition `p`'s log, as its lane on the stage says.
+pub fn lane_records(app: &HtmlElement, p: u32) -> u64 {
+    find(app, &format!("[aria-label='Partition {p}']"))
+        .get_attribute("data-records")
+        .and_then(|r| r.parse().ok())
+        .expect("a lane says how many records it holds")
+}
+
+/// The stage's summary line ("N records; partition skew ...").
+pub fn stage_summary(app: &HtmlElement) -> String {
+    text(app, ".stage .summary")
 }
