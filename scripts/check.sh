@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The size budget of issue #14: the release wasm at most 400,000 bytes gzipped. Not enforced
-# yet: the bundle is about 713 KB gzipped today (with the stage layout), and main stays green until it is under the
-# budget; then the lead sets this to 1 and check.sh fails whenever the budget is exceeded.
+# yet: the bundle is about 713 KB gzipped today (with the stage layout), and main stays
+# green until it is under the budget; then the lead sets this to 1 and check.sh fails
+# whenever the budget is exceeded.
 # The size, the budget and the biggest contributors are printed on every run either way.
 SIZE_BUDGET_ENFORCED=${SIZE_BUDGET_ENFORCED:-0}
 SIZE_BUDGET_GZIP_BYTES=400000
