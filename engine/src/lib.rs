@@ -15,9 +15,12 @@
 //!   clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
 //!   records without a key are spread (round-robin, Kafka's sticky batches).
 //! - [`topic`]: a named set of partition logs plus its partitioner and unkeyed router.
-//! - [`cluster`]: the brokers under the topics; today [`cluster::placement`], which brokers
-//!   hold each partition's replicas (leader first), exactly as Kafka's
-//!   `AdminUtils.assignReplicasToBrokers` places them, with or without racks.
+//! - [`cluster`]: the brokers under the topics: [`cluster::placement`], which brokers hold
+//!   each partition's replicas (leader first), exactly as Kafka's
+//!   `AdminUtils.assignReplicasToBrokers` places them, with or without racks; and
+//!   [`cluster::replication`], brokers dying and restarting, leader elections, the ISR,
+//!   high watermarks, `acks` and `min.insync.replicas`, and the records a failover loses
+//!   (not yet driven by [`sim`]).
 //!
 //! Who writes and who reads:
 //! - [`producer`]: acks, retries after lost acknowledgements, and idempotence (producer id
