@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check, in order, and exits non-zero on the first failure:
-# format, lints (native and wasm32), engine and CLI tests, browser tests in headless
-# Chromium, the release build, end-to-end journeys on the built site, a smoke run of the
-# benchmarks, and the release size against its budget.
+# format, the engine's module layers, lints (native and wasm32), engine and CLI tests,
+# browser tests in headless Chromium, the release build, end-to-end journeys on the built
+# site, a smoke run of the benchmarks, and the release size against its budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,9 @@ step() { printf '\n== %s\n' "$*"; }
 
 step "cargo fmt --check"
 cargo fmt --all --check
+
+step "engine module layers: no import circle (scripts/module_layers.py)"
+python3 scripts/module_layers.py
 
 step "cargo clippy (native, all targets)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

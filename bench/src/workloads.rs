@@ -12,6 +12,7 @@ use orderflow_engine::ids::{MemberId, Tick};
 use orderflow_engine::log::{Headers, OrderEvent, PartitionLog, Payload, Record};
 use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::sim::{Command, Sim, TraceEvent, ORDER_LIFECYCLE};
+use orderflow_engine::topic::TopicSpec;
 use std::hint::black_box;
 
 pub mod saga;
@@ -138,11 +139,11 @@ fn orders_sim() -> Sim {
     let mut sim = Sim::new(1);
     sim.set_trace_limit(Some(TRACE_LIMIT));
     sim.set_record_history(false);
-    sim.apply(Command::CreateTopic {
-        name: TOPIC.into(),
-        partitions: PARTITIONS,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        TOPIC,
+        PARTITIONS,
+        Partitioner::Murmur2,
+    )))
     .expect("a fresh simulation takes the topic");
     sim
 }
