@@ -73,11 +73,9 @@ pub struct BurstProgress {
 /// Creates `setup`'s topic in `sim` and configures its segments, retention and unkeyed
 /// routing.
 fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), SimError> {
-    sim.apply(Command::CreateTopic {
-        name: setup.name.clone(),
-        partitions: setup.partitions,
-        partitioner: setup.partitioner,
-    })?;
+    sim.apply(Command::CreateTopic(
+        orderflow_engine::topic::TopicSpec::new(&setup.name, setup.partitions, setup.partitioner),
+    ))?;
     sim.apply(Command::ConfigureTopic {
         topic: setup.name.clone(),
         segment_records: Some(setup.segment_records),

@@ -20,7 +20,7 @@ use crate::session::{
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::UnkeyedStrategy;
 use orderflow_engine::scenario::{presets as engine_presets, Scenario, TopicSpec};
-use orderflow_engine::sim::Command;
+use orderflow_engine::sim::{Command, KeySpace};
 
 /// A named scenario, ready to load.
 #[derive(Clone, Debug, PartialEq)]
@@ -162,8 +162,9 @@ fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Act
             Command::Generate {
                 topic,
                 count,
-                key_prefix,
-                keys,
+                key_space: KeySpace {
+                    key_prefix, keys, ..
+                },
             },
             0,
         ) => {
@@ -182,8 +183,9 @@ fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Act
             Command::SetGenerator {
                 topic,
                 records_per_tick,
-                key_prefix,
-                keys,
+                key_space: KeySpace {
+                    key_prefix, keys, ..
+                },
             },
             0,
         ) => {

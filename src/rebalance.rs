@@ -550,22 +550,22 @@ mod tests {
     use orderflow_engine::group::GroupConfig;
     use orderflow_engine::ids::Tick;
     use orderflow_engine::partitioner::Partitioner;
-    use orderflow_engine::sim::{Command, Sim};
+    use orderflow_engine::sim::{Command, KeySpace, Sim};
+    use orderflow_engine::topic::TopicSpec;
 
     /// A 4-partition topic with records, one group of `members` consumers, run to tick 8.
     fn sim(strategy: AssignmentStrategy, members: u32) -> Sim {
         let mut sim = Sim::new(7);
-        sim.apply(Command::CreateTopic {
-            name: "orders".into(),
-            partitions: 4,
-            partitioner: Partitioner::Murmur2,
-        })
+        sim.apply(Command::CreateTopic(TopicSpec::new(
+            "orders",
+            4,
+            Partitioner::Murmur2,
+        )))
         .unwrap();
         sim.apply(Command::Generate {
             topic: "orders".into(),
             count: 400,
-            key_prefix: "U".into(),
-            keys: 40,
+            key_space: KeySpace::new("U", 40),
         })
         .unwrap();
         let mut config = GroupConfig::new("g", vec!["orders".into()]);

@@ -4,11 +4,13 @@
 //! `PartitionLog::append`, `Sim` produce commands (routing + trace, with the trace capped and
 //! uncapped), and a consumer group working through them.
 
+use orderflow_engine::command::Command;
 use orderflow_engine::group::GroupConfig;
 use orderflow_engine::ids::{Offset, Tick};
 use orderflow_engine::log::{Headers, OrderEvent, PartitionLog, Payload, Record};
 use orderflow_engine::partitioner::Partitioner;
-use orderflow_engine::sim::{Command, Sim};
+use orderflow_engine::sim::Sim;
+use orderflow_engine::topic::TopicSpec;
 use std::time::Instant;
 
 const N: u64 = 1_000_000;
@@ -58,11 +60,11 @@ fn main() {
         // Headless (capped trace): no command history either. Uncapped: keep everything,
         // as an interactive session that can export itself would.
         sim.set_record_history(limit.is_none());
-        sim.apply(Command::CreateTopic {
-            name: "orders".into(),
-            partitions: 12,
-            partitioner: Partitioner::Murmur2,
-        })
+        sim.apply(Command::CreateTopic(TopicSpec::new(
+            "orders",
+            12,
+            Partitioner::Murmur2,
+        )))
         .unwrap();
         let data = inputs.clone();
         let t = Instant::now();

@@ -4,49 +4,70 @@
 //! usually only read about: partitioned append-only logs, keyed routing, consumer groups and
 //! sagas. The browser playground and the command-line tool both drive this crate.
 //!
-//! ## Map of the crate
-//! Data, from the bottom up:
-//! - [`ids`]: newtypes for the vocabulary (`PartitionId`, `Offset`, `Tick`, `MemberId`,
-//!   `EventId`, `ProducerId`).
-//! - [`log`]: one partition's append-only log of [`log::Record`]s (offset, key,
-//!   [`log::Payload`], timestamp tick, [`log::Headers`] with event, correlation and causation
-//!   ids and schema version); high watermark, log start offset, segments and retention.
-//! - [`partitioner`]: how a record's key picks its partition, bit-for-bit like the real
-//!   clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
-//!   records without a key are spread (round-robin, Kafka's sticky batches).
-//! - [`topic`]: a named set of partition logs plus its partitioner and unkeyed router.
-//! - [`cluster`]: the brokers under the topics; today [`cluster::placement`], which brokers
-//!   hold each partition's replicas (leader first), exactly as Kafka's
-//!   `AdminUtils.assignReplicasToBrokers` places them, with or without racks.
+//! ## Map of the crate, bottom-up
+//! Each layer uses only the layers below it, never one above (ARCHITECTURE.md, "Layers",
+//! says why; `scripts/module_layers.py` checks it).
 //!
-//! Who writes and who reads:
-//! - [`producer`]: acks, retries after lost acknowledgements, and idempotence (producer id
-//!   and sequence numbers) that stops retries from duplicating records.
-//! - [`group`]: consumer groups: members joining, leaving and dying, rebalances with
-//!   generations (eager or cooperative), polls, processing time, commit policies
-//!   (auto-commit, at-least-once, at-most-once), redelivery and loss, lag, offset resets.
-//! - [`assignor`]: which member of a group consumes which partition, like Kafka's assignors
-//!   (static members, `group.instance.id`, ordered by their instance id).
-//! - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets each
-//!   record and returns the records to produce.
+//! 0. Words and chance:
+//!    - [`ids`]: newtypes for the vocabulary (`PartitionId`, `Offset`, `Tick`, `MemberId`,
+//!      `EventId`, `ProducerId`).
+//!    - [`rng`]: the one seeded random generator the simulation owns.
+//! 1. Pure building blocks:
+//!    - [`log`]: one partition's append-only log of [`log::Record`]s (offset, key,
+//!      [`log::Payload`], timestamp tick, [`log::Headers`] with event, correlation and
+//!      causation ids and schema version); high watermark, log start offset, segments and
+//!      retention.
+//!    - [`partitioner`]: how a record's key picks its partition, bit-for-bit like the real
+//!      clients (Kafka's murmur2, librdkafka's crc32, Azure Event Hubs' lookup3), and how
+//!      records without a key are spread (round-robin, Kafka's sticky batches).
+//!    - [`assignor`]: which member of a group consumes which partition, like Kafka's
+//!      assignors (a pure function of the members and topics; static members,
+//!      `group.instance.id`, ordered by their instance id).
+//!    - [`group_protocol`]: the consumer-group protocol's words the trace and the groups
+//!      share (eager or cooperative, why a rebalance or a commit happened, offset resets).
+//!    - [`lag`]: lag sampled every tick into a bounded, downsampling history for charts.
+//! 2. Topics, brokers, the trace and the processing hook:
+//!    - [`topic`]: a named set of partition logs with its partitioner, unkeyed router and
+//!      record key field; [`topic::TopicSpec`] describes one.
+//!    - [`cluster`]: the brokers under the topics: [`cluster::placement`], which brokers
+//!      hold each partition's replicas (leader first), exactly as Kafka's
+//!      `AdminUtils.assignReplicasToBrokers` places them, with or without racks; and
+//!      [`cluster::replication`], brokers dying and restarting, leader elections, the ISR,
+//!      high watermarks, `acks` and `min.insync.replicas`, and the records a failover
+//!      loses (not yet driven by [`sim`]).
+//!    - [`trace`]: the typed events and the bounded buffer the UI reads with
+//!      [`sim::Sim::trace_since`].
+//!    - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets
+//!      each record and returns the records to produce.
+//! 3. The tick context (`world`, crate-private): what a group, a producer or the generator
+//!    may touch while it acts (clock, topics, trace, RNG, event ids), and the one way records
+//!    are appended and traced.
+//! 4. The actors:
+//!    - [`producer`]: acks, retries after lost acknowledgements, and idempotence (producer
+//!      id and sequence numbers) that stops retries from duplicating records.
+//!    - [`group`]: consumer groups: members joining, leaving and dying, rebalances with
+//!      generations (eager or cooperative), polls, processing time, commit policies
+//!      (auto-commit, at-least-once, at-most-once), redelivery and loss, lag, offset resets.
+//!    - [`generator`]: order events for many keys, each key walking the order lifecycle,
+//!      with hot-key skew, keyed by the topic's key field; chunk-invariant.
+//! 5. [`command`]: what a user or a scenario asks for ([`command::Command`]), at a tick
+//!    ([`command::TimedCommand`]), and why it is refused ([`command::SimError`]).
+//! 6. [`sim`]: the simulation you drive with commands and [`sim::Sim::step`]; it owns the
+//!    logical clock, the RNG and every actor, and emits [`trace::TraceEvent`]s.
+//! 7. On top of the simulation:
+//!    - [`scenario`]: a whole session as JSON (setup, seed, timed commands), building a
+//!      [`sim::Sim`], and the presets from the seed documents.
+//!    - [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services
+//!      as pure reactors; the orchestrated saga (state machine folded from a saga log) and
+//!      the choreographed one; retries, dead letters, inbox, outbox, the event-sourced
+//!      Order aggregate, CQRS projections, fault injection and the seed documents' order
+//!      flows as named scenarios. [`saga::streaming`] runs the services as consumer groups
+//!      of a [`sim::Sim`].
 //!
-//! Running it:
-//! - [`sim`]: the simulation you drive with [`sim::Command`]s and [`sim::Sim::step`]; it owns
-//!   the logical clock and the RNG and emits [`trace::TraceEvent`]s.
-//! - [`trace`]: the typed events and the bounded buffer the UI reads with
-//!   [`sim::Sim::trace_since`].
-//! - [`lag`]: lag sampled every tick into a bounded, downsampling history for charts.
-//! - [`scenario`]: a whole session as JSON (setup, seed, timed commands) and the presets from
-//!   the seed documents.
-//! - [`rng`]: the one seeded random generator the simulation owns.
-//!
-//! The order saga on top:
-//! - [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services as
-//!   pure reactors; the orchestrated saga (state machine folded from a saga log) and the
-//!   choreographed one; retries, dead letters, inbox, outbox, the event-sourced Order
-//!   aggregate, CQRS projections, fault injection and the seed documents' order flows as
-//!   named scenarios. [`saga::streaming`] runs the services as consumer groups of a
-//!   [`sim::Sim`].
+//! One edge still points up: [`log::Payload`] carries the saga's messages
+//! ([`saga::message`], [`saga::retry::DeadLetter`]), which use only [`ids`]; file by file
+//! there is no circle, and those types belong below the log once the saga's vocabulary
+//! moves out of `saga/`.
 //!
 //! ## Rules (see ARCHITECTURE.md for why)
 //! - No wall clock and no OS randomness: time is [`ids::Tick`], randomness comes from one
@@ -62,7 +83,10 @@
 
 pub mod assignor;
 pub mod cluster;
+pub mod command;
+pub mod generator;
 pub mod group;
+pub mod group_protocol;
 pub mod ids;
 pub mod lag;
 pub mod log;
@@ -75,3 +99,4 @@ pub mod scenario;
 pub mod sim;
 pub mod topic;
 pub mod trace;
+pub(crate) mod world;

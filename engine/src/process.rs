@@ -68,7 +68,7 @@ pub struct OutgoingRecord {
     /// an id issued earlier (by [`Delivery::issue_event_id`]); every record produced with
     /// it is the same event, which is how an inbox recognises an outbox relay's second
     /// send. An id the simulation never issued is refused
-    /// ([`crate::sim::SimError::EventIdNotIssued`]).
+    /// ([`crate::command::SimError::EventIdNotIssued`]).
     pub event_id: Option<EventId>,
 }
 
@@ -131,7 +131,7 @@ pub enum ProcessOutcome {
     },
     /// The member crashes while processing this record: after its effects and after
     /// producing `produce` (possibly nothing), before its position moves or anything is
-    /// committed. It stops like [`crate::sim::Command::KillMember`]: the group notices after
+    /// committed. It stops like [`crate::command::Command::KillMember`]: the group notices after
     /// its session timeout, rebalances, and the record (with the rest of the uncommitted
     /// batch) is delivered again to the partition's next owner.
     Crash {
@@ -163,3 +163,7 @@ pub trait Processor: Send + Sync {
         serde_json::Value::Null
     }
 }
+
+/// Builds a processor from its name (`None`: unknown name). A plain function, so the
+/// simulation can keep it and build processors for groups created later by commands.
+pub type ProcessorFactory = fn(&str) -> Option<Box<dyn Processor>>;

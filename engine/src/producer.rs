@@ -1,7 +1,7 @@
 //! Producers with acknowledgements, retries and (optionally) idempotence.
 //!
 //! A send appends the record to its partition; the broker then acknowledges it. If the
-//! acknowledgement is lost (injected deterministically: [`crate::sim::Command::LoseNextAcks`]
+//! acknowledgement is lost (injected deterministically: [`crate::command::Command::LoseNextAcks`]
 //! or a probability drawn from the simulation's RNG), a producer with retries sends again:
 //!
 //! - without idempotence the broker cannot tell the retry from a new record and appends it
@@ -14,7 +14,11 @@
 //! retried.
 
 use crate::assignor::TopicPartition;
-use crate::ids::ProducerId;
+use crate::ids::{EventId, Offset, PartitionId, ProducerId};
+use crate::log::{Headers, Payload, SequenceCheck};
+use crate::partitioner::Routing;
+use crate::trace::TraceEvent;
+use crate::world::{AppendError, Origin, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -143,9 +147,178 @@ impl Producer {
         })
     }
 
-    /// Acknowledgements still to be lost on purpose ([`crate::sim::Command::LoseNextAcks`]),
-    /// before any drawn by `ack_loss_probability`.
+    /// Acknowledgements still to be lost on purpose
+    /// ([`crate::command::Command::LoseNextAcks`]), before any drawn by
+    /// `ack_loss_probability`.
     pub fn acks_to_lose(&self) -> u32 {
         self.lose_next_acks
     }
+
+    /// Loses the next `count` acknowledgements on purpose.
+    pub(crate) fn lose_next_acks(&mut self, count: u32) {
+        self.lose_next_acks = self.lose_next_acks.saturating_add(count);
+    }
+
+    /// Sends one record: routes it, appends it, and retries while its acknowledgement is
+    /// lost and retries remain. Every attempt carries the same event id, so a retry the
+    /// broker appends again is a duplicate of the same event.
+    pub(crate) fn send(
+        &mut self,
+        world: &mut World<'_>,
+        topic: &str,
+        key: Option<String>,
+        value: Payload,
+    ) -> Result<(), AppendError> {
+        let routed = world.route(topic, key.as_deref())?;
+        self.counters.sends += 1;
+        let sequence = self.next_sequence(topic, routed.1);
+        let send = ProducerRecord {
+            topic,
+            routed,
+            key,
+            value,
+            sequence,
+            event_id: world.next_event_id(),
+        };
+        let attempts = if self.config.acks == Acks::None {
+            1
+        } else {
+            self.config.retries + 1
+        };
+        // Where the first attempt landed: a later attempt appended again is its duplicate.
+        let mut first_offset: Option<Offset> = None;
+        for attempt in 1..=attempts {
+            let offset = self.attempt(world, &send, attempt, first_offset)?;
+            first_offset.get_or_insert(offset);
+            if self.config.acks == Acks::None || !self.acknowledgement_lost(world) {
+                break;
+            }
+            self.trace_lost_acknowledgement(world, &send, offset, attempt, attempts);
+        }
+        Ok(())
+    }
+
+    /// The sequence number of the next send to a partition (idempotent producers only).
+    fn next_sequence(&mut self, topic: &str, partition: PartitionId) -> Option<u32> {
+        if !self.config.idempotent {
+            return None;
+        }
+        let tp = TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        };
+        let next = self.sequences.entry(tp).or_insert(0);
+        let sequence = *next;
+        *next += 1;
+        Some(sequence)
+    }
+
+    /// One attempt: the broker appends the record, or drops an idempotent producer's retry
+    /// whose sequence it already appended. Returns the record's offset either way.
+    fn attempt(
+        &mut self,
+        world: &mut World<'_>,
+        send: &ProducerRecord<'_>,
+        attempt: u32,
+        first_offset: Option<Offset>,
+    ) -> Result<Offset, AppendError> {
+        let partition = send.routed.1;
+        let pid = self.producer_id;
+        let log = world
+            .topic_mut(send.topic)?
+            .partition(partition)
+            .expect("routed");
+        if let Some(sequence) = send.sequence {
+            if let SequenceCheck::Duplicate { offset } = log.check_sequence(pid, sequence) {
+                self.counters.duplicates_dropped += 1;
+                world.trace.push(TraceEvent::DuplicateDropped {
+                    tick: world.now,
+                    producer: self.config.name.clone(),
+                    producer_id: pid,
+                    sequence,
+                    topic: send.topic.to_string(),
+                    partition,
+                    offset,
+                    attempt,
+                });
+                return Ok(offset);
+            }
+        }
+        self.counters.appended += 1;
+        let headers = Headers {
+            event_id: send.event_id,
+            correlation_id: None,
+            causation_id: None,
+            schema_version: 1,
+        };
+        let origin = Origin {
+            producer: Some(&self.config.name),
+            attempt,
+            duplicate_of: first_offset,
+        };
+        let (key, value) = (send.key.clone(), send.value.clone());
+        let offset = world.append(send.topic, send.routed.clone(), key, value, headers, origin)?;
+        if let Some(sequence) = send.sequence {
+            world
+                .topic_mut(send.topic)?
+                .partition_mut(partition)
+                .expect("routed")
+                .record_sequence(pid, sequence, offset);
+        }
+        Ok(offset)
+    }
+
+    /// Whether this acknowledgement gets lost: an injected loss first, then a draw.
+    fn acknowledgement_lost(&mut self, world: &mut World<'_>) -> bool {
+        if self.lose_next_acks > 0 {
+            self.lose_next_acks -= 1;
+            return true;
+        }
+        let p = self.config.ack_loss_probability;
+        p > 0.0 && world.rng.chance(p)
+    }
+
+    /// Traces a lost acknowledgement; after the last attempt the send has failed.
+    fn trace_lost_acknowledgement(
+        &mut self,
+        world: &mut World<'_>,
+        send: &ProducerRecord<'_>,
+        offset: Offset,
+        attempt: u32,
+        attempts: u32,
+    ) {
+        let partition = send.routed.1;
+        self.counters.acks_lost += 1;
+        world.trace.push(TraceEvent::AckLost {
+            tick: world.now,
+            producer: self.config.name.clone(),
+            topic: send.topic.to_string(),
+            partition,
+            offset,
+            attempt,
+        });
+        if attempt < attempts {
+            self.counters.retries += 1;
+            return;
+        }
+        self.counters.failed += 1;
+        world.trace.push(TraceEvent::SendFailed {
+            tick: world.now,
+            producer: self.config.name.clone(),
+            topic: send.topic.to_string(),
+            partition,
+            attempts,
+        });
+    }
+}
+
+/// One send's record (Kafka's `ProducerRecord`), the same for every attempt.
+struct ProducerRecord<'a> {
+    topic: &'a str,
+    routed: (Option<Routing>, PartitionId),
+    key: Option<String>,
+    value: Payload,
+    /// The idempotent producer's sequence number for this record's partition.
+    sequence: Option<u32>,
+    event_id: EventId,
 }

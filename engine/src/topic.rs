@@ -3,9 +3,14 @@
 //! Keyed records are routed by the topic's [`Partitioner`]; records without a key (and, for
 //! `crc32` as in librdkafka, records with an empty key) go through the topic's
 //! [`UnkeyedRouter`]: Kafka's sticky batches by default, or round-robin.
+//!
+//! A topic also says which field of an order event is its records' key ([`KeyField`]):
+//! the generator and [`crate::command::Command::PublishOrder`] key order events by it, so
+//! changing it re-keys the same events. [`TopicSpec`] describes a topic once, for the
+//! `create_topic` command and a scenario's setup alike.
 
 use crate::ids::{Offset, PartitionId, Tick};
-use crate::log::{Headers, LogConfig, LogError, PartitionLog, Payload};
+use crate::log::{Headers, LogConfig, LogError, OrderEvent, PartitionLog, Payload, Retention};
 use crate::partitioner::{Partitioner, Routing, UnkeyedRouter, UnkeyedStrategy};
 use crate::rng::SimRng;
 use serde::{Deserialize, Serialize};
@@ -57,6 +62,101 @@ pub enum TopicError {
     Log(#[from] LogError),
 }
 
+/// Which field of an order event is the record key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyField {
+    /// Key by user: all of one user's events stay in order on one partition.
+    #[default]
+    UserId,
+    /// Key by order: one order's lifecycle stays in order, a user's orders spread out.
+    OrderId,
+    /// No key: records are spread by the topic's unkeyed strategy, with no order per user
+    /// or per order.
+    #[serde(rename = "none")]
+    NoKey,
+}
+
+impl KeyField {
+    /// The record key this field selects from an event (`None`: no key).
+    pub fn key_of(self, event: &OrderEvent) -> Option<String> {
+        match self {
+            KeyField::UserId => Some(event.user_id.clone()),
+            KeyField::OrderId => Some(event.order_id.clone()),
+            KeyField::NoKey => None,
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == KeyField::default()
+    }
+}
+
+/// A topic to create: everything a topic is set up with, in one place.
+///
+/// As JSON (`create_topic` and a scenario's `topics` use the same fields), everything but
+/// `name` and `partitions` may be omitted:
+/// `{"name": "orders", "partitions": 4, "partitioner": "murmur2", "key_field": "order_id"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TopicSpec {
+    /// The topic name.
+    pub name: String,
+    /// Its partition count.
+    pub partitions: u32,
+    #[serde(default)]
+    /// How keys map to partitions.
+    pub partitioner: Partitioner,
+    /// Which field of an order event is the record key (default: the user id).
+    #[serde(default, skip_serializing_if = "KeyField::is_default")]
+    pub key_field: KeyField,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Records per segment (`None`: the default).
+    pub segment_records: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Retention (`None`: keep everything).
+    pub retention: Option<Retention>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// How records without a key are spread (`None`: the topic's default, Kafka's sticky
+    /// batches).
+    pub unkeyed: Option<UnkeyedStrategy>,
+}
+
+impl TopicSpec {
+    /// A topic with the given partitioner, keyed by user id, with default log settings.
+    pub fn new(name: &str, partitions: u32, partitioner: Partitioner) -> Self {
+        Self {
+            name: name.into(),
+            partitions,
+            partitioner,
+            key_field: KeyField::default(),
+            segment_records: None,
+            retention: None,
+            unkeyed: None,
+        }
+    }
+
+    /// The same topic keyed by `key_field`.
+    pub fn with_key_field(mut self, key_field: KeyField) -> Self {
+        self.key_field = key_field;
+        self
+    }
+
+    /// True when it changes a log setting or the unkeyed strategy (creating it then also
+    /// configures the topic, as `configure_topic` would).
+    pub fn configures_log(&self) -> bool {
+        self.segment_records.is_some() || self.retention.is_some() || self.unkeyed.is_some()
+    }
+
+    /// Its log settings: the given ones, the defaults for the rest.
+    pub fn log_config(&self) -> LogConfig {
+        let default = LogConfig::default();
+        LogConfig {
+            segment_records: self.segment_records.unwrap_or(default.segment_records),
+            retention: self.retention.unwrap_or(default.retention),
+        }
+    }
+}
+
 /// Where a produced record went.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Produced {
@@ -73,6 +173,9 @@ pub struct Produced {
 pub struct Topic {
     name: String,
     partitioner: Partitioner,
+    /// Which field of an order event keys its records.
+    #[serde(default)]
+    key_field: KeyField,
     config: LogConfig,
     partitions: Vec<PartitionLog>,
     /// Routes records without a key.
@@ -106,10 +209,24 @@ impl Topic {
         Ok(Self {
             name: name.into(),
             partitioner,
+            key_field: KeyField::default(),
             config,
             partitions: vec![log; partitions as usize],
             unkeyed: UnkeyedRouter::default(),
         })
+    }
+
+    /// Creates the topic a spec describes, settings and all (nothing is created if any
+    /// setting is refused).
+    pub fn from_spec(spec: &TopicSpec) -> Result<Self, TopicError> {
+        let config = spec.log_config();
+        let mut topic =
+            Self::with_config(spec.name.clone(), spec.partitions, spec.partitioner, config)?;
+        topic.key_field = spec.key_field;
+        if let Some(strategy) = spec.unkeyed {
+            topic.set_unkeyed_strategy(strategy);
+        }
+        Ok(topic)
     }
 
     /// The topic name.
@@ -120,6 +237,16 @@ impl Topic {
     /// Its partitioner.
     pub fn partitioner(&self) -> Partitioner {
         self.partitioner
+    }
+
+    /// Which field of an order event keys its records.
+    pub fn key_field(&self) -> KeyField {
+        self.key_field
+    }
+
+    /// Chooses the field of an order event that keys records from now on.
+    pub fn set_key_field(&mut self, key_field: KeyField) {
+        self.key_field = key_field;
     }
 
     /// The log settings every partition uses.

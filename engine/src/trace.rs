@@ -7,7 +7,7 @@
 //! ([`Trace::drain`]); indices keep counting either way.
 
 use crate::assignor::{AssignmentStrategy, TopicPartition};
-use crate::group::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
+use crate::group_protocol::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use serde::{Deserialize, Serialize};

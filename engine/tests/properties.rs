@@ -5,12 +5,16 @@
 //! A failure prints the seed and the command sequence (proptest shrinks it first).
 
 use orderflow_engine::assignor::{AssignmentStrategy, TopicPartition};
+use orderflow_engine::command::Command;
+use orderflow_engine::generator::KeySpace;
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::{MemberId, Offset, PartitionId, Tick};
 use orderflow_engine::log::{OrderEvent, Payload};
 use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::producer::{Acks, ProducerConfig};
-use orderflow_engine::sim::{Command, Sim, TraceEvent};
+use orderflow_engine::sim::Sim;
+use orderflow_engine::topic::TopicSpec;
+use orderflow_engine::trace::TraceEvent;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use std::collections::{BTreeMap, BTreeSet};
@@ -150,11 +154,11 @@ fn case() -> impl Strategy<Value = Case> {
 
 fn setup(case: &Case) -> Sim {
     let mut sim = Sim::new(case.seed);
-    sim.apply(Command::CreateTopic {
-        name: "orders".into(),
-        partitions: case.partitions,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "orders",
+        case.partitions,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     for (name, g) in GROUPS.iter().zip(&case.groups) {
         let mut config = GroupConfig::new(*name, vec!["orders".into()]);
@@ -189,8 +193,7 @@ fn command(op: &Op) -> Vec<Command> {
         Op::Generate { count, keys } => vec![Command::Generate {
             topic: "orders".into(),
             count: *count,
-            key_prefix: "U".into(),
-            keys: *keys,
+            key_space: KeySpace::new("U", *keys),
         }],
         Op::ProduceUnkeyed => vec![Command::Produce {
             topic: "orders".into(),

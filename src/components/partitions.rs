@@ -122,7 +122,7 @@ pub fn PartitionLogView(
                 {move || {
                     let (start, end) = bounds.get();
                     let (count, _) = segments.get();
-                    format!("{} records · log start {start} · high watermark {end} · {count} segment(s)", end - start)
+                    format!("{} · log start {start} · high watermark {end} · {count} segment(s)", crate::stage::text::records(end - start))
                 }}
             </p>
             <p class="committed">

@@ -17,7 +17,7 @@ use crate::components::explain::Explain;
 use crate::components::topics::{use_topic, SelectedTopic};
 use crate::playground::key_hue;
 use crate::stage::layout::{
-    head_records, layout, Edge, EdgeKind, LaneMode, NodeId, RecordBox, Rect, Scene,
+    self as layout, head_records, layout, Edge, EdgeKind, LaneMode, NodeId, RecordBox, Rect, Scene,
 };
 use crate::stage::model::{GroupNode, MemberState, ProducerKind, StageSnapshot};
 use crate::stage::text::{describe, member_text, partition_text, ranges};
@@ -144,8 +144,8 @@ pub fn Stage() -> impl IntoView {
             let sizes: Vec<u64> = s.partitions.iter().map(|p| p.records()).collect();
             match crate::metrics::skew(&sizes) {
                 Some(k) => format!(
-                    "{} records; partition skew {:.2} (largest partition ÷ mean; 1.00 is even)",
-                    s.records(),
+                    "{}; partition skew {:.2} (largest partition ÷ mean; 1.00 is even)",
+                    crate::stage::text::records(s.records()),
                     k.ratio
                 ),
                 None => "No records yet.".to_string(),
@@ -427,8 +427,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
             p.as_ref()
                 .map(|p| {
                     format!(
-                        "{} records · log start {} · high watermark {}",
-                        p.records(),
+                        "{} · log start {} · high watermark {}",
+                        crate::stage::text::records(p.records()),
                         p.log_start_offset,
                         p.high_watermark
                     )
@@ -534,7 +534,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                     <line class="log-start" x1=x x2=x y1=b().y - 2.0 y2=b().bottom() + 2.0 />
                 })}
                 {move || lane.get().filter(|l| l.older > 0).map(|l| view! {
-                    <text class="marker-label older" x=l.body.x + 4.0 y=l.body.y + 20.0>{format!("+{} older", l.older)}</text>
+                    <text class="marker-label older" x=l.body.x + 4.0 y=l.body.y + 20.0>{format!("+{} older", crate::stage::text::short_count(l.older))}</text>
                 })}
             </Show>
             <CommitMarkers scene=scene partition=partition compact=compact />
@@ -790,19 +790,19 @@ fn GroupBox(
         }
     };
     let colour = move || group.with(|g| g.as_ref().map_or(0, |g| g.colour));
+    // One line when it fits the box, else the state on a second line (never past the edge).
     let title = move || {
         group.with(|g| {
+            g.as_ref().map(|g| {
+                let (name, status) = layout::group_title(g);
+                (name, status, layout::group_title_wraps(g, rect.get().w))
+            })
+        })
+    };
+    let header_h = move || {
+        group.with(|g| {
             g.as_ref()
-                .map(|g| {
-                    format!(
-                        "{} · {} · gen {} · lag {}",
-                        g.name,
-                        g.phase_text(),
-                        g.generation,
-                        g.lag
-                    )
-                })
-                .unwrap_or_default()
+                .map_or(24.0, |g| layout::group_header_height(g, rect.get().w))
         })
     };
     let label = format!("Consumer group {name}");
@@ -821,8 +821,20 @@ fn GroupBox(
                 on:click=move |_| select()
                 on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
             >
-                <rect class="focus-ring" rx="6" x=move || rect.get().x + 2.0 y=move || rect.get().y + 2.0 width=move || rect.get().w - 4.0 height="20" />
-                <text class="group-title" x=move || rect.get().x + 10.0 y=move || rect.get().y + 16.0>{title}</text>
+                <rect class="focus-ring" rx="6" x=move || rect.get().x + 2.0 y=move || rect.get().y + 2.0 width=move || rect.get().w - 4.0 height=move || header_h() - 4.0 />
+                <text class="group-title" x=move || rect.get().x + 10.0 y=move || rect.get().y + 16.0>
+                    {move || title().map(|(name, status, wraps)| if wraps {
+                        // The separator stays in the text (invisible at the line's end), so
+                        // the title reads the same at every width, to people and to tests.
+                        view! {
+                            <tspan>{name}</tspan>
+                            <tspan class="title-separator">" · "</tspan>
+                            <tspan class="group-status" x=rect.get().x + 10.0 dy="15">{status}</tspan>
+                        }.into_any()
+                    } else {
+                        format!("{name} · {status}").into_any()
+                    })}
+                </text>
             </g>
             <For each=members key=|m| m.clone() let:member>
                 <MemberChip group=group scene=scene group_name=key.get_value() member=member />

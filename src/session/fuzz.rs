@@ -77,6 +77,16 @@ fn next(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Records a command-sequence case may hold before it ends. The engine refuses more than
+/// its limit per command (a million generated records) but has no cap on the records a
+/// run holds in all yet: forty maximal commands in one case reached 22 GB in a long run.
+/// Until the engine stops at a documented total (issue #15), a case ends here instead.
+const CASE_RECORD_BUDGET: u64 = 2_000_000;
+
+fn resident_records(sim: &Sim) -> u64 {
+    sim.topics().map(|t| t.len()).sum()
+}
+
 /// Replaces about one leaf in `rate` with an edge number or an odd string.
 fn mutate(value: &mut Value, state: &mut u64, rate: u64) {
     match value {
@@ -303,6 +313,12 @@ proptest! {
             }
             for _ in 0..ticks {
                 sim.step();
+                if resident_records(&sim) > CASE_RECORD_BUDGET {
+                    return Ok(());
+                }
+            }
+            if resident_records(&sim) > CASE_RECORD_BUDGET {
+                return Ok(());
             }
         }
     }

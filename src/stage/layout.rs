@@ -44,6 +44,12 @@ const CALLOUT_LINE: f64 = 14.0;
 const PRODUCER_HEIGHT: f64 = 44.0;
 const PRODUCER_GAP: f64 = 10.0;
 const GROUP_HEADER: f64 = 24.0;
+/// A group title's second line, when name and state do not fit on one.
+const GROUP_STATUS_LINE: f64 = 15.0;
+/// Average advance of a bold 12px character (the group title), a little generous.
+const BOLD_CHAR_PX: f64 = 7.6;
+/// Room a full lane keeps at its tail for "+12.3k older", so it never covers a record.
+const OLDER_ROOM: f64 = 70.0;
 const GROUP_GAP: f64 = 12.0;
 const MEMBER_GAP: f64 = 6.0;
 /// Width of the right margin the edges run down in the stacked layout.
@@ -506,6 +512,8 @@ fn place_lane_records(
     }
     let tail_x = cell_x(first_shown) - CELL_GAP / 2.0;
     let log_start_x = (p.log_start_offset >= first_shown).then_some(tail_x);
+    // A full lane labels each marker with the group's initial, right of the triangle.
+    let marker_step = if cell >= FULL_CELL { 17.0 } else { 9.0 };
     for (i, (group, offset)) in p.committed.iter().enumerate() {
         let behind = *offset < first_shown;
         // Groups at the same offset stand side by side rather than on top of each other.
@@ -524,7 +532,7 @@ fn place_lane_records(
             colour: snapshot.groups[*group].colour,
             offset: *offset,
             at: Point {
-                x: at_x + same as f64 * 9.0,
+                x: at_x + same as f64 * marker_step,
                 y: body.bottom(),
             },
             behind,
@@ -561,7 +569,12 @@ fn place_lanes(scene: &mut Scene, snapshot: &StageSnapshot, x: f64, w: f64, top:
             COMPACT_LABEL,
         ),
     };
-    let slots = (((w - label - HEAD_ROOM) / (cell + CELL_GAP))
+    let tail_room = if mode == LaneMode::Full {
+        OLDER_ROOM
+    } else {
+        0.0
+    };
+    let slots = (((w - label - HEAD_ROOM - tail_room) / (cell + CELL_GAP))
         .floor()
         .max(1.0) as u64)
         .min(super::model::HEAD_RECORDS);
@@ -610,6 +623,31 @@ fn member_columns(members: usize, width: f64) -> usize {
     wanted.min(((width - 16.0) / 64.0).floor().max(1.0) as usize)
 }
 
+/// A group's title: its name, and its state ("stable · gen 2 · lag 980").
+pub fn group_title(g: &GroupNode) -> (String, String) {
+    (
+        g.name.clone(),
+        format!("{} · gen {} · lag {}", g.phase_text(), g.generation, g.lag),
+    )
+}
+
+/// Whether a group's title needs two lines in a box `width` wide (the state goes below the
+/// name rather than running past the box's edge).
+pub fn group_title_wraps(g: &GroupNode, width: f64) -> bool {
+    let (name, status) = group_title(g);
+    let chars = name.chars().count() + 3 + status.chars().count();
+    chars as f64 * BOLD_CHAR_PX > width - 20.0
+}
+
+/// The height of a group box's title band.
+pub fn group_header_height(g: &GroupNode, width: f64) -> f64 {
+    if group_title_wraps(g, width) {
+        GROUP_HEADER + GROUP_STATUS_LINE
+    } else {
+        GROUP_HEADER
+    }
+}
+
 /// Places the group boxes and their member chips; returns the bottom of the last one.
 fn place_groups(scene: &mut Scene, groups: &[GroupNode], x: f64, w: f64, top: f64) -> f64 {
     let mut y = top;
@@ -617,7 +655,8 @@ fn place_groups(scene: &mut Scene, groups: &[GroupNode], x: f64, w: f64, top: f6
         let columns = member_columns(g.members.len(), w);
         let chip_h = if columns <= 2 { 26.0 } else { 22.0 };
         let rows = g.members.len().div_ceil(columns).max(1);
-        let h = GROUP_HEADER + MEMBER_GAP + rows as f64 * (chip_h + MEMBER_GAP) + 4.0;
+        let header = group_header_height(g, w);
+        let h = header + MEMBER_GAP + rows as f64 * (chip_h + MEMBER_GAP) + 4.0;
         scene.nodes.push(Node {
             id: NodeId::Group(g.name.clone()),
             rect: Rect { x, y, w, h },
@@ -631,7 +670,7 @@ fn place_groups(scene: &mut Scene, groups: &[GroupNode], x: f64, w: f64, top: f6
                 },
                 rect: Rect {
                     x: x + 8.0 + (i % columns) as f64 * (chip_w + MEMBER_GAP),
-                    y: y + GROUP_HEADER + MEMBER_GAP + (i / columns) as f64 * (chip_h + MEMBER_GAP),
+                    y: y + header + MEMBER_GAP + (i / columns) as f64 * (chip_h + MEMBER_GAP),
                     w: chip_w,
                     h: chip_h,
                 },
@@ -784,7 +823,7 @@ fn place_edges(scene: &mut Scene, snapshot: &StageSnapshot) {
                 })
                 .or_else(|| {
                     scene.rect(&NodeId::Group(g.name.clone())).map(|b| Rect {
-                        h: GROUP_HEADER,
+                        h: group_header_height(g, b.w),
                         ..b
                     })
                 });
@@ -1116,6 +1155,59 @@ mod tests {
                 assert_eq!(edges[0].kind, EdgeKind::Owns);
             }
         }
+    }
+
+    #[test]
+    fn the_older_count_has_its_own_room_left_of_the_oldest_record() {
+        let s = snapshot(2, 1, 1);
+        let scene = layout(&s, 900.0);
+        let lane = scene.lane(0).unwrap();
+        assert!(lane.older > 0);
+        let oldest = scene.records.iter().find(|r| r.partition == 0).unwrap();
+        assert!(
+            oldest.rect.x >= lane.body.x + OLDER_ROOM - 0.01,
+            "oldest cell at {} covers the label room from {}",
+            oldest.rect.x,
+            lane.body.x
+        );
+    }
+
+    #[test]
+    fn commit_markers_of_several_groups_behind_the_lane_stand_apart() {
+        let mut s = snapshot(1, 3, 1);
+        // Every group far behind the records drawn: all markers at the tail.
+        s.partitions[0].committed = vec![(0, 0), (1, 1), (2, 2)];
+        let scene = layout(&s, 1400.0);
+        let xs: Vec<f64> = scene.commits.iter().map(|c| c.at.x).collect();
+        assert_eq!(xs.len(), 3);
+        assert!(scene.commits.iter().all(|c| c.behind));
+        for pair in xs.windows(2) {
+            // A triangle (10px) and the group's initial (about 6px) beside it.
+            assert!(pair[1] - pair[0] >= 16.0, "{xs:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_group_title_takes_a_second_line_and_its_members_move_down() {
+        let mut s = snapshot(4, 1, 2);
+        s.groups[0].name = "OrderProcessor".into();
+        s.groups[0].lag = 98_000;
+        let narrow = layout(&s, 820.0);
+        let wide = layout(&s, 2400.0);
+        let box_of = |scene: &Scene| scene.rect(&NodeId::Group("OrderProcessor".into())).unwrap();
+        let member = |scene: &Scene| {
+            scene
+                .rect(&NodeId::Member {
+                    group: "OrderProcessor".into(),
+                    member: "c1".into(),
+                })
+                .unwrap()
+        };
+        assert!(group_title_wraps(&s.groups[0], box_of(&narrow).w));
+        assert!(!group_title_wraps(&s.groups[0], box_of(&wide).w));
+        let below = |scene: &Scene| member(scene).y - box_of(scene).y;
+        assert!(below(&narrow) >= below(&wide) + GROUP_STATUS_LINE - 0.01);
+        assert!(inside(member(&narrow), box_of(&narrow)));
     }
 
     #[test]

@@ -100,23 +100,42 @@ pub fn partition_text(p: &PartitionState, groups: &[GroupNode]) -> String {
         format!(", read by {}", owners.join(", "))
     };
     format!(
-        "Partition {}: {} records, log start {}, high watermark {}{read}",
+        "Partition {}: {}, log start {}, high watermark {}{read}",
         p.partition,
-        p.records(),
+        records(p.records()),
         p.log_start_offset,
         p.high_watermark
     )
+}
+
+/// "1 record", "2 records": a count of records in words.
+pub fn records(n: u64) -> String {
+    if n == 1 {
+        "1 record".to_string()
+    } else {
+        format!("{n} records")
+    }
+}
+
+/// A count short enough for a lane's tail: 9999, 12k, 123k, 1.2M, 45M.
+pub fn short_count(n: u64) -> String {
+    match n {
+        0..=9_999 => n.to_string(),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        1_000_000..=9_999_999 => format!("{:.1}M", n as f64 / 1_000_000.0),
+        _ => format!("{}M", n / 1_000_000),
+    }
 }
 
 /// The whole stage in a few sentences (per-partition lines only for a few partitions; the
 /// lanes carry their own names).
 pub fn describe(s: &StageSnapshot) -> Vec<String> {
     let mut lines = vec![format!(
-        "Topic {}, {}: {} partitions holding {} records in all, {} consumer group{} reading it.",
+        "Topic {}, {}: {} partitions holding {} in all, {} consumer group{} reading it.",
         s.topic,
         s.routing,
         s.partitions.len(),
-        s.records(),
+        records(s.records()),
         s.groups.len(),
         if s.groups.len() == 1 { "" } else { "s" }
     )];
@@ -130,6 +149,21 @@ pub fn describe(s: &StageSnapshot) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_read_as_words_and_fit_a_lane_tail() {
+        assert_eq!(records(0), "0 records");
+        assert_eq!(records(1), "1 record");
+        assert_eq!(records(2), "2 records");
+        assert_eq!(short_count(9_999), "9999");
+        assert_eq!(short_count(12_345), "12k");
+        assert_eq!(short_count(273_000), "273k");
+        assert_eq!(short_count(1_250_000), "1.2M");
+        // The widest form still fits the room a lane keeps for it.
+        for n in [9_999, 99_999, 999_999, 999_999_999] {
+            assert!(format!("+{} older", short_count(n)).len() <= 12, "{n}");
+        }
+    }
 
     #[test]
     fn partition_lists_fold_into_ranges() {

@@ -1,11 +1,13 @@
 //! The Kafka cluster under the topics: brokers, and where each partition's replicas live.
 //!
-//! Today this holds the pure part that needs no running brokers: [`placement`], Kafka's
-//! replica placement (`AdminUtils.assignReplicasToBrokers`), which decides the replica list
-//! (leader first) of every partition of a new topic. The broker model of issue #13 (brokers
-//! that die and restart, leaders, the ISR, high watermarks) grows here on top of it.
+//! - [`placement`]: Kafka's replica placement (`AdminUtils.assignReplicasToBrokers`), which
+//!   decides the replica list (leader first) of every partition of a new topic.
+//! - [`replication`]: brokers that die and restart, the controller's leader elections, the
+//!   ISR, per-replica log end offsets, the high watermark, `acks` and
+//!   `min.insync.replicas`, and the records a failover loses, named.
 
 pub mod placement;
+pub mod replication;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -22,6 +22,7 @@ use super::streaming::StreamingSaga;
 use super::trace::SagaTraceEvent as T;
 use crate::group::CommitPolicy;
 use crate::ids::Tick;
+use crate::log::Payload;
 use crate::trace::TraceEvent;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -494,4 +495,73 @@ fn coverage_key(e: &T) -> Option<&'static str> {
         T::ServiceSpeedChanged { .. } => "slowed",
         _ => return None,
     })
+}
+
+/// The case proptest found (seed 302150743357, kept in proptest-regressions too), as a plain
+/// test. Order's relay crashes, so OrderCreated (event 2) is on the events topic twice;
+/// Inventory errors on the first copy until it is dead-lettered, then reserves from the
+/// second, so its inbox holds event 2 and the order is charged once and completes.
+/// Resubmitting the dead letter must bring back event 2, which every inbox absorbs: under
+/// a fresh id Inventory reserved again and Payment charged 2500 cents a second time.
+#[test]
+fn a_resubmitted_dead_letter_already_handled_from_a_duplicate_changes_nothing() {
+    let c = Case {
+        seed: 302150743357,
+        mode: SagaMode::Choreography,
+        inbox: true,
+        outbox: true,
+        partitions: 2,
+        stock: [2, 2, 2],
+        orders: vec![(31, 0, 0, 1)],
+        declines: [0.0, 0.23583824611654478, 0.1459736547332273],
+        step_errors: (0, 9),
+        compensation_errors: (2, 2),
+        outage: Some((4, 22, 39)),
+        slowdown: None,
+        crash: Some((4, 0, 1, true, 16)),
+        relay_crash: Some((0, 1)),
+    };
+    let mut saga = build(&c);
+    run_until_settled(&mut saga, FAULTS_STOP + SETTLE_BOUND_TICKS / 2);
+    assert_eq!(saga.world().services.payment.charged_cents(), 2500);
+    let letters = saga.dead_letters(topics::ORDER_EVENTS);
+    assert_eq!(letters.len(), 1);
+    let original = letters[0].original.meta.clone();
+    assert_eq!(letters[0].original.message.name(), "OrderCreated");
+    saga.apply(SagaCommand::ResubmitDeadLetters {
+        topic: topics::ORDER_EVENTS.into(),
+    })
+    .unwrap();
+    let bound = saga.now().0 + SETTLE_BOUND_TICKS;
+    run_until_settled(&mut saga, bound);
+    assert_eq!(saga.check_invariants(), Vec::<String>::new());
+    // The relay's two copies and the resubmitted one: one event, one id, one cause.
+    let created: Vec<_> = saga
+        .sim()
+        .topic(topics::ORDER_EVENTS)
+        .unwrap()
+        .partitions()
+        .iter()
+        .flat_map(|log| log.records())
+        .filter(|r| matches!(&r.value, Payload::Saga(m) if m.name() == "OrderCreated"))
+        .map(|r| (r.headers.event_id, r.headers.causation_id))
+        .collect();
+    assert_eq!(created, vec![(original.event_id, original.causation_id); 3]);
+    assert_eq!(saga.world().services.payment.charged_cents(), 2500);
+    // One charge; Inventory, which reserved from the relay's copy, absorbs the resubmitted one.
+    let names: Vec<String> = saga
+        .world()
+        .trace
+        .iter()
+        .filter_map(|e| match e {
+            T::DuplicateAbsorbed {
+                service: ServiceName::Inventory,
+                event_id,
+                ..
+            } if *event_id == original.event_id => Some("inventory absorbed".to_string()),
+            T::Charged { .. } => Some("charged".to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(names, ["charged", "inventory absorbed"]);
 }

@@ -315,11 +315,11 @@ fn engine_error(e: SimError) -> SagaSetupError {
 fn create_topics(sim: &mut Sim, partitions: u32) -> Result<(), SimError> {
     for t in topics::ALL {
         for name in [t.to_string(), topics::dead_letter_topic(t)] {
-            sim.apply(Command::CreateTopic {
-                name,
+            sim.apply(Command::CreateTopic(crate::topic::TopicSpec::new(
+                &name,
                 partitions,
-                partitioner: Partitioner::Murmur2,
-            })?;
+                Partitioner::Murmur2,
+            )))?;
         }
     }
     Ok(())

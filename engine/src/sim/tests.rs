@@ -1,5 +1,12 @@
 use super::*;
-use crate::group::{CommitPolicy, GroupState, MemberStatus};
+use crate::generator::GeneratorError;
+use crate::group::{CommitPolicy, GroupConfig, GroupState, MemberStatus, OffsetResetSpec};
+use crate::ids::{EventId, MemberId, Offset, PartitionId};
+use crate::log::{Headers, OrderEvent, Payload};
+use crate::partitioner::Partitioner;
+use crate::process::OutgoingRecord;
+use crate::producer::ProducerConfig;
+use crate::topic::TopicSpec;
 
 fn order(user: &str) -> Payload {
     Payload::Order(OrderEvent {
@@ -11,11 +18,11 @@ fn order(user: &str) -> Payload {
 
 fn sim_with_topic(partitions: u32) -> Sim {
     let mut sim = Sim::new(1);
-    sim.apply(Command::CreateTopic {
-        name: "orders".into(),
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "orders",
         partitions,
-        partitioner: Partitioner::Murmur2,
-    })
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     sim
 }
@@ -71,8 +78,7 @@ fn a_group_consumes_everything_and_commits() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 30,
-        key_prefix: "U".into(),
-        keys: 5,
+        key_space: KeySpace::new("U", 5),
     })
     .unwrap();
     sim.apply(group("g", CommitPolicy::AfterProcessing))
@@ -172,8 +178,7 @@ fn at_least_once_redelivers_processed_but_uncommitted_records() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 10,
-        key_prefix: "U".into(),
-        keys: 3,
+        key_space: KeySpace::new("U", 3),
     })
     .unwrap();
     let mut config = GroupConfig::new("g", vec!["orders".into()]);
@@ -220,8 +225,7 @@ fn at_most_once_loses_committed_but_unprocessed_records() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 10,
-        key_prefix: "U".into(),
-        keys: 3,
+        key_space: KeySpace::new("U", 3),
     })
     .unwrap();
     let mut config = GroupConfig::new("g", vec!["orders".into()]);
@@ -410,11 +414,11 @@ impl Processor for Forwarder {
 #[test]
 fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
     let mut sim = sim_with_topic(2);
-    sim.apply(Command::CreateTopic {
-        name: "shipments".into(),
-        partitions: 2,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "shipments",
+        2,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     sim.apply(group("forwarder", CommitPolicy::AfterProcessing))
         .unwrap();
@@ -424,8 +428,7 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 12,
-        key_prefix: "U".into(),
-        keys: 4,
+        key_space: KeySpace::new("U", 4),
     })
     .unwrap();
     sim.run_until(Tick(80));
@@ -527,8 +530,7 @@ fn eager_rebalance_pauses_the_whole_group() {
     sim.apply(Command::SetGenerator {
         topic: "orders".into(),
         records_per_tick: 6,
-        key_prefix: "U".into(),
-        keys: 50,
+        key_space: KeySpace::new("U", 50),
     })
     .unwrap();
     let mut config = GroupConfig::new("g", vec!["orders".into()]);
@@ -642,8 +644,7 @@ fn configure_group_changes_speed_at_runtime() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 100,
-        key_prefix: "U".into(),
-        keys: 3,
+        key_space: KeySpace::new("U", 3),
     })
     .unwrap();
     sim.run_until(Tick(20));
@@ -674,11 +675,11 @@ fn a_group_subscribed_before_its_topic_exists_rebalances_when_it_appears() {
     sim.apply(join("g", "c1")).unwrap();
     sim.run_until(Tick(5));
     assert!(sim.group_snapshot("g").unwrap().members[0].owned.is_empty());
-    sim.apply(Command::CreateTopic {
-        name: "orders".into(),
-        partitions: 3,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "orders",
+        3,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     sim.run_until(Tick(10));
     let s = sim.group_snapshot("g").unwrap();
@@ -692,8 +693,7 @@ fn cooperative_rebalance_keeps_unmoved_partitions_consuming_and_takes_two_rounds
     sim.apply(Command::SetGenerator {
         topic: "orders".into(),
         records_per_tick: 6,
-        key_prefix: "U".into(),
-        keys: 50,
+        key_space: KeySpace::new("U", 50),
     })
     .unwrap();
     let mut config = GroupConfig::new("g", vec!["orders".into()]);
@@ -779,8 +779,7 @@ fn a_slow_member_builds_lag_on_its_own_partitions() {
     sim.apply(Command::SetGenerator {
         topic: "orders".into(),
         records_per_tick: 2,
-        key_prefix: "U".into(),
-        keys: 40,
+        key_space: KeySpace::new("U", 40),
     })
     .unwrap();
     sim.apply(group("g", CommitPolicy::AfterProcessing))
@@ -819,8 +818,7 @@ fn lag_history_charts_lag_and_both_rates() {
     sim.apply(Command::SetGenerator {
         topic: "orders".into(),
         records_per_tick: 3,
-        key_prefix: "U".into(),
-        keys: 10,
+        key_space: KeySpace::new("U", 10),
     })
     .unwrap();
     sim.apply(group("g", CommitPolicy::AfterProcessing))
@@ -854,16 +852,15 @@ fn oversized_inputs_are_refused_not_run() {
         .apply(Command::Generate {
             topic: "orders".into(),
             count: u32::MAX,
-            key_prefix: "U".into(),
-            keys: 1,
+            key_space: KeySpace::new("U", 1),
         })
         .unwrap_err();
     assert_eq!(
         err,
-        SimError::TooManyRecords {
+        SimError::Generator(GeneratorError::TooManyRecords {
             requested: u32::MAX,
             max: MAX_GENERATED_RECORDS
-        }
+        })
     );
     let mut config = ProducerConfig::new("p");
     config.retries = u32::MAX;
@@ -903,11 +900,11 @@ impl Processor for OutboxLike {
 #[test]
 fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
     let mut sim = sim_with_topic(1);
-    sim.apply(Command::CreateTopic {
-        name: "shipments".into(),
-        partitions: 1,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "shipments",
+        1,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     sim.apply(group("relay", CommitPolicy::AfterProcessing))
         .unwrap();
@@ -1028,11 +1025,11 @@ impl Processor for CrashOnce {
 #[test]
 fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again() {
     let mut sim = sim_with_topic(1);
-    sim.apply(Command::CreateTopic {
-        name: "shipments".into(),
-        partitions: 1,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "shipments",
+        1,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     sim.apply(group("svc", CommitPolicy::AfterProcessing))
         .unwrap();

@@ -31,6 +31,11 @@ impl StreamingSaga {
 
     /// Produces every dead letter of `<topic>.DLQ` not yet resubmitted back to `topic` (the
     /// DLQ keeps its records: a log is append-only). Returns how many it produced.
+    ///
+    /// A resubmitted dead letter is the same message again, so it keeps its original headers
+    /// (event id, correlation, causation, schema version) and key: an inbox that already
+    /// processed that event (say, from a relay's duplicate of the dead-lettered record)
+    /// absorbs it instead of charging or reserving a second time.
     pub fn resubmit_dead_letters(&mut self, topic: &str) -> Result<usize, SagaSetupError> {
         check_topic(topic)?;
         let dlq = topics::dead_letter_topic(topic);
@@ -43,7 +48,7 @@ impl StreamingSaga {
                 topic: topic.to_string(),
                 event_id: letter.original.meta.event_id,
             });
-            self.produce(letter.original.message.clone());
+            self.publish_row(letter.key.clone(), letter.original.clone());
         }
         *self.resubmitted.entry(dlq).or_insert(0) += fresh.len();
         self.observe_choreography();
@@ -123,14 +128,16 @@ impl StreamingSaga {
     }
 
     /// Every saga record of one order across all topics (dead-letter topics included), in
-    /// causal (event id) order.
+    /// the order they were written: by tick, then by event id (issued in causal order). Not
+    /// by event id alone: a relayed duplicate or a resubmitted dead letter carries its
+    /// original id, and belongs where it was written (a resubmission after its dead letter).
     pub fn order_path(&self, order_id: &OrderId) -> Vec<PathEntry> {
         let mut path: Vec<PathEntry> = self
             .sim
             .topics()
             .flat_map(|t| records_of(t).filter_map(move |(p, r)| path_entry(t, p, r, order_id)))
             .collect();
-        path.sort_by_key(|e| e.event_id);
+        path.sort_by_key(|e| (e.tick, e.event_id));
         path
     }
 

@@ -47,7 +47,9 @@ impl StreamingSaga {
         }
     }
 
-    fn publish_row(&mut self, key: String, row: Envelope) {
+    /// Produces `row` under its own headers: an outbox row (maybe again), or a resubmitted
+    /// dead letter, keeping the event id the consumers' inboxes know it by.
+    pub(super) fn publish_row(&mut self, key: String, row: Envelope) {
         self.sim
             .apply(Command::ProduceWithHeaders {
                 topic: row.message.topic().to_string(),
@@ -60,7 +62,7 @@ impl StreamingSaga {
                 },
                 value: Payload::Saga(row.message),
             })
-            .expect("outbox rows name topics of the flow and ids the engine issued");
+            .expect("rows and dead letters name topics of the flow and ids the engine issued");
     }
 
     /// Counts the send of row `sequence` and marks it published; false when the relay

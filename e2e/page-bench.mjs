@@ -1,0 +1,225 @@
+// The page benchmark of BENCHMARKS.md (not a test: it asserts nothing and check.sh runs it
+// only as a smoke). On the release build in dist/: open the page, load a preset, publish
+// 100,000 events and play for 10 s, then publish up to 1,000,000 and play again. Prints one
+// JSON object on stdout:
+//   first render (navigation start to first contentful paint, and to the first frame after
+//   the app mounted), and per stage: burst time, frame times while playing (p50/p95/max of
+//   requestAnimationFrame deltas), long tasks (PerformanceObserver 'longtask', > 50 ms),
+//   JS heap after a GC and the wasm linear memory.
+//
+//   node e2e/page-bench.mjs [--smoke] [--play-seconds S] [--trace]
+//
+// Controls are found by role and accessible name, and a control inside a closed drawer
+// (the stage layout's toolbar "Panels") is revealed first, so the script survives layout
+// changes. --smoke publishes 1,000 and plays 1 s (check.sh). --trace records a Chrome
+// trace while playing and adds where the main thread's time went (script, style, layout,
+// paint, GC), self time per kind; tracing slows the page, so its frame times are not the
+// ones to report.
+import { serveDist, launch } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const playSecondsArg = args.indexOf('--play-seconds');
+const TRACE = args.includes('--trace');
+const PLAY_SECONDS = playSecondsArg >= 0 ? Number(args[playSecondsArg + 1]) : smoke ? 1 : 10;
+const PRESET = /Event Hubs/i;
+// Stages: [published in total, burst button]. The page's biggest burst is 100,000.
+const STAGES = smoke
+  ? [[1_000, 'Publish 1,000']]
+  : [[100_000, 'Publish 100,000'], [1_000_000, 'Publish 100,000']];
+const BURST_SIZES = { 'Publish 1,000': 1_000, 'Publish 10,000': 10_000, 'Publish 100,000': 100_000 };
+
+const log = (m) => console.error(`page-bench: ${m}`);
+
+// Runs in the page before any of its scripts: long tasks, the first frame after the app
+// mounts, and the wasm memory (caught where the module is instantiated).
+function instrument() {
+  window.__bench = { longTasks: [], appRenderedMs: null, memory: null };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__bench.longTasks.push({ start: e.startTime, ms: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+  const keep = (result) => {
+    const exports = (result.instance ?? result).exports;
+    if (exports?.memory instanceof WebAssembly.Memory) window.__bench.memory = exports.memory;
+    return result;
+  };
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = (...a) => original.apply(WebAssembly, a).then(keep);
+  }
+  new MutationObserver((_, observer) => {
+    if (document.body?.querySelector('button')) {
+      observer.disconnect();
+      requestAnimationFrame(() => { window.__bench.appRenderedMs = performance.now(); });
+    }
+  }).observe(document, { childList: true, subtree: true });
+}
+
+/** Makes `locator` visible: opens the toolbar drawer that holds it if there is one. */
+async function reveal(page, locator, drawer) {
+  if (await locator.first().isVisible()) return locator.first();
+  const panels = page.getByRole('navigation', { name: 'Panels' });
+  if (await panels.count()) {
+    const button = panels.getByRole('button', { name: drawer, exact: true });
+    if ((await button.count()) && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  }
+  await locator.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return locator.first();
+}
+
+async function longTasksSince(page, sinceMs) {
+  const tasks = await page.evaluate((since) => window.__bench.longTasks.filter((t) => t.start >= since), sinceMs);
+  return { count: tasks.length, max_ms: Math.round(Math.max(0, ...tasks.map((t) => t.ms))) };
+}
+
+async function memory(page, cdp) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  const heap = metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? null;
+  const wasm = await page.evaluate(() => window.__bench.memory?.buffer.byteLength ?? null);
+  return { js_heap_bytes: heap, wasm_memory_bytes: wasm };
+}
+
+async function loadPreset(page) {
+  const select = await reveal(page, page.getByLabel('Preset', { exact: true }), 'Presets');
+  const options = await select.evaluate((s) => [...s.options].map((o) => ({ value: o.value, text: o.textContent })));
+  const preset = options.find((o) => PRESET.test(o.text)) ?? options[0];
+  await select.selectOption(preset.value);
+  await (await reveal(page, page.getByRole('button', { name: 'Load preset' }), 'Presets')).click();
+  return preset.text.trim();
+}
+
+async function burst(page, buttonName) {
+  const button = await reveal(page, page.getByRole('button', { name: buttonName, exact: true }), 'Generator');
+  await button.click();
+  // The burst runs a chunk per animation frame behind a "Burst progress" bar; a small one
+  // can end within a frame, before the bar ever shows. Two frames after the click the bar
+  // is there if the burst still runs; then wait for it to go.
+  await page.waitForFunction(() => new Promise((done) => {
+    let frames = 0;
+    const tick = () => {
+      const bar = document.querySelector('progress[aria-label="Burst progress"], [role="progressbar"][aria-label="Burst progress"]');
+      if (++frames > 2 && !bar) done(true);
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }), null, { timeout: 600_000, polling: 'raf' });
+}
+
+// Trace event names by kind of main-thread work (self time: a layout forced inside a
+// script counts as layout).
+const KINDS = {
+  script: /^(FunctionCall|EvaluateScript|v8\.|V8\.Execute|FireAnimationFrame|TimerFire|RunMicrotasks|EventDispatch|v8\.callFunction|v8\.run|HandlePostMessage)/,
+  gc: /(GC|Scavenge|MarkCompact)/,
+  style: /^(UpdateLayoutTree|RecalculateStyles|ParseAuthorStyleSheet|ScheduleStyleRecalculation|InvalidateLayout)/,
+  layout: /^(Layout|UpdateLayout)$/,
+  paint: /^(Paint|PrePaint|Layerize|UpdateLayer|CompositeLayers|Commit|PaintImage|Decode)/,
+};
+
+/** Self time per kind of work on the renderer's main thread, in ms, from a Chrome trace. */
+function mainThreadBreakdown(trace) {
+  const events = trace.traceEvents;
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const spans = events
+    .filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const totals = { script: 0, gc: 0, style: 0, layout: 0, paint: 0, other: 0 };
+  const stack = [];
+  const close = (until) => {
+    while (stack.length && stack[stack.length - 1].end <= until) {
+      const done = stack.pop();
+      totals[done.kind] += done.self;
+    }
+  };
+  for (const e of spans) {
+    close(e.ts);
+    const kind = Object.keys(KINDS).find((k) => KINDS[k].test(e.name)) ?? 'other';
+    if (stack.length) stack[stack.length - 1].self -= e.dur;
+    stack.push({ end: e.ts + e.dur, self: e.dur, kind });
+  }
+  close(Infinity);
+  return Object.fromEntries(Object.entries(totals).map(([k, us]) => [k, Math.round(us / 1000)]));
+}
+
+async function play(page, seconds) {
+  const playButton = await reveal(page, page.getByRole('button', { name: 'Play', exact: true }), 'Time');
+  const speed = page.getByLabel('Speed', { exact: true });
+  let ticksPerSecond = null;
+  if (await speed.count()) {
+    // The fastest speed offered: the heaviest play a person can ask for.
+    const values = await speed.first().evaluate((s) => [...s.options].map((o) => o.value));
+    ticksPerSecond = values.map(Number).sort((a, b) => b - a)[0];
+    await speed.first().selectOption(String(ticksPerSecond));
+  }
+  if (TRACE) await page.context().browser().startTracing(page, { categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'] });
+  await playButton.click();
+  const frames = await page.evaluate(async (ms) => {
+    const deltas = [];
+    let last = await new Promise((r) => requestAnimationFrame(r));
+    const end = last + ms;
+    while (last < end) {
+      const t = await new Promise((r) => requestAnimationFrame(r));
+      deltas.push(t - last);
+      last = t;
+    }
+    return deltas;
+  }, seconds * 1000);
+  await page.getByRole('button', { name: 'Pause', exact: true }).first().click();
+  const mainThreadMs = TRACE ? mainThreadBreakdown(JSON.parse(await page.context().browser().stopTracing())) : undefined;
+  const sorted = [...frames].sort((a, b) => a - b);
+  const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
+  return {
+    ticks_per_second: ticksPerSecond, frames: frames.length,
+    frame_p50_ms: at(0.5), frame_p95_ms: at(0.95), frame_max_ms: at(1),
+    ...(mainThreadMs && { main_thread_ms: mainThreadMs }),
+  };
+}
+
+const site = await serveDist();
+const browser = await launch();
+const report = { smoke, play_seconds: PLAY_SECONDS };
+try {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  page.on('pageerror', (e) => log(`page error: ${e.message}`));
+  await page.addInitScript(instrument);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  await page.goto(site.url);
+  await page.waitForFunction(() => window.__bench.appRenderedMs !== null, null, { timeout: 60_000 });
+  report.first_render = await page.evaluate(() => ({
+    first_contentful_paint_ms: Math.round(performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN),
+    app_rendered_ms: Math.round(window.__bench.appRenderedMs),
+  }));
+  report.first_render.long_tasks = await longTasksSince(page, 0);
+  report.first_render.memory = await memory(page, cdp);
+  report.preset = await loadPreset(page);
+  log(`loaded preset ${report.preset}`);
+
+  report.stages = [];
+  let published = 0;
+  for (const [total, buttonName] of STAGES) {
+    const since = await page.evaluate(() => performance.now());
+    const started = Date.now();
+    while (published < total) {
+      await burst(page, buttonName);
+      published += BURST_SIZES[buttonName];
+      log(`published ${published}`);
+    }
+    const burstMs = Date.now() - started;
+    const burstTasks = await longTasksSince(page, since);
+    const playSince = await page.evaluate(() => performance.now());
+    const playing = await play(page, PLAY_SECONDS);
+    report.stages.push({
+      events: total,
+      burst_ms: burstMs,
+      burst_long_tasks: burstTasks,
+      play: { ...playing, long_tasks: await longTasksSince(page, playSince) },
+      memory: await memory(page, cdp),
+    });
+    log(`played ${PLAY_SECONDS} s with ${total} events`);
+  }
+} finally {
+  await browser.close();
+  await site.close();
+}
+console.log(JSON.stringify(report));

@@ -1,0 +1,332 @@
+//! Producing to a partition's leader: `acks=0`, `1` and `all`, the topic's
+//! `min.insync.replicas`, and the refusals with Kafka's error names.
+//!
+//! As in Kafka's `Partition.appendRecordsToLeader`, `min.insync.replicas` is checked only for
+//! `acks=all`, before the append (`NOT_ENOUGH_REPLICAS`), and again when the high watermark
+//! passes the record (`DelayedProduce`: `NOT_ENOUGH_REPLICAS_AFTER_APPEND` if the ISR shrank
+//! meanwhile; the record stays in the log, so a retry writes it twice). `acks=0` and `acks=1`
+//! ignore it.
+
+use super::event::ReplicationEvent;
+use super::routing::RoutingError;
+use super::{AppendId, AppendedRecord, Cluster, LogEntry};
+use crate::assignor::TopicPartition;
+use crate::cluster::BrokerId;
+use crate::ids::{EventId, Offset, Tick};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use thiserror::Error;
+
+/// The producer's `acks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: no answer at all; the producer never learns of a failure.
+    #[serde(rename = "0")]
+    None,
+    /// `acks=1`: the leader answers once it has appended.
+    #[serde(rename = "1")]
+    Leader,
+    /// `acks=all` (`-1`): the leader answers once the whole ISR has the record.
+    #[serde(rename = "all")]
+    All,
+}
+
+impl fmt::Display for Acks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Acks::None => "acks=0",
+            Acks::Leader => "acks=1",
+            Acks::All => "acks=all",
+        })
+    }
+}
+
+/// Names an `acks=all` request that waits for the ISR, so its later
+/// [`ReplicationEvent::ProduceCompleted`] can be matched to it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct ProduceRequestId(pub u64);
+
+/// One record sent to one broker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProduceRequest {
+    /// The partition.
+    pub partition: TopicPartition,
+    /// The broker the producer sends to: the leader in its metadata, which may be stale.
+    pub broker: BrokerId,
+    /// The producer's acks.
+    pub acks: Acks,
+    /// The record's key, kept so a lost record can be named by key.
+    pub key: Option<String>,
+    /// The simulation's event id, if any, kept for the same reason.
+    pub event_id: Option<EventId>,
+}
+
+/// What the producer hears back right away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProduceOutcome {
+    /// `acks=0`: appended, and no answer goes back.
+    SentWithoutAnswer {
+        /// Where it was appended.
+        offset: Offset,
+        /// Which append it is.
+        append: AppendId,
+    },
+    /// Acknowledged now: `acks=1`, or `acks=all` when the ISR already holds it.
+    Acknowledged {
+        /// Where it was appended.
+        offset: Offset,
+        /// Which append it is.
+        append: AppendId,
+    },
+    /// `acks=all`, appended, waiting for the ISR; a [`ReplicationEvent::ProduceCompleted`]
+    /// with this request id answers it later.
+    Waiting {
+        /// The request to match the answer with.
+        request: ProduceRequestId,
+        /// Where it was appended.
+        offset: Offset,
+        /// Which append it is.
+        append: AppendId,
+    },
+}
+
+/// Kafka's produce errors (the protocol's error names), with their numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Error, Serialize, Deserialize)]
+pub enum ProduceError {
+    /// The request did not reach the leader (unknown partition, broker down, no leader,
+    /// not the leader).
+    #[error(transparent)]
+    Routing(#[from] RoutingError),
+    /// `acks=all` with fewer in-sync replicas than `min.insync.replicas`: refused before
+    /// the append, nothing was written.
+    #[error(
+        "NOT_ENOUGH_REPLICAS: {partition} has {isr} in-sync replicas, min.insync.replicas \
+         is {min_insync_replicas}"
+    )]
+    NotEnoughReplicas {
+        /// The partition.
+        partition: TopicPartition,
+        /// The ISR's size.
+        isr: usize,
+        /// The topic's `min.insync.replicas`.
+        min_insync_replicas: u32,
+    },
+    /// `acks=all`: the record was appended and replicated to the ISR, but the ISR had
+    /// shrunk below `min.insync.replicas` by then. The record is in the log.
+    #[error(
+        "NOT_ENOUGH_REPLICAS_AFTER_APPEND: offset {offset} of {partition} is written but the \
+         ISR has only {isr} replicas, min.insync.replicas is {min_insync_replicas}"
+    )]
+    NotEnoughReplicasAfterAppend {
+        /// The partition.
+        partition: TopicPartition,
+        /// Where it was appended.
+        offset: Offset,
+        /// The ISR's size.
+        isr: usize,
+        /// The topic's `min.insync.replicas`.
+        min_insync_replicas: u32,
+    },
+    /// `acks=all` waited longer than the request timeout for the ISR.
+    #[error("REQUEST_TIMED_OUT: offset {offset} of {partition} not replicated after {waited_ticks} ticks")]
+    RequestTimedOut {
+        /// The partition.
+        partition: TopicPartition,
+        /// Where it was appended.
+        offset: Offset,
+        /// How long it waited.
+        waited_ticks: u64,
+    },
+}
+
+/// An `acks=all` request waiting for the high watermark (Kafka's `DelayedProduce` in the
+/// produce purgatory).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct PendingProduce {
+    pub(super) partition: TopicPartition,
+    pub(super) offset: Offset,
+    pub(super) append: AppendId,
+    pub(super) sent_at: Tick,
+}
+
+impl Cluster {
+    /// Sends one record. Errors come back at once (and count in `FailedProduceRequests`);
+    /// an `acks=all` record that the ISR does not hold yet is [`ProduceOutcome::Waiting`].
+    /// The events are those the append caused (a single-replica ISR commits at once).
+    pub fn produce(
+        &mut self,
+        now: Tick,
+        request: ProduceRequest,
+    ) -> (Result<ProduceOutcome, ProduceError>, Vec<ReplicationEvent>) {
+        let mut events = Vec::new();
+        let result = self.try_produce(now, request, &mut events);
+        if result.is_err() {
+            self.counters.failed_produce_requests += 1;
+        }
+        (result, events)
+    }
+
+    fn try_produce(
+        &mut self,
+        now: Tick,
+        request: ProduceRequest,
+        events: &mut Vec<ReplicationEvent>,
+    ) -> Result<ProduceOutcome, ProduceError> {
+        let tp = request.partition.clone();
+        let min_insync_replicas = self.min_insync_replicas(&tp.topic);
+        let leader = self.route(&tp, request.broker)?;
+        let partition = self.partitions.get_mut(&tp).expect("routed to its leader");
+        let isr = partition.isr.len();
+        if request.acks == Acks::All && isr < min_insync_replicas as usize {
+            return Err(ProduceError::NotEnoughReplicas {
+                partition: tp,
+                isr,
+                min_insync_replicas,
+            });
+        }
+        let append = AppendId(partition.records.len() as u64);
+        let log = partition
+            .logs
+            .get_mut(&leader)
+            .expect("the leader holds a replica");
+        let offset = Offset(log.entries.len() as u64);
+        log.entries.push(LogEntry {
+            leader_epoch: partition.leader_epoch,
+            append,
+        });
+        partition.records.push(AppendedRecord {
+            offset,
+            leader_epoch: partition.leader_epoch,
+            key: request.key,
+            event_id: request.event_id,
+            acks: request.acks,
+            appended_at: now,
+            acknowledged: request.acks == Acks::Leader,
+            isr_when_acknowledged: (request.acks == Acks::Leader).then_some(isr),
+            lost: false,
+        });
+        self.advance_high_watermark(&tp, events);
+        match request.acks {
+            Acks::None => Ok(ProduceOutcome::SentWithoutAnswer { offset, append }),
+            Acks::Leader => Ok(ProduceOutcome::Acknowledged { offset, append }),
+            Acks::All => self.wait_for_isr(now, tp, offset, append),
+        }
+    }
+
+    /// Puts an `acks=all` record in the purgatory, unless the ISR already holds it.
+    fn wait_for_isr(
+        &mut self,
+        now: Tick,
+        partition: TopicPartition,
+        offset: Offset,
+        append: AppendId,
+    ) -> Result<ProduceOutcome, ProduceError> {
+        let pending = PendingProduce {
+            partition,
+            offset,
+            append,
+            sent_at: now,
+        };
+        match self.complete_if_replicated(&pending) {
+            None => {
+                let request = ProduceRequestId(self.next_request);
+                self.next_request += 1;
+                self.pending.insert(request, pending);
+                Ok(ProduceOutcome::Waiting {
+                    request,
+                    offset,
+                    append,
+                })
+            }
+            Some(None) => Ok(ProduceOutcome::Acknowledged { offset, append }),
+            Some(Some(error)) => Err(error),
+        }
+    }
+
+    /// Kafka's `checkEnoughReplicasReachOffset`: `None` while the high watermark is not past
+    /// the record; then `Some(None)` (acknowledged, recorded on the record) or
+    /// `Some(Some(NOT_ENOUGH_REPLICAS_AFTER_APPEND))`.
+    fn complete_if_replicated(&mut self, pending: &PendingProduce) -> Option<Option<ProduceError>> {
+        let min_insync_replicas = self.min_insync_replicas(&pending.partition.topic);
+        let partition = self.partitions.get_mut(&pending.partition)?;
+        if partition.high_watermark <= pending.offset {
+            return None;
+        }
+        let isr = partition.isr.len();
+        if isr < min_insync_replicas as usize {
+            return Some(Some(ProduceError::NotEnoughReplicasAfterAppend {
+                partition: pending.partition.clone(),
+                offset: pending.offset,
+                isr,
+                min_insync_replicas,
+            }));
+        }
+        let record = &mut partition.records[pending.append.0 as usize];
+        record.acknowledged = true;
+        record.isr_when_acknowledged = Some(isr);
+        Some(None)
+    }
+
+    /// Answers the waiting `acks=all` requests whose record the ISR now holds, and those
+    /// that waited longer than the request timeout.
+    pub(super) fn complete_pending(&mut self, now: Tick, events: &mut Vec<ReplicationEvent>) {
+        let ids: Vec<ProduceRequestId> = self.pending.keys().copied().collect();
+        for id in ids {
+            let pending = self.pending[&id].clone();
+            let waited_ticks = now.0.saturating_sub(pending.sent_at.0);
+            let error = match self.complete_if_replicated(&pending) {
+                Some(error) => error,
+                None if waited_ticks >= self.config.request_timeout_ticks => {
+                    Some(ProduceError::RequestTimedOut {
+                        partition: pending.partition.clone(),
+                        offset: pending.offset,
+                        waited_ticks,
+                    })
+                }
+                None => continue,
+            };
+            self.finish_pending(id, error, events);
+        }
+    }
+
+    /// Fails every waiting request on `tp` with the error `make` builds from it (the
+    /// leader died or moved).
+    pub(super) fn fail_pending(
+        &mut self,
+        tp: &TopicPartition,
+        make: impl Fn(&PendingProduce) -> ProduceError,
+        events: &mut Vec<ReplicationEvent>,
+    ) {
+        let ids: Vec<ProduceRequestId> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| &p.partition == tp)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let error = make(&self.pending[&id]);
+            self.finish_pending(id, Some(error), events);
+        }
+    }
+
+    fn finish_pending(
+        &mut self,
+        id: ProduceRequestId,
+        error: Option<ProduceError>,
+        events: &mut Vec<ReplicationEvent>,
+    ) {
+        let pending = self.pending.remove(&id).expect("the request is waiting");
+        if error.is_some() {
+            self.counters.failed_produce_requests += 1;
+        }
+        events.push(ReplicationEvent::ProduceCompleted {
+            request: id,
+            partition: pending.partition,
+            offset: pending.offset,
+            error,
+        });
+    }
+}

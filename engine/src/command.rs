@@ -1,0 +1,253 @@
+//! What a user (or a scenario) asks the simulation to do: [`Command`], the same command at
+//! a tick ([`TimedCommand`]), and why one is refused ([`SimError`]).
+//!
+//! Commands are plain data (JSON with a `type` tag), so a session is a list of them: the
+//! share link, the saved file and the replay. [`crate::sim::Sim::apply`] runs one.
+
+use crate::generator::{GeneratorError, KeySpace};
+use crate::group::{GroupConfig, GroupError, OffsetResetSpec};
+use crate::ids::{MemberId, Tick};
+use crate::log::{Headers, OrderEvent, Payload, Retention};
+use crate::partitioner::UnkeyedStrategy;
+use crate::producer::{ProducerConfig, ProducerError};
+use crate::topic::{TopicError, TopicSpec};
+use crate::world::AppendError;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Something a user (or a scenario) asks the simulation to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Creates a topic (with its key field, and its log settings if the spec has any:
+    /// then it also configures the topic, as [`Command::ConfigureTopic`] would).
+    CreateTopic(TopicSpec),
+    /// Changes a topic's segment size, retention or unkeyed routing (`None`: unchanged).
+    ConfigureTopic {
+        /// The topic.
+        topic: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Records per log segment.
+        segment_records: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// When old segments are deleted.
+        retention: Option<Retention>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// How records without a key are spread.
+        unkeyed: Option<UnkeyedStrategy>,
+    },
+    /// Grows a topic to `partitions` partitions; subscribed groups rebalance.
+    AddPartitions {
+        /// The topic.
+        topic: String,
+        /// The partition count.
+        partitions: u32,
+    },
+    /// Appends one record directly (no producer: no acks, no retries).
+    Produce {
+        /// The topic.
+        topic: String,
+        /// `None`: no key, round-robin.
+        #[serde(default)]
+        key: Option<String>,
+        /// The record's value.
+        value: Payload,
+    },
+    /// Appends one record directly under headers the caller chooses: an outbox relay
+    /// publishing a row whose event id was issued when the row was written
+    /// ([`crate::process::Delivery::issue_event_id`]), possibly for the second time. The
+    /// event id must be one this simulation issued
+    /// ([`SimError::EventIdNotIssued`] otherwise), so fresh ids stay unique.
+    ProduceWithHeaders {
+        /// The topic.
+        topic: String,
+        #[serde(default)]
+        /// The record key (`None`: no key).
+        key: Option<String>,
+        /// The record's value.
+        value: Payload,
+        /// The headers, event id included.
+        headers: Headers,
+    },
+    /// Registers a producer with acks, retries and idempotence settings.
+    CreateProducer {
+        /// The settings.
+        config: ProducerConfig,
+    },
+    /// Sends one record through a named producer.
+    Send {
+        /// The producer's name.
+        producer: String,
+        /// The topic.
+        topic: String,
+        #[serde(default)]
+        /// The record key (`None`: no key).
+        key: Option<String>,
+        /// The record's value.
+        value: Payload,
+    },
+    /// The next `count` acknowledgements to this producer get lost.
+    LoseNextAcks {
+        /// The producer's name.
+        producer: String,
+        /// Acknowledgements to lose.
+        count: u32,
+    },
+    /// Creates a consumer group (no members yet).
+    CreateGroup {
+        /// The settings.
+        config: GroupConfig,
+    },
+    /// Changes a group's speed settings while it runs (`None`: unchanged).
+    ConfigureGroup {
+        /// The group.
+        group: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Ticks spent per record (`None`: unchanged).
+        processing_ticks_per_record: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Records one poll returns at most (`None`: unchanged).
+        max_poll_records: Option<u32>,
+    },
+    /// Gives one member its own processing time (`None`: back to the group's).
+    ConfigureMember {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Ticks spent per record (`None`: unchanged).
+        processing_ticks_per_record: Option<u64>,
+    },
+    /// A member joins a group (starts a rebalance).
+    JoinGroup {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
+    /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
+    LeaveGroup {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
+    /// A member crashes (noticed after the session timeout).
+    KillMember {
+        /// The group.
+        group: String,
+        /// The member.
+        member: MemberId,
+    },
+    /// Resets a group's committed offsets (only while it has no members).
+    ResetOffsets {
+        /// The group.
+        group: String,
+        /// `None`: every subscribed topic.
+        #[serde(default)]
+        topic: Option<String>,
+        /// Where to.
+        spec: OffsetResetSpec,
+    },
+    /// Publishes one order event keyed by the topic's key field (a person's hand-made
+    /// order: the generator's events are keyed the same way).
+    PublishOrder {
+        /// The topic.
+        topic: String,
+        /// The order event.
+        event: OrderEvent,
+    },
+    /// Produces `count` order events from the simulation's generator: keys drawn from
+    /// `key_space` with the simulation's RNG, each key walking through the order lifecycle,
+    /// records keyed by the topic's key field.
+    Generate {
+        /// The topic.
+        topic: String,
+        /// Records to produce.
+        count: u32,
+        #[serde(flatten)]
+        /// The keys and how they are drawn.
+        key_space: KeySpace,
+    },
+    /// Produces `records_per_tick` such events every tick from now on (0 stops it).
+    SetGenerator {
+        /// The topic.
+        topic: String,
+        /// Records produced every tick.
+        records_per_tick: u32,
+        #[serde(flatten)]
+        /// The keys and how they are drawn.
+        key_space: KeySpace,
+    },
+}
+
+/// Errors from applying a command.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum SimError {
+    #[error("topic {0:?} does not exist")]
+    /// No topic of that name.
+    UnknownTopic(String),
+    #[error("topic {0:?} already exists")]
+    /// A topic of that name exists.
+    TopicExists(String),
+    #[error(transparent)]
+    /// The topic refused it.
+    Topic(#[from] TopicError),
+    #[error("consumer group {0:?} does not exist")]
+    /// No group of that name.
+    UnknownGroup(String),
+    #[error("consumer group {0:?} already exists")]
+    /// A group of that name exists.
+    GroupExists(String),
+    #[error(transparent)]
+    /// The group refused it.
+    Group(#[from] GroupError),
+    #[error("producer {0:?} does not exist")]
+    /// No producer of that name.
+    UnknownProducer(String),
+    #[error("producer {0:?} already exists")]
+    /// A producer of that name exists.
+    ProducerExists(String),
+    #[error(transparent)]
+    /// The producer refused it.
+    Producer(#[from] ProducerError),
+    #[error(transparent)]
+    /// The generator's settings are refused.
+    Generator(#[from] GeneratorError),
+    #[error("event id {event_id} was never issued (the next one is {next_event_id})")]
+    /// A record may only carry an event id the simulation issued.
+    EventIdNotIssued {
+        /// The id given.
+        event_id: u64,
+        /// The next id the simulation would issue.
+        next_event_id: u64,
+    },
+}
+
+impl From<AppendError> for SimError {
+    fn from(error: AppendError) -> Self {
+        match error {
+            AppendError::UnknownTopic(topic) => SimError::UnknownTopic(topic),
+            AppendError::Topic(e) => SimError::Topic(e),
+            AppendError::EventIdNotIssued {
+                event_id,
+                next_event_id,
+            } => SimError::EventIdNotIssued {
+                event_id,
+                next_event_id,
+            },
+        }
+    }
+}
+
+/// A command and the tick it applies at (0 when omitted).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimedCommand {
+    #[serde(default)]
+    /// The tick it applies at.
+    pub at: Tick,
+    #[serde(flatten)]
+    /// The command.
+    pub command: Command,
+}

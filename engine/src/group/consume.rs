@@ -1,0 +1,97 @@
+//! The tick: session timeouts, each member processing, polling and committing, and the
+//! rebalance moving on.
+
+use super::{ConsumerGroup, MemberStatus, Phase};
+use crate::assignor::TopicPartition;
+use crate::group::CommitPolicy;
+use crate::group_protocol::{CommitReason, Protocol};
+use crate::ids::{MemberId, Tick};
+use crate::process::Processor;
+use crate::world::World;
+
+impl ConsumerGroup {
+    /// Advances the group by one tick: session timeouts, processing, polls, commits,
+    /// rebalance progress and a lag sample.
+    pub(crate) fn tick(
+        &mut self,
+        world: &mut World<'_>,
+        mut processor: Option<&mut (dyn Processor + '_)>,
+    ) {
+        let now = world.now;
+        self.expire_sessions(world);
+        let ids: Vec<MemberId> = self.members.keys().cloned().collect();
+        for id in &ids {
+            self.member_tick(world, id, processor.as_deref_mut());
+        }
+
+        if self.rebalance_barrier_passed(now) {
+            self.complete_rebalance(world);
+        }
+        self.start_follow_up_if_due(world);
+        self.sample_lag(world);
+    }
+
+    pub(super) fn member_tick(
+        &mut self,
+        world: &mut World<'_>,
+        id: &MemberId,
+        mut processor: Option<&mut (dyn Processor + '_)>,
+    ) {
+        let now = world.now;
+        let mut polled = false;
+        loop {
+            let Some(m) = self.members.get(id) else {
+                return;
+            };
+            if matches!(m.status, MemberStatus::Dead { .. }) {
+                return;
+            }
+            if let Some(run) = m.batch.front() {
+                if now < m.head_ready_at {
+                    return;
+                }
+                let run = run.clone();
+                let attempt = m.head_attempt;
+                if !self.process_head(world, id, &run, attempt, processor.as_deref_mut()) {
+                    return; // retry scheduled
+                }
+                let ticks = self.processing_ticks(id);
+                let m = self.members.get_mut(id).expect("member");
+                m.head_ready_at = Tick(now.0.saturating_add(ticks));
+                if m.batch.is_empty() {
+                    if self.config.commit_policy == CommitPolicy::AfterProcessing {
+                        let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
+                        self.commit(world, id, CommitReason::AfterProcessing, &owned);
+                    }
+                    continue;
+                }
+                if ticks > 0 {
+                    return;
+                }
+                continue;
+            }
+            // Batch empty: revocations and leaving happen between polls.
+            if !m.pending_revocation.is_empty() {
+                self.revoke_pending(world, id);
+                continue;
+            }
+            if m.status == MemberStatus::Leaving {
+                self.finish_leaving(world, id);
+                return;
+            }
+            if polled || self.phase_blocks_fetch() {
+                return;
+            }
+            polled = true;
+            if !self.poll(world, id) {
+                return;
+            }
+        }
+    }
+
+    pub(super) fn phase_blocks_fetch(&self) -> bool {
+        // Eager: the group stops consuming during a rebalance (members have revoked
+        // everything anyway; a member that has not yet revoked still finishes its batch).
+        matches!(self.phase, Phase::Preparing { .. }) && self.config.protocol() == Protocol::Eager
+    }
+}

@@ -1,0 +1,231 @@
+//! Processing a fetched record: handing it to the processor and acting on the outcome.
+
+use super::{ConsumerGroup, Run};
+use crate::assignor::TopicPartition;
+use crate::ids::{EventId, MemberId, Offset, Tick};
+use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
+use crate::trace::TraceEvent;
+use crate::world::World;
+
+/// The record at the head of a member's batch, as the trace names it.
+struct InHand<'a> {
+    member: &'a MemberId,
+    partition: &'a TopicPartition,
+    offset: Offset,
+    key: Option<String>,
+    event_id: EventId,
+    /// This group processed the offset before (a duplicate).
+    redelivered: bool,
+    attempt: u32,
+}
+
+impl ConsumerGroup {
+    /// Processes the head record of a member's batch. Returns false if the member must stop
+    /// for this tick: the processor asked for a retry (the record stays at the head) or the
+    /// member crashed.
+    pub(super) fn process_head(
+        &mut self,
+        world: &mut World<'_>,
+        id: &MemberId,
+        run: &Run,
+        attempt: u32,
+        processor: Option<&mut (dyn Processor + '_)>,
+    ) -> bool {
+        let tp = &run.partition;
+        let offset = run.next;
+        let high = self.processed_high.get(tp).copied().unwrap_or_default();
+        let redelivered = offset < high;
+        let record = world
+            .topics
+            .get(&tp.topic)
+            .and_then(|t| t.partition(tp.partition))
+            .and_then(|log| log.get(offset).ok());
+        let Some(record) = record else {
+            // Deleted by retention while in hand: drop the rest of this run.
+            let m = self.members.get_mut(id).expect("member");
+            m.batch.pop_front();
+            m.head_attempt = 1;
+            return true;
+        };
+        let outcome = match processor {
+            Some(p) => {
+                let delivery = Delivery {
+                    now: world.now,
+                    group: &self.config.name,
+                    member: id,
+                    topic: &tp.topic,
+                    partition: tp.partition,
+                    record,
+                    redelivered,
+                    attempt,
+                    event_ids: std::cell::Cell::from_mut(&mut *world.next_event_id),
+                };
+                p.process(&delivery, world.rng)
+            }
+            None => ProcessOutcome::done(),
+        };
+        let in_hand = InHand {
+            member: id,
+            partition: tp,
+            offset,
+            key: record.key.clone(),
+            event_id: record.headers.event_id,
+            redelivered,
+            attempt,
+        };
+        self.act_on(world, in_hand, outcome)
+    }
+
+    /// What a processing outcome does to the group, the member and the trace.
+    fn act_on(
+        &mut self,
+        world: &mut World<'_>,
+        in_hand: InHand<'_>,
+        outcome: ProcessOutcome,
+    ) -> bool {
+        match outcome {
+            ProcessOutcome::Retry { error, after_ticks } => {
+                self.schedule_retry(world, &in_hand, error, after_ticks);
+                false
+            }
+            ProcessOutcome::Failure { error } => {
+                self.fail(world, &in_hand, error);
+                self.finish_head(&in_hand);
+                true
+            }
+            ProcessOutcome::Crash { produce, reason } => {
+                self.crash_after(world, in_hand, produce, reason);
+                false
+            }
+            ProcessOutcome::Success { produce } => {
+                self.trace_processed(world, &in_hand);
+                self.produce_all(world, &in_hand, produce);
+                self.finish_head(&in_hand);
+                true
+            }
+        }
+    }
+
+    /// A blocking retry: the record stays at the head until `after_ticks` (at least 1) pass.
+    fn schedule_retry(
+        &mut self,
+        world: &mut World<'_>,
+        in_hand: &InHand<'_>,
+        error: String,
+        after_ticks: u64,
+    ) {
+        self.counters.retries += 1;
+        let retry_at = Tick(world.now.0.saturating_add(after_ticks.max(1)));
+        let m = self.members.get_mut(in_hand.member).expect("member");
+        m.head_ready_at = retry_at;
+        m.head_attempt += 1;
+        world.trace.push(TraceEvent::ProcessingRetry {
+            tick: world.now,
+            group: self.config.name.clone(),
+            member: in_hand.member.clone(),
+            topic: in_hand.partition.topic.clone(),
+            partition: in_hand.partition.partition,
+            offset: in_hand.offset,
+            attempt: in_hand.attempt,
+            error,
+            retry_at,
+        });
+    }
+
+    /// The member crashes after the record's effects: it is processed (not lost), only
+    /// uncommitted, so it leaves the batch before the member dies; the rest is abandoned.
+    fn crash_after(
+        &mut self,
+        world: &mut World<'_>,
+        in_hand: InHand<'_>,
+        produce: Vec<OutgoingRecord>,
+        reason: String,
+    ) {
+        self.trace_processed(world, &in_hand);
+        self.produce_all(world, &in_hand, produce);
+        world.trace.push(TraceEvent::ProcessingCrashed {
+            tick: world.now,
+            group: self.config.name.clone(),
+            member: in_hand.member.clone(),
+            topic: in_hand.partition.topic.clone(),
+            partition: in_hand.partition.partition,
+            offset: in_hand.offset,
+            event_id: in_hand.event_id,
+            attempt: in_hand.attempt,
+            reason,
+        });
+        self.finish_head(&in_hand);
+        self.kill(world, in_hand.member)
+            .expect("a member that just processed a record is alive");
+    }
+
+    fn trace_processed(&self, world: &mut World<'_>, in_hand: &InHand<'_>) {
+        world.trace.push(TraceEvent::Processed {
+            tick: world.now,
+            group: self.config.name.clone(),
+            member: in_hand.member.clone(),
+            topic: in_hand.partition.topic.clone(),
+            partition: in_hand.partition.partition,
+            offset: in_hand.offset,
+            key: in_hand.key.clone(),
+            event_id: in_hand.event_id,
+            redelivered: in_hand.redelivered,
+            attempt: in_hand.attempt,
+        });
+    }
+
+    /// The head record is done (processed or given up on): count it and move past it.
+    fn finish_head(&mut self, in_hand: &InHand<'_>) {
+        self.count_processed(in_hand.partition, in_hand.offset, in_hand.redelivered);
+        let m = self.members.get_mut(in_hand.member).expect("member");
+        m.processed += 1;
+        m.head_attempt = 1;
+        let head = m.batch.front_mut().expect("head run");
+        head.next = Offset(head.next.0 + 1);
+        if head.next >= head.end {
+            m.batch.pop_front();
+        }
+    }
+
+    /// Produces what a processor returned; a refused record counts as a failure.
+    fn produce_all(
+        &mut self,
+        world: &mut World<'_>,
+        in_hand: &InHand<'_>,
+        produce: Vec<OutgoingRecord>,
+    ) {
+        for out in produce {
+            if let Err(e) = world.produce_outgoing(out) {
+                self.fail(world, in_hand, e.to_string());
+            }
+        }
+    }
+
+    /// Counts and traces a failure: the processor gave up on the record, or a record it
+    /// asked for was refused.
+    fn fail(&mut self, world: &mut World<'_>, in_hand: &InHand<'_>, error: String) {
+        self.counters.failed += 1;
+        world.trace.push(TraceEvent::ProcessingFailed {
+            tick: world.now,
+            group: self.config.name.clone(),
+            member: in_hand.member.clone(),
+            topic: in_hand.partition.topic.clone(),
+            partition: in_hand.partition.partition,
+            offset: in_hand.offset,
+            attempt: in_hand.attempt,
+            error,
+        });
+    }
+
+    /// Counts a processed record (a duplicate if this group processed it before).
+    fn count_processed(&mut self, tp: &TopicPartition, offset: Offset, redelivered: bool) {
+        self.counters.processed += 1;
+        if redelivered {
+            self.counters.duplicates += 1;
+        }
+        let high = self.processed_high.get(tp).copied().unwrap_or_default();
+        if offset >= high {
+            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+        }
+    }
+}
