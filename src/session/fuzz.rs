@@ -19,12 +19,14 @@ use crate::session::{Action, Session};
 use crate::share;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use orderflow_engine::generator::KeySpace;
 use orderflow_engine::group::{CommitPolicy, GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::{MemberId, Offset};
 use orderflow_engine::log::{OrderEvent, Payload, Retention};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
 use orderflow_engine::producer::ProducerConfig;
 use orderflow_engine::sim::{Command, Sim};
+use orderflow_engine::topic::TopicSpec;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -152,11 +154,7 @@ fn seed_commands() -> Vec<Command> {
     let mut group = GroupConfig::new("g", vec!["orders".into()]);
     group.commit_policy = CommitPolicy::AutoCommit { interval_ticks: 5 };
     vec![
-        Command::CreateTopic {
-            name: "orders".into(),
-            partitions: 4,
-            partitioner: Partitioner::Murmur2,
-        },
+        Command::CreateTopic(TopicSpec::new("orders", 4, Partitioner::Murmur2)),
         Command::ConfigureTopic {
             topic: "orders".into(),
             segment_records: Some(10),
@@ -224,14 +222,20 @@ fn seed_commands() -> Vec<Command> {
         Command::Generate {
             topic: "orders".into(),
             count: 50,
-            key_prefix: "U".into(),
-            keys: 5,
+            key_space: KeySpace {
+                key_prefix: "U".into(),
+                keys: 5,
+                hot_key_percent: 0,
+            },
         },
         Command::SetGenerator {
             topic: "orders".into(),
             records_per_tick: 3,
-            key_prefix: "U".into(),
-            keys: 5,
+            key_space: KeySpace {
+                key_prefix: "U".into(),
+                keys: 5,
+                hot_key_percent: 0,
+            },
         },
     ]
 }
@@ -352,11 +356,11 @@ fn the_mutations_reach_every_seed_and_produce_commands() {
 #[test]
 fn group_durations_of_u64_max_never_overflow_a_deadline() {
     let mut sim = Sim::new(7);
-    sim.apply(Command::CreateTopic {
-        name: "orders".into(),
-        partitions: 2,
-        partitioner: Partitioner::Murmur2,
-    })
+    sim.apply(Command::CreateTopic(TopicSpec::new(
+        "orders",
+        2,
+        Partitioner::Murmur2,
+    )))
     .unwrap();
     let mut config = GroupConfig::new("g", vec!["orders".into()]);
     config.rebalance_ticks = u64::MAX;
@@ -376,8 +380,11 @@ fn group_durations_of_u64_max_never_overflow_a_deadline() {
     sim.apply(Command::Generate {
         topic: "orders".into(),
         count: 10,
-        key_prefix: "U".into(),
-        keys: 3,
+        key_space: KeySpace {
+            key_prefix: "U".into(),
+            keys: 3,
+            hot_key_percent: 0,
+        },
     })
     .unwrap();
     sim.apply(Command::ConfigureMember {
