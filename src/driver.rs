@@ -68,6 +68,10 @@ pub fn use_driver() {
         }
     };
     let _ = use_raf_fn(move |args: UseRafFnCallbackArgs| {
+        if crate::crash::take_test_panic() {
+            // Inside an engine update, where a real bug in a step would panic.
+            engine.update(|_| panic!("orderflow_panic_test: a panic asked for by a test"));
+        }
         frame(args.delta);
         if engine.read_untracked(|pg| pg.announcements_pending()) {
             let lines = engine.update_quietly(|pg| pg.take_announcements());

@@ -5,7 +5,9 @@
 //! - [`playground`]: the plain-Rust model, a session replayed into one engine `Sim`, with its
 //!   views (topics, groups, producers, announcements).
 //! - [`generator`]: the playground's own order generator (bursts, running generators).
-//! - [`share`]: sessions in links (deflate + base64url) and JSON files.
+//! - [`share`]: sessions in links (deflate + base64url) and JSON files, with size limits.
+//! - [`saved`]: the session in localStorage (debounced saves; corrupt, newer-format and
+//!   full storage handled); [`crash`]: the panic hook's banner and the last good session.
 //! - [`state`]: the shared [`state::Engine`] context, the clock and the live-region announcer.
 //! - [`driver`]: the one play loop (animation frames, bounded work per frame).
 //! - [`producers`]: producer duplicates folded from the trace, send reports, the
@@ -18,6 +20,7 @@
 //! - [`components`]: the panels.
 
 pub mod components;
+pub mod crash;
 pub mod driver;
 pub mod forms;
 pub mod generator;
@@ -26,6 +29,7 @@ pub mod playground;
 pub mod presets;
 pub mod producers;
 pub mod rebalance;
+pub mod saved;
 pub mod session;
 pub mod share;
 pub mod stage;
@@ -45,19 +49,17 @@ use state::{Announcer, Clock, Engine};
 pub use generator::STATUSES;
 pub use session::ORDERS_TOPIC;
 
-/// The localStorage key holding the current session.
-pub const STORAGE_KEY: &str = "orderflow.session";
+pub use saved::STORAGE_KEY;
+
+/// Messages about this browser's saved session (unreadable, from a newer orderflow, storage
+/// full), shown in a notice below the toolbar until dismissed or a later save succeeds.
+#[derive(Clone, Copy)]
+pub struct StorageNotice(pub RwSignal<Option<String>>);
 
 /// Picks the session to open: a share link in the address wins, then the saved session,
 /// then the default. A bad link yields a message and falls back, never losing saved work.
-fn initial_session(saved: &str) -> (Session, Option<String>) {
+fn initial_session(saved: Option<Session>) -> (Session, Option<String>) {
     let fragment = window().location().hash().unwrap_or_default();
-    let saved_session = || {
-        (!saved.is_empty())
-            .then(|| share::from_json(saved).ok())
-            .flatten()
-            .unwrap_or_default()
-    };
     match share::from_fragment(&fragment) {
         Some(Ok(session)) => {
             clear_fragment();
@@ -66,13 +68,13 @@ fn initial_session(saved: &str) -> (Session, Option<String>) {
         Some(Err(e)) => {
             clear_fragment();
             (
-                saved_session(),
+                saved.unwrap_or_default(),
                 Some(format!(
                     "The share link could not be opened ({e}); your current scenario is kept."
                 )),
             )
         }
-        None => (saved_session(), None),
+        None => (saved.unwrap_or_default(), None),
     }
 }
 
@@ -92,12 +94,8 @@ fn clear_fragment() {
 /// The whole playground.
 #[component]
 pub fn App() -> impl IntoView {
-    let storage = window().local_storage().ok().flatten();
-    let saved = storage
-        .as_ref()
-        .and_then(|s| s.get_item(STORAGE_KEY).ok().flatten())
-        .unwrap_or_default();
-    let (session, message) = initial_session(&saved);
+    let (stored, storage_message) = saved::open();
+    let (session, message) = initial_session(stored);
     let engine = Engine::new(session);
     let announcer = Announcer(RwSignal::new(String::new()));
     provide_context(engine);
@@ -115,13 +113,28 @@ pub fn App() -> impl IntoView {
     provide_context(ReducedMotion(leptos_use::use_prefers_reduced_motion()));
     driver::use_driver();
 
-    // Save the session (setup, seed, actions: small) whenever the engine changes. An effect
-    // that writes to the browser, not to a signal.
+    // Keep the session outside the reactive graph (for the panic hook) after every change,
+    // and save it a moment after the last one: effects that write to the browser.
+    let notice = StorageNotice(RwSignal::new(storage_message));
+    provide_context(notice);
+    saved::on_report(move |m| {
+        notice.0.try_set(m);
+    });
     Effect::new(move |_| {
-        let json = engine.read(|pg| serde_json::to_string(pg.session()));
-        if let (Some(storage), Ok(json)) = (&storage, json) {
-            let _ = storage.set_item(STORAGE_KEY, &json);
+        engine.read(|pg| crash::remember(pg.session()));
+        saved::changed();
+    });
+    // Leaving, hiding or unmounting the page saves what is pending at once.
+    let pagehide = window_event_listener_untyped("pagehide", |_| saved::flush());
+    let hidden = window_event_listener_untyped("visibilitychange", |_| {
+        if document().visibility_state() == web_sys::VisibilityState::Hidden {
+            saved::flush();
         }
+    });
+    on_cleanup(move || {
+        pagehide.remove();
+        hidden.remove();
+        saved::flush();
     });
 
     view! {
@@ -136,6 +149,7 @@ pub fn App() -> impl IntoView {
                 <DrawerButtons />
             </div>
         </header>
+        <StorageNoticeView />
         <main class="workspace" class:docked=move || dock.0.with(|v| *v != DockView::Closed)>
             <Stage />
             <DockPanel />
@@ -145,4 +159,20 @@ pub fn App() -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// The storage notice: visible, polite, dismissible; it never blocks the page.
+#[component]
+fn StorageNoticeView() -> impl IntoView {
+    let notice = expect_context::<StorageNotice>().0;
+    move || {
+        notice.get().map(|text| {
+            view! {
+                <div class="notice" role="status">
+                    <p>{text}</p>
+                    <button type="button" on:click=move |_| notice.set(None)>"Dismiss"</button>
+                </div>
+            }
+        })
+    }
 }

@@ -13,18 +13,22 @@
 //!   localStorage) must respect, and why one is refused ([`SessionError`]);
 //! - its tests: `tests.rs`, `props.rs` (property tests: whatever a person does, the logged
 //!   session replays to what they saw) and `fixtures.rs` (real old links and files under
-//!   `tests/fixtures/sessions/`, which every later format must keep opening).
+//!   `tests/fixtures/sessions/`, which every later format must keep opening); `fuzz.rs`
+//!   (arbitrary and mutated input into the link, file and storage parsers, arbitrary
+//!   command sequences into the engine: no panic).
 
 mod validate;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod fixtures;
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod fuzz;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod props;
 #[cfg(test)]
 mod tests;
 
-pub use validate::{check_setup, ActionError, SessionError};
+pub use validate::{check_event_fields, check_setup, ActionError, SessionError};
 
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{CommitPolicy, GroupConfig};
@@ -43,6 +47,10 @@ pub const MAX_BURST: u32 = 1_000_000;
 pub const MAX_ACTIONS: usize = 100_000;
 /// Most ticks a session may span (rewind replays them all).
 pub const MAX_TICKS: u64 = 1_000_000;
+
+/// Longest user id, order id or status of one event, in characters (the key and the value
+/// of a record: a classroom tool shows them, so they stay readable).
+pub const MAX_FIELD_CHARS: usize = 1_024;
 
 /// Most users a generator may simulate.
 pub const MAX_USERS: u32 = 100_000;

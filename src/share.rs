@@ -11,16 +11,27 @@ use base64::Engine as _;
 /// The URL fragment parameter that holds a shared session: `#s=...`.
 pub const FRAGMENT_PREFIX: &str = "#s=";
 
-/// Most bytes a decompressed session may have (bounds a hostile link).
-const MAX_SESSION_BYTES: usize = 8 * 1024 * 1024;
+/// Most bytes a decompressed session may have (bounds a hostile link): decompression stops
+/// there, so a small link that inflates to gigabytes costs at most this much.
+pub const MAX_SESSION_BYTES: usize = 8 * 1024 * 1024;
+/// Longest link part (`#s=...`) decoded, checked before anything is decoded. Chromium's own
+/// URL limit is 2 MiB, so no link a browser can open is refused.
+pub const MAX_LINK_CHARS: usize = 2 * 1024 * 1024;
+/// Longest session JSON read (an imported file, localStorage, a decompressed link), checked
+/// before parsing; pretty JSON of the largest valid session fits.
+pub const MAX_JSON_CHARS: usize = 16 * 1024 * 1024;
 
 /// Why a link or a file could not be opened. Shown to people as is.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ShareError {
+    #[error("it is {length} characters long; at most {max} are read")]
+    TooLong { length: usize, max: usize },
     #[error("the link is damaged (not base64url): {0}")]
     Base64(String),
     #[error("the link is damaged (cannot be decompressed)")]
     Deflate,
+    #[error("the link holds more than {max} bytes once decompressed")]
+    Inflated { max: usize },
     #[error("the session is not valid JSON: {0}")]
     Json(String),
     #[error("the session cannot be used: {0}")]
@@ -35,6 +46,12 @@ pub fn to_json(session: &Session) -> String {
 /// A session from JSON (an imported file, a link, localStorage), migrated from older formats
 /// (see [`crate::session::migrate`]) and validated.
 pub fn from_json(text: &str) -> Result<Session, ShareError> {
+    if text.len() > MAX_JSON_CHARS {
+        return Err(ShareError::TooLong {
+            length: text.len(),
+            max: MAX_JSON_CHARS,
+        });
+    }
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ShareError::Json(e.to_string()))?;
     migrate(&mut value)?;
@@ -53,11 +70,23 @@ pub fn encode(session: &Session) -> String {
 
 /// A session from its compact form, validated.
 pub fn decode(encoded: &str) -> Result<Session, ShareError> {
+    if encoded.len() > MAX_LINK_CHARS {
+        return Err(ShareError::TooLong {
+            length: encoded.len(),
+            max: MAX_LINK_CHARS,
+        });
+    }
     let bytes = URL_SAFE_NO_PAD
         .decode(encoded.trim().trim_end_matches('='))
         .map_err(|e| ShareError::Base64(e.to_string()))?;
     let json = miniz_oxide::inflate::decompress_to_vec_with_limit(&bytes, MAX_SESSION_BYTES)
-        .map_err(|_| ShareError::Deflate)?;
+        .map_err(|e| match e.status {
+            // Decompression stopped at the limit: the rest was never inflated.
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::Inflated {
+                max: MAX_SESSION_BYTES,
+            },
+            _ => ShareError::Deflate,
+        })?;
     let text = std::str::from_utf8(&json).map_err(|e| ShareError::Json(e.to_string()))?;
     from_json(text)
 }
@@ -174,6 +203,62 @@ mod tests {
             URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec(b"[1]", 6));
         assert!(matches!(decode(&not_a_session), Err(ShareError::Json(_))));
         assert!(from_fragment("#other").is_none());
+    }
+
+    #[test]
+    fn an_overlong_link_is_refused_before_decoding() {
+        let long = "A".repeat(MAX_LINK_CHARS + 1);
+        assert_eq!(
+            decode(&long),
+            Err(ShareError::TooLong {
+                length: MAX_LINK_CHARS + 1,
+                max: MAX_LINK_CHARS
+            })
+        );
+    }
+
+    #[test]
+    fn a_decompression_bomb_stops_at_the_limit() {
+        // 64 MiB of spaces deflate to a few kilobytes: a short link that would inflate far
+        // past the limit. Decompression stops at MAX_SESSION_BYTES.
+        let bomb = vec![b' '; 64 * 1024 * 1024];
+        let deflated = miniz_oxide::deflate::compress_to_vec(&bomb, 9);
+        let link = URL_SAFE_NO_PAD.encode(&deflated);
+        assert!(link.len() < 200_000, "{}", link.len());
+        assert_eq!(
+            decode(&link),
+            Err(ShareError::Inflated {
+                max: MAX_SESSION_BYTES
+            })
+        );
+    }
+
+    #[test]
+    fn an_overlong_file_is_refused_before_parsing() {
+        let text = " ".repeat(MAX_JSON_CHARS + 1);
+        assert!(matches!(from_json(&text), Err(ShareError::TooLong { .. })));
+    }
+
+    #[test]
+    fn a_link_with_an_overlong_key_is_refused() {
+        let mut session = Session::default();
+        session.actions.push(LoggedAction {
+            tick: 0,
+            action: Action::Publish {
+                topic: ORDERS_TOPIC.into(),
+                event: OrderEvent {
+                    user_id: "U".repeat(crate::session::MAX_FIELD_CHARS + 1),
+                    order_id: "O1".into(),
+                    status: "Created".into(),
+                },
+            },
+        });
+        let err = decode(&encode(&session)).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the user id has 1025 characters; at most 1024"),
+            "{err}"
+        );
     }
 
     #[test]

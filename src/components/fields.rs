@@ -91,8 +91,28 @@ pub fn TextField(
     /// A short explanation under the field, read with it by screen readers.
     #[prop(optional, into)]
     hint: Option<String>,
+    /// Longest text accepted (`maxlength`). A longer paste is refused whole, before the
+    /// browser inserts it (laying out 50 MB in an input freezes the tab), and reported.
+    #[prop(optional)]
+    max_chars: Option<usize>,
+    /// Called with the length of a refused paste (see `max_chars`).
+    #[prop(optional, into)]
+    on_too_long: Option<Callback<usize>>,
 ) -> impl IntoView {
     let hint_id = hint.as_ref().map(|_| format!("{id}-hint"));
+    let on_paste = move |ev: leptos::ev::ClipboardEvent| {
+        let Some(max) = max_chars else { return };
+        let Some(text) = pasted_text(&ev) else {
+            return;
+        };
+        let length = text.chars().count();
+        if length > max {
+            ev.prevent_default();
+            if let Some(report) = on_too_long {
+                report.run(length);
+            }
+        }
+    };
     view! {
         <label for=id.clone()>{label}</label>
         <input
@@ -100,11 +120,25 @@ pub fn TextField(
             autocomplete="off"
             placeholder=placeholder
             inputmode=inputmode
+            maxlength=max_chars.map(|m| m.to_string())
             aria-describedby=hint_id.clone()
             prop:value=value
             on:input=move |ev| on_input(event_target_value(&ev))
+            on:paste=on_paste
         />
         {hint_view(hint, hint_id)}
     }
     .into_any()
+}
+
+/// The text a paste carries (`clipboardData.getData("text")`), read through JS reflection
+/// so web-sys needs no extra feature (a feature change rebuilds every crate on web-sys).
+fn pasted_text(ev: &leptos::ev::ClipboardEvent) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let data = js_sys::Reflect::get(ev, &"clipboardData".into()).ok()?;
+    let get_data: js_sys::Function = js_sys::Reflect::get(&data, &"getData".into())
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    get_data.call1(&data, &"text".into()).ok()?.as_string()
 }

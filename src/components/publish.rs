@@ -3,8 +3,9 @@
 use crate::components::explain::Explain;
 use crate::components::fields::TextField;
 use crate::components::topics::use_topic;
-use crate::forms::publish::PublishDraft;
+use crate::forms::publish::{PublishDraft, PublishFormError};
 use crate::generator::STATUSES;
+use crate::session::MAX_FIELD_CHARS;
 use crate::state::Engine;
 use leptos::prelude::*;
 
@@ -25,6 +26,17 @@ pub fn PublishForm() -> impl IntoView {
         })
     });
 
+    // A paste over the limit never reaches the field: say why, keep what was there.
+    let too_long = move |field, length| {
+        error.set(Some(
+            PublishFormError::TooLong {
+                field,
+                length,
+                max: MAX_FIELD_CHARS,
+            }
+            .to_string(),
+        ));
+    };
     let publish = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let draft = PublishDraft {
@@ -55,12 +67,16 @@ pub fn PublishForm() -> impl IntoView {
                     label="User ID"
                     value=user_id
                     on_input=move |text| user_id.set(text)
+                    max_chars=MAX_FIELD_CHARS
+                    on_too_long=move |length| too_long("User ID", length)
                 />
                 <TextField
                     id="order-id"
                     label="Order ID"
                     value=order_id
                     on_input=move |text| order_id.set(text)
+                    max_chars=MAX_FIELD_CHARS
+                    on_too_long=move |length| too_long("Order ID", length)
                 />
                 <label for="status">"Status"</label>
                 <select

@@ -58,6 +58,15 @@ pub fn SharePanel() -> impl IntoView {
             return;
         };
         input.set_value("");
+        // Refused before reading: a huge file is never copied into the page.
+        let size = file.size();
+        if size > share::MAX_JSON_CHARS as f64 {
+            message.set(Some(format!(
+                "This file could not be imported (it has {size} bytes; at most {} are read); your current scenario is kept.",
+                share::MAX_JSON_CHARS
+            )));
+            return;
+        }
         wasm_bindgen_futures::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
             let text = match text.ok().and_then(|t| t.as_string()) {

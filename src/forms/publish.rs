@@ -1,6 +1,6 @@
 //! "Publish by hand": one order event to the selected topic, keyed by the topic's key field.
 
-use crate::session::Setup;
+use crate::session::{Setup, MAX_FIELD_CHARS};
 use orderflow_engine::log::OrderEvent;
 
 /// Why an event was not published. The message is shown to people.
@@ -8,6 +8,12 @@ use orderflow_engine::log::OrderEvent;
 pub enum PublishFormError {
     #[error("{field} is the partition key: enter one to publish.")]
     MissingKey { field: &'static str },
+    #[error("{field} has {length} characters; at most {max} are accepted.")]
+    TooLong {
+        field: &'static str,
+        length: usize,
+        max: usize,
+    },
 }
 
 /// The publish form's fields as typed.
@@ -23,6 +29,17 @@ impl PublishDraft {
     /// The event these fields describe for a topic set up as `setup`: ids trimmed, and the
     /// field the topic keys by must not be empty (a topic without a key takes any).
     pub fn parse(&self, setup: &Setup) -> Result<OrderEvent, PublishFormError> {
+        // Counted before trimming or copying: a 50 MB paste is refused without a copy.
+        for (field, text) in [("User ID", &self.user_id), ("Order ID", &self.order_id)] {
+            let length = text.chars().count();
+            if length > MAX_FIELD_CHARS {
+                return Err(PublishFormError::TooLong {
+                    field,
+                    length,
+                    max: MAX_FIELD_CHARS,
+                });
+            }
+        }
         let event = OrderEvent {
             user_id: self.user_id.trim().to_string(),
             order_id: self.order_id.trim().to_string(),
@@ -82,5 +99,27 @@ mod tests {
             ..Setup::default()
         };
         assert!(draft("", "").parse(&unkeyed).is_ok());
+    }
+
+    #[test]
+    fn a_key_or_value_longer_than_the_limit_is_refused_with_its_length() {
+        let long = "x".repeat(MAX_FIELD_CHARS + 1);
+        assert_eq!(
+            draft(&long, "O1").parse(&Setup::default()),
+            Err(PublishFormError::TooLong {
+                field: "User ID",
+                length: MAX_FIELD_CHARS + 1,
+                max: MAX_FIELD_CHARS
+            })
+        );
+        assert!(matches!(
+            draft("U1", &long).parse(&Setup::default()),
+            Err(PublishFormError::TooLong {
+                field: "Order ID",
+                ..
+            })
+        ));
+        let longest = "é".repeat(MAX_FIELD_CHARS);
+        assert!(draft(&longest, &longest).parse(&Setup::default()).is_ok());
     }
 }

@@ -4,8 +4,8 @@
 //! at its tick and asking for bounded work.
 
 use super::{
-    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_BURST, MAX_ORDERS_PER_TICK,
-    MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, MAX_USERS, SESSION_FORMAT,
+    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_BURST, MAX_FIELD_CHARS,
+    MAX_ORDERS_PER_TICK, MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, MAX_USERS, SESSION_FORMAT,
 };
 use orderflow_engine::topic::MAX_PARTITIONS;
 use std::collections::BTreeSet;
@@ -58,6 +58,12 @@ pub enum ActionError {
     ScheduledTooLate { at: u64, max: u64 },
     #[error("the {field} (the key) is empty")]
     EmptyKey { field: &'static str },
+    #[error("the {field} has {length} characters; at most {max} are accepted")]
+    FieldTooLong {
+        field: &'static str,
+        length: usize,
+        max: usize,
+    },
     #[error("a burst publishes at most {max} events, not {count}")]
     BurstTooBig { count: u32, max: u32 },
     #[error("users must be 1 to {max}, not {users}")]
@@ -255,6 +261,7 @@ fn check_action(topics: &[&Setup], tick: u64, action: &Action) -> Result<(), Act
         Action::Schedule { .. } => Ok(()),
         Action::Publish { topic, event } => {
             let setup = known(topic)?;
+            check_event_fields(event)?;
             if setup.keyed && setup.key_field.key_of(event).is_empty() {
                 return Err(ActionError::EmptyKey {
                     field: setup.key_field.label(),
@@ -281,4 +288,23 @@ fn check_action(topics: &[&Setup], tick: u64, action: &Action) -> Result<(), Act
             generator.as_ref().map_or(Ok(()), GeneratorConfig::check)
         }
     }
+}
+
+/// Checks that an event's fields (its key and value) stay within [`MAX_FIELD_CHARS`].
+pub fn check_event_fields(event: &orderflow_engine::log::OrderEvent) -> Result<(), ActionError> {
+    for (field, text) in [
+        ("user id", &event.user_id),
+        ("order id", &event.order_id),
+        ("status", &event.status),
+    ] {
+        let length = text.chars().count();
+        if length > MAX_FIELD_CHARS {
+            return Err(ActionError::FieldTooLong {
+                field,
+                length,
+                max: MAX_FIELD_CHARS,
+            });
+        }
+    }
+    Ok(())
 }

@@ -11,6 +11,8 @@ use web_sys::{Event, EventInit, HtmlElement, HtmlInputElement, HtmlSelectElement
 /// Forgets what earlier tests saved (the app restores its session from localStorage and the
 /// address), so every test starts from the default scenario.
 pub fn fresh_browser_state() {
+    // A save an earlier test's app left pending (debounced) must not land in this test.
+    orderflow::saved::discard_pending();
     window().local_storage().unwrap().unwrap().clear().unwrap();
     let _ = window().history().unwrap().replace_state_with_url(
         &wasm_bindgen::JsValue::NULL,

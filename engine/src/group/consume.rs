@@ -57,7 +57,7 @@ impl ConsumerGroup {
                 }
                 let ticks = self.processing_ticks(id);
                 let m = self.members.get_mut(id).expect("member");
-                m.head_ready_at = Tick(now.0 + ticks);
+                m.head_ready_at = Tick(now.0.saturating_add(ticks));
                 if m.batch.is_empty() {
                     if self.config.commit_policy == CommitPolicy::AfterProcessing {
                         let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();

@@ -19,7 +19,7 @@ impl ConsumerGroup {
                 group: self.config.name.clone(),
                 member,
                 since,
-                expires: Tick(since.0 + self.config.session_timeout_ticks),
+                expires: Tick(since.0.saturating_add(self.config.session_timeout_ticks)),
             });
         }
         if self.members.contains_key(&member) {
@@ -156,7 +156,7 @@ impl ConsumerGroup {
             .values()
             .filter_map(|m| match m.status {
                 MemberStatus::Dead { since }
-                    if now.0 >= since.0 + self.config.session_timeout_ticks =>
+                    if now.0 >= since.0.saturating_add(self.config.session_timeout_ticks) =>
                 {
                     Some(m.id.clone())
                 }

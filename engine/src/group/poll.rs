@@ -38,7 +38,7 @@ impl ConsumerGroup {
         let processing_ticks = self.processing_ticks(id);
         let m = self.members.get_mut(id).expect("member");
         m.batch.extend(runs);
-        m.head_ready_at = Tick(world.now.0 + processing_ticks);
+        m.head_ready_at = Tick(world.now.0.saturating_add(processing_ticks));
         m.head_attempt = 1;
         if self.config.commit_policy == CommitPolicy::BeforeProcessing {
             self.commit(world, id, CommitReason::BeforeProcessing, &fetchable);
@@ -52,7 +52,7 @@ impl ConsumerGroup {
             return;
         };
         let m = &self.members[id];
-        if world.now.0 >= m.last_auto_commit.0 + interval_ticks {
+        if world.now.0 >= m.last_auto_commit.0.saturating_add(interval_ticks) {
             let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
             self.commit(world, id, CommitReason::AutoCommit, &owned);
             self.members.get_mut(id).expect("member").last_auto_commit = world.now;

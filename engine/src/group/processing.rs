@@ -115,7 +115,7 @@ impl ConsumerGroup {
         after_ticks: u64,
     ) {
         self.counters.retries += 1;
-        let retry_at = Tick(world.now.0 + after_ticks.max(1));
+        let retry_at = Tick(world.now.0.saturating_add(after_ticks.max(1)));
         let m = self.members.get_mut(in_hand.member).expect("member");
         m.head_ready_at = retry_at;
         m.head_attempt += 1;

@@ -20,7 +20,9 @@ impl ConsumerGroup {
             return;
         }
         self.phase = Phase::Preparing {
-            ends_at: Tick(world.now.0 + self.config.rebalance_ticks),
+            // Durations come from strangers' links and files and may be u64::MAX: every
+            // deadline saturates, and one past the end of time never comes (found by the fuzz).
+            ends_at: Tick(world.now.0.saturating_add(self.config.rebalance_ticks)),
         };
         self.counters.rebalances += 1;
         let protocol = self.config.protocol();
