@@ -137,6 +137,16 @@ export async function axeViolations(page) {
   // Content-Security-Policy refuses inline scripts, and this leaves no violation behind.
   await page.evaluate(await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8'));
   return page.evaluate(async () => {
+    // Contrast is judged on the settled page: wait for running finite animations (a
+    // fade-in is mid-way at first, and axe would measure its half-transparent colours).
+    // Infinite ones (a pulse) never finish and are left alone.
+    const finite = document.getAnimations().filter(
+      (a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity,
+    );
+    await Promise.race([
+      Promise.all(finite.map((a) => a.finished.catch(() => {}))),
+      new Promise((resolve) => setTimeout(resolve, 5000)),
+    ]);
     const result = await window.axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
