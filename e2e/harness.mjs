@@ -157,3 +157,9 @@ export async function axeViolations(page) {
     }));
   });
 }
+
+/** Presses the time controls' Step button `n` times (one tick each). */
+export async function step(page, n) {
+  const button = page.getByRole('button', { name: 'Step', exact: true });
+  for (let i = 0; i < n; i++) await button.click();
+}

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup, step,
 } from './harness.mjs';
 
 let site;
@@ -17,11 +17,6 @@ after(async () => {
   await browser?.close();
   await site?.close();
 });
-
-async function step(page, n) {
-  const button = page.getByRole('button', { name: 'Step', exact: true });
-  for (let i = 0; i < n; i++) await button.click();
-}
 
 async function tickNow(page) {
   return Number((await page.getByText(/^Tick \d+$/).textContent()).replace('Tick ', ''));

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
-  axeViolations,
+  axeViolations, step,
 } from './harness.mjs';
 
 let site;
@@ -21,11 +21,6 @@ after(async () => {
   await browser?.close();
   await site?.close();
 });
-
-async function step(page, n) {
-  const button = page.getByRole('button', { name: 'Step', exact: true });
-  for (let i = 0; i < n; i++) await button.click();
-}
 
 /** True when the element's box lies inside the viewport (`partly`: reaches into it). */
 async function inFirstViewport(page, locator, partly = false) {
