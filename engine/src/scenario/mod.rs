@@ -36,8 +36,10 @@
 //! assert!(billing.counters.processed >= 30);
 //! ```
 
+mod cluster_presets;
 mod presets;
 
+pub use cluster_presets::cluster_presets;
 pub use presets::presets;
 // Defined where they belong (a topic's spec in `topic`, a timed command in `command`, the
 // processor factory in `process`); re-exported here because a scenario is made of them.
@@ -45,6 +47,8 @@ pub use crate::command::TimedCommand;
 pub use crate::process::ProcessorFactory;
 pub use crate::topic::TopicSpec;
 
+use crate::cluster::placement::BrokerMetadata;
+use crate::cluster::replication::ReplicationConfig;
 use crate::command::{Command, SimError};
 use crate::group::GroupConfig;
 use crate::ids::{MemberId, Tick};
@@ -99,6 +103,22 @@ pub struct Scenario {
     /// Processors for groups created by commands: group name -> processor name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub processors: BTreeMap<String, String>,
+    /// Brokers and replication settings, set before the topics (none: one implicit
+    /// broker, replication factor 1).
+    #[serde(flatten)]
+    pub cluster: ClusterSetup,
+}
+
+/// A scenario's brokers: as JSON `"brokers": [{"id": 1, "rack": "r1"}, ...]` and
+/// optionally `"replication": {"replica_lag_time_max_ticks": 10, ...}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSetup {
+    /// The brokers (empty: one implicit broker).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brokers: Vec<BrokerMetadata>,
+    /// The cluster's settings (`None`: the defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationConfig>,
 }
 
 /// Extra ticks a run lasts after the last command when a scenario names no length.
@@ -201,6 +221,7 @@ impl Sim {
             groups: Vec::new(),
             commands: self.history().to_vec(),
             processors: self.processor_names().clone(),
+            cluster: ClusterSetup::default(),
         }
     }
 }
@@ -231,6 +252,15 @@ fn processor_names(
 
 /// Creates the scenario's topics, producers and groups (with their first members).
 fn set_up(sim: &mut Sim, scenario: &Scenario) -> Result<(), ScenarioError> {
+    let cluster = &scenario.cluster;
+    if !cluster.brokers.is_empty() {
+        let brokers = Command::SetBrokers {
+            brokers: cluster.brokers.clone(),
+            config: cluster.replication.clone().unwrap_or_default(),
+        };
+        sim.apply(brokers)
+            .map_err(invalid(scenario, "brokers".to_string()))?;
+    }
     for t in &scenario.topics {
         sim.apply(Command::CreateTopic(t.clone()))
             .map_err(invalid(scenario, format!("topic {:?}", t.name)))?;

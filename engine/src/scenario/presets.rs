@@ -29,6 +29,7 @@ fn event_hubs_orders() -> Scenario {
     Scenario {
         name: "event-hubs-orders".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "Azure Event Hubs order example: an `orders` hub with 4 partitions, \
             partition key = UserId, so one user's order events stay in order on one \
             partition. Three consumer groups read the same stream independently: \
@@ -66,6 +67,7 @@ fn user_events() -> Scenario {
     Scenario {
         name: "user-events".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "The `user-events` topic: 3 partitions, keys user-1, user-2, user-3. \
             Every event of a key lands on the same partition, so each user's events are \
             ordered; there is no order across partitions. Three consumers share the work, \
@@ -96,6 +98,7 @@ fn demo_topics() -> Scenario {
     Scenario {
         name: "demo-topics".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "The five demo topics: user-events (3 partitions), orders (3), \
             payments (5), notifications (1) and order-processing.DLQ (3). Events flow into \
             the first four; the order-processing group consumes orders."
@@ -126,6 +129,7 @@ fn idle_seventh_consumer() -> Scenario {
     Scenario {
         name: "idle-seventh-consumer".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "Max parallelism = number of partitions. `orders` has 6 partitions; \
             group A runs 3 consumers (two partitions each), group B runs 6 (one each). At \
             tick 30 a seventh consumer C7 joins group B: after the rebalance it owns \
@@ -166,6 +170,7 @@ fn delivery_semantics() -> Scenario {
     Scenario {
         name: "delivery-semantics".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "The same 60 order events go to two groups. at-least-once commits \
             after processing each batch; at-most-once commits right after polling. At tick \
             6, halfway through a batch, consumer c1 of each group is killed: at-least-once \
@@ -211,6 +216,7 @@ fn eager_vs_cooperative() -> Scenario {
     Scenario {
         name: "eager-vs-cooperative".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "Two groups read the same 6-partition topic with two consumers each: \
             `eager` uses the range assignor (eager protocol), `cooperative` uses \
             cooperative-sticky. At tick 30 a third consumer joins both. The eager group \
@@ -251,6 +257,7 @@ fn producer_retries() -> Scenario {
     Scenario {
         name: "producer-retries".into(),
         processors: BTreeMap::new(),
+        cluster: Default::default(),
         description: "Two producers send the same events; 20% of acknowledgements are \
             lost and both retry. Without idempotence each retry after a lost ack appends \
             the record again (duplicates in the log); with idempotence the broker \

@@ -6,12 +6,15 @@
 //! [`TraceEvent`]s; read-only snapshots ([`Sim::group_snapshot`], [`Sim::topic`]) show the
 //! state. The same seed and the same commands at the same ticks always give the same trace.
 //!
-//! One tick of [`Sim::step`], in order: the clock advances; generators produce; time-based
+//! One tick of [`Sim::step`], in order: the clock advances; followers fetch from their
+//! leaders and committed records enter the topics (only with brokers, see
+//! [`Sim::cluster`]); generators produce; time-based
 //! retention runs; every group (in name order) checks session timeouts, lets each member
 //! (in id order) process, poll and commit, and advances its rebalance; lag is sampled;
 //! commands scheduled for the tick apply.
 
 mod apply;
+mod cluster;
 mod summary;
 
 // Commands and their errors live in `command`, the generator's limits in `generator` and
@@ -30,7 +33,7 @@ use crate::producer::Producer;
 use crate::rng::SimRng;
 use crate::topic::Topic;
 use crate::trace::Trace;
-use crate::world::World;
+use crate::world::{Brokers, World};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The simulation's actors, borrowed beside the [`World`] they act in.
@@ -61,6 +64,8 @@ pub struct Sim {
     processor_names: BTreeMap<String, String>,
     processor_factory: Option<ProcessorFactory>,
     trace: Trace,
+    /// The brokers under the topics (none set: one implicit broker, replication factor 1).
+    brokers: Brokers,
 }
 
 impl std::fmt::Debug for Sim {
@@ -95,6 +100,7 @@ impl Sim {
             processor_names: BTreeMap::new(),
             processor_factory: None,
             trace: Trace::default(),
+            brokers: Brokers::default(),
         }
     }
 
@@ -229,6 +235,7 @@ impl Sim {
             trace: &mut self.trace,
             rng: &mut self.rng,
             next_event_id: &mut self.next_event_id,
+            brokers: &mut self.brokers,
         };
         let actors = Actors {
             groups: &mut self.groups,
@@ -286,6 +293,7 @@ impl Sim {
     /// Advances the logical clock by one tick and runs everything due.
     pub fn step(&mut self) {
         self.now = Tick(self.now.0 + 1);
+        self.tick_cluster();
         self.run_generators();
         self.apply_time_retention();
         self.tick_groups();
@@ -355,5 +363,7 @@ impl Sim {
     }
 }
 
+#[cfg(test)]
+mod cluster_properties;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,11 @@
 //! The simulation lends it out and keeps the groups aside, so a group can append to topics
 //! while the simulation iterates over the groups.
 
+mod replication;
+
+pub(crate) use replication::{Brokers, WaitingSend};
+
+use crate::cluster::replication::{Acks, ProduceError};
 use crate::ids::{EventId, Offset, PartitionId, Tick};
 use crate::log::{Headers, Payload};
 use crate::partitioner::Routing;
@@ -33,6 +38,9 @@ pub enum AppendError {
         /// The next id the simulation would issue.
         next_event_id: u64,
     },
+    #[error(transparent)]
+    /// The partition's leader refused it (only with brokers; traced as `produce_refused`).
+    Refused(#[from] ProduceError),
 }
 
 /// The parts of the simulation a group needs while it ticks (everything but the groups).
@@ -42,6 +50,8 @@ pub(crate) struct World<'a> {
     pub(crate) trace: &'a mut Trace,
     pub(crate) rng: &'a mut SimRng,
     pub(crate) next_event_id: &'a mut u64,
+    /// The brokers under the topics (none configured: one implicit broker).
+    pub(crate) brokers: &'a mut Brokers,
 }
 
 /// Who appends a record, for [`TraceEvent::Produced`].
@@ -52,6 +62,9 @@ pub(crate) struct Origin<'a> {
     pub(crate) attempt: u32,
     /// A non-idempotent retry's first copy.
     pub(crate) duplicate_of: Option<Offset>,
+    /// The producer's `acks` (what the leader waits for before answering; only brokers
+    /// make it matter).
+    pub(crate) acks: Acks,
 }
 
 impl Origin<'_> {
@@ -60,6 +73,7 @@ impl Origin<'_> {
         producer: None,
         attempt: 1,
         duplicate_of: None,
+        acks: Acks::All,
     };
 }
 
@@ -90,9 +104,32 @@ impl World<'_> {
         Ok(t.route(key, self.rng))
     }
 
-    /// Appends to a chosen partition, traces it and applies record-count retention when a
-    /// new segment opens.
+    /// Appends to a chosen partition: the one way a record gets into a topic. Without
+    /// brokers the record is committed at once; with brokers it goes to the partition's
+    /// leader and enters the topic's log once committed (see [`replication`]).
     pub(crate) fn append(
+        &mut self,
+        topic: &str,
+        routed: (Option<Routing>, PartitionId),
+        key: Option<String>,
+        value: Payload,
+        headers: Headers,
+        origin: Origin<'_>,
+    ) -> Result<Offset, AppendError> {
+        if self.brokers.cluster.is_some() {
+            return self.append_to_leader(topic, routed, key, value, headers, origin);
+        }
+        self.append_committed(topic, routed, key, value, headers, origin)
+    }
+
+    /// Whether `partition` has no live leader (only with brokers).
+    pub(crate) fn partition_offline(&self, partition: &crate::assignor::TopicPartition) -> bool {
+        self.brokers.offline(partition)
+    }
+
+    /// Appends a committed record to the topic's log, traces it and applies record-count
+    /// retention when a new segment opens.
+    fn append_committed(
         &mut self,
         topic: &str,
         (routing, partition): (Option<Routing>, PartitionId),
