@@ -192,6 +192,66 @@ mod tests {
     }
 
     #[test]
+    fn an_acks_all_send_whose_leader_dies_is_retried_to_the_new_leader() {
+        let mut sim = Sim::new(1);
+        sim.apply(brokers(&[1, 2, 3])).unwrap();
+        let spec = TopicSpec::new("t", 1, Partitioner::Murmur2).with_replication(3, 2);
+        sim.apply(Command::CreateTopic(spec)).unwrap();
+        let mut config = crate::producer::ProducerConfig::new("p");
+        config.retries = 2;
+        sim.apply(Command::CreateProducer { config }).unwrap();
+        let send = Command::Send {
+            producer: "p".into(),
+            topic: "t".into(),
+            key: Some("U1".into()),
+            value: crate::log::Payload::Order(crate::log::OrderEvent {
+                user_id: "U1".into(),
+                order_id: "O1".into(),
+                status: "Created".into(),
+            }),
+        };
+        sim.apply(send).unwrap();
+        // The leader dies before any follower fetched the record: the waiting request fails
+        // with NETWORK_EXCEPTION and the producer sends again, to broker 2.
+        sim.apply(Command::KillBroker {
+            broker: BrokerId(1),
+        })
+        .unwrap();
+        sim.step();
+        let failed = sim.trace().iter().any(|e| {
+            matches!(e, TraceEvent::Replication { event: ReplicationEvent::ProduceCompleted { error: Some(e), .. }, .. } if e.name() == "NETWORK_EXCEPTION")
+        });
+        assert!(failed);
+        let produced: Vec<(u32, Option<crate::ids::Offset>)> = sim
+            .trace()
+            .iter()
+            .filter_map(|e| match e {
+                TraceEvent::Produced {
+                    attempt,
+                    duplicate_of,
+                    ..
+                } => Some((*attempt, *duplicate_of)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            produced,
+            vec![(2, None)],
+            "the retry, committed on the new leader"
+        );
+        assert_eq!(
+            sim.cluster()
+                .unwrap()
+                .leader(&crate::assignor::TopicPartition {
+                    topic: "t".into(),
+                    partition: crate::ids::PartitionId(0),
+                }),
+            Some(BrokerId(2))
+        );
+        assert_eq!(sim.producer("p").unwrap().counters.retries, 1);
+    }
+
+    #[test]
     fn with_brokers_a_record_enters_the_topic_only_once_the_followers_have_it() {
         let mut sim = Sim::new(1);
         sim.apply(brokers(&[1, 2, 3])).unwrap();

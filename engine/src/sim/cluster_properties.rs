@@ -210,8 +210,15 @@ fn tp(topic: &str, partition: PartitionId) -> TopicPartition {
     }
 }
 
+fn cases(default: u32) -> ProptestConfig {
+    let from_env = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    ProptestConfig::with_cases(from_env.unwrap_or(default))
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(cases(64))]
 
     #[test]
     fn replication_through_the_simulation_keeps_kafkas_guarantees(seed in any::<u64>()) {

@@ -32,6 +32,9 @@ pub(crate) struct Brokers {
     pub(crate) cluster: Option<Cluster>,
     /// Payloads of appended records not (or no longer) in the topic's log, by append.
     pending: BTreeMap<TopicPartition, BTreeMap<AppendId, PendingRecord>>,
+    /// Which append each offset of a topic's log is (committed records), so an unclean
+    /// election that takes records out again knows exactly which they were.
+    committed: BTreeMap<TopicPartition, BTreeMap<Offset, AppendId>>,
     /// Named producers' `acks=all` sends waiting for the ISR.
     waiting: BTreeMap<ProduceRequestId, WaitingSend>,
     /// Waiting sends that failed (leader died or moved, ISR shrank, timeout), for their
@@ -297,6 +300,10 @@ impl World<'_> {
                 origin,
             );
             debug_assert!(committed.is_ok(), "{tp}: a committed record is refused");
+            if let Ok(offset) = committed {
+                let appends = self.brokers.committed.entry(tp.clone()).or_default();
+                appends.insert(offset, append);
+            }
         }
     }
 
@@ -312,29 +319,28 @@ impl World<'_> {
             return;
         };
         let removed = log.truncate_to(to);
-        let Some(cluster) = self.brokers.cluster.as_ref() else {
-            return;
-        };
-        let appended = cluster.appended_records(tp);
+        let committed = self.brokers.committed.entry(tp.clone()).or_default();
+        let appends: Vec<Option<AppendId>> = removed
+            .iter()
+            .map(|r| committed.remove(&r.offset))
+            .collect();
         let pending = self.brokers.pending.entry(tp.clone()).or_default();
-        for record in removed {
-            let append = appended.iter().position(|a| {
-                a.offset == record.offset && a.event_id == Some(record.headers.event_id)
-            });
-            if let Some(append) = append {
-                pending.insert(
-                    AppendId(append as u64),
-                    PendingRecord {
-                        routing: None,
-                        key: record.key,
-                        value: record.value,
-                        headers: record.headers,
-                        producer: None,
-                        attempt: 1,
-                        duplicate_of: None,
-                    },
-                );
-            }
+        for (record, append) in removed.into_iter().zip(appends) {
+            let Some(append) = append else {
+                continue;
+            };
+            pending.insert(
+                append,
+                PendingRecord {
+                    routing: None,
+                    key: record.key,
+                    value: record.value,
+                    headers: record.headers,
+                    producer: None,
+                    attempt: 1,
+                    duplicate_of: None,
+                },
+            );
         }
     }
 }
