@@ -22,7 +22,7 @@ mod summary;
 pub use crate::command::{Command, SimError, TimedCommand};
 pub use crate::generator::{Generator, KeySpace, MAX_GENERATED_RECORDS, ORDER_LIFECYCLE};
 pub use crate::trace::TraceEvent;
-pub use summary::{GroupSummary, ProducerSummary, Summary, TopicSummary};
+pub use summary::{ClusterSummary, GroupSummary, ProducerSummary, Summary, TopicSummary};
 
 use crate::generator::OrderGenerator;
 use crate::group::{ConsumerGroup, GroupSnapshot};
