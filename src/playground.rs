@@ -73,9 +73,10 @@ pub struct BurstProgress {
 /// Creates `setup`'s topic in `sim` and configures its segments, retention and unkeyed
 /// routing.
 fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), SimError> {
-    sim.apply(Command::CreateTopic(
-        orderflow_engine::topic::TopicSpec::new(&setup.name, setup.partitions, setup.partitioner),
-    ))?;
+    let spec =
+        orderflow_engine::topic::TopicSpec::new(&setup.name, setup.partitions, setup.partitioner)
+            .with_replication(setup.replication_factor, setup.min_insync_replicas);
+    sim.apply(Command::CreateTopic(spec))?;
     sim.apply(Command::ConfigureTopic {
         topic: setup.name.clone(),
         segment_records: Some(setup.segment_records),
@@ -138,6 +139,15 @@ impl Playground {
         let mut sim = Sim::new(session.seed);
         sim.set_trace_limit(Some(TRACE_LIMIT));
         let mut replay_errors = 0;
+        if !session.brokers.is_empty() {
+            let brokers = Command::SetBrokers {
+                brokers: session.brokers.clone(),
+                config: Default::default(),
+            };
+            if sim.apply(brokers).is_err() {
+                replay_errors += 1;
+            }
+        }
         for setup in &session.topics {
             if create_topic(&mut sim, setup).is_err() {
                 replay_errors += 1;

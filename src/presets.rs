@@ -19,7 +19,7 @@ use crate::session::{
 };
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::UnkeyedStrategy;
-use orderflow_engine::scenario::{presets as engine_presets, Scenario, TopicSpec};
+use orderflow_engine::scenario::{cluster_presets, presets as engine_presets, Scenario, TopicSpec};
 use orderflow_engine::sim::{Command, KeySpace};
 
 /// A named scenario, ready to load.
@@ -92,6 +92,7 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
         ticks: 0,
         actions,
         preset: Some(scenario.name.clone()),
+        brokers: scenario.cluster.brokers.clone(),
     };
     (session, notes)
 }
@@ -109,6 +110,8 @@ fn setup_of(t: &TopicSpec) -> Setup {
         segment_records: t.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
         retention_records: t.retention.and_then(|r| r.records),
         retention_ticks: t.retention.and_then(|r| r.ticks),
+        replication_factor: t.replication_factor,
+        min_insync_replicas: t.min_insync_replicas,
     }
 }
 
@@ -217,10 +220,12 @@ fn command_action(command: &Command, tick: u64, notes: &mut Vec<String>) -> (Act
     }
 }
 
-/// Every preset, the Event Hubs order example first: one per engine streaming scenario.
+/// Every preset, the Event Hubs order example first: one per engine streaming scenario,
+/// then the cluster scenarios (brokers, replicas, the ISR, acks).
 pub fn presets() -> Vec<Preset> {
     engine_presets()
         .iter()
+        .chain(&cluster_presets())
         .map(|scenario| {
             let (session, notes) = session_from_scenario(scenario);
             let description = std::iter::once(scenario.description.replace('`', ""))
@@ -259,7 +264,11 @@ mod tests {
     #[test]
     fn every_engine_streaming_scenario_is_a_preset_and_the_event_hubs_example_comes_first() {
         let ids: Vec<String> = presets().into_iter().map(|p| p.id).collect();
-        let engine: Vec<String> = engine_presets().into_iter().map(|s| s.name).collect();
+        let engine: Vec<String> = engine_presets()
+            .into_iter()
+            .chain(cluster_presets())
+            .map(|s| s.name)
+            .collect();
         assert_eq!(ids, engine);
         assert_eq!(ids[0], "event-hubs-orders");
         for id in [
@@ -289,6 +298,26 @@ mod tests {
             let link = crate::share::encode(pg.session());
             assert_eq!(&crate::share::decode(&link).unwrap(), pg.session());
         }
+    }
+
+    #[test]
+    fn the_three_broker_preset_refuses_writes_after_two_kills_and_says_so() {
+        let mut pg = Playground::new(preset("cluster-acks-all-min-insync").unwrap().session);
+        assert_eq!(pg.replay_errors(), 0);
+        let cluster = pg.sim().cluster().expect("the preset has brokers");
+        assert_eq!(cluster.brokers().count(), 3);
+        let _ = pg.take_announcements();
+        let mut said = Vec::new();
+        for _ in 0..45 {
+            pg.step();
+            said.extend(pg.take_announcements());
+        }
+        assert!(said.iter().any(|s| s == "Broker 3 stopped."), "{said:?}");
+        assert!(
+            said.iter()
+                .any(|s| s.contains("refused: NOT_ENOUGH_REPLICAS")),
+            "{said:?}"
+        );
     }
 
     #[test]

@@ -31,6 +31,7 @@ mod tests;
 pub use validate::{check_event_fields, check_setup, ActionError, SessionError};
 
 use orderflow_engine::assignor::AssignmentStrategy;
+use orderflow_engine::cluster::placement::BrokerMetadata;
 use orderflow_engine::group::{CommitPolicy, GroupConfig};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::log::{OrderEvent, DEFAULT_SEGMENT_RECORDS};
@@ -133,6 +134,20 @@ pub struct Setup {
     /// Retention by age in ticks (`None`: no age limit).
     #[serde(default)]
     pub retention_ticks: Option<u64>,
+    /// Replicas per partition (only with the session's brokers; default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub replication_factor: u32,
+    /// `min.insync.replicas` (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub min_insync_replicas: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn yes() -> bool {
@@ -164,6 +179,8 @@ impl Default for Setup {
             segment_records: DEFAULT_SEGMENT_RECORDS,
             retention_records: None,
             retention_ticks: None,
+            replication_factor: 1,
+            min_insync_replicas: 1,
         }
     }
 }
@@ -275,6 +292,10 @@ pub struct Session {
     /// start has none. Shown so people know what they are looking at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
+    /// The brokers under the topics, set before them (none: one implicit broker, every
+    /// record committed at once, as before brokers existed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brokers: Vec<BrokerMetadata>,
 }
 
 /// The session format this build writes. Format 1 had one `setup` (the topic `orders`);
@@ -372,6 +393,7 @@ impl Default for Session {
             ticks: 0,
             actions,
             preset: None,
+            brokers: Vec::new(),
         }
     }
 }

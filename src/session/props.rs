@@ -389,6 +389,7 @@ proptest! {
             ticks: ticks.max(tick),
             actions: logged,
             preset: None,
+            brokers: Vec::new(),
         };
         if session.validate().is_ok() {
             let mut pg = Playground::new(session.clone());
