@@ -63,3 +63,36 @@ async fn without_brokers_the_setup_form_refuses_a_replication_factor_of_3() {
     assert!(!page.contains("needs 3 brokers"));
     app.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_cluster_drawer_kills_and_restarts_a_broker_and_shows_the_new_leader() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    steps(&app, 2).await;
+    button(&find(&app, "nav[aria-label='Panels']"), "Cluster").click();
+    tick().await;
+    let broker = "[aria-label='Broker 2']";
+    assert!(text(&app, broker).contains("running"));
+    button(&find(&app, broker), "Kill broker 2").click();
+    settle().await;
+    assert!(
+        text(&app, broker).contains("down"),
+        "{}",
+        text(&app, broker)
+    );
+    let row = text(&app, ".partitions-table tbody tr:nth-child(2)");
+    assert!(
+        row.starts_with("orders-13"),
+        "orders-1 is led by broker 3 now: {row}"
+    );
+    button(&find(&app, broker), "Restart broker 2").click();
+    settle().await;
+    assert!(text(&app, broker).contains("running"));
+    steps(&app, 2).await;
+    let row = text(&app, ".partitions-table tbody tr:nth-child(2)");
+    assert!(
+        row.contains("2 (in sync"),
+        "broker 2 is back in sync: {row}"
+    );
+    app.remove();
+}
