@@ -172,8 +172,19 @@ impl Sim {
         scenario: &Scenario,
         processors: ProcessorFactory,
     ) -> Result<Sim, ScenarioError> {
+        Self::from_scenario_limited(scenario, processors, crate::sim::MAX_RESIDENT_RECORDS)
+    }
+
+    /// Like [`Sim::from_scenario_with`], holding at most `record_limit` records at once
+    /// (see [`Sim::set_record_limit`]) from the first command on.
+    pub fn from_scenario_limited(
+        scenario: &Scenario,
+        processors: ProcessorFactory,
+        record_limit: u64,
+    ) -> Result<Sim, ScenarioError> {
         let names = processor_names(scenario, processors)?;
         let mut sim = Sim::new(scenario.seed);
+        sim.set_record_limit(record_limit);
         sim.set_processor_factory(processors, names);
         set_up(&mut sim, scenario)?;
         for (i, c) in scenario.commands.iter().enumerate() {
