@@ -347,7 +347,9 @@ impl Playground {
 
     fn execute(&mut self, action: &Action, replaying: bool) {
         match action {
-            Action::Publish { topic, event } => self.produce(topic, event.clone()),
+            Action::Publish { topic, event } => {
+                self.produce(topic, event.clone());
+            }
             Action::Burst {
                 topic,
                 count,
@@ -392,10 +394,12 @@ impl Playground {
         }
     }
 
-    fn produce(&mut self, topic: &str, event: OrderEvent) {
+    /// Publishes one event; false when the engine refused it at its record limit (the
+    /// caller stops publishing; [`Playground::record_limit_notice`] says why).
+    fn produce(&mut self, topic: &str, event: OrderEvent) -> bool {
         let Some(setup) = self.setup(topic) else {
             self.replay_errors += 1;
-            return;
+            return true;
         };
         let key = setup
             .keyed
@@ -408,9 +412,21 @@ impl Playground {
             key,
             value: Payload::Order(event),
         });
-        if result.is_err() {
-            self.replay_errors += 1;
+        match result {
+            Ok(()) => true,
+            Err(SimError::RecordLimit(_)) => false,
+            Err(_) => {
+                self.replay_errors += 1;
+                true
+            }
         }
+    }
+
+    /// Why publishing stopped, once the engine refused a record at its limit of resident
+    /// records in this run (shown as an alert).
+    pub fn record_limit_notice(&self) -> Option<String> {
+        let (_, last) = self.sim.record_limit_refusals();
+        last.map(|e| format!("Publishing stopped: {e}."))
     }
 
     /// Publishes up to `max_records` of the pending burst; returns true while some remain.
@@ -419,12 +435,18 @@ impl Playground {
             return false;
         };
         let chunk = max_records.min(burst.total - burst.done);
+        let mut at_limit = false;
         for _ in 0..chunk {
             let event = self.generator.next_event(&burst.generator);
-            self.produce(&burst.topic, event);
+            if !self.produce(&burst.topic, event) {
+                // The engine holds as many records as it may: the rest of the burst is
+                // dropped (the alert says why).
+                at_limit = true;
+                break;
+            }
         }
         burst.done += chunk;
-        if burst.done < burst.total {
+        if burst.done < burst.total && !at_limit {
             self.burst = Some(burst);
             true
         } else {
@@ -472,7 +494,11 @@ impl Playground {
         for (topic, config) in generators {
             for _ in 0..config.orders_per_tick {
                 let event = self.generator.next_event(&config);
-                self.produce(&topic, event);
+                if !self.produce(&topic, event) {
+                    // At the engine's record limit the generator stops (the alert says why).
+                    self.running_generators.remove(&topic);
+                    break;
+                }
             }
         }
         self.sim.step();

@@ -1,7 +1,7 @@
 //! `orderflow-cli run`: a scenario headless, its trace as JSON lines or its final state.
 //!
 //! ```text
-//! orderflow-cli run SCENARIO.json [--ticks N] [--seed S] [--summary]
+//! orderflow-cli run SCENARIO.json [--ticks N] [--seed S] [--summary] [--max-records N]
 //! {"type":"topic_created","tick":0,"topic":"orders","partitions":4,"partitioner":"eventhubs"}
 //! ...
 //! ```
@@ -14,10 +14,16 @@
 //! `orderflow-cli saga`): with one, the saga's trace events follow the engine's each tick
 //! as `{"type":"saga","event":{...}}`, and `--summary` has per saga its final state,
 //! executed steps and compensations, and the service balances.
+//!
+//! The engine holds at most `--max-records` records at once over all topics (default
+//! 2,000,000; records deleted by retention no longer count). At the limit appends are
+//! refused and generators stop (a `command_rejected` event in the trace); a note on stderr
+//! says so.
 
 use clap::Args;
 use orderflow_engine::ids::Tick;
 use orderflow_engine::scenario::{Scenario, ScenarioError, System};
+use orderflow_engine::sim::{Sim, MAX_RESIDENT_RECORDS};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -35,7 +41,13 @@ pub struct RunArgs {
     /// Print only the final state as one JSON object.
     #[arg(long)]
     pub summary: bool,
+    /// The most records held at once over all topics (1 to 20,000,000; default 2,000,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RECORDS_ARG))]
+    pub max_records: Option<u64>,
 }
+
+/// The largest `--max-records` accepted (about 5 GB of records).
+pub const MAX_RECORDS_ARG: u64 = 20_000_000;
 
 /// Why `run` failed.
 #[derive(Debug, thiserror::Error)]
@@ -79,10 +91,12 @@ pub fn run_scenario(
         scenario.seed = seed;
     }
     let ticks = args.ticks.unwrap_or_else(|| scenario.run_ticks());
-    let mut system = System::from_scenario(&scenario).map_err(|source| RunError::Scenario {
-        path: path.to_string(),
-        source,
-    })?;
+    let limit = args.max_records.unwrap_or(MAX_RESIDENT_RECORDS);
+    let mut system =
+        System::from_scenario_limited(&scenario, limit).map_err(|source| RunError::Scenario {
+            path: path.to_string(),
+            source,
+        })?;
     if args.summary {
         // Only counts are needed: keep no trace at all.
         system.set_trace_limit(Some(0));
@@ -97,6 +111,9 @@ pub fn run_scenario(
         }
     }
     out.flush()?;
+    if let Some(note) = limit_note(system.sim()) {
+        eprintln!("{note}");
+    }
     Ok(())
 }
 
@@ -105,4 +122,14 @@ fn write_lines(system: &mut System, out: &mut impl Write) -> Result<(), RunError
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The stderr note when the run reached its record limit.
+fn limit_note(sim: &Sim) -> Option<String> {
+    let (refused, last) = sim.record_limit_refusals();
+    let last = last?;
+    Some(format!(
+        "note: the run reached its record limit: {last} ({refused} append(s) refused); \
+         raise it with --max-records (at most {MAX_RECORDS_ARG}) or give the topics retention"
+    ))
 }

@@ -86,6 +86,7 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         ticks: args.ticks,
         seed: args.seed,
         summary: args.summary,
+        max_records: None,
     };
     Ok(run_scenario(scenario, &run, &path, out)?)
 }

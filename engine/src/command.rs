@@ -11,7 +11,7 @@ use crate::log::{Headers, OrderEvent, Payload, Retention};
 use crate::partitioner::UnkeyedStrategy;
 use crate::producer::{ProducerConfig, ProducerError};
 use crate::topic::{TopicError, TopicSpec};
-use crate::world::AppendError;
+use crate::world::{AppendError, RecordLimitError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -160,7 +160,8 @@ pub enum Command {
     },
     /// Produces `count` order events from the simulation's generator: keys drawn from
     /// `key_space` with the simulation's RNG, each key walking through the order lifecycle,
-    /// records keyed by the topic's key field.
+    /// records keyed by the topic's key field. At the simulation's record limit it stops
+    /// early with a [`crate::trace::TraceEvent::CommandRejected`] and still counts as applied.
     Generate {
         /// The topic.
         topic: String,
@@ -170,7 +171,9 @@ pub enum Command {
         /// The keys and how they are drawn.
         key_space: KeySpace,
     },
-    /// Produces `records_per_tick` such events every tick from now on (0 stops it).
+    /// Produces `records_per_tick` such events every tick from now on (0 stops it). At the
+    /// simulation's record limit the generator stops, traced as a
+    /// [`crate::trace::TraceEvent::CommandRejected`].
     SetGenerator {
         /// The topic.
         topic: String,
@@ -223,6 +226,9 @@ pub enum SimError {
         /// The next id the simulation would issue.
         next_event_id: u64,
     },
+    #[error(transparent)]
+    /// The simulation holds as many records as it may.
+    RecordLimit(#[from] RecordLimitError),
 }
 
 impl From<AppendError> for SimError {
@@ -237,6 +243,7 @@ impl From<AppendError> for SimError {
                 event_id,
                 next_event_id,
             },
+            AppendError::RecordLimit(e) => SimError::RecordLimit(e),
         }
     }
 }

@@ -169,6 +169,8 @@ impl Producer {
         key: Option<String>,
         value: Payload,
     ) -> Result<(), AppendError> {
+        // At the record limit the send is refused before it counts or draws anything.
+        world.check_room()?;
         let routed = world.route(topic, key.as_deref())?;
         self.counters.sends += 1;
         let sequence = self.next_sequence(topic, routed.1);
@@ -244,6 +246,7 @@ impl Producer {
                 return Ok(offset);
             }
         }
+        world.check_room()?;
         self.counters.appended += 1;
         let headers = Headers {
             event_id: send.event_id,

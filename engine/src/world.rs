@@ -16,6 +16,64 @@ use crate::trace::{Trace, TraceEvent};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
+/// The most records a simulation holds at once by default, over all topics and partitions
+/// (records removed by retention no longer count). About 500 MB of records natively; a
+/// long run without retention stops here with a message instead of exhausting memory.
+pub const MAX_RESIDENT_RECORDS: u64 = 2_000_000;
+
+/// An append refused because the simulation holds as many records as it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error(
+    "the simulation already holds {resident} records, its limit of {limit} resident \
+     records; retention that deletes old segments makes room"
+)]
+pub struct RecordLimitError {
+    /// Records held when the append was refused.
+    pub resident: u64,
+    /// The most records the simulation may hold.
+    pub limit: u64,
+}
+
+/// The records a simulation holds over all its logs, against its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RecordBudget {
+    /// Records held now (appended minus removed by retention).
+    pub(crate) resident: u64,
+    /// The most it may hold.
+    pub(crate) limit: u64,
+    /// Appends refused at the limit so far.
+    pub(crate) refused: u64,
+    /// The latest refusal.
+    pub(crate) last_refusal: Option<RecordLimitError>,
+}
+
+impl Default for RecordBudget {
+    fn default() -> Self {
+        Self {
+            resident: 0,
+            limit: MAX_RESIDENT_RECORDS,
+            refused: 0,
+            last_refusal: None,
+        }
+    }
+}
+
+impl RecordBudget {
+    /// Room for one more record, or the refusal (counted).
+    fn check(&mut self) -> Result<(), RecordLimitError> {
+        if self.resident < self.limit {
+            return Ok(());
+        }
+        let error = RecordLimitError {
+            resident: self.resident,
+            limit: self.limit,
+        };
+        self.refused += 1;
+        self.last_refusal = Some(error);
+        Err(error)
+    }
+}
+
 /// Why a record could not be appended.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum AppendError {
@@ -33,6 +91,9 @@ pub enum AppendError {
         /// The next id the simulation would issue.
         next_event_id: u64,
     },
+    #[error(transparent)]
+    /// The simulation holds as many records as it may.
+    RecordLimit(#[from] RecordLimitError),
 }
 
 /// The parts of the simulation a group needs while it ticks (everything but the groups).
@@ -42,6 +103,7 @@ pub(crate) struct World<'a> {
     pub(crate) trace: &'a mut Trace,
     pub(crate) rng: &'a mut SimRng,
     pub(crate) next_event_id: &'a mut u64,
+    pub(crate) records: &'a mut RecordBudget,
 }
 
 /// Who appends a record, for [`TraceEvent::Produced`].
@@ -64,6 +126,13 @@ impl Origin<'_> {
 }
 
 impl World<'_> {
+    /// Room for one more record, or the refusal (counted; see [`Sim::record_limit_refusals`]).
+    ///
+    /// [`Sim::record_limit_refusals`]: crate::sim::Sim::record_limit_refusals
+    pub(crate) fn check_room(&mut self) -> Result<(), RecordLimitError> {
+        self.records.check()
+    }
+
     /// Issues the next event id.
     pub(crate) fn next_event_id(&mut self) -> EventId {
         let id = EventId(*self.next_event_id);
@@ -102,10 +171,12 @@ impl World<'_> {
         origin: Origin<'_>,
     ) -> Result<Offset, AppendError> {
         let now = self.now;
+        self.check_room()?;
         let t = self.topic_mut(topic)?;
         let event_id = headers.event_id;
         let offset = t.append_to(partition, key.clone(), value, now, headers)?;
         let config = t.config();
+        self.records.resident += 1;
         self.trace.push(TraceEvent::Produced {
             tick: now,
             topic: topic.to_string(),
@@ -141,8 +212,11 @@ impl World<'_> {
         else {
             return;
         };
+        let held = log.len() as u64;
         let deleted = log.apply_retention(now);
         if deleted > 0 {
+            let removed = held - log.len() as u64;
+            self.records.resident = self.records.resident.saturating_sub(removed);
             self.trace.push(TraceEvent::SegmentsDeleted {
                 tick: now,
                 topic: topic.to_string(),
@@ -160,6 +234,8 @@ impl World<'_> {
         key: Option<String>,
         value: Payload,
     ) -> Result<Produced, AppendError> {
+        // Refused before routing or issuing an id, so a refusal uses up nothing.
+        self.check_room()?;
         let routed = self.route(topic, key.as_deref())?;
         let headers = Headers {
             event_id: self.next_event_id(),
@@ -177,6 +253,7 @@ impl World<'_> {
         &mut self,
         out: OutgoingRecord,
     ) -> Result<Produced, AppendError> {
+        self.check_room()?;
         if let Some(id) = out.event_id {
             if id.0 == 0 || id.0 >= *self.next_event_id {
                 return Err(AppendError::EventIdNotIssued {

@@ -272,3 +272,33 @@ fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
         .iter()
         .any(|r| r.key == "U3"));
 }
+
+#[test]
+fn the_record_limit_stops_bursts_and_generators_with_a_notice() {
+    let mut pg = Playground::default();
+    let held = pg.sim.resident_records();
+    pg.sim.set_record_limit(held + 25);
+    assert_eq!(pg.record_limit_notice(), None);
+    burst(&mut pg, 40);
+    assert!(pg.burst().is_none(), "the burst ends at the limit");
+    assert_eq!(pg.sim().resident_records(), held + 25);
+    let notice = pg.record_limit_notice().expect("a notice");
+    assert!(
+        notice.contains(&format!("limit of {} resident records", held + 25)),
+        "{notice}"
+    );
+    assert_eq!(pg.replay_errors(), 0, "a limit is not a replay error");
+
+    let mut pg = Playground::default();
+    pg.sim.set_record_limit(pg.sim.resident_records() + 12);
+    pg.act(Action::SetGenerator {
+        topic: ORDERS_TOPIC.into(),
+        generator: Some(generator(7, 0)),
+    });
+    steps(&mut pg, 20);
+    assert!(
+        pg.running_generator(ORDERS_TOPIC).is_none(),
+        "the generator stopped"
+    );
+    assert!(pg.record_limit_notice().is_some());
+}

@@ -12,7 +12,7 @@ use crate::process::OutgoingRecord;
 use crate::producer::{Producer, ProducerConfig};
 use crate::topic::{Topic, TopicSpec};
 use crate::trace::TraceEvent;
-use crate::world::World;
+use crate::world::{AppendError, World};
 
 impl Sim {
     pub(super) fn apply_unrecorded(&mut self, command: Command) -> Result<(), SimError> {
@@ -227,10 +227,15 @@ impl Sim {
             return Err(SimError::UnknownTopic(topic.to_string()));
         }
         let (mut world, actors) = self.split();
-        actors
+        match actors
             .generator
-            .generate(&mut world, topic, count, key_space)?;
-        Ok(())
+            .generate(&mut world, topic, count, key_space)
+        {
+            // Stopped at the record limit and traced: the records so far stay, and the
+            // command counts as applied so replaying the history appends the same ones.
+            Ok(()) | Err(AppendError::RecordLimit(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn set_generator(

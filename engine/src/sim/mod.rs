@@ -20,6 +20,7 @@ mod summary;
 pub use crate::command::{Command, SimError, TimedCommand};
 pub use crate::generator::{Generator, KeySpace, MAX_GENERATED_RECORDS, ORDER_LIFECYCLE};
 pub use crate::trace::TraceEvent;
+pub use crate::world::{RecordLimitError, MAX_RESIDENT_RECORDS};
 pub use summary::{GroupSummary, ProducerSummary, Summary, TopicSummary};
 
 use crate::generator::OrderGenerator;
@@ -31,7 +32,7 @@ use crate::producer::Producer;
 use crate::rng::SimRng;
 use crate::topic::Topic;
 use crate::trace::Trace;
-use crate::world::World;
+use crate::world::{RecordBudget, World};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The simulation's actors, borrowed beside the [`World`] they act in.
@@ -57,6 +58,8 @@ pub struct Sim {
     record_history: bool,
     history: Vec<TimedCommand>,
     trace: Trace,
+    /// Records held over all topics, against the limit.
+    records: RecordBudget,
 }
 
 impl std::fmt::Debug for Sim {
@@ -88,6 +91,7 @@ impl Sim {
             record_history: true,
             history: Vec::new(),
             trace: Trace::default(),
+            records: RecordBudget::default(),
         }
     }
 
@@ -180,6 +184,29 @@ impl Sim {
         self.trace.drain()
     }
 
+    /// Sets the most records the simulation holds at once over all topics (default
+    /// [`MAX_RESIDENT_RECORDS`]); records removed by retention no longer count. An append
+    /// beyond it is refused with a [`RecordLimitError`]; a generator stops there. A limit
+    /// below what is held already refuses every append until retention makes room.
+    pub fn set_record_limit(&mut self, limit: u64) {
+        self.records.limit = limit;
+    }
+
+    /// The most records the simulation holds at once.
+    pub fn record_limit(&self) -> u64 {
+        self.records.limit
+    }
+
+    /// Records held now over all topics (appended minus removed by retention).
+    pub fn resident_records(&self) -> u64 {
+        self.records.resident
+    }
+
+    /// Appends refused at the record limit so far, and the latest refusal.
+    pub fn record_limit_refusals(&self) -> (u64, Option<RecordLimitError>) {
+        (self.records.refused, self.records.last_refusal)
+    }
+
     /// The tick context, and the actors beside it that act in it.
     fn split(&mut self) -> (World<'_>, Actors<'_>) {
         let world = World {
@@ -188,6 +215,7 @@ impl Sim {
             trace: &mut self.trace,
             rng: &mut self.rng,
             next_event_id: &mut self.next_event_id,
+            records: &mut self.records,
         };
         let actors = Actors {
             groups: &mut self.groups,
