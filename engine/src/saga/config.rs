@@ -223,9 +223,13 @@ mod tests {
         s.config.timeouts.ship_order_ticks = 7;
         s.config.mode = SagaMode::Choreography;
         s.faults.concurrent_writers.push("order-1".into());
-        s.orders.push(OrderRequest::one_line(1, "order-1", "c", "P1", 1));
+        s.orders
+            .push(OrderRequest::one_line(1, "order-1", "c", "P1", 1));
         let json = s.to_compact_json();
-        assert_eq!(json["config"]["initial_stock"].as_object().unwrap().len(), 3);
+        assert_eq!(
+            json["config"]["initial_stock"].as_object().unwrap().len(),
+            3
+        );
         assert!(json["config"].get("retry").is_none());
         assert_eq!(json["faults"].as_object().unwrap().len(), 1);
         assert_eq!(serde_json::from_value::<SagaSetup>(json).unwrap(), s);
