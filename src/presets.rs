@@ -19,7 +19,7 @@ use crate::session::{
 };
 use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::UnkeyedStrategy;
-use orderflow_engine::scenario::{presets as engine_presets, Scenario, TopicSpec};
+use orderflow_engine::scenario::{presets as engine_presets, Scenario, ScenarioCommand, TopicSpec};
 use orderflow_engine::sim::{Command, KeySpace};
 
 /// A named scenario, ready to load.
@@ -70,7 +70,11 @@ pub fn session_from_scenario(scenario: &Scenario) -> (Session, Vec<String>) {
     let mut actions = members_and_producers(scenario, &mut notes);
     let mut generated = false;
     for c in &scenario.commands {
-        let (action, from_generator) = command_action(&c.command, c.at.0, &mut notes);
+        // The streaming presets have no saga, so no saga commands.
+        let ScenarioCommand::Sim(command) = &c.command else {
+            continue;
+        };
+        let (action, from_generator) = command_action(command, c.at.0, &mut notes);
         generated |= from_generator;
         actions.push(at(0, action));
     }
@@ -113,7 +117,7 @@ fn setup_of(t: &TopicSpec) -> Setup {
 }
 
 /// The scenario's producers, then its groups with their members, as engine commands at
-/// tick 0; notes on processors the playground does not run.
+/// tick 0.
 fn members_and_producers(scenario: &Scenario, notes: &mut Vec<String>) -> Vec<LoggedAction> {
     let command = |command| at(0, Action::Command { command });
     let mut actions: Vec<LoggedAction> = scenario
@@ -121,11 +125,6 @@ fn members_and_producers(scenario: &Scenario, notes: &mut Vec<String>) -> Vec<Lo
         .iter()
         .map(|p| command(Command::CreateProducer { config: p.clone() }))
         .collect();
-    let runs_processor = |group: &str, processor: &str| {
-        format!(
-            "Group {group} runs the processor {processor} in the engine; here it only counts what it reads."
-        )
-    };
     for g in &scenario.groups {
         actions.push(command(Command::CreateGroup {
             config: g.config.clone(),
@@ -136,12 +135,6 @@ fn members_and_producers(scenario: &Scenario, notes: &mut Vec<String>) -> Vec<Lo
                 member: m.clone(),
             })
         }));
-        if let Some(processor) = &g.processor {
-            notes.push(runs_processor(&g.config.name, processor));
-        }
-    }
-    for (group, processor) in &scenario.processors {
-        notes.push(runs_processor(group, processor));
     }
     if !scenario.producers.is_empty() {
         notes.push(

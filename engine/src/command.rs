@@ -1,5 +1,5 @@
-//! What a user (or a scenario) asks the simulation to do: [`Command`], the same command at
-//! a tick ([`TimedCommand`]), and why one is refused ([`SimError`]).
+//! What a user (or a scenario) asks the simulation to do: [`Command`], a command at a tick
+//! ([`TimedCommand`]), and why one is refused ([`SimError`]).
 //!
 //! Commands are plain data (JSON with a `type` tag), so a session is a list of them: the
 //! share link, the saved file and the replay. [`crate::sim::Sim::apply`] runs one.
@@ -248,13 +248,15 @@ impl From<AppendError> for SimError {
     }
 }
 
-/// A command and the tick it applies at (0 when omitted).
+/// A command and the tick it applies at (0 when omitted): a simulation's [`Command`], or
+/// any command whose JSON is an object with a `type` tag (a scenario's, which may also be
+/// a saga's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimedCommand {
+pub struct TimedCommand<C = Command> {
     #[serde(default)]
     /// The tick it applies at.
     pub at: Tick,
     #[serde(flatten)]
     /// The command.
-    pub command: Command,
+    pub command: C,
 }

@@ -50,8 +50,9 @@ pub enum SagaSetupError {
     },
 }
 
-/// How a scenario's system is set up.
+/// How a scenario's system is set up. Fields left out of the JSON take their defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SagaConfig {
     /// Orchestrated or choreographed.
     pub mode: SagaMode,
@@ -133,6 +134,7 @@ impl SagaConfig {
 /// The parts of a scenario a simulation is built from.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SagaSetup {
+    #[serde(default)]
     /// How the system is set up.
     pub config: SagaConfig,
     #[serde(default)]
@@ -207,7 +209,7 @@ mod tests {
         s.config.retry = RetrySchedule::default();
         s.orders.push(OrderRequest {
             lines: Vec::new(),
-            ..super::super::scenario::order(1, "order-1", "c", "P1", 1)
+            ..OrderRequest::one_line(1, "order-1", "c", "P1", 1)
         });
         assert_eq!(
             s.validate().unwrap_err().to_string(),

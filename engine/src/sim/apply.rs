@@ -301,10 +301,6 @@ impl Sim {
         let protocol = config.protocol();
         let group = ConsumerGroup::new(config)?;
         self.groups.insert(name.clone(), group);
-        let built = self.processor_factory.zip(self.processor_names.get(&name));
-        if let Some(processor) = built.and_then(|(factory, p)| factory(p)) {
-            self.processors.insert(name.clone(), processor);
-        }
         self.trace.push(TraceEvent::GroupCreated {
             tick: self.now,
             group: name,

@@ -2,7 +2,8 @@
 //! generator, one seeded random generator, and the trace.
 //!
 //! Drive it with [`Command`]s through [`Sim::apply`] (they act at the current tick) and
-//! advance time with [`Sim::step`]. Everything observable comes out as
+//! advance time with [`Sim::step`], or [`Sim::step_with`] lending it the groups'
+//! [`Processors`] for the step. Everything observable comes out as
 //! [`TraceEvent`]s; read-only snapshots ([`Sim::group_snapshot`], [`Sim::topic`]) show the
 //! state. The same seed and the same commands at the same ticks always give the same trace.
 //!
@@ -26,7 +27,7 @@ use crate::generator::OrderGenerator;
 use crate::group::{ConsumerGroup, GroupSnapshot};
 use crate::ids::Tick;
 use crate::lag::LagHistory;
-use crate::process::{Processor, ProcessorFactory};
+use crate::process::{NoProcessors, Processors};
 use crate::producer::Producer;
 use crate::rng::SimRng;
 use crate::topic::Topic;
@@ -37,7 +38,6 @@ use std::collections::{BTreeMap, VecDeque};
 /// The simulation's actors, borrowed beside the [`World`] they act in.
 struct Actors<'a> {
     groups: &'a mut BTreeMap<String, ConsumerGroup>,
-    processors: &'a mut BTreeMap<String, Box<dyn Processor>>,
     producers: &'a mut BTreeMap<String, Producer>,
     generator: &'a mut OrderGenerator,
 }
@@ -49,7 +49,6 @@ pub struct Sim {
     rng: SimRng,
     topics: BTreeMap<String, Topic>,
     groups: BTreeMap<String, ConsumerGroup>,
-    processors: BTreeMap<String, Box<dyn Processor>>,
     producers: BTreeMap<String, Producer>,
     generator: OrderGenerator,
     next_event_id: u64,
@@ -58,9 +57,6 @@ pub struct Sim {
     scheduled: BTreeMap<Tick, Vec<Command>>,
     record_history: bool,
     history: Vec<TimedCommand>,
-    /// Group -> name of the processor a scenario gave it.
-    processor_names: BTreeMap<String, String>,
-    processor_factory: Option<ProcessorFactory>,
     trace: Trace,
     /// Records held over all topics, against the limit.
     records: RecordBudget,
@@ -87,7 +83,6 @@ impl Sim {
             rng: SimRng::new(seed),
             topics: BTreeMap::new(),
             groups: BTreeMap::new(),
-            processors: BTreeMap::new(),
             producers: BTreeMap::new(),
             generator: OrderGenerator::default(),
             next_event_id: 1,
@@ -95,8 +90,6 @@ impl Sim {
             scheduled: BTreeMap::new(),
             record_history: true,
             history: Vec::new(),
-            processor_names: BTreeMap::new(),
-            processor_factory: None,
             trace: Trace::default(),
             records: RecordBudget::default(),
         }
@@ -214,40 +207,6 @@ impl Sim {
         (self.records.refused, self.records.last_refusal)
     }
 
-    /// Registers the processor that a group's members run on each record.
-    pub fn set_processor(
-        &mut self,
-        group: &str,
-        processor: Box<dyn Processor>,
-    ) -> Result<(), SimError> {
-        if !self.groups.contains_key(group) {
-            return Err(SimError::UnknownGroup(group.to_string()));
-        }
-        self.processors.insert(group.to_string(), processor);
-        Ok(())
-    }
-
-    /// The processor registered for a group, if any.
-    pub fn processor(&self, group: &str) -> Option<&dyn Processor> {
-        self.processors.get(group).map(|p| p.as_ref())
-    }
-
-    /// Sets how processors are built by name and which group runs which; a group named
-    /// here gets its processor when it is created.
-    pub fn set_processor_factory(
-        &mut self,
-        factory: ProcessorFactory,
-        names: BTreeMap<String, String>,
-    ) {
-        self.processor_factory = Some(factory);
-        self.processor_names = names;
-    }
-
-    /// Which group runs which processor, by name (what a scenario said).
-    pub fn processor_names(&self) -> &BTreeMap<String, String> {
-        &self.processor_names
-    }
-
     /// The tick context, and the actors beside it that act in it.
     fn split(&mut self) -> (World<'_>, Actors<'_>) {
         let world = World {
@@ -260,7 +219,6 @@ impl Sim {
         };
         let actors = Actors {
             groups: &mut self.groups,
-            processors: &mut self.processors,
             producers: &mut self.producers,
             generator: &mut self.generator,
         };
@@ -311,12 +269,18 @@ impl Sim {
             .flat_map(|(t, cs)| cs.iter().map(move |c| (*t, c)))
     }
 
-    /// Advances the logical clock by one tick and runs everything due.
+    /// Advances the logical clock by one tick and runs everything due; no group has a
+    /// processor.
     pub fn step(&mut self) {
+        self.step_with(&mut NoProcessors);
+    }
+
+    /// Like [`step`](Self::step), each group running the processor `processors` gives it.
+    pub fn step_with(&mut self, processors: &mut dyn Processors) {
         self.now = Tick(self.now.0 + 1);
         self.run_generators();
         self.apply_time_retention();
-        self.tick_groups();
+        self.tick_groups(processors);
         self.apply_scheduled();
     }
 
@@ -347,14 +311,10 @@ impl Sim {
     }
 
     /// Every group, in name order, runs its tick with its processor.
-    fn tick_groups(&mut self) {
+    fn tick_groups(&mut self, processors: &mut dyn Processors) {
         let (mut world, actors) = self.split();
         for (name, group) in actors.groups.iter_mut() {
-            let processor = actors
-                .processors
-                .get_mut(name)
-                .map(|p| p.as_mut() as &mut dyn Processor);
-            group.tick(&mut world, processor);
+            group.tick(&mut world, processors.processor(name));
         }
     }
 
