@@ -92,8 +92,8 @@ pub fn run_scenario(
     }
     let ticks = args.ticks.unwrap_or_else(|| scenario.run_ticks());
     let limit = args.max_records.unwrap_or(MAX_RESIDENT_RECORDS);
-    let mut system = System::from_scenario_limited(&scenario, limit)
-        .map_err(|source| RunError::Scenario {
+    let mut system =
+        System::from_scenario_limited(&scenario, limit).map_err(|source| RunError::Scenario {
             path: path.to_string(),
             source,
         })?;
