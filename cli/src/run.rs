@@ -117,13 +117,6 @@ pub fn run_scenario(
     Ok(())
 }
 
-fn write_lines(system: &mut System, out: &mut impl Write) -> Result<(), RunError> {
-    for line in system.trace_lines() {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
-}
-
 /// The stderr note when the run reached its record limit.
 fn limit_note(sim: &Sim) -> Option<String> {
     let (refused, last) = sim.record_limit_refusals();
@@ -132,4 +125,11 @@ fn limit_note(sim: &Sim) -> Option<String> {
         "note: the run reached its record limit: {last} ({refused} append(s) refused); \
          raise it with --max-records (at most {MAX_RECORDS_ARG}) or give the topics retention"
     ))
+}
+
+fn write_lines(system: &mut System, out: &mut impl Write) -> Result<(), RunError> {
+    for line in system.trace_lines() {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use crate::saga::config::SagaSetupError;
 use crate::saga::streaming::{Saga, SagaView};
 use crate::saga::summary::SagaRunSummary;
 use crate::saga::trace::SagaTraceEvent;
-use crate::sim::{Sim, Summary, MAX_RESIDENT_RECORDS};
+use crate::sim::{Sim, Summary};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -59,11 +59,11 @@ impl System {
     /// Builds the scenario's system: topics, producers, groups, then the saga (its topics
     /// and service groups); commands at tick 0 apply now, later ones at their tick.
     pub fn from_scenario(scenario: &Scenario) -> Result<Self, ScenarioError> {
-        Self::from_scenario_limited(scenario, MAX_RESIDENT_RECORDS)
+        Self::from_scenario_limited(scenario, crate::sim::MAX_RESIDENT_RECORDS)
     }
 
-    /// Like [`System::from_scenario`], the simulation holding at most `record_limit`
-    /// records at once (see [`Sim::set_record_limit`]) from the first command on.
+    /// Like [`System::from_scenario`], holding at most `record_limit` records at once
+    /// (see [`Sim::set_record_limit`]) from the first command on.
     pub fn from_scenario_limited(
         scenario: &Scenario,
         record_limit: u64,
