@@ -4,7 +4,6 @@
 //!   link, the saved state and the replay; its format, migration and validation.
 //! - [`playground`]: the plain-Rust model, a session replayed into one engine `Sim`, with its
 //!   views (topics, groups, producers, announcements).
-//! - [`generator`]: the playground's own order generator (bursts, running generators).
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files, with size limits.
 //! - [`saved`]: the session in localStorage (debounced saves; corrupt, newer-format and
 //!   full storage handled); [`crash`]: the panic hook's banner and the last good session.
@@ -23,7 +22,6 @@ pub mod components;
 pub mod crash;
 pub mod driver;
 pub mod forms;
-pub mod generator;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
@@ -46,7 +44,6 @@ use session::Session;
 use stage::{Dock, DockView, Drawer, ReducedMotion};
 use state::{Announcer, Clock, Engine};
 
-pub use generator::STATUSES;
 pub use session::ORDERS_TOPIC;
 
 pub use saved::STORAGE_KEY;

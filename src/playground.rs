@@ -28,13 +28,12 @@ pub use topic_view::{
     key_hue, MovedKey, RecordRow, RoutedEvent, MAX_KEYS_TRACKED, RECENT_ROUTINGS,
 };
 
-use crate::generator::GeneratorState;
 use crate::session::{
     check_setup, Action, GeneratorConfig, LoggedAction, Session, SessionError, Setup, MAX_TOPICS,
 };
 use orderflow_engine::ids::Tick;
-use orderflow_engine::log::{OrderEvent, Payload, Retention};
-use orderflow_engine::sim::{Command, Sim, SimError, TraceEvent};
+use orderflow_engine::log::{OrderEvent, Retention};
+use orderflow_engine::sim::{Command, KeySpace, Sim, SimError, TraceEvent};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Trace events kept in memory (the UI reads recent ones; older ones are dropped).
@@ -60,22 +59,26 @@ pub enum PlaygroundError {
     TooManyTopics { max: usize },
 }
 
-/// A burst still being published, a chunk per frame.
+/// Records of a burst the engine generates between two scans of its trace while replaying
+/// (half the trace kept, so a scan sees every record's key).
+const REPLAY_CHUNK: u32 = (TRACE_LIMIT / 2) as u32;
+
+/// A burst still being published, a chunk per frame: one logged engine `generate` command
+/// executed as `generate` commands of a chunk each, which append the same records (the
+/// engine's generation is chunk-invariant).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BurstProgress {
     pub done: u32,
     pub total: u32,
     /// The topic the burst publishes to.
     pub topic: String,
-    generator: GeneratorConfig,
+    key_space: KeySpace,
 }
 
 /// Creates `setup`'s topic in `sim` and configures its segments, retention and unkeyed
 /// routing.
 fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), SimError> {
-    sim.apply(Command::CreateTopic(
-        orderflow_engine::topic::TopicSpec::new(&setup.name, setup.partitions, setup.partitioner),
-    ))?;
+    sim.apply(Command::CreateTopic(setup.topic_spec()))?;
     sim.apply(Command::ConfigureTopic {
         topic: setup.name.clone(),
         segment_records: Some(setup.segment_records),
@@ -94,9 +97,6 @@ pub struct Playground {
     sim: Sim,
     /// The topics that exist now: the session's, then those created by actions so far.
     topics: Vec<Setup>,
-    generator: GeneratorState,
-    /// Running generators by topic (name order, so every tick publishes in the same order).
-    running_generators: BTreeMap<String, GeneratorConfig>,
     burst: Option<BurstProgress>,
     /// Keys seen per topic (at most [`MAX_KEYS_TRACKED`] each), for the "which keys move"
     /// preview.
@@ -143,13 +143,10 @@ impl Playground {
                 replay_errors += 1;
             }
         }
-        let generator = GeneratorState::new(session.seed);
         Self {
             topics: session.topics.clone(),
             session,
             sim,
-            generator,
-            running_generators: BTreeMap::new(),
             burst: None,
             keys_seen: BTreeMap::new(),
             replay_errors,
@@ -218,16 +215,16 @@ impl Playground {
         self.burst.as_ref()
     }
 
-    /// A topic's generator settings while it runs.
-    pub fn running_generator(&self, topic: &str) -> Option<&GeneratorConfig> {
-        self.running_generators.get(topic)
+    /// A topic's generator settings while it runs (the engine's generator).
+    pub fn running_generator(&self, topic: &str) -> Option<GeneratorConfig> {
+        self.sim.generators().get(topic).map(GeneratorConfig::from)
     }
 
     /// The generator settings a form for `topic` starts from: the running generator's, else
     /// the last ones logged for the topic (a preset's burst), else the defaults.
     pub fn generator_settings(&self, topic: &str) -> GeneratorConfig {
         if let Some(running) = self.running_generator(topic) {
-            return running.clone();
+            return running;
         }
         self.session
             .actions
@@ -347,7 +344,12 @@ impl Playground {
 
     fn execute(&mut self, action: &Action, replaying: bool) {
         match action {
-            Action::Publish { topic, event } => self.produce(topic, event.clone()),
+            Action::Publish { topic, event } => {
+                self.apply_logged(Command::PublishOrder {
+                    topic: topic.clone(),
+                    event: event.clone(),
+                });
+            }
             Action::Burst {
                 topic,
                 count,
@@ -357,26 +359,16 @@ impl Playground {
                     done: 0,
                     total: *count,
                     topic: topic.clone(),
-                    generator: generator.clone(),
+                    key_space: generator.key_space(),
                 });
                 if replaying {
                     self.finish_burst();
                 }
             }
-            Action::SetGenerator { topic, generator } => match generator {
-                Some(g) => {
-                    self.running_generators.insert(topic.clone(), g.clone());
-                }
-                None => {
-                    self.running_generators.remove(topic);
-                }
-            },
-            Action::Command { command } => {
-                if self.sim.apply(command.clone()).is_err() {
-                    self.replay_errors += 1;
-                }
-                self.collect();
+            Action::SetGenerator { topic, generator } => {
+                self.apply_logged(GeneratorConfig::set_command(topic, generator.as_ref()));
             }
+            Action::Command { command } => self.apply_logged(command.clone()),
             Action::Schedule { at, command } => {
                 if self.sim.schedule(Tick(*at), command.clone()).is_err() {
                     self.replay_errors += 1;
@@ -392,53 +384,41 @@ impl Playground {
         }
     }
 
-    fn produce(&mut self, topic: &str, event: OrderEvent) {
-        let Some(setup) = self.setup(topic) else {
-            self.replay_errors += 1;
-            return;
-        };
-        let key = setup
-            .keyed
-            .then(|| setup.key_field.key_of(&event).to_string());
-        if let Some(key) = &key {
-            self.remember_key(topic, key);
-        }
-        let result = self.sim.apply(Command::Produce {
-            topic: topic.to_string(),
-            key,
-            value: Payload::Order(event),
-        });
-        if result.is_err() {
+    /// Applies a logged command to the engine (counting a refusal as a replay error) and
+    /// folds its trace events.
+    fn apply_logged(&mut self, command: Command) {
+        if self.sim.apply(command).is_err() {
             self.replay_errors += 1;
         }
+        self.collect();
     }
 
-    /// Publishes up to `max_records` of the pending burst; returns true while some remain.
+    /// Publishes up to `max_records` of the pending burst (the engine generates them);
+    /// returns true while some remain.
     pub fn run_burst(&mut self, max_records: u32) -> bool {
         let Some(mut burst) = self.burst.take() else {
             return false;
         };
         let chunk = max_records.min(burst.total - burst.done);
-        for _ in 0..chunk {
-            let event = self.generator.next_event(&burst.generator);
-            self.produce(&burst.topic, event);
-        }
+        self.apply_logged(Command::Generate {
+            topic: burst.topic.clone(),
+            count: chunk,
+            key_space: burst.key_space.clone(),
+        });
         burst.done += chunk;
         if burst.done < burst.total {
             self.burst = Some(burst);
             true
         } else {
-            // Produced records of a burst are already tracked; skip them in the trace scan.
-            self.scanned = self.sim.trace_len();
             false
         }
     }
 
     fn finish_burst(&mut self) {
-        while self.run_burst(u32::MAX) {}
+        while self.run_burst(REPLAY_CHUNK) {}
     }
 
-    /// Advances one tick: the running generators publish, then the clock moves. On a rewound
+    /// Advances one tick: the clock moves and the engine's running generators publish. On a rewound
     /// view this walks forward along the recorded log instead.
     pub fn step(&mut self) {
         self.finish_burst();
@@ -464,17 +444,6 @@ impl Playground {
     }
 
     fn advance(&mut self) {
-        let generators: Vec<(String, GeneratorConfig)> = self
-            .running_generators
-            .iter()
-            .map(|(t, g)| (t.clone(), g.clone()))
-            .collect();
-        for (topic, config) in generators {
-            for _ in 0..config.orders_per_tick {
-                let event = self.generator.next_event(&config);
-                self.produce(&topic, event);
-            }
-        }
         self.sim.step();
         self.collect();
     }

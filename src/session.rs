@@ -35,14 +35,16 @@ use orderflow_engine::group::{CommitPolicy, GroupConfig};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::log::{OrderEvent, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
-use orderflow_engine::sim::Command;
+use orderflow_engine::sim::{Command, Generator, KeySpace};
+use orderflow_engine::topic::{KeyField as EngineKeyField, TopicSpec};
 use serde::{Deserialize, Serialize};
 
 /// The topic the playground publishes to.
 pub const ORDERS_TOPIC: &str = "orders";
 
-/// Most records one burst may publish (bounds the work an imported link can ask for).
-pub const MAX_BURST: u32 = 1_000_000;
+/// Most records one burst may publish (bounds the work an imported link can ask for): the
+/// engine's bound on one `generate` command.
+pub const MAX_BURST: u32 = orderflow_engine::sim::MAX_GENERATED_RECORDS;
 /// Most actions a session may hold (bounds imported files and links).
 pub const MAX_ACTIONS: usize = 100_000;
 /// Most ticks a session may span (rewind replays them all).
@@ -52,8 +54,8 @@ pub const MAX_TICKS: u64 = 1_000_000;
 /// of a record: a classroom tool shows them, so they stay readable).
 pub const MAX_FIELD_CHARS: usize = 1_024;
 
-/// Most users a generator may simulate.
-pub const MAX_USERS: u32 = 100_000;
+/// Most users a generator may simulate: the engine generator's most keys.
+pub const MAX_USERS: u32 = orderflow_engine::generator::MAX_GENERATOR_KEYS;
 /// Most orders the generator may publish per tick.
 pub const MAX_ORDERS_PER_TICK: u32 = 1_000;
 
@@ -178,6 +180,17 @@ impl Setup {
         }
     }
 
+    /// The engine's spec of this topic: created with it, then configured with the segments,
+    /// retention and unkeyed routing (a topic without a key publishes with no key field).
+    pub fn topic_spec(&self) -> TopicSpec {
+        let key_field = match (self.keyed, self.key_field) {
+            (false, _) => EngineKeyField::NoKey,
+            (true, KeyField::UserId) => EngineKeyField::UserId,
+            (true, KeyField::OrderId) => EngineKeyField::OrderId,
+        };
+        TopicSpec::new(&self.name, self.partitions, self.partitioner).with_key_field(key_field)
+    }
+
     /// How a record without a key is spread, in words.
     pub fn unkeyed_label(&self) -> &'static str {
         match self.unkeyed {
@@ -203,6 +216,40 @@ pub struct GeneratorConfig {
 
 fn default_user_prefix() -> String {
     "U".to_string()
+}
+
+impl GeneratorConfig {
+    /// The engine's key space these settings draw from: users `{user_prefix}1..`, with the
+    /// hot-key skew.
+    pub fn key_space(&self) -> KeySpace {
+        KeySpace::new(self.user_prefix.clone(), self.users)
+            .with_hot_key_percent(self.hot_key_percent)
+    }
+
+    /// The engine command that starts (`Some`) or stops (`None`) `topic`'s generator.
+    pub fn set_command(topic: &str, generator: Option<&GeneratorConfig>) -> Command {
+        let (records_per_tick, key_space) = match generator {
+            Some(g) => (g.orders_per_tick, g.key_space()),
+            None => (0, KeySpace::new(default_user_prefix(), 1)),
+        };
+        Command::SetGenerator {
+            topic: topic.to_string(),
+            records_per_tick,
+            key_space,
+        }
+    }
+}
+
+impl From<&Generator> for GeneratorConfig {
+    /// The settings of an engine generator that runs.
+    fn from(generator: &Generator) -> Self {
+        Self {
+            users: generator.key_space.keys,
+            orders_per_tick: generator.records_per_tick,
+            hot_key_percent: generator.key_space.hot_key_percent,
+            user_prefix: generator.key_space.key_prefix.clone(),
+        }
+    }
 }
 
 impl Default for GeneratorConfig {

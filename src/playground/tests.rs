@@ -272,3 +272,69 @@ fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
         .iter()
         .any(|r| r.key == "U3"));
 }
+
+#[test]
+fn generated_orders_follow_the_lifecycle_per_order_key() {
+    use crate::session::{KeyField, Session, Setup};
+    use orderflow_engine::sim::ORDER_LIFECYCLE;
+    let mut pg = Playground::new(Session {
+        topics: vec![Setup {
+            key_field: KeyField::OrderId,
+            ..Setup::default()
+        }],
+        ..Session::default()
+    });
+    pg.act(Action::Burst {
+        topic: ORDERS_TOPIC.into(),
+        count: 3_000,
+        generator: generator(5, 0),
+    });
+    pg.run_burst(u32::MAX);
+    // Per order key, statuses appear in lifecycle order within its partition.
+    let mut last: BTreeMap<String, usize> = BTreeMap::new();
+    for p in 0..pg.partition_count(ORDERS_TOPIC) {
+        for row in pg.rows(ORDERS_TOPIC, p, 0, u64::MAX) {
+            let index = ORDER_LIFECYCLE
+                .iter()
+                .position(|s| *s == row.status)
+                .unwrap();
+            let previous = last.insert(row.key.clone(), index);
+            assert_eq!(index, previous.map_or(0, |i| i + 1), "order {}", row.key);
+        }
+    }
+}
+
+#[test]
+fn hot_key_skew_concentrates_events_on_user_one() {
+    let mut pg = Playground::default();
+    pg.act(Action::Burst {
+        topic: ORDERS_TOPIC.into(),
+        count: 2_000,
+        generator: generator(50, 80),
+    });
+    pg.run_burst(u32::MAX);
+    let counts = pg.key_counts(ORDERS_TOPIC);
+    let hot = counts["U1"];
+    let others_max = counts
+        .iter()
+        .filter(|(k, _)| *k != "U1")
+        .map(|(_, c)| *c)
+        .max()
+        .unwrap();
+    assert!(hot > 10 * others_max, "hot {hot}, others max {others_max}");
+}
+
+#[test]
+fn a_burst_in_chunks_appends_the_records_of_the_burst_at_once() {
+    let run = |chunk: u32| {
+        let mut pg = Playground::default();
+        pg.act(Action::Burst {
+            topic: ORDERS_TOPIC.into(),
+            count: 1_234,
+            generator: generator(30, 20),
+        });
+        while pg.run_burst(chunk) {}
+        fingerprint(&pg)
+    };
+    assert_eq!(run(100), run(u32::MAX));
+}

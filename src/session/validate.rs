@@ -4,9 +4,10 @@
 //! at its tick and asking for bounded work.
 
 use super::{
-    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_BURST, MAX_FIELD_CHARS,
-    MAX_ORDERS_PER_TICK, MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, MAX_USERS, SESSION_FORMAT,
+    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_FIELD_CHARS, MAX_ORDERS_PER_TICK,
+    MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, SESSION_FORMAT,
 };
+use orderflow_engine::generator::GeneratorError;
 use orderflow_engine::topic::MAX_PARTITIONS;
 use std::collections::BTreeSet;
 
@@ -64,37 +65,25 @@ pub enum ActionError {
         length: usize,
         max: usize,
     },
-    #[error("a burst publishes at most {max} events, not {count}")]
-    BurstTooBig { count: u32, max: u32 },
-    #[error("users must be 1 to {max}, not {users}")]
-    Users { users: u32, max: u32 },
+    /// The engine's generator refuses the users, the skew or the record count.
+    #[error(transparent)]
+    Generator(#[from] GeneratorError),
     #[error("orders per tick must be at most {max}, not {orders_per_tick}")]
     OrdersPerTick { orders_per_tick: u32, max: u32 },
-    #[error("hot-key skew must be 0 to 100 %, not {percent}")]
-    HotKeyPercent { percent: u8 },
     #[error("the user id prefix has at most {max} characters")]
     UserPrefix { max: usize },
 }
 
 impl GeneratorConfig {
-    /// Checks the bounds a generator's settings must respect (they set how much work every
-    /// tick and every burst does).
-    pub fn check(&self) -> Result<(), ActionError> {
-        if self.users == 0 || self.users > MAX_USERS {
-            return Err(ActionError::Users {
-                users: self.users,
-                max: MAX_USERS,
-            });
-        }
+    /// Checks the bounds a generator's settings must respect for `records` records (a
+    /// burst's count or the rate per tick): the engine's own check of the key space, and the
+    /// page's tighter rate and prefix bounds.
+    pub fn check(&self, records: u32) -> Result<(), ActionError> {
+        self.key_space().check(records)?;
         if self.orders_per_tick > MAX_ORDERS_PER_TICK {
             return Err(ActionError::OrdersPerTick {
                 orders_per_tick: self.orders_per_tick,
                 max: MAX_ORDERS_PER_TICK,
-            });
-        }
-        if self.hot_key_percent > 100 {
-            return Err(ActionError::HotKeyPercent {
-                percent: self.hot_key_percent,
             });
         }
         if self.user_prefix.len() > MAX_TOPIC_NAME {
@@ -275,17 +264,13 @@ fn check_action(topics: &[&Setup], tick: u64, action: &Action) -> Result<(), Act
             generator,
         } => {
             known(topic)?;
-            if *count > MAX_BURST {
-                return Err(ActionError::BurstTooBig {
-                    count: *count,
-                    max: MAX_BURST,
-                });
-            }
-            generator.check()
+            generator.check(*count)
         }
         Action::SetGenerator { topic, generator } => {
             known(topic)?;
-            generator.as_ref().map_or(Ok(()), GeneratorConfig::check)
+            generator
+                .as_ref()
+                .map_or(Ok(()), |g| g.check(g.orders_per_tick))
         }
     }
 }
