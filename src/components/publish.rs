@@ -45,7 +45,7 @@ pub fn PublishForm() -> impl IntoView {
             status: status.get_untracked(),
         };
         let topic = topic.get_untracked();
-        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(s)))
+        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(&s)))
         else {
             return;
         };

@@ -12,7 +12,7 @@
 //! `cargo test -p orderflow --lib make_fixtures -- --ignored`.
 
 use crate::playground::Playground;
-use crate::session::{Action, GeneratorConfig, Session, ORDERS_TOPIC};
+use crate::session::{GeneratorConfig, Session, ORDERS_TOPIC};
 use crate::share;
 use std::path::PathBuf;
 
@@ -110,21 +110,17 @@ fn default_run() -> Session {
     pg.publish(event("U123", "O456", "Paid"));
     pg.publish(event("U7", "O9", "Created"));
     steps(&mut pg, 2);
-    pg.act(Action::Burst {
-        topic: ORDERS_TOPIC.into(),
-        count: 1_000,
-        generator: GeneratorConfig::default(),
-    });
+    pg.act(GeneratorConfig::default().generate_command(ORDERS_TOPIC, 1_000));
     while pg.run_burst(250) {}
-    pg.act(Action::SetGenerator {
-        topic: ORDERS_TOPIC.into(),
-        generator: Some(GeneratorConfig {
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&GeneratorConfig {
             users: 50,
             orders_per_tick: 3,
             hot_key_percent: 30,
             user_prefix: "U".into(),
         }),
-    });
+    ));
     steps(&mut pg, 6);
     pg.publish(event("U123", "O456", "Shipped"));
     steps(&mut pg, 4);
@@ -182,26 +178,20 @@ fn form_actions() -> Session {
         .unwrap();
     steps(&mut pg, 2);
     let member = pg.next_member_id("Notifier");
-    pg.act(Action::Command {
-        command: Command::JoinGroup {
-            group: "Notifier".into(),
-            member,
-        },
+    pg.act(Command::JoinGroup {
+        group: "Notifier".into(),
+        member,
     });
-    pg.act(Action::Command {
-        command: Command::KillMember {
-            group: "OrderProcessor".into(),
-            member: orderflow_engine::ids::MemberId("c1".into()),
-        },
+    pg.act(Command::KillMember {
+        group: "OrderProcessor".into(),
+        member: orderflow_engine::ids::MemberId("c1".into()),
     });
     pg.add_partitions("orders", 6).unwrap();
     assert!(pg
-        .try_act(Action::Command {
-            command: Command::ResetOffsets {
-                group: "Analytics".into(),
-                topic: None,
-                spec: orderflow_engine::group::OffsetResetSpec::ToEarliest,
-            },
+        .try_act(Command::ResetOffsets {
+            group: "Analytics".into(),
+            topic: None,
+            spec: orderflow_engine::group::OffsetResetSpec::ToEarliest,
         })
         .is_err());
     pg.publish(event("U9", "O9", "Created"));
