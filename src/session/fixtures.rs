@@ -3,12 +3,13 @@
 //! still opens them. Each fixture is a pair: `NAME.json` (as "Export JSON" writes it) and
 //! `NAME.link` (the `#s=...` fragment as "Create share link" makes it), and `NAME.expect`,
 //! what the run replayed to that day ([`replayed`]: tick, topics and partition counts, groups
-//! and members, producers, records per topic). A migrated link should replay to the same
-//! shape; the record counts change only if the generator that fills bursts changes.
+//! and members, producers, records per topic). A migrated link replays to the same shape and
+//! the same record counts: since format 3 its bursts and generators draw from the engine's
+//! generator, so the records are others, but as many.
 //!
 //! The fixture maker ([`make_fixtures`], ignored) wrote them with the real playground code of
-//! its day; run it again only to add fixtures, never to refresh existing ones (a refreshed
-//! fixture is a new link, not an old one):
+//! its day; run again, it adds this format's fixtures (`f3-NAME`) and never overwrites one
+//! (a refreshed fixture is a new link, not an old one):
 //! `cargo test -p orderflow --lib make_fixtures -- --ignored`.
 
 use crate::playground::Playground;
@@ -210,6 +211,9 @@ fn make_fixtures() {
     let dir = fixtures_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let write = |name: &str, json: &str, link: &str| {
+        if dir.join(format!("{name}.json")).exists() {
+            return;
+        }
         std::fs::write(dir.join(format!("{name}.json")), format!("{json}\n")).unwrap();
         std::fs::write(dir.join(format!("{name}.link")), format!("{link}\n")).unwrap();
         let pg = Playground::new(share::from_json(json).unwrap());
@@ -227,6 +231,7 @@ fn make_fixtures() {
         sessions.push((format!("preset-{}", preset.id), pg.session().clone()));
     }
     for (name, session) in sessions {
+        let name = format!("f{}-{name}", crate::session::SESSION_FORMAT);
         let link = format!("{}{}", share::FRAGMENT_PREFIX, share::encode(&session));
         write(&name, &share::to_json(&session), &link);
     }
