@@ -95,7 +95,7 @@ pub fn TimeControls() -> impl IntoView {
 fn SeedForm() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed));
+    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed()));
     // `None`: nothing typed since the last seed applied, the field shows the run's seed.
     let seed_text = RwSignal::new(None::<String>);
     let seed_error = RwSignal::new(None::<String>);

@@ -15,7 +15,7 @@
 
 use crate::playground::Playground;
 use crate::saved::Saved;
-use crate::session::{Action, Session};
+use crate::session::Session;
 use crate::share;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -113,23 +113,30 @@ fn seed_sessions() -> Vec<Session> {
     sessions.extend(
         orderflow_engine::scenario::presets()
             .iter()
-            .map(|s| crate::presets::session_from_scenario(s).0),
+            .map(crate::presets::session_from_scenario),
     );
     sessions
 }
 
 /// Work a validated session asks for on replay, roughly in records: bursts plus what the
-/// generators may publish over its ticks. Only cheap sessions are replayed in the fuzz.
+/// generators may publish over its ticks (the user's and the scenario's). Only cheap
+/// sessions are replayed in the fuzz.
 fn replay_cost(session: &Session) -> u64 {
+    let logged = session.actions.iter().map(|a| &a.command);
+    let timed = session
+        .scenario
+        .commands
+        .iter()
+        .filter_map(|c| c.command.as_sim());
     let mut cost = session.ticks;
-    for logged in &session.actions {
-        cost += match &logged.action {
-            Action::Burst { count, .. } => u64::from(*count),
-            Action::SetGenerator {
-                generator: Some(g), ..
-            } => u64::from(g.orders_per_tick).saturating_mul(session.ticks),
+    for command in logged.chain(timed) {
+        cost = cost.saturating_add(match command {
+            Command::Generate { count, .. } => u64::from(*count),
+            Command::SetGenerator {
+                records_per_tick, ..
+            } => u64::from(*records_per_tick).saturating_mul(session.ticks),
             _ => 1,
-        };
+        });
     }
     cost
 }

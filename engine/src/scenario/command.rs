@@ -36,6 +36,14 @@ impl From<SagaCommand> for ScenarioCommand {
 }
 
 impl ScenarioCommand {
+    /// The simulation's command, if this is one (not a saga command).
+    pub fn as_sim(&self) -> Option<&Command> {
+        match self {
+            ScenarioCommand::Sim(c) => Some(c),
+            ScenarioCommand::Saga(_) => None,
+        }
+    }
+
     /// The command's `type` tag, e.g. `"kill_member"` or `"take_down"`.
     pub fn type_name(&self) -> String {
         let json = match self {
