@@ -103,9 +103,22 @@ pub struct Scenario {
     /// Commands, each at its tick.
     pub commands: Vec<TimedCommand>,
     /// The order saga, set up after the rest: its topics, its services as consumer groups,
-    /// its faults and orders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// its faults and orders. Written without the settings that hold their defaults.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_saga"
+    )]
     pub saga: Option<SagaSetup>,
+}
+
+fn compact_saga<S: serde::Serializer>(
+    saga: &Option<SagaSetup>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    saga.as_ref()
+        .map(SagaSetup::to_compact_json)
+        .serialize(serializer)
 }
 
 /// Extra ticks a run lasts after the last command when a scenario names no length.
