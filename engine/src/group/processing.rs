@@ -223,9 +223,12 @@ impl ConsumerGroup {
         if redelivered {
             self.counters.duplicates += 1;
         }
-        let high = self.processed_high.get(tp).copied().unwrap_or_default();
-        if offset >= high {
-            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+        // Updated in place: the partition is cloned only the first time it is seen.
+        match self.processed_high.get_mut(tp) {
+            Some(high) => *high = (*high).max(Offset(offset.0 + 1)),
+            None => {
+                self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+            }
         }
     }
 }
