@@ -23,9 +23,10 @@
 //!   small entry (order number and lifecycle step) per distinct key it ever generated: at
 //!   most `keys` per key prefix, and never more than the records it generated.
 
+use crate::ids::Offset;
 use crate::log::{OrderEvent, Payload};
 use crate::rng::SimRng;
-use crate::topic::{KeyField, Produced};
+use crate::topic::KeyField;
 use crate::trace::TraceEvent;
 use crate::world::{AppendError, World};
 use serde::{Deserialize, Serialize};
@@ -286,7 +287,7 @@ pub(crate) fn publish_order(
     topic: &str,
     key_field: KeyField,
     event: OrderEvent,
-) -> Result<Produced, AppendError> {
+) -> Result<Offset, AppendError> {
     let key = key_field.key_of(&event);
     world.produce(topic, key, Payload::Order(event))
 }

@@ -11,7 +11,7 @@ use crate::log::{Headers, Payload};
 use crate::partitioner::Routing;
 use crate::process::OutgoingRecord;
 use crate::rng::SimRng;
-use crate::topic::{Produced, Topic, TopicError};
+use crate::topic::{Topic, TopicError};
 use crate::trace::{Trace, TraceEvent};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -233,7 +233,7 @@ impl World<'_> {
         topic: &str,
         key: Option<String>,
         value: Payload,
-    ) -> Result<Produced, AppendError> {
+    ) -> Result<Offset, AppendError> {
         // Refused before routing or issuing an id, so a refusal uses up nothing.
         self.check_room()?;
         let routed = self.route(topic, key.as_deref())?;
@@ -249,10 +249,7 @@ impl World<'_> {
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
     /// id if it has one (`None`: a fresh one). A given id must have been issued already, so
     /// it can never collide with a later fresh id.
-    pub(crate) fn produce_outgoing(
-        &mut self,
-        out: OutgoingRecord,
-    ) -> Result<Produced, AppendError> {
+    pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Offset, AppendError> {
         self.check_room()?;
         if let Some(id) = out.event_id {
             if id.0 == 0 || id.0 >= *self.next_event_id {
@@ -272,20 +269,16 @@ impl World<'_> {
         self.append_routed(&out.topic, routed, out.key, out.payload, headers)
     }
 
+    /// Appends a routed record by no named producer. Returns its offset (the routing goes
+    /// to the trace; nobody needs a copy of it).
     fn append_routed(
         &mut self,
         topic: &str,
-        (routing, partition): (Option<Routing>, PartitionId),
+        routed: (Option<Routing>, PartitionId),
         key: Option<String>,
         value: Payload,
         headers: Headers,
-    ) -> Result<Produced, AppendError> {
-        let routed = (routing.clone(), partition);
-        let offset = self.append(topic, routed, key, value, headers, Origin::PLAIN)?;
-        Ok(Produced {
-            routing,
-            partition,
-            offset,
-        })
+    ) -> Result<Offset, AppendError> {
+        self.append(topic, routed, key, value, headers, Origin::PLAIN)
     }
 }
