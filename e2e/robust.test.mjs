@@ -75,7 +75,7 @@ for (const colorScheme of ['light', 'dark']) {
     assert.equal(download.suggestedFilename(), 'orderflow-session.json');
     const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
     assert.equal(exported.ticks, 1);
-    assert.ok(exported.actions.some((a) => a.event?.user_id === 'U-crash'), 'the publish is in the file');
+    assert.ok(exported.actions.some((a) => a.command?.event?.user_id === 'U-crash'), 'the publish is in the file');
     // The hook also saved it: a reload opens the same session.
     const saved = JSON.parse(await page.evaluate((k) => localStorage.getItem(k), KEY));
     assert.deepEqual(saved, exported);
@@ -105,7 +105,7 @@ test('a corrupt saved session is kept aside, explained, and the page works', asy
   const { context, page, external } = await freshPage();
   await openApp(page, site.url);
   // After the page's own first save: a later pagehide would otherwise save over it.
-  await savedContains(page, '"format":2');
+  await savedContains(page, '"format":3');
   await page.evaluate((k) => localStorage.setItem(k, '{"format":2,"topics":[{"name":'), KEY);
   await page.reload();
   await page.getByRole('button', { name: 'Publish', exact: true }).waitFor({ timeout: 30_000 });
@@ -126,7 +126,7 @@ test('a corrupt saved session is kept aside, explained, and the page works', asy
 test('a saved session from a newer format is left untouched', async () => {
   const { context, page, external } = await freshPage({ colorScheme: 'dark' });
   await openApp(page, site.url);
-  await savedContains(page, '"format":2');
+  await savedContains(page, '"format":3');
   const newer = '{"format":99,"topics":[],"seed":1,"ticks":0,"actions":[],"future":true}';
   await page.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, newer]);
   await page.reload();
@@ -204,8 +204,8 @@ test('a truncated link and a newer-format link are explained and change nothing'
 
   const cases = [
     [link.slice(0, Math.floor(link.length * 0.6)), /could not be opened \(the link is damaged/],
-    [`${site.url}${linkFor('{"format":3,"topics":[],"seed":1,"ticks":0,"actions":[]}')}`,
-      /written in format 3; this playground reads formats 1 to 2/],
+    [`${site.url}${linkFor('{"format":4,"topics":[],"seed":1,"ticks":0,"actions":[]}')}`,
+      /written in format 4; this playground reads formats 1 to 3/],
     [`${site.url}${linkFor(' '.repeat(20 * 1024 * 1024))}`, /more than 8388608 bytes once decompressed/],
     // (A link over the 2 MiB limit cannot be tested here: Chromium refuses to navigate to it.)
   ];

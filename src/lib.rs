@@ -1,10 +1,9 @@
 //! The orderflow playground: a Leptos client-side app over [`orderflow_engine`].
 //!
-//! - [`session`]: what the user set up and did (topics, seed, logged actions): the share
-//!   link, the saved state and the replay; its format, migration and validation.
+//! - [`session`]: an engine scenario plus the engine commands the user logged: the share
+//!   link, the saved state and the replay; its format, migration of old formats, validation.
 //! - [`playground`]: the plain-Rust model, a session replayed into one engine `Sim`, with its
 //!   views (topics, groups, producers, announcements).
-//! - [`generator`]: the playground's own order generator (bursts, running generators).
 //! - [`share`]: sessions in links (deflate + base64url) and JSON files, with size limits.
 //! - [`saved`]: the session in localStorage (debounced saves; corrupt, newer-format and
 //!   full storage handled); [`crash`]: the panic hook's banner and the last good session.
@@ -13,7 +12,7 @@
 //! - [`producers`]: producer duplicates folded from the trace, send reports, the
 //!   add-producer and send forms' rules.
 //! - [`rebalance`], [`metrics`]: rebalances as partition moves and throughput, folded from
-//!   the trace; [`presets`]: the engine's streaming scenarios as sessions.
+//!   the trace; [`presets`]: the engine's streaming scenarios, loaded as they are.
 //! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`stage`]: the live diagram's model and layout (plain Rust), drawn by
 //!   `components::stage`; the dock beside it shows forms and details.
@@ -23,7 +22,6 @@ pub mod components;
 pub mod crash;
 pub mod driver;
 pub mod forms;
-pub mod generator;
 pub mod metrics;
 pub mod playground;
 pub mod presets;
@@ -46,7 +44,6 @@ use session::Session;
 use stage::{Dock, DockView, Drawer, ReducedMotion};
 use state::{Announcer, Clock, Engine};
 
-pub use generator::STATUSES;
 pub use session::ORDERS_TOPIC;
 
 pub use saved::STORAGE_KEY;
@@ -96,6 +93,9 @@ fn clear_fragment() {
 pub fn App() -> impl IntoView {
     let (stored, storage_message) = saved::open();
     let (session, message) = initial_session(stored);
+    let selected = SelectedTopic(RwSignal::new(
+        session.selected_topic.clone().unwrap_or_default(),
+    ));
     let engine = Engine::new(session);
     let announcer = Announcer(RwSignal::new(String::new()));
     provide_context(engine);
@@ -108,7 +108,7 @@ pub fn App() -> impl IntoView {
         DockView::Closed
     }));
     provide_context(ShareMessage(RwSignal::new(message)));
-    provide_context(SelectedTopic(RwSignal::new(String::new())));
+    provide_context(selected);
     provide_context(dock);
     provide_context(ReducedMotion(leptos_use::use_prefers_reduced_motion()));
     driver::use_driver();
@@ -122,6 +122,16 @@ pub fn App() -> impl IntoView {
     });
     Effect::new(move |_| {
         engine.read(|pg| crash::remember(pg.session()));
+        saved::changed();
+    });
+    // The selected topic is a UI extra of the session (links and saves reopen on it); no
+    // view reads it from the session, so changing it notifies nobody.
+    Effect::new(move |_| {
+        let topic = selected.0.get();
+        engine.update_quietly(|pg| {
+            pg.select_topic(&topic);
+            crash::remember(pg.session());
+        });
         saved::changed();
     });
     // Leaving, hiding or unmounting the page saves what is pending at once.

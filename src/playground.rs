@@ -29,13 +29,13 @@ pub use topic_view::{
     key_hue, MovedKey, RecordRow, RoutedEvent, MAX_KEYS_TRACKED, RECENT_ROUTINGS,
 };
 
-use crate::generator::GeneratorState;
 use crate::session::{
-    check_setup, Action, GeneratorConfig, LoggedAction, Session, SessionError, Setup, MAX_TOPICS,
+    check_key_space, check_topic, ActionError, GeneratorConfig, LoggedAction, Session,
+    SessionError, Setup, MAX_TOPICS,
 };
-use orderflow_engine::ids::Tick;
-use orderflow_engine::log::{OrderEvent, Payload, Retention};
-use orderflow_engine::sim::{Command, Sim, SimError, TraceEvent};
+use orderflow_engine::log::OrderEvent;
+use orderflow_engine::scenario::TopicSpec;
+use orderflow_engine::sim::{Command, KeySpace, Sim, SimError, TraceEvent};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Trace events kept in memory (the UI reads recent ones; older ones are dropped).
@@ -55,38 +55,29 @@ pub enum PlaygroundError {
     /// A new topic's setup breaks a session rule (its name, partitions, segments, retention).
     #[error(transparent)]
     Setup(#[from] SessionError),
+    /// A generator command asks for more than a session may hold.
+    #[error(transparent)]
+    Action(#[from] ActionError),
     #[error("topic {name:?} already exists")]
     TopicExists { name: String },
     #[error("a session holds at most {max} topics; remove one by loading another preset")]
     TooManyTopics { max: usize },
 }
 
-/// A burst still being published, a chunk per frame.
+/// Records of a burst the engine generates between two scans of its trace while replaying
+/// (half the trace kept, so a scan sees every record's key).
+const REPLAY_CHUNK: u32 = (TRACE_LIMIT / 2) as u32;
+
+/// A burst still being published, a chunk per frame: one logged engine `generate` command
+/// executed as `generate` commands of a chunk each, which append the same records (the
+/// engine's generation is chunk-invariant).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BurstProgress {
     pub done: u32,
     pub total: u32,
     /// The topic the burst publishes to.
     pub topic: String,
-    generator: GeneratorConfig,
-}
-
-/// Creates `setup`'s topic in `sim` and configures its segments, retention and unkeyed
-/// routing.
-fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), SimError> {
-    let spec =
-        orderflow_engine::topic::TopicSpec::new(&setup.name, setup.partitions, setup.partitioner)
-            .with_replication(setup.replication_factor, setup.min_insync_replicas);
-    sim.apply(Command::CreateTopic(spec))?;
-    sim.apply(Command::ConfigureTopic {
-        topic: setup.name.clone(),
-        segment_records: Some(setup.segment_records),
-        retention: Some(Retention {
-            records: setup.retention_records,
-            ticks: setup.retention_ticks,
-        }),
-        unkeyed: Some(setup.unkeyed),
-    })
+    key_space: KeySpace,
 }
 
 /// A session replayed into a simulation, plus what is still being executed.
@@ -94,11 +85,8 @@ fn create_topic(sim: &mut Sim, setup: &Setup) -> Result<(), SimError> {
 pub struct Playground {
     session: Session,
     sim: Sim,
-    /// The topics that exist now: the session's, then those created by actions so far.
-    topics: Vec<Setup>,
-    generator: GeneratorState,
-    /// Running generators by topic (name order, so every tick publishes in the same order).
-    running_generators: BTreeMap<String, GeneratorConfig>,
+    /// The topics that exist now: the scenario's, then those created by actions so far.
+    topics: Vec<TopicSpec>,
     burst: Option<BurstProgress>,
     /// Keys seen per topic (at most [`MAX_KEYS_TRACKED`] each), for the "which keys move"
     /// preview.
@@ -136,31 +124,20 @@ impl Playground {
         pg
     }
 
+    /// The scenario built as the CLI builds it (`Sim::from_scenario`: topics, producers,
+    /// groups, commands at tick 0, later ones scheduled), nothing of the log replayed yet.
     fn empty(session: Session) -> Self {
-        let mut sim = Sim::new(session.seed);
+        let (mut sim, replay_errors) = match Sim::from_scenario(&session.scenario) {
+            Ok(sim) => (sim, 0),
+            Err(_) => (Sim::new(session.seed()), 1),
+        };
         sim.set_trace_limit(Some(TRACE_LIMIT));
-        let mut replay_errors = 0;
-        if !session.brokers.is_empty() {
-            let brokers = Command::SetBrokers {
-                brokers: session.brokers.clone(),
-                config: Default::default(),
-            };
-            if sim.apply(brokers).is_err() {
-                replay_errors += 1;
-            }
-        }
-        for setup in &session.topics {
-            if create_topic(&mut sim, setup).is_err() {
-                replay_errors += 1;
-            }
-        }
-        let generator = GeneratorState::new(session.seed);
+        // The page's own log is the history; the engine need not keep a copy.
+        sim.set_record_history(false);
         Self {
-            topics: session.topics.clone(),
+            topics: session.topics().to_vec(),
             session,
             sim,
-            generator,
-            running_generators: BTreeMap::new(),
             burst: None,
             keys_seen: BTreeMap::new(),
             replay_errors,
@@ -186,7 +163,7 @@ impl Playground {
         let mut next = 0;
         loop {
             while next < actions.len() && actions[next].tick == self.now() {
-                self.execute(&actions[next].action, true);
+                self.execute(&actions[next].command, true);
                 next += 1;
             }
             if self.now() >= target {
@@ -229,33 +206,32 @@ impl Playground {
         self.burst.as_ref()
     }
 
-    /// A topic's generator settings while it runs.
-    pub fn running_generator(&self, topic: &str) -> Option<&GeneratorConfig> {
-        self.running_generators.get(topic)
+    /// A topic's generator settings while it runs (the engine's generator).
+    pub fn running_generator(&self, topic: &str) -> Option<GeneratorConfig> {
+        self.sim.generators().get(topic).map(GeneratorConfig::from)
     }
 
     /// The generator settings a form for `topic` starts from: the running generator's, else
-    /// the last ones logged for the topic (a preset's burst), else the defaults.
+    /// the last ones logged for the topic, else the scenario's (a preset's burst), else the
+    /// defaults.
     pub fn generator_settings(&self, topic: &str) -> GeneratorConfig {
         if let Some(running) = self.running_generator(topic) {
-            return running.clone();
+            return running;
         }
         self.session
             .actions
             .iter()
             .rev()
-            .find_map(|a| match &a.action {
-                Action::Burst {
-                    topic: t,
-                    generator,
-                    ..
-                }
-                | Action::SetGenerator {
-                    topic: t,
-                    generator: Some(generator),
-                } if t == topic => Some(generator.clone()),
-                _ => None,
-            })
+            .map(|a| &a.command)
+            .chain(
+                self.session
+                    .scenario
+                    .commands
+                    .iter()
+                    .rev()
+                    .filter_map(|c| c.command.as_sim()),
+            )
+            .find_map(|c| GeneratorConfig::of_command(c, topic))
             .unwrap_or_default()
     }
 
@@ -264,57 +240,53 @@ impl Playground {
         self.replay_errors
     }
 
-    /// Logs an action at the current tick and executes it. Acting on a rewound view drops the
-    /// recorded future (the run branches from here). Bursts run in chunks: see
-    /// [`Playground::run_burst`].
-    pub fn act(&mut self, action: Action) {
-        let _ = self.try_act(action);
+    /// Logs an engine command at the current tick and executes it. Acting on a rewound view
+    /// drops the recorded future (the run branches from here). A burst (`generate`) runs in
+    /// chunks: see [`Playground::run_burst`].
+    pub fn act(&mut self, command: Command) {
+        let _ = self.try_act(command);
     }
 
-    /// Like [`Playground::act`], but an action that is refused (an engine command the engine
-    /// refuses, e.g. an offset reset while the group has members; an unknown topic; a topic
-    /// that cannot be created) is not logged and says why.
-    pub fn try_act(&mut self, action: Action) -> Result<(), PlaygroundError> {
+    /// Like [`Playground::act`], but a command that is refused (one the engine refuses, e.g.
+    /// an offset reset while the group has members; an unknown topic; a topic that cannot be
+    /// created; a burst too big) is not logged and says why.
+    pub fn try_act(&mut self, command: Command) -> Result<(), PlaygroundError> {
         self.finish_burst();
-        match action {
-            Action::Command { command } => return Ok(self.try_command(command)?),
-            Action::Schedule { at, command } => {
-                self.sim.schedule(Tick(at), command.clone())?;
-                self.log(Action::Schedule { at, command });
-                return Ok(());
-            }
-            Action::Publish { ref topic, .. }
-            | Action::Burst { ref topic, .. }
-            | Action::SetGenerator { ref topic, .. } => {
-                if self.setup(topic).is_none() {
+        match &command {
+            Command::Generate {
+                topic,
+                count,
+                key_space,
+            } => {
+                if self.topic_spec(topic).is_none() {
                     return Err(PlaygroundError::UnknownTopic {
                         topic: topic.clone(),
                     });
                 }
+                check_key_space(key_space, *count)?;
+                // Logged as one command; executed in chunks by `run_burst`.
+                self.log(command.clone());
+                self.execute(&command, false);
+                return Ok(());
             }
-            Action::CreateTopic { ref setup } => self.check_new_topic(setup)?,
+            Command::CreateTopic(spec) => self.check_new_topic(spec)?,
+            _ => {}
         }
-        self.log(action);
-        Ok(())
-    }
-
-    /// Applies an engine command now and logs it; a command the engine refuses changes
-    /// nothing, is not logged, and its error comes back.
-    fn try_command(&mut self, command: Command) -> Result<(), SimError> {
-        self.finish_burst();
         // Try it first: a refused command changes nothing and is not logged.
         self.sim.apply(command.clone())?;
-        self.collect();
-        self.log(Action::Command { command });
+        if let Command::CreateTopic(spec) = &command {
+            self.topics.push(spec.clone());
+        }
+        self.log(command);
         Ok(())
     }
 
     /// Why a topic cannot be created now, if it cannot.
-    fn check_new_topic(&self, setup: &Setup) -> Result<(), PlaygroundError> {
-        check_setup(self.topics.len(), setup)?;
-        if self.setup(&setup.name).is_some() {
+    fn check_new_topic(&self, spec: &TopicSpec) -> Result<(), PlaygroundError> {
+        check_topic(self.topics.len(), spec)?;
+        if self.topic_spec(&spec.name).is_some() {
             return Err(PlaygroundError::TopicExists {
-                name: setup.name.clone(),
+                name: spec.name.clone(),
             });
         }
         if self.topics.len() >= MAX_TOPICS {
@@ -323,9 +295,9 @@ impl Playground {
         Ok(())
     }
 
-    /// Logs an accepted action at the current tick (dropping the recorded future on a
-    /// rewound view) and executes it; engine commands were applied when they were tried.
-    fn log(&mut self, action: Action) {
+    /// Logs an accepted command at the current tick (dropping the recorded future on a
+    /// rewound view); it was executed when it was tried.
+    fn log(&mut self, command: Command) {
         if !self.is_live() {
             let now = self.now();
             self.session.actions.retain(|a| a.tick <= now);
@@ -333,11 +305,8 @@ impl Playground {
         }
         self.session.actions.push(LoggedAction {
             tick: self.now(),
-            action: action.clone(),
+            command,
         });
-        if !matches!(action, Action::Command { .. } | Action::Schedule { .. }) {
-            self.execute(&action, false);
-        }
         // A command's trace events (a join's rebalance) show at once, not after the next tick.
         self.collect();
     }
@@ -348,108 +317,92 @@ impl Playground {
         self.publish_to(&topic, event);
     }
 
-    /// Publishes one event by hand to `topic`, keyed by the topic's key field.
+    /// Publishes one event by hand to `topic`, keyed by the topic's key field (the
+    /// engine's `publish_order`).
     pub fn publish_to(&mut self, topic: &str, event: OrderEvent) {
-        self.act(Action::Publish {
+        self.act(Command::PublishOrder {
             topic: topic.to_string(),
             event,
         });
     }
 
-    fn execute(&mut self, action: &Action, replaying: bool) {
-        match action {
-            Action::Publish { topic, event } => self.produce(topic, event.clone()),
-            Action::Burst {
+    /// Executes a logged command while replaying (or a burst when it is logged): a burst
+    /// starts (and, replaying, finishes) in chunks, a topic joins the topics, anything else
+    /// goes to the engine.
+    fn execute(&mut self, command: &Command, replaying: bool) {
+        match command {
+            Command::Generate {
                 topic,
                 count,
-                generator,
+                key_space,
             } => {
                 self.burst = Some(BurstProgress {
                     done: 0,
                     total: *count,
                     topic: topic.clone(),
-                    generator: generator.clone(),
+                    key_space: key_space.clone(),
                 });
                 if replaying {
                     self.finish_burst();
                 }
             }
-            Action::SetGenerator { topic, generator } => match generator {
-                Some(g) => {
-                    self.running_generators.insert(topic.clone(), g.clone());
-                }
-                None => {
-                    self.running_generators.remove(topic);
-                }
-            },
-            Action::Command { command } => {
+            Command::CreateTopic(spec) => {
                 if self.sim.apply(command.clone()).is_err() {
                     self.replay_errors += 1;
-                }
-                self.collect();
-            }
-            Action::Schedule { at, command } => {
-                if self.sim.schedule(Tick(*at), command.clone()).is_err() {
-                    self.replay_errors += 1;
-                }
-            }
-            Action::CreateTopic { setup } => {
-                if create_topic(&mut self.sim, setup).is_err() {
-                    self.replay_errors += 1;
                 } else {
-                    self.topics.push(setup.clone());
+                    self.topics.push(spec.clone());
                 }
             }
+            command => self.apply_logged(command.clone()),
         }
     }
 
-    fn produce(&mut self, topic: &str, event: OrderEvent) {
-        let Some(setup) = self.setup(topic) else {
-            self.replay_errors += 1;
-            return;
-        };
-        let key = setup
-            .keyed
-            .then(|| setup.key_field.key_of(&event).to_string());
-        if let Some(key) = &key {
-            self.remember_key(topic, key);
-        }
-        let result = self.sim.apply(Command::Produce {
-            topic: topic.to_string(),
-            key,
-            value: Payload::Order(event),
-        });
-        if result.is_err() {
+    /// Applies a logged command to the engine (counting a refusal as a replay error) and
+    /// folds its trace events.
+    fn apply_logged(&mut self, command: Command) {
+        if self.sim.apply(command).is_err() {
             self.replay_errors += 1;
         }
+        self.collect();
     }
 
-    /// Publishes up to `max_records` of the pending burst; returns true while some remain.
+    /// Why publishing stopped, once the engine refused a record at its limit of resident
+    /// records in this run (shown as an alert).
+    pub fn record_limit_notice(&self) -> Option<String> {
+        let (_, last) = self.sim.record_limit_refusals();
+        last.map(|e| format!("Publishing stopped: {e}."))
+    }
+
+    /// Publishes up to `max_records` of the pending burst (the engine generates them);
+    /// returns true while some remain.
     pub fn run_burst(&mut self, max_records: u32) -> bool {
         let Some(mut burst) = self.burst.take() else {
             return false;
         };
         let chunk = max_records.min(burst.total - burst.done);
-        for _ in 0..chunk {
-            let event = self.generator.next_event(&burst.generator);
-            self.produce(&burst.topic, event);
-        }
+        let (refused_before, _) = self.sim.record_limit_refusals();
+        self.apply_logged(Command::Generate {
+            topic: burst.topic.clone(),
+            count: chunk,
+            key_space: burst.key_space.clone(),
+        });
+        // At the engine's record limit the generation stopped (traced, and the alert says
+        // why): the rest of the burst is dropped.
+        let at_limit = self.sim.record_limit_refusals().0 > refused_before;
         burst.done += chunk;
-        if burst.done < burst.total {
+        if burst.done < burst.total && !at_limit {
             self.burst = Some(burst);
             true
         } else {
-            // Produced records of a burst are already tracked; skip them in the trace scan.
-            self.scanned = self.sim.trace_len();
             false
         }
     }
 
     fn finish_burst(&mut self) {
-        while self.run_burst(u32::MAX) {}
+        while self.run_burst(REPLAY_CHUNK) {}
     }
 
-    /// Advances one tick: the running generators publish, then the clock moves. On a rewound
+    /// Advances one tick: the clock moves and the engine's running generators publish. On a rewound
     /// view this walks forward along the recorded log instead.
     pub fn step(&mut self) {
         self.finish_burst();
@@ -460,32 +413,21 @@ impl Playground {
             let target = self.now() + 1;
             self.advance();
             let now = self.now();
-            let actions: Vec<Action> = self
+            let commands: Vec<Command> = self
                 .session
                 .actions
                 .iter()
                 .filter(|a| a.tick == now)
-                .map(|a| a.action.clone())
+                .map(|a| a.command.clone())
                 .collect();
-            for action in &actions {
-                self.execute(action, true);
+            for command in &commands {
+                self.execute(command, true);
             }
             debug_assert_eq!(self.now(), target);
         }
     }
 
     fn advance(&mut self) {
-        let generators: Vec<(String, GeneratorConfig)> = self
-            .running_generators
-            .iter()
-            .map(|(t, g)| (t.clone(), g.clone()))
-            .collect();
-        for (topic, config) in generators {
-            for _ in 0..config.orders_per_tick {
-                let event = self.generator.next_event(&config);
-                self.produce(&topic, event);
-            }
-        }
         self.sim.step();
         self.collect();
     }
@@ -539,29 +481,30 @@ impl Playground {
     /// they land now.
     pub fn change_setup(&mut self, setup: Setup) {
         self.finish_burst();
+        let spec = setup.topic_spec();
         // "Always set up this way": partitions added later up to the new count never happened
         // (replaying them would be refused, the topic already has that many).
         self.session.actions.retain(|a| {
-            !matches!(&a.action, Action::Command {
-                command: Command::AddPartitions { topic, partitions },
-            } if *topic == setup.name && *partitions <= setup.partitions)
+            !matches!(&a.command, Command::AddPartitions { topic, partitions }
+                if *topic == spec.name && *partitions <= spec.partitions)
         });
-        // A topic of the session's, or one an action created later.
+        // A topic of the scenario's, or one an action created later.
         let initial = self
             .session
+            .scenario
             .topics
             .iter_mut()
-            .find(|t| t.name == setup.name);
+            .find(|t| t.name == spec.name);
         let created = self
             .session
             .actions
             .iter_mut()
-            .find_map(|a| match &mut a.action {
-                Action::CreateTopic { setup: s } if s.name == setup.name => Some(s),
+            .find_map(|a| match &mut a.command {
+                Command::CreateTopic(t) if t.name == spec.name => Some(t),
                 _ => None,
             });
         if let Some(slot) = initial.or(created) {
-            *slot = setup;
+            *slot = spec;
         }
         let ticks = self.session.ticks;
         self.replay_to(ticks);
@@ -577,10 +520,19 @@ impl Playground {
         })
     }
 
+    /// Applies an engine command now and logs it; a command the engine refuses changes
+    /// nothing, is not logged, and its error comes back.
+    fn try_command(&mut self, command: Command) -> Result<(), SimError> {
+        self.finish_burst();
+        self.sim.apply(command.clone())?;
+        self.log(command);
+        Ok(())
+    }
+
     /// Replays the whole log under another seed.
     pub fn change_seed(&mut self, seed: u64) {
         self.finish_burst();
-        self.session.seed = seed;
+        self.session.scenario.seed = seed;
         let ticks = self.session.ticks;
         self.replay_to(ticks);
     }
@@ -591,18 +543,33 @@ impl Playground {
         self.topics.iter().map(|t| t.name.clone()).collect()
     }
 
-    /// The topics that exist now, with their setups, in [`Playground::topic_names`] order.
-    pub fn topics(&self) -> &[Setup] {
+    /// The topics that exist now, as the engine was given them, in
+    /// [`Playground::topic_names`] order.
+    pub fn topics(&self) -> &[TopicSpec] {
         &self.topics
     }
 
-    /// The setup of `topic`, if it exists now.
-    pub fn setup(&self, topic: &str) -> Option<&Setup> {
+    /// The spec of `topic`, if it exists now.
+    pub fn topic_spec(&self, topic: &str) -> Option<&TopicSpec> {
         self.topics.iter().find(|t| t.name == topic)
     }
 
-    /// Creates a topic now (a logged action, so it replays and is shared).
+    /// The setup of `topic` as the topic forms show it, if it exists now.
+    pub fn setup(&self, topic: &str) -> Option<Setup> {
+        self.topic_spec(topic).map(Setup::from)
+    }
+
+    /// Remembers the topic the page shows, with the session (none for the first topic, the
+    /// page's default; an unknown topic changes nothing).
+    pub fn select_topic(&mut self, topic: &str) {
+        let names = self.topic_names();
+        if names.iter().any(|t| t == topic) {
+            self.session.selected_topic = (names[0] != topic).then(|| topic.to_string());
+        }
+    }
+
+    /// Creates a topic now (a logged `create_topic` command, so it replays and is shared).
     pub fn create_topic(&mut self, setup: Setup) -> Result<(), PlaygroundError> {
-        self.try_act(Action::CreateTopic { setup })
+        self.try_act(Command::CreateTopic(setup.topic_spec()))
     }
 }

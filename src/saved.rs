@@ -36,7 +36,7 @@ pub enum Saved {
     /// Nothing saved (a first visit).
     Empty,
     /// A session this build reads.
-    Session(Session),
+    Session(Box<Session>),
     /// Not readable: kept aside under [`ASIDE_KEY`], then replaced.
     Corrupt(ShareError),
     /// Written by a newer orderflow: left untouched, and this page does not save.
@@ -56,7 +56,7 @@ impl Saved {
             });
         }
         match share::from_json(text) {
-            Ok(session) => Saved::Session(session),
+            Ok(session) => Saved::Session(Box::new(session)),
             Err(ShareError::Session(SessionError::Format { found, expected }))
                 if found > expected =>
             {
@@ -131,7 +131,7 @@ pub fn open() -> (Option<Session>, Option<String>) {
     }
     let message = saved.message(aside_kept);
     match saved {
-        Saved::Session(session) => (Some(session), message),
+        Saved::Session(session) => (Some(*session), message),
         _ => (None, message),
     }
 }
@@ -236,7 +236,7 @@ mod tests {
     fn a_saved_session_opens() {
         let session = Session::default();
         let saved = Saved::read(Some(&share::to_json(&session)));
-        assert_eq!(saved, Saved::Session(session));
+        assert_eq!(saved, Saved::Session(Box::new(session)));
     }
 
     #[test]

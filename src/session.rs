@@ -1,14 +1,18 @@
-//! A session in plain Rust (no Leptos): what the user set up and did. The topics with their
-//! setups, the seed, and the logged actions with the tick each happened at; the playground
+//! A session in plain Rust (no Leptos): an engine scenario plus what the user did in it. The
+//! scenario (topics, producers, groups, seed and timed commands: the same JSON the CLI runs),
+//! the engine commands the user logged with the tick each happened at, and the page's extras
+//! (the selected topic, the preset it started from); the playground
 //! ([`crate::playground::Playground`]) replays it into one engine `Sim`.
 //!
-//! Why a log of actions and not a copy of the state: the engine is deterministic, so the same
-//! setup, seed and actions always rebuild the same state. That one fact gives the share link,
-//! the saved state in localStorage, the timeline (rewind = replay up to a tick) and the
+//! Why a log of commands and not a copy of the state: the engine is deterministic, so the
+//! same scenario and commands always rebuild the same state. That one fact gives the share
+//! link, the saved state in localStorage, the timeline (rewind = replay up to a tick) and the
 //! "change the partition count and see what moves" replay.
 //!
-//! - this file: the format ([`Session`], [`LoggedAction`], [`Action`], [`Setup`],
-//!   [`GeneratorConfig`]), [`migrate`] from older formats, and the default start;
+//! - this file: the format ([`Session`], [`LoggedAction`]), the page's models of a topic's
+//!   setup ([`Setup`]) and of the generator's fields ([`GeneratorConfig`]), the default start;
+//! - `legacy.rs`: [`migrate`], formats 1 and 2 (the page's own schema of topics and actions)
+//!   turned into this one, so old links, files and saved sessions still open;
 //! - `validate.rs`: [`Session::validate`], the bounds an untrusted session (a link, a file,
 //!   localStorage) must respect, and why one is refused ([`SessionError`]);
 //! - its tests: `tests.rs`, `props.rs` (property tests: whatever a person does, the logged
@@ -17,6 +21,7 @@
 //!   (arbitrary and mutated input into the link, file and storage parsers, arbitrary
 //!   command sequences into the engine: no panic).
 
+mod legacy;
 mod validate;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -28,23 +33,27 @@ mod props;
 #[cfg(test)]
 mod tests;
 
-pub use validate::{check_event_fields, check_setup, ActionError, SessionError};
+pub use legacy::migrate;
+pub use validate::{check_event_fields, check_key_space, check_topic, ActionError, SessionError};
 
 use orderflow_engine::assignor::AssignmentStrategy;
-use orderflow_engine::cluster::placement::BrokerMetadata;
 use orderflow_engine::group::{CommitPolicy, GroupConfig};
 use orderflow_engine::ids::MemberId;
-use orderflow_engine::log::{OrderEvent, DEFAULT_SEGMENT_RECORDS};
+use orderflow_engine::log::{OrderEvent, Retention, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
-use orderflow_engine::sim::Command;
+use orderflow_engine::scenario::{GroupSpec, Scenario, TopicSpec};
+use orderflow_engine::sim::{Command, Generator, KeySpace};
+use orderflow_engine::topic::KeyField as EngineKeyField;
 use serde::{Deserialize, Serialize};
 
 /// The topic the playground publishes to.
 pub const ORDERS_TOPIC: &str = "orders";
 
-/// Most records one burst may publish (bounds the work an imported link can ask for).
-pub const MAX_BURST: u32 = 1_000_000;
-/// Most actions a session may hold (bounds imported files and links).
+/// Most records one burst may publish (bounds the work an imported link can ask for): the
+/// engine's bound on one `generate` command.
+pub const MAX_BURST: u32 = orderflow_engine::sim::MAX_GENERATED_RECORDS;
+/// Most actions a session may hold (bounds imported files and links); the scenario's
+/// producers, groups, members and commands count too.
 pub const MAX_ACTIONS: usize = 100_000;
 /// Most ticks a session may span (rewind replays them all).
 pub const MAX_TICKS: u64 = 1_000_000;
@@ -53,12 +62,13 @@ pub const MAX_TICKS: u64 = 1_000_000;
 /// of a record: a classroom tool shows them, so they stay readable).
 pub const MAX_FIELD_CHARS: usize = 1_024;
 
-/// Most users a generator may simulate.
-pub const MAX_USERS: u32 = 100_000;
+/// Most users a generator may simulate: the engine generator's most keys.
+pub const MAX_USERS: u32 = orderflow_engine::generator::MAX_GENERATOR_KEYS;
 /// Most orders the generator may publish per tick.
 pub const MAX_ORDERS_PER_TICK: u32 = 1_000;
 
-/// Which field of the order event is the record key.
+/// Which field of the order event is the record key, as the topic forms offer it (the
+/// engine's [`EngineKeyField`] also has "no key", which the forms offer as a partitioner).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyField {
@@ -86,7 +96,7 @@ impl KeyField {
         }
     }
 
-    /// The value of this field in a "Key field" select (as in sessions).
+    /// The value of this field in a "Key field" select (as in scenarios).
     pub fn value(self) -> &'static str {
         match self {
             KeyField::UserId => "user_id",
@@ -109,7 +119,10 @@ pub const MAX_TOPICS: usize = 16;
 /// Longest topic name (Kafka's limit is 249 characters).
 pub const MAX_TOPIC_NAME: usize = 249;
 
-/// One topic as the user set it up.
+/// One topic as the page's topic forms show and edit it: an engine [`TopicSpec`] with every
+/// setting spelled out (the spec's "no key" split into `keyed` and the key field the forms
+/// keep), read with [`Setup::from`] and written back with [`Setup::topic_spec`]. Format-2
+/// sessions stored topics in this shape, so it also reads them (see `legacy.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Setup {
     /// The topic's name (format-1 sessions had one topic, `orders`).
@@ -185,6 +198,29 @@ impl Default for Setup {
     }
 }
 
+impl From<&TopicSpec> for Setup {
+    /// The spec's settings spelled out (an omitted one is the engine's default).
+    fn from(spec: &TopicSpec) -> Self {
+        let retention = spec.retention.unwrap_or_default();
+        Self {
+            name: spec.name.clone(),
+            partitions: spec.partitions,
+            partitioner: spec.partitioner,
+            keyed: spec.key_field != EngineKeyField::NoKey,
+            key_field: match spec.key_field {
+                EngineKeyField::OrderId => KeyField::OrderId,
+                EngineKeyField::UserId | EngineKeyField::NoKey => KeyField::UserId,
+            },
+            unkeyed: spec.unkeyed.unwrap_or_default(),
+            segment_records: spec.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
+            retention_records: retention.records,
+            retention_ticks: retention.ticks,
+            replication_factor: spec.replication_factor,
+            min_insync_replicas: spec.min_insync_replicas,
+        }
+    }
+}
+
 impl Setup {
     /// A topic named `name` with `partitions` partitions and the default settings.
     pub fn named(name: &str, partitions: u32) -> Self {
@@ -192,6 +228,28 @@ impl Setup {
             name: name.to_string(),
             partitions,
             ..Self::default()
+        }
+    }
+
+    /// The engine's spec of this topic (a topic without a key publishes with no key field).
+    pub fn topic_spec(&self) -> TopicSpec {
+        let key_field = match (self.keyed, self.key_field) {
+            (false, _) => EngineKeyField::NoKey,
+            (true, KeyField::UserId) => EngineKeyField::UserId,
+            (true, KeyField::OrderId) => EngineKeyField::OrderId,
+        };
+        let retention = Retention {
+            records: self.retention_records,
+            ticks: self.retention_ticks,
+        };
+        TopicSpec {
+            segment_records: Some(self.segment_records),
+            retention: (retention != Retention::default()).then_some(retention),
+            unkeyed: Some(self.unkeyed),
+            replication_factor: self.replication_factor,
+            min_insync_replicas: self.min_insync_replicas,
+            ..TopicSpec::new(&self.name, self.partitions, self.partitioner)
+                .with_key_field(key_field)
         }
     }
 
@@ -204,7 +262,10 @@ impl Setup {
     }
 }
 
-/// The order generator's knobs.
+/// The generator form's fields, parsed: users, rate, skew and user prefix. Bursts log the
+/// engine's `generate` command and "Start generator" its `set_generator`
+/// ([`GeneratorConfig::key_space`], [`GeneratorConfig::set_command`]). Format-2 sessions
+/// stored generators in this shape (see `legacy.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GeneratorConfig {
     /// How many distinct users place orders (keys `U1`..`Un`).
@@ -233,109 +294,107 @@ impl Default for GeneratorConfig {
     }
 }
 
-/// Something the user did. Logged with its tick, replayed to rebuild the state.
-///
-/// Format-1 sessions had no `topic` fields: they default to `orders`, the one topic then.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Action {
-    /// One event published by hand.
-    Publish {
-        #[serde(default = "orders_topic")]
-        topic: String,
-        event: OrderEvent,
-    },
-    /// `count` generated events published at once (executed in chunks live).
-    Burst {
-        #[serde(default = "orders_topic")]
-        topic: String,
-        count: u32,
-        generator: GeneratorConfig,
-    },
-    /// Starts (`Some`) or stops (`None`) a topic's generator; it publishes on every tick.
-    SetGenerator {
-        #[serde(default = "orders_topic")]
-        topic: String,
-        generator: Option<GeneratorConfig>,
-    },
-    /// An engine command (consumer groups: create, join, kill, reset offsets; producers;
-    /// adding partitions).
-    Command { command: Command },
-    /// An engine command scheduled for a later tick (a preset's scripted events: a consumer
-    /// that dies at tick 60). Logged when it was scheduled, so acting before `at` keeps it.
-    Schedule { at: u64, command: Command },
-    /// A topic created during the run (the session's `topics` are created at tick 0). Before
-    /// its tick the topic does not exist, so a rewound view does not show it.
-    CreateTopic { setup: Setup },
+impl GeneratorConfig {
+    /// The engine's key space these settings draw from: users `{user_prefix}1..`, with the
+    /// hot-key skew.
+    pub fn key_space(&self) -> KeySpace {
+        KeySpace::new(self.user_prefix.clone(), self.users)
+            .with_hot_key_percent(self.hot_key_percent)
+    }
+
+    /// The engine command for a burst of `count` events to `topic`.
+    pub fn generate_command(&self, topic: &str, count: u32) -> Command {
+        Command::Generate {
+            topic: topic.to_string(),
+            count,
+            key_space: self.key_space(),
+        }
+    }
+
+    /// The engine command that starts (`Some`) or stops (`None`) `topic`'s generator.
+    pub fn set_command(topic: &str, generator: Option<&GeneratorConfig>) -> Command {
+        let (records_per_tick, key_space) = match generator {
+            Some(g) => (g.orders_per_tick, g.key_space()),
+            None => (0, KeySpace::new(default_user_prefix(), 1)),
+        };
+        Command::SetGenerator {
+            topic: topic.to_string(),
+            records_per_tick,
+            key_space,
+        }
+    }
+
+    /// The settings a logged generator command shows in the form (a burst keeps the form's
+    /// default rate), if `command` is one for `topic`.
+    pub fn of_command(command: &Command, topic: &str) -> Option<Self> {
+        let (rate, key_space) = match command {
+            Command::Generate {
+                topic: t,
+                key_space,
+                ..
+            } if t == topic => (Self::default().orders_per_tick, key_space),
+            Command::SetGenerator {
+                topic: t,
+                records_per_tick,
+                key_space,
+            } if t == topic && *records_per_tick > 0 => (*records_per_tick, key_space),
+            _ => return None,
+        };
+        Some(Self::from(&Generator {
+            records_per_tick: rate,
+            key_space: key_space.clone(),
+        }))
+    }
 }
 
-/// An action and the tick it happened at.
+impl From<&Generator> for GeneratorConfig {
+    /// The settings of an engine generator.
+    fn from(generator: &Generator) -> Self {
+        Self {
+            users: generator.key_space.keys,
+            orders_per_tick: generator.records_per_tick,
+            hot_key_percent: generator.key_space.hot_key_percent,
+            user_prefix: generator.key_space.key_prefix.clone(),
+        }
+    }
+}
+
+/// An engine command the user gave, and the tick it happened at.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoggedAction {
     pub tick: u64,
-    #[serde(flatten)]
-    pub action: Action,
+    pub command: Command,
 }
 
 /// Everything needed to rebuild a run: the share link, the saved state, the exported file.
+///
+/// As JSON: `{"format": 3, "scenario": {...an engine scenario...}, "ticks": 12, "actions":
+/// [{"tick": 3, "command": {"type": "generate", "topic": "orders", "count": 1000, "keys":
+/// 20}}], "selected_topic": "orders", "preset": "event-hubs-orders"}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// Format version, so old links can be recognised (and migrated: see [`migrate`]).
     pub format: u32,
-    /// The topics, created in this order at tick 0.
-    pub topics: Vec<Setup>,
-    pub seed: u64,
+    /// The scenario the run starts from (its topics exist from tick 0; its timed commands
+    /// act at their ticks whatever the user does before).
+    pub scenario: Scenario,
     /// The last tick the run reached.
     pub ticks: u64,
+    /// What the user did, in tick order.
     pub actions: Vec<LoggedAction>,
+    /// The topic the page showed (its panels follow one topic), if it was not the first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selected_topic: Option<String>,
     /// The preset the run started from (its engine scenario's name), if any; the default
     /// start has none. Shown so people know what they are looking at.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
-    /// The brokers under the topics, set before them (none: one implicit broker, every
-    /// record committed at once, as before brokers existed).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub brokers: Vec<BrokerMetadata>,
 }
 
-/// The session format this build writes. Format 1 had one `setup` (the topic `orders`);
-/// format 2 has a list of `topics` and a topic on every publish, burst and generator action.
-pub const SESSION_FORMAT: u32 = 2;
-
-/// Upgrades a parsed session of any format this build knows to the current format, in
-/// place. Format 1 becomes format 2 by turning its `setup` into `topics: [setup]` (named
-/// `orders`); its actions need nothing, since their missing `topic` defaults to `orders`.
-pub fn migrate(value: &mut serde_json::Value) -> Result<(), SessionError> {
-    if !value.is_object() {
-        // Not a session at all: deserialising says why.
-        return Ok(());
-    }
-    let found = value
-        .get("format")
-        .and_then(serde_json::Value::as_u64)
-        .unwrap_or(0);
-    match found {
-        1 => {
-            let Some(object) = value.as_object_mut() else {
-                return Err(SessionError::Format {
-                    found: 1,
-                    expected: SESSION_FORMAT,
-                });
-            };
-            let setup = object
-                .remove("setup")
-                .unwrap_or_else(|| serde_json::json!({}));
-            object.insert("topics".into(), serde_json::Value::Array(vec![setup]));
-            object.insert("format".into(), serde_json::Value::from(SESSION_FORMAT));
-            Ok(())
-        }
-        f if f == u64::from(SESSION_FORMAT) => Ok(()),
-        _ => Err(SessionError::Format {
-            found: u32::try_from(found).unwrap_or(u32::MAX),
-            expected: SESSION_FORMAT,
-        }),
-    }
-}
+/// The session format this build writes: format 1 had one `setup` (the topic `orders`),
+/// format 2 a list of `topics` and the page's own actions; format 3 is an engine scenario
+/// and engine commands.
+pub const SESSION_FORMAT: u32 = 3;
 
 /// The Event Hubs order example's groups: name, consumers, strategy, commit policy.
 const DEFAULT_GROUPS: [(&str, u32, AssignmentStrategy, CommitPolicy); 3] = [
@@ -359,41 +418,63 @@ const DEFAULT_GROUPS: [(&str, u32, AssignmentStrategy, CommitPolicy); 3] = [
     ),
 ];
 
+impl Session {
+    /// A session that starts from `scenario` with nothing done yet.
+    pub fn of_scenario(scenario: Scenario) -> Self {
+        Self {
+            format: SESSION_FORMAT,
+            scenario,
+            ticks: 0,
+            actions: Vec::new(),
+            selected_topic: None,
+            preset: None,
+        }
+    }
+
+    /// The same session starting from `topics` instead of the scenario's.
+    pub fn with_topics(mut self, topics: Vec<Setup>) -> Self {
+        self.scenario.topics = topics.iter().map(Setup::topic_spec).collect();
+        self
+    }
+
+    /// The topics the scenario creates at tick 0.
+    pub fn topics(&self) -> &[TopicSpec] {
+        &self.scenario.topics
+    }
+
+    /// The seed all randomness derives from.
+    pub fn seed(&self) -> u64 {
+        self.scenario.seed
+    }
+}
+
 impl Default for Session {
     /// The Event Hubs order example: 4 partitions keyed by UserId; groups OrderProcessor,
     /// Notifier and Analytics on 2, 3 and 1 consumers.
     fn default() -> Self {
-        let mut actions = Vec::new();
-        for (name, consumers, strategy, commit_policy) in DEFAULT_GROUPS {
-            let mut config = GroupConfig::new(name, vec![ORDERS_TOPIC.to_string()]);
-            config.strategy = strategy;
-            config.commit_policy = commit_policy;
-            actions.push(LoggedAction {
-                tick: 0,
-                action: Action::Command {
-                    command: Command::CreateGroup { config },
-                },
-            });
-            for c in 1..=consumers {
-                actions.push(LoggedAction {
-                    tick: 0,
-                    action: Action::Command {
-                        command: Command::JoinGroup {
-                            group: name.to_string(),
-                            member: MemberId(format!("c{c}")),
-                        },
-                    },
-                });
-            }
-        }
-        Self {
-            format: SESSION_FORMAT,
-            topics: vec![Setup::default()],
+        let groups = DEFAULT_GROUPS
+            .into_iter()
+            .map(|(name, consumers, strategy, commit_policy)| {
+                let mut config = GroupConfig::new(name, vec![ORDERS_TOPIC.to_string()]);
+                config.strategy = strategy;
+                config.commit_policy = commit_policy;
+                GroupSpec {
+                    config,
+                    members: (1..=consumers).map(|c| MemberId(format!("c{c}"))).collect(),
+                }
+            })
+            .collect();
+        Self::of_scenario(Scenario {
+            name: "playground".into(),
+            description: String::new(),
             seed: 42,
-            ticks: 0,
-            actions,
-            preset: None,
-            brokers: Vec::new(),
-        }
+            ticks: None,
+            topics: vec![Setup::default().topic_spec()],
+            producers: Vec::new(),
+            groups,
+            commands: Vec::new(),
+            saga: None,
+            cluster: Default::default(),
+        })
     }
 }

@@ -100,9 +100,10 @@ pub fn from_fragment(fragment: &str) -> Option<Result<Session, ShareError>> {
 mod tests {
     use super::*;
     use crate::playground::Playground;
-    use crate::session::{Action, GeneratorConfig, LoggedAction, ORDERS_TOPIC, SESSION_FORMAT};
+    use crate::session::{GeneratorConfig, LoggedAction, ORDERS_TOPIC, SESSION_FORMAT};
     use orderflow_engine::log::OrderEvent;
     use orderflow_engine::partitioner::Partitioner;
+    use orderflow_engine::sim::Command;
 
     fn sample() -> Session {
         let mut pg = Playground::default();
@@ -111,11 +112,7 @@ mod tests {
             order_id: "O1".into(),
             status: "Created".into(),
         });
-        pg.act(Action::Burst {
-            topic: crate::session::ORDERS_TOPIC.into(),
-            count: 100_000,
-            generator: GeneratorConfig::default(),
-        });
+        pg.act(GeneratorConfig::default().generate_command(crate::session::ORDERS_TOPIC, 100_000));
         pg.step();
         pg.session().clone()
     }
@@ -154,9 +151,9 @@ mod tests {
         let link = format!("{FRAGMENT_PREFIX}{}", URL_SAFE_NO_PAD.encode(deflated));
         let session = from_fragment(&link).unwrap().unwrap();
         assert_eq!(session.format, SESSION_FORMAT);
-        assert_eq!(session.topics.len(), 1);
-        assert_eq!(session.topics[0].name, ORDERS_TOPIC);
-        assert_eq!(session.topics[0].partitions, 4);
+        assert_eq!(session.topics().len(), 1);
+        assert_eq!(session.topics()[0].name, ORDERS_TOPIC);
+        assert_eq!(session.topics()[0].partitions, 4);
         assert_eq!(session.actions.len(), 5);
         let pg = Playground::new(session.clone());
         assert_eq!(pg.replay_errors(), 0);
@@ -244,7 +241,7 @@ mod tests {
         let mut session = Session::default();
         session.actions.push(LoggedAction {
             tick: 0,
-            action: Action::Publish {
+            command: Command::PublishOrder {
                 topic: ORDERS_TOPIC.into(),
                 event: OrderEvent {
                     user_id: "U".repeat(crate::session::MAX_FIELD_CHARS + 1),
@@ -269,10 +266,7 @@ mod tests {
         };
         session.actions.push(LoggedAction {
             tick: 9,
-            action: Action::SetGenerator {
-                topic: crate::session::ORDERS_TOPIC.into(),
-                generator: None,
-            },
+            command: GeneratorConfig::set_command(crate::session::ORDERS_TOPIC, None),
         });
         let err = from_json(&to_json(&session)).unwrap_err();
         assert_eq!(

@@ -13,7 +13,7 @@ use leptos::task::tick;
 use orderflow::components::stage::Stage;
 use orderflow::components::topics::SelectedTopic;
 use orderflow::playground::Playground;
-use orderflow::session::{Action, Session};
+use orderflow::session::Session;
 use orderflow::stage::{Dock, DockView, ReducedMotion};
 use orderflow::state::{Clock, Engine};
 use orderflow_engine::ids::MemberId;
@@ -116,11 +116,9 @@ async fn nodes_and_edges_follow_the_engines_assignment_through_joins_kills_and_r
     button_in(&app, &group_details("Notifier"), "Add consumer").click();
     tick().await;
     let member = oracle.next_member_id("Notifier");
-    oracle.act(Action::Command {
-        command: Command::JoinGroup {
-            group: "Notifier".into(),
-            member: member.clone(),
-        },
+    oracle.act(Command::JoinGroup {
+        group: "Notifier".into(),
+        member: member.clone(),
     });
     for _ in 0..6 {
         step_both(&app, &mut oracle, 1).await;
@@ -137,11 +135,9 @@ async fn nodes_and_edges_follow_the_engines_assignment_through_joins_kills_and_r
     open_group(&app, "OrderProcessor").await;
     button_in(&app, &group_details("OrderProcessor"), "Kill consumer c1").click();
     tick().await;
-    oracle.act(Action::Command {
-        command: Command::KillMember {
-            group: "OrderProcessor".into(),
-            member: MemberId("c1".into()),
-        },
+    oracle.act(Command::KillMember {
+        group: "OrderProcessor".into(),
+        member: MemberId("c1".into()),
     });
     let chip = member_chip(&app, "OrderProcessor", "c1");
     let class = chip.get_attribute("class").unwrap_or_default();

@@ -1,7 +1,7 @@
 //! `orderflow-cli run`: a scenario headless, its trace as JSON lines or its final state.
 //!
 //! ```text
-//! orderflow-cli run SCENARIO.json [--ticks N] [--seed S] [--summary]
+//! orderflow-cli run SCENARIO.json [--ticks N] [--seed S] [--summary] [--max-records N]
 //! {"type":"topic_created","tick":0,"topic":"orders","partitions":4,"partitioner":"eventhubs"}
 //! ...
 //! ```
@@ -10,14 +10,20 @@
 //! topic the end offsets, per group committed offsets, lag, members and
 //! processed/duplicate/lost counts, per producer its counters.
 //!
-//! Saga scenario files (`scenarios/saga-*.json`, see `orderflow-cli saga`) run too: their
-//! `--summary` has per saga its final state, executed steps and compensations, and the
-//! service balances.
+//! Any scenario runs, with or without a saga (`scenarios/saga-*.json`, see also
+//! `orderflow-cli saga`): with one, the saga's trace events follow the engine's each tick
+//! as `{"type":"saga","event":{...}}`, and `--summary` has per saga its final state,
+//! executed steps and compensations, and the service balances.
+//!
+//! The engine holds at most `--max-records` records at once over all topics (default
+//! 2,000,000; records deleted by retention no longer count). At the limit appends are
+//! refused and generators stop (a `command_rejected` event in the trace); a note on stderr
+//! says so.
 
 use clap::Args;
 use orderflow_engine::ids::Tick;
-use orderflow_engine::scenario::{Scenario, ScenarioError};
-use orderflow_engine::sim::Sim;
+use orderflow_engine::scenario::{Scenario, ScenarioError, System};
+use orderflow_engine::sim::{Sim, MAX_RESIDENT_RECORDS};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -35,7 +41,13 @@ pub struct RunArgs {
     /// Print only the final state as one JSON object.
     #[arg(long)]
     pub summary: bool,
+    /// The most records held at once over all topics (1 to 20,000,000; default 2,000,000).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_RECORDS_ARG))]
+    pub max_records: Option<u64>,
 }
+
+/// The largest `--max-records` accepted (about 5 GB of records).
+pub const MAX_RECORDS_ARG: u64 = 20_000_000;
 
 /// Why `run` failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,55 +58,78 @@ pub enum RunError {
     Scenario { path: String, source: ScenarioError },
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
-    #[error(transparent)]
-    Saga(#[from] crate::saga::SagaCliError),
 }
 
-fn write_events(sim: &mut Sim, out: &mut impl Write) -> Result<(), RunError> {
-    for event in sim.drain_trace() {
-        let line = serde_json::to_string(&event).expect("trace events always serialise");
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+/// Reads a scenario file.
+pub fn read(path: &std::path::Path) -> Result<String, RunError> {
+    std::fs::read_to_string(path).map_err(|e| RunError::Read {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })
 }
 
-/// Runs the scenario and writes the trace or the summary to `out`.
+/// Runs the scenario file and writes the trace or the summary to `out`.
 pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), RunError> {
     let path = args.scenario.display().to_string();
-    let json = std::fs::read_to_string(&args.scenario).map_err(|e| RunError::Read {
-        path: path.clone(),
-        message: e.to_string(),
-    })?;
-    // A saga scenario (an object with a `setup`) runs as `orderflow-cli saga` would.
-    if serde_json::from_str::<serde_json::Value>(&json)
-        .is_ok_and(|v| orderflow_engine::saga::scenario::is_saga_scenario(&v))
-    {
-        crate::saga::run_json(&json, args.ticks, args.seed, args.summary, &path, out)?;
-        return Ok(());
-    }
-    let mut scenario = Scenario::from_json(&json).map_err(|source| RunError::Scenario {
+    let json = read(&args.scenario)?;
+    let scenario = Scenario::from_json(&json).map_err(|source| RunError::Scenario {
         path: path.clone(),
         source,
     })?;
+    run_scenario(scenario, args, &path, out)
+}
+
+/// Runs `scenario` (`path` names it in errors) for `args.ticks` (default: its own) and
+/// writes its trace, tick by tick, or its summary.
+pub fn run_scenario(
+    mut scenario: Scenario,
+    args: &RunArgs,
+    path: &str,
+    out: &mut impl Write,
+) -> Result<(), RunError> {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
     let ticks = args.ticks.unwrap_or_else(|| scenario.run_ticks());
-    let mut sim =
-        Sim::from_scenario(&scenario).map_err(|source| RunError::Scenario { path, source })?;
+    let limit = args.max_records.unwrap_or(MAX_RESIDENT_RECORDS);
+    let mut system =
+        System::from_scenario_limited(&scenario, limit).map_err(|source| RunError::Scenario {
+            path: path.to_string(),
+            source,
+        })?;
     if args.summary {
         // Only counts are needed: keep no trace at all.
-        sim.set_trace_limit(Some(0));
-        sim.run_until(Tick(ticks));
-        let summary = serde_json::to_string(&sim.summary()).expect("a summary serialises");
+        system.set_trace_limit(Some(0));
+        system.run_until(Tick(ticks));
+        let summary = serde_json::to_string(&system.summary()).expect("a summary serialises");
         writeln!(out, "{summary}")?;
     } else {
-        write_events(&mut sim, out)?;
-        while sim.now() < Tick(ticks) {
-            sim.step();
-            write_events(&mut sim, out)?;
+        write_lines(&mut system, out)?;
+        while system.now() < Tick(ticks) {
+            system.step();
+            write_lines(&mut system, out)?;
         }
     }
     out.flush()?;
+    if let Some(note) = limit_note(system.sim()) {
+        eprintln!("{note}");
+    }
+    Ok(())
+}
+
+/// The stderr note when the run reached its record limit.
+fn limit_note(sim: &Sim) -> Option<String> {
+    let (refused, last) = sim.record_limit_refusals();
+    let last = last?;
+    Some(format!(
+        "note: the run reached its record limit: {last} ({refused} append(s) refused); \
+         raise it with --max-records (at most {MAX_RECORDS_ARG}) or give the topics retention"
+    ))
+}
+
+fn write_lines(system: &mut System, out: &mut impl Write) -> Result<(), RunError> {
+    for line in system.trace_lines() {
+        writeln!(out, "{line}")?;
+    }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Saga scenarios from the command line: `orderflow-cli saga SCENARIO.json` (and, once
-//! `orderflow-cli run` exists, `run` hands saga scenario files here).
+//! Saga scenarios from the command line: `orderflow-cli saga SCENARIO.json`, a shorthand
+//! for `orderflow-cli run` on a scenario with a saga that also runs the named ones.
 //!
 //! ```text
 //! orderflow-cli saga scenarios/saga-payment-fails-compensation.json --summary
@@ -14,11 +14,9 @@
 //! balances per customer, orders per status, notifications, dead letters), end offsets,
 //! projection lag, any invariant violation and the engine's own summary.
 
+use crate::run::{read, run_scenario, RunArgs, RunError};
 use clap::Args;
-use orderflow_engine::ids::Tick;
-use orderflow_engine::saga::scenario::{
-    named_scenario, named_scenarios, renamed, SagaRun, SagaScenario, SagaScenarioError,
-};
+use orderflow_engine::scenario::{renamed, saga_preset, saga_presets, Scenario, ScenarioError};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -51,13 +49,8 @@ pub struct SagaArgs {
 /// Why `saga` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SagaCliError {
-    #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
-    #[error("{path}: {source}")]
-    Scenario {
-        path: String,
-        source: SagaScenarioError,
-    },
+    #[error("{path}: not a saga scenario: {message}")]
+    NotASaga { path: String, message: String },
     #[error("no saga scenario named {name:?} (try --list)")]
     UnknownName { name: String },
     #[error("no saga scenario named {name:?}: it is {new:?} now (every scenario runs on consumer groups)")]
@@ -68,55 +61,8 @@ pub enum SagaCliError {
     EngineGone,
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
-}
-
-/// Runs `scenario` for `ticks` (default: its own) and writes its trace or summary.
-pub fn run_scenario(
-    mut scenario: SagaScenario,
-    ticks: Option<u64>,
-    seed: Option<u64>,
-    summary: bool,
-    path: &str,
-    out: &mut impl Write,
-) -> Result<(), SagaCliError> {
-    if let Some(seed) = seed {
-        scenario.seed = seed;
-    }
-    let ticks = ticks.unwrap_or(scenario.ticks);
-    let mut run = SagaRun::start(&scenario).map_err(|e| SagaCliError::Scenario {
-        path: path.to_string(),
-        source: SagaScenarioError::Setup(e),
-    })?;
-    while run.now() < Tick(ticks) {
-        run.step();
-        if !summary {
-            for line in run.new_trace_lines() {
-                writeln!(out, "{line}")?;
-            }
-        }
-    }
-    if summary {
-        let json = serde_json::to_string(&run.summary()).expect("a summary serialises");
-        writeln!(out, "{json}")?;
-    }
-    out.flush()?;
-    Ok(())
-}
-
-/// Runs a saga scenario given as JSON text (what `run` calls for saga files).
-pub fn run_json(
-    json: &str,
-    ticks: Option<u64>,
-    seed: Option<u64>,
-    summary: bool,
-    path: &str,
-    out: &mut impl Write,
-) -> Result<(), SagaCliError> {
-    let scenario = SagaScenario::from_json(json).map_err(|source| SagaCliError::Scenario {
-        path: path.to_string(),
-        source,
-    })?;
-    run_scenario(scenario, ticks, seed, summary, path, out)
+    #[error(transparent)]
+    Run(#[from] RunError),
 }
 
 /// `orderflow-cli saga`.
@@ -125,7 +71,7 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         return Err(SagaCliError::EngineGone);
     }
     if args.list {
-        for s in named_scenarios() {
+        for s in saga_presets() {
             let line = serde_json::json!({
                 "name": s.name,
                 "description": s.description,
@@ -134,28 +80,43 @@ pub fn run(args: &SagaArgs, out: &mut impl Write) -> Result<(), SagaCliError> {
         }
         return Ok(());
     }
+    let (scenario, path) = scenario(args)?;
+    let run = RunArgs {
+        scenario: PathBuf::from(&path),
+        ticks: args.ticks,
+        seed: args.seed,
+        summary: args.summary,
+        max_records: None,
+    };
+    Ok(run_scenario(scenario, &run, &path, out)?)
+}
+
+/// The named scenario, or the file's (which must have a saga), and what to call it.
+fn scenario(args: &SagaArgs) -> Result<(Scenario, String), SagaCliError> {
     if let Some(name) = &args.name {
-        let scenario = named_scenario(name).ok_or_else(|| match renamed(name) {
+        let scenario = saga_preset(name).ok_or_else(|| match renamed(name) {
             Some(new) => SagaCliError::Renamed {
                 name: name.clone(),
                 new,
             },
             None => SagaCliError::UnknownName { name: name.clone() },
         })?;
-        return run_scenario(scenario, args.ticks, args.seed, args.summary, name, out);
+        return Ok((scenario, name.clone()));
     }
-    let path = args
+    let file = args
         .scenario
         .as_ref()
         .expect("clap requires a scenario, --name or --list");
-    let shown = path.display().to_string();
-    let json = std::fs::read_to_string(path).map_err(|e| SagaCliError::Read {
-        path: shown.clone(),
-        message: e.to_string(),
-    })?;
-    let scenario = SagaScenario::from_json(&json).map_err(|source| SagaCliError::Scenario {
-        path: shown.clone(),
-        source,
-    })?;
-    run_scenario(scenario, args.ticks, args.seed, args.summary, &shown, out)
+    let path = file.display().to_string();
+    let not_a_saga = |message: String| SagaCliError::NotASaga {
+        path: path.clone(),
+        message,
+    };
+    let scenario = match Scenario::from_json(&read(file)?) {
+        Ok(s) if s.saga.is_none() => return Err(not_a_saga("it has no \"saga\"".into())),
+        Ok(s) => s,
+        Err(ScenarioError::Json(message)) => return Err(not_a_saga(message)),
+        Err(source) => return Err(RunError::Scenario { path, source }.into()),
+    };
+    Ok((scenario, path))
 }

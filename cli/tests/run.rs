@@ -181,3 +181,38 @@ fn acks_all_refuses_with_not_enough_replicas_after_two_kills() {
         .iter()
         .all(|l| l.contains("\"error\":\"NOT_ENOUGH_REPLICAS\"")));
 }
+
+#[test]
+fn max_records_out_of_range_is_one_line_exit_2() {
+    let path = scenario("event-hubs-orders");
+    for bad in ["0", "20000001", "many"] {
+        assert_refused(&run(&[&path, "--max-records", bad]), "--max-records");
+    }
+}
+
+#[test]
+fn the_record_limit_stops_the_generator_with_a_note() {
+    let output = run(&[&scenario("event-hubs-orders"), "--max-records", "50"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let produced = stdout
+        .lines()
+        .filter(|l| l.contains("\"produced\""))
+        .count();
+    assert_eq!(produced, 50, "exactly the limit is appended");
+    let rejected: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("\"command_rejected\""))
+        .collect();
+    assert!(!rejected.is_empty(), "the stop is traced");
+    assert!(
+        rejected[0].contains("limit of 50 resident records"),
+        "{rejected:?}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("record limit"), "{stderr:?}");
+    assert!(stderr.contains("--max-records"), "{stderr:?}");
+    // Without a limit in reach, nothing is said.
+    let quiet = run(&[&scenario("event-hubs-orders")]);
+    assert!(quiet.stderr.is_empty(), "{quiet:?}");
+}

@@ -4,13 +4,15 @@
 //! TICKS_BETWEEN_ORDERS (or with 0) four orders arrive every tick, more than the services
 //! keep up with, so most sagas time out and compensate; with 2 or more they keep up.
 
+use orderflow_engine::saga::command::OrderRequest;
 use orderflow_engine::saga::config::{SagaConfig, SagaSetup};
 use orderflow_engine::saga::faults::{FaultEffect, FaultPlan, FaultRule};
 use orderflow_engine::saga::message::ProductId;
 use orderflow_engine::saga::orchestrator::SagaStep;
-use orderflow_engine::saga::scenario::order;
 use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
-use orderflow_engine::saga::streaming::StreamingSaga;
+use orderflow_engine::saga::streaming::Saga;
+use orderflow_engine::scenario::System;
+use orderflow_engine::sim::Sim;
 use std::time::Instant;
 
 fn setup(orders: u64, gap: u64, mode: SagaMode) -> SagaSetup {
@@ -27,7 +29,7 @@ fn setup(orders: u64, gap: u64, mode: SagaMode) -> SagaSetup {
         },
         orders: (0..orders)
             .map(|i| {
-                order(
+                OrderRequest::one_line(
                     if gap == 0 { 1 + i / 4 } else { 1 + i * gap },
                     &format!("order-{i}"),
                     &format!("customer-{}", i % 50),
@@ -59,17 +61,20 @@ fn main() {
     let ticks = ticks.max(orders * gap + 2000);
     for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
         let start = Instant::now();
-        let mut saga = StreamingSaga::new(setup(orders, gap, mode), 7).expect("valid setup");
+        let mut sim = Sim::new(7);
+        let mut saga = Saga::new(setup(orders, gap, mode), &mut sim).expect("valid setup");
         // One consumer per partition for every service: a single member processes its
         // records one at a time and would be the bottleneck.
         for _ in 1..6 {
             for service in ServiceName::ALL {
                 if service != ServiceName::Orchestrator || mode == SagaMode::Orchestration {
-                    saga.start_member(service).expect("group exists");
+                    saga.start_member(&mut sim, service).expect("group exists");
                 }
             }
         }
-        saga.run(ticks);
+        let mut system = System::new(sim, Some(saga));
+        system.run(ticks);
+        let saga = system.saga().expect("a saga");
         let elapsed = start.elapsed();
         let done = saga
             .summaries()
@@ -77,7 +82,6 @@ fn main() {
             .filter(|s| s.state.is_final())
             .count();
         let violations = saga.check_invariants();
-        // Read before printing: `world()` holds the lock the other readers take too.
         let saga_events = saga.world().trace.len();
         for v in violations
             .iter()

@@ -1,5 +1,5 @@
-//! What a user (or a scenario) asks the simulation to do: [`Command`], the same command at
-//! a tick ([`TimedCommand`]), and why one is refused ([`SimError`]).
+//! What a user (or a scenario) asks the simulation to do: [`Command`], a command at a tick
+//! ([`TimedCommand`]), and why one is refused ([`SimError`]).
 //!
 //! Commands are plain data (JSON with a `type` tag), so a session is a list of them: the
 //! share link, the saved file and the replay. [`crate::sim::Sim::apply`] runs one.
@@ -14,7 +14,7 @@ use crate::log::{Headers, OrderEvent, Payload, Retention};
 use crate::partitioner::UnkeyedStrategy;
 use crate::producer::{ProducerConfig, ProducerError};
 use crate::topic::{TopicError, TopicSpec};
-use crate::world::AppendError;
+use crate::world::{AppendError, RecordLimitError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -173,7 +173,8 @@ pub enum Command {
     },
     /// Produces `count` order events from the simulation's generator: keys drawn from
     /// `key_space` with the simulation's RNG, each key walking through the order lifecycle,
-    /// records keyed by the topic's key field.
+    /// records keyed by the topic's key field. At the simulation's record limit it stops
+    /// early with a [`crate::trace::TraceEvent::CommandRejected`] and still counts as applied.
     Generate {
         /// The topic.
         topic: String,
@@ -183,7 +184,9 @@ pub enum Command {
         /// The keys and how they are drawn.
         key_space: KeySpace,
     },
-    /// Produces `records_per_tick` such events every tick from now on (0 stops it).
+    /// Produces `records_per_tick` such events every tick from now on (0 stops it). At the
+    /// simulation's record limit the generator stops, traced as a
+    /// [`crate::trace::TraceEvent::CommandRejected`].
     SetGenerator {
         /// The topic.
         topic: String,
@@ -301,6 +304,9 @@ pub enum SimError {
     #[error(transparent)]
     /// A record was refused (only reaches callers that append without a command).
     ProduceRefused(#[from] ProduceError),
+    #[error(transparent)]
+    /// The simulation holds as many records as it may.
+    RecordLimit(#[from] RecordLimitError),
 }
 
 impl From<AppendError> for SimError {
@@ -316,17 +322,20 @@ impl From<AppendError> for SimError {
                 next_event_id,
             },
             AppendError::Refused(e) => SimError::ProduceRefused(e),
+            AppendError::RecordLimit(e) => SimError::RecordLimit(e),
         }
     }
 }
 
-/// A command and the tick it applies at (0 when omitted).
+/// A command and the tick it applies at (0 when omitted): a simulation's [`Command`], or
+/// any command whose JSON is an object with a `type` tag (a scenario's, which may also be
+/// a saga's).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TimedCommand {
+pub struct TimedCommand<C = Command> {
     #[serde(default)]
     /// The tick it applies at.
     pub at: Tick,
     #[serde(flatten)]
     /// The command.
-    pub command: Command,
+    pub command: C,
 }

@@ -23,9 +23,11 @@
 //!   small entry (order number and lifecycle step) per distinct key it ever generated: at
 //!   most `keys` per key prefix, and never more than the records it generated.
 
+use crate::ids::Offset;
 use crate::log::{OrderEvent, Payload};
 use crate::rng::SimRng;
-use crate::topic::{KeyField, Produced};
+use crate::topic::KeyField;
+use crate::trace::TraceEvent;
 use crate::world::{AppendError, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -211,7 +213,8 @@ impl OrderGenerator {
     }
 
     /// Every running generator produces its records for this tick. Generators are only
-    /// set on existing topics and topics are never deleted, so this cannot fail.
+    /// set on existing topics and topics are never deleted, so the only failure is the
+    /// simulation's record limit: that generator stops (traced by [`Self::generate`]).
     pub(crate) fn tick(&mut self, world: &mut World<'_>) {
         let running: Vec<(String, Generator)> = self
             .running
@@ -219,11 +222,18 @@ impl OrderGenerator {
             .map(|(topic, g)| (topic.clone(), g.clone()))
             .collect();
         for (topic, g) in running {
-            let _ = self.generate(world, &topic, g.records_per_tick, &g.key_space);
+            if self
+                .generate(world, &topic, g.records_per_tick, &g.key_space)
+                .is_err()
+            {
+                self.running.remove(&topic);
+            }
         }
     }
 
-    /// Produces `count` order events to `topic`. The caller has checked the settings.
+    /// Produces `count` order events to `topic`. The caller has checked the settings. At
+    /// the simulation's record limit it stops before drawing the next event (the records
+    /// so far stay) and traces why as a [`TraceEvent::CommandRejected`].
     pub(crate) fn generate(
         &mut self,
         world: &mut World<'_>,
@@ -233,6 +243,13 @@ impl OrderGenerator {
     ) -> Result<(), AppendError> {
         let key_field = world.topic_mut(topic)?.key_field();
         for _ in 0..count {
+            if let Err(e) = world.check_room() {
+                world.trace.push(TraceEvent::CommandRejected {
+                    tick: world.now,
+                    error: format!("the generator on topic {topic:?} stopped: {e}"),
+                });
+                return Err(e.into());
+            }
             let event = self.next_event(world.rng, key_space);
             match publish_order(world, topic, key_field, event) {
                 // Refused by the partition's leader (with brokers): traced, the burst goes on.
@@ -274,7 +291,7 @@ pub(crate) fn publish_order(
     topic: &str,
     key_field: KeyField,
     event: OrderEvent,
-) -> Result<Produced, AppendError> {
+) -> Result<Offset, AppendError> {
     let key = key_field.key_of(&event);
     world.produce(topic, key, Payload::Order(event))
 }

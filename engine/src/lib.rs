@@ -36,7 +36,8 @@
 //!      high watermarks, `acks` and `min.insync.replicas`, and the records a failover
 //!      loses (driven by [`sim`] once brokers are set; without them one implicit broker).
 //!    - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets
-//!      each record and returns the records to produce.
+//!      each record and returns the records to produce; a [`process::Processors`] set,
+//!      lent to a step, gives each group its processor.
 //! 3. [`trace`]: the typed events (the cluster's among them) and the bounded buffer the UI
 //!    reads with [`sim::Sim::trace_since`].
 //! 4. The tick context (`world`, crate-private): what a group, a producer or the generator
@@ -56,15 +57,14 @@
 //!    ([`command::TimedCommand`]), and why it is refused ([`command::SimError`]).
 //! 7. [`sim`]: the simulation you drive with commands and [`sim::Sim::step`]; it owns the
 //!    logical clock, the RNG and every actor, and emits [`trace::TraceEvent`]s.
-//! 8. On top of the simulation:
-//!    - [`scenario`]: a whole session as JSON (setup, seed, timed commands), building a
-//!      [`sim::Sim`], and the presets from the seed documents.
-//!    - [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services
-//!      as pure reactors; the orchestrated saga (state machine folded from a saga log) and
-//!      the choreographed one; retries, dead letters, inbox, outbox, the event-sourced
-//!      Order aggregate, CQRS projections, fault injection and the seed documents' order
-//!      flows as named scenarios. [`saga::streaming`] runs the services as consumer groups
-//!      of a [`sim::Sim`].
+//! 8. [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services
+//!    as pure reactors; the orchestrated saga (state machine folded from a saga log) and
+//!    the choreographed one; retries, dead letters, inbox, outbox, the event-sourced Order
+//!    aggregate, CQRS projections and fault injection. [`saga::streaming`] runs the
+//!    services as consumer groups of a [`sim::Sim`] it is handed.
+//! 9. [`scenario`]: a whole session as one JSON document (setup, the saga if any, seed,
+//!    timed commands), the [`scenario::System`] that runs it, and the scenarios under
+//!    `scenarios/` compiled in.
 //!
 //! One edge still points up: [`log::Payload`] carries the saga's messages
 //! ([`saga::message`], [`saga::retry::DeadLetter`]), which use only [`ids`]; file by file

@@ -5,13 +5,15 @@
 //! in the style of sled's simulator: it receives the record and returns what to produce (no
 //! I/O inside). The saga module builds its services this way.
 //!
-//! Processors are not serialisable: a scenario names them and whoever builds the simulation
-//! registers them with [`crate::sim::Sim::set_processor`].
+//! The simulation owns no processor: whoever drives it hands [`crate::sim::Sim::step_with`]
+//! a [`Processors`] set, which gives the processor of a group by name (the saga's services
+//! are such a set). Groups it has no processor for only count what they process.
 
 use crate::ids::{EventId, MemberId, PartitionId, Tick};
 use crate::log::{Payload, Record};
 use crate::rng::SimRng;
 use std::cell::Cell;
+use std::collections::BTreeMap;
 
 /// One record handed to a processor.
 #[derive(Clone, Copy, Debug)]
@@ -164,6 +166,37 @@ pub trait Processor: Send + Sync {
     }
 }
 
-/// Builds a processor from its name (`None`: unknown name). A plain function, so the
-/// simulation can keep it and build processors for groups created later by commands.
-pub type ProcessorFactory = fn(&str) -> Option<Box<dyn Processor>>;
+/// The processors of a step: the processor of each group that has one, by group name.
+/// Lent to the simulation for one step ([`crate::sim::Sim::step_with`]), so their state
+/// stays with whoever owns them and is theirs to change between steps.
+pub trait Processors {
+    /// The processor `group` runs (`None`: the group only counts what it processes).
+    fn processor(&mut self, group: &str) -> Option<&mut dyn Processor>;
+
+    /// The state of `group`'s processor for snapshots and summaries.
+    fn snapshot(&self, _group: &str) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+}
+
+/// No processors: every group only counts what it processes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProcessors;
+
+impl Processors for NoProcessors {
+    fn processor(&mut self, _group: &str) -> Option<&mut dyn Processor> {
+        None
+    }
+}
+
+/// Processors by group name.
+impl Processors for BTreeMap<String, Box<dyn Processor>> {
+    fn processor(&mut self, group: &str) -> Option<&mut dyn Processor> {
+        Some(self.get_mut(group)?.as_mut())
+    }
+
+    fn snapshot(&self, group: &str) -> serde_json::Value {
+        self.get(group)
+            .map_or(serde_json::Value::Null, |p| p.snapshot())
+    }
+}

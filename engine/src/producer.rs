@@ -156,6 +156,8 @@ impl Producer {
         key: Option<String>,
         value: Payload,
     ) -> Result<(), AppendError> {
+        // At the record limit the send is refused before it counts or draws anything.
+        world.check_room()?;
         let routed = world.route(topic, key.as_deref())?;
         self.counters.sends += 1;
         let sequence = self.next_sequence(topic, routed.1);

@@ -272,7 +272,7 @@ proptest! {
         scenario.seed = seed;
         scenario.commands = commands
             .into_iter()
-            .map(|(at, command)| TimedCommand { at: Tick(at), command })
+            .map(|(at, command)| TimedCommand { at: Tick(at), command: command.into() })
             .collect();
         let back = Scenario::from_json(&scenario.to_json_pretty()).unwrap();
         prop_assert_eq!(back, scenario);

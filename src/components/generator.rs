@@ -4,7 +4,7 @@ use crate::components::explain::Explain;
 use crate::components::fields::{NumberField, TextField};
 use crate::components::topics::{use_topic, Draft};
 use crate::forms::generator::{GeneratorDraft, GeneratorFormError};
-use crate::session::{Action, GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
+use crate::session::{GeneratorConfig, MAX_ORDERS_PER_TICK, MAX_USERS};
 use crate::state::Engine;
 use leptos::prelude::*;
 
@@ -142,13 +142,7 @@ fn GeneratorButtons(
     let burst = move |count: u32| {
         if let Ok(generator) = config.get_untracked() {
             let topic = topic.get_untracked();
-            engine.update(|pg| {
-                pg.act(Action::Burst {
-                    topic,
-                    count,
-                    generator,
-                })
-            });
+            engine.update(|pg| pg.act(generator.generate_command(&topic, count)));
         }
     };
     let toggle = move |_| {
@@ -158,7 +152,8 @@ fn GeneratorButtons(
             config.get_untracked().ok()
         };
         let topic = topic.get_untracked();
-        engine.update(|pg| pg.act(Action::SetGenerator { topic, generator }));
+        let command = GeneratorConfig::set_command(&topic, generator.as_ref());
+        engine.update(|pg| pg.act(command));
     };
     view! {
         <div class="buttons">

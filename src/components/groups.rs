@@ -8,7 +8,6 @@ use crate::components::topics::use_topic;
 use crate::forms::group::{NewGroupDraft, ResetDraft, COMMIT_CHOICES, RESET_KINDS};
 use crate::metrics::{skew, THROUGHPUT_WINDOW_TICKS};
 use crate::playground::MAX_NEW_GROUP_CONSUMERS;
-use crate::session::Action;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::assignor::AssignmentStrategy;
@@ -112,11 +111,7 @@ pub fn GroupView(
         let g = group.get_value();
         let member = engine.read_untracked(|pg| pg.next_member_id(&g));
         let text = format!("Consumer {} joins group {g}; rebalancing.", member.0);
-        engine.update(|pg| {
-            pg.act(Action::Command {
-                command: Command::JoinGroup { group: g, member },
-            })
-        });
+        engine.update(|pg| pg.act(Command::JoinGroup { group: g, member }));
         announcer.say(text);
     };
     let set_group_speed = move |value: String| {
@@ -125,12 +120,10 @@ pub fn GroupView(
             return;
         };
         let result = engine.update(|pg| {
-            pg.try_act(Action::Command {
-                command: Command::ConfigureGroup {
-                    group: g,
-                    processing_ticks_per_record: Some(ticks),
-                    max_poll_records: None,
-                },
+            pg.try_act(Command::ConfigureGroup {
+                group: g,
+                processing_ticks_per_record: Some(ticks),
+                max_poll_records: None,
             })
         });
         speed_error.set(result.err().map(|e| e.to_string()));
@@ -236,22 +229,16 @@ fn MemberList(
     let engine = expect_context::<Engine>();
     let kill = move |member: MemberId| {
         let g = group.get_value();
-        engine.update(|pg| {
-            pg.act(Action::Command {
-                command: Command::KillMember { group: g, member },
-            })
-        });
+        engine.update(|pg| pg.act(Command::KillMember { group: g, member }));
     };
     let set_member_speed = move |member: MemberId, value: String| {
         let g = group.get_value();
         let ticks = value.parse::<u64>().ok();
         let result = engine.update(|pg| {
-            pg.try_act(Action::Command {
-                command: Command::ConfigureMember {
-                    group: g,
-                    member,
-                    processing_ticks_per_record: ticks,
-                },
+            pg.try_act(Command::ConfigureMember {
+                group: g,
+                member,
+                processing_ticks_per_record: ticks,
             })
         });
         speed_error.set(result.err().map(|e| e.to_string()));
@@ -413,13 +400,11 @@ fn ResetOffsetsForm(group: StoredValue<String>) -> impl IntoView {
         };
         let g = group.get_value();
         let result = engine.update(|pg| {
-            pg.try_act(Action::Command {
-                command: Command::ResetOffsets {
-                    group: g,
-                    // Every topic the group subscribes to (groups may read several).
-                    topic: None,
-                    spec,
-                },
+            pg.try_act(Command::ResetOffsets {
+                group: g,
+                // Every topic the group subscribes to (groups may read several).
+                topic: None,
+                spec,
             })
         });
         reset_error.set(result.err().map(|e| e.to_string()));

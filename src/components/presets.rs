@@ -34,7 +34,7 @@ pub fn PresetPicker() -> impl IntoView {
             return;
         };
         clock.playing.set(false);
-        let first_topic = preset.session.topics.first().map(|t| t.name.clone());
+        let first_topic = preset.session.topics().first().map(|t| t.name.clone());
         engine.update(|pg| *pg = Playground::new(preset.session));
         if let (Some(selected), Some(first)) = (selected_topic, first_topic) {
             selected.0.set(first);
@@ -60,7 +60,7 @@ pub fn PresetPicker() -> impl IntoView {
                 None => "Running: the default start, the Event Hubs example's orders topic (4 partitions keyed by User ID) and its groups OrderProcessor, Notifier and Analytics on 2, 3 and 1 consumers, routed with Kafka's murmur2. Load the preset \"Event Hubs order example\" for the Event Hubs partitioner and its scripted crash.".to_string(),
             }}</p>
             <p class="hint">{move || chosen().map(|p| p.description).unwrap_or_default()}</p>
-            <Explain text="Each preset is one of the engine's scenarios from the seed documents (the same ones the CLI runs from scenarios/*.json), turned into a session: a setup, a seed and the actions to replay. Loading one replaces the current run (export it first to keep it)." />
+            <Explain text="Each preset is one of the engine's scenarios from the seed documents, the same files the CLI runs from scenarios/*.json, loaded as it is: the page shows the very records the CLI prints for the same ticks. What you do on top of it is logged and replayed with it. Loading one replaces the current run (export it first to keep it)." />
         </section>
     }
     .into_any()

@@ -4,10 +4,10 @@ use crate::components::explain::Explain;
 use crate::components::fields::TextField;
 use crate::components::topics::use_topic;
 use crate::forms::publish::{PublishDraft, PublishFormError};
-use crate::generator::STATUSES;
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::Engine;
 use leptos::prelude::*;
+use orderflow_engine::sim::ORDER_LIFECYCLE;
 
 /// The publish form: "User ID", "Order ID", "Status" and a "Publish" button.
 #[component]
@@ -15,7 +15,7 @@ pub fn PublishForm() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let user_id = RwSignal::new(String::from("U123"));
     let order_id = RwSignal::new(String::from("O456"));
-    let status = RwSignal::new(String::from(STATUSES[0]));
+    let status = RwSignal::new(String::from(ORDER_LIFECYCLE[0]));
     let error = RwSignal::new(None::<String>);
     let topic = use_topic();
     let key_label = Memo::new(move |_| {
@@ -45,7 +45,7 @@ pub fn PublishForm() -> impl IntoView {
             status: status.get_untracked(),
         };
         let topic = topic.get_untracked();
-        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(s)))
+        let Some(event) = engine.read_untracked(|pg| pg.setup(&topic).map(|s| draft.parse(&s)))
         else {
             return;
         };
@@ -84,7 +84,7 @@ pub fn PublishForm() -> impl IntoView {
                     prop:value=status
                     on:change=move |ev| status.set(event_target_value(&ev))
                 >
-                    {STATUSES.map(|s| view! { <option value=s>{s}</option> })}
+                    {ORDER_LIFECYCLE.map(|s| view! { <option value=s>{s}</option> })}
                 </select>
                 <button type="submit">"Publish"</button>
                 <p class="hint">{move || format!("Topic: {} · Key: {}", topic.get(), key_label.get())}</p>

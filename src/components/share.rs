@@ -2,6 +2,7 @@
 //! A bad link or file shows a message and never replaces the current scenario.
 
 use crate::components::explain::Explain;
+use crate::components::topics::SelectedTopic;
 use crate::playground::Playground;
 use crate::share;
 use crate::state::{Announcer, Engine};
@@ -39,6 +40,7 @@ pub fn SharePanel() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
     let message = expect_context::<ShareMessage>().0;
+    let selected = use_context::<SelectedTopic>();
     let link = RwSignal::new(None::<String>);
 
     let make_link = move |_| {
@@ -80,7 +82,11 @@ pub fn SharePanel() -> impl IntoView {
             };
             match share::from_json(&text) {
                 Ok(session) => {
+                    let topic = session.selected_topic.clone();
                     engine.update(|pg| *pg = Playground::new(session));
+                    if let (Some(selected), Some(topic)) = (selected, topic) {
+                        selected.0.set(topic);
+                    }
                     message.set(None);
                     announcer.say("Session imported.");
                 }

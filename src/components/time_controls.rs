@@ -81,6 +81,7 @@ pub fn TimeControls() -> impl IntoView {
                     <p class="hint">"Viewing an earlier tick. Step walks forward along the recorded run; any new action starts a new branch from here."</p>
                 </Show>
             </div>
+            <p class="error" role="alert">{move || engine.read(|pg| pg.record_limit_notice())}</p>
             <SeedForm />
             <Explain text="Time is logical: one tick is one step of the simulation. Everything random comes from the seed, so the same seed and the same actions replay the same run. The timeline rebuilds any earlier tick by replaying the recorded actions." />
         </section>
@@ -94,7 +95,7 @@ pub fn TimeControls() -> impl IntoView {
 fn SeedForm() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed));
+    let seed = Memo::new(move |_| engine.read(|pg| pg.session().seed()));
     // `None`: nothing typed since the last seed applied, the field shows the run's seed.
     let seed_text = RwSignal::new(None::<String>);
     let seed_error = RwSignal::new(None::<String>);

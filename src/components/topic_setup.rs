@@ -96,7 +96,7 @@ pub fn TopicSetup() -> impl IntoView {
     let current = Memo::new(move |_| {
         let topic = topic.get();
         engine.read(|pg| {
-            let setup = pg.setup(&topic).cloned().unwrap_or_default();
+            let setup = pg.setup(&topic).unwrap_or_default();
             let live = pg.partition_count(&topic);
             (setup, live)
         })

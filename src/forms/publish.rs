@@ -21,7 +21,7 @@ pub enum PublishFormError {
 pub struct PublishDraft {
     pub user_id: String,
     pub order_id: String,
-    /// One of [`crate::generator::STATUSES`] (a select).
+    /// One of [`orderflow_engine::sim::ORDER_LIFECYCLE`] (a select).
     pub status: String,
 }
 

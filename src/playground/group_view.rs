@@ -7,7 +7,7 @@ mod tests;
 
 use super::Playground;
 use crate::rebalance::RebalanceEpisode;
-use crate::session::{Action, MAX_TOPIC_NAME};
+use crate::session::MAX_TOPIC_NAME;
 use orderflow_engine::assignor::TopicPartition;
 use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::{MemberId, PartitionId};
@@ -85,19 +85,18 @@ impl Playground {
     /// scheduled join of the group used and no current member has.
     pub fn next_member_id(&self, group: &str) -> MemberId {
         let mut used: BTreeSet<&str> = BTreeSet::new();
-        for a in &self.session.actions {
-            if let Action::Command {
-                command: Command::JoinGroup { group: g, member },
-            }
-            | Action::Schedule {
-                command: Command::JoinGroup { group: g, member },
-                ..
-            } = &a.action
-            {
+        let scenario = &self.session.scenario;
+        let logged = self.session.actions.iter().map(|a| &a.command);
+        let timed = scenario.commands.iter().filter_map(|c| c.command.as_sim());
+        for command in logged.chain(timed) {
+            if let Command::JoinGroup { group: g, member } = command {
                 if g == group {
                     used.insert(member.0.as_str());
                 }
             }
+        }
+        for g in scenario.groups.iter().filter(|g| g.config.name == group) {
+            used.extend(g.members.iter().map(|m| m.0.as_str()));
         }
         let members: Vec<String> = self
             .sim
@@ -131,7 +130,7 @@ impl Playground {
         if config.topics.is_empty() {
             return Err(GroupError::NoTopics { name });
         }
-        if let Some(missing) = config.topics.iter().find(|t| self.setup(t).is_none()) {
+        if let Some(missing) = config.topics.iter().find(|t| self.topic_spec(t).is_none()) {
             return Err(GroupError::UnknownTopic {
                 topic: missing.clone(),
             });

@@ -80,7 +80,7 @@ impl Playground {
                 name: producer.to_string(),
             });
         }
-        if self.setup(topic).is_none() {
+        if self.topic_spec(topic).is_none() {
             return Err(ProducerFormError::UnknownTopic {
                 name: topic.to_string(),
             });

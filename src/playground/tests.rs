@@ -39,22 +39,14 @@ pub(crate) fn steps(pg: &mut Playground, n: u32) {
 
 /// A burst of `count` default generated events to `orders`, published at once.
 pub(crate) fn burst(pg: &mut Playground, count: u32) {
-    pg.act(Action::Burst {
-        topic: ORDERS_TOPIC.into(),
-        count,
-        generator: GeneratorConfig::default(),
-    });
+    pg.act(GeneratorConfig::default().generate_command(ORDERS_TOPIC, count));
     pg.run_burst(u32::MAX);
 }
 
 #[test]
 fn burst_runs_in_chunks_and_reports_progress() {
     let mut pg = Playground::default();
-    pg.act(Action::Burst {
-        topic: ORDERS_TOPIC.into(),
-        count: 2_500,
-        generator: generator(10, 0),
-    });
+    pg.act(generator(10, 0).generate_command(ORDERS_TOPIC, 2_500));
     assert!(pg.run_burst(1_000));
     assert_eq!(pg.burst().unwrap().done, 1_000);
     assert!(pg.run_burst(1_000));
@@ -67,18 +59,14 @@ fn burst_runs_in_chunks_and_reports_progress() {
 fn same_session_replays_to_the_same_state() {
     let mut pg = Playground::default();
     pg.publish(event("U1", "O1", "Created"));
-    pg.act(Action::SetGenerator {
-        topic: ORDERS_TOPIC.into(),
-        generator: Some(generator(7, 30)),
-    });
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&generator(7, 30)),
+    ));
     for _ in 0..5 {
         pg.step();
     }
-    pg.act(Action::Burst {
-        topic: ORDERS_TOPIC.into(),
-        count: 500,
-        generator: generator(7, 30),
-    });
+    pg.act(generator(7, 30).generate_command(ORDERS_TOPIC, 500));
     pg.run_burst(100);
     pg.step();
     pg.publish(event("U2", "O2", "Paid"));
@@ -90,10 +78,10 @@ fn same_session_replays_to_the_same_state() {
 #[test]
 fn rewind_shows_the_earlier_tick_and_forward_again_restores() {
     let mut pg = Playground::default();
-    pg.act(Action::SetGenerator {
-        topic: ORDERS_TOPIC.into(),
-        generator: Some(generator(7, 0)),
-    });
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&generator(7, 0)),
+    ));
     for _ in 0..10 {
         pg.step();
     }
@@ -112,10 +100,10 @@ fn rewind_shows_the_earlier_tick_and_forward_again_restores() {
 #[test]
 fn acting_on_a_rewound_view_branches_the_log() {
     let mut pg = Playground::default();
-    pg.act(Action::SetGenerator {
-        topic: ORDERS_TOPIC.into(),
-        generator: Some(generator(7, 0)),
-    });
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&generator(7, 0)),
+    ));
     for _ in 0..10 {
         pg.step();
     }
@@ -168,12 +156,10 @@ fn reset_is_refused_with_kafkas_message_and_not_logged_while_members_are_active(
     let mut pg = Playground::default();
     let before = pg.session().actions.len();
     let err = pg
-        .try_act(Action::Command {
-            command: Command::ResetOffsets {
-                group: "Analytics".into(),
-                topic: None,
-                spec: OffsetResetSpec::ToEarliest,
-            },
+        .try_act(Command::ResetOffsets {
+            group: "Analytics".into(),
+            topic: None,
+            spec: OffsetResetSpec::ToEarliest,
         })
         .unwrap_err()
         .to_string();
@@ -192,7 +178,7 @@ fn a_topic_created_at_a_later_tick_exists_from_then_on_and_replays() {
     assert_eq!(pg.rows("refunds", partition, 0, u64::MAX).len(), 1);
     steps(&mut pg, 3);
     // The session's own topics are unchanged; the new one is a logged action at tick 5.
-    assert_eq!(pg.session().topics.len(), 1);
+    assert_eq!(pg.session().topics().len(), 1);
     assert!(pg.session().validate().is_ok());
 
     // Rewound to before its tick, the topic does not exist; forward again, it does.
@@ -271,4 +257,100 @@ fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
         .rows("refunds", p, 0, u64::MAX)
         .iter()
         .any(|r| r.key == "U3"));
+}
+
+#[test]
+fn the_record_limit_stops_bursts_and_generators_with_a_notice() {
+    let mut pg = Playground::default();
+    let held = pg.sim.resident_records();
+    pg.sim.set_record_limit(held + 25);
+    assert_eq!(pg.record_limit_notice(), None);
+    pg.act(generator(10, 0).generate_command(ORDERS_TOPIC, 40));
+    while pg.run_burst(7) {}
+    assert!(pg.burst().is_none(), "the burst ends at the limit");
+    assert_eq!(pg.sim().resident_records(), held + 25);
+    let notice = pg.record_limit_notice().expect("a notice");
+    assert!(
+        notice.contains(&format!("limit of {} resident records", held + 25)),
+        "{notice}"
+    );
+    assert_eq!(pg.replay_errors(), 0, "a limit is not a replay error");
+
+    let mut pg = Playground::default();
+    pg.sim.set_record_limit(pg.sim.resident_records() + 12);
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&generator(7, 0)),
+    ));
+    steps(&mut pg, 20);
+    assert!(
+        pg.running_generator(ORDERS_TOPIC).is_none(),
+        "the generator stopped"
+    );
+    assert!(pg.record_limit_notice().is_some());
+}
+
+#[test]
+fn generated_orders_follow_the_lifecycle_per_order_key() {
+    use crate::session::{KeyField, Session, Setup};
+    use orderflow_engine::sim::ORDER_LIFECYCLE;
+    let mut pg = Playground::new(Session::default().with_topics(vec![Setup {
+        key_field: KeyField::OrderId,
+        ..Setup::default()
+    }]));
+    pg.act(generator(5, 0).generate_command(ORDERS_TOPIC, 3_000));
+    pg.run_burst(u32::MAX);
+    // Per order key, statuses appear in lifecycle order within its partition.
+    let mut last: BTreeMap<String, usize> = BTreeMap::new();
+    for p in 0..pg.partition_count(ORDERS_TOPIC) {
+        for row in pg.rows(ORDERS_TOPIC, p, 0, u64::MAX) {
+            let index = ORDER_LIFECYCLE
+                .iter()
+                .position(|s| *s == row.status)
+                .unwrap();
+            let previous = last.insert(row.key.clone(), index);
+            assert_eq!(index, previous.map_or(0, |i| i + 1), "order {}", row.key);
+        }
+    }
+}
+
+#[test]
+fn hot_key_skew_concentrates_events_on_user_one() {
+    let mut pg = Playground::default();
+    pg.act(generator(50, 80).generate_command(ORDERS_TOPIC, 2_000));
+    pg.run_burst(u32::MAX);
+    let counts = pg.key_counts(ORDERS_TOPIC);
+    let hot = counts["U1"];
+    let others_max = counts
+        .iter()
+        .filter(|(k, _)| *k != "U1")
+        .map(|(_, c)| *c)
+        .max()
+        .unwrap();
+    assert!(hot > 10 * others_max, "hot {hot}, others max {others_max}");
+}
+
+#[test]
+fn a_burst_in_chunks_appends_the_records_of_the_burst_at_once() {
+    let run = |chunk: u32| {
+        let mut pg = Playground::default();
+        pg.act(generator(30, 20).generate_command(ORDERS_TOPIC, 1_234));
+        while pg.run_burst(chunk) {}
+        fingerprint(&pg)
+    };
+    assert_eq!(run(100), run(u32::MAX));
+}
+
+#[test]
+fn the_selected_topic_is_kept_with_the_session_and_its_link() {
+    let mut pg = Playground::default();
+    pg.create_topic(Setup::named("refunds", 2)).unwrap();
+    pg.select_topic("refunds");
+    assert_eq!(pg.session().selected_topic.as_deref(), Some("refunds"));
+    pg.select_topic("nope");
+    assert_eq!(pg.session().selected_topic.as_deref(), Some("refunds"));
+    let again = crate::share::decode(&crate::share::encode(pg.session())).unwrap();
+    assert_eq!(again.selected_topic.as_deref(), Some("refunds"));
+    pg.select_topic(ORDERS_TOPIC);
+    assert_eq!(pg.session().selected_topic, None);
 }

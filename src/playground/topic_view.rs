@@ -96,8 +96,9 @@ impl Playground {
             return Vec::new();
         }
         let segment = self
-            .setup(topic)
-            .map_or(DEFAULT_SEGMENT_RECORDS, |s| s.segment_records)
+            .topic_spec(topic)
+            .and_then(|s| s.segment_records)
+            .unwrap_or(DEFAULT_SEGMENT_RECORDS)
             .max(1);
         records[lo..hi]
             .iter()

@@ -3,16 +3,17 @@
 //! still opens them. Each fixture is a pair: `NAME.json` (as "Export JSON" writes it) and
 //! `NAME.link` (the `#s=...` fragment as "Create share link" makes it), and `NAME.expect`,
 //! what the run replayed to that day ([`replayed`]: tick, topics and partition counts, groups
-//! and members, producers, records per topic). A migrated link should replay to the same
-//! shape; the record counts change only if the generator that fills bursts changes.
+//! and members, producers, records per topic). A migrated link replays to the same shape and
+//! the same record counts: since format 3 its bursts and generators draw from the engine's
+//! generator, so the records are others, but as many.
 //!
 //! The fixture maker ([`make_fixtures`], ignored) wrote them with the real playground code of
-//! its day; run it again only to add fixtures, never to refresh existing ones (a refreshed
-//! fixture is a new link, not an old one):
+//! its day; run again, it adds this format's fixtures (`f3-NAME`) and never overwrites one
+//! (a refreshed fixture is a new link, not an old one):
 //! `cargo test -p orderflow --lib make_fixtures -- --ignored`.
 
 use crate::playground::Playground;
-use crate::session::{Action, GeneratorConfig, Session, ORDERS_TOPIC};
+use crate::session::{GeneratorConfig, Session, ORDERS_TOPIC};
 use crate::share;
 use std::path::PathBuf;
 
@@ -110,21 +111,17 @@ fn default_run() -> Session {
     pg.publish(event("U123", "O456", "Paid"));
     pg.publish(event("U7", "O9", "Created"));
     steps(&mut pg, 2);
-    pg.act(Action::Burst {
-        topic: ORDERS_TOPIC.into(),
-        count: 1_000,
-        generator: GeneratorConfig::default(),
-    });
+    pg.act(GeneratorConfig::default().generate_command(ORDERS_TOPIC, 1_000));
     while pg.run_burst(250) {}
-    pg.act(Action::SetGenerator {
-        topic: ORDERS_TOPIC.into(),
-        generator: Some(GeneratorConfig {
+    pg.act(GeneratorConfig::set_command(
+        ORDERS_TOPIC,
+        Some(&GeneratorConfig {
             users: 50,
             orders_per_tick: 3,
             hot_key_percent: 30,
             user_prefix: "U".into(),
         }),
-    });
+    ));
     steps(&mut pg, 6);
     pg.publish(event("U123", "O456", "Shipped"));
     steps(&mut pg, 4);
@@ -182,26 +179,20 @@ fn form_actions() -> Session {
         .unwrap();
     steps(&mut pg, 2);
     let member = pg.next_member_id("Notifier");
-    pg.act(Action::Command {
-        command: Command::JoinGroup {
-            group: "Notifier".into(),
-            member,
-        },
+    pg.act(Command::JoinGroup {
+        group: "Notifier".into(),
+        member,
     });
-    pg.act(Action::Command {
-        command: Command::KillMember {
-            group: "OrderProcessor".into(),
-            member: orderflow_engine::ids::MemberId("c1".into()),
-        },
+    pg.act(Command::KillMember {
+        group: "OrderProcessor".into(),
+        member: orderflow_engine::ids::MemberId("c1".into()),
     });
     pg.add_partitions("orders", 6).unwrap();
     assert!(pg
-        .try_act(Action::Command {
-            command: Command::ResetOffsets {
-                group: "Analytics".into(),
-                topic: None,
-                spec: orderflow_engine::group::OffsetResetSpec::ToEarliest,
-            },
+        .try_act(Command::ResetOffsets {
+            group: "Analytics".into(),
+            topic: None,
+            spec: orderflow_engine::group::OffsetResetSpec::ToEarliest,
         })
         .is_err());
     pg.publish(event("U9", "O9", "Created"));
@@ -220,6 +211,9 @@ fn make_fixtures() {
     let dir = fixtures_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let write = |name: &str, json: &str, link: &str| {
+        if dir.join(format!("{name}.json")).exists() {
+            return;
+        }
         std::fs::write(dir.join(format!("{name}.json")), format!("{json}\n")).unwrap();
         std::fs::write(dir.join(format!("{name}.link")), format!("{link}\n")).unwrap();
         let pg = Playground::new(share::from_json(json).unwrap());
@@ -237,6 +231,7 @@ fn make_fixtures() {
         sessions.push((format!("preset-{}", preset.id), pg.session().clone()));
     }
     for (name, session) in sessions {
+        let name = format!("f{}-{name}", crate::session::SESSION_FORMAT);
         let link = format!("{}{}", share::FRAGMENT_PREFIX, share::encode(&session));
         write(&name, &share::to_json(&session), &link);
     }

@@ -9,9 +9,11 @@ use crate::session::*;
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::MemberId;
+use orderflow_engine::ids::Tick;
 use orderflow_engine::log::OrderEvent;
 use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::producer::{Acks, ProducerConfig};
+use orderflow_engine::scenario::TimedCommand;
 use orderflow_engine::sim::Command;
 use proptest::prelude::*;
 
@@ -145,11 +147,7 @@ fn publish(pg: &mut Playground, op: Op) {
         Op::Burst { topic, count } => {
             if let Some(topic) = pick(&topics, topic) {
                 let generator = pg.generator_settings(&topic);
-                pg.act(Action::Burst {
-                    topic,
-                    count,
-                    generator,
-                });
+                pg.act(generator.generate_command(&topic, count));
                 // Live, a burst runs in chunks; leave part of it pending sometimes.
                 pg.run_burst(count / 2);
             }
@@ -160,7 +158,7 @@ fn publish(pg: &mut Playground, op: Op) {
                     orders_per_tick: 3,
                     ..GeneratorConfig::default()
                 });
-                pg.act(Action::SetGenerator { topic, generator });
+                pg.act(GeneratorConfig::set_command(&topic, generator.as_ref()));
             }
         }
         _ => unreachable!("publish is given {op:?}"),
@@ -186,10 +184,7 @@ fn change_topics(pg: &mut Playground, op: Op) {
             partitioner,
         } => {
             if let Some(topic) = pick(&topics, topic) {
-                let mut setup = pg
-                    .setup(&topic)
-                    .cloned()
-                    .expect("listed topics have setups");
+                let mut setup = pg.setup(&topic).expect("listed topics have setups");
                 setup.partitions = partitions;
                 setup.partitioner = Partitioner::ALL[partitioner % Partitioner::ALL.len()];
                 pg.change_setup(setup);
@@ -223,9 +218,7 @@ fn change_groups(pg: &mut Playground, op: Op) {
         Op::Join { group } => {
             if let Some(group) = pick(&groups, group) {
                 let member = pg.next_member_id(&group);
-                pg.act(Action::Command {
-                    command: Command::JoinGroup { group, member },
-                });
+                pg.act(Command::JoinGroup { group, member });
             }
         }
         Op::Kill { group, member } => {
@@ -235,9 +228,7 @@ fn change_groups(pg: &mut Playground, op: Op) {
                     .map(|s| s.members.into_iter().map(|m| m.id).collect())
                     .unwrap_or_default();
                 if let Some(member) = pick(&members, member) {
-                    let _ = pg.try_act(Action::Command {
-                        command: Command::KillMember { group, member },
-                    });
+                    let _ = pg.try_act(Command::KillMember { group, member });
                 }
             }
         }
@@ -314,7 +305,9 @@ proptest! {
         seed in any::<u64>(),
         ops in prop::collection::vec(op(), 1..40),
     ) {
-        let mut pg = Playground::new(Session { seed, ..Session::default() });
+        let mut session = Session::default();
+        session.scenario.seed = seed;
+        let mut pg = Playground::new(session);
         for op in &ops {
             apply(&mut pg, op)?;
         }
@@ -340,18 +333,19 @@ proptest! {
         ticks in 0..8u64,
     ) {
         // Odd but possible contents: unknown groups and members, topics created twice or
-        // with zero partitions, commands scheduled in the past, empty keys.
+        // with zero partitions, scenario commands timed in the past, empty keys.
         let topics: Vec<Setup> = topics
             .into_iter()
             .map(|(name, partitions)| Setup::named(&format!("t{name}"), partitions))
             .collect();
         let mut logged = Vec::new();
+        let mut timed = Vec::new();
         let mut tick = 0;
         for (advance, kind, name, n) in actions {
             tick += advance % 2;
             let topic = format!("t{}", name % 4);
-            let action = match kind {
-                0 => Action::Publish {
+            let command = match kind {
+                0 => Command::PublishOrder {
                     topic,
                     event: OrderEvent {
                         user_id: if n == 0 { String::new() } else { format!("U{n}") },
@@ -359,38 +353,35 @@ proptest! {
                         status: "Paid".into(),
                     },
                 },
-                1 => Action::CreateTopic { setup: Setup::named(&topic, n) },
-                2 => Action::Command {
-                    command: Command::JoinGroup {
-                        group: format!("g{name}"),
-                        member: MemberId(format!("c{n}")),
-                    },
+                1 => Command::CreateTopic(Setup::named(&topic, n).topic_spec()),
+                2 => Command::JoinGroup {
+                    group: format!("g{name}"),
+                    member: MemberId(format!("c{n}")),
                 },
-                3 => Action::Command {
-                    command: Command::CreateGroup {
-                        config: GroupConfig::new(format!("g{name}"), vec![topic]),
-                    },
+                3 => Command::CreateGroup {
+                    config: GroupConfig::new(format!("g{name}"), vec![topic]),
                 },
-                4 => Action::Schedule {
-                    at: u64::from(n),
-                    command: Command::KillMember {
-                        group: format!("g{name}"),
-                        member: MemberId(format!("c{n}")),
-                    },
-                },
-                _ => Action::Burst { topic, count: n * 7, generator: GeneratorConfig::default() },
+                4 => {
+                    timed.push(TimedCommand {
+                        at: Tick(u64::from(n)),
+                        command: Command::KillMember {
+                            group: format!("g{name}"),
+                            member: MemberId(format!("c{n}")),
+                        }
+                        .into(),
+                    });
+                    continue;
+                }
+                _ => GeneratorConfig::default().generate_command(&topic, n * 7),
             };
-            logged.push(LoggedAction { tick, action });
+            logged.push(LoggedAction { tick, command });
         }
-        let session = Session {
-            format: SESSION_FORMAT,
-            topics,
-            seed,
-            ticks: ticks.max(tick),
-            actions: logged,
-            preset: None,
-            brokers: Vec::new(),
-        };
+        let mut session = Session::default().with_topics(topics);
+        session.scenario.seed = seed;
+        session.scenario.groups.clear();
+        session.scenario.commands = timed;
+        session.ticks = ticks.max(tick);
+        session.actions = logged;
         if session.validate().is_ok() {
             let mut pg = Playground::new(session.clone());
             pg.replay_to(ticks / 2);

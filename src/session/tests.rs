@@ -7,7 +7,7 @@ use crate::playground::Playground;
 #[test]
 fn validate_rejects_unknown_and_duplicate_topics() {
     let mut s = Session::default();
-    s.topics.push(Setup::default());
+    s.scenario.topics.push(Setup::default().topic_spec());
     assert!(matches!(
         s.validate(),
         Err(SessionError::DuplicateTopic { .. })
@@ -15,7 +15,7 @@ fn validate_rejects_unknown_and_duplicate_topics() {
     let mut s = Session::default();
     s.actions.push(LoggedAction {
         tick: 0,
-        action: Action::Publish {
+        command: Command::PublishOrder {
             topic: "nope".into(),
             event: event("U1", "O1", "Created"),
         },
@@ -24,10 +24,7 @@ fn validate_rejects_unknown_and_duplicate_topics() {
         s.validate(),
         Err(SessionError::InvalidAction { .. })
     ));
-    let s = Session {
-        topics: Vec::new(),
-        ..Session::default()
-    };
+    let s = Session::default().with_topics(Vec::new());
     assert!(matches!(s.validate(), Err(SessionError::TopicCount { .. })));
 }
 
@@ -38,17 +35,11 @@ fn validate_rejects_out_of_order_and_oversized_sessions() {
         actions: vec![
             LoggedAction {
                 tick: 3,
-                action: Action::SetGenerator {
-                    topic: ORDERS_TOPIC.into(),
-                    generator: None,
-                },
+                command: GeneratorConfig::set_command(ORDERS_TOPIC, None),
             },
             LoggedAction {
                 tick: 2,
-                action: Action::SetGenerator {
-                    topic: ORDERS_TOPIC.into(),
-                    generator: None,
-                },
+                command: GeneratorConfig::set_command(ORDERS_TOPIC, None),
             },
         ],
         ..Session::default()
@@ -57,23 +48,16 @@ fn validate_rejects_out_of_order_and_oversized_sessions() {
         s.validate(),
         Err(SessionError::OutOfOrder { index: 1, .. })
     ));
-    let s = Session {
-        topics: vec![Setup {
-            partitions: 0,
-            ..Setup::default()
-        }],
-        ..Session::default()
-    };
+    let s = Session::default().with_topics(vec![Setup {
+        partitions: 0,
+        ..Setup::default()
+    }]);
     assert!(matches!(s.validate(), Err(SessionError::Partitions { .. })));
     let s = Session {
         ticks: 1,
         actions: vec![LoggedAction {
             tick: 0,
-            action: Action::Burst {
-                topic: ORDERS_TOPIC.into(),
-                count: MAX_BURST + 1,
-                generator: GeneratorConfig::default(),
-            },
+            command: GeneratorConfig::default().generate_command(ORDERS_TOPIC, MAX_BURST + 1),
         }],
         ..Session::default()
     };
@@ -95,7 +79,7 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
     let at = session
         .actions
         .iter()
-        .position(|a| matches!(a.action, Action::CreateTopic { .. }))
+        .position(|a| matches!(a.command, Command::CreateTopic(..)))
         .unwrap();
     session.actions.insert(at, publish);
     assert!(matches!(
@@ -106,9 +90,7 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
     let mut twice = pg.session().clone();
     twice.actions.push(LoggedAction {
         tick: twice.ticks,
-        action: Action::CreateTopic {
-            setup: Setup::named("refunds", 1),
-        },
+        command: Command::CreateTopic(Setup::named("refunds", 1).topic_spec()),
     });
     assert_eq!(
         twice.validate(),
@@ -116,4 +98,18 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
             name: "refunds".into()
         })
     );
+}
+
+#[test]
+fn a_saga_scenario_is_refused_with_a_message_until_the_page_runs_sagas() {
+    for scenario in orderflow_engine::scenario::saga_presets() {
+        let name = scenario.name.clone();
+        let s = Session {
+            scenario,
+            ..Session::default()
+        };
+        let error = s.validate().expect_err("a saga scenario is refused");
+        assert_eq!(error, SessionError::SagaScenario { name: name.clone() });
+        assert!(error.to_string().contains("orderflow-cli run"), "{error}");
+    }
 }

@@ -1,12 +1,16 @@
 //! The bounds an untrusted session (a link, a file, localStorage) must respect before it
-//! replays: a known format, 1 to [`MAX_TOPICS`] well-formed topics, at most [`MAX_ACTIONS`]
-//! actions over at most [`MAX_TICKS`] ticks, in tick order, each naming a topic that exists
-//! at its tick and asking for bounded work.
+//! replays: a known format, a scenario of 1 to [`MAX_TOPICS`] well-formed topics, at most
+//! [`MAX_ACTIONS`] actions (with the scenario's parts) over at most [`MAX_TICKS`] ticks, in
+//! tick order, each naming a topic that exists at its tick and asking for bounded work.
 
 use super::{
-    Action, GeneratorConfig, Session, Setup, MAX_ACTIONS, MAX_BURST, MAX_FIELD_CHARS,
-    MAX_ORDERS_PER_TICK, MAX_TICKS, MAX_TOPICS, MAX_TOPIC_NAME, MAX_USERS, SESSION_FORMAT,
+    LoggedAction, Session, Setup, MAX_ACTIONS, MAX_FIELD_CHARS, MAX_ORDERS_PER_TICK, MAX_TICKS,
+    MAX_TOPICS, MAX_TOPIC_NAME, SESSION_FORMAT,
 };
+use orderflow_engine::generator::{GeneratorError, KeySpace};
+use orderflow_engine::log::OrderEvent;
+use orderflow_engine::scenario::TopicSpec;
+use orderflow_engine::sim::Command;
 use orderflow_engine::topic::MAX_PARTITIONS;
 use std::collections::BTreeSet;
 
@@ -17,6 +21,8 @@ pub enum SessionError {
         "this session was written in format {found}; this playground reads formats 1 to {expected}"
     )]
     Format { found: u32, expected: u32 },
+    #[error("this format-{format} session cannot be read: {reason}")]
+    Old { format: u32, reason: String },
     #[error("a session needs 1 to {max} topics, not {count}")]
     TopicCount { count: usize, max: usize },
     #[error("topic {index} needs a name of 1 to {max} characters")]
@@ -47,6 +53,13 @@ pub enum SessionError {
     AfterEnd { index: usize, tick: u64, ticks: u64 },
     #[error("action {index} is invalid: {reason}")]
     InvalidAction { index: usize, reason: ActionError },
+    #[error("the scenario's command {index} is invalid: {reason}")]
+    InvalidCommand { index: usize, reason: ActionError },
+    #[error(
+        "scenario {name:?} runs an order saga, which the playground cannot show yet; \
+         run it with `orderflow-cli run`"
+    )]
+    SagaScenario { name: String },
 }
 
 /// Why one logged action is invalid: the reason of [`SessionError::InvalidAction`].
@@ -64,74 +77,58 @@ pub enum ActionError {
         length: usize,
         max: usize,
     },
-    #[error("a burst publishes at most {max} events, not {count}")]
-    BurstTooBig { count: u32, max: u32 },
-    #[error("users must be 1 to {max}, not {users}")]
-    Users { users: u32, max: u32 },
+    /// The engine's generator refuses the users, the skew or the record count.
+    #[error(transparent)]
+    Generator(#[from] GeneratorError),
     #[error("orders per tick must be at most {max}, not {orders_per_tick}")]
     OrdersPerTick { orders_per_tick: u32, max: u32 },
-    #[error("hot-key skew must be 0 to 100 %, not {percent}")]
-    HotKeyPercent { percent: u8 },
     #[error("the user id prefix has at most {max} characters")]
     UserPrefix { max: usize },
+    #[error("a topic created here is refused: {0}")]
+    Topic(Box<SessionError>),
 }
 
-impl GeneratorConfig {
-    /// Checks the bounds a generator's settings must respect (they set how much work every
-    /// tick and every burst does).
-    pub fn check(&self) -> Result<(), ActionError> {
-        if self.users == 0 || self.users > MAX_USERS {
-            return Err(ActionError::Users {
-                users: self.users,
-                max: MAX_USERS,
-            });
-        }
-        if self.orders_per_tick > MAX_ORDERS_PER_TICK {
-            return Err(ActionError::OrdersPerTick {
-                orders_per_tick: self.orders_per_tick,
-                max: MAX_ORDERS_PER_TICK,
-            });
-        }
-        if self.hot_key_percent > 100 {
-            return Err(ActionError::HotKeyPercent {
-                percent: self.hot_key_percent,
-            });
-        }
-        if self.user_prefix.len() > MAX_TOPIC_NAME {
-            return Err(ActionError::UserPrefix {
-                max: MAX_TOPIC_NAME,
-            });
-        }
-        Ok(())
+/// Checks a generator's keys for `records` records (a burst's count or the rate per tick):
+/// the engine's own check of the key space, and the page's bound on the prefix.
+pub fn check_key_space(key_space: &KeySpace, records: u32) -> Result<(), ActionError> {
+    key_space.check(records)?;
+    if key_space.key_prefix.len() > MAX_TOPIC_NAME {
+        return Err(ActionError::UserPrefix {
+            max: MAX_TOPIC_NAME,
+        });
     }
+    Ok(())
 }
 
-/// Checks one topic's setup (`index`: its place among the session's topics, for the message).
-pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
-    if setup.name.is_empty() || setup.name.len() > MAX_TOPIC_NAME {
+/// Checks one topic (`index`: its place among the session's topics, for the message).
+pub fn check_topic(index: usize, topic: &TopicSpec) -> Result<(), SessionError> {
+    if topic.name.is_empty() || topic.name.len() > MAX_TOPIC_NAME {
         return Err(SessionError::TopicName {
             index,
             max: MAX_TOPIC_NAME,
         });
     }
-    if !setup
+    if !topic
         .name
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         return Err(SessionError::TopicChars {
-            name: setup.name.clone(),
+            name: topic.name.clone(),
         });
     }
-    if setup.segment_records == 0 {
+    if topic.segment_records == Some(0) {
         return Err(SessionError::Segment);
     }
-    if setup.retention_records == Some(0) || setup.retention_ticks == Some(0) {
+    if topic
+        .retention
+        .is_some_and(|r| r.records == Some(0) || r.ticks == Some(0))
+    {
         return Err(SessionError::Retention);
     }
-    if setup.partitions == 0 || setup.partitions > MAX_PARTITIONS {
+    if topic.partitions == 0 || topic.partitions > MAX_PARTITIONS {
         return Err(SessionError::Partitions {
-            requested: setup.partitions,
+            requested: topic.partitions,
             max: MAX_PARTITIONS,
         });
     }
@@ -141,12 +138,32 @@ pub fn check_setup(index: usize, setup: &Setup) -> Result<(), SessionError> {
 impl Session {
     /// Checks the bounds an untrusted session (link, file, storage) must respect.
     pub fn validate(&self) -> Result<(), SessionError> {
+        if self.scenario.saga.is_some() {
+            return Err(SessionError::SagaScenario {
+                name: self.scenario.name.clone(),
+            });
+        }
         self.check_header()?;
+        let mut topics: Vec<&TopicSpec> = self.scenario.topics.iter().collect();
+        for (index, timed) in self.scenario.commands.iter().enumerate() {
+            // The scenario's commands act whatever the user did, on topics of any time.
+            let reason = |reason| SessionError::InvalidCommand { index, reason };
+            if timed.at.0 > MAX_TICKS {
+                return Err(reason(ActionError::ScheduledTooLate {
+                    at: timed.at.0,
+                    max: MAX_TICKS,
+                }));
+            }
+            let Some(command) = timed.command.as_sim() else {
+                return Err(SessionError::SagaScenario {
+                    name: self.scenario.name.clone(),
+                });
+            };
+            check_bounds(command).map_err(reason)?;
+        }
         let mut previous = 0;
-        // The topics that exist so far: the initial ones, then those created by actions.
-        let mut topics: Vec<&Setup> = self.topics.iter().collect();
-        for (index, logged) in self.actions.iter().enumerate() {
-            let tick = logged.tick;
+        for (index, LoggedAction { tick, command }) in self.actions.iter().enumerate() {
+            let tick = *tick;
             if tick < previous {
                 return Err(SessionError::OutOfOrder {
                     index,
@@ -162,16 +179,16 @@ impl Session {
                 });
             }
             previous = tick;
-            match &logged.action {
-                Action::CreateTopic { setup } => add_created_topic(&mut topics, setup)?,
-                action => check_action(&topics, tick, action)
+            match command {
+                Command::CreateTopic(topic) => add_created_topic(&mut topics, topic)?,
+                command => check_action(&topics, tick, command)
                     .map_err(|reason| SessionError::InvalidAction { index, reason })?,
             }
         }
         Ok(())
     }
 
-    /// Checks everything but the actions: format, topics, preset name and the sizes.
+    /// Checks everything but the commands: format, topics, names and the sizes.
     fn check_header(&self) -> Result<(), SessionError> {
         if self.format != SESSION_FORMAT {
             return Err(SessionError::Format {
@@ -179,33 +196,44 @@ impl Session {
                 expected: SESSION_FORMAT,
             });
         }
-        if self.topics.is_empty() || self.topics.len() > MAX_TOPICS {
+        let topics = &self.scenario.topics;
+        if topics.is_empty() || topics.len() > MAX_TOPICS {
             return Err(SessionError::TopicCount {
-                count: self.topics.len(),
+                count: topics.len(),
                 max: MAX_TOPICS,
             });
         }
         let mut names = BTreeSet::new();
-        for (index, setup) in self.topics.iter().enumerate() {
-            check_setup(index, setup)?;
-            if !names.insert(setup.name.as_str()) {
+        for (index, topic) in topics.iter().enumerate() {
+            check_topic(index, topic)?;
+            if !names.insert(topic.name.as_str()) {
                 return Err(SessionError::DuplicateTopic {
-                    name: setup.name.clone(),
+                    name: topic.name.clone(),
                 });
             }
         }
-        if self
-            .preset
-            .as_ref()
-            .is_some_and(|p| p.len() > MAX_TOPIC_NAME)
+        let names = [&self.preset, &self.selected_topic];
+        if names
+            .iter()
+            .any(|n| n.as_ref().is_some_and(|n| n.len() > MAX_TOPIC_NAME))
+            || self.scenario.name.len() > MAX_TOPIC_NAME
         {
             return Err(SessionError::PresetName {
                 max: MAX_TOPIC_NAME,
             });
         }
-        if self.actions.len() > MAX_ACTIONS {
+        let parts = self.scenario.producers.len()
+            + self.scenario.commands.len()
+            + self
+                .scenario
+                .groups
+                .iter()
+                .map(|g| 1 + g.members.len())
+                .sum::<usize>();
+        let count = self.actions.len().saturating_add(parts);
+        if count > MAX_ACTIONS {
             return Err(SessionError::TooManyActions {
-                count: self.actions.len(),
+                count,
                 max: MAX_ACTIONS,
             });
         }
@@ -221,13 +249,13 @@ impl Session {
 
 /// Checks a topic an action creates against the topics so far, then adds it to them.
 fn add_created_topic<'a>(
-    topics: &mut Vec<&'a Setup>,
-    setup: &'a Setup,
+    topics: &mut Vec<&'a TopicSpec>,
+    topic: &'a TopicSpec,
 ) -> Result<(), SessionError> {
-    check_setup(topics.len(), setup)?;
-    if topics.iter().any(|t| t.name == setup.name) {
+    check_topic(topics.len(), topic)?;
+    if topics.iter().any(|t| t.name == topic.name) {
         return Err(SessionError::DuplicateTopic {
-            name: setup.name.clone(),
+            name: topic.name.clone(),
         });
     }
     if topics.len() >= MAX_TOPICS {
@@ -236,62 +264,73 @@ fn add_created_topic<'a>(
             max: MAX_TOPICS,
         });
     }
-    topics.push(setup);
+    topics.push(topic);
     Ok(())
 }
 
+/// The topic a command publishes to, for the commands the page checks a topic of.
+fn published_topic(command: &Command) -> Option<&str> {
+    match command {
+        Command::PublishOrder { topic, .. }
+        | Command::Generate { topic, .. }
+        | Command::SetGenerator { topic, .. } => Some(topic),
+        _ => None,
+    }
+}
+
 /// Checks an action other than a topic's creation, logged at `tick` when `topics` exist.
-fn check_action(topics: &[&Setup], tick: u64, action: &Action) -> Result<(), ActionError> {
-    let known = |topic: &str| -> Result<&Setup, ActionError> {
-        topics
-            .iter()
-            .copied()
-            .find(|t| t.name == topic)
-            .ok_or_else(|| ActionError::UnknownTopic {
-                topic: topic.to_string(),
-                tick,
-            })
-    };
-    match action {
-        Action::CreateTopic { .. } | Action::Command { .. } => Ok(()),
-        Action::Schedule { at, .. } if *at > MAX_TICKS => Err(ActionError::ScheduledTooLate {
-            at: *at,
-            max: MAX_TICKS,
-        }),
-        Action::Schedule { .. } => Ok(()),
-        Action::Publish { topic, event } => {
-            let setup = known(topic)?;
-            check_event_fields(event)?;
+fn check_action(topics: &[&TopicSpec], tick: u64, command: &Command) -> Result<(), ActionError> {
+    if let Some(topic) = published_topic(command) {
+        let spec =
+            topics
+                .iter()
+                .find(|t| t.name == topic)
+                .ok_or_else(|| ActionError::UnknownTopic {
+                    topic: topic.to_string(),
+                    tick,
+                })?;
+        if let Command::PublishOrder { event, .. } = command {
+            let setup = Setup::from(*spec);
             if setup.keyed && setup.key_field.key_of(event).is_empty() {
                 return Err(ActionError::EmptyKey {
                     field: setup.key_field.label(),
                 });
             }
-            Ok(())
         }
-        Action::Burst {
-            topic,
-            count,
-            generator,
+    }
+    check_bounds(command)
+}
+
+/// Checks the work a command asks for and the size of what it publishes (a scenario's
+/// commands and the user's alike).
+fn check_bounds(command: &Command) -> Result<(), ActionError> {
+    match command {
+        Command::PublishOrder { event, .. } => check_event_fields(event),
+        Command::Generate {
+            count, key_space, ..
+        } => check_key_space(key_space, *count),
+        Command::SetGenerator {
+            records_per_tick,
+            key_space,
+            ..
         } => {
-            known(topic)?;
-            if *count > MAX_BURST {
-                return Err(ActionError::BurstTooBig {
-                    count: *count,
-                    max: MAX_BURST,
+            if *records_per_tick > MAX_ORDERS_PER_TICK {
+                return Err(ActionError::OrdersPerTick {
+                    orders_per_tick: *records_per_tick,
+                    max: MAX_ORDERS_PER_TICK,
                 });
             }
-            generator.check()
+            check_key_space(key_space, *records_per_tick)
         }
-        Action::SetGenerator { topic, generator } => {
-            known(topic)?;
-            generator.as_ref().map_or(Ok(()), GeneratorConfig::check)
+        Command::CreateTopic(topic) => {
+            check_topic(0, topic).map_err(|e| ActionError::Topic(Box::new(e)))
         }
+        _ => Ok(()),
     }
 }
 
 /// Checks that an event's fields (its key and value) stay within [`MAX_FIELD_CHARS`].
-pub fn check_event_fields(event: &orderflow_engine::log::OrderEvent) -> Result<(), ActionError> {
+pub fn check_event_fields(event: &OrderEvent) -> Result<(), ActionError> {
     for (field, text) in [
         ("user id", &event.user_id),
         ("order id", &event.order_id),

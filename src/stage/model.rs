@@ -15,9 +15,8 @@
 
 use crate::playground::Playground;
 use crate::rebalance::{MovePhase, Release};
-use crate::session::Action;
 use orderflow_engine::group::{GroupState, MemberStatus, Protocol};
-use orderflow_engine::sim::TraceEvent;
+use orderflow_engine::sim::{Command, TraceEvent};
 
 /// Most records per partition the stage reads (the newest ones).
 pub const HEAD_RECORDS: u64 = 16;
@@ -542,8 +541,8 @@ fn hand_routing(pg: &Playground, topic: &str) -> Option<HandRouting> {
         .iter()
         .rev()
         .filter(|a| a.tick <= pg.now())
-        .find_map(|a| match &a.action {
-            Action::Publish { topic: t, event } if t == topic => {
+        .find_map(|a| match &a.command {
+            Command::PublishOrder { topic: t, event } if t == topic => {
                 Some((a.tick, setup.key_field.key_of(event).to_string()))
             }
             _ => None,
@@ -598,8 +597,8 @@ fn travels(
         .rev()
         .skip_while(|a| a.tick > now)
         .take_while(|a| a.tick >= since)
-        .filter_map(|a| match &a.action {
-            Action::Publish { topic: t, event } if t == topic => Some(event),
+        .filter_map(|a| match &a.command {
+            Command::PublishOrder { topic: t, event } if t == topic => Some(event),
             _ => None,
         })
         .collect();
@@ -764,11 +763,9 @@ mod tests {
             .unwrap();
         let c1_owned = group.members[0].owned.clone();
         assert!(!c1_owned.is_empty());
-        pg.act(Action::Command {
-            command: Command::KillMember {
-                group: "OrderProcessor".into(),
-                member: MemberId("c1".into()),
-            },
+        pg.act(Command::KillMember {
+            group: "OrderProcessor".into(),
+            member: MemberId("c1".into()),
         });
         let dead = StageSnapshot::read(&pg, "orders", 0);
         let g = dead
@@ -812,11 +809,9 @@ mod tests {
         for _ in 0..3 {
             pg.step();
         }
-        pg.act(Action::Command {
-            command: Command::JoinGroup {
-                group: "OrderProcessor".into(),
-                member: MemberId("c9".into()),
-            },
+        pg.act(Command::JoinGroup {
+            group: "OrderProcessor".into(),
+            member: MemberId("c9".into()),
         });
         let mut seen_released = false;
         for _ in 0..30 {

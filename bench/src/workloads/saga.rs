@@ -1,4 +1,4 @@
-//! S: orders through the order saga on consumer groups (`StreamingSaga`), orchestrated or
+//! S: orders through the order saga on consumer groups (`Saga`), orchestrated or
 //! choreographed, with 10% of payments declined (so about a tenth of the sagas compensate).
 //!
 //! The services spend no ticks per record and poll up to 500 records, and orders arrive at
@@ -15,7 +15,9 @@ use orderflow_engine::saga::faults::{FaultEffect, FaultPlan, FaultRule};
 use orderflow_engine::saga::message::{CustomerId, OrderId, OrderLine, ProductId};
 use orderflow_engine::saga::orchestrator::{SagaState, SagaStep};
 use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
-use orderflow_engine::saga::streaming::StreamingSaga;
+use orderflow_engine::saga::streaming::Saga;
+use orderflow_engine::scenario::System;
+use orderflow_engine::sim::Sim;
 
 /// Orders placed per tick.
 pub const ORDERS_PER_TICK: u64 = 100;
@@ -111,10 +113,12 @@ pub fn saga(mode: SagaMode, n: u64, placement: Placement) -> Run {
         },
         |setup| {
             let setup = setup.take().expect("one run per setup");
-            let mut saga = StreamingSaga::with_groups(setup, 7, |_, group| {
+            let mut sim = Sim::new(7);
+            let saga = Saga::with_groups(setup, &mut sim, |_, group| {
                 group.max_poll_records = MAX_POLL_RECORDS;
             })
             .expect("the benchmark's setup is valid");
+            let mut saga = System::new(sim, Some(saga));
             let mut placed = if placement == Placement::Setup { n } else { 0 };
             // The projections poll 10 records a tick (the engine's default) and an order
             // puts about 7 on the events topic: about 0.7 ticks per order. Far more means a
@@ -125,15 +129,16 @@ pub fn saga(mode: SagaMode, n: u64, placement: Placement) -> Run {
                 assert!(now < tick_bound, "the sagas did not settle in {now} ticks");
                 saga.step();
                 while placed < n && order_tick(placed) <= saga.now() {
-                    saga.apply(place(order(placed))).expect("a valid order");
+                    saga.apply(place(order(placed)).into())
+                        .expect("a valid order");
                     placed += 1;
                 }
                 // `is_settled` folds every saga: ask only once the groups have caught up.
-                if placed == n && caught_up(&saga) && saga.is_settled() {
+                if placed == n && caught_up(&saga) && view(&saga).is_settled() {
                     break;
                 }
             }
-            let summaries = saga.summaries();
+            let summaries = view(&saga).summaries();
             assert_eq!(summaries.len() as u64, n, "one saga per order");
             let completed = summaries
                 .iter()
@@ -158,10 +163,14 @@ pub fn saga(mode: SagaMode, n: u64, placement: Placement) -> Run {
 }
 
 /// True when every consumer group (services and projections) has no lag.
-fn caught_up(saga: &StreamingSaga) -> bool {
+fn caught_up(saga: &System) -> bool {
     let sim = saga.sim();
     sim.groups().all(|g| {
         sim.group_snapshot(g.name())
             .is_some_and(|snapshot| snapshot.total_lag == 0)
     })
+}
+
+fn view(system: &System) -> orderflow_engine::saga::streaming::SagaView<'_> {
+    system.saga().expect("a saga")
 }

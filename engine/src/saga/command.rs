@@ -2,7 +2,7 @@
 //! scenario schedules by tick, and the commands a person gives at the current tick (the
 //! UI's buttons, the CLI).
 
-use super::message::{CustomerId, OrderId, OrderLine, SagaMessage};
+use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::ServiceName;
 use crate::ids::Tick;
@@ -24,6 +24,21 @@ pub struct OrderRequest {
 }
 
 impl OrderRequest {
+    /// A one-line order of `quantity` units of `product` at 25.00 EUR each, at `at_tick`.
+    pub fn one_line(at_tick: u64, id: &str, customer: &str, product: &str, quantity: u32) -> Self {
+        OrderRequest {
+            at_tick: Tick(at_tick),
+            order_id: OrderId(id.into()),
+            customer_id: CustomerId(customer.into()),
+            lines: vec![OrderLine {
+                product_id: ProductId(product.into()),
+                quantity,
+                unit_price_cents: 2500,
+            }],
+            currency: Some("EUR".into()),
+        }
+    }
+
     /// The `PlaceOrder` command the customer's client sends.
     pub fn place_order(self) -> SagaMessage {
         SagaMessage::PlaceOrder {
@@ -79,4 +94,16 @@ pub enum SagaCommand {
         /// The projection.
         projection: ProjectionKind,
     },
+}
+
+impl SagaCommand {
+    /// The `type` tags of the saga's commands: what tells one from a simulation command in
+    /// a scenario's list.
+    pub const TYPES: [&'static str; 5] = [
+        "place_order",
+        "take_down",
+        "bring_up",
+        "resubmit_dead_letters",
+        "rebuild_projection",
+    ];
 }

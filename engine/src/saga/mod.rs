@@ -3,7 +3,7 @@
 //! Services of an e-commerce order flow (Order, Inventory, Payment, Shipping, Notification,
 //! Analytics) are pure reactors (`handle(now, mode, envelope, injected) -> Reaction`) over
 //! records of partitioned topics, keyed by order id. They run on the streaming engine
-//! ([`streaming::StreamingSaga`]): each service (and each CQRS projection) is a consumer
+//! ([`streaming::Saga`]): each service (and each CQRS projection) is a consumer
 //! group of a [`crate::sim::Sim`], running as the group's [`crate::process::Processor`];
 //! saga messages are [`crate::log::Payload::Saga`] records, so they are subject to
 //! assignment, rebalances, commit policies and redelivery. Crashes kill a member
@@ -32,8 +32,10 @@
 //! - [`choreography`]: the choreographed saga as folded from the events topic.
 //! - [`summary`] and [`invariants`]: what a run comes to, and the checks it must pass.
 //! - [`streaming`]: the saga on consumer groups.
-//! - [`scenario`]: the seed documents' order flows as named, serialisable scenarios (the UI
-//!   presets and `orderflow-cli saga`), and [`scenario::SagaRun`] to print a run's trace.
+//!
+//! A scenario with a `saga` section ([`crate::scenario::Scenario`]) sets one up; the seed
+//! documents' order flows are such scenarios (`scenarios/saga-*.json`,
+//! [`crate::scenario::saga_presets`]).
 //!
 //! The invariants (settling after faults stop, reverse compensation, stock and money
 //! conservation, outbox completeness, no lost dead letters, projections equal to their
@@ -54,7 +56,6 @@ pub mod projection;
 mod properties;
 pub mod react;
 pub mod retry;
-pub mod scenario;
 pub mod services;
 pub mod streaming;
 pub mod summary;

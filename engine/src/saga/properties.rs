@@ -9,6 +9,7 @@
 //! same traces. Case counts are modest so the debug suite stays fast; raise them with
 //! `PROPTEST_CASES`.
 
+use super::command::OrderRequest;
 use super::command::SagaCommand;
 use super::config::{SagaConfig, SagaSetup};
 use super::faults::{
@@ -16,13 +17,14 @@ use super::faults::{
 };
 use super::message::{topics, ProductId};
 use super::orchestrator::{Compensation, SagaState, SagaStep};
-use super::scenario::order;
 use super::services::{CallTarget, SagaMode, ServiceName};
-use super::streaming::StreamingSaga;
+use super::streaming::{Saga, SagaView};
 use super::trace::SagaTraceEvent as T;
 use crate::group::CommitPolicy;
 use crate::ids::Tick;
 use crate::log::Payload;
+use crate::scenario::System;
+use crate::sim::Sim;
 use crate::trace::TraceEvent;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -135,8 +137,21 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-fn build(c: &Case) -> StreamingSaga {
-    StreamingSaga::new(setup(c), c.seed).expect("generated setups are valid")
+fn build(c: &Case) -> System {
+    build_with(c, None)
+}
+
+/// The case's system, the services committing with `policy` (`None`: the default).
+fn build_with(c: &Case, policy: Option<CommitPolicy>) -> System {
+    let mut setup = setup(c);
+    setup.config.commit_policy = policy;
+    let mut sim = Sim::new(c.seed);
+    let saga = Saga::new(setup, &mut sim).expect("generated setups are valid");
+    System::new(sim, Some(saga))
+}
+
+fn view(system: &System) -> SagaView<'_> {
+    system.saga().expect("a saga")
 }
 
 fn setup(c: &Case) -> SagaSetup {
@@ -158,7 +173,7 @@ fn setup(c: &Case) -> SagaSetup {
         .iter()
         .enumerate()
         .map(|(i, (at, customer, product, quantity))| {
-            order(
+            OrderRequest::one_line(
                 *at,
                 &format!("order-{i}"),
                 &format!("customer-{customer}"),
@@ -259,36 +274,36 @@ fn crashes(c: &Case) -> Vec<Crash> {
 /// Steps until faults have stopped and the saga settled (or the bound passed), checking
 /// that stock is conserved at every tick; `before_step` acts on the saga first.
 fn settle(
-    saga: &mut StreamingSaga,
+    saga: &mut System,
     seed: u64,
-    mut before_step: impl FnMut(&mut StreamingSaga, u64),
+    mut before_step: impl FnMut(&mut System, u64),
 ) -> Result<(), TestCaseError> {
     for ticks in 0..FAULTS_STOP + SETTLE_BOUND_TICKS {
-        if ticks > FAULTS_STOP && saga.is_settled() {
+        if ticks > FAULTS_STOP && view(saga).is_settled() {
             break;
         }
         before_step(saga, ticks);
         saga.step();
-        let w = saga.world();
+        let w = view(saga).world();
         for (p, s) in &w.services.inventory.stock {
             prop_assert_eq!(s.total(), w.services.inventory.initial[p], "seed {}", seed);
         }
     }
     prop_assert!(
-        saga.is_settled(),
+        view(saga).is_settled(),
         "seed {}: not settled by tick {}: {:?}",
         seed,
         saga.now(),
-        saga.summaries()
+        view(saga).summaries()
     );
-    let violations = saga.check_invariants();
+    let violations = view(saga).check_invariants();
     prop_assert!(violations.is_empty(), "seed {}: {:?}", seed, violations);
     Ok(())
 }
 
 /// Steps until faults have stopped and the saga settled, or until tick `bound`.
-fn run_until_settled(saga: &mut StreamingSaga, bound: u64) {
-    while saga.now().0 < bound && (saga.now().0 <= FAULTS_STOP || !saga.is_settled()) {
+fn run_until_settled(saga: &mut System, bound: u64) {
+    while saga.now().0 < bound && (saga.now().0 <= FAULTS_STOP || !view(saga).is_settled()) {
         saga.step();
     }
 }
@@ -308,12 +323,12 @@ fn kill_plan(kills: &[(usize, u64, u64)]) -> Vec<(u64, ServiceName, bool)> {
 
 /// Applies the kill plan's entries due at `tick`; `down` counts overlapping kills.
 fn kill_and_restart(
-    saga: &mut StreamingSaga,
+    system: &mut System,
     plan: &[(u64, ServiceName, bool)],
     down: &mut BTreeMap<ServiceName, u32>,
     tick: u64,
 ) {
-    let choreography = saga.config().mode == SagaMode::Choreography;
+    let choreography = view(system).config().mode == SagaMode::Choreography;
     for (_, service, up) in plan.iter().filter(|(t, _, _)| *t == tick) {
         if *service == ServiceName::Orchestrator && choreography {
             continue;
@@ -323,12 +338,14 @@ fn kill_and_restart(
             if *d > 0 {
                 *d -= 1;
                 if *d == 0 {
-                    saga.start_member(*service).unwrap();
+                    let (saga, sim) = system.saga_mut().unwrap();
+                    saga.start_member(sim, *service).unwrap();
                 }
             }
         } else {
             if *d == 0 {
-                saga.kill_service(*service).unwrap();
+                let (saga, sim) = system.saga_mut().unwrap();
+                saga.kill_service(sim, *service).unwrap();
             }
             *d += 1;
         }
@@ -355,7 +372,7 @@ proptest! {
     fn sagas_settle_and_every_invariant_holds(c in case()) {
         let mut saga = build(&c);
         settle(&mut saga, c.seed, |_, _| {})?;
-        prop_assert_eq!(saga.summaries().len(), c.orders.len());
+        prop_assert_eq!(view(&saga).summaries().len(), c.orders.len());
     }
 }
 
@@ -371,39 +388,36 @@ proptest! {
         kills in prop::collection::vec((0usize..6, 1u64..FAULTS_STOP, 1u64..60), 0..3),
         auto_commit in prop::option::of(1u64..40),
     ) {
-        let mut saga = StreamingSaga::with_groups(setup(&c), c.seed, |_, g| {
-            if let Some(interval_ticks) = auto_commit {
-                g.commit_policy = CommitPolicy::AutoCommit { interval_ticks };
-            }
-        }).expect("generated setups are valid");
+        let policy = auto_commit.map(|interval_ticks| CommitPolicy::AutoCommit { interval_ticks });
+        let mut saga = build_with(&c, policy);
         let plan = kill_plan(&kills);
         let mut down = BTreeMap::new();
         settle(&mut saga, c.seed, |s, tick| kill_and_restart(s, &plan, &mut down, tick))?;
-        prop_assert_eq!(saga.summaries().len(), c.orders.len());
+        prop_assert_eq!(view(&saga).summaries().len(), c.orders.len());
     }
 
     #[test]
     fn dead_letters_resubmitted_reach_the_source_topic(c in case()) {
         let mut saga = build(&c);
         run_until_settled(&mut saga, FAULTS_STOP + SETTLE_BOUND_TICKS / 2);
-        let records = |s: &StreamingSaga| -> usize {
-            topics::ALL.iter().map(|t| s.saga_records(t).len()).sum()
+        let records = |s: &System| -> usize {
+            topics::ALL.iter().map(|t| view(s).saga_records(t).len()).sum()
         };
-        let held: usize = topics::ALL.iter().map(|t| saga.dead_letters(t).len()).sum();
+        let held: usize = topics::ALL.iter().map(|t| view(&saga).dead_letters(t).len()).sum();
         let before = records(&saga);
         for topic in topics::ALL {
-            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }).unwrap();
+            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }.into()).unwrap();
         }
         let after = records(&saga);
         prop_assert_eq!(after - before, held);
         // Resubmitting again copies nothing twice.
         for topic in topics::ALL {
-            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }).unwrap();
+            saga.apply(SagaCommand::ResubmitDeadLetters { topic: topic.into() }.into()).unwrap();
         }
         prop_assert_eq!(records(&saga), after);
         let bound = saga.now().0 + SETTLE_BOUND_TICKS;
         run_until_settled(&mut saga, bound);
-        let v = saga.check_invariants();
+        let v = view(&saga).check_invariants();
         prop_assert!(v.is_empty(), "seed {}: {:?}", c.seed, v);
     }
 }
@@ -417,7 +431,7 @@ proptest! {
         let run = || {
             let mut saga = build(&c);
             saga.run(FAULTS_STOP + 200);
-            let saga_trace = saga.world().trace.clone();
+            let saga_trace = view(&saga).world().trace.clone();
             (saga.sim().trace().clone(), saga_trace, saga.summary())
         };
         prop_assert!(run() == run(), "seed {}", c.seed);
@@ -441,7 +455,7 @@ fn generated_cases_cover_failures_crashes_relays_and_dead_letters() {
         let c = case().new_tree(&mut runner).unwrap().current();
         let mut saga = build(&c);
         saga.run(FAULTS_STOP + 400);
-        for s in saga.summaries() {
+        for s in view(&saga).summaries() {
             let outcome = if s.state == SagaState::Completed {
                 "completed"
             } else {
@@ -456,7 +470,7 @@ fn generated_cases_cover_failures_crashes_relays_and_dead_letters() {
             .filter(|e| matches!(e, TraceEvent::ProcessingCrashed { .. }))
             .count();
         *seen.entry("member crashed mid-record").or_default() += crashed_members as u32;
-        for e in saga.world().trace.iter() {
+        for e in view(&saga).world().trace.iter() {
             if let Some(k) = coverage_key(e) {
                 *seen.entry(k).or_default() += 1;
             }
@@ -523,18 +537,21 @@ fn a_resubmitted_dead_letter_already_handled_from_a_duplicate_changes_nothing() 
     };
     let mut saga = build(&c);
     run_until_settled(&mut saga, FAULTS_STOP + SETTLE_BOUND_TICKS / 2);
-    assert_eq!(saga.world().services.payment.charged_cents(), 2500);
-    let letters = saga.dead_letters(topics::ORDER_EVENTS);
+    assert_eq!(view(&saga).world().services.payment.charged_cents(), 2500);
+    let letters = view(&saga).dead_letters(topics::ORDER_EVENTS);
     assert_eq!(letters.len(), 1);
     let original = letters[0].original.meta.clone();
     assert_eq!(letters[0].original.message.name(), "OrderCreated");
-    saga.apply(SagaCommand::ResubmitDeadLetters {
-        topic: topics::ORDER_EVENTS.into(),
-    })
+    saga.apply(
+        SagaCommand::ResubmitDeadLetters {
+            topic: topics::ORDER_EVENTS.into(),
+        }
+        .into(),
+    )
     .unwrap();
     let bound = saga.now().0 + SETTLE_BOUND_TICKS;
     run_until_settled(&mut saga, bound);
-    assert_eq!(saga.check_invariants(), Vec::<String>::new());
+    assert_eq!(view(&saga).check_invariants(), Vec::<String>::new());
     // The relay's two copies and the resubmitted one: one event, one id, one cause.
     let created: Vec<_> = saga
         .sim()
@@ -547,9 +564,9 @@ fn a_resubmitted_dead_letter_already_handled_from_a_duplicate_changes_nothing() 
         .map(|r| (r.headers.event_id, r.headers.causation_id))
         .collect();
     assert_eq!(created, vec![(original.event_id, original.causation_id); 3]);
-    assert_eq!(saga.world().services.payment.charged_cents(), 2500);
+    assert_eq!(view(&saga).world().services.payment.charged_cents(), 2500);
     // One charge; Inventory, which reserved from the relay's copy, absorbs the resubmitted one.
-    let names: Vec<String> = saga
+    let names: Vec<String> = view(&saga)
         .world()
         .trace
         .iter()

@@ -2,20 +2,22 @@
 //! [`Sim`], every saga message a [`Payload::Saga`] record on a partition.
 //!
 //! Each service's handler runs as the group's [`Processor`](crate::process::Processor)
-//! ([`ServiceProcessor`]), so the saga inherits everything the streaming engine models:
+//! (the [`SagaWorld`], which the [`Saga`] lends the `Sim` as its
+//! [`Processors`](crate::process::Processors) for each step), so the saga inherits everything the streaming engine models:
 //! partition assignment (Kafka's murmur2 routing by order id), rebalances when a service's
 //! member is killed or joins, commit policies, and redelivery of processed-but-uncommitted
 //! records (which the inbox absorbs). Retries use the engine's blocking
 //! [`ProcessOutcome::Retry`](crate::process::ProcessOutcome::Retry) on the retry schedule;
 //! a record that exhausts it is produced to `<topic>.DLQ` as a [`Payload::SagaDeadLetter`].
 //!
-//! The services' state ([`SagaWorld`]) is shared between the processors and this driver,
-//! because the orchestrator's step timeouts, the choreography's saga deadlines and the
-//! carrier's deliveries fire on the clock, not on a record: [`StreamingSaga::step`] steps
-//! the `Sim` and then fires them.
+//! The [`Saga`] owns the services' state ([`SagaWorld`]) and is handed the `Sim` it runs
+//! on: [`Saga::step`] steps the `Sim` with the world as the groups' processor, then fires
+//! the orchestrator's step timeouts, the choreography's saga deadlines and the carrier's
+//! deliveries, which happen on the clock, not on a record. Reading a run back takes both
+//! ([`SagaView`]).
 //!
-//! The CQRS projections are consumer groups too, on the events topic
-//! ([`ProjectionProcessor`]); their lag is the group's lag.
+//! The CQRS projections are consumer groups too, on the events topic; their lag is the
+//! group's lag.
 //!
 //! Faults act through the engine (see `members.rs` and `relay.rs`):
 //!
@@ -54,7 +56,6 @@ mod report;
 mod tests;
 mod world;
 
-pub use processor::{ProjectionProcessor, ServiceProcessor};
 pub use world::SagaWorld;
 
 use super::choreography::ChoreographyView;
@@ -68,17 +69,17 @@ use crate::group::GroupConfig;
 use crate::ids::{MemberId, Offset, Tick};
 use crate::log::Payload;
 use crate::partitioner::Partitioner;
-use crate::process::Processor;
+use crate::process::{Processor, Processors};
 use crate::sim::{Command, Sim, SimError};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
-use world::lock;
 
-/// The order saga running on a [`Sim`]'s topics and consumer groups.
+/// The order saga on a [`Sim`]'s topics and consumer groups: the services' state and the
+/// saga's bookkeeping. The `Sim` is not its own; every step and command is handed it.
 #[derive(Debug)]
-pub struct StreamingSaga {
-    sim: Sim,
-    world: Arc<Mutex<SagaWorld>>,
+pub struct Saga {
+    world: SagaWorld,
+    /// The consumer groups whose processor the world is (services and projections).
+    groups: BTreeSet<String>,
     config: SagaConfig,
     pending_orders: Vec<OrderRequest>,
     pending_resubmits: Vec<ResubmitRequest>,
@@ -103,18 +104,26 @@ pub struct StreamingSaga {
     observed: Vec<Offset>,
 }
 
-impl StreamingSaga {
-    /// Builds the saga's topics (and their `.DLQ` topics) and one consumer group per
-    /// service, each with one member, with the engine's default group settings.
-    pub fn new(setup: SagaSetup, seed: u64) -> Result<Self, SagaSetupError> {
-        Self::with_groups(setup, seed, |_, _| {})
+/// A running saga read together with the `Sim` it runs on: its sagas, balances, records
+/// and invariants.
+#[derive(Clone, Copy, Debug)]
+pub struct SagaView<'a> {
+    saga: &'a Saga,
+    sim: &'a Sim,
+}
+
+impl Saga {
+    /// Builds the saga's topics (and their `.DLQ` topics) on `sim`, and one consumer group
+    /// per service, each with one member, with the engine's default group settings.
+    pub fn new(setup: SagaSetup, sim: &mut Sim) -> Result<Self, SagaSetupError> {
+        Self::with_groups(setup, sim, |_, _| {})
     }
 
     /// Like [`new`](Self::new), letting `customize` change each service's group settings
     /// (commit policy, assignor, session timeout...).
     pub fn with_groups(
         setup: SagaSetup,
-        seed: u64,
+        sim: &mut Sim,
         customize: impl Fn(ServiceName, &mut GroupConfig),
     ) -> Result<Self, SagaSetupError> {
         setup.validate()?;
@@ -126,15 +135,16 @@ impl StreamingSaga {
         } = setup;
         orders.sort_by_key(|o| o.at_tick);
         resubmits.sort_by_key(|r| r.at_tick);
-        let mut sim = Sim::new(seed);
-        create_topics(&mut sim, config.partitions).map_err(engine_error)?;
-        let world = Arc::new(Mutex::new(SagaWorld::new(&config, faults)));
-        let processing_ticks =
-            add_service_groups(&mut sim, &config, &world, customize).map_err(engine_error)?;
-        add_projection_groups(&mut sim, &config, &world).map_err(engine_error)?;
+        create_topics(sim, config.partitions).map_err(engine_error)?;
+        let processing_ticks = add_service_groups(sim, &config, customize).map_err(engine_error)?;
+        let mut groups: BTreeSet<String> = processing_ticks
+            .keys()
+            .map(|s| s.group().to_string())
+            .collect();
+        groups.extend(add_projection_groups(sim, &config).map_err(engine_error)?);
         Ok(Self {
-            sim,
-            world,
+            world: SagaWorld::new(&config, faults),
+            groups,
             pending_orders: orders,
             pending_resubmits: resubmits,
             resubmitted: BTreeMap::new(),
@@ -150,9 +160,9 @@ impl StreamingSaga {
         })
     }
 
-    /// The streaming engine underneath (topics, groups, lag, its own trace).
-    pub fn sim(&self) -> &Sim {
-        &self.sim
+    /// The saga read together with `sim`, the simulation it runs on.
+    pub fn view<'a>(&'a self, sim: &'a Sim) -> SagaView<'a> {
+        SagaView { saga: self, sim }
     }
 
     /// The configuration.
@@ -160,50 +170,39 @@ impl StreamingSaga {
         &self.config
     }
 
-    /// The current tick.
-    pub fn now(&self) -> Tick {
-        self.sim.now()
-    }
-
-    /// The shared saga state (services, inboxes, saga trace). Hold it briefly.
-    pub fn world(&self) -> MutexGuard<'_, SagaWorld> {
-        lock(&self.world)
+    /// The saga state (services, inboxes, saga trace).
+    pub fn world(&self) -> &SagaWorld {
+        &self.world
     }
 
     /// Advances one tick: outages, crash restarts and slowdowns act on the groups; the
-    /// engine steps (groups poll, process, commit, rebalance); the outbox relays publish;
-    /// due orders and resubmissions are produced; then the saga timers fire.
-    pub fn step(&mut self) {
-        let next = Tick(self.sim.now().0 + 1);
-        self.restart_crashed_members(next);
-        self.apply_slowdowns(next);
-        self.apply_outages(next);
-        self.sim.step();
+    /// engine steps with the services as its groups' processors (groups poll, process,
+    /// commit, rebalance); the outbox relays publish; due orders and resubmissions are
+    /// produced; then the saga timers fire.
+    pub fn step(&mut self, sim: &mut Sim) {
+        let next = Tick(sim.now().0 + 1);
+        self.restart_crashed_members(sim, next);
+        self.apply_slowdowns(sim, next);
+        self.apply_outages(sim, next);
+        sim.step_with(self);
         self.note_crashed_members();
-        self.relay_outboxes();
-        let now = self.sim.now();
+        self.relay_outboxes(sim);
+        let now = sim.now();
         while let Some(o) = take_due(&mut self.pending_orders, |o| o.at_tick <= now) {
-            self.produce(o.place_order());
+            produce(sim, o.place_order());
         }
         while let Some(r) = take_due(&mut self.pending_resubmits, |r| r.at_tick <= now) {
-            self.resubmit_dead_letters(&r.topic)
+            self.resubmit_dead_letters(sim, &r.topic)
                 .expect("resubmit topics were validated with the setup");
         }
-        self.fire_timers(now);
-        self.observe_choreography();
-    }
-
-    /// Runs `ticks` steps.
-    pub fn run(&mut self, ticks: u64) {
-        for _ in 0..ticks {
-            self.step();
-        }
+        self.fire_timers(sim, now);
+        self.observe_choreography(sim);
     }
 
     /// Applies a command at the current tick: `TakeDown` kills the service's member (the
     /// group notices after its session timeout), `BringUp` starts a new member if the
     /// service is down (a rebalance follows).
-    pub fn apply(&mut self, command: SagaCommand) -> Result<(), SagaSetupError> {
+    pub fn apply(&mut self, sim: &mut Sim, command: SagaCommand) -> Result<(), SagaSetupError> {
         match command {
             SagaCommand::PlaceOrder {
                 order_id,
@@ -212,20 +211,23 @@ impl StreamingSaga {
                 currency,
             } => {
                 check_lines(&order_id, &lines)?;
-                self.produce(SagaMessage::PlaceOrder {
-                    order_id,
-                    customer_id,
-                    lines,
-                    currency,
-                });
+                produce(
+                    sim,
+                    SagaMessage::PlaceOrder {
+                        order_id,
+                        customer_id,
+                        lines,
+                        currency,
+                    },
+                );
             }
-            SagaCommand::TakeDown { service } => self.take_down(service)?,
-            SagaCommand::BringUp { service } => self.bring_up(service)?,
+            SagaCommand::TakeDown { service } => self.take_down(sim, service)?,
+            SagaCommand::BringUp { service } => self.bring_up(sim, service)?,
             SagaCommand::ResubmitDeadLetters { topic } => {
-                self.resubmit_dead_letters(&topic)?;
+                self.resubmit_dead_letters(sim, &topic)?;
             }
             SagaCommand::RebuildProjection { projection } => {
-                self.rebuild_projection(projection);
+                self.rebuild_projection(sim, projection);
             }
         }
         Ok(())
@@ -233,51 +235,33 @@ impl StreamingSaga {
 
     /// The orchestrator's step timeouts, or the choreography's saga deadlines, and the
     /// carrier's deliveries (while Shipping runs) publish what is due now.
-    fn fire_timers(&mut self, now: Tick) {
-        let due: Vec<SagaMessage> = {
-            let mut guard = lock(&self.world);
-            let w = &mut *guard;
-            match w.mode {
-                SagaMode::Orchestration => {
-                    let r = w.services.orchestrator.tick(now);
-                    w.trace.extend(T::from_orchestrator_notes(now, r.notes));
-                    r.commands
-                }
-                SagaMode::Choreography => w.services.order.tick(now).publish,
+    fn fire_timers(&mut self, sim: &mut Sim, now: Tick) {
+        let w = &mut self.world;
+        let due: Vec<SagaMessage> = match w.mode {
+            SagaMode::Orchestration => {
+                let r = w.services.orchestrator.tick(now);
+                w.trace.extend(T::from_orchestrator_notes(now, r.notes));
+                r.commands
             }
+            SagaMode::Choreography => w.services.order.tick(now).publish,
         };
         for m in due {
-            self.produce(m);
+            produce(sim, m);
         }
         if self.is_up(ServiceName::Shipping) {
-            let delivered = lock(&self.world).services.shipping.tick(now).publish;
-            for m in delivered {
-                self.produce(m);
+            for m in self.world.services.shipping.tick(now).publish {
+                produce(sim, m);
             }
         }
-    }
-
-    /// Produces a message to its topic, keyed by its order (so one order's records stay in
-    /// one partition, in order).
-    fn produce(&mut self, message: SagaMessage) {
-        let topic = message.topic().to_string();
-        let key = Some(message.order_id().0.clone());
-        self.sim
-            .apply(Command::Produce {
-                topic,
-                key,
-                value: Payload::Saga(message),
-            })
-            .expect("the saga topics exist");
     }
 
     /// Folds the events topic's records the choreography views have not seen yet, in each
     /// partition's order, into the views, and traces what they tell.
-    fn observe_choreography(&mut self) {
+    fn observe_choreography(&mut self, sim: &Sim) {
         if self.config.mode != SagaMode::Choreography {
             return;
         }
-        let Some(events) = self.sim.topic(topics::ORDER_EVENTS) else {
+        let Some(events) = sim.topic(topics::ORDER_EVENTS) else {
             return;
         };
         let mut trace = Vec::new();
@@ -296,8 +280,40 @@ impl StreamingSaga {
             }
             *observed = log.high_watermark();
         }
-        lock(&self.world).trace.extend(trace);
+        self.world.trace.extend(trace);
     }
+}
+
+/// The saga lends the `Sim` its world as the processor of every group it runs.
+impl Processors for Saga {
+    fn processor(&mut self, group: &str) -> Option<&mut dyn Processor> {
+        if self.groups.contains(group) {
+            Some(&mut self.world)
+        } else {
+            None
+        }
+    }
+
+    fn snapshot(&self, group: &str) -> serde_json::Value {
+        if self.groups.contains(group) {
+            self.world.snapshot(group)
+        } else {
+            serde_json::Value::Null
+        }
+    }
+}
+
+/// Produces a message to its topic, keyed by its order (so one order's records stay in
+/// one partition, in order).
+fn produce(sim: &mut Sim, message: SagaMessage) {
+    let topic = message.topic().to_string();
+    let key = Some(message.order_id().0.clone());
+    sim.apply(Command::Produce {
+        topic,
+        key,
+        value: Payload::Saga(message),
+    })
+    .expect("the saga topics exist");
 }
 
 /// Removes and returns the first of `pending` (sorted by tick) if it is due.
@@ -325,12 +341,11 @@ fn create_topics(sim: &mut Sim, partitions: u32) -> Result<(), SimError> {
     Ok(())
 }
 
-/// One consumer group per service of the saga style, with its processor and one member
-/// `<group>-1`. Returns each group's processing time per record.
+/// One consumer group per service of the saga style, with one member `<group>-1`.
+/// Returns each group's processing time per record.
 fn add_service_groups(
     sim: &mut Sim,
     config: &SagaConfig,
-    world: &Arc<Mutex<SagaWorld>>,
     customize: impl Fn(ServiceName, &mut GroupConfig),
 ) -> Result<BTreeMap<ServiceName, u64>, SimError> {
     let mut processing_ticks = BTreeMap::new();
@@ -346,35 +361,26 @@ fn add_service_groups(
         }
         customize(service, &mut group);
         processing_ticks.insert(service, group.processing_ticks_per_record);
-        let world = Arc::clone(world);
-        add_group(sim, group, Box::new(ServiceProcessor { service, world }))?;
+        add_group(sim, group)?;
     }
     Ok(processing_ticks)
 }
 
-/// One consumer group per CQRS projection, on the events topic.
-fn add_projection_groups(
-    sim: &mut Sim,
-    config: &SagaConfig,
-    world: &Arc<Mutex<SagaWorld>>,
-) -> Result<(), SimError> {
+/// One consumer group per CQRS projection, on the events topic; returns their names.
+fn add_projection_groups(sim: &mut Sim, config: &SagaConfig) -> Result<Vec<String>, SimError> {
+    let mut names = Vec::new();
     for kind in ProjectionKind::ALL {
         let mut group = GroupConfig::new(kind.group(), vec![topics::ORDER_EVENTS.to_string()]);
         group.processing_ticks_per_record = config.projection_ticks_per_record;
-        let world = Arc::clone(world);
-        add_group(sim, group, Box::new(ProjectionProcessor { kind, world }))?;
+        names.push(kind.group().to_string());
+        add_group(sim, group)?;
     }
-    Ok(())
+    Ok(names)
 }
 
-fn add_group(
-    sim: &mut Sim,
-    group: GroupConfig,
-    processor: Box<dyn Processor>,
-) -> Result<(), SimError> {
+fn add_group(sim: &mut Sim, group: GroupConfig) -> Result<(), SimError> {
     let name = group.name.clone();
     sim.apply(Command::CreateGroup { config: group })?;
-    sim.set_processor(&name, processor)?;
     sim.apply(Command::JoinGroup {
         member: MemberId(format!("{name}-1")),
         group: name,

@@ -241,6 +241,16 @@ pub enum SagaTraceEvent {
         /// The service.
         service: ServiceName,
     },
+    /// A saga command a scenario scheduled for this tick was refused (nobody is there to
+    /// receive the error, so the trace says it).
+    CommandRejected {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The command's `type`, e.g. `resubmit_dead_letters`.
+        command: String,
+        /// Why, in words.
+        error: String,
+    },
     /// An append to the Order stream met a concurrent writer (optimistic concurrency).
     ConcurrencyConflict {
         /// The tick it happened at.

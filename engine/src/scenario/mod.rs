@@ -1,12 +1,16 @@
 //! Scenarios: a whole session as data — setup, seed and timed commands.
 //!
-//! A [`Scenario`] is what a share link, an exported file and the CLI's `run` consume:
-//! topics, producers, consumer groups (with their members and, by name, their processors),
-//! and [`TimedCommand`]s. [`Sim::from_scenario`] builds the simulation; commands at tick 0
-//! apply at once, later ones are scheduled and apply when the clock reaches their tick.
+//! A [`Scenario`] is the one format a share link, an exported file, the CLI's `run` and the
+//! tests consume: topics, producers, consumer groups with their members, optionally the
+//! order saga (its services, faults and orders: [`SagaSetup`]), and [`TimedCommand`]s, each
+//! the simulation's or the saga's ([`ScenarioCommand`]). [`System::from_scenario`] builds
+//! the running system; commands at tick 0 apply at once, later ones when the clock
+//! reaches their tick. [`Sim::from_scenario`] builds a scenario without a saga as a bare
+//! simulation.
 //!
-//! [`presets`] holds the seed documents' streaming scenarios; they are also stored as JSON
-//! under `scenarios/` at the repository root (a test keeps the two in sync).
+//! [`presets`] and [`saga_presets`] are the files under `scenarios/` at the repository
+//! root, compiled in: the page, the CLI and the tests read the same files. Saga files of
+//! the older shape (`{"setup": ...}`) still load ([`legacy`]).
 //!
 //! A small scenario as JSON: one topic, one group of two, a burst of events, and a crash.
 //! Omitted fields take their defaults (partitioner `murmur2`, strategy `range`, commit
@@ -36,27 +40,31 @@
 //! assert!(billing.counters.processed >= 30);
 //! ```
 
-mod cluster_presets;
+mod command;
+pub mod legacy;
 mod presets;
+#[cfg(test)]
+mod saga_tests;
+mod system;
+#[cfg(test)]
+mod tests;
 
-pub use cluster_presets::cluster_presets;
-pub use presets::presets;
-// Defined where they belong (a topic's spec in `topic`, a timed command in `command`, the
-// processor factory in `process`); re-exported here because a scenario is made of them.
-pub use crate::command::TimedCommand;
-pub use crate::process::ProcessorFactory;
+pub use command::{ScenarioCommand, TimedCommand};
+pub use presets::{cluster_presets, presets, renamed, saga_preset, saga_presets};
+pub use system::{System, SystemError, SystemSummary};
+// Defined where they belong (a topic's spec in `topic`, the saga's setup in `saga`);
+// re-exported here because a scenario is made of them.
+pub use crate::saga::config::SagaSetup;
 pub use crate::topic::TopicSpec;
 
 use crate::cluster::placement::BrokerMetadata;
 use crate::cluster::replication::ReplicationConfig;
 use crate::command::{Command, SimError};
 use crate::group::GroupConfig;
-use crate::ids::{MemberId, Tick};
-use crate::process::Processor;
+use crate::ids::MemberId;
 use crate::producer::ProducerConfig;
 use crate::sim::Sim;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// A consumer group to create, with the members that join at tick 0.
@@ -68,10 +76,6 @@ pub struct GroupSpec {
     #[serde(default)]
     /// Members that join at tick 0.
     pub members: Vec<MemberId>,
-    /// Name of the processor the group runs (see [`Sim::from_scenario_with`]); `None`: the
-    /// group only counts what it processes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub processor: Option<String>,
 }
 
 /// A whole session: setup, seed and commands.
@@ -100,9 +104,14 @@ pub struct Scenario {
     #[serde(default)]
     /// Commands, each at its tick.
     pub commands: Vec<TimedCommand>,
-    /// Processors for groups created by commands: group name -> processor name.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub processors: BTreeMap<String, String>,
+    /// The order saga, set up after the rest: its topics, its services as consumer groups,
+    /// its faults and orders. Written without the settings that hold their defaults.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_saga"
+    )]
+    pub saga: Option<SagaSetup>,
     /// Brokers and replication settings, set before the topics (none: one implicit
     /// broker, replication factor 1).
     #[serde(flatten)]
@@ -121,6 +130,15 @@ pub struct ClusterSetup {
     pub replication: Option<ReplicationConfig>,
 }
 
+fn compact_saga<S: serde::Serializer>(
+    saga: &Option<SagaSetup>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    saga.as_ref()
+        .map(SagaSetup::to_compact_json)
+        .serialize(serializer)
+}
+
 /// Extra ticks a run lasts after the last command when a scenario names no length.
 pub const DEFAULT_TAIL_TICKS: u64 = 100;
 
@@ -133,8 +151,11 @@ impl Scenario {
         })
     }
 
-    /// Parses a scenario from JSON.
+    /// Parses a scenario from JSON, the older saga shape too ([`legacy`]).
     pub fn from_json(json: &str) -> Result<Self, ScenarioError> {
+        if let Some(old) = legacy::parse(json) {
+            return old;
+        }
         serde_json::from_str(json).map_err(|e| ScenarioError::Json(e.to_string()))
     }
 
@@ -151,65 +172,38 @@ pub enum ScenarioError {
     /// The JSON is not a scenario.
     Json(String),
     #[error("scenario {scenario:?}, {what}: {source}")]
-    /// A part of the scenario is refused by the simulation.
+    /// A part of the scenario is refused by the simulation or the saga.
     Invalid {
         /// The scenario's name.
         scenario: String,
         /// Which part.
         what: String,
-        /// The simulation's error.
-        source: Box<SimError>,
+        /// The refusal.
+        source: Box<SystemError>,
     },
-    #[error(
-        "scenario {scenario:?}: group {group:?} names processor {processor:?}, which is not known"
-    )]
-    /// A group names a processor the factory does not know.
-    UnknownProcessor {
+    #[error("scenario {scenario:?} has a saga; a bare simulation cannot run it (use a System)")]
+    /// [`Sim::from_scenario`] was given a scenario with a saga.
+    NotStreaming {
         /// The scenario's name.
         scenario: String,
-        /// The group.
-        group: String,
-        /// The processor name.
-        processor: String,
     },
-}
-
-/// The processors the engine itself knows by name (none yet; the saga module adds its
-/// services here).
-pub fn builtin_processor(_name: &str) -> Option<Box<dyn Processor>> {
-    None
 }
 
 impl Sim {
-    /// Builds a simulation from a scenario, with processors from [`builtin_processor`].
+    /// Builds a simulation from a scenario without a saga (neither a `saga` section nor
+    /// saga commands); [`System::from_scenario`] builds any scenario.
     pub fn from_scenario(scenario: &Scenario) -> Result<Sim, ScenarioError> {
-        Self::from_scenario_with(scenario, builtin_processor)
-    }
-
-    /// Builds a simulation from a scenario; `processors` turns a processor name into a
-    /// processor.
-    pub fn from_scenario_with(
-        scenario: &Scenario,
-        processors: ProcessorFactory,
-    ) -> Result<Sim, ScenarioError> {
-        let names = processor_names(scenario, processors)?;
-        let mut sim = Sim::new(scenario.seed);
-        sim.set_processor_factory(processors, names);
-        set_up(&mut sim, scenario)?;
-        for (i, c) in scenario.commands.iter().enumerate() {
-            if c.at == Tick(0) {
-                sim.apply(c.command.clone())
-                    .map_err(invalid(scenario, format!("command {i} (at tick 0)")))?;
-            } else {
-                sim.schedule(c.at, c.command.clone())
-                    .map_err(invalid(scenario, format!("command {i} (at tick {})", c.at)))?;
-            }
+        let system = System::from_scenario(scenario)?;
+        if system.saga().is_some() {
+            return Err(ScenarioError::NotStreaming {
+                scenario: scenario.name.clone(),
+            });
         }
-        Ok(sim)
+        Ok(system.into_sim())
     }
 
-    /// This session as a scenario: the seed, the history, and the processors registered
-    /// through a scenario (by name). Running it for [`Sim::now`] ticks reproduces the trace.
+    /// This session as a scenario: the seed and the history. Running it for [`Sim::now`]
+    /// ticks (with the same processors) reproduces the trace.
     pub fn to_scenario(&self, name: &str, description: &str) -> Scenario {
         Scenario {
             name: name.to_string(),
@@ -219,35 +213,18 @@ impl Sim {
             topics: Vec::new(),
             producers: Vec::new(),
             groups: Vec::new(),
-            commands: self.history().to_vec(),
-            processors: self.processor_names().clone(),
+            commands: self
+                .history()
+                .iter()
+                .map(|c| TimedCommand {
+                    at: c.at,
+                    command: c.command.clone().into(),
+                })
+                .collect(),
+            saga: None,
             cluster: ClusterSetup::default(),
         }
     }
-}
-
-/// Which group runs which processor, wherever the group is created; every name must be
-/// one the factory knows.
-fn processor_names(
-    scenario: &Scenario,
-    processors: ProcessorFactory,
-) -> Result<BTreeMap<String, String>, ScenarioError> {
-    let mut names = scenario.processors.clone();
-    for g in &scenario.groups {
-        if let Some(p) = &g.processor {
-            names.insert(g.config.name.clone(), p.clone());
-        }
-    }
-    for (group, processor) in &names {
-        if processors(processor).is_none() {
-            return Err(ScenarioError::UnknownProcessor {
-                scenario: scenario.name.clone(),
-                group: group.clone(),
-                processor: processor.clone(),
-            });
-        }
-    }
-    Ok(names)
 }
 
 /// Creates the scenario's topics, producers and groups (with their first members).
@@ -292,9 +269,6 @@ fn invalid(scenario: &Scenario, what: String) -> impl FnOnce(SimError) -> Scenar
     move |source| ScenarioError::Invalid {
         scenario,
         what,
-        source: Box::new(source),
+        source: Box::new(source.into()),
     }
 }
-
-#[cfg(test)]
-mod tests;

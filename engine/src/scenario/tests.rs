@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::Tick;
 use crate::trace::TraceEvent;
 
 #[test]
@@ -67,12 +68,59 @@ fn producer_retries_duplicate_only_without_idempotence() {
     assert!(dropped > 0);
 }
 
+/// A saga command needs a saga: refused when the scenario is built, naming the command.
 #[test]
-fn unknown_processor_is_a_clear_error() {
+fn a_saga_command_without_a_saga_is_a_clear_error() {
     let mut p = presets().remove(1);
-    p.groups[0].processor = Some("nope".into());
-    let err = Sim::from_scenario(&p).unwrap_err();
-    assert!(err.to_string().contains("\"nope\""), "{err}");
+    p.commands.push(TimedCommand {
+        at: Tick(3),
+        command: ScenarioCommand::Saga(crate::saga::command::SagaCommand::TakeDown {
+            service: crate::saga::services::ServiceName::Payment,
+        }),
+    });
+    let err = System::from_scenario(&p).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "scenario \"user-events\", command 1 (at tick 3): \"take_down\" is a saga command, and this scenario has no saga"
+    );
+}
+
+/// A saga command scheduled for a later tick that fails then is on the saga trace, named
+/// with its error (nobody is there to receive it).
+#[test]
+fn a_scheduled_saga_command_that_fails_is_traced() {
+    let mut p = saga_preset("happy-path").unwrap();
+    p.commands.push(TimedCommand {
+        at: Tick(5),
+        command: ScenarioCommand::Saga(crate::saga::command::SagaCommand::RebuildProjection {
+            projection: crate::saga::projection::ProjectionKind::ALL[0],
+        }),
+    });
+    p.commands.push(TimedCommand {
+        at: Tick(5),
+        command: ScenarioCommand::Saga(crate::saga::command::SagaCommand::ResubmitDeadLetters {
+            topic: "nope".into(),
+        }),
+    });
+    let mut system = System::from_scenario(&p).unwrap();
+    system.run_until(Tick(4));
+    assert!(!system
+        .trace_lines()
+        .iter()
+        .any(|l| l.contains("command_rejected")));
+    system.step();
+    let lines = system.trace_lines();
+    let rejected: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("command_rejected"))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            r#"{"event":{"command":"resubmit_dead_letters","error":"\"nope\" is not a topic of the order flow","tick":5,"type":"command_rejected"},"type":"saga"}"#
+        ]
+    );
+    assert!(lines.iter().any(|l| l.contains("projection_rebuilt")));
 }
 
 #[test]
@@ -125,27 +173,82 @@ fn eager_group_pauses_while_cooperative_group_keeps_consuming() {
     }
 }
 
-/// The JSON files under `scenarios/` are generated from [`presets`]; regenerate with
-/// `UPDATE_SCENARIOS=1 cargo test -p orderflow-engine scenarios_dir`.
+/// Every file under `scenarios/` is compiled in (the presets are the files), in canonical
+/// form: what the engine writes when it reads the file.
 #[test]
-fn scenarios_dir_matches_presets() {
+fn every_scenario_file_is_compiled_in_and_canonical() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let update = std::env::var_os("UPDATE_SCENARIOS").is_some();
-    if update {
-        std::fs::create_dir_all(&dir).unwrap();
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    on_disk.sort();
+    let mut compiled: Vec<String> = presets::files().map(|(f, _)| format!("{f}.json")).collect();
+    compiled.sort();
+    assert_eq!(on_disk, compiled);
+    for (file, json) in presets::files() {
+        let scenario = Scenario::from_json(json).unwrap();
+        assert_eq!(
+            scenario.to_json_pretty() + "\n",
+            json,
+            "scenarios/{file}.json"
+        );
+        assert_eq!(file.strip_prefix("saga-").unwrap_or(file), scenario.name);
+        assert_eq!(scenario.saga.is_some(), file.starts_with("saga-"), "{file}");
     }
-    for p in presets() {
-        let path = dir.join(format!("{}.json", p.name));
-        let json = p.to_json_pretty() + "\n";
-        if update {
-            std::fs::write(&path, &json).unwrap();
-        }
-        let on_disk = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!(
-                "{}: {e}; run UPDATE_SCENARIOS=1 cargo test -p orderflow-engine scenarios_dir",
-                path.display()
-            )
-        });
-        assert_eq!(on_disk, json, "{} is out of date; run UPDATE_SCENARIOS=1 cargo test -p orderflow-engine scenarios_dir", path.display());
-    }
+    let names: Vec<String> = presets().into_iter().map(|p| p.name).collect();
+    assert_eq!(
+        names,
+        [
+            "event-hubs-orders",
+            "user-events",
+            "demo-topics",
+            "idle-seventh-consumer",
+            "delivery-semantics",
+            "eager-vs-cooperative",
+            "producer-retries"
+        ]
+    );
+}
+
+/// The example of ARCHITECTURE.md's "One scenario format" parses and runs: the group
+/// reads every record, the saga completes despite Payment's outage, nothing is violated.
+#[test]
+fn the_documented_example_runs() {
+    let doc = include_str!("../../../ARCHITECTURE.md");
+    let section = doc
+        .split("## One scenario format")
+        .nth(1)
+        .expect("the section exists");
+    let json = section
+        .split("```json")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("the section has a JSON example");
+    let scenario = Scenario::from_json(json).unwrap();
+    assert_eq!(
+        Scenario::from_json(&scenario.to_json_pretty()).unwrap(),
+        scenario
+    );
+    let mut system = System::from_scenario(&scenario).unwrap();
+    system.run_until(Tick(scenario.run_ticks()));
+    let billing = system.sim().group_snapshot("billing").unwrap();
+    assert_eq!(billing.members.len(), 1);
+    assert_eq!(billing.total_lag, 0);
+    let saga = system.saga().unwrap();
+    assert!(saga.is_settled());
+    assert_eq!(saga.check_invariants(), Vec::<String>::new());
+    let sagas = saga.summaries();
+    assert_eq!(sagas.len(), 1);
+    assert_eq!(
+        sagas[0].state,
+        crate::saga::orchestrator::SagaState::Completed
+    );
+    let downs = saga
+        .world()
+        .trace
+        .iter()
+        .filter(|e| matches!(e, crate::saga::trace::SagaTraceEvent::ServiceDown { .. }))
+        .count();
+    assert_eq!(downs, 1);
 }

@@ -254,10 +254,15 @@ impl Sim {
             return Err(SimError::UnknownTopic(topic.to_string()));
         }
         let (mut world, actors) = self.split();
-        actors
+        match actors
             .generator
-            .generate(&mut world, topic, count, key_space)?;
-        Ok(())
+            .generate(&mut world, topic, count, key_space)
+        {
+            // Stopped at the record limit and traced: the records so far stay, and the
+            // command counts as applied so replaying the history appends the same ones.
+            Ok(()) | Err(AppendError::RecordLimit(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn set_generator(
@@ -323,10 +328,6 @@ impl Sim {
         let protocol = config.protocol();
         let group = ConsumerGroup::new(config)?;
         self.groups.insert(name.clone(), group);
-        let built = self.processor_factory.zip(self.processor_names.get(&name));
-        if let Some(processor) = built.and_then(|(factory, p)| factory(p)) {
-            self.processors.insert(name.clone(), processor);
-        }
         self.trace.push(TraceEvent::GroupCreated {
             tick: self.now,
             group: name,

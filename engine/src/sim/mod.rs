@@ -2,7 +2,8 @@
 //! generator, one seeded random generator, and the trace.
 //!
 //! Drive it with [`Command`]s through [`Sim::apply`] (they act at the current tick) and
-//! advance time with [`Sim::step`]. Everything observable comes out as
+//! advance time with [`Sim::step`], or [`Sim::step_with`] lending it the groups'
+//! [`Processors`] for the step. Everything observable comes out as
 //! [`TraceEvent`]s; read-only snapshots ([`Sim::group_snapshot`], [`Sim::topic`]) show the
 //! state. The same seed and the same commands at the same ticks always give the same trace.
 //!
@@ -22,24 +23,24 @@ mod summary;
 pub use crate::command::{Command, SimError, TimedCommand};
 pub use crate::generator::{Generator, KeySpace, MAX_GENERATED_RECORDS, ORDER_LIFECYCLE};
 pub use crate::trace::TraceEvent;
+pub use crate::world::{RecordLimitError, MAX_RESIDENT_RECORDS};
 pub use summary::{ClusterSummary, GroupSummary, ProducerSummary, Summary, TopicSummary};
 
 use crate::generator::OrderGenerator;
 use crate::group::{ConsumerGroup, GroupSnapshot};
 use crate::ids::Tick;
 use crate::lag::LagHistory;
-use crate::process::{Processor, ProcessorFactory};
+use crate::process::{NoProcessors, Processors};
 use crate::producer::Producer;
 use crate::rng::SimRng;
 use crate::topic::Topic;
 use crate::trace::Trace;
-use crate::world::{Brokers, World};
+use crate::world::{Brokers, RecordBudget, World};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The simulation's actors, borrowed beside the [`World`] they act in.
 struct Actors<'a> {
     groups: &'a mut BTreeMap<String, ConsumerGroup>,
-    processors: &'a mut BTreeMap<String, Box<dyn Processor>>,
     producers: &'a mut BTreeMap<String, Producer>,
     generator: &'a mut OrderGenerator,
 }
@@ -51,7 +52,6 @@ pub struct Sim {
     rng: SimRng,
     topics: BTreeMap<String, Topic>,
     groups: BTreeMap<String, ConsumerGroup>,
-    processors: BTreeMap<String, Box<dyn Processor>>,
     producers: BTreeMap<String, Producer>,
     generator: OrderGenerator,
     next_event_id: u64,
@@ -60,12 +60,11 @@ pub struct Sim {
     scheduled: BTreeMap<Tick, Vec<Command>>,
     record_history: bool,
     history: Vec<TimedCommand>,
-    /// Group -> name of the processor a scenario gave it.
-    processor_names: BTreeMap<String, String>,
-    processor_factory: Option<ProcessorFactory>,
     trace: Trace,
     /// The brokers under the topics (none set: one implicit broker, replication factor 1).
     brokers: Brokers,
+    /// Records held over all topics, against the limit.
+    records: RecordBudget,
 }
 
 impl std::fmt::Debug for Sim {
@@ -89,7 +88,6 @@ impl Sim {
             rng: SimRng::new(seed),
             topics: BTreeMap::new(),
             groups: BTreeMap::new(),
-            processors: BTreeMap::new(),
             producers: BTreeMap::new(),
             generator: OrderGenerator::default(),
             next_event_id: 1,
@@ -97,10 +95,9 @@ impl Sim {
             scheduled: BTreeMap::new(),
             record_history: true,
             history: Vec::new(),
-            processor_names: BTreeMap::new(),
-            processor_factory: None,
             trace: Trace::default(),
             brokers: Brokers::default(),
+            records: RecordBudget::default(),
         }
     }
 
@@ -193,38 +190,27 @@ impl Sim {
         self.trace.drain()
     }
 
-    /// Registers the processor that a group's members run on each record.
-    pub fn set_processor(
-        &mut self,
-        group: &str,
-        processor: Box<dyn Processor>,
-    ) -> Result<(), SimError> {
-        if !self.groups.contains_key(group) {
-            return Err(SimError::UnknownGroup(group.to_string()));
-        }
-        self.processors.insert(group.to_string(), processor);
-        Ok(())
+    /// Sets the most records the simulation holds at once over all topics (default
+    /// [`MAX_RESIDENT_RECORDS`]); records removed by retention no longer count. An append
+    /// beyond it is refused with a [`RecordLimitError`]; a generator stops there. A limit
+    /// below what is held already refuses every append until retention makes room.
+    pub fn set_record_limit(&mut self, limit: u64) {
+        self.records.limit = limit;
     }
 
-    /// The processor registered for a group, if any.
-    pub fn processor(&self, group: &str) -> Option<&dyn Processor> {
-        self.processors.get(group).map(|p| p.as_ref())
+    /// The most records the simulation holds at once.
+    pub fn record_limit(&self) -> u64 {
+        self.records.limit
     }
 
-    /// Sets how processors are built by name and which group runs which; a group named
-    /// here gets its processor when it is created.
-    pub fn set_processor_factory(
-        &mut self,
-        factory: ProcessorFactory,
-        names: BTreeMap<String, String>,
-    ) {
-        self.processor_factory = Some(factory);
-        self.processor_names = names;
+    /// Records held now over all topics (appended minus removed by retention).
+    pub fn resident_records(&self) -> u64 {
+        self.records.resident
     }
 
-    /// Which group runs which processor, by name (what a scenario said).
-    pub fn processor_names(&self) -> &BTreeMap<String, String> {
-        &self.processor_names
+    /// Appends refused at the record limit so far, and the latest refusal.
+    pub fn record_limit_refusals(&self) -> (u64, Option<RecordLimitError>) {
+        (self.records.refused, self.records.last_refusal)
     }
 
     /// The tick context, and the actors beside it that act in it.
@@ -236,10 +222,10 @@ impl Sim {
             rng: &mut self.rng,
             next_event_id: &mut self.next_event_id,
             brokers: &mut self.brokers,
+            records: &mut self.records,
         };
         let actors = Actors {
             groups: &mut self.groups,
-            processors: &mut self.processors,
             producers: &mut self.producers,
             generator: &mut self.generator,
         };
@@ -290,13 +276,19 @@ impl Sim {
             .flat_map(|(t, cs)| cs.iter().map(move |c| (*t, c)))
     }
 
-    /// Advances the logical clock by one tick and runs everything due.
+    /// Advances the logical clock by one tick and runs everything due; no group has a
+    /// processor.
     pub fn step(&mut self) {
+        self.step_with(&mut NoProcessors);
+    }
+
+    /// Like [`step`](Self::step), each group running the processor `processors` gives it.
+    pub fn step_with(&mut self, processors: &mut dyn Processors) {
         self.now = Tick(self.now.0 + 1);
         self.tick_cluster();
         self.run_generators();
         self.apply_time_retention();
-        self.tick_groups();
+        self.tick_groups(processors);
         self.apply_scheduled();
     }
 
@@ -327,14 +319,10 @@ impl Sim {
     }
 
     /// Every group, in name order, runs its tick with its processor.
-    fn tick_groups(&mut self) {
+    fn tick_groups(&mut self, processors: &mut dyn Processors) {
         let (mut world, actors) = self.split();
         for (name, group) in actors.groups.iter_mut() {
-            let processor = actors
-                .processors
-                .get_mut(name)
-                .map(|p| p.as_mut() as &mut dyn Processor);
-            group.tick(&mut world, processor);
+            group.tick(&mut world, processors.processor(name));
         }
     }
 

@@ -7,6 +7,7 @@ use crate::cluster::replication::{ClusterMetrics, PartitionView};
 use crate::group::GroupState;
 use crate::ids::{MemberId, Offset, Tick};
 use crate::partitioner::Partitioner;
+use crate::process::{NoProcessors, Processors};
 use crate::producer::ProducerCounters;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,8 +97,14 @@ pub struct ProducerSummary {
 }
 
 impl Sim {
-    /// The final state in compact form.
+    /// The final state in compact form (no group has a processor).
     pub fn summary(&self) -> Summary {
+        self.summary_with(&NoProcessors)
+    }
+
+    /// The final state in compact form, with the snapshot of each group's processor in
+    /// `processors`.
+    pub fn summary_with(&self, processors: &dyn Processors) -> Summary {
         let topics = self
             .topics
             .values()
@@ -141,11 +148,7 @@ impl Sim {
                     duplicates: s.counters.duplicates,
                     lost: s.counters.lost,
                     failed: s.counters.failed,
-                    processor: self
-                        .processors
-                        .get(&s.name)
-                        .map(|p| p.snapshot())
-                        .unwrap_or(serde_json::Value::Null),
+                    processor: processors.snapshot(&s.name),
                 }
             })
             .collect();

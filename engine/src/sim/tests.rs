@@ -4,9 +4,10 @@ use crate::group::{CommitPolicy, GroupConfig, GroupState, MemberStatus, OffsetRe
 use crate::ids::{EventId, MemberId, Offset, PartitionId};
 use crate::log::{Headers, OrderEvent, Payload};
 use crate::partitioner::Partitioner;
-use crate::process::OutgoingRecord;
+use crate::process::{OutgoingRecord, Processor};
 use crate::producer::ProducerConfig;
 use crate::topic::TopicSpec;
+use std::collections::BTreeMap;
 
 fn order(user: &str) -> Payload {
     Payload::Order(OrderEvent {
@@ -14,6 +15,21 @@ fn order(user: &str) -> Payload {
         order_id: "O1".into(),
         status: "Created".into(),
     })
+}
+
+/// One group's processor, by group name.
+fn processors(
+    group: &str,
+    processor: impl Processor + 'static,
+) -> BTreeMap<String, Box<dyn Processor>> {
+    BTreeMap::from([(group.to_string(), Box::new(processor) as Box<dyn Processor>)])
+}
+
+/// Steps with `processors` until the clock reads `tick`.
+fn run_until_with(sim: &mut Sim, tick: u64, processors: &mut dyn Processors) {
+    while sim.now() < Tick(tick) {
+        sim.step_with(processors);
+    }
 }
 
 fn sim_with_topic(partitions: u32) -> Sim {
@@ -422,8 +438,7 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
     .unwrap();
     sim.apply(group("forwarder", CommitPolicy::AfterProcessing))
         .unwrap();
-    sim.set_processor("forwarder", Box::new(Forwarder)).unwrap();
-    assert!(sim.set_processor("nope", Box::new(Forwarder)).is_err());
+    let mut forwarder = processors("forwarder", Forwarder);
     sim.apply(join("forwarder", "f1")).unwrap();
     sim.apply(Command::Generate {
         topic: "orders".into(),
@@ -431,7 +446,7 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
         key_space: KeySpace::new("U", 4),
     })
     .unwrap();
-    sim.run_until(Tick(80));
+    run_until_with(&mut sim, 80, &mut forwarder);
     let shipments = sim.topic("shipments").unwrap();
     assert_eq!(shipments.len(), 12);
     let orders = sim.topic("orders").unwrap();
@@ -452,13 +467,10 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
     assert_eq!(s.counters.processed, 12);
     assert!(s.counters.retries >= 4, "{:?}", s.counters);
     assert_eq!(
-        sim.summary().groups[0].processor,
+        sim.summary_with(&forwarder).groups[0].processor,
         serde_json::json!({"kind": "forwarder"})
     );
-}
-
-fn forwarder_factory(name: &str) -> Option<Box<dyn Processor>> {
-    (name == "forwarder").then(|| Box::new(Forwarder) as Box<dyn Processor>)
+    assert_eq!(sim.summary().groups[0].processor, serde_json::Value::Null);
 }
 
 #[test]
@@ -472,21 +484,21 @@ fn a_session_exported_as_a_scenario_replays_the_same_trace() {
         2,
         Partitioner::Murmur2,
     ));
-    preset
-        .processors
-        .insert("forwarder".into(), "forwarder".into());
+    let create = Command::CreateGroup {
+        config: GroupConfig::new("forwarder", vec!["orders".into()]),
+    };
     preset.commands.push(crate::scenario::TimedCommand {
         at: Tick(5),
-        command: Command::CreateGroup {
-            config: GroupConfig::new("forwarder", vec!["orders".into()]),
-        },
+        command: create.into(),
     });
     preset.commands.push(crate::scenario::TimedCommand {
         at: Tick(6),
-        command: join("forwarder", "f1"),
+        command: join("forwarder", "f1").into(),
     });
-    let mut live = Sim::from_scenario_with(&preset, forwarder_factory).unwrap();
-    live.run_until(Tick(40));
+    // The group the commands create later runs the processor given by its name.
+    let mut forwarder = processors("forwarder", Forwarder);
+    let mut live = Sim::from_scenario(&preset).unwrap();
+    run_until_with(&mut live, 40, &mut forwarder);
     // A user acts between steps.
     live.apply(Command::KillMember {
         group: "Notifier".into(),
@@ -498,7 +510,7 @@ fn a_session_exported_as_a_scenario_replays_the_same_trace() {
     live.schedule(Tick(50), join("OrderProcessor", "vm3"))
         .unwrap();
     live.schedule(Tick(55), join("nope", "vm3")).unwrap();
-    live.run_until(Tick(90));
+    run_until_with(&mut live, 90, &mut forwarder);
     assert!(
         !live.topic("shipments").unwrap().is_empty(),
         "the processor ran"
@@ -507,8 +519,9 @@ fn a_session_exported_as_a_scenario_replays_the_same_trace() {
     let exported = live.to_scenario("session", "");
     let json = exported.to_json_pretty();
     let imported = crate::scenario::Scenario::from_json(&json).unwrap();
-    let mut replay = Sim::from_scenario_with(&imported, forwarder_factory).unwrap();
-    replay.run_until(Tick(imported.ticks.unwrap()));
+    let mut replay = Sim::from_scenario(&imported).unwrap();
+    let mut forwarder = processors("forwarder", Forwarder);
+    run_until_with(&mut replay, imported.ticks.unwrap(), &mut forwarder);
     let a: Vec<String> = live
         .trace()
         .iter()
@@ -908,8 +921,7 @@ fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
     .unwrap();
     sim.apply(group("relay", CommitPolicy::AfterProcessing))
         .unwrap();
-    sim.set_processor("relay", Box::new(OutboxLike { issued: Vec::new() }))
-        .unwrap();
+    let mut relay = processors("relay", OutboxLike { issued: Vec::new() });
     sim.apply(join("relay", "r1")).unwrap();
     for user in ["U1", "U2"] {
         sim.apply(Command::Produce {
@@ -919,7 +931,7 @@ fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
         })
         .unwrap();
     }
-    sim.run_until(Tick(20));
+    run_until_with(&mut sim, 20, &mut relay);
     let ids: Vec<EventId> = sim.topic("shipments").unwrap().partitions()[0]
         .records()
         .iter()
@@ -1033,8 +1045,7 @@ fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again()
     .unwrap();
     sim.apply(group("svc", CommitPolicy::AfterProcessing))
         .unwrap();
-    sim.set_processor("svc", Box::new(CrashOnce { crashed: false }))
-        .unwrap();
+    let mut svc = processors("svc", CrashOnce { crashed: false });
     sim.apply(join("svc", "a")).unwrap();
     for user in ["U1", "U2", "U3"] {
         sim.apply(Command::Produce {
@@ -1044,7 +1055,7 @@ fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again()
         })
         .unwrap();
     }
-    sim.run_until(Tick(5));
+    run_until_with(&mut sim, 5, &mut svc);
     let snapshot = sim.group_snapshot("svc").unwrap();
     assert!(matches!(
         snapshot.members[0].status,
@@ -1072,7 +1083,7 @@ fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again()
     // A replacement joins; after the session timeout the dead member leaves and the
     // replacement gets offsets 0..3 again: 0 and 1 are duplicates.
     sim.apply(join("svc", "b")).unwrap();
-    sim.run_until(Tick(40));
+    run_until_with(&mut sim, 40, &mut svc);
     assert_eq!(sim.group("svc").unwrap().committed(&tp), Some(Offset(3)));
     let counters = sim.group("svc").unwrap().counters();
     assert_eq!(counters.duplicates, 2);

@@ -16,10 +16,68 @@ use crate::log::{Headers, Payload};
 use crate::partitioner::Routing;
 use crate::process::OutgoingRecord;
 use crate::rng::SimRng;
-use crate::topic::{Produced, Topic, TopicError};
+use crate::topic::{Topic, TopicError};
 use crate::trace::{Trace, TraceEvent};
 use std::collections::BTreeMap;
 use thiserror::Error;
+
+/// The most records a simulation holds at once by default, over all topics and partitions
+/// (records removed by retention no longer count). About 500 MB of records natively; a
+/// long run without retention stops here with a message instead of exhausting memory.
+pub const MAX_RESIDENT_RECORDS: u64 = 2_000_000;
+
+/// An append refused because the simulation holds as many records as it may.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+#[error(
+    "the simulation already holds {resident} records, its limit of {limit} resident \
+     records; retention that deletes old segments makes room"
+)]
+pub struct RecordLimitError {
+    /// Records held when the append was refused.
+    pub resident: u64,
+    /// The most records the simulation may hold.
+    pub limit: u64,
+}
+
+/// The records a simulation holds over all its logs, against its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct RecordBudget {
+    /// Records held now (appended minus removed by retention).
+    pub(crate) resident: u64,
+    /// The most it may hold.
+    pub(crate) limit: u64,
+    /// Appends refused at the limit so far.
+    pub(crate) refused: u64,
+    /// The latest refusal.
+    pub(crate) last_refusal: Option<RecordLimitError>,
+}
+
+impl Default for RecordBudget {
+    fn default() -> Self {
+        Self {
+            resident: 0,
+            limit: MAX_RESIDENT_RECORDS,
+            refused: 0,
+            last_refusal: None,
+        }
+    }
+}
+
+impl RecordBudget {
+    /// Room for one more record, or the refusal (counted).
+    fn check(&mut self) -> Result<(), RecordLimitError> {
+        if self.resident < self.limit {
+            return Ok(());
+        }
+        let error = RecordLimitError {
+            resident: self.resident,
+            limit: self.limit,
+        };
+        self.refused += 1;
+        self.last_refusal = Some(error);
+        Err(error)
+    }
+}
 
 /// Why a record could not be appended.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
@@ -41,6 +99,9 @@ pub enum AppendError {
     #[error(transparent)]
     /// The partition's leader refused it (only with brokers; traced as `produce_refused`).
     Refused(#[from] ProduceError),
+    #[error(transparent)]
+    /// The simulation holds as many records as it may.
+    RecordLimit(#[from] RecordLimitError),
 }
 
 /// The parts of the simulation a group needs while it ticks (everything but the groups).
@@ -52,6 +113,7 @@ pub(crate) struct World<'a> {
     pub(crate) next_event_id: &'a mut u64,
     /// The brokers under the topics (none configured: one implicit broker).
     pub(crate) brokers: &'a mut Brokers,
+    pub(crate) records: &'a mut RecordBudget,
 }
 
 /// Who appends a record, for [`TraceEvent::Produced`].
@@ -78,6 +140,13 @@ impl Origin<'_> {
 }
 
 impl World<'_> {
+    /// Room for one more record, or the refusal (counted; see [`Sim::record_limit_refusals`]).
+    ///
+    /// [`Sim::record_limit_refusals`]: crate::sim::Sim::record_limit_refusals
+    pub(crate) fn check_room(&mut self) -> Result<(), RecordLimitError> {
+        self.records.check()
+    }
+
     /// Issues the next event id.
     pub(crate) fn next_event_id(&mut self) -> EventId {
         let id = EventId(*self.next_event_id);
@@ -116,10 +185,15 @@ impl World<'_> {
         headers: Headers,
         origin: Origin<'_>,
     ) -> Result<Offset, AppendError> {
-        if self.brokers.cluster.is_some() {
-            return self.append_to_leader(topic, routed, key, value, headers, origin);
-        }
-        self.append_committed(topic, routed, key, value, headers, origin)
+        // A record the leader holds but has not committed yet is resident too.
+        self.check_room()?;
+        let offset = if self.brokers.cluster.is_some() {
+            self.append_to_leader(topic, routed, key, value, headers, origin)?
+        } else {
+            self.append_committed(topic, routed, key, value, headers, origin)?
+        };
+        self.records.resident += 1;
+        Ok(offset)
     }
 
     /// Whether `partition` has no live leader (only with brokers).
@@ -178,8 +252,11 @@ impl World<'_> {
         else {
             return;
         };
+        let held = log.len() as u64;
         let deleted = log.apply_retention(now);
         if deleted > 0 {
+            let removed = held - log.len() as u64;
+            self.records.resident = self.records.resident.saturating_sub(removed);
             self.trace.push(TraceEvent::SegmentsDeleted {
                 tick: now,
                 topic: topic.to_string(),
@@ -196,7 +273,9 @@ impl World<'_> {
         topic: &str,
         key: Option<String>,
         value: Payload,
-    ) -> Result<Produced, AppendError> {
+    ) -> Result<Offset, AppendError> {
+        // Refused before routing or issuing an id, so a refusal uses up nothing.
+        self.check_room()?;
         let routed = self.route(topic, key.as_deref())?;
         let headers = Headers {
             event_id: self.next_event_id(),
@@ -210,10 +289,8 @@ impl World<'_> {
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
     /// id if it has one (`None`: a fresh one). A given id must have been issued already, so
     /// it can never collide with a later fresh id.
-    pub(crate) fn produce_outgoing(
-        &mut self,
-        out: OutgoingRecord,
-    ) -> Result<Produced, AppendError> {
+    pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Offset, AppendError> {
+        self.check_room()?;
         if let Some(id) = out.event_id {
             if id.0 == 0 || id.0 >= *self.next_event_id {
                 return Err(AppendError::EventIdNotIssued {
@@ -232,20 +309,16 @@ impl World<'_> {
         self.append_routed(&out.topic, routed, out.key, out.payload, headers)
     }
 
+    /// Appends a routed record by no named producer. Returns its offset (the routing goes
+    /// to the trace; nobody needs a copy of it).
     fn append_routed(
         &mut self,
         topic: &str,
-        (routing, partition): (Option<Routing>, PartitionId),
+        routed: (Option<Routing>, PartitionId),
         key: Option<String>,
         value: Payload,
         headers: Headers,
-    ) -> Result<Produced, AppendError> {
-        let routed = (routing.clone(), partition);
-        let offset = self.append(topic, routed, key, value, headers, Origin::PLAIN)?;
-        Ok(Produced {
-            routing,
-            partition,
-            offset,
-        })
+    ) -> Result<Offset, AppendError> {
+        self.append(topic, routed, key, value, headers, Origin::PLAIN)
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::playground::tests::{burst, event, steps};
 use crate::playground::Playground;
-use crate::session::{Action, LoggedAction, Session, Setup, ORDERS_TOPIC};
+use crate::session::{LoggedAction, Session, Setup, ORDERS_TOPIC};
 use orderflow_engine::assignor::AssignmentStrategy;
 use orderflow_engine::group::{GroupConfig, MemberStatus, OffsetResetSpec, Protocol};
 use orderflow_engine::ids::MemberId;
@@ -29,22 +29,21 @@ fn default_session_is_the_event_hubs_example() {
 #[test]
 fn a_group_subscribed_to_two_topics_owns_partitions_of_both() {
     let mut session = Session::default();
-    session.topics.push(Setup::named("payments", 2));
-    session.actions.clear();
+    session
+        .scenario
+        .topics
+        .push(Setup::named("payments", 2).topic_spec());
+    session.scenario.groups.clear();
     let config = GroupConfig::new("audit", vec!["orders".into(), "payments".into()]);
     session.actions.push(LoggedAction {
         tick: 0,
-        action: Action::Command {
-            command: Command::CreateGroup { config },
-        },
+        command: Command::CreateGroup { config },
     });
     session.actions.push(LoggedAction {
         tick: 0,
-        action: Action::Command {
-            command: Command::JoinGroup {
-                group: "audit".into(),
-                member: MemberId("c1".into()),
-            },
+        command: Command::JoinGroup {
+            group: "audit".into(),
+            member: MemberId("c1".into()),
         },
     });
     session.validate().unwrap();
@@ -76,11 +75,9 @@ fn killed_member_is_dead_until_the_session_timeout_then_its_partitions_move() {
         pg.step();
     }
     let group = "OrderProcessor";
-    pg.act(Action::Command {
-        command: Command::KillMember {
-            group: group.into(),
-            member: MemberId("c1".into()),
-        },
+    pg.act(Command::KillMember {
+        group: group.into(),
+        member: MemberId("c1".into()),
     });
     let snap = pg.group_snapshot(group).unwrap();
     let c1 = snap.members.iter().find(|m| m.id.0 == "c1").unwrap();
@@ -109,21 +106,17 @@ fn reset_to_earliest_after_the_group_empties_brings_lag_back_to_the_log_size() {
         lag_before < 200,
         "Analytics consumed something ({lag_before})"
     );
-    pg.act(Action::Command {
-        command: Command::KillMember {
-            group: "Analytics".into(),
-            member: MemberId("c1".into()),
-        },
+    pg.act(Command::KillMember {
+        group: "Analytics".into(),
+        member: MemberId("c1".into()),
     });
     for _ in 0..15 {
         pg.step();
     }
-    pg.try_act(Action::Command {
-        command: Command::ResetOffsets {
-            group: "Analytics".into(),
-            topic: None,
-            spec: OffsetResetSpec::ToEarliest,
-        },
+    pg.try_act(Command::ResetOffsets {
+        group: "Analytics".into(),
+        topic: None,
+        spec: OffsetResetSpec::ToEarliest,
     })
     .unwrap();
     assert_eq!(pg.group_snapshot("Analytics").unwrap().total_lag, 200);

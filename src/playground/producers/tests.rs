@@ -10,11 +10,9 @@ use orderflow_engine::producer::ProducerConfig;
 /// A one-partition topic `orders` (no groups) with producer `p`: 3 retries, idempotent
 /// or not.
 fn producer_playground(idempotent: bool) -> Playground {
-    let mut pg = Playground::new(Session {
-        topics: vec![Setup::named(ORDERS_TOPIC, 1)],
-        actions: Vec::new(),
-        ..Session::default()
-    });
+    let mut session = Session::default().with_topics(vec![Setup::named(ORDERS_TOPIC, 1)]);
+    session.scenario.groups.clear();
+    let mut pg = Playground::new(session);
     let mut config = ProducerConfig::new("p");
     config.retries = 3;
     config.idempotent = idempotent;

@@ -2,7 +2,7 @@
 
 use crate::playground::tests::{burst, event};
 use crate::playground::Playground;
-use crate::session::{Action, KeyField, Session, Setup, ORDERS_TOPIC};
+use crate::session::{KeyField, Session, Setup, ORDERS_TOPIC};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::sim::Command;
@@ -20,13 +20,10 @@ fn published_record_lands_where_the_engine_routes_its_key() {
 
 #[test]
 fn key_field_order_id_keys_by_order() {
-    let mut pg = Playground::new(Session {
-        topics: vec![Setup {
-            key_field: KeyField::OrderId,
-            ..Setup::default()
-        }],
-        ..Session::default()
-    });
+    let mut pg = Playground::new(Session::default().with_topics(vec![Setup {
+        key_field: KeyField::OrderId,
+        ..Setup::default()
+    }]));
     pg.publish(event("U1", "O99", "Created"));
     assert_eq!(
         pg.recent_routings(ORDERS_TOPIC, 1)[0].key.as_deref(),
@@ -67,11 +64,9 @@ fn records_processed_again_after_a_crash_are_marked_redelivered() {
         pg.step();
     }
     // c1 of OrderProcessor dies mid-batch: processed but uncommitted records come back.
-    pg.act(Action::Command {
-        command: Command::KillMember {
-            group: "OrderProcessor".into(),
-            member: MemberId("c1".into()),
-        },
+    pg.act(Command::KillMember {
+        group: "OrderProcessor".into(),
+        member: MemberId("c1".into()),
     });
     for _ in 0..40 {
         pg.step();
@@ -95,13 +90,10 @@ fn records_processed_again_after_a_crash_are_marked_redelivered() {
 
 #[test]
 fn no_key_setup_spreads_records_round_robin() {
-    let mut pg = Playground::new(Session {
-        topics: vec![Setup {
-            keyed: false,
-            ..Setup::default()
-        }],
-        ..Session::default()
-    });
+    let mut pg = Playground::new(Session::default().with_topics(vec![Setup {
+        keyed: false,
+        ..Setup::default()
+    }]));
     burst(&mut pg, 400);
     assert_eq!(pg.partition_sizes(ORDERS_TOPIC), vec![100, 100, 100, 100]);
     assert!(pg.recent_routings(ORDERS_TOPIC, 1)[0].routing.is_none());
@@ -109,16 +101,13 @@ fn no_key_setup_spreads_records_round_robin() {
 
 #[test]
 fn retention_by_records_moves_the_log_start_up() {
-    let mut pg = Playground::new(Session {
-        topics: vec![Setup {
-            segment_records: 10,
-            retention_records: Some(20),
-            keyed: false,
-            partitions: 1,
-            ..Setup::default()
-        }],
-        ..Session::default()
-    });
+    let mut pg = Playground::new(Session::default().with_topics(vec![Setup {
+        segment_records: 10,
+        retention_records: Some(20),
+        keyed: false,
+        partitions: 1,
+        ..Setup::default()
+    }]));
     burst(&mut pg, 100);
     pg.step();
     let (start, end) = pg.partition_bounds(ORDERS_TOPIC, 0);

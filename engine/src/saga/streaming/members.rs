@@ -5,11 +5,11 @@
 use super::super::config::SagaSetupError;
 use super::super::services::ServiceName;
 use super::super::trace::SagaTraceEvent as T;
-use super::{engine_error, lock, StreamingSaga};
+use super::{engine_error, Saga};
 use crate::ids::{MemberId, Tick};
-use crate::sim::Command;
+use crate::sim::{Command, Sim};
 
-impl StreamingSaga {
+impl Saga {
     /// True while the service has a running member: its newest member is neither crashed
     /// nor killed, and no outage holds it down. Its outbox relay runs only then.
     pub fn is_up(&self, service: ServiceName) -> bool {
@@ -20,30 +20,36 @@ impl StreamingSaga {
 
     /// Kills the service's current member (noticed after the group's session timeout).
     /// Killing a service that is already down does nothing.
-    pub fn kill_service(&mut self, service: ServiceName) -> Result<(), SagaSetupError> {
+    pub fn kill_service(
+        &mut self,
+        sim: &mut Sim,
+        service: ServiceName,
+    ) -> Result<(), SagaSetupError> {
         if !self.killed.insert(service) {
             return Ok(());
         }
         let member = self.newest_member(service);
-        self.sim
-            .apply(Command::KillMember {
-                group: service.group().to_string(),
-                member,
-            })
-            .map_err(engine_error)
+        sim.apply(Command::KillMember {
+            group: service.group().to_string(),
+            member,
+        })
+        .map_err(engine_error)
     }
 
     /// Starts a new member for the service (joins its group: a rebalance follows).
-    pub fn start_member(&mut self, service: ServiceName) -> Result<(), SagaSetupError> {
+    pub fn start_member(
+        &mut self,
+        sim: &mut Sim,
+        service: ServiceName,
+    ) -> Result<(), SagaSetupError> {
         self.killed.remove(&service);
         *self.members.entry(service).or_insert(0) += 1;
         let member = self.newest_member(service);
-        self.sim
-            .apply(Command::JoinGroup {
-                group: service.group().to_string(),
-                member,
-            })
-            .map_err(engine_error)
+        sim.apply(Command::JoinGroup {
+            group: service.group().to_string(),
+            member,
+        })
+        .map_err(engine_error)
     }
 
     /// Sets a service's own processing time per record (a slow or fast service); its group
@@ -65,26 +71,34 @@ impl StreamingSaga {
     }
 
     /// `TakeDown`: kills the running member, if any.
-    pub(super) fn take_down(&mut self, service: ServiceName) -> Result<(), SagaSetupError> {
+    pub(super) fn take_down(
+        &mut self,
+        sim: &mut Sim,
+        service: ServiceName,
+    ) -> Result<(), SagaSetupError> {
         if self.killed.contains(&service) {
             return Ok(());
         }
-        self.kill_service(service)?;
+        self.kill_service(sim, service)?;
         self.trace(T::ServiceDown {
-            tick: self.sim.now(),
+            tick: sim.now(),
             service,
         });
         Ok(())
     }
 
     /// `BringUp`: a new member for a taken-down service, unless an outage holds it down.
-    pub(super) fn bring_up(&mut self, service: ServiceName) -> Result<(), SagaSetupError> {
+    pub(super) fn bring_up(
+        &mut self,
+        sim: &mut Sim,
+        service: ServiceName,
+    ) -> Result<(), SagaSetupError> {
         if !self.killed.contains(&service) || self.outage_down.contains(&service) {
             return Ok(());
         }
-        self.start_member(service)?;
+        self.start_member(sim, service)?;
         self.trace(T::ServiceUp {
-            tick: self.sim.now(),
+            tick: sim.now(),
             service,
         });
         Ok(())
@@ -92,7 +106,7 @@ impl StreamingSaga {
 
     /// A crashed member's replacement starts when the crash's down time is over (unless an
     /// outage holds the service down; its end starts a member).
-    pub(super) fn restart_crashed_members(&mut self, next: Tick) {
+    pub(super) fn restart_crashed_members(&mut self, sim: &mut Sim, next: Tick) {
         let due: Vec<ServiceName> = self
             .restarts
             .iter()
@@ -104,7 +118,7 @@ impl StreamingSaga {
             if self.outage_down.contains(&service) {
                 continue;
             }
-            let _ = self.start_member(service);
+            let _ = self.start_member(sim, service);
             self.trace(T::ServiceUp {
                 tick: next,
                 service,
@@ -115,7 +129,7 @@ impl StreamingSaga {
     /// The members the processors crashed during the engine's step: remembered as killed
     /// (so an outage does not kill a dead member again), with a replacement to start.
     pub(super) fn note_crashed_members(&mut self) {
-        let crashes = std::mem::take(&mut lock(&self.world).crashes);
+        let crashes = std::mem::take(&mut self.world.crashes);
         for (service, member, restart_at) in crashes {
             if member == self.newest_member(service) {
                 self.killed.insert(service);
@@ -126,7 +140,7 @@ impl StreamingSaga {
 
     /// Slowdowns of the fault plan (and [`set_processing_ticks`](Self::set_processing_ticks))
     /// change the group's processing time while they last.
-    pub(super) fn apply_slowdowns(&mut self, next: Tick) {
+    pub(super) fn apply_slowdowns(&mut self, sim: &mut Sim, next: Tick) {
         for service in ServiceName::ALL {
             let Some(current) = self.processing_ticks.get(&service).copied() else {
                 continue;
@@ -136,17 +150,16 @@ impl StreamingSaga {
                 .get(&service)
                 .copied()
                 .unwrap_or(1);
-            let wanted = base + lock(&self.world).faults.extra_ticks(service, next);
+            let wanted = base + self.world.faults.extra_ticks(service, next);
             if wanted == current {
                 continue;
             }
-            self.sim
-                .apply(Command::ConfigureGroup {
-                    group: service.group().to_string(),
-                    processing_ticks_per_record: Some(wanted),
-                    max_poll_records: None,
-                })
-                .expect("the service's group exists");
+            sim.apply(Command::ConfigureGroup {
+                group: service.group().to_string(),
+                processing_ticks_per_record: Some(wanted),
+                max_poll_records: None,
+            })
+            .expect("the service's group exists");
             self.processing_ticks.insert(service, wanted);
             self.trace(T::ServiceSpeedChanged {
                 tick: next,
@@ -158,23 +171,23 @@ impl StreamingSaga {
 
     /// Outages of the fault plan kill the service's member when they start and start a new
     /// member when they end.
-    pub(super) fn apply_outages(&mut self, next: Tick) {
+    pub(super) fn apply_outages(&mut self, sim: &mut Sim, next: Tick) {
         for service in ServiceName::ALL {
             if !self.members.contains_key(&service) {
                 continue;
             }
-            let down = lock(&self.world).faults.is_down(service, next);
+            let down = self.world.faults.is_down(service, next);
             let was_down = self.outage_down.contains(&service);
             if down && !was_down {
                 self.outage_down.insert(service);
-                let _ = self.kill_service(service);
+                let _ = self.kill_service(sim, service);
                 self.trace(T::ServiceDown {
                     tick: next,
                     service,
                 });
             } else if !down && was_down {
                 self.outage_down.remove(&service);
-                let _ = self.start_member(service);
+                let _ = self.start_member(sim, service);
                 self.trace(T::ServiceUp {
                     tick: next,
                     service,
@@ -188,7 +201,8 @@ impl StreamingSaga {
         MemberId(format!("{}-{n}", service.group()))
     }
 
-    pub(super) fn trace(&self, event: T) {
-        lock(&self.world).trace.push(event);
+    /// Adds an event to the saga trace.
+    pub(crate) fn trace(&mut self, event: T) {
+        self.world.trace.push(event);
     }
 }

@@ -1,5 +1,5 @@
-//! The saga's processors: each service, and each CQRS projection, as its consumer group's
-//! [`Processor`]. A record goes through the service's inbox, the fault plan, the retry
+//! The saga's world as the [`Processor`] of every saga group: each service, and each CQRS
+//! projection, by the group's name. A record goes through the service's inbox, the fault plan, the retry
 //! schedule or the dead-letter topic, the service's handler, and out through the outbox or
 //! straight to its topic; a crash fault kills the member mid-record.
 
@@ -9,61 +9,56 @@ use super::super::projection::ProjectionKind;
 use super::super::retry::{DeadLetter, RetryDecision};
 use super::super::services::{call_target, CallTarget, Injected, ServiceName};
 use super::super::trace::SagaTraceEvent as T;
-use super::world::{lock, SagaWorld};
+use super::world::SagaWorld;
 use crate::ids::{EventId, Offset, Tick};
 use crate::log::{Payload, Record};
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
 use crate::rng::SimRng;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-/// One service as a consumer group's processor.
-#[derive(Debug)]
-pub struct ServiceProcessor {
-    pub(super) service: ServiceName,
-    pub(super) world: Arc<Mutex<SagaWorld>>,
+/// The service whose consumer group is `group`.
+fn service_of(group: &str) -> Option<ServiceName> {
+    ServiceName::ALL.into_iter().find(|s| s.group() == group)
 }
 
-impl Processor for ServiceProcessor {
+/// The projection whose consumer group is `group`.
+fn projection_of(group: &str) -> Option<ProjectionKind> {
+    ProjectionKind::ALL.into_iter().find(|k| k.group() == group)
+}
+
+/// Every saga group's processor: the service or projection named by the group.
+impl Processor for SagaWorld {
     fn process(&mut self, d: &Delivery<'_>, rng: &mut SimRng) -> ProcessOutcome {
-        let Payload::Saga(message) = &d.record.value else {
-            return ProcessOutcome::done();
-        };
-        let service = self.service;
-        let mut guard = lock(&self.world);
-        let w = &mut *guard;
-        let Some(target) = call_target(service, w.mode, message) else {
-            return ProcessOutcome::done();
-        };
-        let envelope = envelope_of(d.record, message);
-        if absorbed_by_inbox(w, service, d.now, &envelope) {
-            return ProcessOutcome::done();
+        if let Some(service) = service_of(d.group) {
+            process_service(self, service, d, rng)
+        } else if let Some(kind) = projection_of(d.group) {
+            process_projection(self, kind, d)
+        } else {
+            ProcessOutcome::done()
         }
-        let fault = match target {
-            CallTarget::Other => None,
-            t => w.faults.decide(t, d.now, rng),
+    }
+}
+
+impl SagaWorld {
+    /// The state of the service or projection `group` runs, for snapshots and summaries.
+    pub fn snapshot(&self, group: &str) -> serde_json::Value {
+        let value = if let Some(service) = service_of(group) {
+            self.service_snapshot(service)
+        } else if let Some(kind) = projection_of(group) {
+            self.projections
+                .get(&kind)
+                .map_or(Ok(serde_json::Value::Null), |(m, _)| {
+                    serde_json::to_value(m)
+                })
+        } else {
+            Ok(serde_json::Value::Null)
         };
-        let compensation = matches!(target, CallTarget::Compensation(_));
-        let error = match fault {
-            Some(FaultEffect::Error) => "injected error",
-            // A compensation cannot say no: declining one is an error, retried until it works.
-            Some(FaultEffect::Decline) if compensation => "injected compensation failure",
-            Some(FaultEffect::Decline) => {
-                let reason = declined_reason(target);
-                return handle(w, service, d, &envelope, &Injected::Decline { reason });
-            }
-            None => {
-                let injected = concurrent_writer(w, service, message);
-                return handle(w, service, d, &envelope, &injected);
-            }
-        };
-        fail(w, service, d, envelope, error, compensation)
+        value.unwrap_or(serde_json::Value::Null)
     }
 
-    fn snapshot(&self) -> serde_json::Value {
-        let w = lock(&self.world);
-        let s = &w.services;
-        let value = match self.service {
+    fn service_snapshot(&self, service: ServiceName) -> serde_json::Result<serde_json::Value> {
+        let s = &self.services;
+        match service {
             ServiceName::Order => serde_json::to_value(s.order.statuses()),
             ServiceName::Inventory => serde_json::to_value(&s.inventory.stock),
             ServiceName::Payment => serde_json::to_value(s.payment.balances()),
@@ -77,51 +72,70 @@ impl Processor for ServiceProcessor {
                     .map(|(id, saga)| (id.0.clone(), saga.status.state))
                     .collect::<BTreeMap<_, _>>(),
             ),
-        };
-        value.unwrap_or(serde_json::Value::Null)
+        }
     }
 }
 
-/// A CQRS projection as a consumer group's processor on the events topic.
-#[derive(Debug)]
-pub struct ProjectionProcessor {
-    pub(super) kind: ProjectionKind,
-    pub(super) world: Arc<Mutex<SagaWorld>>,
+/// One record handed to `service`.
+fn process_service(
+    w: &mut SagaWorld,
+    service: ServiceName,
+    d: &Delivery<'_>,
+    rng: &mut SimRng,
+) -> ProcessOutcome {
+    let Payload::Saga(message) = &d.record.value else {
+        return ProcessOutcome::done();
+    };
+    let Some(target) = call_target(service, w.mode, message) else {
+        return ProcessOutcome::done();
+    };
+    let envelope = envelope_of(d.record, message);
+    if absorbed_by_inbox(w, service, d.now, &envelope) {
+        return ProcessOutcome::done();
+    }
+    let fault = match target {
+        CallTarget::Other => None,
+        t => w.faults.decide(t, d.now, rng),
+    };
+    let compensation = matches!(target, CallTarget::Compensation(_));
+    let error = match fault {
+        Some(FaultEffect::Error) => "injected error",
+        // A compensation cannot say no: declining one is an error, retried until it works.
+        Some(FaultEffect::Decline) if compensation => "injected compensation failure",
+        Some(FaultEffect::Decline) => {
+            let reason = declined_reason(target);
+            return handle(w, service, d, &envelope, &Injected::Decline { reason });
+        }
+        None => {
+            let injected = concurrent_writer(w, service, message);
+            return handle(w, service, d, &envelope, &injected);
+        }
+    };
+    fail(w, service, d, envelope, error, compensation)
 }
 
-impl Processor for ProjectionProcessor {
-    fn process(&mut self, d: &Delivery<'_>, _rng: &mut SimRng) -> ProcessOutcome {
-        let mut guard = lock(&self.world);
-        let w = &mut *guard;
-        let Some((model, next)) = w.projections.get_mut(&self.kind) else {
-            return ProcessOutcome::done();
-        };
-        let Some(position) = next.get_mut(d.partition.0 as usize) else {
-            return ProcessOutcome::done();
-        };
-        if d.record.offset < *position {
-            // Already applied (a redelivery): the position is stored with the model.
-            return ProcessOutcome::done();
-        }
-        *position = Offset(d.record.offset.0 + 1);
-        if let Payload::Saga(message) = &d.record.value {
-            model.apply(&envelope_of(d.record, message));
-            w.trace.push(T::ProjectionUpdated {
-                tick: d.now,
-                projection: self.kind,
-                event_id: d.record.headers.event_id,
-            });
-        }
-        ProcessOutcome::done()
+/// One record of the events topic handed to projection `kind`.
+fn process_projection(w: &mut SagaWorld, kind: ProjectionKind, d: &Delivery<'_>) -> ProcessOutcome {
+    let Some((model, next)) = w.projections.get_mut(&kind) else {
+        return ProcessOutcome::done();
+    };
+    let Some(position) = next.get_mut(d.partition.0 as usize) else {
+        return ProcessOutcome::done();
+    };
+    if d.record.offset < *position {
+        // Already applied (a redelivery): the position is stored with the model.
+        return ProcessOutcome::done();
     }
-
-    fn snapshot(&self) -> serde_json::Value {
-        let w = lock(&self.world);
-        w.projections
-            .get(&self.kind)
-            .and_then(|(m, _)| serde_json::to_value(m).ok())
-            .unwrap_or(serde_json::Value::Null)
+    *position = Offset(d.record.offset.0 + 1);
+    if let Payload::Saga(message) = &d.record.value {
+        model.apply(&envelope_of(d.record, message));
+        w.trace.push(T::ProjectionUpdated {
+            tick: d.now,
+            projection: kind,
+            event_id: d.record.headers.event_id,
+        });
     }
+    ProcessOutcome::done()
 }
 
 /// A saga record's message with its headers, as the services and projections read it.

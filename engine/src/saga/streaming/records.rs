@@ -8,12 +8,14 @@ use super::super::retry::DeadLetter;
 use super::super::summary::PathEntry;
 use super::super::trace::SagaTraceEvent as T;
 use super::processor::envelope_of;
-use super::{lock, StreamingSaga};
+use super::relay::publish_row;
+use super::{Saga, SagaView};
 use crate::ids::{Offset, PartitionId};
 use crate::log::{Payload, Record};
+use crate::sim::Sim;
 use crate::topic::Topic;
 
-impl StreamingSaga {
+impl SagaView<'_> {
     /// Every dead letter of `<topic>.DLQ`, in partition then offset order.
     pub fn dead_letters(&self, topic: &str) -> Vec<DeadLetter> {
         let Some(t) = self.sim.topic(&topics::dead_letter_topic(topic)) else {
@@ -29,32 +31,6 @@ impl StreamingSaga {
             .collect()
     }
 
-    /// Produces every dead letter of `<topic>.DLQ` not yet resubmitted back to `topic` (the
-    /// DLQ keeps its records: a log is append-only). Returns how many it produced.
-    ///
-    /// A resubmitted dead letter is the same message again, so it keeps its original headers
-    /// (event id, correlation, causation, schema version) and key: an inbox that already
-    /// processed that event (say, from a relay's duplicate of the dead-lettered record)
-    /// absorbs it instead of charging or reserving a second time.
-    pub fn resubmit_dead_letters(&mut self, topic: &str) -> Result<usize, SagaSetupError> {
-        check_topic(topic)?;
-        let dlq = topics::dead_letter_topic(topic);
-        let done = self.resubmitted.get(&dlq).copied().unwrap_or(0);
-        let fresh: Vec<DeadLetter> = self.dead_letters(topic).into_iter().skip(done).collect();
-        for letter in &fresh {
-            self.trace(T::Resubmitted {
-                tick: self.sim.now(),
-                dead_letter_topic: dlq.clone(),
-                topic: topic.to_string(),
-                event_id: letter.original.meta.event_id,
-            });
-            self.publish_row(letter.key.clone(), letter.original.clone());
-        }
-        *self.resubmitted.entry(dlq).or_insert(0) += fresh.len();
-        self.observe_choreography();
-        Ok(fresh.len())
-    }
-
     /// How far a projection's consumer group is behind the events topic (log end offset
     /// minus committed offset, summed over partitions).
     pub fn projection_lag(&self, kind: ProjectionKind) -> u64 {
@@ -65,7 +41,8 @@ impl StreamingSaga {
 
     /// A projection's current (incrementally maintained) read model.
     pub fn projection(&self, kind: ProjectionKind) -> Option<ReadModel> {
-        lock(&self.world)
+        self.saga
+            .world
             .projections
             .get(&kind)
             .map(|(m, _)| m.clone())
@@ -73,41 +50,13 @@ impl StreamingSaga {
 
     /// A fresh read model replaying the events the projection has applied so far.
     pub(super) fn replay_projection(&self, kind: ProjectionKind) -> ReadModel {
-        let positions = lock(&self.world).projections[&kind].1.clone();
-        ReadModel::rebuild(kind, &self.events_up_to(Some(&positions)))
-    }
-
-    /// Rebuilds a projection from scratch by replaying the whole events topic. Returns
-    /// whether a replay of the records the projection had applied equals its incremental
-    /// model.
-    pub fn rebuild_projection(&mut self, kind: ProjectionKind) -> bool {
-        let replayed = self.replay_projection(kind);
-        let all = self.events_up_to(None);
-        let ends: Vec<Offset> = self
-            .sim
-            .topic(topics::ORDER_EVENTS)
-            .map(|t| t.partitions().iter().map(|l| l.high_watermark()).collect())
-            .unwrap_or_default();
-        let now = self.sim.now();
-        let mut w = lock(&self.world);
-        let entry = w
-            .projections
-            .get_mut(&kind)
-            .expect("every kind has a projection");
-        let equal = entry.0 == replayed;
-        *entry = (ReadModel::rebuild(kind, &all), ends);
-        w.trace.push(T::ProjectionRebuilt {
-            tick: now,
-            projection: kind,
-            records_replayed: all.len() as u64,
-            equal_to_incremental: equal,
-        });
-        equal
+        let positions = &self.saga.world.projections[&kind].1;
+        ReadModel::rebuild(kind, &self.events_up_to(Some(positions)))
     }
 
     /// The events topic's saga events, partition by partition, each partition up to its
     /// end in `ends` (`None`: all).
-    fn events_up_to(&self, ends: Option<&[Offset]>) -> Vec<Envelope> {
+    pub(super) fn events_up_to(&self, ends: Option<&[Offset]>) -> Vec<Envelope> {
         let Some(t) = self.sim.topic(topics::ORDER_EVENTS) else {
             return Vec::new();
         };
@@ -151,6 +100,71 @@ impl StreamingSaga {
                 })
                 .collect()
         })
+    }
+}
+
+impl Saga {
+    /// Produces every dead letter of `<topic>.DLQ` not yet resubmitted back to `topic` (the
+    /// DLQ keeps its records: a log is append-only). Returns how many it produced.
+    ///
+    /// A resubmitted dead letter is the same message again, so it keeps its original headers
+    /// (event id, correlation, causation, schema version) and key: an inbox that already
+    /// processed that event (say, from a relay's duplicate of the dead-lettered record)
+    /// absorbs it instead of charging or reserving a second time.
+    pub fn resubmit_dead_letters(
+        &mut self,
+        sim: &mut Sim,
+        topic: &str,
+    ) -> Result<usize, SagaSetupError> {
+        check_topic(topic)?;
+        let dlq = topics::dead_letter_topic(topic);
+        let done = self.resubmitted.get(&dlq).copied().unwrap_or(0);
+        let fresh: Vec<DeadLetter> = self
+            .view(sim)
+            .dead_letters(topic)
+            .into_iter()
+            .skip(done)
+            .collect();
+        for letter in &fresh {
+            self.trace(T::Resubmitted {
+                tick: sim.now(),
+                dead_letter_topic: dlq.clone(),
+                topic: topic.to_string(),
+                event_id: letter.original.meta.event_id,
+            });
+            publish_row(sim, letter.key.clone(), letter.original.clone());
+        }
+        *self.resubmitted.entry(dlq).or_insert(0) += fresh.len();
+        self.observe_choreography(sim);
+        Ok(fresh.len())
+    }
+
+    /// Rebuilds a projection from scratch by replaying the whole events topic. Returns
+    /// whether a replay of the records the projection had applied equals its incremental
+    /// model.
+    pub fn rebuild_projection(&mut self, sim: &Sim, kind: ProjectionKind) -> bool {
+        let view = self.view(sim);
+        let replayed = view.replay_projection(kind);
+        let all = view.events_up_to(None);
+        let ends: Vec<Offset> = sim
+            .topic(topics::ORDER_EVENTS)
+            .map(|t| t.partitions().iter().map(|l| l.high_watermark()).collect())
+            .unwrap_or_default();
+        let now = sim.now();
+        let w = &mut self.world;
+        let entry = w
+            .projections
+            .get_mut(&kind)
+            .expect("every kind has a projection");
+        let equal = entry.0 == replayed;
+        *entry = (ReadModel::rebuild(kind, &all), ends);
+        w.trace.push(T::ProjectionRebuilt {
+            tick: now,
+            projection: kind,
+            records_replayed: all.len() as u64,
+            equal_to_incremental: equal,
+        });
+        equal
     }
 }
 

@@ -4,27 +4,29 @@
 use super::super::message::Envelope;
 use super::super::services::ServiceName;
 use super::super::trace::SagaTraceEvent as T;
-use super::{lock, StreamingSaga};
+use super::Saga;
+use crate::ids::Tick;
 use crate::log::{Headers, Payload};
-use crate::sim::Command;
+use crate::sim::{Command, Sim};
 
-impl StreamingSaga {
+impl Saga {
     /// Each running service's relay publishes its pending rows. A relay crash (fault plan)
     /// stops it after a send and before marking the row, so the row goes out again next
     /// tick: a duplicate the inbox absorbs.
-    pub(super) fn relay_outboxes(&mut self) {
+    pub(super) fn relay_outboxes(&mut self, sim: &mut Sim) {
         if !self.config.outbox {
             return;
         }
         for service in ServiceName::ALL {
             if self.is_up(service) {
-                self.relay(service);
+                self.relay(sim, service);
             }
         }
     }
 
-    fn relay(&mut self, service: ServiceName) {
-        let pending: Vec<(u64, String, Envelope)> = lock(&self.world)
+    fn relay(&mut self, sim: &mut Sim, service: ServiceName) {
+        let pending: Vec<(u64, String, Envelope)> = self
+            .world
             .outboxes
             .get(&service)
             .map(|o| {
@@ -35,10 +37,10 @@ impl StreamingSaga {
             .unwrap_or_default();
         for (sequence, key, row) in pending {
             let event_id = row.meta.event_id;
-            self.publish_row(key, row);
-            if !self.mark_sent(service, sequence) {
+            publish_row(sim, key, row);
+            if !self.mark_sent(sim.now(), service, sequence) {
                 self.trace(T::RelayCrashed {
-                    tick: self.sim.now(),
+                    tick: sim.now(),
                     service,
                     event_id,
                 });
@@ -47,30 +49,10 @@ impl StreamingSaga {
         }
     }
 
-    /// Produces `row` under its own headers: an outbox row (maybe again), or a resubmitted
-    /// dead letter, keeping the event id the consumers' inboxes know it by.
-    pub(super) fn publish_row(&mut self, key: String, row: Envelope) {
-        self.sim
-            .apply(Command::ProduceWithHeaders {
-                topic: row.message.topic().to_string(),
-                key: Some(key),
-                headers: Headers {
-                    event_id: row.meta.event_id,
-                    correlation_id: Some(row.meta.correlation_id.0),
-                    causation_id: row.meta.causation_id,
-                    schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
-                },
-                value: Payload::Saga(row.message),
-            })
-            .expect("rows and dead letters name topics of the flow and ids the engine issued");
-    }
-
     /// Counts the send of row `sequence` and marks it published; false when the relay
     /// crashed between the two.
-    fn mark_sent(&mut self, service: ServiceName, sequence: u64) -> bool {
-        let now = self.sim.now();
-        let mut guard = lock(&self.world);
-        let w = &mut *guard;
+    fn mark_sent(&mut self, now: Tick, service: ServiceName, sequence: u64) -> bool {
+        let w = &mut self.world;
         let outbox = w.outboxes.get_mut(&service).expect("pending rows exist");
         outbox.record_send(sequence);
         if w.relay_sent_once_more(service) {
@@ -87,4 +69,21 @@ impl StreamingSaga {
         });
         true
     }
+}
+
+/// Produces `row` under its own headers: an outbox row (maybe again), or a resubmitted
+/// dead letter, keeping the event id the consumers' inboxes know it by.
+pub(super) fn publish_row(sim: &mut Sim, key: String, row: Envelope) {
+    sim.apply(Command::ProduceWithHeaders {
+        topic: row.message.topic().to_string(),
+        key: Some(key),
+        headers: Headers {
+            event_id: row.meta.event_id,
+            correlation_id: Some(row.meta.correlation_id.0),
+            causation_id: row.meta.causation_id,
+            schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
+        },
+        value: Payload::Saga(row.message),
+    })
+    .expect("rows and dead letters name topics of the flow and ids the engine issued");
 }

@@ -1,19 +1,48 @@
 //! What the running saga comes to: per saga summaries, balances, the invariant checks,
 //! whether it has settled, and the run's summary.
 
+use super::super::config::SagaConfig;
 use super::super::invariants::{check_services, dead_letters_kept, outbox_complete};
 use super::super::message::{topics, EventId};
 use super::super::projection::ProjectionKind;
+use super::super::services::ServiceName;
 use super::super::summary::{Balances, SagaRunSummary, SagaSummary};
-use super::{lock, StreamingSaga};
+use super::{SagaView, SagaWorld};
+use crate::ids::Tick;
+use crate::sim::Sim;
 use std::collections::BTreeSet;
 
-impl StreamingSaga {
+impl<'a> SagaView<'a> {
+    /// The simulation the saga runs on (topics, groups, lag, its own trace).
+    pub fn sim(&self) -> &'a Sim {
+        self.sim
+    }
+
+    /// The saga's state (services, inboxes, saga trace).
+    pub fn world(&self) -> &'a SagaWorld {
+        &self.saga.world
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &'a SagaConfig {
+        &self.saga.config
+    }
+
+    /// The current tick.
+    pub fn now(&self) -> Tick {
+        self.sim.now()
+    }
+
+    /// True while the service has a running member (see [`super::Saga::is_up`]).
+    pub fn is_up(&self, service: ServiceName) -> bool {
+        self.saga.is_up(service)
+    }
+
     /// Per saga: final state, executed steps and compensations (choreographed sagas as
     /// folded from the events topic).
     pub fn summaries(&self) -> Vec<SagaSummary> {
-        let w = lock(&self.world);
-        SagaSummary::of_every_order(w.mode, &w.services, &self.choreography)
+        let w = &self.saga.world;
+        SagaSummary::of_every_order(w.mode, &w.services, &self.saga.choreography)
     }
 
     /// The services' balances.
@@ -28,7 +57,7 @@ impl StreamingSaga {
             })
             .filter(|(_, n)| *n > 0)
             .collect();
-        Balances::of(&lock(&self.world).services, dead_letters)
+        Balances::of(&self.saga.world.services, dead_letters)
     }
 
     /// The saga invariants (see [`super::super::invariants`]): on the services and sagas,
@@ -43,15 +72,12 @@ impl StreamingSaga {
             .flat_map(|t| t.partitions().iter())
             .flat_map(|log| log.records().iter().map(|r| r.headers.event_id))
             .collect();
-        let mut v = {
-            let w = lock(&self.world);
-            let mut v = check_services(w.mode, w.inbox, &w.services, &summaries);
-            if w.outbox {
-                v.extend(outbox_complete(&w.outboxes, &published, &w.trace));
-            }
-            v.extend(dead_letters_kept(&w.trace, held));
-            v
-        };
+        let w = &self.saga.world;
+        let mut v = check_services(w.mode, w.inbox, &w.services, &summaries);
+        if w.outbox {
+            v.extend(outbox_complete(&w.outboxes, &published, &w.trace));
+        }
+        v.extend(dead_letters_kept(&w.trace, held));
         for kind in ProjectionKind::ALL {
             if self.projection(kind) != Some(self.replay_projection(kind)) {
                 v.push(format!("projection {kind:?} differs from its replay"));
@@ -64,14 +90,12 @@ impl StreamingSaga {
     /// restarted, relayed or delivered, and every consumer group (services and
     /// projections) has committed up to the end of its topics.
     pub fn is_settled(&self) -> bool {
-        let waiting = {
-            let w = lock(&self.world);
-            w.outboxes.values().any(|o| o.pending_len() > 0)
-                || !w.services.shipping.deliveries.is_empty()
-        };
-        self.pending_orders.is_empty()
-            && self.pending_resubmits.is_empty()
-            && self.restarts.is_empty()
+        let (saga, w) = (self.saga, &self.saga.world);
+        let waiting = w.outboxes.values().any(|o| o.pending_len() > 0)
+            || !w.services.shipping.deliveries.is_empty();
+        saga.pending_orders.is_empty()
+            && saga.pending_resubmits.is_empty()
+            && saga.restarts.is_empty()
             && !waiting
             && self.summaries().iter().all(|s| s.state.is_final())
             && self.sim.groups().all(|g| {
@@ -87,9 +111,9 @@ impl StreamingSaga {
         SagaRunSummary {
             seed: self.sim.seed(),
             tick: self.sim.now(),
-            mode: self.config.mode,
-            inbox: self.config.inbox,
-            outbox: self.config.outbox,
+            mode: self.saga.config.mode,
+            inbox: self.saga.config.inbox,
+            outbox: self.saga.config.outbox,
             sagas: self.summaries(),
             balances: self.balances(),
             end_offsets: self
@@ -105,7 +129,7 @@ impl StreamingSaga {
                 .map(|k| (*k, self.projection_lag(*k)))
                 .collect(),
             invariant_violations: self.check_invariants(),
-            engine: serde_json::to_value(self.sim.summary()).ok(),
+            engine: serde_json::to_value(self.sim.summary_with(self.saga)).ok(),
         }
     }
 }

@@ -1,14 +1,30 @@
 //! The saga on consumer groups: both styles, compensation, dead letters, member deaths,
 //! projections as groups, slow services.
 
+use super::super::command::OrderRequest;
 use super::super::faults::{FaultEffect, FaultPlan, FaultRule};
 use super::super::message::OrderId;
 use super::super::orchestrator::{Compensation, SagaState, SagaStep};
 use super::super::projection::ReadModel;
-use super::super::scenario::order;
 use super::super::services::CallTarget;
 use super::*;
 use crate::group::CommitPolicy;
+use crate::scenario::System;
+
+/// The saga of `setup` on a new simulation, `customize` changing its services' groups.
+fn system(
+    setup: SagaSetup,
+    seed: u64,
+    customize: impl Fn(ServiceName, &mut GroupConfig),
+) -> System {
+    let mut sim = Sim::new(seed);
+    let saga = Saga::with_groups(setup, &mut sim, customize).unwrap();
+    System::new(sim, Some(saga))
+}
+
+fn view(system: &System) -> SagaView<'_> {
+    system.saga().expect("a saga")
+}
 
 fn setup(mode: SagaMode, inbox: bool, faults: FaultPlan) -> SagaSetup {
     SagaSetup {
@@ -18,8 +34,8 @@ fn setup(mode: SagaMode, inbox: bool, faults: FaultPlan) -> SagaSetup {
             ..SagaConfig::default()
         },
         orders: vec![
-            order(1, "order-1", "customer-1", "P1", 2),
-            order(3, "order-2", "customer-2", "P2", 1),
+            OrderRequest::one_line(1, "order-1", "customer-1", "P1", 2),
+            OrderRequest::one_line(3, "order-2", "customer-2", "P2", 1),
         ],
         faults,
         ..SagaSetup::default()
@@ -32,9 +48,9 @@ fn setup(mode: SagaMode, inbox: bool, faults: FaultPlan) -> SagaSetup {
 #[test]
 fn member_death_redelivers_and_only_the_inbox_prevents_a_double_charge() {
     for inbox in [false, true] {
-        let mut s = StreamingSaga::with_groups(
+        let mut s = system(
             SagaSetup {
-                orders: vec![order(1, "order-1", "customer-1", "P1", 1)],
+                orders: vec![OrderRequest::one_line(1, "order-1", "customer-1", "P1", 1)],
                 ..setup(SagaMode::Orchestration, inbox, FaultPlan::default())
             },
             5,
@@ -45,15 +61,15 @@ fn member_death_redelivers_and_only_the_inbox_prevents_a_double_charge() {
                     };
                 }
             },
-        )
-        .unwrap();
+        );
         s.run(60);
-        assert_eq!(s.summaries()[0].state, SagaState::Completed);
-        s.kill_service(ServiceName::Payment).unwrap();
-        s.start_member(ServiceName::Payment).unwrap();
+        assert_eq!(view(&s).summaries()[0].state, SagaState::Completed);
+        let (saga, sim) = s.saga_mut().unwrap();
+        saga.kill_service(sim, ServiceName::Payment).unwrap();
+        saga.start_member(sim, ServiceName::Payment).unwrap();
         s.run(80);
-        let charges = s.balances().charges;
-        let absorbed = s.world().trace.iter().any(
+        let charges = view(&s).balances().charges;
+        let absorbed = view(&s).world().trace.iter().any(
             |e| matches!(e, T::DuplicateAbsorbed { message, .. } if message == "ProcessPayment"),
         );
         assert!(
@@ -67,15 +83,19 @@ fn member_death_redelivers_and_only_the_inbox_prevents_a_double_charge() {
         if inbox {
             assert_eq!(charges, 1);
             assert!(absorbed);
-            assert_eq!(s.check_invariants(), Vec::<String>::new());
+            assert_eq!(view(&s).check_invariants(), Vec::<String>::new());
         } else {
             assert_eq!(charges, 2);
             assert!(!absorbed);
         }
         // The saga outcome is unchanged: the orchestrator refuses the duplicate reply.
-        assert_eq!(s.summaries()[0].state, SagaState::Completed);
+        assert_eq!(view(&s).summaries()[0].state, SagaState::Completed);
         assert_eq!(
-            s.world().services.order.status(&OrderId("order-1".into())),
+            view(&s)
+                .world()
+                .services
+                .order
+                .status(&OrderId("order-1".into())),
             Some(super::super::event_store::OrderStatus::Delivered)
         );
     }
@@ -85,15 +105,17 @@ fn member_death_redelivers_and_only_the_inbox_prevents_a_double_charge() {
 fn projections_are_consumer_groups_that_lag_catch_up_and_rebuild_equal() {
     let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
     config.config.projection_ticks_per_record = 4;
-    let mut s = StreamingSaga::new(config, 2).unwrap();
+    let mut s = system(config, 2, |_, _| {});
     s.run(20);
-    assert!(s.projection_lag(ProjectionKind::OrderSummary) > 0);
+    assert!(view(&s).projection_lag(ProjectionKind::OrderSummary) > 0);
     s.run(200);
     for kind in ProjectionKind::ALL {
-        assert_eq!(s.projection_lag(kind), 0, "{kind:?}");
-        assert!(s.rebuild_projection(kind), "{kind:?}");
+        assert_eq!(view(&s).projection_lag(kind), 0, "{kind:?}");
+        let (saga, sim) = s.saga_mut().unwrap();
+        assert!(saga.rebuild_projection(sim, kind), "{kind:?}");
     }
-    let Some(ReadModel::OrderSummary(summary)) = s.projection(ProjectionKind::OrderSummary) else {
+    let Some(ReadModel::OrderSummary(summary)) = view(&s).projection(ProjectionKind::OrderSummary)
+    else {
         panic!("order summary projection")
     };
     assert_eq!(
@@ -118,9 +140,9 @@ fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
     };
     let mut config = setup(SagaMode::Orchestration, true, faults);
     config.orders.truncate(1);
-    let mut s = StreamingSaga::new(config, 4).unwrap();
+    let mut s = system(config, 4, |_, _| {});
     s.run(5);
-    let group = |s: &StreamingSaga| {
+    let group = |s: &System| {
         s.sim()
             .group("payment-service")
             .unwrap()
@@ -130,8 +152,8 @@ fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
     assert_eq!(group(&s), 81);
     s.run(400);
     assert_eq!(group(&s), 1);
-    assert!(s.is_settled());
-    let sums = s.summaries();
+    assert!(view(&s).is_settled());
+    let sums = view(&s).summaries();
     assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
     assert_eq!(
         sums[0].compensations,
@@ -141,7 +163,7 @@ fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
             Compensation::CancelOrder
         ]
     );
-    let w = s.world();
+    let w = view(&s).world();
     let speeds: Vec<u64> = w
         .trace
         .iter()
@@ -162,8 +184,7 @@ fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
             ..
         }
     )));
-    drop(w);
-    assert_eq!(s.check_invariants(), Vec::<String>::new());
+    assert_eq!(view(&s).check_invariants(), Vec::<String>::new());
 }
 
 /// Shipping made slow while the saga runs: its group takes the new time at the next
@@ -173,13 +194,12 @@ fn a_slowdown_on_consumer_groups_times_a_step_out_then_ends() {
 fn a_service_made_slow_at_runtime_times_its_step_out() {
     let mut config = setup(SagaMode::Orchestration, true, FaultPlan::default());
     config.orders.truncate(1);
-    let mut s = StreamingSaga::with_groups(config, 2, |service, g| {
+    let mut s = system(config, 2, |service, g| {
         if service == ServiceName::Notification {
             g.processing_ticks_per_record = 3;
         }
-    })
-    .unwrap();
-    let ticks = |s: &StreamingSaga, group: &str| {
+    });
+    let ticks = |s: &System, group: &str| {
         s.sim()
             .group(group)
             .unwrap()
@@ -188,23 +208,38 @@ fn a_service_made_slow_at_runtime_times_its_step_out() {
     };
     s.run(2);
     assert_eq!(ticks(&s, "notification-service"), 3);
-    s.set_processing_ticks(ServiceName::Shipping, 70).unwrap();
-    assert!(s.set_processing_ticks(ServiceName::Orchestrator, 1).is_ok());
+    s.saga_mut()
+        .unwrap()
+        .0
+        .set_processing_ticks(ServiceName::Shipping, 70)
+        .unwrap();
+    assert!(s
+        .saga_mut()
+        .unwrap()
+        .0
+        .set_processing_ticks(ServiceName::Orchestrator, 1)
+        .is_ok());
     s.step();
     assert_eq!(ticks(&s, "shipping-service"), 70);
     // Shipping spends 70 ticks on each of the order's events too: it settles late.
-    while !s.is_settled() && s.now() < Tick(3000) {
+    while !view(&s).is_settled() && s.now() < Tick(3000) {
         s.step();
     }
-    assert!(s.is_settled());
-    let sums = s.summaries();
+    assert!(view(&s).is_settled());
+    let sums = view(&s).summaries();
     assert_eq!(sums[0].state, SagaState::Failed, "{sums:?}");
     assert_eq!(sums[0].compensations[0], Compensation::CancelShipment);
     assert_eq!(ticks(&s, "notification-service"), 3);
-    assert_eq!(s.check_invariants(), Vec::<String>::new());
-    let mut chor =
-        StreamingSaga::new(setup(SagaMode::Choreography, true, FaultPlan::default()), 2).unwrap();
+    assert_eq!(view(&s).check_invariants(), Vec::<String>::new());
+    let mut chor = system(
+        setup(SagaMode::Choreography, true, FaultPlan::default()),
+        2,
+        |_, _| {},
+    );
     assert!(chor
+        .saga_mut()
+        .unwrap()
+        .0
         .set_processing_ticks(ServiceName::Orchestrator, 5)
         .is_err());
 }
@@ -221,10 +256,10 @@ fn choreographed_sagas_are_traced_as_their_events_arrive() {
         )],
         ..FaultPlan::default()
     };
-    let mut s = StreamingSaga::new(setup(SagaMode::Choreography, true, faults), 1).unwrap();
+    let mut s = system(setup(SagaMode::Choreography, true, faults), 1, |_, _| {});
     s.run(150);
-    let sums = s.summaries();
-    let w = s.world();
+    let sums = view(&s).summaries();
+    let w = view(&s).world();
     let of = |id: &str| -> Vec<&T> {
         w.trace
             .iter()

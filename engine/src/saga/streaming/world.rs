@@ -1,10 +1,7 @@
-//! The state every saga processor shares with the driver: the services' "databases", their
-//! inboxes and outboxes, the fault plan and the saga trace.
-//!
-//! It sits behind one `Arc<Mutex<_>>` because the processors are owned by the `Sim` while
-//! the driver fires the clock's timers (step timeouts, saga deadlines, deliveries) on the
-//! same services between steps. The simulation is single-threaded; the mutex is never
-//! contended.
+//! The saga's state: the services' "databases", their inboxes and outboxes, the fault plan
+//! and the saga trace. The [`super::Saga`] owns it; it is the processor of every saga
+//! group, lent to the `Sim` for a step, and the clock's timers (step timeouts, saga
+//! deadlines, deliveries) act on it between steps.
 
 use super::super::config::SagaConfig;
 use super::super::faults::{Crash, FaultPlan};
@@ -17,10 +14,9 @@ use super::super::services::{SagaMode, ServiceName};
 use super::super::trace::SagaTraceEvent as T;
 use crate::ids::{MemberId, Offset, Tick};
 use std::collections::BTreeMap;
-use std::sync::{Mutex, MutexGuard};
 
-/// The state all saga processors share: the services (each service's "database"), their
-/// inboxes, the fault plan and the saga trace.
+/// The saga's state: the services (each service's "database"), their inboxes, the fault
+/// plan and the saga trace.
 #[derive(Debug)]
 pub struct SagaWorld {
     /// Orchestrated or choreographed.
@@ -111,10 +107,4 @@ impl SagaWorld {
             .iter()
             .any(|c| c.service == service && c.nth == nth)
     }
-}
-
-/// Locks the world. A panic while holding the lock is a bug already reported; the state
-/// stays readable.
-pub(super) fn lock(world: &Mutex<SagaWorld>) -> MutexGuard<'_, SagaWorld> {
-    world.lock().unwrap_or_else(|e| e.into_inner())
 }

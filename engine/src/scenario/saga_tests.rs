@@ -1,66 +1,114 @@
-//! The named scenarios on consumer groups: what each shows, their files and goldens.
+//! The saga scenarios (`scenarios/saga-*.json`) run through [`System`]: what each shows,
+//! their files and goldens.
 
-use super::super::event_store::OrderStatus;
-use super::super::message::{topics, CustomerId, OrderId, ProductId};
-use super::super::orchestrator::{Compensation, SagaState, SagaStep};
-use super::super::projection::{ProjectionKind, ReadModel};
-use super::super::services::{ServiceName, ShipmentState};
-use super::super::summary::SagaSummary;
-use super::super::trace::SagaTraceEvent as T;
+use super::presets::RENAMED;
 use super::*;
+use crate::ids::Tick;
+use crate::saga::command::{OrderRequest, SagaCommand};
+use crate::saga::event_store::OrderStatus;
+use crate::saga::message::{topics, CustomerId, OrderId, ProductId};
+use crate::saga::orchestrator::{Compensation, SagaState, SagaStep};
+use crate::saga::projection::{ProjectionKind, ReadModel};
+use crate::saga::services::{SagaMode, ServiceName, ShipmentState};
+use crate::saga::streaming::SagaView;
+use crate::saga::summary::{SagaRunSummary, SagaSummary};
+use crate::saga::trace::SagaTraceEvent as T;
 
-fn run(name: &str) -> StreamingSaga {
-    let s = named_scenario(name).unwrap_or_else(|| panic!("no scenario {name}"));
-    s.run().unwrap()
+fn scenario(name: &str) -> Scenario {
+    saga_preset(name).unwrap_or_else(|| panic!("no scenario {name}"))
+}
+
+/// The scenario's system after its ticks.
+fn run_scenario(s: &Scenario) -> System {
+    let mut system = System::from_scenario(s).unwrap();
+    system.run_until(Tick(s.run_ticks()));
+    system
+}
+
+fn run(name: &str) -> System {
+    run_scenario(&scenario(name))
+}
+
+fn view(system: &System) -> SagaView<'_> {
+    system.saga().expect("a saga scenario")
+}
+
+/// The same scenario in the other saga style (for side-by-side comparison).
+fn with_mode(mut s: Scenario, mode: SagaMode) -> Scenario {
+    s.saga.as_mut().unwrap().config.mode = mode;
+    s.name = format!("{}-{mode:?}", s.name);
+    s
 }
 
 fn saga<'a>(sums: &'a [SagaSummary], id: &str) -> &'a SagaSummary {
     sums.iter().find(|s| s.order_id.0 == id).unwrap()
 }
 
-fn assert_clean(saga: &StreamingSaga) {
+fn assert_clean(system: &System) {
+    let saga = view(system);
     assert!(saga.is_settled(), "not settled at tick {}", saga.now());
     assert_eq!(saga.check_invariants(), Vec::<String>::new());
 }
 
-fn saga_trace_has(saga: &StreamingSaga, is: impl Fn(&T) -> bool) -> bool {
-    saga.world().trace.iter().any(is)
+fn saga_trace_has(system: &System, is: impl Fn(&T) -> bool) -> bool {
+    view(system).world().trace.iter().any(is)
 }
 
-/// Runs a named scenario for its ticks, printing nothing, and returns its summary and
-/// trace lines (engine and saga events) after checking it settled.
+/// Runs a saga scenario for its ticks and returns its summary and trace lines (engine and
+/// saga events) after checking it settled.
 fn run_lines(name: &str) -> (SagaRunSummary, Vec<String>) {
-    let s = named_scenario(name).unwrap_or_else(|| panic!("no scenario {name}"));
-    let mut run = SagaRun::start(&s).unwrap();
-    let mut lines = Vec::new();
-    while run.now() < Tick(s.ticks) {
-        run.step();
-        lines.extend(run.new_trace_lines());
+    let s = scenario(name);
+    let mut system = System::from_scenario(&s).unwrap();
+    let mut lines = system.trace_lines();
+    while system.now() < Tick(s.run_ticks()) {
+        system.step();
+        lines.extend(system.trace_lines());
     }
-    assert!(run.saga().is_settled(), "{name} not settled");
-    (run.summary(), lines)
+    assert!(view(&system).is_settled(), "{name} not settled");
+    (view(&system).summary(), lines)
 }
 
 fn has(lines: &[String], fragment: &str) -> bool {
     lines.iter().any(|l| l.contains(fragment))
 }
 
+/// Every saga file is compiled in, under its scenario's name, in canonical form (as the
+/// engine writes it), and names no scenario twice; renamed scenarios are gone.
 #[test]
-fn scenario_names_are_unique_and_round_trip_through_json() {
-    let all = named_scenarios();
-    let mut names: Vec<_> = all.iter().map(|s| s.name.clone()).collect();
-    names.sort();
-    names.dedup();
-    assert_eq!(names.len(), all.len());
-    for s in all {
-        let json = serde_json::to_string(&s).unwrap();
-        assert_eq!(serde_json::from_str::<SagaScenario>(&json).unwrap(), s);
+fn saga_files_are_the_saga_presets() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
+    let all = saga_presets();
+    for s in &all {
+        let path = dir.join(format!("saga-{}.json", s.name));
+        let on_disk = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(on_disk, s.to_json_pretty() + "\n", "{}", path.display());
+        assert!(s.saga.is_some(), "{}", s.name);
         assert_eq!(renamed(&s.name), None, "{} is a current name", s.name);
     }
-    for (old, new) in named::RENAMED {
-        assert!(named_scenario(old).is_none(), "{old}");
-        assert!(named_scenario(new).is_some(), "{new}");
+    assert_eq!(
+        saga_files(&dir, ".json"),
+        sorted_names(&all),
+        "a saga-*.json file that is not compiled in"
+    );
+    for (old, new) in RENAMED {
+        assert!(saga_preset(old).is_none(), "{old}");
+        assert!(saga_preset(new).is_some(), "{new}");
     }
+}
+
+/// A saga section that does not build is refused with the scenario's name and its number.
+#[test]
+fn bad_saga_setups_are_refused() {
+    let mut bad = scenario("happy-path");
+    bad.saga.as_mut().unwrap().config.partitions = 0;
+    let err = System::from_scenario(&bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "scenario \"happy-path\", saga: a saga topic needs 1 to 64 partitions, not 0"
+    );
+    let json = bad.to_json_pretty();
+    assert_eq!(Scenario::from_json(&json).unwrap(), bad);
+    assert!(Sim::from_scenario(&scenario("happy-path")).is_err());
 }
 
 /// Each named scenario ends as it did when 12 of them ran on a driver of their own, before
@@ -115,7 +163,7 @@ fn named_scenarios_end_as_they_did_on_their_own_driver() {
         ("event-sourced-order", &[DONE], 2500, 0, &[("P1", 1)]),
     ];
     for (name, sagas, charged, refunded, shipped) in expected {
-        let summary = run(name).summary();
+        let summary = view(&run(name)).summary();
         let outcome: Vec<String> = summary
             .sagas
             .iter()
@@ -145,7 +193,7 @@ fn named_scenarios_end_as_they_did_on_their_own_driver() {
 #[test]
 fn mixed_failures_end_with_the_same_totals() {
     for style in ["orchestration", "choreography"] {
-        let summary = run(&format!("mixed-failures-{style}")).summary();
+        let summary = view(&run(&format!("mixed-failures-{style}"))).summary();
         let b = &summary.balances;
         assert_eq!(
             (b.charges, b.charged_cents, b.refunded_cents),
@@ -176,12 +224,8 @@ fn mixed_failures_end_with_the_same_totals() {
 #[test]
 fn happy_path_completes_every_saga_with_all_steps() {
     for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
-        let sim = named_scenario("happy-path")
-            .unwrap()
-            .with_mode(mode)
-            .run()
-            .unwrap();
-        let sums = sim.summaries();
+        let sim = run_scenario(&with_mode(scenario("happy-path"), mode));
+        let sums = view(&sim).summaries();
         assert_eq!(sums.len(), 2, "{mode:?}");
         for s in &sums {
             assert_eq!(s.state, SagaState::Completed, "{mode:?}: {s:?}");
@@ -196,7 +240,7 @@ fn happy_path_completes_every_saga_with_all_steps() {
             );
             assert!(s.compensations.is_empty());
         }
-        let b = sim.balances();
+        let b = view(&sim).balances();
         assert_eq!(b.charged_cents, 3 * 2500);
         assert_eq!(b.stock[&ProductId("P1".into())].shipped, 2);
         // Shipped, then delivered `delivery_ticks` later.
@@ -206,12 +250,12 @@ fn happy_path_completes_every_saga_with_all_steps() {
         );
         // Every order gets a confirmation and a shipping notification.
         assert_eq!(b.notifications_sent, 4);
-        let events = sim.saga_records(topics::ORDER_EVENTS);
+        let events = view(&sim).saga_records(topics::ORDER_EVENTS);
         assert!(events.iter().any(|(_, m)| m.name() == "OrderShipped"));
         let payment = sim.sim().group("payment-service").unwrap();
         assert!(payment.counters().processed > 0);
         // Only the orchestrator sends commands.
-        let commands = sim.saga_records(topics::PAYMENT_COMMANDS).len();
+        let commands = view(&sim).saga_records(topics::PAYMENT_COMMANDS).len();
         assert_eq!(
             commands,
             if mode == SagaMode::Orchestration {
@@ -229,11 +273,11 @@ fn happy_path_completes_every_saga_with_all_steps() {
 #[test]
 fn completed_orders_are_delivered_after_the_delivery_delay() {
     for mode in [SagaMode::Orchestration, SagaMode::Choreography] {
-        let mut s = named_scenario("happy-path").unwrap().with_mode(mode);
-        s.setup.config.delivery_ticks = 30;
-        let sim = s.run().unwrap();
+        let mut s = with_mode(scenario("happy-path"), mode);
+        s.saga.as_mut().unwrap().config.delivery_ticks = 30;
+        let sim = run_scenario(&s);
         for order in ["order-1", "order-2"] {
-            let path = sim.order_path(&OrderId(order.into()));
+            let path = view(&sim).order_path(&OrderId(order.into()));
             let tick_of = |name: &str| {
                 let ticks: Vec<u64> = path
                     .iter()
@@ -258,7 +302,7 @@ fn completed_orders_are_delivered_after_the_delivery_delay() {
             }
         )));
         {
-            let w = sim.world();
+            let w = view(&sim).world();
             let analytics = &w.services.analytics;
             assert_eq!(analytics.events_by_type.get("OrderDelivered"), Some(&2));
             assert_eq!(
@@ -266,7 +310,8 @@ fn completed_orders_are_delivered_after_the_delivery_delay() {
                 2
             );
         }
-        let Some(ReadModel::OrderSummary(summary)) = sim.projection(ProjectionKind::OrderSummary)
+        let Some(ReadModel::OrderSummary(summary)) =
+            view(&sim).projection(ProjectionKind::OrderSummary)
         else {
             panic!("order summary projection")
         };
@@ -278,7 +323,7 @@ fn completed_orders_are_delivered_after_the_delivery_delay() {
 #[test]
 fn payment_failure_compensates_in_reverse_and_refunds_nothing() {
     let sim = run("payment-fails-compensation");
-    let sums = sim.summaries();
+    let sums = view(&sim).summaries();
     let s = saga(&sums, "order-1");
     assert_eq!(s.state, SagaState::Failed);
     assert_eq!(
@@ -290,14 +335,17 @@ fn payment_failure_compensates_in_reverse_and_refunds_nothing() {
         [Compensation::ReleaseInventory, Compensation::CancelOrder]
     );
     assert_eq!(saga(&sums, "order-2").state, SagaState::Completed);
-    assert_eq!(sim.balances().stock[&ProductId("P1".into())].available, 10);
+    assert_eq!(
+        view(&sim).balances().stock[&ProductId("P1".into())].available,
+        10
+    );
     assert_clean(&sim);
 }
 
 #[test]
 fn insufficient_stock_cancels_the_second_order() {
     let sim = run("insufficient-stock");
-    let sums = sim.summaries();
+    let sums = view(&sim).summaries();
     assert_eq!(saga(&sums, "order-1").state, SagaState::Completed);
     let s = saga(&sums, "order-2");
     assert_eq!(s.state, SagaState::Failed);
@@ -346,8 +394,11 @@ fn shipping_timeout_compensates_shipment_payment_inventory_order() {
     assert!(lines
         .iter()
         .any(|l| l.contains("transition_refused") && l.contains("StepSucceeded(ShipOrder)")));
-    let shipped_then_recalled = run("shipping-timeout").world().services.shipping.shipments
-        [&OrderId("order-1".into())]
+    let shipped_then_recalled = view(&run("shipping-timeout"))
+        .world()
+        .services
+        .shipping
+        .shipments[&OrderId("order-1".into())]
         .clone();
     assert!(matches!(
         shipped_then_recalled,
@@ -444,7 +495,7 @@ fn crash_with_outbox_relays_twice_and_the_saga_completes() {
 #[test]
 fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
     let mut sim = run("poison-message-dlq-resubmit");
-    let retries: Vec<u64> = sim
+    let retries: Vec<u64> = view(&sim)
         .world()
         .trace
         .iter()
@@ -456,12 +507,12 @@ fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
     assert_eq!(retries, [0, 1, 5, 30, 120]);
     let payment = sim.sim().group("payment-service").unwrap();
     assert_eq!(payment.counters().retries, 5);
-    let letters = sim.dead_letters(topics::PAYMENT_COMMANDS);
+    let letters = view(&sim).dead_letters(topics::PAYMENT_COMMANDS);
     assert_eq!(letters.len(), 1);
     assert_eq!(letters[0].attempts, 6);
     assert_eq!(letters[0].error, "injected error");
     assert_eq!(letters[0].original.message.name(), "ProcessPayment");
-    let resubmitted = sim
+    let resubmitted = view(&sim)
         .world()
         .trace
         .iter()
@@ -477,9 +528,10 @@ fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
         .count();
     assert_eq!(resubmitted, 1);
     // Already resubmitted: nothing is copied twice.
-    let again = sim.resubmit_dead_letters(topics::PAYMENT_COMMANDS);
+    let (running, engine) = sim.saga_mut().unwrap();
+    let again = running.resubmit_dead_letters(engine, topics::PAYMENT_COMMANDS);
     assert_eq!(again, Ok(0));
-    let path: Vec<String> = sim
+    let path: Vec<String> = view(&sim)
         .order_path(&OrderId("order-1".into()))
         .into_iter()
         .map(|e| e.message)
@@ -492,7 +544,7 @@ fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
     assert!(dl < again, "{path:?}");
     assert_eq!(path.last().map(String::as_str), Some("OrderDelivered"));
     assert_eq!(
-        saga(&sim.summaries(), "order-1").state,
+        saga(&view(&sim).summaries(), "order-1").state,
         SagaState::Completed
     );
     assert_clean(&sim);
@@ -545,8 +597,9 @@ fn orchestration_and_choreography_reach_final_outcomes() {
     let chor = run("mixed-failures-choreography");
     assert_clean(&orch);
     assert_clean(&chor);
-    let outcome = |sim: &StreamingSaga| {
-        sim.summaries()
+    let outcome = |sim: &System| {
+        view(sim)
+            .summaries()
             .iter()
             .map(|s| (s.order_id.clone(), s.state))
             .collect::<Vec<_>>()
@@ -559,7 +612,9 @@ fn orchestration_and_choreography_reach_final_outcomes() {
         .iter()
         .any(|(_, s)| *s == SagaState::Completed));
     // Choreography has no orchestrator: no commands on the command topics but PlaceOrder.
-    assert!(chor.saga_records(topics::PAYMENT_COMMANDS).is_empty());
+    assert!(view(&chor)
+        .saga_records(topics::PAYMENT_COMMANDS)
+        .is_empty());
     assert!(orch
         .sim()
         .group(ServiceName::Orchestrator.group())
@@ -587,7 +642,7 @@ fn event_sourced_order_shows_conflict_snapshot_and_upcast() {
     )));
     {
         let oid = OrderId("order-1".into());
-        let w = sim.world();
+        let w = view(&sim).world();
         let store = &w.services.order.store;
         assert_eq!(store.stream(&oid)[0].schema_version, 1);
         let with = store.load(&oid).unwrap();
@@ -602,7 +657,7 @@ fn event_sourced_order_shows_conflict_snapshot_and_upcast() {
 #[test]
 fn order_path_lists_every_record_in_causal_order() {
     let sim = run("happy-path");
-    let path = sim.order_path(&OrderId("order-1".into()));
+    let path = view(&sim).order_path(&OrderId("order-1".into()));
     let names: Vec<&str> = path.iter().map(|p| p.message.as_str()).collect();
     assert_eq!(names[0], "PlaceOrder");
     assert_eq!(names[1], "OrderCreated");
@@ -615,59 +670,6 @@ fn order_path_lists_every_record_in_causal_order() {
     for p in &path[1..] {
         assert!(p.causation_id.is_none_or(|c| c < p.event_id), "{p:?}");
     }
-}
-
-#[test]
-fn scenario_json_is_recognised_and_bad_setups_are_refused() {
-    let s = named_scenario("happy-path").unwrap();
-    let json = serde_json::to_string(&s).unwrap();
-    assert!(is_saga_scenario(&serde_json::from_str(&json).unwrap()));
-    assert!(!is_saga_scenario(&serde_json::json!({"topics": []})));
-    assert_eq!(SagaScenario::from_json(&json).unwrap(), s);
-    let mut bad = s.clone();
-    bad.setup.config.partitions = 0;
-    let err = SagaScenario::from_json(&serde_json::to_string(&bad).unwrap()).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "a saga topic needs 1 to 64 partitions, not 0"
-    );
-    assert!(SagaScenario::from_json("{").is_err());
-}
-
-/// Files from before there was one driver name one (`"engine"`): they still read, the
-/// field is ignored, and they run on consumer groups like every scenario.
-#[test]
-fn an_engine_field_of_older_files_is_ignored() {
-    let s = named_scenario("crash-with-outbox").unwrap();
-    let mut json = serde_json::to_value(&s).unwrap();
-    for engine in ["standalone", "consumer_groups"] {
-        json["engine"] = engine.into();
-        let old = SagaScenario::from_json(&json.to_string()).unwrap();
-        assert_eq!(old, s);
-        assert_eq!(old.run().unwrap().summary(), s.run().unwrap().summary());
-    }
-}
-
-/// The preset files under `scenarios/` are exactly the named scenarios (regenerate with
-/// `UPDATE_SCENARIOS=1 cargo test -p orderflow-engine preset_files`): one file per
-/// scenario, and no `saga-*.json` file for a scenario that is gone.
-#[test]
-fn preset_files_match_the_named_scenarios() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios");
-    let all = named_scenarios();
-    for s in &all {
-        let json = serde_json::to_string_pretty(s).unwrap() + "\n";
-        check_file(
-            &dir.join(format!("saga-{}.json", s.name)),
-            &json,
-            "UPDATE_SCENARIOS",
-        );
-    }
-    assert_eq!(
-        saga_files(&dir, ".json"),
-        sorted_names(&all),
-        "a saga-*.json file without its named scenario"
-    );
 }
 
 /// The file holds `json` (written first when the environment variable `update` is set).
@@ -685,7 +687,7 @@ fn check_file(path: &std::path::Path, json: &str, update: &str) {
     );
 }
 
-fn sorted_names(all: &[SagaScenario]) -> Vec<String> {
+fn sorted_names(all: &[Scenario]) -> Vec<String> {
     let mut names: Vec<String> = all.iter().map(|s| s.name.clone()).collect();
     names.sort();
     names
@@ -713,39 +715,46 @@ fn saga_files(dir: &std::path::Path, suffix: &str) -> Vec<String> {
 /// member, a rebalance): the queued charge runs, then the refund.
 #[test]
 fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
-    use super::super::command::SagaCommand;
-    let mut run = SagaRun::start(&SagaScenario {
+    let mut run = System::from_scenario(&Scenario {
         name: "commands".into(),
         description: String::new(),
         seed: 1,
-        ticks: 0,
-        setup: SagaSetup::default(),
+        ticks: Some(0),
+        topics: Vec::new(),
+        producers: Vec::new(),
+        groups: Vec::new(),
+        commands: Vec::new(),
+        saga: Some(SagaSetup::default()),
+        cluster: Default::default(),
     })
     .unwrap();
     let payment = ServiceName::Payment;
-    run.apply(SagaCommand::TakeDown { service: payment })
+    run.apply(SagaCommand::TakeDown { service: payment }.into())
         .unwrap();
-    let o = order(0, "order-9", "customer-9", "P2", 3);
-    run.apply(SagaCommand::PlaceOrder {
-        order_id: o.order_id.clone(),
-        customer_id: o.customer_id,
-        lines: o.lines,
-        currency: None,
-    })
+    let o = OrderRequest::one_line(0, "order-9", "customer-9", "P2", 3);
+    run.apply(
+        SagaCommand::PlaceOrder {
+            order_id: o.order_id.clone(),
+            customer_id: o.customer_id,
+            lines: o.lines,
+            currency: None,
+        }
+        .into(),
+    )
     .unwrap();
     for _ in 0..120 {
         run.step();
     }
     // Timed out and waiting for the refund, which Payment cannot do while it is down.
-    assert_eq!(run.summary().sagas[0].state, SagaState::Compensating);
-    assert!(!run.saga().is_up(payment));
-    run.apply(SagaCommand::BringUp { service: payment })
+    assert_eq!(view(&run).summary().sagas[0].state, SagaState::Compensating);
+    assert!(!view(&run).is_up(payment));
+    run.apply(SagaCommand::BringUp { service: payment }.into())
         .unwrap();
-    assert!(run.saga().is_up(payment));
+    assert!(view(&run).is_up(payment));
     for _ in 0..80 {
         run.step();
     }
-    let summary = run.summary();
+    let summary = view(&run).summary();
     assert_eq!(summary.sagas[0].state, SagaState::Failed);
     assert_eq!(
         summary.sagas[0].compensations,
@@ -761,8 +770,7 @@ fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
         summary.balances.refunded_cents
     );
     assert_eq!(summary.invariant_violations, Vec::<String>::new());
-    let downs_and_ups: Vec<&str> = run
-        .saga()
+    let downs_and_ups: Vec<&str> = view(&run)
         .world()
         .trace
         .iter()
@@ -774,17 +782,23 @@ fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
         .collect();
     assert_eq!(downs_and_ups, ["down", "up"]);
     assert!(run
-        .apply(SagaCommand::ResubmitDeadLetters {
-            topic: "nope".into()
-        })
+        .apply(
+            SagaCommand::ResubmitDeadLetters {
+                topic: "nope".into()
+            }
+            .into()
+        )
         .is_err());
     assert!(run
-        .apply(SagaCommand::PlaceOrder {
-            order_id: OrderId("empty".into()),
-            customer_id: CustomerId("c".into()),
-            lines: vec![],
-            currency: None,
-        })
+        .apply(
+            SagaCommand::PlaceOrder {
+                order_id: OrderId("empty".into()),
+                customer_id: CustomerId("c".into()),
+                lines: vec![],
+                currency: None,
+            }
+            .into()
+        )
         .is_err());
 }
 
@@ -794,9 +808,9 @@ fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
 #[test]
 fn golden_summaries_of_the_named_scenarios() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let all = named_scenarios();
+    let all = saga_presets();
     for s in &all {
-        let mut summary = s.run().unwrap().summary();
+        let mut summary = view(&run_scenario(s)).summary();
         // The streaming engine's own summary has its own golden files.
         summary.engine = None;
         assert_eq!(
@@ -820,14 +834,14 @@ fn golden_summaries_of_the_named_scenarios() {
 /// ends clean.
 #[test]
 fn same_seed_same_traces() {
-    let s = named_scenario("mixed-failures-choreography").unwrap();
-    let traces = |saga: StreamingSaga| {
-        let saga_trace = saga.world().trace.clone();
-        (saga.sim().trace().clone(), saga_trace, saga.summary())
+    let s = scenario("mixed-failures-choreography");
+    let traces = |system: System| {
+        let saga_trace = view(&system).world().trace.clone();
+        (system.sim().trace().clone(), saga_trace, system.summary())
     };
-    assert_eq!(traces(s.run().unwrap()), traces(s.run().unwrap()));
+    assert_eq!(traces(run_scenario(&s)), traces(run_scenario(&s)));
     let mut other = s.clone();
     other.seed = 7;
-    let c = other.run().unwrap();
-    assert_eq!(c.check_invariants(), Vec::<String>::new());
+    let c = run_scenario(&other);
+    assert_eq!(view(&c).check_invariants(), Vec::<String>::new());
 }
