@@ -4,7 +4,7 @@
 //! very records `orderflow-cli run` prints for the same ticks (a test compares them).
 
 use crate::session::Session;
-use orderflow_engine::scenario::{presets as engine_presets, Scenario};
+use orderflow_engine::scenario::{cluster_presets, presets as engine_presets, Scenario};
 
 /// A named scenario, ready to load.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,10 +58,12 @@ fn hints(scenario: &Scenario) -> Vec<String> {
     hints
 }
 
-/// Every preset, the Event Hubs order example first: one per engine streaming scenario.
+/// Every preset, the Event Hubs order example first: one per engine streaming scenario,
+/// then the cluster scenarios (brokers, replicas, the ISR, acks).
 pub fn presets() -> Vec<Preset> {
     engine_presets()
         .iter()
+        .chain(&cluster_presets())
         .map(|scenario| {
             let description = std::iter::once(scenario.description.replace('`', ""))
                 .chain(hints(scenario))

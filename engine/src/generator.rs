@@ -251,7 +251,11 @@ impl OrderGenerator {
                 return Err(e.into());
             }
             let event = self.next_event(world.rng, key_space);
-            publish_order(world, topic, key_field, event)?;
+            match publish_order(world, topic, key_field, event) {
+                // Refused by the partition's leader (with brokers): traced, the burst goes on.
+                Ok(_) | Err(AppendError::Refused(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }

@@ -27,7 +27,11 @@ fn event(user: &str, order: &str, status: &str) -> OrderEvent {
 #[test]
 fn every_engine_streaming_scenario_is_a_preset_and_the_event_hubs_example_comes_first() {
     let ids: Vec<String> = presets().into_iter().map(|p| p.id).collect();
-    let engine: Vec<String> = engine_presets().into_iter().map(|s| s.name).collect();
+    let engine: Vec<String> = engine_presets()
+        .into_iter()
+        .chain(orderflow_engine::scenario::cluster_presets())
+        .map(|s| s.name)
+        .collect();
     assert_eq!(ids, engine);
     assert_eq!(ids[0], "event-hubs-orders");
     for id in [
@@ -278,4 +282,24 @@ fn a_preset_run_is_the_scenario_plus_the_commands_the_user_gave() {
             command: Command::PublishOrder { .. }
         }]
     ));
+}
+
+#[test]
+fn the_three_broker_preset_refuses_writes_after_two_kills_and_says_so() {
+    let mut pg = Playground::new(preset("cluster-acks-all-min-insync").unwrap().session);
+    assert_eq!(pg.replay_errors(), 0);
+    let cluster = pg.sim().cluster().expect("the preset has brokers");
+    assert_eq!(cluster.brokers().count(), 3);
+    let _ = pg.take_announcements();
+    let mut said = Vec::new();
+    for _ in 0..45 {
+        pg.step();
+        said.extend(pg.take_announcements());
+    }
+    assert!(said.iter().any(|s| s == "Broker 3 stopped."), "{said:?}");
+    assert!(
+        said.iter()
+            .any(|s| s.contains("refused: NOT_ENOUGH_REPLICAS")),
+        "{said:?}"
+    );
 }

@@ -40,6 +40,15 @@ const SAGA: [(&str, &str); 14] = files![
     "saga-event-sourced-order",
 ];
 
+/// The cluster scenarios (brokers, replicas, the ISR, `acks`), in teaching order; the
+/// tests in `engine/tests/cluster_presets.rs` check the story each one tells.
+const CLUSTER: [(&str, &str); 4] = files![
+    "cluster-single-broker",
+    "cluster-acks-all-min-insync",
+    "cluster-acks-1-loses-records",
+    "cluster-unclean-election",
+];
+
 /// Names saga scenarios had before every scenario ran on consumer groups: the two crash
 /// scenarios were the same on both drivers, and the prefix no longer tells anything apart.
 pub(super) const RENAMED: [(&str, &str); 4] = [
@@ -70,6 +79,13 @@ pub fn presets() -> Vec<Scenario> {
     parse(&STREAMING)
 }
 
+/// The cluster scenarios: the seed's single broker, `acks=all` with
+/// `min.insync.replicas=2` on three brokers, `acks=1` losing records on failover, and an
+/// unclean election.
+pub fn cluster_presets() -> Vec<Scenario> {
+    parse(&CLUSTER)
+}
+
 /// The seed documents' order flows (each with a `saga`).
 pub fn saga_presets() -> Vec<Scenario> {
     parse(&SAGA)
@@ -89,5 +105,20 @@ pub fn renamed(old: &str) -> Option<&'static str> {
 /// canonical.
 #[cfg(test)]
 pub(super) fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
-    STREAMING.into_iter().chain(SAGA)
+    STREAMING.into_iter().chain(SAGA).chain(CLUSTER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cluster_preset_parses_and_names_brokers() {
+        let presets = cluster_presets();
+        assert_eq!(presets.len(), 4);
+        for p in presets {
+            assert!(p.name.starts_with("cluster-"), "{}", p.name);
+            assert!(!p.cluster.brokers.is_empty(), "{} has brokers", p.name);
+        }
+    }
 }
