@@ -275,7 +275,7 @@ fn a_preset_run_is_the_scenario_plus_the_commands_the_user_gave() {
         session.actions.as_slice(),
         [crate::session::LoggedAction {
             tick: 3,
-            command: Command::PublishOrder { .. }
+            command: orderflow_engine::scenario::ScenarioCommand::Sim(Command::PublishOrder { .. })
         }]
     ));
 }
