@@ -245,7 +245,10 @@ impl Playground {
 
     /// A topic's generator settings while it runs (the engine's generator).
     pub fn running_generator(&self, topic: &str) -> Option<GeneratorConfig> {
-        self.sim().generators().get(topic).map(GeneratorConfig::from)
+        self.sim()
+            .generators()
+            .get(topic)
+            .map(GeneratorConfig::from)
     }
 
     /// The generator settings a form for `topic` starts from: the running generator's, else

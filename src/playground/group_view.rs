@@ -86,7 +86,11 @@ impl Playground {
     pub fn next_member_id(&self, group: &str) -> MemberId {
         let mut used: BTreeSet<&str> = BTreeSet::new();
         let scenario = &self.session.scenario;
-        let logged = self.session.actions.iter().filter_map(|a| a.command.as_sim());
+        let logged = self
+            .session
+            .actions
+            .iter()
+            .filter_map(|a| a.command.as_sim());
         let timed = scenario.commands.iter().filter_map(|c| c.command.as_sim());
         for command in logged.chain(timed) {
             if let Command::JoinGroup { group: g, member } = command {

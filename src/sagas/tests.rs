@@ -26,13 +26,25 @@ fn a_draft_parses_to_the_sagas_place_order_command_or_says_what_to_fix() {
         (order_id.0.as_str(), customer_id.0.as_str()),
         ("web-order-1", "c-9")
     );
-    assert_eq!((lines[0].product_id.0.as_str(), lines[0].quantity), ("P2", 3));
+    assert_eq!(
+        (lines[0].product_id.0.as_str(), lines[0].quantity),
+        ("P2", 3)
+    );
     for (bad, message) in [
         (draft("", "P1", "1"), "Customer must not be empty."),
         (draft("c", " ", "1"), "Product must not be empty."),
-        (draft("c", "P1", "0"), "Quantity must be a whole number from 1 to 1000000."),
-        (draft("c", "P1", "x"), "Quantity must be a whole number from 1 to 1000000."),
-        (draft("c", "P1", "1000001"), "Quantity must be a whole number from 1 to 1000000."),
+        (
+            draft("c", "P1", "0"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
+        (
+            draft("c", "P1", "x"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
+        (
+            draft("c", "P1", "1000001"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
         (
             draft(&"c".repeat(MAX_FIELD_CHARS + 1), "P1", "1"),
             "Customer must be at most 1024 characters.",
@@ -66,7 +78,11 @@ fn the_payment_fails_preset_ends_failed_compensated_as_the_engine_runs_it() {
     assert_eq!(first.compensations, ["Release inventory", "Cancel order"]);
     let balances = balance_lines(&pg.saga().unwrap());
     assert_eq!(balances.violations, Vec::<String>::new());
-    assert!(balances.stock[0].starts_with("P1: "), "{:?}", balances.stock);
+    assert!(
+        balances.stock[0].starts_with("P1: "),
+        "{:?}",
+        balances.stock
+    );
 }
 
 #[test]
@@ -74,7 +90,8 @@ fn an_order_placed_by_hand_is_logged_replayed_and_numbered() {
     let mut pg = Playground::new(preset("happy-path").expect("listed").session);
     let id = next_order_id(pg.session());
     assert_eq!(id, "web-order-1");
-    pg.try_saga(draft("c", "P1", "2").parse(&id).unwrap()).unwrap();
+    pg.try_saga(draft("c", "P1", "2").parse(&id).unwrap())
+        .unwrap();
     assert_eq!(next_order_id(pg.session()), "web-order-2");
     for _ in 0..80 {
         pg.step();
@@ -92,6 +109,8 @@ fn an_order_placed_by_hand_is_logged_replayed_and_numbered() {
     assert_eq!(done(&replayed), row);
     // A streaming scenario has no saga: the command is refused, nothing logged.
     let mut plain = Playground::default();
-    assert!(plain.try_saga(draft("c", "P1", "1").parse("o").unwrap()).is_err());
+    assert!(plain
+        .try_saga(draft("c", "P1", "1").parse("o").unwrap())
+        .is_err());
     assert!(plain.session().actions.is_empty());
 }

@@ -268,11 +268,9 @@ impl Session {
                 max: MAX_TOPIC_NAME,
             });
         }
-        let saga_parts = self
-            .scenario
-            .saga
-            .as_ref()
-            .map_or(0, |s| s.orders.len() + s.resubmits.len() + s.config.initial_stock.len());
+        let saga_parts = self.scenario.saga.as_ref().map_or(0, |s| {
+            s.orders.len() + s.resubmits.len() + s.config.initial_stock.len()
+        });
         let parts = self.scenario.producers.len()
             + saga_parts
             + self.scenario.commands.len()

@@ -44,18 +44,20 @@ pub enum Drawer {
     Generator,
     Producers,
     Groups,
+    Sagas,
     Share,
 }
 
 impl Drawer {
     /// Every drawer, in toolbar order.
-    pub const ALL: [Drawer; 7] = [
+    pub const ALL: [Drawer; 8] = [
         Drawer::Presets,
         Drawer::Topics,
         Drawer::Setup,
         Drawer::Generator,
         Drawer::Producers,
         Drawer::Groups,
+        Drawer::Sagas,
         Drawer::Share,
     ];
 
@@ -68,6 +70,7 @@ impl Drawer {
             Drawer::Generator => "Generator",
             Drawer::Producers => "Producers",
             Drawer::Groups => "Groups",
+            Drawer::Sagas => "Sagas",
             Drawer::Share => "Share",
         }
     }
@@ -81,6 +84,7 @@ impl Drawer {
             Drawer::Generator => "drawer-generator",
             Drawer::Producers => "drawer-producers",
             Drawer::Groups => "drawer-groups",
+            Drawer::Sagas => "drawer-sagas",
             Drawer::Share => "drawer-share",
         }
     }
