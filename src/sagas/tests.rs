@@ -114,3 +114,21 @@ fn an_order_placed_by_hand_is_logged_replayed_and_numbered() {
         .is_err());
     assert!(plain.session().actions.is_empty());
 }
+
+#[test]
+fn the_sagas_topics_and_service_groups_are_the_pages_topics_and_groups() {
+    let mut pg = Playground::new(preset("payment-fails-compensation").unwrap().session);
+    for _ in 0..20 {
+        pg.step();
+    }
+    let topics = pg.topic_names();
+    for topic in orderflow_engine::saga::message::topics::ALL {
+        assert!(topics.iter().any(|t| t == topic), "{topic} in {topics:?}");
+        assert!(pg.partition_count(topic) > 0);
+    }
+    let groups = pg.group_names();
+    for group in ["payment-service", "inventory-service", "saga-orchestrator"] {
+        assert!(groups.iter().any(|g| g == group), "{group} in {groups:?}");
+        assert!(pg.group_snapshot(group).is_some());
+    }
+}
