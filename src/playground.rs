@@ -14,6 +14,7 @@
 //! fields stay private to this module tree.
 
 mod announcements;
+mod cluster;
 mod group_view;
 mod producers;
 mod topic_view;

@@ -5,7 +5,9 @@
 //! very records `orderflow-cli run` prints for the same ticks (a test compares them).
 
 use crate::session::Session;
-use orderflow_engine::scenario::{presets as engine_presets, saga_presets, Scenario};
+use orderflow_engine::scenario::{
+    cluster_presets, presets as engine_presets, saga_presets, Scenario,
+};
 
 /// A named scenario, ready to load.
 #[derive(Clone, Debug, PartialEq)]
@@ -68,10 +70,12 @@ fn hints(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Every preset, the Event Hubs order example first: one per engine streaming scenario,
-/// then one per saga scenario.
+/// then the cluster scenarios (brokers, replicas, the ISR, acks), then one per saga
+/// scenario.
 pub fn presets() -> Vec<Preset> {
     engine_presets()
         .into_iter()
+        .chain(cluster_presets())
         .chain(saga_presets())
         .map(|scenario| {
             let description = std::iter::once(scenario.description.replace('`', ""))

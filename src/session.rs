@@ -147,6 +147,20 @@ pub struct Setup {
     /// Retention by age in ticks (`None`: no age limit).
     #[serde(default)]
     pub retention_ticks: Option<u64>,
+    /// Replicas per partition (only with the session's brokers; default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub replication_factor: u32,
+    /// `min.insync.replicas` (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub min_insync_replicas: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 fn yes() -> bool {
@@ -178,6 +192,8 @@ impl Default for Setup {
             segment_records: DEFAULT_SEGMENT_RECORDS,
             retention_records: None,
             retention_ticks: None,
+            replication_factor: 1,
+            min_insync_replicas: 1,
         }
     }
 }
@@ -199,6 +215,8 @@ impl From<&TopicSpec> for Setup {
             segment_records: spec.segment_records.unwrap_or(DEFAULT_SEGMENT_RECORDS),
             retention_records: retention.records,
             retention_ticks: retention.ticks,
+            replication_factor: spec.replication_factor,
+            min_insync_replicas: spec.min_insync_replicas,
         }
     }
 }
@@ -228,6 +246,8 @@ impl Setup {
             segment_records: Some(self.segment_records),
             retention: (retention != Retention::default()).then_some(retention),
             unkeyed: Some(self.unkeyed),
+            replication_factor: self.replication_factor,
+            min_insync_replicas: self.min_insync_replicas,
             ..TopicSpec::new(&self.name, self.partitions, self.partitioner)
                 .with_key_field(key_field)
         }
@@ -456,6 +476,7 @@ impl Default for Session {
             groups,
             commands: Vec::new(),
             saga: None,
+            cluster: Default::default(),
         })
     }
 }

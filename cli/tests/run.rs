@@ -148,6 +148,41 @@ fn bad_ticks_argument_is_one_line_exit_2() {
 }
 
 #[test]
+fn acks_1_failover_names_each_lost_record_by_offset_and_key() {
+    let output = run(&[&scenario("cluster-acks-1-loses-records")]);
+    assert!(output.status.success());
+    let trace = String::from_utf8(output.stdout).unwrap();
+    let lost: Vec<serde_json::Value> = trace
+        .lines()
+        .filter(|l| l.contains("\"record_lost\""))
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
+        .collect();
+    let named: Vec<(u64, &str)> = lost
+        .iter()
+        .map(|e| (e["offset"].as_u64().unwrap(), e["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(named, vec![(3, "user-4"), (4, "user-5"), (5, "user-6")]);
+    assert!(lost
+        .iter()
+        .all(|e| e["acks"] == "1" && e["acknowledged"] == true));
+}
+
+#[test]
+fn acks_all_refuses_with_not_enough_replicas_after_two_kills() {
+    let output = run(&[&scenario("cluster-acks-all-min-insync")]);
+    assert!(output.status.success());
+    let trace = String::from_utf8(output.stdout).unwrap();
+    let refused: Vec<&str> = trace
+        .lines()
+        .filter(|l| l.contains("\"produce_refused\""))
+        .collect();
+    assert!(!refused.is_empty());
+    assert!(refused
+        .iter()
+        .all(|l| l.contains("\"error\":\"NOT_ENOUGH_REPLICAS\"")));
+}
+
+#[test]
 fn max_records_out_of_range_is_one_line_exit_2() {
     let path = scenario("event-hubs-orders");
     for bad in ["0", "20000001", "many"] {

@@ -4,6 +4,9 @@
 //! Commands are plain data (JSON with a `type` tag), so a session is a list of them: the
 //! share link, the saved file and the replay. [`crate::sim::Sim::apply`] runs one.
 
+use crate::cluster::placement::BrokerMetadata;
+use crate::cluster::replication::{ProduceError, ReplicationConfig, ReplicationError};
+use crate::cluster::BrokerId;
 use crate::generator::{GeneratorError, KeySpace};
 use crate::group::{GroupConfig, GroupError, OffsetResetSpec};
 use crate::ids::{MemberId, Tick};
@@ -126,6 +129,16 @@ pub enum Command {
         /// The member.
         member: MemberId,
     },
+    /// A static member (`group.instance.id`) joins: back within its session timeout after
+    /// dying, it takes its place and partitions back with no rebalance.
+    JoinStaticMember {
+        /// The group.
+        group: String,
+        /// The member id (a restarted consumer may have a new one).
+        member: MemberId,
+        /// Its `group.instance.id`.
+        instance_id: String,
+    },
     /// A member leaves gracefully (finishes its batch, commits, leaves; rebalance at once).
     LeaveGroup {
         /// The group.
@@ -183,6 +196,39 @@ pub enum Command {
         /// The keys and how they are drawn.
         key_space: KeySpace,
     },
+    /// Gives the simulation brokers (ids, optional racks) and replication settings; topics
+    /// created afterwards are replicated over them. Only before the first topic.
+    SetBrokers {
+        /// The brokers.
+        brokers: Vec<BrokerMetadata>,
+        /// Lag limit, fetch size, request timeout, preferred-leader checks.
+        #[serde(default, skip_serializing_if = "is_default_config")]
+        config: ReplicationConfig,
+    },
+    /// Kills a broker: the partitions it led elect new leaders (or go offline).
+    KillBroker {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// Restarts a killed broker with the logs it had.
+    RestartBroker {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// Moves leadership back to every preferred replica that is alive and in sync
+    /// (`kafka-leader-election --election-type PREFERRED`).
+    ElectPreferredLeaders,
+    /// Turns a topic's `unclean.leader.election.enable` on or off.
+    SetUncleanLeaderElection {
+        /// The topic.
+        topic: String,
+        /// On or off.
+        enable: bool,
+    },
+}
+
+fn is_default_config(config: &ReplicationConfig) -> bool {
+    *config == ReplicationConfig::default()
 }
 
 /// Errors from applying a command.
@@ -226,6 +272,38 @@ pub enum SimError {
         /// The next id the simulation would issue.
         next_event_id: u64,
     },
+    #[error("there are no brokers: set_brokers first (without them the simulation has one implicit broker)")]
+    /// A broker command without brokers.
+    NoBrokers,
+    #[error("set_brokers must come before the first topic ({topics} exist already)")]
+    /// Brokers are set before any topic exists.
+    BrokersAfterTopics {
+        /// How many topics exist.
+        topics: usize,
+    },
+    #[error(
+        "topic {topic:?}: replication factor {replication_factor} and min.insync.replicas \
+         {min_insync_replicas} need brokers (set_brokers first; the implicit single broker has \
+         replication factor 1)"
+    )]
+    /// Replication settings without brokers.
+    ReplicationNeedsBrokers {
+        /// The topic.
+        topic: String,
+        /// The factor asked for.
+        replication_factor: u32,
+        /// The `min.insync.replicas` asked for.
+        min_insync_replicas: u32,
+    },
+    #[error("topic {0:?} is replicated over brokers; adding partitions to it is not modelled")]
+    /// Growing a replicated topic.
+    AddPartitionsWithBrokers(String),
+    #[error(transparent)]
+    /// The cluster refused it (unknown broker, broker already down, placement...).
+    Replication(#[from] ReplicationError),
+    #[error(transparent)]
+    /// A record was refused (only reaches callers that append without a command).
+    ProduceRefused(#[from] ProduceError),
     #[error(transparent)]
     /// The simulation holds as many records as it may.
     RecordLimit(#[from] RecordLimitError),
@@ -243,6 +321,7 @@ impl From<AppendError> for SimError {
                 event_id,
                 next_event_id,
             },
+            AppendError::Refused(e) => SimError::ProduceRefused(e),
             AppendError::RecordLimit(e) => SimError::RecordLimit(e),
         }
     }

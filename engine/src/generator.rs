@@ -23,9 +23,10 @@
 //!   small entry (order number and lifecycle step) per distinct key it ever generated: at
 //!   most `keys` per key prefix, and never more than the records it generated.
 
+use crate::ids::Offset;
 use crate::log::{OrderEvent, Payload};
 use crate::rng::SimRng;
-use crate::topic::{KeyField, Produced};
+use crate::topic::KeyField;
 use crate::trace::TraceEvent;
 use crate::world::{AppendError, World};
 use serde::{Deserialize, Serialize};
@@ -250,7 +251,11 @@ impl OrderGenerator {
                 return Err(e.into());
             }
             let event = self.next_event(world.rng, key_space);
-            publish_order(world, topic, key_field, event)?;
+            match publish_order(world, topic, key_field, event) {
+                // Refused by the partition's leader (with brokers): traced, the burst goes on.
+                Ok(_) | Err(AppendError::Refused(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }
@@ -286,7 +291,7 @@ pub(crate) fn publish_order(
     topic: &str,
     key_field: KeyField,
     event: OrderEvent,
-) -> Result<Produced, AppendError> {
+) -> Result<Offset, AppendError> {
     let key = key_field.key_of(&event);
     world.produce(topic, key, Payload::Order(event))
 }

@@ -26,7 +26,7 @@
 //!    - [`group_protocol`]: the consumer-group protocol's words the trace and the groups
 //!      share (eager or cooperative, why a rebalance or a commit happened, offset resets).
 //!    - [`lag`]: lag sampled every tick into a bounded, downsampling history for charts.
-//! 2. Topics, brokers, the trace and the processing hook:
+//! 2. Topics, brokers and the processing hook:
 //!    - [`topic`]: a named set of partition logs with its partitioner, unkeyed router and
 //!      record key field; [`topic::TopicSpec`] describes one.
 //!    - [`cluster`]: the brokers under the topics: [`cluster::placement`], which brokers
@@ -34,33 +34,35 @@
 //!      `AdminUtils.assignReplicasToBrokers` places them, with or without racks; and
 //!      [`cluster::replication`], brokers dying and restarting, leader elections, the ISR,
 //!      high watermarks, `acks` and `min.insync.replicas`, and the records a failover
-//!      loses (not yet driven by [`sim`]).
-//!    - [`trace`]: the typed events and the bounded buffer the UI reads with
-//!      [`sim::Sim::trace_since`].
+//!      loses (driven by [`sim`] once brokers are set; without them one implicit broker).
 //!    - [`process`]: the hook that makes a group a service: a [`process::Processor`] gets
 //!      each record and returns the records to produce; a [`process::Processors`] set,
 //!      lent to a step, gives each group its processor.
-//! 3. The tick context (`world`, crate-private): what a group, a producer or the generator
-//!    may touch while it acts (clock, topics, trace, RNG, event ids), and the one way records
-//!    are appended and traced.
-//! 4. The actors:
+//! 3. [`trace`]: the typed events (the cluster's among them) and the bounded buffer the UI
+//!    reads with [`sim::Sim::trace_since`].
+//! 4. The tick context (`world`, crate-private): what a group, a producer or the generator
+//!    may touch while it acts (clock, topics, trace, RNG, event ids, the brokers), and the
+//!    one way records are appended and traced: with brokers, a record enters its topic's
+//!    log only once committed (below the high watermark).
+//! 5. The actors:
 //!    - [`producer`]: acks, retries after lost acknowledgements, and idempotence (producer
 //!      id and sequence numbers) that stops retries from duplicating records.
-//!    - [`group`]: consumer groups: members joining, leaving and dying, rebalances with
+//!    - [`group`]: consumer groups: members joining (static ones with a
+//!      `group.instance.id`), leaving and dying, rebalances with
 //!      generations (eager or cooperative), polls, processing time, commit policies
 //!      (auto-commit, at-least-once, at-most-once), redelivery and loss, lag, offset resets.
 //!    - [`generator`]: order events for many keys, each key walking the order lifecycle,
 //!      with hot-key skew, keyed by the topic's key field; chunk-invariant.
-//! 5. [`command`]: what a user or a scenario asks for ([`command::Command`]), at a tick
+//! 6. [`command`]: what a user or a scenario asks for ([`command::Command`]), at a tick
 //!    ([`command::TimedCommand`]), and why it is refused ([`command::SimError`]).
-//! 6. [`sim`]: the simulation you drive with commands and [`sim::Sim::step`]; it owns the
+//! 7. [`sim`]: the simulation you drive with commands and [`sim::Sim::step`]; it owns the
 //!    logical clock, the RNG and every actor, and emits [`trace::TraceEvent`]s.
-//! 7. [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services
+//! 8. [`saga`]: Order, Inventory, Payment, Shipping, Notification and Analytics services
 //!    as pure reactors; the orchestrated saga (state machine folded from a saga log) and
 //!    the choreographed one; retries, dead letters, inbox, outbox, the event-sourced Order
 //!    aggregate, CQRS projections and fault injection. [`saga::streaming`] runs the
 //!    services as consumer groups of a [`sim::Sim`] it is handed.
-//! 8. [`scenario`]: a whole session as one JSON document (setup, the saga if any, seed,
+//! 9. [`scenario`]: a whole session as one JSON document (setup, the saga if any, seed,
 //!    timed commands), the [`scenario::System`] that runs it, and the scenarios under
 //!    `scenarios/` compiled in.
 //!

@@ -280,6 +280,23 @@ impl PartitionLog {
         offset
     }
 
+    /// Removes the records from `offset` on and returns them (an unclean leader election
+    /// took them back). Below the log start offset, the log is emptied and starts there.
+    pub fn truncate_to(&mut self, offset: Offset) -> Vec<Record> {
+        if offset < self.log_start_offset {
+            let removed = self.records().to_vec();
+            self.storage.clear();
+            self.deleted = 0;
+            self.log_start_offset = offset;
+            return removed;
+        }
+        let keep = self.deleted + (offset.0 - self.log_start_offset.0) as usize;
+        if keep >= self.storage.len() {
+            return Vec::new();
+        }
+        self.storage.split_off(keep)
+    }
+
     /// The broker's duplicate check for an idempotent producer (Kafka's
     /// `ProducerStateManager`): a sequence at or below the last one appended is a duplicate.
     pub fn check_sequence(&self, producer: ProducerId, sequence: u32) -> SequenceCheck {
@@ -462,6 +479,20 @@ mod tests {
         }
         assert_eq!(log.high_watermark(), Offset(5));
         assert_eq!(log.get(Offset(3)).unwrap().value, event(3));
+    }
+
+    #[test]
+    fn truncating_removes_the_tail_and_the_next_append_reuses_its_offset() {
+        let mut log = log_with(LogConfig::default(), 5);
+        let removed = log.truncate_to(Offset(3));
+        assert_eq!(
+            removed.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![Offset(3), Offset(4)]
+        );
+        assert_eq!(log.high_watermark(), Offset(3));
+        assert!(log.truncate_to(Offset(9)).is_empty());
+        let next = log.append(None, event(9), Tick(9), Headers::default());
+        assert_eq!(next, Offset(3));
     }
 
     #[test]

@@ -14,11 +14,12 @@
 //! retried.
 
 use crate::assignor::TopicPartition;
+pub use crate::cluster::replication::Acks;
 use crate::ids::{EventId, Offset, PartitionId, ProducerId};
 use crate::log::{Headers, Payload, SequenceCheck};
 use crate::partitioner::Routing;
 use crate::trace::TraceEvent;
-use crate::world::{AppendError, Origin, World};
+use crate::world::{AppendError, Origin, WaitingSend, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -27,20 +28,6 @@ use thiserror::Error;
 /// unbounded (limited by `delivery.timeout.ms`); here retries happen within one tick, so
 /// they are capped to keep a tick's work bounded.
 pub const MAX_RETRIES: u32 = 1000;
-
-/// Kafka's `acks`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Acks {
-    /// `acks=0`: fire and forget.
-    None,
-    /// `acks=1`: the leader acknowledges.
-    Leader,
-    /// `acks=all` (the default since Kafka 3.0). Without replication it behaves like
-    /// `Leader` here.
-    #[default]
-    All,
-}
 
 /// A producer's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,7 +177,18 @@ impl Producer {
         // Where the first attempt landed: a later attempt appended again is its duplicate.
         let mut first_offset: Option<Offset> = None;
         for attempt in 1..=attempts {
-            let offset = self.attempt(world, &send, attempt, first_offset)?;
+            let offset = match self.attempt(world, &send, attempt, first_offset) {
+                Ok(offset) => offset,
+                Err(AppendError::Refused(_)) => {
+                    // Traced already. Nothing changes within the tick, so a retry now would
+                    // be refused again: the send fails (Kafka would back off and retry).
+                    if self.config.acks != Acks::None {
+                        self.send_failed(world, send.topic, send.routed.1, attempt);
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            };
             first_offset.get_or_insert(offset);
             if self.config.acks == Acks::None || !self.acknowledgement_lost(world) {
                 break;
@@ -246,8 +244,6 @@ impl Producer {
                 return Ok(offset);
             }
         }
-        world.check_room()?;
-        self.counters.appended += 1;
         let headers = Headers {
             event_id: send.event_id,
             correlation_id: None,
@@ -258,9 +254,11 @@ impl Producer {
             producer: Some(&self.config.name),
             attempt,
             duplicate_of: first_offset,
+            acks: self.config.acks,
         };
         let (key, value) = (send.key.clone(), send.value.clone());
         let offset = world.append(send.topic, send.routed.clone(), key, value, headers, origin)?;
+        self.counters.appended += 1;
         if let Some(sequence) = send.sequence {
             world
                 .topic_mut(send.topic)?
@@ -304,14 +302,64 @@ impl Producer {
             self.counters.retries += 1;
             return;
         }
+        self.send_failed(world, send.topic, partition, attempts);
+    }
+
+    /// Counts and traces a send that gave up after `attempts` attempts.
+    fn send_failed(
+        &mut self,
+        world: &mut World<'_>,
+        topic: &str,
+        partition: PartitionId,
+        attempts: u32,
+    ) {
         self.counters.failed += 1;
         world.trace.push(TraceEvent::SendFailed {
             tick: world.now,
             producer: self.config.name.clone(),
-            topic: send.topic.to_string(),
+            topic: topic.to_string(),
             partition,
             attempts,
         });
+    }
+
+    /// An `acks=all` send whose answer came later and was an error (its leader died or
+    /// moved: `NETWORK_EXCEPTION`, `NOT_LEADER_OR_FOLLOWER`; or
+    /// `NOT_ENOUGH_REPLICAS_AFTER_APPEND`, `REQUEST_TIMED_OUT`): with retries left the
+    /// producer sends it again, to the partition's leader now (a new one after a failover).
+    /// If the first copy survived in the log, the retry is its duplicate (and named so).
+    pub(crate) fn retry_failed_send(&mut self, world: &mut World<'_>, send: WaitingSend) {
+        let attempts = self.config.retries + 1;
+        let tp = send.partition();
+        if send.attempt >= attempts {
+            self.send_failed(world, &send.topic, tp.partition, send.attempt);
+            return;
+        }
+        self.counters.retries += 1;
+        let first_survives = world
+            .brokers
+            .cluster
+            .as_ref()
+            .and_then(|c| c.appended_records(&tp).get(send.append.0 as usize))
+            .is_some_and(|r| !r.lost);
+        let origin = Origin {
+            producer: Some(&self.config.name),
+            attempt: send.attempt + 1,
+            duplicate_of: first_survives.then_some(send.offset),
+            acks: self.config.acks,
+        };
+        let appended = world.append(
+            &send.topic,
+            send.routed,
+            send.key,
+            send.value,
+            send.headers,
+            origin,
+        );
+        match appended {
+            Ok(_) => self.counters.appended += 1,
+            Err(_) => self.send_failed(world, &send.topic, tp.partition, send.attempt + 1),
+        }
     }
 }
 

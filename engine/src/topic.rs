@@ -119,6 +119,26 @@ pub struct TopicSpec {
     /// How records without a key are spread (`None`: the topic's default, Kafka's sticky
     /// batches).
     pub unkeyed: Option<UnkeyedStrategy>,
+    /// How many brokers hold a replica of each partition, leader included (Kafka's
+    /// `replication.factor`; default 1). More than 1 needs that many brokers.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub replication_factor: u32,
+    /// `min.insync.replicas`: how many in-sync replicas an `acks=all` write needs
+    /// (default 1).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable`: an out-of-sync replica may lead when no in-sync
+    /// one is alive, losing committed records (default off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unclean_leader_election_enable: bool,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 impl TopicSpec {
@@ -132,7 +152,18 @@ impl TopicSpec {
             segment_records: None,
             retention: None,
             unkeyed: None,
+            replication_factor: 1,
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
         }
+    }
+
+    /// The same topic with `replication_factor` replicas per partition and
+    /// `min.insync.replicas`.
+    pub fn with_replication(mut self, replication_factor: u32, min_insync_replicas: u32) -> Self {
+        self.replication_factor = replication_factor;
+        self.min_insync_replicas = min_insync_replicas;
+        self
     }
 
     /// The same topic keyed by `key_field`.

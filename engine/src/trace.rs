@@ -7,6 +7,8 @@
 //! ([`Trace::drain`]); indices keep counting either way.
 
 use crate::assignor::{AssignmentStrategy, TopicPartition};
+use crate::cluster::placement::BrokerMetadata;
+use crate::cluster::replication::ReplicationEvent;
 use crate::group_protocol::{CommitReason, OffsetResetSpec, Protocol, RebalanceReason};
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
@@ -186,6 +188,22 @@ pub enum TraceEvent {
         group: String,
         /// The member.
         member: MemberId,
+    },
+    /// A static member (`group.instance.id`) came back within its session timeout and took
+    /// its place and partitions back, with no rebalance.
+    StaticMemberRejoined {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The consumer group.
+        group: String,
+        /// The member id it has now.
+        member: MemberId,
+        /// The member id it had.
+        previous: MemberId,
+        /// Its `group.instance.id`.
+        instance_id: String,
+        /// The partitions it got back.
+        partitions: Vec<TopicPartition>,
     },
     /// A member left gracefully (after finishing its batch and committing).
     MemberLeft {
@@ -456,6 +474,41 @@ pub enum TraceEvent {
         /// Per partition, the committed offset before and after.
         changes: Vec<OffsetChange>,
     },
+    /// The simulation got brokers (`set_brokers`): topics created from now on are
+    /// replicated over them.
+    BrokersSet {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The brokers, with their racks.
+        brokers: Vec<BrokerMetadata>,
+    },
+    /// A fact about brokers, leaders, the ISR, the high watermark, answered `acks=all`
+    /// requests and lost records, from the cluster (only with brokers).
+    Replication {
+        /// The tick it happened at.
+        tick: Tick,
+        /// What happened.
+        event: ReplicationEvent,
+    },
+    /// A partition's leader refused a record (only with brokers), with Kafka's error name.
+    ProduceRefused {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: PartitionId,
+        /// The record's key.
+        key: Option<String>,
+        /// The named producer, if any.
+        producer: Option<String>,
+        /// Which attempt.
+        attempt: u32,
+        /// Kafka's error name (`NOT_ENOUGH_REPLICAS`, `LEADER_NOT_AVAILABLE`, ...).
+        error: String,
+        /// The whole message.
+        message: String,
+    },
 }
 
 impl TraceEvent {
@@ -464,6 +517,9 @@ impl TraceEvent {
         use TraceEvent::*;
         match self {
             CommandRejected { tick, .. }
+            | BrokersSet { tick, .. }
+            | Replication { tick, .. }
+            | ProduceRefused { tick, .. }
             | TopicCreated { tick, .. }
             | TopicConfigured { tick, .. }
             | PartitionsAdded { tick, .. }
@@ -474,6 +530,7 @@ impl TraceEvent {
             | SegmentsDeleted { tick, .. }
             | GroupCreated { tick, .. }
             | MemberJoined { tick, .. }
+            | StaticMemberRejoined { tick, .. }
             | MemberLeft { tick, .. }
             | MemberKilled { tick, .. }
             | MemberTimedOut { tick, .. }

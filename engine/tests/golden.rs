@@ -4,7 +4,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p orderflow-engine --test golden` and review the diff.
 
 use orderflow_engine::ids::Tick;
-use orderflow_engine::scenario::presets;
+use orderflow_engine::scenario::{cluster_presets, presets};
 use orderflow_engine::sim::Sim;
 use std::path::Path;
 
@@ -15,7 +15,7 @@ fn preset_summaries_match_the_golden_files() {
     if update {
         std::fs::create_dir_all(&dir).unwrap();
     }
-    for preset in presets() {
+    for preset in presets().into_iter().chain(cluster_presets()) {
         let mut sim = Sim::from_scenario(&preset).unwrap();
         sim.run_until(Tick(preset.run_ticks()));
         let mut summary = serde_json::to_string_pretty(&sim.summary()).unwrap();

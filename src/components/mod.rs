@@ -1,6 +1,7 @@
 //! The playground's panels, one module each. Every panel reads the shared
 //! [`crate::state::Engine`] from context and sends it actions.
 
+pub mod cluster;
 pub mod explain;
 pub mod fields;
 pub mod generator;

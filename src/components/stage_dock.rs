@@ -1,11 +1,13 @@
 //! The toolbar's panel buttons and the dock: the side panel beside the stage that shows one
-//! form panel ("drawer": presets, topics, setup, generator, producers, groups, sagas, share) or the
+//! form panel ("drawer": presets, topics, setup, generator, producers, groups, sagas,
+//! cluster, share) or the
 //! details of what was selected on the stage (a partition's log, a record, a group with its
 //! members, lag chart and offset reset, a member). The stage stays in view meanwhile.
 //!
 //! The drawers' panels stay mounted while hidden, so a form keeps what was typed into it
 //! when the dock shows something else. The details are built when selected.
 
+use crate::components::cluster::ClusterPanel;
 use crate::components::generator::GeneratorPanel;
 use crate::components::groups::{AddGroupForm, GroupView, SkewView};
 use crate::components::partitions::PartitionLogView;
@@ -104,6 +106,7 @@ pub fn DockPanel() -> impl IntoView {
                 </section>
             }.into_any())}
             {drawer(Drawer::Sagas, view! { <SagasPanel /> }.into_any())}
+            {drawer(Drawer::Cluster, view! { <ClusterPanel /> }.into_any())}
             {drawer(Drawer::Share, view! { <SharePanel /> }.into_any())}
             {move || match dock.0.get() {
                 DockView::Details(selection) => view! { <Details selection=selection /> }.into_any(),

@@ -6,8 +6,8 @@ use crate::components::explain::Explain;
 use crate::components::fields::NumberField;
 use crate::components::topics::{use_topic, Draft};
 use crate::forms::topic::{
-    applied_message, only_adds_partitions, partitioner_value, setup_changed, SetupDraft,
-    MAX_STICKY_BATCH_RECORDS, NO_KEY, NO_KEY_STICKY, STICKY_BATCH_RECORDS,
+    applied_message, check_replication, only_adds_partitions, partitioner_value, setup_changed,
+    SetupDraft, MAX_STICKY_BATCH_RECORDS, NO_KEY, NO_KEY_STICKY, STICKY_BATCH_RECORDS,
 };
 use crate::playground::MovedKey;
 use crate::session::{KeyField, Setup};
@@ -48,6 +48,8 @@ struct SetupFields {
     retention_records: Draft<Basis>,
     retention_ticks: Draft<Basis>,
     sticky_batch: Draft<Basis>,
+    replication_factor: Draft<Basis>,
+    min_insync_replicas: Draft<Basis>,
 }
 
 impl SetupFields {
@@ -61,6 +63,8 @@ impl SetupFields {
             retention_records: self.retention_records.get(basis),
             retention_ticks: self.retention_ticks.get(basis),
             sticky_batch: self.sticky_batch.get(basis),
+            replication_factor: self.replication_factor.get(basis),
+            min_insync_replicas: self.min_insync_replicas.get(basis),
         }
     }
 
@@ -74,6 +78,8 @@ impl SetupFields {
             self.retention_records,
             self.retention_ticks,
             self.sticky_batch,
+            self.replication_factor,
+            self.min_insync_replicas,
         ] {
             draft.clear();
         }
@@ -98,7 +104,11 @@ pub fn TopicSetup() -> impl IntoView {
     let fields = SetupFields::default();
     let draft = Memo::new(move |_| {
         let c = current.get();
-        fields.draft(&c).parse(&c.0, c.1)
+        let brokers = engine.read(|pg| pg.sim().cluster().map_or(1, |c| c.brokers().count()));
+        fields
+            .draft(&c)
+            .parse(&c.0, c.1)
+            .and_then(|s| check_replication(&s, brokers as u32).map(|()| s))
     });
     let changed = Memo::new(move |_| {
         let (setup, live) = current.get();
@@ -245,6 +255,20 @@ fn SetupInputs(fields: SetupFields, current: Memo<Basis>) -> impl IntoView {
             placeholder="keep all"
             value=shown(fields.retention_ticks, |c| c.0.retention_ticks.map(|r| r.to_string()).unwrap_or_default())
             on_input=typed(fields.retention_ticks)
+        />
+        <NumberField
+            id="setup-replication-factor"
+            label="Replication factor"
+            min=1
+            value=shown(fields.replication_factor, |c| c.0.replication_factor.to_string())
+            on_input=typed(fields.replication_factor)
+        />
+        <NumberField
+            id="setup-min-insync"
+            label="min.insync.replicas"
+            min=1
+            value=shown(fields.min_insync_replicas, |c| c.0.min_insync_replicas.to_string())
+            on_input=typed(fields.min_insync_replicas)
         />
     }
     .into_any()

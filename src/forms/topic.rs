@@ -29,6 +29,37 @@ pub enum TopicFormError {
     Partitioner,
     #[error("Sticky batch must be a whole number of records from 1 to {max}.")]
     StickyBatch { max: u32 },
+    #[error("{field} must be a whole number, at least 1.")]
+    Replication { field: &'static str },
+    #[error("Replication factor {replication_factor} needs {replication_factor} brokers; this run has {brokers}.")]
+    TooFewBrokers {
+        replication_factor: u32,
+        brokers: u32,
+    },
+}
+
+/// A replication setting from a field: a whole number, at least 1.
+fn parse_replication(text: &str, field: &'static str) -> Result<u32, TopicFormError> {
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or(TopicFormError::Replication { field })
+}
+
+/// Whether the run's brokers (1 when it has none set: the implicit single broker) can hold
+/// `setup`'s replicas. `min.insync.replicas` above the factor is allowed, as in Kafka (every
+/// `acks=all` write is then refused).
+pub fn check_replication(setup: &Setup, brokers: u32) -> Result<(), TopicFormError> {
+    let brokers = brokers.max(1);
+    let needs_brokers = brokers == 1 && setup.min_insync_replicas > 1;
+    if setup.replication_factor > brokers || needs_brokers {
+        return Err(TopicFormError::TooFewBrokers {
+            replication_factor: setup.replication_factor.max(setup.min_insync_replicas),
+            brokers,
+        });
+    }
+    Ok(())
 }
 
 /// The "Partitioner" select's value for a setup (a partitioner's name, or a no-key choice).
@@ -101,6 +132,8 @@ pub struct SetupDraft {
     pub retention_ticks: Option<String>,
     /// Read only when the partitioner is the sticky no-key choice.
     pub sticky_batch: Option<String>,
+    pub replication_factor: Option<String>,
+    pub min_insync_replicas: Option<String>,
 }
 
 impl SetupDraft {
@@ -142,6 +175,12 @@ impl SetupDraft {
         }
         if let Some(value) = &self.key_field {
             setup.key_field = KeyField::from_value(value);
+        }
+        if let Some(text) = &self.replication_factor {
+            setup.replication_factor = parse_replication(text, "Replication factor")?;
+        }
+        if let Some(text) = &self.min_insync_replicas {
+            setup.min_insync_replicas = parse_replication(text, "min.insync.replicas")?;
         }
         Ok(setup)
     }
@@ -241,6 +280,44 @@ mod tests {
     }
 
     #[test]
+    fn replication_fields_are_read_and_checked_against_the_brokers() {
+        let current = Setup::default();
+        let typed = SetupDraft {
+            replication_factor: Some(" 3 ".into()),
+            min_insync_replicas: Some("2".into()),
+            ..SetupDraft::default()
+        };
+        let setup = typed.parse(&current, 4).unwrap();
+        assert_eq!(
+            (setup.replication_factor, setup.min_insync_replicas),
+            (3, 2)
+        );
+        assert!(setup_changed(&setup, &current, 4));
+        assert_eq!(check_replication(&setup, 3), Ok(()));
+        assert_eq!(
+            check_replication(&setup, 2).unwrap_err().to_string(),
+            "Replication factor 3 needs 3 brokers; this run has 2."
+        );
+        // No brokers set: one implicit broker, replication factor 1 only.
+        assert!(check_replication(&Setup::default(), 0).is_ok());
+        let zero = SetupDraft {
+            replication_factor: Some("0".into()),
+            ..SetupDraft::default()
+        };
+        assert_eq!(
+            zero.parse(&current, 4),
+            Err(TopicFormError::Replication {
+                field: "Replication factor"
+            })
+        );
+        let words = SetupDraft {
+            min_insync_replicas: Some("two".into()),
+            ..SetupDraft::default()
+        };
+        assert!(words.parse(&current, 4).is_err());
+    }
+
+    #[test]
     fn every_setup_field_is_read_and_checked() {
         let current = Setup::default();
         let typed = SetupDraft {
@@ -251,6 +328,7 @@ mod tests {
             retention_records: Some("200".into()),
             retention_ticks: Some("".into()),
             sticky_batch: Some("0".into()),
+            ..SetupDraft::default()
         };
         let setup = typed.parse(&current, 4).unwrap();
         assert_eq!(

@@ -1,10 +1,13 @@
 //! Important changes as sentences for the polite live region: members killed or timed out,
 //! rebalances completed (with the partitions that moved), offsets reset, partitions added,
-//! producer retries that appended a duplicate or were dropped, sends given up. Read from the
+//! producer retries that appended a duplicate or were dropped, sends given up, and, with
+//! brokers, brokers stopping and starting, leader elections, ISR shrinks, offline
+//! partitions, refused writes and lost records. Read from the
 //! engine's trace since the last call, so a replay (whose events are not news) says nothing.
 
 use super::Playground;
 use crate::rebalance::{moves_announcement, RebalanceLog};
+use orderflow_engine::cluster::replication::{ElectionKind, ReplicationEvent};
 use orderflow_engine::sim::TraceEvent;
 
 impl Playground {
@@ -72,7 +75,112 @@ fn announcement(event: &TraceEvent, rebalances: &RebalanceLog) -> Option<String>
         } => format!(
             "Producer {producer} gave up after {attempts} attempt(s); the record may still be in the log."
         ),
+        TraceEvent::ProduceRefused {
+            topic,
+            partition,
+            error,
+            ..
+        } => format!("Write to {topic} partition {} refused: {error}.", partition.0),
+        TraceEvent::Replication { event, .. } => return cluster_announcement(event),
         _ => return None,
     };
     Some(said)
+}
+
+/// The sentence for one fact about brokers, if it is news.
+fn cluster_announcement(event: &ReplicationEvent) -> Option<String> {
+    let said = match event {
+        ReplicationEvent::BrokerStopped { broker } => format!("Broker {broker} stopped."),
+        ReplicationEvent::BrokerStarted { broker } => format!("Broker {broker} restarted."),
+        ReplicationEvent::LeaderElected {
+            partition,
+            leader,
+            leader_epoch,
+            election,
+        } if *election != ElectionKind::Initial => {
+            let kind = match election {
+                ElectionKind::Unclean => "unclean",
+                ElectionKind::Preferred => "preferred",
+                _ => "clean",
+            };
+            format!("Broker {leader} now leads {partition} (leader epoch {leader_epoch}, {kind} election).")
+        }
+        ReplicationEvent::PartitionOffline { partition, .. } => {
+            format!("{partition} is offline: no replica may lead.")
+        }
+        ReplicationEvent::IsrShrunk {
+            partition, broker, ..
+        } => format!("Broker {broker} left the in-sync replicas of {partition}."),
+        ReplicationEvent::RecordLost {
+            partition,
+            offset,
+            key,
+            acknowledged,
+            committed,
+            ..
+        } => format!(
+            "Record lost: {partition} offset {} key {}{}{}.",
+            offset.0,
+            key.as_deref().unwrap_or("(none)"),
+            if *acknowledged {
+                ", acknowledged to its producer"
+            } else {
+                ""
+            },
+            if *committed {
+                ", already committed"
+            } else {
+                ""
+            },
+        ),
+        _ => return None,
+    };
+    Some(said)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orderflow_engine::assignor::TopicPartition;
+    use orderflow_engine::cluster::replication::{Acks, AppendId, LossReason};
+    use orderflow_engine::cluster::BrokerId;
+    use orderflow_engine::ids::{Offset, PartitionId};
+
+    fn orders_0() -> TopicPartition {
+        TopicPartition {
+            topic: "orders".into(),
+            partition: PartitionId(0),
+        }
+    }
+
+    #[test]
+    fn lost_records_and_elections_are_announced_the_first_leader_is_not() {
+        let lost = ReplicationEvent::RecordLost {
+            partition: orders_0(),
+            offset: Offset(4),
+            append: AppendId(4),
+            key: Some("user-5".into()),
+            event_id: None,
+            acks: Acks::Leader,
+            acknowledged: true,
+            committed: false,
+            leader_epoch: 0,
+            reason: LossReason::LeaderChange,
+        };
+        assert_eq!(
+            cluster_announcement(&lost).unwrap(),
+            "Record lost: orders-0 offset 4 key user-5, acknowledged to its producer."
+        );
+        let elected = |election| ReplicationEvent::LeaderElected {
+            partition: orders_0(),
+            leader: BrokerId(2),
+            leader_epoch: 1,
+            election,
+        };
+        assert_eq!(
+            cluster_announcement(&elected(ElectionKind::Clean)).unwrap(),
+            "Broker 2 now leads orders-0 (leader epoch 1, clean election)."
+        );
+        assert_eq!(cluster_announcement(&elected(ElectionKind::Initial)), None);
+    }
 }

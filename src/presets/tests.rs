@@ -30,6 +30,7 @@ fn every_engine_scenario_is_a_preset_sagas_last_and_the_event_hubs_example_comes
     let ids: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
     let engine: Vec<String> = engine_presets()
         .into_iter()
+        .chain(orderflow_engine::scenario::cluster_presets())
         .chain(orderflow_engine::scenario::saga_presets())
         .map(|s| s.name)
         .collect();
@@ -286,4 +287,24 @@ fn a_preset_run_is_the_scenario_plus_the_commands_the_user_gave() {
             command: orderflow_engine::scenario::ScenarioCommand::Sim(Command::PublishOrder { .. })
         }]
     ));
+}
+
+#[test]
+fn the_three_broker_preset_refuses_writes_after_two_kills_and_says_so() {
+    let mut pg = Playground::new(preset("cluster-acks-all-min-insync").unwrap().session);
+    assert_eq!(pg.replay_errors(), 0);
+    let cluster = pg.sim().cluster().expect("the preset has brokers");
+    assert_eq!(cluster.brokers().count(), 3);
+    let _ = pg.take_announcements();
+    let mut said = Vec::new();
+    for _ in 0..45 {
+        pg.step();
+        said.extend(pg.take_announcements());
+    }
+    assert!(said.iter().any(|s| s == "Broker 3 stopped."), "{said:?}");
+    assert!(
+        said.iter()
+            .any(|s| s.contains("refused: NOT_ENOUGH_REPLICAS")),
+        "{said:?}"
+    );
 }

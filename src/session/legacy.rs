@@ -147,6 +147,7 @@ fn upgrade(old: Format2) -> Session {
         groups: Vec::new(),
         commands,
         saga: None,
+        cluster: Default::default(),
     };
     Session {
         ticks: old.ticks,

@@ -45,12 +45,13 @@ pub enum Drawer {
     Producers,
     Groups,
     Sagas,
+    Cluster,
     Share,
 }
 
 impl Drawer {
     /// Every drawer, in toolbar order.
-    pub const ALL: [Drawer; 8] = [
+    pub const ALL: [Drawer; 9] = [
         Drawer::Presets,
         Drawer::Topics,
         Drawer::Setup,
@@ -58,6 +59,7 @@ impl Drawer {
         Drawer::Producers,
         Drawer::Groups,
         Drawer::Sagas,
+        Drawer::Cluster,
         Drawer::Share,
     ];
 
@@ -71,6 +73,7 @@ impl Drawer {
             Drawer::Producers => "Producers",
             Drawer::Groups => "Groups",
             Drawer::Sagas => "Sagas",
+            Drawer::Cluster => "Cluster",
             Drawer::Share => "Share",
         }
     }
@@ -85,6 +88,7 @@ impl Drawer {
             Drawer::Producers => "drawer-producers",
             Drawer::Groups => "drawer-groups",
             Drawer::Sagas => "drawer-sagas",
+            Drawer::Cluster => "drawer-cluster",
             Drawer::Share => "drawer-share",
         }
     }

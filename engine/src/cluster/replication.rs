@@ -77,8 +77,10 @@ use thiserror::Error;
 #[serde(transparent)]
 pub struct AppendId(pub u64);
 
-/// Cluster-wide settings, in ticks where Kafka has milliseconds.
+/// Cluster-wide settings, in ticks where Kafka has milliseconds. As JSON every field may
+/// be omitted (its default).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReplicationConfig {
     /// `replica.lag.time.max.ms`: how long a follower may stay behind the leader's LEO
     /// before it leaves the ISR.
@@ -624,6 +626,16 @@ impl Cluster {
     /// The producers' and consumers' metadata: who leads `partition` now.
     pub fn leader(&self, partition: &TopicPartition) -> Option<BrokerId> {
         self.partitions.get(partition).and_then(|p| p.leader)
+    }
+
+    /// Where a producer with fresh metadata sends: the leader; while the partition is
+    /// offline, any running broker (which answers `LEADER_NOT_AVAILABLE`), or, with none
+    /// running, the preferred replica (the connection fails: `NETWORK_EXCEPTION`).
+    pub fn produce_target(&self, partition: &TopicPartition) -> Option<BrokerId> {
+        let p = self.partitions.get(partition)?;
+        p.leader
+            .or_else(|| self.brokers.values().find(|b| b.alive).map(|b| b.id))
+            .or_else(|| p.replicas.first().copied())
     }
 
     /// The partition's high watermark.

@@ -1,7 +1,7 @@
 //! The tick: session timeouts, each member processing, polling and committing, and the
 //! rebalance moving on.
 
-use super::{ConsumerGroup, MemberStatus, Phase};
+use super::{ConsumerGroup, MemberStatus, Phase, Run};
 use crate::assignor::TopicPartition;
 use crate::group::CommitPolicy;
 use crate::group_protocol::{CommitReason, Protocol};
@@ -39,6 +39,8 @@ impl ConsumerGroup {
     ) {
         let now = world.now;
         let mut polled = false;
+        // The head run, cloned once per run rather than once per record.
+        let mut head: Option<Run> = None;
         loop {
             let Some(m) = self.members.get(id) else {
                 return;
@@ -50,9 +52,15 @@ impl ConsumerGroup {
                 if now < m.head_ready_at {
                     return;
                 }
-                let run = run.clone();
+                let run = match &mut head {
+                    Some(h) if h.partition == run.partition => {
+                        (h.next, h.end) = (run.next, run.end);
+                        &*h
+                    }
+                    _ => head.insert(run.clone()),
+                };
                 let attempt = m.head_attempt;
-                if !self.process_head(world, id, &run, attempt, processor.as_deref_mut()) {
+                if !self.process_head(world, id, run, attempt, processor.as_deref_mut()) {
                     return; // retry scheduled
                 }
                 let ticks = self.processing_ticks(id);

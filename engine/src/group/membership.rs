@@ -14,6 +14,16 @@ impl ConsumerGroup {
         world: &mut World<'_>,
         member: MemberId,
     ) -> Result<(), GroupError> {
+        self.join_as(world, member, None)
+    }
+
+    /// A new member joins, static if it has an instance id; a rebalance starts.
+    pub(super) fn join_as(
+        &mut self,
+        world: &mut World<'_>,
+        member: MemberId,
+        instance_id: Option<String>,
+    ) -> Result<(), GroupError> {
         if let Some(MemberStatus::Dead { since }) = self.members.get(&member).map(|m| m.status) {
             return Err(GroupError::MemberStillDead {
                 group: self.config.name.clone(),
@@ -28,10 +38,9 @@ impl ConsumerGroup {
                 member,
             });
         }
-        self.members.insert(
-            member.clone(),
-            Member::new(member.clone(), world.now, self.next_join_seq),
-        );
+        let mut new = Member::new(member.clone(), world.now, self.next_join_seq);
+        new.instance_id = instance_id;
+        self.members.insert(member.clone(), new);
         self.next_join_seq += 1;
         self.trace(
             world,

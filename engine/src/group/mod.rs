@@ -3,7 +3,8 @@
 //! A [`ConsumerGroup`] subscribes to topics and spreads their partitions over its members
 //! with an [`AssignmentStrategy`]. Its life follows Kafka's group coordinator:
 //!
-//! - **Membership.** Members join, leave gracefully (they finish their current batch, commit
+//! - **Membership.** Members join (static members with a `group.instance.id`, see
+//!   `static_membership`), leave gracefully (they finish their current batch, commit
 //!   and leave; the coordinator rebalances at once) or are killed (they stop; the coordinator
 //!   notices only when no heartbeat came for `session_timeout_ticks`).
 //! - **Rebalance.** A change in membership starts a rebalance that lasts at least
@@ -23,7 +24,7 @@
 //!   --reset-offsets`, only while the group has no members.
 //!
 //! The group's code is split by concept: `config` (settings), `membership` (join, leave,
-//! kill, session timeouts), `rebalance` (rounds and assignments), `consume` (the tick and
+//! kill, session timeouts), `static_membership` (`group.instance.id`), `rebalance` (rounds and assignments), `consume` (the tick and
 //! each member's loop), `poll` (fetching into the batch), `processing` (one record through
 //! the processor), `offsets` (commits, lag, resets) and `snapshot` (read-only views).
 //!
@@ -38,6 +39,7 @@ mod poll;
 mod processing;
 mod rebalance;
 mod snapshot;
+mod static_membership;
 
 pub use config::{AutoOffsetReset, CommitPolicy, GroupConfig};
 // The protocol's vocabulary lives below the trace; re-exported where it is used most.
@@ -80,6 +82,16 @@ pub enum GroupError {
         /// The consumer group.
         group: String,
         /// The member.
+        member: MemberId,
+    },
+    #[error("FENCED_INSTANCE_ID: group.instance.id {instance_id:?} of group {group:?} is in use by the live member {member:?}")]
+    /// A static member's instance id is held by a member that is alive.
+    InstanceIdInUse {
+        /// The consumer group.
+        group: String,
+        /// The instance id.
+        instance_id: String,
+        /// The member holding it.
         member: MemberId,
     },
     #[error("member {member:?} of group {group:?} is dead (killed at tick {since})")]
@@ -223,6 +235,8 @@ struct Member {
     processed: u64,
     /// Overrides the group's processing time for this member (a slow or fast instance).
     processing_ticks_per_record: Option<u64>,
+    /// `group.instance.id` of a static member.
+    instance_id: Option<String>,
 }
 
 impl Member {
@@ -243,6 +257,7 @@ impl Member {
             poll_cursor: 0,
             processed: 0,
             processing_ticks_per_record: None,
+            instance_id: None,
         }
     }
 

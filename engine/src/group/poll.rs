@@ -78,6 +78,9 @@ impl ConsumerGroup {
         tp: &TopicPartition,
         limit: u64,
     ) -> Option<Run> {
+        if world.partition_offline(tp) {
+            return None; // no live leader (only with brokers): nothing to fetch from
+        }
         let log = world
             .topics
             .get(&tp.topic)

@@ -12,6 +12,7 @@ struct InHand<'a> {
     member: &'a MemberId,
     partition: &'a TopicPartition,
     offset: Offset,
+    /// Taken by the `Processed` event.
     key: Option<String>,
     event_id: EventId,
     /// This group processed the offset before (a duplicate).
@@ -80,7 +81,7 @@ impl ConsumerGroup {
     fn act_on(
         &mut self,
         world: &mut World<'_>,
-        in_hand: InHand<'_>,
+        mut in_hand: InHand<'_>,
         outcome: ProcessOutcome,
     ) -> bool {
         match outcome {
@@ -98,7 +99,7 @@ impl ConsumerGroup {
                 false
             }
             ProcessOutcome::Success { produce } => {
-                self.trace_processed(world, &in_hand);
+                self.trace_processed(world, &mut in_hand);
                 self.produce_all(world, &in_hand, produce);
                 self.finish_head(&in_hand);
                 true
@@ -137,11 +138,11 @@ impl ConsumerGroup {
     fn crash_after(
         &mut self,
         world: &mut World<'_>,
-        in_hand: InHand<'_>,
+        mut in_hand: InHand<'_>,
         produce: Vec<OutgoingRecord>,
         reason: String,
     ) {
-        self.trace_processed(world, &in_hand);
+        self.trace_processed(world, &mut in_hand);
         self.produce_all(world, &in_hand, produce);
         world.trace.push(TraceEvent::ProcessingCrashed {
             tick: world.now,
@@ -159,7 +160,8 @@ impl ConsumerGroup {
             .expect("a member that just processed a record is alive");
     }
 
-    fn trace_processed(&self, world: &mut World<'_>, in_hand: &InHand<'_>) {
+    /// Traces the record as processed; its key moves into the event (its only reader).
+    fn trace_processed(&self, world: &mut World<'_>, in_hand: &mut InHand<'_>) {
         world.trace.push(TraceEvent::Processed {
             tick: world.now,
             group: self.config.name.clone(),
@@ -167,7 +169,7 @@ impl ConsumerGroup {
             topic: in_hand.partition.topic.clone(),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
-            key: in_hand.key.clone(),
+            key: in_hand.key.take(),
             event_id: in_hand.event_id,
             redelivered: in_hand.redelivered,
             attempt: in_hand.attempt,
@@ -223,9 +225,12 @@ impl ConsumerGroup {
         if redelivered {
             self.counters.duplicates += 1;
         }
-        let high = self.processed_high.get(tp).copied().unwrap_or_default();
-        if offset >= high {
-            self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+        // Updated in place: the partition is cloned only the first time it is seen.
+        match self.processed_high.get_mut(tp) {
+            Some(high) => *high = (*high).max(Offset(offset.0 + 1)),
+            None => {
+                self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
+            }
         }
     }
 }

@@ -227,8 +227,7 @@ impl ConsumerGroup {
                             Protocol::Cooperative => m.owned.iter().cloned().collect(),
                         },
                         generation: m.generation,
-                        // Static membership in groups comes with #13's later part.
-                        group_instance_id: None,
+                        group_instance_id: m.instance_id.clone(),
                     }
                 })
                 .collect(),

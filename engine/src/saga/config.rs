@@ -164,6 +164,30 @@ impl SagaSetup {
     }
 }
 
+impl SagaSetup {
+    /// The setup as JSON without what holds its default: the fields of the setup, of its
+    /// configuration and of its fault plan that equal the default's (a missing field reads
+    /// as its default). A map or list that differs is written whole.
+    pub fn to_compact_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(self).expect("a setup serialises");
+        let default = serde_json::to_value(Self::default()).expect("a setup serialises");
+        drop_defaults(&mut value, &default);
+        for part in ["config", "faults"] {
+            if let Some(v) = value.get_mut(part) {
+                drop_defaults(v, &default[part]);
+            }
+        }
+        value
+    }
+}
+
+/// Removes the fields of the object `value` that hold what they hold in `default`.
+fn drop_defaults(value: &mut serde_json::Value, default: &serde_json::Value) {
+    if let Some(fields) = value.as_object_mut() {
+        fields.retain(|k, v| default.get(k) != Some(v));
+    }
+}
+
 /// An order needs at least one line.
 pub(crate) fn check_lines(order_id: &OrderId, lines: &[OrderLine]) -> Result<(), SagaSetupError> {
     if lines.is_empty() {
@@ -188,6 +212,28 @@ pub(crate) fn check_topic(topic: &str) -> Result<(), SagaSetupError> {
 mod tests {
     use super::*;
     use crate::ids::Tick;
+
+    /// Left-out settings read as their defaults, so the compact JSON reads back as the same
+    /// setup; a map that differs in one entry is written whole.
+    #[test]
+    fn the_compact_json_reads_back_as_the_same_setup() {
+        let mut s = SagaSetup::default();
+        assert_eq!(s.to_compact_json(), serde_json::json!({}));
+        s.config.initial_stock.insert(ProductId("P1".into()), 3);
+        s.config.timeouts.ship_order_ticks = 7;
+        s.config.mode = SagaMode::Choreography;
+        s.faults.concurrent_writers.push("order-1".into());
+        s.orders
+            .push(OrderRequest::one_line(1, "order-1", "c", "P1", 1));
+        let json = s.to_compact_json();
+        assert_eq!(
+            json["config"]["initial_stock"].as_object().unwrap().len(),
+            3
+        );
+        assert!(json["config"].get("retry").is_none());
+        assert_eq!(json["faults"].as_object().unwrap().len(), 1);
+        assert_eq!(serde_json::from_value::<SagaSetup>(json).unwrap(), s);
+    }
 
     #[test]
     fn bad_setups_are_refused_with_their_numbers() {

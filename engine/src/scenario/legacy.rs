@@ -29,6 +29,7 @@ impl From<SagaScenario> for Scenario {
             groups: Vec::new(),
             commands: Vec::new(),
             saga: Some(old.setup),
+            cluster: Default::default(),
         }
     }
 }

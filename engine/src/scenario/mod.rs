@@ -50,13 +50,15 @@ mod system;
 mod tests;
 
 pub use command::{ScenarioCommand, TimedCommand};
-pub use presets::{presets, renamed, saga_preset, saga_presets};
+pub use presets::{cluster_presets, presets, renamed, saga_preset, saga_presets};
 pub use system::{System, SystemError, SystemSummary};
 // Defined where they belong (a topic's spec in `topic`, the saga's setup in `saga`);
 // re-exported here because a scenario is made of them.
 pub use crate::saga::config::SagaSetup;
 pub use crate::topic::TopicSpec;
 
+use crate::cluster::placement::BrokerMetadata;
+use crate::cluster::replication::ReplicationConfig;
 use crate::command::{Command, SimError};
 use crate::group::GroupConfig;
 use crate::ids::MemberId;
@@ -103,9 +105,38 @@ pub struct Scenario {
     /// Commands, each at its tick.
     pub commands: Vec<TimedCommand>,
     /// The order saga, set up after the rest: its topics, its services as consumer groups,
-    /// its faults and orders.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// its faults and orders. Written without the settings that hold their defaults.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "compact_saga"
+    )]
     pub saga: Option<SagaSetup>,
+    /// Brokers and replication settings, set before the topics (none: one implicit
+    /// broker, replication factor 1).
+    #[serde(flatten)]
+    pub cluster: ClusterSetup,
+}
+
+/// A scenario's brokers: as JSON `"brokers": [{"id": 1, "rack": "r1"}, ...]` and
+/// optionally `"replication": {"replica_lag_time_max_ticks": 10, ...}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClusterSetup {
+    /// The brokers (empty: one implicit broker).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub brokers: Vec<BrokerMetadata>,
+    /// The cluster's settings (`None`: the defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<ReplicationConfig>,
+}
+
+fn compact_saga<S: serde::Serializer>(
+    saga: &Option<SagaSetup>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    saga.as_ref()
+        .map(SagaSetup::to_compact_json)
+        .serialize(serializer)
 }
 
 /// Extra ticks a run lasts after the last command when a scenario names no length.
@@ -191,12 +222,22 @@ impl Sim {
                 })
                 .collect(),
             saga: None,
+            cluster: ClusterSetup::default(),
         }
     }
 }
 
 /// Creates the scenario's topics, producers and groups (with their first members).
 fn set_up(sim: &mut Sim, scenario: &Scenario) -> Result<(), ScenarioError> {
+    let cluster = &scenario.cluster;
+    if !cluster.brokers.is_empty() {
+        let brokers = Command::SetBrokers {
+            brokers: cluster.brokers.clone(),
+            config: cluster.replication.clone().unwrap_or_default(),
+        };
+        sim.apply(brokers)
+            .map_err(invalid(scenario, "brokers".to_string()))?;
+    }
     for t in &scenario.topics {
         sim.apply(Command::CreateTopic(t.clone()))
             .map_err(invalid(scenario, format!("topic {:?}", t.name)))?;

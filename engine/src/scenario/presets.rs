@@ -3,97 +3,50 @@
 
 use super::Scenario;
 
+/// `(file name, text)` of files under `scenarios/`, compiled in.
+macro_rules! files {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../../scenarios/", $name, ".json")))),*]
+    };
+}
+
 /// The seed documents' streaming scenarios, in the order the page lists them.
-const STREAMING: [(&str, &str); 7] = [
-    (
-        "event-hubs-orders",
-        include_str!("../../../scenarios/event-hubs-orders.json"),
-    ),
-    (
-        "user-events",
-        include_str!("../../../scenarios/user-events.json"),
-    ),
-    (
-        "demo-topics",
-        include_str!("../../../scenarios/demo-topics.json"),
-    ),
-    (
-        "idle-seventh-consumer",
-        include_str!("../../../scenarios/idle-seventh-consumer.json"),
-    ),
-    (
-        "delivery-semantics",
-        include_str!("../../../scenarios/delivery-semantics.json"),
-    ),
-    (
-        "eager-vs-cooperative",
-        include_str!("../../../scenarios/eager-vs-cooperative.json"),
-    ),
-    (
-        "producer-retries",
-        include_str!("../../../scenarios/producer-retries.json"),
-    ),
+const STREAMING: [(&str, &str); 7] = files![
+    "event-hubs-orders",
+    "user-events",
+    "demo-topics",
+    "idle-seventh-consumer",
+    "delivery-semantics",
+    "eager-vs-cooperative",
+    "producer-retries",
 ];
 
 /// The seed documents' order flows, in the order the page and `orderflow-cli saga --list`
 /// list them (files `scenarios/saga-NAME.json`).
-const SAGA: [(&str, &str); 14] = [
-    (
-        "saga-happy-path",
-        include_str!("../../../scenarios/saga-happy-path.json"),
-    ),
-    (
-        "saga-payment-fails-compensation",
-        include_str!("../../../scenarios/saga-payment-fails-compensation.json"),
-    ),
-    (
-        "saga-insufficient-stock",
-        include_str!("../../../scenarios/saga-insufficient-stock.json"),
-    ),
-    (
-        "saga-shipping-timeout",
-        include_str!("../../../scenarios/saga-shipping-timeout.json"),
-    ),
-    (
-        "saga-duplicate-delivery-without-inbox",
-        include_str!("../../../scenarios/saga-duplicate-delivery-without-inbox.json"),
-    ),
-    (
-        "saga-duplicate-delivery-with-inbox",
-        include_str!("../../../scenarios/saga-duplicate-delivery-with-inbox.json"),
-    ),
-    (
-        "saga-crash-without-outbox",
-        include_str!("../../../scenarios/saga-crash-without-outbox.json"),
-    ),
-    (
-        "saga-crash-with-outbox",
-        include_str!("../../../scenarios/saga-crash-with-outbox.json"),
-    ),
-    (
-        "saga-poison-message-dlq-resubmit",
-        include_str!("../../../scenarios/saga-poison-message-dlq-resubmit.json"),
-    ),
-    (
-        "saga-payment-outage-redelivery",
-        include_str!("../../../scenarios/saga-payment-outage-redelivery.json"),
-    ),
-    (
-        "saga-slow-shipping-timeout",
-        include_str!("../../../scenarios/saga-slow-shipping-timeout.json"),
-    ),
-    (
-        "saga-mixed-failures-orchestration",
-        include_str!("../../../scenarios/saga-mixed-failures-orchestration.json"),
-    ),
-    (
-        "saga-mixed-failures-choreography",
-        include_str!("../../../scenarios/saga-mixed-failures-choreography.json"),
-    ),
-    (
-        "saga-event-sourced-order",
-        include_str!("../../../scenarios/saga-event-sourced-order.json"),
-    ),
+const SAGA: [(&str, &str); 14] = files![
+    "saga-happy-path",
+    "saga-payment-fails-compensation",
+    "saga-insufficient-stock",
+    "saga-shipping-timeout",
+    "saga-duplicate-delivery-without-inbox",
+    "saga-duplicate-delivery-with-inbox",
+    "saga-crash-without-outbox",
+    "saga-crash-with-outbox",
+    "saga-poison-message-dlq-resubmit",
+    "saga-payment-outage-redelivery",
+    "saga-slow-shipping-timeout",
+    "saga-mixed-failures-orchestration",
+    "saga-mixed-failures-choreography",
+    "saga-event-sourced-order",
+];
+
+/// The cluster scenarios (brokers, replicas, the ISR, `acks`), in teaching order; the
+/// tests in `engine/tests/cluster_presets.rs` check the story each one tells.
+const CLUSTER: [(&str, &str); 4] = files![
+    "cluster-single-broker",
+    "cluster-acks-all-min-insync",
+    "cluster-acks-1-loses-records",
+    "cluster-unclean-election",
 ];
 
 /// Names saga scenarios had before every scenario ran on consumer groups: the two crash
@@ -126,6 +79,13 @@ pub fn presets() -> Vec<Scenario> {
     parse(&STREAMING)
 }
 
+/// The cluster scenarios: the seed's single broker, `acks=all` with
+/// `min.insync.replicas=2` on three brokers, `acks=1` losing records on failover, and an
+/// unclean election.
+pub fn cluster_presets() -> Vec<Scenario> {
+    parse(&CLUSTER)
+}
+
 /// The seed documents' order flows (each with a `saga`).
 pub fn saga_presets() -> Vec<Scenario> {
     parse(&SAGA)
@@ -145,5 +105,20 @@ pub fn renamed(old: &str) -> Option<&'static str> {
 /// canonical.
 #[cfg(test)]
 pub(super) fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
-    STREAMING.into_iter().chain(SAGA)
+    STREAMING.into_iter().chain(SAGA).chain(CLUSTER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_cluster_preset_parses_and_names_brokers() {
+        let presets = cluster_presets();
+        assert_eq!(presets.len(), 4);
+        for p in presets {
+            assert!(p.name.starts_with("cluster-"), "{}", p.name);
+            assert!(!p.cluster.brokers.is_empty(), "{} has brokers", p.name);
+        }
+    }
 }

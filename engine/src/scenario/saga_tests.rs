@@ -725,6 +725,7 @@ fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
         groups: Vec::new(),
         commands: Vec::new(),
         saga: Some(SagaSetup::default()),
+        cluster: Default::default(),
     })
     .unwrap();
     let payment = ServiceName::Payment;

@@ -14,6 +14,16 @@ use crate::topic::{Topic, TopicSpec};
 use crate::trace::TraceEvent;
 use crate::world::{AppendError, World};
 
+/// A record the partition's leader refused (only with brokers) is traced
+/// (`produce_refused`), and the command that sent it still happened: it stays in the
+/// history, so a replay refuses the same record again.
+fn refusal_is_traced(result: Result<(), AppendError>) -> Result<(), SimError> {
+    match result {
+        Err(AppendError::Refused(_)) => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 impl Sim {
     pub(super) fn apply_unrecorded(&mut self, command: Command) -> Result<(), SimError> {
         match command {
@@ -72,6 +82,14 @@ impl Sim {
                 let (group, mut world) = self.group_and_world(&group)?;
                 Ok(group.join(&mut world, member)?)
             }
+            Command::JoinStaticMember {
+                group,
+                member,
+                instance_id,
+            } => {
+                let (group, mut world) = self.group_and_world(&group)?;
+                Ok(group.join_static(&mut world, member, instance_id)?)
+            }
             Command::LeaveGroup { group, member } => {
                 let (group, mut world) = self.group_and_world(&group)?;
                 Ok(group.leave(&mut world, &member)?)
@@ -84,6 +102,13 @@ impl Sim {
                 let (group, mut world) = self.group_and_world(&group)?;
                 group.reset_offsets(&mut world, topic.as_deref(), spec)?;
                 Ok(())
+            }
+            Command::SetBrokers { brokers, config } => self.set_brokers(brokers, config),
+            Command::KillBroker { broker } => self.kill_broker(broker),
+            Command::RestartBroker { broker } => self.restart_broker(broker),
+            Command::ElectPreferredLeaders => self.elect_preferred_leaders(),
+            Command::SetUncleanLeaderElection { topic, enable } => {
+                self.set_unclean_leader_election(&topic, enable)
             }
         }
     }
@@ -98,6 +123,7 @@ impl Sim {
             return Err(SimError::TopicExists(spec.name));
         }
         let topic = Topic::from_spec(&spec)?;
+        let leaders = self.replicate_topic(&spec)?;
         self.topics.insert(spec.name.clone(), topic);
         self.trace.push(TraceEvent::TopicCreated {
             tick: self.now,
@@ -105,6 +131,7 @@ impl Sim {
             partitions: spec.partitions,
             partitioner: spec.partitioner,
         });
+        self.after_cluster_events(leaders);
         self.topic_metadata_changed(&spec.name, spec.partitions);
         if spec.configures_log() {
             self.topic_configured(&spec.name);
@@ -152,6 +179,9 @@ impl Sim {
     }
 
     fn add_partitions(&mut self, topic: &str, partitions: u32) -> Result<(), SimError> {
+        if self.brokers.cluster.is_some() {
+            return Err(SimError::AddPartitionsWithBrokers(topic.to_string()));
+        }
         let t = self
             .topics
             .get_mut(topic)
@@ -185,8 +215,7 @@ impl Sim {
         value: Payload,
     ) -> Result<(), SimError> {
         let (mut world, _) = self.split();
-        world.produce(topic, key, value)?;
-        Ok(())
+        refusal_is_traced(world.produce(topic, key, value).map(drop))
     }
 
     fn produce_with_headers(
@@ -206,8 +235,7 @@ impl Sim {
             event_id: Some(headers.event_id),
         };
         let (mut world, _) = self.split();
-        world.produce_outgoing(record)?;
-        Ok(())
+        refusal_is_traced(world.produce_outgoing(record).map(drop))
     }
 
     fn publish_order(&mut self, topic: &str, event: OrderEvent) -> Result<(), SimError> {
@@ -217,8 +245,7 @@ impl Sim {
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?
             .key_field();
         let (mut world, _) = self.split();
-        publish_order(&mut world, topic, key_field, event)?;
-        Ok(())
+        refusal_is_traced(publish_order(&mut world, topic, key_field, event).map(drop))
     }
 
     fn generate(&mut self, topic: &str, count: u32, key_space: &KeySpace) -> Result<(), SimError> {

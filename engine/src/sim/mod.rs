@@ -7,12 +7,15 @@
 //! [`TraceEvent`]s; read-only snapshots ([`Sim::group_snapshot`], [`Sim::topic`]) show the
 //! state. The same seed and the same commands at the same ticks always give the same trace.
 //!
-//! One tick of [`Sim::step`], in order: the clock advances; generators produce; time-based
+//! One tick of [`Sim::step`], in order: the clock advances; followers fetch from their
+//! leaders and committed records enter the topics (only with brokers, see
+//! [`Sim::cluster`]); generators produce; time-based
 //! retention runs; every group (in name order) checks session timeouts, lets each member
 //! (in id order) process, poll and commit, and advances its rebalance; lag is sampled;
 //! commands scheduled for the tick apply.
 
 mod apply;
+mod cluster;
 mod summary;
 
 // Commands and their errors live in `command`, the generator's limits in `generator` and
@@ -21,7 +24,7 @@ pub use crate::command::{Command, SimError, TimedCommand};
 pub use crate::generator::{Generator, KeySpace, MAX_GENERATED_RECORDS, ORDER_LIFECYCLE};
 pub use crate::trace::TraceEvent;
 pub use crate::world::{RecordLimitError, MAX_RESIDENT_RECORDS};
-pub use summary::{GroupSummary, ProducerSummary, Summary, TopicSummary};
+pub use summary::{ClusterSummary, GroupSummary, ProducerSummary, Summary, TopicSummary};
 
 use crate::generator::OrderGenerator;
 use crate::group::{ConsumerGroup, GroupSnapshot};
@@ -32,7 +35,7 @@ use crate::producer::Producer;
 use crate::rng::SimRng;
 use crate::topic::Topic;
 use crate::trace::Trace;
-use crate::world::{RecordBudget, World};
+use crate::world::{Brokers, RecordBudget, World};
 use std::collections::{BTreeMap, VecDeque};
 
 /// The simulation's actors, borrowed beside the [`World`] they act in.
@@ -58,6 +61,8 @@ pub struct Sim {
     record_history: bool,
     history: Vec<TimedCommand>,
     trace: Trace,
+    /// The brokers under the topics (none set: one implicit broker, replication factor 1).
+    brokers: Brokers,
     /// Records held over all topics, against the limit.
     records: RecordBudget,
 }
@@ -91,6 +96,7 @@ impl Sim {
             record_history: true,
             history: Vec::new(),
             trace: Trace::default(),
+            brokers: Brokers::default(),
             records: RecordBudget::default(),
         }
     }
@@ -215,6 +221,7 @@ impl Sim {
             trace: &mut self.trace,
             rng: &mut self.rng,
             next_event_id: &mut self.next_event_id,
+            brokers: &mut self.brokers,
             records: &mut self.records,
         };
         let actors = Actors {
@@ -278,6 +285,7 @@ impl Sim {
     /// Like [`step`](Self::step), each group running the processor `processors` gives it.
     pub fn step_with(&mut self, processors: &mut dyn Processors) {
         self.now = Tick(self.now.0 + 1);
+        self.tick_cluster();
         self.run_generators();
         self.apply_time_retention();
         self.tick_groups(processors);
@@ -343,5 +351,7 @@ impl Sim {
     }
 }
 
+#[cfg(test)]
+mod cluster_properties;
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 
 use super::Sim;
 use crate::assignor::TopicPartition;
+use crate::cluster::replication::{ClusterMetrics, PartitionView};
 use crate::group::GroupState;
 use crate::ids::{MemberId, Offset, Tick};
 use crate::partitioner::Partitioner;
@@ -24,8 +25,21 @@ pub struct Summary {
     pub groups: Vec<GroupSummary>,
     /// Every producer.
     pub producers: Vec<ProducerSummary>,
+    /// The brokers' metrics and every partition's leader, ISR, LEOs and high watermark
+    /// (only with brokers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
     /// Number of trace events emitted.
     pub trace_events: u64,
+}
+
+/// The cluster in a [`Summary`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSummary {
+    /// Kafka's JMX-named metrics (counts since the start).
+    pub metrics: ClusterMetrics,
+    /// Every partition: replicas (alive, in sync, LEO), leader, epoch, ISR, HW.
+    pub partitions: Vec<PartitionView>,
 }
 
 /// A topic in a [`Summary`].
@@ -153,6 +167,10 @@ impl Sim {
             topics,
             groups,
             producers,
+            cluster: self.cluster().map(|c| ClusterSummary {
+                metrics: c.metrics(),
+                partitions: c.partitions(),
+            }),
             trace_events: self.trace.end_index(),
         }
     }

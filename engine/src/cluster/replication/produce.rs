@@ -17,17 +17,22 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use thiserror::Error;
 
-/// The producer's `acks`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// The producer's `acks`: the one type for producers, produce requests and the trace.
+///
+/// As JSON `"0"`, `"1"` and `"all"`; `"-1"` (Kafka's other spelling of `all`) and the names
+/// older session files used (`"none"`, `"leader"`) are read too.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Acks {
     /// `acks=0`: no answer at all; the producer never learns of a failure.
-    #[serde(rename = "0")]
+    #[serde(rename = "0", alias = "none")]
     None,
     /// `acks=1`: the leader answers once it has appended.
-    #[serde(rename = "1")]
+    #[serde(rename = "1", alias = "leader")]
     Leader,
-    /// `acks=all` (`-1`): the leader answers once the whole ISR has the record.
-    #[serde(rename = "all")]
+    /// `acks=all` (`-1`, the default since Kafka 3.0): the leader answers once the whole
+    /// ISR has the record.
+    #[default]
+    #[serde(rename = "all", alias = "-1")]
     All,
 }
 
@@ -140,6 +145,27 @@ pub enum ProduceError {
         /// How long it waited.
         waited_ticks: u64,
     },
+}
+
+impl ProduceError {
+    /// Kafka's name for the error (`NOT_ENOUGH_REPLICAS`, `NOT_LEADER_OR_FOLLOWER`, ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ProduceError::Routing(RoutingError::UnknownTopicOrPartition { .. }) => {
+                "UNKNOWN_TOPIC_OR_PARTITION"
+            }
+            ProduceError::Routing(RoutingError::NetworkException { .. }) => "NETWORK_EXCEPTION",
+            ProduceError::Routing(RoutingError::LeaderNotAvailable { .. }) => {
+                "LEADER_NOT_AVAILABLE"
+            }
+            ProduceError::Routing(RoutingError::NotLeaderOrFollower { .. }) => {
+                "NOT_LEADER_OR_FOLLOWER"
+            }
+            ProduceError::NotEnoughReplicas { .. } => "NOT_ENOUGH_REPLICAS",
+            ProduceError::NotEnoughReplicasAfterAppend { .. } => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ProduceError::RequestTimedOut { .. } => "REQUEST_TIMED_OUT",
+        }
+    }
 }
 
 /// An `acks=all` request waiting for the high watermark (Kafka's `DelayedProduce` in the

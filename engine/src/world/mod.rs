@@ -6,12 +6,17 @@
 //! The simulation lends it out and keeps the groups aside, so a group can append to topics
 //! while the simulation iterates over the groups.
 
+mod replication;
+
+pub(crate) use replication::{Brokers, WaitingSend};
+
+use crate::cluster::replication::{Acks, ProduceError};
 use crate::ids::{EventId, Offset, PartitionId, Tick};
 use crate::log::{Headers, Payload};
 use crate::partitioner::Routing;
 use crate::process::OutgoingRecord;
 use crate::rng::SimRng;
-use crate::topic::{Produced, Topic, TopicError};
+use crate::topic::{Topic, TopicError};
 use crate::trace::{Trace, TraceEvent};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -92,6 +97,9 @@ pub enum AppendError {
         next_event_id: u64,
     },
     #[error(transparent)]
+    /// The partition's leader refused it (only with brokers; traced as `produce_refused`).
+    Refused(#[from] ProduceError),
+    #[error(transparent)]
     /// The simulation holds as many records as it may.
     RecordLimit(#[from] RecordLimitError),
 }
@@ -103,6 +111,8 @@ pub(crate) struct World<'a> {
     pub(crate) trace: &'a mut Trace,
     pub(crate) rng: &'a mut SimRng,
     pub(crate) next_event_id: &'a mut u64,
+    /// The brokers under the topics (none configured: one implicit broker).
+    pub(crate) brokers: &'a mut Brokers,
     pub(crate) records: &'a mut RecordBudget,
 }
 
@@ -114,6 +124,9 @@ pub(crate) struct Origin<'a> {
     pub(crate) attempt: u32,
     /// A non-idempotent retry's first copy.
     pub(crate) duplicate_of: Option<Offset>,
+    /// The producer's `acks` (what the leader waits for before answering; only brokers
+    /// make it matter).
+    pub(crate) acks: Acks,
 }
 
 impl Origin<'_> {
@@ -122,6 +135,7 @@ impl Origin<'_> {
         producer: None,
         attempt: 1,
         duplicate_of: None,
+        acks: Acks::All,
     };
 }
 
@@ -159,9 +173,37 @@ impl World<'_> {
         Ok(t.route(key, self.rng))
     }
 
-    /// Appends to a chosen partition, traces it and applies record-count retention when a
-    /// new segment opens.
+    /// Appends to a chosen partition: the one way a record gets into a topic. Without
+    /// brokers the record is committed at once; with brokers it goes to the partition's
+    /// leader and enters the topic's log once committed (see [`replication`]).
     pub(crate) fn append(
+        &mut self,
+        topic: &str,
+        routed: (Option<Routing>, PartitionId),
+        key: Option<String>,
+        value: Payload,
+        headers: Headers,
+        origin: Origin<'_>,
+    ) -> Result<Offset, AppendError> {
+        // A record the leader holds but has not committed yet is resident too.
+        self.check_room()?;
+        let offset = if self.brokers.cluster.is_some() {
+            self.append_to_leader(topic, routed, key, value, headers, origin)?
+        } else {
+            self.append_committed(topic, routed, key, value, headers, origin)?
+        };
+        self.records.resident += 1;
+        Ok(offset)
+    }
+
+    /// Whether `partition` has no live leader (only with brokers).
+    pub(crate) fn partition_offline(&self, partition: &crate::assignor::TopicPartition) -> bool {
+        self.brokers.offline(partition)
+    }
+
+    /// Appends a committed record to the topic's log, traces it and applies record-count
+    /// retention when a new segment opens.
+    fn append_committed(
         &mut self,
         topic: &str,
         (routing, partition): (Option<Routing>, PartitionId),
@@ -171,12 +213,10 @@ impl World<'_> {
         origin: Origin<'_>,
     ) -> Result<Offset, AppendError> {
         let now = self.now;
-        self.check_room()?;
         let t = self.topic_mut(topic)?;
         let event_id = headers.event_id;
         let offset = t.append_to(partition, key.clone(), value, now, headers)?;
         let config = t.config();
-        self.records.resident += 1;
         self.trace.push(TraceEvent::Produced {
             tick: now,
             topic: topic.to_string(),
@@ -233,7 +273,7 @@ impl World<'_> {
         topic: &str,
         key: Option<String>,
         value: Payload,
-    ) -> Result<Produced, AppendError> {
+    ) -> Result<Offset, AppendError> {
         // Refused before routing or issuing an id, so a refusal uses up nothing.
         self.check_room()?;
         let routed = self.route(topic, key.as_deref())?;
@@ -249,10 +289,7 @@ impl World<'_> {
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
     /// id if it has one (`None`: a fresh one). A given id must have been issued already, so
     /// it can never collide with a later fresh id.
-    pub(crate) fn produce_outgoing(
-        &mut self,
-        out: OutgoingRecord,
-    ) -> Result<Produced, AppendError> {
+    pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Offset, AppendError> {
         self.check_room()?;
         if let Some(id) = out.event_id {
             if id.0 == 0 || id.0 >= *self.next_event_id {
@@ -272,20 +309,16 @@ impl World<'_> {
         self.append_routed(&out.topic, routed, out.key, out.payload, headers)
     }
 
+    /// Appends a routed record by no named producer. Returns its offset (the routing goes
+    /// to the trace; nobody needs a copy of it).
     fn append_routed(
         &mut self,
         topic: &str,
-        (routing, partition): (Option<Routing>, PartitionId),
+        routed: (Option<Routing>, PartitionId),
         key: Option<String>,
         value: Payload,
         headers: Headers,
-    ) -> Result<Produced, AppendError> {
-        let routed = (routing.clone(), partition);
-        let offset = self.append(topic, routed, key, value, headers, Origin::PLAIN)?;
-        Ok(Produced {
-            routing,
-            partition,
-            offset,
-        })
+    ) -> Result<Offset, AppendError> {
+        self.append(topic, routed, key, value, headers, Origin::PLAIN)
     }
 }

@@ -1,0 +1,98 @@
+//! Browser tests of brokers in the page: the three-broker preset (`acks=all`,
+//! `min.insync.replicas=2`) loads with its replication in the topic setup form, and after
+//! its second broker dies the live region announces the refused writes by Kafka's error
+//! name; without brokers the form refuses a replication factor the run cannot hold. Same
+//! shape as `tests/web.rs`: mount the app, act like a person, `tick().await`, read the DOM.
+#![cfg(target_arch = "wasm32")]
+
+use leptos::task::tick;
+use wasm_bindgen_test::*;
+use web_sys::HtmlElement;
+
+mod common;
+
+use common::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+async fn steps(app: &HtmlElement, n: u32) {
+    for _ in 0..n {
+        button(app, "Step").click();
+        tick().await;
+    }
+}
+
+fn live(app: &HtmlElement) -> String {
+    text(app, "[aria-live=polite]")
+}
+
+#[wasm_bindgen_test]
+async fn the_three_broker_preset_refuses_writes_after_two_brokers_die_and_says_why() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    settle().await;
+    assert_eq!(input(&app, "Replication factor").value(), "3");
+    assert_eq!(input(&app, "min.insync.replicas").value(), "2");
+    // Broker 2 dies at tick 20: writes still commit (a refused one would be the last
+    // announcement of its tick, the one the live region says).
+    steps(&app, 25).await;
+    settle().await;
+    assert!(!live(&app).contains("refused"), "{}", live(&app));
+    // Broker 3 dies at tick 40: one in-sync replica left, fewer than min.insync.replicas.
+    steps(&app, 18).await;
+    wait_until(2_000, "a refused write announced", || {
+        live(&app).contains("refused: NOT_ENOUGH_REPLICAS")
+    })
+    .await;
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn without_brokers_the_setup_form_refuses_a_replication_factor_of_3() {
+    let app = fresh_app();
+    type_into(&app, "Replication factor", "3");
+    tick().await;
+    let page = app.text_content().unwrap_or_default();
+    assert!(
+        page.contains("Replication factor 3 needs 3 brokers; this run has 1."),
+        "{page}"
+    );
+    type_into(&app, "Replication factor", "1");
+    tick().await;
+    let page = app.text_content().unwrap_or_default();
+    assert!(!page.contains("needs 3 brokers"));
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_cluster_drawer_kills_and_restarts_a_broker_and_shows_the_new_leader() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    steps(&app, 2).await;
+    button(&find(&app, "nav[aria-label='Panels']"), "Cluster").click();
+    tick().await;
+    let broker = "[aria-label='Broker 2']";
+    assert!(text(&app, broker).contains("running"));
+    button(&find(&app, broker), "Kill broker 2").click();
+    settle().await;
+    assert!(
+        text(&app, broker).contains("down"),
+        "{}",
+        text(&app, broker)
+    );
+    let row = text(&app, ".partitions-table tbody tr:nth-child(2)");
+    assert!(
+        row.starts_with("orders-13"),
+        "orders-1 is led by broker 3 now: {row}"
+    );
+    button(&find(&app, broker), "Restart broker 2").click();
+    settle().await;
+    assert!(text(&app, broker).contains("running"));
+    steps(&app, 2).await;
+    let row = text(&app, ".partitions-table tbody tr:nth-child(2)");
+    assert!(
+        row.contains("2 (in sync"),
+        "broker 2 is back in sync: {row}"
+    );
+    app.remove();
+}
