@@ -34,7 +34,9 @@ use crate::session::{
     SessionError, Setup, MAX_TOPICS,
 };
 use orderflow_engine::log::OrderEvent;
-use orderflow_engine::scenario::TopicSpec;
+use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::streaming::SagaView;
+use orderflow_engine::scenario::{ScenarioCommand, System, SystemError, TopicSpec};
 use orderflow_engine::sim::{Command, KeySpace, Sim, SimError, TraceEvent};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -62,6 +64,18 @@ pub enum PlaygroundError {
     TopicExists { name: String },
     #[error("a session holds at most {max} topics; remove one by loading another preset")]
     TooManyTopics { max: usize },
+    /// The saga refused the command (no saga in this scenario, an order without lines...).
+    #[error(transparent)]
+    Saga(SystemError),
+}
+
+impl From<SystemError> for PlaygroundError {
+    fn from(error: SystemError) -> Self {
+        match error {
+            SystemError::Sim(e) => PlaygroundError::Engine(e),
+            other => PlaygroundError::Saga(other),
+        }
+    }
 }
 
 /// Records of a burst the engine generates between two scans of its trace while replaying
@@ -80,11 +94,14 @@ pub struct BurstProgress {
     key_space: KeySpace,
 }
 
-/// A session replayed into a simulation, plus what is still being executed.
+/// A session replayed into the scenario's system (the simulation, and the saga on it when
+/// the scenario has one), plus what is still being executed.
 #[derive(Debug)]
 pub struct Playground {
     session: Session,
-    sim: Sim,
+    system: System,
+    /// Most records the engine holds at once (the engine's default; tests lower it).
+    record_limit: u64,
     /// The topics that exist now: the scenario's, then those created by actions so far.
     topics: Vec<TopicSpec>,
     burst: Option<BurstProgress>,
@@ -118,26 +135,42 @@ impl Default for Playground {
 impl Playground {
     /// Replays `session` to its last tick. Call [`Session::validate`] first on untrusted input.
     pub fn new(session: Session) -> Self {
+        Self::with_record_limit(session, orderflow_engine::sim::MAX_RESIDENT_RECORDS)
+    }
+
+    /// Like [`Playground::new`], the engine holding at most `record_limit` records at once.
+    pub fn with_record_limit(session: Session, record_limit: u64) -> Self {
         let ticks = session.ticks;
-        let mut pg = Self::empty(session);
+        let mut pg = Self::empty(session, record_limit);
         pg.replay_to(ticks);
         pg
     }
 
-    /// The scenario built as the CLI builds it (`Sim::from_scenario`: topics, producers,
-    /// groups, commands at tick 0, later ones scheduled), nothing of the log replayed yet.
-    fn empty(session: Session) -> Self {
-        let (mut sim, replay_errors) = match Sim::from_scenario(&session.scenario) {
-            Ok(sim) => (sim, 0),
-            Err(_) => (Sim::new(session.seed()), 1),
+    /// The scenario built as the CLI builds it (`System::from_scenario`: topics, producers,
+    /// groups, the saga with its topics and service groups, commands at tick 0, later ones
+    /// scheduled), nothing of the log replayed yet.
+    fn empty(session: Session, record_limit: u64) -> Self {
+        let built = System::from_scenario_limited(&session.scenario, record_limit);
+        let (mut system, replay_errors) = match built {
+            Ok(system) => (system, 0),
+            Err(_) => (System::new(Sim::new(session.seed()), None), 1),
         };
-        sim.set_trace_limit(Some(TRACE_LIMIT));
-        // The page's own log is the history; the engine need not keep a copy.
-        sim.set_record_history(false);
+        system.set_trace_limit(Some(TRACE_LIMIT));
+        // The scenario's topics, then those its saga created (each read back as a spec).
+        let mut topics = session.topics().to_vec();
+        for topic in system.sim().topics() {
+            if !topics.iter().any(|t| t.name == topic.name()) {
+                topics.push(
+                    TopicSpec::new(topic.name(), topic.partition_count(), topic.partitioner())
+                        .with_key_field(topic.key_field()),
+                );
+            }
+        }
         Self {
-            topics: session.topics().to_vec(),
+            topics,
             session,
-            sim,
+            system,
+            record_limit,
             burst: None,
             keys_seen: BTreeMap::new(),
             replay_errors,
@@ -157,7 +190,7 @@ impl Playground {
         let session = std::mem::take(&mut self.session);
         let target = target.min(session.ticks);
         let epoch = self.epoch + 1;
-        *self = Self::empty(session);
+        *self = Self::empty(session, self.record_limit);
         self.epoch = epoch;
         let actions = std::mem::take(&mut self.session.actions);
         let mut next = 0;
@@ -173,7 +206,7 @@ impl Playground {
         }
         self.session.actions = actions;
         // What a replay rebuilds is not news: announce only what happens from here on.
-        self.announced = self.sim.trace_len();
+        self.announced = self.sim().trace_len();
     }
 
     /// How many times the state was rebuilt by replay (row keys include it).
@@ -188,12 +221,17 @@ impl Playground {
 
     /// The engine instance (read-only).
     pub fn sim(&self) -> &Sim {
-        &self.sim
+        self.system.sim()
+    }
+
+    /// The scenario's saga read with its simulation, if the scenario has one.
+    pub fn saga(&self) -> Option<SagaView<'_>> {
+        self.system.saga()
     }
 
     /// The current tick of the simulation.
     pub fn now(&self) -> u64 {
-        self.sim.now().0
+        self.sim().now().0
     }
 
     /// True when the simulation shows the session's last tick (not a rewound view).
@@ -208,7 +246,10 @@ impl Playground {
 
     /// A topic's generator settings while it runs (the engine's generator).
     pub fn running_generator(&self, topic: &str) -> Option<GeneratorConfig> {
-        self.sim.generators().get(topic).map(GeneratorConfig::from)
+        self.sim()
+            .generators()
+            .get(topic)
+            .map(GeneratorConfig::from)
     }
 
     /// The generator settings a form for `topic` starts from: the running generator's, else
@@ -222,7 +263,7 @@ impl Playground {
             .actions
             .iter()
             .rev()
-            .map(|a| &a.command)
+            .filter_map(|a| a.command.as_sim())
             .chain(
                 self.session
                     .scenario
@@ -265,18 +306,28 @@ impl Playground {
                 }
                 check_key_space(key_space, *count)?;
                 // Logged as one command; executed in chunks by `run_burst`.
-                self.log(command.clone());
-                self.execute(&command, false);
+                self.log(command.clone().into());
+                self.execute(&command.into(), false);
                 return Ok(());
             }
             Command::CreateTopic(spec) => self.check_new_topic(spec)?,
             _ => {}
         }
         // Try it first: a refused command changes nothing and is not logged.
-        self.sim.apply(command.clone())?;
+        self.apply_sim(command.clone())?;
         if let Command::CreateTopic(spec) = &command {
             self.topics.push(spec.clone());
         }
+        self.log(command.into());
+        Ok(())
+    }
+
+    /// Logs a saga command at the current tick and applies it (placing an order, taking a
+    /// service down...); one the saga refuses is not logged and says why.
+    pub fn try_saga(&mut self, command: SagaCommand) -> Result<(), PlaygroundError> {
+        self.finish_burst();
+        let command = ScenarioCommand::Saga(command);
+        self.system.apply(command.clone())?;
         self.log(command);
         Ok(())
     }
@@ -297,7 +348,7 @@ impl Playground {
 
     /// Logs an accepted command at the current tick (dropping the recorded future on a
     /// rewound view); it was executed when it was tried.
-    fn log(&mut self, command: Command) {
+    fn log(&mut self, command: ScenarioCommand) {
         if !self.is_live() {
             let now = self.now();
             self.session.actions.retain(|a| a.tick <= now);
@@ -329,7 +380,17 @@ impl Playground {
     /// Executes a logged command while replaying (or a burst when it is logged): a burst
     /// starts (and, replaying, finishes) in chunks, a topic joins the topics, anything else
     /// goes to the engine.
-    fn execute(&mut self, command: &Command, replaying: bool) {
+    fn execute(&mut self, command: &ScenarioCommand, replaying: bool) {
+        let command = match command {
+            ScenarioCommand::Sim(command) => command,
+            saga => {
+                if self.system.apply(saga.clone()).is_err() {
+                    self.replay_errors += 1;
+                }
+                self.collect();
+                return;
+            }
+        };
         match command {
             Command::Generate {
                 topic,
@@ -347,7 +408,7 @@ impl Playground {
                 }
             }
             Command::CreateTopic(spec) => {
-                if self.sim.apply(command.clone()).is_err() {
+                if self.system.apply(command.clone().into()).is_err() {
                     self.replay_errors += 1;
                 } else {
                     self.topics.push(spec.clone());
@@ -360,7 +421,7 @@ impl Playground {
     /// Applies a logged command to the engine (counting a refusal as a replay error) and
     /// folds its trace events.
     fn apply_logged(&mut self, command: Command) {
-        if self.sim.apply(command).is_err() {
+        if self.system.apply(command.into()).is_err() {
             self.replay_errors += 1;
         }
         self.collect();
@@ -369,7 +430,7 @@ impl Playground {
     /// Why publishing stopped, once the engine refused a record at its limit of resident
     /// records in this run (shown as an alert).
     pub fn record_limit_notice(&self) -> Option<String> {
-        let (_, last) = self.sim.record_limit_refusals();
+        let (_, last) = self.sim().record_limit_refusals();
         last.map(|e| format!("Publishing stopped: {e}."))
     }
 
@@ -380,7 +441,7 @@ impl Playground {
             return false;
         };
         let chunk = max_records.min(burst.total - burst.done);
-        let (refused_before, _) = self.sim.record_limit_refusals();
+        let (refused_before, _) = self.sim().record_limit_refusals();
         self.apply_logged(Command::Generate {
             topic: burst.topic.clone(),
             count: chunk,
@@ -388,7 +449,7 @@ impl Playground {
         });
         // At the engine's record limit the generation stopped (traced, and the alert says
         // why): the rest of the burst is dropped.
-        let at_limit = self.sim.record_limit_refusals().0 > refused_before;
+        let at_limit = self.sim().record_limit_refusals().0 > refused_before;
         burst.done += chunk;
         if burst.done < burst.total && !at_limit {
             self.burst = Some(burst);
@@ -413,7 +474,7 @@ impl Playground {
             let target = self.now() + 1;
             self.advance();
             let now = self.now();
-            let commands: Vec<Command> = self
+            let commands: Vec<ScenarioCommand> = self
                 .session
                 .actions
                 .iter()
@@ -428,7 +489,7 @@ impl Playground {
     }
 
     fn advance(&mut self) {
-        self.sim.step();
+        self.system.step();
         self.collect();
     }
 
@@ -438,7 +499,7 @@ impl Playground {
     /// sends), for the "which keys move" preview.
     fn collect(&mut self) {
         let mut keys = Vec::new();
-        for (_, event) in self.sim.trace_since(self.scanned) {
+        for (_, event) in self.system.sim().trace_since(self.scanned) {
             self.rebalances.observe(event);
             self.throughput.observe(event);
             self.duplicates.observe(event);
@@ -473,7 +534,7 @@ impl Playground {
         for (topic, key) in keys {
             self.remember_key(&topic, &key);
         }
-        self.scanned = self.sim.trace_len();
+        self.scanned = self.sim().trace_len();
     }
 
     /// Replaces the setup of the topic with the same name (partition count, partitioner, key
@@ -485,7 +546,7 @@ impl Playground {
         // "Always set up this way": partitions added later up to the new count never happened
         // (replaying them would be refused, the topic already has that many).
         self.session.actions.retain(|a| {
-            !matches!(&a.command, Command::AddPartitions { topic, partitions }
+            !matches!(&a.command, ScenarioCommand::Sim(Command::AddPartitions { topic, partitions })
                 if *topic == spec.name && *partitions <= spec.partitions)
         });
         // A topic of the scenario's, or one an action created later.
@@ -500,7 +561,7 @@ impl Playground {
             .actions
             .iter_mut()
             .find_map(|a| match &mut a.command {
-                Command::CreateTopic(t) if t.name == spec.name => Some(t),
+                ScenarioCommand::Sim(Command::CreateTopic(t)) if t.name == spec.name => Some(t),
                 _ => None,
             });
         if let Some(slot) = initial.or(created) {
@@ -524,9 +585,18 @@ impl Playground {
     /// nothing, is not logged, and its error comes back.
     fn try_command(&mut self, command: Command) -> Result<(), SimError> {
         self.finish_burst();
-        self.sim.apply(command.clone())?;
-        self.log(command);
+        self.apply_sim(command.clone())?;
+        self.log(command.into());
         Ok(())
+    }
+
+    /// Applies a simulation command through the system (a simulation command meets only
+    /// the simulation's refusals).
+    fn apply_sim(&mut self, command: Command) -> Result<(), SimError> {
+        match self.system.apply(command.into()) {
+            Err(SystemError::Sim(e)) => Err(e),
+            Ok(()) | Err(_) => Ok(()),
+        }
     }
 
     /// Replays the whole log under another seed.

@@ -1,10 +1,13 @@
-//! The playground's presets: the engine's own streaming scenarios
-//! ([`orderflow_engine::scenario::presets`], mirrored in `scenarios/*.json`), loaded as
+//! The playground's presets: the engine's own scenarios, streaming
+//! ([`orderflow_engine::scenario::presets`]) then sagas
+//! ([`orderflow_engine::scenario::saga_presets`]), mirrored in `scenarios/*.json`, loaded as
 //! they are. A preset's session is its scenario with nothing done yet, so the page runs the
 //! very records `orderflow-cli run` prints for the same ticks (a test compares them).
 
 use crate::session::Session;
-use orderflow_engine::scenario::{cluster_presets, presets as engine_presets, Scenario};
+use orderflow_engine::scenario::{
+    cluster_presets, presets as engine_presets, saga_presets, Scenario,
+};
 
 /// A named scenario, ready to load.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +18,8 @@ pub struct Preset {
     pub name: String,
     /// What the scenario shows, and how to see it in the page.
     pub description: String,
+    /// True for a saga scenario (listed under "Sagas").
+    pub saga: bool,
     pub session: Session,
 }
 
@@ -50,6 +55,12 @@ fn hints(scenario: &Scenario) -> Vec<String> {
                 .to_string(),
         );
     }
+    if scenario.saga.is_some() {
+        hints.push(
+            "The Sagas drawer shows each order's saga: its steps, then its compensations in the order they ran, and the balances."
+                .to_string(),
+        );
+    }
     if let Some(ticks) = scenario.ticks {
         hints.push(format!(
             "Press Play: the scenario's story takes about {ticks} ticks."
@@ -59,21 +70,24 @@ fn hints(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Every preset, the Event Hubs order example first: one per engine streaming scenario,
-/// then the cluster scenarios (brokers, replicas, the ISR, acks).
+/// then the cluster scenarios (brokers, replicas, the ISR, acks), then one per saga
+/// scenario.
 pub fn presets() -> Vec<Preset> {
     engine_presets()
-        .iter()
-        .chain(&cluster_presets())
+        .into_iter()
+        .chain(cluster_presets())
+        .chain(saga_presets())
         .map(|scenario| {
             let description = std::iter::once(scenario.description.replace('`', ""))
-                .chain(hints(scenario))
+                .chain(hints(&scenario))
                 .collect::<Vec<_>>()
                 .join(" ");
             Preset {
                 id: scenario.name.clone(),
                 name: title(&scenario.name),
                 description,
-                session: session_from_scenario(scenario),
+                saga: scenario.saga.is_some(),
+                session: session_from_scenario(&scenario),
             }
         })
         .collect()

@@ -41,7 +41,7 @@ use orderflow_engine::group::{CommitPolicy, GroupConfig};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::log::{OrderEvent, Retention, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, UnkeyedStrategy};
-use orderflow_engine::scenario::{GroupSpec, Scenario, TopicSpec};
+use orderflow_engine::scenario::{GroupSpec, Scenario, ScenarioCommand, TopicSpec};
 use orderflow_engine::sim::{Command, Generator, KeySpace};
 use orderflow_engine::topic::KeyField as EngineKeyField;
 use serde::{Deserialize, Serialize};
@@ -359,11 +359,13 @@ impl From<&Generator> for GeneratorConfig {
     }
 }
 
-/// An engine command the user gave, and the tick it happened at.
+/// An engine command the user gave (a simulation command, or a saga command when the
+/// scenario has a saga), and the tick it happened at. Older sessions logged simulation
+/// commands only; they read back as [`ScenarioCommand::Sim`] (the `type` tag tells).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LoggedAction {
     pub tick: u64,
-    pub command: Command,
+    pub command: ScenarioCommand,
 }
 
 /// Everything needed to rebuild a run: the share link, the saved state, the exported file.

@@ -248,7 +248,8 @@ mod tests {
                     order_id: "O1".into(),
                     status: "Created".into(),
                 },
-            },
+            }
+            .into(),
         });
         let err = decode(&encode(&session)).unwrap_err();
         assert!(
@@ -266,7 +267,7 @@ mod tests {
         };
         session.actions.push(LoggedAction {
             tick: 9,
-            command: GeneratorConfig::set_command(crate::session::ORDERS_TOPIC, None),
+            command: GeneratorConfig::set_command(crate::session::ORDERS_TOPIC, None).into(),
         });
         let err = from_json(&to_json(&session)).unwrap_err();
         assert_eq!(

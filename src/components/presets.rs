@@ -1,5 +1,5 @@
 //! Loading a preset scenario (a select "Preset" and "Load preset"). The presets are the
-//! engine's streaming scenarios (see [`crate::presets`]).
+//! engine's scenarios, streaming and sagas (under "Sagas") (see [`crate::presets`]).
 
 use crate::components::explain::Explain;
 use crate::components::topics::SelectedTopic;
@@ -23,11 +23,17 @@ pub fn PresetPicker() -> impl IntoView {
         let id = choice.get();
         all.with_value(|p| p.iter().find(|p| p.id == id).cloned())
     };
-    let options = all.with_value(|p| {
-        p.iter()
-            .map(|p| (p.id.clone(), p.name.clone()))
-            .collect::<Vec<_>>()
-    });
+    let options = move |saga: bool| {
+        all.with_value(|p| {
+            p.iter()
+                .filter(|p| p.saga == saga)
+                .map(|p| (p.id.clone(), p.name.clone()))
+                .collect::<Vec<_>>()
+        })
+        .into_iter()
+        .map(|(id, name)| view! { <option value=id>{name}</option> })
+        .collect_view()
+    };
     let load = move |_| {
         let id = choice.get_untracked();
         let Some(preset) = all.with_value(|p| p.iter().find(|p| p.id == id).cloned()) else {
@@ -51,7 +57,8 @@ pub fn PresetPicker() -> impl IntoView {
                     prop:value=move || choice.get()
                     on:change=move |ev| choice.set(event_target_value(&ev))
                 >
-                    {options.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
+                    <optgroup label="Streaming">{options(false)}</optgroup>
+                    <optgroup label="Sagas">{options(true)}</optgroup>
                 </select>
                 <button type="button" on:click=load>"Load preset"</button>
             </div>

@@ -1,6 +1,6 @@
 //! The toolbar's panel buttons and the dock: the side panel beside the stage that shows one
-//! form panel ("drawer": presets, topics, setup, generator, producers, groups, cluster,
-//! share) or the
+//! form panel ("drawer": presets, topics, setup, generator, producers, groups, sagas,
+//! cluster, share) or the
 //! details of what was selected on the stage (a partition's log, a record, a group with its
 //! members, lag chart and offset reset, a member). The stage stays in view meanwhile.
 //!
@@ -14,6 +14,7 @@ use crate::components::partitions::PartitionLogView;
 use crate::components::presets::PresetPicker;
 use crate::components::producers::ProducersView;
 use crate::components::routing::RoutingView;
+use crate::components::sagas::SagasPanel;
 use crate::components::share::SharePanel;
 use crate::components::topic_setup::TopicSetup;
 use crate::components::topics::TopicPicker;
@@ -104,6 +105,7 @@ pub fn DockPanel() -> impl IntoView {
                     <AddGroupForm />
                 </section>
             }.into_any())}
+            {drawer(Drawer::Sagas, view! { <SagasPanel /> }.into_any())}
             {drawer(Drawer::Cluster, view! { <ClusterPanel /> }.into_any())}
             {drawer(Drawer::Share, view! { <SharePanel /> }.into_any())}
             {move || match dock.0.get() {

@@ -13,17 +13,17 @@ use orderflow_engine::sim::TraceEvent;
 impl Playground {
     /// True when trace events arrived since the last announcement check.
     pub fn announcements_pending(&self) -> bool {
-        self.sim.trace_len() > self.announced
+        self.sim().trace_len() > self.announced
     }
 
     /// Important changes since the last call, as sentences for the live region.
     pub fn take_announcements(&mut self) -> Vec<String> {
         let out = self
-            .sim
+            .sim()
             .trace_since(self.announced)
             .filter_map(|(_, event)| announcement(event, &self.rebalances))
             .collect();
-        self.announced = self.sim.trace_len();
+        self.announced = self.sim().trace_len();
         out
     }
 }

@@ -11,7 +11,7 @@ use orderflow_engine::sim::{Command, SimError};
 impl Playground {
     /// The run's brokers in id order (empty: no brokers set, one implicit broker).
     pub fn brokers(&self) -> Vec<BrokerState> {
-        self.sim
+        self.sim()
             .cluster()
             .map(|c| c.brokers().cloned().collect())
             .unwrap_or_default()
@@ -19,7 +19,7 @@ impl Playground {
 
     /// Every replicated partition, in topic and partition order.
     pub fn replicated_partitions(&self) -> Vec<PartitionView> {
-        self.sim
+        self.sim()
             .cluster()
             .map(|c| c.partitions())
             .unwrap_or_default()
@@ -27,7 +27,7 @@ impl Playground {
 
     /// Kills a running broker, or restarts a killed one (a logged engine command).
     pub fn toggle_broker(&mut self, broker: BrokerId) -> Result<(), SimError> {
-        let running = self.sim.cluster().is_some_and(|c| c.is_alive(broker));
+        let running = self.sim().cluster().is_some_and(|c| c.is_alive(broker));
         let command = if running {
             Command::KillBroker { broker }
         } else {

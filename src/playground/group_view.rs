@@ -38,22 +38,22 @@ pub enum GroupError {
 impl Playground {
     /// Names of the consumer groups, in name order.
     pub fn group_names(&self) -> Vec<String> {
-        self.sim.groups().map(|g| g.name().to_string()).collect()
+        self.sim().groups().map(|g| g.name().to_string()).collect()
     }
 
     /// A read-only snapshot of a group (members, owned partitions, committed offsets, lag).
     pub fn group_snapshot(&self, name: &str) -> Option<GroupSnapshot> {
-        self.sim.group_snapshot(name)
+        self.sim().group_snapshot(name)
     }
 
     /// A group's settings.
     pub fn group_config(&self, name: &str) -> Option<GroupConfig> {
-        self.sim.group(name).map(|g| g.config().clone())
+        self.sim().group(name).map(|g| g.config().clone())
     }
 
     /// A group's total lag over time: `(tick, lag)` samples, oldest first (bounded history).
     pub fn lag_history(&self, name: &str) -> Vec<(u64, u64)> {
-        self.sim
+        self.sim()
             .group(name)
             .map(|g| {
                 g.lag_history()
@@ -86,7 +86,11 @@ impl Playground {
     pub fn next_member_id(&self, group: &str) -> MemberId {
         let mut used: BTreeSet<&str> = BTreeSet::new();
         let scenario = &self.session.scenario;
-        let logged = self.session.actions.iter().map(|a| &a.command);
+        let logged = self
+            .session
+            .actions
+            .iter()
+            .filter_map(|a| a.command.as_sim());
         let timed = scenario.commands.iter().filter_map(|c| c.command.as_sim());
         for command in logged.chain(timed) {
             if let Command::JoinGroup { group: g, member } = command {
@@ -99,7 +103,7 @@ impl Playground {
             used.extend(g.members.iter().map(|m| m.0.as_str()));
         }
         let members: Vec<String> = self
-            .sim
+            .sim()
             .group_snapshot(group)
             .map(|s| s.members.iter().map(|m| m.id.0.clone()).collect())
             .unwrap_or_default();
@@ -124,7 +128,7 @@ impl Playground {
                 max: MAX_TOPIC_NAME,
             });
         }
-        if self.sim.group(&name).is_some() {
+        if self.sim().group(&name).is_some() {
             return Err(GroupError::Exists { name });
         }
         if config.topics.is_empty() {
@@ -163,7 +167,7 @@ impl Playground {
             topic: topic.to_string(),
             partition: PartitionId(partition),
         };
-        self.sim
+        self.sim()
             .groups()
             .filter_map(|g| g.committed(&tp).map(|o| (g.name().to_string(), o.0)))
             .collect()

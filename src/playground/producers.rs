@@ -15,7 +15,7 @@ use orderflow_engine::sim::Command;
 impl Playground {
     /// Every producer of the run, in name order, as the Producers panel shows it.
     pub fn producers(&self) -> Vec<ProducerView> {
-        self.sim
+        self.sim()
             .producers()
             .filter_map(|p| self.producer_view(&p.config.name))
             .collect()
@@ -23,7 +23,7 @@ impl Playground {
 
     /// One producer as the Producers panel shows it.
     pub fn producer_view(&self, name: &str) -> Option<ProducerView> {
-        self.sim.producer(name).map(|p| ProducerView {
+        self.sim().producer(name).map(|p| ProducerView {
             config: p.config.clone(),
             counters: p.counters,
             acks_to_lose: p.acks_to_lose(),
@@ -33,7 +33,7 @@ impl Playground {
 
     /// The producers' names, in name order.
     pub fn producer_names(&self) -> Vec<String> {
-        self.sim
+        self.sim()
             .producers()
             .map(|p| p.config.name.clone())
             .collect()
@@ -54,7 +54,7 @@ impl Playground {
 
     /// The next `count` acknowledgements to `producer` get lost (a logged engine command).
     pub fn lose_next_acks(&mut self, producer: &str, count: u32) -> Result<(), ProducerFormError> {
-        if self.sim.producer(producer).is_none() {
+        if self.sim().producer(producer).is_none() {
             return Err(ProducerFormError::UnknownProducer {
                 name: producer.to_string(),
             });
@@ -75,7 +75,7 @@ impl Playground {
         key: Option<String>,
         event: OrderEvent,
     ) -> Result<SendReport, ProducerFormError> {
-        if self.sim.producer(producer).is_none() {
+        if self.sim().producer(producer).is_none() {
             return Err(ProducerFormError::UnknownProducer {
                 name: producer.to_string(),
             });
@@ -87,7 +87,7 @@ impl Playground {
         }
         // A pending burst is published first: its records are not this send's.
         self.finish_burst();
-        let before = self.sim.trace_len();
+        let before = self.sim().trace_len();
         self.try_command(Command::Send {
             producer: producer.to_string(),
             topic: topic.to_string(),
@@ -98,7 +98,7 @@ impl Playground {
         Ok(SendReport::fold(
             producer,
             topic,
-            self.sim.trace_since(before).map(|(_, e)| e),
+            self.sim().trace_since(before).map(|(_, e)| e),
         ))
     }
 }

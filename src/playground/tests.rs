@@ -261,9 +261,8 @@ fn changing_the_setup_of_a_created_topic_rewrites_its_creation() {
 
 #[test]
 fn the_record_limit_stops_bursts_and_generators_with_a_notice() {
-    let mut pg = Playground::default();
-    let held = pg.sim.resident_records();
-    pg.sim.set_record_limit(held + 25);
+    let held = Playground::default().sim().resident_records();
+    let mut pg = Playground::with_record_limit(Session::default(), held + 25);
     assert_eq!(pg.record_limit_notice(), None);
     pg.act(generator(10, 0).generate_command(ORDERS_TOPIC, 40));
     while pg.run_burst(7) {}
@@ -276,8 +275,7 @@ fn the_record_limit_stops_bursts_and_generators_with_a_notice() {
     );
     assert_eq!(pg.replay_errors(), 0, "a limit is not a replay error");
 
-    let mut pg = Playground::default();
-    pg.sim.set_record_limit(pg.sim.resident_records() + 12);
+    let mut pg = Playground::with_record_limit(Session::default(), held + 12);
     pg.act(GeneratorConfig::set_command(
         ORDERS_TOPIC,
         Some(&generator(7, 0)),

@@ -66,12 +66,12 @@ pub struct MovedKey {
 impl Playground {
     /// Number of partitions of `topic` now (after any partitions were added).
     pub fn partition_count(&self, topic: &str) -> u32 {
-        self.sim.topic(topic).map_or(0, |t| t.partition_count())
+        self.sim().topic(topic).map_or(0, |t| t.partition_count())
     }
 
     /// `(log_start_offset, high_watermark)` of a partition.
     pub fn partition_bounds(&self, topic: &str, partition: u32) -> (u64, u64) {
-        self.sim
+        self.sim()
             .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
             .map_or((0, 0), |log| {
@@ -82,7 +82,7 @@ impl Playground {
     /// Records of a partition whose offsets fall in `from..to` (clamped to the log).
     pub fn rows(&self, topic: &str, partition: u32, from: u64, to: u64) -> Vec<RecordRow> {
         let Some(log) = self
-            .sim
+            .sim()
             .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
         else {
@@ -152,8 +152,8 @@ impl Playground {
 
     /// The last `limit` records produced to `topic` with their routing, newest first.
     pub fn recent_routings(&self, topic: &str, limit: usize) -> Vec<RoutedEvent> {
-        let first = self.sim.trace_buffer().first_index();
-        self.sim
+        let first = self.sim().trace_buffer().first_index();
+        self.sim()
             .trace()
             .iter()
             .enumerate()
@@ -222,7 +222,7 @@ impl Playground {
     /// Records per key across `topic` (for skew).
     pub fn key_counts(&self, topic: &str) -> BTreeMap<String, u64> {
         let mut counts = BTreeMap::new();
-        if let Some(topic) = self.sim.topic(topic) {
+        if let Some(topic) = self.sim().topic(topic) {
             for log in topic.partitions() {
                 for r in log.records() {
                     *counts.entry(r.key.clone().unwrap_or_default()).or_insert(0) += 1;
@@ -234,7 +234,7 @@ impl Playground {
 
     /// Number of segments of a partition.
     pub fn segment_count(&self, topic: &str, partition: u32) -> usize {
-        self.sim
+        self.sim()
             .topic(topic)
             .and_then(|t| t.partition(PartitionId(partition)))
             .map_or(0, |log| log.segments().len())

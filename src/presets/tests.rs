@@ -25,14 +25,19 @@ fn event(user: &str, order: &str, status: &str) -> OrderEvent {
 }
 
 #[test]
-fn every_engine_streaming_scenario_is_a_preset_and_the_event_hubs_example_comes_first() {
-    let ids: Vec<String> = presets().into_iter().map(|p| p.id).collect();
+fn every_engine_scenario_is_a_preset_sagas_last_and_the_event_hubs_example_comes_first() {
+    let all = presets();
+    let ids: Vec<String> = all.iter().map(|p| p.id.clone()).collect();
     let engine: Vec<String> = engine_presets()
         .into_iter()
         .chain(orderflow_engine::scenario::cluster_presets())
+        .chain(orderflow_engine::scenario::saga_presets())
         .map(|s| s.name)
         .collect();
     assert_eq!(ids, engine);
+    let sagas = all.iter().filter(|p| p.saga).count();
+    assert_eq!(sagas, orderflow_engine::scenario::saga_presets().len());
+    assert!(all.iter().skip(all.len() - sagas).all(|p| p.saga));
     assert_eq!(ids[0], "event-hubs-orders");
     for id in [
         "user-events",
@@ -279,7 +284,7 @@ fn a_preset_run_is_the_scenario_plus_the_commands_the_user_gave() {
         session.actions.as_slice(),
         [crate::session::LoggedAction {
             tick: 3,
-            command: Command::PublishOrder { .. }
+            command: orderflow_engine::scenario::ScenarioCommand::Sim(Command::PublishOrder { .. })
         }]
     ));
 }

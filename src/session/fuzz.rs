@@ -122,7 +122,7 @@ fn seed_sessions() -> Vec<Session> {
 /// generators may publish over its ticks (the user's and the scenario's). Only cheap
 /// sessions are replayed in the fuzz.
 fn replay_cost(session: &Session) -> u64 {
-    let logged = session.actions.iter().map(|a| &a.command);
+    let logged = session.actions.iter().filter_map(|a| a.command.as_sim());
     let timed = session
         .scenario
         .commands

@@ -132,7 +132,10 @@ fn upgrade(old: Format2) -> Session {
                 continue;
             }
         };
-        actions.push(LoggedAction { tick, command });
+        actions.push(LoggedAction {
+            tick,
+            command: command.into(),
+        });
     }
     let scenario = Scenario {
         name: old.preset.clone().unwrap_or_else(|| "playground".into()),
@@ -202,7 +205,7 @@ mod tests {
         );
         let Command::Generate {
             count, key_space, ..
-        } = &session.actions[2].command
+        } = session.actions[2].command.as_sim().unwrap()
         else {
             unreachable!()
         };
@@ -216,11 +219,11 @@ mod tests {
             (50, 5, 30, "u-")
         );
         assert!(matches!(
-            session.actions[4].command,
-            Command::SetGenerator {
+            session.actions[4].command.as_sim(),
+            Some(Command::SetGenerator {
                 records_per_tick: 0,
                 ..
-            }
+            })
         ));
         session.validate().unwrap();
     }

@@ -374,7 +374,10 @@ proptest! {
                 }
                 _ => GeneratorConfig::default().generate_command(&topic, n * 7),
             };
-            logged.push(LoggedAction { tick, command });
+            logged.push(LoggedAction {
+                tick,
+                command: command.into(),
+            });
         }
         let mut session = Session::default().with_topics(topics);
         session.scenario.seed = seed;

@@ -18,7 +18,8 @@ fn validate_rejects_unknown_and_duplicate_topics() {
         command: Command::PublishOrder {
             topic: "nope".into(),
             event: event("U1", "O1", "Created"),
-        },
+        }
+        .into(),
     });
     assert!(matches!(
         s.validate(),
@@ -35,11 +36,11 @@ fn validate_rejects_out_of_order_and_oversized_sessions() {
         actions: vec![
             LoggedAction {
                 tick: 3,
-                command: GeneratorConfig::set_command(ORDERS_TOPIC, None),
+                command: GeneratorConfig::set_command(ORDERS_TOPIC, None).into(),
             },
             LoggedAction {
                 tick: 2,
-                command: GeneratorConfig::set_command(ORDERS_TOPIC, None),
+                command: GeneratorConfig::set_command(ORDERS_TOPIC, None).into(),
             },
         ],
         ..Session::default()
@@ -57,7 +58,9 @@ fn validate_rejects_out_of_order_and_oversized_sessions() {
         ticks: 1,
         actions: vec![LoggedAction {
             tick: 0,
-            command: GeneratorConfig::default().generate_command(ORDERS_TOPIC, MAX_BURST + 1),
+            command: GeneratorConfig::default()
+                .generate_command(ORDERS_TOPIC, MAX_BURST + 1)
+                .into(),
         }],
         ..Session::default()
     };
@@ -79,7 +82,7 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
     let at = session
         .actions
         .iter()
-        .position(|a| matches!(a.command, Command::CreateTopic(..)))
+        .position(|a| matches!(a.command.as_sim(), Some(Command::CreateTopic(..))))
         .unwrap();
     session.actions.insert(at, publish);
     assert!(matches!(
@@ -90,7 +93,7 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
     let mut twice = pg.session().clone();
     twice.actions.push(LoggedAction {
         tick: twice.ticks,
-        command: Command::CreateTopic(Setup::named("refunds", 1).topic_spec()),
+        command: Command::CreateTopic(Setup::named("refunds", 1).topic_spec()).into(),
     });
     assert_eq!(
         twice.validate(),
@@ -101,15 +104,25 @@ fn validate_rejects_publishing_to_a_topic_before_it_is_created() {
 }
 
 #[test]
-fn a_saga_scenario_is_refused_with_a_message_until_the_page_runs_sagas() {
+fn every_saga_preset_is_a_valid_session_and_saga_commands_need_a_saga() {
+    use orderflow_engine::saga::command::SagaCommand;
+    use orderflow_engine::scenario::ScenarioCommand;
     for scenario in orderflow_engine::scenario::saga_presets() {
-        let name = scenario.name.clone();
         let s = Session {
             scenario,
             ..Session::default()
         };
-        let error = s.validate().expect_err("a saga scenario is refused");
-        assert_eq!(error, SessionError::SagaScenario { name: name.clone() });
-        assert!(error.to_string().contains("orderflow-cli run"), "{error}");
+        assert_eq!(s.validate(), Ok(()), "{}", s.scenario.name);
     }
+    let mut s = Session::default();
+    s.actions.push(LoggedAction {
+        tick: 0,
+        command: ScenarioCommand::Saga(SagaCommand::ResubmitDeadLetters {
+            topic: "payments".into(),
+        }),
+    });
+    assert!(matches!(
+        s.validate(),
+        Err(SessionError::NoSaga { index: 0, .. })
+    ));
 }

@@ -1,5 +1,6 @@
 //! The bounds an untrusted session (a link, a file, localStorage) must respect before it
-//! replays: a known format, a scenario of 1 to [`MAX_TOPICS`] well-formed topics, at most
+//! replays: a known format, a scenario of 1 to [`MAX_TOPICS`] well-formed topics (none for a
+//! saga scenario, whose saga creates its own), a saga the engine accepts, at most
 //! [`MAX_ACTIONS`] actions (with the scenario's parts) over at most [`MAX_TICKS`] ticks, in
 //! tick order, each naming a topic that exists at its tick and asking for bounded work.
 
@@ -9,7 +10,8 @@ use super::{
 };
 use orderflow_engine::generator::{GeneratorError, KeySpace};
 use orderflow_engine::log::OrderEvent;
-use orderflow_engine::scenario::TopicSpec;
+use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::scenario::{ScenarioCommand, TopicSpec};
 use orderflow_engine::sim::Command;
 use orderflow_engine::topic::MAX_PARTITIONS;
 use std::collections::BTreeSet;
@@ -55,12 +57,20 @@ pub enum SessionError {
     InvalidAction { index: usize, reason: ActionError },
     #[error("the scenario's command {index} is invalid: {reason}")]
     InvalidCommand { index: usize, reason: ActionError },
-    #[error(
-        "scenario {name:?} runs an order saga, which the playground cannot show yet; \
-         run it with `orderflow-cli run`"
-    )]
-    SagaScenario { name: String },
+    /// The scenario's saga would be refused by the engine (partitions, retry schedule,
+    /// an order without lines...).
+    #[error("the scenario's saga is invalid: {0}")]
+    Saga(String),
+    /// A saga command (logged or scheduled) in a scenario without a saga.
+    #[error("command {index} is a saga command, and the scenario {name:?} has no saga")]
+    NoSaga { index: usize, name: String },
+    /// A logged order breaks the page's bounds (its ids, its lines).
+    #[error("action {index} places an order the page cannot hold: {reason}")]
+    InvalidOrder { index: usize, reason: String },
 }
+
+/// Most lines one order placed by hand may have.
+pub const MAX_ORDER_LINES: usize = 100;
 
 /// Why one logged action is invalid: the reason of [`SessionError::InvalidAction`].
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -138,10 +148,9 @@ pub fn check_topic(index: usize, topic: &TopicSpec) -> Result<(), SessionError> 
 impl Session {
     /// Checks the bounds an untrusted session (link, file, storage) must respect.
     pub fn validate(&self) -> Result<(), SessionError> {
-        if self.scenario.saga.is_some() {
-            return Err(SessionError::SagaScenario {
-                name: self.scenario.name.clone(),
-            });
+        if let Some(saga) = &self.scenario.saga {
+            saga.validate()
+                .map_err(|e| SessionError::Saga(e.to_string()))?;
         }
         self.check_header()?;
         let mut topics: Vec<&TopicSpec> = self.scenario.topics.iter().collect();
@@ -154,12 +163,10 @@ impl Session {
                     max: MAX_TICKS,
                 }));
             }
-            let Some(command) = timed.command.as_sim() else {
-                return Err(SessionError::SagaScenario {
-                    name: self.scenario.name.clone(),
-                });
-            };
-            check_bounds(command).map_err(reason)?;
+            match &timed.command {
+                ScenarioCommand::Sim(command) => check_bounds(command).map_err(reason)?,
+                ScenarioCommand::Saga(command) => self.check_saga_command(index, command)?,
+            }
         }
         let mut previous = 0;
         for (index, LoggedAction { tick, command }) in self.actions.iter().enumerate() {
@@ -180,9 +187,47 @@ impl Session {
             }
             previous = tick;
             match command {
-                Command::CreateTopic(topic) => add_created_topic(&mut topics, topic)?,
-                command => check_action(&topics, tick, command)
+                ScenarioCommand::Sim(Command::CreateTopic(topic)) => {
+                    add_created_topic(&mut topics, topic)?
+                }
+                ScenarioCommand::Sim(command) => check_action(&topics, tick, command)
                     .map_err(|reason| SessionError::InvalidAction { index, reason })?,
+                ScenarioCommand::Saga(command) => self.check_saga_command(index, command)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A saga command needs a saga; an order placed by hand keeps its ids and lines within
+    /// the page's bounds (the engine checks the rest when it runs).
+    fn check_saga_command(&self, index: usize, command: &SagaCommand) -> Result<(), SessionError> {
+        if self.scenario.saga.is_none() {
+            return Err(SessionError::NoSaga {
+                index,
+                name: self.scenario.name.clone(),
+            });
+        }
+        if let SagaCommand::PlaceOrder {
+            order_id,
+            customer_id,
+            lines,
+            currency,
+        } = command
+        {
+            let too_long = |s: &str| s.chars().count() > MAX_FIELD_CHARS;
+            let bad = if lines.len() > MAX_ORDER_LINES {
+                Some(format!("{} lines, at most {MAX_ORDER_LINES}", lines.len()))
+            } else if too_long(&order_id.0)
+                || too_long(&customer_id.0)
+                || currency.as_deref().is_some_and(too_long)
+                || lines.iter().any(|l| too_long(&l.product_id.0))
+            {
+                Some(format!("an id longer than {MAX_FIELD_CHARS} characters"))
+            } else {
+                None
+            };
+            if let Some(reason) = bad {
+                return Err(SessionError::InvalidOrder { index, reason });
             }
         }
         Ok(())
@@ -197,7 +242,8 @@ impl Session {
             });
         }
         let topics = &self.scenario.topics;
-        if topics.is_empty() || topics.len() > MAX_TOPICS {
+        // A saga scenario's topics are the saga's own (it creates them).
+        if (topics.is_empty() && self.scenario.saga.is_none()) || topics.len() > MAX_TOPICS {
             return Err(SessionError::TopicCount {
                 count: topics.len(),
                 max: MAX_TOPICS,
@@ -222,7 +268,11 @@ impl Session {
                 max: MAX_TOPIC_NAME,
             });
         }
+        let saga_parts = self.scenario.saga.as_ref().map_or(0, |s| {
+            s.orders.len() + s.resubmits.len() + s.config.initial_stock.len()
+        });
         let parts = self.scenario.producers.len()
+            + saga_parts
             + self.scenario.commands.len()
             + self
                 .scenario

@@ -44,19 +44,21 @@ pub enum Drawer {
     Generator,
     Producers,
     Groups,
+    Sagas,
     Cluster,
     Share,
 }
 
 impl Drawer {
     /// Every drawer, in toolbar order.
-    pub const ALL: [Drawer; 8] = [
+    pub const ALL: [Drawer; 9] = [
         Drawer::Presets,
         Drawer::Topics,
         Drawer::Setup,
         Drawer::Generator,
         Drawer::Producers,
         Drawer::Groups,
+        Drawer::Sagas,
         Drawer::Cluster,
         Drawer::Share,
     ];
@@ -70,6 +72,7 @@ impl Drawer {
             Drawer::Generator => "Generator",
             Drawer::Producers => "Producers",
             Drawer::Groups => "Groups",
+            Drawer::Sagas => "Sagas",
             Drawer::Cluster => "Cluster",
             Drawer::Share => "Share",
         }
@@ -84,6 +87,7 @@ impl Drawer {
             Drawer::Generator => "drawer-generator",
             Drawer::Producers => "drawer-producers",
             Drawer::Groups => "drawer-groups",
+            Drawer::Sagas => "drawer-sagas",
             Drawer::Cluster => "drawer-cluster",
             Drawer::Share => "drawer-share",
         }

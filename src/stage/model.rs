@@ -541,7 +541,7 @@ fn hand_routing(pg: &Playground, topic: &str) -> Option<HandRouting> {
         .iter()
         .rev()
         .filter(|a| a.tick <= pg.now())
-        .find_map(|a| match &a.command {
+        .find_map(|a| match a.command.as_sim()? {
             Command::PublishOrder { topic: t, event } if t == topic => {
                 Some((a.tick, setup.key_field.key_of(event).to_string()))
             }
@@ -597,7 +597,7 @@ fn travels(
         .rev()
         .skip_while(|a| a.tick > now)
         .take_while(|a| a.tick >= since)
-        .filter_map(|a| match &a.command {
+        .filter_map(|a| match a.command.as_sim()? {
             Command::PublishOrder { topic: t, event } if t == topic => Some(event),
             _ => None,
         })

@@ -37,14 +37,15 @@ fn a_group_subscribed_to_two_topics_owns_partitions_of_both() {
     let config = GroupConfig::new("audit", vec!["orders".into(), "payments".into()]);
     session.actions.push(LoggedAction {
         tick: 0,
-        command: Command::CreateGroup { config },
+        command: Command::CreateGroup { config }.into(),
     });
     session.actions.push(LoggedAction {
         tick: 0,
         command: Command::JoinGroup {
             group: "audit".into(),
             member: MemberId("c1".into()),
-        },
+        }
+        .into(),
     });
     session.validate().unwrap();
     let mut pg = Playground::new(session);

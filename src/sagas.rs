@@ -1,0 +1,204 @@
+//! The page's saga model in plain Rust (no Leptos): the "Place order" form's rules
+//! ([`PlaceOrderDraft`]), and each saga and the balances as the "Sagas" drawer shows them,
+//! read from the engine's [`SagaView`] (its summaries, balances and invariant checks), never
+//! worked out here.
+
+use crate::session::{Session, MAX_FIELD_CHARS};
+use orderflow_engine::saga::command::{OrderRequest, SagaCommand};
+use orderflow_engine::saga::orchestrator::{Compensation, SagaState, SagaStep};
+use orderflow_engine::saga::streaming::SagaView;
+use orderflow_engine::saga::summary::SagaSummary;
+use orderflow_engine::scenario::ScenarioCommand;
+
+/// Most units one order placed by hand may ask for.
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
+/// Why an order was refused. The message is shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceOrderError {
+    #[error("{field} must not be empty.")]
+    Empty { field: &'static str },
+    #[error("{field} must be at most {max} characters.")]
+    TooLong { field: &'static str, max: usize },
+    #[error("Quantity must be a whole number from 1 to {max}.")]
+    Quantity { max: u32 },
+}
+
+/// The "Place order" form as typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaceOrderDraft {
+    pub customer: String,
+    pub product: String,
+    pub quantity: String,
+}
+
+impl Default for PlaceOrderDraft {
+    fn default() -> Self {
+        Self {
+            customer: "customer-1".into(),
+            product: "P1".into(),
+            quantity: "1".into(),
+        }
+    }
+}
+
+impl PlaceOrderDraft {
+    /// The saga's `place_order` command for order `order_id` (one line at the engine's
+    /// one-line price, 25.00 EUR a unit), or why the fields are refused.
+    pub fn parse(&self, order_id: &str) -> Result<SagaCommand, PlaceOrderError> {
+        let customer = field("Customer", &self.customer)?;
+        let product = field("Product", &self.product)?;
+        let quantity = self
+            .quantity
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|q| (1..=MAX_QUANTITY).contains(q))
+            .ok_or(PlaceOrderError::Quantity { max: MAX_QUANTITY })?;
+        let order = OrderRequest::one_line(0, order_id, customer, product, quantity);
+        Ok(SagaCommand::PlaceOrder {
+            order_id: order.order_id,
+            customer_id: order.customer_id,
+            lines: order.lines,
+            currency: order.currency,
+        })
+    }
+}
+
+fn field<'a>(name: &'static str, value: &'a str) -> Result<&'a str, PlaceOrderError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(PlaceOrderError::Empty { field: name });
+    }
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(PlaceOrderError::TooLong {
+            field: name,
+            max: MAX_FIELD_CHARS,
+        });
+    }
+    Ok(value)
+}
+
+/// The id of the next order placed by hand: `web-order-N`, N one more than the orders the
+/// session placed by hand so far (so a replay gives the same ids).
+pub fn next_order_id(session: &Session) -> String {
+    let placed = session
+        .actions
+        .iter()
+        .filter(|a| {
+            matches!(
+                a.command,
+                ScenarioCommand::Saga(SagaCommand::PlaceOrder { .. })
+            )
+        })
+        .count();
+    format!("web-order-{}", placed + 1)
+}
+
+/// A step as people read it.
+pub fn step_label(step: SagaStep) -> &'static str {
+    match step {
+        SagaStep::CreateOrder => "Create order",
+        SagaStep::ReserveInventory => "Reserve inventory",
+        SagaStep::ProcessPayment => "Process payment",
+        SagaStep::ShipOrder => "Ship order",
+    }
+}
+
+/// A compensation as people read it.
+pub fn compensation_label(compensation: Compensation) -> &'static str {
+    match compensation {
+        Compensation::CancelOrder => "Cancel order",
+        Compensation::ReleaseInventory => "Release inventory",
+        Compensation::RefundPayment => "Refund payment",
+        Compensation::CancelShipment => "Cancel shipment",
+    }
+}
+
+/// A saga's state in words. The engine's `Failed` is "compensated and ended"; a saga
+/// whose compensations cannot finish stays `Compensating`, told as in progress.
+pub fn state_label(state: SagaState) -> &'static str {
+    match state {
+        SagaState::Pending => "pending",
+        SagaState::ReservingInventory => "reserving inventory",
+        SagaState::ProcessingPayment => "processing payment",
+        SagaState::Shipping => "shipping",
+        SagaState::Compensating => "compensating",
+        SagaState::Completed => "completed",
+        SagaState::Failed => "failed, compensated",
+    }
+}
+
+/// One saga as its region shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SagaRow {
+    pub order_id: String,
+    /// [`state_label`] of the engine's state.
+    pub state: &'static str,
+    /// The steps that succeeded, in order.
+    pub steps: Vec<&'static str>,
+    /// The compensations, in the order they ran.
+    pub compensations: Vec<&'static str>,
+    /// Why it failed, in the engine's words.
+    pub failure: Option<String>,
+}
+
+impl From<&SagaSummary> for SagaRow {
+    fn from(s: &SagaSummary) -> Self {
+        Self {
+            order_id: s.order_id.0.clone(),
+            state: state_label(s.state),
+            steps: s.executed_steps.iter().map(|s| step_label(*s)).collect(),
+            compensations: s
+                .compensations
+                .iter()
+                .map(|c| compensation_label(*c))
+                .collect(),
+            failure: s.failure.clone(),
+        }
+    }
+}
+
+/// Every saga of the run, as the engine summarises them.
+pub fn saga_rows(saga: &SagaView<'_>) -> Vec<SagaRow> {
+    saga.summaries().iter().map(SagaRow::from).collect()
+}
+
+/// The "Balances" region's lines: stock per product, money, and the conservation checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BalanceLines {
+    /// Per product: "P1: 8 available, 0 reserved, 2 shipped".
+    pub stock: Vec<String>,
+    /// "Charged 50.00, refunded 50.00 (2 charges)".
+    pub money: String,
+    /// The engine's invariant violations (empty: every check holds).
+    pub violations: Vec<String>,
+}
+
+/// The balances and checks, from the engine.
+pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
+    let b = saga.balances();
+    let cents = |c: u64| format!("{}.{:02}", c / 100, c % 100);
+    BalanceLines {
+        stock: b
+            .stock
+            .iter()
+            .map(|(p, s)| {
+                format!(
+                    "{}: {} available, {} reserved, {} shipped",
+                    p.0, s.available, s.reserved, s.shipped
+                )
+            })
+            .collect(),
+        money: format!(
+            "Charged {}, refunded {} ({} charges)",
+            cents(b.charged_cents),
+            cents(b.refunded_cents),
+            b.charges
+        ),
+        violations: saga.check_invariants(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

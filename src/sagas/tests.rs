@@ -1,0 +1,134 @@
+use super::*;
+use crate::playground::Playground;
+use crate::presets::preset;
+use orderflow_engine::scenario::{saga_presets, System};
+
+fn draft(customer: &str, product: &str, quantity: &str) -> PlaceOrderDraft {
+    PlaceOrderDraft {
+        customer: customer.into(),
+        product: product.into(),
+        quantity: quantity.into(),
+    }
+}
+
+#[test]
+fn a_draft_parses_to_the_sagas_place_order_command_or_says_what_to_fix() {
+    let Ok(SagaCommand::PlaceOrder {
+        order_id,
+        customer_id,
+        lines,
+        ..
+    }) = draft(" c-9 ", "P2", " 3 ").parse("web-order-1")
+    else {
+        panic!("a valid draft")
+    };
+    assert_eq!(
+        (order_id.0.as_str(), customer_id.0.as_str()),
+        ("web-order-1", "c-9")
+    );
+    assert_eq!(
+        (lines[0].product_id.0.as_str(), lines[0].quantity),
+        ("P2", 3)
+    );
+    for (bad, message) in [
+        (draft("", "P1", "1"), "Customer must not be empty."),
+        (draft("c", " ", "1"), "Product must not be empty."),
+        (
+            draft("c", "P1", "0"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
+        (
+            draft("c", "P1", "x"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
+        (
+            draft("c", "P1", "1000001"),
+            "Quantity must be a whole number from 1 to 1000000.",
+        ),
+        (
+            draft(&"c".repeat(MAX_FIELD_CHARS + 1), "P1", "1"),
+            "Customer must be at most 1024 characters.",
+        ),
+    ] {
+        assert_eq!(bad.parse("o").unwrap_err().to_string(), message);
+    }
+}
+
+/// The page runs the payment-fails preset to what the engine's System (what
+/// `orderflow-cli run` drives) gives for the same ticks.
+#[test]
+fn the_payment_fails_preset_ends_failed_compensated_as_the_engine_runs_it() {
+    let scenario = saga_presets()
+        .into_iter()
+        .find(|s| s.name == "payment-fails-compensation")
+        .expect("the preset");
+    let ticks = scenario.ticks.unwrap_or(100);
+    let mut pg = Playground::new(preset(&scenario.name).expect("listed").session);
+    for _ in 0..ticks {
+        pg.step();
+    }
+    let mut system = System::from_scenario(&scenario).unwrap();
+    system.run(ticks);
+    let page = pg.saga().expect("a saga").summaries();
+    assert_eq!(page, system.saga().unwrap().summaries());
+    let rows = saga_rows(&pg.saga().unwrap());
+    let first = rows.iter().find(|r| r.order_id == "order-1").unwrap();
+    assert_eq!(first.state, "failed, compensated");
+    assert_eq!(first.steps, ["Create order", "Reserve inventory"]);
+    assert_eq!(first.compensations, ["Release inventory", "Cancel order"]);
+    let balances = balance_lines(&pg.saga().unwrap());
+    assert_eq!(balances.violations, Vec::<String>::new());
+    assert!(
+        balances.stock[0].starts_with("P1: "),
+        "{:?}",
+        balances.stock
+    );
+}
+
+#[test]
+fn an_order_placed_by_hand_is_logged_replayed_and_numbered() {
+    let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+    let id = next_order_id(pg.session());
+    assert_eq!(id, "web-order-1");
+    pg.try_saga(draft("c", "P1", "2").parse(&id).unwrap())
+        .unwrap();
+    assert_eq!(next_order_id(pg.session()), "web-order-2");
+    for _ in 0..80 {
+        pg.step();
+    }
+    let done = |pg: &Playground| {
+        saga_rows(&pg.saga().unwrap())
+            .into_iter()
+            .find(|r| r.order_id == "web-order-1")
+            .expect("the order's saga")
+    };
+    let row = done(&pg);
+    assert_eq!(row.state, "completed");
+    assert!(pg.session().validate().is_ok());
+    let replayed = Playground::new(pg.session().clone());
+    assert_eq!(done(&replayed), row);
+    // A streaming scenario has no saga: the command is refused, nothing logged.
+    let mut plain = Playground::default();
+    assert!(plain
+        .try_saga(draft("c", "P1", "1").parse("o").unwrap())
+        .is_err());
+    assert!(plain.session().actions.is_empty());
+}
+
+#[test]
+fn the_sagas_topics_and_service_groups_are_the_pages_topics_and_groups() {
+    let mut pg = Playground::new(preset("payment-fails-compensation").unwrap().session);
+    for _ in 0..20 {
+        pg.step();
+    }
+    let topics = pg.topic_names();
+    for topic in orderflow_engine::saga::message::topics::ALL {
+        assert!(topics.iter().any(|t| t == topic), "{topic} in {topics:?}");
+        assert!(pg.partition_count(topic) > 0);
+    }
+    let groups = pg.group_names();
+    for group in ["payment-service", "inventory-service", "saga-orchestrator"] {
+        assert!(groups.iter().any(|g| g == group), "{group} in {groups:?}");
+        assert!(pg.group_snapshot(group).is_some());
+    }
+}
