@@ -221,8 +221,10 @@ mod tests {
                 (Outcome::default(), kept)
             },
         );
-        // The test harness's own threads may allocate meanwhile, so the bounds are loose.
-        assert!(r.retained_bytes >= 50_000, "{}", r.retained_bytes);
+        // The test harness's own threads may allocate or free meanwhile (the counter is
+        // global), so the bounds are loose on both sides: about the 50,000 bytes kept, far
+        // from the 60,000 the input buffer would add.
+        assert!(r.retained_bytes >= 49_000, "{}", r.retained_bytes);
         assert!(r.retained_bytes < 60_000, "{}", r.retained_bytes);
         assert!(r.peak_bytes >= 50_000, "{}", r.peak_bytes);
     }
