@@ -43,7 +43,11 @@ for target in x86_64-unknown-linux-gnu wasm32-unknown-unknown; do
 done
 
 step "native tests: engine, CLI, benchmark harness and the app's logic"
-cargo test -p orderflow-engine -p orderflow-cli -p orderflow-bench --locked
+cargo test -p orderflow-engine -p orderflow-cli --locked
+# One test at a time: the benchmark's allocation counter is global, and a second test thread
+# (or libtest collecting a finished test's output) allocating or freeing meanwhile moves
+# the bytes a test measures.
+cargo test -p orderflow-bench --locked -- --test-threads=1
 cargo test -p orderflow --lib --locked
 
 step "browser tests: wasm-bindgen-test in headless Chromium"
