@@ -1,22 +1,13 @@
 // Journey: the page in light and dark colour schemes (screenshots for a human check), and
 // prefers-reduced-motion switching the travel animation off. Also: a sub-path-safe page
 // makes no request outside its host.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 async function populate(page) {
   await openDrawer(page, 'Generator');
@@ -32,11 +23,11 @@ async function populate(page) {
 
 for (const colorScheme of ['light', 'dark']) {
   test(`the page renders in the ${colorScheme} colour scheme`, async () => {
-    const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+    const context = await run.browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const external = [];
     forbidExternalRequests(page, external);
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await populate(page);
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const dark = background === 'rgb(18, 20, 25)';
@@ -50,9 +41,9 @@ for (const colorScheme of ['light', 'dark']) {
 // Under reduced motion the stage draws no traveller at all (positions change without
 // travel): the record simply appears in its lane.
 test('prefers-reduced-motion turns the travel animation off', async () => {
-  const context = await browser.newContext({ reducedMotion: 'reduce' });
+  const context = await run.browser.newContext({ reducedMotion: 'reduce' });
   const page = await context.newPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await page.getByRole('button', { name: 'Publish', exact: true }).click();
   await page.locator('.lane-record').first().waitFor();
   assert.equal(await page.locator('.traveller').count(), 0);
@@ -61,9 +52,9 @@ test('prefers-reduced-motion turns the travel animation off', async () => {
     .evaluate((el) => getComputedStyle(el).transitionDuration), '0s');
   await context.close();
 
-  const moving = await browser.newContext({ reducedMotion: 'no-preference' });
+  const moving = await run.browser.newContext({ reducedMotion: 'no-preference' });
   const page2 = await moving.newPage();
-  await openApp(page2, site.url);
+  await openApp(page2, run.site.url);
   await page2.getByRole('button', { name: 'Publish', exact: true }).click();
   const t2 = page2.locator('.traveller').first();
   await t2.waitFor({ state: 'attached' });

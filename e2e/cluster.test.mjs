@@ -3,30 +3,21 @@
 // commit), kill a second (the live region names NOT_ENOUGH_REPLICAS), restart one (it
 // rejoins the ISR and writes commit again), in the light and the dark colour scheme, with
 // no axe violation in the drawer.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 for (const colorScheme of ['light', 'dark']) {
   test(`killing brokers refuses writes below min.insync.replicas, a restart heals (${colorScheme})`, async () => {
-    const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+    const context = await run.browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const external = [];
     forbidExternalRequests(page, external);
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await openDrawer(page, 'Presets');
     await page.getByLabel('Preset', { exact: true }).selectOption('cluster-acks-all-min-insync');
     await page.getByRole('button', { name: 'Load preset' }).click();

@@ -3,22 +3,13 @@
 // "auditors" reading orders and refunds with 2 cooperative-sticky consumers, step, and see
 // every partition of both topics owned; then open the share link in a fresh page and find
 // the topic, the record and the group again. Rewinding to tick 1 hides the topic.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openGroup,
+  useSite, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openGroup,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 const ALL_PARTITIONS = ['orders-0', 'orders-1', 'orders-2', 'orders-3', 'refunds-0', 'refunds-1'];
 
@@ -28,11 +19,11 @@ async function ownedPartitions(page) {
 }
 
 test('add a topic and a group on two topics, step, and share them', async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   const step = page.getByRole('button', { name: 'Step' });
   for (let i = 0; i < 2; i++) await step.click();
   await page.getByText('Tick 2', { exact: true }).waitFor();
@@ -70,7 +61,7 @@ test('add a topic and a group on two topics, step, and share them', async () => 
   await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
-  const freshContext = await browser.newContext();
+  const freshContext = await run.browser.newContext();
   const fresh = await freshContext.newPage();
   forbidExternalRequests(fresh, external);
   await fresh.goto(link);

@@ -1,21 +1,12 @@
 // Journeys on consumer groups: kill a consumer and see its partitions move to the others
 // after the session timeout; empty a group, reset it to earliest and see its lag jump.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup, step,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup, step,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 async function ownedBy(group) {
   const owned = {};
@@ -27,10 +18,10 @@ async function ownedBy(group) {
 }
 
 test('a killed consumer stays dead until the session timeout, then its partitions move', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
@@ -66,8 +57,8 @@ test('a killed consumer stays dead until the session timeout, then its partition
 });
 
 test('resetting an emptied group to earliest makes its lag jump back to the log size', async () => {
-  const page = await browser.newPage();
-  await openApp(page, site.url);
+  const page = await run.browser.newPage();
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();

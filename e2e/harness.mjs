@@ -6,6 +6,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { extname, join, normalize, resolve } from 'node:path';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -162,4 +163,22 @@ export async function axeViolations(page) {
 export async function step(page, n) {
   const button = page.getByRole('button', { name: 'Step', exact: true });
   for (let i = 0; i < n; i++) await button.click();
+}
+
+/**
+ * Registers the `before`/`after` hooks every journey file shares: serve `dist` under
+ * `basePath` and launch Chromium once for the file, close both at the end. Returns an object
+ * whose `site` ({ url, close }) and `browser` are set once `before` has run.
+ */
+export function useSite({ basePath = '/', dist = DIST } = {}) {
+  const run = { site: undefined, browser: undefined };
+  before(async () => {
+    run.site = await serveDist(basePath, dist);
+    run.browser = await launch();
+  });
+  after(async () => {
+    await run.browser?.close();
+    await run.site?.close();
+  });
+  return run;
 }

@@ -1,19 +1,10 @@
 // Journey: publish with the keyboard only (Tab to the fields, type, Enter), then check the
 // record is in the partition the CLI names. Also checks focus is visible on the way.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+import { useSite, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 /** Presses Tab until the focused element is the control labelled `label` (at most 80 times). */
 async function tabTo(page, id) {
@@ -34,10 +25,10 @@ async function tabToHead(page, partition) {
 }
 
 test('keyboard-only publish lands in the partition the engine names', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
 
   await tabTo(page, 'user-id');
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);

@@ -2,24 +2,15 @@
 // responds with them in the log: time from a click to the DOM update, and long tasks
 // (> 50 ms) seen by a PerformanceObserver. Prints the numbers; asserts generous bounds so a
 // regression to "the page freezes" fails.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, openDrawer } from './harness.mjs';
+import { useSite, openApp, screenshot, openDrawer } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 test('100,000 events: burst time, click-to-DOM latency, long tasks', async () => {
-  const page = await browser.newPage();
-  await openApp(page, site.url);
+  const page = await run.browser.newPage();
+  await openApp(page, run.site.url);
   await page.evaluate(() => {
     window.__longTasks = [];
     new PerformanceObserver((list) => {

@@ -2,28 +2,19 @@
 // acknowledgement, send through it, and find the retry's copy badged "duplicate of offset N"
 // in the partition the engine names (cross-checked with the native CLI). The add-producer
 // form refuses a taken name with a message.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openPartition,
+  useSite, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openPartition,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 test('a lost acknowledgement makes the retry a duplicate, badged in the partition the engine names', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Presets');
   await page.getByLabel('Preset', { exact: true }).selectOption('producer-retries');
   await page.getByRole('button', { name: 'Load preset' }).click();

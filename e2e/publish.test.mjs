@@ -1,25 +1,16 @@
 // Journey: publish an order event and find the record in the partition that the engine's
 // partitioner names (cross-checked with the native CLI, an independent build of the engine).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
+import { useSite, openApp, screenshot, cli, forbidExternalRequests } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 test('published record appears in the partition murmur2 names', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
 
   const userId = 'U-e2e-42';
   await page.getByLabel('User ID').fill(userId);

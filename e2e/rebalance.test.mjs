@@ -1,22 +1,13 @@
 // Journeys on the rebalance animation: kill a consumer in the cooperative group and watch
 // its lost partitions move to the others while they keep consuming; kill one in the eager
 // group and watch the whole group pause, revoke everything and resume in a new generation.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup, step,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup, step,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 async function tickNow(page) {
   return Number((await page.getByText(/^Tick \d+$/).textContent()).replace('Tick ', ''));
@@ -25,7 +16,7 @@ async function tickNow(page) {
 async function start(page) {
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
@@ -34,7 +25,7 @@ async function start(page) {
 }
 
 test('cooperative: the lost partitions move after the session timeout while the others keep consuming', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = await start(page);
   const group = await openGroup(page, 'Notifier');
   const rebalance = group.getByRole('region', { name: 'Rebalance of group Notifier' });
@@ -81,7 +72,7 @@ test('cooperative: the lost partitions move after the session timeout while the 
 });
 
 test('eager: the whole group pauses, revokes everything and resumes in the next generation', async () => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = await start(page);
   const group = await openGroup(page, 'OrderProcessor');
   const rebalance = group.getByRole('region', { name: 'Rebalance of group OrderProcessor' });
@@ -124,9 +115,9 @@ test('eager: the whole group pauses, revokes everything and resumes in the next 
 test('the moves animate, except under prefers-reduced-motion, and stay readable as text', async () => {
   const names = {};
   for (const reducedMotion of ['no-preference', 'reduce']) {
-    const context = await browser.newContext({ reducedMotion });
+    const context = await run.browser.newContext({ reducedMotion });
     const page = await context.newPage();
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await step(page, 3);
     // The first assignment (generation 0 → 1) is drawn as moves.
     await openGroup(page, 'Notifier');

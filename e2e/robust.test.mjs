@@ -7,32 +7,23 @@
 //
 // The forced panic uses the test-only export `window.wasmBindings.orderflow_panic_test()`
 // (src/crash.rs): nothing on the page calls it, so a person cannot hit it by accident.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { deflateRawSync } from 'node:zlib';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations,
+  useSite, serveDist, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations,
   SUBPATH_DIST,
 } from './harness.mjs';
 
 const KEY = 'orderflow.session';
 const ASIDE = 'orderflow.session.unreadable';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 /** A fresh browser context and page that fails the test on a request leaving the host. */
 async function freshPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await run.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const external = [];
   forbidExternalRequests(page, external);
@@ -57,7 +48,7 @@ for (const colorScheme of ['light', 'dark']) {
     const { context, page, external } = await freshPage({ colorScheme });
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await publish(page, 'U-crash');
     await page.getByRole('button', { name: 'Step', exact: true }).click();
     await page.getByText('Tick 1', { exact: true }).waitFor();
@@ -83,7 +74,7 @@ for (const colorScheme of ['light', 'dark']) {
     if (colorScheme === 'light') {
       // The file opens as the same session in a browser that never saw it.
       const other = await freshPage();
-      await openApp(other.page, site.url);
+      await openApp(other.page, run.site.url);
       await openDrawer(other.page, 'Share');
       await other.page.getByLabel('Import JSON').setInputFiles(await download.path());
       await other.page.getByText('Tick 1', { exact: true }).waitFor();
@@ -103,7 +94,7 @@ for (const colorScheme of ['light', 'dark']) {
 
 test('a corrupt saved session is kept aside, explained, and the page works', async () => {
   const { context, page, external } = await freshPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   // After the page's own first save: a later pagehide would otherwise save over it.
   await savedContains(page, '"format":3');
   await page.evaluate((k) => localStorage.setItem(k, '{"format":2,"topics":[{"name":'), KEY);
@@ -125,7 +116,7 @@ test('a corrupt saved session is kept aside, explained, and the page works', asy
 
 test('a saved session from a newer format is left untouched', async () => {
   const { context, page, external } = await freshPage({ colorScheme: 'dark' });
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await savedContains(page, '"format":3');
   const newer = '{"format":99,"topics":[],"seed":1,"ticks":0,"actions":[],"future":true}';
   await page.evaluate(([k, v]) => localStorage.setItem(k, v), [KEY, newer]);
@@ -147,7 +138,7 @@ test('a saved session from a newer format is left untouched', async () => {
 
 test('a full storage is explained and the session saved before is kept', async () => {
   const { context, page, external } = await freshPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await publish(page, 'U-before');
   await savedContains(page, 'U-before');
   // Fill the origin's quota with other keys, down to the last character.
@@ -192,7 +183,7 @@ function linkFor(json) {
 
 test('a truncated link and a newer-format link are explained and change nothing', async () => {
   const { context, page, external } = await freshPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await publish(page, 'U-keep');
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   await page.getByText('Tick 1', { exact: true }).waitFor();
@@ -204,9 +195,9 @@ test('a truncated link and a newer-format link are explained and change nothing'
 
   const cases = [
     [link.slice(0, Math.floor(link.length * 0.6)), /could not be opened \(the link is damaged/],
-    [`${site.url}${linkFor('{"format":4,"topics":[],"seed":1,"ticks":0,"actions":[]}')}`,
+    [`${run.site.url}${linkFor('{"format":4,"topics":[],"seed":1,"ticks":0,"actions":[]}')}`,
       /written in format 4; this playground reads formats 1 to 3/],
-    [`${site.url}${linkFor(' '.repeat(20 * 1024 * 1024))}`, /more than 8388608 bytes once decompressed/],
+    [`${run.site.url}${linkFor(' '.repeat(20 * 1024 * 1024))}`, /more than 8388608 bytes once decompressed/],
     // (A link over the 2 MiB limit cannot be tested here: Chromium refuses to navigate to it.)
   ];
   for (const [url, message] of cases) {
@@ -226,7 +217,7 @@ test('a truncated link and a newer-format link are explained and change nothing'
 
 test('a 50 MB paste and invalid imports are refused with their message', async () => {
   const { context, page, external } = await freshPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await publish(page, 'U-keep');
   await page.getByText('U-keep').first().waitFor();
   const before = await scenario(page);
@@ -288,7 +279,7 @@ test('markup typed as a key, a value, a topic and a group name stays text and ru
   const dialogs = [];
   page.on('dialog', async (d) => { dialogs.push(d.message()); await d.dismiss(); });
   const payload = '<img src=x onerror=alert(1)>';
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await publish(page, payload, payload);
   await page.getByRole('button', { name: 'Step', exact: true }).click();
 
@@ -358,7 +349,7 @@ async function interact(page) {
 
 for (const [name, base, distDir] of [['the root', '/', undefined], ['a sub-path', '/some/path/', SUBPATH_DIST]]) {
   test(`under its Content-Security-Policy the page at ${name} works without a violation`, async () => {
-    const served = base === '/' ? site : await serveDist(base, distDir);
+    const served = base === '/' ? run.site : await serveDist(base, distDir);
     const { context, page, external } = await freshPage();
     const problems = [];
     await watchCsp(page, problems);
@@ -377,7 +368,7 @@ for (const [name, base, distDir] of [['the root', '/', undefined], ['a sub-path'
     assert.deepEqual(problems, [], 'no CSP violation and no console error');
     assert.deepEqual(external, []);
     await context.close();
-    if (served !== site) await served.close();
+    if (served !== run.site) await served.close();
   });
 }
 
@@ -386,7 +377,7 @@ test('the policy is enforced: an injected inline script is refused and reported'
   const { context, page } = await freshPage();
   const problems = [];
   await watchCsp(page, problems);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await page.evaluate(() => {
     const s = document.createElement('script');
     s.textContent = 'window.injected = true';

@@ -3,30 +3,21 @@
 // "Cancel order", ends "failed, compensated", and Balances says the conservation checks
 // hold; then an order placed by hand runs to "completed". The drawer passes axe in light
 // and dark.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 for (const colorScheme of ['light', 'dark']) {
   test(`a failed payment is compensated in reverse, and an order placed by hand completes (${colorScheme})`, async () => {
-    const context = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
+    const context = await run.browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const external = [];
     forbidExternalRequests(page, external);
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await openDrawer(page, 'Presets');
     await page.getByLabel('Preset', { exact: true }).selectOption('payment-fails-compensation');
     await page.getByRole('button', { name: 'Load preset' }).click();

@@ -1,22 +1,13 @@
 // Journey: build a run (setup change, hand-published events, a generated burst, ticks),
 // create its share link, open the link in a fresh browser context (no localStorage) and get
 // the same state; then reload and keep it; a damaged link keeps the current scenario.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 /** Per partition: the stats line (count, log start, high watermark). */
 async function partitionStats(page) {
@@ -24,11 +15,11 @@ async function partitionStats(page) {
 }
 
 test('a share link restores the same state in a fresh page', async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
 
   await openDrawer(page, 'Setup');
   await page.locator('#setup-partitions').fill('5');
@@ -49,10 +40,10 @@ test('a share link restores the same state in a fresh page', async () => {
   await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
-  assert.ok(link.startsWith(site.url) && link.includes('#s='), link);
+  assert.ok(link.startsWith(run.site.url) && link.includes('#s='), link);
   assert.ok(link.length < 1000, `the link stays short (${link.length} chars)`);
 
-  const freshContext = await browser.newContext();
+  const freshContext = await run.browser.newContext();
   const fresh = await freshContext.newPage();
   forbidExternalRequests(fresh, external);
   await fresh.goto(link);
@@ -70,7 +61,7 @@ test('a share link restores the same state in a fresh page', async () => {
   // (A new tab of the same browser profile: a fragment change alone would not reload.)
   const damaged = await freshContext.newPage();
   forbidExternalRequests(damaged, external);
-  await damaged.goto(`${site.url}#s=damaged`);
+  await damaged.goto(`${run.site.url}#s=damaged`);
   await damaged.getByText('could not be opened').waitFor({ timeout: 30_000 });
   assert.deepEqual(await partitionStats(damaged), before);
   await screenshot(damaged, 'share-damaged-link');

@@ -4,23 +4,14 @@
 // the stage stacks and works by touch); kill a member and watch its edges move to the new
 // owners after the session timeout; axe-core finds no WCAG 2.1 A/AA violation in light and
 // dark; and while the run plays, the frame times are printed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
   axeViolations, step,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 /** True when the element's box lies inside the viewport (`partly`: reaches into it). */
 async function inFirstViewport(page, locator, partly = false) {
@@ -39,11 +30,11 @@ async function edges(page, group) {
 
 for (const [width, height] of [[1440, 900], [1280, 720]]) {
   test(`at ${width}×${height} the controls, Publish, a partition and a group are in the first viewport`, async (t) => {
-    const context = await browser.newContext({ viewport: { width, height } });
+    const context = await run.browser.newContext({ viewport: { width, height } });
     const page = await context.newPage();
     const external = [];
     forbidExternalRequests(page, external);
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await page.getByLabel('User ID').fill('U123');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await step(page, 3);
@@ -72,11 +63,11 @@ for (const [width, height] of [[1440, 900], [1280, 720]]) {
 }
 
 test('at 390 px wide the stage stacks vertically and opens details by touch', async () => {
-  const context = await browser.newContext({
+  const context = await run.browser.newContext({
     viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true,
   });
   const page = await context.newPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await step(page, 3);
   const hand = await page.getByRole('button', { name: /^By hand/ }).boundingBox();
   const lane = await page.getByRole('region', { name: 'Partition 0', exact: true }).boundingBox();
@@ -94,11 +85,11 @@ test('at 390 px wide the stage stacks vertically and opens details by touch', as
 });
 
 test('a killed member greys out, and after the session timeout its edges move to the new owners', async () => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Generator');
   await page.getByRole('button', { name: 'Publish 1,000' }).click();
   await page.getByText('1000 records;').waitFor();
@@ -155,9 +146,9 @@ test('a killed member greys out, and after the session timeout its edges move to
 
 for (const colorScheme of ['light', 'dark']) {
   test(`axe finds no WCAG 2.1 A/AA violation in the ${colorScheme} scheme`, async () => {
-    const context = await browser.newContext({ colorScheme, viewport: { width: 1440, height: 900 } });
+    const context = await run.browser.newContext({ colorScheme, viewport: { width: 1440, height: 900 } });
     const page = await context.newPage();
-    await openApp(page, site.url);
+    await openApp(page, run.site.url);
     await page.getByLabel('User ID').fill('U-axe');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await step(page, 4);
@@ -173,9 +164,9 @@ for (const colorScheme of ['light', 'dark']) {
 }
 
 test('frame times while the run plays (printed, not asserted)', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
   await openDrawer(page, 'Generator');
   await page.getByLabel('Orders per tick').fill('20');
   await page.getByRole('button', { name: 'Start generator' }).click();

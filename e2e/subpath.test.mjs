@@ -4,29 +4,14 @@
 // Served only under /some/path/ (anything else is a 404), the page loads, publishes a record
 // into the partition the engine names, and a share link made there opens under the sub-path
 // in a fresh browser context. Every request stays under the sub-path; none leaves the host.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  serveDist, launch, openApp, screenshot, forbidExternalRequests, cli, SUBPATH_DIST, openDrawer,
+  useSite, openApp, screenshot, forbidExternalRequests, cli, SUBPATH_DIST, openDrawer,
 } from './harness.mjs';
 
 const BASE = '/some/path/';
-let site;
-let browser;
-before(async () => {
-  if (!existsSync(join(SUBPATH_DIST, 'index.html'))) {
-    throw new Error('target/dist-subpath is missing: run '
-      + '`trunk build --release --public-url /some/path/ --dist target/dist-subpath` first');
-  }
-  site = await serveDist(BASE, SUBPATH_DIST);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite({ basePath: BASE, dist: SUBPATH_DIST });
 
 /** Records every request and every failed response of a page. */
 function watch(page, requests, failures) {
@@ -37,14 +22,14 @@ function watch(page, requests, failures) {
 }
 
 test('under a sub-path: publish, then a share link made there opens there', async () => {
-  const context = await browser.newContext();
+  const context = await run.browser.newContext();
   const page = await context.newPage();
   const external = [];
   const requests = [];
   const failures = [];
   forbidExternalRequests(page, external);
   watch(page, requests, failures);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
 
   await page.getByLabel('User ID').fill('U-subpath');
   await page.getByLabel('Order ID').fill('O-1');
@@ -56,10 +41,10 @@ test('under a sub-path: publish, then a share link made there opens there', asyn
   await openDrawer(page, 'Share');
   await page.getByRole('button', { name: 'Create share link' }).click();
   const link = await page.getByLabel('Share link').inputValue();
-  assert.ok(link.startsWith(`${site.url}#s=`), `the link stays under the sub-path: ${link}`);
+  assert.ok(link.startsWith(`${run.site.url}#s=`), `the link stays under the sub-path: ${link}`);
   await screenshot(page, 'subpath-published');
 
-  const fresh = await (await browser.newContext()).newPage();
+  const fresh = await (await run.browser.newContext()).newPage();
   forbidExternalRequests(fresh, external);
   watch(fresh, requests, failures);
   await fresh.goto(link);
@@ -68,7 +53,7 @@ test('under a sub-path: publish, then a share link made there opens there', asyn
   assert.equal(new URL(fresh.url()).pathname, BASE);
   await screenshot(fresh, 'subpath-share-opened');
 
-  const origin = new URL(site.url).origin;
+  const origin = new URL(run.site.url).origin;
   const outside = requests.filter((u) => !u.startsWith('data:') && !u.startsWith(`${origin}${BASE}`));
   assert.deepEqual(outside, [], 'every request stays under the sub-path');
   assert.ok(requests.some((u) => u.endsWith('.wasm')), 'the wasm came from the sub-path');

@@ -1,28 +1,19 @@
 // Journey: load the "five demo topics" preset (several topics in one session), switch to
 // topic "payments", publish a record and find it in the partition murmur2 names for the
 // topic's 5 partitions (cross-checked with the native CLI, an independent build of the engine).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serveDist, launch, openApp, screenshot, cli, forbidExternalRequests, openDrawer,
+  useSite, openApp, screenshot, cli, forbidExternalRequests, openDrawer,
 } from './harness.mjs';
 
-let site;
-let browser;
-before(async () => {
-  site = await serveDist();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-});
+const run = useSite();
 
 test('five demo topics: publish to payments and find the record where murmur2 routes it', async (t) => {
-  const page = await browser.newPage();
+  const page = await run.browser.newPage();
   const external = [];
   forbidExternalRequests(page, external);
-  await openApp(page, site.url);
+  await openApp(page, run.site.url);
 
   await openDrawer(page, 'Presets');
   await page.getByLabel('Preset', { exact: true }).selectOption({ label: 'The five demo topics' });
