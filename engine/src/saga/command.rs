@@ -2,6 +2,7 @@
 //! scenario schedules by tick, and the commands a person gives at the current tick (the
 //! UI's buttons, the CLI).
 
+use super::faults::FaultRule;
 use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::ServiceName;
@@ -60,7 +61,7 @@ pub struct ResubmitRequest {
 }
 
 /// A command to a running saga (the UI's buttons).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SagaCommand {
     /// A customer places an order now.
@@ -94,16 +95,24 @@ pub enum SagaCommand {
         /// The projection.
         projection: ProjectionKind,
     },
+    /// Adds a rule to the running saga's fault plan, active from the current tick (a rule
+    /// whose `from_tick` is later keeps it): e.g. `FaultRule::next_calls(target, effect, 1)`
+    /// fails the next call of a step, so the next order fails there.
+    InjectFault {
+        /// The rule.
+        rule: FaultRule,
+    },
 }
 
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 5] = [
+    pub const TYPES: [&'static str; 6] = [
         "place_order",
         "take_down",
         "bring_up",
         "resubmit_dead_letters",
         "rebuild_projection",
+        "inject_fault",
     ];
 }

@@ -5,11 +5,11 @@
 //! reader and the commands all go through it, so a setup that reads also builds.
 
 use super::command::{OrderRequest, ResubmitRequest};
-use super::faults::FaultPlan;
+use super::faults::{FaultPlan, FaultRule, FaultTrigger};
 use super::message::{topics, OrderId, OrderLine, ProductId};
 use super::orchestrator::StepTimeouts;
 use super::retry::RetrySchedule;
-use super::services::{SagaMode, ServiceName};
+use super::services::{CallTarget, SagaMode, ServiceName};
 use crate::group::CommitPolicy;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,6 +42,15 @@ pub enum SagaSetupError {
         /// The order.
         order_id: String,
     },
+    #[error("a fault rule's probability must be from 0 to 1, not {probability}")]
+    /// A probability rule outside 0..=1.
+    FaultProbability {
+        /// The probability asked for.
+        probability: f64,
+    },
+    #[error("a fault rule must target a saga step or a compensation")]
+    /// A fault rule targeting neither a step nor a compensation (it would never fire).
+    FaultTarget,
     #[error("the streaming engine refused the saga setup: {error}")]
     /// The streaming engine refused part of the setup.
     Engine {
@@ -160,7 +169,23 @@ impl SagaSetup {
         for r in &self.resubmits {
             check_topic(&r.topic)?;
         }
+        for rule in &self.faults.rules {
+            check_fault_rule(rule)?;
+        }
         Ok(())
+    }
+}
+
+/// A fault rule targets a step or a compensation, and a probability is from 0 to 1.
+pub(crate) fn check_fault_rule(rule: &FaultRule) -> Result<(), SagaSetupError> {
+    if rule.target == CallTarget::Other {
+        return Err(SagaSetupError::FaultTarget);
+    }
+    match rule.trigger {
+        FaultTrigger::Probability { probability } if !(0.0..=1.0).contains(&probability) => {
+            Err(SagaSetupError::FaultProbability { probability })
+        }
+        _ => Ok(()),
     }
 }
 

@@ -60,7 +60,7 @@ pub use world::SagaWorld;
 
 use super::choreography::ChoreographyView;
 use super::command::{OrderRequest, ResubmitRequest, SagaCommand};
-use super::config::{check_lines, SagaConfig, SagaSetup, SagaSetupError};
+use super::config::{check_fault_rule, check_lines, SagaConfig, SagaSetup, SagaSetupError};
 use super::message::{topics, OrderId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{SagaMode, ServiceName};
@@ -228,6 +228,11 @@ impl Saga {
             }
             SagaCommand::RebuildProjection { projection } => {
                 self.rebuild_projection(sim, projection);
+            }
+            SagaCommand::InjectFault { mut rule } => {
+                check_fault_rule(&rule)?;
+                rule.from_tick = rule.from_tick.max(sim.now());
+                self.world.faults.rules.push(rule);
             }
         }
         Ok(())

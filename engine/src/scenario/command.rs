@@ -142,6 +142,15 @@ mod tests {
             SagaCommand::RebuildProjection {
                 projection: ProjectionKind::ALL[0],
             },
+            SagaCommand::InjectFault {
+                rule: crate::saga::faults::FaultRule::next_calls(
+                    crate::saga::services::CallTarget::Step(
+                        crate::saga::orchestrator::SagaStep::ProcessPayment,
+                    ),
+                    crate::saga::faults::FaultEffect::Decline,
+                    1,
+                ),
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {
@@ -149,6 +158,28 @@ mod tests {
             let back: ScenarioCommand = serde_json::from_str(&json).unwrap();
             assert_eq!(back, ScenarioCommand::Saga(c), "{json}");
         }
+    }
+
+    #[test]
+    fn inject_fault_reads_from_its_json_and_writes_it_back() {
+        let json = r#"{"at":3,"type":"inject_fault","rule":{"target":{"kind":"step","name":"ProcessPayment"},"effect":"decline","trigger":{"trigger":"next_calls","count":1},"from_tick":0,"until_tick":null,"fired":0}}"#;
+        let c = parse(json).unwrap();
+        let ScenarioCommand::Saga(SagaCommand::InjectFault { rule }) = &c.command else {
+            panic!("{c:?}");
+        };
+        assert_eq!(
+            rule.target,
+            crate::saga::services::CallTarget::Step(
+                crate::saga::orchestrator::SagaStep::ProcessPayment
+            )
+        );
+        assert_eq!(serde_json::to_string(&c).unwrap(), json);
+        assert_eq!(c.command.type_name(), "inject_fault");
+        let e = parse(r#"{"type": "inject_fault", "rule": {"effect": "decline"}}"#).unwrap_err();
+        assert!(
+            e.starts_with("saga command \"inject_fault\": missing field `target`"),
+            "{e}"
+        );
     }
 
     #[test]

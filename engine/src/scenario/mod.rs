@@ -41,6 +41,8 @@
 //! ```
 
 mod command;
+#[cfg(test)]
+mod fault_tests;
 pub mod legacy;
 mod presets;
 #[cfg(test)]

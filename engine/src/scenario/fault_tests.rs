@@ -1,0 +1,114 @@
+//! `inject_fault`: a fault armed by a command (the page's "Fail payment") and the same
+//! fault in a scenario file's timed commands give the same run.
+
+use super::*;
+use crate::ids::Tick;
+use crate::saga::command::{OrderRequest, SagaCommand};
+use crate::saga::config::{SagaSetup, SagaSetupError};
+use crate::saga::faults::{FaultEffect, FaultRule};
+use crate::saga::orchestrator::{Compensation, SagaState, SagaStep};
+use crate::saga::services::CallTarget;
+
+const FILE: &str = r#"{
+  "name": "inject-fault",
+  "seed": 3,
+  "ticks": 100,
+  "saga": {},
+  "commands": [
+    {"at": 2, "type": "inject_fault", "rule": {"target": {"kind": "step", "name": "ProcessPayment"},
+      "effect": "decline", "trigger": {"trigger": "next_calls", "count": 1}}},
+    {"at": 3, "type": "place_order", "order_id": "order-1", "customer_id": "c-1",
+      "lines": [{"product_id": "P1", "quantity": 2, "unit_price_cents": 2500}], "currency": "EUR"},
+    {"at": 4, "type": "place_order", "order_id": "order-2", "customer_id": "c-2",
+      "lines": [{"product_id": "P1", "quantity": 1, "unit_price_cents": 2500}], "currency": "EUR"}
+  ]
+}"#;
+
+fn fail_payment_once() -> SagaCommand {
+    SagaCommand::InjectFault {
+        rule: FaultRule::next_calls(
+            CallTarget::Step(SagaStep::ProcessPayment),
+            FaultEffect::Decline,
+            1,
+        ),
+    }
+}
+
+fn place(order: &str, customer: &str, quantity: u32) -> SagaCommand {
+    let o = OrderRequest::one_line(0, order, customer, "P1", quantity);
+    SagaCommand::PlaceOrder {
+        order_id: o.order_id,
+        customer_id: o.customer_id,
+        lines: o.lines,
+        currency: o.currency,
+    }
+}
+
+/// The file's commands given by hand at their ticks (what the page and the CLI do).
+fn by_hand() -> System {
+    let mut file = Scenario::from_json(FILE).unwrap();
+    file.commands.clear();
+    let mut system = System::from_scenario(&file).unwrap();
+    let timed = [
+        (2, fail_payment_once()),
+        (3, place("order-1", "c-1", 2)),
+        (4, place("order-2", "c-2", 1)),
+    ];
+    for (at, command) in timed {
+        system.run_until(Tick(at));
+        system.apply(command.into()).unwrap();
+    }
+    system.run_until(Tick(100));
+    system
+}
+
+#[test]
+fn an_injected_fault_fails_the_next_order_only_and_file_and_hand_agree() {
+    let file = Scenario::from_json(FILE).unwrap();
+    let mut from_file = System::from_scenario(&file).unwrap();
+    from_file.run_until(Tick(100));
+    let hand = by_hand();
+    assert_eq!(from_file.summary(), hand.summary());
+    assert_eq!(from_file.sim().trace(), hand.sim().trace());
+    let saga = hand.saga().unwrap();
+    assert_eq!(saga.world().trace, from_file.saga().unwrap().world().trace);
+    let summary = saga.summary();
+    let first = &summary.sagas[0];
+    assert_eq!(first.state, SagaState::Failed);
+    assert_eq!(
+        first.compensations,
+        [Compensation::ReleaseInventory, Compensation::CancelOrder]
+    );
+    // The rule fired once: the second order completes and is the only charge.
+    assert_eq!(summary.sagas[1].state, SagaState::Completed);
+    assert_eq!(summary.balances.charged_cents, 2500);
+    assert_eq!(
+        summary.balances.stock[&crate::saga::message::ProductId("P1".into())].available,
+        9
+    );
+    assert_eq!(saga.world().faults.rules[0].fired, 1);
+    assert_eq!(saga.world().faults.rules[0].from_tick, Tick(2));
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+}
+
+#[test]
+fn a_rule_that_could_never_fire_or_has_a_bad_probability_is_refused() {
+    let mut system = System::from_scenario(&Scenario::from_json(FILE).unwrap()).unwrap();
+    let other = SagaCommand::InjectFault {
+        rule: FaultRule::next_calls(CallTarget::Other, FaultEffect::Error, 1),
+    };
+    assert!(matches!(
+        system.apply(other.into()),
+        Err(SystemError::Saga(SagaSetupError::FaultTarget))
+    ));
+    let mut file = Scenario::from_json(FILE).unwrap();
+    let rule = FaultRule::probability(
+        CallTarget::Step(SagaStep::ShipOrder),
+        FaultEffect::Error,
+        1.5,
+    );
+    file.saga = Some(SagaSetup::default());
+    file.saga.as_mut().unwrap().faults.rules.push(rule);
+    let e = System::from_scenario(&file).unwrap_err();
+    assert!(e.to_string().contains("not 1.5"), "{e}");
+}
