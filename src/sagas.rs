@@ -115,8 +115,9 @@ pub fn compensation_label(compensation: Compensation) -> &'static str {
     }
 }
 
-/// A saga's state in words. The engine's `Failed` is "compensated and ended"; a saga
-/// whose compensations cannot finish stays `Compensating`, told as in progress.
+/// A saga's state in words. The engine's `Failed` is "compensated and ended";
+/// `CompensationIncomplete` is a saga whose compensation buffer ran out with compensations
+/// still to run (a late reply still finishes it).
 pub fn state_label(state: SagaState) -> &'static str {
     match state {
         SagaState::Pending => "pending",
@@ -126,6 +127,7 @@ pub fn state_label(state: SagaState) -> &'static str {
         SagaState::Compensating => "compensating",
         SagaState::Completed => "completed",
         SagaState::Failed => "failed, compensated",
+        SagaState::CompensationIncomplete => "failed, compensation incomplete",
     }
 }
 

@@ -25,6 +25,9 @@ pub struct ChoreographyView {
     pub failure: Option<String>,
     /// The tick the saga ended, if it has.
     pub finished_at: Option<Tick>,
+    /// The tick `OrderCancelled` appeared (compensation began).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_at: Option<Tick>,
 }
 
 /// The services that answer `OrderCancelled`: the saga is over once all of them have.
@@ -44,7 +47,36 @@ impl ChoreographyView {
             acknowledged: Vec::new(),
             failure: None,
             finished_at: None,
+            cancelled_at: None,
         }
+    }
+
+    /// Once `buffer` ticks passed since the cancellation with a compensating service not
+    /// answered, the saga is failed with its compensation incomplete (a late answer still
+    /// finishes it). Returns the trace event when that happens now.
+    pub fn time_out_compensation(
+        &mut self,
+        now: Tick,
+        buffer: u64,
+        order_id: &OrderId,
+    ) -> Option<T> {
+        let due = self
+            .cancelled_at
+            .is_some_and(|t| now.0 >= t.0.saturating_add(buffer));
+        if self.state != SagaState::Compensating || !due {
+            return None;
+        }
+        self.state = SagaState::CompensationIncomplete;
+        self.finished_at = Some(now);
+        let outstanding = ANSWERS_TO_CANCELLATION
+            .into_iter()
+            .filter(|c| !self.acknowledged.contains(c))
+            .collect();
+        Some(T::CompensationIncomplete {
+            tick: now,
+            order_id: order_id.clone(),
+            outstanding,
+        })
     }
 
     /// Folds one event of this order into the view; returns the trace events it implies.
@@ -86,7 +118,7 @@ impl ChoreographyView {
     }
 
     fn step_done(&mut self, step: SagaStep, next: SagaState, (tick, order_id): At) -> Option<T> {
-        let compensating = matches!(self.state, SagaState::Compensating | SagaState::Failed);
+        let compensating = self.state.is_compensating() || self.state == SagaState::Failed;
         if !compensating && !self.state.is_final() {
             self.state = next;
         }
@@ -114,7 +146,10 @@ impl ChoreographyView {
 
     fn cancelled(&mut self, reason: &str, at: At) -> T {
         self.failure.get_or_insert_with(|| reason.to_string());
-        self.state = SagaState::Compensating;
+        if self.state != SagaState::CompensationIncomplete {
+            self.state = SagaState::Compensating;
+        }
+        self.cancelled_at.get_or_insert(at.0);
         self.compensated(Compensation::CancelOrder, at)
     }
 
@@ -142,7 +177,7 @@ impl ChoreographyView {
     fn finish(&mut self, (tick, order_id): At) -> Option<T> {
         let order_id = order_id.clone();
         match self.state {
-            SagaState::Compensating
+            SagaState::Compensating | SagaState::CompensationIncomplete
                 if ANSWERS_TO_CANCELLATION
                     .iter()
                     .all(|c| self.acknowledged.contains(c)) =>
@@ -167,3 +202,55 @@ impl ChoreographyView {
 
 /// The tick and order of the event being observed.
 type At<'a> = (Tick, &'a OrderId);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unanswered_cancellation_is_incomplete_after_the_buffer_and_a_late_answer_ends_it() {
+        let id = OrderId("o".into());
+        let mut v = ChoreographyView::pending();
+        let cancelled = SagaMessage::OrderCancelled {
+            order_id: id.clone(),
+            reason: "no stock".into(),
+        };
+        v.observe(Tick(10), &cancelled);
+        for (tick, m) in [
+            (
+                11,
+                SagaMessage::InventoryReleased {
+                    order_id: id.clone(),
+                },
+            ),
+            (
+                12,
+                SagaMessage::ShipmentCancelled {
+                    order_id: id.clone(),
+                    recalled: false,
+                },
+            ),
+        ] {
+            v.observe(Tick(tick), &m);
+        }
+        assert_eq!(v.time_out_compensation(Tick(69), 60, &id), None);
+        let t = v.time_out_compensation(Tick(70), 60, &id);
+        assert!(matches!(
+            t,
+            Some(T::CompensationIncomplete { ref outstanding, .. })
+                if *outstanding == [Compensation::RefundPayment]
+        ));
+        assert_eq!(v.state, SagaState::CompensationIncomplete);
+        assert_eq!(v.time_out_compensation(Tick(90), 60, &id), None, "once");
+        let refunded = SagaMessage::PaymentRefunded {
+            order_id: id.clone(),
+            amount_cents: 0,
+        };
+        let trace = v.observe(Tick(100), &refunded);
+        assert!(matches!(trace[..], [T::SagaFailed { .. }]), "{trace:?}");
+        assert_eq!(
+            (v.state, v.finished_at),
+            (SagaState::Failed, Some(Tick(100)))
+        );
+    }
+}

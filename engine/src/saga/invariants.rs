@@ -28,6 +28,10 @@ pub fn check_services(
         match s.state {
             SagaState::Completed => v.extend(completed_saga(services, s)),
             SagaState::Failed => v.extend(failed_saga(mode, inbox, services, s)),
+            SagaState::CompensationIncomplete => v.push(format!(
+                "saga {} failed and its compensation is incomplete",
+                s.order_id
+            )),
             state => v.push(format!("saga {} is not final: {state}", s.order_id)),
         }
     }

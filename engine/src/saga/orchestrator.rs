@@ -105,6 +105,10 @@ pub enum SagaState {
     Completed,
     /// Compensated and ended.
     Failed,
+    /// Failed, and the compensation buffer passed with compensations still to run (one is
+    /// still being retried, or its service is down): money or stock may be held. A late
+    /// compensation reply resumes the compensation (then `Failed` once all ran).
+    CompensationIncomplete,
 }
 
 impl SagaState {
@@ -118,9 +122,21 @@ impl SagaState {
         }
     }
 
-    /// True for Completed and Failed.
+    /// True for Completed, Failed and CompensationIncomplete (the saga ended, though a
+    /// late compensation reply reopens an incomplete one).
     pub fn is_final(self) -> bool {
-        matches!(self, SagaState::Completed | SagaState::Failed)
+        matches!(
+            self,
+            SagaState::Completed | SagaState::Failed | SagaState::CompensationIncomplete
+        )
+    }
+
+    /// True while the saga undoes, or has given up undoing, its steps.
+    pub fn is_compensating(self) -> bool {
+        matches!(
+            self,
+            SagaState::Compensating | SagaState::CompensationIncomplete
+        )
     }
 }
 
@@ -159,6 +175,8 @@ pub enum SagaLogEvent {
         /// The compensation.
         compensation: Compensation,
     },
+    /// The compensation buffer passed with compensations still on the stack.
+    CompensationTimedOut,
 }
 
 impl SagaLogEvent {
@@ -172,6 +190,7 @@ impl SagaLogEvent {
             SagaLogEvent::CompensationSucceeded { compensation } => {
                 format!("CompensationSucceeded({compensation:?})")
             }
+            SagaLogEvent::CompensationTimedOut => "CompensationTimedOut".into(),
         }
     }
 }
@@ -294,23 +313,42 @@ impl SagaStatus {
                 self.compensation_stack.push(step.compensation());
                 self.state = S::Compensating;
             }
-            (S::Compensating, E::CompensationSucceeded { compensation }) => {
-                let top = self.compensation_stack.last().copied();
-                if top != Some(*compensation) {
-                    return Err(SagaError::CompensationOutOfOrder {
-                        order_id: order_id.clone(),
-                        expected: top,
-                        got: *compensation,
-                    });
-                }
-                self.compensation_stack.pop();
-                self.compensations_done.push(*compensation);
-                if self.compensation_stack.is_empty() {
-                    self.state = S::Failed;
-                }
+            (
+                S::Compensating | S::CompensationIncomplete,
+                E::CompensationSucceeded { compensation },
+            ) => {
+                self.compensated(order_id, *compensation)?;
+            }
+            (S::Compensating, E::CompensationTimedOut) if !self.compensation_stack.is_empty() => {
+                self.state = S::CompensationIncomplete;
             }
             _ => return Err(illegal()),
         }
+        Ok(())
+    }
+
+    /// The compensation on top of the stack ran: pop it; `Failed` once the stack is empty,
+    /// else (a late reply to an incomplete saga too) on to the next one.
+    fn compensated(
+        &mut self,
+        order_id: &OrderId,
+        compensation: Compensation,
+    ) -> Result<(), SagaError> {
+        let top = self.compensation_stack.last().copied();
+        if top != Some(compensation) {
+            return Err(SagaError::CompensationOutOfOrder {
+                order_id: order_id.clone(),
+                expected: top,
+                got: compensation,
+            });
+        }
+        self.compensation_stack.pop();
+        self.compensations_done.push(compensation);
+        self.state = if self.compensation_stack.is_empty() {
+            SagaState::Failed
+        } else {
+            SagaState::Compensating
+        };
         Ok(())
     }
 
@@ -461,6 +499,13 @@ pub enum OrchestratorNote {
         /// Why, in words.
         reason: String,
     },
+    /// The compensation buffer passed with compensations still to run.
+    CompensationIncomplete {
+        /// The order (one saga per order).
+        order_id: OrderId,
+        /// The compensations not run, the next first.
+        outstanding: Vec<Compensation>,
+    },
     /// A reply the state machine refused (a late reply after a timeout, a duplicate).
     TransitionRefused {
         /// The refused transition, in words.
@@ -591,6 +636,16 @@ impl Orchestrator {
                 &mut out,
             );
         }
+        let buffer = self.timeouts.compensation_buffer_ticks;
+        let stalled: Vec<OrderId> = self
+            .sagas
+            .iter()
+            .filter(|(_, s)| s.compensation_stalled(now, buffer))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for order_id in stalled {
+            self.record(now, &order_id, SagaLogEvent::CompensationTimedOut, &mut out);
+        }
         out
     }
 
@@ -644,10 +699,30 @@ fn logged(order_id: &OrderId, event: &SagaLogEvent) -> Option<OrchestratorNote> 
                 compensation: *compensation,
             }
         }
+        SagaLogEvent::CompensationTimedOut => return None,
     })
 }
 
 impl Saga {
+    /// True when the saga has compensated for `buffer` ticks since its failure without
+    /// finishing, and has not timed its compensation out before (once per saga).
+    fn compensation_stalled(&self, now: Tick, buffer: u64) -> bool {
+        if self.status.state != SagaState::Compensating {
+            return false;
+        }
+        let mut began = None;
+        for entry in &self.log {
+            match entry.event {
+                SagaLogEvent::CompensationTimedOut => return false,
+                SagaLogEvent::StepFailed { .. } | SagaLogEvent::StepTimedOut { .. } => {
+                    began = began.or(Some(entry.tick));
+                }
+                _ => {}
+            }
+        }
+        began.is_some_and(|t| now.0 >= t.0.saturating_add(buffer))
+    }
+
     /// What the status reached from `before` calls for: the end, the next compensation,
     /// or the next step's command (and its deadline).
     fn follow_up(
@@ -672,9 +747,17 @@ impl Saga {
                     reason: after.failure.clone().unwrap_or_default(),
                 });
             }
+            SagaState::CompensationIncomplete => {
+                self.finished_at = Some(now);
+                out.notes.push(OrchestratorNote::CompensationIncomplete {
+                    order_id: id,
+                    outstanding: after.compensation_stack.iter().rev().copied().collect(),
+                });
+            }
             SagaState::Compensating => {
+                self.finished_at = None;
                 // Start the next compensation when one finished or compensation just began.
-                let began = before.state != SagaState::Compensating;
+                let began = !before.state.is_compensating();
                 let one_finished = after.compensation_stack.len() < before.compensation_stack.len();
                 if let Some(c) = after
                     .compensation_stack

@@ -285,6 +285,10 @@ impl Saga {
             }
             *observed = log.high_watermark();
         }
+        let buffer = self.config.timeouts.compensation_buffer_ticks;
+        for (order_id, view) in &mut self.choreography {
+            trace.extend(view.time_out_compensation(sim.now(), buffer, order_id));
+        }
         self.world.trace.extend(trace);
     }
 }

@@ -86,6 +86,16 @@ pub enum SagaTraceEvent {
         /// Why, in words.
         reason: String,
     },
+    /// The saga's compensation buffer passed with compensations still to run: failed,
+    /// compensation incomplete.
+    CompensationIncomplete {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The order (one saga per order).
+        order_id: OrderId,
+        /// The compensations not run, the next first.
+        outstanding: Vec<Compensation>,
+    },
     /// The saga state machine refused an event (late reply, duplicate): a typed error.
     TransitionRefused {
         /// The tick it happened at.
@@ -424,6 +434,14 @@ impl SagaTraceEvent {
                     tick,
                     order_id,
                     reason,
+                },
+                N::CompensationIncomplete {
+                    order_id,
+                    outstanding,
+                } => Self::CompensationIncomplete {
+                    tick,
+                    order_id,
+                    outstanding,
                 },
                 N::TransitionRefused { error } => Self::TransitionRefused { tick, error },
             })

@@ -747,6 +747,19 @@ fn taking_payment_down_times_the_step_out_and_bringing_it_back_compensates() {
     }
     // Timed out and waiting for the refund, which Payment cannot do while it is down.
     assert_eq!(view(&run).summary().sagas[0].state, SagaState::Compensating);
+    // The compensation buffer (60 ticks) runs out: failed, compensation incomplete.
+    for _ in 0..20 {
+        run.step();
+    }
+    assert_eq!(
+        view(&run).summary().sagas[0].state,
+        SagaState::CompensationIncomplete
+    );
+    assert!(saga_trace_has(&run, |e| matches!(
+        e,
+        T::CompensationIncomplete { outstanding, .. }
+            if outstanding[0] == Compensation::RefundPayment
+    )));
     assert!(!view(&run).is_up(payment));
     run.apply(SagaCommand::BringUp { service: payment }.into())
         .unwrap();

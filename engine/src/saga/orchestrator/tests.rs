@@ -216,3 +216,50 @@ fn saga_timeout_is_sum_of_step_timeouts_plus_buffer() {
     };
     assert_eq!(t.saga_timeout_ticks(), 65);
 }
+
+/// A compensation that does not finish within the buffer makes the saga "failed,
+/// compensation incomplete" (once); a late reply resumes the compensation to `Failed`.
+#[test]
+fn a_stalled_compensation_is_incomplete_and_a_late_reply_resumes_it() {
+    let mut o = Orchestrator::default();
+    o.handle(Tick(1), &env(created()));
+    let failed = SagaMessage::InventoryReservationFailed {
+        order_id: oid(),
+        reason: "none left".into(),
+    };
+    assert_eq!(names(&o.handle(Tick(2), &env(failed))), ["CancelOrder"]);
+    let buffer = o.timeouts.compensation_buffer_ticks;
+    assert!(o.tick(Tick(1 + buffer)).notes.is_empty());
+    let r = o.tick(Tick(2 + buffer));
+    assert_eq!(
+        r.notes,
+        [OrchestratorNote::CompensationIncomplete {
+            order_id: oid(),
+            outstanding: vec![Compensation::CancelOrder],
+        }]
+    );
+    let saga = &o.sagas[&oid()];
+    assert_eq!(saga.status.state, SagaState::CompensationIncomplete);
+    assert!(saga.status.state.is_final());
+    assert_eq!(saga.finished_at, Some(Tick(2 + buffer)));
+    assert!(o.tick(Tick(500)).notes.is_empty(), "once");
+    let late = SagaMessage::OrderCancelled {
+        order_id: oid(),
+        reason: "none left".into(),
+    };
+    o.handle(Tick(600), &env(late));
+    assert_eq!(o.sagas[&oid()].status.state, SagaState::Failed);
+    assert_eq!(o.sagas[&oid()].finished_at, Some(Tick(600)));
+    // The table refuses a compensation timeout outside compensation.
+    let mut done = SagaStatus::default();
+    let e = done
+        .apply(&oid(), &SagaLogEvent::CompensationTimedOut)
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        SagaError::IllegalTransition {
+            state: SagaState::Pending,
+            ..
+        }
+    ));
+}
