@@ -5,7 +5,7 @@
 use super::faults::FaultRule;
 use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
-use super::services::ServiceName;
+use super::services::{CallTarget, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 
@@ -102,17 +102,24 @@ pub enum SagaCommand {
         /// The rule.
         rule: FaultRule,
     },
+    /// Disarms the "next N calls" rules of a step or compensation that have calls left:
+    /// each keeps the calls it already failed and fails no more (the page's toggles off).
+    DisarmFaults {
+        /// The step or compensation.
+        target: CallTarget,
+    },
 }
 
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 6] = [
+    pub const TYPES: [&'static str; 7] = [
         "place_order",
         "take_down",
         "bring_up",
         "resubmit_dead_letters",
         "rebuild_projection",
         "inject_fault",
+        "disarm_faults",
     ];
 }

@@ -196,6 +196,23 @@ impl FaultPlan {
         None
     }
 
+    /// The "next N calls" rules of `target` still able to fire at `now` (armed).
+    pub fn armed(&self, target: CallTarget, now: Tick) -> impl Iterator<Item = &FaultRule> {
+        self.rules.iter().filter(move |r| {
+            let left = matches!(r.trigger, FaultTrigger::NextCalls { count } if r.fired < count);
+            r.target == target && left && r.until_tick.is_none_or(|u| now < u)
+        })
+    }
+
+    /// Disarms `target`'s "next N calls" rules: each fails no more calls than it has.
+    pub fn disarm(&mut self, target: CallTarget) {
+        for r in self.rules.iter_mut().filter(|r| r.target == target) {
+            if let FaultTrigger::NextCalls { count } = &mut r.trigger {
+                *count = (*count).min(r.fired);
+            }
+        }
+    }
+
     /// True while `service` is down by an outage.
     pub fn is_down(&self, service: ServiceName, now: Tick) -> bool {
         self.outages
@@ -262,6 +279,32 @@ mod tests {
         assert_eq!(
             plan.decide(CallTarget::Step(SagaStep::ShipOrder), Tick(0), &mut rng),
             None
+        );
+    }
+
+    #[test]
+    fn armed_rules_are_those_with_calls_left_and_disarming_keeps_what_fired() {
+        let pay = CallTarget::Step(SagaStep::ProcessPayment);
+        let ship = CallTarget::Step(SagaStep::ShipOrder);
+        let mut plan = FaultPlan {
+            rules: vec![
+                FaultRule::next_calls(pay, FaultEffect::Decline, 2),
+                FaultRule::next_calls(ship, FaultEffect::Error, 1),
+            ],
+            ..FaultPlan::default()
+        };
+        let mut rng = SimRng::new(1);
+        assert_eq!(plan.armed(pay, Tick(0)).count(), 1);
+        plan.decide(pay, Tick(0), &mut rng);
+        assert_eq!(plan.armed(pay, Tick(0)).count(), 1, "one call left");
+        plan.disarm(pay);
+        assert_eq!(plan.armed(pay, Tick(0)).count(), 0);
+        assert_eq!(plan.rules[0].fired, 1);
+        assert_eq!(plan.decide(pay, Tick(1), &mut rng), None);
+        assert_eq!(
+            plan.armed(ship, Tick(0)).count(),
+            1,
+            "other targets untouched"
         );
     }
 

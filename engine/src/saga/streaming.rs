@@ -234,6 +234,7 @@ impl Saga {
                 rule.from_tick = rule.from_tick.max(sim.now());
                 self.world.faults.rules.push(rule);
             }
+            SagaCommand::DisarmFaults { target } => self.world.faults.disarm(target),
         }
         Ok(())
     }

@@ -151,6 +151,11 @@ mod tests {
                     1,
                 ),
             },
+            SagaCommand::DisarmFaults {
+                target: crate::saga::services::CallTarget::Compensation(
+                    crate::saga::orchestrator::Compensation::RefundPayment,
+                ),
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -512,6 +512,11 @@ fn poison_message_is_dead_lettered_after_the_schedule_and_resubmitted() {
     assert_eq!(letters[0].attempts, 6);
     assert_eq!(letters[0].error, "injected error");
     assert_eq!(letters[0].original.message.name(), "ProcessPayment");
+    // The DLQ keeps it; none waits, since it was resubmitted at tick 220.
+    assert_eq!(
+        view(&sim).waiting_dead_letters(topics::PAYMENT_COMMANDS),
+        []
+    );
     let resubmitted = view(&sim)
         .world()
         .trace

@@ -31,6 +31,14 @@ impl SagaView<'_> {
             .collect()
     }
 
+    /// The dead letters of `<topic>.DLQ` not resubmitted yet (a resubmission takes every
+    /// one there is, in order, so these are the newest).
+    pub fn waiting_dead_letters(&self, topic: &str) -> Vec<DeadLetter> {
+        let dlq = topics::dead_letter_topic(topic);
+        let done = self.saga.resubmitted.get(&dlq).copied().unwrap_or(0);
+        self.dead_letters(topic).into_iter().skip(done).collect()
+    }
+
     /// How far a projection's consumer group is behind the events topic (log end offset
     /// minus committed offset, summed over partitions).
     pub fn projection_lag(&self, kind: ProjectionKind) -> u64 {
