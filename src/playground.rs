@@ -114,6 +114,9 @@ pub struct Playground {
     epoch: u64,
     /// Trace index up to which important events were announced.
     announced: u64,
+    /// Saga trace index up to which compensations and dead letters were announced, and
+    /// the failed conservation checks announced (see `sagas::saga_announcements`).
+    saga_announced: (usize, BTreeSet<String>),
     /// Trace index up to which redeliveries and keys were collected.
     scanned: u64,
     /// Records processed again after a redelivery: (topic, partition, offset) -> groups.
@@ -176,6 +179,7 @@ impl Playground {
             replay_errors,
             epoch: 0,
             announced: 0,
+            saga_announced: (0, BTreeSet::new()),
             scanned: 0,
             redelivered: BTreeMap::new(),
             rebalances: Default::default(),
@@ -207,6 +211,7 @@ impl Playground {
         self.session.actions = actions;
         // What a replay rebuilds is not news: announce only what happens from here on.
         self.announced = self.sim().trace_len();
+        self.saga_announced.0 = self.saga().map_or(0, |s| s.world().trace.len());
     }
 
     /// How many times the state was rebuilt by replay (row keys include it).

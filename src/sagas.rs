@@ -202,5 +202,9 @@ pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
     }
 }
 
+mod breaking;
+
+pub use breaking::*;
+
 #[cfg(test)]
 mod tests;

@@ -1,14 +1,23 @@
 //! The "Sagas" drawer: when the scenario runs an order saga, a "Place order" form, a region
 //! "Saga ORDER-ID" per order (its state, the steps done in order, then the compensations in
 //! the order they ran) and a region "Balances" (stock per product, money charged and
-//! refunded, the conservation checks). Everything shown is read from the engine's saga
-//! summaries and invariant checks (see [`crate::sagas`]).
+//! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
+//! inventory" and "Fail shipping" (checked while the engine holds a rule that fails the
+//! step's next call), "Take down NAME" / "Bring up NAME" per service, and a region "Dead
+//! letters" with a per-topic "Resubmit". Each saga region lists its retries; the list is
+//! paged (50 a page) so 1,000 sagas stay usable. Everything shown is read from the engine's
+//! saga summaries, fault rules, trace and invariant checks (see [`crate::sagas`]); every
+//! action is a logged saga command.
 
 use crate::components::explain::Explain;
-use crate::sagas::{balance_lines, next_order_id, saga_rows, PlaceOrderDraft, SagaRow};
+use crate::sagas::{
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, retries, saga_rows,
+    service_label, services, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+};
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
+use orderflow_engine::saga::command::SagaCommand;
 
 /// The sagas panel.
 #[component]
@@ -25,7 +34,9 @@ pub fn SagasPanel() -> impl IntoView {
                 }
             >
                 <PlaceOrderForm />
+                <BreakThings />
                 <BalancesView />
+                <DeadLetters />
                 <SagaList />
             </Show>
             <Explain text="Each order runs a saga across the Order, Inventory, Payment and Shipping services, which are consumer groups on the stage. When a step fails, the steps already done are undone by compensations, in reverse order. The states, steps, compensations and balances are the engine's own, as `orderflow-cli` prints them." />
@@ -111,22 +122,171 @@ fn BalancesView() -> impl IntoView {
     }
 }
 
-/// One region per saga.
+/// Logs a saga command from a button; what the saga refuses is said, not logged.
+fn act(engine: Engine, announcer: Announcer, command: SagaCommand, said: String) {
+    match engine.update(|pg| pg.try_saga(command)) {
+        Ok(()) => announcer.say(said),
+        Err(e) => announcer.say(e.to_string()),
+    }
+}
+
+/// The fault toggles and the services' Take down / Bring up buttons.
+#[component]
+fn BreakThings() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let toggles = FAULT_TOGGLES.map(|(label, word, step)| {
+        let id = format!("fail-{word}");
+        let armed = move || engine.read(|pg| pg.saga().is_some_and(|s| is_armed(&s, step)));
+        let change = move |ev: leptos::ev::Event| {
+            let draft = FaultToggleDraft {
+                step: word.to_string(),
+                checked: event_target_checked(&ev),
+            };
+            let said = if draft.checked {
+                format!("{label}: the next order fails there.")
+            } else {
+                format!("{label}: off.")
+            };
+            match draft.parse() {
+                Ok(command) => act(engine, announcer, command, said),
+                Err(e) => announcer.say(e.to_string()),
+            }
+        };
+        view! {
+            <span class="fault-toggle">
+                <input id=id.clone() type="checkbox" prop:checked=armed on:change=change />
+                <label for=id>{label}</label>
+            </span>
+        }
+    });
+    let rows = move || engine.read(|pg| pg.saga().map(|s| services(&s)).unwrap_or_default());
+    view! {
+        <section class="break-things" role="region" aria-label="Break things">
+            <h3>"Break things"</h3>
+            <fieldset>
+                <legend>"Fail the next order at"</legend>
+                {toggles.into_iter().collect_view()}
+            </fieldset>
+            <ul class="services">
+                {move || rows().into_iter().map(|(service, up)| {
+                    let name = service_label(service);
+                    let (text, command) = if up {
+                        (format!("Take down {name}"), SagaCommand::TakeDown { service })
+                    } else {
+                        (format!("Bring up {name}"), SagaCommand::BringUp { service })
+                    };
+                    let said = format!("{text}: done.");
+                    let click = move |_| act(engine, announcer, command.clone(), said.clone());
+                    view! {
+                        <li>
+                            <span class="service-state">{format!("{name}: {}", if up { "up" } else { "down" })}</span>
+                            " "
+                            <button type="button" on:click=click>{text}</button>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// Per DLQ: its counts, each record still waiting (topic, order, error, attempts), and
+/// "Resubmit" (the engine resubmits a topic's waiting dead letters together).
+#[component]
+fn DeadLetters() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let queues = move || engine.read(|pg| pg.saga().map(|s| dead_letters(&s)).unwrap_or_default());
+    view! {
+        <section class="dead-letters" role="region" aria-label="Dead letters">
+            <h3>"Dead letters"</h3>
+            {move || {
+                let queues = queues();
+                if queues.is_empty() {
+                    return view! { <p class="hint">"No record was dead-lettered."</p> }.into_any();
+                }
+                queues.into_iter().map(|q| {
+                    let topic = q.topic;
+                    let waiting = q.waiting.len();
+                    let click = move |_| act(
+                        engine,
+                        announcer,
+                        SagaCommand::ResubmitDeadLetters { topic: topic.to_string() },
+                        format!("Resubmitted {waiting} dead letters of {topic}."),
+                    );
+                    view! {
+                        <p class="dlq-count">{format!("{}: {} dead-lettered, {waiting} waiting", q.dlq, q.total)}</p>
+                        <ul>
+                            {q.waiting.into_iter().map(|l| view! {
+                                <li>{format!("{} of {} on {}: {} after {} attempts", l.message, l.order_id, l.topic, l.error, l.attempts)}</li>
+                            }).collect_view()}
+                        </ul>
+                        {(waiting > 0).then(|| view! {
+                            <button type="button" on:click=click>
+                                {format!("Resubmit all {waiting} from {}", q.dlq)}
+                            </button>
+                        })}
+                    }
+                }).collect_view().into_any()
+            }}
+        </section>
+    }
+}
+
+/// One region per saga, a page of them at a time, with their retries.
 #[component]
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
+    let page_no = RwSignal::new(0usize);
     let rows = move || engine.read(|pg| pg.saga().map(|s| saga_rows(&s)).unwrap_or_default());
+    let shown = move || {
+        let rows = rows();
+        let total = rows.len();
+        let (range, label) = page(total, page_no.get());
+        let rows: Vec<SagaRow> = rows
+            .into_iter()
+            .skip(range.start)
+            .take(range.len())
+            .collect();
+        let ids = rows.iter().map(|r| r.order_id.clone()).collect();
+        let mut tries = engine.read(|pg| pg.saga().map(|s| retries(&s, &ids)).unwrap_or_default());
+        let regions = rows
+            .into_iter()
+            .map(|r| {
+                let retried = tries.remove(&r.order_id).unwrap_or_default();
+                saga_region(r, retried)
+            })
+            .collect_view();
+        (label, total, regions)
+    };
+    let go = move |delta: isize| {
+        let total = engine.read_untracked(|pg| pg.saga().map_or(0, |s| s.summaries().len()));
+        page_no.update(|p| *p = p.saturating_add_signed(delta).min(last_page(total)));
+    };
     view! {
         <div class="saga-list">
-            {move || rows().into_iter().map(saga_region).collect_view()}
+            {move || {
+                let (label, total, regions) = shown();
+                let last = last_page(total);
+                let at = page_no.get().min(last);
+                view! {
+                    <nav class="saga-pager" aria-label="Saga pages">
+                        <button type="button" on:click=move |_| go(-1) disabled=at == 0>"Previous sagas"</button>
+                        <span>{label}</span>
+                        <button type="button" on:click=move |_| go(1) disabled=at >= last>"Next sagas"</button>
+                    </nav>
+                    {regions}
+                }
+            }}
         </div>
     }
 }
 
-fn saga_region(row: SagaRow) -> impl IntoView {
+fn saga_region(row: SagaRow, retried: Vec<String>) -> impl IntoView {
     let label = format!("Saga {}", row.order_id);
     let heading = label.clone();
-    let list = |title: &'static str, items: Vec<&'static str>| {
+    let list = |title: &'static str, items: Vec<String>| {
         (!items.is_empty()).then(|| {
             view! {
                 <p class="saga-list-title">{title}</p>
@@ -134,12 +294,14 @@ fn saga_region(row: SagaRow) -> impl IntoView {
             }
         })
     };
+    let owned = |v: Vec<&'static str>| v.into_iter().map(String::from).collect();
     view! {
         <section class="saga" role="region" aria-label=label>
             <h3>{heading}</h3>
             <p class="saga-state">{format!("State: {}", row.state)}</p>
-            {list("Steps done", row.steps)}
-            {list("Compensations", row.compensations)}
+            {list("Steps done", owned(row.steps))}
+            {list("Compensations", owned(row.compensations))}
+            {list("Retries", retried)}
             {row.failure.map(|f| view! { <p class="saga-failure">{format!("Why: {f}")}</p> })}
         </section>
     }

@@ -18,12 +18,19 @@ impl Playground {
 
     /// Important changes since the last call, as sentences for the live region.
     pub fn take_announcements(&mut self) -> Vec<String> {
-        let out = self
+        let mut out: Vec<String> = self
             .sim()
             .trace_since(self.announced)
             .filter_map(|(_, event)| announcement(event, &self.rebalances))
             .collect();
         self.announced = self.sim().trace_len();
+        let (mut from, mut said) = std::mem::take(&mut self.saga_announced);
+        if let Some(saga) = self.system.saga() {
+            let (sagas, len) = crate::sagas::saga_announcements(&saga, from, &mut said);
+            out.extend(sagas);
+            from = len;
+        }
+        self.saga_announced = (from, said);
         out
     }
 }

@@ -1,0 +1,454 @@
+//! "Break things" in plain Rust: the fault toggles ([`FaultToggleDraft`], their checked
+//! state read from the engine's fault rules), the services with their state, the dead
+//! letters still waiting for a resubmission, each saga's retries, the saga list's pages,
+//! and the sentences the live region says about compensations, dead letters and failed
+//! conservation checks. All of it is read from the engine's [`SagaView`].
+
+use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::faults::{FaultEffect, FaultRule};
+use orderflow_engine::saga::message::topics;
+use orderflow_engine::saga::orchestrator::SagaStep;
+use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
+use orderflow_engine::saga::streaming::SagaView;
+use orderflow_engine::saga::trace::SagaTraceEvent as T;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{compensation_label, step_label};
+
+/// The three toggles: label, the word the form sends, and the step the next order fails at.
+pub const FAULT_TOGGLES: [(&str, &str, SagaStep); 3] = [
+    ("Fail payment", "payment", SagaStep::ProcessPayment),
+    ("Fail inventory", "inventory", SagaStep::ReserveInventory),
+    ("Fail shipping", "shipping", SagaStep::ShipOrder),
+];
+
+/// Why a toggle's input was refused. The message is shown to people.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FaultToggleError {
+    #[error("{step:?} is not a step that can be made to fail (payment, inventory or shipping).")]
+    UnknownStep { step: String },
+}
+
+/// A fault toggle as clicked: which step, and whether it is now checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FaultToggleDraft {
+    pub step: String,
+    pub checked: bool,
+}
+
+impl FaultToggleDraft {
+    /// Checked: `inject_fault`, failing the step's next call (a declined card, no stock,
+    /// no carrier), so the next order to reach it fails there and compensates. Unchecked:
+    /// `disarm_faults` for the step.
+    pub fn parse(&self) -> Result<SagaCommand, FaultToggleError> {
+        let step = FAULT_TOGGLES
+            .iter()
+            .find(|(_, word, _)| *word == self.step.trim())
+            .map(|(_, _, step)| *step)
+            .ok_or_else(|| FaultToggleError::UnknownStep {
+                step: self.step.clone(),
+            })?;
+        let target = CallTarget::Step(step);
+        Ok(if self.checked {
+            SagaCommand::InjectFault {
+                rule: FaultRule::next_calls(target, FaultEffect::Decline, 1),
+            }
+        } else {
+            SagaCommand::DisarmFaults { target }
+        })
+    }
+}
+
+/// True while a rule will fail the step's next call: the toggle's checked state.
+pub fn is_armed(saga: &SagaView<'_>, step: SagaStep) -> bool {
+    let faults = &saga.world().faults;
+    faults
+        .armed(CallTarget::Step(step), saga.now())
+        .next()
+        .is_some()
+}
+
+/// A service as people read it.
+pub fn service_label(service: ServiceName) -> &'static str {
+    match service {
+        ServiceName::Order => "Order",
+        ServiceName::Inventory => "Inventory",
+        ServiceName::Payment => "Payment",
+        ServiceName::Shipping => "Shipping",
+        ServiceName::Notification => "Notification",
+        ServiceName::Analytics => "Analytics",
+        ServiceName::Orchestrator => "Orchestrator",
+    }
+}
+
+/// The services this saga style runs (the orchestrator only when orchestrated), and
+/// whether each is up.
+pub fn services(saga: &SagaView<'_>) -> Vec<(ServiceName, bool)> {
+    let orchestrated = saga.config().mode == SagaMode::Orchestration;
+    ServiceName::ALL
+        .into_iter()
+        .filter(|s| *s != ServiceName::Orchestrator || orchestrated)
+        .map(|s| (s, saga.is_up(s)))
+        .collect()
+}
+
+/// One dead-lettered record still waiting on its DLQ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeadLetterRow {
+    /// The topic it failed on (it waits on `<topic>.DLQ`).
+    pub topic: String,
+    pub order_id: String,
+    /// The message's type name.
+    pub message: String,
+    pub error: String,
+    pub attempts: u32,
+}
+
+/// Per source topic with dead letters: its DLQ's name, the records dead-lettered in all,
+/// and those still waiting (not resubmitted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DlqCount {
+    pub topic: &'static str,
+    pub dlq: String,
+    pub total: usize,
+    pub waiting: Vec<DeadLetterRow>,
+}
+
+/// The DLQs with anything on them, in the order flow's topic order.
+pub fn dead_letters(saga: &SagaView<'_>) -> Vec<DlqCount> {
+    topics::ALL
+        .into_iter()
+        .filter_map(|topic| {
+            let total = saga.dead_letters(topic).len();
+            let waiting = saga
+                .waiting_dead_letters(topic)
+                .into_iter()
+                .map(|l| DeadLetterRow {
+                    topic: topic.to_string(),
+                    order_id: l.original.message.order_id().0.clone(),
+                    message: l.original.message.name().to_string(),
+                    error: l.error,
+                    attempts: l.attempts,
+                })
+                .collect();
+            (total > 0).then(|| DlqCount {
+                topic,
+                dlq: topics::dead_letter_topic(topic),
+                total,
+                waiting,
+            })
+        })
+        .collect()
+}
+
+/// Each retry of the orders in `orders`, in the order they happened: "Process payment:
+/// attempt 1 failed (injected error); attempt 2 at tick 12 (waiting)".
+pub fn retries(saga: &SagaView<'_>, orders: &BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let now = saga.now();
+    for event in &saga.world().trace {
+        let T::RetryScheduled {
+            topic,
+            partition,
+            offset,
+            failed_attempt,
+            retry_at,
+            error,
+            ..
+        } = event
+        else {
+            continue;
+        };
+        let record = saga
+            .sim()
+            .topic(topic)
+            .and_then(|t| t.partitions().get(partition.0 as usize))
+            .and_then(|log| log.get(*offset).ok());
+        let Some(order) = record.and_then(|r| r.key.clone()) else {
+            continue;
+        };
+        if !orders.contains(&order) {
+            continue;
+        }
+        let message = record.map_or(String::new(), |r| match &r.value {
+            orderflow_engine::log::Payload::Saga(m) => m.name().to_string(),
+            _ => String::new(),
+        });
+        let pending = if *retry_at > now { " (next try)" } else { "" };
+        out.entry(order).or_default().push(format!(
+            "{message}: attempt {failed_attempt} failed ({error}); attempt {} at tick {}{pending}",
+            failed_attempt + 1,
+            retry_at.0
+        ));
+    }
+    out
+}
+
+/// Sagas shown per page of the list.
+pub const PAGE_SIZE: usize = 50;
+
+/// The page `page` of `total` sagas: its index range and its label ("Sagas 51–100 of
+/// 1000"). A page past the end shows the last one.
+pub fn page(total: usize, page: usize) -> (std::ops::Range<usize>, String) {
+    let last = total.saturating_sub(1) / PAGE_SIZE;
+    let page = page.min(last);
+    let start = page * PAGE_SIZE;
+    let end = (start + PAGE_SIZE).min(total);
+    let label = if total == 0 {
+        "No sagas yet.".to_string()
+    } else {
+        format!("Sagas {}–{end} of {total}", start + 1)
+    };
+    (start..end, label)
+}
+
+/// The last page's number for `total` sagas.
+pub fn last_page(total: usize) -> usize {
+    total.saturating_sub(1) / PAGE_SIZE
+}
+
+/// The live region's sentence for a saga trace event: compensations, dead letters and
+/// sagas that end failed.
+pub fn saga_announcement(event: &T) -> Option<String> {
+    Some(match event {
+        T::CompensationDone {
+            order_id,
+            compensation,
+            ..
+        } => format!(
+            "Saga {order_id}: compensation {} done.",
+            compensation_label(*compensation)
+        ),
+        T::DeadLettered {
+            topic,
+            dead_letter_topic,
+            attempts,
+            error,
+            ..
+        } => format!(
+            "A record of {topic} went to {dead_letter_topic} after {attempts} attempts: {error}."
+        ),
+        T::SagaFailed { order_id, .. } => format!("Saga {order_id} failed, compensated."),
+        T::CompensationIncomplete {
+            order_id,
+            outstanding,
+            ..
+        } => format!(
+            "Saga {order_id} failed, compensation incomplete: {} not done.",
+            outstanding
+                .iter()
+                .map(|c| compensation_label(*c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        T::StepFailed { order_id, step, .. } => format!(
+            "Saga {order_id}: {} failed; compensating.",
+            step_label(*step)
+        ),
+        _ => return None,
+    })
+}
+
+/// True for an event after which the conservation checks are worth reading again (a saga
+/// ended or gave up compensating).
+pub fn ends_a_saga(event: &T) -> bool {
+    matches!(
+        event,
+        T::SagaFailed { .. } | T::SagaCompleted { .. } | T::CompensationIncomplete { .. }
+    )
+}
+
+/// What the live region says about the saga trace from index `from` on, and the failed
+/// conservation checks not in `said` (read again only when a saga ended). Returns the
+/// sentences and the trace length they cover.
+pub fn saga_announcements(
+    saga: &SagaView<'_>,
+    from: usize,
+    said: &mut BTreeSet<String>,
+) -> (Vec<String>, usize) {
+    let trace = &saga.world().trace;
+    let new = trace.get(from..).unwrap_or_default();
+    let mut out: Vec<String> = new.iter().filter_map(saga_announcement).collect();
+    if new.iter().any(ends_a_saga) {
+        let failed = failed_checks(saga);
+        for check in failed.difference(said) {
+            out.push(format!("Conservation check failed: {check}"));
+        }
+        *said = failed;
+    }
+    (out, trace.len())
+}
+
+/// The engine's failed checks worth announcing: not the sagas still running.
+pub fn failed_checks(saga: &SagaView<'_>) -> BTreeSet<String> {
+    saga.check_invariants()
+        .into_iter()
+        .filter(|v| !v.contains("is not final"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::playground::Playground;
+    use crate::presets::preset;
+    use crate::sagas::{balance_lines, saga_rows, PlaceOrderDraft};
+    use orderflow_engine::saga::faults::FaultTrigger;
+
+    fn toggle(step: &str, checked: bool) -> Result<SagaCommand, FaultToggleError> {
+        FaultToggleDraft {
+            step: step.into(),
+            checked,
+        }
+        .parse()
+    }
+
+    #[test]
+    fn a_toggle_parses_to_inject_or_disarm_or_says_what_is_wrong() {
+        let Ok(SagaCommand::InjectFault { rule }) = toggle(" payment ", true) else {
+            panic!("checked arms a fault")
+        };
+        assert_eq!(rule.target, CallTarget::Step(SagaStep::ProcessPayment));
+        assert_eq!(rule.effect, FaultEffect::Decline);
+        assert_eq!(rule.trigger, FaultTrigger::NextCalls { count: 1 });
+        assert_eq!(
+            toggle("shipping", false),
+            Ok(SagaCommand::DisarmFaults {
+                target: CallTarget::Step(SagaStep::ShipOrder)
+            })
+        );
+        assert_eq!(
+            toggle("refunds", true).unwrap_err().to_string(),
+            "\"refunds\" is not a step that can be made to fail (payment, inventory or shipping)."
+        );
+    }
+
+    /// "Fail payment", then an order: checked until the order uses it up; the order is
+    /// compensated and stock and money are back; a replay of the log gives the same.
+    #[test]
+    fn fail_payment_fails_the_next_order_and_the_toggle_reads_the_engine() {
+        let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+        let armed = |pg: &Playground| is_armed(&pg.saga().unwrap(), SagaStep::ProcessPayment);
+        let stock = |pg: &Playground| balance_lines(&pg.saga().unwrap()).stock;
+        for _ in 0..100 {
+            pg.step();
+        }
+        let before = (stock(&pg), balance_lines(&pg.saga().unwrap()).money);
+        pg.try_saga(toggle("payment", true).unwrap()).unwrap();
+        assert!(armed(&pg));
+        pg.try_saga(toggle("payment", false).unwrap()).unwrap();
+        assert!(!armed(&pg), "unchecked");
+        pg.try_saga(toggle("payment", true).unwrap()).unwrap();
+        let order = PlaceOrderDraft::default().parse("web-order-1").unwrap();
+        pg.try_saga(order).unwrap();
+        for _ in 0..60 {
+            pg.step();
+        }
+        assert!(!armed(&pg), "used up by the order");
+        let rows = saga_rows(&pg.saga().unwrap());
+        let row = rows.iter().find(|r| r.order_id == "web-order-1").unwrap();
+        assert_eq!(row.state, "failed, compensated");
+        assert_eq!(row.compensations, ["Release inventory", "Cancel order"]);
+        assert_eq!(
+            (stock(&pg), balance_lines(&pg.saga().unwrap()).money),
+            before
+        );
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(saga_rows(&replayed.saga().unwrap()), rows);
+    }
+
+    /// The poison message: retried with attempt numbers, then one dead letter waiting;
+    /// "Resubmit" leaves none waiting; the live region said so.
+    #[test]
+    fn the_poison_message_waits_in_dead_letters_until_resubmitted() {
+        let mut pg = Playground::new(preset("poison-message-dlq-resubmit").unwrap().session);
+        let mut said = Vec::new();
+        for _ in 0..200 {
+            pg.step();
+            said.extend(pg.take_announcements());
+        }
+        let queues = dead_letters(&pg.saga().unwrap());
+        assert_eq!(queues.len(), 1, "{queues:?}");
+        let q = &queues[0];
+        assert_eq!(
+            (q.topic, q.total, q.waiting.len()),
+            ("payment-commands", 1, 1)
+        );
+        assert_eq!(q.waiting[0].attempts, 6);
+        assert!(
+            said.iter()
+                .any(|s| s.contains("went to payment-commands.DLQ after 6 attempts")),
+            "{said:?}"
+        );
+        let order = q.waiting[0].order_id.clone();
+        let tries = retries(&pg.saga().unwrap(), &BTreeSet::from([order.clone()]));
+        assert_eq!(tries[&order].len(), 5);
+        assert!(
+            tries[&order][0].starts_with(
+                "ProcessPayment: attempt 1 failed (injected error); attempt 2 at tick"
+            ),
+            "{:?}",
+            tries[&order]
+        );
+        pg.try_saga(SagaCommand::ResubmitDeadLetters {
+            topic: q.topic.into(),
+        })
+        .unwrap();
+        let queues = dead_letters(&pg.saga().unwrap());
+        assert_eq!((queues[0].total, queues[0].waiting.len()), (1, 0));
+    }
+
+    /// Payment down: the order's step times out, the refund cannot run, and the saga ends
+    /// "failed, compensation incomplete"; the live region says so and names the failed
+    /// check once.
+    #[test]
+    fn a_compensation_that_cannot_finish_is_announced_with_its_failed_check() {
+        let mut pg = Playground::new(preset("happy-path").unwrap().session);
+        for _ in 0..100 {
+            pg.step();
+        }
+        let payment = ServiceName::Payment;
+        pg.try_saga(SagaCommand::TakeDown { service: payment })
+            .unwrap();
+        let order = PlaceOrderDraft::default().parse("web-order-1").unwrap();
+        pg.try_saga(order).unwrap();
+        let mut said = Vec::new();
+        for _ in 0..200 {
+            pg.step();
+            said.extend(pg.take_announcements());
+        }
+        let rows = saga_rows(&pg.saga().unwrap());
+        let row = rows.iter().find(|r| r.order_id == "web-order-1").unwrap();
+        assert_eq!(row.state, "failed, compensation incomplete");
+        let incomplete = "Saga web-order-1 failed, compensation incomplete: Refund payment, Release inventory, Cancel order not done.";
+        assert!(said.iter().any(|s| s == incomplete), "{said:?}");
+        let check =
+            "Conservation check failed: saga web-order-1 failed and its compensation is incomplete";
+        assert_eq!(said.iter().filter(|s| *s == check).count(), 1, "{said:?}");
+    }
+
+    #[test]
+    fn pages_hold_fifty_sagas_and_a_page_past_the_end_shows_the_last() {
+        assert_eq!(page(0, 0), (0..0, "No sagas yet.".into()));
+        assert_eq!(page(1000, 1), (50..100, "Sagas 51–100 of 1000".into()));
+        assert_eq!(page(120, 9), (100..120, "Sagas 101–120 of 120".into()));
+        assert_eq!(last_page(100), 1);
+        assert_eq!(last_page(101), 2);
+    }
+
+    #[test]
+    fn services_follow_take_down_and_bring_up() {
+        let mut pg = Playground::new(preset("happy-path").unwrap().session);
+        let up = |pg: &Playground| services(&pg.saga().unwrap());
+        assert!(up(&pg).iter().all(|(_, up)| *up));
+        assert!(up(&pg).iter().any(|(s, _)| *s == ServiceName::Orchestrator));
+        let payment = ServiceName::Payment;
+        pg.try_saga(SagaCommand::TakeDown { service: payment })
+            .unwrap();
+        assert!(up(&pg).contains(&(payment, false)));
+        pg.try_saga(SagaCommand::BringUp { service: payment })
+            .unwrap();
+        assert!(up(&pg).contains(&(payment, true)));
+        assert_eq!(service_label(payment), "Payment");
+    }
+}
