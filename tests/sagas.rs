@@ -60,3 +60,88 @@ async fn an_order_placed_by_hand_runs_its_saga_to_completed() {
     assert!(saga.contains("State: completed"), "{saga}");
     assert!(saga.contains("Ship order"), "{saga}");
 }
+
+fn live(app: &HtmlElement) -> String {
+    text(app, "[aria-live=polite]")
+}
+
+fn checkbox(app: &HtmlElement, label: &str) -> web_sys::HtmlInputElement {
+    use wasm_bindgen::JsCast;
+    find(app, &format!("#{}", labelled(app, label))).unchecked_into()
+}
+
+#[wasm_bindgen_test]
+async fn fail_payment_is_checked_until_an_order_uses_it_and_that_order_compensates() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    assert!(!checkbox(&app, "Fail payment").checked());
+    checkbox(&app, "Fail payment").click();
+    settle().await;
+    assert!(
+        checkbox(&app, "Fail payment").checked(),
+        "armed in the engine"
+    );
+    assert!(!checkbox(&app, "Fail shipping").checked());
+    button(&app, "Place order").click();
+    steps(&app, 60).await;
+    let saga = region(&app, "Saga web-order-1");
+    assert!(saga.contains("State: failed, compensated"), "{saga}");
+    let reserve = saga.find("Reserve inventory").expect("the step done");
+    let release = saga.find("Release inventory").expect("its compensation");
+    assert!(reserve < release, "{saga}");
+    assert!(!checkbox(&app, "Fail payment").checked(), "used up");
+    wait_until(2_000, "the saga's end announced", || {
+        live(&app).contains("web-order-1")
+    })
+    .await;
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    let services = || region(&app, "Break things");
+    assert!(services().contains("Payment: up"), "{}", services());
+    button(&app, "Take down Payment").click();
+    settle().await;
+    assert!(services().contains("Payment: down"), "{}", services());
+    button(&app, "Bring up Payment").click();
+    settle().await;
+    assert!(services().contains("Payment: up"), "{}", services());
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
+    let app = fresh_app();
+    load_preset(&app, "poison-message-dlq-resubmit").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    assert!(region(&app, "Dead letters").contains("No record was dead-lettered."));
+    steps(&app, 200).await;
+    let letters = region(&app, "Dead letters");
+    assert!(
+        letters.contains("payment-commands.DLQ: 1 dead-lettered, 1 waiting"),
+        "{letters}"
+    );
+    assert!(
+        letters.contains("injected error after 6 attempts"),
+        "{letters}"
+    );
+    let saga = region(&app, "Saga order-1");
+    assert!(
+        saga.contains("attempt 5 failed (injected error); attempt 6 at tick"),
+        "{saga}"
+    );
+    button(&app, "Resubmit all 1 from payment-commands.DLQ").click();
+    settle().await;
+    let letters = region(&app, "Dead letters");
+    assert!(letters.contains("1 dead-lettered, 0 waiting"), "{letters}");
+    assert!(!letters.contains("after 6 attempts"), "{letters}");
+    app.remove();
+}
