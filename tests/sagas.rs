@@ -145,3 +145,32 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
     assert!(!letters.contains("after 6 attempts"), "{letters}");
     app.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_buttons() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    for _ in 0..50 {
+        button(&app, "Place order").click();
+        tick().await;
+    }
+    // The Order service takes each PlaceOrder in turn; a saga exists once it has.
+    steps(&app, 120).await;
+    let pager = || text(&app, "nav[aria-label='Saga pages']");
+    assert!(pager().contains("Sagas 1–50 of 52"), "{}", pager());
+    assert_eq!(count(&app, ".saga-list [role='region']"), 50);
+    let next: web_sys::HtmlButtonElement = {
+        use wasm_bindgen::JsCast;
+        button(&app, "Next sagas").unchecked_into()
+    };
+    assert!(!next.disabled());
+    next.click();
+    settle().await;
+    assert!(pager().contains("Sagas 51–52 of 52"), "{}", pager());
+    assert_eq!(count(&app, ".saga-list [role='region']"), 2);
+    // Ordered by order id: "web-order-9" sorts last.
+    assert!(region(&app, "Saga web-order-9").contains("State:"));
+    app.remove();
+}

@@ -272,9 +272,9 @@ fn SagaList() -> impl IntoView {
                 let at = page_no.get().min(last);
                 view! {
                     <nav class="saga-pager" aria-label="Saga pages">
-                        <button type="button" on:click=move |_| go(-1) disabled=at == 0>"Previous sagas"</button>
+                        <button type="button" on:click=move |_| go(-1) disabled={at == 0}>"Previous sagas"</button>
                         <span>{label}</span>
-                        <button type="button" on:click=move |_| go(1) disabled=at >= last>"Next sagas"</button>
+                        <button type="button" on:click=move |_| go(1) disabled={at >= last}>"Next sagas"</button>
                     </nav>
                     {regions}
                 }
