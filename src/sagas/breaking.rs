@@ -281,7 +281,7 @@ pub fn saga_announcements(
 
 /// The engine's failed checks worth announcing: not the sagas still running.
 pub fn failed_checks(saga: &SagaView<'_>) -> BTreeSet<String> {
-    saga.check_invariants()
+    saga.check_conservation()
         .into_iter()
         .filter(|v| !v.contains("is not final"))
         .collect()

@@ -60,6 +60,14 @@ impl<'a> SagaView<'a> {
         Balances::of(&self.saga.world.services, dead_letters)
     }
 
+    /// The invariants on the services and sagas alone (stock and money conserved, each
+    /// ended saga's effects): the cheap part of [`check_invariants`](Self::check_invariants),
+    /// without the outbox, dead-letter and projection checks that read every record.
+    pub fn check_conservation(&self) -> Vec<String> {
+        let w = &self.saga.world;
+        check_services(w.mode, w.inbox, &w.services, &self.summaries())
+    }
+
     /// The saga invariants (see [`super::super::invariants`]): on the services and sagas,
     /// the outbox's completeness, the dead letters kept, and every projection equal to a
     /// replay of the records it applied.
