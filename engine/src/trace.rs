@@ -205,6 +205,21 @@ pub enum TraceEvent {
         /// The partitions it got back.
         partitions: Vec<TopicPartition>,
     },
+    /// A static member closed (after finishing its batch and committing) without a
+    /// LeaveGroup request: the group keeps its partitions for it until its session times
+    /// out, and rebalances only then unless it rejoins first.
+    StaticMemberLeft {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The consumer group.
+        group: String,
+        /// The member.
+        member: MemberId,
+        /// Its `group.instance.id`.
+        instance_id: String,
+        /// How long the group waits for it.
+        session_timeout_ticks: u64,
+    },
     /// A member left gracefully (after finishing its batch and committing).
     MemberLeft {
         /// The tick it happened at.
@@ -531,6 +546,7 @@ impl TraceEvent {
             | GroupCreated { tick, .. }
             | MemberJoined { tick, .. }
             | StaticMemberRejoined { tick, .. }
+            | StaticMemberLeft { tick, .. }
             | MemberLeft { tick, .. }
             | MemberKilled { tick, .. }
             | MemberTimedOut { tick, .. }
