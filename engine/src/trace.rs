@@ -156,6 +156,21 @@ pub enum TraceEvent {
         /// Attempts made, the first included.
         attempts: u32,
     },
+    /// A refused or failed send waits out its producer's retry backoff.
+    SendRetryScheduled {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The producer's name.
+        producer: String,
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: PartitionId,
+        /// The attempt the retry will be.
+        attempt: u32,
+        /// The tick it is due.
+        retry_at: Tick,
+    },
     /// Retention deleted old segments of a partition.
     SegmentsDeleted {
         /// The tick it happened at.
@@ -542,6 +557,7 @@ impl TraceEvent {
             | AckLost { tick, .. }
             | DuplicateDropped { tick, .. }
             | SendFailed { tick, .. }
+            | SendRetryScheduled { tick, .. }
             | SegmentsDeleted { tick, .. }
             | GroupCreated { tick, .. }
             | MemberJoined { tick, .. }
