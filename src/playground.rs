@@ -14,7 +14,7 @@
 //! fields stay private to this module tree.
 
 mod announcements;
-mod cluster;
+pub mod cluster;
 mod group_view;
 mod producers;
 mod topic_view;

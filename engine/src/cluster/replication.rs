@@ -51,12 +51,14 @@ mod event;
 mod fetch;
 mod follower;
 mod grow;
+mod history;
 mod leadership;
 mod produce;
 mod routing;
 
 pub use event::{ElectionKind, IsrShrinkReason, LossReason, ReplicationEvent};
 pub use fetch::{FetchError, FetchRequest, FetchedRecord};
+pub use history::METRICS_HISTORY_TICKS;
 pub use leadership::{Leadership, LeadershipEvent};
 pub use produce::{Acks, ProduceError, ProduceOutcome, ProduceRequest, ProduceRequestId};
 pub use routing::RoutingError;
@@ -370,6 +372,8 @@ pub struct Cluster {
     partitions: BTreeMap<TopicPartition, PartitionState>,
     pending: BTreeMap<ProduceRequestId, PendingProduce>,
     next_request: u64,
+    /// The metrics at the end of each recent round.
+    history: history::MetricsHistory,
     counters: Counters,
     high_watermark_rule: HighWatermarkRule,
 }
@@ -398,6 +402,7 @@ impl Cluster {
             partitions: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_request: 0,
+            history: history::MetricsHistory::default(),
             counters: Counters::default(),
             high_watermark_rule: HighWatermarkRule::IsrMinimum,
         })
@@ -543,6 +548,7 @@ impl Cluster {
         if self.config.auto_leader_rebalance_enable && interval > 0 && now.0 % interval == 0 {
             self.elect_preferred_leaders(now, &mut events);
         }
+        self.sample_metrics(now);
         events
     }
 
