@@ -176,3 +176,27 @@ fn money_reads_in_units_and_cents() {
     assert_eq!(cents(2500), "25.00");
     assert_eq!(cents(7), "0.07");
 }
+
+/// The page and the CLI agree (issue #12): every saga preset played in the page for its
+/// ticks has the final summary `orderflow-cli saga --name NAME --summary` prints (the same
+/// `System` built from the same scenario, run to the same tick, with no trace kept).
+#[test]
+fn every_saga_presets_final_summary_in_the_page_is_the_clis() {
+    use orderflow_engine::ids::Tick;
+    use orderflow_engine::scenario::{saga_presets, System, SystemSummary};
+    let presets = saga_presets();
+    assert_eq!(presets.len(), 14);
+    for scenario in presets {
+        let ticks = scenario.run_ticks();
+        let page = played(&scenario.name, ticks);
+        let page = serde_json::to_value(SystemSummary::Saga(Box::new(
+            page.saga().expect("a saga").summary(),
+        )))
+        .unwrap();
+        let mut cli = System::from_scenario(&scenario).unwrap();
+        cli.set_trace_limit(Some(0));
+        cli.run_until(Tick(ticks));
+        let cli = serde_json::to_value(cli.summary()).unwrap();
+        assert_eq!(page, cli, "{} after {ticks} ticks", scenario.name);
+    }
+}
