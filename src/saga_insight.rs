@@ -7,15 +7,18 @@
 //!   upcasts, snapshots and optimistic-concurrency retries, and its state replayed up to a
 //!   version;
 //! - `correlation.rs`: one order's records across every topic, in the order they were
-//!   written, with their correlation id, what caused each and the groups that have read it.
+//!   written, with their correlation id, what caused each and the groups that have read it;
+//! - `styles.rs`: the same run orchestrated and choreographed, the messages each sent.
 
 mod correlation;
 mod order_events;
 mod read_models;
+mod styles;
 
 pub use correlation::{correlation_rows, CorrelationRow};
 pub use order_events::{order_ids, order_stream, replayed_state, OrderStream, StreamRow};
 pub use read_models::{projection_label, read_model_rows, ReadModelRow};
+pub use styles::{compare_styles, StyleComparison, StyleRow};
 
 /// Cents as people read money: `2500` is "25.00".
 pub fn cents(amount: u64) -> String {

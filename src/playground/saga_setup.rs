@@ -7,6 +7,7 @@
 //! under one setting and relayed under the other, which no real system does either.
 
 use super::Playground;
+use orderflow_engine::saga::services::SagaMode;
 
 /// A safeguard of the saga's services the page can switch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +41,25 @@ impl Playground {
             SagaSafeguard::IdempotentConsumers => saga.config.inbox = on,
             SagaSafeguard::TransactionalOutbox => saga.config.outbox = on,
         }
+        let ticks = self.session.ticks;
+        self.replay_to(ticks);
+        true
+    }
+
+    /// The running saga's style, or `None` when the scenario has no saga.
+    pub fn saga_style(&self) -> Option<SagaMode> {
+        Some(self.saga()?.config().mode)
+    }
+
+    /// Runs the same orders in the other saga style: the scenario's saga mode changes and
+    /// the whole log replays under it. Returns false (and changes nothing) when the
+    /// scenario has no saga.
+    pub fn set_saga_style(&mut self, mode: SagaMode) -> bool {
+        self.finish_burst();
+        let Some(saga) = self.session.scenario.saga.as_mut() else {
+            return false;
+        };
+        saga.config.mode = mode;
         let ticks = self.session.ticks;
         self.replay_to(ticks);
         true
@@ -98,5 +118,25 @@ mod tests {
         assert_eq!(plain.saga_safeguard(outbox), None);
         assert!(!plain.set_saga_safeguard(outbox, true));
         assert_eq!(plain.session(), Playground::default().session());
+    }
+
+    #[test]
+    fn the_same_orders_run_in_the_other_style_after_a_switch() {
+        let mut pg = Playground::new(
+            preset("mixed-failures-orchestration")
+                .expect("listed")
+                .session,
+        );
+        run(&mut pg, 50);
+        let sagas = |pg: &Playground| pg.saga().unwrap().summaries().len();
+        assert_eq!(pg.saga_style(), Some(SagaMode::Orchestration));
+        assert!(pg.group_names().iter().any(|g| g == "saga-orchestrator"));
+        let orchestrated = sagas(&pg);
+        assert!(pg.set_saga_style(SagaMode::Choreography));
+        assert_eq!(pg.saga_style(), Some(SagaMode::Choreography));
+        assert_eq!(pg.now(), 50);
+        assert_eq!(sagas(&pg), orchestrated, "the same orders");
+        assert!(!pg.group_names().iter().any(|g| g == "saga-orchestrator"));
+        assert!(!Playground::default().set_saga_style(SagaMode::Choreography));
     }
 }

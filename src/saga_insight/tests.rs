@@ -200,3 +200,44 @@ fn every_saga_presets_final_summary_in_the_page_is_the_clis() {
         assert_eq!(page, cli, "{} after {ticks} ticks", scenario.name);
     }
 }
+
+/// The mixed-failures orders run in both styles: orchestration sends commands to the
+/// services' command topics, choreography none; both place the same six orders.
+#[test]
+fn the_saga_styles_side_by_side_count_the_messages_each_sent() {
+    let pg = played("mixed-failures-orchestration", 400);
+    let c = compare_styles(pg.session()).expect("a saga");
+    assert_eq!(c.tick, 400);
+    let row = |name: &str| c.rows.iter().find(|r| r.message == name).cloned();
+    let reserve = row("ReserveInventory").expect("the orchestrator's command");
+    assert!(
+        reserve.orchestration > 0 && reserve.choreography == 0,
+        "{reserve:?}"
+    );
+    let placed = row("PlaceOrder").unwrap();
+    assert_eq!((placed.orchestration, placed.choreography), (6, 6));
+    let sum = |f: fn(&StyleRow) -> u64| c.rows.iter().map(f).sum::<u64>();
+    assert_eq!(
+        c.totals,
+        (sum(|r| r.orchestration), sum(|r| r.choreography))
+    );
+    let sagas = |lines: &[String]| -> u64 {
+        lines
+            .iter()
+            .map(|l| l.rsplit(": ").next().unwrap().parse::<u64>().unwrap())
+            .sum()
+    };
+    assert_eq!((sagas(&c.outcomes.0), sagas(&c.outcomes.1)), (6, 6));
+    // The page's own run is one of the two.
+    let own: u64 = topics_total(&pg);
+    assert_eq!(own, c.totals.0);
+    assert_eq!(compare_styles(Playground::default().session()), None);
+}
+
+fn topics_total(pg: &Playground) -> u64 {
+    let saga = pg.saga().unwrap();
+    orderflow_engine::saga::message::topics::ALL
+        .iter()
+        .map(|t| saga.saga_records(t).len() as u64)
+        .sum()
+}
