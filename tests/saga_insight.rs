@@ -132,3 +132,29 @@ async fn correlation_follows_an_order_across_the_services_with_its_causes() {
     assert!(correlation.contains("payment-commands-"), "{correlation}");
     assert!(correlation.contains("order-1"), "{correlation}");
 }
+
+#[wasm_bindgen_test]
+async fn the_same_orders_switch_style_and_compare_side_by_side() {
+    let app = fresh_app();
+    open(&app, "mixed-failures-orchestration", 40).await;
+    assert!(input(&app, "Orchestration").checked());
+    button(&app, "Compare styles").click();
+    tick().await;
+    let compared = region(&app, "Saga styles compared");
+    assert!(
+        compared.contains("Messages sent for the same orders by tick 40"),
+        "{compared}"
+    );
+    assert!(
+        compared.contains("ReserveInventory") && compared.contains("All messages"),
+        "{compared}"
+    );
+    input(&app, "Choreography").click();
+    settle().await;
+    assert!(
+        input(&app, "Choreography").checked(),
+        "as the engine now runs"
+    );
+    assert!(!input(&app, "Orchestration").checked());
+    assert!(region(&app, "Saga order-1").contains("State:"));
+}

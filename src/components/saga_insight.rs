@@ -1,24 +1,27 @@
 //! Inside the order saga, mounted in the Sagas drawer: the "Idempotent consumers" and
 //! "Transactional outbox" switches, and the regions "Read models" (each projection with its
 //! lag and a "Rebuild" button), "Order events" (an order's event-sourced stream, replayed
-//! step by step) and "Correlation" (one order's records across every service). What they
+//! step by step), "Correlation" (one order's records across every service) and the "Saga
+//! style" choice with both styles' messages side by side. What they
 //! show is read from the engine (see [`crate::saga_insight`]); the switches and "Rebuild"
 //! go through the playground, so replay and share links carry them.
 
 use crate::playground::SagaSafeguard;
 use crate::saga_insight::{
-    correlation_rows, order_ids, order_stream, read_model_rows, replayed_state, CorrelationRow,
-    ReadModelRow, StreamRow,
+    compare_styles, correlation_rows, order_ids, order_stream, read_model_rows, replayed_state,
+    CorrelationRow, ReadModelRow, StreamRow, StyleComparison,
 };
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::services::SagaMode;
 
 /// Everything this module shows, in the order the drawer lists it.
 #[component]
 pub fn SagaInsight() -> impl IntoView {
     view! {
         <SafeguardSwitches />
+        <SagaStyle />
         <ReadModels />
         <OrderEvents />
         <Correlation />
@@ -252,6 +255,65 @@ fn correlation_table(rows: Vec<CorrelationRow>) -> impl IntoView {
                     <td>{r.read_by.join(", ")}</td>
                 </tr>
             }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// "Saga style": the run orchestrated or choreographed (switching replays the same orders),
+/// and "Compare styles", the messages each style sent for them, side by side.
+#[component]
+fn SagaStyle() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let compared = RwSignal::new(None::<StyleComparison>);
+    let option = move |id: &'static str, label: &'static str, mode: SagaMode| {
+        let checked = move || engine.read(|pg| pg.saga_style() == Some(mode));
+        let choose = move |_| {
+            if engine.update(|pg| pg.set_saga_style(mode)) {
+                announcer.say(format!("{label}: the same orders replayed from the start."));
+            }
+        };
+        view! {
+            <label for=id class="switch">
+                <input id=id type="radio" name="saga-style" prop:checked=checked on:change=choose />
+                {label}
+            </label>
+        }
+    };
+    let compare = move |_| {
+        let result = engine.read_untracked(|pg| compare_styles(pg.session()));
+        compared.set(result);
+    };
+    view! {
+        <fieldset class="saga-style">
+            <legend>"Saga style"</legend>
+            {option("saga-style-orchestration", "Orchestration", SagaMode::Orchestration)}
+            {option("saga-style-choreography", "Choreography", SagaMode::Choreography)}
+        </fieldset>
+        <section class="styles-compared" role="region" aria-label="Saga styles compared">
+            <h3>"Saga styles compared"</h3>
+            <button type="button" on:click=compare>"Compare styles"</button>
+            {move || compared.get().map(style_table)}
+        </section>
+    }
+}
+
+fn style_table(c: StyleComparison) -> impl IntoView {
+    let outcome = |lines: Vec<String>| lines.join(", ");
+    view! {
+        <table class="routing-table style-table">
+            <caption>{format!("Messages sent for the same orders by tick {}", c.tick)}</caption>
+            <thead><tr>
+                <th scope="col">"Message"</th><th scope="col">"Orchestration"</th>
+                <th scope="col">"Choreography"</th>
+            </tr></thead>
+            <tbody>
+                {c.rows.into_iter().map(|r| view! {
+                    <tr><td>{r.message}</td><td>{r.orchestration}</td><td>{r.choreography}</td></tr>
+                }).collect_view()}
+                <tr class="total"><th scope="row">"All messages"</th><td>{c.totals.0}</td><td>{c.totals.1}</td></tr>
+                <tr><th scope="row">"Sagas"</th><td>{outcome(c.outcomes.0)}</td><td>{outcome(c.outcomes.1)}</td></tr>
+            </tbody>
         </table>
     }
 }
