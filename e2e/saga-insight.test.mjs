@@ -3,7 +3,7 @@
 // switched on, the run replays and the customer is charged once. "Rebuild" replays a read
 // model; the event-sourced order's stream shows its upcast, snapshot and concurrency retry
 // and replays event by event; "Correlation" follows the order with its causes. The drawer
-// passes axe in light and dark.
+// passes axe in light and dark, and a share link carries the switch.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -59,9 +59,41 @@ for (const colorScheme of ['light', 'dark']) {
     const text = await correlation.textContent();
     assert.ok(text.indexOf('PlaceOrder') < text.indexOf('ProcessPayment'), text);
 
-    assert.deepEqual(await axeViolations(page), [], `the event stream and correlation pass axe (${colorScheme})`);
+    await page.getByRole('button', { name: 'Compare styles', exact: true }).click();
+    const styles = page.getByRole('region', { name: 'Saga styles compared', exact: true });
+    await styles.getByText('Messages sent for the same orders by tick 60').waitFor();
+    await styles.getByRole('rowheader', { name: 'All messages', exact: true }).waitFor();
+
+    assert.deepEqual(await axeViolations(page), [], `the event stream, correlation and styles pass axe (${colorScheme})`);
     await screenshot(page, `saga-insight-${colorScheme}`);
     assert.deepEqual(external, []);
     await context.close();
   });
 }
+
+test('a share link carries the idempotent consumers switch', async () => {
+  const context = await run.browser.newContext();
+  const page = await context.newPage();
+  const external = [];
+  forbidExternalRequests(page, external);
+  await openApp(page, run.site.url);
+  await loadPreset(page, 'duplicate-delivery-without-inbox');
+  await step(page, 120);
+  await page.getByLabel('Idempotent consumers', { exact: true }).check();
+  await page.getByRole('region', { name: 'Balances', exact: true })
+    .getByText('Charged 25.00, refunded 0.00 (1 charges)').waitFor();
+
+  await openDrawer(page, 'Share');
+  await page.getByRole('button', { name: 'Create share link' }).click();
+  const link = await page.getByLabel('Share link').inputValue();
+  const fresh = await (await run.browser.newContext()).newPage();
+  forbidExternalRequests(fresh, external);
+  await fresh.goto(link);
+  await fresh.getByText('Tick 120', { exact: true }).waitFor({ timeout: 30_000 });
+  await openDrawer(fresh, 'Sagas');
+  assert.equal(await fresh.getByLabel('Idempotent consumers', { exact: true }).isChecked(), true);
+  await fresh.getByRole('region', { name: 'Balances', exact: true })
+    .getByText('Charged 25.00, refunded 0.00 (1 charges)').waitFor();
+  assert.deepEqual(external, []);
+  await context.close();
+});
