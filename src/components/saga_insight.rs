@@ -100,7 +100,7 @@ fn read_model(row: ReadModelRow) -> impl IntoView {
     view! {
         <section class="read-model" role="region" aria-label=name>
             <h4>{name}</h4>
-            <p class="lag">{format!("Lag: {} records behind order-events", row.lag)}</p>
+            <p class="lag">{format!("Lag: {} record{} behind order-events", row.lag, if row.lag == 1 { "" } else { "s" })}</p>
             <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
             {row.last_rebuild.map(|r| view! { <p class="rebuilt">{r}</p> })}
             <button type="button" on:click=rebuild>"Rebuild"</button>
