@@ -96,3 +96,34 @@ async fn the_cluster_drawer_kills_and_restarts_a_broker_and_shows_the_new_leader
     );
     app.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_metrics_table_charts_under_replicated_partitions_when_a_broker_dies() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    settle().await;
+    button(&app, "Cluster").click();
+    tick().await;
+    // The preset kills broker 2 at tick 20; its partitions are under-replicated after.
+    steps(&app, 24).await;
+    settle().await;
+    let chart = find(
+        &app,
+        "svg.metric-chart[aria-label^='UnderReplicatedPartitions']",
+    );
+    let label = chart.get_attribute("aria-label").unwrap_or_default();
+    assert!(
+        label.starts_with("UnderReplicatedPartitions from tick 1 to 24"),
+        "{label}"
+    );
+    assert!(!label.ends_with("now 0"), "broker 2 is down: {label}");
+    let points = find(&chart, "polyline")
+        .get_attribute("points")
+        .unwrap_or_default();
+    assert_eq!(
+        points.split(' ').count(),
+        24,
+        "one point per tick: {points}"
+    );
+    app.remove();
+}
