@@ -27,6 +27,7 @@ pub mod playground;
 pub mod presets;
 pub mod producers;
 pub mod rebalance;
+pub mod saga_insight;
 pub mod sagas;
 pub mod saved;
 pub mod session;

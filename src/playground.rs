@@ -18,12 +18,14 @@ pub mod cluster;
 mod group_view;
 mod producers;
 mod replay;
+mod saga_setup;
 mod topic_view;
 
 #[cfg(test)]
 pub(crate) mod tests;
 
 pub use group_view::{GroupError, MAX_NEW_GROUP_CONSUMERS};
+pub use saga_setup::SagaSafeguard;
 #[cfg(test)]
 pub(crate) use topic_view::records_without_epoch;
 pub use topic_view::{

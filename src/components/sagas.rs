@@ -38,6 +38,7 @@ pub fn SagasPanel() -> impl IntoView {
                 <BalancesView />
                 <DeadLetters />
                 <SagaList />
+                <crate::components::saga_insight::SagaInsight />
             </Show>
             <Explain text="Each order runs a saga across the Order, Inventory, Payment and Shipping services, which are consumer groups on the stage. When a step fails, the steps already done are undone by compensations, in reverse order. The states, steps, compensations and balances are the engine's own, as `orderflow-cli` prints them." />
         </section>

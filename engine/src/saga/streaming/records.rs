@@ -98,6 +98,29 @@ impl SagaView<'_> {
         path
     }
 
+    /// The saga record at `offset` of `topic`'s `partition` as the services read it (its
+    /// headers as an envelope: a record without a correlation id belongs to its order's
+    /// flow); a dead letter reads as the record it holds. `None` when there is no saga
+    /// record there.
+    pub fn envelope_at(
+        &self,
+        topic: &str,
+        partition: PartitionId,
+        offset: Offset,
+    ) -> Option<Envelope> {
+        let log = self
+            .sim
+            .topic(topic)?
+            .partitions()
+            .get(partition.0 as usize)?;
+        let record = log.get(offset).ok()?;
+        match &record.value {
+            Payload::Saga(m) => Some(envelope_of(record, m)),
+            Payload::SagaDeadLetter(letter) => Some(letter.original.clone()),
+            _ => None,
+        }
+    }
+
     /// The saga messages of a topic, with their partitions.
     pub fn saga_records(&self, topic: &str) -> Vec<(PartitionId, SagaMessage)> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {

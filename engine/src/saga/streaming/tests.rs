@@ -9,6 +9,7 @@ use super::super::projection::ReadModel;
 use super::super::services::CallTarget;
 use super::*;
 use crate::group::CommitPolicy;
+use crate::ids::PartitionId;
 use crate::scenario::System;
 
 /// The saga of `setup` on a new simulation, `customize` changing its services' groups.
@@ -314,4 +315,42 @@ fn choreographed_sagas_are_traced_as_their_events_arrive() {
         .filter(|e| matches!(e, T::StepSucceeded { .. }))
         .count();
     assert_eq!(steps, 2 + 4);
+}
+
+/// Every record of an order's path reads back as the envelope the services handled: its
+/// event id and causation are the path's, and its correlation id is the order's.
+#[test]
+fn every_record_of_an_orders_path_reads_back_as_its_envelope() {
+    let mut s = system(
+        setup(SagaMode::Orchestration, true, FaultPlan::default()),
+        3,
+        |_, _| {},
+    );
+    s.run(60);
+    let v = view(&s);
+    let order = OrderId("order-1".into());
+    let path = v.order_path(&order);
+    assert!(path.len() > 5, "{path:?}");
+    for entry in &path {
+        let envelope = v
+            .envelope_at(&entry.topic, entry.partition, entry.offset)
+            .expect("a saga record");
+        assert_eq!(envelope.meta.event_id, entry.event_id);
+        assert_eq!(envelope.meta.causation_id, entry.causation_id);
+        assert_eq!(envelope.meta.correlation_id.0, "order-1");
+        assert_eq!(envelope.message.order_id(), &order);
+    }
+    let first = &path[0];
+    assert_eq!(
+        v.envelope_at("no-such-topic", first.partition, first.offset),
+        None
+    );
+    assert_eq!(
+        v.envelope_at(&first.topic, PartitionId(99), first.offset),
+        None
+    );
+    assert_eq!(
+        v.envelope_at(&first.topic, first.partition, Offset(1_000_000)),
+        None
+    );
 }

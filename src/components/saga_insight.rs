@@ -1,0 +1,319 @@
+//! Inside the order saga, mounted in the Sagas drawer: the "Idempotent consumers" and
+//! "Transactional outbox" switches, and the regions "Read models" (each projection with its
+//! lag and a "Rebuild" button), "Order events" (an order's event-sourced stream, replayed
+//! step by step), "Correlation" (one order's records across every service) and the "Saga
+//! style" choice with both styles' messages side by side. What they
+//! show is read from the engine (see [`crate::saga_insight`]); the switches and "Rebuild"
+//! go through the playground, so replay and share links carry them.
+
+use crate::playground::SagaSafeguard;
+use crate::saga_insight::{
+    compare_styles, correlation_rows, order_ids, order_stream, read_model_rows, replayed_state,
+    CorrelationRow, ReadModelRow, StreamRow, StyleComparison,
+};
+use crate::state::{Announcer, Engine};
+use leptos::prelude::*;
+use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::services::SagaMode;
+
+/// Everything this module shows, in the order the drawer lists it.
+#[component]
+pub fn SagaInsight() -> impl IntoView {
+    view! {
+        <SafeguardSwitches />
+        <SagaStyle />
+        <ReadModels />
+        <OrderEvents />
+        <Correlation />
+    }
+    .into_any()
+}
+
+/// "Idempotent consumers" and "Transactional outbox": checked as the running saga was built;
+/// switching one replays the run under the other setting.
+#[component]
+fn SafeguardSwitches() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let switch = move |id: &'static str, label: &'static str, safeguard: SagaSafeguard| {
+        let checked = move || engine.read(|pg| pg.saga_safeguard(safeguard).unwrap_or(false));
+        let change = move |ev: leptos::ev::Event| {
+            let on = event_target_checked(&ev);
+            if engine.update(|pg| pg.set_saga_safeguard(safeguard, on)) {
+                let state = if on { "on" } else { "off" };
+                announcer.say(format!("{label} {state}: the run replayed from the start."));
+            }
+        };
+        view! {
+            <label for=id class="switch">
+                <input id=id type="checkbox" prop:checked=checked on:change=change />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <fieldset class="safeguards">
+            <legend>"Safeguards"</legend>
+            {switch("saga-inbox", "Idempotent consumers", SagaSafeguard::IdempotentConsumers)}
+            {switch("saga-outbox", "Transactional outbox", SagaSafeguard::TransactionalOutbox)}
+            <p class="hint">"Switching one replays the whole run as if it had always been set so: without idempotent consumers a redelivered record is handled twice (a double charge shows in Balances); without the outbox a crash between a state change and its publish loses the event."</p>
+        </fieldset>
+    }
+}
+
+/// The CQRS read models.
+#[component]
+fn ReadModels() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let rows = move || engine.read(|pg| pg.saga().map(|s| read_model_rows(&s)).unwrap_or_default());
+    view! {
+        <section class="read-models" role="region" aria-label="Read models">
+            <h3>"Read models"</h3>
+            {move || rows().into_iter().map(read_model).collect_view()}
+        </section>
+    }
+}
+
+fn read_model(row: ReadModelRow) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let (kind, name) = (row.kind, row.name);
+    let rebuild = move |_| {
+        let command = SagaCommand::RebuildProjection { projection: kind };
+        match engine.update(|pg| pg.try_saga(command)) {
+            Ok(()) => {
+                let said = engine.read_untracked(|pg| {
+                    pg.saga()
+                        .and_then(|s| read_model_rows(&s).into_iter().find(|r| r.kind == kind))
+                        .and_then(|r| r.last_rebuild)
+                });
+                announcer.say(format!("{name}: {}", said.unwrap_or_default()));
+            }
+            Err(e) => announcer.say(format!("{name} was not rebuilt: {e}")),
+        }
+    };
+    let lines = if row.lines.is_empty() {
+        vec!["Nothing yet.".to_string()]
+    } else {
+        row.lines
+    };
+    view! {
+        <section class="read-model" role="region" aria-label=name>
+            <h4>{name}</h4>
+            <p class="lag">{format!("Lag: {} record{} behind order-events", row.lag, if row.lag == 1 { "" } else { "s" })}</p>
+            <ul>{lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+            {row.last_rebuild.map(|r| view! { <p class="rebuilt">{r}</p> })}
+            <button type="button" on:click=rebuild>"Rebuild"</button>
+        </section>
+    }
+}
+
+/// A select of the run's orders: the chosen one while it exists, else the first.
+fn order_select(
+    id: &'static str,
+    label: &'static str,
+    orders: impl Fn() -> Vec<String> + Send + Sync + 'static,
+    chosen: RwSignal<Option<String>>,
+) -> (impl IntoView, Memo<Option<String>>) {
+    let orders = Memo::new(move |_| orders());
+    let current = Memo::new(move |_| {
+        let all = orders.get();
+        chosen
+            .get()
+            .filter(|c| all.contains(c))
+            .or_else(|| all.first().cloned())
+    });
+    let select = view! {
+        <label for=id>{label}</label>
+        <select
+            id=id
+            prop:value=move || current.get().unwrap_or_default()
+            on:change=move |ev| chosen.set(Some(event_target_value(&ev)))
+        >
+            {move || orders.get().into_iter().map(|o| {
+                let value = o.clone();
+                view! { <option value=value>{o}</option> }
+            }).collect_view()}
+        </select>
+    };
+    (select, current)
+}
+
+/// One order's event stream, and a step-by-step replay of it.
+#[component]
+fn OrderEvents() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let chosen = RwSignal::new(None::<String>);
+    let orders = move || engine.read(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default());
+    let (select, current) = order_select("order-events-order", "Order", orders, chosen);
+    // The replay's position, for the order it was set on; another order starts at its end.
+    let position = RwSignal::new(None::<(String, u64)>);
+    let stream = move || {
+        let order = current.get()?;
+        engine.read(|pg| pg.saga().and_then(|s| order_stream(&s, &order)))
+    };
+    let replayed = move |len: u64| match (position.get(), current.get()) {
+        (Some((o, p)), Some(c)) if o == c => p.min(len),
+        _ => len,
+    };
+    let set = move |p: u64| {
+        if let Some(order) = current.get_untracked() {
+            position.set(Some((order, p)));
+        }
+    };
+    view! {
+        <section class="order-events" role="region" aria-label="Order events">
+            <h3>"Order events"</h3>
+            <div class="fields">{select}</div>
+            {move || stream().map(|s| {
+                let len = s.rows.len() as u64;
+                let at = replayed(len);
+                let state = current.get().and_then(|o| {
+                    engine.read(|pg| pg.saga().and_then(|v| replayed_state(&v, &o, at)))
+                });
+                view! {
+                    {stream_table(s.rows, at)}
+                    <p class="load">{s.load}</p>
+                    {(!s.conflicts.is_empty()).then(|| view! {
+                        <p class="saga-list-title">"Concurrency checks"</p>
+                        <ul>{s.conflicts.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+                    })}
+                    <div class="replay" role="group" aria-label="Replay">
+                        <button type="button" on:click=move |_| set(0)>"Replay from start"</button>
+                        <button type="button" disabled={at >= len} on:click=move |_| set(at + 1)>"Next event"</button>
+                        <button type="button" on:click=move |_| set(len)>"To the end"</button>
+                        <p>{format!("Replayed {at} of {len} events.")}</p>
+                        <ul class="replayed-state">{state.unwrap_or_default().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}
+
+fn stream_table(rows: Vec<StreamRow>, replayed: u64) -> impl IntoView {
+    view! {
+        <table class="routing-table stream">
+            <caption>"The order's stream in the event store (replayed rows marked)"</caption>
+            <thead><tr>
+                <th scope="col">"Version"</th><th scope="col">"Tick"</th><th scope="col">"Event"</th>
+                <th scope="col">"Detail"</th><th scope="col">"Schema"</th><th scope="col">"Snapshot"</th>
+            </tr></thead>
+            <tbody>{rows.into_iter().map(|r| {
+                let done = r.version <= replayed;
+                view! {
+                    <tr class:replayed=done aria-current=(r.version == replayed).then_some("step")>
+                        <td>{r.version}</td><td>{r.tick}</td><td>{r.event}</td><td>{r.detail}</td>
+                        <td>{r.schema}</td><td>{if r.snapshot { "snapshot taken" } else { "" }}</td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// One order's records across every topic, with causation links.
+#[component]
+fn Correlation() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let chosen = RwSignal::new(None::<String>);
+    let orders = move || {
+        engine.read(|pg| {
+            pg.saga()
+                .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
+                .unwrap_or_default()
+        })
+    };
+    let (select, current) = order_select("correlation-order", "Correlation id", orders, chosen);
+    let rows = move || {
+        let order = current.get()?;
+        engine.read(|pg| pg.saga().map(|s| correlation_rows(&s, &order)))
+    };
+    view! {
+        <section class="correlation" role="region" aria-label="Correlation">
+            <h3>"Correlation"</h3>
+            <div class="fields">{select}</div>
+            {move || rows().map(correlation_table)}
+        </section>
+    }
+}
+
+fn correlation_table(rows: Vec<CorrelationRow>) -> impl IntoView {
+    view! {
+        <table class="routing-table correlation-table">
+            <caption>"Every record of the order, in the order written"</caption>
+            <thead><tr>
+                <th scope="col">"Event"</th><th scope="col">"Tick"</th><th scope="col">"Message"</th>
+                <th scope="col">"Record"</th><th scope="col">"Correlation id"</th>
+                <th scope="col">"Caused by"</th><th scope="col">"Read by"</th>
+            </tr></thead>
+            <tbody>{rows.into_iter().map(|r| view! {
+                <tr>
+                    <td>{format!("#{}", r.event_id)}</td><td>{r.tick}</td><td>{r.message}</td>
+                    <td>{r.place}</td><td>{r.correlation_id.unwrap_or_default()}</td>
+                    <td>{r.caused_by.unwrap_or_else(|| "outside (customer or clock)".into())}</td>
+                    <td>{r.read_by.join(", ")}</td>
+                </tr>
+            }).collect_view()}</tbody>
+        </table>
+    }
+}
+
+/// "Saga style": the run orchestrated or choreographed (switching replays the same orders),
+/// and "Compare styles", the messages each style sent for them, side by side.
+#[component]
+fn SagaStyle() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let compared = RwSignal::new(None::<StyleComparison>);
+    let option = move |id: &'static str, label: &'static str, mode: SagaMode| {
+        let checked = move || engine.read(|pg| pg.saga_style() == Some(mode));
+        let choose = move |_| {
+            if engine.update(|pg| pg.set_saga_style(mode)) {
+                announcer.say(format!("{label}: the same orders replayed from the start."));
+            }
+        };
+        view! {
+            <label for=id class="switch">
+                <input id=id type="radio" name="saga-style" prop:checked=checked on:change=choose />
+                {label}
+            </label>
+        }
+    };
+    let compare = move |_| {
+        let result = engine.read_untracked(|pg| compare_styles(pg.session()));
+        compared.set(result);
+    };
+    view! {
+        <fieldset class="saga-style">
+            <legend>"Saga style"</legend>
+            {option("saga-style-orchestration", "Orchestration", SagaMode::Orchestration)}
+            {option("saga-style-choreography", "Choreography", SagaMode::Choreography)}
+        </fieldset>
+        <section class="styles-compared" role="region" aria-label="Saga styles compared">
+            <h3>"Saga styles compared"</h3>
+            <button type="button" on:click=compare>"Compare styles"</button>
+            {move || compared.get().map(style_table)}
+        </section>
+    }
+}
+
+fn style_table(c: StyleComparison) -> impl IntoView {
+    let outcome = |lines: Vec<String>| lines.join(", ");
+    view! {
+        <table class="routing-table style-table">
+            <caption>{format!("Messages sent for the same orders by tick {}", c.tick)}</caption>
+            <thead><tr>
+                <th scope="col">"Message"</th><th scope="col">"Orchestration"</th>
+                <th scope="col">"Choreography"</th>
+            </tr></thead>
+            <tbody>
+                {c.rows.into_iter().map(|r| view! {
+                    <tr><td>{r.message}</td><td>{r.orchestration}</td><td>{r.choreography}</td></tr>
+                }).collect_view()}
+                <tr class="total"><th scope="row">"All messages"</th><td>{c.totals.0}</td><td>{c.totals.1}</td></tr>
+                <tr><th scope="row">"Sagas"</th><td>{outcome(c.outcomes.0)}</td><td>{outcome(c.outcomes.1)}</td></tr>
+            </tbody>
+        </table>
+    }
+}
