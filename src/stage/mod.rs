@@ -7,7 +7,7 @@
 //! - [`layout`]: where it goes, a pure function of a snapshot and a width.
 //! - [`text`]: the stage in words (its text alternative and accessible names).
 //!
-//! The components that draw a scene live in `components/stage.rs`, the toolbar and the dock
+//! The components that draw a scene live in `components/stage.rs` and `components/stage/`, the toolbar and the dock
 //! in `components/stage_dock.rs`. See ARCHITECTURE.md, "The stage".
 
 pub mod layout;
