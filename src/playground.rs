@@ -22,6 +22,7 @@ mod topic_view;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use cluster::UncommittedRecord;
 pub use group_view::{GroupError, MAX_NEW_GROUP_CONSUMERS};
 #[cfg(test)]
 pub(crate) use topic_view::records_without_epoch;

@@ -13,6 +13,8 @@
 //! [`super::layout::COMPACT_LANES_MAX`] partitions, where lanes become a heat strip), and at
 //! most [`TRACE_SCAN`] trace events are looked at for travelling records.
 
+use super::replication::read_replication;
+pub use super::replication::LaneReplication;
 use crate::playground::Playground;
 use crate::rebalance::{MovePhase, Release};
 use orderflow_engine::group::{GroupState, MemberStatus, Protocol};
@@ -52,6 +54,9 @@ pub struct PartitionState {
     /// Per group reading the topic (index into [`StageSnapshot::groups`]), the committed
     /// offset: the next offset the group reads after a restart.
     pub committed: Vec<(usize, u64)>,
+    /// Its leader and ISR, when the topic is replicated (more than one broker or a
+    /// replication factor above 1).
+    pub replication: Option<LaneReplication>,
 }
 
 impl PartitionState {
@@ -357,6 +362,7 @@ fn read_partition(
         high_watermark,
         head,
         committed,
+        replication: read_replication(pg, topic, partition, high_watermark, head_records),
     }
 }
 

@@ -78,8 +78,16 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
         state.with(|p| {
             p.as_ref()
                 .map(|p| {
+                    let replication = p.replication.as_ref().map_or(String::new(), |r| {
+                        let above = if r.uncommitted > 0 {
+                            format!(" · {} not yet committed", r.uncommitted)
+                        } else {
+                            String::new()
+                        };
+                        format!(" · {}{above}", r.text())
+                    });
                     format!(
-                        "{} · log start {} · high watermark {}",
+                        "{} · log start {} · high watermark {}{replication}",
                         crate::stage::text::records(p.records()),
                         p.log_start_offset,
                         p.high_watermark
@@ -143,6 +151,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
         <g
             class="lane"
             class:compact=compact
+            class:offline=move || state.with(|p| p.as_ref().and_then(|p| p.replication.as_ref()).is_some_and(|r| r.leader.is_none()))
+            data-leader=move || state.with(|p| p.as_ref().and_then(|p| p.replication.as_ref()).map(|r| r.leader.map_or("none".to_string(), |l| l.to_string())))
             role="region"
             aria-label=label
             data-partition=partition
@@ -231,6 +241,12 @@ fn RecordCell(
                     if c.redelivered {
                         l.push_str(", redelivered");
                     }
+                    if !c.committed {
+                        l = format!(
+                            "Record at offset {offset}: key {}, not yet committed (above the high watermark: only the leader has it)",
+                            if c.key.is_empty() { "none" } else { &c.key }
+                        );
+                    }
                     l
                 })
                 .unwrap_or_default()
@@ -242,6 +258,7 @@ fn RecordCell(
             class="lane-record"
             class:producer-duplicate=move || cell.with(|c| c.as_ref().is_some_and(|c| c.duplicate_of.is_some()))
             class:redelivered=move || cell.with(|c| c.as_ref().is_some_and(|c| c.redelivered))
+            class:uncommitted=move || cell.with(|c| c.as_ref().is_some_and(|c| !c.committed))
             role="button"
             tabindex="-1"
             data-nav=""

@@ -3,7 +3,7 @@
 
 use super::{CommitMarker, LaneBox, LaneMode, Node, NodeId, Point, RecordBox, Rect, Scene};
 use super::{COMPACT_LANES_MAX, FULL_LANES_MAX};
-use crate::playground::key_hue;
+use crate::playground::{key_hue, UncommittedRecord};
 use crate::stage::model::StageSnapshot;
 
 const FULL_LANE_HEADER: f64 = 18.0;
@@ -79,7 +79,9 @@ fn place_heat_strip(
 }
 
 /// A lane's newest records (newest at the head, on the right) and its commit markers;
-/// returns the head's x, the oldest offset drawn and the log start's x if it is drawn.
+/// returns the high watermark's x, the oldest offset drawn and the log start's x if it is
+/// drawn. Records the leader holds above the high watermark (a replicated topic) stand
+/// right of it, drawn as not yet committed.
 fn place_lane_records(
     scene: &mut Scene,
     snapshot: &StageSnapshot,
@@ -87,9 +89,23 @@ fn place_lane_records(
     body: Rect,
     (cell, slots): (f64, u64),
 ) -> (f64, u64, Option<f64>) {
-    // Newest at the head (right): offset o sits (hw - 1 - o) cells left of the head.
+    let uncommitted: &[UncommittedRecord] = p
+        .replication
+        .as_ref()
+        .map_or(&[], |r| r.uncommitted_head.as_slice());
+    // At most half the cells go to records not yet committed, the ones next to the HW.
+    let uncommitted = &uncommitted[..uncommitted.len().min((slots / 2) as usize)];
+    let end = p.high_watermark + uncommitted.len() as u64;
+    let slots = slots - uncommitted.len() as u64;
+    // Newest at the head (right): offset o sits (end - o) cells left of the head.
     let head_x = body.right() - HEAD_ROOM;
-    let cell_x = |offset: u64| head_x - (p.high_watermark - offset) as f64 * (cell + CELL_GAP);
+    let cell_x = |offset: u64| head_x - (end - offset) as f64 * (cell + CELL_GAP);
+    let cell_rect = |offset: u64| Rect {
+        x: cell_x(offset),
+        y: body.y + 3.0,
+        w: cell,
+        h: body.h - 6.0,
+    };
     let shown: Vec<_> = p
         .head
         .iter()
@@ -100,17 +116,27 @@ fn place_lane_records(
         scene.records.push(RecordBox {
             partition: p.partition,
             offset: r.offset,
-            rect: Rect {
-                x: cell_x(r.offset),
-                y: body.y + 3.0,
-                w: cell,
-                h: body.h - 6.0,
-            },
+            rect: cell_rect(r.offset),
             key: r.key.clone(),
             value: r.value.clone(),
             hue: key_hue(&r.key),
             duplicate_of: r.duplicate_of,
             redelivered: !r.redelivered_to.is_empty(),
+            committed: true,
+        });
+    }
+    for r in uncommitted {
+        let key = r.key.clone().unwrap_or_default();
+        scene.records.push(RecordBox {
+            partition: p.partition,
+            offset: r.offset,
+            rect: cell_rect(r.offset),
+            hue: key_hue(&key),
+            key,
+            value: "not yet committed".to_string(),
+            duplicate_of: None,
+            redelivered: false,
+            committed: false,
         });
     }
     let tail_x = cell_x(first_shown) - CELL_GAP / 2.0;
@@ -141,7 +167,7 @@ fn place_lane_records(
             behind,
         });
     }
-    (head_x, first_shown, log_start_x)
+    (cell_x(p.high_watermark), first_shown, log_start_x)
 }
 
 pub(super) fn place_lanes(
@@ -202,13 +228,13 @@ pub(super) fn place_lanes(
             w: w - label,
             h: body_h,
         };
-        let (head_x, first_shown, log_start_x) =
+        let (high_watermark_x, first_shown, log_start_x) =
             place_lane_records(scene, snapshot, p, body, (cell, slots));
         scene.lanes.push(LaneBox {
             partition: p.partition,
             rect,
             body,
-            high_watermark_x: head_x - CELL_GAP / 2.0,
+            high_watermark_x: high_watermark_x - CELL_GAP / 2.0,
             log_start_x,
             older: first_shown - p.log_start_offset,
             heat: p.records() as f64 / fullest,

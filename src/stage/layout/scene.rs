@@ -104,6 +104,9 @@ pub struct RecordBox {
     pub hue: u32,
     pub duplicate_of: Option<u64>,
     pub redelivered: bool,
+    /// False for a record the leader holds above the high watermark (not yet committed:
+    /// no consumer sees it, and a failover may lose it).
+    pub committed: bool,
 }
 
 /// A group's committed offset on a lane.

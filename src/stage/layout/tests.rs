@@ -25,6 +25,7 @@ fn partition(partition: u32, records: u64) -> PartitionState {
             })
             .collect(),
         committed: vec![(0, records / 2)],
+        replication: None,
     }
 }
 
@@ -353,4 +354,67 @@ fn released_partitions_fade_towards_the_group_when_their_owner_is_gone() {
         .unwrap();
     assert_eq!(ghost.id, ("g0".to_string(), 2, "c9".to_string()));
     assert_eq!(scene.edges.len(), 3);
+}
+
+#[test]
+fn records_above_the_high_watermark_stand_right_of_it_and_are_not_committed() {
+    use crate::playground::UncommittedRecord;
+    use crate::stage::model::LaneReplication;
+    let mut s = snapshot(3, 1, 2);
+    s.partitions[1].replication = Some(LaneReplication {
+        leader: Some(2),
+        leader_epoch: 1,
+        isr: 1,
+        replicas: 3,
+        uncommitted: 3,
+        uncommitted_head: (30..33)
+            .map(|offset| UncommittedRecord {
+                offset,
+                key: Some(format!("U{offset}")),
+            })
+            .collect(),
+    });
+    // On a phone only the first of them fit, next to the HW; never past the lane's head.
+    let narrow = layout(&s, 390.0);
+    let above: Vec<u64> = narrow
+        .records
+        .iter()
+        .filter(|r| r.partition == 1 && !r.committed)
+        .map(|r| r.offset)
+        .collect();
+    assert!(
+        !above.is_empty() && above.len() < 3 && above[0] == 30,
+        "{above:?}"
+    );
+    let lane = narrow.lane(1).unwrap();
+    assert!(narrow
+        .records
+        .iter()
+        .filter(|r| r.partition == 1)
+        .all(|r| inside(r.rect, lane.body)));
+    let scene = layout(&s, 1440.0);
+    let lane = scene.lane(1).unwrap();
+    let cells: Vec<_> = scene.records.iter().filter(|r| r.partition == 1).collect();
+    let above: Vec<_> = cells.iter().filter(|r| !r.committed).collect();
+    assert_eq!(
+        above.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        vec![30, 31, 32]
+    );
+    assert!(above.iter().all(|r| r.rect.x > lane.high_watermark_x));
+    assert!(cells
+        .iter()
+        .filter(|r| r.committed)
+        .all(|r| r.rect.right() < lane.high_watermark_x));
+    // Newest at the head, cells never overlap, all inside the lane's body.
+    let mut sorted = cells.clone();
+    sorted.sort_by_key(|r| r.offset);
+    assert!(sorted.windows(2).all(|w| w[0].rect.right() < w[1].rect.x));
+    assert!(cells.iter().all(|r| inside(r.rect, lane.body)));
+    // A lane without replication has every cell committed, left of its HW.
+    let lane0 = scene.lane(0).unwrap();
+    assert!(scene
+        .records
+        .iter()
+        .filter(|r| r.partition == 0)
+        .all(|r| r.committed && r.rect.right() < lane0.high_watermark_x));
 }
