@@ -122,7 +122,7 @@ async fn a_lane_draws_records_above_the_high_watermark_as_not_yet_committed() {
     assert!(count(&app, ".lane-record.uncommitted") >= 1);
     let head = lane_head(&app, 0);
     assert!(
-        head.contains("leader 1 · ISR 3/3 · 3 not yet committed"),
+        head.contains("leader 1 · ISR 3/3 · 3 uncommitted"),
         "{head}"
     );
     let cell = find(&app, ".lane-record.uncommitted");
@@ -132,7 +132,7 @@ async fn a_lane_draws_records_above_the_high_watermark_as_not_yet_committed() {
     steps(&app, 1).await;
     settle().await;
     assert_eq!(count(&app, ".lane-record.uncommitted"), 0);
-    assert!(!lane_head(&app, 0).contains("not yet committed"));
+    assert!(!lane_head(&app, 0).contains("uncommitted"));
     app.remove();
 }
 

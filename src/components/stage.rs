@@ -36,6 +36,10 @@ use lanes::Lanes;
 
 /// Rows drawn above and below what is visible, so scrolling shows no gaps.
 const OVERSCAN_PX: f64 = 240.0;
+/// Above this speed a tick is shorter than a record cell's slide: the stage draws fast.
+const FAST_TICKS_PER_SECOND: u32 = 4;
+/// Records drawn travelling per tick when fast (else up to `model::MAX_TRAVELS`).
+const FAST_TRAVELS: usize = 4;
 /// Colours per group before they repeat (the names tell groups apart, not only colour).
 const GROUP_COLOURS: usize = 8;
 
@@ -88,6 +92,11 @@ pub fn Stage() -> impl IntoView {
         )
     });
     let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));
+    let lines = Memo::new(move |_| snapshot.with(describe));
+    // Faster than a record cell's slide (250 ms a tick): the cells jump instead of sliding,
+    // and fewer records travel, since a traveller is gone at the next tick anyway.
+    let fast =
+        Memo::new(move |_| clock.map_or(0, |c| c.ticks_per_second.get()) > FAST_TICKS_PER_SECOND);
     let summary = move || {
         snapshot.with(|s| {
             let sizes: Vec<u64> = s.partitions.iter().map(|p| p.records()).collect();
@@ -163,6 +172,7 @@ pub fn Stage() -> impl IntoView {
             >
                 <svg
                     class="stage-svg"
+                    class:fast=fast
                     role="group"
                     aria-labelledby="stage-title"
                     aria-describedby="stage-text"
@@ -175,11 +185,15 @@ pub fn Stage() -> impl IntoView {
                     <Lanes snapshot=snapshot scene=scene rows=rows />
                     <Groups snapshot=snapshot scene=scene rows=rows />
                     <RoutingCallout scene=scene />
-                    <Travellers scene=scene reduced=reduced duration_ms=Signal::derive(travel_ms) />
+                    <Travellers scene=scene reduced=reduced duration_ms=Signal::derive(travel_ms) fast=fast />
                 </svg>
             </div>
             <div id="stage-text" class="sr-only">
-                {move || snapshot.with(describe).into_iter().map(|line| view! { <p>{line}</p> }).collect_view()}
+                // One paragraph per line, kept from tick to tick: a tick rewrites the
+                // numbers in them, it does not build the paragraphs again.
+                <For each=move || 0..lines.with(Vec::len) key=|i| *i let:i>
+                    <p>{move || lines.with(|l| l.get(i).cloned().unwrap_or_default())}</p>
+                </For>
             </div>
             <p class="legend">
                 {move || snapshot.with(|s| if s.other_groups > 0 {
@@ -334,12 +348,14 @@ fn Travellers(
     scene: Memo<Scene>,
     reduced: Signal<bool>,
     duration_ms: Signal<u32>,
+    fast: Memo<bool>,
 ) -> impl IntoView {
     let travels = move || {
         if reduced.get() {
             return Vec::new();
         }
-        scene.with(|s| s.travels.clone())
+        let most = if fast.get() { FAST_TRAVELS } else { usize::MAX };
+        scene.with(|s| s.travels.iter().take(most).cloned().collect::<Vec<_>>())
     };
     view! {
         <g class="travellers" aria-hidden="true">

@@ -3,7 +3,7 @@
 
 use super::colour_class;
 use super::keys::{current_element, focus_partition, focus_step, on_activate};
-use crate::stage::layout::{LaneMode, RecordBox, Scene};
+use crate::stage::layout::{LaneMode, RecordBox, Rect, Scene};
 use crate::stage::model::StageSnapshot;
 use crate::stage::text::partition_text;
 use crate::stage::{Dock, Selection};
@@ -60,6 +60,10 @@ fn LaneList(
 fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> impl IntoView {
     let dock = use_context::<Dock>();
     let lane = Memo::new(move |_| scene.with(|s| s.lane(partition).cloned()));
+    // The lane's boxes, apart from its marks (which move every tick): what is drawn from
+    // them is not set again on a tick.
+    let frame =
+        Memo::new(move |_| lane.with(|l| l.as_ref().map(|l| (l.rect, l.body)).unwrap_or_default()));
     let compact = Memo::new(move |_| scene.with(|s| s.lane_mode == LaneMode::Compact));
     let state =
         Memo::new(move |_| snapshot.with(|s| s.partitions.get(partition as usize).cloned()));
@@ -80,7 +84,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                 .map(|p| {
                     let replication = p.replication.as_ref().map_or(String::new(), |r| {
                         let above = if r.uncommitted > 0 {
-                            format!(" · {} not yet committed", r.uncommitted)
+                            format!(" · {} uncommitted", r.uncommitted)
                         } else {
                             String::new()
                         };
@@ -97,7 +101,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
         })
     };
     // The same words on a narrow lane (a phone), in a smaller type.
-    let narrow = move || lane.with(|l| l.as_ref().is_some_and(|l| l.rect.w < 440.0));
+    let narrow = move || frame.with(|f| f.0.w < 440.0);
     let head_label = move || {
         snapshot.with(|s| {
             s.partitions
@@ -120,8 +124,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
             });
         }
     };
-    let r = move || lane.get().map(|l| l.rect).unwrap_or_default();
-    let b = move || lane.get().map(|l| l.body).unwrap_or_default();
+    let r = move || frame.get().0;
+    let b = move || frame.get().1;
     let on_keydown = move |ev: KeyboardEvent| {
         let Some(el) = current_element(&ev) else {
             return;
@@ -189,7 +193,7 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
             </For>
             <line class="high-watermark" x1=move || lane.get().map_or(0.0, |l| l.high_watermark_x) x2=move || lane.get().map_or(0.0, |l| l.high_watermark_x) y1=move || b().y - 2.0 y2=move || b().bottom() + 2.0 />
             <Show when=move || !compact.get()>
-                <text class="marker-label" x=move || lane.get().map_or(0.0, |l| l.high_watermark_x + 4.0) y=move || b().y + 20.0>
+                <text class="marker-label" x=move || lane.get().map_or(0.0, |l| l.head_label_x) y=move || b().y + 20.0>
                     {move || state.with(|p| p.as_ref().map(|p| format!("HW {}", p.high_watermark)).unwrap_or_default())}
                 </text>
                 {move || lane.get().and_then(|l| l.log_start_x).map(|x| view! {
@@ -215,7 +219,28 @@ fn RecordCell(
     partition: u32,
 ) -> impl IntoView {
     let dock = use_context::<Dock>();
-    let cell = Memo::new(move |_| records.with(|r| r.iter().find(|c| c.offset == offset).cloned()));
+    // What the cell says (its key, marks, size) changes rarely; where it stands changes
+    // every tick as newer records push it left. Apart, a tick moves the cell and rewrites
+    // nothing else (no label, colour or text is set again).
+    let cell = Memo::new(move |_| {
+        records.with(|r| {
+            r.iter().find(|c| c.offset == offset).map(|c| RecordBox {
+                rect: Rect {
+                    x: 0.0,
+                    y: 0.0,
+                    ..c.rect
+                },
+                ..c.clone()
+            })
+        })
+    });
+    let at = Memo::new(move |_| {
+        records.with(|r| {
+            r.iter()
+                .find(|c| c.offset == offset)
+                .map_or((0.0, 0.0), |c| (c.rect.x, c.rect.y))
+        })
+    });
     let rect = move || cell.with(|c| c.as_ref().map(|c| c.rect).unwrap_or_default());
     let select = move || {
         if let Some(d) = dock {
@@ -265,7 +290,7 @@ fn RecordCell(
             data-offset=offset
             aria-label=label
             style:--key-hue=hue
-            style:transform=move || format!("translate({:.1}px, {:.1}px)", rect().x, rect().y)
+            style:transform=move || { let (x, y) = at.get(); format!("translate({x:.1}px, {y:.1}px)") }
             on:click=move |_| select()
             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
         >

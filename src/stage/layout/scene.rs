@@ -83,8 +83,10 @@ pub struct LaneBox {
     pub rect: Rect,
     /// Where the records are drawn.
     pub body: Rect,
-    /// x of the high watermark (just right of the newest record).
+    /// x of the high watermark (just right of the newest committed record).
     pub high_watermark_x: f64,
+    /// x of the "HW n" label: right of the newest record drawn, committed or not.
+    pub head_label_x: f64,
     /// x of the log start, when the oldest record is on screen.
     pub log_start_x: Option<f64>,
     /// Records older than the ones drawn.

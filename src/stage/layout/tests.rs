@@ -410,6 +410,8 @@ fn records_above_the_high_watermark_stand_right_of_it_and_are_not_committed() {
     sorted.sort_by_key(|r| r.offset);
     assert!(sorted.windows(2).all(|w| w[0].rect.right() < w[1].rect.x));
     assert!(cells.iter().all(|r| inside(r.rect, lane.body)));
+    // The "HW n" label stands right of every cell, clear of those not yet committed.
+    assert!(cells.iter().all(|r| r.rect.right() < lane.head_label_x));
     // A lane without replication has every cell committed, left of its HW.
     let lane0 = scene.lane(0).unwrap();
     assert!(scene
