@@ -93,6 +93,8 @@ pub fn Stage() -> impl IntoView {
     });
     let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));
     let lines = Memo::new(move |_| snapshot.with(describe));
+    // Set again only when the size changes (a new viewBox lays the whole drawing out again).
+    let svg_size = Memo::new(move |_| scene.with(|s| (s.width, s.height.round())));
     // Faster than a record cell's slide (250 ms a tick): the cells jump instead of sliding,
     // and fewer records travel, since a traveller is gone at the next tick anyway.
     let fast =
@@ -176,9 +178,9 @@ pub fn Stage() -> impl IntoView {
                     role="group"
                     aria-labelledby="stage-title"
                     aria-describedby="stage-text"
-                    width=move || scene.with(|s| s.width.to_string())
-                    height=move || scene.with(|s| s.height.round().to_string())
-                    viewBox=move || scene.with(|s| format!("0 0 {} {}", s.width, s.height.round()))
+                    width=move || svg_size.get().0.to_string()
+                    height=move || svg_size.get().1.to_string()
+                    viewBox=move || { let (w, h) = svg_size.get(); format!("0 0 {w} {h}") }
                 >
                     <Edges scene=scene rows=rows />
                     <Producers snapshot=snapshot scene=scene />

@@ -102,6 +102,16 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     };
     // The same words on a narrow lane (a phone), in a smaller type.
     let narrow = move || frame.with(|f| f.0.w < 440.0);
+    // The high watermark's x, the "HW n" label's x and the log start's x: they move only
+    // when the lane's layout does; the count of older records changes with every record.
+    let marks = Memo::new(move |_| {
+        lane.with(|l| {
+            l.as_ref().map_or((0.0, 0.0, None), |l| {
+                (l.high_watermark_x, l.head_label_x, l.log_start_x)
+            })
+        })
+    });
+    let older = Memo::new(move |_| lane.with(|l| l.as_ref().map_or(0, |l| l.older)));
     let head_label = move || {
         snapshot.with(|s| {
             s.partitions
@@ -191,17 +201,17 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
             <For each=move || records.get() key=move |c| (epoch.get_untracked(), c.offset) let:cell>
                 <RecordCell records=records offset=cell.offset compact=compact topic=topic partition=partition />
             </For>
-            <line class="high-watermark" x1=move || lane.get().map_or(0.0, |l| l.high_watermark_x) x2=move || lane.get().map_or(0.0, |l| l.high_watermark_x) y1=move || b().y - 2.0 y2=move || b().bottom() + 2.0 />
+            <line class="high-watermark" x1=move || marks.get().0 x2=move || marks.get().0 y1=move || b().y - 2.0 y2=move || b().bottom() + 2.0 />
             <Show when=move || !compact.get()>
-                <text class="marker-label" x=move || lane.get().map_or(0.0, |l| l.head_label_x) y=move || b().y + 20.0>
+                <text class="marker-label" x=move || marks.get().1 y=move || b().y + 20.0>
                     {move || state.with(|p| p.as_ref().map(|p| format!("HW {}", p.high_watermark)).unwrap_or_default())}
                 </text>
-                {move || lane.get().and_then(|l| l.log_start_x).map(|x| view! {
+                {move || marks.get().2.map(|x| view! {
                     <line class="log-start" x1=x x2=x y1=b().y - 2.0 y2=b().bottom() + 2.0 />
                 })}
-                {move || lane.get().filter(|l| l.older > 0).map(|l| view! {
-                    <text class="marker-label older" x=l.body.x + 4.0 y=l.body.y + 20.0>{format!("+{} older", crate::stage::text::short_count(l.older))}</text>
-                })}
+                <Show when=move || { older.get() != 0 }>
+                    <text class="marker-label older" x=move || b().x + 4.0 y=move || b().y + 20.0>{move || format!("+{} older", crate::stage::text::short_count(older.get()))}</text>
+                </Show>
             </Show>
             <CommitMarkers scene=scene partition=partition compact=compact />
         </g>
@@ -333,7 +343,9 @@ fn CommitMarkers(scene: Memo<Scene>, partition: u32, compact: Memo<bool>) -> imp
     });
     view! {
         <g class="commits" aria-hidden="true">
-            {move || markers.get().into_iter().map(|m| {
+            // Keyed by what is drawn: a marker that did not move keeps its element.
+            <For each=move || markers.get() key=|m| (m.group.clone(), m.offset, m.behind, (m.at.x * 10.0) as i64, (m.at.y * 10.0) as i64) let:m>
+                {
                 let (x, y) = (m.at.x, m.at.y);
                 let points = if compact.get_untracked() {
                     format!("{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}", x, y - 5.0, x - 3.0, y, x + 3.0, y)
@@ -349,7 +361,8 @@ fn CommitMarkers(scene: Memo<Scene>, partition: u32, compact: Memo<bool>) -> imp
                         })}
                     </g>
                 }
-            }).collect_view()}
+                }
+            </For>
         </g>
     }
     .into_any()
@@ -386,8 +399,10 @@ fn HeatStrip(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
         <g class="heat-strip" role="group" aria-label=move || format!("{} partitions of {}, shaded by records", count.get(), topic.get()) on:keydown=on_keydown>
             <For each=move || 0..count.get() key=|p| *p let:partition>
                 {
-                    let lane = Memo::new(move |_| scene.with(|s| s.lane(partition).map(|l| (l.rect, l.heat))));
-                    let rect = move || lane.get().map(|l| l.0).unwrap_or_default();
+                    // The square's box apart from its shade: a tick re-shades, it does not move it.
+                    let rect = Memo::new(move |_| scene.with(|s| s.lane(partition).map(|l| l.rect).unwrap_or_default()));
+                    let heat = Memo::new(move |_| scene.with(|s| s.lane(partition).map_or(0.0, |l| l.heat)));
+                    let rect = move || rect.get();
                     let label = move || snapshot.with(|s| s.partitions.get(partition as usize).map(|p| format!("{}. Details of {}-{partition}.", partition_text(p, &s.groups), s.topic)).unwrap_or_default());
                     let select = move || {
                         current.set(partition);
@@ -404,7 +419,7 @@ fn HeatStrip(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
                             aria-label=label
                             x=move || rect().x y=move || rect().y width=move || rect().w height=move || rect().h
                             rx="2"
-                            style:--heat=move || format!("{:.2}", lane.get().map_or(0.0, |l| l.1))
+                            style:--heat=move || format!("{:.2}", heat.get())
                             on:click=move |_| select()
                             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
                         />
