@@ -203,7 +203,7 @@ pub fn Stage() -> impl IntoView {
                 } else {
                     String::new()
                 })}
-                "Lanes hold each partition's newest records (head on the right), coloured and labelled by key; ▲ marks each group's committed offset, HW the high watermark. Lines show which member owns which partition, one colour per group; dashed: being given up; faint: released, waiting for its new owner. On a replicated topic each lane names its leader broker and ISR; outlined dashed cells right of HW are written by the leader but not yet committed."
+                "Lanes hold each partition's newest records (head on the right), coloured and labelled by key; ▲ marks each group's committed offset, HW the high watermark. Lines show which member owns which partition, one colour per group; dashed: being given up; faint: released, waiting for its new owner. On a replicated topic each lane names its leader broker and ISR; outlined dashed cells right of HW are written by the leader but not yet committed. On a saga topic, cells with a thick red outline are compensations (release, refund, cancel)."
             </p>
             <Explain text="Each partition is an append-only log: records get consecutive offsets in the order they arrive. Order holds only within a partition, never across partitions. Inside a consumer group each partition has exactly one owner, so at most as many consumers work in parallel as there are partitions; extra consumers sit idle. When a consumer dies the group notices after its session timeout, then rebalances: eager protocols pause everyone and hand out all partitions again, cooperative ones move only what must move. Click a partition, record, group or consumer for its details." />
         </section>

@@ -41,6 +41,8 @@ pub struct HeadRecord {
     pub duplicate_of: Option<u64>,
     /// Groups that processed it again after a redelivery.
     pub redelivered_to: Vec<String>,
+    /// A saga compensation command (it undoes a step), from the record's payload.
+    pub compensation: bool,
 }
 
 /// One partition of the selected topic.
@@ -340,7 +342,12 @@ fn read_partition(
             .map(|row| HeadRecord {
                 offset: row.offset,
                 key: row.key,
-                value: format!("{} {}", row.order_id, row.status),
+                // A saga record says which message it is; an order event, its order.
+                value: match row.saga_message {
+                    Some(name) => name.to_string(),
+                    None => format!("{} {}", row.order_id, row.status),
+                },
+                compensation: row.compensation,
                 duplicate_of: row.duplicate_of,
                 redelivered_to: row.redelivered_to,
             })

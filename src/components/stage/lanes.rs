@@ -276,6 +276,9 @@ fn RecordCell(
                     if c.redelivered {
                         l.push_str(", redelivered");
                     }
+                    if c.compensation {
+                        l.push_str(", a compensation (undoes a step of the saga)");
+                    }
                     if !c.committed {
                         l = format!(
                             "Record at offset {offset}: key {}, not yet committed (above the high watermark: only the leader has it)",
@@ -294,6 +297,7 @@ fn RecordCell(
             class:producer-duplicate=move || cell.with(|c| c.as_ref().is_some_and(|c| c.duplicate_of.is_some()))
             class:redelivered=move || cell.with(|c| c.as_ref().is_some_and(|c| c.redelivered))
             class:uncommitted=move || cell.with(|c| c.as_ref().is_some_and(|c| !c.committed))
+            class:compensation=move || cell.with(|c| c.as_ref().is_some_and(|c| c.compensation))
             role="button"
             tabindex="-1"
             data-nav=""

@@ -124,6 +124,7 @@ fn place_lane_records(
             duplicate_of: r.duplicate_of,
             redelivered: !r.redelivered_to.is_empty(),
             committed: true,
+            compensation: r.compensation,
         });
     }
     for r in uncommitted {
@@ -138,6 +139,7 @@ fn place_lane_records(
             duplicate_of: None,
             redelivered: false,
             committed: false,
+            compensation: false,
         });
     }
     let tail_x = cell_x(first_shown) - CELL_GAP / 2.0;

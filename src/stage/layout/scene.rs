@@ -109,6 +109,8 @@ pub struct RecordBox {
     /// False for a record the leader holds above the high watermark (not yet committed:
     /// no consumer sees it, and a failover may lose it).
     pub committed: bool,
+    /// A saga compensation command (drawn in its own colour).
+    pub compensation: bool,
 }
 
 /// A group's committed offset on a lane.

@@ -22,6 +22,7 @@ fn partition(partition: u32, records: u64) -> PartitionState {
                 value: format!("O{offset} Created"),
                 duplicate_of: None,
                 redelivered_to: Vec::new(),
+                compensation: false,
             })
             .collect(),
         committed: vec![(0, records / 2)],
