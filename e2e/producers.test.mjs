@@ -22,7 +22,7 @@ test('a lost acknowledgement makes the retry a duplicate, badged in the partitio
 
   const producers = page.getByRole('region', { name: 'Producers', exact: true });
   const plain = producers.getByRole('region', { name: 'Producer plain', exact: true });
-  await plain.getByText('acks=all · retries 3 · not idempotent · ack loss 20%').waitFor();
+  await plain.getByText('acks=all · retries 3 · backoff none · not idempotent · ack loss 20%').waitFor();
   await producers.getByRole('region', { name: 'Producer idempotent', exact: true })
     .getByText(/idempotent \(enable\.idempotence=true\)/).waitFor();
 

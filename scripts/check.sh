@@ -76,6 +76,10 @@ cp bench/web/index.html "$smoke_web/"
 node bench/web/run.mjs "$smoke_web" "$(cargo run -q -p orderflow-bench --locked -- --smoke --print-plan)" >/dev/null
 node e2e/page-bench.mjs --smoke >/dev/null
 
+step "page soak smoke: 20 ticks of the soak scenario (brokers, kills, retention) on the release build"
+# The full soak (ten million events) runs by hand: node e2e/page-soak.mjs
+node e2e/page-soak.mjs --smoke >/dev/null
+
 step "release size (budget: $SIZE_BUDGET_GZIP_BYTES bytes of gzipped wasm; enforced: $SIZE_BUDGET_ENFORCED)"
 wasm=$(ls dist/*.wasm | head -n1)
 raw=$(stat -c %s "$wasm")

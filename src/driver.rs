@@ -3,10 +3,12 @@
 //! untracked and bumps the engine version once per frame that changed something. Then it
 //! announces important changes (rebalances, dead consumers) through the live region.
 //!
-//! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks per frame, and a burst works
-//! in chunks of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame, so a huge
-//! burst or a high speed never blocks input.
+//! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks per frame, a burst works
+//! in chunks of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame, and a
+//! rebuild by replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per
+//! frame, so a huge burst, a long replay or a high speed never blocks input.
 
+use crate::playground::Playground;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 use leptos_use::{use_raf_fn, UseRafFnCallbackArgs};
@@ -17,6 +19,22 @@ pub const MAX_TICKS_PER_FRAME: u32 = 10;
 pub const BURST_CHUNK: u32 = 250;
 /// Time a frame may spend on a burst before yielding to input and rendering.
 pub const BURST_BUDGET_MS: f64 = 12.0;
+
+/// Time a frame may spend rebuilding a tick by replay.
+pub const REPLAY_BUDGET_MS: f64 = 12.0;
+
+/// Runs slices of the replay under way for about [`REPLAY_BUDGET_MS`] (at least one);
+/// true while work remains. Called by the frame loop, and by whatever starts a replay so a
+/// short one is done before the next paint.
+pub fn replay_within_budget(pg: &mut Playground) -> bool {
+    let started = now_ms();
+    while pg.replay_slice() {
+        if now_ms() - started > REPLAY_BUDGET_MS {
+            return true;
+        }
+    }
+    false
+}
 
 /// `performance.now()` in ms: wall time exists only here at the edge, never in the engine.
 fn now_ms() -> f64 {
@@ -30,6 +48,13 @@ pub fn use_driver() {
     let announcer = expect_context::<Announcer>();
     let elapsed_ms = std::cell::Cell::new(0.0f64);
     let frame = move |delta: f64| {
+        if engine.read_untracked(|pg| pg.replay().is_some()) {
+            if !engine.update(replay_within_budget) {
+                let now = engine.read_untracked(|pg| pg.now());
+                announcer.say(format!("Rebuilt tick {now}."));
+            }
+            return;
+        }
         let bursting = engine.read_untracked(|pg| pg.burst().is_some());
         if bursting {
             let started = now_ms();

@@ -14,9 +14,10 @@
 //! fields stay private to this module tree.
 
 mod announcements;
-mod cluster;
+pub mod cluster;
 mod group_view;
 mod producers;
+mod replay;
 mod topic_view;
 
 #[cfg(test)]
@@ -106,6 +107,8 @@ pub struct Playground {
     /// The topics that exist now: the scenario's, then those created by actions so far.
     topics: Vec<TopicSpec>,
     burst: Option<BurstProgress>,
+    /// A rebuild by replay still under way (see `replay`).
+    replay: Option<replay::ReplayProgress>,
     /// Keys seen per topic (at most [`MAX_KEYS_TRACKED`] each), for the "which keys move"
     /// preview.
     keys_seen: BTreeMap<String, BTreeSet<String>>,
@@ -173,6 +176,7 @@ impl Playground {
             system,
             record_limit,
             burst: None,
+            replay: None,
             keys_seen: BTreeMap::new(),
             replay_errors,
             epoch: 0,
@@ -186,28 +190,11 @@ impl Playground {
     }
 
     /// Rebuilds the simulation from scratch and replays the log up to `target` (clamped to
-    /// the session's last tick). The log itself is kept, so the user can go forward again.
+    /// the session's last tick), all at once. The log itself is kept, so the user can go
+    /// forward again. The page replays a slice per frame instead: see `replay`.
     pub fn replay_to(&mut self, target: u64) {
-        let session = std::mem::take(&mut self.session);
-        let target = target.min(session.ticks);
-        let epoch = self.epoch + 1;
-        *self = Self::empty(session, self.record_limit);
-        self.epoch = epoch;
-        let actions = std::mem::take(&mut self.session.actions);
-        let mut next = 0;
-        loop {
-            while next < actions.len() && actions[next].tick == self.now() {
-                self.execute(&actions[next].command, true);
-                next += 1;
-            }
-            if self.now() >= target {
-                break;
-            }
-            self.advance();
-        }
-        self.session.actions = actions;
-        // What a replay rebuilds is not news: announce only what happens from here on.
-        self.announced = self.sim().trace_len();
+        self.begin_replay(target);
+        self.finish_replay();
     }
 
     /// How many times the state was rebuilt by replay (row keys include it).
@@ -293,6 +280,7 @@ impl Playground {
     /// an offset reset while the group has members; an unknown topic; a topic that cannot be
     /// created; a burst too big) is not logged and says why.
     pub fn try_act(&mut self, command: Command) -> Result<(), PlaygroundError> {
+        self.finish_replay();
         self.finish_burst();
         match &command {
             Command::Generate {
@@ -326,6 +314,7 @@ impl Playground {
     /// Logs a saga command at the current tick and applies it (placing an order, taking a
     /// service down...); one the saga refuses is not logged and says why.
     pub fn try_saga(&mut self, command: SagaCommand) -> Result<(), PlaygroundError> {
+        self.finish_replay();
         self.finish_burst();
         let command = ScenarioCommand::Saga(command);
         self.system.apply(command.clone())?;
@@ -467,6 +456,7 @@ impl Playground {
     /// Advances one tick: the clock moves and the engine's running generators publish. On a rewound
     /// view this walks forward along the recorded log instead.
     pub fn step(&mut self) {
+        self.finish_replay();
         self.finish_burst();
         if self.is_live() {
             self.advance();

@@ -14,7 +14,9 @@
 //! what happened, so a replay (share link, rewind) rebuilds the same marks.
 
 use orderflow_engine::log::OrderEvent;
-use orderflow_engine::producer::{Acks, ProducerConfig, ProducerCounters, MAX_RETRIES};
+use orderflow_engine::producer::{
+    Acks, ProducerConfig, ProducerCounters, MAX_RETRIES, MAX_RETRY_BACKOFF_TICKS,
+};
 use orderflow_engine::sim::{SimError, TraceEvent};
 use std::collections::BTreeMap;
 
@@ -106,6 +108,8 @@ pub struct ProducerView {
     pub acks_to_lose: u32,
     /// Duplicates its retries appended to the log.
     pub duplicates_appended: u64,
+    /// Sends waiting out the retry backoff.
+    pub retries_waiting: usize,
 }
 
 /// An ack-loss probability as a whole percentage, for display.
@@ -244,6 +248,8 @@ pub enum ProducerFormError {
     Acks { value: String },
     #[error("Retries must be a whole number from 0 to {max}, not {value:?}.")]
     Retries { value: String, max: u32 },
+    #[error("Retry backoff must be a whole number of ticks from 0 to {max}, not {value:?}.")]
+    RetryBackoff { value: String, max: u64 },
     #[error("Ack loss must be a whole percentage from 0 to 100, not {value:?}.")]
     AckLoss { value: String },
     #[error(
@@ -274,6 +280,8 @@ pub struct ProducerDraft {
     pub idempotent: bool,
     /// Whole percent of acknowledgements lost at random (empty: 0).
     pub ack_loss_percent: String,
+    /// `retry.backoff.ms` in ticks (empty: 0).
+    pub retry_backoff: String,
 }
 
 impl Default for ProducerDraft {
@@ -285,6 +293,8 @@ impl Default for ProducerDraft {
             retries: "3".into(),
             idempotent: true,
             ack_loss_percent: "0".into(),
+            // Kafka always backs off before a retry (100 ms by default): one tick here.
+            retry_backoff: "1".into(),
         }
     }
 }
@@ -327,6 +337,19 @@ impl ProducerDraft {
                     value: loss.to_string(),
                 })?
         };
+        let backoff = self.retry_backoff.trim();
+        let retry_backoff_ticks = if backoff.is_empty() {
+            0
+        } else {
+            backoff
+                .parse::<u64>()
+                .ok()
+                .filter(|t| *t <= MAX_RETRY_BACKOFF_TICKS)
+                .ok_or_else(|| ProducerFormError::RetryBackoff {
+                    value: backoff.to_string(),
+                    max: MAX_RETRY_BACKOFF_TICKS,
+                })?
+        };
         if self.idempotent && acks != Acks::All {
             return Err(ProducerFormError::IdempotenceNeedsAcksAll {
                 acks: acks_text(acks),
@@ -341,6 +364,7 @@ impl ProducerDraft {
             retries,
             idempotent: self.idempotent,
             ack_loss_probability: f64::from(percent) / 100.0,
+            retry_backoff_ticks,
         })
     }
 }
@@ -522,6 +546,33 @@ mod tests {
             ("fast", Acks::Leader, 2, false)
         );
         assert!((ok.ack_loss_probability - 0.25).abs() < 1e-12);
+        assert_eq!(
+            ok.retry_backoff_ticks, 1,
+            "Kafka always backs off: one tick"
+        );
+    }
+
+    #[test]
+    fn the_retry_backoff_is_whole_ticks_within_the_engines_limit() {
+        let with = |backoff: &str| {
+            ProducerDraft {
+                retry_backoff: backoff.into(),
+                ..draft("x")
+            }
+            .parse(&[])
+        };
+        assert_eq!(with(" 5 ").unwrap().retry_backoff_ticks, 5);
+        assert_eq!(with("").unwrap().retry_backoff_ticks, 0);
+        for bad in ["-1", "1.5", "x", "10001"] {
+            assert_eq!(
+                with(bad),
+                Err(ProducerFormError::RetryBackoff {
+                    value: bad.into(),
+                    max: MAX_RETRY_BACKOFF_TICKS
+                }),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

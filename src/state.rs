@@ -18,10 +18,14 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine replaying `session`.
+    /// An engine replaying `session`: what fits in one frame's budget now, the rest a
+    /// slice per frame (a share link or a saved session of a long run never freezes the
+    /// page while it opens).
     pub fn new(session: Session) -> Self {
+        let mut playground = Playground::replaying(session);
+        crate::driver::replay_within_budget(&mut playground);
         Self {
-            playground: StoredValue::new_local(Playground::new(session)),
+            playground: StoredValue::new_local(playground),
             version: RwSignal::new(0),
         }
     }

@@ -3,8 +3,8 @@
 //! its second broker dies the live region announces the refused writes by Kafka's error
 //! name; without brokers the form refuses a replication factor the run cannot hold; the
 //! stage's lanes name their leader and ISR and draw records above the HW as not yet
-//! committed. Same
-//! shape as `tests/web.rs`: mount the app, act like a person, `tick().await`, read the DOM.
+//! committed. Same shape as `tests/web.rs`: mount the app, act like a person,
+//! `tick().await`, read the DOM.
 #![cfg(target_arch = "wasm32")]
 
 use leptos::task::tick;
@@ -155,6 +155,37 @@ async fn killing_a_broker_in_the_cluster_drawer_moves_the_lanes_leader() {
         lane_head(&app, 1).contains("leader 3 · ISR 2/3"),
         "{}",
         lane_head(&app, 1)
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_metrics_table_charts_under_replicated_partitions_when_a_broker_dies() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    settle().await;
+    button(&app, "Cluster").click();
+    tick().await;
+    // The preset kills broker 2 at tick 20; its partitions are under-replicated after.
+    steps(&app, 24).await;
+    settle().await;
+    let chart = find(
+        &app,
+        "svg.metric-chart[aria-label^='UnderReplicatedPartitions']",
+    );
+    let label = chart.get_attribute("aria-label").unwrap_or_default();
+    assert!(
+        label.starts_with("UnderReplicatedPartitions from tick 1 to 24"),
+        "{label}"
+    );
+    assert!(!label.ends_with("now 0"), "broker 2 is down: {label}");
+    let points = find(&chart, "polyline")
+        .get_attribute("points")
+        .unwrap_or_default();
+    assert_eq!(
+        points.split(' ').count(),
+        24,
+        "one point per tick: {points}"
     );
     app.remove();
 }

@@ -53,7 +53,8 @@ async fn a_lost_ack_makes_the_retry_a_duplicate_badged_in_the_partition_the_engi
     assert!(text(&panel, ".hint").contains("No producers yet"));
     add_producer(&app, "plain", false).await;
     let plain = region(&app, "Producer plain");
-    assert!(text(&plain, ".producer-config").contains("acks=all · retries 3 · not idempotent"));
+    assert!(text(&plain, ".producer-config")
+        .contains("acks=all · retries 3 · backoff 1 tick · not idempotent"));
 
     // Focus needs the panel on screen: open the Producers drawer.
     button(&app, "Producers").click();

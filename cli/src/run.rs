@@ -32,8 +32,9 @@ use std::path::PathBuf;
 pub struct RunArgs {
     /// Scenario file (JSON), e.g. scenarios/delivery-semantics.json.
     pub scenario: PathBuf,
-    /// How many ticks to run (default: the scenario's `ticks`, or its last command + 100).
-    #[arg(long)]
+    /// How many ticks to run (1 to 100,000,000; default: the scenario's `ticks`, or its
+    /// last command + 100).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_TICKS_ARG))]
     pub ticks: Option<u64>,
     /// Replaces the scenario's seed.
     #[arg(long)]
@@ -49,23 +50,42 @@ pub struct RunArgs {
 /// The largest `--max-records` accepted (about 5 GB of records).
 pub const MAX_RECORDS_ARG: u64 = 20_000_000;
 
+/// The largest `--ticks` accepted: an idle run of this many ticks takes minutes natively;
+/// the soak's ten million events need about 100,000.
+pub const MAX_TICKS_ARG: u64 = 100_000_000;
+
+/// The largest scenario file read, checked before reading: the page's import limit, and
+/// far above any scenario written by hand (the largest preset is a few kilobytes).
+pub const MAX_SCENARIO_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Why `run` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
+    #[error("{path} has {bytes} bytes; a scenario file may have at most {max}")]
+    TooLarge { path: String, bytes: u64, max: u64 },
     #[error("{path}: {source}")]
     Scenario { path: String, source: ScenarioError },
     #[error("cannot write output: {0}")]
     Write(#[from] std::io::Error),
 }
 
-/// Reads a scenario file.
+/// Reads a scenario file, refusing one over [`MAX_SCENARIO_FILE_BYTES`] before reading it.
 pub fn read(path: &std::path::Path) -> Result<String, RunError> {
-    std::fs::read_to_string(path).map_err(|e| RunError::Read {
+    let failed = |e: std::io::Error| RunError::Read {
         path: path.display().to_string(),
         message: e.to_string(),
-    })
+    };
+    let bytes = std::fs::metadata(path).map_err(failed)?.len();
+    if bytes > MAX_SCENARIO_FILE_BYTES {
+        return Err(RunError::TooLarge {
+            path: path.display().to_string(),
+            bytes,
+            max: MAX_SCENARIO_FILE_BYTES,
+        });
+    }
+    std::fs::read_to_string(path).map_err(failed)
 }
 
 /// Runs the scenario file and writes the trace or the summary to `out`.

@@ -32,8 +32,8 @@ pub struct SagaArgs {
     /// List the named scenarios (name and description, one JSON object per line).
     #[arg(long)]
     pub list: bool,
-    /// How many ticks to run (default: the scenario's `ticks`).
-    #[arg(long)]
+    /// How many ticks to run (1 to 100,000,000; default: the scenario's `ticks`).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=crate::run::MAX_TICKS_ARG))]
     pub ticks: Option<u64>,
     /// Replaces the scenario's seed.
     #[arg(long)]

@@ -216,3 +216,18 @@ fn the_record_limit_stops_the_generator_with_a_note() {
     let quiet = run(&[&scenario("event-hubs-orders")]);
     assert!(quiet.stderr.is_empty(), "{quiet:?}");
 }
+
+#[test]
+fn ticks_out_of_range_and_an_oversized_file_are_one_line_exit_2() {
+    let path = scenario("delivery-semantics");
+    for bad in ["0", "100000001", "-5", "lots"] {
+        assert_refused(&run(&[&path, &format!("--ticks={bad}")]), "--ticks");
+    }
+    // A sparse 17 MiB file: refused from its size, before a byte is read.
+    let big = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("too-big-scenario.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(17 * 1024 * 1024).unwrap();
+    let output = run(&[&big.display().to_string()]);
+    assert_refused(&output, "a scenario file may have at most 16777216");
+    std::fs::remove_file(&big).unwrap();
+}

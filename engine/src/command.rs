@@ -295,9 +295,6 @@ pub enum SimError {
         /// The `min.insync.replicas` asked for.
         min_insync_replicas: u32,
     },
-    #[error("topic {0:?} is replicated over brokers; adding partitions to it is not modelled")]
-    /// Growing a replicated topic.
-    AddPartitionsWithBrokers(String),
     #[error(transparent)]
     /// The cluster refused it (unknown broker, broker already down, placement...).
     Replication(#[from] ReplicationError),

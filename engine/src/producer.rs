@@ -29,6 +29,12 @@ use thiserror::Error;
 /// they are capped to keep a tick's work bounded.
 pub const MAX_RETRIES: u32 = 1000;
 
+/// The longest retry backoff, in ticks.
+pub const MAX_RETRY_BACKOFF_TICKS: u64 = 10_000;
+
+mod backoff;
+use backoff::{Parked, Retry};
+
 /// A producer's settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProducerConfig {
@@ -46,6 +52,15 @@ pub struct ProducerConfig {
     /// Probability (0..=1) that any acknowledgement is lost, drawn from the simulation's RNG.
     #[serde(default)]
     pub ack_loss_probability: f64,
+    /// `retry.backoff.ms` in ticks: how long a refused or failed send waits before its
+    /// retry. 0 (the default) retries within the tick, where a refusal would only repeat,
+    /// so a refused send then fails at once (see `backoff`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retry_backoff_ticks: u64,
+}
+
+fn is_zero(ticks: &u64) -> bool {
+    *ticks == 0
 }
 
 impl ProducerConfig {
@@ -57,6 +72,7 @@ impl ProducerConfig {
             retries: 0,
             idempotent: false,
             ack_loss_probability: 0.0,
+            retry_backoff_ticks: 0,
         }
     }
 }
@@ -71,6 +87,14 @@ pub enum ProducerError {
         value: u32,
         /// The most allowed.
         max: u32,
+    },
+    #[error("retry_backoff_ticks must be at most {max}, not {value}")]
+    /// Too long a backoff.
+    RetryBackoff {
+        /// The value given.
+        value: u64,
+        /// The most allowed.
+        max: u64,
     },
     #[error("ack_loss_probability must be between 0 and 1, not {value}")]
     /// A probability is between 0 and 1.
@@ -110,6 +134,9 @@ pub struct Producer {
     pub(crate) lose_next_acks: u32,
     /// Its running totals.
     pub counters: ProducerCounters,
+    /// Sends waiting out their retry backoff, oldest first.
+    #[serde(skip)]
+    pub(crate) backlog: Vec<Retry>,
 }
 
 impl Producer {
@@ -119,6 +146,12 @@ impl Producer {
             return Err(ProducerError::Retries {
                 value: config.retries,
                 max: MAX_RETRIES,
+            });
+        }
+        if config.retry_backoff_ticks > MAX_RETRY_BACKOFF_TICKS {
+            return Err(ProducerError::RetryBackoff {
+                value: config.retry_backoff_ticks,
+                max: MAX_RETRY_BACKOFF_TICKS,
             });
         }
         let p = config.ack_loss_probability;
@@ -131,6 +164,7 @@ impl Producer {
             sequences: BTreeMap::new(),
             lose_next_acks: 0,
             counters: ProducerCounters::default(),
+            backlog: Vec::new(),
         })
     }
 
@@ -169,21 +203,37 @@ impl Producer {
             sequence,
             event_id: world.next_event_id(),
         };
+        self.deliver(world, &send, 1, None)
+    }
+
+    /// Attempts `send` from attempt `first_attempt` on, retrying while its acknowledgement
+    /// is lost and attempts remain; a refusal waits out the backoff (or fails the send).
+    fn deliver(
+        &mut self,
+        world: &mut World<'_>,
+        send: &ProducerRecord<'_>,
+        first_attempt: u32,
+        mut first_offset: Option<Offset>,
+    ) -> Result<(), AppendError> {
         let attempts = if self.config.acks == Acks::None {
             1
         } else {
             self.config.retries + 1
         };
-        // Where the first attempt landed: a later attempt appended again is its duplicate.
-        let mut first_offset: Option<Offset> = None;
-        for attempt in 1..=attempts {
-            let offset = match self.attempt(world, &send, attempt, first_offset) {
+        for attempt in first_attempt..=attempts {
+            let offset = match self.attempt(world, send, attempt, first_offset) {
                 Ok(offset) => offset,
                 Err(AppendError::Refused(_)) => {
                     // Traced already. Nothing changes within the tick, so a retry now would
-                    // be refused again: the send fails (Kafka would back off and retry).
+                    // be refused again: without a backoff the send fails.
                     if self.config.acks != Acks::None {
-                        self.send_failed(world, send.topic, send.routed.1, attempt);
+                        if self.config.retry_backoff_ticks > 0 && attempt < attempts {
+                            self.counters.retries += 1;
+                            let parked = Parked::refused(send, attempt + 1, first_offset);
+                            self.park(world, parked);
+                        } else {
+                            self.send_failed(world, send.topic, send.routed.1, attempt);
+                        }
                     }
                     return Ok(());
                 }
@@ -193,7 +243,7 @@ impl Producer {
             if self.config.acks == Acks::None || !self.acknowledgement_lost(world) {
                 break;
             }
-            self.trace_lost_acknowledgement(world, &send, offset, attempt, attempts);
+            self.trace_lost_acknowledgement(world, send, offset, attempt, attempts);
         }
         Ok(())
     }
@@ -330,12 +380,21 @@ impl Producer {
     /// If the first copy survived in the log, the retry is its duplicate (and named so).
     pub(crate) fn retry_failed_send(&mut self, world: &mut World<'_>, send: WaitingSend) {
         let attempts = self.config.retries + 1;
-        let tp = send.partition();
         if send.attempt >= attempts {
-            self.send_failed(world, &send.topic, tp.partition, send.attempt);
+            self.send_failed(world, &send.topic, send.routed.1, send.attempt);
             return;
         }
         self.counters.retries += 1;
+        if self.config.retry_backoff_ticks > 0 {
+            self.park(world, Parked::Failed(send));
+        } else {
+            self.resend(world, send);
+        }
+    }
+
+    /// Sends a failed `acks=all` send again (its retry was counted when decided).
+    fn resend(&mut self, world: &mut World<'_>, send: WaitingSend) {
+        let tp = send.partition();
         let first_survives = world
             .brokers
             .cluster

@@ -298,6 +298,15 @@ impl Topic {
     /// --partitions`). Keys then hash over more partitions, so many keys move; records
     /// already written stay where they are.
     pub fn add_partitions(&mut self, partitions: u32) -> Result<(), TopicError> {
+        self.check_add_partitions(partitions)?;
+        let log = PartitionLog::new(self.config)?;
+        self.partitions.resize(partitions as usize, log);
+        Ok(())
+    }
+
+    /// Whether [`add_partitions`](Self::add_partitions) would accept `partitions`, without
+    /// changing anything.
+    pub fn check_add_partitions(&self, partitions: u32) -> Result<(), TopicError> {
         let current = self.partition_count();
         if partitions <= current {
             return Err(TopicError::PartitionCountDecrease {
@@ -312,8 +321,6 @@ impl Topic {
                 max: MAX_PARTITIONS,
             });
         }
-        let log = PartitionLog::new(self.config)?;
-        self.partitions.resize(partitions as usize, log);
         Ok(())
     }
 

@@ -156,6 +156,21 @@ pub enum TraceEvent {
         /// Attempts made, the first included.
         attempts: u32,
     },
+    /// A refused or failed send waits out its producer's retry backoff.
+    SendRetryScheduled {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The producer's name.
+        producer: String,
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: PartitionId,
+        /// The attempt the retry will be.
+        attempt: u32,
+        /// The tick it is due.
+        retry_at: Tick,
+    },
     /// Retention deleted old segments of a partition.
     SegmentsDeleted {
         /// The tick it happened at.
@@ -204,6 +219,21 @@ pub enum TraceEvent {
         instance_id: String,
         /// The partitions it got back.
         partitions: Vec<TopicPartition>,
+    },
+    /// A static member closed (after finishing its batch and committing) without a
+    /// LeaveGroup request: the group keeps its partitions for it until its session times
+    /// out, and rebalances only then unless it rejoins first.
+    StaticMemberLeft {
+        /// The tick it happened at.
+        tick: Tick,
+        /// The consumer group.
+        group: String,
+        /// The member.
+        member: MemberId,
+        /// Its `group.instance.id`.
+        instance_id: String,
+        /// How long the group waits for it.
+        session_timeout_ticks: u64,
     },
     /// A member left gracefully (after finishing its batch and committing).
     MemberLeft {
@@ -527,10 +557,12 @@ impl TraceEvent {
             | AckLost { tick, .. }
             | DuplicateDropped { tick, .. }
             | SendFailed { tick, .. }
+            | SendRetryScheduled { tick, .. }
             | SegmentsDeleted { tick, .. }
             | GroupCreated { tick, .. }
             | MemberJoined { tick, .. }
             | StaticMemberRejoined { tick, .. }
+            | StaticMemberLeft { tick, .. }
             | MemberLeft { tick, .. }
             | MemberKilled { tick, .. }
             | MemberTimedOut { tick, .. }

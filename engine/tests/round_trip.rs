@@ -170,18 +170,29 @@ fn command() -> impl Strategy<Value = Command> {
                     }
                 }
             ),
-        (name(), any::<bool>(), 0u32..10, any::<bool>(), 0u32..=16).prop_map(
-            |(name, leader, retries, idempotent, sixteenths)| Command::CreateProducer {
-                config: ProducerConfig {
-                    name,
-                    acks: if leader { Acks::Leader } else { Acks::None },
-                    retries,
-                    idempotent,
-                    // Sixteenths are exact in binary, so the float round-trips exactly.
-                    ack_loss_probability: f64::from(sixteenths) / 16.0,
-                },
-            }
-        ),
+        (
+            name(),
+            any::<bool>(),
+            0u32..10,
+            any::<bool>(),
+            0u32..=16,
+            0u64..5
+        )
+            .prop_map(
+                |(name, leader, retries, idempotent, sixteenths, retry_backoff_ticks)| {
+                    Command::CreateProducer {
+                        config: ProducerConfig {
+                            name,
+                            acks: if leader { Acks::Leader } else { Acks::None },
+                            retries,
+                            idempotent,
+                            // Sixteenths are exact in binary, so the float round-trips exactly.
+                            ack_loss_probability: f64::from(sixteenths) / 16.0,
+                            retry_backoff_ticks,
+                        },
+                    }
+                }
+            ),
         (name(), name(), key(), payload()).prop_map(|(producer, topic, key, value)| {
             Command::Send {
                 producer,

@@ -2,8 +2,12 @@
 //! broker N" / "Restart broker N" button) and a table of every replicated partition: its
 //! leader, replicas with their log end offsets (in-sync ones marked), high watermark and
 //! leader epoch. Elections, ISR shrinks and lost records are announced by the live region
-//! (`playground::announcements`). Without brokers it says the run has one implicit broker.
+//! (`playground::announcements`). Below them, the brokers' metrics under Kafka's JMX names,
+//! each with its value now and a line over the newest ticks (from the engine's per-tick
+//! samples). Without brokers it says the run has one implicit broker.
 
+use crate::components::groups::chart_points;
+use crate::playground::cluster::MetricSeries;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::cluster::replication::PartitionView;
@@ -101,9 +105,63 @@ pub fn ClusterPanel() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                <MetricsView />
             </Show>
             <p class="error" role="alert">{move || error.get()}</p>
         </section>
+    }
+    .into_any()
+}
+
+/// One metric's line and its words (the chart's accessible name says what it shows).
+fn metric_summary(m: &MetricSeries) -> String {
+    match (m.samples.first(), m.samples.last()) {
+        (Some(a), Some(b)) => format!(
+            "{} from tick {} to {}: max {}, now {}",
+            m.name,
+            a.0,
+            b.0,
+            m.samples.iter().map(|s| s.1).max().unwrap_or(0),
+            b.1
+        ),
+        _ => format!("{}: no samples yet (press Step or Play)", m.name),
+    }
+}
+
+/// The cluster's metrics: a table row per metric with its value now and its recent line.
+#[component]
+fn MetricsView() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let metrics = Memo::new(move |_| engine.read(|pg| pg.cluster_metrics()));
+    view! {
+        <table class="metrics-table">
+            <caption>"Broker metrics (JMX names), over the newest ticks"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Metric"</th>
+                    <th scope="col">"Now"</th>
+                    <th scope="col">"Over time"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {move || metrics.get().into_iter().map(|m| {
+                    let now = m.samples.last().map_or(0, |s| s.1);
+                    let summary = metric_summary(&m);
+                    let points = chart_points(&m.samples);
+                    view! {
+                        <tr>
+                            <th scope="row"><abbr title=m.meaning>{m.name}</abbr></th>
+                            <td>{now}</td>
+                            <td>
+                                <svg class="metric-chart" role="img" aria-label=summary viewBox="0 0 320 70" preserveAspectRatio="none">
+                                    <polyline fill="none" stroke="currentColor" stroke-width="1.5" vector-effect="non-scaling-stroke" points=points />
+                                </svg>
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
     }
     .into_any()
 }

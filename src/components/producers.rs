@@ -13,7 +13,7 @@ use crate::components::topics::{use_topic, SelectedTopic};
 use crate::producers::{acks_text, percent_text, ProducerDraft, ProducerFormError, SendDraft};
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
-use orderflow_engine::producer::{ProducerConfig, MAX_RETRIES};
+use orderflow_engine::producer::{ProducerConfig, MAX_RETRIES, MAX_RETRY_BACKOFF_TICKS};
 
 /// The Producers panel (a region named "Producers").
 #[component]
@@ -40,7 +40,7 @@ pub fn ProducersView() -> impl IntoView {
                 <SendForm names=names chosen=chosen fields=send />
             </Show>
             <AddProducerForm chosen=chosen />
-            <Explain text="A producer sends a record and waits for the broker's acknowledgement (acks). When the acknowledgement is lost, the producer cannot know the record was written, so it retries: without idempotence the broker appends the record again, a duplicate in the log (same event id, new offset), marked “duplicate of offset N” in its partition. An idempotent producer (enable.idempotence, Kafka's default since 3.0; it needs acks=all and retries) numbers its sends per partition, so the broker recognises the retry and drops it. “Lose next ack” makes the next acknowledgement to that producer get lost. With acks=0 nothing is acknowledged, so nothing is retried." />
+            <Explain text="A producer sends a record and waits for the broker's acknowledgement (acks). When the acknowledgement is lost, the producer cannot know the record was written, so it retries: without idempotence the broker appends the record again, a duplicate in the log (same event id, new offset), marked “duplicate of offset N” in its partition. An idempotent producer (enable.idempotence, Kafka's default since 3.0; it needs acks=all and retries) numbers its sends per partition, so the broker recognises the retry and drops it. “Lose next ack” makes the next acknowledgement to that producer get lost. With acks=0 nothing is acknowledged, so nothing is retried. With brokers, a send the cluster refuses (NOT_ENOUGH_REPLICAS, or no leader) waits its retry backoff (retry.backoff.ms, in ticks) before each retry, so it can outlast a broker restart; with a backoff of 0 it fails at once." />
         </section>
     }
     .into_any()
@@ -172,6 +172,15 @@ fn SendForm(
     .into_any()
 }
 
+/// A backoff in words: "1 tick", "3 ticks", "none".
+fn ticks_text(ticks: u64) -> String {
+    match ticks {
+        0 => "none".into(),
+        1 => "1 tick".into(),
+        t => format!("{t} ticks"),
+    }
+}
+
 /// What "Add producer" did, in words (for the live region).
 fn added_message(config: &ProducerConfig) -> String {
     format!(
@@ -200,6 +209,7 @@ fn AddProducerForm(
     let acks = RwSignal::new(initial.acks);
     let retries = RwSignal::new(initial.retries);
     let loss = RwSignal::new(initial.ack_loss_percent);
+    let backoff = RwSignal::new(initial.retry_backoff);
     let idempotent = RwSignal::new(initial.idempotent);
     let add_error = RwSignal::new(None::<String>);
     let add = move |ev: leptos::ev::SubmitEvent| {
@@ -210,6 +220,7 @@ fn AddProducerForm(
             retries: retries.get_untracked(),
             idempotent: idempotent.get_untracked(),
             ack_loss_percent: loss.get_untracked(),
+            retry_backoff: backoff.get_untracked(),
         };
         let existing = engine.read_untracked(|pg| pg.producer_names());
         let result = draft.parse(&existing).and_then(|config| {
@@ -255,6 +266,15 @@ fn AddProducerForm(
                 inputmode="numeric"
                 value=retries
                 on_input=move |text| retries.set(text)
+            />
+            <NumberField
+                id="producer-retry-backoff"
+                label="Retry backoff (ticks)"
+                min=0
+                max=MAX_RETRY_BACKOFF_TICKS as u32
+                inputmode="numeric"
+                value=backoff
+                on_input=move |text| backoff.set(text)
             />
             <NumberField
                 id="producer-ack-loss"
@@ -314,9 +334,10 @@ pub fn ProducerCard(
                 view! {
                     <p class="producer-config">
                         {format!(
-                            "acks={} · retries {} · {} · ack loss {}",
+                            "acks={} · retries {} · backoff {} · {} · ack loss {}",
                             acks_text(c.acks),
                             c.retries,
+                            ticks_text(c.retry_backoff_ticks),
                             if c.idempotent { "idempotent (enable.idempotence=true)" } else { "not idempotent" },
                             percent_text(c.ack_loss_probability),
                         )}
@@ -326,6 +347,13 @@ pub fn ProducerCard(
                             "sends {} · appended {} · acks lost {} · retries {} · duplicates appended {} · duplicates dropped {} · failed {}",
                             n.sends, n.appended, n.acks_lost, n.retries, v.duplicates_appended, n.duplicates_dropped, n.failed,
                         )}
+                    </p>
+                    <p class="producer-retrying">
+                        {match v.retries_waiting {
+                            0 => String::new(),
+                            1 => "1 send waits out its retry backoff.".to_string(),
+                            k => format!("{k} sends wait out their retry backoff."),
+                        }}
                     </p>
                     <p class="producer-pending">
                         {match v.acks_to_lose {

@@ -83,7 +83,10 @@ pub fn SharePanel() -> impl IntoView {
             match share::from_json(&text) {
                 Ok(session) => {
                     let topic = session.selected_topic.clone();
-                    engine.update(|pg| *pg = Playground::new(session));
+                    engine.update(|pg| {
+                        *pg = Playground::replaying(session);
+                        crate::driver::replay_within_budget(pg)
+                    });
                     if let (Some(selected), Some(topic)) = (selected, topic) {
                         selected.0.set(topic);
                     }

@@ -3,6 +3,7 @@
 
 use crate::components::explain::Explain;
 use crate::components::fields::TextField;
+use crate::driver::replay_within_budget;
 use crate::forms::seed::SeedDraft;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
@@ -62,7 +63,10 @@ pub fn TimeControls() -> impl IntoView {
                     on:input=move |ev| {
                         if let Ok(t) = event_target_value(&ev).parse::<u64>() {
                             clock.playing.set(false);
-                            engine.update(|pg| pg.replay_to(t));
+                            engine.update(|pg| {
+                                pg.begin_replay(t);
+                                replay_within_budget(pg)
+                            });
                         }
                     }
                 />
@@ -72,8 +76,13 @@ pub fn TimeControls() -> impl IntoView {
                         type="button"
                         on:click=move |_| {
                             let last = engine.read_untracked(|pg| pg.session().ticks);
-                            engine.update(|pg| pg.replay_to(last));
-                            announcer.say(format!("Back to live at tick {last}."));
+                            let more = engine.update(|pg| {
+                                pg.begin_replay(last);
+                                replay_within_budget(pg)
+                            });
+                            if !more {
+                                announcer.say(format!("Back to live at tick {last}."));
+                            }
                         }
                     >
                         "Back to live"
@@ -81,6 +90,7 @@ pub fn TimeControls() -> impl IntoView {
                     <p class="hint">"Viewing an earlier tick. Step walks forward along the recorded run; any new action starts a new branch from here."</p>
                 </Show>
             </div>
+            <ReplayStatus />
             <p class="error" role="alert">{move || engine.read(|pg| pg.record_limit_notice())}</p>
             <SeedForm />
             <Explain text="Time is logical: one tick is one step of the simulation. Everything random comes from the seed, so the same seed and the same actions replay the same run. The timeline rebuilds any earlier tick by replaying the recorded actions." />
@@ -126,6 +136,38 @@ fn SeedForm() -> impl IntoView {
             <button type="submit">"Apply seed"</button>
             <p class="error" role="alert">{move || seed_error.get()}</p>
         </form>
+    }
+    .into_any()
+}
+
+/// A replay that takes more than a frame: how far it got, and "Stop here".
+#[component]
+fn ReplayStatus() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let progress = Memo::new(move |_| engine.read(|pg| pg.replay().map(|r| (pg.now(), r.target))));
+    let stop = move |_| {
+        engine.update(|pg| pg.stop_replay());
+        let now = engine.read_untracked(|pg| pg.now());
+        announcer.say(format!(
+            "Replay stopped at tick {now}; the recorded run is kept."
+        ));
+    };
+    view! {
+        <Show when=move || progress.get().is_some()>
+            <div class="replay-status" role="status">
+                {move || progress.get().map(|(now, target)| {
+                    let percent = (now * 100).checked_div(target).unwrap_or(100);
+                    view! {
+                        <label for="replay-progress">
+                            {format!("Rebuilding tick {target} by replay: tick {now} ({percent}%)")}
+                        </label>
+                        <progress id="replay-progress" max=target.max(1).to_string() value=now.to_string()></progress>
+                    }
+                })}
+                <button type="button" on:click=stop>"Stop here"</button>
+            </div>
+        </Show>
     }
     .into_any()
 }

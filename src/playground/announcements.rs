@@ -35,6 +35,25 @@ fn announcement(event: &TraceEvent, rebalances: &RebalanceLog) -> Option<String>
             "Consumer {} of group {group} died; the group notices after its session timeout.",
             member.0
         ),
+        TraceEvent::StaticMemberLeft {
+            group,
+            member,
+            instance_id,
+            session_timeout_ticks,
+            ..
+        } => format!(
+            "Static consumer {} ({instance_id}) of group {group} closed without leaving the group; its partitions wait {session_timeout_ticks} ticks for it to come back.",
+            member.0
+        ),
+        TraceEvent::StaticMemberRejoined {
+            group,
+            member,
+            instance_id,
+            ..
+        } => format!(
+            "Static consumer {instance_id} of group {group} is back as {} with its partitions; no rebalance.",
+            member.0
+        ),
         TraceEvent::MemberTimedOut { group, member, .. } => format!(
             "Group {group}: consumer {} timed out; rebalancing.",
             member.0
@@ -182,5 +201,20 @@ mod tests {
             "Broker 2 now leads orders-0 (leader epoch 1, clean election)."
         );
         assert_eq!(cluster_announcement(&elected(ElectionKind::Initial)), None);
+    }
+
+    #[test]
+    fn a_static_members_close_and_return_are_announced_as_no_rebalance() {
+        let left = TraceEvent::StaticMemberLeft {
+            tick: orderflow_engine::ids::Tick(3),
+            group: "billing".into(),
+            member: "c1".into(),
+            instance_id: "host-a".into(),
+            session_timeout_ticks: 30,
+        };
+        assert_eq!(
+            announcement(&left, &RebalanceLog::default()).unwrap(),
+            "Static consumer c1 (host-a) of group billing closed without leaving the group; its partitions wait 30 ticks for it to come back."
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use super::Playground;
 use orderflow_engine::assignor::TopicPartition;
-use orderflow_engine::cluster::replication::{BrokerState, PartitionView};
+use orderflow_engine::cluster::replication::{BrokerState, ClusterMetrics, PartitionView};
 use orderflow_engine::cluster::BrokerId;
 use orderflow_engine::ids::PartitionId;
 use orderflow_engine::sim::{Command, SimError};
@@ -18,7 +18,83 @@ pub struct UncommittedRecord {
     pub key: Option<String>,
 }
 
+/// How many of the newest samples the metrics charts draw.
+pub const METRICS_CHART_TICKS: usize = 120;
+
+/// One cluster metric over the newest ticks: its JMX name, what it means, and
+/// `(tick, value)` samples, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricSeries {
+    /// Kafka's JMX name (`UnderReplicatedPartitions`...).
+    pub name: &'static str,
+    /// What it counts, in words.
+    pub meaning: &'static str,
+    /// `(tick, value)`, oldest first.
+    pub samples: Vec<(u64, u64)>,
+}
+
+/// The metrics the panel charts, in the order a broker dashboard lists them.
+/// A metric's JMX name, meaning and how to read it from a sample.
+type MetricRow = (&'static str, &'static str, fn(&ClusterMetrics) -> u64);
+
+const METRICS: [MetricRow; 7] = [
+    (
+        "UnderReplicatedPartitions",
+        "partitions whose ISR is smaller than their replicas",
+        |m| m.under_replicated_partitions,
+    ),
+    (
+        "OfflinePartitionsCount",
+        "partitions without a live leader",
+        |m| m.offline_partitions_count,
+    ),
+    (
+        "IsrShrinks",
+        "replicas that left an ISR, since the start",
+        |m| m.isr_shrinks,
+    ),
+    (
+        "IsrExpands",
+        "replicas that rejoined an ISR, since the start",
+        |m| m.isr_expands,
+    ),
+    (
+        "FailedProduceRequests",
+        "refused or failed produce requests, since the start",
+        |m| m.failed_produce_requests,
+    ),
+    (
+        "LeaderElections",
+        "leader elections, since the start",
+        |m| m.leader_elections,
+    ),
+    (
+        "UncleanLeaderElections",
+        "unclean leader elections, since the start",
+        |m| m.unclean_leader_elections,
+    ),
+];
+
 impl Playground {
+    /// The cluster's metrics over the newest [`METRICS_CHART_TICKS`] ticks, one series per
+    /// metric (empty without brokers), from the engine's per-tick samples.
+    pub fn cluster_metrics(&self) -> Vec<MetricSeries> {
+        let Some(cluster) = self.sim().cluster() else {
+            return Vec::new();
+        };
+        let history = cluster.metrics_history();
+        let skip = history.len().saturating_sub(METRICS_CHART_TICKS);
+        let recent: Vec<_> = history.skip(skip).collect();
+        METRICS
+            .iter()
+            .map(|(name, meaning, value)| MetricSeries {
+                name,
+                meaning,
+                samples: recent.iter().map(|(t, m)| (t.0, value(m))).collect(),
+            })
+            .collect()
+    }
+
     /// The run's brokers in id order (empty: no brokers set, one implicit broker).
     pub fn brokers(&self) -> Vec<BrokerState> {
         self.sim()
@@ -131,5 +207,32 @@ mod tests {
         let mut replay = Playground::new(pg.session().clone());
         replay.replay_to(pg.now());
         assert_eq!(replay.replicated_partitions(), pg.replicated_partitions());
+    }
+
+    #[test]
+    fn the_metrics_chart_a_broker_death_and_its_recovery_from_the_engines_samples() {
+        let mut pg = Playground::new(preset("cluster-acks-all-min-insync").unwrap().session);
+        pg.step();
+        pg.toggle_broker(BrokerId(2)).unwrap();
+        pg.step();
+        pg.step();
+        pg.toggle_broker(BrokerId(2)).unwrap();
+        for _ in 0..10 {
+            pg.step();
+        }
+        let metrics = pg.cluster_metrics();
+        let under = metrics
+            .iter()
+            .find(|m| m.name == "UnderReplicatedPartitions")
+            .unwrap();
+        let values: Vec<u64> = under.samples.iter().map(|s| s.1).collect();
+        assert_eq!(values.len(), 13, "one sample per tick: {values:?}");
+        assert!(values.iter().any(|v| *v > 0), "the death shows: {values:?}");
+        assert_eq!(values.last(), Some(&0), "and the recovery: {values:?}");
+        let shrinks = metrics.iter().find(|m| m.name == "IsrShrinks").unwrap();
+        assert!(shrinks.samples.last().unwrap().1 > 0);
+        assert!(Playground::new(preset("demo-topics").unwrap().session)
+            .cluster_metrics()
+            .is_empty());
     }
 }

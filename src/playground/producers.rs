@@ -27,6 +27,7 @@ impl Playground {
             config: p.config.clone(),
             counters: p.counters,
             acks_to_lose: p.acks_to_lose(),
+            retries_waiting: p.retries_waiting(),
             duplicates_appended: self.duplicates.appended_by(&p.config.name),
         })
     }

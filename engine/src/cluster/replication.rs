@@ -50,12 +50,15 @@
 mod event;
 mod fetch;
 mod follower;
+mod grow;
+mod history;
 mod leadership;
 mod produce;
 mod routing;
 
 pub use event::{ElectionKind, IsrShrinkReason, LossReason, ReplicationEvent};
 pub use fetch::{FetchError, FetchRequest, FetchedRecord};
+pub use history::METRICS_HISTORY_TICKS;
 pub use leadership::{Leadership, LeadershipEvent};
 pub use produce::{Acks, ProduceError, ProduceOutcome, ProduceRequest, ProduceRequestId};
 pub use routing::RoutingError;
@@ -165,6 +168,18 @@ pub enum ReplicationError {
     UnknownTopic {
         /// The topic.
         topic: String,
+    },
+    /// Kafka's `INVALID_PARTITIONS`: a topic only grows.
+    #[error(
+        "INVALID_PARTITIONS: topic {topic} has {current} partitions; it can only grow, not to {requested}"
+    )]
+    InvalidPartitions {
+        /// The topic.
+        topic: String,
+        /// Its partitions now.
+        current: u32,
+        /// The count asked for.
+        requested: u32,
     },
     /// Kafka's `INVALID_CONFIG` for `min.insync.replicas` below 1.
     #[error("INVALID_CONFIG: min.insync.replicas must be at least 1, got {min_insync_replicas}")]
@@ -357,6 +372,8 @@ pub struct Cluster {
     partitions: BTreeMap<TopicPartition, PartitionState>,
     pending: BTreeMap<ProduceRequestId, PendingProduce>,
     next_request: u64,
+    /// The metrics at the end of each recent round.
+    history: history::MetricsHistory,
     counters: Counters,
     high_watermark_rule: HighWatermarkRule,
 }
@@ -385,6 +402,7 @@ impl Cluster {
             partitions: BTreeMap::new(),
             pending: BTreeMap::new(),
             next_request: 0,
+            history: history::MetricsHistory::default(),
             counters: Counters::default(),
             high_watermark_rule: HighWatermarkRule::IsrMinimum,
         })
@@ -449,57 +467,70 @@ impl Cluster {
                 return Err(ReplicationError::UnknownBroker { broker: *broker });
             }
         }
-        let mut events = Vec::new();
-        for (i, replicas) in replicas.into_iter().enumerate() {
-            let tp = TopicPartition {
-                topic: topic.to_string(),
-                partition: PartitionId(i as u32),
-            };
-            let mut seen = BTreeSet::new();
-            let replicas: Vec<BrokerId> =
-                replicas.into_iter().filter(|b| seen.insert(*b)).collect();
-            let leader = replicas.iter().copied().find(|b| self.is_alive(*b));
-            let isr: Vec<BrokerId> = replicas
-                .iter()
-                .copied()
-                .filter(|b| self.is_alive(*b))
-                .collect();
-            let state = PartitionState {
-                logs: replicas
-                    .iter()
-                    .map(|b| (*b, ReplicaLog::default()))
-                    .collect(),
-                isr: if isr.is_empty() {
-                    replicas.clone()
-                } else {
-                    isr
-                },
-                replicas,
-                leader,
-                leader_epoch: 0,
-                high_watermark: Offset(0),
-                leader_epoch_start_offset: Offset(0),
-                records: Vec::new(),
-            };
-            match leader {
-                Some(leader) => {
-                    self.counters.leader_elections += 1;
-                    events.push(ReplicationEvent::LeaderElected {
-                        partition: tp.clone(),
-                        leader,
-                        leader_epoch: 0,
-                        election: ElectionKind::Initial,
-                    });
-                }
-                None => events.push(ReplicationEvent::PartitionOffline {
-                    partition: tp.clone(),
-                    leader_epoch: 0,
-                }),
-            }
-            self.partitions.insert(tp, state);
-        }
+        let events = replicas
+            .into_iter()
+            .enumerate()
+            .map(|(i, replicas)| self.insert_partition(topic, PartitionId(i as u32), replicas))
+            .collect();
         self.topics.insert(topic.to_string(), spec);
         Ok(events)
+    }
+
+    /// Adds one partition with `replicas` (preferred leader first, duplicates dropped): its
+    /// first running replica leads at epoch 0, the running ones form the ISR (all of them
+    /// when none runs, as Kafka keeps the last ISR of an offline partition).
+    fn insert_partition(
+        &mut self,
+        topic: &str,
+        partition: PartitionId,
+        replicas: Vec<BrokerId>,
+    ) -> ReplicationEvent {
+        let tp = TopicPartition {
+            topic: topic.to_string(),
+            partition,
+        };
+        let mut seen = BTreeSet::new();
+        let replicas: Vec<BrokerId> = replicas.into_iter().filter(|b| seen.insert(*b)).collect();
+        let leader = replicas.iter().copied().find(|b| self.is_alive(*b));
+        let isr: Vec<BrokerId> = replicas
+            .iter()
+            .copied()
+            .filter(|b| self.is_alive(*b))
+            .collect();
+        let state = PartitionState {
+            logs: replicas
+                .iter()
+                .map(|b| (*b, ReplicaLog::default()))
+                .collect(),
+            isr: if isr.is_empty() {
+                replicas.clone()
+            } else {
+                isr
+            },
+            replicas,
+            leader,
+            leader_epoch: 0,
+            high_watermark: Offset(0),
+            leader_epoch_start_offset: Offset(0),
+            records: Vec::new(),
+        };
+        let event = match leader {
+            Some(leader) => {
+                self.counters.leader_elections += 1;
+                ReplicationEvent::LeaderElected {
+                    partition: tp.clone(),
+                    leader,
+                    leader_epoch: 0,
+                    election: ElectionKind::Initial,
+                }
+            }
+            None => ReplicationEvent::PartitionOffline {
+                partition: tp.clone(),
+                leader_epoch: 0,
+            },
+        };
+        self.partitions.insert(tp, state);
+        event
     }
 
     /// One tick of replication: every running follower fetches from its leader (truncating
@@ -517,6 +548,7 @@ impl Cluster {
         if self.config.auto_leader_rebalance_enable && interval > 0 && now.0 % interval == 0 {
             self.elect_preferred_leaders(now, &mut events);
         }
+        self.sample_metrics(now);
         events
     }
 

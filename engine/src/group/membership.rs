@@ -74,7 +74,8 @@ impl ConsumerGroup {
     }
 
     /// A member leaves gracefully: it finishes its batch, commits and goes; the group
-    /// rebalances at once.
+    /// rebalances at once, unless it is static (see `static_membership`: it sends no
+    /// LeaveGroup, so the coordinator waits for its session timeout).
     pub(crate) fn leave(
         &mut self,
         world: &mut World<'_>,
@@ -91,6 +92,10 @@ impl ConsumerGroup {
     pub(super) fn finish_leaving(&mut self, world: &mut World<'_>, member: &MemberId) {
         let owned: Vec<TopicPartition> = self.members[member].owned.iter().cloned().collect();
         self.commit(world, member, CommitReason::Leave, &owned);
+        if let Some(instance_id) = self.members[member].instance_id.clone() {
+            self.static_member_left(world, member, instance_id);
+            return;
+        }
         self.members.remove(member);
         self.trace(
             world,

@@ -4,6 +4,11 @@
 //! same one, it takes its old place and partitions at once, with no rebalance. The
 //! assignors order static members by instance id, so a rebalance that does happen gives
 //! them the same partitions too.
+//!
+//! A static member that leaves gracefully (closes) finishes its batch and commits, but sends
+//! no LeaveGroup request (the classic consumer skips it for static members, so that a
+//! rolling restart moves nothing): to the coordinator it is simply gone, and the group
+//! rebalances only when its session times out, unless it comes back first.
 
 use super::{ConsumerGroup, GroupError, Member, MemberStatus};
 use crate::assignor::TopicPartition;
@@ -12,6 +17,32 @@ use crate::trace::TraceEvent;
 use crate::world::World;
 
 impl ConsumerGroup {
+    /// A static member closed after committing (see the module docs): it stops like a
+    /// killed member with nothing in hand, and the coordinator waits for its session
+    /// timeout.
+    pub(super) fn static_member_left(
+        &mut self,
+        world: &mut World<'_>,
+        member: &MemberId,
+        instance_id: String,
+    ) {
+        let now = world.now;
+        let m = self.members.get_mut(member).expect("the leaving member");
+        m.status = MemberStatus::Dead { since: now };
+        m.batch.clear();
+        m.pending_revocation.clear();
+        self.trace(
+            world,
+            TraceEvent::StaticMemberLeft {
+                tick: now,
+                group: self.config.name.clone(),
+                member: member.clone(),
+                instance_id,
+                session_timeout_ticks: self.config.session_timeout_ticks,
+            },
+        );
+    }
+
     /// A static member joins with `instance_id`. A new instance id joins like any member
     /// (a rebalance); one whose member died within the session timeout takes that member's
     /// place and partitions without a rebalance; one held by a live member is fenced
@@ -164,5 +195,61 @@ mod tests {
         };
         sim.apply(back).unwrap();
         assert!(rebalances(&sim) > rounds + 1, "a new member: a rebalance");
+    }
+
+    #[test]
+    fn a_static_member_that_leaves_commits_and_moves_nothing_until_its_session_times_out() {
+        let mut sim = group_of_two_static_members();
+        let before = owned(&sim, "c1");
+        let rounds = rebalances(&sim);
+        let leave = Command::LeaveGroup {
+            group: "g".into(),
+            member: "c1".into(),
+        };
+        sim.apply(leave).unwrap();
+        sim.run_until(Tick(24));
+        assert_eq!(rebalances(&sim), rounds, "no LeaveGroup: no rebalance yet");
+        let left = sim.trace().iter().any(|e| {
+            matches!(e, TraceEvent::StaticMemberLeft { member, instance_id, .. }
+                if member.0 == "c1" && instance_id == "host-a")
+        });
+        assert!(left, "the engine names the static leave");
+        assert!(!sim
+            .trace()
+            .iter()
+            .any(|e| matches!(e, TraceEvent::MemberLeft { .. })));
+        // A rolling restart: back under the same instance id, same partitions, still no
+        // rebalance.
+        let back = Command::JoinStaticMember {
+            group: "g".into(),
+            member: "c1-next".into(),
+            instance_id: "host-a".into(),
+        };
+        sim.apply(back).unwrap();
+        sim.run_until(Tick(60));
+        assert_eq!(owned(&sim, "c1-next"), before);
+        assert_eq!(rebalances(&sim), rounds);
+    }
+
+    #[test]
+    fn a_static_member_that_leaves_for_good_is_rebalanced_away_after_its_session_timeout() {
+        let mut sim = group_of_two_static_members();
+        let rounds = rebalances(&sim);
+        let leave = Command::LeaveGroup {
+            group: "g".into(),
+            member: "c1".into(),
+        };
+        sim.apply(leave).unwrap();
+        sim.run_until(Tick(300));
+        assert!(
+            rebalances(&sim) > rounds,
+            "the session timed out: a rebalance"
+        );
+        assert_eq!(owned(&sim, "c2"), vec![0, 1, 2, 3]);
+        let lost = sim
+            .trace()
+            .iter()
+            .any(|e| matches!(e, TraceEvent::RecordsLost { .. }));
+        assert!(!lost, "it committed before it went");
     }
 }

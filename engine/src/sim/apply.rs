@@ -178,22 +178,32 @@ impl Sim {
         world.apply_retention(topic);
     }
 
+    /// Grows a topic. With brokers the new partitions are placed first (nothing changes
+    /// if placement refuses), then the log grows, then their leaders are elected.
     fn add_partitions(&mut self, topic: &str, partitions: u32) -> Result<(), SimError> {
-        if self.brokers.cluster.is_some() {
-            return Err(SimError::AddPartitionsWithBrokers(topic.to_string()));
-        }
         let t = self
             .topics
-            .get_mut(topic)
+            .get(topic)
             .ok_or_else(|| SimError::UnknownTopic(topic.to_string()))?;
+        t.check_add_partitions(partitions)?;
         let from = t.partition_count();
-        t.add_partitions(partitions)?;
+        let placement = match self.brokers.cluster.as_ref() {
+            Some(cluster) => Some(cluster.plan_new_partitions(topic, partitions)?),
+            None => None,
+        };
+        if let Some(t) = self.topics.get_mut(topic) {
+            t.add_partitions(partitions)?;
+        }
         self.trace.push(TraceEvent::PartitionsAdded {
             tick: self.now,
             topic: topic.to_string(),
             from,
             to: partitions,
         });
+        if let (Some(replicas), Some(cluster)) = (placement, self.brokers.cluster.as_mut()) {
+            let leaders = cluster.add_partitions(topic, replicas)?;
+            self.after_cluster_events(leaders);
+        }
         self.topic_metadata_changed(topic, partitions);
         Ok(())
     }

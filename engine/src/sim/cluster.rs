@@ -273,4 +273,76 @@ mod tests {
         sim.step();
         assert_eq!(log(&sim), 1, "the followers fetched it: committed");
     }
+
+    #[test]
+    fn a_replicated_topic_grows_with_kafkas_placement_and_its_new_partitions_commit() {
+        let mut sim = Sim::new(1);
+        sim.apply(brokers(&[1, 2, 3])).unwrap();
+        let spec = TopicSpec::new("t", 2, Partitioner::Murmur2).with_replication(2, 1);
+        sim.apply(Command::CreateTopic(spec)).unwrap();
+        let leaders_before = sim.trace_len();
+        sim.apply(Command::AddPartitions {
+            topic: "t".into(),
+            partitions: 4,
+        })
+        .unwrap();
+        let cluster = sim.cluster().unwrap();
+        assert_eq!(cluster.partition_count("t"), 4);
+        let tp = |p| crate::assignor::TopicPartition {
+            topic: "t".into(),
+            partition: crate::ids::PartitionId(p),
+        };
+        for p in 2..4 {
+            assert!(
+                cluster.leader(&tp(p)).is_some(),
+                "partition {p} has a leader"
+            );
+        }
+        let elected = sim
+            .trace_since(leaders_before)
+            .map(|(_, e)| e)
+            .filter(|e| {
+                matches!(
+                    e,
+                    TraceEvent::Replication {
+                        event: ReplicationEvent::LeaderElected { .. },
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert_eq!(elected, 2, "one initial election per new partition");
+        // Keyed records reach the new partitions too, committed once their followers have them.
+        for u in 0..20 {
+            let key = format!("U{u}");
+            sim.apply(Command::Produce {
+                topic: "t".into(),
+                key: Some(key.clone()),
+                value: crate::log::Payload::Order(crate::log::OrderEvent {
+                    user_id: key,
+                    order_id: format!("O{u}"),
+                    status: "Created".into(),
+                }),
+            })
+            .unwrap();
+        }
+        sim.step();
+        let lens: Vec<usize> = sim
+            .topic("t")
+            .unwrap()
+            .partitions()
+            .iter()
+            .map(|p| p.len())
+            .collect();
+        assert_eq!(lens.iter().sum::<usize>(), 20, "{lens:?}");
+        assert!(lens[2] > 0 && lens[3] > 0, "{lens:?}");
+        // Shrinking is refused, and nothing changes.
+        let refused = sim.apply(Command::AddPartitions {
+            topic: "t".into(),
+            partitions: 3,
+        });
+        assert!(refused.is_err());
+        assert_eq!(sim.topic("t").unwrap().partition_count(), 4);
+        assert_eq!(sim.cluster().unwrap().partition_count("t"), 4);
+    }
 }

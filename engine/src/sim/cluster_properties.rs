@@ -1,5 +1,6 @@
 //! Properties of replication driven through the whole simulation (producers with every
-//! `acks`, a consumer group, broker kills and restarts, preferred and unclean elections),
+//! `acks`, a consumer group, broker kills and restarts, preferred and unclean elections,
+//! partitions added on the way),
 //! over random seeds. A [`Checker`] reads the trace in order and lists what breaks Kafka's
 //! guarantees:
 //! - the high watermark never moves back, except in an unclean election (which says so);
@@ -72,6 +73,8 @@ fn session_from_seed(seed: u64, bug: bool) -> (Sim, Vec<String>) {
     })
     .unwrap();
     let mut checker = Checker::default();
+    // Growth draws from its own stream so every other draw stays what it was for a seed.
+    let mut growth = SimRng::new(seed.rotate_left(17) ^ 0x6772_6f77);
     for _ in 0..30 + rng.below(120) {
         let broker = BrokerId(rng.below(brokers as u64) as i32);
         let command = match rng.below(100) {
@@ -106,6 +109,14 @@ fn session_from_seed(seed: u64, bug: bool) -> (Sim, Vec<String>) {
         if let Some(command) = command {
             // Killing a dead broker or restarting a live one is refused; that is fine.
             let _ = sim.apply(command);
+        }
+        let partitions = sim.topic("orders").map_or(0, |t| t.partition_count());
+        if growth.below(25) == 0 && partitions < 8 {
+            // Refused while too few brokers run for the replication factor; that is fine.
+            let _ = sim.apply(Command::AddPartitions {
+                topic: "orders".into(),
+                partitions: partitions + 1,
+            });
         }
         checker.observe(&sim);
     }
@@ -240,4 +251,17 @@ fn the_same_seed_gives_the_same_trace() {
     let a = session_from_seed(11, false);
     let b = session_from_seed(11, false);
     assert_eq!(a.0.trace(), b.0.trace());
+}
+
+#[test]
+fn the_sessions_do_grow_the_topic_while_replicating() {
+    let grown = (0..40)
+        .filter(|&seed| {
+            let (sim, _) = session_from_seed(seed, false);
+            sim.trace()
+                .iter()
+                .any(|e| matches!(e, TraceEvent::PartitionsAdded { .. }))
+        })
+        .count();
+    assert!(grown >= 10, "only {grown} of 40 sessions added partitions");
 }

@@ -286,6 +286,7 @@ impl Sim {
     pub fn step_with(&mut self, processors: &mut dyn Processors) {
         self.now = Tick(self.now.0 + 1);
         self.tick_cluster();
+        self.retry_producers();
         self.run_generators();
         self.apply_time_retention();
         self.tick_groups(processors);
@@ -296,6 +297,14 @@ impl Sim {
     pub fn run_until(&mut self, tick: Tick) {
         while self.now < tick {
             self.step();
+        }
+    }
+
+    /// Producers retry the sends whose backoff ended, in name order.
+    fn retry_producers(&mut self) {
+        let (mut world, actors) = self.split();
+        for producer in actors.producers.values_mut() {
+            producer.retry_due(&mut world);
         }
     }
 

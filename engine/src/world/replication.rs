@@ -70,7 +70,7 @@ struct PendingRecord {
 
 /// A named producer's `acks=all` send, kept until its answer so a failure can be retried
 /// (to the partition's leader then, which may be a new one).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct WaitingSend {
     /// The producer.
     pub(crate) producer: String,
