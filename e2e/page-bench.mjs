@@ -4,7 +4,9 @@
 // JSON object on stdout:
 //   first render (navigation start to first contentful paint, and to the first frame after
 //   the app mounted), and per stage: burst time, frame times while playing (p50/p95/max of
-//   requestAnimationFrame deltas), long tasks (PerformanceObserver 'longtask', > 50 ms),
+//   requestAnimationFrame deltas), DOM mutations per tick played (MutationObserver records:
+//   the DOM churn, steadier than frame times on a busy machine), long tasks
+//   (PerformanceObserver 'longtask', > 50 ms),
 //   JS heap after a GC and the wasm linear memory.
 //
 //   node e2e/page-bench.mjs [--smoke] [--play-seconds S] [--trace]
@@ -153,7 +155,14 @@ async function play(page, seconds) {
   }
   if (TRACE) await page.context().browser().startTracing(page, { categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'] });
   await playButton.click();
-  const frames = await page.evaluate(async (ms) => {
+  // DOM mutations while playing (attributes, text and nodes changed: the page's DOM churn,
+  // which unlike frame times does not depend on how busy the machine is), per tick played.
+  const { deltas: frames, mutations, ticks } = await page.evaluate(async (ms) => {
+    const tick = () => Number(document.querySelector('.tick')?.textContent.replace(/\D/g, '') ?? 0);
+    let mutations = 0;
+    const observer = new MutationObserver((records) => { mutations += records.length; });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    const firstTick = tick();
     const deltas = [];
     let last = await new Promise((r) => requestAnimationFrame(r));
     const end = last + ms;
@@ -162,14 +171,17 @@ async function play(page, seconds) {
       deltas.push(t - last);
       last = t;
     }
-    return deltas;
+    mutations += observer.takeRecords().length;
+    observer.disconnect();
+    return { deltas, mutations, ticks: tick() - firstTick };
   }, seconds * 1000);
   await page.getByRole('button', { name: 'Pause', exact: true }).first().click();
   const mainThreadMs = TRACE ? mainThreadBreakdown(JSON.parse(await page.context().browser().stopTracing())) : undefined;
   const sorted = [...frames].sort((a, b) => a - b);
   const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
   return {
-    ticks_per_second: ticksPerSecond, frames: frames.length,
+    ticks_per_second: ticksPerSecond, frames: frames.length, ticks,
+    dom_mutations_per_tick: ticks > 0 ? Math.round(mutations / ticks) : null,
     frame_p50_ms: at(0.5), frame_p95_ms: at(0.95), frame_max_ms: at(1),
     ...(mainThreadMs && { main_thread_ms: mainThreadMs }),
   };

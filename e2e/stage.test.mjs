@@ -2,7 +2,8 @@
 // 1280×720 the time controls, Publish, a "Partition N" region and a "Consumer group NAME"
 // region are in the first viewport (screenshots at each size and at 390 px wide, where
 // the stage stacks and works by touch); kill a member and watch its edges move to the new
-// owners after the session timeout; axe-core finds no WCAG 2.1 A/AA violation in light and
+// owners after the session timeout; on a replicated topic a lane names its leader, and
+// killing that broker in the Cluster drawer moves it; axe-core finds no WCAG 2.1 A/AA violation in light and
 // dark; and while the run plays, the frame times are printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -140,6 +141,29 @@ test('a killed member greys out, and after the session timeout its edges move to
   assert.match(await page.locator('#stage-text').textContent(),
     /Consumer group OrderProcessor, stable, generation 2, lag \d+: c2, consuming, partitions 0–3/);
   await screenshot(page, 'stage-edges-moved');
+  assert.deepEqual(external, []);
+  await context.close();
+});
+
+test('on a replicated topic each lane names its leader; killing a broker in the Cluster drawer moves it', async () => {
+  const context = await run.browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const page = await context.newPage();
+  const external = [];
+  forbidExternalRequests(page, external);
+  await openApp(page, run.site.url);
+  await openDrawer(page, 'Presets');
+  await page.getByLabel('Preset', { exact: true }).selectOption('cluster-acks-all-min-insync');
+  await page.getByRole('button', { name: 'Load preset' }).click();
+  await step(page, 2);
+  const head = page.locator('.stage').getByRole('region', { name: 'Partition 1', exact: true }).locator('.lane-head');
+  await head.filter({ hasText: 'leader 2 · ISR 3/3' }).waitFor();
+  await openDrawer(page, 'Cluster');
+  const broker2 = page.getByRole('region', { name: 'Broker 2', exact: true });
+  await broker2.getByRole('button', { name: 'Kill broker 2' }).click();
+  await head.filter({ hasText: 'leader 3 · ISR 2/3' }).waitFor();
+  assert.match(await page.locator('#stage-text').textContent(), /Partition 1: .*leader 3 · ISR 2\/3/);
+  await screenshot(page, 'stage-broker-killed');
+  assert.deepEqual(await axeViolations(page), [], 'with brokers on the stage');
   assert.deepEqual(external, []);
   await context.close();
 });

@@ -16,6 +16,7 @@
 //! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`stage`]: the live diagram's model and layout (plain Rust), drawn by
 //!   `components::stage`; the dock beside it shows forms and details.
+//! - [`theme`]: the colour theme the person chose (System, Light, Dark), saved and applied.
 //! - [`components`]: the panels.
 
 pub mod components;
@@ -34,11 +35,13 @@ pub mod session;
 pub mod share;
 pub mod stage;
 pub mod state;
+pub mod theme;
 
 use components::publish::PublishForm;
 use components::share::ShareMessage;
 use components::stage::Stage;
 use components::stage_dock::{DockPanel, DrawerButtons};
+use components::theme::ThemeControl;
 use components::time_controls::TimeControls;
 use components::topics::SelectedTopic;
 use leptos::prelude::*;
@@ -159,6 +162,7 @@ pub fn App() -> impl IntoView {
             <div class="toolbar-row">
                 <PublishForm />
                 <DrawerButtons />
+                <ThemeControl />
             </div>
         </header>
         <StorageNoticeView />

@@ -24,6 +24,7 @@ mod topic_view;
 #[cfg(test)]
 pub(crate) mod tests;
 
+pub use cluster::UncommittedRecord;
 pub use group_view::{GroupError, MAX_NEW_GROUP_CONSUMERS};
 pub use saga_setup::SagaSafeguard;
 #[cfg(test)]

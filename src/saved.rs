@@ -98,7 +98,8 @@ thread_local! {
     static REPORT: RefCell<Option<Report>> = const { RefCell::new(None) };
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// This browser's localStorage, if it lets the page use it.
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 

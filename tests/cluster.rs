@@ -1,8 +1,10 @@
 //! Browser tests of brokers in the page: the three-broker preset (`acks=all`,
 //! `min.insync.replicas=2`) loads with its replication in the topic setup form, and after
 //! its second broker dies the live region announces the refused writes by Kafka's error
-//! name; without brokers the form refuses a replication factor the run cannot hold. Same
-//! shape as `tests/web.rs`: mount the app, act like a person, `tick().await`, read the DOM.
+//! name; without brokers the form refuses a replication factor the run cannot hold; the
+//! stage's lanes name their leader and ISR and draw records above the HW as not yet
+//! committed. Same shape as `tests/web.rs`: mount the app, act like a person,
+//! `tick().await`, read the DOM.
 #![cfg(target_arch = "wasm32")]
 
 use leptos::task::tick;
@@ -93,6 +95,66 @@ async fn the_cluster_drawer_kills_and_restarts_a_broker_and_shows_the_new_leader
     assert!(
         row.contains("2 (in sync"),
         "broker 2 is back in sync: {row}"
+    );
+    app.remove();
+}
+
+/// The text of partition `p`'s lane head on the stage ("Partition 1 … leader 2 · ISR 3/3").
+fn lane_head(app: &HtmlElement, p: u32) -> String {
+    text(
+        app,
+        &format!(".stage [aria-label='Partition {p}'] .lane-head"),
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_lane_draws_records_above_the_high_watermark_as_not_yet_committed() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-1-loses-records").await;
+    // Three acks=1 sends at tick 5: the leader has them before any follower fetched them.
+    let mut steps_taken = 0;
+    while count(&app, ".lane-record.uncommitted") == 0 && steps_taken < 12 {
+        steps(&app, 1).await;
+        steps_taken += 1;
+    }
+    settle().await;
+    // As many as the lane has room for (at most half its cells); the head counts all three.
+    assert!(count(&app, ".lane-record.uncommitted") >= 1);
+    let head = lane_head(&app, 0);
+    assert!(
+        head.contains("leader 1 · ISR 3/3 · 3 uncommitted"),
+        "{head}"
+    );
+    let cell = find(&app, ".lane-record.uncommitted");
+    let label = cell.get_attribute("aria-label").unwrap_or_default();
+    assert!(label.contains("not yet committed"), "{label}");
+    // The followers fetch them the next tick: committed, drawn like any record.
+    steps(&app, 1).await;
+    settle().await;
+    assert_eq!(count(&app, ".lane-record.uncommitted"), 0);
+    assert!(!lane_head(&app, 0).contains("uncommitted"));
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn killing_a_broker_in_the_cluster_drawer_moves_the_lanes_leader() {
+    let app = fresh_app();
+    load_preset(&app, "cluster-acks-all-min-insync").await;
+    steps(&app, 2).await;
+    settle().await;
+    assert!(
+        lane_head(&app, 1).contains("leader 2 · ISR 3/3"),
+        "{}",
+        lane_head(&app, 1)
+    );
+    button(&find(&app, "nav[aria-label='Panels']"), "Cluster").click();
+    tick().await;
+    button(&find(&app, "[aria-label='Broker 2']"), "Kill broker 2").click();
+    settle().await;
+    assert!(
+        lane_head(&app, 1).contains("leader 3 · ISR 2/3"),
+        "{}",
+        lane_head(&app, 1)
     );
     app.remove();
 }

@@ -2,7 +2,8 @@
 //! joins, kills and rebalances (an independent playground replaying the same actions is the
 //! oracle); reduced motion draws no travel; a click or Enter opens details in the dock; a
 //! topic of hundreds of partitions becomes a heat strip whose squares are reachable one by
-//! one with the arrow keys.
+//! one with the arrow keys; a saga compensation (from the record's payload) is drawn in its
+//! own colour and named so.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -185,15 +186,21 @@ async fn nodes_and_edges_follow_the_engines_assignment_through_joins_kills_and_r
 
 /// Mounts the stage alone with a reduced-motion preference of our choosing.
 fn mount_stage(reduced: bool) -> (Mounted, Engine) {
+    mount_stage_on(Session::default(), "", reduced)
+}
+
+/// The stage alone over `session`, showing `topic` (empty: the first topic).
+fn mount_stage_on(session: Session, topic: &str, reduced: bool) -> (Mounted, Engine) {
     fresh_browser_state();
     let engine = std::rc::Rc::new(std::cell::Cell::new(None));
     let slot = engine.clone();
+    let topic = topic.to_string();
     let mounted = mount_with(move || {
-        let e = Engine::new(Session::default());
+        let e = Engine::new(session);
         slot.set(Some(e));
         provide_context(e);
         provide_context(Clock::default());
-        provide_context(SelectedTopic(RwSignal::new(String::new())));
+        provide_context(SelectedTopic(RwSignal::new(topic)));
         provide_context(Dock(RwSignal::new(DockView::Closed)));
         provide_context(ReducedMotion(Signal::derive(move || reduced)));
         view! { <Stage /> }
@@ -346,5 +353,30 @@ async fn hundreds_of_partitions_become_a_heat_strip_still_focusable_one_by_one()
     press(&active, "Enter");
     tick().await;
     assert_eq!(dock_title(&app), "Details of wide-299");
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_saga_compensation_is_drawn_in_its_own_colour_and_named() {
+    let session = orderflow::presets::preset("payment-fails-compensation")
+        .unwrap()
+        .session;
+    let (app, engine) = mount_stage_on(session, "inventory-commands", false);
+    engine.update(|pg| {
+        for _ in 0..100 {
+            pg.step();
+        }
+    });
+    tick().await;
+    assert_eq!(count(&app, ".lane-record.compensation"), 1);
+    let label = find(&app, ".lane-record.compensation")
+        .get_attribute("aria-label")
+        .unwrap_or_default();
+    assert!(
+        label.contains("ReleaseInventory, a compensation"),
+        "{label}"
+    );
+    // The reservation it undoes is an ordinary record.
+    assert!(count(&app, ".lane-record:not(.compensation)") >= 1);
     app.remove();
 }

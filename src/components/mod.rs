@@ -17,6 +17,7 @@ pub mod sagas;
 pub mod share;
 pub mod stage;
 pub mod stage_dock;
+pub mod theme;
 pub mod time_controls;
 pub mod topic_setup;
 pub mod topics;

@@ -4,9 +4,19 @@
 //! logged engine command, so it replays, rewinds and travels in a share link.
 
 use super::Playground;
+use orderflow_engine::assignor::TopicPartition;
 use orderflow_engine::cluster::replication::{BrokerState, ClusterMetrics, PartitionView};
 use orderflow_engine::cluster::BrokerId;
+use orderflow_engine::ids::PartitionId;
 use orderflow_engine::sim::{Command, SimError};
+
+/// A record the leader holds above the high watermark: written, not yet committed (no
+/// consumer sees it until the in-sync replicas have it too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UncommittedRecord {
+    pub offset: u64,
+    pub key: Option<String>,
+}
 
 /// How many of the newest samples the metrics charts draw.
 pub const METRICS_CHART_TICKS: usize = 120;
@@ -101,6 +111,59 @@ impl Playground {
             .unwrap_or_default()
     }
 
+    /// Whether `topic` is replicated: the run has more than one broker or the topic a
+    /// replication factor above 1 (else the stage has nothing to say about brokers).
+    pub fn is_replicated(&self, topic: &str) -> bool {
+        self.sim().cluster().is_some_and(|c| {
+            c.brokers().count() > 1 || c.topic(topic).is_some_and(|t| t.replication_factor > 1)
+        })
+    }
+
+    /// One partition's leader, replicas, ISR and high watermark, from the engine's cluster
+    /// (`None` without brokers).
+    pub fn replicated_partition(&self, topic: &str, partition: u32) -> Option<PartitionView> {
+        self.sim()
+            .cluster()?
+            .partition(&topic_partition(topic, partition))
+    }
+
+    /// The records the leader of `topic`-`partition` holds at or above offset `from` (the
+    /// high watermark): how many, and the first `max` of them (from `from` on, so they
+    /// stand next to the committed ones). Empty while the partition is offline.
+    pub fn uncommitted_records(
+        &self,
+        topic: &str,
+        partition: u32,
+        from: u64,
+        max: usize,
+    ) -> (u64, Vec<UncommittedRecord>) {
+        let Some(cluster) = self.sim().cluster() else {
+            return (0, Vec::new());
+        };
+        let tp = topic_partition(topic, partition);
+        let Some(log) = cluster
+            .leader(&tp)
+            .and_then(|leader| cluster.replica_log(&tp, leader))
+        else {
+            return (0, Vec::new());
+        };
+        let appended = cluster.appended_records(&tp);
+        let above = log.get(from as usize..).unwrap_or_default();
+        let records = above
+            .iter()
+            .take(max)
+            .enumerate()
+            .map(|(i, entry)| UncommittedRecord {
+                offset: from + i as u64,
+                key: usize::try_from(entry.append.0)
+                    .ok()
+                    .and_then(|a| appended.get(a))
+                    .and_then(|r| r.key.clone()),
+            })
+            .collect();
+        (above.len() as u64, records)
+    }
+
     /// Kills a running broker, or restarts a killed one (a logged engine command).
     pub fn toggle_broker(&mut self, broker: BrokerId) -> Result<(), SimError> {
         let running = self.sim().cluster().is_some_and(|c| c.is_alive(broker));
@@ -110,6 +173,13 @@ impl Playground {
             Command::RestartBroker { broker }
         };
         self.try_command(command)
+    }
+}
+
+fn topic_partition(topic: &str, partition: u32) -> TopicPartition {
+    TopicPartition {
+        topic: topic.to_string(),
+        partition: PartitionId(partition),
     }
 }
 

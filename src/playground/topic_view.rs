@@ -7,8 +7,9 @@ mod tests;
 
 use super::Playground;
 use orderflow_engine::ids::{Offset, PartitionId};
-use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
+use orderflow_engine::log::{Payload, DEFAULT_SEGMENT_RECORDS};
 use orderflow_engine::partitioner::{Partitioner, Routing};
+use orderflow_engine::saga::message::SagaMessage;
 use orderflow_engine::sim::TraceEvent;
 use orderflow_engine::topic::MAX_PARTITIONS;
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,6 +54,23 @@ pub struct RecordRow {
     /// A producer's retry appended this record again after a lost acknowledgement: the
     /// offset of the first copy (a duplicate in the log, not a redelivery).
     pub duplicate_of: Option<u64>,
+    /// A saga record: the engine's message name ("ReleaseInventory").
+    pub saga_message: Option<&'static str>,
+    /// The saga message is a compensation command: it undoes a step (cancel the order,
+    /// release the stock, refund the payment, cancel the shipment).
+    pub compensation: bool,
+}
+
+/// True for the saga's compensation commands, the messages the engine's
+/// `orchestrator::Compensation::command` sends to undo a step.
+pub fn is_compensation(message: &SagaMessage) -> bool {
+    matches!(
+        message,
+        SagaMessage::CancelOrder { .. }
+            | SagaMessage::ReleaseInventory { .. }
+            | SagaMessage::RefundPayment { .. }
+            | SagaMessage::CancelShipment { .. }
+    )
 }
 
 /// A key whose partition differs between two partition counts.
@@ -104,6 +122,10 @@ impl Playground {
             .iter()
             .map(|r| {
                 let order = r.value.as_order();
+                let saga = match &r.value {
+                    Payload::Saga(m) => Some(m),
+                    _ => None,
+                };
                 RecordRow {
                     epoch: self.epoch,
                     offset: r.offset.0,
@@ -122,6 +144,8 @@ impl Playground {
                         .duplicates
                         .get(topic, partition, r.offset.0)
                         .map(|d| d.original_offset),
+                    saga_message: saga.map(SagaMessage::name),
+                    compensation: saga.is_some_and(is_compensation),
                 }
             })
             .collect()

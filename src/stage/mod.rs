@@ -5,13 +5,15 @@
 //!
 //! - [`model`]: what the stage shows, read from the playground in one pass (plain data).
 //! - [`layout`]: where it goes, a pure function of a snapshot and a width.
+//! - [`replication`]: a replicated partition's leader, ISR and records not yet committed.
 //! - [`text`]: the stage in words (its text alternative and accessible names).
 //!
-//! The components that draw a scene live in `components/stage.rs`, the toolbar and the dock
+//! The components that draw a scene live in `components/stage.rs` and `components/stage/`, the toolbar and the dock
 //! in `components/stage_dock.rs`. See ARCHITECTURE.md, "The stage".
 
 pub mod layout;
 pub mod model;
+pub mod replication;
 pub mod text;
 
 use leptos::prelude::*;

@@ -13,6 +13,8 @@
 //! [`super::layout::COMPACT_LANES_MAX`] partitions, where lanes become a heat strip), and at
 //! most [`TRACE_SCAN`] trace events are looked at for travelling records.
 
+use super::replication::read_replication;
+pub use super::replication::LaneReplication;
 use crate::playground::Playground;
 use crate::rebalance::{MovePhase, Release};
 use orderflow_engine::group::{GroupState, MemberStatus, Protocol};
@@ -39,6 +41,8 @@ pub struct HeadRecord {
     pub duplicate_of: Option<u64>,
     /// Groups that processed it again after a redelivery.
     pub redelivered_to: Vec<String>,
+    /// A saga compensation command (it undoes a step), from the record's payload.
+    pub compensation: bool,
 }
 
 /// One partition of the selected topic.
@@ -52,6 +56,9 @@ pub struct PartitionState {
     /// Per group reading the topic (index into [`StageSnapshot::groups`]), the committed
     /// offset: the next offset the group reads after a restart.
     pub committed: Vec<(usize, u64)>,
+    /// Its leader and ISR, when the topic is replicated (more than one broker or a
+    /// replication factor above 1).
+    pub replication: Option<LaneReplication>,
 }
 
 impl PartitionState {
@@ -335,7 +342,12 @@ fn read_partition(
             .map(|row| HeadRecord {
                 offset: row.offset,
                 key: row.key,
-                value: format!("{} {}", row.order_id, row.status),
+                // A saga record says which message it is; an order event, its order.
+                value: match row.saga_message {
+                    Some(name) => name.to_string(),
+                    None => format!("{} {}", row.order_id, row.status),
+                },
+                compensation: row.compensation,
                 duplicate_of: row.duplicate_of,
                 redelivered_to: row.redelivered_to,
             })
@@ -357,6 +369,7 @@ fn read_partition(
         high_watermark,
         head,
         committed,
+        replication: read_replication(pg, topic, partition, high_watermark, head_records),
     }
 }
 

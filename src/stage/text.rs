@@ -99,8 +99,16 @@ pub fn partition_text(p: &PartitionState, groups: &[GroupNode]) -> String {
     } else {
         format!(", read by {}", owners.join(", "))
     };
+    let replication = p.replication.as_ref().map_or(String::new(), |r| {
+        let uncommitted = if r.uncommitted > 0 {
+            format!(", {} not yet committed", records(r.uncommitted))
+        } else {
+            String::new()
+        };
+        format!(", {}{uncommitted}", r.text())
+    });
     format!(
-        "Partition {}: {}, log start {}, high watermark {}{read}",
+        "Partition {}: {}, log start {}, high watermark {}{replication}{read}",
         p.partition,
         records(p.records()),
         p.log_start_offset,

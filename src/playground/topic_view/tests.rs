@@ -2,9 +2,13 @@
 
 use crate::playground::tests::{burst, event};
 use crate::playground::Playground;
+use crate::playground::RecordRow;
+use crate::presets::preset;
 use crate::session::{KeyField, Session, Setup, ORDERS_TOPIC};
+use crate::stage::model::{StageSnapshot, HEAD_RECORDS};
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::partitioner::Partitioner;
+use orderflow_engine::saga::message::topics::INVENTORY_COMMANDS;
 use orderflow_engine::sim::Command;
 
 #[test]
@@ -137,4 +141,33 @@ fn rows_of_a_created_topic_mark_segments_by_its_own_segment_size() {
         .map(|r| r.offset)
         .collect();
     assert_eq!(starts, vec![3, 6]);
+}
+
+#[test]
+fn a_compensation_is_marked_from_the_saga_payload_on_its_lane() {
+    let mut pg = Playground::new(preset("payment-fails-compensation").unwrap().session);
+    for _ in 0..100 {
+        pg.step();
+    }
+    let rows: Vec<RecordRow> = (0..pg.partition_count(INVENTORY_COMMANDS))
+        .flat_map(|p| pg.rows(INVENTORY_COMMANDS, p, 0, u64::MAX))
+        .collect();
+    let names = |compensation: bool| -> Vec<&str> {
+        rows.iter()
+            .filter(|r| r.compensation == compensation)
+            .filter_map(|r| r.saga_message)
+            .collect()
+    };
+    // The payment fails: the stock reserved for order-1 is released, a compensation.
+    assert_eq!(names(true), vec!["ReleaseInventory"]);
+    assert!(names(false).contains(&"ReserveInventory"));
+    let stage = StageSnapshot::read(&pg, INVENTORY_COMMANDS, HEAD_RECORDS);
+    let released: Vec<_> = stage
+        .partitions
+        .iter()
+        .flat_map(|p| &p.head)
+        .filter(|r| r.compensation)
+        .collect();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].value, "ReleaseInventory");
 }
