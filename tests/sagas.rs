@@ -42,6 +42,12 @@ async fn the_payment_fails_preset_shows_the_compensations_in_the_order_they_ran(
     assert!(reserve < release && release < cancel, "{saga}");
     let balances = region(&app, "Balances");
     assert!(balances.contains("Conservation checks hold."), "{balances}");
+    // The full check (outbox, dead letters, read models) runs on its timer, not per tick.
+    wait_until(3_000, "the record checks", || {
+        region(&app, "Balances")
+            .contains("Record checks at tick 60 (outbox, dead letters, read models) hold.")
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]

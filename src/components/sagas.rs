@@ -11,8 +11,9 @@
 
 use crate::components::explain::Explain;
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, retries, saga_rows,
-    service_label, services, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, record_check_violations,
+    retries, saga_rows, service_label, services, FaultToggleDraft, PlaceOrderDraft, SagaRow,
+    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -104,6 +105,7 @@ fn PlaceOrderForm() -> impl IntoView {
 fn BalancesView() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let lines = move || engine.read(|pg| pg.saga().map(|s| balance_lines(&s)));
+    let record_checks = use_record_checks(engine);
     view! {
         <section class="balances" role="region" aria-label="Balances">
             <h3>"Balances"</h3>
@@ -119,8 +121,52 @@ fn BalancesView() -> impl IntoView {
                     <ul class="checks">{checks.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
                 }
             })}
+            <p class="record-checks">{move || match record_checks.get() {
+                None => "Record checks (outbox, dead letters, read models): not run yet.".to_string(),
+                Some((tick, v)) if v.is_empty() => format!("Record checks at tick {tick} (outbox, dead letters, read models) hold."),
+                Some((tick, v)) => format!("Record checks at tick {tick}: {}", v.join("; ")),
+            }}</p>
         </section>
     }
+}
+
+/// The full invariant check beyond conservation, as `(tick, violations)`: run at most every
+/// [`RECORD_CHECKS_EVERY_MS`] while the engine changes, by a timer (the first change after
+/// a run starts the timer; changes while it waits are read when it fires). Dropping the
+/// region drops the timer, which cancels it.
+fn use_record_checks(engine: Engine) -> RwSignal<Option<(u64, Vec<String>)>> {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let result = RwSignal::new(None);
+    let timer = StoredValue::new_local(None::<(gloo_timers::callback::Timeout, Rc<Cell<bool>>)>);
+    let run = move || {
+        let checked = engine.read_untracked(|pg| {
+            pg.saga().map(|s| {
+                let conservation = s.check_conservation();
+                (
+                    pg.now(),
+                    record_check_violations(s.check_invariants(), &conservation),
+                )
+            })
+        });
+        result.set(checked);
+    };
+    Effect::new(move |_| {
+        engine.read(|_| ());
+        let waiting = timer.with_value(|t| t.as_ref().is_some_and(|(_, fired)| !fired.get()));
+        if waiting {
+            return;
+        }
+        let fired = Rc::new(Cell::new(false));
+        let flag = fired.clone();
+        let timeout = gloo_timers::callback::Timeout::new(RECORD_CHECKS_EVERY_MS, move || {
+            flag.set(true);
+            run();
+        });
+        // The previous timer has fired (or there was none): dropping it cancels nothing.
+        timer.set_value(Some((timeout, fired)));
+    });
+    result
 }
 
 /// Logs a saga command from a button; what the saga refuses is said, not logged.

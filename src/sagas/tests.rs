@@ -132,3 +132,17 @@ fn the_sagas_topics_and_service_groups_are_the_pages_topics_and_groups() {
         assert!(pg.group_snapshot(group).is_some());
     }
 }
+
+#[test]
+fn record_checks_list_only_what_the_conservation_checks_do_not() {
+    let conservation = vec!["stock of P1 not conserved".to_string()];
+    let all = vec![
+        "stock of P1 not conserved".to_string(),
+        "projection OrdersByStatus differs from its replay".to_string(),
+    ];
+    assert_eq!(
+        record_check_violations(all, &conservation),
+        vec!["projection OrdersByStatus differs from its replay".to_string()]
+    );
+    assert!(record_check_violations(conservation.clone(), &conservation).is_empty());
+}

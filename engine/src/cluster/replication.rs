@@ -423,17 +423,8 @@ impl Cluster {
         topic: &str,
         spec: TopicReplication,
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
-        let running: Vec<BrokerMetadata> = self
-            .brokers
-            .values()
-            .filter(|b| b.alive)
-            .map(|b| BrokerMetadata {
-                id: b.id,
-                rack: b.rack.clone(),
-            })
-            .collect();
         let assignment = assign_replicas_to_brokers(
-            &running,
+            &self.running_brokers(),
             spec.partitions,
             spec.replication_factor,
             spec.start_index,
@@ -441,6 +432,18 @@ impl Cluster {
         )?;
         let replicas: Vec<Vec<BrokerId>> = assignment.map(|(_, r)| r).collect();
         self.create_topic_with_assignment(topic, spec, replicas)
+    }
+
+    /// The running brokers, by id, as placement takes them.
+    pub(super) fn running_brokers(&self) -> Vec<BrokerMetadata> {
+        self.brokers
+            .values()
+            .filter(|b| b.alive)
+            .map(|b| BrokerMetadata {
+                id: b.id,
+                rack: b.rack.clone(),
+            })
+            .collect()
     }
 
     /// Creates a topic with a given assignment (partition `i` gets `replicas[i]`, preferred

@@ -8,7 +8,7 @@
 
 use super::{Cluster, ReplicationError, ReplicationEvent};
 use crate::assignor::TopicPartition;
-use crate::cluster::placement::{assign_replicas_to_brokers, BrokerMetadata};
+use crate::cluster::placement::assign_replicas_to_brokers;
 use crate::cluster::BrokerId;
 use crate::ids::PartitionId;
 
@@ -46,15 +46,7 @@ impl Cluster {
                 requested: partitions,
             });
         }
-        let running: Vec<BrokerMetadata> = self
-            .brokers
-            .values()
-            .filter(|b| b.alive)
-            .map(|b| BrokerMetadata {
-                id: b.id,
-                rack: b.rack.clone(),
-            })
-            .collect();
+        let running = self.running_brokers();
         let preferred = partition_0.replicas.first().copied().unwrap_or(BrokerId(0));
         let start_index = running.iter().position(|b| b.id >= preferred).unwrap_or(0);
         let to_i32 = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
@@ -103,6 +95,7 @@ impl Cluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cluster::placement::BrokerMetadata;
     use crate::cluster::replication::{ReplicationConfig, TopicReplication};
     use crate::ids::Tick;
 
