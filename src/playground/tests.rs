@@ -352,3 +352,35 @@ fn the_selected_topic_is_kept_with_the_session_and_its_link() {
     pg.select_topic(ORDERS_TOPIC);
     assert_eq!(pg.session().selected_topic, None);
 }
+
+/// By hand: `SOAK_SCENARIO=path cargo test --release -p orderflow --lib
+/// playground_memory_by_hand -- --ignored --nocapture` prints the process's resident memory
+/// every 500 ticks while the playground plays the scenario (the page's folds included).
+#[test]
+#[ignore]
+fn playground_memory_by_hand() {
+    let Ok(path) = std::env::var("SOAK_SCENARIO") else {
+        return;
+    };
+    let json = std::fs::read_to_string(path).unwrap();
+    let scenario = orderflow_engine::scenario::Scenario::from_json(&json).unwrap();
+    let session = crate::session::Session {
+        scenario,
+        ..Session::default()
+    };
+    let rss = || {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("VmRSS"))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut pg = Playground::new(session);
+    for t in 1..=2_000u32 {
+        pg.step();
+        if t % 500 == 0 {
+            println!("tick {t}: {} sim records {}", rss(), pg.total_records());
+        }
+    }
+}
