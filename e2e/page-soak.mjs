@@ -9,7 +9,7 @@
 // taken, memory at start, end and its maximum, frame times (p50/p95 of rAF deltas), long
 // tasks, whether the page still answers (a Pause click), and any page error.
 //
-//   node e2e/page-soak.mjs [--smoke] [--events N] [--no-brokers]
+//   node e2e/page-soak.mjs [--smoke] [--events N] [--rate EVENTS_PER_TICK] [--no-brokers]
 //
 // The default is ten million events (10,000 ticks of 1,000); --smoke runs 20 ticks.
 // --no-brokers runs the same without the cluster (one implicit broker, no broker kills).
@@ -19,7 +19,8 @@ import { deflateRawSync } from 'node:zlib';
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const eventsArg = args.indexOf('--events');
-const EVENTS_PER_TICK = 1_000;
+const rateArg = args.indexOf('--rate');
+const EVENTS_PER_TICK = rateArg >= 0 ? Number(args[rateArg + 1]) : 1_000;
 const EVENTS = smoke ? 20 * EVENTS_PER_TICK : eventsArg >= 0 ? Number(args[eventsArg + 1]) : 10_000_000;
 const TICKS = Math.ceil(EVENTS / EVENTS_PER_TICK);
 const BROKERS = !args.includes('--no-brokers');
