@@ -355,7 +355,9 @@ fn the_selected_topic_is_kept_with_the_session_and_its_link() {
 
 /// By hand: `SOAK_SCENARIO=path cargo test --release -p orderflow --lib
 /// playground_memory_by_hand -- --ignored --nocapture` prints the process's resident memory
-/// every 500 ticks while the playground plays the scenario (the page's folds included).
+/// every 500 ticks while the playground plays the scenario (the page's folds included;
+/// with `SOAK_READS=1` also the stage's snapshot, layout and words and the announcements,
+/// as the page reads them every tick).
 #[test]
 #[ignore]
 fn playground_memory_by_hand() {
@@ -377,8 +379,24 @@ fn playground_memory_by_hand() {
             .to_string()
     };
     let mut pg = Playground::new(session);
+    let topic = pg.topic_names()[0].clone();
+    let reads = std::env::var("SOAK_READS").is_ok();
     for t in 1..=2_000u32 {
         pg.step();
+        if reads {
+            // What the page reads every tick: the stage's snapshot, layout and words, and
+            // the announcements.
+            let n = pg.partition_count(&topic) as usize;
+            let snapshot = crate::stage::model::StageSnapshot::read(
+                &pg,
+                &topic,
+                crate::stage::layout::head_records(n),
+            );
+            let scene = crate::stage::layout::layout(&snapshot, 1200.0);
+            let words = crate::stage::text::describe(&snapshot);
+            std::hint::black_box((scene, words));
+            std::hint::black_box(pg.take_announcements());
+        }
         if t % 500 == 0 {
             println!("tick {t}: {} sim records {}", rss(), pg.total_records());
         }
