@@ -26,7 +26,7 @@ pub(crate) mod tests;
 
 pub use cluster::UncommittedRecord;
 pub use group_view::{GroupError, MAX_NEW_GROUP_CONSUMERS};
-pub use saga_setup::SagaSafeguard;
+pub use saga_setup::{parse_stock, SagaSafeguard, StockError, MAX_INITIAL_STOCK};
 #[cfg(test)]
 pub(crate) use topic_view::records_without_epoch;
 pub use topic_view::{

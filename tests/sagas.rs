@@ -67,6 +67,28 @@ async fn an_order_placed_by_hand_runs_its_saga_to_completed() {
     assert!(saga.contains("Ship order"), "{saga}");
 }
 
+#[wasm_bindgen_test]
+async fn stock_set_to_zero_fails_an_order_at_inventory() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    type_into(&app, "Initial stock of P2", "0");
+    tick().await;
+    button(&app, "Set stock of P2").click();
+    settle().await;
+    assert_eq!(input(&app, "Initial stock of P2").value(), "0");
+    type_into(&app, "Customer", "ada");
+    type_into(&app, "Product", "P2");
+    type_into(&app, "Quantity", "1");
+    tick().await;
+    button(&app, "Place order").click();
+    steps(&app, 60).await;
+    let saga = region(&app, "Saga web-order-1");
+    assert!(saga.contains("State: failed"), "{saga}");
+    assert!(!saga.contains("Ship order"), "{saga}");
+}
+
 fn live(app: &HtmlElement) -> String {
     text(app, "[aria-live=polite]")
 }

@@ -215,6 +215,7 @@ fn BreakThings() -> impl IntoView {
                 <legend>"Fail the next order at"</legend>
                 {toggles.into_iter().collect_view()}
             </fieldset>
+            <InitialStock />
             <ul class="services">
                 {move || rows().into_iter().map(|(service, up)| {
                     let name = service_label(service);
@@ -235,6 +236,46 @@ fn BreakThings() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// "Initial stock" per product: set a product's stock (0 to run it dry) and the whole run
+/// replays from there (parsed by [`crate::playground::parse_stock`]).
+#[component]
+fn InitialStock() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let products = Memo::new(move |_| engine.read(|pg| pg.initial_stock()));
+    view! {
+        <fieldset class="initial-stock">
+            <legend>"Initial stock (the run replays from it)"</legend>
+            <For
+                each=move || products.get()
+                key=|(product, units)| (product.clone(), *units)
+                children=move |(product, units)| {
+                    let id = format!("stock-{product}");
+                    let label = format!("Initial stock of {product}");
+                    let set = format!("Set stock of {product}");
+                    let text = RwSignal::new(units.to_string());
+                    let apply = move |ev: leptos::ev::SubmitEvent| {
+                        ev.prevent_default();
+                        let result = crate::playground::parse_stock(&text.get_untracked())
+                            .and_then(|u| engine.update(|pg| pg.set_initial_stock(&product, u)).map(|()| u));
+                        match result {
+                            Ok(u) => announcer.say(format!("Initial stock of {product} set to {u}; the run replayed from it.")),
+                            Err(e) => announcer.say(e.to_string()),
+                        }
+                    };
+                    view! {
+                        <form class="stock-form" novalidate on:submit=apply>
+                            <label for=id.clone()>{label}</label>
+                            <input id=id type="number" min="0" max=crate::playground::MAX_INITIAL_STOCK.to_string() inputmode="numeric" prop:value=text on:input=move |ev| text.set(event_target_value(&ev)) />
+                            <button type="submit">{set}</button>
+                        </form>
+                    }
+                }
+            />
+        </fieldset>
     }
 }
 

@@ -66,6 +66,76 @@ impl Playground {
     }
 }
 
+/// The most units of a product the stock form accepts.
+pub const MAX_INITIAL_STOCK: u64 = 1_000_000;
+
+/// Why an initial stock was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StockError {
+    #[error("Stock must be a whole number of units from 0 to {max}, not {value:?}.")]
+    Units { value: String, max: u64 },
+    #[error("There is no product {product:?} in this saga.")]
+    UnknownProduct { product: String },
+    #[error("This scenario has no saga.")]
+    NoSaga,
+}
+
+/// The "Initial stock" field as typed: whole units, 0 to [`MAX_INITIAL_STOCK`].
+pub fn parse_stock(text: &str) -> Result<u64, StockError> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|u| *u <= MAX_INITIAL_STOCK)
+        .ok_or_else(|| StockError::Units {
+            value: text.trim().to_string(),
+            max: MAX_INITIAL_STOCK,
+        })
+}
+
+impl Playground {
+    /// Each product's initial stock in the running saga, in product order (empty without a
+    /// saga).
+    pub fn initial_stock(&self) -> Vec<(String, u64)> {
+        self.saga()
+            .map(|s| {
+                s.config()
+                    .initial_stock
+                    .iter()
+                    .map(|(p, units)| (p.0.clone(), *units))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sets a product's initial stock in the scenario's saga and replays the whole log
+    /// under it ("stock set to zero" makes every order for it fail at inventory), as the
+    /// safeguards do: stock is where the run starts, not an event at a tick.
+    pub fn set_initial_stock(&mut self, product: &str, units: u64) -> Result<(), StockError> {
+        self.finish_burst();
+        let saga = self
+            .session
+            .scenario
+            .saga
+            .as_mut()
+            .ok_or(StockError::NoSaga)?;
+        let Some(stock) = saga
+            .config
+            .initial_stock
+            .iter_mut()
+            .find(|(p, _)| p.0 == product)
+            .map(|(_, units)| units)
+        else {
+            return Err(StockError::UnknownProduct {
+                product: product.to_string(),
+            });
+        };
+        *stock = units.min(MAX_INITIAL_STOCK);
+        let ticks = self.session.ticks;
+        self.replay_to(ticks);
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,5 +208,45 @@ mod tests {
         assert_eq!(sagas(&pg), orchestrated, "the same orders");
         assert!(!pg.group_names().iter().any(|g| g == "saga-orchestrator"));
         assert!(!Playground::default().set_saga_style(SagaMode::Choreography));
+    }
+
+    #[test]
+    fn stock_set_to_zero_fails_the_order_at_inventory_and_replays_the_same_log() {
+        let mut pg = Playground::new(preset("happy-path").unwrap().session);
+        let products = pg.initial_stock();
+        assert!(!products.is_empty());
+        let (product, _) = products[0].clone();
+        run(&mut pg, 5);
+        let actions = pg.session().actions.clone();
+        pg.set_initial_stock(&product, 0).unwrap();
+        assert_eq!(pg.session().actions, actions, "the log is kept");
+        assert_eq!(pg.now(), 5);
+        assert!(pg.initial_stock().contains(&(product.clone(), 0)));
+        run(&mut pg, 80);
+        let failed = |pg: &Playground| {
+            pg.saga()
+                .unwrap()
+                .summaries()
+                .iter()
+                .filter(|s| format!("{:?}", s.state) == "Failed")
+                .count()
+        };
+        let mut baseline = Playground::new(preset("happy-path").unwrap().session);
+        run(&mut baseline, 85);
+        assert_eq!(failed(&baseline), 0);
+        assert!(
+            failed(&pg) > 0,
+            "an order for {product} fails with no stock"
+        );
+        assert_eq!(
+            pg.set_initial_stock("nope", 1),
+            Err(StockError::UnknownProduct {
+                product: "nope".into()
+            })
+        );
+        assert_eq!(parse_stock(" 7 "), Ok(7));
+        for bad in ["-1", "x", "1.5", "1000001"] {
+            assert!(parse_stock(bad).is_err(), "{bad}");
+        }
     }
 }
