@@ -17,13 +17,6 @@ use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-async fn steps(app: &HtmlElement, n: u32) {
-    for _ in 0..n {
-        button(app, "Step").click();
-        tick().await;
-    }
-}
-
 fn live(app: &HtmlElement) -> String {
     text(app, "[aria-live=polite]")
 }

@@ -38,13 +38,6 @@ fn topic_box(app: &HtmlElement, topic: &str) -> HtmlInputElement {
     find(app, &format!("#new-group-topic-{topic}")).unchecked_into()
 }
 
-async fn steps(app: &HtmlElement, n: u32) {
-    for _ in 0..n {
-        button(app, "Step").click();
-        tick().await;
-    }
-}
-
 #[wasm_bindgen_test]
 async fn an_added_topic_is_selected_and_takes_records_where_its_partitioner_says() {
     let app = fresh_app();

@@ -15,12 +15,6 @@ use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn region(app: &HtmlElement, name: &str) -> String {
-    find(app, &format!("[role='region'][aria-label='{name}']"))
-        .text_content()
-        .unwrap_or_default()
-}
-
 async fn open(app: &HtmlElement, preset: &str, ticks: u32) {
     load_preset(app, preset).await;
     button(app, "Sagas").click();
@@ -39,7 +33,7 @@ async fn idempotent_consumers_on_replays_the_redelivery_without_the_double_charg
     let inbox = input(&app, "Idempotent consumers");
     assert!(!inbox.checked(), "the preset runs without an inbox");
     assert!(!input(&app, "Transactional outbox").checked());
-    let balances = region(&app, "Balances");
+    let balances = region_text(&app, "Balances");
     assert!(
         balances.contains("Charged 50.00, refunded 0.00 (2 charges)"),
         "{balances}"
@@ -50,7 +44,7 @@ async fn idempotent_consumers_on_replays_the_redelivery_without_the_double_charg
         input(&app, "Idempotent consumers").checked(),
         "as the engine now runs"
     );
-    let balances = region(&app, "Balances");
+    let balances = region_text(&app, "Balances");
     assert!(
         balances.contains("Charged 25.00, refunded 0.00 (1 charges)"),
         "{balances}"
@@ -61,12 +55,12 @@ async fn idempotent_consumers_on_replays_the_redelivery_without_the_double_charg
 async fn read_models_show_their_lag_and_rebuild_by_replay() {
     let app = fresh_app();
     open(&app, "payment-fails-compensation", 60).await;
-    let models = region(&app, "Read models");
+    let models = region_text(&app, "Read models");
     assert!(
         models.contains("Sales per product") && models.contains("Notifications sent"),
         "{models}"
     );
-    let orders = region(&app, "Orders by status");
+    let orders = region_text(&app, "Orders by status");
     assert!(orders.contains("Cancelled: 1"), "{orders}");
     assert!(
         orders.contains("Lag: 0 records behind order-events"),
@@ -74,20 +68,20 @@ async fn read_models_show_their_lag_and_rebuild_by_replay() {
     );
     button(&find(&app, "[aria-label='Orders by status']"), "Rebuild").click();
     settle().await;
-    let orders = region(&app, "Orders by status");
+    let orders = region_text(&app, "Orders by status");
     assert!(
         orders.contains("Rebuilt at tick 60 from")
             && orders.contains("equalled the incremental model"),
         "{orders}"
     );
-    assert!(!region(&app, "Sales per product").contains("Rebuilt"));
+    assert!(!region_text(&app, "Sales per product").contains("Rebuilt"));
 }
 
 #[wasm_bindgen_test]
 async fn an_orders_event_stream_shows_versions_and_replays_step_by_step() {
     let app = fresh_app();
     open(&app, "event-sourced-order", 60).await;
-    let events = region(&app, "Order events");
+    let events = region_text(&app, "Order events");
     for expected in [
         "v1, read as v2 (currency USD)",
         "NoteAdded",
@@ -100,7 +94,7 @@ async fn an_orders_event_stream_shows_versions_and_replays_step_by_step() {
     }
     button(&app, "Replay from start").click();
     tick().await;
-    let events = region(&app, "Order events");
+    let events = region_text(&app, "Order events");
     assert!(events.contains("Replayed 0 of 5 events."), "{events}");
     assert!(
         events.contains("Status: none (before OrderPlaced)"),
@@ -108,7 +102,7 @@ async fn an_orders_event_stream_shows_versions_and_replays_step_by_step() {
     );
     button(&app, "Next event").click();
     tick().await;
-    let events = region(&app, "Order events");
+    let events = region_text(&app, "Order events");
     assert!(events.contains("Replayed 1 of 5 events."), "{events}");
     assert!(
         events.contains("Status: Created") && events.contains("Total: 25.00 USD"),
@@ -121,7 +115,7 @@ async fn an_orders_event_stream_shows_versions_and_replays_step_by_step() {
 async fn correlation_follows_an_order_across_the_services_with_its_causes() {
     let app = fresh_app();
     open(&app, "payment-fails-compensation", 60).await;
-    let correlation = region(&app, "Correlation");
+    let correlation = region_text(&app, "Correlation");
     let at = |s: &str| {
         correlation
             .find(s)
@@ -140,7 +134,7 @@ async fn the_same_orders_switch_style_and_compare_side_by_side() {
     assert!(input(&app, "Orchestration").checked());
     button(&app, "Compare styles").click();
     tick().await;
-    let compared = region(&app, "Saga styles compared");
+    let compared = region_text(&app, "Saga styles compared");
     assert!(
         compared.contains("Messages sent for the same orders by tick 40"),
         "{compared}"
@@ -156,5 +150,5 @@ async fn the_same_orders_switch_style_and_compare_side_by_side() {
         "as the engine now runs"
     );
     assert!(!input(&app, "Orchestration").checked());
-    assert!(region(&app, "Saga order-1").contains("State:"));
+    assert!(region_text(&app, "Saga order-1").contains("State:"));
 }

@@ -14,17 +14,9 @@ use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn region(app: &HtmlElement, name: &str) -> String {
-    find(app, &format!("[role='region'][aria-label='{name}']"))
-        .text_content()
-        .unwrap_or_default()
-}
-
-async fn steps(app: &HtmlElement, n: u32) {
-    for _ in 0..n {
-        button(app, "Step").click();
-        tick().await;
-    }
+/// Steps `n` ticks, then lets every effect settle.
+async fn steps_settled(app: &HtmlElement, n: u32) {
+    steps(app, n).await;
     settle().await;
 }
 
@@ -33,18 +25,18 @@ async fn the_payment_fails_preset_shows_the_compensations_in_the_order_they_ran(
     let app = fresh_app();
     load_preset(&app, "payment-fails-compensation").await;
     button(&app, "Sagas").click();
-    steps(&app, 60).await;
-    let saga = region(&app, "Saga order-1");
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga order-1");
     assert!(saga.contains("State: failed, compensated"), "{saga}");
     let reserve = saga.find("Reserve inventory").expect("the step done");
     let release = saga.find("Release inventory").expect("its compensation");
     let cancel = saga.find("Cancel order").expect("the order cancelled");
     assert!(reserve < release && release < cancel, "{saga}");
-    let balances = region(&app, "Balances");
+    let balances = region_text(&app, "Balances");
     assert!(balances.contains("Conservation checks hold."), "{balances}");
     // The full check (outbox, dead letters, read models) runs on its timer, not per tick.
     wait_until(3_000, "the record checks", || {
-        region(&app, "Balances")
+        region_text(&app, "Balances")
             .contains("Record checks at tick 60 (outbox, dead letters, read models) hold.")
     })
     .await;
@@ -61,8 +53,8 @@ async fn an_order_placed_by_hand_runs_its_saga_to_completed() {
     type_into(&app, "Quantity", "2");
     tick().await;
     button(&app, "Place order").click();
-    steps(&app, 60).await;
-    let saga = region(&app, "Saga web-order-1");
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga web-order-1");
     assert!(saga.contains("State: completed"), "{saga}");
     assert!(saga.contains("Ship order"), "{saga}");
 }
@@ -83,8 +75,8 @@ async fn stock_set_to_zero_fails_an_order_at_inventory() {
     type_into(&app, "Quantity", "1");
     tick().await;
     button(&app, "Place order").click();
-    steps(&app, 60).await;
-    let saga = region(&app, "Saga web-order-1");
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga web-order-1");
     assert!(saga.contains("State: failed"), "{saga}");
     assert!(!saga.contains("Ship order"), "{saga}");
 }
@@ -113,8 +105,8 @@ async fn fail_payment_is_checked_until_an_order_uses_it_and_that_order_compensat
     );
     assert!(!checkbox(&app, "Fail shipping").checked());
     button(&app, "Place order").click();
-    steps(&app, 60).await;
-    let saga = region(&app, "Saga web-order-1");
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga web-order-1");
     assert!(saga.contains("State: failed, compensated"), "{saga}");
     let reserve = saga.find("Reserve inventory").expect("the step done");
     let release = saga.find("Release inventory").expect("its compensation");
@@ -133,7 +125,7 @@ async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
     load_preset(&app, "happy-path").await;
     button(&app, "Sagas").click();
     tick().await;
-    let services = || region(&app, "Break things");
+    let services = || region_text(&app, "Break things");
     assert!(services().contains("Payment: up"), "{}", services());
     button(&app, "Take down Payment").click();
     settle().await;
@@ -150,9 +142,9 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
     load_preset(&app, "poison-message-dlq-resubmit").await;
     button(&app, "Sagas").click();
     tick().await;
-    assert!(region(&app, "Dead letters").contains("No record was dead-lettered."));
-    steps(&app, 200).await;
-    let letters = region(&app, "Dead letters");
+    assert!(region_text(&app, "Dead letters").contains("No record was dead-lettered."));
+    steps_settled(&app, 200).await;
+    let letters = region_text(&app, "Dead letters");
     assert!(
         letters.contains("payment-commands.DLQ: 1 dead-lettered, 1 waiting"),
         "{letters}"
@@ -161,14 +153,14 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
         letters.contains("injected error after 6 attempts"),
         "{letters}"
     );
-    let saga = region(&app, "Saga order-1");
+    let saga = region_text(&app, "Saga order-1");
     assert!(
         saga.contains("attempt 5 failed (injected error); attempt 6 at tick"),
         "{saga}"
     );
     button(&app, "Resubmit all 1 from payment-commands.DLQ").click();
     settle().await;
-    let letters = region(&app, "Dead letters");
+    let letters = region_text(&app, "Dead letters");
     assert!(letters.contains("1 dead-lettered, 0 waiting"), "{letters}");
     assert!(!letters.contains("after 6 attempts"), "{letters}");
     app.remove();
@@ -185,7 +177,7 @@ async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_button
         tick().await;
     }
     // The Order service takes each PlaceOrder in turn; a saga exists once it has.
-    steps(&app, 120).await;
+    steps_settled(&app, 120).await;
     let pager = || text(&app, "nav[aria-label='Saga pages']");
     assert!(pager().contains("Sagas 1–50 of 52"), "{}", pager());
     assert_eq!(count(&app, ".saga-list [role='region']"), 50);
@@ -199,6 +191,6 @@ async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_button
     assert!(pager().contains("Sagas 51–52 of 52"), "{}", pager());
     assert_eq!(count(&app, ".saga-list [role='region']"), 2);
     // Ordered by order id: "web-order-9" sorts last.
-    assert!(region(&app, "Saga web-order-9").contains("State:"));
+    assert!(region_text(&app, "Saga web-order-9").contains("State:"));
     app.remove();
 }

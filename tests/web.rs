@@ -273,13 +273,6 @@ fn button_in(app: &HtmlElement, scope: &str, name: &str) -> HtmlElement {
     button(&find(app, scope), name)
 }
 
-async fn steps(app: &HtmlElement, n: u32) {
-    for _ in 0..n {
-        button(app, "Step").click();
-        tick().await;
-    }
-}
-
 #[wasm_bindgen_test]
 async fn consumer_groups_of_the_event_hubs_example_are_shown_with_their_members() {
     let app = fresh_app();

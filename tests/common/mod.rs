@@ -253,3 +253,18 @@ pub fn lane_records(app: &HtmlElement, p: u32) -> u64 {
 pub fn stage_summary(app: &HtmlElement) -> String {
     text(app, ".stage .summary")
 }
+
+/// The text of the region (landmark) named `name`.
+pub fn region_text(app: &HtmlElement, name: &str) -> String {
+    find(app, &format!("[role='region'][aria-label='{name}']"))
+        .text_content()
+        .unwrap_or_default()
+}
+
+/// Presses "Step" `n` times, letting the page react after each.
+pub async fn steps(app: &HtmlElement, n: u32) {
+    for _ in 0..n {
+        button(app, "Step").click();
+        leptos::task::tick().await;
+    }
+}
