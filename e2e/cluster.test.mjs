@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
+  useSite, loadPreset, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
 } from './harness.mjs';
 
 const run = useSite();
@@ -18,9 +18,7 @@ for (const colorScheme of ['light', 'dark']) {
     const external = [];
     forbidExternalRequests(page, external);
     await openApp(page, run.site.url);
-    await openDrawer(page, 'Presets');
-    await page.getByLabel('Preset', { exact: true }).selectOption('cluster-acks-all-min-insync');
-    await page.getByRole('button', { name: 'Load preset' }).click();
+    await loadPreset(page, 'cluster-acks-all-min-insync');
     await step(page, 2);
     await openDrawer(page, 'Cluster');
     const cluster = page.getByRole('region', { name: 'Cluster', exact: true });

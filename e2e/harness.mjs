@@ -165,6 +165,15 @@ export async function step(page, n) {
   for (let i = 0; i < n; i++) await button.click();
 }
 
+/** Loads the preset `id` through the Presets drawer, as a person would, then opens the
+ * drawer `then` if one is named. */
+export async function loadPreset(page, id, then) {
+  await openDrawer(page, 'Presets');
+  await page.getByLabel('Preset', { exact: true }).selectOption(id);
+  await page.getByRole('button', { name: 'Load preset' }).click();
+  if (then) await openDrawer(page, then);
+}
+
 /**
  * Registers the `before`/`after` hooks every journey file shares: serve `dist` under
  * `basePath` and launch Chromium once for the file, close both at the end. Returns an object

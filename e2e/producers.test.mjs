@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSite, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openPartition,
+  useSite, loadPreset, openApp, screenshot, cli, forbidExternalRequests, openDrawer, openPartition,
 } from './harness.mjs';
 
 const run = useSite();
@@ -15,9 +15,7 @@ test('a lost acknowledgement makes the retry a duplicate, badged in the partitio
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, run.site.url);
-  await openDrawer(page, 'Presets');
-  await page.getByLabel('Preset', { exact: true }).selectOption('producer-retries');
-  await page.getByRole('button', { name: 'Load preset' }).click();
+  await loadPreset(page, 'producer-retries');
   await openDrawer(page, 'Producers');
 
   const producers = page.getByRole('region', { name: 'Producers', exact: true });

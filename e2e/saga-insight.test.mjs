@@ -7,17 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
+  useSite, loadPreset, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
 } from './harness.mjs';
 
 const run = useSite();
 
-async function loadPreset(page, id) {
-  await openDrawer(page, 'Presets');
-  await page.getByLabel('Preset', { exact: true }).selectOption(id);
-  await page.getByRole('button', { name: 'Load preset' }).click();
-  await openDrawer(page, 'Sagas');
-}
 
 for (const colorScheme of ['light', 'dark']) {
   test(`idempotent consumers stop the double charge; read models, order events and correlation (${colorScheme})`, async () => {
@@ -27,7 +21,7 @@ for (const colorScheme of ['light', 'dark']) {
     forbidExternalRequests(page, external);
     await openApp(page, run.site.url);
 
-    await loadPreset(page, 'duplicate-delivery-without-inbox');
+    await loadPreset(page, 'duplicate-delivery-without-inbox', 'Sagas');
     await step(page, 120);
     const inbox = page.getByLabel('Idempotent consumers', { exact: true });
     assert.equal(await inbox.isChecked(), false);
@@ -43,7 +37,7 @@ for (const colorScheme of ['light', 'dark']) {
     await orders.getByText(/Rebuilt at tick 120 from \d+ records; the replay equalled the incremental model\./).waitFor();
     assert.deepEqual(await axeViolations(page), [], `the saga's insides pass axe (${colorScheme})`);
 
-    await loadPreset(page, 'event-sourced-order');
+    await loadPreset(page, 'event-sourced-order', 'Sagas');
     await step(page, 60);
     const events = page.getByRole('region', { name: 'Order events', exact: true });
     await events.getByText('v1, read as v2 (currency USD)').waitFor();
@@ -77,7 +71,7 @@ test('a share link carries the idempotent consumers switch', async () => {
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, run.site.url);
-  await loadPreset(page, 'duplicate-delivery-without-inbox');
+  await loadPreset(page, 'duplicate-delivery-without-inbox', 'Sagas');
   await step(page, 120);
   await page.getByLabel('Idempotent consumers', { exact: true }).check();
   await page.getByRole('region', { name: 'Balances', exact: true })

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
+  useSite, loadPreset, openApp, screenshot, forbidExternalRequests, openDrawer, axeViolations, step,
 } from './harness.mjs';
 
 const run = useSite();
@@ -18,9 +18,7 @@ for (const colorScheme of ['light', 'dark']) {
     const external = [];
     forbidExternalRequests(page, external);
     await openApp(page, run.site.url);
-    await openDrawer(page, 'Presets');
-    await page.getByLabel('Preset', { exact: true }).selectOption('payment-fails-compensation');
-    await page.getByRole('button', { name: 'Load preset' }).click();
+    await loadPreset(page, 'payment-fails-compensation');
     await openDrawer(page, 'Sagas');
     await step(page, 60);
 
@@ -53,12 +51,6 @@ for (const colorScheme of ['light', 'dark']) {
 // the poison message waits in "Dead letters" until "Resubmit"; a share link of a
 // compensated run with a fault still armed opens to the same saga regions and toggles.
 
-async function loadSagaPreset(page, id) {
-  await openDrawer(page, 'Presets');
-  await page.getByLabel('Preset', { exact: true }).selectOption(id);
-  await page.getByRole('button', { name: 'Load preset' }).click();
-  await openDrawer(page, 'Sagas');
-}
 
 async function balances(page) {
   const region = page.getByRole('region', { name: 'Balances', exact: true });
@@ -76,7 +68,7 @@ for (const colorScheme of ['light', 'dark']) {
     const external = [];
     forbidExternalRequests(page, external);
     await openApp(page, run.site.url);
-    await loadSagaPreset(page, 'happy-path');
+    await loadPreset(page, 'happy-path', 'Sagas');
     await step(page, 60);
     const before = await balances(page);
 
@@ -107,7 +99,7 @@ test('the poison message waits in "Dead letters" until Resubmit', async () => {
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, run.site.url);
-  await loadSagaPreset(page, 'poison-message-dlq-resubmit');
+  await loadPreset(page, 'poison-message-dlq-resubmit', 'Sagas');
   const letters = page.getByRole('region', { name: 'Dead letters', exact: true });
   await letters.getByText('No record was dead-lettered.').waitFor();
   await step(page, 200);
@@ -126,7 +118,7 @@ test('a share link of a compensated run opens to the same saga regions and armed
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, run.site.url);
-  await loadSagaPreset(page, 'happy-path');
+  await loadPreset(page, 'happy-path', 'Sagas');
   await page.getByRole('checkbox', { name: 'Fail payment', exact: true }).check();
   await page.getByRole('button', { name: 'Place order', exact: true }).click();
   await step(page, 60);

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  useSite, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
+  useSite, loadPreset, openApp, screenshot, forbidExternalRequests, openDrawer, openGroup,
   axeViolations, step,
 } from './harness.mjs';
 
@@ -151,9 +151,7 @@ test('on a replicated topic each lane names its leader; killing a broker in the 
   const external = [];
   forbidExternalRequests(page, external);
   await openApp(page, run.site.url);
-  await openDrawer(page, 'Presets');
-  await page.getByLabel('Preset', { exact: true }).selectOption('cluster-acks-all-min-insync');
-  await page.getByRole('button', { name: 'Load preset' }).click();
+  await loadPreset(page, 'cluster-acks-all-min-insync');
   await step(page, 2);
   const head = page.locator('.stage').getByRole('region', { name: 'Partition 1', exact: true }).locator('.lane-head');
   await head.filter({ hasText: 'leader 2 · ISR 3/3' }).waitFor();
