@@ -111,6 +111,24 @@ enum Reaction {
 }
 
 impl World<'_> {
+    /// The topic's retention moved `tp`'s log start offset to `log_start_offset`: the
+    /// cluster's leader follows (its followers on their next fetch), and the committed
+    /// index and the payloads of appends the cluster no longer remembers are dropped, so
+    /// with brokers too what is held is bounded by retention.
+    pub(super) fn retention_deleted(&mut self, tp: &TopicPartition, log_start_offset: Offset) {
+        let Some(cluster) = self.brokers.cluster.as_mut() else {
+            return;
+        };
+        cluster.delete_records_before(tp, log_start_offset);
+        let first = cluster.first_remembered_append(tp);
+        if let Some(committed) = self.brokers.committed.get_mut(tp) {
+            *committed = committed.split_off(&log_start_offset);
+        }
+        if let Some(pending) = self.brokers.pending.get_mut(tp) {
+            *pending = pending.split_off(&first);
+        }
+    }
+
     /// Sends a record to its partition's leader (see the module docs). Returns the offset
     /// the leader gave it; a refusal is traced and returned as [`AppendError::Refused`].
     pub(super) fn append_to_leader(
@@ -270,10 +288,8 @@ impl World<'_> {
         else {
             return;
         };
-        let log = cluster.replica_log(tp, leader).unwrap_or(&[]);
-        let appends: Vec<AppendId> = log
-            .get(end.0 as usize..high_watermark.0 as usize)
-            .unwrap_or(&[])
+        let appends: Vec<AppendId> = cluster
+            .replica_entries(tp, leader, (end, high_watermark))
             .iter()
             .map(|e| e.append)
             .collect();

@@ -342,6 +342,7 @@ impl Cluster {
         let leader_epoch = p.leader_epoch;
         let log_end_offset = p.log_end_offset(leader);
         p.leader_epoch_start_offset = log_end_offset;
+        p.trim_leader();
         for log in p.logs.values_mut() {
             log.last_caught_up = now;
             log.fetched_this_epoch = false;
@@ -408,9 +409,14 @@ impl Cluster {
     ) {
         let p = self.partitions.get_mut(tp).expect("the partition exists");
         let new_leader = leader;
-        let log = &p.logs[&leader].entries;
-        for (i, record) in p.records.iter_mut().enumerate() {
-            let held = log.get(record.offset.0 as usize).map(|e| e.append.0) == Some(i as u64);
+        let log = &p.logs[&leader];
+        for index in p.records.start()..p.records.end() {
+            let record = p.records.get_mut(index).expect("within the kept records");
+            if record.offset < log.log_start_offset() {
+                // Below the new leader's log start offset: deleted by retention, not lost.
+                continue;
+            }
+            let held = log.entries.get(record.offset.0).map(|e| e.append.0) == Some(index);
             if record.lost && held {
                 // The new leader never truncated it (it was dead, or elected before it
                 // fetched from the leader that lacked it): the record is back, as in Kafka.
@@ -418,7 +424,7 @@ impl Cluster {
                 events.push(ReplicationEvent::RecordRestored {
                     partition: tp.clone(),
                     offset: record.offset,
-                    append: super::AppendId(i as u64),
+                    append: super::AppendId(index),
                     key: record.key.clone(),
                     leader: new_leader,
                 });
@@ -431,7 +437,7 @@ impl Cluster {
             events.push(ReplicationEvent::RecordLost {
                 partition: tp.clone(),
                 offset: record.offset,
-                append: super::AppendId(i as u64),
+                append: super::AppendId(index),
                 key: record.key.clone(),
                 event_id: record.event_id,
                 acks: record.acks,
