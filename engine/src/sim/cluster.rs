@@ -19,6 +19,19 @@ impl Sim {
         self.brokers.cluster.as_ref()
     }
 
+    /// How many per-record entries the brokers hold (log entries of every replica, record
+    /// metadata, the committed index, payloads waiting for the high watermark): with
+    /// retention it stays bounded however many records were produced. 0 without brokers.
+    pub fn replication_held_entries(&self) -> usize {
+        self.brokers.held()
+    }
+
+    /// Records appended to a leader and not (or no longer) in the topic's log: waiting for
+    /// the high watermark, or lost and not yet forgotten. They count as resident.
+    pub fn uncommitted_records(&self) -> u64 {
+        self.brokers.uncommitted()
+    }
+
     pub(super) fn set_brokers(
         &mut self,
         brokers: Vec<BrokerMetadata>,

@@ -48,6 +48,22 @@ impl Brokers {
         std::mem::take(&mut self.failed)
     }
 
+    /// How many per-record entries the brokers hold: the cluster's log entries and record
+    /// metadata ([`Cluster::held_entries`]), the committed index and the payloads waiting
+    /// for the high watermark. Retention bounds it.
+    pub(crate) fn held(&self) -> usize {
+        let cluster = self.cluster.as_ref().map_or(0, Cluster::held_entries);
+        let committed: usize = self.committed.values().map(BTreeMap::len).sum();
+        let pending: usize = self.pending.values().map(BTreeMap::len).sum();
+        cluster + committed + pending
+    }
+
+    /// How many appended records wait for the high watermark (or were lost and are not
+    /// forgotten yet): resident, but in no topic's log.
+    pub(crate) fn uncommitted(&self) -> u64 {
+        self.pending.values().map(|p| p.len() as u64).sum()
+    }
+
     /// Whether `partition` has no live leader (consumers cannot fetch from it).
     pub(crate) fn offline(&self, partition: &TopicPartition) -> bool {
         self.cluster
@@ -125,7 +141,11 @@ impl World<'_> {
             *committed = committed.split_off(&log_start_offset);
         }
         if let Some(pending) = self.brokers.pending.get_mut(tp) {
-            *pending = pending.split_off(&first);
+            // Appends the cluster forgot were lost: no leader will commit them.
+            let kept = pending.split_off(&first);
+            let dropped = pending.len() as u64;
+            *pending = kept;
+            self.records.resident = self.records.resident.saturating_sub(dropped);
         }
     }
 
@@ -288,6 +308,20 @@ impl World<'_> {
         else {
             return;
         };
+        let start = cluster.log_start_offset(tp).unwrap_or_default();
+        if end < start {
+            // Only after an unclean election: the new leader's retention had deleted the
+            // records up to its log start offset; the topic's log starts there too.
+            let log = self
+                .topics
+                .get_mut(&tp.topic)
+                .and_then(|t| t.partition_mut(tp.partition))
+                .expect("the partition exists");
+            let removed = log.truncate_fully_and_start_at(start) as u64;
+            self.records.resident = self.records.resident.saturating_sub(removed);
+            return self.commit_below_high_watermark(tp);
+        }
+        let cluster = self.brokers.cluster.as_ref().expect("checked above");
         let appends: Vec<AppendId> = cluster
             .replica_entries(tp, leader, (end, high_watermark))
             .iter()

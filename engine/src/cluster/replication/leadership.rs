@@ -410,10 +410,13 @@ impl Cluster {
         let p = self.partitions.get_mut(tp).expect("the partition exists");
         let new_leader = leader;
         let log = &p.logs[&leader];
+        // Appends before the one at the leader's log start offset and below it were deleted
+        // by retention (or lost before); later ones there were written by another leader.
+        let start = log.log_start_offset();
+        let first_kept = log.entries.get(start.0).map_or(p.records.end(), |e| e.append.0);
         for index in p.records.start()..p.records.end() {
             let record = p.records.get_mut(index).expect("within the kept records");
-            if record.offset < log.log_start_offset() {
-                // Below the new leader's log start offset: deleted by retention, not lost.
+            if record.offset < start && index < first_kept {
                 continue;
             }
             let held = log.entries.get(record.offset.0).map(|e| e.append.0) == Some(index);

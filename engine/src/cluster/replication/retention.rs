@@ -35,10 +35,10 @@ impl PartitionState {
             return;
         };
         let log = self.logs.get_mut(&leader).expect("the leader holds a replica");
-        if log.log_end_offset() < self.log_start_offset {
-            self.log_start_offset = log.log_end_offset();
-        }
         log.maybe_increment_log_start_offset(self.log_start_offset);
+        // Its log may start higher (it learned a later log start offset before an unclean
+        // election moved the partition's back) or end lower: the partition's is the leader's.
+        self.log_start_offset = log.log_start_offset();
     }
 
     /// Forgets the appends older than every replica's first entry at or above the log start
@@ -59,13 +59,19 @@ impl PartitionState {
     }
 
     /// A restarted broker's entries whose metadata was forgotten while it was down: it
-    /// drops them, as its own retention would have deleted them at startup.
+    /// drops those below the log start offset, as its own retention would have at startup.
+    /// Forgotten entries above it (only after an unclean election moved the log start
+    /// offset back) cannot be served: it truncates fully and starts at the log start offset.
     pub(super) fn forget_stale_entries(&mut self, broker: BrokerId) {
         let first = AppendId(self.records.start());
+        let log_start_offset = self.log_start_offset;
         if let Some(log) = self.logs.get_mut(&broker) {
             let stale = log.entries.kept().partition_point(|e| e.append < first);
-            let start = log.entries.start() + stale as u64;
-            log.maybe_increment_log_start_offset(Offset(start));
+            let end = log.entries.start() + stale as u64;
+            log.maybe_increment_log_start_offset(Offset(end.min(log_start_offset.0)));
+            if end > log_start_offset.0 {
+                log.entries.clear_at(log_start_offset.0);
+            }
         }
     }
 }
