@@ -11,7 +11,8 @@
 //! records produced.
 //!
 //! Short runs (about 30,000 events) are part of the test command. The long ones, ten
-//! million events, are run by hand:
+//! million events (`SOAK_EVENTS` to change), are run by hand; they print the resident
+//! set at the start and the end:
 //!
 //! ```sh
 //! /usr/bin/time -v cargo test --release -p orderflow-engine --test soak -- --ignored --nocapture
@@ -290,6 +291,26 @@ fn soak(seed: u64, events: u64, every: u64, brokers: bool) -> Soaked {
     }
 }
 
+/// The process's resident set now (Linux's `VmRSS`), for the by-hand runs' report.
+fn resident_set() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l["VmRSS:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// How many events the by-hand runs append: `SOAK_EVENTS`, or ten million.
+fn by_hand_events() -> u64 {
+    std::env::var("SOAK_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000)
+}
+
 fn report(s: &Soaked) {
     eprintln!(
         "soak: {} events in {} ticks; most records held at once {}; most broker entries held at once {}; {} records processed; {} rebalances",
@@ -311,8 +332,10 @@ fn a_short_soak_keeps_the_invariants_and_the_memory_flat() {
 #[test]
 #[ignore = "ten million events: run by hand in release (see the file's docs)"]
 fn ten_million_events_keep_the_memory_flat() {
-    let s = soak(12, 10_000_000, 1_000, false);
+    eprintln!("resident set at the start: {}", resident_set());
+    let s = soak(12, by_hand_events(), 1_000, false);
     report(&s);
+    eprintln!("resident set at the end: {}", resident_set());
 }
 
 #[test]
@@ -338,6 +361,8 @@ fn with_brokers_and_kills_four_times_the_events_hold_no_more_broker_entries() {
 #[test]
 #[ignore = "ten million events with brokers: run by hand in release (see the file's docs)"]
 fn ten_million_events_with_broker_kills_keep_the_memory_flat() {
-    let s = soak(14, 10_000_000, 1_000, true);
+    eprintln!("resident set at the start: {}", resident_set());
+    let s = soak(14, by_hand_events(), 1_000, true);
     report(&s);
+    eprintln!("resident set at the end: {}", resident_set());
 }
