@@ -78,10 +78,10 @@ use super::BrokerId;
 use crate::assignor::TopicPartition;
 use crate::ids::{EventId, Offset, PartitionId, Tick};
 use produce::PendingProduce;
-use window::Window;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
+use window::Window;
 
 /// Which append of a partition a record was: 0, 1, 2... in append order over all leaders,
 /// so two records that shared an offset on different leaders stay apart.

@@ -304,7 +304,10 @@ fn the_sessions_run_retention_and_reset_followers_below_the_log_start_offset() {
             })
             .count();
     }
-    assert!(deleted >= 10, "only {deleted} of 40 sessions deleted segments");
+    assert!(
+        deleted >= 10,
+        "only {deleted} of 40 sessions deleted segments"
+    );
     assert!(resets > 0, "no follower was reset to the log start offset");
 }
 

@@ -33,7 +33,10 @@ pub(super) fn truncation_point(follower: &ReplicaLog, leader: &ReplicaLog) -> u6
         let epoch = epoch_at(leader, leader_end - 1);
         let follower_end = entries_up_to_epoch(follower, epoch, end);
         let point = leader_end.min(follower_end);
-        let matches = match (follower.entries.get(point.wrapping_sub(1)), leader.entries.get(point.wrapping_sub(1))) {
+        let matches = match (
+            follower.entries.get(point.wrapping_sub(1)),
+            leader.entries.get(point.wrapping_sub(1)),
+        ) {
             (Some(f), Some(l)) => f == l,
             _ => true,
         };

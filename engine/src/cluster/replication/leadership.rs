@@ -413,7 +413,10 @@ impl Cluster {
         // Appends before the one at the leader's log start offset and below it were deleted
         // by retention (or lost before); later ones there were written by another leader.
         let start = log.log_start_offset();
-        let first_kept = log.entries.get(start.0).map_or(p.records.end(), |e| e.append.0);
+        let first_kept = log
+            .entries
+            .get(start.0)
+            .map_or(p.records.end(), |e| e.append.0);
         for index in p.records.start()..p.records.end() {
             let record = p.records.get_mut(index).expect("within the kept records");
             if record.offset < start && index < first_kept {

@@ -219,8 +219,9 @@ impl Checker {
             return;
         }
         let Some(record) = c.appended_record(tp, append) else {
-            self.violations
-                .push(format!("{tp}: append {append:?} named lost but not remembered"));
+            self.violations.push(format!(
+                "{tp}: append {append:?} named lost but not remembered"
+            ));
             return;
         };
         let min_insync = c.topic(&tp.topic).unwrap().min_insync_replicas as usize;

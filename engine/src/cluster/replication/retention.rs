@@ -34,7 +34,10 @@ impl PartitionState {
         let Some(leader) = self.leader else {
             return;
         };
-        let log = self.logs.get_mut(&leader).expect("the leader holds a replica");
+        let log = self
+            .logs
+            .get_mut(&leader)
+            .expect("the leader holds a replica");
         log.maybe_increment_log_start_offset(self.log_start_offset);
         // Its log may start higher (it learned a later log start offset before an unclean
         // election moved the partition's back) or end lower: the partition's is the leader's.
@@ -149,7 +152,10 @@ mod tests {
         }
         assert_eq!(c.first_remembered_append(&tp()), AppendId(6));
         assert_eq!(c.appended_record(&tp(), AppendId(5)), None);
-        assert_eq!(c.appended_record(&tp(), AppendId(6)).unwrap().offset, Offset(6));
+        assert_eq!(
+            c.appended_record(&tp(), AppendId(6)).unwrap().offset,
+            Offset(6)
+        );
         // Never past the high watermark, never back.
         c.delete_records_before(&tp(), Offset(99));
         assert_eq!(c.log_start_offset(&tp()), Some(Offset(10)));
@@ -198,7 +204,10 @@ mod tests {
             "{events:?}"
         );
         assert_eq!(c.replica_log_start_offset(&tp(), B2), Some(Offset(20)));
-        assert_eq!(c.partition(&tp()).unwrap().replicas[2].log_end_offset, Offset(25));
+        assert_eq!(
+            c.partition(&tp()).unwrap().replicas[2].log_end_offset,
+            Offset(25)
+        );
         c.tick(Tick(6));
         assert_eq!(c.partition(&tp()).unwrap().isr, vec![B0, B1, B2]);
     }

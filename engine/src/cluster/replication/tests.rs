@@ -588,7 +588,10 @@ fn truncation_goes_to_the_leaders_end_offset_of_the_followers_last_epoch() {
     // Retention deleted a prefix on either side: the deleted offsets count as matching and
     // older than every epoch, so the answers stay the same.
     assert_eq!(truncation_point(&follower, &log(2, &all)), 3);
-    assert_eq!(truncation_point(&log(2, &follower.entries.kept().to_vec()), &leader), 3);
+    assert_eq!(
+        truncation_point(&log(2, &follower.entries.kept().to_vec()), &leader),
+        3
+    );
     assert_eq!(truncation_point(&log(3, &all[..4]), &log(1, &all)), 4);
     // A follower that kept nothing of epoch 1 (its log starts past it) still cuts at 3.
     assert_eq!(truncation_point(&log(4, &all), &log(0, &all)), 5);
