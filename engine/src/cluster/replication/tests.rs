@@ -589,7 +589,7 @@ fn truncation_goes_to_the_leaders_end_offset_of_the_followers_last_epoch() {
     // older than every epoch, so the answers stay the same.
     assert_eq!(truncation_point(&follower, &log(2, &all)), 3);
     assert_eq!(
-        truncation_point(&log(2, &follower.entries.kept().to_vec()), &leader),
+        truncation_point(&log(2, follower.entries.kept()), &leader),
         3
     );
     assert_eq!(truncation_point(&log(3, &all[..4]), &log(1, &all)), 4);
