@@ -3,18 +3,22 @@
 //! untracked and bumps the engine version once per frame that changed something. Then it
 //! announces important changes (rebalances, dead consumers) through the live region.
 //!
-//! Every loop is bounded: at most [`MAX_TICKS_PER_FRAME`] ticks per frame, a burst works
-//! in chunks of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame, and a
-//! rebuild by replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per
-//! frame, so a huge burst, a long replay or a high speed never blocks input.
+//! Every loop is bounded: a frame plays at most [`MAX_TICKS_PER_FRAME`] ticks and stops
+//! stepping after about [`TICK_BUDGET_MS`] (the run then goes slower than asked, and the
+//! time controls say how fast it really goes: see [`crate::pace`]), a burst works in chunks
+//! of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame, and a rebuild by
+//! replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per frame, so a
+//! huge burst, a long replay or a heavy run never blocks input.
 
+use crate::pace::Pace;
+pub use crate::pace::MAX_TICKS_PER_FRAME;
 use crate::playground::Playground;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
 use leptos_use::{use_raf_fn, UseRafFnCallbackArgs};
 
-/// Most ticks advanced in one frame (a slow frame does not cause a catch-up storm).
-pub const MAX_TICKS_PER_FRAME: u32 = 10;
+/// Time a frame may spend stepping ticks (at least one tick is played when one is owed).
+pub const TICK_BUDGET_MS: f64 = 12.0;
 /// Records of a burst published between two time checks.
 pub const BURST_CHUNK: u32 = 250;
 /// Time a frame may spend on a burst before yielding to input and rendering.
@@ -36,6 +40,20 @@ pub fn replay_within_budget(pg: &mut Playground) -> bool {
     false
 }
 
+/// Plays up to `due` ticks, the first always, the others while the frame's
+/// [`TICK_BUDGET_MS`] (counted from `started`) lasts; returns the ticks played.
+fn play_within_budget(pg: &mut Playground, due: u32, started: f64) -> u32 {
+    let mut played = 0;
+    while played < due {
+        pg.step();
+        played += 1;
+        if now_ms() - started > TICK_BUDGET_MS {
+            break;
+        }
+    }
+    played
+}
+
 /// `performance.now()` in ms: wall time exists only here at the edge, never in the engine.
 fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
@@ -46,7 +64,7 @@ pub fn use_driver() {
     let engine = expect_context::<Engine>();
     let clock = expect_context::<Clock>();
     let announcer = expect_context::<Announcer>();
-    let elapsed_ms = std::cell::Cell::new(0.0f64);
+    let pace = std::cell::RefCell::new(Pace::default());
     let frame = move |delta: f64| {
         if engine.read_untracked(|pg| pg.replay().is_some()) {
             if !engine.update(replay_within_budget) {
@@ -76,20 +94,22 @@ pub fn use_driver() {
             return;
         }
         if !clock.playing.get_untracked() {
-            elapsed_ms.set(0.0);
+            pace.borrow_mut().pause();
+            if clock.achieved.get_untracked().is_some() {
+                clock.achieved.set(None);
+            }
             return;
         }
-        let per_second = f64::from(clock.ticks_per_second.get_untracked().max(1));
-        let total = elapsed_ms.get() + delta.min(1_000.0);
-        let due = (total * per_second / 1_000.0).floor();
-        elapsed_ms.set(total - due * 1_000.0 / per_second);
-        let ticks = (due as u32).min(MAX_TICKS_PER_FRAME);
-        if ticks > 0 {
-            engine.update(|pg| {
-                for _ in 0..ticks {
-                    pg.step();
-                }
-            });
+        let speed = clock.ticks_per_second.get_untracked();
+        let due = pace.borrow_mut().due(delta, speed);
+        let played = if due == 0 {
+            0
+        } else {
+            let started = now_ms();
+            engine.update(|pg| play_within_budget(pg, due, started))
+        };
+        if pace.borrow_mut().played(delta, played, speed) {
+            clock.achieved.set(pace.borrow().achieved());
         }
     };
     let _ = use_raf_fn(move |args: UseRafFnCallbackArgs| {

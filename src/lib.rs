@@ -24,6 +24,7 @@ pub mod crash;
 pub mod driver;
 pub mod forms;
 pub mod metrics;
+pub mod pace;
 pub mod playground;
 pub mod presets;
 pub mod producers;

@@ -71,6 +71,9 @@ pub struct Clock {
     pub playing: RwSignal<bool>,
     /// Ticks per second while playing.
     pub ticks_per_second: RwSignal<u32>,
+    /// The ticks per second the run really went over the last second, when the page could
+    /// not keep up with `ticks_per_second` (set by the driver, see [`crate::pace`]).
+    pub achieved: RwSignal<Option<u32>>,
 }
 
 impl Default for Clock {
@@ -78,6 +81,7 @@ impl Default for Clock {
         Self {
             playing: RwSignal::new(false),
             ticks_per_second: RwSignal::new(4),
+            achieved: RwSignal::new(None),
         }
     }
 }

@@ -537,3 +537,34 @@ async fn the_labelled_fields_name_their_input_follow_their_value_and_report_typi
     drop(handle);
     container.remove();
 }
+
+#[wasm_bindgen_test]
+async fn the_time_controls_say_how_fast_a_run_too_heavy_for_its_speed_really_goes() {
+    use orderflow::components::time_controls::TimeControls;
+    use orderflow::state::{Announcer, Clock, Engine};
+    fresh_browser_state();
+    let clock = Clock::default();
+    let app = mount_with(move || {
+        provide_context(Engine::new(orderflow::session::Session::default()));
+        provide_context(clock);
+        provide_context(Announcer(RwSignal::new(String::new())));
+        view! { <TimeControls /> }
+    });
+    tick().await;
+    assert!(
+        app.query_selector(".achieved").unwrap().is_none(),
+        "on time: nothing said"
+    );
+    // What the driver sets when a second of frames played 25 ticks of the 60 asked.
+    clock.ticks_per_second.set(60);
+    clock.achieved.set(Some(25));
+    tick().await;
+    let said = find(&app, ".achieved").text_content().unwrap_or_default();
+    assert_eq!(
+        said,
+        "Running at 25 ticks/s: each tick is too heavy for 60 ticks/s on this device."
+    );
+    clock.achieved.set(None);
+    tick().await;
+    assert!(app.query_selector(".achieved").unwrap().is_none());
+}

@@ -51,6 +51,12 @@ pub fn TimeControls() -> impl IntoView {
                     {SPEEDS.map(|s| view! { <option value=s.to_string()>{format!("{s} ticks/s")}</option> })}
                 </select>
                 <span class="tick" role="status">{move || format!("Tick {}", now.get())}</span>
+                // Not a live region: it may change every second while the run is heavy.
+                {move || clock.achieved.get().map(|rate| view! {
+                    <span class="achieved">
+                        {format!("Running at {rate} ticks/s: each tick is too heavy for {} ticks/s on this device.", clock.ticks_per_second.get())}
+                    </span>
+                })}
             </div>
             <div class="timeline">
                 <label for="timeline">"Timeline"</label>
