@@ -297,6 +297,17 @@ impl PartitionLog {
         self.storage.split_off(keep)
     }
 
+    /// Empties the log and starts it at `offset` (Kafka's `truncateFullyAndStartAt`): a new
+    /// leader's retention had already deleted the records up to there. Returns how many
+    /// records were removed.
+    pub fn truncate_fully_and_start_at(&mut self, offset: Offset) -> usize {
+        let removed = self.len();
+        self.storage.clear();
+        self.deleted = 0;
+        self.log_start_offset = offset;
+        removed
+    }
+
     /// The broker's duplicate check for an idempotent producer (Kafka's
     /// `ProducerStateManager`): a sequence at or below the last one appended is a duplicate.
     pub fn check_sequence(&self, producer: ProducerId, sequence: u32) -> SequenceCheck {

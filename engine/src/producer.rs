@@ -399,7 +399,7 @@ impl Producer {
             .brokers
             .cluster
             .as_ref()
-            .and_then(|c| c.appended_records(&tp).get(send.append.0 as usize))
+            .and_then(|c| c.appended_record(&tp, send.append))
             .is_some_and(|r| !r.lost);
         let origin = Origin {
             producer: Some(&self.config.name),

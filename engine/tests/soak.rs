@@ -4,14 +4,24 @@
 //! holds stays flat: the resident records stay within what retention keeps, the trace
 //! within its cap, and the record limit is never reached.
 //!
-//! A short run (about 30,000 events) is part of the test command. The long one, ten
-//! million events, is run by hand:
+//! The same soak runs with three brokers too (replication factor 3, `min.insync.replicas`
+//! 2) and random broker kills and restarts: then what the brokers hold per record (every
+//! replica's log entries, the record metadata, the committed index, payloads waiting for
+//! the high watermark) must stay flat as well, bounded by retention, not by the number of
+//! records produced.
+//!
+//! Short runs (about 30,000 events) are part of the test command. The long ones, ten
+//! million events (`SOAK_EVENTS` to change), are run by hand; they print the resident
+//! set at the start and the end:
 //!
 //! ```sh
 //! /usr/bin/time -v cargo test --release -p orderflow-engine --test soak -- --ignored --nocapture
 //! ```
 
 use orderflow_engine::assignor::TopicPartition;
+use orderflow_engine::cluster::placement::BrokerMetadata;
+use orderflow_engine::cluster::replication::ReplicationConfig;
+use orderflow_engine::cluster::BrokerId;
 use orderflow_engine::command::Command;
 use orderflow_engine::generator::KeySpace;
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig};
@@ -29,6 +39,7 @@ const RETENTION_RECORDS: u64 = 1_000;
 const TRACE_LIMIT: usize = 10_000;
 const GROUPS: [&str; 2] = ["billing", "analytics"];
 const MEMBERS: u64 = 5;
+const BROKERS: i32 = 3;
 
 /// SplitMix64: the soak's own choices, from a fixed seed (the engine has its own RNG).
 struct Choices(u64);
@@ -47,11 +58,19 @@ impl Choices {
     }
 }
 
-fn setup(seed: u64) -> Sim {
+fn setup(seed: u64, brokers: bool) -> Sim {
     let mut sim = Sim::new(seed);
     sim.set_trace_limit(Some(TRACE_LIMIT));
     sim.set_record_history(false);
     let mut spec = TopicSpec::new("orders", PARTITIONS, Partitioner::Murmur2);
+    if brokers {
+        sim.apply(Command::SetBrokers {
+            brokers: (0..BROKERS).map(BrokerMetadata::new).collect(),
+            config: ReplicationConfig::default(),
+        })
+        .unwrap();
+        spec = spec.with_replication(BROKERS as u32, 2);
+    }
     spec.segment_records = Some(SEGMENT_RECORDS);
     spec.retention = Some(Retention {
         records: Some(RETENTION_RECORDS),
@@ -111,6 +130,24 @@ fn order(n: u64) -> Payload {
     })
 }
 
+/// With brokers, now and then a random broker is killed or restarted (refused when it
+/// already is; at most one is down at a time so `acks=all` keeps working most of the time).
+fn kill_or_restart(sim: &mut Sim, choices: &mut Choices) {
+    if choices.below(100) != 0 {
+        return;
+    }
+    let broker = BrokerId(choices.below(BROKERS as u64) as i32);
+    let down = sim
+        .cluster()
+        .map_or(0, |c| c.brokers().filter(|b| !b.alive).count());
+    let command = if down == 0 {
+        Command::KillBroker { broker }
+    } else {
+        Command::RestartBroker { broker }
+    };
+    let _ = sim.apply(command);
+}
+
 /// One tick's worth of random commands; most are refused harmlessly (a member that is
 /// not there), which is part of the point.
 fn act(sim: &mut Sim, choices: &mut Choices, tick: u64) {
@@ -144,10 +181,33 @@ fn act(sim: &mut Sim, choices: &mut Choices, tick: u64) {
     }
 }
 
+/// What the brokers may hold: per partition, each replica's log and the record metadata
+/// (up to twice what is kept, as forgotten entries are dropped lazily), the committed
+/// index and the waiting payloads, for the records retention keeps plus an uncommitted
+/// tail (the records a lagging follower may miss: `replica.lag.time.max` ticks of the
+/// fastest generator).
+fn replication_bound() -> usize {
+    let kept = (RETENTION_RECORDS + SEGMENT_RECORDS) as usize;
+    let tail = 30 * 200 / PARTITIONS as usize;
+    let per_partition = (2 * BROKERS as usize + 2) * (kept + tail) + kept + tail;
+    PARTITIONS as usize * per_partition
+}
+
 /// What must hold at any tick.
 fn check(sim: &Sim) {
+    let replicated = sim.replication_held_entries();
+    assert!(
+        replicated <= replication_bound(),
+        "tick {}: the brokers hold {replicated} entries",
+        sim.now()
+    );
     let held: u64 = sim.topics().map(|t| t.len()).sum();
-    assert_eq!(sim.resident_records(), held, "tick {}", sim.now());
+    assert_eq!(
+        sim.resident_records(),
+        held + sim.uncommitted_records(),
+        "tick {}",
+        sim.now()
+    );
     let bound = u64::from(PARTITIONS) * (RETENTION_RECORDS + SEGMENT_RECORDS);
     assert!(held <= bound, "tick {}: {held} records held", sim.now());
     assert!(sim.trace().len() <= TRACE_LIMIT);
@@ -175,6 +235,7 @@ fn check(sim: &Sim) {
 
 struct Soaked {
     events: u64,
+    most_replicated: usize,
     ticks: u64,
     most_held: u64,
     processed: u64,
@@ -182,10 +243,11 @@ struct Soaked {
 }
 
 /// Runs until `events` records were appended, checking every `every` ticks.
-fn soak(seed: u64, events: u64, every: u64) -> Soaked {
-    let mut sim = setup(seed);
+fn soak(seed: u64, events: u64, every: u64, brokers: bool) -> Soaked {
+    let mut sim = setup(seed, brokers);
     let mut choices = Choices(seed);
     let mut most_held = 0;
+    let mut most_replicated = 0;
     let appended = |sim: &Sim| -> u64 {
         sim.topics()
             .flat_map(|t| t.partitions())
@@ -195,8 +257,12 @@ fn soak(seed: u64, events: u64, every: u64) -> Soaked {
     while appended(&sim) < events {
         let tick = sim.now().0;
         act(&mut sim, &mut choices, tick);
+        if brokers {
+            kill_or_restart(&mut sim, &mut choices);
+        }
         sim.step();
         most_held = most_held.max(sim.resident_records());
+        most_replicated = most_replicated.max(sim.replication_held_entries());
         if tick % every == 0 {
             check(&sim);
         }
@@ -217,6 +283,7 @@ fn soak(seed: u64, events: u64, every: u64) -> Soaked {
     );
     Soaked {
         events: appended(&sim),
+        most_replicated,
         ticks: sim.now().0,
         most_held,
         processed,
@@ -224,16 +291,36 @@ fn soak(seed: u64, events: u64, every: u64) -> Soaked {
     }
 }
 
+/// The process's resident set now (Linux's `VmRSS`), for the by-hand runs' report.
+fn resident_set() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l["VmRSS:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// How many events the by-hand runs append: `SOAK_EVENTS`, or ten million.
+fn by_hand_events() -> u64 {
+    std::env::var("SOAK_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000)
+}
+
 fn report(s: &Soaked) {
     eprintln!(
-        "soak: {} events in {} ticks; most records held at once {}; {} records processed; {} rebalances",
-        s.events, s.ticks, s.most_held, s.processed, s.rebalances
+        "soak: {} events in {} ticks; most records held at once {}; most broker entries held at once {}; {} records processed; {} rebalances",
+        s.events, s.ticks, s.most_held, s.most_replicated, s.processed, s.rebalances
     );
 }
 
 #[test]
 fn a_short_soak_keeps_the_invariants_and_the_memory_flat() {
-    let s = soak(11, 30_000, 1);
+    let s = soak(11, 30_000, 1, false);
     report(&s);
     assert!(s.most_held <= u64::from(PARTITIONS) * (RETENTION_RECORDS + SEGMENT_RECORDS));
     assert!(
@@ -245,6 +332,37 @@ fn a_short_soak_keeps_the_invariants_and_the_memory_flat() {
 #[test]
 #[ignore = "ten million events: run by hand in release (see the file's docs)"]
 fn ten_million_events_keep_the_memory_flat() {
-    let s = soak(12, 10_000_000, 1_000);
+    eprintln!("resident set at the start: {}", resident_set());
+    let s = soak(12, by_hand_events(), 1_000, false);
     report(&s);
+    eprintln!("resident set at the end: {}", resident_set());
+}
+
+#[test]
+fn with_brokers_and_kills_four_times_the_events_hold_no_more_broker_entries() {
+    let short = soak(13, 20_000, 1, true);
+    report(&short);
+    let long = soak(13, 80_000, 10, true);
+    report(&long);
+    // Without retention under replication the brokers would hold about five entries per
+    // event (three replica logs, the metadata, the committed index): 400,000 here, over
+    // the bound, and four times the short run's.
+    assert!(long.most_replicated <= replication_bound());
+    assert!(
+        long.most_replicated <= short.most_replicated * 3 / 2,
+        "{} entries after {} events, {} after {}",
+        long.most_replicated,
+        long.events,
+        short.most_replicated,
+        short.events
+    );
+}
+
+#[test]
+#[ignore = "ten million events with brokers: run by hand in release (see the file's docs)"]
+fn ten_million_events_with_broker_kills_keep_the_memory_flat() {
+    eprintln!("resident set at the start: {}", resident_set());
+    let s = soak(14, by_hand_events(), 1_000, true);
+    report(&s);
+    eprintln!("resident set at the end: {}", resident_set());
 }

@@ -159,6 +159,15 @@ fn cluster_announcement(event: &ReplicationEvent) -> Option<String> {
                 ""
             },
         ),
+        ReplicationEvent::FollowerResetToLogStartOffset {
+            partition,
+            broker,
+            fetch_offset,
+            log_start_offset,
+        } => format!(
+            "OFFSET_OUT_OF_RANGE: broker {broker} fetched {partition} at offset {}, below the leader's log start offset {} (retention deleted those records); it truncated its whole log and fetches from {} on.",
+            fetch_offset.0, log_start_offset.0, log_start_offset.0
+        ),
         _ => return None,
     };
     Some(said)
@@ -208,6 +217,20 @@ mod tests {
             "Broker 2 now leads orders-0 (leader epoch 1, clean election)."
         );
         assert_eq!(cluster_announcement(&elected(ElectionKind::Initial)), None);
+    }
+
+    #[test]
+    fn a_follower_reset_below_the_log_start_offset_is_announced_in_kafkas_words() {
+        let reset = ReplicationEvent::FollowerResetToLogStartOffset {
+            partition: orders_0(),
+            broker: BrokerId(1),
+            fetch_offset: Offset(120),
+            log_start_offset: Offset(500),
+        };
+        assert_eq!(
+            cluster_announcement(&reset).unwrap(),
+            "OFFSET_OUT_OF_RANGE: broker 1 fetched orders-0 at offset 120, below the leader's log start offset 500 (retention deleted those records); it truncated its whole log and fetches from 500 on."
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::Playground;
 use orderflow_engine::assignor::TopicPartition;
 use orderflow_engine::cluster::replication::{BrokerState, ClusterMetrics, PartitionView};
 use orderflow_engine::cluster::BrokerId;
-use orderflow_engine::ids::PartitionId;
+use orderflow_engine::ids::{Offset, PartitionId};
 use orderflow_engine::sim::{Command, SimError};
 
 /// A record the leader holds above the high watermark: written, not yet committed (no
@@ -141,23 +141,18 @@ impl Playground {
             return (0, Vec::new());
         };
         let tp = topic_partition(topic, partition);
-        let Some(log) = cluster
-            .leader(&tp)
-            .and_then(|leader| cluster.replica_log(&tp, leader))
-        else {
+        let Some(leader) = cluster.leader(&tp) else {
             return (0, Vec::new());
         };
-        let appended = cluster.appended_records(&tp);
-        let above = log.get(from as usize..).unwrap_or_default();
+        let above = cluster.replica_entries(&tp, leader, (Offset(from), Offset(u64::MAX)));
         let records = above
             .iter()
             .take(max)
             .enumerate()
             .map(|(i, entry)| UncommittedRecord {
                 offset: from + i as u64,
-                key: usize::try_from(entry.append.0)
-                    .ok()
-                    .and_then(|a| appended.get(a))
+                key: cluster
+                    .appended_record(&tp, entry.append)
                     .and_then(|r| r.key.clone()),
             })
             .collect();

@@ -41,7 +41,15 @@
 //! - A failed `acks=0` request still returns its error; the caller must not show it to the
 //!   producer, which in Kafka hears nothing.
 //! - Logs hold record metadata (offset, epoch, key, event id, acks), not payloads: the
-//!   simulation keeps payloads by [`AppendId`]. No retention or log start offset here.
+//!   simulation keeps payloads by [`AppendId`].
+//! - Retention is the topic's: the simulation tells the cluster where the topic's log now
+//!   starts ([`Cluster::delete_records_before`]) and the leader's log start offset moves
+//!   there; followers learn it from their fetches (Kafka's `maybeIncrementLogStartOffset`
+//!   on the follower), and a follower whose fetch offset is below it gets
+//!   `OFFSET_OUT_OF_RANGE`, truncates its whole log and starts at the leader's log start
+//!   offset ([`ReplicationEvent::FollowerResetToLogStartOffset`]). The metadata of records
+//!   no replica keeps above the log start offset is forgotten, so what the cluster holds is
+//!   bounded by retention, not by the number of records ever produced.
 //! - Preferred leader election runs every `leader_imbalance_check_interval_ticks` for every
 //!   partition whose preferred replica is alive, in the ISR and not leading, without Kafka's
 //!   10 % per-broker imbalance threshold.
@@ -54,7 +62,9 @@ mod grow;
 mod history;
 mod leadership;
 mod produce;
+mod retention;
 mod routing;
+mod window;
 
 pub use event::{ElectionKind, IsrShrinkReason, LossReason, ReplicationEvent};
 pub use fetch::{FetchError, FetchRequest, FetchedRecord};
@@ -71,6 +81,7 @@ use produce::PendingProduce;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
+use window::Window;
 
 /// Which append of a partition a record was: 0, 1, 2... in append order over all leaders,
 /// so two records that shared an offset on different leaders stay apart.
@@ -251,7 +262,8 @@ pub struct AppendedRecord {
 /// One replica's log and the leader's view of its progress.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct ReplicaLog {
-    pub(crate) entries: Vec<LogEntry>,
+    /// Indexed by offset, from the replica's log start offset on.
+    pub(crate) entries: Window<LogEntry>,
     /// Kafka's `lastCaughtUpTimeMs`: the last tick its LEO equalled the leader's.
     pub(crate) last_caught_up: Tick,
     /// Whether the leader knows this follower's LEO: only after a fetch in the current
@@ -263,7 +275,17 @@ pub(crate) struct ReplicaLog {
 
 impl ReplicaLog {
     fn log_end_offset(&self) -> Offset {
-        Offset(self.entries.len() as u64)
+        Offset(self.entries.end())
+    }
+
+    fn log_start_offset(&self) -> Offset {
+        Offset(self.entries.start())
+    }
+
+    /// Kafka's `maybeIncrementLogStartOffset`: forgets the entries below `offset` (never
+    /// past the log end offset, never back).
+    pub(crate) fn maybe_increment_log_start_offset(&mut self, offset: Offset) {
+        self.entries.forget_before(offset.0);
     }
 }
 
@@ -280,8 +302,13 @@ pub(crate) struct PartitionState {
     pub(crate) high_watermark: Offset,
     /// The current leader's LEO when it was elected: a follower rejoins the ISR only past it.
     pub(crate) leader_epoch_start_offset: Offset,
-    /// Every append, by [`AppendId`].
-    pub(crate) records: Vec<AppendedRecord>,
+    /// The partition's log start offset: where the topic's retention (or an unclean
+    /// election that moved the high watermark below it) put it. The leader's log starts
+    /// there.
+    pub(crate) log_start_offset: Offset,
+    /// Every append some replica may still need, by [`AppendId`]; older ones are forgotten
+    /// (see [`Cluster::forget_unreferenced_records`]).
+    pub(crate) records: Window<AppendedRecord>,
 }
 
 impl PartitionState {
@@ -515,7 +542,8 @@ impl Cluster {
             leader_epoch: 0,
             high_watermark: Offset(0),
             leader_epoch_start_offset: Offset(0),
-            records: Vec::new(),
+            log_start_offset: Offset(0),
+            records: Window::default(),
         };
         let event = match leader {
             Some(leader) => {
@@ -584,6 +612,9 @@ impl Cluster {
         broker: BrokerId,
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
         self.set_alive(broker, true)?;
+        for p in self.partitions.values_mut() {
+            p.forget_stale_entries(broker);
+        }
         let mut events = vec![ReplicationEvent::BrokerStarted { broker }];
         self.on_leadership_event(now, LeadershipEvent::BrokerStarted(broker), &mut events)?;
         Ok(events)
@@ -709,17 +740,73 @@ impl Cluster {
             .collect()
     }
 
-    /// One replica's log (`None` if `broker` holds no replica of `partition`).
+    /// One replica's log from its log start offset on (`None` if `broker` holds no replica
+    /// of `partition`): the entry at index `i` has offset `log_start_offset + i`.
     pub fn replica_log(&self, partition: &TopicPartition, broker: BrokerId) -> Option<&[LogEntry]> {
         let p = self.partitions.get(partition)?;
-        p.logs.get(&broker).map(|l| l.entries.as_slice())
+        p.logs.get(&broker).map(|l| l.entries.kept())
     }
 
-    /// Every append to `partition`, lost ones included, by [`AppendId`].
+    /// One replica's log start offset (`None` if `broker` holds no replica of `partition`).
+    pub fn replica_log_start_offset(
+        &self,
+        partition: &TopicPartition,
+        broker: BrokerId,
+    ) -> Option<Offset> {
+        let p = self.partitions.get(partition)?;
+        p.logs.get(&broker).map(ReplicaLog::log_start_offset)
+    }
+
+    /// One replica's entries with offsets in `from..to` (clamped to what it holds).
+    pub fn replica_entries(
+        &self,
+        partition: &TopicPartition,
+        broker: BrokerId,
+        (from, to): (Offset, Offset),
+    ) -> &[LogEntry] {
+        self.partitions
+            .get(partition)
+            .and_then(|p| p.logs.get(&broker))
+            .map_or(&[], |l| l.entries.range(from.0, to.0))
+    }
+
+    /// The partition's log start offset (where retention put it).
+    pub fn log_start_offset(&self, partition: &TopicPartition) -> Option<Offset> {
+        self.partitions.get(partition).map(|p| p.log_start_offset)
+    }
+
+    /// The appends to `partition` still remembered, lost ones included, in [`AppendId`]
+    /// order from [`Self::first_remembered_append`] on.
     pub fn appended_records(&self, partition: &TopicPartition) -> &[AppendedRecord] {
         self.partitions
             .get(partition)
-            .map_or(&[], |p| p.records.as_slice())
+            .map_or(&[], |p| p.records.kept())
+    }
+
+    /// One append, if still remembered (retention forgets those no replica needs).
+    pub fn appended_record(
+        &self,
+        partition: &TopicPartition,
+        append: AppendId,
+    ) -> Option<&AppendedRecord> {
+        self.partitions.get(partition)?.records.get(append.0)
+    }
+
+    /// The oldest append still remembered: every older one is below the log start offset
+    /// (or was lost) and no replica needs it.
+    pub fn first_remembered_append(&self, partition: &TopicPartition) -> AppendId {
+        self.partitions
+            .get(partition)
+            .map_or(AppendId(0), |p| AppendId(p.records.start()))
+    }
+
+    /// How many log entries and record metadata the cluster holds in memory, over all
+    /// partitions and replicas: what retention bounds.
+    pub fn held_entries(&self) -> usize {
+        self.partitions
+            .values()
+            .map(|p| p.records.held() + p.logs.values().map(|l| l.entries.held()).sum::<usize>())
+            .sum()
     }
 
     /// The metrics now.

@@ -19,6 +19,19 @@ impl Sim {
         self.brokers.cluster.as_ref()
     }
 
+    /// How many per-record entries the brokers hold (log entries of every replica, record
+    /// metadata, the committed index, payloads waiting for the high watermark): with
+    /// retention it stays bounded however many records were produced. 0 without brokers.
+    pub fn replication_held_entries(&self) -> usize {
+        self.brokers.held()
+    }
+
+    /// Records appended to a leader and not (or no longer) in the topic's log: waiting for
+    /// the high watermark, or lost and not yet forgotten. They count as resident.
+    pub fn uncommitted_records(&self) -> u64 {
+        self.brokers.uncommitted()
+    }
+
     pub(super) fn set_brokers(
         &mut self,
         brokers: Vec<BrokerMetadata>,
@@ -176,6 +189,70 @@ mod tests {
             Err(SimError::BrokersAfterTopics { topics: 1 })
         );
         assert!(sim.cluster().is_none());
+    }
+
+    /// With brokers too, retention deletes under a slow consumer, which then finds its
+    /// position below the log start offset and `auto.offset.reset` moves it there; the
+    /// cluster's log start offset is the topic's and its followers follow.
+    #[test]
+    fn a_consumer_behind_retention_on_a_replicated_topic_is_reset_to_the_log_start() {
+        let mut sim = Sim::new(1);
+        sim.apply(brokers(&[1, 2, 3])).unwrap();
+        let mut spec = TopicSpec::new("t", 1, Partitioner::Murmur2).with_replication(3, 2);
+        spec.segment_records = Some(5);
+        spec.retention = Some(crate::log::Retention {
+            records: Some(5),
+            ticks: None,
+        });
+        sim.apply(Command::CreateTopic(spec)).unwrap();
+        let mut config = crate::group::GroupConfig::new("slow", vec!["t".into()]);
+        config.processing_ticks_per_record = 3;
+        config.auto_offset_reset = crate::group::AutoOffsetReset::Earliest;
+        sim.apply(Command::CreateGroup { config }).unwrap();
+        let join = Command::JoinGroup {
+            group: "slow".into(),
+            member: "c1".into(),
+        };
+        sim.apply(join).unwrap();
+        for tick in 0..60 {
+            for i in 0..3 {
+                let produce = Command::Produce {
+                    topic: "t".into(),
+                    key: Some(format!("U{i}")),
+                    value: crate::log::Payload::Order(crate::log::OrderEvent {
+                        user_id: format!("U{i}"),
+                        order_id: format!("O{tick}"),
+                        status: "Created".into(),
+                    }),
+                };
+                sim.apply(produce).unwrap();
+            }
+            sim.step();
+        }
+        let tp = crate::assignor::TopicPartition::new("t", 0);
+        let start = sim
+            .topic("t")
+            .unwrap()
+            .partition(tp.partition)
+            .unwrap()
+            .log_start_offset();
+        assert!(start.0 >= 150, "retention ran: {start}");
+        let cluster = sim.cluster().unwrap();
+        assert_eq!(cluster.log_start_offset(&tp), Some(start));
+        for broker in [1, 2, 3] {
+            let log_start = cluster.replica_log_start_offset(&tp, BrokerId(broker));
+            assert_eq!(log_start, Some(start), "broker {broker}");
+        }
+        let resets = sim
+            .trace()
+            .iter()
+            .filter(|e| matches!(e, TraceEvent::AutoOffsetReset { offset, .. } if offset.0 > 0))
+            .count();
+        assert!(
+            resets > 0,
+            "the slow consumer was reset past deleted records"
+        );
+        assert!(sim.replication_held_entries() < 200, "bounded by retention");
     }
 
     #[test]

@@ -7,7 +7,10 @@
 //! - a record acknowledged with `acks=all`, and any committed record, is never lost
 //!   without an unclean election;
 //! - consumers never see a record above the high watermark, and a topic's log holds
-//!   exactly the committed records (its end is the high watermark).
+//!   exactly the committed records (its end is the high watermark);
+//! - under retention (half the sessions, drawn from a stream of their own so every other
+//!   draw of a seed stays the same), the cluster's log start offset is the topic's, never
+//!   above the high watermark, and what the brokers hold stays within what retention keeps.
 //!
 //! The deliberate bug (HW = the leader's LEO) must make the checker report violations.
 //! Raise the case count with `PROPTEST_CASES`.
@@ -19,7 +22,7 @@ use crate::cluster::replication::{Acks, LossReason, ReplicationConfig, Replicati
 use crate::cluster::BrokerId;
 use crate::group::GroupConfig;
 use crate::ids::{Offset, PartitionId};
-use crate::log::{OrderEvent, Payload};
+use crate::log::{OrderEvent, Payload, Retention};
 use crate::partitioner::Partitioner;
 use crate::producer::ProducerConfig;
 use crate::topic::TopicSpec;
@@ -57,6 +60,14 @@ fn session_from_seed(seed: u64, bug: bool) -> (Sim, Vec<String>) {
     let mut spec = TopicSpec::new("orders", 1 + rng.below(3) as u32, Partitioner::Murmur2)
         .with_replication(factor, 1 + rng.below(u64::from(factor)) as u32);
     spec.unclean_leader_election_enable = rng.chance(0.3);
+    let mut retention = SimRng::new(seed.rotate_left(29) ^ 0x7265_7465);
+    if retention.chance(0.5) {
+        spec.segment_records = Some(2 + retention.below(4));
+        spec.retention = Some(Retention {
+            records: Some(1 + retention.below(6)),
+            ticks: None,
+        });
+    }
     sim.apply(Command::CreateTopic(spec)).unwrap();
     for (name, acks) in PRODUCERS {
         let mut config = ProducerConfig::new(name);
@@ -145,6 +156,22 @@ impl Checker {
                 .partition(view.partition.partition)
                 .unwrap()
                 .high_watermark();
+            let start = log
+                .partition(view.partition.partition)
+                .unwrap()
+                .log_start_offset();
+            let cluster_start = cluster.log_start_offset(&view.partition).unwrap();
+            // The cluster follows the topic's retention; after an unclean election its
+            // leader may start higher (it had deleted more), never above the HW.
+            if cluster_start < start || cluster_start > view.high_watermark {
+                self.violations.push(format!(
+                    "tick {}: {} starts at {start} in the topic, at {cluster_start} in the \
+                     cluster (HW {})",
+                    sim.now(),
+                    view.partition,
+                    view.high_watermark
+                ));
+            }
             if end != view.high_watermark {
                 self.violations.push(format!(
                     "tick {}: {} holds up to {end} in the topic, the HW is {}",
@@ -251,6 +278,37 @@ fn the_same_seed_gives_the_same_trace() {
     let a = session_from_seed(11, false);
     let b = session_from_seed(11, false);
     assert_eq!(a.0.trace(), b.0.trace());
+}
+
+#[test]
+fn the_sessions_run_retention_and_reset_followers_below_the_log_start_offset() {
+    let (mut deleted, mut resets) = (0, 0);
+    for seed in 0..40 {
+        let (sim, _) = session_from_seed(seed, false);
+        let trace = sim.trace();
+        deleted += usize::from(
+            trace
+                .iter()
+                .any(|e| matches!(e, TraceEvent::SegmentsDeleted { .. })),
+        );
+        resets += trace
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    TraceEvent::Replication {
+                        event: ReplicationEvent::FollowerResetToLogStartOffset { .. },
+                        ..
+                    }
+                )
+            })
+            .count();
+    }
+    assert!(
+        deleted >= 10,
+        "only {deleted} of 40 sessions deleted segments"
+    );
+    assert!(resets > 0, "no follower was reset to the log start offset");
 }
 
 #[test]

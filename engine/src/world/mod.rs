@@ -10,6 +10,7 @@ mod replication;
 
 pub(crate) use replication::{Brokers, WaitingSend};
 
+use crate::assignor::TopicPartition;
 use crate::cluster::replication::{Acks, ProduceError};
 use crate::ids::{EventId, Offset, PartitionId, Tick};
 use crate::log::{Headers, Payload};
@@ -264,6 +265,12 @@ impl World<'_> {
                 segments: deleted,
                 log_start_offset: log.log_start_offset(),
             });
+            let tp = TopicPartition {
+                topic: topic.to_string(),
+                partition,
+            };
+            let log_start_offset = log.log_start_offset();
+            self.retention_deleted(&tp, log_start_offset);
         }
     }
 

@@ -48,6 +48,22 @@ impl Brokers {
         std::mem::take(&mut self.failed)
     }
 
+    /// How many per-record entries the brokers hold: the cluster's log entries and record
+    /// metadata ([`Cluster::held_entries`]), the committed index and the payloads waiting
+    /// for the high watermark. Retention bounds it.
+    pub(crate) fn held(&self) -> usize {
+        let cluster = self.cluster.as_ref().map_or(0, Cluster::held_entries);
+        let committed: usize = self.committed.values().map(BTreeMap::len).sum();
+        let pending: usize = self.pending.values().map(BTreeMap::len).sum();
+        cluster + committed + pending
+    }
+
+    /// How many appended records wait for the high watermark (or were lost and are not
+    /// forgotten yet): resident, but in no topic's log.
+    pub(crate) fn uncommitted(&self) -> u64 {
+        self.pending.values().map(|p| p.len() as u64).sum()
+    }
+
     /// Whether `partition` has no live leader (consumers cannot fetch from it).
     pub(crate) fn offline(&self, partition: &TopicPartition) -> bool {
         self.cluster
@@ -111,6 +127,28 @@ enum Reaction {
 }
 
 impl World<'_> {
+    /// The topic's retention moved `tp`'s log start offset to `log_start_offset`: the
+    /// cluster's leader follows (its followers on their next fetch), and the committed
+    /// index and the payloads of appends the cluster no longer remembers are dropped, so
+    /// with brokers too what is held is bounded by retention.
+    pub(super) fn retention_deleted(&mut self, tp: &TopicPartition, log_start_offset: Offset) {
+        let Some(cluster) = self.brokers.cluster.as_mut() else {
+            return;
+        };
+        cluster.delete_records_before(tp, log_start_offset);
+        let first = cluster.first_remembered_append(tp);
+        if let Some(committed) = self.brokers.committed.get_mut(tp) {
+            *committed = committed.split_off(&log_start_offset);
+        }
+        if let Some(pending) = self.brokers.pending.get_mut(tp) {
+            // Appends the cluster forgot were lost: no leader will commit them.
+            let kept = pending.split_off(&first);
+            let dropped = pending.len() as u64;
+            *pending = kept;
+            self.records.resident = self.records.resident.saturating_sub(dropped);
+        }
+    }
+
     /// Sends a record to its partition's leader (see the module docs). Returns the offset
     /// the leader gave it; a refusal is traced and returned as [`AppendError::Refused`].
     pub(super) fn append_to_leader(
@@ -270,10 +308,22 @@ impl World<'_> {
         else {
             return;
         };
-        let log = cluster.replica_log(tp, leader).unwrap_or(&[]);
-        let appends: Vec<AppendId> = log
-            .get(end.0 as usize..high_watermark.0 as usize)
-            .unwrap_or(&[])
+        let start = cluster.log_start_offset(tp).unwrap_or_default();
+        if end < start {
+            // Only after an unclean election: the new leader's retention had deleted the
+            // records up to its log start offset; the topic's log starts there too.
+            let log = self
+                .topics
+                .get_mut(&tp.topic)
+                .and_then(|t| t.partition_mut(tp.partition))
+                .expect("the partition exists");
+            let removed = log.truncate_fully_and_start_at(start) as u64;
+            self.records.resident = self.records.resident.saturating_sub(removed);
+            return self.commit_below_high_watermark(tp);
+        }
+        let cluster = self.brokers.cluster.as_ref().expect("checked above");
+        let appends: Vec<AppendId> = cluster
+            .replica_entries(tp, leader, (end, high_watermark))
             .iter()
             .map(|e| e.append)
             .collect();

@@ -117,6 +117,21 @@ pub enum ReplicationEvent {
         /// Its log end offset after.
         to: Offset,
     },
+    /// Kafka's `ReplicaFetcherThread.handleOffsetOutOfRange`: a follower's fetch offset was
+    /// below the leader's log start offset (retention deleted those records while the
+    /// follower was behind or down), the leader answered `OFFSET_OUT_OF_RANGE`, and the
+    /// follower truncated its whole log and starts fetching at the leader's log start
+    /// offset (`truncateFullyAndStartAt`).
+    FollowerResetToLogStartOffset {
+        /// The partition.
+        partition: TopicPartition,
+        /// The follower.
+        broker: BrokerId,
+        /// Its fetch offset (log end offset) before.
+        fetch_offset: Offset,
+        /// The leader's log start offset, where the follower's log now starts and ends.
+        log_start_offset: Offset,
+    },
     /// The high watermark moved forward: records below it are committed and readable.
     HighWatermarkAdvanced {
         /// The partition.

@@ -1,6 +1,6 @@
 //! Consumers fetching from a partition's leader: only records below the high watermark
 //! (Kafka's `FetchIsolation.HIGH_WATERMARK`, what every consumer gets). An offset between the high watermark and the leader's log end offset is not an
-//! error, just nothing yet; beyond the log end offset it is `OFFSET_OUT_OF_RANGE`.
+//! error, just nothing yet; beyond the log end offset, or below the log start offset, it is `OFFSET_OUT_OF_RANGE`.
 
 use super::routing::RoutingError;
 use super::{AppendId, Cluster};
@@ -43,13 +43,16 @@ pub enum FetchError {
     /// not the leader).
     #[error(transparent)]
     Routing(#[from] RoutingError),
-    /// `OFFSET_OUT_OF_RANGE`: past the leader's log end offset.
-    #[error("OFFSET_OUT_OF_RANGE: offset {offset} is past the log end offset {log_end_offset} of {partition}")]
+    /// `OFFSET_OUT_OF_RANGE`: below the log start offset or past the leader's log end
+    /// offset.
+    #[error("OFFSET_OUT_OF_RANGE: offset {offset} is outside {log_start_offset}..={log_end_offset}, the log of {partition}")]
     OffsetOutOfRange {
         /// The partition.
         partition: TopicPartition,
         /// The offset asked for.
         offset: Offset,
+        /// The log start offset (retention deleted what is below it).
+        log_start_offset: Offset,
         /// The leader's log end offset.
         log_end_offset: Offset,
     },
@@ -62,11 +65,13 @@ impl Cluster {
         let leader = self.route(tp, request.broker)?;
         let p = &self.partitions[tp];
         let log = &p.logs[&leader].entries;
-        let log_end_offset = Offset(log.len() as u64);
-        if request.offset > log_end_offset {
+        let log_end_offset = Offset(log.end());
+        let log_start_offset = p.log_start_offset.max(Offset(log.start()));
+        if request.offset > log_end_offset || request.offset < log_start_offset {
             return Err(FetchError::OffsetOutOfRange {
                 partition: tp.clone(),
                 offset: request.offset,
+                log_start_offset,
                 log_end_offset,
             });
         }
@@ -75,15 +80,17 @@ impl Cluster {
             .high_watermark
             .0
             .min(start.saturating_add(request.max_records));
-        Ok((start..stop.max(start))
-            .map(|o| {
-                let entry = log[o as usize];
-                let record = &p.records[entry.append.0 as usize];
+        Ok(log
+            .range(start, stop.max(start))
+            .iter()
+            .zip(start..)
+            .map(|(entry, o)| {
+                let record = p.records.get(entry.append.0);
                 FetchedRecord {
                     offset: Offset(o),
                     append: entry.append,
-                    key: record.key.clone(),
-                    event_id: record.event_id,
+                    key: record.and_then(|r| r.key.clone()),
+                    event_id: record.and_then(|r| r.event_id),
                 }
             })
             .collect())

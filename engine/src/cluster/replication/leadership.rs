@@ -342,6 +342,7 @@ impl Cluster {
         let leader_epoch = p.leader_epoch;
         let log_end_offset = p.log_end_offset(leader);
         p.leader_epoch_start_offset = log_end_offset;
+        p.trim_leader();
         for log in p.logs.values_mut() {
             log.last_caught_up = now;
             log.fetched_this_epoch = false;
@@ -408,9 +409,20 @@ impl Cluster {
     ) {
         let p = self.partitions.get_mut(tp).expect("the partition exists");
         let new_leader = leader;
-        let log = &p.logs[&leader].entries;
-        for (i, record) in p.records.iter_mut().enumerate() {
-            let held = log.get(record.offset.0 as usize).map(|e| e.append.0) == Some(i as u64);
+        let log = &p.logs[&leader];
+        // Appends before the one at the leader's log start offset and below it were deleted
+        // by retention (or lost before); later ones there were written by another leader.
+        let start = log.log_start_offset();
+        let first_kept = log
+            .entries
+            .get(start.0)
+            .map_or(p.records.end(), |e| e.append.0);
+        for index in p.records.start()..p.records.end() {
+            let record = p.records.get_mut(index).expect("within the kept records");
+            if record.offset < start && index < first_kept {
+                continue;
+            }
+            let held = log.entries.get(record.offset.0).map(|e| e.append.0) == Some(index);
             if record.lost && held {
                 // The new leader never truncated it (it was dead, or elected before it
                 // fetched from the leader that lacked it): the record is back, as in Kafka.
@@ -418,7 +430,7 @@ impl Cluster {
                 events.push(ReplicationEvent::RecordRestored {
                     partition: tp.clone(),
                     offset: record.offset,
-                    append: super::AppendId(i as u64),
+                    append: super::AppendId(index),
                     key: record.key.clone(),
                     leader: new_leader,
                 });
@@ -431,7 +443,7 @@ impl Cluster {
             events.push(ReplicationEvent::RecordLost {
                 partition: tp.clone(),
                 offset: record.offset,
-                append: super::AppendId(i as u64),
+                append: super::AppendId(index),
                 key: record.key.clone(),
                 event_id: record.event_id,
                 acks: record.acks,

@@ -213,12 +213,12 @@ impl Cluster {
                 min_insync_replicas,
             });
         }
-        let append = AppendId(partition.records.len() as u64);
+        let append = AppendId(partition.records.end());
         let log = partition
             .logs
             .get_mut(&leader)
             .expect("the leader holds a replica");
-        let offset = Offset(log.entries.len() as u64);
+        let offset = log.log_end_offset();
         log.entries.push(LogEntry {
             leader_epoch: partition.leader_epoch,
             append,
@@ -290,9 +290,10 @@ impl Cluster {
                 min_insync_replicas,
             }));
         }
-        let record = &mut partition.records[pending.append.0 as usize];
-        record.acknowledged = true;
-        record.isr_when_acknowledged = Some(isr);
+        if let Some(record) = partition.records.get_mut(pending.append.0) {
+            record.acknowledged = true;
+            record.isr_when_acknowledged = Some(isr);
+        }
         Some(None)
     }
 

@@ -14,6 +14,11 @@
 //!   leader's log does not hold it at its offset;
 //! - once settled, every in-sync follower's log equals the leader's.
 //!
+//! Half the cases also run retention (on an RNG stream of their own, so the other draws of
+//! a seed stay what they were): the partition's log start offset moves up to a random
+//! distance below the high watermark. Consumers then fetch from the log start offset, and
+//! records below it count as deleted, neither held nor lost.
+//!
 //! The deliberate bug (HW = the leader's LEO) must make the checker report violations, or
 //! these properties would prove nothing. Raise the case count with `PROPTEST_CASES`.
 
@@ -43,6 +48,11 @@ enum Op {
     },
     PreferredElection,
     Unclean(bool),
+    /// The topic's retention deletes the records more than `keep` below the high watermark.
+    Retention {
+        partition: u32,
+        keep: u64,
+    },
 }
 
 fn pick<T: Copy>(rng: &mut SimRng, items: &[T]) -> T {
@@ -87,6 +97,7 @@ fn case_from_seed(seed: u64) -> (Setup, Vec<Op>) {
             _ => Op::Unclean(rng.chance(0.5)),
         })
         .collect();
+    let ops = with_retention(seed, partitions, ops);
     (
         Setup {
             brokers,
@@ -95,6 +106,26 @@ fn case_from_seed(seed: u64) -> (Setup, Vec<Op>) {
         },
         ops,
     )
+}
+
+/// Inserts retention ops into half the cases, drawn from their own stream so the other
+/// draws of `seed` do not change.
+fn with_retention(seed: u64, partitions: u64, ops: Vec<Op>) -> Vec<Op> {
+    let mut rng = SimRng::new(seed ^ 0x7265_7465_6e74_696f);
+    if !rng.chance(0.5) {
+        return ops;
+    }
+    let mut out = Vec::with_capacity(ops.len() * 2);
+    for op in ops {
+        out.push(op);
+        if rng.chance(0.2) {
+            out.push(Op::Retention {
+                partition: rng.below(partitions) as u32,
+                keep: rng.below(4),
+            });
+        }
+    }
+    out
 }
 
 /// What the checker has seen so far.
@@ -187,7 +218,12 @@ impl Checker {
         if reason == LossReason::UncleanElection {
             return;
         }
-        let record = &c.appended_records(tp)[append.0 as usize];
+        let Some(record) = c.appended_record(tp, append) else {
+            self.violations.push(format!(
+                "{tp}: append {append:?} named lost but not remembered"
+            ));
+            return;
+        };
         let min_insync = c.topic(&tp.topic).unwrap().min_insync_replicas as usize;
         let safe = record.acks == Acks::All
             && record.acknowledged
@@ -216,12 +252,24 @@ impl Checker {
         let request = FetchRequest {
             partition: tp.clone(),
             broker: leader,
-            offset: Offset(0),
+            offset: c.log_start_offset(tp).unwrap(),
             max_records: u64::MAX,
         };
         let records = c
             .fetch(&request)
-            .expect("a fetch from the leader at 0 succeeds");
+            .expect("a fetch from the leader at the log start offset succeeds");
+        if request.offset.0 > 0 {
+            let below = FetchRequest {
+                offset: Offset(request.offset.0 - 1),
+                ..request.clone()
+            };
+            if !matches!(c.fetch(&below), Err(FetchError::OffsetOutOfRange { .. })) {
+                self.violations.push(format!(
+                    "{tp}: a fetch below the log start offset {} was not out of range",
+                    request.offset
+                ));
+            }
+        }
         let high_watermark = c.high_watermark(tp).unwrap();
         for r in records {
             if r.offset >= high_watermark {
@@ -245,9 +293,18 @@ impl Checker {
                 continue;
             };
             let log = c.replica_log(tp, leader).unwrap();
-            for (i, record) in c.appended_records(tp).iter().enumerate() {
-                let append = AppendId(i as u64);
-                let held = log.get(record.offset.0 as usize).map(|e| e.append) == Some(append);
+            let start = c.replica_log_start_offset(tp, leader).unwrap();
+            let first = c.first_remembered_append(tp).0;
+            for (record, append) in c.appended_records(tp).iter().zip(first..) {
+                let append = AppendId(append);
+                if record.offset < start {
+                    continue; // deleted by retention
+                }
+                let held = c
+                    .replica_entries(tp, leader, (record.offset, Offset(record.offset.0 + 1)))
+                    .first()
+                    .map(|e| e.append)
+                    == Some(append);
                 let named = self.named_lost.contains_key(&(tp.clone(), append));
                 if held == named {
                     self.violations.push(format!(
@@ -263,7 +320,9 @@ impl Checker {
                 }
             }
             for &follower in &view.isr {
-                if c.replica_log(tp, follower).unwrap() != log {
+                let differs = c.replica_log(tp, follower).unwrap() != log
+                    || c.replica_log_start_offset(tp, follower) != Some(start);
+                if differs {
                     self.violations.push(format!(
                         "{tp}: in-sync follower {follower}'s log differs from the leader's"
                     ));
@@ -287,7 +346,12 @@ impl Driver {
         Self {
             c,
             now: 0,
-            rng: SimRng::new(ops.len() as u64),
+            // Seeded as before retention ops existed, so the other draws stay the same.
+            rng: SimRng::new(
+                ops.iter()
+                    .filter(|op| !matches!(op, Op::Retention { .. }))
+                    .count() as u64,
+            ),
             brokers: setup.brokers,
         }
     }
@@ -329,6 +393,12 @@ impl Driver {
             Op::Fetch { .. } => Vec::new(),
             Op::PreferredElection => c.elect_preferred_leaders_now(now),
             Op::Unclean(on) => c.set_unclean_leader_election(now, "orders", *on).unwrap(),
+            Op::Retention { partition, keep } => {
+                let tp = TopicPartition::new("orders", *partition);
+                let high_watermark = c.high_watermark(&tp).unwrap();
+                c.delete_records_before(&tp, Offset(high_watermark.0.saturating_sub(*keep)));
+                Vec::new()
+            }
         };
         (None, events)
     }
@@ -497,6 +567,7 @@ fn generated_cases_reach_losses_refusals_and_every_kind_of_election() {
         "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
         "LEADER_NOT_AVAILABLE",
         "NETWORK_EXCEPTION",
+        "reset to the log start offset",
     ] {
         assert!(
             seen.get(needed).is_some_and(|n| *n > 0),
@@ -524,6 +595,9 @@ fn count_events(events: &[ReplicationEvent], count: &mut impl FnMut(String)) {
             }
             ReplicationEvent::Truncated { .. } => count("truncated".into()),
             ReplicationEvent::PartitionOffline { .. } => count("offline".into()),
+            ReplicationEvent::FollowerResetToLogStartOffset { .. } => {
+                count("reset to the log start offset".into())
+            }
             _ => {}
         }
     }

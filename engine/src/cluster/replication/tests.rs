@@ -565,16 +565,39 @@ fn truncation_goes_to_the_leaders_end_offset_of_the_followers_last_epoch() {
         leader_epoch: epoch,
         append: AppendId(append),
     };
-    let leader = [e(0, 0), e(0, 1), e(1, 2), e(2, 5), e(2, 6)];
-    let follower = [e(0, 0), e(0, 1), e(1, 2), e(1, 3), e(1, 4)];
+    let log = |start: u64, entries: &[LogEntry]| {
+        let mut log = ReplicaLog {
+            entries: Window::starting_at(0),
+            ..ReplicaLog::default()
+        };
+        log.entries.extend_from_slice(entries);
+        log.maybe_increment_log_start_offset(Offset(start));
+        log
+    };
+    let all = [e(0, 0), e(0, 1), e(1, 2), e(2, 5), e(2, 6)];
+    let leader = log(0, &all);
+    let follower = log(0, &[e(0, 0), e(0, 1), e(1, 2), e(1, 3), e(1, 4)]);
     assert_eq!(truncation_point(&follower, &leader), 3);
     // A follower whose last epoch the leader never had: the leader's largest epoch below.
-    let follower = [e(0, 0), e(0, 1), e(3, 7)];
-    assert_eq!(truncation_point(&follower, &leader), 2);
+    let other = [e(0, 0), e(0, 1), e(3, 7)];
+    assert_eq!(truncation_point(&log(0, &other), &leader), 2);
     // In agreement: nothing to cut.
-    assert_eq!(truncation_point(&leader[..4], &leader), 4);
-    assert_eq!(truncation_point(&[], &leader), 0);
-    assert_eq!(truncation_point(&follower, &[]), 0);
+    assert_eq!(truncation_point(&log(0, &all[..4]), &leader), 4);
+    assert_eq!(truncation_point(&log(0, &[]), &leader), 0);
+    assert_eq!(truncation_point(&log(0, &other), &log(0, &[])), 0);
+    // Retention deleted a prefix on either side: the deleted offsets count as matching and
+    // older than every epoch, so the answers stay the same.
+    assert_eq!(truncation_point(&follower, &log(2, &all)), 3);
+    assert_eq!(
+        truncation_point(&log(2, follower.entries.kept()), &leader),
+        3
+    );
+    assert_eq!(truncation_point(&log(3, &all[..4]), &log(1, &all)), 4);
+    // A follower that kept nothing of epoch 1 (its log starts past it) still cuts at 3.
+    assert_eq!(truncation_point(&log(4, &all), &log(0, &all)), 5);
+    // The leader kept nothing at all: the follower cuts everything (its next fetch is then
+    // below the leader's log start offset, OFFSET_OUT_OF_RANGE, and it starts there).
+    assert_eq!(truncation_point(&log(0, &other), &log(5, &all)), 0);
 }
 
 #[test]
