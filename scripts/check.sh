@@ -6,14 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The size budget of issue #14: the release wasm at most 400,000 bytes gzipped. Not enforced
-# yet: the bundle is about 713 KB gzipped today (with the stage layout), and main stays
-# green until it is under the budget; then the lead sets this to 1 and check.sh fails
-# whenever the budget is exceeded.
-# The size, the budget and the biggest contributors are printed on every run either way.
-SIZE_BUDGET_ENFORCED=${SIZE_BUDGET_ENFORCED:-0}
-SIZE_BUDGET_GZIP_BYTES=400000
-export SIZE_BUDGET_ENFORCED
+# The size budget of issue #14 is 400,000 bytes of gzipped release wasm. The bundle is not
+# there yet, so the enforced budget is a ratchet at the size last reached (BENCHMARKS.md,
+# "The bundle"): check.sh fails when the wasm grows past it, so growth cannot go unnoticed.
+# Lower it whenever the bundle shrinks; raise it only on purpose, saying why in the commit.
+SIZE_TARGET_GZIP_BYTES=400000
+SIZE_BUDGET_GZIP_BYTES=1090000
 
 source scripts/setup.sh
 
@@ -80,14 +78,16 @@ step "page soak smoke: 20 ticks of the soak scenario (brokers, kills, retention)
 # The full soak (ten million events) runs by hand: node e2e/page-soak.mjs
 node e2e/page-soak.mjs --smoke >/dev/null
 
-step "release size (budget: $SIZE_BUDGET_GZIP_BYTES bytes of gzipped wasm; enforced: $SIZE_BUDGET_ENFORCED)"
+step "release size (budget: $SIZE_BUDGET_GZIP_BYTES bytes of gzipped wasm; target: $SIZE_TARGET_GZIP_BYTES)"
+for f in dist/*.wasm dist/*.js dist/*.css; do
+  printf '%-44s %9d bytes raw %9d bytes gzipped\n' "$(basename "$f")" "$(stat -c %s "$f")" "$(gzip -9 -c "$f" | wc -c)"
+done
 wasm=$(ls dist/*.wasm | head -n1)
-raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
-awk -v name="$(basename "$wasm")" -v raw="$raw" -v gz="$gz" -v budget="$SIZE_BUDGET_GZIP_BYTES" 'BEGIN {
-  printf "release wasm %s: %d bytes raw (%.1f KiB), %d bytes gzipped (%.1f KiB)\n", name, raw, raw / 1024, gz, gz / 1024
-  if (gz > budget) printf "over the budget of %d bytes gzipped by %d bytes\n", budget, gz - budget
-  else printf "within the budget of %d bytes gzipped (%d bytes to spare)\n", budget, budget - gz }'
+awk -v gz="$gz" -v budget="$SIZE_BUDGET_GZIP_BYTES" -v target="$SIZE_TARGET_GZIP_BYTES" 'BEGIN {
+  if (gz > target) { verdict = "missed"; by = gz - target } else { verdict = "met"; by = target - gz }
+  printf "release wasm gzipped: %d bytes; budget (ratchet) %d bytes; target 400 KB (%d bytes), %s by %d bytes\n",
+    gz, budget, target, verdict, by }'
 # dist/'s wasm has no names left after wasm-opt, so the contributors are read from cargo's
 # output before wasm-bindgen and wasm-opt (sizes before those passes; the names section and
 # wasm-bindgen's custom section, which the shipped file drops, left out). scripts/bench.sh
@@ -96,10 +96,12 @@ named=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/orderflow.wasm
 if command -v twiggy >/dev/null && [ -f "$named" ]; then
   echo "biggest contributors (twiggy top on $named, before wasm-bindgen and wasm-opt):"
   twiggy top -n 22 "$named" | grep -v -e '"function names" subsection' -e "custom section '__wasm_bindgen"
-else
-  echo "to see the biggest contributors here, install twiggy: cargo install twiggy --locked"
+elif [ -f "$named" ]; then
+  echo "biggest contributors (scripts/wasm_sizes.py on $named, before wasm-bindgen and wasm-opt;"
+  echo "twiggy, if installed, says more: cargo install twiggy --locked):"
+  python3 scripts/wasm_sizes.py "$named" 15
 fi
-if [ "$gz" -gt "$SIZE_BUDGET_GZIP_BYTES" ] && [ "$SIZE_BUDGET_ENFORCED" = 1 ]; then
-  echo "the release wasm exceeds its size budget (SIZE_BUDGET_ENFORCED=1)" >&2
+if [ "$gz" -gt "$SIZE_BUDGET_GZIP_BYTES" ]; then
+  echo "the release wasm is $gz bytes gzipped, over its budget of $SIZE_BUDGET_GZIP_BYTES by $((gz - SIZE_BUDGET_GZIP_BYTES)) bytes" >&2
   exit 1
 fi
