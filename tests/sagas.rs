@@ -166,6 +166,30 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
     app.remove();
 }
 
+/// The record's own "Resubmit" (named after the record and its place on the DLQ) takes it
+/// out of "Dead letters"; the saga then completes.
+#[wasm_bindgen_test]
+async fn one_dead_letter_resubmitted_by_its_own_button_leaves_dead_letters() {
+    let app = fresh_app();
+    load_preset(&app, "poison-message-dlq-resubmit").await;
+    button(&app, "Sagas").click();
+    steps_settled(&app, 200).await;
+    let resubmit = find(
+        &app,
+        "[aria-label='Dead letters'] button[aria-label^='Resubmit ProcessPayment of order-1 from payment-commands.DLQ, partition ']",
+    );
+    assert_eq!(resubmit.text_content().unwrap().trim(), "Resubmit");
+    resubmit.click();
+    settle().await;
+    let letters = region_text(&app, "Dead letters");
+    assert!(letters.contains("1 dead-lettered, 0 waiting"), "{letters}");
+    assert!(!letters.contains("after 6 attempts"), "{letters}");
+    steps_settled(&app, 100).await;
+    let saga = region_text(&app, "Saga order-1");
+    assert!(saga.contains("State: completed"), "{saga}");
+    app.remove();
+}
+
 #[wasm_bindgen_test]
 async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_buttons() {
     let app = fresh_app();

@@ -4,7 +4,7 @@
 //! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
 //! inventory" and "Fail shipping" (checked while the engine holds a rule that fails the
 //! step's next call), "Take down NAME" / "Bring up NAME" per service, and a region "Dead
-//! letters" with a per-topic "Resubmit". Each saga region lists its retries; the list is
+//! letters" with a "Resubmit" per record and a per-topic "Resubmit all". Each saga region lists its retries; the list is
 //! paged (50 a page) so 1,000 sagas stay usable. Everything shown is read from the engine's
 //! saga summaries, fault rules, trace and invariant checks (see [`crate::sagas`]); every
 //! action is a logged saga command.
@@ -12,7 +12,7 @@
 use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, page, record_check_violations,
-    retries, saga_rows, service_label, services, FaultToggleDraft, PlaceOrderDraft, SagaRow,
+    retries, saga_rows, service_label, services, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
     FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
@@ -279,8 +279,8 @@ fn InitialStock() -> impl IntoView {
     }
 }
 
-/// Per DLQ: its counts, each record still waiting (topic, order, error, attempts), and
-/// "Resubmit" (the engine resubmits a topic's waiting dead letters together).
+/// Per DLQ: its counts, each record still waiting (topic, order, error, attempts) with its
+/// own "Resubmit", and "Resubmit all N from TOPIC.DLQ" for every one waiting there.
 #[component]
 fn DeadLetters() -> impl IntoView {
     let engine = expect_context::<Engine>();
@@ -306,9 +306,7 @@ fn DeadLetters() -> impl IntoView {
                     view! {
                         <p class="dlq-count">{format!("{}: {} dead-lettered, {waiting} waiting", q.dlq, q.total)}</p>
                         <ul>
-                            {q.waiting.into_iter().map(|l| view! {
-                                <li>{format!("{} of {} on {}: {} after {} attempts", l.message, l.order_id, l.topic, l.error, l.attempts)}</li>
-                            }).collect_view()}
+                            {q.waiting.into_iter().map(|l| dead_letter_item(engine, announcer, l)).collect_view()}
                         </ul>
                         {(waiting > 0).then(|| view! {
                             <button type="button" on:click=click>
@@ -319,6 +317,21 @@ fn DeadLetters() -> impl IntoView {
                 }).collect_view().into_any()
             }}
         </section>
+    }
+}
+
+/// One waiting dead letter and its own "Resubmit" (named after the record and its place).
+fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> impl IntoView {
+    let label = l.resubmit_label();
+    let command = l.resubmit();
+    let said = format!("Resubmitted {} of {} to {}.", l.message, l.order_id, l.topic);
+    let click = move |_| act(engine, announcer, command.clone(), said.clone());
+    view! {
+        <li>
+            {format!("{} of {} on {}: {} after {} attempts", l.message, l.order_id, l.topic, l.error, l.attempts)}
+            " "
+            <button type="button" aria-label=label on:click=click>"Resubmit"</button>
+        </li>
     }
 }
 

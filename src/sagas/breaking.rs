@@ -4,6 +4,7 @@
 //! and the sentences the live region says about compensations, dead letters and failed
 //! conservation checks. All of it is read from the engine's [`SagaView`].
 
+use orderflow_engine::ids::{Offset, PartitionId};
 use orderflow_engine::saga::command::SagaCommand;
 use orderflow_engine::saga::faults::{FaultEffect, FaultRule};
 use orderflow_engine::saga::message::topics;
@@ -102,6 +103,33 @@ pub struct DeadLetterRow {
     pub message: String,
     pub error: String,
     pub attempts: u32,
+    /// Its place on the DLQ (what the per-record "Resubmit" names).
+    pub partition: PartitionId,
+    pub offset: Offset,
+}
+
+impl DeadLetterRow {
+    /// The per-record "Resubmit"'s accessible name: "Resubmit ProcessPayment of order-1
+    /// from payment-commands.DLQ, partition 0, offset 0".
+    pub fn resubmit_label(&self) -> String {
+        format!(
+            "Resubmit {} of {} from {}, partition {}, offset {}",
+            self.message,
+            self.order_id,
+            topics::dead_letter_topic(&self.topic),
+            self.partition.0,
+            self.offset.0
+        )
+    }
+
+    /// The saga command resubmitting this record alone.
+    pub fn resubmit(&self) -> SagaCommand {
+        SagaCommand::ResubmitDeadLetter {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+        }
+    }
 }
 
 /// Per source topic with dead letters: its DLQ's name, the records dead-lettered in all,
@@ -123,7 +151,9 @@ pub fn dead_letters(saga: &SagaView<'_>) -> Vec<DlqCount> {
             let waiting = saga
                 .waiting_dead_letters(topic)
                 .into_iter()
-                .map(|l| DeadLetterRow {
+                .map(|(partition, offset, l)| DeadLetterRow {
+                    partition,
+                    offset,
                     topic: topic.to_string(),
                     order_id: l.original.message.order_id().0.clone(),
                     message: l.original.message.name().to_string(),
@@ -396,6 +426,34 @@ mod tests {
         .unwrap();
         let queues = dead_letters(&pg.saga().unwrap());
         assert_eq!((queues[0].total, queues[0].waiting.len()), (1, 0));
+    }
+
+    /// The poison message's record resubmitted by its own "Resubmit": it leaves the waiting
+    /// list, the log carries the command, and a replay of the log (a share link) agrees;
+    /// resubmitting it again is refused and logs nothing.
+    #[test]
+    fn one_dead_letter_resubmitted_alone_leaves_the_waiting_list_and_replays() {
+        let mut pg = Playground::new(preset("poison-message-dlq-resubmit").unwrap().session);
+        for _ in 0..200 {
+            pg.step();
+        }
+        let letter = dead_letters(&pg.saga().unwrap())[0].waiting[0].clone();
+        assert_eq!(
+            letter.resubmit_label(),
+            format!(
+                "Resubmit ProcessPayment of order-1 from payment-commands.DLQ, partition {}, offset 0",
+                letter.partition.0
+            )
+        );
+        pg.try_saga(letter.resubmit()).unwrap();
+        let waiting = |pg: &Playground| dead_letters(&pg.saga().unwrap())[0].waiting.len();
+        assert_eq!(waiting(&pg), 0);
+        let logged = pg.session().actions.len();
+        assert!(pg.try_saga(letter.resubmit()).is_err());
+        assert_eq!(pg.session().actions.len(), logged, "a refusal is not logged");
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(waiting(&replayed), 0);
+        assert_eq!(replayed.now(), pg.now());
     }
 
     /// Payment down: the order's step times out, the refund cannot run, and the saga ends

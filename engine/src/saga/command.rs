@@ -6,7 +6,7 @@ use super::faults::FaultRule;
 use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{CallTarget, ServiceName};
-use crate::ids::Tick;
+use crate::ids::{Offset, PartitionId, Tick};
 use serde::{Deserialize, Serialize};
 
 /// An order the scenario places at a tick.
@@ -90,6 +90,16 @@ pub enum SagaCommand {
         /// The topic.
         topic: String,
     },
+    /// Moves one dead letter back to `topic`: the record at `partition`, `offset` of
+    /// `<topic>.DLQ` (refused if there is none there or it was resubmitted already).
+    ResubmitDeadLetter {
+        /// The topic the record failed on.
+        topic: String,
+        /// Its partition on the DLQ.
+        partition: PartitionId,
+        /// Its offset on the DLQ.
+        offset: Offset,
+    },
     /// Rebuilds a projection by replay.
     RebuildProjection {
         /// The projection.
@@ -113,7 +123,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 7] = [
+    pub const TYPES: [&'static str; 8] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -121,5 +131,6 @@ impl SagaCommand {
         "rebuild_projection",
         "inject_fault",
         "disarm_faults",
+        "resubmit_dead_letter",
     ];
 }

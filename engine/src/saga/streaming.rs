@@ -66,7 +66,7 @@ use super::projection::ProjectionKind;
 use super::services::{SagaMode, ServiceName};
 use super::trace::SagaTraceEvent as T;
 use crate::group::GroupConfig;
-use crate::ids::{MemberId, Offset, Tick};
+use crate::ids::{MemberId, Offset, PartitionId, Tick};
 use crate::log::Payload;
 use crate::partitioner::Partitioner;
 use crate::process::{Processor, Processors};
@@ -83,8 +83,9 @@ pub struct Saga {
     config: SagaConfig,
     pending_orders: Vec<OrderRequest>,
     pending_resubmits: Vec<ResubmitRequest>,
-    /// Dead letters already resubmitted, per dead-letter topic.
-    resubmitted: BTreeMap<String, usize>,
+    /// Dead letters already resubmitted, per dead-letter topic: their partition and offset
+    /// there (one at a time or all that wait, so not a prefix).
+    resubmitted: BTreeMap<String, BTreeSet<(PartitionId, Offset)>>,
     /// Members joined so far per service (names `<group>-<n>`).
     members: BTreeMap<ServiceName, u32>,
     /// Services whose member the fault plan's outage killed.
@@ -226,6 +227,11 @@ impl Saga {
             SagaCommand::ResubmitDeadLetters { topic } => {
                 self.resubmit_dead_letters(sim, &topic)?;
             }
+            SagaCommand::ResubmitDeadLetter {
+                topic,
+                partition,
+                offset,
+            } => self.resubmit_dead_letter(sim, &topic, partition, offset)?,
             SagaCommand::RebuildProjection { projection } => {
                 self.rebuild_projection(sim, projection);
             }

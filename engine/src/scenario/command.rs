@@ -156,6 +156,11 @@ mod tests {
                     crate::saga::orchestrator::Compensation::RefundPayment,
                 ),
             },
+            SagaCommand::ResubmitDeadLetter {
+                topic: "payment-commands".into(),
+                partition: crate::ids::PartitionId(1),
+                offset: crate::ids::Offset(3),
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

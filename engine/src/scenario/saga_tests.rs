@@ -863,3 +863,46 @@ fn same_seed_same_traces() {
     let c = run_scenario(&other);
     assert_eq!(view(&c).check_invariants(), Vec::<String>::new());
 }
+
+/// The poison message's dead letter resubmitted by its place on the DLQ (the page's
+/// per-record "Resubmit") does what "Resubmit all" does with one waiting: the same trace,
+/// the order completes; a second resubmission of it, or of a place holding none, is refused.
+#[test]
+fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
+    let mut s = scenario("poison-message-dlq-resubmit");
+    s.saga.as_mut().unwrap().resubmits.clear();
+    let at = |system: &mut System, command: SagaCommand| {
+        system.run_until(Tick(220));
+        system.apply(ScenarioCommand::Saga(command))
+    };
+    let mut all = System::from_scenario(&s).unwrap();
+    let mut one = System::from_scenario(&s).unwrap();
+    let all_of = SagaCommand::ResubmitDeadLetters {
+        topic: topics::PAYMENT_COMMANDS.into(),
+    };
+    at(&mut all, all_of).unwrap();
+    one.run_until(Tick(220));
+    let waiting = view(&one).waiting_dead_letters(topics::PAYMENT_COMMANDS);
+    assert_eq!(waiting.len(), 1);
+    let (partition, offset, _) = waiting[0].clone();
+    let by_place = |offset| SagaCommand::ResubmitDeadLetter {
+        topic: topics::PAYMENT_COMMANDS.into(),
+        partition,
+        offset,
+    };
+    at(&mut one, by_place(offset)).unwrap();
+    assert_eq!(view(&one).waiting_dead_letters(topics::PAYMENT_COMMANDS), []);
+    let again = at(&mut one, by_place(offset)).unwrap_err().to_string();
+    assert!(again.contains("was resubmitted already"), "{again}");
+    let nowhere = at(&mut one, by_place(crate::ids::Offset(99))).unwrap_err().to_string();
+    assert!(nowhere.contains("has no dead letter at partition"), "{nowhere}");
+    for system in [&mut all, &mut one] {
+        system.run_until(Tick(s.run_ticks()));
+    }
+    assert_eq!(all.trace_lines(), one.trace_lines());
+    assert_eq!(
+        saga(&view(&one).summaries(), "order-1").state,
+        SagaState::Completed
+    );
+    assert_clean(&one);
+}
