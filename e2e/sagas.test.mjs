@@ -93,6 +93,10 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+async function expect1(locator) {
+  assert.equal(await locator.count(), 1);
+}
+
 test('the poison message waits in "Dead letters" until Resubmit', async () => {
   const context = await run.browser.newContext();
   const page = await context.newPage();
@@ -105,7 +109,9 @@ test('the poison message waits in "Dead letters" until Resubmit', async () => {
   await step(page, 200);
   await letters.getByText('payment-commands.DLQ: 1 dead-lettered, 1 waiting').waitFor();
   await letters.getByText('ProcessPayment of order-1 on payment-commands: injected error after 6 attempts').waitFor();
-  await page.getByRole('button', { name: 'Resubmit all 1 from payment-commands.DLQ', exact: true }).click();
+  await expect1(letters.getByRole('button', { name: 'Resubmit all 1 from payment-commands.DLQ', exact: true }));
+  // The record's own "Resubmit", named after it and its place on the DLQ.
+  await letters.getByRole('button', { name: /^Resubmit ProcessPayment of order-1 from payment-commands\.DLQ, partition \d+, offset 0$/ }).click();
   await letters.getByText('payment-commands.DLQ: 1 dead-lettered, 0 waiting').waitFor();
   assert.equal(await letters.getByText('after 6 attempts').count(), 0);
   assert.deepEqual(external, []);
