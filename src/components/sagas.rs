@@ -12,8 +12,8 @@
 use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, page, record_check_violations,
-    retries, saga_rows, service_label, services, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
-    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
+    retries, saga_rows, service_label, services, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft,
+    SagaRow, FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -324,7 +324,10 @@ fn DeadLetters() -> impl IntoView {
 fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> impl IntoView {
     let label = l.resubmit_label();
     let command = l.resubmit();
-    let said = format!("Resubmitted {} of {} to {}.", l.message, l.order_id, l.topic);
+    let said = format!(
+        "Resubmitted {} of {} to {}.",
+        l.message, l.order_id, l.topic
+    );
     let click = move |_| act(engine, announcer, command.clone(), said.clone());
     view! {
         <li>

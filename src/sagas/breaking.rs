@@ -450,7 +450,11 @@ mod tests {
         assert_eq!(waiting(&pg), 0);
         let logged = pg.session().actions.len();
         assert!(pg.try_saga(letter.resubmit()).is_err());
-        assert_eq!(pg.session().actions.len(), logged, "a refusal is not logged");
+        assert_eq!(
+            pg.session().actions.len(),
+            logged,
+            "a refusal is not logged"
+        );
         let replayed = Playground::new(pg.session().clone());
         assert_eq!(waiting(&replayed), 0);
         assert_eq!(replayed.now(), pg.now());

@@ -891,11 +891,19 @@ fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
         offset,
     };
     at(&mut one, by_place(offset)).unwrap();
-    assert_eq!(view(&one).waiting_dead_letters(topics::PAYMENT_COMMANDS), []);
+    assert_eq!(
+        view(&one).waiting_dead_letters(topics::PAYMENT_COMMANDS),
+        []
+    );
     let again = at(&mut one, by_place(offset)).unwrap_err().to_string();
     assert!(again.contains("was resubmitted already"), "{again}");
-    let nowhere = at(&mut one, by_place(crate::ids::Offset(99))).unwrap_err().to_string();
-    assert!(nowhere.contains("has no dead letter at partition"), "{nowhere}");
+    let nowhere = at(&mut one, by_place(crate::ids::Offset(99)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nowhere.contains("has no dead letter at partition"),
+        "{nowhere}"
+    );
     for system in [&mut all, &mut one] {
         system.run_until(Tick(s.run_ticks()));
     }

@@ -147,23 +147,41 @@ mod tests {
         let all = transitions();
         let expected = [
             t(S::Pending, "started", S::ReservingInventory),
-            t(S::ReservingInventory, "step succeeded", S::ProcessingPayment),
+            t(
+                S::ReservingInventory,
+                "step succeeded",
+                S::ProcessingPayment,
+            ),
             t(S::ProcessingPayment, "step succeeded", S::Shipping),
             t(S::Shipping, "step succeeded", S::Completed),
             t(S::Shipping, "step failed", S::Compensating),
             t(S::ReservingInventory, "step timed out", S::Compensating),
             t(S::Compensating, "compensation succeeded", S::Compensating),
             t(S::Compensating, "compensation succeeded", S::Failed),
-            t(S::Compensating, "compensation timed out", S::CompensationIncomplete),
-            t(S::CompensationIncomplete, "compensation succeeded", S::Compensating),
-            t(S::CompensationIncomplete, "compensation succeeded", S::Failed),
+            t(
+                S::Compensating,
+                "compensation timed out",
+                S::CompensationIncomplete,
+            ),
+            t(
+                S::CompensationIncomplete,
+                "compensation succeeded",
+                S::Compensating,
+            ),
+            t(
+                S::CompensationIncomplete,
+                "compensation succeeded",
+                S::Failed,
+            ),
         ];
         for e in expected {
             assert!(all.contains(&e), "{e:?} missing from {all:#?}");
         }
         // Three states x (failed, timed out), three forward, one start, four compensating.
         assert_eq!(all.len(), 6 + 3 + 1 + 5, "{all:#?}");
-        assert!(all.iter().all(|t| !t.from.is_final() || t.from == S::CompensationIncomplete));
+        assert!(all
+            .iter()
+            .all(|t| !t.from.is_final() || t.from == S::CompensationIncomplete));
     }
 
     #[test]
@@ -204,6 +222,9 @@ mod tests {
             ]
         );
         assert!(path.iter().all(|t| transitions().contains(t)));
-        assert_eq!(path.last().unwrap().to, SagaStatus::fold(&order_id, &log).unwrap().state);
+        assert_eq!(
+            path.last().unwrap().to,
+            SagaStatus::fold(&order_id, &log).unwrap().state
+        );
     }
 }
