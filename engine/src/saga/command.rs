@@ -2,7 +2,7 @@
 //! scenario schedules by tick, and the commands a person gives at the current tick (the
 //! UI's buttons, the CLI).
 
-use super::faults::FaultRule;
+use super::faults::{FaultEffect, FaultRule};
 use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{CallTarget, ServiceName};
@@ -90,6 +90,18 @@ pub enum SagaCommand {
         /// The topic.
         topic: String,
     },
+    /// Sets the chance that each call of `target` fails with `effect` from the current tick:
+    /// the probability rules of `target` in force end now, and a new one starts unless
+    /// `probability` is 0 (the page's "Fail payment with probability P%"). Each call draws
+    /// from the simulation's one RNG, so a seed replays the same failures.
+    SetFaultChance {
+        /// The step or compensation.
+        target: CallTarget,
+        /// What a failure does.
+        effect: FaultEffect,
+        /// From 0 to 1.
+        probability: f64,
+    },
     /// Moves one dead letter back to `topic`: the record at `partition`, `offset` of
     /// `<topic>.DLQ` (refused if there is none there or it was resubmitted already).
     ResubmitDeadLetter {
@@ -123,7 +135,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 8] = [
+    pub const TYPES: [&'static str; 9] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -132,5 +144,6 @@ impl SagaCommand {
         "inject_fault",
         "disarm_faults",
         "resubmit_dead_letter",
+        "set_fault_chance",
     ];
 }

@@ -61,6 +61,7 @@ pub use world::SagaWorld;
 use super::choreography::ChoreographyView;
 use super::command::{OrderRequest, ResubmitRequest, SagaCommand};
 use super::config::{check_fault_rule, check_lines, SagaConfig, SagaSetup, SagaSetupError};
+use super::faults::FaultRule;
 use super::message::{topics, OrderId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{SagaMode, ServiceName};
@@ -241,6 +242,15 @@ impl Saga {
                 self.world.faults.rules.push(rule);
             }
             SagaCommand::DisarmFaults { target } => self.world.faults.disarm(target),
+            SagaCommand::SetFaultChance {
+                target,
+                effect,
+                probability,
+            } => {
+                let rule = FaultRule::probability(target, effect, probability);
+                check_fault_rule(&rule)?;
+                self.world.faults.set_chance(rule, sim.now());
+            }
         }
         Ok(())
     }

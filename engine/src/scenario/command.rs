@@ -161,6 +161,13 @@ mod tests {
                 partition: crate::ids::PartitionId(1),
                 offset: crate::ids::Offset(3),
             },
+            SagaCommand::SetFaultChance {
+                target: crate::saga::services::CallTarget::Step(
+                    crate::saga::orchestrator::SagaStep::ProcessPayment,
+                ),
+                effect: crate::saga::faults::FaultEffect::Decline,
+                probability: 0.25,
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -112,3 +112,69 @@ fn a_rule_that_could_never_fire_or_has_a_bad_probability_is_refused() {
     let e = System::from_scenario(&file).unwrap_err();
     assert!(e.to_string().contains("not 1.5"), "{e}");
 }
+
+fn payment_chance(probability: f64) -> SagaCommand {
+    SagaCommand::SetFaultChance {
+        target: CallTarget::Step(SagaStep::ProcessPayment),
+        effect: FaultEffect::Decline,
+        probability,
+    }
+}
+
+/// Twenty orders (of a product with stock for all) with payment failing at 50%, then at 0% (the rule ends) for twenty more:
+/// some of the first fail and none of the rest; the same seed and commands fail the same
+/// orders; a probability outside 0..1 is refused.
+#[test]
+fn a_fault_chance_fails_some_orders_the_same_way_each_run_until_set_to_zero() {
+    let run = || {
+        let mut file = Scenario::from_json(FILE).unwrap();
+        file.commands.clear();
+        let stock = &mut file.saga.as_mut().unwrap().config.initial_stock;
+        stock.insert(crate::saga::message::ProductId("P1".into()), 100);
+        let mut system = System::from_scenario(&file).unwrap();
+        system.apply(payment_chance(0.5).into()).unwrap();
+        assert_eq!(
+            system
+                .saga()
+                .unwrap()
+                .world()
+                .faults
+                .chance(CallTarget::Step(SagaStep::ProcessPayment), Tick(0)),
+            Some(0.5)
+        );
+        for i in 0..40 {
+            if i == 20 {
+                system.run_until(Tick(200));
+                system.apply(payment_chance(0.0).into()).unwrap();
+            }
+            system
+                .apply(place(&format!("order-{i:02}"), "c", 1).into())
+                .unwrap();
+            system.step();
+        }
+        system.run_until(Tick(400));
+        system
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.summary(), b.summary());
+    let summary = a.saga().unwrap().summary();
+    let failed: Vec<bool> = summary
+        .sagas
+        .iter()
+        .map(|s| s.state == SagaState::Failed)
+        .collect();
+    let first = failed[..20].iter().filter(|f| **f).count();
+    assert!((3..=17).contains(&first), "{failed:?}");
+    assert!(failed[20..].iter().all(|f| !f), "{failed:?}");
+    let faults = &a.saga().unwrap().world().faults;
+    assert_eq!(
+        faults.chance(CallTarget::Step(SagaStep::ProcessPayment), a.now()),
+        None
+    );
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    let mut c = run();
+    assert!(matches!(
+        c.apply(payment_chance(1.5).into()),
+        Err(SystemError::Saga(SagaSetupError::FaultProbability { .. }))
+    ));
+}
