@@ -119,6 +119,72 @@ async fn fail_payment_is_checked_until_an_order_uses_it_and_that_order_compensat
     app.remove();
 }
 
+/// "Fail payment with probability 100%" fails the next order at payment, and the field
+/// reads the engine's rule; set to 0 it ends. "Fail refund" with "Fail shipping": the next
+/// order's refund fails on every retry and its saga ends "failed, compensation
+/// incomplete", which Balances names.
+#[wasm_bindgen_test]
+async fn a_payment_chance_fails_orders_and_fail_refund_leaves_a_saga_incomplete() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    let chance = || text(&app, ".payment-chance");
+    assert!(
+        chance().contains("Payments do not fail by chance."),
+        "{}",
+        chance()
+    );
+    type_into(&app, "Fail payment with probability (%)", "100");
+    tick().await;
+    button(&app, "Set payment failure probability").click();
+    settle().await;
+    assert!(
+        chance().contains("Each payment fails with probability 100%"),
+        "{}",
+        chance()
+    );
+    button(&app, "Place order").click();
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga web-order-1");
+    assert!(saga.contains("State: failed, compensated"), "{saga}");
+    assert!(saga.contains("Why: ProcessPayment failed"), "{saga}");
+    type_into(&app, "Fail payment with probability (%)", "0");
+    tick().await;
+    button(&app, "Set payment failure probability").click();
+    settle().await;
+    assert!(
+        chance().contains("Payments do not fail by chance."),
+        "{}",
+        chance()
+    );
+    checkbox(&app, "Fail refund").click();
+    checkbox(&app, "Fail shipping").click();
+    settle().await;
+    assert!(
+        checkbox(&app, "Fail refund").checked(),
+        "armed in the engine"
+    );
+    button(&app, "Place order").click();
+    steps_settled(&app, 200).await;
+    let saga = region_text(&app, "Saga web-order-2");
+    assert!(
+        saga.contains("State: failed, compensation incomplete"),
+        "{saga}"
+    );
+    assert!(saga.contains("RefundPayment: attempt 1 failed"), "{saga}");
+    let balances = region_text(&app, "Balances");
+    assert!(
+        balances.contains("compensation is incomplete"),
+        "{balances}"
+    );
+    assert!(
+        checkbox(&app, "Fail refund").checked(),
+        "still failing refunds"
+    );
+    app.remove();
+}
+
 #[wasm_bindgen_test]
 async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
     let app = fresh_app();

@@ -11,9 +11,10 @@
 
 use crate::components::explain::Explain;
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, record_check_violations,
-    retries, saga_rows, service_label, services, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft,
-    SagaRow, FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, parse_payment_chance,
+    payment_chance, record_check_violations, retries, saga_rows, service_label, services,
+    DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+    RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -182,18 +183,18 @@ fn act(engine: Engine, announcer: Announcer, command: SagaCommand, said: String)
 fn BreakThings() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let toggles = FAULT_TOGGLES.map(|(label, word, step)| {
-        let id = format!("fail-{word}");
-        let armed = move || engine.read(|pg| pg.saga().is_some_and(|s| is_armed(&s, step)));
+    let toggles = FAULT_TOGGLES.map(|t| {
+        let id = format!("fail-{}", t.word);
+        let armed = move || engine.read(|pg| pg.saga().is_some_and(|s| is_armed(&s, t.target)));
         let change = move |ev: leptos::ev::Event| {
             let draft = FaultToggleDraft {
-                step: word.to_string(),
+                step: t.word.to_string(),
                 checked: event_target_checked(&ev),
             };
             let said = if draft.checked {
-                format!("{label}: the next order fails there.")
+                format!("{}: {}", t.label, t.armed)
             } else {
-                format!("{label}: off.")
+                format!("{}: off.", t.label)
             };
             match draft.parse() {
                 Ok(command) => act(engine, announcer, command, said),
@@ -203,7 +204,7 @@ fn BreakThings() -> impl IntoView {
         view! {
             <span class="fault-toggle">
                 <input id=id.clone() type="checkbox" prop:checked=armed on:change=change />
-                <label for=id>{label}</label>
+                <label for=id>{t.label}</label>
             </span>
         }
     });
@@ -212,9 +213,10 @@ fn BreakThings() -> impl IntoView {
         <section class="break-things" role="region" aria-label="Break things">
             <h3>"Break things"</h3>
             <fieldset>
-                <legend>"Fail the next order at"</legend>
+                <legend>"Fail the next order at a step, or every refund"</legend>
                 {toggles.into_iter().collect_view()}
             </fieldset>
+            <PaymentChance />
             <InitialStock />
             <ul class="services">
                 {move || rows().into_iter().map(|(service, up)| {
@@ -236,6 +238,44 @@ fn BreakThings() -> impl IntoView {
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// "Fail payment with probability P%": each payment is declined with that chance, drawn
+/// from the seeded RNG (0 ends it); the field shows the engine's rule in force.
+#[component]
+fn PaymentChance() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let in_force =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| payment_chance(&s))));
+    let text = RwSignal::new(None::<String>);
+    let shown = move || text.get().unwrap_or_else(|| in_force.get().to_string());
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match parse_payment_chance(&shown()) {
+            Ok(command) => {
+                text.set(None);
+                act(
+                    engine,
+                    announcer,
+                    command,
+                    format!(
+                        "Payment fails with probability {}%.",
+                        engine.read_untracked(|pg| pg.saga().map_or(0, |s| payment_chance(&s)))
+                    ),
+                );
+            }
+            Err(e) => announcer.say(e.to_string()),
+        }
+    };
+    view! {
+        <form class="stock-form payment-chance" novalidate on:submit=apply>
+            <label for="payment-chance">"Fail payment with probability (%)"</label>
+            <input id="payment-chance" type="number" min="0" max="100" inputmode="numeric" prop:value=shown on:input=move |ev| text.set(Some(event_target_value(&ev))) />
+            <button type="submit">"Set payment failure probability"</button>
+            <span class="hint">{move || match in_force.get() { 0 => "Payments do not fail by chance.".to_string(), p => format!("Each payment fails with probability {p}%, drawn from the seed.") }}</span>
+        </form>
     }
 }
 
