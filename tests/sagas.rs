@@ -186,7 +186,7 @@ async fn a_payment_chance_fails_orders_and_fail_refund_leaves_a_saga_incomplete(
 }
 
 #[wasm_bindgen_test]
-async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
+async fn take_down_and_slow_show_the_service_down_or_slow_and_bring_it_back() {
     let app = fresh_app();
     load_preset(&app, "happy-path").await;
     button(&app, "Sagas").click();
@@ -199,6 +199,16 @@ async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
     button(&app, "Bring up Payment").click();
     settle().await;
     assert!(services().contains("Payment: up"), "{}", services());
+    button(&app, "Slow Payment").click();
+    settle().await;
+    assert!(
+        services().contains("Payment: up, slow (100 extra ticks a record)"),
+        "{}",
+        services()
+    );
+    button(&app, "Speed up Payment").click();
+    settle().await;
+    assert!(!services().contains("slow"), "{}", services());
     app.remove();
 }
 

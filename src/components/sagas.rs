@@ -12,8 +12,8 @@
 use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, page, parse_payment_chance,
-    payment_chance, record_check_violations, retries, saga_rows, service_label, services,
-    DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+    payment_chance, record_check_violations, retries, saga_rows, service_label, services, slowdown,
+    slowdown_action, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
     RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
@@ -228,11 +228,18 @@ fn BreakThings() -> impl IntoView {
                     };
                     let said = format!("{text}: done.");
                     let click = move |_| act(engine, announcer, command.clone(), said.clone());
+                    let extra = engine.read_untracked(|pg| pg.saga().map_or(0, |s| slowdown(&s, service)));
+                    let (slow_text, slow_command) = slowdown_action(service, extra);
+                    let slow_said = format!("{slow_text}: done.");
+                    let slow_click = move |_| act(engine, announcer, slow_command.clone(), slow_said.clone());
+                    let speed = if extra > 0 { format!(", slow ({extra} extra ticks a record)") } else { String::new() };
                     view! {
                         <li>
-                            <span class="service-state">{format!("{name}: {}", if up { "up" } else { "down" })}</span>
+                            <span class="service-state">{format!("{name}: {}{speed}", if up { "up" } else { "down" })}</span>
                             " "
                             <button type="button" on:click=click>{text}</button>
+                            " "
+                            <button type="button" on:click=slow_click>{slow_text}</button>
                         </li>
                     }
                 }).collect_view()}

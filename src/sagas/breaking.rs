@@ -156,6 +156,38 @@ pub fn services(saga: &SagaView<'_>) -> Vec<(ServiceName, bool)> {
         .collect()
 }
 
+/// Extra ticks per record "Slow NAME" adds: longer than a step's default 60-tick timeout,
+/// so the step a slow service runs times out and the saga compensates.
+pub const SLOW_EXTRA_TICKS: u64 = 100;
+
+/// The extra ticks per record `service` runs with now (0: its own speed).
+pub fn slowdown(saga: &SagaView<'_>, service: ServiceName) -> u64 {
+    saga.world().faults.extra_ticks(service, saga.now())
+}
+
+/// "Slow NAME" (slowed by [`SLOW_EXTRA_TICKS`]) or, for a slow service, "Speed up NAME":
+/// the button's text and its `set_slowdown`.
+pub fn slowdown_action(service: ServiceName, extra_ticks: u64) -> (String, SagaCommand) {
+    let name = service_label(service);
+    if extra_ticks > 0 {
+        (
+            format!("Speed up {name}"),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks: 0,
+            },
+        )
+    } else {
+        (
+            format!("Slow {name}"),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks: SLOW_EXTRA_TICKS,
+            },
+        )
+    }
+}
+
 /// One dead-lettered record still waiting on its DLQ.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetterRow {
@@ -668,6 +700,40 @@ mod tests {
         assert_eq!(page(120, 9), (100..120, "Sagas 101–120 of 120".into()));
         assert_eq!(last_page(100), 1);
         assert_eq!(last_page(101), 2);
+    }
+
+    /// "Slow Payment": the payment step times out and the order compensates; "Speed up
+    /// Payment" brings it back; both are logged and replay.
+    #[test]
+    fn slow_payment_times_the_next_order_out_and_speed_up_ends_it() {
+        let mut pg = Playground::new(preset("happy-path").unwrap().session);
+        let payment = ServiceName::Payment;
+        let (text, slow) = slowdown_action(payment, slowdown(&pg.saga().unwrap(), payment));
+        assert_eq!(text, "Slow Payment");
+        pg.try_saga(slow).unwrap();
+        assert_eq!(slowdown(&pg.saga().unwrap(), payment), SLOW_EXTRA_TICKS);
+        pg.try_saga(PlaceOrderDraft::default().parse("web-order-1").unwrap())
+            .unwrap();
+        for _ in 0..150 {
+            pg.step();
+        }
+        let row = |pg: &Playground| {
+            saga_rows(&pg.saga().unwrap())
+                .into_iter()
+                .find(|r| r.order_id == "web-order-1")
+                .unwrap()
+        };
+        assert_eq!(
+            row(&pg).failure.as_deref(),
+            Some("ProcessPayment timed out")
+        );
+        let (text, fast) = slowdown_action(payment, slowdown(&pg.saga().unwrap(), payment));
+        assert_eq!(text, "Speed up Payment");
+        pg.try_saga(fast).unwrap();
+        assert_eq!(slowdown(&pg.saga().unwrap(), payment), 0);
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(row(&replayed), row(&pg));
+        assert_eq!(slowdown(&replayed.saga().unwrap(), payment), 0);
     }
 
     #[test]

@@ -60,6 +60,9 @@ pub struct ResubmitRequest {
     pub topic: String,
 }
 
+/// Most extra ticks per record a `set_slowdown` may ask for.
+pub const MAX_SLOWDOWN_TICKS: u64 = 1_000_000;
+
 /// A command to a running saga (the UI's buttons).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -89,6 +92,15 @@ pub enum SagaCommand {
     ResubmitDeadLetters {
         /// The topic.
         topic: String,
+    },
+    /// Makes the service take `extra_ticks` longer per record from the current tick until
+    /// set again (0: its own speed back); a slow service's steps time out (the page's "Slow
+    /// NAME"). Refused above [`MAX_SLOWDOWN_TICKS`].
+    SetSlowdown {
+        /// The service.
+        service: ServiceName,
+        /// Extra ticks per record.
+        extra_ticks: u64,
     },
     /// Sets the chance that each call of `target` fails with `effect` from the current tick:
     /// the probability rules of `target` in force end now, and a new one starts unless
@@ -135,7 +147,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 9] = [
+    pub const TYPES: [&'static str; 10] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -145,5 +157,6 @@ impl SagaCommand {
         "disarm_faults",
         "resubmit_dead_letter",
         "set_fault_chance",
+        "set_slowdown",
     ];
 }

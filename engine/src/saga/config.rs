@@ -56,6 +56,14 @@ pub enum SagaSetupError {
         /// The DLQ offset.
         offset: u64,
     },
+    #[error("a slowdown may add at most {max} ticks per record, not {extra_ticks}")]
+    /// A slowdown beyond [`MAX_SLOWDOWN_TICKS`](super::command::MAX_SLOWDOWN_TICKS).
+    Slowdown {
+        /// Extra ticks asked for.
+        extra_ticks: u64,
+        /// The most allowed.
+        max: u64,
+    },
     #[error("order {order_id} has no lines")]
     /// An order needs lines.
     EmptyOrder {

@@ -240,6 +240,24 @@ impl FaultPlan {
         })
     }
 
+    /// Ends, at `now`, the slowdowns of `service` still in force, then slows it by
+    /// `extra_ticks` per record from `now` on, unless 0.
+    pub fn set_slowdown(&mut self, service: ServiceName, extra_ticks: u64, now: Tick) {
+        for s in self.slowdowns.iter_mut().filter(|s| s.service == service) {
+            if s.until_tick > now {
+                s.until_tick = now.max(s.from_tick);
+            }
+        }
+        if extra_ticks > 0 {
+            self.slowdowns.push(Slowdown {
+                service,
+                from_tick: now,
+                until_tick: Tick(u64::MAX),
+                extra_ticks,
+            });
+        }
+    }
+
     /// True while `service` is down by an outage.
     pub fn is_down(&self, service: ServiceName, now: Tick) -> bool {
         self.outages

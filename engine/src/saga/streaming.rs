@@ -59,7 +59,7 @@ mod world;
 pub use world::SagaWorld;
 
 use super::choreography::ChoreographyView;
-use super::command::{OrderRequest, ResubmitRequest, SagaCommand};
+use super::command::{OrderRequest, ResubmitRequest, SagaCommand, MAX_SLOWDOWN_TICKS};
 use super::config::{check_fault_rule, check_lines, SagaConfig, SagaSetup, SagaSetupError};
 use super::faults::FaultRule;
 use super::message::{topics, OrderId, SagaMessage};
@@ -242,6 +242,20 @@ impl Saga {
                 self.world.faults.rules.push(rule);
             }
             SagaCommand::DisarmFaults { target } => self.world.faults.disarm(target),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks,
+            } => {
+                if extra_ticks > MAX_SLOWDOWN_TICKS {
+                    return Err(SagaSetupError::Slowdown {
+                        extra_ticks,
+                        max: MAX_SLOWDOWN_TICKS,
+                    });
+                }
+                self.world
+                    .faults
+                    .set_slowdown(service, extra_ticks, sim.now());
+            }
             SagaCommand::SetFaultChance {
                 target,
                 effect,

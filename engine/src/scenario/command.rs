@@ -168,6 +168,10 @@ mod tests {
                 effect: crate::saga::faults::FaultEffect::Decline,
                 probability: 0.25,
             },
+            SagaCommand::SetSlowdown {
+                service: ServiceName::Payment,
+                extra_ticks: 100,
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -178,3 +178,44 @@ fn a_fault_chance_fails_some_orders_the_same_way_each_run_until_set_to_zero() {
         Err(SystemError::Saga(SagaSetupError::FaultProbability { .. }))
     ));
 }
+
+/// Payment slowed by 100 ticks a record (longer than the step's 60-tick timeout): the
+/// order's payment times out and the saga compensates; set back to 0, the group runs at
+/// its own speed again and the next order completes; too big a slowdown is refused.
+#[test]
+fn a_slow_service_times_its_step_out_until_set_back() {
+    use crate::saga::services::ServiceName;
+    let mut file = Scenario::from_json(FILE).unwrap();
+    file.commands.clear();
+    let mut system = System::from_scenario(&file).unwrap();
+    let slow = |extra_ticks| SagaCommand::SetSlowdown {
+        service: ServiceName::Payment,
+        extra_ticks,
+    };
+    system.apply(slow(100).into()).unwrap();
+    let extra = |s: &System| {
+        let saga = s.saga().unwrap();
+        saga.world()
+            .faults
+            .extra_ticks(ServiceName::Payment, s.now())
+    };
+    assert_eq!(extra(&system), 100);
+    system.apply(place("order-1", "c-1", 1).into()).unwrap();
+    system.run_until(Tick(400));
+    system.apply(slow(0).into()).unwrap();
+    assert_eq!(extra(&system), 0);
+    system.apply(place("order-2", "c-2", 1).into()).unwrap();
+    system.run_until(Tick(600));
+    let summary = system.saga().unwrap().summary();
+    assert_eq!(summary.sagas[0].state, SagaState::Failed);
+    assert_eq!(
+        summary.sagas[0].failure.as_deref(),
+        Some("ProcessPayment timed out")
+    );
+    assert_eq!(summary.sagas[1].state, SagaState::Completed);
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    assert!(matches!(
+        system.apply(slow(u64::MAX).into()),
+        Err(SystemError::Saga(SagaSetupError::Slowdown { .. }))
+    ));
+}
