@@ -1,7 +1,7 @@
 // Journey on sagas: load the payment-fails preset, open the Sagas drawer and play: the saga
 // of order-1 lists "Reserve inventory" then its compensations "Release inventory" and
-// "Cancel order", ends "failed, compensated", and Balances says the conservation checks
-// hold; then an order placed by hand runs to "completed". The drawer passes axe in light
+// "Cancel order", ends "failed, compensated", Balances says the conservation checks hold and
+// the State machine draws it in "failed, compensated"; then an order placed by hand runs to "completed". The drawer passes axe in light
 // and dark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +30,12 @@ for (const colorScheme of ['light', 'dark']) {
     assert.ok(at('Release inventory') < at('Cancel order'), text);
     const balances = page.getByRole('region', { name: 'Balances', exact: true });
     await balances.getByText('Conservation checks hold.').waitFor();
+    // The orchestrator's state machine with order-1 on it, named by its state.
+    const machine = page.getByRole('region', { name: 'State machine', exact: true });
+    await machine.getByRole('img', { name: "The orchestrator's state machine. Saga order-1 is failed, compensated.", exact: true }).waitFor();
+    await machine.getByText('processing payment to compensating (step failed)').waitFor();
+    await machine.scrollIntoViewIfNeeded();
+    await screenshot(page, `sagas-state-machine-${colorScheme}`);
 
     await page.getByLabel('Customer', { exact: true }).fill('ada');
     await page.getByLabel('Product', { exact: true }).fill('P2');

@@ -371,17 +371,17 @@ fn machine_drawing(m: StateMachine) -> impl IntoView {
         </path>
     }).collect_view();
     let boxes = m.boxes.into_iter().map(|b| {
-        let long = b.label.len() > 22;
+        let long = b.label.len() > 20;
         view! {
             <g class="state" class:current=b.current class:visited=b.visited>
                 <rect x=b.x - BOX_WIDTH / 2.0 y=b.y - BOX_HEIGHT / 2.0 width=BOX_WIDTH height=BOX_HEIGHT rx="6" />
-                <text x=b.x y=b.y + 4.0 text-anchor="middle" textLength=long.then_some(BOX_WIDTH - 12.0) lengthAdjust="spacingAndGlyphs">{b.label}</text>
+                <text x=b.x y=b.y + 5.0 text-anchor="middle" textLength=long.then_some(BOX_WIDTH - 12.0) lengthAdjust="spacingAndGlyphs">{b.label}</text>
             </g>
         }
     }).collect_view();
     let head = |id: &'static str| {
         view! {
-            <marker id=id viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+            <marker id=id viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
                 <path d="M 0 0 L 10 5 L 0 10 z" />
             </marker>
         }

@@ -10,23 +10,26 @@ use orderflow_engine::saga::message::{topics, OrderId};
 use orderflow_engine::saga::orchestrator::{transitions, SagaState, SagaStatus, Transition};
 use orderflow_engine::saga::streaming::SagaView;
 
-/// The drawing's size (its SVG `viewBox`), and a state box's.
-pub const WIDTH: f64 = 960.0;
-pub const HEIGHT: f64 = 320.0;
-pub const BOX_WIDTH: f64 = 170.0;
-pub const BOX_HEIGHT: f64 = 40.0;
+/// The drawing's size (its SVG `viewBox`), and a state box's: tall rather than wide, since
+/// the Sagas drawer is narrow.
+pub const WIDTH: f64 = 630.0;
+pub const HEIGHT: f64 = 340.0;
+pub const BOX_WIDTH: f64 = 190.0;
+pub const BOX_HEIGHT: f64 = 36.0;
 
-/// Where a state's box is centred: the forward states in a row, the undoing ones below.
+/// Where a state's box is centred: the forward states down the left, the undoing ones on
+/// the right ("compensation incomplete" set aside so the arrow from compensating to failed
+/// passes it).
 fn position(state: SagaState) -> (f64, f64) {
     match state {
-        SagaState::Pending => (95.0, 40.0),
-        SagaState::ReservingInventory => (285.0, 40.0),
-        SagaState::ProcessingPayment => (475.0, 40.0),
-        SagaState::Shipping => (665.0, 40.0),
-        SagaState::Completed => (855.0, 40.0),
-        SagaState::Compensating => (380.0, 170.0),
-        SagaState::Failed => (720.0, 170.0),
-        SagaState::CompensationIncomplete => (550.0, 280.0),
+        SagaState::Pending => (105.0, 30.0),
+        SagaState::ReservingInventory => (105.0, 100.0),
+        SagaState::ProcessingPayment => (105.0, 170.0),
+        SagaState::Shipping => (105.0, 240.0),
+        SagaState::Completed => (105.0, 310.0),
+        SagaState::Compensating => (400.0, 100.0),
+        SagaState::Failed => (400.0, 310.0),
+        SagaState::CompensationIncomplete => (520.0, 205.0),
     }
 }
 
@@ -142,10 +145,10 @@ fn arrow_path(from: SagaState, to: SagaState) -> String {
         return format!(
             "M {left} {} C {} {} {} {} {left} {}",
             y1 - 8.0,
-            left - 60.0,
-            y1 - 45.0,
-            left - 60.0,
-            y1 + 45.0,
+            left - 55.0,
+            y1 - 40.0,
+            left - 55.0,
+            y1 + 40.0,
             y1 + 8.0
         );
     }

@@ -1,5 +1,6 @@
-//! `inject_fault`: a fault armed by a command (the page's "Fail payment") and the same
-//! fault in a scenario file's timed commands give the same run.
+//! The saga commands behind the page's "Break things": `inject_fault` (a fault armed by a
+//! command and the same fault in a scenario file's timed commands give the same run),
+//! `set_fault_chance`, `set_slowdown` and `resubmit_dead_letter`.
 
 use super::*;
 use crate::ids::Tick;
@@ -218,4 +219,63 @@ fn a_slow_service_times_its_step_out_until_set_back() {
         system.apply(slow(u64::MAX).into()),
         Err(SystemError::Saga(SagaSetupError::Slowdown { .. }))
     ));
+}
+
+/// The poison message's dead letter resubmitted by its place on the DLQ (the page's
+/// per-record "Resubmit") does what "Resubmit all" does with one waiting: the same trace,
+/// the order completes; a second resubmission of it, or of a place holding none, is refused.
+#[test]
+fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
+    let mut s = saga_preset("poison-message-dlq-resubmit").unwrap();
+    s.saga.as_mut().unwrap().resubmits.clear();
+    let at = |system: &mut System, command: SagaCommand| {
+        system.run_until(Tick(220));
+        system.apply(ScenarioCommand::Saga(command))
+    };
+    let mut all = System::from_scenario(&s).unwrap();
+    let mut one = System::from_scenario(&s).unwrap();
+    let all_of = SagaCommand::ResubmitDeadLetters {
+        topic: crate::saga::message::topics::PAYMENT_COMMANDS.into(),
+    };
+    at(&mut all, all_of).unwrap();
+    one.run_until(Tick(220));
+    let waiting = one
+        .saga()
+        .unwrap()
+        .waiting_dead_letters(crate::saga::message::topics::PAYMENT_COMMANDS);
+    assert_eq!(waiting.len(), 1);
+    let (partition, offset, _) = waiting[0].clone();
+    let by_place = |offset| SagaCommand::ResubmitDeadLetter {
+        topic: crate::saga::message::topics::PAYMENT_COMMANDS.into(),
+        partition,
+        offset,
+    };
+    at(&mut one, by_place(offset)).unwrap();
+    assert_eq!(
+        one.saga()
+            .unwrap()
+            .waiting_dead_letters(crate::saga::message::topics::PAYMENT_COMMANDS),
+        []
+    );
+    let again = at(&mut one, by_place(offset)).unwrap_err().to_string();
+    assert!(again.contains("was resubmitted already"), "{again}");
+    let nowhere = at(&mut one, by_place(crate::ids::Offset(99)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nowhere.contains("has no dead letter at partition"),
+        "{nowhere}"
+    );
+    for system in [&mut all, &mut one] {
+        system.run_until(Tick(s.run_ticks()));
+    }
+    assert_eq!(all.trace_lines(), one.trace_lines());
+    let saga = one.saga().unwrap();
+    let order = saga
+        .summaries()
+        .into_iter()
+        .find(|s| s.order_id.0 == "order-1");
+    assert_eq!(order.map(|s| s.state), Some(SagaState::Completed));
+    assert!(saga.is_settled());
+    assert_eq!(saga.check_invariants(), Vec::<String>::new());
 }
