@@ -2,12 +2,14 @@
 //! "Saga ORDER-ID" per order (its state, the steps done in order, then the compensations in
 //! the order they ran) and a region "Balances" (stock per product, money charged and
 //! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
-//! inventory" and "Fail shipping" (checked while the engine holds a rule that fails the
-//! step's next call), "Take down NAME" / "Bring up NAME" per service, and a region "Dead
-//! letters" with a "Resubmit" per record and a per-topic "Resubmit all". Each saga region lists its retries; the list is
-//! paged (50 a page) so 1,000 sagas stay usable. Everything shown is read from the engine's
-//! saga summaries, fault rules, trace and invariant checks (see [`crate::sagas`]); every
-//! action is a logged saga command.
+//! inventory", "Fail shipping" (checked while the engine holds a rule that fails the step's
+//! next call) and "Fail refund" (every refund fails while checked), "Fail payment with
+//! probability (%)", "Take down NAME" / "Bring up NAME" and "Slow NAME" / "Speed up NAME"
+//! per service, and a region "Dead letters" with a "Resubmit" per record and a per-topic
+//! "Resubmit all". Each saga region lists its retries; the list is paged (50 a page) so
+//! 1,000 sagas stay usable. Everything shown is read from the engine's saga summaries,
+//! fault rules, trace and invariant checks (see [`crate::sagas`]); every action is a logged
+//! saga command.
 
 use crate::components::explain::Explain;
 use crate::sagas::{
