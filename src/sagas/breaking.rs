@@ -571,6 +571,12 @@ mod tests {
         assert_eq!(payment_chance(&pg.saga().unwrap()), 0);
         pg.try_saga(parse_payment_chance("100").unwrap()).unwrap();
         assert_eq!(payment_chance(&pg.saga().unwrap()), 100);
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(
+            payment_chance(&replayed.saga().unwrap()),
+            100,
+            "the log carries it"
+        );
         for _ in 0..100 {
             pg.step();
         }
