@@ -1,7 +1,7 @@
 // Journey on sagas: load the payment-fails preset, open the Sagas drawer and play: the saga
 // of order-1 lists "Reserve inventory" then its compensations "Release inventory" and
-// "Cancel order", ends "failed, compensated", and Balances says the conservation checks
-// hold; then an order placed by hand runs to "completed". The drawer passes axe in light
+// "Cancel order", ends "failed, compensated", Balances says the conservation checks hold and
+// the State machine draws it in "failed, compensated"; then an order placed by hand runs to "completed". The drawer passes axe in light
 // and dark.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +30,12 @@ for (const colorScheme of ['light', 'dark']) {
     assert.ok(at('Release inventory') < at('Cancel order'), text);
     const balances = page.getByRole('region', { name: 'Balances', exact: true });
     await balances.getByText('Conservation checks hold.').waitFor();
+    // The orchestrator's state machine with order-1 on it, named by its state.
+    const machine = page.getByRole('region', { name: 'State machine', exact: true });
+    await machine.getByRole('img', { name: "The orchestrator's state machine. Saga order-1 is failed, compensated.", exact: true }).waitFor();
+    await machine.getByText('processing payment to compensating (step failed)').waitFor();
+    await machine.scrollIntoViewIfNeeded();
+    await screenshot(page, `sagas-state-machine-${colorScheme}`);
 
     await page.getByLabel('Customer', { exact: true }).fill('ada');
     await page.getByLabel('Product', { exact: true }).fill('P2');
@@ -93,6 +99,10 @@ for (const colorScheme of ['light', 'dark']) {
   });
 }
 
+async function expect1(locator) {
+  assert.equal(await locator.count(), 1);
+}
+
 test('the poison message waits in "Dead letters" until Resubmit', async () => {
   const context = await run.browser.newContext();
   const page = await context.newPage();
@@ -105,7 +115,9 @@ test('the poison message waits in "Dead letters" until Resubmit', async () => {
   await step(page, 200);
   await letters.getByText('payment-commands.DLQ: 1 dead-lettered, 1 waiting').waitFor();
   await letters.getByText('ProcessPayment of order-1 on payment-commands: injected error after 6 attempts').waitFor();
-  await page.getByRole('button', { name: 'Resubmit all 1 from payment-commands.DLQ', exact: true }).click();
+  await expect1(letters.getByRole('button', { name: 'Resubmit all 1 from payment-commands.DLQ', exact: true }));
+  // The record's own "Resubmit", named after it and its place on the DLQ.
+  await letters.getByRole('button', { name: /^Resubmit ProcessPayment of order-1 from payment-commands\.DLQ, partition \d+, offset 0$/ }).click();
   await letters.getByText('payment-commands.DLQ: 1 dead-lettered, 0 waiting').waitFor();
   assert.equal(await letters.getByText('after 6 attempts').count(), 0);
   assert.deepEqual(external, []);

@@ -152,3 +152,55 @@ async fn the_same_orders_switch_style_and_compare_side_by_side() {
     assert!(!input(&app, "Orchestration").checked());
     assert!(region_text(&app, "Saga order-1").contains("State:"));
 }
+
+/// "State machine": the orchestrator's states drawn with order-1's state current and the
+/// arrows it took marked, named in words; rewound to before it failed, the drawing follows;
+/// choreographed, the events that drove it instead.
+#[wasm_bindgen_test]
+async fn the_state_machine_draws_the_selected_sagas_state_and_path() {
+    let app = fresh_app();
+    open(&app, "payment-fails-compensation", 60).await;
+    let region = || region_text(&app, "State machine");
+    assert!(
+        region().contains("Saga order-1 is failed, compensated."),
+        "{}",
+        region()
+    );
+    assert!(
+        region().contains("processing payment to compensating (step failed)"),
+        "{}",
+        region()
+    );
+    let svg = find(&app, "[aria-label='State machine'] svg[role='img']");
+    assert_eq!(
+        svg.get_attribute("aria-label").as_deref(),
+        Some("The orchestrator's state machine. Saga order-1 is failed, compensated.")
+    );
+    assert_eq!(count(&app, ".machine .state"), 8);
+    assert_eq!(count(&app, ".machine .state.current"), 1);
+    assert_eq!(text(&app, ".machine .state.current"), "failed, compensated");
+    assert_eq!(count(&app, ".machine .arrow.taken"), 5);
+    assert_eq!(select(&app, "Saga").value(), "order-1");
+    // Rewound to tick 12, before its payment failed: the drawing follows the rewound run.
+    let timeline: web_sys::HtmlInputElement = {
+        use wasm_bindgen::JsCast;
+        find(&app, "#timeline").unchecked_into()
+    };
+    timeline.set_value("12");
+    fire(&timeline, "input");
+    settle().await;
+    assert!(
+        !region().contains("is failed, compensated."),
+        "{}",
+        region()
+    );
+    input(&app, "Choreography").click();
+    settle().await;
+    assert!(
+        region().contains("the events that drove saga order-1"),
+        "{}",
+        region()
+    );
+    assert!(region().contains("OrderCreated"), "{}", region());
+    app.remove();
+}

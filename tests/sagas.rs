@@ -119,8 +119,74 @@ async fn fail_payment_is_checked_until_an_order_uses_it_and_that_order_compensat
     app.remove();
 }
 
+/// "Fail payment with probability 100%" fails the next order at payment, and the field
+/// reads the engine's rule; set to 0 it ends. "Fail refund" with "Fail shipping": the next
+/// order's refund fails on every retry and its saga ends "failed, compensation
+/// incomplete", which Balances names.
 #[wasm_bindgen_test]
-async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
+async fn a_payment_chance_fails_orders_and_fail_refund_leaves_a_saga_incomplete() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    let chance = || text(&app, ".payment-chance");
+    assert!(
+        chance().contains("Payments do not fail by chance."),
+        "{}",
+        chance()
+    );
+    type_into(&app, "Fail payment with probability (%)", "100");
+    tick().await;
+    button(&app, "Set payment failure probability").click();
+    settle().await;
+    assert!(
+        chance().contains("Each payment fails with probability 100%"),
+        "{}",
+        chance()
+    );
+    button(&app, "Place order").click();
+    steps_settled(&app, 60).await;
+    let saga = region_text(&app, "Saga web-order-1");
+    assert!(saga.contains("State: failed, compensated"), "{saga}");
+    assert!(saga.contains("Why: ProcessPayment failed"), "{saga}");
+    type_into(&app, "Fail payment with probability (%)", "0");
+    tick().await;
+    button(&app, "Set payment failure probability").click();
+    settle().await;
+    assert!(
+        chance().contains("Payments do not fail by chance."),
+        "{}",
+        chance()
+    );
+    checkbox(&app, "Fail refund").click();
+    checkbox(&app, "Fail shipping").click();
+    settle().await;
+    assert!(
+        checkbox(&app, "Fail refund").checked(),
+        "armed in the engine"
+    );
+    button(&app, "Place order").click();
+    steps_settled(&app, 200).await;
+    let saga = region_text(&app, "Saga web-order-2");
+    assert!(
+        saga.contains("State: failed, compensation incomplete"),
+        "{saga}"
+    );
+    assert!(saga.contains("RefundPayment: attempt 1 failed"), "{saga}");
+    let balances = region_text(&app, "Balances");
+    assert!(
+        balances.contains("compensation is incomplete"),
+        "{balances}"
+    );
+    assert!(
+        checkbox(&app, "Fail refund").checked(),
+        "still failing refunds"
+    );
+    app.remove();
+}
+
+#[wasm_bindgen_test]
+async fn take_down_and_slow_show_the_service_down_or_slow_and_bring_it_back() {
     let app = fresh_app();
     load_preset(&app, "happy-path").await;
     button(&app, "Sagas").click();
@@ -133,6 +199,16 @@ async fn take_down_shows_the_service_down_and_bring_up_brings_it_back() {
     button(&app, "Bring up Payment").click();
     settle().await;
     assert!(services().contains("Payment: up"), "{}", services());
+    button(&app, "Slow Payment").click();
+    settle().await;
+    assert!(
+        services().contains("Payment: up, slow (100 extra ticks a record)"),
+        "{}",
+        services()
+    );
+    button(&app, "Speed up Payment").click();
+    settle().await;
+    assert!(!services().contains("slow"), "{}", services());
     app.remove();
 }
 
@@ -163,6 +239,30 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
     let letters = region_text(&app, "Dead letters");
     assert!(letters.contains("1 dead-lettered, 0 waiting"), "{letters}");
     assert!(!letters.contains("after 6 attempts"), "{letters}");
+    app.remove();
+}
+
+/// The record's own "Resubmit" (named after the record and its place on the DLQ) takes it
+/// out of "Dead letters"; the saga then completes.
+#[wasm_bindgen_test]
+async fn one_dead_letter_resubmitted_by_its_own_button_leaves_dead_letters() {
+    let app = fresh_app();
+    load_preset(&app, "poison-message-dlq-resubmit").await;
+    button(&app, "Sagas").click();
+    steps_settled(&app, 200).await;
+    let resubmit = find(
+        &app,
+        "[aria-label='Dead letters'] button[aria-label^='Resubmit ProcessPayment of order-1 from payment-commands.DLQ, partition ']",
+    );
+    assert_eq!(resubmit.text_content().unwrap().trim(), "Resubmit");
+    resubmit.click();
+    settle().await;
+    let letters = region_text(&app, "Dead letters");
+    assert!(letters.contains("1 dead-lettered, 0 waiting"), "{letters}");
+    assert!(!letters.contains("after 6 attempts"), "{letters}");
+    steps_settled(&app, 100).await;
+    let saga = region_text(&app, "Saga order-1");
+    assert!(saga.contains("State: completed"), "{saga}");
     app.remove();
 }
 

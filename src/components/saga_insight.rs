@@ -2,14 +2,17 @@
 //! "Transactional outbox" switches, and the regions "Read models" (each projection with its
 //! lag and a "Rebuild" button), "Order events" (an order's event-sourced stream, replayed
 //! step by step), "Correlation" (one order's records across every service) and the "Saga
-//! style" choice with both styles' messages side by side. What they
+//! style" choice with both styles' messages side by side, and the region "State machine"
+//! (the orchestrator's states and arrows with one saga's state and path on them; for
+//! choreography, the events that drove it). What they
 //! show is read from the engine (see [`crate::saga_insight`]); the switches and "Rebuild"
 //! go through the playground, so replay and share links carry them.
 
 use crate::playground::SagaSafeguard;
 use crate::saga_insight::{
-    compare_styles, correlation_rows, order_ids, order_stream, read_model_rows, replayed_state,
-    CorrelationRow, ReadModelRow, StreamRow, StyleComparison,
+    compare_styles, correlation_rows, driving_events, order_ids, order_stream, read_model_rows,
+    replayed_state, state_machine, CorrelationRow, ReadModelRow, StateMachine, StreamRow,
+    StyleComparison, BOX_HEIGHT, BOX_WIDTH, HEIGHT, WIDTH,
 };
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
@@ -22,6 +25,7 @@ pub fn SagaInsight() -> impl IntoView {
     view! {
         <SafeguardSwitches />
         <SagaStyle />
+        <StateMachineView />
         <ReadModels />
         <OrderEvents />
         <Correlation />
@@ -315,5 +319,81 @@ fn style_table(c: StyleComparison) -> impl IntoView {
                 <tr><th scope="row">"Sagas"</th><td>{outcome(c.outcomes.0)}</td><td>{outcome(c.outcomes.1)}</td></tr>
             </tbody>
         </table>
+    }
+}
+
+/// "State machine": a saga chosen by its order; orchestrated, the orchestrator's machine
+/// drawn with that saga's state and path; choreographed, the events that drove it.
+#[component]
+fn StateMachineView() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let chosen = RwSignal::new(None::<String>);
+    let orders = move || {
+        engine.read(|pg| {
+            pg.saga()
+                .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
+                .unwrap_or_default()
+        })
+    };
+    let (select, current) = order_select("state-machine-order", "Saga", orders, chosen);
+    let shown = move || {
+        let order = current.get()?;
+        engine.read(|pg| {
+            let saga = pg.saga()?;
+            Some(if saga.config().mode == SagaMode::Orchestration {
+                state_machine(&saga, &order).map(machine_drawing).into_any()
+            } else {
+                driving_list(&order, driving_events(&saga, &order)).into_any()
+            })
+        })
+    };
+    view! {
+        <section class="state-machine" role="region" aria-label="State machine">
+            <h3>"State machine"</h3>
+            <div class="fields">{select}</div>
+            {shown}
+        </section>
+    }
+}
+
+fn driving_list(order: &str, events: Vec<String>) -> impl IntoView {
+    view! {
+        <p>{format!("Choreographed: no orchestrator; the events that drove saga {order}, in order:")}</p>
+        <ol class="driving-events">{events.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ol>
+    }
+}
+
+/// The machine as an SVG (named by which state the saga is in), then the path in words.
+fn machine_drawing(m: StateMachine) -> impl IntoView {
+    let arrows = m.arrows.into_iter().map(|a| view! {
+        <path class="arrow" class:taken=a.taken d=a.d marker-end=if a.taken { "url(#sm-head-taken)" } else { "url(#sm-head)" }>
+            <title>{a.title}</title>
+        </path>
+    }).collect_view();
+    let boxes = m.boxes.into_iter().map(|b| {
+        let long = b.label.len() > 20;
+        view! {
+            <g class="state" class:current=b.current class:visited=b.visited>
+                <rect x=b.x - BOX_WIDTH / 2.0 y=b.y - BOX_HEIGHT / 2.0 width=BOX_WIDTH height=BOX_HEIGHT rx="6" />
+                <text x=b.x y=b.y + 5.0 text-anchor="middle" textLength=long.then_some(BOX_WIDTH - 12.0) lengthAdjust="spacingAndGlyphs">{b.label}</text>
+            </g>
+        }
+    }).collect_view();
+    let head = |id: &'static str| {
+        view! {
+            <marker id=id viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
+                <path d="M 0 0 L 10 5 L 0 10 z" />
+            </marker>
+        }
+    };
+    view! {
+        <p class="machine-summary">{m.summary.clone()}</p>
+        <svg class="machine" role="img" aria-label=format!("The orchestrator's state machine. {}", m.summary) viewBox=format!("0 0 {WIDTH} {HEIGHT}")>
+            <defs>{head("sm-head")}<g class="taken-head">{head("sm-head-taken")}</g></defs>
+            {arrows}
+            {boxes}
+        </svg>
+        <p class="saga-list-title">"Path taken"</p>
+        <ol class="machine-path">{m.path.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ol>
     }
 }

@@ -2,18 +2,21 @@
 //! "Saga ORDER-ID" per order (its state, the steps done in order, then the compensations in
 //! the order they ran) and a region "Balances" (stock per product, money charged and
 //! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
-//! inventory" and "Fail shipping" (checked while the engine holds a rule that fails the
-//! step's next call), "Take down NAME" / "Bring up NAME" per service, and a region "Dead
-//! letters" with a per-topic "Resubmit". Each saga region lists its retries; the list is
-//! paged (50 a page) so 1,000 sagas stay usable. Everything shown is read from the engine's
-//! saga summaries, fault rules, trace and invariant checks (see [`crate::sagas`]); every
-//! action is a logged saga command.
+//! inventory", "Fail shipping" (checked while the engine holds a rule that fails the step's
+//! next call) and "Fail refund" (every refund fails while checked), "Fail payment with
+//! probability (%)", "Take down NAME" / "Bring up NAME" and "Slow NAME" / "Speed up NAME"
+//! per service, and a region "Dead letters" with a "Resubmit" per record and a per-topic
+//! "Resubmit all". Each saga region lists its retries; the list is paged (50 a page) so
+//! 1,000 sagas stay usable. Everything shown is read from the engine's saga summaries,
+//! fault rules, trace and invariant checks (see [`crate::sagas`]); every action is a logged
+//! saga command.
 
 use crate::components::explain::Explain;
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, record_check_violations,
-    retries, saga_rows, service_label, services, FaultToggleDraft, PlaceOrderDraft, SagaRow,
-    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, parse_payment_chance,
+    payment_chance, record_check_violations, retries, saga_rows, service_label, services, slowdown,
+    slowdown_action, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+    RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -182,18 +185,18 @@ fn act(engine: Engine, announcer: Announcer, command: SagaCommand, said: String)
 fn BreakThings() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let toggles = FAULT_TOGGLES.map(|(label, word, step)| {
-        let id = format!("fail-{word}");
-        let armed = move || engine.read(|pg| pg.saga().is_some_and(|s| is_armed(&s, step)));
+    let toggles = FAULT_TOGGLES.map(|t| {
+        let id = format!("fail-{}", t.word);
+        let armed = move || engine.read(|pg| pg.saga().is_some_and(|s| is_armed(&s, t.target)));
         let change = move |ev: leptos::ev::Event| {
             let draft = FaultToggleDraft {
-                step: word.to_string(),
+                step: t.word.to_string(),
                 checked: event_target_checked(&ev),
             };
             let said = if draft.checked {
-                format!("{label}: the next order fails there.")
+                format!("{}: {}", t.label, t.armed)
             } else {
-                format!("{label}: off.")
+                format!("{}: off.", t.label)
             };
             match draft.parse() {
                 Ok(command) => act(engine, announcer, command, said),
@@ -203,7 +206,7 @@ fn BreakThings() -> impl IntoView {
         view! {
             <span class="fault-toggle">
                 <input id=id.clone() type="checkbox" prop:checked=armed on:change=change />
-                <label for=id>{label}</label>
+                <label for=id>{t.label}</label>
             </span>
         }
     });
@@ -212,9 +215,10 @@ fn BreakThings() -> impl IntoView {
         <section class="break-things" role="region" aria-label="Break things">
             <h3>"Break things"</h3>
             <fieldset>
-                <legend>"Fail the next order at"</legend>
+                <legend>"Fail the next order at a step, or every refund"</legend>
                 {toggles.into_iter().collect_view()}
             </fieldset>
+            <PaymentChance />
             <InitialStock />
             <ul class="services">
                 {move || rows().into_iter().map(|(service, up)| {
@@ -226,16 +230,61 @@ fn BreakThings() -> impl IntoView {
                     };
                     let said = format!("{text}: done.");
                     let click = move |_| act(engine, announcer, command.clone(), said.clone());
+                    let extra = engine.read_untracked(|pg| pg.saga().map_or(0, |s| slowdown(&s, service)));
+                    let (slow_text, slow_command) = slowdown_action(service, extra);
+                    let slow_said = format!("{slow_text}: done.");
+                    let slow_click = move |_| act(engine, announcer, slow_command.clone(), slow_said.clone());
+                    let speed = if extra > 0 { format!(", slow ({extra} extra ticks a record)") } else { String::new() };
                     view! {
                         <li>
-                            <span class="service-state">{format!("{name}: {}", if up { "up" } else { "down" })}</span>
+                            <span class="service-state">{format!("{name}: {}{speed}", if up { "up" } else { "down" })}</span>
                             " "
                             <button type="button" on:click=click>{text}</button>
+                            " "
+                            <button type="button" on:click=slow_click>{slow_text}</button>
                         </li>
                     }
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// "Fail payment with probability P%": each payment is declined with that chance, drawn
+/// from the seeded RNG (0 ends it); the field shows the engine's rule in force.
+#[component]
+fn PaymentChance() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let in_force =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| payment_chance(&s))));
+    let text = RwSignal::new(None::<String>);
+    let shown = move || text.get().unwrap_or_else(|| in_force.get().to_string());
+    let apply = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match parse_payment_chance(&shown()) {
+            Ok(command) => {
+                text.set(None);
+                act(
+                    engine,
+                    announcer,
+                    command,
+                    format!(
+                        "Payment fails with probability {}%.",
+                        engine.read_untracked(|pg| pg.saga().map_or(0, |s| payment_chance(&s)))
+                    ),
+                );
+            }
+            Err(e) => announcer.say(e.to_string()),
+        }
+    };
+    view! {
+        <form class="stock-form payment-chance" novalidate on:submit=apply>
+            <label for="payment-chance">"Fail payment with probability (%)"</label>
+            <input id="payment-chance" type="number" min="0" max="100" inputmode="numeric" prop:value=shown on:input=move |ev| text.set(Some(event_target_value(&ev))) />
+            <button type="submit">"Set payment failure probability"</button>
+            <span class="hint">{move || match in_force.get() { 0 => "Payments do not fail by chance.".to_string(), p => format!("Each payment fails with probability {p}%, drawn from the seed.") }}</span>
+        </form>
     }
 }
 
@@ -279,8 +328,8 @@ fn InitialStock() -> impl IntoView {
     }
 }
 
-/// Per DLQ: its counts, each record still waiting (topic, order, error, attempts), and
-/// "Resubmit" (the engine resubmits a topic's waiting dead letters together).
+/// Per DLQ: its counts, each record still waiting (topic, order, error, attempts) with its
+/// own "Resubmit", and "Resubmit all N from TOPIC.DLQ" for every one waiting there.
 #[component]
 fn DeadLetters() -> impl IntoView {
     let engine = expect_context::<Engine>();
@@ -306,9 +355,7 @@ fn DeadLetters() -> impl IntoView {
                     view! {
                         <p class="dlq-count">{format!("{}: {} dead-lettered, {waiting} waiting", q.dlq, q.total)}</p>
                         <ul>
-                            {q.waiting.into_iter().map(|l| view! {
-                                <li>{format!("{} of {} on {}: {} after {} attempts", l.message, l.order_id, l.topic, l.error, l.attempts)}</li>
-                            }).collect_view()}
+                            {q.waiting.into_iter().map(|l| dead_letter_item(engine, announcer, l)).collect_view()}
                         </ul>
                         {(waiting > 0).then(|| view! {
                             <button type="button" on:click=click>
@@ -319,6 +366,24 @@ fn DeadLetters() -> impl IntoView {
                 }).collect_view().into_any()
             }}
         </section>
+    }
+}
+
+/// One waiting dead letter and its own "Resubmit" (named after the record and its place).
+fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> impl IntoView {
+    let label = l.resubmit_label();
+    let command = l.resubmit();
+    let said = format!(
+        "Resubmitted {} of {} to {}.",
+        l.message, l.order_id, l.topic
+    );
+    let click = move |_| act(engine, announcer, command.clone(), said.clone());
+    view! {
+        <li>
+            {format!("{} of {} on {}: {} after {} attempts", l.message, l.order_id, l.topic, l.error, l.attempts)}
+            " "
+            <button type="button" aria-label=label on:click=click>"Resubmit"</button>
+        </li>
     }
 }
 

@@ -241,3 +241,64 @@ fn topics_total(pg: &Playground) -> u64 {
         .map(|t| saga.saga_records(t).len() as u64)
         .sum()
 }
+
+/// The payment-fails preset's order-1 on the orchestrator's machine: every state boxed,
+/// "failed, compensated" current, the arrows its log took marked (and only those), and
+/// a replay of the session draws the same.
+#[test]
+fn the_state_machine_marks_a_compensated_sagas_state_and_path() {
+    let pg = played("payment-fails-compensation", 100);
+    let m = state_machine(&pg.saga().unwrap(), "order-1").expect("a saga");
+    assert_eq!(m.boxes.len(), 8);
+    let current: Vec<_> = m
+        .boxes
+        .iter()
+        .filter(|b| b.current)
+        .map(|b| b.label)
+        .collect();
+    assert_eq!(current, ["failed, compensated"]);
+    assert_eq!(m.summary, "Saga order-1 is failed, compensated.");
+    assert_eq!(
+        m.path,
+        [
+            "pending to reserving inventory (started)",
+            "reserving inventory to processing payment (step succeeded)",
+            "processing payment to compensating (step failed)",
+            "compensating to compensating (compensation succeeded)",
+            "compensating to failed, compensated (compensation succeeded)",
+        ]
+    );
+    let taken: Vec<_> = m
+        .arrows
+        .iter()
+        .filter(|a| a.taken)
+        .map(|a| a.title.as_str())
+        .collect();
+    assert_eq!(taken.len(), 5, "{taken:?}");
+    assert!(taken.contains(&"processing payment to compensating: step failed or step timed out"));
+    assert!(!m.boxes.iter().any(|b| b.label == "shipping" && b.visited));
+    let replayed = Playground::new(pg.session().clone());
+    assert_eq!(state_machine(&replayed.saga().unwrap(), "order-1"), Some(m));
+    assert_eq!(state_machine(&pg.saga().unwrap(), "no-such-order"), None);
+}
+
+/// Choreographed, the same order has no orchestrator log: the events that drove it, from
+/// its creation to its cancellation, in the order they were written.
+#[test]
+fn a_choreographed_saga_lists_the_events_that_drove_it() {
+    let mut pg = Playground::new(preset("payment-fails-compensation").unwrap().session);
+    assert!(pg.set_saga_style(orderflow_engine::saga::services::SagaMode::Choreography));
+    for _ in 0..100 {
+        pg.step();
+    }
+    let events = driving_events(&pg.saga().unwrap(), "order-1");
+    assert!(events[0].ends_with("OrderCreated"), "{events:?}");
+    assert!(
+        events.iter().any(|e| e.ends_with("PaymentFailed")),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| e.ends_with("OrderCancelled")),
+        "{events:?}"
+    );
+}

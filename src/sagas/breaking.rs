@@ -4,10 +4,11 @@
 //! and the sentences the live region says about compensations, dead letters and failed
 //! conservation checks. All of it is read from the engine's [`SagaView`].
 
+use orderflow_engine::ids::{Offset, PartitionId};
 use orderflow_engine::saga::command::SagaCommand;
 use orderflow_engine::saga::faults::{FaultEffect, FaultRule};
 use orderflow_engine::saga::message::topics;
-use orderflow_engine::saga::orchestrator::SagaStep;
+use orderflow_engine::saga::orchestrator::{Compensation, SagaStep};
 use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
 use orderflow_engine::saga::streaming::SagaView;
 use orderflow_engine::saga::trace::SagaTraceEvent as T;
@@ -15,21 +16,59 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{compensation_label, step_label};
 
-/// The three toggles: label, the word the form sends, and the step the next order fails at.
-pub const FAULT_TOGGLES: [(&str, &str, SagaStep); 3] = [
-    ("Fail payment", "payment", SagaStep::ProcessPayment),
-    ("Fail inventory", "inventory", SagaStep::ReserveInventory),
-    ("Fail shipping", "shipping", SagaStep::ShipOrder),
+/// One "Break things" toggle: checked while the engine holds a rule with calls left.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FaultToggle {
+    pub label: &'static str,
+    /// The word the form sends.
+    pub word: &'static str,
+    pub target: CallTarget,
+    pub effect: FaultEffect,
+    /// The calls the rule fails.
+    pub calls: u32,
+    /// What the live region says when it is checked.
+    pub armed: &'static str,
+}
+
+/// The steps' toggles fail the next order there (a business failure it compensates);
+/// "Fail refund" fails every refund while checked (a technical error, retried on the
+/// schedule and dead-lettered), so a saga that has to refund ends "failed, compensation
+/// incomplete" with the money still charged.
+pub const FAULT_TOGGLES: [FaultToggle; 4] = [
+    step_toggle("Fail payment", "payment", SagaStep::ProcessPayment),
+    step_toggle("Fail inventory", "inventory", SagaStep::ReserveInventory),
+    step_toggle("Fail shipping", "shipping", SagaStep::ShipOrder),
+    FaultToggle {
+        label: "Fail refund",
+        word: "refund",
+        target: CallTarget::Compensation(Compensation::RefundPayment),
+        effect: FaultEffect::Error,
+        calls: u32::MAX,
+        armed: "every refund fails until unchecked.",
+    },
 ];
+
+const fn step_toggle(label: &'static str, word: &'static str, step: SagaStep) -> FaultToggle {
+    FaultToggle {
+        label,
+        word,
+        target: CallTarget::Step(step),
+        effect: FaultEffect::Decline,
+        calls: 1,
+        armed: "the next order fails there.",
+    }
+}
 
 /// Why a toggle's input was refused. The message is shown to people.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FaultToggleError {
-    #[error("{step:?} is not a step that can be made to fail (payment, inventory or shipping).")]
+    #[error("{step:?} is not something that can be made to fail (payment, inventory, shipping or refund).")]
     UnknownStep { step: String },
+    #[error("The probability must be a whole percentage from 0 to 100.")]
+    Percent,
 }
 
-/// A fault toggle as clicked: which step, and whether it is now checked.
+/// A fault toggle as clicked: which one (its word), and whether it is now checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FaultToggleDraft {
     pub step: String,
@@ -37,35 +76,60 @@ pub struct FaultToggleDraft {
 }
 
 impl FaultToggleDraft {
-    /// Checked: `inject_fault`, failing the step's next call (a declined card, no stock,
-    /// no carrier), so the next order to reach it fails there and compensates. Unchecked:
-    /// `disarm_faults` for the step.
+    /// Checked: `inject_fault`, a rule failing the toggle's calls (for a step, its next
+    /// call: a declined card, no stock, no carrier). Unchecked: `disarm_faults` for it.
     pub fn parse(&self) -> Result<SagaCommand, FaultToggleError> {
-        let step = FAULT_TOGGLES
+        let toggle = FAULT_TOGGLES
             .iter()
-            .find(|(_, word, _)| *word == self.step.trim())
-            .map(|(_, _, step)| *step)
+            .find(|t| t.word == self.step.trim())
             .ok_or_else(|| FaultToggleError::UnknownStep {
                 step: self.step.clone(),
             })?;
-        let target = CallTarget::Step(step);
         Ok(if self.checked {
             SagaCommand::InjectFault {
-                rule: FaultRule::next_calls(target, FaultEffect::Decline, 1),
+                rule: FaultRule::next_calls(toggle.target, toggle.effect, toggle.calls),
             }
         } else {
-            SagaCommand::DisarmFaults { target }
+            SagaCommand::DisarmFaults {
+                target: toggle.target,
+            }
         })
     }
 }
 
-/// True while a rule will fail the step's next call: the toggle's checked state.
-pub fn is_armed(saga: &SagaView<'_>, step: SagaStep) -> bool {
+/// "Fail payment with probability P%" as typed: `set_fault_chance` for ProcessPayment
+/// (each payment declined with probability P/100, drawn from the seeded RNG; 0 ends it).
+pub fn parse_payment_chance(percent: &str) -> Result<SagaCommand, FaultToggleError> {
+    let percent = percent
+        .trim()
+        .trim_end_matches('%')
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .ok_or(FaultToggleError::Percent)?;
+    Ok(SagaCommand::SetFaultChance {
+        target: CallTarget::Step(SagaStep::ProcessPayment),
+        effect: FaultEffect::Decline,
+        probability: f64::from(percent) / 100.0,
+    })
+}
+
+/// The payment's failure probability in force, as a whole percentage (0: none).
+pub fn payment_chance(saga: &SagaView<'_>) -> u32 {
+    let target = CallTarget::Step(SagaStep::ProcessPayment);
+    let p = saga
+        .world()
+        .faults
+        .chance(target, saga.now())
+        .unwrap_or(0.0);
+    (p * 100.0).round() as u32
+}
+
+/// True while a rule will fail the target's next call: the toggle's checked state.
+pub fn is_armed(saga: &SagaView<'_>, target: CallTarget) -> bool {
     let faults = &saga.world().faults;
-    faults
-        .armed(CallTarget::Step(step), saga.now())
-        .next()
-        .is_some()
+    faults.armed(target, saga.now()).next().is_some()
 }
 
 /// A service as people read it.
@@ -92,6 +156,38 @@ pub fn services(saga: &SagaView<'_>) -> Vec<(ServiceName, bool)> {
         .collect()
 }
 
+/// Extra ticks per record "Slow NAME" adds: longer than a step's default 60-tick timeout,
+/// so the step a slow service runs times out and the saga compensates.
+pub const SLOW_EXTRA_TICKS: u64 = 100;
+
+/// The extra ticks per record `service` runs with now (0: its own speed).
+pub fn slowdown(saga: &SagaView<'_>, service: ServiceName) -> u64 {
+    saga.world().faults.extra_ticks(service, saga.now())
+}
+
+/// "Slow NAME" (slowed by [`SLOW_EXTRA_TICKS`]) or, for a slow service, "Speed up NAME":
+/// the button's text and its `set_slowdown`.
+pub fn slowdown_action(service: ServiceName, extra_ticks: u64) -> (String, SagaCommand) {
+    let name = service_label(service);
+    if extra_ticks > 0 {
+        (
+            format!("Speed up {name}"),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks: 0,
+            },
+        )
+    } else {
+        (
+            format!("Slow {name}"),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks: SLOW_EXTRA_TICKS,
+            },
+        )
+    }
+}
+
 /// One dead-lettered record still waiting on its DLQ.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeadLetterRow {
@@ -102,6 +198,33 @@ pub struct DeadLetterRow {
     pub message: String,
     pub error: String,
     pub attempts: u32,
+    /// Its place on the DLQ (what the per-record "Resubmit" names).
+    pub partition: PartitionId,
+    pub offset: Offset,
+}
+
+impl DeadLetterRow {
+    /// The per-record "Resubmit"'s accessible name: "Resubmit ProcessPayment of order-1
+    /// from payment-commands.DLQ, partition 0, offset 0".
+    pub fn resubmit_label(&self) -> String {
+        format!(
+            "Resubmit {} of {} from {}, partition {}, offset {}",
+            self.message,
+            self.order_id,
+            topics::dead_letter_topic(&self.topic),
+            self.partition.0,
+            self.offset.0
+        )
+    }
+
+    /// The saga command resubmitting this record alone.
+    pub fn resubmit(&self) -> SagaCommand {
+        SagaCommand::ResubmitDeadLetter {
+            topic: self.topic.clone(),
+            partition: self.partition,
+            offset: self.offset,
+        }
+    }
 }
 
 /// Per source topic with dead letters: its DLQ's name, the records dead-lettered in all,
@@ -123,7 +246,9 @@ pub fn dead_letters(saga: &SagaView<'_>) -> Vec<DlqCount> {
             let waiting = saga
                 .waiting_dead_letters(topic)
                 .into_iter()
-                .map(|l| DeadLetterRow {
+                .map(|(partition, offset, l)| DeadLetterRow {
+                    partition,
+                    offset,
                     topic: topic.to_string(),
                     order_id: l.original.message.order_id().0.clone(),
                     message: l.original.message.name().to_string(),
@@ -319,8 +444,31 @@ mod tests {
         );
         assert_eq!(
             toggle("refunds", true).unwrap_err().to_string(),
-            "\"refunds\" is not a step that can be made to fail (payment, inventory or shipping)."
+            "\"refunds\" is not something that can be made to fail (payment, inventory, shipping or refund)."
         );
+        let Ok(SagaCommand::InjectFault { rule }) = toggle("refund", true) else {
+            panic!("checked arms a fault")
+        };
+        assert_eq!(
+            rule.target,
+            CallTarget::Compensation(Compensation::RefundPayment)
+        );
+        assert_eq!(rule.effect, FaultEffect::Error);
+        assert_eq!(
+            parse_payment_chance(" 30% "),
+            Ok(SagaCommand::SetFaultChance {
+                target: CallTarget::Step(SagaStep::ProcessPayment),
+                effect: FaultEffect::Decline,
+                probability: 0.3
+            })
+        );
+        for bad in ["", "101", "-1", "2.5", "x"] {
+            assert_eq!(
+                parse_payment_chance(bad),
+                Err(FaultToggleError::Percent),
+                "{bad:?}"
+            );
+        }
     }
 
     /// "Fail payment", then an order: checked until the order uses it up; the order is
@@ -328,7 +476,12 @@ mod tests {
     #[test]
     fn fail_payment_fails_the_next_order_and_the_toggle_reads_the_engine() {
         let mut pg = Playground::new(preset("happy-path").expect("listed").session);
-        let armed = |pg: &Playground| is_armed(&pg.saga().unwrap(), SagaStep::ProcessPayment);
+        let armed = |pg: &Playground| {
+            is_armed(
+                &pg.saga().unwrap(),
+                CallTarget::Step(SagaStep::ProcessPayment),
+            )
+        };
         let stock = |pg: &Playground| balance_lines(&pg.saga().unwrap()).stock;
         for _ in 0..100 {
             pg.step();
@@ -355,6 +508,93 @@ mod tests {
         );
         let replayed = Playground::new(pg.session().clone());
         assert_eq!(saga_rows(&replayed.saga().unwrap()), rows);
+    }
+
+    /// "Fail refund" and "Fail shipping", then an order: shipping fails, the refund fails on
+    /// every retry, and the saga ends "failed, compensation incomplete" with the charge
+    /// kept (its retries go on); unchecked, the next retry refunds, the compensation
+    /// finishes and the money is back. A replay of the log gives the same.
+    #[test]
+    fn fail_refund_leaves_the_compensation_incomplete_until_it_is_unchecked() {
+        let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+        for _ in 0..100 {
+            pg.step();
+        }
+        let money = |pg: &Playground| balance_lines(&pg.saga().unwrap()).money;
+        let before = money(&pg);
+        pg.try_saga(toggle("refund", true).unwrap()).unwrap();
+        pg.try_saga(toggle("shipping", true).unwrap()).unwrap();
+        pg.try_saga(PlaceOrderDraft::default().parse("web-order-1").unwrap())
+            .unwrap();
+        for _ in 0..300 {
+            pg.step();
+        }
+        let state = |pg: &Playground| {
+            let rows = saga_rows(&pg.saga().unwrap());
+            rows.into_iter()
+                .find(|r| r.order_id == "web-order-1")
+                .unwrap()
+                .state
+        };
+        assert_eq!(state(&pg), "failed, compensation incomplete");
+        assert_ne!(money(&pg), before, "charged, not refunded");
+        let refund = CallTarget::Compensation(Compensation::RefundPayment);
+        assert!(is_armed(&pg.saga().unwrap(), refund));
+        pg.try_saga(toggle("refund", false).unwrap()).unwrap();
+        assert!(!is_armed(&pg.saga().unwrap(), refund));
+        // A compensation is never dead-lettered: its retries go on at the schedule's last
+        // interval, and the first after the toggle is off refunds.
+        let tries = retries(
+            &pg.saga().unwrap(),
+            &BTreeSet::from(["web-order-1".to_string()]),
+        );
+        assert!(
+            tries["web-order-1"].last().is_some_and(
+                |t| t.starts_with("RefundPayment: attempt") && t.ends_with("(next try)")
+            ),
+            "{tries:?}"
+        );
+        for _ in 0..150 {
+            pg.step();
+        }
+        assert_eq!(state(&pg), "failed, compensated");
+        assert!(money(&pg).contains("refunded 25.00"), "{}", money(&pg));
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(state(&replayed), "failed, compensated");
+    }
+
+    /// "Fail payment with probability 100%" fails every order; 0% ends it; the field reads
+    /// the engine's rule in force.
+    #[test]
+    fn a_payment_chance_fails_orders_until_set_to_zero() {
+        let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+        assert_eq!(payment_chance(&pg.saga().unwrap()), 0);
+        pg.try_saga(parse_payment_chance("100").unwrap()).unwrap();
+        assert_eq!(payment_chance(&pg.saga().unwrap()), 100);
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(
+            payment_chance(&replayed.saga().unwrap()),
+            100,
+            "the log carries it"
+        );
+        for _ in 0..100 {
+            pg.step();
+        }
+        let rows = saga_rows(&pg.saga().unwrap());
+        assert!(
+            rows.iter().all(|r| r.state == "failed, compensated"),
+            "{rows:?}"
+        );
+        pg.try_saga(parse_payment_chance("0").unwrap()).unwrap();
+        assert_eq!(payment_chance(&pg.saga().unwrap()), 0);
+        pg.try_saga(PlaceOrderDraft::default().parse("web-order-1").unwrap())
+            .unwrap();
+        for _ in 0..80 {
+            pg.step();
+        }
+        let rows = saga_rows(&pg.saga().unwrap());
+        let row = rows.iter().find(|r| r.order_id == "web-order-1").unwrap();
+        assert_eq!(row.state, "completed");
     }
 
     /// The poison message: retried with attempt numbers, then one dead letter waiting;
@@ -398,6 +638,38 @@ mod tests {
         assert_eq!((queues[0].total, queues[0].waiting.len()), (1, 0));
     }
 
+    /// The poison message's record resubmitted by its own "Resubmit": it leaves the waiting
+    /// list, the log carries the command, and a replay of the log (a share link) agrees;
+    /// resubmitting it again is refused and logs nothing.
+    #[test]
+    fn one_dead_letter_resubmitted_alone_leaves_the_waiting_list_and_replays() {
+        let mut pg = Playground::new(preset("poison-message-dlq-resubmit").unwrap().session);
+        for _ in 0..200 {
+            pg.step();
+        }
+        let letter = dead_letters(&pg.saga().unwrap())[0].waiting[0].clone();
+        assert_eq!(
+            letter.resubmit_label(),
+            format!(
+                "Resubmit ProcessPayment of order-1 from payment-commands.DLQ, partition {}, offset 0",
+                letter.partition.0
+            )
+        );
+        pg.try_saga(letter.resubmit()).unwrap();
+        let waiting = |pg: &Playground| dead_letters(&pg.saga().unwrap())[0].waiting.len();
+        assert_eq!(waiting(&pg), 0);
+        let logged = pg.session().actions.len();
+        assert!(pg.try_saga(letter.resubmit()).is_err());
+        assert_eq!(
+            pg.session().actions.len(),
+            logged,
+            "a refusal is not logged"
+        );
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(waiting(&replayed), 0);
+        assert_eq!(replayed.now(), pg.now());
+    }
+
     /// Payment down: the order's step times out, the refund cannot run, and the saga ends
     /// "failed, compensation incomplete"; the live region says so and names the failed
     /// check once.
@@ -434,6 +706,40 @@ mod tests {
         assert_eq!(page(120, 9), (100..120, "Sagas 101–120 of 120".into()));
         assert_eq!(last_page(100), 1);
         assert_eq!(last_page(101), 2);
+    }
+
+    /// "Slow Payment": the payment step times out and the order compensates; "Speed up
+    /// Payment" brings it back; both are logged and replay.
+    #[test]
+    fn slow_payment_times_the_next_order_out_and_speed_up_ends_it() {
+        let mut pg = Playground::new(preset("happy-path").unwrap().session);
+        let payment = ServiceName::Payment;
+        let (text, slow) = slowdown_action(payment, slowdown(&pg.saga().unwrap(), payment));
+        assert_eq!(text, "Slow Payment");
+        pg.try_saga(slow).unwrap();
+        assert_eq!(slowdown(&pg.saga().unwrap(), payment), SLOW_EXTRA_TICKS);
+        pg.try_saga(PlaceOrderDraft::default().parse("web-order-1").unwrap())
+            .unwrap();
+        for _ in 0..150 {
+            pg.step();
+        }
+        let row = |pg: &Playground| {
+            saga_rows(&pg.saga().unwrap())
+                .into_iter()
+                .find(|r| r.order_id == "web-order-1")
+                .unwrap()
+        };
+        assert_eq!(
+            row(&pg).failure.as_deref(),
+            Some("ProcessPayment timed out")
+        );
+        let (text, fast) = slowdown_action(payment, slowdown(&pg.saga().unwrap(), payment));
+        assert_eq!(text, "Speed up Payment");
+        pg.try_saga(fast).unwrap();
+        assert_eq!(slowdown(&pg.saga().unwrap(), payment), 0);
+        let replayed = Playground::new(pg.session().clone());
+        assert_eq!(row(&replayed), row(&pg));
+        assert_eq!(slowdown(&replayed.saga().unwrap(), payment), 0);
     }
 
     #[test]

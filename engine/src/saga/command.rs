@@ -2,11 +2,11 @@
 //! scenario schedules by tick, and the commands a person gives at the current tick (the
 //! UI's buttons, the CLI).
 
-use super::faults::FaultRule;
+use super::faults::{FaultEffect, FaultRule};
 use super::message::{CustomerId, OrderId, OrderLine, ProductId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{CallTarget, ServiceName};
-use crate::ids::Tick;
+use crate::ids::{Offset, PartitionId, Tick};
 use serde::{Deserialize, Serialize};
 
 /// An order the scenario places at a tick.
@@ -60,6 +60,9 @@ pub struct ResubmitRequest {
     pub topic: String,
 }
 
+/// Most extra ticks per record a `set_slowdown` may ask for.
+pub const MAX_SLOWDOWN_TICKS: u64 = 1_000_000;
+
 /// A command to a running saga (the UI's buttons).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -90,6 +93,37 @@ pub enum SagaCommand {
         /// The topic.
         topic: String,
     },
+    /// Makes the service take `extra_ticks` longer per record from the current tick until
+    /// set again (0: its own speed back); a slow service's steps time out (the page's "Slow
+    /// NAME"). Refused above [`MAX_SLOWDOWN_TICKS`].
+    SetSlowdown {
+        /// The service.
+        service: ServiceName,
+        /// Extra ticks per record.
+        extra_ticks: u64,
+    },
+    /// Sets the chance that each call of `target` fails with `effect` from the current tick:
+    /// the probability rules of `target` in force end now, and a new one starts unless
+    /// `probability` is 0 (the page's "Fail payment with probability P%"). Each call draws
+    /// from the simulation's one RNG, so a seed replays the same failures.
+    SetFaultChance {
+        /// The step or compensation.
+        target: CallTarget,
+        /// What a failure does.
+        effect: FaultEffect,
+        /// From 0 to 1.
+        probability: f64,
+    },
+    /// Moves one dead letter back to `topic`: the record at `partition`, `offset` of
+    /// `<topic>.DLQ` (refused if there is none there or it was resubmitted already).
+    ResubmitDeadLetter {
+        /// The topic the record failed on.
+        topic: String,
+        /// Its partition on the DLQ.
+        partition: PartitionId,
+        /// Its offset on the DLQ.
+        offset: Offset,
+    },
     /// Rebuilds a projection by replay.
     RebuildProjection {
         /// The projection.
@@ -113,7 +147,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 7] = [
+    pub const TYPES: [&'static str; 10] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -121,5 +155,8 @@ impl SagaCommand {
         "rebuild_projection",
         "inject_fault",
         "disarm_faults",
+        "resubmit_dead_letter",
+        "set_fault_chance",
+        "set_slowdown",
     ];
 }

@@ -36,6 +36,34 @@ pub enum SagaSetupError {
         /// The topic.
         topic: String,
     },
+    #[error("{dead_letter_topic} has no dead letter at partition {partition}, offset {offset}")]
+    /// A resubmission of one dead letter names a place on its DLQ that holds none.
+    NoDeadLetter {
+        /// The DLQ (`<topic>.DLQ`).
+        dead_letter_topic: String,
+        /// The DLQ partition.
+        partition: u32,
+        /// The DLQ offset.
+        offset: u64,
+    },
+    #[error("the dead letter at partition {partition}, offset {offset} of {dead_letter_topic} was resubmitted already")]
+    /// That dead letter was resubmitted before (once each, as "Resubmit all" does).
+    AlreadyResubmitted {
+        /// The DLQ (`<topic>.DLQ`).
+        dead_letter_topic: String,
+        /// The DLQ partition.
+        partition: u32,
+        /// The DLQ offset.
+        offset: u64,
+    },
+    #[error("a slowdown may add at most {max} ticks per record, not {extra_ticks}")]
+    /// A slowdown beyond [`MAX_SLOWDOWN_TICKS`](super::command::MAX_SLOWDOWN_TICKS).
+    Slowdown {
+        /// Extra ticks asked for.
+        extra_ticks: u64,
+        /// The most allowed.
+        max: u64,
+    },
     #[error("order {order_id} has no lines")]
     /// An order needs lines.
     EmptyOrder {

@@ -213,6 +213,51 @@ impl FaultPlan {
         }
     }
 
+    /// Ends, at `now`, the probability rules of `rule`'s target still in force, then adds
+    /// `rule` from `now` unless its probability is 0 (a rule that never fires would still
+    /// draw from the RNG on every call).
+    pub fn set_chance(&mut self, mut rule: FaultRule, now: Tick) {
+        for r in self.rules.iter_mut().filter(|r| r.target == rule.target) {
+            if matches!(r.trigger, FaultTrigger::Probability { .. })
+                && r.until_tick.is_none_or(|u| u > now)
+            {
+                r.until_tick = Some(now.max(r.from_tick));
+            }
+        }
+        if matches!(rule.trigger, FaultTrigger::Probability { probability } if probability > 0.0) {
+            rule.from_tick = rule.from_tick.max(now);
+            self.rules.push(rule);
+        }
+    }
+
+    /// The probability of failure in force for `target` at `now` (the newest rule's), if any.
+    pub fn chance(&self, target: CallTarget, now: Tick) -> Option<f64> {
+        self.rules.iter().rev().find_map(|r| match r.trigger {
+            FaultTrigger::Probability { probability } if r.target == target && r.active(now) => {
+                Some(probability)
+            }
+            _ => None,
+        })
+    }
+
+    /// Ends, at `now`, the slowdowns of `service` still in force, then slows it by
+    /// `extra_ticks` per record from `now` on, unless 0.
+    pub fn set_slowdown(&mut self, service: ServiceName, extra_ticks: u64, now: Tick) {
+        for s in self.slowdowns.iter_mut().filter(|s| s.service == service) {
+            if s.until_tick > now {
+                s.until_tick = now.max(s.from_tick);
+            }
+        }
+        if extra_ticks > 0 {
+            self.slowdowns.push(Slowdown {
+                service,
+                from_tick: now,
+                until_tick: Tick(u64::MAX),
+                extra_ticks,
+            });
+        }
+    }
+
     /// True while `service` is down by an outage.
     pub fn is_down(&self, service: ServiceName, now: Tick) -> bool {
         self.outages

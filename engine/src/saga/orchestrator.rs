@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use thiserror::Error;
 
+mod table;
+pub use table::{transitions, Transition};
+
 /// A forward step of the order saga.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SagaStep {

@@ -59,14 +59,15 @@ mod world;
 pub use world::SagaWorld;
 
 use super::choreography::ChoreographyView;
-use super::command::{OrderRequest, ResubmitRequest, SagaCommand};
+use super::command::{OrderRequest, ResubmitRequest, SagaCommand, MAX_SLOWDOWN_TICKS};
 use super::config::{check_fault_rule, check_lines, SagaConfig, SagaSetup, SagaSetupError};
+use super::faults::FaultRule;
 use super::message::{topics, OrderId, SagaMessage};
 use super::projection::ProjectionKind;
 use super::services::{SagaMode, ServiceName};
 use super::trace::SagaTraceEvent as T;
 use crate::group::GroupConfig;
-use crate::ids::{MemberId, Offset, Tick};
+use crate::ids::{MemberId, Offset, PartitionId, Tick};
 use crate::log::Payload;
 use crate::partitioner::Partitioner;
 use crate::process::{Processor, Processors};
@@ -83,8 +84,9 @@ pub struct Saga {
     config: SagaConfig,
     pending_orders: Vec<OrderRequest>,
     pending_resubmits: Vec<ResubmitRequest>,
-    /// Dead letters already resubmitted, per dead-letter topic.
-    resubmitted: BTreeMap<String, usize>,
+    /// Dead letters already resubmitted, per dead-letter topic: their partition and offset
+    /// there (one at a time or all that wait, so not a prefix).
+    resubmitted: BTreeMap<String, BTreeSet<(PartitionId, Offset)>>,
     /// Members joined so far per service (names `<group>-<n>`).
     members: BTreeMap<ServiceName, u32>,
     /// Services whose member the fault plan's outage killed.
@@ -226,6 +228,11 @@ impl Saga {
             SagaCommand::ResubmitDeadLetters { topic } => {
                 self.resubmit_dead_letters(sim, &topic)?;
             }
+            SagaCommand::ResubmitDeadLetter {
+                topic,
+                partition,
+                offset,
+            } => self.resubmit_dead_letter(sim, &topic, partition, offset)?,
             SagaCommand::RebuildProjection { projection } => {
                 self.rebuild_projection(sim, projection);
             }
@@ -235,6 +242,29 @@ impl Saga {
                 self.world.faults.rules.push(rule);
             }
             SagaCommand::DisarmFaults { target } => self.world.faults.disarm(target),
+            SagaCommand::SetSlowdown {
+                service,
+                extra_ticks,
+            } => {
+                if extra_ticks > MAX_SLOWDOWN_TICKS {
+                    return Err(SagaSetupError::Slowdown {
+                        extra_ticks,
+                        max: MAX_SLOWDOWN_TICKS,
+                    });
+                }
+                self.world
+                    .faults
+                    .set_slowdown(service, extra_ticks, sim.now());
+            }
+            SagaCommand::SetFaultChance {
+                target,
+                effect,
+                probability,
+            } => {
+                let rule = FaultRule::probability(target, effect, probability);
+                check_fault_rule(&rule)?;
+                self.world.faults.set_chance(rule, sim.now());
+            }
         }
         Ok(())
     }

@@ -156,6 +156,22 @@ mod tests {
                     crate::saga::orchestrator::Compensation::RefundPayment,
                 ),
             },
+            SagaCommand::ResubmitDeadLetter {
+                topic: "payment-commands".into(),
+                partition: crate::ids::PartitionId(1),
+                offset: crate::ids::Offset(3),
+            },
+            SagaCommand::SetFaultChance {
+                target: crate::saga::services::CallTarget::Step(
+                    crate::saga::orchestrator::SagaStep::ProcessPayment,
+                ),
+                effect: crate::saga::faults::FaultEffect::Decline,
+                probability: 0.25,
+            },
+            SagaCommand::SetSlowdown {
+                service: ServiceName::Payment,
+                extra_ticks: 100,
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -1,5 +1,6 @@
-//! `inject_fault`: a fault armed by a command (the page's "Fail payment") and the same
-//! fault in a scenario file's timed commands give the same run.
+//! The saga commands behind the page's "Break things": `inject_fault` (a fault armed by a
+//! command and the same fault in a scenario file's timed commands give the same run),
+//! `set_fault_chance`, `set_slowdown` and `resubmit_dead_letter`.
 
 use super::*;
 use crate::ids::Tick;
@@ -111,4 +112,170 @@ fn a_rule_that_could_never_fire_or_has_a_bad_probability_is_refused() {
     file.saga.as_mut().unwrap().faults.rules.push(rule);
     let e = System::from_scenario(&file).unwrap_err();
     assert!(e.to_string().contains("not 1.5"), "{e}");
+}
+
+fn payment_chance(probability: f64) -> SagaCommand {
+    SagaCommand::SetFaultChance {
+        target: CallTarget::Step(SagaStep::ProcessPayment),
+        effect: FaultEffect::Decline,
+        probability,
+    }
+}
+
+/// Twenty orders (of a product with stock for all) with payment failing at 50%, then at 0% (the rule ends) for twenty more:
+/// some of the first fail and none of the rest; the same seed and commands fail the same
+/// orders; a probability outside 0..1 is refused.
+#[test]
+fn a_fault_chance_fails_some_orders_the_same_way_each_run_until_set_to_zero() {
+    let run = || {
+        let mut file = Scenario::from_json(FILE).unwrap();
+        file.commands.clear();
+        let stock = &mut file.saga.as_mut().unwrap().config.initial_stock;
+        stock.insert(crate::saga::message::ProductId("P1".into()), 100);
+        let mut system = System::from_scenario(&file).unwrap();
+        system.apply(payment_chance(0.5).into()).unwrap();
+        assert_eq!(
+            system
+                .saga()
+                .unwrap()
+                .world()
+                .faults
+                .chance(CallTarget::Step(SagaStep::ProcessPayment), Tick(0)),
+            Some(0.5)
+        );
+        for i in 0..40 {
+            if i == 20 {
+                system.run_until(Tick(200));
+                system.apply(payment_chance(0.0).into()).unwrap();
+            }
+            system
+                .apply(place(&format!("order-{i:02}"), "c", 1).into())
+                .unwrap();
+            system.step();
+        }
+        system.run_until(Tick(400));
+        system
+    };
+    let (a, b) = (run(), run());
+    assert_eq!(a.summary(), b.summary());
+    let summary = a.saga().unwrap().summary();
+    let failed: Vec<bool> = summary
+        .sagas
+        .iter()
+        .map(|s| s.state == SagaState::Failed)
+        .collect();
+    let first = failed[..20].iter().filter(|f| **f).count();
+    assert!((3..=17).contains(&first), "{failed:?}");
+    assert!(failed[20..].iter().all(|f| !f), "{failed:?}");
+    let faults = &a.saga().unwrap().world().faults;
+    assert_eq!(
+        faults.chance(CallTarget::Step(SagaStep::ProcessPayment), a.now()),
+        None
+    );
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    let mut c = run();
+    assert!(matches!(
+        c.apply(payment_chance(1.5).into()),
+        Err(SystemError::Saga(SagaSetupError::FaultProbability { .. }))
+    ));
+}
+
+/// Payment slowed by 100 ticks a record (longer than the step's 60-tick timeout): the
+/// order's payment times out and the saga compensates; set back to 0, the group runs at
+/// its own speed again and the next order completes; too big a slowdown is refused.
+#[test]
+fn a_slow_service_times_its_step_out_until_set_back() {
+    use crate::saga::services::ServiceName;
+    let mut file = Scenario::from_json(FILE).unwrap();
+    file.commands.clear();
+    let mut system = System::from_scenario(&file).unwrap();
+    let slow = |extra_ticks| SagaCommand::SetSlowdown {
+        service: ServiceName::Payment,
+        extra_ticks,
+    };
+    system.apply(slow(100).into()).unwrap();
+    let extra = |s: &System| {
+        let saga = s.saga().unwrap();
+        saga.world()
+            .faults
+            .extra_ticks(ServiceName::Payment, s.now())
+    };
+    assert_eq!(extra(&system), 100);
+    system.apply(place("order-1", "c-1", 1).into()).unwrap();
+    system.run_until(Tick(400));
+    system.apply(slow(0).into()).unwrap();
+    assert_eq!(extra(&system), 0);
+    system.apply(place("order-2", "c-2", 1).into()).unwrap();
+    system.run_until(Tick(600));
+    let summary = system.saga().unwrap().summary();
+    assert_eq!(summary.sagas[0].state, SagaState::Failed);
+    assert_eq!(
+        summary.sagas[0].failure.as_deref(),
+        Some("ProcessPayment timed out")
+    );
+    assert_eq!(summary.sagas[1].state, SagaState::Completed);
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    assert!(matches!(
+        system.apply(slow(u64::MAX).into()),
+        Err(SystemError::Saga(SagaSetupError::Slowdown { .. }))
+    ));
+}
+
+/// The poison message's dead letter resubmitted by its place on the DLQ (the page's
+/// per-record "Resubmit") does what "Resubmit all" does with one waiting: the same trace,
+/// the order completes; a second resubmission of it, or of a place holding none, is refused.
+#[test]
+fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
+    let mut s = saga_preset("poison-message-dlq-resubmit").unwrap();
+    s.saga.as_mut().unwrap().resubmits.clear();
+    let at = |system: &mut System, command: SagaCommand| {
+        system.run_until(Tick(220));
+        system.apply(ScenarioCommand::Saga(command))
+    };
+    let mut all = System::from_scenario(&s).unwrap();
+    let mut one = System::from_scenario(&s).unwrap();
+    let all_of = SagaCommand::ResubmitDeadLetters {
+        topic: crate::saga::message::topics::PAYMENT_COMMANDS.into(),
+    };
+    at(&mut all, all_of).unwrap();
+    one.run_until(Tick(220));
+    let waiting = one
+        .saga()
+        .unwrap()
+        .waiting_dead_letters(crate::saga::message::topics::PAYMENT_COMMANDS);
+    assert_eq!(waiting.len(), 1);
+    let (partition, offset, _) = waiting[0].clone();
+    let by_place = |offset| SagaCommand::ResubmitDeadLetter {
+        topic: crate::saga::message::topics::PAYMENT_COMMANDS.into(),
+        partition,
+        offset,
+    };
+    at(&mut one, by_place(offset)).unwrap();
+    assert_eq!(
+        one.saga()
+            .unwrap()
+            .waiting_dead_letters(crate::saga::message::topics::PAYMENT_COMMANDS),
+        []
+    );
+    let again = at(&mut one, by_place(offset)).unwrap_err().to_string();
+    assert!(again.contains("was resubmitted already"), "{again}");
+    let nowhere = at(&mut one, by_place(crate::ids::Offset(99)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        nowhere.contains("has no dead letter at partition"),
+        "{nowhere}"
+    );
+    for system in [&mut all, &mut one] {
+        system.run_until(Tick(s.run_ticks()));
+    }
+    assert_eq!(all.trace_lines(), one.trace_lines());
+    let saga = one.saga().unwrap();
+    let order = saga
+        .summaries()
+        .into_iter()
+        .find(|s| s.order_id.0 == "order-1");
+    assert_eq!(order.map(|s| s.state), Some(SagaState::Completed));
+    assert!(saga.is_settled());
+    assert_eq!(saga.check_invariants(), Vec::<String>::new());
 }

@@ -18,25 +18,36 @@ use crate::topic::Topic;
 impl SagaView<'_> {
     /// Every dead letter of `<topic>.DLQ`, in partition then offset order.
     pub fn dead_letters(&self, topic: &str) -> Vec<DeadLetter> {
+        self.placed_dead_letters(topic)
+            .into_iter()
+            .map(|(_, _, letter)| letter)
+            .collect()
+    }
+
+    /// Every dead letter of `<topic>.DLQ` with its partition and offset there, in
+    /// partition then offset order.
+    pub fn placed_dead_letters(&self, topic: &str) -> Vec<(PartitionId, Offset, DeadLetter)> {
         let Some(t) = self.sim.topic(&topics::dead_letter_topic(topic)) else {
             return Vec::new();
         };
-        t.partitions()
-            .iter()
-            .flat_map(|log| log.records().iter())
-            .filter_map(|r| match &r.value {
-                Payload::SagaDeadLetter(letter) => Some((**letter).clone()),
+        records_of(t)
+            .filter_map(|(p, r)| match &r.value {
+                Payload::SagaDeadLetter(letter) => Some((p, r.offset, (**letter).clone())),
                 _ => None,
             })
             .collect()
     }
 
-    /// The dead letters of `<topic>.DLQ` not resubmitted yet (a resubmission takes every
-    /// one there is, in order, so these are the newest).
-    pub fn waiting_dead_letters(&self, topic: &str) -> Vec<DeadLetter> {
-        let dlq = topics::dead_letter_topic(topic);
-        let done = self.saga.resubmitted.get(&dlq).copied().unwrap_or(0);
-        self.dead_letters(topic).into_iter().skip(done).collect()
+    /// The dead letters of `<topic>.DLQ` not resubmitted yet, with their partition and
+    /// offset there (what [`SagaCommand::ResubmitDeadLetter`] names).
+    ///
+    /// [`SagaCommand::ResubmitDeadLetter`]: crate::saga::command::SagaCommand::ResubmitDeadLetter
+    pub fn waiting_dead_letters(&self, topic: &str) -> Vec<(PartitionId, Offset, DeadLetter)> {
+        let done = self.saga.resubmitted.get(&topics::dead_letter_topic(topic));
+        self.placed_dead_letters(topic)
+            .into_iter()
+            .filter(|(p, o, _)| done.is_none_or(|d| !d.contains(&(*p, *o))))
+            .collect()
     }
 
     /// How far a projection's consumer group is behind the events topic (log end offset
@@ -148,26 +159,71 @@ impl Saga {
         topic: &str,
     ) -> Result<usize, SagaSetupError> {
         check_topic(topic)?;
-        let dlq = topics::dead_letter_topic(topic);
-        let done = self.resubmitted.get(&dlq).copied().unwrap_or(0);
-        let fresh: Vec<DeadLetter> = self
-            .view(sim)
-            .dead_letters(topic)
-            .into_iter()
-            .skip(done)
-            .collect();
-        for letter in &fresh {
-            self.trace(T::Resubmitted {
-                tick: sim.now(),
-                dead_letter_topic: dlq.clone(),
-                topic: topic.to_string(),
-                event_id: letter.original.meta.event_id,
-            });
-            publish_row(sim, letter.key.clone(), letter.original.clone());
+        let fresh = self.view(sim).waiting_dead_letters(topic);
+        for (partition, offset, letter) in &fresh {
+            self.resubmit(sim, topic, (*partition, *offset), letter);
         }
-        *self.resubmitted.entry(dlq).or_insert(0) += fresh.len();
         self.observe_choreography(sim);
         Ok(fresh.len())
+    }
+
+    /// Produces the one dead letter at `partition`, `offset` of `<topic>.DLQ` back to
+    /// `topic`, as [`resubmit_dead_letters`](Self::resubmit_dead_letters) does each one.
+    pub fn resubmit_dead_letter(
+        &mut self,
+        sim: &mut Sim,
+        topic: &str,
+        partition: PartitionId,
+        offset: Offset,
+    ) -> Result<(), SagaSetupError> {
+        check_topic(topic)?;
+        let dead_letter_topic = topics::dead_letter_topic(topic);
+        let place = (partition, offset);
+        if self
+            .resubmitted
+            .get(&dead_letter_topic)
+            .is_some_and(|d| d.contains(&place))
+        {
+            return Err(SagaSetupError::AlreadyResubmitted {
+                dead_letter_topic,
+                partition: partition.0,
+                offset: offset.0,
+            });
+        }
+        let letter = self
+            .view(sim)
+            .placed_dead_letters(topic)
+            .into_iter()
+            .find(|(p, o, _)| (*p, *o) == place)
+            .map(|(_, _, letter)| letter)
+            .ok_or(SagaSetupError::NoDeadLetter {
+                dead_letter_topic,
+                partition: partition.0,
+                offset: offset.0,
+            })?;
+        self.resubmit(sim, topic, place, &letter);
+        self.observe_choreography(sim);
+        Ok(())
+    }
+
+    /// Traces and produces one dead letter back to `topic`, and marks its place on the DLQ
+    /// resubmitted.
+    fn resubmit(
+        &mut self,
+        sim: &mut Sim,
+        topic: &str,
+        place: (PartitionId, Offset),
+        letter: &DeadLetter,
+    ) {
+        let dlq = topics::dead_letter_topic(topic);
+        self.trace(T::Resubmitted {
+            tick: sim.now(),
+            dead_letter_topic: dlq.clone(),
+            topic: topic.to_string(),
+            event_id: letter.original.meta.event_id,
+        });
+        publish_row(sim, letter.key.clone(), letter.original.clone());
+        self.resubmitted.entry(dlq).or_default().insert(place);
     }
 
     /// Rebuilds a projection from scratch by replaying the whole events topic. Returns
