@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub(in crate::saga) mod wire;
+pub use wire::MissingField;
+
 /// An order's id. It is also the saga's id, the correlation id of every message the order
 /// causes and the record key (so all of one order's records stay in one partition, in order).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -79,8 +82,11 @@ pub enum NotificationKind {
 ///
 /// Commands (imperative names) go to one service's command topic; events (past tense) go to
 /// the shared events topic. All carry the order id.
+///
+/// Read through one flat struct ([`wire`]), not serde's derived reader for tagged enums,
+/// which was one of the biggest functions of the release wasm; the format is the same.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type")]
+#[serde(tag = "type", try_from = "wire::Wire")]
 pub enum SagaMessage {
     // ---- Order service ----
     /// Command from the customer: place an order.
