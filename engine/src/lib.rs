@@ -101,4 +101,5 @@ pub mod scenario;
 pub mod sim;
 pub mod topic;
 pub mod trace;
+pub mod wire;
 pub(crate) mod world;

@@ -9,6 +9,8 @@ use super::services::{CallTarget, ServiceName};
 use crate::ids::{Offset, PartitionId, Tick};
 use serde::{Deserialize, Serialize};
 
+mod wire;
+
 /// An order the scenario places at a tick.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
@@ -64,8 +66,11 @@ pub struct ResubmitRequest {
 pub const MAX_SLOWDOWN_TICKS: u64 = 1_000_000;
 
 /// A command to a running saga (the UI's buttons).
+///
+/// Read through one flat struct ([`wire`]), not serde's derived reader for tagged enums;
+/// the format is the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "wire::Wire")]
 pub enum SagaCommand {
     /// A customer places an order now.
     PlaceOrder {

@@ -7,8 +7,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub(in crate::saga) mod wire;
-pub use wire::MissingField;
+mod wire;
 
 /// An order's id. It is also the saga's id, the correlation id of every message the order
 /// causes and the record key (so all of one order's records stay in one partition, in order).

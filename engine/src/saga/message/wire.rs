@@ -9,6 +9,7 @@
 //! message without a field its variant needs is still an error.
 
 use super::{CustomerId, NotificationKind, OrderId, OrderLine, SagaMessage};
+use crate::wire::{need, MissingField};
 use serde::Deserialize;
 
 /// The variant names, as the `type` field spells them.
@@ -53,36 +54,6 @@ pub(super) struct Wire {
     recalled: Option<bool>,
     kind: Option<NotificationKind>,
 }
-
-/// A message or command whose variant needs a field it does not have.
-#[derive(Debug, thiserror::Error)]
-#[error("missing field `{field}` in a {variant} message")]
-pub struct MissingField {
-    /// The field.
-    pub field: &'static str,
-    /// The message's or command's type.
-    pub variant: String,
-}
-
-/// `value`, or the error naming its field and the variant that needs it.
-pub(in crate::saga) fn required<T>(
-    value: Option<T>,
-    field: &'static str,
-    variant: &dyn std::fmt::Debug,
-) -> Result<T, MissingField> {
-    value.ok_or_else(|| MissingField {
-        field,
-        variant: format!("{variant:?}"),
-    })
-}
-
-/// The field `name` of a wire struct `w` (whose `tag` is its type), or the error naming it.
-macro_rules! need {
-    ($wire:ident . $name:ident) => {
-        $crate::saga::message::wire::required($wire.$name, stringify!($name), &$wire.tag)?
-    };
-}
-pub(in crate::saga) use need;
 
 impl TryFrom<Wire> for SagaMessage {
     type Error = MissingField;
