@@ -7,6 +7,7 @@
 //! without importing the groups that emit it.
 
 use crate::ids::{MemberId, Offset, Tick};
+use crate::wire::{need, MissingField};
 use serde::{Deserialize, Serialize};
 
 /// Rebalance protocol, decided by the strategy.
@@ -68,8 +69,11 @@ pub enum CommitReason {
 
 /// How to reset a group's committed offsets (the options of `kafka-consumer-groups
 /// --reset-offsets`). Results are clamped to the log's range, as Kafka does.
+///
+/// Read through one flat struct ([`OffsetResetWire`], see [`crate::wire`]), not serde's
+/// derived reader for tagged enums; the format is the same.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "OffsetResetWire")]
 pub enum OffsetResetSpec {
     /// `--to-earliest`: the log start offset.
     ToEarliest,
@@ -95,4 +99,91 @@ pub enum OffsetResetSpec {
         /// How far back, in ticks.
         ticks: u64,
     },
+}
+
+/// The variant names of [`OffsetResetSpec`], as its `type` field spells them.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum OffsetResetTag {
+    ToEarliest,
+    ToLatest,
+    ToOffset,
+    ShiftBy,
+    ToTick,
+    ByDuration,
+}
+
+/// Every field of any [`OffsetResetSpec`] variant, as read; `type` says which are needed.
+#[derive(Deserialize)]
+struct OffsetResetWire {
+    #[serde(rename = "type")]
+    tag: OffsetResetTag,
+    offset: Option<Offset>,
+    by: Option<i64>,
+    tick: Option<Tick>,
+    ticks: Option<u64>,
+}
+
+impl TryFrom<OffsetResetWire> for OffsetResetSpec {
+    type Error = MissingField;
+
+    fn try_from(w: OffsetResetWire) -> Result<Self, MissingField> {
+        use OffsetResetTag as T;
+        Ok(match w.tag {
+            T::ToEarliest => OffsetResetSpec::ToEarliest,
+            T::ToLatest => OffsetResetSpec::ToLatest,
+            T::ToOffset => OffsetResetSpec::ToOffset {
+                offset: need!(w.offset),
+            },
+            T::ShiftBy => OffsetResetSpec::ShiftBy { by: need!(w.by) },
+            T::ToTick => OffsetResetSpec::ToTick {
+                tick: need!(w.tick),
+            },
+            T::ByDuration => OffsetResetSpec::ByDuration {
+                ticks: need!(w.ticks),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_offset_reset_reads_back_what_it_writes() {
+        for spec in [
+            OffsetResetSpec::ToEarliest,
+            OffsetResetSpec::ToLatest,
+            OffsetResetSpec::ToOffset { offset: Offset(7) },
+            OffsetResetSpec::ShiftBy { by: -3 },
+            OffsetResetSpec::ToTick { tick: Tick(40) },
+            OffsetResetSpec::ByDuration { ticks: 12 },
+        ] {
+            let json = serde_json::to_string(&spec).unwrap();
+            assert_eq!(
+                serde_json::from_str::<OffsetResetSpec>(&json).unwrap(),
+                spec
+            );
+            let value = serde_json::to_value(&spec).unwrap();
+            assert_eq!(
+                serde_json::from_value::<OffsetResetSpec>(value).unwrap(),
+                spec
+            );
+        }
+        let shift: OffsetResetSpec =
+            serde_json::from_str(r#"{"by":-2,"type":"shift_by"}"#).unwrap();
+        assert_eq!(shift, OffsetResetSpec::ShiftBy { by: -2 });
+        for bad in [
+            r#"{"type":"shift_by"}"#,
+            r#"{"type":"to_offset","offset":-1}"#,
+            r#"{"type":"rewind"}"#,
+            r#"{"offset":3}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<OffsetResetSpec>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
 }
