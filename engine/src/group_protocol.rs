@@ -70,7 +70,7 @@ pub enum CommitReason {
 /// How to reset a group's committed offsets (the options of `kafka-consumer-groups
 /// --reset-offsets`). Results are clamped to the log's range, as Kafka does.
 ///
-/// Read through one flat struct ([`OffsetResetWire`], see [`crate::wire`]), not serde's
+/// Read through one flat struct (`OffsetResetWire`, see [`crate::wire`]), not serde's
 /// derived reader for tagged enums; the format is the same.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "OffsetResetWire")]

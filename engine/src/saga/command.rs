@@ -67,7 +67,7 @@ pub const MAX_SLOWDOWN_TICKS: u64 = 1_000_000;
 
 /// A command to a running saga (the UI's buttons).
 ///
-/// Read through one flat struct ([`wire`]), not serde's derived reader for tagged enums;
+/// Read through one flat struct (`wire`), not serde's derived reader for tagged enums;
 /// the format is the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", try_from = "wire::Wire")]

@@ -82,7 +82,7 @@ pub enum NotificationKind {
 /// Commands (imperative names) go to one service's command topic; events (past tense) go to
 /// the shared events topic. All carry the order id.
 ///
-/// Read through one flat struct ([`wire`]), not serde's derived reader for tagged enums,
+/// Read through one flat struct (`wire`), not serde's derived reader for tagged enums,
 /// which was one of the biggest functions of the release wasm; the format is the same.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", try_from = "wire::Wire")]

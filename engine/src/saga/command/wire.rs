@@ -1,5 +1,5 @@
 //! Reading a [`SagaCommand`] from its serialised form, `{"type": "take_down", ...}`: one
-//! flat struct with every field optional, as for [`SagaMessage`](super::SagaMessage) (see
+//! flat struct with every field optional, as for `SagaMessage` (see
 //! `saga::message::wire`), instead of serde's derived reader for tagged enums (30 KB of
 //! the release wasm). Every field has one meaning and one type across the variants; the
 //! format is unchanged.
