@@ -292,5 +292,18 @@ async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_button
     assert_eq!(count(&app, ".saga-list [role='region']"), 2);
     // Ordered by order id: "web-order-9" sorts last.
     assert!(region_text(&app, "Saga web-order-9").contains("State:"));
+    // The pager keeps its elements while the run moves on: focus stays on "Previous sagas".
+    let previous = button(&app, "Previous sagas");
+    previous.focus().unwrap();
+    steps(&app, 3).await;
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .expect("something has focus");
+    assert!(
+        focused.is_same_node(Some(&previous)),
+        "focus moved to {:?}",
+        focused.outer_html()
+    );
     app.remove();
 }

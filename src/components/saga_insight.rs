@@ -134,10 +134,14 @@ fn order_select(
             prop:value=move || current.get().unwrap_or_default()
             on:change=move |ev| chosen.set(Some(event_target_value(&ev)))
         >
-            {move || orders.get().into_iter().map(|o| {
-                let value = o.clone();
-                view! { <option value=value>{o}</option> }
-            }).collect_view()}
+            // Keyed by order: a new order adds its option, the others stay (a run placing
+            // orders every tick does not rebuild a select of thousands).
+            <For each=move || orders.get() key=|o| o.clone() let:o>
+                {
+                    let value = o.clone();
+                    view! { <option value=value>{o}</option> }
+                }
+            </For>
         </select>
     };
     (select, current)

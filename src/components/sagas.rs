@@ -387,51 +387,54 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
     }
 }
 
-/// One region per saga, a page of them at a time, with their retries.
+/// One region per saga, a page of them at a time, with their retries. The pager and every
+/// region whose saga did not change keep their elements from tick to tick (keyboard focus
+/// on "Next sagas" survives a playing run; a tick redraws only the sagas that moved).
 #[component]
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let page_no = RwSignal::new(0usize);
-    let rows = move || engine.read(|pg| pg.saga().map(|s| saga_rows(&s)).unwrap_or_default());
-    let shown = move || {
-        let rows = rows();
-        let total = rows.len();
-        let (range, label) = page(total, page_no.get());
-        let rows: Vec<SagaRow> = rows
-            .into_iter()
-            .skip(range.start)
-            .take(range.len())
-            .collect();
-        let ids = rows.iter().map(|r| r.order_id.clone()).collect();
-        let mut tries = engine.read(|pg| pg.saga().map(|s| retries(&s, &ids)).unwrap_or_default());
-        let regions = rows
-            .into_iter()
-            .map(|r| {
-                let retried = tries.remove(&r.order_id).unwrap_or_default();
-                saga_region(r, retried)
-            })
-            .collect_view();
-        (label, total, regions)
-    };
+    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.summaries().len())));
+    let at = Memo::new(move |_| page_no.get().min(last_page(total.get())));
+    let shown = Memo::new(move |_| {
+        let (range, _) = page(total.get(), at.get());
+        engine.read(|pg| {
+            let Some(saga) = pg.saga() else {
+                return Vec::new();
+            };
+            let rows: Vec<SagaRow> = saga_rows(&saga)
+                .into_iter()
+                .skip(range.start)
+                .take(range.len())
+                .collect();
+            let ids = rows.iter().map(|r| r.order_id.clone()).collect();
+            let mut tries = retries(&saga, &ids);
+            rows.into_iter()
+                .map(|r| {
+                    let retried = tries.remove(&r.order_id).unwrap_or_default();
+                    (r, retried)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let go = move |delta: isize| {
-        let total = engine.read_untracked(|pg| pg.saga().map_or(0, |s| s.summaries().len()));
-        page_no.update(|p| *p = p.saturating_add_signed(delta).min(last_page(total)));
+        page_no.update(|p| {
+            *p = p
+                .saturating_add_signed(delta)
+                .min(last_page(total.get_untracked()))
+        });
     };
     view! {
         <div class="saga-list">
-            {move || {
-                let (label, total, regions) = shown();
-                let last = last_page(total);
-                let at = page_no.get().min(last);
-                view! {
-                    <nav class="saga-pager" aria-label="Saga pages">
-                        <button type="button" on:click=move |_| go(-1) disabled={at == 0}>"Previous sagas"</button>
-                        <span>{label}</span>
-                        <button type="button" on:click=move |_| go(1) disabled={at >= last}>"Next sagas"</button>
-                    </nav>
-                    {regions}
-                }
-            }}
+            <nav class="saga-pager" aria-label="Saga pages">
+                <button type="button" on:click=move |_| go(-1) disabled={move || at.get() == 0}>"Previous sagas"</button>
+                <span>{move || page(total.get(), at.get()).1}</span>
+                <button type="button" on:click=move |_| go(1) disabled={move || at.get() >= last_page(total.get())}>"Next sagas"</button>
+            </nav>
+            // Keyed by everything a region shows: a saga that moved is drawn again.
+            <For each=move || shown.get() key=|row| row.clone() let:row>
+                {saga_region(row.0, row.1)}
+            </For>
         </div>
     }
 }
