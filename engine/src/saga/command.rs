@@ -124,6 +124,13 @@ pub enum SagaCommand {
         /// Its offset on the DLQ.
         offset: Offset,
     },
+    /// Snapshots the order's event-sourced aggregate at its current version now, so
+    /// loading it replays only the events after (the page's "Snapshot"); nothing when its
+    /// latest snapshot is at that version already, refused (typed) when it has no events.
+    TakeSnapshot {
+        /// The order.
+        order_id: OrderId,
+    },
     /// Rebuilds a projection by replay.
     RebuildProjection {
         /// The projection.
@@ -147,7 +154,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 10] = [
+    pub const TYPES: [&'static str; 11] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -158,5 +165,6 @@ impl SagaCommand {
         "resubmit_dead_letter",
         "set_fault_chance",
         "set_slowdown",
+        "take_snapshot",
     ];
 }

@@ -64,6 +64,12 @@ pub enum SagaSetupError {
         /// The most allowed.
         max: u64,
     },
+    #[error("order {order_id} has no events to snapshot")]
+    /// A snapshot of an order the event store has no stream for.
+    NoOrderStream {
+        /// The order.
+        order_id: String,
+    },
     #[error("order {order_id} has no lines")]
     /// An order needs lines.
     EmptyOrder {

@@ -236,6 +236,7 @@ impl Saga {
             SagaCommand::RebuildProjection { projection } => {
                 self.rebuild_projection(sim, projection);
             }
+            SagaCommand::TakeSnapshot { order_id } => self.take_snapshot(sim.now(), order_id)?,
             SagaCommand::InjectFault { mut rule } => {
                 check_fault_rule(&rule)?;
                 rule.from_tick = rule.from_tick.max(sim.now());
@@ -265,6 +266,25 @@ impl Saga {
                 check_fault_rule(&rule)?;
                 self.world.faults.set_chance(rule, sim.now());
             }
+        }
+        Ok(())
+    }
+
+    /// Snapshots the order's aggregate now and traces it (nothing when its latest snapshot
+    /// is current already).
+    fn take_snapshot(&mut self, now: Tick, order_id: OrderId) -> Result<(), SagaSetupError> {
+        let store = &mut self.world.services.order.store;
+        let taken = store
+            .take_snapshot(&order_id)
+            .map_err(|_| SagaSetupError::NoOrderStream {
+                order_id: order_id.0.clone(),
+            })?;
+        if let Some(version) = taken {
+            self.world.trace.push(T::SnapshotTaken {
+                tick: now,
+                order_id,
+                version,
+            });
         }
         Ok(())
     }

@@ -172,6 +172,9 @@ mod tests {
                 service: ServiceName::Payment,
                 extra_ticks: 100,
             },
+            SagaCommand::TakeSnapshot {
+                order_id: crate::saga::message::OrderId("order-1".into()),
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -1,6 +1,6 @@
 //! The saga commands behind the page's "Break things": `inject_fault` (a fault armed by a
 //! command and the same fault in a scenario file's timed commands give the same run),
-//! `set_fault_chance`, `set_slowdown` and `resubmit_dead_letter`.
+//! `set_fault_chance`, `set_slowdown`, `resubmit_dead_letter` and `take_snapshot`.
 
 use super::*;
 use crate::ids::Tick;
@@ -278,4 +278,52 @@ fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
     assert_eq!(order.map(|s| s.state), Some(SagaState::Completed));
     assert!(saga.is_settled());
     assert_eq!(saga.check_invariants(), Vec::<String>::new());
+}
+
+/// "Snapshot": the order's aggregate snapshotted at its current version now, traced, so
+/// loading it replays nothing, then only the events written after; the same snapshot again
+/// does nothing; an order with no stream is refused.
+#[test]
+fn a_snapshot_taken_now_shortens_the_orders_replay() {
+    use crate::saga::message::OrderId;
+    use crate::saga::trace::SagaTraceEvent as T;
+    let mut file = Scenario::from_json(FILE).unwrap();
+    file.commands.clear();
+    let mut system = System::from_scenario(&file).unwrap();
+    let order = OrderId("order-1".into());
+    let snapshot = || SagaCommand::TakeSnapshot {
+        order_id: OrderId("order-1".into()),
+    };
+    assert!(matches!(
+        system.apply(snapshot().into()),
+        Err(SystemError::Saga(SagaSetupError::NoOrderStream { .. }))
+    ));
+    system.apply(place("order-1", "c-1", 1).into()).unwrap();
+    let loaded = |s: &System| {
+        let saga = s.saga().unwrap();
+        saga.world().services.order.store.load(&order).unwrap()
+    };
+    system.run_until(Tick(8));
+    let before = loaded(&system);
+    assert_eq!(before.snapshot_version, 0, "{before:?}");
+    assert!(before.applied_with_snapshot > 0);
+    system.apply(snapshot().into()).unwrap();
+    system.apply(snapshot().into()).unwrap();
+    let now = loaded(&system);
+    let at = before.state.version;
+    assert_eq!((now.snapshot_version, now.applied_with_snapshot), (at, 0));
+    let taken: Vec<_> = (system.saga().unwrap().world().trace.iter())
+        .filter(|e| matches!(e, T::SnapshotTaken { tick: Tick(8), .. }))
+        .cloned()
+        .collect();
+    let traced = T::SnapshotTaken {
+        tick: Tick(8),
+        order_id: order.clone(),
+        version: at,
+    };
+    assert_eq!(taken, [traced], "traced once");
+    system.run_until(Tick(100));
+    let after = loaded(&system);
+    assert!(after.state.version > at, "{after:?}");
+    assert!(after.applied_with_snapshot < after.applied_without_snapshot);
 }
