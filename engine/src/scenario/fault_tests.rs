@@ -327,3 +327,90 @@ fn a_snapshot_taken_now_shortens_the_orders_replay() {
     assert!(after.state.version > at, "{after:?}");
     assert!(after.applied_with_snapshot < after.applied_without_snapshot);
 }
+
+/// "Orders per tick": `set_order_stream` places that many orders every tick from the next,
+/// customers, products and quantities drawn from the seeded RNG (the same seed and commands
+/// give the same orders), numbered `stream-order-N`; 0 stops it; too many are refused.
+#[test]
+fn an_order_stream_places_drawn_orders_every_tick_until_stopped() {
+    use crate::saga::message::SagaMessage;
+    let run = || {
+        let mut file = Scenario::from_json(FILE).unwrap();
+        file.commands.clear();
+        let mut system = System::from_scenario(&file).unwrap();
+        let stream = |orders_per_tick| SagaCommand::SetOrderStream {
+            orders_per_tick,
+            customers: 5,
+        };
+        system.run_until(Tick(2));
+        system.apply(stream(2).into()).unwrap();
+        system.run_until(Tick(5));
+        system.apply(stream(0).into()).unwrap();
+        assert!(system.saga().unwrap().order_stream().is_none());
+        system.run_until(Tick(200));
+        assert!(matches!(
+            system.apply(stream(1_000).into()),
+            Err(SystemError::Saga(SagaSetupError::OrderStream { .. }))
+        ));
+        assert!(matches!(
+            system.apply(stream(1).into()).map(|_| ()).and(
+                system.apply(
+                    SagaCommand::SetOrderStream {
+                        orders_per_tick: 1,
+                        customers: 0
+                    }
+                    .into()
+                )
+            ),
+            Err(SystemError::Saga(SagaSetupError::StreamCustomers { .. }))
+        ));
+        system
+    };
+    let system = run();
+    let summary = system.saga().unwrap().summary();
+    let ids: Vec<_> = summary.sagas.iter().map(|s| s.order_id.0.clone()).collect();
+    assert_eq!(
+        ids,
+        (1..=6)
+            .map(|n| format!("stream-order-{n}"))
+            .collect::<Vec<_>>()
+    );
+    let placed: Vec<SagaMessage> = system
+        .saga()
+        .unwrap()
+        .sim()
+        .topic(crate::saga::message::topics::ORDER_COMMANDS)
+        .unwrap()
+        .partitions()
+        .iter()
+        .flat_map(|p| p.records())
+        .filter_map(|r| match &r.value {
+            crate::log::Payload::Saga(m @ SagaMessage::PlaceOrder { .. }) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(placed.len(), 6);
+    let customers: std::collections::BTreeSet<String> = placed
+        .iter()
+        .filter_map(|m| match m {
+            SagaMessage::PlaceOrder {
+                customer_id, lines, ..
+            } => {
+                assert!((1..=3).contains(&lines[0].quantity));
+                Some(customer_id.0.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        customers.iter().all(|c| c.starts_with("customer-")),
+        "{customers:?}"
+    );
+    assert!(customers.len() > 1, "drawn, not fixed: {customers:?}");
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    assert_eq!(
+        summary,
+        run().saga().unwrap().summary(),
+        "the seed replays them"
+    );
+}
