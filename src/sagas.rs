@@ -218,8 +218,10 @@ pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
 }
 
 mod breaking;
+mod stream;
 
 pub use breaking::*;
+pub use stream::*;
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,6 @@
-//! The "Sagas" drawer: when the scenario runs an order saga, a "Place order" form, a region
+//! The "Sagas" drawer: when the scenario runs an order saga, a "Place order" form, "Saga
+//! orders per tick" with "Start order stream" / "Stop order stream" (the engine's order
+//! stream), a region
 //! "Saga ORDER-ID" per order (its state, the steps done in order, then the compensations in
 //! the order they ran) and a region "Balances" (stock per product, money charged and
 //! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
@@ -13,15 +15,17 @@
 
 use crate::components::explain::Explain;
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, parse_payment_chance,
-    payment_chance, record_check_violations, retries, saga_rows, service_label, services, slowdown,
-    slowdown_action, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
-    RECORD_CHECKS_EVERY_MS,
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
+    orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
+    record_check_violations, retries, saga_rows, service_label, services, slowdown,
+    slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
+    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::order_stream::MAX_STREAM_ORDERS_PER_TICK;
 
 /// The sagas panel.
 #[component]
@@ -38,6 +42,7 @@ pub fn SagasPanel() -> impl IntoView {
                 }
             >
                 <PlaceOrderForm />
+                <OrderStreamForm />
                 <BreakThings />
                 <BalancesView />
                 <DeadLetters />
@@ -98,6 +103,48 @@ fn PlaceOrderForm() -> impl IntoView {
             {input("order-product", "Product", |d| d.product.clone(), |d, v| d.product = v)}
             {input("order-quantity", "Quantity", |d| d.quantity.clone(), |d, v| d.quantity = v)}
             <button type="submit">"Place order"</button>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
+
+/// "Saga orders per tick" (the generator form has its own "Orders per tick") and "Start
+/// order stream" / "Stop order stream": logs the saga's
+/// `set_order_stream` (the engine draws each order's customer, product and quantity).
+#[component]
+fn OrderStreamForm() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let running =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| orders_per_tick(&s))));
+    let text = RwSignal::new("1".to_string());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let command = if running.get_untracked() > 0 {
+            Ok(stop_order_stream())
+        } else {
+            parse_orders_per_tick(&text.get_untracked()).map_err(|e| e.to_string())
+        };
+        let done = command.and_then(|c| {
+            engine
+                .update(|pg| pg.try_saga(c))
+                .map_err(|e| e.to_string())
+        });
+        match done {
+            Ok(()) => {
+                error.set(None);
+                announcer.say(order_stream_status(running.get_untracked()));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <form class="fields order-stream" novalidate on:submit=submit aria-label="Orders from the generator">
+            <label for="saga-orders-per-tick">"Saga orders per tick"</label>
+            <input id="saga-orders-per-tick" type="number" min="1" max=MAX_STREAM_ORDERS_PER_TICK inputmode="numeric" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit">{move || if running.get() > 0 { "Stop order stream" } else { "Start order stream" }}</button>
+            <span class="hint">{move || order_stream_status(running.get())}</span>
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     }
