@@ -5,7 +5,7 @@
 //!   last rebuild;
 //! - `order_events.rs`: one order's event-sourced stream with versions, schema versions and
 //!   upcasts, snapshots and optimistic-concurrency retries, and its state replayed up to a
-//!   version;
+//!   version, from scratch or from its latest snapshot;
 //! - `correlation.rs`: one order's records across every topic, in the order they were
 //!   written, with their correlation id, what caused each and the groups that have read it;
 //! - `styles.rs`: the same run orchestrated and choreographed, the messages each sent;
@@ -19,7 +19,10 @@ mod state_machine;
 mod styles;
 
 pub use correlation::{correlation_rows, CorrelationRow};
-pub use order_events::{order_ids, order_stream, replayed_state, OrderStream, StreamRow};
+pub use order_events::{
+    order_ids, order_stream, replay_progress, replayed_from_snapshot, replayed_state, OrderStream,
+    StreamRow,
+};
 pub use read_models::{projection_label, read_model_rows, ReadModelRow};
 pub use state_machine::{
     driving_events, state_machine, Arrow, StateBox, StateMachine, BOX_HEIGHT, BOX_WIDTH, HEIGHT,

@@ -132,7 +132,7 @@ pub fn state_label(state: SagaState) -> &'static str {
 }
 
 /// One saga as its region shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SagaRow {
     pub order_id: String,
     /// [`state_label`] of the engine's state.
@@ -218,8 +218,10 @@ pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
 }
 
 mod breaking;
+mod stream;
 
 pub use breaking::*;
+pub use stream::*;
 
 #[cfg(test)]
 mod tests;

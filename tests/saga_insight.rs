@@ -1,7 +1,7 @@
 //! Browser tests of the saga's insides in the Sagas drawer: the "Idempotent consumers"
 //! switch replays a redelivery without its double charge; "Read models" with lag and
 //! "Rebuild"; "Order events" with versions, the upcast, snapshots, the concurrency retry
-//! and a step-by-step replay; "Correlation" with causation links. Same shape as
+//! and a step-by-step replay, shortened by "Snapshot"; "Correlation" with causation links. Same shape as
 //! `tests/sagas.rs`: mount the app into a fresh container, act, `tick().await`, read the DOM.
 #![cfg(target_arch = "wasm32")]
 
@@ -109,6 +109,51 @@ async fn an_orders_event_stream_shows_versions_and_replays_step_by_step() {
         "{events}"
     );
     assert_eq!(count(&app, ".stream tr.replayed"), 1);
+}
+
+/// "Snapshot" on order-1 of the happy path after its first event; once paid, the replay
+/// starts from the snapshot at version 1 with one event to apply, step by step.
+#[wasm_bindgen_test]
+async fn a_snapshot_shortens_the_replay_which_starts_from_it() {
+    let app = fresh_app();
+    open(&app, "happy-path", 10).await;
+    let events = region_text(&app, "Order events");
+    assert!(
+        events.contains("No snapshot yet: loading replays all 1 events."),
+        "{events}"
+    );
+    button(&app, "Snapshot").click();
+    settle().await;
+    let events = region_text(&app, "Order events");
+    assert!(
+        events.contains("Loading starts from the snapshot at version 1 and replays 0 of 1 events.")
+            && events.contains("Replay from snapshot at version 1: 0 events to apply; applied 0.")
+            && events.contains("The latest snapshot is at the stream's version."),
+        "{events}"
+    );
+    for _ in 0..6 {
+        button(&app, "Step").click();
+        tick().await;
+    }
+    settle().await;
+    let events = region_text(&app, "Order events");
+    assert!(
+        events.contains("Replay from snapshot at version 1: 1 event to apply; applied 0."),
+        "{events}"
+    );
+    assert_eq!(count(&app, ".stream tr.in-snapshot"), 1);
+    button(&app, "Next event").click();
+    tick().await;
+    let events = region_text(&app, "Order events");
+    assert!(
+        events.contains("applied 1.") && events.contains("Status: Paid"),
+        "{events}"
+    );
+    assert_eq!(count(&app, ".stream tr.replayed"), 1);
+    button(&app, "Replay from start").click();
+    tick().await;
+    let events = region_text(&app, "Order events");
+    assert!(events.contains("Replayed 0 of 2 events."), "{events}");
 }
 
 #[wasm_bindgen_test]

@@ -1,6 +1,7 @@
 //! Browser tests of the Sagas drawer: a saga preset's orders each get a region "Saga
 //! ORDER-ID" with the engine's state, steps and compensations, and a "Balances" region; an
-//! order placed by hand with "Place order" runs its saga. Same shape as `tests/web.rs`:
+//! order placed by hand with "Place order" runs its saga; the order stream ("Saga orders per
+//! tick") places orders every tick until stopped. Same shape as `tests/web.rs`:
 //! mount the app into a fresh container, act like a person, `tick().await`, read the DOM.
 #![cfg(target_arch = "wasm32")]
 
@@ -40,6 +41,33 @@ async fn the_payment_fails_preset_shows_the_compensations_in_the_order_they_ran(
             .contains("Record checks at tick 60 (outbox, dead letters, read models) hold.")
     })
     .await;
+}
+
+/// "Saga orders per tick" 2, "Start order stream" for 3 ticks, then "Stop order stream": six
+/// streamed orders, each with its saga region, and no more after the stop.
+#[wasm_bindgen_test]
+async fn the_order_stream_places_orders_every_tick_until_stopped() {
+    let app = fresh_app();
+    load_preset(&app, "happy-path").await;
+    button(&app, "Sagas").click();
+    tick().await;
+    let stream = || text(&app, "form[aria-label='Orders from the generator']");
+    assert!(stream().contains("No order stream runs."), "{}", stream());
+    type_into(&app, "Saga orders per tick", "2");
+    tick().await;
+    button(&app, "Start order stream").click();
+    settle().await;
+    assert!(stream().contains("Placing 2 orders a tick"), "{}", stream());
+    steps_settled(&app, 3).await;
+    button(&app, "Stop order stream").click();
+    settle().await;
+    assert!(stream().contains("No order stream runs."), "{}", stream());
+    steps_settled(&app, 60).await;
+    for n in 1..=6 {
+        let saga = region_text(&app, &format!("Saga stream-order-{n}"));
+        assert!(saga.contains("State:"), "{saga}");
+    }
+    assert_eq!(count(&app, "[aria-label='Saga stream-order-7']"), 0);
 }
 
 #[wasm_bindgen_test]
@@ -292,5 +320,18 @@ async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_button
     assert_eq!(count(&app, ".saga-list [role='region']"), 2);
     // Ordered by order id: "web-order-9" sorts last.
     assert!(region_text(&app, "Saga web-order-9").contains("State:"));
+    // The pager keeps its elements while the run moves on: focus stays on "Previous sagas".
+    let previous = button(&app, "Previous sagas");
+    previous.focus().unwrap();
+    steps(&app, 3).await;
+    let focused = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .expect("something has focus");
+    assert!(
+        focused.is_same_node(Some(&previous)),
+        "focus moved to {:?}",
+        focused.outer_html()
+    );
     app.remove();
 }

@@ -145,7 +145,7 @@ impl KeySpace {
 
     /// Draws the next record's key number (1-based). Uniform draws cost one RNG draw, as
     /// they always did, so a run without skew keeps its records.
-    fn draw(&self, rng: &mut SimRng) -> u64 {
+    pub(crate) fn draw(&self, rng: &mut SimRng) -> u64 {
         if self.hot_key_percent > 0 && rng.chance(f64::from(self.hot_key_percent) / 100.0) {
             return 1;
         }

@@ -11,12 +11,13 @@
 use crate::playground::SagaSafeguard;
 use crate::saga_insight::{
     compare_styles, correlation_rows, driving_events, order_ids, order_stream, read_model_rows,
-    replayed_state, state_machine, CorrelationRow, ReadModelRow, StateMachine, StreamRow,
-    StyleComparison, BOX_HEIGHT, BOX_WIDTH, HEIGHT, WIDTH,
+    replay_progress, replayed_from_snapshot, replayed_state, state_machine, CorrelationRow,
+    ReadModelRow, StateMachine, StreamRow, StyleComparison, BOX_HEIGHT, BOX_WIDTH, HEIGHT, WIDTH,
 };
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::message::OrderId;
 use orderflow_engine::saga::services::SagaMode;
 
 /// Everything this module shows, in the order the drawer lists it.
@@ -134,79 +135,159 @@ fn order_select(
             prop:value=move || current.get().unwrap_or_default()
             on:change=move |ev| chosen.set(Some(event_target_value(&ev)))
         >
-            {move || orders.get().into_iter().map(|o| {
-                let value = o.clone();
-                view! { <option value=value>{o}</option> }
-            }).collect_view()}
+            // Keyed by order: a new order adds its option, the others stay (a run placing
+            // orders every tick does not rebuild a select of thousands).
+            <For each=move || orders.get() key=|o| o.clone() let:o>
+                {
+                    let value = o.clone();
+                    view! { <option value=value>{o}</option> }
+                }
+            </For>
         </select>
     };
     (select, current)
 }
 
-/// One order's event stream, and a step-by-step replay of it.
+/// Where the replay of an order stands: the order it was set on, whether it starts from
+/// the latest snapshot (else from scratch), and how far it got.
+#[derive(Clone, Debug, PartialEq)]
+struct ReplayAt {
+    order: String,
+    from_snapshot: bool,
+    at: u64,
+}
+
+/// One order's event stream, "Snapshot" (the store snapshots it now), and a step-by-step
+/// replay of it, from scratch or from its latest snapshot.
 #[component]
 fn OrderEvents() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
     let orders = move || engine.read(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default());
     let (select, current) = order_select("order-events-order", "Order", orders, chosen);
-    // The replay's position, for the order it was set on; another order starts at its end.
-    let position = RwSignal::new(None::<(String, u64)>);
+    // Another order than the one the replay was set on starts at its end, from scratch.
+    let position = RwSignal::new(None::<ReplayAt>);
     let stream = move || {
         let order = current.get()?;
         engine.read(|pg| pg.saga().and_then(|s| order_stream(&s, &order)))
-    };
-    let replayed = move |len: u64| match (position.get(), current.get()) {
-        (Some((o, p)), Some(c)) if o == c => p.min(len),
-        _ => len,
-    };
-    let set = move |p: u64| {
-        if let Some(order) = current.get_untracked() {
-            position.set(Some((order, p)));
-        }
     };
     view! {
         <section class="order-events" role="region" aria-label="Order events">
             <h3>"Order events"</h3>
             <div class="fields">{select}</div>
             {move || stream().map(|s| {
+                let order = current.get().unwrap_or_default();
                 let len = s.rows.len() as u64;
-                let at = replayed(len);
-                let state = current.get().and_then(|o| {
-                    engine.read(|pg| pg.saga().and_then(|v| replayed_state(&v, &o, at)))
-                });
+                let replay = position.get().filter(|p| p.order == order);
+                let from_snapshot = replay.as_ref().is_some_and(|p| p.from_snapshot);
+                let start = if from_snapshot { s.snapshot.unwrap_or(0) } else { 0 };
+                let at = replay.map_or(len, |p| p.at).clamp(start, len);
                 view! {
-                    {stream_table(s.rows, at)}
+                    {stream_table(s.rows, start, at)}
                     <p class="load">{s.load}</p>
+                    {snapshot_button(order.clone(), s.snapshot == Some(len), position)}
                     {(!s.conflicts.is_empty()).then(|| view! {
                         <p class="saga-list-title">"Concurrency checks"</p>
                         <ul>{s.conflicts.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
                     })}
-                    <div class="replay" role="group" aria-label="Replay">
-                        <button type="button" on:click=move |_| set(0)>"Replay from start"</button>
-                        <button type="button" disabled={at >= len} on:click=move |_| set(at + 1)>"Next event"</button>
-                        <button type="button" on:click=move |_| set(len)>"To the end"</button>
-                        <p>{format!("Replayed {at} of {len} events.")}</p>
-                        <ul class="replayed-state">{state.unwrap_or_default().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                    </div>
+                    {replay_controls(order, s.snapshot, start, at, len, position)}
                 }
             })}
         </section>
     }
 }
 
-fn stream_table(rows: Vec<StreamRow>, replayed: u64) -> impl IntoView {
+/// "Snapshot": logs `take_snapshot` for the order and starts its replay from the new
+/// snapshot; disabled while the latest snapshot is at the stream's version.
+fn snapshot_button(
+    order: String,
+    current: bool,
+    position: RwSignal<Option<ReplayAt>>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let take = move |_| {
+        let command = SagaCommand::TakeSnapshot {
+            order_id: OrderId(order.clone()),
+        };
+        match engine.update(|pg| pg.try_saga(command)) {
+            Ok(()) => {
+                let version = engine.read_untracked(|pg| {
+                    pg.saga()
+                        .and_then(|s| order_stream(&s, &order))
+                        .and_then(|s| s.snapshot)
+                });
+                let version = version.unwrap_or(0);
+                position.set(Some(ReplayAt {
+                    order: order.clone(),
+                    from_snapshot: true,
+                    at: version,
+                }));
+                announcer.say(format!("Snapshot of {order} at version {version}: loading it replays only the events after."));
+            }
+            Err(e) => announcer.say(format!("No snapshot of {order}: {e}")),
+        }
+    };
+    view! {
+        <button type="button" class="take-snapshot" disabled=current on:click=take>"Snapshot"</button>
+        {current.then(|| view! { <span class="hint">" The latest snapshot is at the stream's version."</span> })}
+    }
+}
+
+/// "Replay from start", "Replay from snapshot", "Next event", "To the end", where the
+/// replay stands and the state it rebuilt.
+fn replay_controls(
+    order: String,
+    snapshot: Option<u64>,
+    start: u64,
+    at: u64,
+    len: u64,
+    position: RwSignal<Option<ReplayAt>>,
+) -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let from_snapshot = start > 0;
+    let state = engine.read(|pg| {
+        let saga = pg.saga()?;
+        if from_snapshot {
+            replayed_from_snapshot(&saga, &order, at)
+        } else {
+            replayed_state(&saga, &order, at)
+        }
+    });
+    let set = move |from_snapshot: bool, at: u64| {
+        let order = order.clone();
+        move |_| {
+            position.set(Some(ReplayAt {
+                order: order.clone(),
+                from_snapshot,
+                at,
+            }))
+        }
+    };
+    view! {
+        <div class="replay" role="group" aria-label="Replay">
+            <button type="button" on:click=set(false, 0)>"Replay from start"</button>
+            <button type="button" disabled=snapshot.is_none() on:click=set(true, snapshot.unwrap_or(0))>"Replay from snapshot"</button>
+            <button type="button" disabled={at >= len} on:click=set(from_snapshot, at + 1)>"Next event"</button>
+            <button type="button" on:click=set(from_snapshot, len)>"To the end"</button>
+            <p>{replay_progress(start, at, len)}</p>
+            <ul class="replayed-state">{state.unwrap_or_default().into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
+        </div>
+    }
+}
+
+fn stream_table(rows: Vec<StreamRow>, snapshot: u64, replayed: u64) -> impl IntoView {
     view! {
         <table class="routing-table stream">
-            <caption>"The order's stream in the event store (replayed rows marked)"</caption>
+            <caption>"The order's stream in the event store (replayed rows marked; rows in the snapshot the replay starts from dimmed)"</caption>
             <thead><tr>
                 <th scope="col">"Version"</th><th scope="col">"Tick"</th><th scope="col">"Event"</th>
                 <th scope="col">"Detail"</th><th scope="col">"Schema"</th><th scope="col">"Snapshot"</th>
             </tr></thead>
             <tbody>{rows.into_iter().map(|r| {
-                let done = r.version <= replayed;
+                let done = r.version > snapshot && r.version <= replayed;
                 view! {
-                    <tr class:replayed=done aria-current=(r.version == replayed).then_some("step")>
+                    <tr class:replayed=done class:in-snapshot=r.version <= snapshot aria-current=(r.version == replayed).then_some("step")>
                         <td>{r.version}</td><td>{r.tick}</td><td>{r.event}</td><td>{r.detail}</td>
                         <td>{r.schema}</td><td>{if r.snapshot { "snapshot taken" } else { "" }}</td>
                     </tr>

@@ -1,4 +1,6 @@
-//! The "Sagas" drawer: when the scenario runs an order saga, a "Place order" form, a region
+//! The "Sagas" drawer: when the scenario runs an order saga, a "Place order" form, "Saga
+//! orders per tick" with "Start order stream" / "Stop order stream" (the engine's order
+//! stream), a region
 //! "Saga ORDER-ID" per order (its state, the steps done in order, then the compensations in
 //! the order they ran) and a region "Balances" (stock per product, money charged and
 //! refunded, the conservation checks). "Break things": the toggles "Fail payment", "Fail
@@ -13,15 +15,17 @@
 
 use crate::components::explain::Explain;
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, page, parse_payment_chance,
-    payment_chance, record_check_violations, retries, saga_rows, service_label, services, slowdown,
-    slowdown_action, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
-    RECORD_CHECKS_EVERY_MS,
+    balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
+    orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
+    record_check_violations, retries, saga_rows, service_label, services, slowdown,
+    slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
+    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
 use orderflow_engine::saga::command::SagaCommand;
+use orderflow_engine::saga::order_stream::MAX_STREAM_ORDERS_PER_TICK;
 
 /// The sagas panel.
 #[component]
@@ -38,6 +42,7 @@ pub fn SagasPanel() -> impl IntoView {
                 }
             >
                 <PlaceOrderForm />
+                <OrderStreamForm />
                 <BreakThings />
                 <BalancesView />
                 <DeadLetters />
@@ -98,6 +103,48 @@ fn PlaceOrderForm() -> impl IntoView {
             {input("order-product", "Product", |d| d.product.clone(), |d, v| d.product = v)}
             {input("order-quantity", "Quantity", |d| d.quantity.clone(), |d, v| d.quantity = v)}
             <button type="submit">"Place order"</button>
+            <p class="error" role="alert">{move || error.get()}</p>
+        </form>
+    }
+}
+
+/// "Saga orders per tick" (the generator form has its own "Orders per tick") and "Start
+/// order stream" / "Stop order stream": logs the saga's
+/// `set_order_stream` (the engine draws each order's customer, product and quantity).
+#[component]
+fn OrderStreamForm() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let announcer = expect_context::<Announcer>();
+    let running =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| orders_per_tick(&s))));
+    let text = RwSignal::new("1".to_string());
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let command = if running.get_untracked() > 0 {
+            Ok(stop_order_stream())
+        } else {
+            parse_orders_per_tick(&text.get_untracked()).map_err(|e| e.to_string())
+        };
+        let done = command.and_then(|c| {
+            engine
+                .update(|pg| pg.try_saga(c))
+                .map_err(|e| e.to_string())
+        });
+        match done {
+            Ok(()) => {
+                error.set(None);
+                announcer.say(order_stream_status(running.get_untracked()));
+            }
+            Err(e) => error.set(Some(e)),
+        }
+    };
+    view! {
+        <form class="fields order-stream" novalidate on:submit=submit aria-label="Orders from the generator">
+            <label for="saga-orders-per-tick">"Saga orders per tick"</label>
+            <input id="saga-orders-per-tick" type="number" min="1" max=MAX_STREAM_ORDERS_PER_TICK inputmode="numeric" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+            <button type="submit">{move || if running.get() > 0 { "Stop order stream" } else { "Start order stream" }}</button>
+            <span class="hint">{move || order_stream_status(running.get())}</span>
             <p class="error" role="alert">{move || error.get()}</p>
         </form>
     }
@@ -387,51 +434,54 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
     }
 }
 
-/// One region per saga, a page of them at a time, with their retries.
+/// One region per saga, a page of them at a time, with their retries. The pager and every
+/// region whose saga did not change keep their elements from tick to tick (keyboard focus
+/// on "Next sagas" survives a playing run; a tick redraws only the sagas that moved).
 #[component]
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let page_no = RwSignal::new(0usize);
-    let rows = move || engine.read(|pg| pg.saga().map(|s| saga_rows(&s)).unwrap_or_default());
-    let shown = move || {
-        let rows = rows();
-        let total = rows.len();
-        let (range, label) = page(total, page_no.get());
-        let rows: Vec<SagaRow> = rows
-            .into_iter()
-            .skip(range.start)
-            .take(range.len())
-            .collect();
-        let ids = rows.iter().map(|r| r.order_id.clone()).collect();
-        let mut tries = engine.read(|pg| pg.saga().map(|s| retries(&s, &ids)).unwrap_or_default());
-        let regions = rows
-            .into_iter()
-            .map(|r| {
-                let retried = tries.remove(&r.order_id).unwrap_or_default();
-                saga_region(r, retried)
-            })
-            .collect_view();
-        (label, total, regions)
-    };
+    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.summaries().len())));
+    let at = Memo::new(move |_| page_no.get().min(last_page(total.get())));
+    let shown = Memo::new(move |_| {
+        let (range, _) = page(total.get(), at.get());
+        engine.read(|pg| {
+            let Some(saga) = pg.saga() else {
+                return Vec::new();
+            };
+            let rows: Vec<SagaRow> = saga_rows(&saga)
+                .into_iter()
+                .skip(range.start)
+                .take(range.len())
+                .collect();
+            let ids = rows.iter().map(|r| r.order_id.clone()).collect();
+            let mut tries = retries(&saga, &ids);
+            rows.into_iter()
+                .map(|r| {
+                    let retried = tries.remove(&r.order_id).unwrap_or_default();
+                    (r, retried)
+                })
+                .collect::<Vec<_>>()
+        })
+    });
     let go = move |delta: isize| {
-        let total = engine.read_untracked(|pg| pg.saga().map_or(0, |s| s.summaries().len()));
-        page_no.update(|p| *p = p.saturating_add_signed(delta).min(last_page(total)));
+        page_no.update(|p| {
+            *p = p
+                .saturating_add_signed(delta)
+                .min(last_page(total.get_untracked()))
+        });
     };
     view! {
         <div class="saga-list">
-            {move || {
-                let (label, total, regions) = shown();
-                let last = last_page(total);
-                let at = page_no.get().min(last);
-                view! {
-                    <nav class="saga-pager" aria-label="Saga pages">
-                        <button type="button" on:click=move |_| go(-1) disabled={at == 0}>"Previous sagas"</button>
-                        <span>{label}</span>
-                        <button type="button" on:click=move |_| go(1) disabled={at >= last}>"Next sagas"</button>
-                    </nav>
-                    {regions}
-                }
-            }}
+            <nav class="saga-pager" aria-label="Saga pages">
+                <button type="button" on:click=move |_| go(-1) disabled={move || at.get() == 0}>"Previous sagas"</button>
+                <span>{move || page(total.get(), at.get()).1}</span>
+                <button type="button" on:click=move |_| go(1) disabled={move || at.get() >= last_page(total.get())}>"Next sagas"</button>
+            </nav>
+            // Keyed by everything a region shows: a saga that moved is drawn again.
+            <For each=move || shown.get() key=|row| row.clone() let:row>
+                {saga_region(row.0, row.1)}
+            </For>
         </div>
     }
 }

@@ -50,7 +50,11 @@ pub fn TimeControls() -> impl IntoView {
                 >
                     {SPEEDS.map(|s| view! { <option value=s.to_string()>{format!("{s} ticks/s")}</option> })}
                 </select>
-                <span class="tick" role="status">{move || format!("Tick {}", now.get())}</span>
+                // A status while paused (a Step is heard), none while playing: sixty ticks a
+                // second would drown the live region that announces what matters.
+                <span class="tick" role=move || (!clock.playing.get()).then_some("status")>
+                    {move || format!("Tick {}", now.get())}
+                </span>
                 // Not a live region: it may change every second while the run is heavy.
                 {move || clock.achieved.get().map(|rate| view! {
                     <span class="achieved">

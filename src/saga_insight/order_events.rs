@@ -33,6 +33,8 @@ pub struct OrderStream {
     pub conflicts: Vec<String>,
     /// How loading the order runs now: from the latest snapshot, or the whole stream.
     pub load: String,
+    /// The version of the store's latest snapshot of the order, if it has one.
+    pub snapshot: Option<u64>,
 }
 
 /// The orders with a stream in the event store, in order.
@@ -87,6 +89,7 @@ pub fn order_stream(saga: &SagaView<'_>, order_id: &str) -> Option<OrderStream> 
         rows,
         conflicts,
         load,
+        snapshot: store.snapshot(&id).map(|s| s.version),
     })
 }
 
@@ -157,6 +160,39 @@ pub fn replayed_state(saga: &SagaView<'_>, order_id: &str, version: u64) -> Opti
         state.apply(&upcast(stored));
     }
     Some(aggregate_lines(&state))
+}
+
+/// The order's state replayed from the store's latest snapshot of it (the aggregate as
+/// snapshotted), applying its events after the snapshot up to `version`, as lines; `None`
+/// when it has no snapshot. A version inside the snapshot applies nothing.
+pub fn replayed_from_snapshot(
+    saga: &SagaView<'_>,
+    order_id: &str,
+    version: u64,
+) -> Option<Vec<String>> {
+    let id = OrderId(order_id.to_string());
+    let store = &saga.world().services.order.store;
+    let snapshot = store.snapshot(&id)?;
+    let mut state = snapshot.state.clone();
+    let after = store.stream(&id).iter().skip(snapshot.version as usize);
+    for stored in after.take(version.saturating_sub(snapshot.version) as usize) {
+        state.apply(&upcast(stored));
+    }
+    Some(aggregate_lines(&state))
+}
+
+/// What the replay says: from scratch "Replayed AT of LEN events."; from a snapshot at
+/// `start`, how many events there are to apply and how many are applied.
+pub fn replay_progress(start: u64, at: u64, len: u64) -> String {
+    if start == 0 {
+        return format!("Replayed {at} of {len} events.");
+    }
+    let to_apply = len.saturating_sub(start);
+    let plural = if to_apply == 1 { "" } else { "s" };
+    format!(
+        "Replay from snapshot at version {start}: {to_apply} event{plural} to apply; applied {}.",
+        at.saturating_sub(start).min(to_apply)
+    )
 }
 
 fn aggregate_lines(state: &OrderAggregate) -> Vec<String> {

@@ -302,3 +302,47 @@ fn a_choreographed_saga_lists_the_events_that_drove_it() {
         "{events:?}"
     );
 }
+
+/// "Snapshot" logs `take_snapshot`: order-1 of the happy path (no snapshot before its third
+/// event) snapshotted at version 1, then paid: loading and the step-by-step replay start
+/// from version 1 and apply the one event after it, to the state a replay from scratch
+/// rebuilds; a replay of the log carries the snapshot, a rewind before it drops it.
+#[test]
+fn a_snapshot_now_makes_the_replay_start_from_it_and_the_log_carries_it() {
+    let mut pg = played("happy-path", 10);
+    let stream = |pg: &Playground| order_stream(&pg.saga().unwrap(), "order-1").unwrap();
+    assert_eq!((stream(&pg).rows.len(), stream(&pg).snapshot), (1, None));
+    let snapshot = SagaCommand::TakeSnapshot {
+        order_id: orderflow_engine::saga::message::OrderId("order-1".into()),
+    };
+    pg.try_saga(snapshot).unwrap();
+    for _ in 0..6 {
+        pg.step();
+    }
+    let after = stream(&pg);
+    assert_eq!((after.rows.len(), after.snapshot), (2, Some(1)));
+    assert!(after.rows[0].snapshot, "the row marks it");
+    assert_eq!(
+        after.load,
+        "Loading starts from the snapshot at version 1 and replays 1 of 2 events."
+    );
+    let saga = pg.saga().unwrap();
+    let at_snapshot = replayed_from_snapshot(&saga, "order-1", 1).unwrap();
+    assert_eq!(at_snapshot[..2], ["Version: 1", "Status: Created"]);
+    let replayed = replayed_from_snapshot(&saga, "order-1", 2).unwrap();
+    assert_eq!(replayed[..2], ["Version: 2", "Status: Paid"]);
+    assert_eq!(Some(replayed), replayed_state(&saga, "order-1", 2));
+    assert_eq!(
+        replay_progress(1, 1, 2),
+        "Replay from snapshot at version 1: 1 event to apply; applied 0."
+    );
+    assert_eq!(replay_progress(0, 1, 2), "Replayed 1 of 2 events.");
+    let mut replayed = Playground::new(pg.session().clone());
+    assert_eq!(stream(&replayed), after, "the log carries it");
+    replayed.replay_to(9);
+    assert_eq!(stream(&replayed).snapshot, None, "rewound before it");
+    let none = SagaCommand::TakeSnapshot {
+        order_id: orderflow_engine::saga::message::OrderId("nobody".into()),
+    };
+    assert!(pg.try_saga(none).is_err());
+}

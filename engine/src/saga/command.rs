@@ -129,6 +129,25 @@ pub enum SagaCommand {
         /// Its offset on the DLQ.
         offset: Offset,
     },
+    /// Snapshots the order's event-sourced aggregate at its current version now, so
+    /// loading it replays only the events after (the page's "Snapshot"); nothing when its
+    /// latest snapshot is at that version already, refused (typed) when it has no events.
+    TakeSnapshot {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// Places `orders_per_tick` orders every tick from the next on, each with a customer of
+    /// `customer-1..=customer-N` (N = `customers`), a stocked product and a quantity drawn
+    /// from the simulation's RNG ([`OrderStream`](super::order_stream::OrderStream)); 0
+    /// stops the stream. Refused above
+    /// [`MAX_STREAM_ORDERS_PER_TICK`](super::order_stream::MAX_STREAM_ORDERS_PER_TICK) or
+    /// with customers out of the generator's bounds.
+    SetOrderStream {
+        /// Orders per tick (0: stop).
+        orders_per_tick: u32,
+        /// How many customers the orders are drawn from.
+        customers: u32,
+    },
     /// Rebuilds a projection by replay.
     RebuildProjection {
         /// The projection.
@@ -152,7 +171,7 @@ pub enum SagaCommand {
 impl SagaCommand {
     /// The `type` tags of the saga's commands: what tells one from a simulation command in
     /// a scenario's list.
-    pub const TYPES: [&'static str; 10] = [
+    pub const TYPES: [&'static str; 12] = [
         "place_order",
         "take_down",
         "bring_up",
@@ -163,5 +182,7 @@ impl SagaCommand {
         "resubmit_dead_letter",
         "set_fault_chance",
         "set_slowdown",
+        "take_snapshot",
+        "set_order_stream",
     ];
 }

@@ -64,6 +64,26 @@ pub enum SagaSetupError {
         /// The most allowed.
         max: u64,
     },
+    #[error("order {order_id} has no events to snapshot")]
+    /// A snapshot of an order the event store has no stream for.
+    NoOrderStream {
+        /// The order.
+        order_id: String,
+    },
+    #[error("an order stream places at most {max} orders per tick, not {orders_per_tick}")]
+    /// An order stream beyond [`MAX_STREAM_ORDERS_PER_TICK`](super::order_stream::MAX_STREAM_ORDERS_PER_TICK).
+    OrderStream {
+        /// Orders per tick asked for.
+        orders_per_tick: u32,
+        /// The most allowed.
+        max: u32,
+    },
+    #[error("an order stream's customers: {error}")]
+    /// An order stream's customers out of the generator's bounds.
+    StreamCustomers {
+        /// The generator's error.
+        error: crate::generator::GeneratorError,
+    },
     #[error("order {order_id} has no lines")]
     /// An order needs lines.
     EmptyOrder {

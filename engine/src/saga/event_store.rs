@@ -348,6 +348,23 @@ impl EventStore {
         })
     }
 
+    /// Snapshots the order's aggregate at its stream's current version now (an operator's
+    /// "Snapshot"), replacing its latest snapshot: `Some(version)`, or `None` when the
+    /// latest snapshot is at that version already. A typed error when it has no stream.
+    pub fn take_snapshot(&mut self, order_id: &OrderId) -> Result<Option<u64>, EventStoreError> {
+        let rebuilt = self.load(order_id)?;
+        let version = rebuilt.state.version;
+        if self.snapshots.get(order_id).map(|s| s.version) == Some(version) {
+            return Ok(None);
+        }
+        let snapshot = Snapshot {
+            version,
+            state: rebuilt.state,
+        };
+        self.snapshots.insert(order_id.clone(), snapshot);
+        Ok(Some(version))
+    }
+
     /// Replays from `snapshot` (or from scratch) to the end of the stream.
     fn replay(&self, order_id: &OrderId, snapshot: Option<&Snapshot>) -> Rebuilt {
         let stream = self.stream(order_id);
@@ -494,6 +511,46 @@ mod tests {
         assert_eq!(without.applied_with_snapshot, 3);
         assert_eq!(with.applied_without_snapshot, 3);
         assert_eq!(with.state.status, Some(OrderStatus::Shipped));
+    }
+
+    #[test]
+    fn a_snapshot_taken_now_shortens_the_replay_to_nothing_then_to_the_events_after_it() {
+        let mut store = EventStore::new(0);
+        assert_eq!(
+            store.take_snapshot(&oid()),
+            Err(EventStoreError::UnknownOrder(oid()))
+        );
+        store
+            .append(&oid(), 0, placed(Some("EUR")), 2, Tick(0))
+            .unwrap();
+        let paid = OrderDomainEvent::OrderPaid { amount_cents: 500 };
+        store.append(&oid(), 1, paid, 2, Tick(1)).unwrap();
+        assert_eq!(store.load(&oid()).unwrap().applied_with_snapshot, 2);
+        assert_eq!(store.take_snapshot(&oid()), Ok(Some(2)));
+        assert_eq!(
+            store.take_snapshot(&oid()),
+            Ok(None),
+            "already at version 2"
+        );
+        let loaded = store.load(&oid()).unwrap();
+        assert_eq!(
+            (loaded.snapshot_version, loaded.applied_with_snapshot),
+            (2, 0)
+        );
+        let shipped = OrderDomainEvent::OrderShipped {
+            tracking_number: "T1".into(),
+        };
+        store.append(&oid(), 2, shipped, 2, Tick(2)).unwrap();
+        let with = store.load(&oid()).unwrap();
+        assert_eq!((with.snapshot_version, with.applied_with_snapshot), (2, 1));
+        assert_eq!(
+            with.state,
+            store.load_without_snapshot(&oid()).unwrap().state
+        );
+        assert_eq!(
+            store.snapshot(&oid()).unwrap().state.status,
+            Some(OrderStatus::Paid)
+        );
     }
 
     #[test]

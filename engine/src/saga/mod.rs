@@ -20,6 +20,8 @@
 //!   log (`match (state, event)`), compensating completed steps in reverse; illegal
 //!   transitions are typed errors carrying the state and the event.
 //! - [`projection`]: CQRS read models fed from the log, rebuildable by replay.
+//! - [`order_stream`]: a stream of orders every tick, customers, products and quantities
+//!   drawn from the simulation's RNG (`set_order_stream`).
 //! - [`services`]: the services' state and handlers, for orchestration and choreography.
 //! - [`retry`]: the retry schedule (immediately, 1 s, 5 s, 30 s, 2 min) and dead letters for
 //!   `<topic>.DLQ`.
@@ -50,6 +52,7 @@ pub mod inbox;
 pub mod invariants;
 pub mod message;
 pub mod orchestrator;
+pub mod order_stream;
 pub mod outbox;
 pub mod projection;
 #[cfg(test)]

@@ -62,7 +62,8 @@ use super::choreography::ChoreographyView;
 use super::command::{OrderRequest, ResubmitRequest, SagaCommand, MAX_SLOWDOWN_TICKS};
 use super::config::{check_fault_rule, check_lines, SagaConfig, SagaSetup, SagaSetupError};
 use super::faults::FaultRule;
-use super::message::{topics, OrderId, SagaMessage};
+use super::message::{topics, OrderId, ProductId, SagaMessage};
+use super::order_stream::{OrderStream, MAX_STREAM_ORDERS_PER_TICK};
 use super::projection::ProjectionKind;
 use super::services::{SagaMode, ServiceName};
 use super::trace::SagaTraceEvent as T;
@@ -104,6 +105,10 @@ pub struct Saga {
     choreography: BTreeMap<OrderId, ChoreographyView>,
     /// The next offset of each events-topic partition the choreography views have not seen.
     observed: Vec<Offset>,
+    /// The stream of orders placed every tick, while one runs.
+    order_stream: Option<OrderStream>,
+    /// Orders the stream placed so far (the last one's number).
+    streamed_orders: u64,
 }
 
 /// A running saga read together with the `Sim` it runs on: its sagas, balances, records
@@ -158,6 +163,8 @@ impl Saga {
             processing_ticks,
             choreography: BTreeMap::new(),
             observed: vec![Offset(0); config.partitions as usize],
+            order_stream: None,
+            streamed_orders: 0,
             config,
         })
     }
@@ -193,6 +200,7 @@ impl Saga {
         while let Some(o) = take_due(&mut self.pending_orders, |o| o.at_tick <= now) {
             produce(sim, o.place_order());
         }
+        self.stream_orders(sim);
         while let Some(r) = take_due(&mut self.pending_resubmits, |r| r.at_tick <= now) {
             self.resubmit_dead_letters(sim, &r.topic)
                 .expect("resubmit topics were validated with the setup");
@@ -236,6 +244,11 @@ impl Saga {
             SagaCommand::RebuildProjection { projection } => {
                 self.rebuild_projection(sim, projection);
             }
+            SagaCommand::TakeSnapshot { order_id } => self.take_snapshot(sim.now(), order_id)?,
+            SagaCommand::SetOrderStream {
+                orders_per_tick,
+                customers,
+            } => self.set_order_stream(orders_per_tick, customers)?,
             SagaCommand::InjectFault { mut rule } => {
                 check_fault_rule(&rule)?;
                 rule.from_tick = rule.from_tick.max(sim.now());
@@ -265,6 +278,67 @@ impl Saga {
                 check_fault_rule(&rule)?;
                 self.world.faults.set_chance(rule, sim.now());
             }
+        }
+        Ok(())
+    }
+
+    /// Starts, changes or (0 orders a tick) stops the stream of orders.
+    fn set_order_stream(
+        &mut self,
+        orders_per_tick: u32,
+        customers: u32,
+    ) -> Result<(), SagaSetupError> {
+        if orders_per_tick > MAX_STREAM_ORDERS_PER_TICK {
+            return Err(SagaSetupError::OrderStream {
+                orders_per_tick,
+                max: MAX_STREAM_ORDERS_PER_TICK,
+            });
+        }
+        let stream = OrderStream::new(orders_per_tick, customers);
+        (stream.customers.check(orders_per_tick))
+            .map_err(|error| SagaSetupError::StreamCustomers { error })?;
+        self.order_stream = (orders_per_tick > 0).then_some(stream);
+        Ok(())
+    }
+
+    /// The running stream's orders for this tick, placed like any customer's. At the
+    /// simulation's record limit the stream stops (traced), as the generator does.
+    fn stream_orders(&mut self, sim: &mut Sim) {
+        let Some(stream) = &self.order_stream else {
+            return;
+        };
+        let products: Vec<ProductId> = self.config.initial_stock.keys().cloned().collect();
+        for m in stream.orders(sim.rng_mut(), &products, &mut self.streamed_orders) {
+            let topic = m.topic().to_string();
+            let key = Some(m.order_id().0.clone());
+            let value = Payload::Saga(m);
+            if let Err(e) = sim.apply(Command::Produce { topic, key, value }) {
+                self.world.trace.push(T::CommandRejected {
+                    tick: sim.now(),
+                    command: "set_order_stream".into(),
+                    error: format!("the order stream stopped: {e}"),
+                });
+                self.order_stream = None;
+                return;
+            }
+        }
+    }
+
+    /// Snapshots the order's aggregate now and traces it (nothing when its latest snapshot
+    /// is current already).
+    fn take_snapshot(&mut self, now: Tick, order_id: OrderId) -> Result<(), SagaSetupError> {
+        let store = &mut self.world.services.order.store;
+        let taken = store
+            .take_snapshot(&order_id)
+            .map_err(|_| SagaSetupError::NoOrderStream {
+                order_id: order_id.0.clone(),
+            })?;
+        if let Some(version) = taken {
+            self.world.trace.push(T::SnapshotTaken {
+                tick: now,
+                order_id,
+                version,
+            });
         }
         Ok(())
     }

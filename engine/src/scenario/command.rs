@@ -172,6 +172,13 @@ mod tests {
                 service: ServiceName::Payment,
                 extra_ticks: 100,
             },
+            SagaCommand::TakeSnapshot {
+                order_id: crate::saga::message::OrderId("order-1".into()),
+            },
+            SagaCommand::SetOrderStream {
+                orders_per_tick: 2,
+                customers: 5,
+            },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
         for c in commands {

@@ -1,6 +1,6 @@
 //! The saga commands behind the page's "Break things": `inject_fault` (a fault armed by a
 //! command and the same fault in a scenario file's timed commands give the same run),
-//! `set_fault_chance`, `set_slowdown` and `resubmit_dead_letter`.
+//! `set_fault_chance`, `set_slowdown`, `resubmit_dead_letter` and `take_snapshot`.
 
 use super::*;
 use crate::ids::Tick;
@@ -278,4 +278,139 @@ fn one_dead_letter_resubmitted_by_its_place_is_resubmit_all_of_one() {
     assert_eq!(order.map(|s| s.state), Some(SagaState::Completed));
     assert!(saga.is_settled());
     assert_eq!(saga.check_invariants(), Vec::<String>::new());
+}
+
+/// "Snapshot": the order's aggregate snapshotted at its current version now, traced, so
+/// loading it replays nothing, then only the events written after; the same snapshot again
+/// does nothing; an order with no stream is refused.
+#[test]
+fn a_snapshot_taken_now_shortens_the_orders_replay() {
+    use crate::saga::message::OrderId;
+    use crate::saga::trace::SagaTraceEvent as T;
+    let mut file = Scenario::from_json(FILE).unwrap();
+    file.commands.clear();
+    let mut system = System::from_scenario(&file).unwrap();
+    let order = OrderId("order-1".into());
+    let snapshot = || SagaCommand::TakeSnapshot {
+        order_id: OrderId("order-1".into()),
+    };
+    assert!(matches!(
+        system.apply(snapshot().into()),
+        Err(SystemError::Saga(SagaSetupError::NoOrderStream { .. }))
+    ));
+    system.apply(place("order-1", "c-1", 1).into()).unwrap();
+    let loaded = |s: &System| {
+        let saga = s.saga().unwrap();
+        saga.world().services.order.store.load(&order).unwrap()
+    };
+    system.run_until(Tick(8));
+    let before = loaded(&system);
+    assert_eq!(before.snapshot_version, 0, "{before:?}");
+    assert!(before.applied_with_snapshot > 0);
+    system.apply(snapshot().into()).unwrap();
+    system.apply(snapshot().into()).unwrap();
+    let now = loaded(&system);
+    let at = before.state.version;
+    assert_eq!((now.snapshot_version, now.applied_with_snapshot), (at, 0));
+    let taken: Vec<_> = (system.saga().unwrap().world().trace.iter())
+        .filter(|e| matches!(e, T::SnapshotTaken { tick: Tick(8), .. }))
+        .cloned()
+        .collect();
+    let traced = T::SnapshotTaken {
+        tick: Tick(8),
+        order_id: order.clone(),
+        version: at,
+    };
+    assert_eq!(taken, [traced], "traced once");
+    system.run_until(Tick(100));
+    let after = loaded(&system);
+    assert!(after.state.version > at, "{after:?}");
+    assert!(after.applied_with_snapshot < after.applied_without_snapshot);
+}
+
+/// "Orders per tick": `set_order_stream` places that many orders every tick from the next,
+/// customers, products and quantities drawn from the seeded RNG (the same seed and commands
+/// give the same orders), numbered `stream-order-N`; 0 stops it; too many are refused.
+#[test]
+fn an_order_stream_places_drawn_orders_every_tick_until_stopped() {
+    use crate::saga::message::SagaMessage;
+    let run = || {
+        let mut file = Scenario::from_json(FILE).unwrap();
+        file.commands.clear();
+        let mut system = System::from_scenario(&file).unwrap();
+        let stream = |orders_per_tick| SagaCommand::SetOrderStream {
+            orders_per_tick,
+            customers: 5,
+        };
+        system.run_until(Tick(2));
+        system.apply(stream(2).into()).unwrap();
+        system.run_until(Tick(5));
+        system.apply(stream(0).into()).unwrap();
+        assert!(system.saga().unwrap().order_stream().is_none());
+        system.run_until(Tick(200));
+        assert!(matches!(
+            system.apply(stream(1_000).into()),
+            Err(SystemError::Saga(SagaSetupError::OrderStream { .. }))
+        ));
+        assert!(matches!(
+            system.apply(stream(1).into()).map(|_| ()).and(
+                system.apply(
+                    SagaCommand::SetOrderStream {
+                        orders_per_tick: 1,
+                        customers: 0
+                    }
+                    .into()
+                )
+            ),
+            Err(SystemError::Saga(SagaSetupError::StreamCustomers { .. }))
+        ));
+        system
+    };
+    let system = run();
+    let summary = system.saga().unwrap().summary();
+    let ids: Vec<_> = summary.sagas.iter().map(|s| s.order_id.0.clone()).collect();
+    assert_eq!(
+        ids,
+        (1..=6)
+            .map(|n| format!("stream-order-{n}"))
+            .collect::<Vec<_>>()
+    );
+    let placed: Vec<SagaMessage> = system
+        .saga()
+        .unwrap()
+        .sim()
+        .topic(crate::saga::message::topics::ORDER_COMMANDS)
+        .unwrap()
+        .partitions()
+        .iter()
+        .flat_map(|p| p.records())
+        .filter_map(|r| match &r.value {
+            crate::log::Payload::Saga(m @ SagaMessage::PlaceOrder { .. }) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(placed.len(), 6);
+    let customers: std::collections::BTreeSet<String> = placed
+        .iter()
+        .filter_map(|m| match m {
+            SagaMessage::PlaceOrder {
+                customer_id, lines, ..
+            } => {
+                assert!((1..=3).contains(&lines[0].quantity));
+                Some(customer_id.0.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        customers.iter().all(|c| c.starts_with("customer-")),
+        "{customers:?}"
+    );
+    assert!(customers.len() > 1, "drawn, not fixed: {customers:?}");
+    assert_eq!(summary.invariant_violations, Vec::<String>::new());
+    assert_eq!(
+        summary,
+        run().saga().unwrap().summary(),
+        "the seed replays them"
+    );
 }

@@ -106,6 +106,12 @@ impl Sim {
         self.seed
     }
 
+    /// The simulation's one RNG, for the saga's order stream (drawn from in tick order, so
+    /// a seed replays the same orders).
+    pub(crate) fn rng_mut(&mut self) -> &mut SimRng {
+        &mut self.rng
+    }
+
     /// The current logical time.
     pub fn now(&self) -> Tick {
         self.now

@@ -23,6 +23,11 @@ impl<'a> SagaView<'a> {
         &self.saga.world
     }
 
+    /// The stream of orders placed every tick, while one runs.
+    pub fn order_stream(&self) -> Option<&'a super::OrderStream> {
+        self.saga.order_stream.as_ref()
+    }
+
     /// The configuration.
     pub fn config(&self) -> &'a SagaConfig {
         &self.saga.config
