@@ -24,6 +24,8 @@ enum Tag {
     SetSlowdown,
     SetFaultChance,
     ResubmitDeadLetter,
+    TakeSnapshot,
+    SetOrderStream,
     RebuildProjection,
     InjectFault,
     DisarmFaults,
@@ -46,6 +48,8 @@ pub(super) struct Wire {
     probability: Option<f64>,
     partition: Option<PartitionId>,
     offset: Option<Offset>,
+    orders_per_tick: Option<u32>,
+    customers: Option<u32>,
     projection: Option<ProjectionKind>,
     rule: Option<FaultRule>,
 }
@@ -84,6 +88,13 @@ impl TryFrom<Wire> for SagaCommand {
                 topic: need!(w.topic),
                 partition: need!(w.partition),
                 offset: need!(w.offset),
+            },
+            Tag::TakeSnapshot => C::TakeSnapshot {
+                order_id: need!(w.order_id),
+            },
+            Tag::SetOrderStream => C::SetOrderStream {
+                orders_per_tick: need!(w.orders_per_tick),
+                customers: need!(w.customers),
             },
             Tag::RebuildProjection => C::RebuildProjection {
                 projection: need!(w.projection),
@@ -142,6 +153,13 @@ mod tests {
                 topic: "payment-commands".into(),
                 partition: PartitionId(2),
                 offset: Offset(9),
+            },
+            C::TakeSnapshot {
+                order_id: OrderId("O1".into()),
+            },
+            C::SetOrderStream {
+                orders_per_tick: 3,
+                customers: 20,
             },
             C::RebuildProjection {
                 projection: ProjectionKind::SalesPerProduct,
