@@ -218,9 +218,11 @@ pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
 }
 
 mod breaking;
+mod retry_timeline;
 mod stream;
 
 pub use breaking::*;
+pub use retry_timeline::*;
 pub use stream::*;
 
 #[cfg(test)]

@@ -246,7 +246,24 @@ async fn a_poison_message_waits_in_dead_letters_until_resubmit() {
     load_preset(&app, "poison-message-dlq-resubmit").await;
     button(&app, "Sagas").click();
     tick().await;
-    assert!(region_text(&app, "Dead letters").contains("No record was dead-lettered."));
+    let letters = region_text(&app, "Dead letters");
+    assert!(
+        letters.contains("No record was dead-lettered."),
+        "{letters}"
+    );
+    // The schedule the consumers follow (the seed documents': immediately, 1 s, 5 s, 30 s,
+    // 2 min, then the DLQ), at this preset's ticks per second.
+    assert!(letters.contains("Retry schedule"), "{letters}");
+    assert!(
+        letters.contains("Attempt 1: on delivery (tick +0)"),
+        "{letters}"
+    );
+    assert!(
+        letters.contains("Attempt 2: immediately (tick +0)"),
+        "{letters}"
+    );
+    assert!(letters.contains("Attempt 6: after 2 min"), "{letters}");
+    assert!(letters.contains("If attempt 6 (at tick +"), "{letters}");
     steps_settled(&app, 200).await;
     let letters = region_text(&app, "Dead letters");
     assert!(

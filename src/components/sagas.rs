@@ -17,7 +17,7 @@ use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
     orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
-    record_check_violations, retries, saga_rows, service_label, services, slowdown,
+    record_check_violations, retries, retry_timeline, saga_rows, service_label, services, slowdown,
     slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
     FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
@@ -385,6 +385,7 @@ fn DeadLetters() -> impl IntoView {
     view! {
         <section class="dead-letters" role="region" aria-label="Dead letters">
             <h3>"Dead letters"</h3>
+            <RetryTimeline />
             {move || {
                 let queues = queues();
                 if queues.is_empty() {
@@ -413,6 +414,49 @@ fn DeadLetters() -> impl IntoView {
                 }).collect_view().into_any()
             }}
         </section>
+    }
+}
+
+/// The saga's retry schedule on a timeline: each attempt of a failing record, then the DLQ
+/// (the drawing is decoration; the list beside it says the same in words).
+#[component]
+fn RetryTimeline() -> impl IntoView {
+    let engine = expect_context::<Engine>();
+    let schedule =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map(|s| s.config().retry.clone())));
+    move || {
+        schedule.get().map(|schedule| {
+            let (marks, then) = retry_timeline(&schedule);
+            // Attempts at the same tick (the delivery and an immediate retry) stand apart.
+            let mut last_x = f64::MIN;
+            let dots = marks
+                .iter()
+                .map(|m| {
+                    let x = (12.0 + 330.0 * m.position).max(last_x + 14.0);
+                    last_x = x;
+                    view! {
+                        <circle cx=x cy="26" r="5" />
+                        <text x=x y="14" text-anchor="middle">{m.attempt}</text>
+                    }
+                })
+                .collect_view();
+            view! {
+                <figure class="retry-schedule">
+                    <figcaption>"Retry schedule"</figcaption>
+                    <svg viewBox="0 0 400 36" aria-hidden="true">
+                        <line x1="12" y1="26" x2="370" y2="26" />
+                        {dots}
+                        <text class="retry-dlq" x="386" y="30" text-anchor="middle">"DLQ"</text>
+                    </svg>
+                    <ol>
+                        {marks.into_iter().map(|m| view! {
+                            <li>{format!("Attempt {}: {} (tick +{})", m.attempt, m.when, m.at_ticks)}</li>
+                        }).collect_view()}
+                    </ol>
+                    <p class="hint">{then}</p>
+                </figure>
+            }
+        })
     }
 }
 
