@@ -548,18 +548,24 @@ async fn the_labelled_fields_name_their_input_follow_their_value_and_report_typi
     container.remove();
 }
 
-#[wasm_bindgen_test]
-async fn the_time_controls_say_how_fast_a_run_too_heavy_for_its_speed_really_goes() {
+/// The time controls alone, over the default session, driven by `clock`.
+fn mount_time_controls(clock: orderflow::state::Clock) -> Mounted {
     use orderflow::components::time_controls::TimeControls;
-    use orderflow::state::{Announcer, Clock, Engine};
+    use orderflow::state::{Announcer, Engine};
     fresh_browser_state();
-    let clock = Clock::default();
-    let app = mount_with(move || {
+    mount_with(move || {
         provide_context(Engine::new(orderflow::session::Session::default()));
         provide_context(clock);
         provide_context(Announcer(RwSignal::new(String::new())));
         view! { <TimeControls /> }
-    });
+    })
+}
+
+#[wasm_bindgen_test]
+async fn the_time_controls_say_how_fast_a_run_too_heavy_for_its_speed_really_goes() {
+    use orderflow::state::Clock;
+    let clock = Clock::default();
+    let app = mount_time_controls(clock);
     tick().await;
     assert!(
         app.query_selector(".achieved").unwrap().is_none(),
@@ -581,16 +587,9 @@ async fn the_time_controls_say_how_fast_a_run_too_heavy_for_its_speed_really_goe
 
 #[wasm_bindgen_test]
 async fn the_tick_is_heard_after_a_step_but_not_sixty_times_a_second_while_playing() {
-    use orderflow::components::time_controls::TimeControls;
-    use orderflow::state::{Announcer, Clock, Engine};
-    fresh_browser_state();
+    use orderflow::state::Clock;
     let clock = Clock::default();
-    let app = mount_with(move || {
-        provide_context(Engine::new(orderflow::session::Session::default()));
-        provide_context(clock);
-        provide_context(Announcer(RwSignal::new(String::new())));
-        view! { <TimeControls /> }
-    });
+    let app = mount_time_controls(clock);
     tick().await;
     let role = || find(&app, ".tick").get_attribute("role");
     assert_eq!(role().as_deref(), Some("status"));

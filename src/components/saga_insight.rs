@@ -113,6 +113,15 @@ fn read_model(row: ReadModelRow) -> impl IntoView {
     }
 }
 
+/// Every saga's order id, in the saga summaries' order (for the order selects).
+fn saga_order_ids(engine: Engine) -> Vec<String> {
+    engine.read(|pg| {
+        pg.saga()
+            .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
+            .unwrap_or_default()
+    })
+}
+
 /// A select of the run's orders: the chosen one while it exists, else the first.
 fn order_select(
     id: &'static str,
@@ -302,13 +311,7 @@ fn stream_table(rows: Vec<StreamRow>, snapshot: u64, replayed: u64) -> impl Into
 fn Correlation() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
-    let orders = move || {
-        engine.read(|pg| {
-            pg.saga()
-                .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
-                .unwrap_or_default()
-        })
-    };
+    let orders = move || saga_order_ids(engine);
     let (select, current) = order_select("correlation-order", "Correlation id", orders, chosen);
     let rows = move || {
         let order = current.get()?;
@@ -409,13 +412,7 @@ fn style_table(c: StyleComparison) -> impl IntoView {
 fn StateMachineView() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
-    let orders = move || {
-        engine.read(|pg| {
-            pg.saga()
-                .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
-                .unwrap_or_default()
-        })
-    };
+    let orders = move || saga_order_ids(engine);
     let (select, current) = order_select("state-machine-order", "Saga", orders, chosen);
     let shown = move || {
         let order = current.get()?;
