@@ -440,6 +440,7 @@ mod tests {
             offset: Offset(offset),
             event_id: orderflow_engine::ids::EventId(1),
             producer: Some("p".into()),
+            group: None,
             attempt: if duplicate_of.is_some() { 2 } else { 1 },
             duplicate_of: duplicate_of.map(Offset),
         }

@@ -378,5 +378,20 @@ async fn a_saga_compensation_is_drawn_in_its_own_colour_and_named() {
     );
     // The reservation it undoes is an ordinary record.
     assert!(count(&app, ".lane-record:not(.compensation)") >= 1);
+    // Both were written by the orchestrator, drawn as the topic's writer on the left.
+    let writers: Vec<String> = (0..count(&app, ".producer-node") as usize)
+        .map(|i| nth_text(&app, ".producer-node", i))
+        .filter(|t| t.contains("writes as it processes"))
+        .collect();
+    assert_eq!(writers, ["saga-orchestratorwrites as it processes"]);
     app.remove();
+}
+
+/// The text of the `i`th element matching `selector`.
+fn nth_text(app: &HtmlElement, selector: &str, i: usize) -> String {
+    app.query_selector_all(selector)
+        .unwrap()
+        .item(i as u32)
+        .and_then(|n| n.text_content())
+        .unwrap_or_default()
 }

@@ -293,5 +293,5 @@ pub(crate) fn publish_order(
     event: OrderEvent,
 ) -> Result<Offset, AppendError> {
     let key = key_field.key_of(&event);
-    world.produce(topic, key, Payload::Order(event))
+    world.produce(topic, key, Payload::Order(event), None)
 }

@@ -302,6 +302,7 @@ impl Producer {
         };
         let origin = Origin {
             producer: Some(&self.config.name),
+            group: None,
             attempt,
             duplicate_of: first_offset,
             acks: self.config.acks,
@@ -403,6 +404,7 @@ impl Producer {
             .is_some_and(|r| !r.lost);
         let origin = Origin {
             producer: Some(&self.config.name),
+            group: None,
             attempt: send.attempt + 1,
             duplicate_of: first_survives.then_some(send.offset),
             acks: self.config.acks,

@@ -14,6 +14,7 @@ use crate::log::{Headers, LogConfig, LogError, OrderEvent, PartitionLog, Payload
 use crate::partitioner::{Partitioner, Routing, UnkeyedRouter, UnkeyedStrategy};
 use crate::rng::SimRng;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use thiserror::Error;
 
 /// The most partitions a topic may have in the simulation (it holds a log per partition and
@@ -211,6 +212,10 @@ pub struct Topic {
     partitions: Vec<PartitionLog>,
     /// Routes records without a key.
     unkeyed: UnkeyedRouter,
+    /// The consumer groups whose processing has written to it (a saga service's commands
+    /// or events, a processor's output), so the stage can draw them as its writers.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    writers: BTreeSet<String>,
 }
 
 impl Topic {
@@ -244,6 +249,7 @@ impl Topic {
             config,
             partitions: vec![log; partitions as usize],
             unkeyed: UnkeyedRouter::default(),
+            writers: BTreeSet::new(),
         })
     }
 
@@ -379,6 +385,18 @@ impl Topic {
                 (None, self.unkeyed.next(partitions, rng))
             }
         }
+    }
+
+    /// Remembers that consumer group `group`'s processing wrote to this topic.
+    pub fn note_writer(&mut self, group: &str) {
+        if !self.writers.contains(group) {
+            self.writers.insert(group.to_string());
+        }
+    }
+
+    /// The consumer groups whose processing has written to this topic, by name.
+    pub fn writers(&self) -> impl Iterator<Item = &str> {
+        self.writers.iter().map(String::as_str)
     }
 
     /// Appends to a given partition.

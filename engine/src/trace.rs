@@ -101,6 +101,10 @@ pub enum TraceEvent {
         event_id: EventId,
         /// The named producer that sent it (`None`: a plain produce command).
         producer: Option<String>,
+        /// The consumer group whose processing wrote it: a processor's output, or a saga
+        /// service's outbox relay (`None`: a producer, the generator or a produce command).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
         /// 1 for the first send, 2 for the first retry, ...
         attempt: u32,
         /// A producer's retry after a lost acknowledgement, appended again because the

@@ -295,6 +295,9 @@ fn Producers(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
                             ProducerKind::Named(_) => {
                                 if let Some(d) = dock { d.toggle(Drawer::Producers) }
                             }
+                            ProducerKind::Group(group) => {
+                                if let Some(d) = dock { d.select(Selection::Group(group.clone())) }
+                            }
                         }
                     };
                     let act2 = act.clone();

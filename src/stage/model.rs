@@ -77,6 +77,9 @@ pub enum ProducerKind {
     Generator,
     /// A producer the engine names (acks, retries, idempotence).
     Named(String),
+    /// A consumer group whose processing writes to the topic (a saga service sending its
+    /// commands or events, directly or through its outbox), as the engine traces it.
+    Group(String),
 }
 
 /// One producer node.
@@ -93,7 +96,7 @@ impl ProducerState {
         match &self.kind {
             ProducerKind::Hand => "By hand".to_string(),
             ProducerKind::Generator => "Generator".to_string(),
-            ProducerKind::Named(name) => name.clone(),
+            ProducerKind::Named(name) | ProducerKind::Group(name) => name.clone(),
         }
     }
 }
@@ -408,6 +411,12 @@ fn read_producers(pg: &Playground, topic: &str) -> Vec<ProducerState> {
             detail: format!("acks={acks} · {idempotent}"),
         }
     }));
+    if let Some(t) = pg.sim().topic(topic) {
+        producers.extend(t.writers().map(|group| ProducerState {
+            kind: ProducerKind::Group(group.to_string()),
+            detail: "writes as it processes".to_string(),
+        }));
+    }
     producers
 }
 
@@ -633,16 +642,18 @@ fn travels(
                 partition,
                 offset,
                 producer,
+                group,
                 ..
             } if t == topic => {
-                let kind = match producer {
-                    Some(name) => ProducerKind::Named(name.clone()),
-                    None if !hand.is_empty()
-                        && is_hand(pg, topic, partition.0, offset.0, &hand) =>
+                let kind = match (producer, group) {
+                    (_, Some(group)) => ProducerKind::Group(group.clone()),
+                    (Some(name), None) => ProducerKind::Named(name.clone()),
+                    (None, None)
+                        if !hand.is_empty() && is_hand(pg, topic, partition.0, offset.0, &hand) =>
                     {
                         ProducerKind::Hand
                     }
-                    None => ProducerKind::Generator,
+                    (None, None) => ProducerKind::Generator,
                 };
                 producer_index(&kind).map(|producer| {
                     (
@@ -854,6 +865,45 @@ mod tests {
             .unwrap();
         assert!(g.released.is_empty());
         assert_eq!(g.members.len(), 3);
+    }
+
+    /// A saga topic's writers are the services' groups the engine names: the orchestrator
+    /// writes inventory-commands, and each record travels from its node.
+    #[test]
+    fn a_saga_topic_is_written_by_the_groups_the_engine_names() {
+        let preset = crate::presets::preset("happy-path").unwrap();
+        let mut pg = Playground::new(preset.session);
+        let topic = "inventory-commands";
+        let mut travelled = false;
+        for _ in 0..40 {
+            pg.step();
+            let s = StageSnapshot::read(&pg, topic, HEAD_RECORDS);
+            let writer = s
+                .producers
+                .iter()
+                .position(|p| p.kind == ProducerKind::Group("saga-orchestrator".into()));
+            travelled |= s.travels.iter().any(|t| match t.route {
+                TravelRoute::Produced { producer, .. } => Some(producer) == writer,
+                TravelRoute::Consumed { .. } => false,
+            });
+            let groups: Vec<&ProducerKind> = s
+                .producers
+                .iter()
+                .map(|p| &p.kind)
+                .filter(|k| matches!(k, ProducerKind::Group(_)))
+                .collect();
+            assert!(groups.len() <= 1, "{groups:?}");
+        }
+        assert!(travelled, "no record travelled from saga-orchestrator");
+        let s = StageSnapshot::read(&pg, topic, HEAD_RECORDS);
+        assert_eq!(s.producers.last().unwrap().name(), "saga-orchestrator");
+        let lines = crate::stage::text::describe(&s);
+        assert!(
+            lines.contains(
+                &"Consumer group saga-orchestrator writes to it as it processes.".to_string()
+            ),
+            "{lines:?}"
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! accessible names of its parts. Plain functions of the snapshot, bounded in length
 //! whatever the partition count (partition lists are folded into ranges).
 
-use super::model::{GroupNode, MemberNode, MemberState, PartitionState, StageSnapshot};
+use super::model::{
+    GroupNode, MemberNode, MemberState, PartitionState, ProducerKind, ProducerState, StageSnapshot,
+};
 
 /// `0, 1, 2, 5, 7, 8` as `0–2, 5, 7–8`.
 pub fn ranges(partitions: &[u32]) -> String {
@@ -147,6 +149,25 @@ pub fn describe(s: &StageSnapshot) -> Vec<String> {
         s.groups.len(),
         if s.groups.len() == 1 { "" } else { "s" }
     )];
+    let writers: Vec<String> = s
+        .producers
+        .iter()
+        .filter(|p| matches!(p.kind, ProducerKind::Group(_)))
+        .map(ProducerState::name)
+        .collect();
+    if !writers.is_empty() {
+        lines.push(if writers.len() == 1 {
+            format!(
+                "Consumer group {} writes to it as it processes.",
+                writers[0]
+            )
+        } else {
+            format!(
+                "Consumer groups {} write to it as they process.",
+                writers.join(", ")
+            )
+        });
+    }
     if s.partitions.len() <= super::layout::FULL_LANES_MAX {
         lines.extend(s.partitions.iter().map(|p| partition_text(p, &s.groups)));
     }

@@ -197,7 +197,7 @@ impl ConsumerGroup {
         produce: Vec<OutgoingRecord>,
     ) {
         for out in produce {
-            if let Err(e) = world.produce_outgoing(out) {
+            if let Err(e) = world.produce_outgoing(out, Some(&self.config.name)) {
                 self.fail(world, in_hand, e.to_string());
             }
         }

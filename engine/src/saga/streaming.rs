@@ -198,7 +198,7 @@ impl Saga {
         self.relay_outboxes(sim);
         let now = sim.now();
         while let Some(o) = take_due(&mut self.pending_orders, |o| o.at_tick <= now) {
-            produce(sim, o.place_order());
+            produce(sim, o.place_order(), None);
         }
         self.stream_orders(sim);
         while let Some(r) = take_due(&mut self.pending_resubmits, |r| r.at_tick <= now) {
@@ -229,6 +229,7 @@ impl Saga {
                         lines,
                         currency,
                     },
+                    None,
                 );
             }
             SagaCommand::TakeDown { service } => self.take_down(sim, service)?,
@@ -347,20 +348,20 @@ impl Saga {
     /// carrier's deliveries (while Shipping runs) publish what is due now.
     fn fire_timers(&mut self, sim: &mut Sim, now: Tick) {
         let w = &mut self.world;
-        let due: Vec<SagaMessage> = match w.mode {
+        let (writer, due) = match w.mode {
             SagaMode::Orchestration => {
                 let r = w.services.orchestrator.tick(now);
                 w.trace.extend(T::from_orchestrator_notes(now, r.notes));
-                r.commands
+                (ServiceName::Orchestrator, r.commands)
             }
-            SagaMode::Choreography => w.services.order.tick(now).publish,
+            SagaMode::Choreography => (ServiceName::Order, w.services.order.tick(now).publish),
         };
         for m in due {
-            produce(sim, m);
+            produce(sim, m, Some(writer));
         }
         if self.is_up(ServiceName::Shipping) {
             for m in self.world.services.shipping.tick(now).publish {
-                produce(sim, m);
+                produce(sim, m, Some(ServiceName::Shipping));
             }
         }
     }
@@ -418,16 +419,18 @@ impl Processors for Saga {
 }
 
 /// Produces a message to its topic, keyed by its order (so one order's records stay in
-/// one partition, in order).
-fn produce(sim: &mut Sim, message: SagaMessage) {
+/// one partition, in order). A customer's order is a client's request, a command of the
+/// history (`writer` `None`); a timer's message is `writer`'s own doing, which running the
+/// saga again repeats, so it is no command and the trace names the service's group.
+fn produce(sim: &mut Sim, message: SagaMessage, writer: Option<ServiceName>) {
     let topic = message.topic().to_string();
     let key = Some(message.order_id().0.clone());
-    sim.apply(Command::Produce {
-        topic,
-        key,
-        value: Payload::Saga(message),
-    })
-    .expect("the saga topics exist");
+    let value = Payload::Saga(message);
+    let produced = match writer {
+        Some(service) => sim.produce(&topic, key, value, Some(service.group())),
+        None => sim.apply(Command::Produce { topic, key, value }),
+    };
+    produced.expect("the saga topics exist");
 }
 
 /// Removes and returns the first of `pending` (sorted by tick) if it is due.

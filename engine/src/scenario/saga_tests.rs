@@ -863,3 +863,64 @@ fn same_seed_same_traces() {
     let c = run_scenario(&other);
     assert_eq!(view(&c).check_invariants(), Vec::<String>::new());
 }
+
+/// Every record of a saga run but the customers' orders is written by a service's
+/// consumer group, and the trace names it (the processor's output without an outbox, the
+/// relay's send with one), so the stage can draw the writer of each topic; the orders
+/// (a client's requests) and a person's resubmit name none. The topics remember their
+/// writers, the same groups the trace names.
+#[test]
+fn saga_records_name_the_group_that_wrote_them() {
+    use crate::trace::TraceEvent;
+    use std::collections::{BTreeMap, BTreeSet};
+    for outbox in [true, false] {
+        let mut s = scenario("happy-path");
+        s.saga.as_mut().unwrap().config.outbox = outbox;
+        let orders = s.saga.as_ref().unwrap().orders.len();
+        let system = run_scenario(&s);
+        let mut traced: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        let mut unnamed = 0;
+        for event in system.sim().trace().iter() {
+            if let TraceEvent::Produced { topic, group, .. } = event {
+                match group {
+                    Some(group) => {
+                        traced.entry(topic).or_default().insert(group);
+                    }
+                    None => {
+                        assert_eq!(topic, topics::ORDER_COMMANDS, "outbox {outbox}");
+                        unnamed += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            unnamed, orders,
+            "outbox {outbox}: only the orders name no writer"
+        );
+        assert_eq!(
+            traced[topics::INVENTORY_COMMANDS],
+            BTreeSet::from([ServiceName::Orchestrator.group()]),
+            "outbox {outbox}"
+        );
+        for (topic, groups) in &traced {
+            let writers: BTreeSet<&str> = system.sim().topic(topic).unwrap().writers().collect();
+            assert_eq!(&writers, groups, "outbox {outbox}, topic {topic}");
+        }
+    }
+    let system = run("poison-message-dlq-resubmit");
+    let resubmits: Vec<Option<&str>> = system
+        .sim()
+        .trace()
+        .iter()
+        .filter_map(|e| match e {
+            TraceEvent::Produced {
+                tick: Tick(220),
+                topic,
+                group,
+                ..
+            } if topic == topics::PAYMENT_COMMANDS => Some(group.as_deref()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(resubmits, [None]);
+}

@@ -35,13 +35,13 @@ impl Sim {
                 unkeyed,
             } => self.configure_topic(&topic, segment_records, retention, unkeyed),
             Command::AddPartitions { topic, partitions } => self.add_partitions(&topic, partitions),
-            Command::Produce { topic, key, value } => self.produce(&topic, key, value),
+            Command::Produce { topic, key, value } => self.produce(&topic, key, value, None),
             Command::ProduceWithHeaders {
                 topic,
                 key,
                 value,
                 headers,
-            } => self.produce_with_headers(topic, key, value, headers),
+            } => self.produce_with_headers(topic, key, value, headers, None),
             Command::PublishOrder { topic, event } => self.publish_order(&topic, event),
             Command::Generate {
                 topic,
@@ -218,22 +218,28 @@ impl Sim {
 
     // ----- records ----------------------------------------------------------------------
 
-    fn produce(
+    /// Appends a record with fresh headers; `group` names the consumer group whose service
+    /// wrote it (a saga timer's message), for the trace.
+    pub(crate) fn produce(
         &mut self,
         topic: &str,
         key: Option<String>,
         value: Payload,
+        group: Option<&str>,
     ) -> Result<(), SimError> {
         let (mut world, _) = self.split();
-        refusal_is_traced(world.produce(topic, key, value).map(drop))
+        refusal_is_traced(world.produce(topic, key, value, group).map(drop))
     }
 
-    fn produce_with_headers(
+    /// Appends a record under headers issued earlier; `group` names the consumer group
+    /// whose service wrote it (an outbox relay), for the trace.
+    pub(crate) fn produce_with_headers(
         &mut self,
         topic: String,
         key: Option<String>,
         value: Payload,
         headers: Headers,
+        group: Option<&str>,
     ) -> Result<(), SimError> {
         let record = OutgoingRecord {
             topic,
@@ -245,7 +251,7 @@ impl Sim {
             event_id: Some(headers.event_id),
         };
         let (mut world, _) = self.split();
-        refusal_is_traced(world.produce_outgoing(record).map(drop))
+        refusal_is_traced(world.produce_outgoing(record, group).map(drop))
     }
 
     fn publish_order(&mut self, topic: &str, event: OrderEvent) -> Result<(), SimError> {

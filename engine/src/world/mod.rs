@@ -121,6 +121,9 @@ pub(crate) struct World<'a> {
 pub(crate) struct Origin<'a> {
     /// The named producer (`None`: a produce command, a processor or a generator).
     pub(crate) producer: Option<&'a str>,
+    /// The consumer group whose processing wrote it (its processor's output or its
+    /// service's outbox relay): the stage draws the group as the record's writer.
+    pub(crate) group: Option<&'a str>,
     /// 1 for the first send, 2 for the first retry, ...
     pub(crate) attempt: u32,
     /// A non-idempotent retry's first copy.
@@ -134,6 +137,7 @@ impl Origin<'_> {
     /// A first and only attempt, by no named producer.
     pub(crate) const PLAIN: Origin<'static> = Origin {
         producer: None,
+        group: None,
         attempt: 1,
         duplicate_of: None,
         acks: Acks::All,
@@ -217,6 +221,9 @@ impl World<'_> {
         let t = self.topic_mut(topic)?;
         let event_id = headers.event_id;
         let offset = t.append_to(partition, key.clone(), value, now, headers)?;
+        if let Some(group) = origin.group {
+            t.note_writer(group);
+        }
         let config = t.config();
         self.trace.push(TraceEvent::Produced {
             tick: now,
@@ -227,6 +234,7 @@ impl World<'_> {
             offset,
             event_id,
             producer: origin.producer.map(str::to_string),
+            group: origin.group.map(str::to_string),
             attempt: origin.attempt,
             duplicate_of: origin.duplicate_of,
         });
@@ -274,12 +282,14 @@ impl World<'_> {
         }
     }
 
-    /// Routes and appends a record with fresh headers.
+    /// Routes and appends a record with fresh headers; `group` names the consumer group
+    /// whose service wrote it, if one did (a saga timer's message).
     pub(crate) fn produce(
         &mut self,
         topic: &str,
         key: Option<String>,
         value: Payload,
+        group: Option<&str>,
     ) -> Result<Offset, AppendError> {
         // Refused before routing or issuing an id, so a refusal uses up nothing.
         self.check_room()?;
@@ -290,13 +300,22 @@ impl World<'_> {
             causation_id: None,
             schema_version: 1,
         };
-        self.append_routed(topic, routed, key, value, headers)
+        let origin = Origin {
+            group,
+            ..Origin::PLAIN
+        };
+        self.append(topic, routed, key, value, headers, origin)
     }
 
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
     /// id if it has one (`None`: a fresh one). A given id must have been issued already, so
-    /// it can never collide with a later fresh id.
-    pub(crate) fn produce_outgoing(&mut self, out: OutgoingRecord) -> Result<Offset, AppendError> {
+    /// it can never collide with a later fresh id. `group` is the consumer group whose
+    /// processing wrote it, if any (traced, so the stage can draw the writer).
+    pub(crate) fn produce_outgoing(
+        &mut self,
+        out: OutgoingRecord,
+        group: Option<&str>,
+    ) -> Result<Offset, AppendError> {
         self.check_room()?;
         if let Some(id) = out.event_id {
             if id.0 == 0 || id.0 >= *self.next_event_id {
@@ -313,19 +332,10 @@ impl World<'_> {
             causation_id: out.causation_id,
             schema_version: out.schema_version,
         };
-        self.append_routed(&out.topic, routed, out.key, out.payload, headers)
-    }
-
-    /// Appends a routed record by no named producer. Returns its offset (the routing goes
-    /// to the trace; nobody needs a copy of it).
-    fn append_routed(
-        &mut self,
-        topic: &str,
-        routed: (Option<Routing>, PartitionId),
-        key: Option<String>,
-        value: Payload,
-        headers: Headers,
-    ) -> Result<Offset, AppendError> {
-        self.append(topic, routed, key, value, headers, Origin::PLAIN)
+        let origin = Origin {
+            group,
+            ..Origin::PLAIN
+        };
+        self.append(&out.topic, routed, out.key, out.payload, headers, origin)
     }
 }

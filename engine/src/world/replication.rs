@@ -80,6 +80,7 @@ struct PendingRecord {
     value: Payload,
     headers: Headers,
     producer: Option<String>,
+    group: Option<String>,
     attempt: u32,
     duplicate_of: Option<Offset>,
 }
@@ -228,6 +229,7 @@ impl World<'_> {
             value,
             headers,
             producer: origin.producer.map(str::to_string),
+            group: origin.group.map(str::to_string),
             attempt: origin.attempt,
             duplicate_of: origin.duplicate_of,
         };
@@ -336,6 +338,7 @@ impl World<'_> {
             };
             let origin = Origin {
                 producer: record.producer.as_deref(),
+                group: record.group.as_deref(),
                 attempt: record.attempt,
                 duplicate_of: record.duplicate_of,
                 acks: crate::cluster::replication::Acks::All,
@@ -387,6 +390,7 @@ impl World<'_> {
                     value: record.value,
                     headers: record.headers,
                     producer: None,
+                    group: None,
                     attempt: 1,
                     duplicate_of: None,
                 },

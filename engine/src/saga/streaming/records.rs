@@ -222,7 +222,7 @@ impl Saga {
             topic: topic.to_string(),
             event_id: letter.original.meta.event_id,
         });
-        publish_row(sim, letter.key.clone(), letter.original.clone());
+        publish_row(sim, letter.key.clone(), letter.original.clone(), None);
         self.resubmitted.entry(dlq).or_default().insert(place);
     }
 

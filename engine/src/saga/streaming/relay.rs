@@ -37,7 +37,7 @@ impl Saga {
             .unwrap_or_default();
         for (sequence, key, row) in pending {
             let event_id = row.meta.event_id;
-            publish_row(sim, key, row);
+            publish_row(sim, key, row, Some(service));
             if !self.mark_sent(sim.now(), service, sequence) {
                 self.trace(T::RelayCrashed {
                     tick: sim.now(),
@@ -71,19 +71,33 @@ impl Saga {
     }
 }
 
-/// Produces `row` under its own headers: an outbox row (maybe again), or a resubmitted
-/// dead letter, keeping the event id the consumers' inboxes know it by.
-pub(super) fn publish_row(sim: &mut Sim, key: String, row: Envelope) {
-    sim.apply(Command::ProduceWithHeaders {
-        topic: row.message.topic().to_string(),
-        key: Some(key),
-        headers: Headers {
-            event_id: row.meta.event_id,
-            correlation_id: Some(row.meta.correlation_id.0),
-            causation_id: row.meta.causation_id,
-            schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
-        },
-        value: Payload::Saga(row.message),
-    })
-    .expect("rows and dead letters name topics of the flow and ids the engine issued");
+/// Produces `row` under its own headers: an outbox row (maybe again) of `service`'s relay,
+/// or a resubmitted dead letter (`None`: a person's command), keeping the event id the
+/// consumers' inboxes know it by.
+///
+/// A relay's send is not a command: running the saga again sends it again, so it stays
+/// out of the simulation's command history, and the trace names the service's group as
+/// the record's writer. A resubmit is a person's command and goes through [`Sim::apply`].
+pub(super) fn publish_row(sim: &mut Sim, key: String, row: Envelope, service: Option<ServiceName>) {
+    let topic = row.message.topic().to_string();
+    let headers = Headers {
+        event_id: row.meta.event_id,
+        correlation_id: Some(row.meta.correlation_id.0),
+        causation_id: row.meta.causation_id,
+        schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
+    };
+    let value = Payload::Saga(row.message);
+    let key = Some(key);
+    let sent = match service {
+        Some(service) => {
+            sim.produce_with_headers(topic, key, value, headers, Some(service.group()))
+        }
+        None => sim.apply(Command::ProduceWithHeaders {
+            topic,
+            key,
+            headers,
+            value,
+        }),
+    };
+    sent.expect("rows and dead letters name topics of the flow and ids the engine issued");
 }
