@@ -382,11 +382,18 @@ fn read_producers(pg: &Playground, topic: &str) -> Vec<ProducerState> {
         Some(s) => s.unkeyed_label().to_string(),
         None => String::new(),
     };
-    let generator = match (pg.burst(), pg.running_generator(topic)) {
-        (Some(burst), _) if burst.topic == topic => {
+    // A saga's order stream places its orders on the order-commands topic, as a generator.
+    let saga_orders = pg
+        .saga()
+        .filter(|_| topic == orderflow_engine::saga::message::topics::ORDER_COMMANDS)
+        .and_then(|saga| saga.order_stream().map(|o| o.orders_per_tick))
+        .filter(|n| *n > 0);
+    let generator = match (pg.burst(), pg.running_generator(topic), saga_orders) {
+        (Some(burst), _, _) if burst.topic == topic => {
             format!("burst {} of {}", burst.done, burst.total)
         }
-        (_, Some(g)) => format!("{} orders per tick", g.orders_per_tick),
+        (_, Some(g), _) => format!("{} orders per tick", g.orders_per_tick),
+        (_, _, Some(n)) => format!("{n} saga orders per tick"),
         _ => "stopped".to_string(),
     };
     let mut producers = vec![
@@ -904,6 +911,25 @@ mod tests {
             ),
             "{lines:?}"
         );
+    }
+
+    /// The saga's order stream is the generator of the order-commands topic.
+    #[test]
+    fn a_saga_order_stream_is_the_generator_of_order_commands() {
+        use crate::sagas::{parse_orders_per_tick, stop_order_stream};
+        let preset = crate::presets::preset("happy-path").unwrap();
+        let mut pg = Playground::new(preset.session);
+        let detail = |pg: &Playground, topic: &str| {
+            let s = StageSnapshot::read(pg, topic, 0);
+            s.producers[1].detail.clone()
+        };
+        assert_eq!(detail(&pg, "order-commands"), "stopped");
+        pg.try_saga(parse_orders_per_tick("3").unwrap()).unwrap();
+        pg.step();
+        assert_eq!(detail(&pg, "order-commands"), "3 saga orders per tick");
+        assert_eq!(detail(&pg, "inventory-commands"), "stopped");
+        pg.try_saga(stop_order_stream()).unwrap();
+        assert_eq!(detail(&pg, "order-commands"), "stopped");
     }
 
     #[test]
