@@ -9,20 +9,28 @@
 //   (PerformanceObserver 'longtask', > 50 ms),
 //   JS heap after a GC and the wasm linear memory.
 //
-//   node e2e/page-bench.mjs [--smoke] [--play-seconds S] [--trace]
+//   node e2e/page-bench.mjs [--smoke] [--play-seconds S] [--trace] [--trace-out PREFIX] [--rate N]
 //
 // Controls are found by role and accessible name, and a control inside a closed drawer
 // (the stage layout's toolbar "Panels") is revealed first, so the script survives layout
 // changes. --smoke publishes 1,000 and plays 1 s (check.sh). --trace records a Chrome
 // trace while playing and adds where the main thread's time went (script, style, layout,
-// paint, GC), self time per kind; tracing slows the page, so its frame times are not the
-// ones to report.
+// paint, GC), self time per kind, as wall time and as the main thread's CPU time (steadier
+// on a busy machine); tracing slows the page, so its frame times are not the ones to report. --rate N sets the generator to N orders per tick before playing (the
+// heavy run of the page soak: 1,000 events a tick) instead of the preset's rate.
 import { serveDist, launch } from './harness.mjs';
+import { writeFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
 const playSecondsArg = args.indexOf('--play-seconds');
-const TRACE = args.includes('--trace');
+const TRACE = args.includes('--trace') || args.includes('--trace-out');
+const traceOutArg = args.indexOf('--trace-out');
+// --trace-out PREFIX also keeps each stage's trace as PREFIX-N.json (for chrome://tracing).
+const TRACE_OUT = traceOutArg >= 0 ? args[traceOutArg + 1] : null;
+let traces = 0;
+const rateArg = args.indexOf('--rate');
+const RATE = rateArg >= 0 ? Number(args[rateArg + 1]) : null;
 const PLAY_SECONDS = playSecondsArg >= 0 ? Number(args[playSecondsArg + 1]) : smoke ? 1 : 10;
 const PRESET = /Event Hubs/i;
 // Stages: [published in total, burst button]. The page's biggest burst is 100,000.
@@ -108,6 +116,16 @@ async function burst(page, buttonName) {
   }), null, { timeout: 600_000, polling: 'raf' });
 }
 
+/** Runs the generator at `rate` orders per tick (stopping it first if it runs). */
+async function setRate(page, rate) {
+  const field = await reveal(page, page.getByLabel('Orders per tick', { exact: true }), 'Generator');
+  const stop = page.getByRole('button', { name: 'Stop generator', exact: true });
+  if (await stop.count()) await stop.first().click();
+  await field.fill(String(rate));
+  await page.getByRole('button', { name: 'Start generator', exact: true }).first().click();
+  await stop.first().waitFor({ state: 'visible', timeout: 10_000 });
+}
+
 // Trace event names by kind of main-thread work (self time: a layout forced inside a
 // script counts as layout).
 const KINDS = {
@@ -118,13 +136,18 @@ const KINDS = {
   paint: /^(Paint|PrePaint|Layerize|UpdateLayer|CompositeLayers|Commit|PaintImage|Decode)/,
 };
 
-/** Self time per kind of work on the renderer's main thread, in ms, from a Chrome trace. */
-function mainThreadBreakdown(trace) {
+/**
+ * Self time per kind of work on the renderer's main thread, in ms, from a Chrome trace: wall
+ * time (`dur`), or with `cpu` the thread's own CPU time (`tdur`), which other processes on a
+ * busy machine inflate less.
+ */
+function mainThreadBreakdown(trace, cpu = false) {
   const events = trace.traceEvents;
   const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
   const spans = events
     .filter((e) => e.ph === 'X' && e.pid === main?.pid && e.tid === main?.tid && e.dur)
     .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  const took = (e) => (cpu ? e.tdur ?? e.dur : e.dur);
   const totals = { script: 0, gc: 0, style: 0, layout: 0, paint: 0, other: 0 };
   const stack = [];
   const close = (until) => {
@@ -136,8 +159,8 @@ function mainThreadBreakdown(trace) {
   for (const e of spans) {
     close(e.ts);
     const kind = Object.keys(KINDS).find((k) => KINDS[k].test(e.name)) ?? 'other';
-    if (stack.length) stack[stack.length - 1].self -= e.dur;
-    stack.push({ end: e.ts + e.dur, self: e.dur, kind });
+    if (stack.length) stack[stack.length - 1].self -= took(e);
+    stack.push({ end: e.ts + e.dur, self: took(e), kind });
   }
   close(Infinity);
   return Object.fromEntries(Object.entries(totals).map(([k, us]) => [k, Math.round(us / 1000)]));
@@ -176,20 +199,27 @@ async function play(page, seconds) {
     return { deltas, mutations, ticks: tick() - firstTick };
   }, seconds * 1000);
   await page.getByRole('button', { name: 'Pause', exact: true }).first().click();
-  const mainThreadMs = TRACE ? mainThreadBreakdown(JSON.parse(await page.context().browser().stopTracing())) : undefined;
+  let mainThreadMs;
+  let mainThreadCpuMs;
+  if (TRACE) {
+    const trace = await page.context().browser().stopTracing();
+    if (TRACE_OUT) writeFileSync(`${TRACE_OUT}-${traces++}.json`, trace);
+    mainThreadMs = mainThreadBreakdown(JSON.parse(trace));
+    mainThreadCpuMs = mainThreadBreakdown(JSON.parse(trace), true);
+  }
   const sorted = [...frames].sort((a, b) => a - b);
   const at = (q) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
   return {
     ticks_per_second: ticksPerSecond, frames: frames.length, ticks,
     dom_mutations_per_tick: ticks > 0 ? Math.round(mutations / ticks) : null,
     frame_p50_ms: at(0.5), frame_p95_ms: at(0.95), frame_max_ms: at(1),
-    ...(mainThreadMs && { main_thread_ms: mainThreadMs }),
+    ...(mainThreadMs && { main_thread_ms: mainThreadMs, main_thread_cpu_ms: mainThreadCpuMs }),
   };
 }
 
 const site = await serveDist();
 const browser = await launch();
-const report = { smoke, play_seconds: PLAY_SECONDS };
+const report = { smoke, play_seconds: PLAY_SECONDS, ...(RATE && { orders_per_tick: RATE }) };
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
@@ -219,6 +249,7 @@ try {
     }
     const burstMs = Date.now() - started;
     const burstTasks = await longTasksSince(page, since);
+    if (RATE) await setRate(page, RATE);
     const playSince = await page.evaluate(() => performance.now());
     const playing = await play(page, PLAY_SECONDS);
     report.stages.push({

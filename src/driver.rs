@@ -1,7 +1,9 @@
 //! The one play loop: on every animation frame it publishes the next chunk of a pending burst
 //! and, while playing, advances as many ticks as the speed asks for. It reads the model
-//! untracked and bumps the engine version once per frame that changed something. Then it
-//! announces important changes (rebalances, dead consumers) through the live region.
+//! untracked and bumps the engine version once per frame that changed something, except the
+//! ticks played while playing: the views are told of them at most every
+//! [`crate::pace::REDRAW_INTERVAL_MS`] (and at once on a pause), see [`crate::pace::Redraw`].
+//! Then it announces important changes (rebalances, dead consumers) through the live region.
 //!
 //! Every loop is bounded: a frame plays at most [`MAX_TICKS_PER_FRAME`] ticks and stops
 //! stepping after about [`TICK_BUDGET_MS`] (the run then goes slower than asked, and the
@@ -10,8 +12,8 @@
 //! replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per frame, so a
 //! huge burst, a long replay or a heavy run never blocks input.
 
-use crate::pace::Pace;
 pub use crate::pace::MAX_TICKS_PER_FRAME;
+use crate::pace::{Pace, Redraw};
 use crate::playground::Playground;
 use crate::state::{Announcer, Clock, Engine};
 use leptos::prelude::*;
@@ -65,6 +67,14 @@ pub fn use_driver() {
     let clock = expect_context::<Clock>();
     let announcer = expect_context::<Announcer>();
     let pace = std::cell::RefCell::new(Pace::default());
+    let redraw = std::rc::Rc::new(std::cell::RefCell::new(Redraw::default()));
+    // A pause shows the ticks not yet seen at once (before the next frame).
+    let flush = redraw.clone();
+    Effect::new(move |_| {
+        if !clock.playing.get() && flush.borrow_mut().flush() {
+            engine.notify();
+        }
+    });
     let frame = move |delta: f64| {
         if engine.read_untracked(|pg| pg.replay().is_some()) {
             if !engine.update(replay_within_budget) {
@@ -106,8 +116,11 @@ pub fn use_driver() {
             0
         } else {
             let started = now_ms();
-            engine.update(|pg| play_within_budget(pg, due, started))
+            engine.update_quietly(|pg| play_within_budget(pg, due, started))
         };
+        if redraw.borrow_mut().frame(delta, played) {
+            engine.notify();
+        }
         if pace.borrow_mut().played(delta, played, speed) {
             clock.achieved.set(pace.borrow().achieved());
         }

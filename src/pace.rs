@@ -7,6 +7,13 @@
 //! stutters, and input waits). The driver stops stepping when its time budget is spent and
 //! drops the rest, so the page stays smooth and the run goes slower; [`Pace::achieved`] says
 //! how much slower, so the page can show it rather than pretend.
+//!
+//! Why the views may see several ticks at once: redrawing the page (the stage's lanes,
+//! cells, edges and text, the time controls, the open panels) costs several milliseconds,
+//! more than a light tick. At 60 ticks a second, redrawing after every tick kept the main
+//! thread busy the whole time, so frames slipped even when the ticks were cheap (BENCHMARKS.md,
+//! "The page while playing"). While playing, the views are told at most every
+//! [`REDRAW_INTERVAL_MS`] ([`Redraw`]); a pause, a step or any other change shows at once.
 
 /// Most ticks a frame plays, however long the last frame took (no catch-up storm).
 pub const MAX_TICKS_PER_FRAME: u32 = 10;
@@ -16,6 +23,52 @@ const WINDOW_MS: f64 = 1_000.0;
 
 /// Below this share of the chosen speed, the run counts as slower than asked.
 const SLOWER: f64 = 0.9;
+
+/// While playing, the views are told of the ticks played at most this often (20 redraws a
+/// second): the ticks in between are played, and seen together at the next redraw.
+pub const REDRAW_INTERVAL_MS: f64 = 50.0;
+
+/// When the play loop tells the views that ticks were played.
+#[derive(Debug, Clone)]
+pub struct Redraw {
+    /// Time since the views were last told.
+    since_ms: f64,
+    /// Ticks were played that the views have not been told of.
+    pending: bool,
+}
+
+impl Default for Redraw {
+    /// The first tick played is shown at once.
+    fn default() -> Self {
+        Self {
+            since_ms: REDRAW_INTERVAL_MS,
+            pending: false,
+        }
+    }
+}
+
+impl Redraw {
+    /// Counts a frame `delta_ms` after the last one that played `played` ticks; true when the
+    /// views must be told now (something unseen, and the interval is over).
+    pub fn frame(&mut self, delta_ms: f64, played: u32) -> bool {
+        self.since_ms += delta_ms.max(0.0);
+        self.pending |= played > 0;
+        if self.pending && self.since_ms >= REDRAW_INTERVAL_MS {
+            self.since_ms = 0.0;
+            self.pending = false;
+            return true;
+        }
+        false
+    }
+
+    /// Not playing any more: true when ticks played are still unseen (the views must be told
+    /// now); the next tick played is shown at once.
+    pub fn flush(&mut self) -> bool {
+        let pending = self.pending;
+        *self = Self::default();
+        pending
+    }
+}
 
 /// Ticks owed and ticks played.
 #[derive(Debug, Default, Clone)]
@@ -89,6 +142,35 @@ mod tests {
         assert_eq!(pace.due(900.0, 60), MAX_TICKS_PER_FRAME);
         // A frame after the tab slept for a minute counts as one second at most.
         assert_eq!(pace.due(60_000.0, 60), MAX_TICKS_PER_FRAME);
+    }
+
+    #[test]
+    fn the_views_see_the_first_tick_at_once_then_at_most_every_interval() {
+        let mut redraw = Redraw::default();
+        assert!(
+            redraw.frame(16.7, 1),
+            "the first tick played is shown at once"
+        );
+        // 60 frames a second, a tick each: told on every third frame (50 ms).
+        let told: Vec<bool> = (0..6).map(|_| redraw.frame(16.7, 1)).collect();
+        assert_eq!(told, [false, false, true, false, false, true]);
+        // A frame that played nothing has nothing to show, however long ago the last was.
+        let mut idle = Redraw::default();
+        assert!(!idle.frame(500.0, 0));
+        assert!(idle.frame(16.7, 1));
+    }
+
+    #[test]
+    fn a_pause_shows_the_ticks_not_yet_seen_and_the_next_tick_at_once() {
+        let mut redraw = Redraw::default();
+        assert!(redraw.frame(16.7, 1));
+        assert!(!redraw.frame(16.7, 2));
+        assert!(redraw.flush(), "two ticks unseen: tell the views");
+        assert!(!redraw.flush(), "nothing left");
+        assert!(
+            redraw.frame(16.7, 1),
+            "after a pause the next tick shows at once"
+        );
     }
 
     #[test]

@@ -43,15 +43,20 @@ impl Engine {
 
     /// Changes the model and notifies every reader once.
     pub fn update<R>(&self, f: impl FnOnce(&mut Playground) -> R) -> R {
-        let result = self
-            .playground
-            .try_update_value(f)
-            .expect("the engine lives as long as the app");
-        self.version.update(|v| *v += 1);
+        let result = self.update_quietly(f);
+        self.notify();
         result
     }
 
-    /// Changes bookkeeping that no view shows (e.g. what was announced) without notifying.
+    /// Tells every reader that the model changed: after [`Engine::update_quietly`] changed
+    /// what views show, which the play loop does while playing (it redraws at most every
+    /// [`crate::pace::REDRAW_INTERVAL_MS`]; meanwhile event handlers read the model as it is).
+    pub fn notify(&self) {
+        self.version.update(|v| *v += 1);
+    }
+
+    /// Changes the model without notifying: bookkeeping that no view shows (e.g. what was
+    /// announced), or ticks played that the views see at the next [`Engine::notify`].
     pub fn update_quietly<R>(&self, f: impl FnOnce(&mut Playground) -> R) -> R {
         self.playground
             .try_update_value(f)

@@ -600,3 +600,47 @@ async fn the_tick_is_heard_after_a_step_but_not_sixty_times_a_second_while_playi
     tick().await;
     assert_eq!(role().as_deref(), Some("status"));
 }
+
+#[wasm_bindgen_test]
+async fn playing_fast_redraws_at_most_every_interval_and_a_pause_shows_the_tick_reached() {
+    use orderflow::pace::REDRAW_INTERVAL_MS;
+    let app = fresh_app();
+    choose(&app, "Speed", "60");
+    tick().await;
+    let now = || window().performance().map_or(0.0, |p| p.now());
+    button(&app, "Play").click();
+    wait_until(5_000, "the first tick", || {
+        !text(&app, ".tick").contains("Tick 0")
+    })
+    .await;
+    // Every change of the tick shown over a second of play at 60 ticks/s, looked at every
+    // few milliseconds: without the redraw interval it changes up to 60 times.
+    let started = now();
+    let mut shown = text(&app, ".tick");
+    let mut redraws = 0;
+    while now() - started < 1_000.0 {
+        sleep(4).await;
+        let t = text(&app, ".tick");
+        if t != shown {
+            redraws += 1;
+            shown = t;
+        }
+    }
+    let most = ((now() - started) / REDRAW_INTERVAL_MS).ceil() as u32 + 1;
+    assert!(redraws >= 1, "the ticks played are shown");
+    assert!(
+        redraws <= most,
+        "{redraws} redraws in a second, at most {most} expected"
+    );
+    // A pause shows the tick reached: a step then shows exactly one more.
+    button(&app, "Pause").click();
+    settle().await;
+    let paused: u64 = text(&app, ".tick")
+        .replace(|c: char| !c.is_ascii_digit(), "")
+        .parse()
+        .unwrap();
+    button(&app, "Step").click();
+    settle().await;
+    assert_eq!(text(&app, ".tick"), format!("Tick {}", paused + 1));
+    app.remove();
+}

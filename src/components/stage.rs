@@ -184,7 +184,7 @@ pub fn Stage() -> impl IntoView {
                 >
                     <Edges scene=scene rows=rows />
                     <Producers snapshot=snapshot scene=scene />
-                    <Lanes snapshot=snapshot scene=scene rows=rows />
+                    <Lanes snapshot=snapshot scene=scene rows=rows fast=fast />
                     <Groups snapshot=snapshot scene=scene rows=rows />
                     <RoutingCallout scene=scene />
                     <Travellers scene=scene reduced=reduced duration_ms=Signal::derive(travel_ms) fast=fast />

@@ -15,12 +15,14 @@ pub(super) fn Lanes(
     snapshot: Memo<StageSnapshot>,
     scene: Memo<Scene>,
     rows: Memo<(f64, f64)>,
+    /// Playing faster than a cell's slide: cells stand for places, not records.
+    fast: Memo<bool>,
 ) -> impl IntoView {
     let mode = Memo::new(move |_| scene.with(|s| s.lane_mode));
     view! {
         {move || match mode.get() {
             LaneMode::Heat => view! { <HeatStrip snapshot=snapshot scene=scene /> }.into_any(),
-            _ => view! { <LaneList snapshot=snapshot scene=scene rows=rows /> }.into_any(),
+            _ => view! { <LaneList snapshot=snapshot scene=scene rows=rows fast=fast /> }.into_any(),
         }}
     }
     .into_any()
@@ -31,6 +33,7 @@ fn LaneList(
     snapshot: Memo<StageSnapshot>,
     scene: Memo<Scene>,
     rows: Memo<(f64, f64)>,
+    fast: Memo<bool>,
 ) -> impl IntoView {
     let visible = move || {
         let (top, bottom) = rows.get();
@@ -47,7 +50,7 @@ fn LaneList(
         <g class="lanes">
             // Keyed by topic too: another topic's partition N is another log.
             <For each=visible key=|k| k.clone() let:k>
-                <Lane snapshot=snapshot scene=scene partition=k.1 />
+                <Lane snapshot=snapshot scene=scene partition=k.1 fast=fast />
             </For>
         </g>
     }
@@ -57,7 +60,12 @@ fn LaneList(
 /// One partition as a lane: a region "Partition N" with its newest records, the high
 /// watermark, the log start and each group's committed offset.
 #[component]
-fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> impl IntoView {
+fn Lane(
+    snapshot: Memo<StageSnapshot>,
+    scene: Memo<Scene>,
+    partition: u32,
+    fast: Memo<bool>,
+) -> impl IntoView {
     let dock = use_context::<Dock>();
     let lane = Memo::new(move |_| scene.with(|s| s.lane(partition).cloned()));
     // The lane's boxes, apart from its marks (which move every tick): what is drawn from
@@ -198,8 +206,8 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
                     </text>
                 </Show>
             </g>
-            <For each=move || records.get() key=move |c| (epoch.get_untracked(), c.offset) let:cell>
-                <RecordCell records=records offset=cell.offset compact=compact topic=topic partition=partition />
+            <For each=move || cells_at(fast.get(), &records.read()) key=move |at| (epoch.get_untracked(), *at) let:at>
+                <RecordCell records=records at=at compact=compact topic=topic partition=partition />
             </For>
             <line class="high-watermark" x1=move || marks.get().0 x2=move || marks.get().0 y1=move || b().y - 2.0 y2=move || b().bottom() + 2.0 />
             <Show when=move || !compact.get()>
@@ -219,11 +227,47 @@ fn Lane(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>, partition: u32) -> im
     .into_any()
 }
 
+/// What a record cell stands for. Played slowly, a cell is its record: it slides left as
+/// newer records push it (keyed by offset). Played fast, a lane's records may all be new at
+/// every redraw (1,000 events a tick), and building and removing a cell per record cost more
+/// than the redraw's budget: the cells are places (the newest, the one before, ...), built
+/// once, and a redraw only rewrites what they say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) enum CellAt {
+    /// The record at this offset.
+    Offset(u64),
+    /// The record this many places behind the newest drawn.
+    Slot(usize),
+}
+
+impl CellAt {
+    /// The record the cell shows among a lane's records (oldest first).
+    pub(super) fn find(self, records: &[RecordBox]) -> Option<&RecordBox> {
+        match self {
+            CellAt::Offset(offset) => records.iter().find(|c| c.offset == offset),
+            CellAt::Slot(behind) => records
+                .len()
+                .checked_sub(behind + 1)
+                .and_then(|i| records.get(i)),
+        }
+    }
+}
+
+/// The cells of a lane's records (oldest first, as they are drawn and as the arrow keys
+/// walk them).
+pub(super) fn cells_at(fast: bool, records: &[RecordBox]) -> Vec<CellAt> {
+    if fast {
+        (0..records.len()).rev().map(CellAt::Slot).collect()
+    } else {
+        records.iter().map(|c| CellAt::Offset(c.offset)).collect()
+    }
+}
+
 /// One record cell: coloured and labelled by its key.
 #[component]
 fn RecordCell(
     records: Memo<Vec<RecordBox>>,
-    offset: u64,
+    at: CellAt,
     compact: Memo<bool>,
     topic: Memo<String>,
     partition: u32,
@@ -234,7 +278,7 @@ fn RecordCell(
     // nothing else (no label, colour or text is set again).
     let cell = Memo::new(move |_| {
         records.with(|r| {
-            r.iter().find(|c| c.offset == offset).map(|c| RecordBox {
+            at.find(r).map(|c| RecordBox {
                 rect: Rect {
                     x: 0.0,
                     y: 0.0,
@@ -244,24 +288,22 @@ fn RecordCell(
             })
         })
     });
-    let at = Memo::new(move |_| {
-        records.with(|r| {
-            r.iter()
-                .find(|c| c.offset == offset)
-                .map_or((0.0, 0.0), |c| (c.rect.x, c.rect.y))
-        })
+    let place = Memo::new(move |_| {
+        records.with(|r| at.find(r).map_or((0.0, 0.0), |c| (c.rect.x, c.rect.y)))
     });
+    let offset = Memo::new(move |_| cell.with(|c| c.as_ref().map_or(0, |c| c.offset)));
     let rect = move || cell.with(|c| c.as_ref().map(|c| c.rect).unwrap_or_default());
     let select = move || {
         if let Some(d) = dock {
             d.select(Selection::Record {
                 topic: topic.get_untracked(),
                 partition,
-                offset,
+                offset: offset.get_untracked(),
             });
         }
     };
     let label = move || {
+        let offset = offset.get();
         cell.with(|c| {
             c.as_ref()
                 .map(|c| {
@@ -301,10 +343,10 @@ fn RecordCell(
             role="button"
             tabindex="-1"
             data-nav=""
-            data-offset=offset
+            data-offset=move || offset.get()
             aria-label=label
             style:--key-hue=hue
-            style:transform=move || { let (x, y) = at.get(); format!("translate({x:.1}px, {y:.1}px)") }
+            style:transform=move || { let (x, y) = place.get(); format!("translate({x:.1}px, {y:.1}px)") }
             on:click=move |_| select()
             on:keydown=move |ev: KeyboardEvent| on_activate(&ev, select)
         >
@@ -433,4 +475,51 @@ fn HeatStrip(snapshot: Memo<StageSnapshot>, scene: Memo<Scene>) -> impl IntoView
         </g>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(offset: u64) -> RecordBox {
+        RecordBox {
+            partition: 0,
+            offset,
+            rect: Rect::default(),
+            key: format!("U{offset}"),
+            value: String::new(),
+            hue: 0,
+            duplicate_of: None,
+            redelivered: false,
+            committed: true,
+            compensation: false,
+        }
+    }
+
+    #[test]
+    fn slowly_a_cell_is_its_record_and_fast_a_place_behind_the_newest() {
+        let before: Vec<_> = (10..13).map(record).collect();
+        let after: Vec<_> = (11..14).map(record).collect();
+        // Slowly: keyed by offset, so one cell goes, one comes and two slide.
+        assert_eq!(
+            cells_at(false, &after),
+            [11, 12, 13].map(CellAt::Offset).to_vec()
+        );
+        assert_eq!(CellAt::Offset(12).find(&after).map(|c| c.offset), Some(12));
+        assert_eq!(CellAt::Offset(10).find(&after), None);
+        // Fast: the same three places, oldest first, each showing a newer record.
+        let places = cells_at(true, &before);
+        assert_eq!(places, [2, 1, 0].map(CellAt::Slot).to_vec());
+        assert_eq!(places, cells_at(true, &after), "no cell built or removed");
+        let shown = |records: &[RecordBox]| -> Vec<u64> {
+            places
+                .iter()
+                .filter_map(|at| at.find(records))
+                .map(|c| c.offset)
+                .collect()
+        };
+        assert_eq!(shown(&before), [10, 11, 12]);
+        assert_eq!(shown(&after), [11, 12, 13]);
+        assert_eq!(CellAt::Slot(3).find(&after), None);
+    }
 }
