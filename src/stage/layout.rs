@@ -55,8 +55,11 @@ struct Columns {
     groups: (f64, f64),
 }
 
-fn columns(width: f64) -> Columns {
-    let producers_w = (width * 0.13).clamp(112.0, 170.0);
+/// `longest_producer`: the longest producer node name, in characters (a saga service's
+/// group name is longer than "Generator"), which the column widens for, up to a limit.
+fn columns(width: f64, longest_producer: usize) -> Columns {
+    let fits_name = longest_producer as f64 * groups::BOLD_CHAR_PX + 20.0;
+    let producers_w = (width * 0.13).max(fits_name).clamp(112.0, 200.0);
     let groups_w = (width * 0.27).clamp(200.0, 360.0);
     let gutter = (width * 0.08).clamp(56.0, 120.0);
     let lanes_x = PAD + producers_w + 36.0;
@@ -106,7 +109,13 @@ pub fn layout(snapshot: &StageSnapshot, width: f64) -> Scene {
     };
     let (producers_area, lanes_x, lanes_w, lanes_top, groups_area) = match orientation {
         Orientation::Columns => {
-            let c = columns(width);
+            let longest = snapshot
+                .producers
+                .iter()
+                .map(|p| p.name().chars().count())
+                .max()
+                .unwrap_or(0);
+            let c = columns(width, longest);
             let top = PAD + callout_band(c.lanes.1);
             (
                 Rect {

@@ -7,19 +7,29 @@ const GROUP_HEADER: f64 = 24.0;
 /// A group title's second line, when name and state do not fit on one.
 pub(super) const GROUP_STATUS_LINE: f64 = 15.0;
 /// Average advance of a bold 12px character (the group title), a little generous.
-const BOLD_CHAR_PX: f64 = 7.6;
+pub(super) const BOLD_CHAR_PX: f64 = 7.6;
+/// A member id's characters in its chip.
+const MEMBER_CHAR_PX: f64 = 7.0;
 const GROUP_GAP: f64 = 12.0;
 const MEMBER_GAP: f64 = 6.0;
 
 /// Members per row in a group box, by group size.
-fn member_columns(members: usize, width: f64) -> usize {
-    let wanted = match members {
+fn member_columns(g: &GroupNode, width: f64) -> usize {
+    let wanted = match g.members.len() {
         0..=4 => 2,
         5..=9 => 3,
         _ => 4,
     };
-    // Never chips narrower than 64px.
-    wanted.min(((width - 16.0) / 64.0).floor().max(1.0) as usize)
+    // Never chips narrower than 64px, nor too narrow for the longest member id and the
+    // state beside it ("0–2 · lag 0"): a saga service's member ids are long.
+    let longest = g
+        .members
+        .iter()
+        .map(|m| m.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let chip = (longest as f64 * MEMBER_CHAR_PX + 84.0).max(64.0);
+    wanted.min(((width - 16.0) / chip).floor().max(1.0) as usize)
 }
 
 /// A group's title: its name, and its state ("stable · gen 2 · lag 980").
@@ -57,7 +67,7 @@ pub(super) fn place_groups(
 ) -> f64 {
     let mut y = top;
     for g in groups {
-        let columns = member_columns(g.members.len(), w);
+        let columns = member_columns(g, w);
         let chip_h = if columns <= 2 { 26.0 } else { 22.0 };
         let rows = g.members.len().div_ceil(columns).max(1);
         let header = group_header_height(g, w);

@@ -421,3 +421,51 @@ fn records_above_the_high_watermark_stand_right_of_it_and_are_not_committed() {
         .filter(|r| r.partition == 0)
         .all(|r| r.committed && r.rect.right() < lane0.high_watermark_x));
 }
+
+/// A saga topic's writers and readers have long names ("notification-service",
+/// "inventory-service-1"): the producers' column widens for the longest writer, and a
+/// member chip is wide enough for its id and the state beside it (one per row if need be).
+#[test]
+fn long_service_names_fit_their_boxes() {
+    let mut s = snapshot(3, 1, 1);
+    s.producers.push(ProducerState {
+        kind: ProducerKind::Group("notification-service".into()),
+        detail: "writes as it processes".into(),
+    });
+    s.groups[0].members[0].id = "inventory-service-1".into();
+    for width in [880.0, 1100.0, 1440.0] {
+        let scene = layout(&s, width);
+        let writer = scene
+            .rect(&NodeId::Producer(ProducerKind::Group(
+                "notification-service".into(),
+            )))
+            .unwrap();
+        let title = "notification-service".len() as f64 * super::groups::BOLD_CHAR_PX;
+        assert!(writer.w >= title + 20.0, "{width}: {writer:?}");
+        let chip = scene
+            .rect(&NodeId::Member {
+                group: "g0".into(),
+                member: "inventory-service-1".into(),
+            })
+            .unwrap();
+        assert!(chip.w >= 19.0 * 7.0 + 84.0, "{width}: {chip:?}");
+        // Nothing overlaps for it.
+        let lanes = scene.lanes.iter().map(|l| l.rect);
+        assert!(lanes.clone().all(|l| !overlap(l, writer)), "{width}");
+    }
+    // Short ids keep two chips a row.
+    let scene = layout(&snapshot(4, 1, 2), 1440.0);
+    let c1 = scene
+        .rect(&NodeId::Member {
+            group: "g0".into(),
+            member: "c1".into(),
+        })
+        .unwrap();
+    let c2 = scene
+        .rect(&NodeId::Member {
+            group: "g0".into(),
+            member: "c2".into(),
+        })
+        .unwrap();
+    assert_eq!(c1.y, c2.y);
+}
