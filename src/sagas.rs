@@ -166,6 +166,11 @@ pub fn saga_rows(saga: &SagaView<'_>) -> Vec<SagaRow> {
     saga.summaries().iter().map(SagaRow::from).collect()
 }
 
+/// The sagas at `range` of [`saga_rows`], building only those (one page of the list).
+pub fn saga_rows_in(saga: &SagaView<'_>, range: std::ops::Range<usize>) -> Vec<SagaRow> {
+    saga.summaries_in(range).iter().map(SagaRow::from).collect()
+}
+
 /// The "Balances" region's lines: stock per product, money, and the conservation checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BalanceLines {

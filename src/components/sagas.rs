@@ -17,9 +17,9 @@ use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
     orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
-    record_check_violations, retries, retry_timeline, saga_rows, service_label, services, slowdown,
-    slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
-    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
+    record_check_violations, retries, retry_timeline, saga_rows_in, service_label, services,
+    slowdown, slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft,
+    SagaRow, FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -485,7 +485,7 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let page_no = RwSignal::new(0usize);
-    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.summaries().len())));
+    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.saga_count())));
     let at = Memo::new(move |_| page_no.get().min(last_page(total.get())));
     let shown = Memo::new(move |_| {
         let (range, _) = page(total.get(), at.get());
@@ -493,11 +493,7 @@ fn SagaList() -> impl IntoView {
             let Some(saga) = pg.saga() else {
                 return Vec::new();
             };
-            let rows: Vec<SagaRow> = saga_rows(&saga)
-                .into_iter()
-                .skip(range.start)
-                .take(range.len())
-                .collect();
+            let rows: Vec<SagaRow> = saga_rows_in(&saga, range);
             let ids = rows.iter().map(|r| r.order_id.clone()).collect();
             let mut tries = retries(&saga, &ids);
             rows.into_iter()

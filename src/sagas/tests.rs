@@ -72,6 +72,12 @@ fn the_payment_fails_preset_ends_failed_compensated_as_the_engine_runs_it() {
     let page = pg.saga().expect("a saga").summaries();
     assert_eq!(page, system.saga().unwrap().summaries());
     let rows = saga_rows(&pg.saga().unwrap());
+    assert_eq!(saga_rows_in(&pg.saga().unwrap(), 1..rows.len()), rows[1..]);
+    assert_eq!(
+        saga_rows_in(&pg.saga().unwrap(), 0..50),
+        rows,
+        "a page past the end"
+    );
     let first = rows.iter().find(|r| r.order_id == "order-1").unwrap();
     assert_eq!(first.state, "failed, compensated");
     assert_eq!(first.steps, ["Create order", "Reserve inventory"]);
