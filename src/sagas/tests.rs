@@ -140,6 +140,16 @@ fn the_sagas_topics_and_service_groups_are_the_pages_topics_and_groups() {
 }
 
 #[test]
+fn record_checks_wait_half_a_second_or_twenty_times_their_last_run() {
+    assert_eq!(record_checks_wait_ms(0.0), RECORD_CHECKS_EVERY_MS);
+    assert_eq!(record_checks_wait_ms(25.0), 500);
+    assert_eq!(record_checks_wait_ms(40.0), 800);
+    assert_eq!(record_checks_wait_ms(150.2), 3004);
+    assert_eq!(record_checks_wait_ms(-3.0), 500, "a clock that went back");
+    assert_eq!(record_checks_wait_ms(f64::INFINITY), u32::MAX);
+}
+
+#[test]
 fn record_checks_list_only_what_the_conservation_checks_do_not() {
     let conservation = vec!["stock of P1 not conserved".to_string()];
     let all = vec![
