@@ -57,7 +57,7 @@ fn play_within_budget(pg: &mut Playground, due: u32, started: f64) -> u32 {
 }
 
 /// `performance.now()` in ms: wall time exists only here at the edge, never in the engine.
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 

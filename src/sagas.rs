@@ -166,6 +166,11 @@ pub fn saga_rows(saga: &SagaView<'_>) -> Vec<SagaRow> {
     saga.summaries().iter().map(SagaRow::from).collect()
 }
 
+/// The sagas at `range` of [`saga_rows`], building only those (one page of the list).
+pub fn saga_rows_in(saga: &SagaView<'_>, range: std::ops::Range<usize>) -> Vec<SagaRow> {
+    saga.summaries_in(range).iter().map(SagaRow::from).collect()
+}
+
 /// The "Balances" region's lines: stock per product, money, and the conservation checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BalanceLines {
@@ -191,6 +196,23 @@ pub fn record_check_violations(all: Vec<String>, conservation: &[String]) -> Vec
 /// How often, at most, the Balances region reruns the full invariant check while the run
 /// changes (about 29 ms at 1,000 sagas natively: on every frame it would stall playing).
 pub const RECORD_CHECKS_EVERY_MS: u32 = 500;
+
+/// The record checks' wait, as a multiple of what their last run took: they read every
+/// record, so a long run grows them (about 50 ms natively at 1,200 sagas with 245,000
+/// records), and this keeps them under a twentieth of the page's time.
+pub const RECORD_CHECKS_COST_FACTOR: f64 = 20.0;
+
+/// How long the Balances region waits before rerunning the record checks, given what
+/// their last run took: [`RECORD_CHECKS_EVERY_MS`], or [`RECORD_CHECKS_COST_FACTOR`]
+/// times the last run when that is longer.
+pub fn record_checks_wait_ms(last_run_ms: f64) -> u32 {
+    let scaled = (last_run_ms.max(0.0) * RECORD_CHECKS_COST_FACTOR).ceil();
+    if scaled > f64::from(RECORD_CHECKS_EVERY_MS) {
+        scaled.min(f64::from(u32::MAX)) as u32
+    } else {
+        RECORD_CHECKS_EVERY_MS
+    }
+}
 
 /// The balances and checks, from the engine.
 pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {

@@ -115,11 +115,7 @@ fn read_model(row: ReadModelRow) -> impl IntoView {
 
 /// Every saga's order id, in the saga summaries' order (for the order selects).
 fn saga_order_ids(engine: Engine) -> Vec<String> {
-    engine.read(|pg| {
-        pg.saga()
-            .map(|s| s.summaries().into_iter().map(|x| x.order_id.0).collect())
-            .unwrap_or_default()
-    })
+    engine.read(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default())
 }
 
 /// A select of the run's orders: the chosen one while it exists, else the first.

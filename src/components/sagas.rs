@@ -17,9 +17,9 @@ use crate::components::explain::Explain;
 use crate::sagas::{
     balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
     orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
-    record_check_violations, retries, retry_timeline, saga_rows, service_label, services, slowdown,
-    slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft, SagaRow,
-    FAULT_TOGGLES, RECORD_CHECKS_EVERY_MS,
+    record_check_violations, record_checks_wait_ms, retries, retry_timeline, saga_rows_in,
+    service_label, services, slowdown, slowdown_action, stop_order_stream, DeadLetterRow,
+    FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -181,15 +181,18 @@ fn BalancesView() -> impl IntoView {
 }
 
 /// The full invariant check beyond conservation, as `(tick, violations)`: run at most every
-/// [`RECORD_CHECKS_EVERY_MS`] while the engine changes, by a timer (the first change after
-/// a run starts the timer; changes while it waits are read when it fires). Dropping the
-/// region drops the timer, which cancels it.
+/// [`crate::sagas::RECORD_CHECKS_EVERY_MS`] while the engine changes, or longer when the last run took
+/// long ([`record_checks_wait_ms`]), by a timer (the first change after a run starts the
+/// timer; changes while it waits are read when it fires). Dropping the region drops the
+/// timer, which cancels it.
 fn use_record_checks(engine: Engine) -> RwSignal<Option<(u64, Vec<String>)>> {
     use std::cell::Cell;
     use std::rc::Rc;
     let result = RwSignal::new(None);
     let timer = StoredValue::new_local(None::<(gloo_timers::callback::Timeout, Rc<Cell<bool>>)>);
+    let last_run_ms = StoredValue::new(0.0f64);
     let run = move || {
+        let started = crate::driver::now_ms();
         let checked = engine.read_untracked(|pg| {
             pg.saga().map(|s| {
                 let conservation = s.check_conservation();
@@ -199,6 +202,7 @@ fn use_record_checks(engine: Engine) -> RwSignal<Option<(u64, Vec<String>)>> {
                 )
             })
         });
+        last_run_ms.set_value(crate::driver::now_ms() - started);
         result.set(checked);
     };
     Effect::new(move |_| {
@@ -209,7 +213,8 @@ fn use_record_checks(engine: Engine) -> RwSignal<Option<(u64, Vec<String>)>> {
         }
         let fired = Rc::new(Cell::new(false));
         let flag = fired.clone();
-        let timeout = gloo_timers::callback::Timeout::new(RECORD_CHECKS_EVERY_MS, move || {
+        let wait = record_checks_wait_ms(last_run_ms.get_value());
+        let timeout = gloo_timers::callback::Timeout::new(wait, move || {
             flag.set(true);
             run();
         });
@@ -485,7 +490,7 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let page_no = RwSignal::new(0usize);
-    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.summaries().len())));
+    let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.saga_count())));
     let at = Memo::new(move |_| page_no.get().min(last_page(total.get())));
     let shown = Memo::new(move |_| {
         let (range, _) = page(total.get(), at.get());
@@ -493,11 +498,7 @@ fn SagaList() -> impl IntoView {
             let Some(saga) = pg.saga() else {
                 return Vec::new();
             };
-            let rows: Vec<SagaRow> = saga_rows(&saga)
-                .into_iter()
-                .skip(range.start)
-                .take(range.len())
-                .collect();
+            let rows: Vec<SagaRow> = saga_rows_in(&saga, range);
             let ids = rows.iter().map(|r| r.order_id.clone()).collect();
             let mut tries = retries(&saga, &ids);
             rows.into_iter()

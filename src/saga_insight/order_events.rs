@@ -50,7 +50,7 @@ pub fn order_stream(saga: &SagaView<'_>, order_id: &str) -> Option<OrderStream> 
     let loaded = store.load(&id).ok()?;
     let mut snapshots = BTreeSet::new();
     let mut conflicts = Vec::new();
-    for event in &saga.world().trace {
+    for event in saga.order_trace(&id) {
         match event {
             SagaTraceEvent::SnapshotTaken {
                 order_id, version, ..

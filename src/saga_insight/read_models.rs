@@ -37,8 +37,8 @@ pub fn read_model_rows(saga: &SagaView<'_>) -> Vec<ReadModelRow> {
             kind,
             name: projection_label(kind),
             lines: saga
-                .projection(kind)
-                .map(|m| model_lines(&m))
+                .projection_ref(kind)
+                .map(model_lines)
                 .unwrap_or_default(),
             lag: saga.projection_lag(kind),
             last_rebuild: last_rebuild(saga, kind),
@@ -72,25 +72,21 @@ fn model_lines(model: &ReadModel) -> Vec<String> {
 
 /// The newest `projection_rebuilt` of the saga trace for `kind`, in words.
 fn last_rebuild(saga: &SagaView<'_>, kind: ProjectionKind) -> Option<String> {
-    saga.world()
-        .trace
-        .iter()
-        .rev()
-        .find_map(|event| match event {
-            SagaTraceEvent::ProjectionRebuilt {
-                tick,
-                projection,
-                records_replayed,
-                equal_to_incremental,
-            } if *projection == kind => Some(format!(
-                "Rebuilt at tick {} from {records_replayed} records; {}.",
-                tick.0,
-                if *equal_to_incremental {
-                    "the replay equalled the incremental model"
-                } else {
-                    "the replay differed from the incremental model"
-                }
-            )),
-            _ => None,
-        })
+    saga.last_rebuild(kind).and_then(|event| match event {
+        SagaTraceEvent::ProjectionRebuilt {
+            tick,
+            projection,
+            records_replayed,
+            equal_to_incremental,
+        } if *projection == kind => Some(format!(
+            "Rebuilt at tick {} from {records_replayed} records; {}.",
+            tick.0,
+            if *equal_to_incremental {
+                "the replay equalled the incremental model"
+            } else {
+                "the replay differed from the incremental model"
+            }
+        )),
+        _ => None,
+    })
 }

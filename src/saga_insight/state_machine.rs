@@ -70,10 +70,7 @@ pub struct StateMachine {
 
 /// The orchestrator's machine with `order_id`'s saga on it (`None` when no such saga).
 pub fn state_machine(saga: &SagaView<'_>, order_id: &str) -> Option<StateMachine> {
-    let summary = saga
-        .summaries()
-        .into_iter()
-        .find(|s| s.order_id.0 == order_id)?;
+    let summary = saga.saga_summary(&OrderId(order_id.to_string()))?;
     let taken = SagaStatus::path(&summary.order_id, &summary.log);
     let table = transitions();
     let boxes = SagaState::ALL

@@ -4,10 +4,10 @@
 //! and the sentences the live region says about compensations, dead letters and failed
 //! conservation checks. All of it is read from the engine's [`SagaView`].
 
-use orderflow_engine::ids::{Offset, PartitionId};
+use orderflow_engine::ids::{Offset, PartitionId, Tick};
 use orderflow_engine::saga::command::SagaCommand;
 use orderflow_engine::saga::faults::{FaultEffect, FaultRule};
-use orderflow_engine::saga::message::topics;
+use orderflow_engine::saga::message::{topics, OrderId};
 use orderflow_engine::saga::orchestrator::{Compensation, SagaStep};
 use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
 use orderflow_engine::saga::streaming::SagaView;
@@ -267,46 +267,53 @@ pub fn dead_letters(saga: &SagaView<'_>) -> Vec<DlqCount> {
 }
 
 /// Each retry of the orders in `orders`, in the order they happened: "Process payment:
-/// attempt 1 failed (injected error); attempt 2 at tick 12 (waiting)".
+/// attempt 1 failed (injected error); attempt 2 at tick 12 (waiting)". Read from the
+/// engine's per-order trace index, so it costs those orders' events alone.
 pub fn retries(saga: &SagaView<'_>, orders: &BTreeSet<String>) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let now = saga.now();
-    for event in &saga.world().trace {
-        let T::RetryScheduled {
-            topic,
-            partition,
-            offset,
-            failed_attempt,
-            retry_at,
-            error,
-            ..
-        } = event
-        else {
-            continue;
-        };
-        let record = saga
-            .sim()
-            .topic(topic)
-            .and_then(|t| t.partitions().get(partition.0 as usize))
-            .and_then(|log| log.get(*offset).ok());
-        let Some(order) = record.and_then(|r| r.key.clone()) else {
-            continue;
-        };
-        if !orders.contains(&order) {
-            continue;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for order in orders {
+        let tries: Vec<String> = saga
+            .order_trace(&OrderId(order.clone()))
+            .into_iter()
+            .filter_map(|event| retry_line(saga, event, now))
+            .collect();
+        if !tries.is_empty() {
+            out.insert(order.clone(), tries);
         }
-        let message = record.map_or(String::new(), |r| match &r.value {
-            orderflow_engine::log::Payload::Saga(m) => m.name().to_string(),
-            _ => String::new(),
-        });
-        let pending = if *retry_at > now { " (next try)" } else { "" };
-        out.entry(order).or_default().push(format!(
-            "{message}: attempt {failed_attempt} failed ({error}); attempt {} at tick {}{pending}",
-            failed_attempt + 1,
-            retry_at.0
-        ));
     }
     out
+}
+
+/// A `retry_scheduled` event in words (with the retried record's message type).
+fn retry_line(saga: &SagaView<'_>, event: &T, now: Tick) -> Option<String> {
+    let T::RetryScheduled {
+        topic,
+        partition,
+        offset,
+        failed_attempt,
+        retry_at,
+        error,
+        ..
+    } = event
+    else {
+        return None;
+    };
+    let record = saga
+        .sim()
+        .topic(topic)
+        .and_then(|t| t.partitions().get(partition.0 as usize))
+        .and_then(|log| log.get(*offset).ok());
+    let message = record.map_or(String::new(), |r| match &r.value {
+        orderflow_engine::log::Payload::Saga(m) => m.name().to_string(),
+        _ => String::new(),
+    });
+    let pending = if *retry_at > now { " (next try)" } else { "" };
+    Some(format!(
+        "{message}: attempt {failed_attempt} failed ({error}); attempt {} at tick {}{pending}",
+        failed_attempt + 1,
+        retry_at.0
+    ))
 }
 
 /// Sagas shown per page of the list.

@@ -72,6 +72,12 @@ fn the_payment_fails_preset_ends_failed_compensated_as_the_engine_runs_it() {
     let page = pg.saga().expect("a saga").summaries();
     assert_eq!(page, system.saga().unwrap().summaries());
     let rows = saga_rows(&pg.saga().unwrap());
+    assert_eq!(saga_rows_in(&pg.saga().unwrap(), 1..rows.len()), rows[1..]);
+    assert_eq!(
+        saga_rows_in(&pg.saga().unwrap(), 0..50),
+        rows,
+        "a page past the end"
+    );
     let first = rows.iter().find(|r| r.order_id == "order-1").unwrap();
     assert_eq!(first.state, "failed, compensated");
     assert_eq!(first.steps, ["Create order", "Reserve inventory"]);
@@ -131,6 +137,16 @@ fn the_sagas_topics_and_service_groups_are_the_pages_topics_and_groups() {
         assert!(groups.iter().any(|g| g == group), "{group} in {groups:?}");
         assert!(pg.group_snapshot(group).is_some());
     }
+}
+
+#[test]
+fn record_checks_wait_half_a_second_or_twenty_times_their_last_run() {
+    assert_eq!(record_checks_wait_ms(0.0), RECORD_CHECKS_EVERY_MS);
+    assert_eq!(record_checks_wait_ms(25.0), 500);
+    assert_eq!(record_checks_wait_ms(40.0), 800);
+    assert_eq!(record_checks_wait_ms(150.2), 3004);
+    assert_eq!(record_checks_wait_ms(-3.0), 500, "a clock that went back");
+    assert_eq!(record_checks_wait_ms(f64::INFINITY), u32::MAX);
 }
 
 #[test]

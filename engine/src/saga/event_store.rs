@@ -258,12 +258,55 @@ pub struct Rebuilt {
 }
 
 /// Per-order event streams with snapshots.
+///
+/// Beside the streams it keeps each order's current status and total and the number of
+/// orders per status, updated as events are appended, so reading them costs a lookup, not
+/// a replay (deserialising rebuilds them from the streams). Loading an order still
+/// replays its stream, from the latest snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredStreams")]
 pub struct EventStore {
     streams: BTreeMap<OrderId, Vec<StoredEvent>>,
     snapshots: BTreeMap<OrderId, Snapshot>,
     /// Take a snapshot every this many events (0: never).
     pub snapshot_every: u64,
+    #[serde(skip)]
+    heads: BTreeMap<OrderId, OrderHead>,
+    #[serde(skip)]
+    by_status: BTreeMap<OrderStatus, u64>,
+}
+
+/// An order's status and total as its whole stream folds them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct OrderHead {
+    status: Option<OrderStatus>,
+    total_cents: u64,
+}
+
+/// The store as serialised: what an [`EventStore`] is read back from.
+#[derive(Deserialize)]
+struct StoredStreams {
+    streams: BTreeMap<OrderId, Vec<StoredEvent>>,
+    snapshots: BTreeMap<OrderId, Snapshot>,
+    snapshot_every: u64,
+}
+
+impl From<StoredStreams> for EventStore {
+    fn from(stored: StoredStreams) -> Self {
+        let mut store = Self {
+            streams: stored.streams,
+            snapshots: stored.snapshots,
+            snapshot_every: stored.snapshot_every,
+            heads: BTreeMap::new(),
+            by_status: BTreeMap::new(),
+        };
+        let ids: Vec<OrderId> = store.streams.keys().cloned().collect();
+        for id in ids {
+            let state = store.replay(&id, None).state;
+            store.set_head(&id, &state);
+        }
+        store
+    }
 }
 
 impl Default for EventStore {
@@ -279,6 +322,49 @@ impl EventStore {
             streams: BTreeMap::new(),
             snapshots: BTreeMap::new(),
             snapshot_every,
+            heads: BTreeMap::new(),
+            by_status: BTreeMap::new(),
+        }
+    }
+
+    /// How many orders have a stream.
+    pub fn order_count(&self) -> usize {
+        self.streams.len()
+    }
+
+    /// The order's current status (`None`: no stream, or nothing placed yet), as a replay
+    /// of its whole stream gives it.
+    pub fn status(&self, order_id: &OrderId) -> Option<OrderStatus> {
+        self.heads.get(order_id).and_then(|h| h.status)
+    }
+
+    /// The order's total in cents (0 when it has no stream).
+    pub fn total_cents(&self, order_id: &OrderId) -> u64 {
+        self.heads.get(order_id).map_or(0, |h| h.total_cents)
+    }
+
+    /// Orders per current status.
+    pub fn orders_by_status(&self) -> &BTreeMap<OrderStatus, u64> {
+        &self.by_status
+    }
+
+    /// Records `state` as the order's head, moving it from its old status's count.
+    fn set_head(&mut self, order_id: &OrderId, state: &OrderAggregate) {
+        let head = OrderHead {
+            status: state.status,
+            total_cents: state.total_cents,
+        };
+        let old = self.heads.insert(order_id.clone(), head);
+        if let Some(status) = old.and_then(|h| h.status) {
+            if let Some(n) = self.by_status.get_mut(&status) {
+                *n -= 1;
+                if *n == 0 {
+                    self.by_status.remove(&status);
+                }
+            }
+        }
+        if let Some(status) = head.status {
+            *self.by_status.entry(status).or_insert(0) += 1;
         }
     }
 
@@ -320,16 +406,19 @@ impl EventStore {
                 actual_version,
             });
         }
-        let state = self.load(order_id).map(|r| r.state).unwrap_or_default();
+        let mut state = self.load(order_id).map(|r| r.state).unwrap_or_default();
         state.check(order_id, &event)?;
         let stream = self.streams.entry(order_id.clone()).or_default();
         let new_version = actual_version + 1;
-        stream.push(StoredEvent {
+        let stored = StoredEvent {
             version: new_version,
             schema_version,
             event,
             tick,
-        });
+        };
+        state.apply(&upcast(&stored));
+        stream.push(stored);
+        self.set_head(order_id, &state);
         let mut snapshot_taken = None;
         if self.snapshot_every > 0 && new_version % self.snapshot_every == 0 {
             let state = self.replay(order_id, None).state;

@@ -132,10 +132,7 @@ fn money_conserved(services: &Services, summaries: &[SagaSummary]) -> Option<Str
     let completed_total: u64 = summaries
         .iter()
         .filter(|s| s.state == SagaState::Completed)
-        .map(|s| {
-            let order = services.order.store.load(&s.order_id);
-            order.map_or(0, |r| r.state.total_cents)
-        })
+        .map(|s| services.order.store.total_cents(&s.order_id))
         .sum();
     let p = &services.payment;
     let net = i128::from(p.charged_cents()) - i128::from(p.refunded_cents());

@@ -29,7 +29,7 @@ use crate::trace::TraceEvent;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
-const FAULTS_STOP: u64 = 200;
+pub(super) const FAULTS_STOP: u64 = 200;
 /// Saga timeout (240) + the longest retry wait (120) + processing backlog, with margin.
 const SETTLE_BOUND_TICKS: u64 = 1200;
 
@@ -73,7 +73,7 @@ const MESSAGES: [&str; 9] = [
 ];
 
 #[derive(Clone, Debug)]
-struct Case {
+pub(super) struct Case {
     seed: u64,
     mode: SagaMode,
     inbox: bool,
@@ -90,7 +90,7 @@ struct Case {
     relay_crash: Option<(usize, u32)>,
 }
 
-fn case() -> impl Strategy<Value = Case> {
+pub(super) fn case() -> impl Strategy<Value = Case> {
     (
         (
             any::<u64>(),
@@ -137,7 +137,7 @@ fn case() -> impl Strategy<Value = Case> {
         )
 }
 
-fn build(c: &Case) -> System {
+pub(super) fn build(c: &Case) -> System {
     build_with(c, None)
 }
 
@@ -352,7 +352,7 @@ fn kill_and_restart(
     }
 }
 
-fn cases(default: u32) -> ProptestConfig {
+pub(super) fn cases(default: u32) -> ProptestConfig {
     let from_env = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|v| v.parse().ok());

@@ -47,13 +47,17 @@
 //! cancellations and the carrier's deliveries are produced directly by the driver, not
 //! through an outbox (no crash point sits between a timer and its publish).
 
+#[cfg(test)]
+mod index_tests;
 mod members;
+mod order_records;
 mod processor;
 mod records;
 mod relay;
 mod report;
 #[cfg(test)]
 mod tests;
+mod trace_index;
 mod world;
 
 pub use world::SagaWorld;
@@ -109,6 +113,11 @@ pub struct Saga {
     order_stream: Option<OrderStream>,
     /// Orders the stream placed so far (the last one's number).
     streamed_orders: u64,
+    /// The saga trace by order and by projection, brought up to date after every step
+    /// and command.
+    trace_index: trace_index::TraceIndex,
+    /// Every saga record by its order, brought up to date with the trace index.
+    record_index: order_records::RecordIndex,
 }
 
 /// A running saga read together with the `Sim` it runs on: its sagas, balances, records
@@ -165,6 +174,8 @@ impl Saga {
             observed: vec![Offset(0); config.partitions as usize],
             order_stream: None,
             streamed_orders: 0,
+            trace_index: trace_index::TraceIndex::default(),
+            record_index: order_records::RecordIndex::default(),
             config,
         })
     }
@@ -207,12 +218,19 @@ impl Saga {
         }
         self.fire_timers(sim, now);
         self.observe_choreography(sim);
+        self.index_trace(sim);
     }
 
     /// Applies a command at the current tick: `TakeDown` kills the service's member (the
     /// group notices after its session timeout), `BringUp` starts a new member if the
     /// service is down (a rebalance follows).
     pub fn apply(&mut self, sim: &mut Sim, command: SagaCommand) -> Result<(), SagaSetupError> {
+        let applied = self.apply_command(sim, command);
+        self.index_trace(sim);
+        applied
+    }
+
+    fn apply_command(&mut self, sim: &mut Sim, command: SagaCommand) -> Result<(), SagaSetupError> {
         match command {
             SagaCommand::PlaceOrder {
                 order_id,

@@ -73,36 +73,49 @@ impl SagaSummary {
         services: &Services,
         choreography: &BTreeMap<OrderId, ChoreographyView>,
     ) -> Vec<Self> {
-        let placed: Vec<OrderId> = services.order.store.order_ids().cloned().collect();
-        placed
-            .into_iter()
-            .map(|order_id| match mode {
-                SagaMode::Orchestration => match services.orchestrator.sagas.get(&order_id) {
-                    Some(saga) => Self {
-                        order_id,
-                        state: saga.status.state,
-                        executed_steps: saga.status.executed_steps.clone(),
-                        compensations: saga.status.compensations_done.clone(),
-                        failure: saga.status.failure.clone(),
-                        finished_at: saga.finished_at,
-                        log: saga.log.clone(),
-                    },
-                    None => Self::pending(order_id),
-                },
-                SagaMode::Choreography => match choreography.get(&order_id) {
-                    Some(v) => Self {
-                        order_id,
-                        state: v.state,
-                        executed_steps: v.executed_steps.clone(),
-                        compensations: v.compensations_done.clone(),
-                        failure: v.failure.clone(),
-                        finished_at: v.finished_at,
-                        log: Vec::new(),
-                    },
-                    None => Self::pending(order_id),
-                },
-            })
+        services
+            .order
+            .store
+            .order_ids()
+            .map(|order_id| Self::of_order(mode, services, choreography, order_id))
             .collect()
+    }
+
+    /// One order's saga (pending when the orchestrator or the choreography has not seen it
+    /// yet), as [`of_every_order`](Self::of_every_order) lists it.
+    pub fn of_order(
+        mode: SagaMode,
+        services: &Services,
+        choreography: &BTreeMap<OrderId, ChoreographyView>,
+        order_id: &OrderId,
+    ) -> Self {
+        let order_id = order_id.clone();
+        match mode {
+            SagaMode::Orchestration => match services.orchestrator.sagas.get(&order_id) {
+                Some(saga) => Self {
+                    order_id,
+                    state: saga.status.state,
+                    executed_steps: saga.status.executed_steps.clone(),
+                    compensations: saga.status.compensations_done.clone(),
+                    failure: saga.status.failure.clone(),
+                    finished_at: saga.finished_at,
+                    log: saga.log.clone(),
+                },
+                None => Self::pending(order_id),
+            },
+            SagaMode::Choreography => match choreography.get(&order_id) {
+                Some(v) => Self {
+                    order_id,
+                    state: v.state,
+                    executed_steps: v.executed_steps.clone(),
+                    compensations: v.compensations_done.clone(),
+                    failure: v.failure.clone(),
+                    finished_at: v.finished_at,
+                    log: Vec::new(),
+                },
+                None => Self::pending(order_id),
+            },
+        }
     }
 }
 
@@ -130,22 +143,18 @@ pub struct Balances {
 impl Balances {
     /// The services' balances, with the dead-letter counts read from the topics.
     pub fn of(services: &Services, dead_letters: BTreeMap<String, u64>) -> Self {
-        let mut orders_by_status = BTreeMap::new();
-        for status in services.order.statuses().values() {
-            *orders_by_status.entry(*status).or_insert(0) += 1;
-        }
         Self {
             stock: services.inventory.stock.clone(),
             charged_cents: services.payment.charged_cents(),
             refunded_cents: services.payment.refunded_cents(),
-            charges: services.payment.charges.len() as u64,
+            charges: services.payment.charges().len() as u64,
             by_customer: services
                 .payment
                 .balances()
                 .into_iter()
                 .map(|(c, b)| (c.0, b as i64))
                 .collect(),
-            orders_by_status,
+            orders_by_status: services.order.store.orders_by_status().clone(),
             notifications_sent: services.notification.sent.len() as u64,
             dead_letters,
         }

@@ -32,7 +32,7 @@ impl OrderService {
 
     /// The current status of an order.
     pub fn status(&self, order_id: &OrderId) -> Option<OrderStatus> {
-        self.store.load(order_id).ok().and_then(|r| r.state.status)
+        self.store.status(order_id)
     }
 
     /// Every order's status.

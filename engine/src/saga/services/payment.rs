@@ -22,54 +22,128 @@ pub struct Movement {
 
 /// The Payment service: charges and refunds. Charging is deliberately not idempotent by
 /// itself: a redelivered ProcessPayment charges again unless the inbox absorbs it.
+///
+/// The totals (all, per order, per customer) are kept as movements are appended, so reading
+/// a balance costs a lookup, not a walk over every movement; deserialising rebuilds them
+/// from the movements.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "PaymentLedger")]
 pub struct PaymentService {
     /// Every charge, in order.
-    pub charges: Vec<Movement>,
+    charges: Vec<Movement>,
     /// Every refund, in order.
-    pub refunds: Vec<Movement>,
+    refunds: Vec<Movement>,
     /// Orders refunded (or voided) for good: a later charge is refused.
     pub closed: BTreeMap<OrderId, Tick>,
+    #[serde(skip)]
+    sums: PaymentSums,
+}
+
+/// The movements as stored: what a [`PaymentService`] is read back from.
+#[derive(Deserialize)]
+struct PaymentLedger {
+    charges: Vec<Movement>,
+    refunds: Vec<Movement>,
+    closed: BTreeMap<OrderId, Tick>,
+}
+
+impl From<PaymentLedger> for PaymentService {
+    fn from(ledger: PaymentLedger) -> Self {
+        let mut service = Self {
+            closed: ledger.closed,
+            ..Self::default()
+        };
+        for m in ledger.charges {
+            service.push_charge(m);
+        }
+        for m in ledger.refunds {
+            service.push_refund(m);
+        }
+        service
+    }
+}
+
+/// Running totals of the charges and refunds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct PaymentSums {
+    charged_cents: u64,
+    refunded_cents: u64,
+    /// Per order: charged, refunded, and the customer of its first charge.
+    by_order: BTreeMap<OrderId, OrderMoney>,
+    /// Charged minus refunded per customer.
+    by_customer: BTreeMap<CustomerId, i128>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct OrderMoney {
+    charged_cents: u64,
+    refunded_cents: u64,
+    customer_id: CustomerId,
 }
 
 impl PaymentService {
+    /// Every charge, in order.
+    pub fn charges(&self) -> &[Movement] {
+        &self.charges
+    }
+
+    /// Every refund, in order.
+    pub fn refunds(&self) -> &[Movement] {
+        &self.refunds
+    }
+
     /// Charged minus refunded for one order.
     pub fn net_for_order(&self, order_id: &OrderId) -> i128 {
-        let c: u64 = self
-            .charges
-            .iter()
-            .filter(|m| &m.order_id == order_id)
-            .map(|m| m.amount_cents)
-            .sum();
-        let r: u64 = self
-            .refunds
-            .iter()
-            .filter(|m| &m.order_id == order_id)
-            .map(|m| m.amount_cents)
-            .sum();
-        i128::from(c) - i128::from(r)
+        self.sums.by_order.get(order_id).map_or(0, |m| {
+            i128::from(m.charged_cents) - i128::from(m.refunded_cents)
+        })
     }
 
     /// Total charged.
     pub fn charged_cents(&self) -> u64 {
-        self.charges.iter().map(|m| m.amount_cents).sum()
+        self.sums.charged_cents
     }
 
     /// Total refunded.
     pub fn refunded_cents(&self) -> u64 {
-        self.refunds.iter().map(|m| m.amount_cents).sum()
+        self.sums.refunded_cents
     }
 
     /// Charged minus refunded per customer.
     pub fn balances(&self) -> BTreeMap<CustomerId, i128> {
-        let mut b = BTreeMap::new();
-        for m in &self.charges {
-            *b.entry(m.customer_id.clone()).or_insert(0) += i128::from(m.amount_cents);
-        }
-        for m in &self.refunds {
-            *b.entry(m.customer_id.clone()).or_insert(0) -= i128::from(m.amount_cents);
-        }
-        b
+        self.sums.by_customer.clone()
+    }
+
+    fn push_charge(&mut self, m: Movement) {
+        let sums = &mut self.sums;
+        sums.charged_cents += m.amount_cents;
+        *sums.by_customer.entry(m.customer_id.clone()).or_insert(0) += i128::from(m.amount_cents);
+        let order = sums
+            .by_order
+            .entry(m.order_id.clone())
+            .or_insert_with(|| OrderMoney {
+                charged_cents: 0,
+                refunded_cents: 0,
+                customer_id: m.customer_id.clone(),
+            });
+        order.charged_cents += m.amount_cents;
+        self.charges.push(m);
+    }
+
+    fn push_refund(&mut self, m: Movement) {
+        let sums = &mut self.sums;
+        sums.refunded_cents += m.amount_cents;
+        *sums.by_customer.entry(m.customer_id.clone()).or_insert(0) -= i128::from(m.amount_cents);
+        let order = sums
+            .by_order
+            .entry(m.order_id.clone())
+            .or_insert_with(|| OrderMoney {
+                charged_cents: 0,
+                refunded_cents: 0,
+                customer_id: m.customer_id.clone(),
+            });
+        order.refunded_cents += m.amount_cents;
+        self.refunds.push(m);
     }
 
     fn charge(
@@ -98,7 +172,7 @@ impl PaymentService {
                 reason: reason.clone(),
             });
         }
-        self.charges.push(Movement {
+        self.push_charge(Movement {
             order_id: order_id.clone(),
             customer_id: customer_id.clone(),
             amount_cents,
@@ -121,13 +195,9 @@ impl PaymentService {
         self.closed.entry(order_id.clone()).or_insert(now);
         let mut notes = Vec::new();
         if outstanding > 0 {
-            let customer_id = self
-                .charges
-                .iter()
-                .find(|m| &m.order_id == order_id)
-                .map(|m| m.customer_id.clone())
-                .unwrap_or(CustomerId(String::new()));
-            self.refunds.push(Movement {
+            let customer_id = (self.sums.by_order.get(order_id))
+                .map_or(CustomerId(String::new()), |m| m.customer_id.clone());
+            self.push_refund(Movement {
                 order_id: order_id.clone(),
                 customer_id,
                 amount_cents: outstanding,

@@ -2,10 +2,9 @@
 //! resubmission, the events the projections replay, one order's path.
 
 use super::super::config::{check_topic, SagaSetupError};
-use super::super::message::{topics, Envelope, OrderId, SagaMessage};
+use super::super::message::{topics, Envelope, SagaMessage};
 use super::super::projection::{ProjectionKind, ReadModel};
 use super::super::retry::DeadLetter;
-use super::super::summary::PathEntry;
 use super::super::trace::SagaTraceEvent as T;
 use super::processor::envelope_of;
 use super::relay::publish_row;
@@ -60,11 +59,12 @@ impl SagaView<'_> {
 
     /// A projection's current (incrementally maintained) read model.
     pub fn projection(&self, kind: ProjectionKind) -> Option<ReadModel> {
-        self.saga
-            .world
-            .projections
-            .get(&kind)
-            .map(|(m, _)| m.clone())
+        self.projection_ref(kind).cloned()
+    }
+
+    /// A projection's current read model, borrowed (no copy of its per-order maps).
+    pub fn projection_ref(&self, kind: ProjectionKind) -> Option<&ReadModel> {
+        self.saga.world.projections.get(&kind).map(|(m, _)| m)
     }
 
     /// A fresh read model replaying the events the projection has applied so far.
@@ -93,20 +93,6 @@ impl SagaView<'_> {
                     })
             })
             .collect()
-    }
-
-    /// Every saga record of one order across all topics (dead-letter topics included), in
-    /// the order they were written: by tick, then by event id (issued in causal order). Not
-    /// by event id alone: a relayed duplicate or a resubmitted dead letter carries its
-    /// original id, and belongs where it was written (a resubmission after its dead letter).
-    pub fn order_path(&self, order_id: &OrderId) -> Vec<PathEntry> {
-        let mut path: Vec<PathEntry> = self
-            .sim
-            .topics()
-            .flat_map(|t| records_of(t).filter_map(move |(p, r)| path_entry(t, p, r, order_id)))
-            .collect();
-        path.sort_by_key(|e| (e.tick, e.event_id));
-        path
     }
 
     /// The saga record at `offset` of `topic`'s `partition` as the services read it (its
@@ -260,30 +246,5 @@ fn records_of(t: &Topic) -> impl Iterator<Item = (PartitionId, &Record)> {
         log.records()
             .iter()
             .map(move |r| (PartitionId(p as u32), r))
-    })
-}
-
-/// The record as a step of `order_id`'s path, if it belongs to that order.
-fn path_entry(
-    t: &Topic,
-    partition: PartitionId,
-    r: &Record,
-    order_id: &OrderId,
-) -> Option<PathEntry> {
-    let message = match &r.value {
-        Payload::Saga(m) if m.order_id() == order_id => m.name().to_string(),
-        Payload::SagaDeadLetter(d) if d.original.message.order_id() == order_id => {
-            format!("DeadLetter({})", d.original.message.name())
-        }
-        _ => return None,
-    };
-    Some(PathEntry {
-        event_id: r.headers.event_id,
-        causation_id: r.headers.causation_id,
-        topic: t.name().to_string(),
-        partition,
-        offset: r.offset,
-        tick: r.tick,
-        message,
     })
 }

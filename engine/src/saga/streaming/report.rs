@@ -3,7 +3,7 @@
 
 use super::super::config::SagaConfig;
 use super::super::invariants::{check_services, dead_letters_kept, outbox_complete};
-use super::super::message::{topics, EventId};
+use super::super::message::{topics, EventId, OrderId};
 use super::super::projection::ProjectionKind;
 use super::super::services::ServiceName;
 use super::super::summary::{Balances, SagaRunSummary, SagaSummary};
@@ -48,6 +48,30 @@ impl<'a> SagaView<'a> {
     pub fn summaries(&self) -> Vec<SagaSummary> {
         let w = &self.saga.world;
         SagaSummary::of_every_order(w.mode, &w.services, &self.saga.choreography)
+    }
+
+    /// How many sagas there are: one per order the Order service knows, as
+    /// [`summaries`](Self::summaries) lists them.
+    pub fn saga_count(&self) -> usize {
+        self.saga.world.services.order.store.order_count()
+    }
+
+    /// The sagas at `range` of [`summaries`](Self::summaries) (the same order), without
+    /// building the others: a page of the list costs its own sagas.
+    pub fn summaries_in(&self, range: std::ops::Range<usize>) -> Vec<SagaSummary> {
+        let w = &self.saga.world;
+        let ids = w.services.order.store.order_ids();
+        ids.skip(range.start)
+            .take(range.len())
+            .map(|id| SagaSummary::of_order(w.mode, &w.services, &self.saga.choreography, id))
+            .collect()
+    }
+
+    /// One order's saga, if the Order service knows the order.
+    pub fn saga_summary(&self, order_id: &OrderId) -> Option<SagaSummary> {
+        let w = &self.saga.world;
+        (w.services.order.store.version(order_id) > 0)
+            .then(|| SagaSummary::of_order(w.mode, &w.services, &self.saga.choreography, order_id))
     }
 
     /// The services' balances.
