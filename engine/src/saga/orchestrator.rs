@@ -12,7 +12,7 @@
 use super::message::{CustomerId, Envelope, OrderId, OrderLine, SagaMessage};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use thiserror::Error;
 
@@ -526,12 +526,42 @@ pub struct OrchestratorReaction {
 }
 
 /// The saga orchestrator: all sagas, keyed by order id.
+///
+/// Beside the sagas it keeps their step deadlines ordered by tick and the set of sagas
+/// compensating, updated as the sagas' logs grow, so [`tick`](Self::tick) reads the due
+/// deadlines and the compensating sagas, not every saga (deserialising rebuilds both).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredOrchestrator")]
 pub struct Orchestrator {
     /// Every saga, by order.
-    pub sagas: BTreeMap<OrderId, Saga>,
+    sagas: BTreeMap<OrderId, Saga>,
     /// The step timeouts (the saga timeout is their sum plus a buffer).
     pub timeouts: StepTimeouts,
+    /// `(step_deadline, order)` of every saga with a deadline.
+    #[serde(skip)]
+    deadlines: BTreeSet<(Tick, OrderId)>,
+    /// The sagas whose state is `Compensating`.
+    #[serde(skip)]
+    compensating: BTreeSet<OrderId>,
+}
+
+/// The orchestrator as serialised: what an [`Orchestrator`] is read back from.
+#[derive(Deserialize)]
+struct StoredOrchestrator {
+    sagas: BTreeMap<OrderId, Saga>,
+    timeouts: StepTimeouts,
+}
+
+impl From<StoredOrchestrator> for Orchestrator {
+    fn from(stored: StoredOrchestrator) -> Self {
+        let mut o = Self::new(stored.timeouts);
+        o.sagas = stored.sagas;
+        let ids: Vec<OrderId> = o.sagas.keys().cloned().collect();
+        for id in ids {
+            o.index(&id);
+        }
+        o
+    }
 }
 
 impl Orchestrator {
@@ -540,6 +570,28 @@ impl Orchestrator {
         Self {
             sagas: BTreeMap::new(),
             timeouts,
+            deadlines: BTreeSet::new(),
+            compensating: BTreeSet::new(),
+        }
+    }
+
+    /// Every saga, by order.
+    pub fn sagas(&self) -> &BTreeMap<OrderId, Saga> {
+        &self.sagas
+    }
+
+    /// Brings the deadline and compensating indexes up to date with `order_id`'s saga.
+    fn index(&mut self, order_id: &OrderId) {
+        let Some(saga) = self.sagas.get(order_id) else {
+            return;
+        };
+        if let Some(deadline) = saga.step_deadline {
+            self.deadlines.insert((deadline, order_id.clone()));
+        }
+        if saga.status.state == SagaState::Compensating {
+            self.compensating.insert(order_id.clone());
+        } else {
+            self.compensating.remove(order_id);
         }
     }
 
@@ -625,11 +677,22 @@ impl Orchestrator {
     /// Fires the timeouts of steps whose deadline has passed.
     pub fn tick(&mut self, now: Tick) -> OrchestratorReaction {
         let mut out = OrchestratorReaction::default();
-        let expired: Vec<(OrderId, SagaStep)> = self
-            .sagas
-            .iter()
-            .filter(|(_, s)| s.step_deadline.is_some_and(|d| d <= now))
-            .filter_map(|(id, s)| s.status.state.awaited_step().map(|step| (id.clone(), step)))
+        // The due deadlines, by order (as a walk over every saga would meet them).
+        let mut due = BTreeSet::new();
+        while let Some((deadline, _)) = self.deadlines.first() {
+            if *deadline > now {
+                break;
+            }
+            if let Some((_, id)) = self.deadlines.pop_first() {
+                due.insert(id);
+            }
+        }
+        let expired: Vec<(OrderId, SagaStep)> = due
+            .into_iter()
+            .filter_map(|id| {
+                let step = self.sagas.get(&id)?.status.state.awaited_step()?;
+                Some((id, step))
+            })
             .collect();
         for (order_id, step) in expired {
             self.record(
@@ -641,10 +704,14 @@ impl Orchestrator {
         }
         let buffer = self.timeouts.compensation_buffer_ticks;
         let stalled: Vec<OrderId> = self
-            .sagas
+            .compensating
             .iter()
-            .filter(|(_, s)| s.compensation_stalled(now, buffer))
-            .map(|(id, _)| id.clone())
+            .filter(|id| {
+                self.sagas
+                    .get(*id)
+                    .is_some_and(|s| s.compensation_stalled(now, buffer))
+            })
+            .cloned()
             .collect();
         for order_id in stalled {
             self.record(now, &order_id, SagaLogEvent::CompensationTimedOut, &mut out);
@@ -673,8 +740,11 @@ impl Orchestrator {
         }
         out.notes.extend(logged(order_id, &event));
         saga.log.push(SagaLogEntry { tick: now, event });
-        saga.step_deadline = None;
+        if let Some(deadline) = saga.step_deadline.take() {
+            self.deadlines.remove(&(deadline, order_id.clone()));
+        }
         saga.follow_up(&before, now, &self.timeouts, out);
+        self.index(order_id);
     }
 }
 

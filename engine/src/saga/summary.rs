@@ -91,7 +91,7 @@ impl SagaSummary {
     ) -> Self {
         let order_id = order_id.clone();
         match mode {
-            SagaMode::Orchestration => match services.orchestrator.sagas.get(&order_id) {
+            SagaMode::Orchestration => match services.orchestrator.sagas().get(&order_id) {
                 Some(saga) => Self {
                     order_id,
                     state: saga.status.state,

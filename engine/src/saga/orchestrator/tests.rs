@@ -44,7 +44,10 @@ fn happy_path_walks_pending_reserving_paying_shipping_completed() {
         names(&o.handle(Tick(1), &env(created()))),
         ["ReserveInventory"]
     );
-    assert_eq!(o.sagas[&oid()].status.state, SagaState::ReservingInventory);
+    assert_eq!(
+        o.sagas()[&oid()].status.state,
+        SagaState::ReservingInventory
+    );
     let r = o.handle(
         Tick(2),
         &env(SagaMessage::InventoryReserved {
@@ -71,7 +74,7 @@ fn happy_path_walks_pending_reserving_paying_shipping_completed() {
         }),
     );
     assert!(r.commands.is_empty());
-    let saga = &o.sagas[&oid()];
+    let saga = &o.sagas()[&oid()];
     assert_eq!(saga.status.state, SagaState::Completed);
     assert_eq!(
         saga.status.executed_steps,
@@ -108,7 +111,7 @@ fn payment_failure_compensates_release_then_cancel_in_reverse() {
     );
     assert_eq!(names(&r), ["ReleaseInventory"]);
     assert_eq!(
-        o.sagas[&oid()].status.compensation_stack,
+        o.sagas()[&oid()].status.compensation_stack,
         [Compensation::CancelOrder, Compensation::ReleaseInventory]
     );
     let r = o.handle(
@@ -123,7 +126,7 @@ fn payment_failure_compensates_release_then_cancel_in_reverse() {
             reason: "x".into(),
         }),
     );
-    let s = &o.sagas[&oid()].status;
+    let s = &o.sagas()[&oid()].status;
     assert_eq!(s.state, SagaState::Failed);
     assert_eq!(
         s.compensations_done,
@@ -238,7 +241,7 @@ fn a_stalled_compensation_is_incomplete_and_a_late_reply_resumes_it() {
             outstanding: vec![Compensation::CancelOrder],
         }]
     );
-    let saga = &o.sagas[&oid()];
+    let saga = &o.sagas()[&oid()];
     assert_eq!(saga.status.state, SagaState::CompensationIncomplete);
     assert!(saga.status.state.is_final());
     assert_eq!(saga.finished_at, Some(Tick(2 + buffer)));
@@ -248,8 +251,8 @@ fn a_stalled_compensation_is_incomplete_and_a_late_reply_resumes_it() {
         reason: "none left".into(),
     };
     o.handle(Tick(600), &env(late));
-    assert_eq!(o.sagas[&oid()].status.state, SagaState::Failed);
-    assert_eq!(o.sagas[&oid()].finished_at, Some(Tick(600)));
+    assert_eq!(o.sagas()[&oid()].status.state, SagaState::Failed);
+    assert_eq!(o.sagas()[&oid()].finished_at, Some(Tick(600)));
     // The table refuses a compensation timeout outside compensation.
     let mut done = SagaStatus::default();
     let e = done

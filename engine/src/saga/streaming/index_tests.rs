@@ -1,7 +1,8 @@
 //! The saga's incremental indexes and running sums against the same facts computed from
 //! scratch, over random runs (the saga properties' cases): per order its trace events and
 //! its path across the topics, each projection's last rebuild, the payment totals, each
-//! order's status and total, and the balances.
+//! order's status and total, the balances, and the orchestrator's deadlines and
+//! compensating sagas (compared with those rebuilt when the services are read back).
 
 use super::super::event_store::OrderStatus;
 use super::super::message::{CustomerId, OrderId};
@@ -107,7 +108,8 @@ fn check_sums(view: &SagaView<'_>) -> Result<(), TestCaseError> {
         }
     }
     prop_assert_eq!(store.orders_by_status(), &counts);
-    // What was read back from its serialised form rebuilds the same sums.
+    // What was read back from its serialised form rebuilds the same sums and the same
+    // orchestrator indexes (its deadlines by tick, its compensating sagas).
     let copy: super::super::react::Services =
         serde_json::from_value(serde_json::to_value(services).expect("serialises"))
             .expect("reads back");

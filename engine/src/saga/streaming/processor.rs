@@ -67,7 +67,7 @@ impl SagaWorld {
             ServiceName::Analytics => serde_json::to_value(&s.analytics.events_by_type),
             ServiceName::Orchestrator => serde_json::to_value(
                 s.orchestrator
-                    .sagas
+                    .sagas()
                     .iter()
                     .map(|(id, saga)| (id.0.clone(), saga.status.state))
                     .collect::<BTreeMap<_, _>>(),
