@@ -527,9 +527,10 @@ pub struct OrchestratorReaction {
 
 /// The saga orchestrator: all sagas, keyed by order id.
 ///
-/// Beside the sagas it keeps their step deadlines ordered by tick and the set of sagas
-/// compensating, updated as the sagas' logs grow, so [`tick`](Self::tick) reads the due
-/// deadlines and the compensating sagas, not every saga (deserialising rebuilds both).
+/// Beside the sagas it keeps their step deadlines ordered by tick and the compensating
+/// sagas ordered by the tick their compensation began, updated as the sagas' logs grow,
+/// so [`tick`](Self::tick) reads the due ones, not every saga (deserialising rebuilds
+/// both).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "StoredOrchestrator")]
 pub struct Orchestrator {
@@ -540,9 +541,13 @@ pub struct Orchestrator {
     /// `(step_deadline, order)` of every saga with a deadline.
     #[serde(skip)]
     deadlines: BTreeSet<(Tick, OrderId)>,
-    /// The sagas whose state is `Compensating`.
+    /// When each saga compensating without having timed its compensation out began to
+    /// compensate (the first step that failed or timed out).
     #[serde(skip)]
-    compensating: BTreeSet<OrderId>,
+    compensating: BTreeMap<OrderId, Tick>,
+    /// `compensating` ordered by that tick.
+    #[serde(skip)]
+    compensating_since: BTreeSet<(Tick, OrderId)>,
 }
 
 /// The orchestrator as serialised: what an [`Orchestrator`] is read back from.
@@ -571,7 +576,8 @@ impl Orchestrator {
             sagas: BTreeMap::new(),
             timeouts,
             deadlines: BTreeSet::new(),
-            compensating: BTreeSet::new(),
+            compensating: BTreeMap::new(),
+            compensating_since: BTreeSet::new(),
         }
     }
 
@@ -588,10 +594,13 @@ impl Orchestrator {
         if let Some(deadline) = saga.step_deadline {
             self.deadlines.insert((deadline, order_id.clone()));
         }
-        if saga.status.state == SagaState::Compensating {
-            self.compensating.insert(order_id.clone());
-        } else {
-            self.compensating.remove(order_id);
+        let began = saga.compensation_began();
+        if let Some(old) = self.compensating.remove(order_id) {
+            self.compensating_since.remove(&(old, order_id.clone()));
+        }
+        if let Some(began) = began {
+            self.compensating.insert(order_id.clone(), began);
+            self.compensating_since.insert((began, order_id.clone()));
         }
     }
 
@@ -703,15 +712,17 @@ impl Orchestrator {
             );
         }
         let buffer = self.timeouts.compensation_buffer_ticks;
-        let stalled: Vec<OrderId> = self
-            .compensating
+        // Ordered by when compensation began: the stalled ones come first; then by order.
+        let stalled: BTreeSet<OrderId> = self
+            .compensating_since
             .iter()
-            .filter(|id| {
+            .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
+            .filter(|(_, id)| {
                 self.sagas
-                    .get(*id)
+                    .get(id)
                     .is_some_and(|s| s.compensation_stalled(now, buffer))
             })
-            .cloned()
+            .map(|(_, id)| id.clone())
             .collect();
         for order_id in stalled {
             self.record(now, &order_id, SagaLogEvent::CompensationTimedOut, &mut out);
@@ -777,23 +788,30 @@ fn logged(order_id: &OrderId, event: &SagaLogEvent) -> Option<OrchestratorNote> 
 }
 
 impl Saga {
-    /// True when the saga has compensated for `buffer` ticks since its failure without
-    /// finishing, and has not timed its compensation out before (once per saga).
-    fn compensation_stalled(&self, now: Tick, buffer: u64) -> bool {
+    /// When the saga began to compensate (its first step that failed or timed out), while
+    /// it compensates and has not timed its compensation out.
+    fn compensation_began(&self) -> Option<Tick> {
         if self.status.state != SagaState::Compensating {
-            return false;
+            return None;
         }
         let mut began = None;
         for entry in &self.log {
             match entry.event {
-                SagaLogEvent::CompensationTimedOut => return false,
+                SagaLogEvent::CompensationTimedOut => return None,
                 SagaLogEvent::StepFailed { .. } | SagaLogEvent::StepTimedOut { .. } => {
                     began = began.or(Some(entry.tick));
                 }
                 _ => {}
             }
         }
-        began.is_some_and(|t| now.0 >= t.0.saturating_add(buffer))
+        began
+    }
+
+    /// True when the saga has compensated for `buffer` ticks since its failure without
+    /// finishing, and has not timed its compensation out before (once per saga).
+    fn compensation_stalled(&self, now: Tick, buffer: u64) -> bool {
+        self.compensation_began()
+            .is_some_and(|t| now.0 >= t.0.saturating_add(buffer))
     }
 
     /// What the status reached from `before` calls for: the end, the next compensation,
