@@ -11,23 +11,27 @@ use super::orchestrator::{Compensation, SagaLogEvent, SagaState, SagaStep};
 use super::outbox::Outbox;
 use super::react::Services;
 use super::services::{ReservationState, SagaMode, ServiceName, ShipmentState};
-use super::summary::SagaSummary;
+use super::summary::SagaFacts;
 use super::trace::SagaTraceEvent as T;
 use std::collections::BTreeSet;
 
 /// The invariants between sagas and the services' state once everything settled (stock
 /// conservation holds at every tick). Returns what is violated.
-pub fn check_services(
+pub fn check_services<'a>(
     mode: SagaMode,
     inbox: bool,
     services: &Services,
-    summaries: &[SagaSummary],
+    sagas: impl IntoIterator<Item = SagaFacts<'a>>,
 ) -> Vec<String> {
     let mut v = stock_conserved(services);
-    for s in summaries {
+    let mut completed_total = 0u64;
+    for s in sagas {
         match s.state {
-            SagaState::Completed => v.extend(completed_saga(services, s)),
-            SagaState::Failed => v.extend(failed_saga(mode, inbox, services, s)),
+            SagaState::Completed => {
+                completed_total += services.order.store.total_cents(s.order_id);
+                v.extend(completed_saga(services, &s));
+            }
+            SagaState::Failed => v.extend(failed_saga(mode, inbox, services, &s)),
             SagaState::CompensationIncomplete => v.push(format!(
                 "saga {} failed and its compensation is incomplete",
                 s.order_id
@@ -36,7 +40,7 @@ pub fn check_services(
         }
     }
     if inbox {
-        v.extend(money_conserved(services, summaries));
+        v.extend(money_conserved(services, completed_total));
     }
     v
 }
@@ -58,9 +62,9 @@ fn stock_conserved(services: &Services) -> Vec<String> {
         .collect()
 }
 
-fn completed_saga(services: &Services, s: &SagaSummary) -> Option<String> {
+fn completed_saga(services: &Services, s: &SagaFacts<'_>) -> Option<String> {
     let shipped = matches!(
-        services.order.status(&s.order_id),
+        services.order.status(s.order_id),
         Some(OrderStatus::Shipped | OrderStatus::Delivered)
     );
     (!shipped).then(|| {
@@ -71,8 +75,8 @@ fn completed_saga(services: &Services, s: &SagaSummary) -> Option<String> {
     })
 }
 
-fn failed_saga(mode: SagaMode, inbox: bool, services: &Services, s: &SagaSummary) -> Vec<String> {
-    let id = &s.order_id;
+fn failed_saga(mode: SagaMode, inbox: bool, services: &Services, s: &SagaFacts<'_>) -> Vec<String> {
+    let id = s.order_id;
     let mut v = Vec::new();
     if services.order.status(id) != Some(OrderStatus::Cancelled) {
         v.push(format!("saga {id} failed but the order is not Cancelled"));
@@ -110,7 +114,7 @@ fn failed_saga(mode: SagaMode, inbox: bool, services: &Services, s: &SagaSummary
 }
 
 /// Exactly the completed (or timed-out) steps, in reverse order, as the saga log says.
-fn compensations_owed(s: &SagaSummary) -> Vec<Compensation> {
+fn compensations_owed(s: &SagaFacts<'_>) -> Vec<Compensation> {
     let mut owed: Vec<Compensation> = s
         .log
         .iter()
@@ -127,13 +131,8 @@ fn compensations_owed(s: &SagaSummary) -> Vec<Compensation> {
     owed
 }
 
-/// Charged minus refunded equals the totals of the completed orders.
-fn money_conserved(services: &Services, summaries: &[SagaSummary]) -> Option<String> {
-    let completed_total: u64 = summaries
-        .iter()
-        .filter(|s| s.state == SagaState::Completed)
-        .map(|s| services.order.store.total_cents(&s.order_id))
-        .sum();
+/// Charged minus refunded equals `completed_total`, the totals of the completed orders.
+fn money_conserved(services: &Services, completed_total: u64) -> Option<String> {
     let p = &services.payment;
     let net = i128::from(p.charged_cents()) - i128::from(p.refunded_cents());
     (net != i128::from(completed_total)).then(|| {

@@ -119,6 +119,63 @@ impl SagaSummary {
     }
 }
 
+/// One saga as the invariant checks read it, borrowed from a [`SagaSummary`] or straight
+/// from the orchestrator's saga or the choreography's view, so checking every saga
+/// builds no summary (no log cloned).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SagaFacts<'a> {
+    /// The order.
+    pub order_id: &'a OrderId,
+    /// The saga's state.
+    pub state: SagaState,
+    /// The compensations that undid something, in order.
+    pub compensations: &'a [Compensation],
+    /// The saga log (orchestration only).
+    pub log: &'a [SagaLogEntry],
+}
+
+impl SagaSummary {
+    /// This summary's facts, borrowed.
+    pub fn facts(&self) -> SagaFacts<'_> {
+        SagaFacts {
+            order_id: &self.order_id,
+            state: self.state,
+            compensations: &self.compensations,
+            log: &self.log,
+        }
+    }
+}
+
+impl<'a> SagaFacts<'a> {
+    /// Every order's saga facts, in the order and with the values
+    /// [`SagaSummary::of_every_order`] gives (pending when not seen yet).
+    pub fn of_every_order(
+        mode: SagaMode,
+        services: &'a Services,
+        choreography: &'a BTreeMap<OrderId, ChoreographyView>,
+    ) -> impl Iterator<Item = SagaFacts<'a>> + 'a {
+        services.order.store.order_ids().map(move |order_id| {
+            let seen = match mode {
+                SagaMode::Orchestration => services
+                    .orchestrator
+                    .sagas()
+                    .get(order_id)
+                    .map(|s| (s.status.state, &s.status.compensations_done[..], &s.log[..])),
+                SagaMode::Choreography => choreography
+                    .get(order_id)
+                    .map(|v| (v.state, &v.compensations_done[..], &[][..])),
+            };
+            let (state, compensations, log) = seen.unwrap_or((SagaState::Pending, &[], &[]));
+            SagaFacts {
+                order_id,
+                state,
+                compensations,
+                log,
+            }
+        })
+    }
+}
+
 /// The services' balances.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Balances {

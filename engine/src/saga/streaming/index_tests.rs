@@ -1,13 +1,14 @@
 //! The saga's incremental indexes and running sums against the same facts computed from
 //! scratch, over random runs (the saga properties' cases): per order its trace events and
 //! its path across the topics, each projection's last rebuild, the payment totals, each
-//! order's status and total, the balances, and the orchestrator's deadlines and
+//! order's status and total, the balances, the facts the conservation checks borrow, and the orchestrator's deadlines and
 //! compensating sagas (compared with those rebuilt when the services are read back).
 
 use super::super::event_store::OrderStatus;
 use super::super::message::{CustomerId, OrderId};
 use super::super::projection::ProjectionKind;
 use super::super::properties::{build, case, cases, FAULTS_STOP};
+use super::super::summary::{SagaFacts, SagaSummary};
 use super::super::trace::SagaTraceEvent as T;
 use super::order_records::path_entry;
 use super::trace_index::order_of;
@@ -63,6 +64,12 @@ fn check_indexes(view: &SagaView<'_>) -> Result<(), TestCaseError> {
     for s in &all {
         prop_assert_eq!(view.saga_summary(&s.order_id), Some(s.clone()));
     }
+    // The facts the conservation checks borrow are the summaries' facts.
+    let w = view.world();
+    let borrowed: Vec<SagaFacts<'_>> =
+        SagaFacts::of_every_order(w.mode, &w.services, &view.saga.choreography).collect();
+    let of_summaries: Vec<SagaFacts<'_>> = all.iter().map(SagaSummary::facts).collect();
+    prop_assert_eq!(borrowed, of_summaries);
     for kind in ProjectionKind::ALL {
         let last = trace
             .iter()

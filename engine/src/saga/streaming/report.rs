@@ -6,7 +6,7 @@ use super::super::invariants::{check_services, dead_letters_kept, outbox_complet
 use super::super::message::{topics, EventId, OrderId};
 use super::super::projection::ProjectionKind;
 use super::super::services::ServiceName;
-use super::super::summary::{Balances, SagaRunSummary, SagaSummary};
+use super::super::summary::{Balances, SagaFacts, SagaRunSummary, SagaSummary};
 use super::{SagaView, SagaWorld};
 use crate::ids::Tick;
 use crate::sim::Sim;
@@ -94,7 +94,8 @@ impl<'a> SagaView<'a> {
     /// without the outbox, dead-letter and projection checks that read every record.
     pub fn check_conservation(&self) -> Vec<String> {
         let w = &self.saga.world;
-        check_services(w.mode, w.inbox, &w.services, &self.summaries())
+        let sagas = SagaFacts::of_every_order(w.mode, &w.services, &self.saga.choreography);
+        check_services(w.mode, w.inbox, &w.services, sagas)
     }
 
     /// The saga invariants (see [`super::super::invariants`]): on the services and sagas,
@@ -110,7 +111,12 @@ impl<'a> SagaView<'a> {
             .flat_map(|log| log.records().iter().map(|r| r.headers.event_id))
             .collect();
         let w = &self.saga.world;
-        let mut v = check_services(w.mode, w.inbox, &w.services, &summaries);
+        let mut v = check_services(
+            w.mode,
+            w.inbox,
+            &w.services,
+            summaries.iter().map(SagaSummary::facts),
+        );
         if w.outbox {
             v.extend(outbox_complete(&w.outboxes, &published, &w.trace));
         }
