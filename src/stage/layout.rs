@@ -43,7 +43,7 @@ pub use callout::callout_lines;
 use callout::{place_callout, CALLOUT_LINE};
 use edges::{place_edges, place_travels};
 use groups::place_groups;
-pub use groups::{group_header_height, group_title, group_title_wraps};
+pub use groups::{group_header_height, group_title, group_title_wraps, member_state_fits};
 use lanes::place_lanes;
 pub use lanes::{head_records, lane_mode};
 pub use scene::*;

@@ -2,7 +2,7 @@
 
 use super::colour_class;
 use super::keys::on_activate;
-use crate::stage::layout::{self as layout, NodeId, Scene};
+use crate::stage::layout::{self as layout, member_state_fits, NodeId, Scene};
 use crate::stage::model::{GroupNode, MemberState, StageSnapshot};
 use crate::stage::text::{member_text, ranges};
 use crate::stage::{Dock, Selection};
@@ -227,7 +227,18 @@ fn MemberChip(
             x=move || rect.get().right() - 6.0
             y=move || rect.get().cy() + 4.0
         >
-            {move || { let t = text(); id.with_value(|(_, m)| t.strip_prefix(m.as_str()).unwrap_or("").trim_start_matches(" · ").trim().to_string()) }}
+            {move || {
+                let t = text();
+                let w = rect.get().w;
+                id.with_value(|(_, m)| {
+                    // A member id too long for its chip keeps the chip to itself; its state
+                    // stays in the description and the group's title.
+                    if !member_state_fits(m, w) {
+                        return String::new();
+                    }
+                    t.strip_prefix(m.as_str()).unwrap_or("").trim_start_matches(" · ").trim().to_string()
+                })
+            }}
         </text>
     }
     .into_any()

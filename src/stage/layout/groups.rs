@@ -22,14 +22,22 @@ fn member_columns(g: &GroupNode, width: f64) -> usize {
     };
     // Never chips narrower than 64px, nor too narrow for the longest member id and the
     // state beside it ("0–2 · lag 0"): a saga service's member ids are long.
-    let longest = g
+    let chip = g
         .members
         .iter()
-        .map(|m| m.id.chars().count())
-        .max()
-        .unwrap_or(0);
-    let chip = (longest as f64 * MEMBER_CHAR_PX + 84.0).max(64.0);
+        .map(|m| member_chip_width(&m.id))
+        .fold(64.0, f64::max);
     wanted.min(((width - 16.0) / chip).floor().max(1.0) as usize)
+}
+
+/// Whether a chip `chip_w` wide has room for member `id` and the state beside it.
+pub fn member_state_fits(id: &str, chip_w: f64) -> bool {
+    member_chip_width(id) <= chip_w
+}
+
+/// The width a chip needs for member `id` and its state ("0–2 · lag 0").
+fn member_chip_width(id: &str) -> f64 {
+    (id.chars().count() as f64 * MEMBER_CHAR_PX + 84.0).max(64.0)
 }
 
 /// A group's title: its name, and its state ("stable · gen 2 · lag 980").

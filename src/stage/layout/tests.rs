@@ -468,4 +468,10 @@ fn long_service_names_fit_their_boxes() {
         })
         .unwrap();
     assert_eq!(c1.y, c2.y);
+    assert!(super::member_state_fits("c1", c1.w));
+    // An id too long for any chip leaves its state to the description.
+    assert!(!super::member_state_fits(
+        "projection-notifications-sent-1",
+        200.0
+    ));
 }
