@@ -21,8 +21,13 @@ fn scenario(ticks: u64, rate: u64) -> Scenario {
     })];
     let (mut at, mut n) = (150, 0);
     while at < ticks {
-        let member = if n == 0 { "b1".to_string() } else { format!("b-new-{}", n - 1) };
-        commands.push(json!({"at": at, "type": "kill_member", "group": "billing", "member": member}));
+        let member = if n == 0 {
+            "b1".to_string()
+        } else {
+            format!("b-new-{}", n - 1)
+        };
+        commands
+            .push(json!({"at": at, "type": "kill_member", "group": "billing", "member": member}));
         commands.push(json!({"at": at + 40, "type": "join_group", "group": "billing", "member": format!("b-new-{n}")}));
         at += 300;
         n += 1;
@@ -60,7 +65,9 @@ fn scenario(ticks: u64, rate: u64) -> Scenario {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1).map(|a| a.parse::<u64>().expect("a number"));
+    let mut args = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<u64>().expect("a number"));
     let ticks = args.next().unwrap_or(1_000);
     let rate = args.next().unwrap_or(1_000);
     let mut system = System::from_scenario(&scenario(ticks, rate)).expect("builds");
@@ -81,7 +88,9 @@ fn main() {
     // The same seed and commands must give the same trace: its last events' hash.
     let mut hasher = DefaultHasher::new();
     for event in sim.trace() {
-        serde_json::to_string(event).expect("serialises").hash(&mut hasher);
+        serde_json::to_string(event)
+            .expect("serialises")
+            .hash(&mut hasher);
     }
     println!(
         "{ticks} ticks at {rate}/tick: {:.3} ms/tick ({secs:.2} s); brokers hold {}, trace hash {:016x}",

@@ -138,10 +138,17 @@ impl World<'_> {
         };
         cluster.delete_records_before(tp, log_start_offset);
         let first = cluster.first_remembered_append(tp);
+        // Split only when something is below the cut: `split_off` allocates a new tree
+        // (for the payloads, nodes of several kilobytes) even when it moves everything.
+        let below = |first: Option<&Offset>| first.is_some_and(|o| *o < log_start_offset);
         if let Some(committed) = self.brokers.committed.get_mut(tp) {
-            *committed = committed.split_off(&log_start_offset);
+            if below(committed.keys().next()) {
+                *committed = committed.split_off(&log_start_offset);
+            }
         }
-        if let Some(pending) = self.brokers.pending.get_mut(tp) {
+        let forgotten =
+            |p: &BTreeMap<AppendId, PendingRecord>| p.keys().next().is_some_and(|a| *a < first);
+        if let Some(pending) = self.brokers.pending.get_mut(tp).filter(|p| forgotten(p)) {
             // Appends the cluster forgot were lost: no leader will commit them.
             let kept = pending.split_off(&first);
             let dropped = pending.len() as u64;
@@ -354,8 +361,16 @@ impl World<'_> {
             );
             debug_assert!(committed.is_ok(), "{tp}: a committed record is refused");
             if let Ok(offset) = committed {
-                let appends = self.brokers.committed.entry(tp.clone()).or_default();
-                appends.insert(offset, append);
+                // Looked up before `entry`, which would clone the partition's name per record.
+                match self.brokers.committed.get_mut(tp) {
+                    Some(appends) => {
+                        appends.insert(offset, append);
+                    }
+                    None => {
+                        let appends = self.brokers.committed.entry(tp.clone()).or_default();
+                        appends.insert(offset, append);
+                    }
+                }
             }
         }
     }
