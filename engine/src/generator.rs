@@ -264,10 +264,14 @@ impl OrderGenerator {
     fn next_event(&mut self, rng: &mut SimRng, key_space: &KeySpace) -> OrderEvent {
         let user_id = format!("{}{}", key_space.key_prefix, key_space.draw(rng));
         let last_step = ORDER_LIFECYCLE.len() - 1;
-        let order = self.orders.entry(user_id.clone()).or_insert(KeyOrder {
-            order: 0,
-            step: last_step,
-        });
+        // Looked up before `entry`, which would clone the key on every event.
+        let order = match self.orders.get_mut(&user_id) {
+            Some(order) => order,
+            None => self.orders.entry(user_id.clone()).or_insert(KeyOrder {
+                order: 0,
+                step: last_step,
+            }),
+        };
         if order.step == last_step {
             *order = KeyOrder {
                 order: self.next_order,

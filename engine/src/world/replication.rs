@@ -31,7 +31,9 @@ pub(crate) struct Brokers {
     /// `None`: one implicit broker, replication factor 1 (see the module docs).
     pub(crate) cluster: Option<Cluster>,
     /// Payloads of appended records not (or no longer) in the topic's log, by append.
-    pending: BTreeMap<TopicPartition, BTreeMap<AppendId, PendingRecord>>,
+    /// Boxed: a payload is a few hundred bytes, and inline the map's nodes were several
+    /// kilobytes each, which made every insert that split a node a slow allocation.
+    pending: BTreeMap<TopicPartition, BTreeMap<AppendId, Box<PendingRecord>>>,
     /// Which append each offset of a topic's log is (committed records), so an unclean
     /// election that takes records out again knows exactly which they were.
     committed: BTreeMap<TopicPartition, BTreeMap<Offset, AppendId>>,
@@ -138,10 +140,18 @@ impl World<'_> {
         };
         cluster.delete_records_before(tp, log_start_offset);
         let first = cluster.first_remembered_append(tp);
+        // Split only when something is below the cut: `split_off` allocates a new tree
+        // (for the payloads, nodes of several kilobytes) even when it moves everything.
+        let below = |first: Option<&Offset>| first.is_some_and(|o| *o < log_start_offset);
         if let Some(committed) = self.brokers.committed.get_mut(tp) {
-            *committed = committed.split_off(&log_start_offset);
+            if below(committed.keys().next()) {
+                *committed = committed.split_off(&log_start_offset);
+            }
         }
-        if let Some(pending) = self.brokers.pending.get_mut(tp) {
+        let forgotten = |p: &BTreeMap<AppendId, Box<PendingRecord>>| {
+            p.keys().next().is_some_and(|a| *a < first)
+        };
+        if let Some(pending) = self.brokers.pending.get_mut(tp).filter(|p| forgotten(p)) {
             // Appends the cluster forgot were lost: no leader will commit them.
             let kept = pending.split_off(&first);
             let dropped = pending.len() as u64;
@@ -237,7 +247,7 @@ impl World<'_> {
             .pending
             .entry(tp)
             .or_default()
-            .insert(append, record);
+            .insert(append, Box::new(record));
         self.forward(events);
         Ok(offset)
     }
@@ -336,6 +346,7 @@ impl World<'_> {
             let Some(record) = pending.and_then(|p| p.remove(&append)) else {
                 return;
             };
+            let record = *record;
             let origin = Origin {
                 producer: record.producer.as_deref(),
                 group: record.group.as_deref(),
@@ -354,8 +365,16 @@ impl World<'_> {
             );
             debug_assert!(committed.is_ok(), "{tp}: a committed record is refused");
             if let Ok(offset) = committed {
-                let appends = self.brokers.committed.entry(tp.clone()).or_default();
-                appends.insert(offset, append);
+                // Looked up before `entry`, which would clone the partition's name per record.
+                match self.brokers.committed.get_mut(tp) {
+                    Some(appends) => {
+                        appends.insert(offset, append);
+                    }
+                    None => {
+                        let appends = self.brokers.committed.entry(tp.clone()).or_default();
+                        appends.insert(offset, append);
+                    }
+                }
             }
         }
     }
@@ -384,7 +403,7 @@ impl World<'_> {
             };
             pending.insert(
                 append,
-                PendingRecord {
+                Box::new(PendingRecord {
                     routing: None,
                     key: record.key,
                     value: record.value,
@@ -393,7 +412,7 @@ impl World<'_> {
                     group: None,
                     attempt: 1,
                     duplicate_of: None,
-                },
+                }),
             );
         }
     }

@@ -9,11 +9,12 @@
 
 use super::event::ReplicationEvent;
 use super::routing::RoutingError;
-use super::{AppendId, AppendedRecord, Cluster, LogEntry};
+use super::{AppendId, AppendedRecord, Cluster, LogEntry, PartitionState, TopicReplication};
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
 use crate::ids::{EventId, Offset, Tick};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use thiserror::Error;
 
@@ -256,7 +257,7 @@ impl Cluster {
             append,
             sent_at: now,
         };
-        match self.complete_if_replicated(&pending) {
+        match complete_if_replicated(&self.topics, &mut self.partitions, &pending) {
             None => {
                 let request = ProduceRequestId(self.next_request);
                 self.next_request += 1;
@@ -272,39 +273,15 @@ impl Cluster {
         }
     }
 
-    /// Kafka's `checkEnoughReplicasReachOffset`: `None` while the high watermark is not past
-    /// the record; then `Some(None)` (acknowledged, recorded on the record) or
-    /// `Some(Some(NOT_ENOUGH_REPLICAS_AFTER_APPEND))`.
-    fn complete_if_replicated(&mut self, pending: &PendingProduce) -> Option<Option<ProduceError>> {
-        let min_insync_replicas = self.min_insync_replicas(&pending.partition.topic);
-        let partition = self.partitions.get_mut(&pending.partition)?;
-        if partition.high_watermark <= pending.offset {
-            return None;
-        }
-        let isr = partition.isr.len();
-        if isr < min_insync_replicas as usize {
-            return Some(Some(ProduceError::NotEnoughReplicasAfterAppend {
-                partition: pending.partition.clone(),
-                offset: pending.offset,
-                isr,
-                min_insync_replicas,
-            }));
-        }
-        if let Some(record) = partition.records.get_mut(pending.append.0) {
-            record.acknowledged = true;
-            record.isr_when_acknowledged = Some(isr);
-        }
-        Some(None)
-    }
-
     /// Answers the waiting `acks=all` requests whose record the ISR now holds, and those
     /// that waited longer than the request timeout.
     pub(super) fn complete_pending(&mut self, now: Tick, events: &mut Vec<ReplicationEvent>) {
-        let ids: Vec<ProduceRequestId> = self.pending.keys().copied().collect();
-        for id in ids {
-            let pending = self.pending[&id].clone();
+        // Decided first, then answered in the same (request id) order: deciding reads and
+        // marks only the partitions, answering only removes requests.
+        let mut answered = Vec::new();
+        for (id, pending) in &self.pending {
             let waited_ticks = now.0.saturating_sub(pending.sent_at.0);
-            let error = match self.complete_if_replicated(&pending) {
+            let error = match complete_if_replicated(&self.topics, &mut self.partitions, pending) {
                 Some(error) => error,
                 None if waited_ticks >= self.config.request_timeout_ticks => {
                     Some(ProduceError::RequestTimedOut {
@@ -315,6 +292,9 @@ impl Cluster {
                 }
                 None => continue,
             };
+            answered.push((*id, error));
+        }
+        for (id, error) in answered {
             self.finish_pending(id, error, events);
         }
     }
@@ -356,4 +336,36 @@ impl Cluster {
             error,
         });
     }
+}
+
+/// Kafka's `checkEnoughReplicasReachOffset`: `None` while the high watermark is not past
+/// the record; then `Some(None)` (acknowledged, recorded on the record) or
+/// `Some(Some(NOT_ENOUGH_REPLICAS_AFTER_APPEND))`.
+fn complete_if_replicated(
+    topics: &BTreeMap<String, TopicReplication>,
+    partitions: &mut BTreeMap<TopicPartition, PartitionState>,
+    pending: &PendingProduce,
+) -> Option<Option<ProduceError>> {
+    // As `Cluster::min_insync_replicas`, over the two fields it needs.
+    let min_insync_replicas = topics
+        .get(&pending.partition.topic)
+        .map_or(1, |t| t.min_insync_replicas);
+    let partition = partitions.get_mut(&pending.partition)?;
+    if partition.high_watermark <= pending.offset {
+        return None;
+    }
+    let isr = partition.isr.len();
+    if isr < min_insync_replicas as usize {
+        return Some(Some(ProduceError::NotEnoughReplicasAfterAppend {
+            partition: pending.partition.clone(),
+            offset: pending.offset,
+            isr,
+            min_insync_replicas,
+        }));
+    }
+    if let Some(record) = partition.records.get_mut(pending.append.0) {
+        record.acknowledged = true;
+        record.isr_when_acknowledged = Some(isr);
+    }
+    Some(None)
 }
