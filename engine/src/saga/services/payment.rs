@@ -74,6 +74,22 @@ struct PaymentSums {
     by_customer: BTreeMap<CustomerId, i128>,
 }
 
+impl PaymentSums {
+    /// Counts movement `m` in its customer's balance (`sign` 1: a charge, -1: a refund)
+    /// and returns its order's money, for the caller to add it to charged or refunded.
+    fn count(&mut self, m: &Movement, sign: i128) -> &mut OrderMoney {
+        *self.by_customer.entry(m.customer_id.clone()).or_insert(0) +=
+            sign * i128::from(m.amount_cents);
+        self.by_order
+            .entry(m.order_id.clone())
+            .or_insert_with(|| OrderMoney {
+                charged_cents: 0,
+                refunded_cents: 0,
+                customer_id: m.customer_id.clone(),
+            })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct OrderMoney {
     charged_cents: u64,
@@ -115,34 +131,16 @@ impl PaymentService {
     }
 
     fn push_charge(&mut self, m: Movement) {
-        let sums = &mut self.sums;
-        sums.charged_cents += m.amount_cents;
-        *sums.by_customer.entry(m.customer_id.clone()).or_insert(0) += i128::from(m.amount_cents);
-        let order = sums
-            .by_order
-            .entry(m.order_id.clone())
-            .or_insert_with(|| OrderMoney {
-                charged_cents: 0,
-                refunded_cents: 0,
-                customer_id: m.customer_id.clone(),
-            });
+        let order = self.sums.count(&m, 1);
         order.charged_cents += m.amount_cents;
+        self.sums.charged_cents += m.amount_cents;
         self.charges.push(m);
     }
 
     fn push_refund(&mut self, m: Movement) {
-        let sums = &mut self.sums;
-        sums.refunded_cents += m.amount_cents;
-        *sums.by_customer.entry(m.customer_id.clone()).or_insert(0) -= i128::from(m.amount_cents);
-        let order = sums
-            .by_order
-            .entry(m.order_id.clone())
-            .or_insert_with(|| OrderMoney {
-                charged_cents: 0,
-                refunded_cents: 0,
-                customer_id: m.customer_id.clone(),
-            });
+        let order = self.sums.count(&m, -1);
         order.refunded_cents += m.amount_cents;
+        self.sums.refunded_cents += m.amount_cents;
         self.refunds.push(m);
     }
 
