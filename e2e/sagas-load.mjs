@@ -1,0 +1,51 @@
+// By hand (not a test; it asserts nothing): many sagas in the page, frame times while playing.
+// On the release build in dist/ (or the folder given): load the happy-path preset, open the
+// Sagas drawer, place 1,500 orders with the order stream (30 steps of 50), stop the stream,
+// play at 60 ticks/s and print frame times (requestAnimationFrame deltas) per 10 s window
+// with the sagas the pager counts. `--closed` closes the drawer before playing (the stage
+// alone), to tell the drawer's cost from the engine's.
+//
+//   node e2e/sagas-load.mjs [DIST] [--closed]
+import { serveDist, launch, loadPreset } from './harness.mjs';
+
+const args = process.argv.slice(2);
+const closed = args.includes('--closed');
+const dist = args.find((a) => !a.startsWith('--'));
+const site = await serveDist('/', ...(dist ? [dist] : []));
+const browser = await launch();
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+const errors = [];
+page.on('pageerror', (e) => errors.push(String(e)));
+await page.goto(site.url);
+await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+await loadPreset(page, 'happy-path', 'Sagas');
+await page.getByLabel('Saga orders per tick').fill('50');
+await page.getByRole('button', { name: 'Start order stream' }).click();
+for (let i = 0; i < 30; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+await page.getByRole('button', { name: 'Stop order stream' }).click();
+if (closed) await page.getByRole('button', { name: 'Close panel' }).click();
+await page.getByLabel('Speed').selectOption('60');
+await page.getByRole('button', { name: 'Play', exact: true }).click();
+const measure = (ms) => page.evaluate((ms) => new Promise((done) => {
+  const deltas = [];
+  let last = performance.now();
+  const end = last + ms;
+  const frame = (t) => {
+    deltas.push(t - last);
+    last = t;
+    if (t < end) requestAnimationFrame(frame);
+    else done(deltas);
+  };
+  requestAnimationFrame(frame);
+}), ms);
+for (let window = 0; window < 4; window++) {
+  const d = (await measure(10_000)).sort((a, b) => a - b);
+  const q = (p) => d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(1);
+  const tick = await page.locator('.tick').textContent();
+  const pager = closed ? '' : await page.locator("nav[aria-label='Saga pages']").textContent();
+  console.log(JSON.stringify({ tick, pager, frames: d.length, p50: q(0.5), p95: q(0.95), max: q(0.999) }));
+}
+await page.getByRole('button', { name: 'Pause', exact: true }).click();
+console.log('page errors', errors);
+await browser.close();
+await site.close();
