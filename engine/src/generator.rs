@@ -30,7 +30,8 @@ use crate::topic::KeyField;
 use crate::trace::TraceEvent;
 use crate::world::{AppendError, World};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, DefaultHasher};
 use thiserror::Error;
 
 /// The most records one `generate` command (or a generator, per tick) may produce: bad
@@ -177,8 +178,10 @@ struct KeyOrder {
 pub(crate) struct OrderGenerator {
     /// Running generators by topic (name order: every tick publishes in the same order).
     running: BTreeMap<String, Generator>,
-    /// Per generated user key, its current order.
-    orders: BTreeMap<String, KeyOrder>,
+    /// Per generated user key, its current order. Only looked up, never iterated, so a
+    /// hash map (with a fixed hasher): a lookup in a tree of 10,000 keys compared strings
+    /// about 30 times, 5% of a tick at 1,000 records a tick.
+    orders: HashMap<String, KeyOrder, BuildHasherDefault<DefaultHasher>>,
     next_order: u64,
 }
 
@@ -186,7 +189,7 @@ impl Default for OrderGenerator {
     fn default() -> Self {
         Self {
             running: BTreeMap::new(),
-            orders: BTreeMap::new(),
+            orders: HashMap::default(),
             next_order: 1,
         }
     }
@@ -262,7 +265,7 @@ impl OrderGenerator {
 
     /// The next event: a drawn key's order moved one step along its lifecycle.
     fn next_event(&mut self, rng: &mut SimRng, key_space: &KeySpace) -> OrderEvent {
-        let user_id = format!("{}{}", key_space.key_prefix, key_space.draw(rng));
+        let user_id = numbered(&key_space.key_prefix, key_space.draw(rng));
         let last_step = ORDER_LIFECYCLE.len() - 1;
         // Looked up before `entry`, which would clone the key on every event.
         let order = match self.orders.get_mut(&user_id) {
@@ -283,10 +286,30 @@ impl OrderGenerator {
         }
         OrderEvent {
             user_id,
-            order_id: format!("O{}", order.order),
+            order_id: numbered("O", order.order),
             status: ORDER_LIFECYCLE[order.step].to_string(),
         }
     }
+}
+
+/// `{prefix}{n}`, as `format!("{prefix}{n}")` writes it, without the formatting machinery
+/// (two of these per generated record were 8% of a tick at 1,000 records a tick).
+fn numbered(prefix: &str, n: u64) -> String {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = n;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut out = String::with_capacity(prefix.len() + digits.len() - start);
+    out.push_str(prefix);
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+    out
 }
 
 /// Publishes one order event to `topic`, keyed by `key_field`.
@@ -298,4 +321,24 @@ pub(crate) fn publish_order(
 ) -> Result<Offset, AppendError> {
     let key = key_field.key_of(&event);
     world.produce(topic, key, Payload::Order(event), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+    use proptest::prelude::*;
+
+    #[test]
+    fn numbered_writes_prefix_then_decimal() {
+        assert_eq!(numbered("user-", 0), "user-0");
+        assert_eq!(numbered("O", 10), "O10");
+        assert_eq!(numbered("", u64::MAX), u64::MAX.to_string());
+    }
+
+    proptest! {
+        #[test]
+        fn numbered_is_format(prefix in "[a-zA-Z_-]{0,8}", n in any::<u64>()) {
+            prop_assert_eq!(numbered(&prefix, n), format!("{prefix}{n}"));
+        }
+    }
 }
