@@ -509,7 +509,7 @@ impl Playground {
                     redelivered: true,
                     ..
                 } => {
-                    let key = (topic.clone(), partition.0, offset.0);
+                    let key = (topic.to_string(), partition.0, offset.0);
                     if self.redelivered.len() >= MAX_REDELIVERIES_TRACKED
                         && !self.redelivered.contains_key(&key)
                     {

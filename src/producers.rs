@@ -59,7 +59,7 @@ impl DuplicateLog {
         *self.per_producer.entry(producer.clone()).or_insert(0) += 1;
         if self.records.len() < MAX_DUPLICATES_TRACKED {
             self.records.insert(
-                (topic.clone(), partition.0, offset.0),
+                (topic.to_string(), partition.0, offset.0),
                 DuplicateRecord {
                     producer: producer.clone(),
                     original_offset: original.0,

@@ -254,7 +254,7 @@ impl Producer {
             return None;
         }
         let tp = TopicPartition {
-            topic: topic.to_string(),
+            topic: topic.into(),
             partition,
         };
         let next = self.sequences.entry(tp).or_insert(0);
@@ -368,7 +368,7 @@ impl Producer {
         world.trace.push(TraceEvent::SendFailed {
             tick: world.now,
             producer: self.config.name.clone(),
-            topic: topic.to_string(),
+            topic: topic.into(),
             partition,
             attempts,
         });

@@ -9,12 +9,14 @@
 //! changing it re-keys the same events. [`TopicSpec`] describes a topic once, for the
 //! `create_topic` command and a scenario's setup alike.
 
+use crate::assignor::TopicPartition;
 use crate::ids::{Offset, PartitionId, Tick};
 use crate::log::{Headers, LogConfig, LogError, OrderEvent, PartitionLog, Payload, Retention};
 use crate::partitioner::{Partitioner, Routing, UnkeyedRouter, UnkeyedStrategy};
 use crate::rng::SimRng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// The most partitions a topic may have in the simulation (it holds a log per partition and
@@ -203,7 +205,8 @@ pub struct Produced {
 /// A named, partitioned log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Topic {
-    name: String,
+    /// Shared with every [`TopicPartition`] of its records: copied without allocating.
+    name: Arc<str>,
     partitioner: Partitioner,
     /// Which field of an order event keys its records.
     #[serde(default)]
@@ -243,7 +246,7 @@ impl Topic {
         }
         let log = PartitionLog::new(config)?;
         Ok(Self {
-            name: name.into(),
+            name: name.into().into(),
             partitioner,
             key_field: KeyField::default(),
             config,
@@ -269,6 +272,19 @@ impl Topic {
     /// The topic name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The topic name as shared by its [`TopicPartition`]s.
+    pub fn shared_name(&self) -> &Arc<str> {
+        &self.name
+    }
+
+    /// Partition `partition` of this topic (its name shared, not copied).
+    pub fn topic_partition(&self, partition: PartitionId) -> TopicPartition {
+        TopicPartition {
+            topic: Arc::clone(&self.name),
+            partition,
+        }
     }
 
     /// Its partitioner.
@@ -316,7 +332,7 @@ impl Topic {
         let current = self.partition_count();
         if partitions <= current {
             return Err(TopicError::PartitionCountDecrease {
-                topic: self.name.clone(),
+                topic: self.name.to_string(),
                 current,
                 requested: partitions,
             });
@@ -413,7 +429,7 @@ impl Topic {
             .partitions
             .get_mut(partition.0 as usize)
             .ok_or_else(|| TopicError::UnknownPartition {
-                topic: self.name.clone(),
+                topic: self.name.to_string(),
                 partition,
                 partitions,
             })?;

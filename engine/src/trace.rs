@@ -14,6 +14,7 @@ use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 /// One committed offset in a [`TraceEvent::Committed`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,8 +88,8 @@ pub enum TraceEvent {
     Produced {
         /// The tick it happened at.
         tick: Tick,
-        /// The topic.
-        topic: String,
+        /// The topic (its name shared with the topic: copied without allocating).
+        topic: Arc<str>,
         /// The record key (`None`: no key).
         key: Option<String>,
         /// How the key was routed (`None` without a key).
@@ -375,8 +376,8 @@ pub enum TraceEvent {
         group: String,
         /// The member.
         member: MemberId,
-        /// The topic.
-        topic: String,
+        /// The topic (its name shared with the topic: copied without allocating).
+        topic: Arc<str>,
         /// The partition.
         partition: PartitionId,
         /// The offset.

@@ -18,6 +18,7 @@ use orderflow_engine::trace::TraceEvent;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 const GROUPS: [&str; 2] = ["g0", "g1"];
 
@@ -379,7 +380,7 @@ fn check_trace(sim: &Sim, case: &Case) {
                 ..
             } => {
                 let tp = TopicPartition {
-                    topic: topic.clone(),
+                    topic: Arc::clone(topic),
                     partition: *partition,
                 };
                 let k = (group.clone(), tp);

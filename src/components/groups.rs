@@ -333,7 +333,7 @@ fn GroupPartitions(snapshot: Memo<Option<GroupSnapshot>>) -> impl IntoView {
             <thead><tr><th scope="col">"partition"</th><th scope="col">"committed"</th><th scope="col">"end"</th><th scope="col">"lag"</th><th scope="col">"owner"</th></tr></thead>
             <tbody>
                 {move || snapshot.get().map(|s| s.partitions.into_iter().map(|p| {
-                    let hot = hot_partition.with(|h| h.as_ref().is_some_and(|(topic, partition)| *partition == p.partition.partition.0 && *topic == p.partition.topic));
+                    let hot = hot_partition.with(|h| h.as_ref().is_some_and(|(topic, partition)| *partition == p.partition.partition.0 && *topic == *p.partition.topic));
                     view! {
                     <tr class:hot=hot>
                         <td>{format!("{}-{}", p.partition.topic, p.partition.partition.0)}{hot.then_some(" (hot)")}</td>

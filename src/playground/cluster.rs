@@ -173,7 +173,7 @@ impl Playground {
 
 fn topic_partition(topic: &str, partition: u32) -> TopicPartition {
     TopicPartition {
-        topic: topic.to_string(),
+        topic: topic.into(),
         partition: PartitionId(partition),
     }
 }

@@ -164,7 +164,7 @@ impl Playground {
     /// reads).
     pub fn committed_markers(&self, topic: &str, partition: u32) -> Vec<(String, u64)> {
         let tp = TopicPartition {
-            topic: topic.to_string(),
+            topic: topic.into(),
             partition: PartitionId(partition),
         };
         self.sim()

@@ -190,10 +190,10 @@ impl Playground {
                     partition,
                     offset,
                     ..
-                } if t == topic => Some(RoutedEvent {
+                } if &**t == topic => Some(RoutedEvent {
                     epoch: self.epoch,
                     sequence: first + i as u64,
-                    topic: t.clone(),
+                    topic: t.to_string(),
                     key: key.clone(),
                     routing: routing.clone(),
                     partition: *partition,

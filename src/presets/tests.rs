@@ -142,7 +142,7 @@ fn a_demo_topics_group_owns_only_partitions_of_its_topic() {
     let owned: Vec<String> = snapshot
         .members
         .iter()
-        .flat_map(|m| m.owned.iter().map(|tp| tp.topic.clone()))
+        .flat_map(|m| m.owned.iter().map(|tp| tp.topic.to_string()))
         .collect();
     assert_eq!(owned.len(), 3);
     assert!(owned.iter().all(|t| t == "orders"), "{owned:?}");

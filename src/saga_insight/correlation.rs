@@ -58,7 +58,7 @@ fn read_by(groups: &[GroupSnapshot], entry: &PathEntry) -> Vec<String> {
         .iter()
         .filter(|g| {
             g.partitions.iter().any(|p| {
-                p.partition.topic == entry.topic
+                *p.partition.topic == *entry.topic
                     && p.partition.partition == entry.partition
                     && p.committed.is_some_and(|c| c > entry.offset)
             })

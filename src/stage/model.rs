@@ -471,7 +471,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
             let lags: std::collections::BTreeMap<u32, u64> = snapshot
                 .partitions
                 .iter()
-                .filter(|s| s.partition.topic == topic)
+                .filter(|s| &*s.partition.topic == topic)
                 .map(|s| (s.partition.partition.0, s.lag))
                 .collect();
             let lag_of = |p: u32| lags.get(&p).copied().unwrap_or(0);
@@ -479,7 +479,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
             let fresh_moves: Vec<(u32, String)> = episode
                 .iter()
                 .flat_map(|e| e.moves())
-                .filter(|m| m.partition.topic == topic)
+                .filter(|m| &*m.partition.topic == topic)
                 .filter_map(|m| match (&m.to, m.assigned) {
                     (Some(to), Some((tick, _))) if tick + FRESH_TICKS > now => {
                         Some((m.partition.partition.0, to.0.clone()))
@@ -494,13 +494,13 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                     let owned: Vec<u32> = m
                         .owned
                         .iter()
-                        .filter(|tp| tp.topic == topic)
+                        .filter(|tp| &*tp.topic == topic)
                         .map(|tp| tp.partition.0)
                         .collect();
                     let revoking: Vec<u32> = m
                         .pending_revocation
                         .iter()
-                        .filter(|tp| tp.topic == topic)
+                        .filter(|tp| &*tp.topic == topic)
                         .map(|tp| tp.partition.0)
                         .collect();
                     let state = member_state(m, phase, snapshot.protocol, timeout, now);
@@ -523,7 +523,9 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                 .filter(|e| e.in_progress())
                 .map(|e| {
                     e.moves()
-                        .filter(|m| m.partition.topic == topic && m.phase() == MovePhase::Released)
+                        .filter(|m| {
+                            &*m.partition.topic == topic && m.phase() == MovePhase::Released
+                        })
                         .filter_map(|m| {
                             m.from.as_ref().map(|from| Released {
                                 partition: m.partition.partition.0,
@@ -544,7 +546,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                 lag: snapshot
                     .partitions
                     .iter()
-                    .filter(|s| s.partition.topic == topic)
+                    .filter(|s| &*s.partition.topic == topic)
                     .map(|s| s.lag)
                     .sum(),
                 members,
@@ -593,7 +595,7 @@ fn hand_routing(pg: &Playground, topic: &str) -> Option<HandRouting> {
                 offset,
                 producer: None,
                 ..
-            } if t.0 == tick && tp == topic && *k == key => Some(HandRouting {
+            } if t.0 == tick && &**tp == topic && *k == key => Some(HandRouting {
                 key: k.clone(),
                 key_bytes: r.key_bytes.clone(),
                 partitioner: r.partitioner.name(),
@@ -651,7 +653,7 @@ fn travels(
                 producer,
                 group,
                 ..
-            } if t == topic => {
+            } if &**t == topic => {
                 let kind = match (producer, group) {
                     (_, Some(group)) => ProducerKind::Group(group.clone()),
                     (Some(name), None) => ProducerKind::Named(name.clone()),
@@ -680,7 +682,7 @@ fn travels(
                 partition,
                 key,
                 ..
-            } if t == topic && tick.0 == now => {
+            } if &**t == topic && tick.0 == now => {
                 groups.iter().position(|g| &g.name == group).map(|group| {
                     (
                         TravelRoute::Consumed {

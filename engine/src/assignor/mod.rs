@@ -42,20 +42,24 @@ use crate::ids::PartitionId;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// A partition of a named topic, written `topic-partition` like Kafka's `TopicPartition`.
+///
+/// The name is shared (`Arc<str>`): a partition is copied into every produce request, map
+/// key and trace event of a record, and a shared name is copied without allocating.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TopicPartition {
     /// Topic name.
-    pub topic: String,
+    pub topic: Arc<str>,
     /// Partition number inside the topic.
     pub partition: PartitionId,
 }
 
 impl TopicPartition {
     /// Partition `partition` of `topic`.
-    pub fn new(topic: impl Into<String>, partition: u32) -> Self {
+    pub fn new(topic: impl Into<Arc<str>>, partition: u32) -> Self {
         Self {
             topic: topic.into(),
             partition: PartitionId(partition),
@@ -392,7 +396,7 @@ impl Prepared {
                 .filter(|tp| {
                     input
                         .topics
-                        .get(&tp.topic)
+                        .get(&*tp.topic)
                         .is_some_and(|&count| tp.partition.0 < count)
                 })
                 .cloned()

@@ -167,7 +167,7 @@ fn all_subscriptions_equal(
         let generation = member.generation;
         *max_generation = (*max_generation).max(generation);
         for tp in &member.owned {
-            if !input.partitions_per_topic.contains_key(&tp.topic) {
+            if !input.partitions_per_topic.contains_key(&*tp.topic) {
                 continue;
             }
             match previous_owner.get(tp).copied() {
@@ -350,7 +350,7 @@ impl PartitionMovements {
             .expect("only called for a recorded partition");
         let for_topic = self
             .by_topic
-            .get_mut(&tp.topic)
+            .get_mut(&*tp.topic)
             .expect("recorded partitions have a topic entry");
         let set = for_topic
             .get_mut(&pair)
@@ -360,7 +360,7 @@ impl PartitionMovements {
             for_topic.remove(&pair);
         }
         if for_topic.is_empty() {
-            self.by_topic.remove(&tp.topic);
+            self.by_topic.remove(&*tp.topic);
         }
         pair
     }
@@ -368,7 +368,7 @@ impl PartitionMovements {
     fn add_movement_record(&mut self, tp: &TopicPartition, pair: (usize, usize)) {
         self.movements.insert(tp.clone(), pair);
         self.by_topic
-            .entry(tp.topic.clone())
+            .entry(tp.topic.to_string())
             .or_default()
             .entry(pair)
             .or_default()
@@ -396,7 +396,7 @@ impl PartitionMovements {
         old: usize,
         new: usize,
     ) -> TopicPartition {
-        let Some(for_topic) = self.by_topic.get(&tp.topic) else {
+        let Some(for_topic) = self.by_topic.get(&*tp.topic) else {
             return tp.clone();
         };
         let old = self.movements.get(tp).map_or(old, |&(source, _)| source);
@@ -586,9 +586,9 @@ impl<'a> General<'a> {
             let subscribed = &self.input.members[c].topics;
             let mut kept = Vec::with_capacity(list.len());
             for tp in list.drain(..) {
-                if !self.topic_consumers.contains_key(tp.topic.as_str()) {
+                if !self.topic_consumers.contains_key(&*tp.topic) {
                     self.partition_consumer.remove(&tp);
-                } else if !subscribed.contains(&tp.topic) {
+                } else if !subscribed.iter().any(|t| **t == *tp.topic) {
                     // Still mapped in `partition_consumer`, as in Kafka; it is reassigned
                     // below.
                     self.revocation_required = true;
@@ -651,7 +651,7 @@ impl<'a> General<'a> {
         for (&c, list) in &self.current {
             for tp in list {
                 if let Some(slot) = owner
-                    .get_mut(tp.topic.as_str())
+                    .get_mut(&*tp.topic)
                     .and_then(|slots| slots.get_mut(tp.partition.0 as usize))
                 {
                     *slot = Some(c);
@@ -691,7 +691,7 @@ impl<'a> General<'a> {
             .sorted
             .iter()
             .copied()
-            .find(|&(_, r)| self.consumer_topics[self.by_rank[r]].contains(&tp.topic.as_str()));
+            .find(|&(_, r)| self.consumer_topics[self.by_rank[r]].contains(&&*tp.topic));
         if let Some(key) = found {
             let c = self.by_rank[key.1];
             self.sorted.remove(&key);
@@ -719,7 +719,7 @@ impl<'a> General<'a> {
         let initializing = self.current[&self.by_rank[last.1]].is_empty();
 
         for tp in &unassigned {
-            if self.topic_consumers[tp.topic.as_str()].is_empty() {
+            if self.topic_consumers[&*tp.topic].is_empty() {
                 continue;
             }
             self.maybe_assign_partition(tp)?;
@@ -733,8 +733,8 @@ impl<'a> General<'a> {
             .filter(|t| !self.can_topic_participate_in_reassignment(t))
             .collect();
         self.sorted_all_partitions
-            .retain(|tp| !fixed_topics.contains(tp.topic.as_str()));
-        unassigned.retain(|tp| !fixed_topics.contains(tp.topic.as_str()));
+            .retain(|tp| !fixed_topics.contains(&*tp.topic));
+        unassigned.retain(|tp| !fixed_topics.contains(&*tp.topic));
 
         let mut fixed_assignments = BTreeMap::new();
         for c in 0..self.input.members.len() {
@@ -802,7 +802,7 @@ impl<'a> General<'a> {
                 }
                 let consumer_size = self.size(consumer)?;
                 let mut better = false;
-                for &other in &self.topic_consumers[tp.topic.as_str()] {
+                for &other in &self.topic_consumers[&*tp.topic] {
                     if consumer_size > self.size(other)? + 1 {
                         better = true;
                         break;
@@ -826,7 +826,7 @@ impl<'a> General<'a> {
             .sorted
             .iter()
             .map(|&(_, r)| self.by_rank[r])
-            .find(|&c| self.consumer_topics[c].contains(&tp.topic.as_str()))
+            .find(|&c| self.consumer_topics[c].contains(&&*tp.topic))
             .ok_or_else(|| self.fail("no member to move a partition to (AssertionError)"))?;
         self.reassign_partition_to(tp, new)
     }

@@ -347,7 +347,10 @@ fn test_topic_balance_after_reassignment(s: AssignmentStrategy) {
     let all = ["topic1", "topic2"];
     let count = |a: &Assignment, topic: &str, expected: usize| {
         for list in a.values() {
-            assert_eq!(list.iter().filter(|tp| tp.topic == topic).count(), expected);
+            assert_eq!(
+                list.iter().filter(|tp| &*tp.topic == topic).count(),
+                expected
+            );
         }
     };
     let mut inp = input(

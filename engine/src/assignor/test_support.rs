@@ -88,7 +88,10 @@ pub(crate) fn verify_validity_and_balance(input: &AssignmentInput, assignment: &
         let partitions = &assignment[*consumer];
         for p in partitions {
             assert!(
-                subscriptions[consumer.as_str()].topics.contains(&p.topic),
+                subscriptions[consumer.as_str()]
+                    .topics
+                    .iter()
+                    .any(|t| **t == *p.topic),
                 "{p} is assigned to {consumer}, which does not subscribe to it: {assignment:?}"
             );
         }
@@ -105,9 +108,8 @@ pub(crate) fn verify_validity_and_balance(input: &AssignmentInput, assignment: &
             if partitions.len().abs_diff(other_partitions.len()) <= 1 {
                 continue;
             }
-            let topics: BTreeSet<&str> = partitions.iter().map(|p| p.topic.as_str()).collect();
-            let other_topics: BTreeSet<&str> =
-                other_partitions.iter().map(|p| p.topic.as_str()).collect();
+            let topics: BTreeSet<&str> = partitions.iter().map(|p| &*p.topic).collect();
+            let other_topics: BTreeSet<&str> = other_partitions.iter().map(|p| &*p.topic).collect();
             assert!(
                 topics.is_disjoint(&other_topics),
                 "partitions could move between {consumer} ({}) and {other} ({}) for a better \

@@ -484,7 +484,7 @@ impl Cluster {
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
         if self.topics.contains_key(topic) {
             return Err(ReplicationError::TopicAlreadyExists {
-                topic: topic.to_string(),
+                topic: topic.into(),
             });
         }
         if spec.min_insync_replicas == 0 {
@@ -516,7 +516,7 @@ impl Cluster {
         replicas: Vec<BrokerId>,
     ) -> ReplicationEvent {
         let tp = TopicPartition {
-            topic: topic.to_string(),
+            topic: topic.into(),
             partition,
         };
         let mut seen = BTreeSet::new();
@@ -649,7 +649,7 @@ impl Cluster {
             .topics
             .get_mut(topic)
             .ok_or_else(|| ReplicationError::UnknownTopic {
-                topic: topic.to_string(),
+                topic: topic.into(),
             })?;
         spec.unclean_leader_election_enable = enable;
         let mut events = Vec::new();

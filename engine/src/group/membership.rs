@@ -150,7 +150,7 @@ impl ConsumerGroup {
                         tick: now,
                         group: self.config.name.clone(),
                         member: member.clone(),
-                        topic: run.partition.topic.clone(),
+                        topic: run.partition.topic.to_string(),
                         partition: run.partition.partition,
                         from_offset: run.next,
                         to_offset: lost_end,

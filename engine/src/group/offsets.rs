@@ -60,10 +60,7 @@ impl ConsumerGroup {
         for name in &self.config.topics {
             if let Some(t) = topics.get(name) {
                 for p in 0..t.partition_count() {
-                    out.push(TopicPartition {
-                        topic: name.clone(),
-                        partition: PartitionId(p),
-                    });
+                    out.push(t.topic_partition(PartitionId(p)));
                 }
             }
         }
@@ -72,7 +69,7 @@ impl ConsumerGroup {
 
     pub(super) fn lag_of(&self, topics: &BTreeMap<String, Topic>, tp: &TopicPartition) -> u64 {
         let Some(log) = topics
-            .get(&tp.topic)
+            .get(&*tp.topic)
             .and_then(|t| t.partition(tp.partition))
         else {
             return 0;
@@ -101,7 +98,7 @@ impl ConsumerGroup {
             .filter_map(|tp| {
                 world
                     .topics
-                    .get(&tp.topic)
+                    .get(&*tp.topic)
                     .and_then(|t| t.partition(tp.partition))
             })
             .map(|log| log.high_watermark().0)
@@ -148,10 +145,10 @@ impl ConsumerGroup {
         }
         let mut changes = Vec::new();
         for tp in self.partition_list(world.topics) {
-            if topic.is_some_and(|t| t != tp.topic) {
+            if topic.is_some_and(|t| t != &*tp.topic) {
                 continue;
             }
-            let log = world.topics[&tp.topic]
+            let log = world.topics[&*tp.topic]
                 .partition(tp.partition)
                 .expect("listed partition exists");
             let (start, high) = (log.log_start_offset(), log.high_watermark());

@@ -83,7 +83,7 @@ impl ConsumerGroup {
         }
         let log = world
             .topics
-            .get(&tp.topic)
+            .get(&*tp.topic)
             .and_then(|t| t.partition(tp.partition))?;
         let (log_start, high) = (log.log_start_offset(), log.high_watermark());
         let mut position = self.members[id]
@@ -126,7 +126,7 @@ impl ConsumerGroup {
                 tick: world.now,
                 group: self.config.name.clone(),
                 member: id.clone(),
-                topic: run.partition.topic.clone(),
+                topic: run.partition.topic.to_string(),
                 partition: run.partition.partition,
                 from_offset: run.next,
                 to_offset: run.end,
@@ -141,7 +141,7 @@ impl ConsumerGroup {
                     tick: world.now,
                     group: self.config.name.clone(),
                     member: id.clone(),
-                    topic: run.partition.topic.clone(),
+                    topic: run.partition.topic.to_string(),
                     partition: run.partition.partition,
                     from_offset: run.next,
                     to_offset: run.end.min(high),

@@ -6,6 +6,7 @@ use crate::ids::{EventId, MemberId, Offset, Tick};
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
 use crate::trace::TraceEvent;
 use crate::world::World;
+use std::sync::Arc;
 
 /// The record at the head of a member's batch, as the trace names it.
 struct InHand<'a> {
@@ -38,7 +39,7 @@ impl ConsumerGroup {
         let redelivered = offset < high;
         let record = world
             .topics
-            .get(&tp.topic)
+            .get(&*tp.topic)
             .and_then(|t| t.partition(tp.partition))
             .and_then(|log| log.get(offset).ok());
         let Some(record) = record else {
@@ -124,7 +125,7 @@ impl ConsumerGroup {
             tick: world.now,
             group: self.config.name.clone(),
             member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.clone(),
+            topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             attempt: in_hand.attempt,
@@ -148,7 +149,7 @@ impl ConsumerGroup {
             tick: world.now,
             group: self.config.name.clone(),
             member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.clone(),
+            topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             event_id: in_hand.event_id,
@@ -166,7 +167,7 @@ impl ConsumerGroup {
             tick: world.now,
             group: self.config.name.clone(),
             member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.clone(),
+            topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             key: in_hand.key.take(),
@@ -211,7 +212,7 @@ impl ConsumerGroup {
             tick: world.now,
             group: self.config.name.clone(),
             member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.clone(),
+            topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             attempt: in_hand.attempt,

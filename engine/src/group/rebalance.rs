@@ -309,7 +309,7 @@ impl ConsumerGroup {
     ) -> Offset {
         let (start, end) = match world
             .topics
-            .get(&tp.topic)
+            .get(&*tp.topic)
             .and_then(|t| t.partition(tp.partition))
         {
             Some(log) => (log.log_start_offset(), log.high_watermark()),

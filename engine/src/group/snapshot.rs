@@ -102,7 +102,7 @@ impl ConsumerGroup {
             .partition_list(topics)
             .into_iter()
             .map(|tp| {
-                let log = topics[&tp.topic].partition(tp.partition).expect("exists");
+                let log = topics[&*tp.topic].partition(tp.partition).expect("exists");
                 let owner = self.owner(&tp).cloned();
                 let position = owner
                     .as_ref()

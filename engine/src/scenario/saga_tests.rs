@@ -887,7 +887,7 @@ fn saga_records_name_the_group_that_wrote_them() {
                         traced.entry(topic).or_default().insert(group);
                     }
                     None => {
-                        assert_eq!(topic, topics::ORDER_COMMANDS, "outbox {outbox}");
+                        assert_eq!(&**topic, topics::ORDER_COMMANDS, "outbox {outbox}");
                         unnamed += 1;
                     }
                 }
@@ -918,7 +918,7 @@ fn saga_records_name_the_group_that_wrote_them() {
                 topic,
                 group,
                 ..
-            } if topic == topics::PAYMENT_COMMANDS => Some(group.as_deref()),
+            } if &**topic == topics::PAYMENT_COMMANDS => Some(group.as_deref()),
             _ => None,
         })
         .collect();

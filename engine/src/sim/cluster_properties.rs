@@ -243,7 +243,7 @@ impl Checker {
 
 fn tp(topic: &str, partition: PartitionId) -> TopicPartition {
     TopicPartition {
-        topic: topic.to_string(),
+        topic: topic.into(),
         partition,
     }
 }

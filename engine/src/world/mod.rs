@@ -20,6 +20,7 @@ use crate::rng::SimRng;
 use crate::topic::{Topic, TopicError};
 use crate::trace::{Trace, TraceEvent};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use thiserror::Error;
 
 /// The most records a simulation holds at once by default, over all topics and partitions
@@ -220,6 +221,7 @@ impl World<'_> {
         let now = self.now;
         let t = self.topic_mut(topic)?;
         let event_id = headers.event_id;
+        let name = Arc::clone(t.shared_name());
         let offset = t.append_to(partition, key.clone(), value, now, headers)?;
         if let Some(group) = origin.group {
             t.note_writer(group);
@@ -227,7 +229,7 @@ impl World<'_> {
         let config = t.config();
         self.trace.push(TraceEvent::Produced {
             tick: now,
-            topic: topic.to_string(),
+            topic: name,
             key,
             routing,
             partition,
@@ -268,13 +270,13 @@ impl World<'_> {
             self.records.resident = self.records.resident.saturating_sub(removed);
             self.trace.push(TraceEvent::SegmentsDeleted {
                 tick: now,
-                topic: topic.to_string(),
+                topic: topic.into(),
                 partition,
                 segments: deleted,
                 log_start_offset: log.log_start_offset(),
             });
             let tp = TopicPartition {
-                topic: topic.to_string(),
+                topic: topic.into(),
                 partition,
             };
             let log_start_offset = log.log_start_offset();

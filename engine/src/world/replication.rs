@@ -115,7 +115,7 @@ impl WaitingSend {
     /// The partition it went to.
     pub(crate) fn partition(&self) -> TopicPartition {
         TopicPartition {
-            topic: self.topic.clone(),
+            topic: self.topic.as_str().into(),
             partition: self.routed.1,
         }
     }
@@ -180,10 +180,7 @@ impl World<'_> {
             }
             .into());
         }
-        let tp = TopicPartition {
-            topic: topic.to_string(),
-            partition,
-        };
+        let tp = t.topic_partition(partition);
         let cluster = self.brokers.cluster.as_mut().expect("called with brokers");
         let request = ProduceRequest {
             partition: tp.clone(),
@@ -314,7 +311,7 @@ impl World<'_> {
         };
         let Some(end) = self
             .topics
-            .get(&tp.topic)
+            .get(&*tp.topic)
             .and_then(|t| t.partition(tp.partition))
             .map(|log| log.high_watermark())
         else {
@@ -326,7 +323,7 @@ impl World<'_> {
             // records up to its log start offset; the topic's log starts there too.
             let log = self
                 .topics
-                .get_mut(&tp.topic)
+                .get_mut(&*tp.topic)
                 .and_then(|t| t.partition_mut(tp.partition))
                 .expect("the partition exists");
             let removed = log.truncate_fully_and_start_at(start) as u64;
@@ -385,7 +382,7 @@ impl World<'_> {
     fn uncommit_from(&mut self, tp: &TopicPartition, to: Offset) {
         let Some(log) = self
             .topics
-            .get_mut(&tp.topic)
+            .get_mut(&*tp.topic)
             .and_then(|t| t.partition_mut(tp.partition))
         else {
             return;

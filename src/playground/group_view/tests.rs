@@ -144,7 +144,11 @@ fn a_group_created_with_consumers_owns_partitions_of_every_topic_it_reads() {
     let mut owned: Vec<(String, u32)> = snapshot
         .members
         .iter()
-        .flat_map(|m| m.owned.iter().map(|tp| (tp.topic.clone(), tp.partition.0)))
+        .flat_map(|m| {
+            m.owned
+                .iter()
+                .map(|tp| (tp.topic.to_string(), tp.partition.0))
+        })
         .collect();
     owned.sort();
     let mut all: Vec<(String, u32)> = (0..4).map(|p| ("orders".to_string(), p)).collect();

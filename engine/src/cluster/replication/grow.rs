@@ -17,7 +17,7 @@ impl Cluster {
     pub fn partition_count(&self, topic: &str) -> u32 {
         self.partitions
             .keys()
-            .filter(|tp| tp.topic == topic)
+            .filter(|tp| &*tp.topic == topic)
             .count() as u32
     }
 
@@ -31,17 +31,17 @@ impl Cluster {
     ) -> Result<Vec<Vec<BrokerId>>, ReplicationError> {
         let current = self.partition_count(topic);
         let first = TopicPartition {
-            topic: topic.to_string(),
+            topic: topic.into(),
             partition: PartitionId(0),
         };
         let Some(partition_0) = self.partitions.get(&first) else {
             return Err(ReplicationError::UnknownTopic {
-                topic: topic.to_string(),
+                topic: topic.into(),
             });
         };
         if partitions <= current {
             return Err(ReplicationError::InvalidPartitions {
-                topic: topic.to_string(),
+                topic: topic.into(),
                 current,
                 requested: partitions,
             });
@@ -70,7 +70,7 @@ impl Cluster {
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
         if !self.topics.contains_key(topic) {
             return Err(ReplicationError::UnknownTopic {
-                topic: topic.to_string(),
+                topic: topic.into(),
             });
         }
         for broker in replicas.iter().flatten() {
@@ -127,7 +127,7 @@ mod tests {
         (0..cluster.partition_count(topic))
             .map(|p| {
                 let tp = TopicPartition {
-                    topic: topic.to_string(),
+                    topic: topic.into(),
                     partition: PartitionId(p),
                 };
                 let state = &cluster.partitions[&tp];

@@ -348,7 +348,7 @@ fn complete_if_replicated(
 ) -> Option<Option<ProduceError>> {
     // As `Cluster::min_insync_replicas`, over the two fields it needs.
     let min_insync_replicas = topics
-        .get(&pending.partition.topic)
+        .get(&*pending.partition.topic)
         .map_or(1, |t| t.min_insync_replicas);
     let partition = partitions.get_mut(&pending.partition)?;
     if partition.high_watermark <= pending.offset {
