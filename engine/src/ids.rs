@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 /// Index of a partition inside its topic (0-based, like Kafka).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -45,7 +46,7 @@ impl fmt::Display for Tick {
 /// Name of a consumer-group member (Kafka's `member.id`, here chosen by the user, e.g. `c1`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct MemberId(pub String);
+pub struct MemberId(pub Arc<str>);
 
 impl MemberId {
     /// The member's name.
@@ -56,13 +57,13 @@ impl MemberId {
 
 impl From<&str> for MemberId {
     fn from(s: &str) -> Self {
-        Self(s.to_string())
+        Self(s.into())
     }
 }
 
 impl From<String> for MemberId {
     fn from(s: String) -> Self {
-        Self(s)
+        Self(s.into())
     }
 }
 
