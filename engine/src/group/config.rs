@@ -4,6 +4,7 @@
 use crate::assignor::AssignmentStrategy;
 use crate::group_protocol::Protocol;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// When a group commits its offsets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +38,8 @@ pub enum AutoOffsetReset {
 /// A group's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupConfig {
-    /// The group id.
-    pub name: String,
+    /// The group id (shared: every record's `Processed` event names it without allocating).
+    pub name: Arc<str>,
     /// Subscribed topics.
     pub topics: Vec<String>,
     #[serde(default)]
@@ -81,7 +82,7 @@ impl GroupConfig {
     /// A group on `topics` with default settings (range, at-least-once, earliest).
     pub fn new(name: impl Into<String>, topics: Vec<String>) -> Self {
         Self {
-            name: name.into(),
+            name: name.into().into(),
             topics,
             strategy: AssignmentStrategy::default(),
             commit_policy: CommitPolicy::default(),
