@@ -43,12 +43,14 @@ enum Action {
         topic: String,
         generator: Option<GeneratorConfig>,
     },
+    // The commands are read as JSON first and as commands once the action is known, so the
+    // command reader is the one sessions of today use (from a `Value`), not a second one.
     Command {
-        command: Command,
+        command: Value,
     },
     Schedule {
         at: u64,
-        command: Command,
+        command: Value,
     },
     CreateTopic {
         setup: Setup,
@@ -103,12 +105,16 @@ pub fn migrate(value: &mut Value) -> Result<(), SessionError> {
         format: found as u32,
         reason: e.to_string(),
     })?;
-    *value = serde_json::to_value(upgrade(old)).expect("a session always serialises");
+    let session = upgrade(old).map_err(|e| SessionError::Old {
+        format: found as u32,
+        reason: e.to_string(),
+    })?;
+    *value = serde_json::to_value(session).expect("a session always serialises");
     Ok(())
 }
 
-/// The format-3 session of a format-2 one.
-fn upgrade(old: Format2) -> Session {
+/// The format-3 session of a format-2 one (an error when a logged command does not read).
+fn upgrade(old: Format2) -> Result<Session, serde_json::Error> {
     let mut commands = Vec::new();
     let mut actions = Vec::new();
     for Logged { tick, action } in old.actions {
@@ -122,12 +128,12 @@ fn upgrade(old: Format2) -> Session {
             Action::SetGenerator { topic, generator } => {
                 GeneratorConfig::set_command(&topic, generator.as_ref())
             }
-            Action::Command { command } => command,
+            Action::Command { command } => Command::deserialize(command)?,
             Action::CreateTopic { setup } => Command::CreateTopic(setup.topic_spec()),
             Action::Schedule { at, command } => {
                 commands.push(TimedCommand {
                     at: Tick(at.max(tick)),
-                    command: command.into(),
+                    command: Command::deserialize(command)?.into(),
                 });
                 continue;
             }
@@ -149,12 +155,12 @@ fn upgrade(old: Format2) -> Session {
         saga: None,
         cluster: Default::default(),
     };
-    Session {
+    Ok(Session {
         ticks: old.ticks,
         actions,
         preset: old.preset,
         ..Session::of_scenario(scenario)
-    }
+    })
 }
 
 #[cfg(test)]
