@@ -163,11 +163,16 @@ impl Scenario {
     }
 
     /// Parses a scenario from JSON, the older saga shape too ([`legacy`]).
+    ///
+    /// Read as a JSON value first (which tells the shapes apart), then from that value: a
+    /// scenario is read one way only, as sessions read theirs (BENCHMARKS.md, "The bundle").
     pub fn from_json(json: &str) -> Result<Self, ScenarioError> {
-        if let Some(old) = legacy::parse(json) {
-            return old;
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| ScenarioError::Json(e.to_string()))?;
+        if legacy::is_legacy(&value) {
+            return legacy::parse(value);
         }
-        serde_json::from_str(json).map_err(|e| ScenarioError::Json(e.to_string()))
+        serde_json::from_value(value).map_err(|e| ScenarioError::Json(e.to_string()))
     }
 
     /// The scenario as pretty JSON (what `scenarios/*.json` hold).
