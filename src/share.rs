@@ -54,9 +54,10 @@ pub fn from_json(text: &str) -> Result<Session, ShareError> {
     }
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ShareError::Json(e.to_string()))?;
-    migrate(&mut value)?;
-    let session: Session =
-        serde_json::from_value(value).map_err(|e| ShareError::Json(e.to_string()))?;
+    let session = match migrate(&mut value)? {
+        Some(upgraded) => upgraded,
+        None => serde_json::from_value(value).map_err(|e| ShareError::Json(e.to_string()))?,
+    };
     session.validate()?;
     Ok(session)
 }

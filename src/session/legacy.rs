@@ -79,15 +79,18 @@ struct Format2 {
     preset: Option<String>,
 }
 
-/// Upgrades a parsed session of any format this build knows to the current format, in
-/// place. A value that is no session at all is left for deserialising to explain.
-pub fn migrate(value: &mut Value) -> Result<(), SessionError> {
+/// Upgrades a parsed session of an older format this build knows: `Some` with the session
+/// of the current format it becomes (`value` is taken). `None` when `value` is to be read as
+/// it is: a session of the current format, or no session at all (left for deserialising to
+/// explain). The upgraded session is returned as it is, not written back into `value`, so
+/// no session is ever written to a JSON value (which would need a second writer for it).
+pub fn migrate(value: &mut Value) -> Result<Option<Session>, SessionError> {
     let Some(object) = value.as_object_mut() else {
-        return Ok(());
+        return Ok(None);
     };
     let found = object.get("format").and_then(Value::as_u64).unwrap_or(0);
     if found == u64::from(SESSION_FORMAT) {
-        return Ok(());
+        return Ok(None);
     }
     if found == 1 {
         // Format 1 is format 2 with one topic: its actions' missing topic is `orders`.
@@ -109,8 +112,7 @@ pub fn migrate(value: &mut Value) -> Result<(), SessionError> {
         format: found as u32,
         reason: e.to_string(),
     })?;
-    *value = serde_json::to_value(session).expect("a session always serialises");
-    Ok(())
+    Ok(Some(session))
 }
 
 /// The format-3 session of a format-2 one (an error when a logged command does not read).
@@ -178,8 +180,9 @@ mod tests {
             {"tick":4,"type":"set_generator","topic":"orders","generator":null},
             {"tick":6,"type":"create_topic","setup":{"name":"refunds","partitions":3,"partitioner":"crc32","keyed":true,"key_field":"user_id"}}]}"#;
         let mut value: Value = serde_json::from_str(old).unwrap();
-        migrate(&mut value).unwrap();
-        let session: Session = serde_json::from_value(value).unwrap();
+        let session = migrate(&mut value).unwrap().unwrap();
+        let json = serde_json::to_value(&session).unwrap();
+        assert_eq!(serde_json::from_value::<Session>(json).unwrap(), session);
         assert_eq!(session.format, SESSION_FORMAT);
         assert_eq!((session.seed(), session.ticks), (7, 9));
         assert_eq!(session.preset.as_deref(), Some("demo-topics"));
