@@ -19,32 +19,28 @@ use orderflow_engine::ids::Tick;
 use orderflow_engine::log::OrderEvent;
 use orderflow_engine::scenario::{Scenario, TimedCommand};
 use orderflow_engine::sim::Command;
+use orderflow_engine::wire::MissingField;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Something the user did, as format 2 logged it (format 1: without `topic`, which then
 /// was `orders`).
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
 enum Action {
     Publish {
-        #[serde(default = "orders_topic")]
         topic: String,
         event: OrderEvent,
     },
     Burst {
-        #[serde(default = "orders_topic")]
         topic: String,
         count: u32,
         generator: GeneratorConfig,
     },
     SetGenerator {
-        #[serde(default = "orders_topic")]
         topic: String,
         generator: Option<GeneratorConfig>,
     },
-    // The commands are read as JSON first and as commands once the action is known, so the
-    // command reader is the one sessions of today use (from a `Value`), not a second one.
+    // The commands are kept as JSON until the action is known, then read as commands, so
+    // the command reader is the one sessions of today use (from a `Value`), not a second one.
     Command {
         command: Value,
     },
@@ -57,15 +53,85 @@ enum Action {
     },
 }
 
-fn orders_topic() -> String {
-    ORDERS_TOPIC.to_string()
+/// An action's `type`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Tag {
+    Publish,
+    Burst,
+    SetGenerator,
+    Command,
+    Schedule,
+    CreateTopic,
 }
 
+/// A logged action as read: its tick and every field any action has, which of them are
+/// needed depending on `type` (one flat struct, as the engine reads its tagged enums:
+/// serde's derived reader for a tagged enum buffers the map and reads it once per variant).
 #[derive(Deserialize)]
 struct Logged {
     tick: u64,
-    #[serde(flatten)]
-    action: Action,
+    #[serde(rename = "type")]
+    tag: Tag,
+    topic: Option<String>,
+    event: Option<OrderEvent>,
+    count: Option<u32>,
+    generator: Option<GeneratorConfig>,
+    command: Option<Value>,
+    at: Option<u64>,
+    setup: Option<Setup>,
+}
+
+/// `value`, or the error naming the field the action of type `tag` needs.
+fn need<T>(value: Option<T>, field: &'static str, tag: Tag) -> Result<T, MissingField> {
+    value.ok_or_else(|| MissingField {
+        field,
+        variant: format!("{tag:?}"),
+    })
+}
+
+impl Logged {
+    /// The action its `type` says, with the fields that action needs.
+    fn action(self) -> Result<Action, MissingField> {
+        let tag = self.tag;
+        let topic = self.topic.unwrap_or_else(|| ORDERS_TOPIC.to_string());
+        Ok(match tag {
+            Tag::Publish => Action::Publish {
+                topic,
+                event: need(self.event, "event", tag)?,
+            },
+            Tag::Burst => Action::Burst {
+                topic,
+                count: need(self.count, "count", tag)?,
+                generator: need(self.generator, "generator", tag)?,
+            },
+            Tag::SetGenerator => Action::SetGenerator {
+                topic,
+                generator: self.generator,
+            },
+            Tag::Command => Action::Command {
+                command: need(self.command, "command", tag)?,
+            },
+            Tag::Schedule => Action::Schedule {
+                at: need(self.at, "at", tag)?,
+                command: need(self.command, "command", tag)?,
+            },
+            Tag::CreateTopic => Action::CreateTopic {
+                setup: need(self.setup, "setup", tag)?,
+            },
+        })
+    }
+}
+
+/// Why a format-2 session's actions do not upgrade.
+#[derive(Debug, thiserror::Error)]
+enum UpgradeError {
+    /// An action lacks a field its type needs.
+    #[error(transparent)]
+    Missing(#[from] MissingField),
+    /// A logged command does not read as a command.
+    #[error("command: {0}")]
+    Command(#[from] serde_json::Error),
 }
 
 /// A format-2 session.
@@ -115,12 +181,14 @@ pub fn migrate(value: &mut Value) -> Result<Option<Session>, SessionError> {
     Ok(Some(session))
 }
 
-/// The format-3 session of a format-2 one (an error when a logged command does not read).
-fn upgrade(old: Format2) -> Result<Session, serde_json::Error> {
+/// The format-3 session of a format-2 one (an error when an action or its command does
+/// not read).
+fn upgrade(old: Format2) -> Result<Session, UpgradeError> {
     let mut commands = Vec::new();
     let mut actions = Vec::new();
-    for Logged { tick, action } in old.actions {
-        let command = match action {
+    for logged in old.actions {
+        let tick = logged.tick;
+        let command = match logged.action()? {
             Action::Publish { topic, event } => Command::PublishOrder { topic, event },
             Action::Burst {
                 topic,
@@ -235,6 +303,29 @@ mod tests {
             })
         ));
         session.validate().unwrap();
+    }
+
+    #[test]
+    fn an_old_action_without_a_field_its_type_needs_is_an_error_naming_it() {
+        for (action, field) in [
+            (r#"{"tick":1,"type":"publish"}"#, "event"),
+            (r#"{"tick":1,"type":"burst","count":5}"#, "generator"),
+            (
+                r#"{"tick":1,"type":"schedule","command":{"type":"elect_preferred_leaders"}}"#,
+                "at",
+            ),
+            (
+                r#"{"tick":1,"type":"command","command":{"type":"kill_broker"}}"#,
+                "broker",
+            ),
+            (r#"{"tick":1,"type":"teleport"}"#, "teleport"),
+        ] {
+            let old =
+                format!(r#"{{"format":2,"topics":[],"seed":1,"ticks":2,"actions":[{action}]}}"#);
+            let mut value: Value = serde_json::from_str(&old).unwrap();
+            let err = migrate(&mut value).unwrap_err().to_string();
+            assert!(err.contains(field), "{action}: {err}");
+        }
     }
 
     #[test]
