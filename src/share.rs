@@ -39,8 +39,68 @@ pub enum ShareError {
 }
 
 /// The session as pretty JSON, for an exported file.
+///
+/// The same bytes as `serde_json::to_string_pretty`, made by indenting the compact JSON the
+/// links and the saved state already write ([`indent`]): serde_json's pretty writer would be
+/// a second copy of every session type's `Serialize` in the release wasm (BENCHMARKS.md,
+/// "The bundle").
 pub fn to_json(session: &Session) -> String {
-    serde_json::to_string_pretty(session).expect("a session always serialises")
+    indent(&serde_json::to_string(session).expect("a session always serialises"))
+}
+
+/// Compact JSON (no whitespace outside strings, as serde_json writes it) laid out as
+/// serde_json's pretty writer lays it out: two spaces per level, one member or element per
+/// line, `": "` between key and value, empty objects and arrays as `{}` and `[]`.
+fn indent(compact: &str) -> String {
+    let mut out = String::with_capacity(compact.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_string, mut escaped) = (false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n("  ", depth));
+    };
+    let mut chars = compact.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_string {
+            out.push(c);
+            (in_string, escaped) = match (escaped, c) {
+                (true, _) => (true, false),
+                (false, '\\') => (true, true),
+                (false, '"') => (false, false),
+                (false, _) => (true, false),
+            };
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(close);
+                    chars.next();
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A session from JSON (an imported file, a link, localStorage), migrated from older formats
@@ -54,9 +114,10 @@ pub fn from_json(text: &str) -> Result<Session, ShareError> {
     }
     let mut value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ShareError::Json(e.to_string()))?;
-    migrate(&mut value)?;
-    let session: Session =
-        serde_json::from_value(value).map_err(|e| ShareError::Json(e.to_string()))?;
+    let session = match migrate(&mut value)? {
+        Some(upgraded) => upgraded,
+        None => serde_json::from_value(value).map_err(|e| ShareError::Json(e.to_string()))?,
+    };
     session.validate()?;
     Ok(session)
 }
@@ -139,6 +200,36 @@ mod tests {
     fn file_round_trip_restores_the_session() {
         let session = sample();
         assert_eq!(from_json(&to_json(&session)).unwrap(), session);
+    }
+
+    /// The exported file is byte for byte what serde_json's pretty writer makes, for the
+    /// sample and for every preset's session (sagas, brokers, faults, escapes in strings).
+    #[test]
+    fn the_file_is_serde_jsons_pretty_json() {
+        let mut sessions = vec![sample()];
+        for scenario in orderflow_engine::scenario::presets()
+            .into_iter()
+            .chain(orderflow_engine::scenario::cluster_presets())
+            .chain(orderflow_engine::scenario::saga_presets())
+        {
+            sessions.push(Session::of_scenario(scenario));
+        }
+        let mut odd = sample();
+        odd.preset = Some("quote \" back\\slash {[,:]} \u{e9} \n".into());
+        sessions.push(odd);
+        for session in sessions {
+            assert_eq!(
+                to_json(&session),
+                serde_json::to_string_pretty(&session).unwrap()
+            );
+        }
+        for compact in ["{}", "[]", r#"{"a":[],"b":{},"c":[1,{"d":"x\\\"y"}]}"#] {
+            let value: serde_json::Value = serde_json::from_str(compact).unwrap();
+            assert_eq!(
+                indent(compact),
+                serde_json::to_string_pretty(&value).unwrap()
+            );
+        }
     }
 
     /// A share link written by the format-1 build (one topic `orders`, no topic on actions):

@@ -18,9 +18,15 @@ use crate::world::{AppendError, RecordLimitError};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+mod wire;
+pub use wire::WireError;
+
 /// Something a user (or a scenario) asks the simulation to do.
+///
+/// Read through one flat struct (`wire`), not serde's derived reader for tagged enums;
+/// the format is the same.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "wire::Wire")]
 pub enum Command {
     /// Creates a topic (with its key field, and its log settings if the spec has any:
     /// then it also configures the topic, as [`Command::ConfigureTopic`] would).
@@ -327,12 +333,24 @@ impl From<AppendError> for SimError {
 /// A command and the tick it applies at (0 when omitted): a simulation's [`Command`], or
 /// any command whose JSON is an object with a `type` tag (a scenario's, which may also be
 /// a saga's).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// As JSON the command's fields sit beside `at`. Written with `#[serde(flatten)]`; read by
+/// taking `at` out of the object and reading the rest as the command (`crate::wire`), not
+/// by serde's flatten, which buffers the map in its `Content` tree.
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimedCommand<C = Command> {
-    #[serde(default)]
     /// The tick it applies at.
     pub at: Tick,
     #[serde(flatten)]
     /// The command.
     pub command: C,
+}
+
+impl<'de, C: serde::de::DeserializeOwned> Deserialize<'de> for TimedCommand<C> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut map = crate::wire::object(deserializer)?;
+        let at = crate::wire::take(&mut map, "at")?.unwrap_or_default();
+        let command = crate::wire::rest(map)?;
+        Ok(TimedCommand { at, command })
+    }
 }

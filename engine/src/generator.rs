@@ -95,7 +95,7 @@ pub struct KeySpace {
     pub hot_key_percent: u8,
 }
 
-fn default_key_prefix() -> String {
+pub(crate) fn default_key_prefix() -> String {
     "U".into()
 }
 

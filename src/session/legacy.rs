@@ -19,51 +19,119 @@ use orderflow_engine::ids::Tick;
 use orderflow_engine::log::OrderEvent;
 use orderflow_engine::scenario::{Scenario, TimedCommand};
 use orderflow_engine::sim::Command;
+use orderflow_engine::wire::MissingField;
 use serde::Deserialize;
 use serde_json::Value;
 
 /// Something the user did, as format 2 logged it (format 1: without `topic`, which then
 /// was `orders`).
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
 enum Action {
     Publish {
-        #[serde(default = "orders_topic")]
         topic: String,
         event: OrderEvent,
     },
     Burst {
-        #[serde(default = "orders_topic")]
         topic: String,
         count: u32,
         generator: GeneratorConfig,
     },
     SetGenerator {
-        #[serde(default = "orders_topic")]
         topic: String,
         generator: Option<GeneratorConfig>,
     },
+    // The commands are kept as JSON until the action is known, then read as commands, so
+    // the command reader is the one sessions of today use (from a `Value`), not a second one.
     Command {
-        command: Command,
+        command: Value,
     },
     Schedule {
         at: u64,
-        command: Command,
+        command: Value,
     },
     CreateTopic {
         setup: Setup,
     },
 }
 
-fn orders_topic() -> String {
-    ORDERS_TOPIC.to_string()
+/// An action's `type`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Tag {
+    Publish,
+    Burst,
+    SetGenerator,
+    Command,
+    Schedule,
+    CreateTopic,
 }
 
+/// A logged action as read: its tick and every field any action has, which of them are
+/// needed depending on `type` (one flat struct, as the engine reads its tagged enums:
+/// serde's derived reader for a tagged enum buffers the map and reads it once per variant).
 #[derive(Deserialize)]
 struct Logged {
     tick: u64,
-    #[serde(flatten)]
-    action: Action,
+    #[serde(rename = "type")]
+    tag: Tag,
+    topic: Option<String>,
+    event: Option<OrderEvent>,
+    count: Option<u32>,
+    generator: Option<GeneratorConfig>,
+    command: Option<Value>,
+    at: Option<u64>,
+    setup: Option<Setup>,
+}
+
+/// `value`, or the error naming the field the action of type `tag` needs.
+fn need<T>(value: Option<T>, field: &'static str, tag: Tag) -> Result<T, MissingField> {
+    value.ok_or_else(|| MissingField {
+        field,
+        variant: format!("{tag:?}"),
+    })
+}
+
+impl Logged {
+    /// The action its `type` says, with the fields that action needs.
+    fn action(self) -> Result<Action, MissingField> {
+        let tag = self.tag;
+        let topic = self.topic.unwrap_or_else(|| ORDERS_TOPIC.to_string());
+        Ok(match tag {
+            Tag::Publish => Action::Publish {
+                topic,
+                event: need(self.event, "event", tag)?,
+            },
+            Tag::Burst => Action::Burst {
+                topic,
+                count: need(self.count, "count", tag)?,
+                generator: need(self.generator, "generator", tag)?,
+            },
+            Tag::SetGenerator => Action::SetGenerator {
+                topic,
+                generator: self.generator,
+            },
+            Tag::Command => Action::Command {
+                command: need(self.command, "command", tag)?,
+            },
+            Tag::Schedule => Action::Schedule {
+                at: need(self.at, "at", tag)?,
+                command: need(self.command, "command", tag)?,
+            },
+            Tag::CreateTopic => Action::CreateTopic {
+                setup: need(self.setup, "setup", tag)?,
+            },
+        })
+    }
+}
+
+/// Why a format-2 session's actions do not upgrade.
+#[derive(Debug, thiserror::Error)]
+enum UpgradeError {
+    /// An action lacks a field its type needs.
+    #[error(transparent)]
+    Missing(#[from] MissingField),
+    /// A logged command does not read as a command.
+    #[error("command: {0}")]
+    Command(#[from] serde_json::Error),
 }
 
 /// A format-2 session.
@@ -77,15 +145,18 @@ struct Format2 {
     preset: Option<String>,
 }
 
-/// Upgrades a parsed session of any format this build knows to the current format, in
-/// place. A value that is no session at all is left for deserialising to explain.
-pub fn migrate(value: &mut Value) -> Result<(), SessionError> {
+/// Upgrades a parsed session of an older format this build knows: `Some` with the session
+/// of the current format it becomes (`value` is taken). `None` when `value` is to be read as
+/// it is: a session of the current format, or no session at all (left for deserialising to
+/// explain). The upgraded session is returned as it is, not written back into `value`, so
+/// no session is ever written to a JSON value (which would need a second writer for it).
+pub fn migrate(value: &mut Value) -> Result<Option<Session>, SessionError> {
     let Some(object) = value.as_object_mut() else {
-        return Ok(());
+        return Ok(None);
     };
     let found = object.get("format").and_then(Value::as_u64).unwrap_or(0);
     if found == u64::from(SESSION_FORMAT) {
-        return Ok(());
+        return Ok(None);
     }
     if found == 1 {
         // Format 1 is format 2 with one topic: its actions' missing topic is `orders`.
@@ -103,16 +174,21 @@ pub fn migrate(value: &mut Value) -> Result<(), SessionError> {
         format: found as u32,
         reason: e.to_string(),
     })?;
-    *value = serde_json::to_value(upgrade(old)).expect("a session always serialises");
-    Ok(())
+    let session = upgrade(old).map_err(|e| SessionError::Old {
+        format: found as u32,
+        reason: e.to_string(),
+    })?;
+    Ok(Some(session))
 }
 
-/// The format-3 session of a format-2 one.
-fn upgrade(old: Format2) -> Session {
+/// The format-3 session of a format-2 one (an error when an action or its command does
+/// not read).
+fn upgrade(old: Format2) -> Result<Session, UpgradeError> {
     let mut commands = Vec::new();
     let mut actions = Vec::new();
-    for Logged { tick, action } in old.actions {
-        let command = match action {
+    for logged in old.actions {
+        let tick = logged.tick;
+        let command = match logged.action()? {
             Action::Publish { topic, event } => Command::PublishOrder { topic, event },
             Action::Burst {
                 topic,
@@ -122,12 +198,12 @@ fn upgrade(old: Format2) -> Session {
             Action::SetGenerator { topic, generator } => {
                 GeneratorConfig::set_command(&topic, generator.as_ref())
             }
-            Action::Command { command } => command,
+            Action::Command { command } => Command::deserialize(command)?,
             Action::CreateTopic { setup } => Command::CreateTopic(setup.topic_spec()),
             Action::Schedule { at, command } => {
                 commands.push(TimedCommand {
                     at: Tick(at.max(tick)),
-                    command: command.into(),
+                    command: Command::deserialize(command)?.into(),
                 });
                 continue;
             }
@@ -149,12 +225,12 @@ fn upgrade(old: Format2) -> Session {
         saga: None,
         cluster: Default::default(),
     };
-    Session {
+    Ok(Session {
         ticks: old.ticks,
         actions,
         preset: old.preset,
         ..Session::of_scenario(scenario)
-    }
+    })
 }
 
 #[cfg(test)]
@@ -172,8 +248,9 @@ mod tests {
             {"tick":4,"type":"set_generator","topic":"orders","generator":null},
             {"tick":6,"type":"create_topic","setup":{"name":"refunds","partitions":3,"partitioner":"crc32","keyed":true,"key_field":"user_id"}}]}"#;
         let mut value: Value = serde_json::from_str(old).unwrap();
-        migrate(&mut value).unwrap();
-        let session: Session = serde_json::from_value(value).unwrap();
+        let session = migrate(&mut value).unwrap().unwrap();
+        let json = serde_json::to_value(&session).unwrap();
+        assert_eq!(serde_json::from_value::<Session>(json).unwrap(), session);
         assert_eq!(session.format, SESSION_FORMAT);
         assert_eq!((session.seed(), session.ticks), (7, 9));
         assert_eq!(session.preset.as_deref(), Some("demo-topics"));
@@ -226,6 +303,29 @@ mod tests {
             })
         ));
         session.validate().unwrap();
+    }
+
+    #[test]
+    fn an_old_action_without_a_field_its_type_needs_is_an_error_naming_it() {
+        for (action, field) in [
+            (r#"{"tick":1,"type":"publish"}"#, "event"),
+            (r#"{"tick":1,"type":"burst","count":5}"#, "generator"),
+            (
+                r#"{"tick":1,"type":"schedule","command":{"type":"elect_preferred_leaders"}}"#,
+                "at",
+            ),
+            (
+                r#"{"tick":1,"type":"command","command":{"type":"kill_broker"}}"#,
+                "broker",
+            ),
+            (r#"{"tick":1,"type":"teleport"}"#, "teleport"),
+        ] {
+            let old =
+                format!(r#"{{"format":2,"topics":[],"seed":1,"ticks":2,"actions":[{action}]}}"#);
+            let mut value: Value = serde_json::from_str(&old).unwrap();
+            let err = migrate(&mut value).unwrap_err().to_string();
+            assert!(err.contains(field), "{action}: {err}");
+        }
     }
 
     #[test]

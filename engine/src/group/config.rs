@@ -3,12 +3,17 @@
 
 use crate::assignor::AssignmentStrategy;
 use crate::group_protocol::Protocol;
+use crate::wire::{need, MissingField};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// When a group commits its offsets.
+///
+/// Read through one flat struct (`CommitPolicyWire`), not serde's derived reader for tagged
+/// enums, which buffers the map in serde's `Content` (BENCHMARKS.md, "The bundle"); the
+/// format is the same.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", try_from = "CommitPolicyWire")]
 pub enum CommitPolicy {
     /// `enable.auto.commit=true`: each poll commits the positions of what earlier polls
     /// returned (all processed by then), at most every `interval_ticks`; also on revocation
@@ -22,6 +27,37 @@ pub enum CommitPolicy {
     AfterProcessing,
     /// At-most-once: commit right after the poll, then process.
     BeforeProcessing,
+}
+
+/// [`CommitPolicy`]'s variant names, as the `type` field spells them.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum CommitPolicyTag {
+    AutoCommit,
+    AfterProcessing,
+    BeforeProcessing,
+}
+
+/// Every field of any [`CommitPolicy`], as read; which is required depends on `type`.
+#[derive(Deserialize)]
+struct CommitPolicyWire {
+    #[serde(rename = "type")]
+    tag: CommitPolicyTag,
+    interval_ticks: Option<u64>,
+}
+
+impl TryFrom<CommitPolicyWire> for CommitPolicy {
+    type Error = MissingField;
+
+    fn try_from(w: CommitPolicyWire) -> Result<Self, MissingField> {
+        Ok(match w.tag {
+            CommitPolicyTag::AutoCommit => CommitPolicy::AutoCommit {
+                interval_ticks: need!(w.interval_ticks),
+            },
+            CommitPolicyTag::AfterProcessing => CommitPolicy::AfterProcessing,
+            CommitPolicyTag::BeforeProcessing => CommitPolicy::BeforeProcessing,
+        })
+    }
 }
 
 /// Kafka's `auto.offset.reset`: where to start without a valid committed offset.
@@ -100,6 +136,39 @@ impl GroupConfig {
             Protocol::Cooperative
         } else {
             Protocol::Eager
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_commit_policy_reads_back_what_it_writes() {
+        for policy in [
+            CommitPolicy::AutoCommit { interval_ticks: 5 },
+            CommitPolicy::AfterProcessing,
+            CommitPolicy::BeforeProcessing,
+        ] {
+            let json = serde_json::to_string(&policy).unwrap();
+            assert_eq!(serde_json::from_str::<CommitPolicy>(&json).unwrap(), policy);
+            let value = serde_json::to_value(policy).unwrap();
+            assert_eq!(
+                serde_json::from_value::<CommitPolicy>(value).unwrap(),
+                policy
+            );
+        }
+        assert_eq!(
+            serde_json::to_string(&CommitPolicy::AutoCommit { interval_ticks: 5 }).unwrap(),
+            r#"{"type":"auto_commit","interval_ticks":5}"#
+        );
+        for bad in [
+            r#"{"type":"auto_commit"}"#,
+            r#"{"type":"AutoCommit","interval_ticks":5}"#,
+            r#"{"interval_ticks":5}"#,
+        ] {
+            assert!(serde_json::from_str::<CommitPolicy>(bad).is_err(), "{bad}");
         }
     }
 }

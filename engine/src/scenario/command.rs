@@ -45,12 +45,14 @@ impl ScenarioCommand {
     }
 
     /// The command's `type` tag, e.g. `"kill_member"` or `"take_down"`.
+    ///
+    /// Read from the command's JSON text, whose writer every command has anyway (sessions
+    /// are written as text), not from `serde_json::to_value`, which would be a second writer
+    /// for every command type in the release wasm (BENCHMARKS.md, "The bundle").
     pub fn type_name(&self) -> String {
-        let json = match self {
-            ScenarioCommand::Sim(c) => serde_json::to_value(c),
-            ScenarioCommand::Saga(c) => serde_json::to_value(c),
-        };
-        json.ok()
+        let json = serde_json::to_string(self).unwrap_or_default();
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
             .and_then(|v| v.get("type")?.as_str().map(str::to_string))
             .unwrap_or_default()
     }
@@ -181,11 +183,19 @@ mod tests {
             },
         ];
         assert_eq!(commands.len(), SagaCommand::TYPES.len());
+        let mut names = Vec::new();
         for c in commands {
             let json = serde_json::to_string(&ScenarioCommand::Saga(c.clone())).unwrap();
             let back: ScenarioCommand = serde_json::from_str(&json).unwrap();
             assert_eq!(back, ScenarioCommand::Saga(c), "{json}");
+            names.push(back.type_name());
         }
+        names.sort();
+        let mut types = SagaCommand::TYPES.to_vec();
+        types.sort();
+        assert_eq!(names, types, "type_name is each command's tag");
+        let sim = ScenarioCommand::Sim(Command::ElectPreferredLeaders);
+        assert_eq!(sim.type_name(), "elect_preferred_leaders");
     }
 
     #[test]

@@ -39,18 +39,12 @@ pub fn is_legacy(json: &serde_json::Value) -> bool {
     json.get("setup").is_some_and(serde_json::Value::is_object)
 }
 
-/// `Some` when `json` has the older saga shape: the scenario it converts to, or why it
-/// does not read. `None` for anything else (left to [`Scenario`]'s own reader).
-pub fn parse(json: &str) -> Option<Result<Scenario, ScenarioError>> {
-    let value: serde_json::Value = serde_json::from_str(json).ok()?;
-    if !is_legacy(&value) {
-        return None;
-    }
-    Some(
-        serde_json::from_str::<SagaScenario>(json)
-            .map(Scenario::from)
-            .map_err(|e| ScenarioError::Json(e.to_string())),
-    )
+/// The scenario a JSON document of the older saga shape ([`is_legacy`]) converts to, or
+/// why it does not read.
+pub fn parse(json: serde_json::Value) -> Result<Scenario, ScenarioError> {
+    SagaScenario::deserialize(json)
+        .map(Scenario::from)
+        .map_err(|e| ScenarioError::Json(e.to_string()))
 }
 
 #[cfg(test)]

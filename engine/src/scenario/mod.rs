@@ -50,6 +50,7 @@ mod saga_tests;
 mod system;
 #[cfg(test)]
 mod tests;
+mod wire;
 
 pub use command::{ScenarioCommand, TimedCommand};
 pub use presets::{cluster_presets, presets, renamed, saga_preset, saga_presets};
@@ -70,46 +71,54 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// A consumer group to create, with the members that join at tick 0.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// As JSON the settings' fields sit beside `members`. Written with `#[serde(flatten)]`; read
+/// by taking `members` out and reading the rest as the settings (`crate::wire`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GroupSpec {
     #[serde(flatten)]
     /// The group's settings.
     pub config: GroupConfig,
-    #[serde(default)]
     /// Members that join at tick 0.
     pub members: Vec<MemberId>,
 }
 
+impl<'de> Deserialize<'de> for GroupSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut map = crate::wire::object(deserializer)?;
+        let members = crate::wire::take(&mut map, "members")?.unwrap_or_default();
+        let config = crate::wire::rest(map)?;
+        Ok(GroupSpec { config, members })
+    }
+}
+
 /// A whole session: setup, seed and commands.
+///
+/// Read through `wire::Wire`, whose fields are the same but for `cluster`'s, which sit
+/// beside them (written with `#[serde(flatten)]`, read without serde's buffering).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(from = "wire::Wire")]
 pub struct Scenario {
     /// Stable identifier (kebab-case).
     pub name: String,
-    #[serde(default)]
     /// What it shows.
     pub description: String,
-    #[serde(default)]
     /// The seed all randomness derives from.
     pub seed: u64,
     /// How many ticks a headless run lasts by default.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub ticks: Option<u64>,
-    #[serde(default)]
     /// Topics created first.
     pub topics: Vec<TopicSpec>,
-    #[serde(default)]
     /// Producers created next.
     pub producers: Vec<ProducerConfig>,
-    #[serde(default)]
     /// Groups created next, with their first members.
     pub groups: Vec<GroupSpec>,
-    #[serde(default)]
     /// Commands, each at its tick.
     pub commands: Vec<TimedCommand>,
     /// The order saga, set up after the rest: its topics, its services as consumer groups,
     /// its faults and orders. Written without the settings that hold their defaults.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "compact_saga"
     )]
@@ -154,11 +163,16 @@ impl Scenario {
     }
 
     /// Parses a scenario from JSON, the older saga shape too ([`legacy`]).
+    ///
+    /// Read as a JSON value first (which tells the shapes apart), then from that value: a
+    /// scenario is read one way only, as sessions read theirs (BENCHMARKS.md, "The bundle").
     pub fn from_json(json: &str) -> Result<Self, ScenarioError> {
-        if let Some(old) = legacy::parse(json) {
-            return old;
+        let value: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| ScenarioError::Json(e.to_string()))?;
+        if legacy::is_legacy(&value) {
+            return legacy::parse(value);
         }
-        serde_json::from_str(json).map_err(|e| ScenarioError::Json(e.to_string()))
+        serde_json::from_value(value).map_err(|e| ScenarioError::Json(e.to_string()))
     }
 
     /// The scenario as pretty JSON (what `scenarios/*.json` hold).
