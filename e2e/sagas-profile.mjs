@@ -5,12 +5,12 @@
 // names, give a dist whose wasm kept its name section (wasm-bindgen's output before
 // wasm-opt); a release dist prints wasm-function[N].
 //
-//   node e2e/sagas-profile.mjs [DIST] [--closed]
+//   node e2e/sagas-profile.mjs [DIST] [--closed] [--trace] [--hide SELECTOR] [--css RULES]
 import { serveDist, launch, loadPreset } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const closed = args.includes('--closed');
-const dist = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--hide');
+const dist = args.find((a, i) => !a.startsWith('--') && !['--hide', '--css'].includes(args[i - 1]));
 const site = await serveDist('/', ...(dist ? [dist] : []));
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
@@ -29,6 +29,8 @@ if (hide >= 0) {
   // An experiment: take these elements out of layout (display: none) to see their cost.
   await page.addStyleTag({ content: `${args[hide + 1]} { display: none !important; }` });
 }
+const css = args.indexOf('--css');
+if (css >= 0) await page.addStyleTag({ content: args[css + 1] }); // an experiment: extra CSS
 await page.waitForTimeout(30_000);
 const cdp = await page.context().newCDPSession(page);
 if (args.includes('--trace')) {
@@ -48,6 +50,26 @@ if (args.includes('--trace')) {
   }
   console.log([...sums].sort((a, b) => b[1] - a[1]).slice(0, 25)
     .map(([n, ms]) => `${ms.toFixed(0).padStart(7)} ms  ${n}`).join('\n'));
+  // The longest tasks on the main thread, with what they spent their time in.
+  const onMain = events.filter((e) => e.ph === 'X' && e.dur && (!main || (e.pid === main.pid && e.tid === main.tid)));
+  const tasks = onMain.filter((e) => /RunTask$|^RunTask|ThreadControllerImpl/.test(e.name))
+    .sort((a, b) => b.dur - a.dur).slice(0, 6);
+  for (const e of onMain.filter((e) => e.name === 'Layout').sort((a, b) => b.dur - a.dur).slice(0, 5)) {
+    console.log(`layout ${(e.dur / 1000).toFixed(1)} ms`, JSON.stringify(e.args).slice(0, 400));
+  }
+  if (tasks.length === 0) {
+    const names = new Map();
+    for (const e of onMain) if (e.dur > 20_000) names.set(e.name, Math.max(names.get(e.name) ?? 0, e.dur / 1000));
+    console.log('long events', [...names].slice(0, 20));
+  }
+  for (const t of tasks) {
+    const inner = new Map();
+    for (const e of onMain) {
+      if (e !== t && e.ts >= t.ts && e.ts + e.dur <= t.ts + t.dur) inner.set(e.name, (inner.get(e.name) ?? 0) + e.dur / 1000);
+    }
+    const top = [...inner].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([n, ms]) => `${n} ${ms.toFixed(1)}`).join(', ');
+    console.log(`task ${(t.dur / 1000).toFixed(1)} ms: ${top}`);
+  }
 }
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
