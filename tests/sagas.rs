@@ -364,7 +364,7 @@ async fn saga_names(app: &HtmlElement) -> std::collections::BTreeSet<String> {
     }
 }
 
-/// The order stream at 100 a tick for 10 ticks, then 2,100 ticks (the Order service takes
+/// The order stream at 100 a tick for 10 ticks, then 2,200 ticks (the Order service takes
 /// an order about every other tick), saved as the app's session.
 fn a_thousand_sagas_saved() {
     use orderflow::playground::Playground;
@@ -376,7 +376,7 @@ fn a_thousand_sagas_saved() {
     }
     pg.try_saga(stop_order_stream()).unwrap();
     let mut session = pg.session().clone();
-    session.ticks = 2_100;
+    session.ticks = 2_200;
     let json = orderflow::share::to_json(&session);
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
     storage
@@ -394,7 +394,7 @@ async fn the_saga_list_draws_only_the_regions_in_view_of_a_thousand_sagas() {
     a_thousand_sagas_saved();
     let app = mount_app();
     wait_until(60_000, "the saved run to replay", || {
-        text(&app, ".tick").contains("2100")
+        text(&app, ".tick").contains("2200")
     })
     .await;
     button(&app, "Sagas").click();
