@@ -184,15 +184,16 @@ fn OrderEvents(
     let (select, current) = order_select("order-events-order", "Order", orders, chosen);
     // Another order than the one the replay was set on starts at its end, from scratch.
     let position = RwSignal::new(None::<ReplayAt>);
-    let stream = move || {
+    // Drawn again only when the stream changes (a finished order's stays as it is).
+    let stream = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| pg.saga().and_then(|s| order_stream(&s, &order)))
-    };
+    });
     view! {
         <section class="order-events" role="region" aria-label="Order events">
             <h3>"Order events"</h3>
             <div class="fields">{select}</div>
-            {move || stream().map(|s| {
+            {move || stream.get().map(|s| {
                 let order = current.get().unwrap_or_default();
                 let len = s.rows.len() as u64;
                 let replay = position.get().filter(|p| p.order == order);
@@ -263,7 +264,8 @@ fn replay_controls(
 ) -> impl IntoView {
     let engine = expect_context::<Engine>();
     let from_snapshot = start > 0;
-    let state = engine.read(|pg| {
+    // Untracked: drawn again when the stream or the replay's place changes, not every tick.
+    let state = engine.read_untracked(|pg| {
         let saga = pg.saga()?;
         if from_snapshot {
             replayed_from_snapshot(&saga, &order, at)
@@ -323,15 +325,15 @@ fn Correlation(
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
     let (select, current) = order_select("correlation-order", "Correlation id", orders, chosen);
-    let rows = move || {
+    let rows = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| pg.saga().map(|s| correlation_rows(&s, &order)))
-    };
+    });
     view! {
         <section class="correlation" role="region" aria-label="Correlation">
             <h3>"Correlation"</h3>
             <div class="fields">{select}</div>
-            {move || rows().map(correlation_table)}
+            {move || rows.get().map(correlation_table)}
         </section>
     }
 }
@@ -426,15 +428,23 @@ fn StateMachineView(
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
     let (select, current) = order_select("state-machine-order", "Saga", orders, chosen);
-    let shown = move || {
+    // What is drawn, drawn again only when it changes: orchestrated, the machine with the
+    // saga on it; choreographed, the order and the events that drove it.
+    let machine = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| {
             let saga = pg.saga()?;
             Some(if saga.config().mode == SagaMode::Orchestration {
-                state_machine(&saga, &order).map(machine_drawing).into_any()
+                Ok(state_machine(&saga, &order))
             } else {
-                driving_list(&order, driving_events(&saga, &order)).into_any()
+                Err((driving_events(&saga, &order), order))
             })
+        })
+    });
+    let shown = move || {
+        machine.get().map(|drawn| match drawn {
+            Ok(m) => m.map(machine_drawing).into_any(),
+            Err((events, order)) => driving_list(&order, events).into_any(),
         })
     };
     view! {

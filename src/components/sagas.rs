@@ -384,13 +384,15 @@ fn InitialStock() -> impl IntoView {
 fn DeadLetters() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let queues = move || engine.read(|pg| pg.saga().map(|s| dead_letters(&s)).unwrap_or_default());
+    let queues = Memo::new(move |_| {
+        engine.read(|pg| pg.saga().map(|s| dead_letters(&s)).unwrap_or_default())
+    });
     view! {
         <section class="dead-letters" role="region" aria-label="Dead letters">
             <h3>"Dead letters"</h3>
             <RetryTimeline />
             {move || {
-                let queues = queues();
+                let queues = queues.get();
                 if queues.is_empty() {
                     return view! { <p class="hint">"No record was dead-lettered."</p> }.into_any();
                 }
