@@ -1,16 +1,16 @@
 // By hand (not a test): where the page's time goes with many sagas and the Sagas drawer
 // open. As e2e/sagas-load.mjs (happy-path preset, 1,500 orders by the order stream, 60
-// ticks/s), then after 30 s of play a 10 s CPU profile (Chromium's sampling profiler over
+// ticks/s), then after 30 s of play (or --at) a 10 s CPU profile (Chromium's sampling profiler over
 // CDP), printed as the functions with the most self time and the most total time. For Rust
 // names, give a dist whose wasm kept its name section (wasm-bindgen's output before
 // wasm-opt); a release dist prints wasm-function[N].
 //
-//   node e2e/sagas-profile.mjs [DIST] [--closed] [--trace] [--hide SELECTOR] [--css RULES]
+//   node e2e/sagas-profile.mjs [DIST] [--closed] [--trace] [--hide SELECTOR] [--css RULES] [--at SECONDS]
 import { serveDist, launch, loadPreset } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const closed = args.includes('--closed');
-const dist = args.find((a, i) => !a.startsWith('--') && !['--hide', '--css'].includes(args[i - 1]));
+const dist = args.find((a, i) => !a.startsWith('--') && !['--hide', '--css', '--at'].includes(args[i - 1]));
 const site = await serveDist('/', ...(dist ? [dist] : []));
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
@@ -31,7 +31,8 @@ if (hide >= 0) {
 }
 const css = args.indexOf('--css');
 if (css >= 0) await page.addStyleTag({ content: args[css + 1] }); // an experiment: extra CSS
-await page.waitForTimeout(30_000);
+const from = args.indexOf('--at');
+await page.waitForTimeout(from >= 0 ? Number(args[from + 1]) * 1000 : 30_000);
 const cdp = await page.context().newCDPSession(page);
 if (args.includes('--trace')) {
   // The renderer's own work (style, layout, paint, DOM calls) by event name, over 5 s.

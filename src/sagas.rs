@@ -217,7 +217,7 @@ pub fn record_checks_wait_ms(last_run_ms: f64) -> u32 {
 /// The conservation checks as the Balances region lists them: "Conservation checks hold."
 /// when the engine found nothing, else each violation, except that the sagas still running
 /// (the engine's "saga X is not final: STATE", one per saga in flight, hundreds in a busy
-/// run) are counted in one line at the end.
+/// run) are counted in one line at the end. Each line comes once.
 pub fn check_lines(violations: &[String]) -> Vec<String> {
     if violations.is_empty() {
         return vec!["Conservation checks hold.".to_string()];
@@ -226,9 +226,11 @@ pub fn check_lines(violations: &[String]) -> Vec<String> {
         .iter()
         .filter(|v| v.contains("is not final"))
         .count();
+    // Each line once (the page keys its list items by line).
+    let mut seen = std::collections::BTreeSet::new();
     let mut lines: Vec<String> = violations
         .iter()
-        .filter(|v| !v.contains("is not final"))
+        .filter(|v| !v.contains("is not final") && seen.insert(v.as_str()))
         .cloned()
         .collect();
     match running {

@@ -157,18 +157,28 @@ fn BalancesView() -> impl IntoView {
     let engine = expect_context::<Engine>();
     // One conservation run per state of the run, shared with the live region's check.
     let lines = Memo::new(move |_| engine.read(|pg| pg.balance_lines()));
+    let stock = move || lines.with(|b| b.as_ref().map(|b| b.stock.clone()).unwrap_or_default());
+    let money = move || lines.with(|b| b.as_ref().map(|b| b.money.clone()));
+    let checks = Memo::new(move |_| {
+        lines.with(|b| {
+            b.as_ref()
+                .map(|b| check_lines(&b.violations))
+                .unwrap_or_default()
+        })
+    });
     let record_checks = use_record_checks(engine);
+    // Keyed by line: a tick that ends or adds one violation among hundreds (a busy run
+    // with stock run dry) touches that line alone, not the whole region.
     view! {
         <section class="balances" role="region" aria-label="Balances">
             <h3>"Balances"</h3>
-            {move || lines.get().map(|b| {
-                let checks = check_lines(&b.violations);
-                view! {
-                    <ul class="stock">{b.stock.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                    <p class="money">{b.money}</p>
-                    <ul class="checks">{checks.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                }
-            })}
+            <ul class="stock">
+                <For each=stock key=|l| l.clone() let:l><li>{l}</li></For>
+            </ul>
+            <p class="money">{money}</p>
+            <ul class="checks">
+                <For each=move || checks.get() key=|l| l.clone() let:l><li>{l}</li></For>
+            </ul>
             <p class="record-checks">{move || match record_checks.get() {
                 None => "Record checks (outbox, dead letters, read models): not run yet.".to_string(),
                 Some((tick, v)) if v.is_empty() => format!("Record checks at tick {tick} (outbox, dead letters, read models) hold."),

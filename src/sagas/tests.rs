@@ -209,5 +209,5 @@ fn the_checks_list_counts_the_sagas_still_running_in_one_line() {
         check_lines(&[running("o-1")]),
         ["1 saga is still running (not final yet)."]
     );
-    assert_eq!(check_lines(std::slice::from_ref(&broken)), [broken]);
+    assert_eq!(check_lines(&[broken.clone(), broken.clone()]), [broken]);
 }
