@@ -133,7 +133,15 @@ pub struct Playground {
     throughput: crate::metrics::Throughput,
     /// Records producers' retries appended again, folded from the trace.
     duplicates: crate::producers::DuplicateLog,
+    /// The saga's conservation checks as last run, with the state they were run on (see
+    /// [`Playground::conservation`]): the Balances region and the live region share one run.
+    conservation: std::cell::RefCell<Option<(ConservationKey, Vec<String>)>>,
 }
+
+/// What the saga's conservation facts (stock, money, saga states) follow: they change only
+/// in a step (the tick moves), by a logged action, or in a rebuild (the epoch moves); the
+/// saga trace's length is kept as well.
+type ConservationKey = (u64, u64, usize, usize);
 
 impl Default for Playground {
     fn default() -> Self {
@@ -192,6 +200,7 @@ impl Playground {
             rebalances: Default::default(),
             throughput: Default::default(),
             duplicates: Default::default(),
+            conservation: Default::default(),
         }
     }
 
@@ -216,6 +225,34 @@ impl Playground {
     /// The engine instance (read-only).
     pub fn sim(&self) -> &Sim {
         self.system.sim()
+    }
+
+    /// The saga's conservation violations (`SagaView::check_conservation`; empty: they
+    /// hold, `None`: no saga), run once per state of the run: asked again before a step, an
+    /// action or a rebuild, it answers from the last run.
+    pub fn conservation(&self) -> Option<Vec<String>> {
+        let saga = self.saga()?;
+        let key = (
+            self.epoch,
+            self.now(),
+            self.session.actions.len(),
+            saga.world().trace.len(),
+        );
+        let mut cached = self.conservation.borrow_mut();
+        match cached.as_ref() {
+            Some((at, checks)) if *at == key => Some(checks.clone()),
+            _ => {
+                let checks = saga.check_conservation();
+                *cached = Some((key, checks.clone()));
+                Some(checks)
+            }
+        }
+    }
+
+    /// The "Balances" region's lines, with [`Playground::conservation`]'s checks.
+    pub fn balance_lines(&self) -> Option<crate::sagas::BalanceLines> {
+        let violations = self.conservation()?;
+        Some(crate::sagas::balance_lines(&self.saga()?, violations))
     }
 
     /// The scenario's saga read with its simulation, if the scenario has one.

@@ -20,8 +20,8 @@ mod styles;
 
 pub use correlation::{correlation_rows, CorrelationRow};
 pub use order_events::{
-    order_ids, order_stream, replay_progress, replayed_from_snapshot, replayed_state, OrderStream,
-    StreamRow,
+    order_ids, order_ids_key, order_stream, replay_progress, replayed_from_snapshot,
+    replayed_state, OrderStream, StreamRow,
 };
 pub use read_models::{projection_label, read_model_rows, ReadModelRow};
 pub use state_machine::{

@@ -214,8 +214,36 @@ pub fn record_checks_wait_ms(last_run_ms: f64) -> u32 {
     }
 }
 
-/// The balances and checks, from the engine.
-pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
+/// The conservation checks as the Balances region lists them: "Conservation checks hold."
+/// when the engine found nothing, else each violation, except that the sagas still running
+/// (the engine's "saga X is not final: STATE", one per saga in flight, hundreds in a busy
+/// run) are counted in one line at the end. Each line comes once.
+pub fn check_lines(violations: &[String]) -> Vec<String> {
+    if violations.is_empty() {
+        return vec!["Conservation checks hold.".to_string()];
+    }
+    let running = violations
+        .iter()
+        .filter(|v| v.contains("is not final"))
+        .count();
+    // Each line once (the page keys its list items by line).
+    let mut seen = std::collections::BTreeSet::new();
+    let mut lines: Vec<String> = violations
+        .iter()
+        .filter(|v| !v.contains("is not final") && seen.insert(v.as_str()))
+        .cloned()
+        .collect();
+    match running {
+        0 => {}
+        1 => lines.push("1 saga is still running (not final yet).".to_string()),
+        n => lines.push(format!("{n} sagas are still running (not final yet).")),
+    }
+    lines
+}
+
+/// The balances, from the engine, with the conservation `violations` (the engine's
+/// `check_conservation`, as `Playground::conservation` keeps it).
+pub fn balance_lines(saga: &SagaView<'_>, violations: Vec<String>) -> BalanceLines {
     let b = saga.balances();
     let cents = |c: u64| format!("{}.{:02}", c / 100, c % 100);
     BalanceLines {
@@ -235,7 +263,7 @@ pub fn balance_lines(saga: &SagaView<'_>) -> BalanceLines {
             cents(b.refunded_cents),
             b.charges
         ),
-        violations: saga.check_conservation(),
+        violations,
     }
 }
 

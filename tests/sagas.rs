@@ -12,6 +12,7 @@ use web_sys::HtmlElement;
 mod common;
 
 use common::*;
+use orderflow::sagas::{SAGA_OVERSCAN_ROWS, SAGA_ROWS_IN_VIEW, SAGA_ROW_PX};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -64,10 +65,12 @@ async fn the_order_stream_places_orders_every_tick_until_stopped() {
     assert!(stream().contains("No order stream runs."), "{}", stream());
     steps_settled(&app, 60).await;
     for n in 1..=6 {
-        let saga = region_text(&app, &format!("Saga stream-order-{n}"));
+        let saga = saga_text(&app, &format!("stream-order-{n}")).await;
         assert!(saga.contains("State:"), "{saga}");
     }
-    assert_eq!(count(&app, "[aria-label='Saga stream-order-7']"), 0);
+    let names = saga_names(&app).await;
+    assert!(names.contains("Saga stream-order-6"), "{names:?}");
+    assert!(!names.contains("Saga stream-order-7"), "{names:?}");
 }
 
 #[wasm_bindgen_test]
@@ -311,44 +314,136 @@ async fn one_dead_letter_resubmitted_by_its_own_button_leaves_dead_letters() {
     app.remove();
 }
 
-#[wasm_bindgen_test]
-async fn the_saga_list_shows_fifty_a_page_and_pages_by_keyboard_reachable_buttons() {
-    let app = fresh_app();
-    load_preset(&app, "happy-path").await;
-    button(&app, "Sagas").click();
-    tick().await;
-    for _ in 0..50 {
-        button(&app, "Place order").click();
-        tick().await;
-    }
-    // The Order service takes each PlaceOrder in turn; a saga exists once it has.
-    steps_settled(&app, 120).await;
-    let pager = || text(&app, "nav[aria-label='Saga pages']");
-    assert!(pager().contains("Sagas 1–50 of 52"), "{}", pager());
-    assert_eq!(count(&app, ".saga-list [role='region']"), 50);
-    let next: web_sys::HtmlButtonElement = {
-        use wasm_bindgen::JsCast;
-        button(&app, "Next sagas").unchecked_into()
-    };
-    assert!(!next.disabled());
-    next.click();
+/// Scrolls the saga list to `top` CSS pixels, as a person's wheel or arrow keys do.
+async fn scroll_sagas(app: &HtmlElement, top: f64) {
+    let viewport = find(app, ".saga-viewport");
+    viewport.set_scroll_top(top as i32);
+    fire(&viewport, "scroll");
     settle().await;
-    assert!(pager().contains("Sagas 51–52 of 52"), "{}", pager());
-    assert_eq!(count(&app, ".saga-list [role='region']"), 2);
-    // Ordered by order id: "web-order-9" sorts last.
-    assert!(region_text(&app, "Saga web-order-9").contains("State:"));
-    // The pager keeps its elements while the run moves on: focus stays on "Previous sagas".
-    let previous = button(&app, "Previous sagas");
-    previous.focus().unwrap();
-    steps(&app, 3).await;
-    let focused = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .expect("something has focus");
-    assert!(
-        focused.is_same_node(Some(&previous)),
-        "focus moved to {:?}",
-        focused.outer_html()
+}
+
+/// The text of region "Saga ORDER-ID", scrolling the virtualised list down from the top a
+/// viewport at a time until it is drawn.
+async fn saga_text(app: &HtmlElement, order_id: &str) -> String {
+    let name = format!("Saga {order_id}");
+    let page = SAGA_ROWS_IN_VIEW as f64 * SAGA_ROW_PX;
+    let mut top = 0.0;
+    loop {
+        scroll_sagas(app, top).await;
+        if count(app, &format!("[role='region'][aria-label='{name}']")) == 1 {
+            return region_text(app, &name);
+        }
+        let viewport = find(app, ".saga-viewport");
+        let bottom = f64::from(viewport.scroll_height() - viewport.client_height());
+        assert!(top < bottom, "no region {name} in the whole list");
+        top += page;
+    }
+}
+
+/// Every saga region's name, scrolling the virtualised list from the top to the bottom a
+/// viewport at a time.
+async fn saga_names(app: &HtmlElement) -> std::collections::BTreeSet<String> {
+    let page = SAGA_ROWS_IN_VIEW as f64 * SAGA_ROW_PX;
+    let mut names = std::collections::BTreeSet::new();
+    let mut top = 0.0;
+    loop {
+        scroll_sagas(app, top).await;
+        let regions = app
+            .query_selector_all(".saga-list [role='region']")
+            .unwrap();
+        for i in 0..regions.length() {
+            use wasm_bindgen::JsCast;
+            let region: web_sys::Element = regions.item(i).unwrap().unchecked_into();
+            names.extend(region.get_attribute("aria-label"));
+        }
+        let viewport = find(app, ".saga-viewport");
+        if top >= f64::from(viewport.scroll_height() - viewport.client_height()) {
+            return names;
+        }
+        top += page;
+    }
+}
+
+/// The order stream at 100 a tick for 10 ticks, then 2,200 ticks (the Order service takes
+/// an order about every other tick), saved as the app's session.
+fn a_thousand_sagas_saved() {
+    use orderflow::playground::Playground;
+    use orderflow::sagas::{parse_orders_per_tick, stop_order_stream};
+    let mut pg = Playground::new(orderflow::presets::preset("happy-path").unwrap().session);
+    pg.try_saga(parse_orders_per_tick("100").unwrap()).unwrap();
+    for _ in 0..10 {
+        pg.step();
+    }
+    pg.try_saga(stop_order_stream()).unwrap();
+    let mut session = pg.session().clone();
+    session.ticks = 2_200;
+    let json = orderflow::share::to_json(&session);
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage
+        .set_item(orderflow::saved::STORAGE_KEY, &json)
+        .unwrap();
+}
+
+/// A thousand sagas and more: the list draws only the regions in view (and a few around
+/// them), says which are in view, and scrolling draws the later ones in their place; the
+/// list and the regions are keyboard focusable, and the list keeps its scroll while the run
+/// moves on.
+#[wasm_bindgen_test]
+async fn the_saga_list_draws_only_the_regions_in_view_of_a_thousand_sagas() {
+    fresh_browser_state();
+    a_thousand_sagas_saved();
+    let app = mount_app();
+    wait_until(60_000, "the saved run to replay", || {
+        text(&app, ".tick").contains("2200")
+    })
+    .await;
+    button(&app, "Sagas").click();
+    settle().await;
+    let total = {
+        let label = text(&app, ".saga-count");
+        let of = label.split(" of ").nth(1).expect("Sagas A–B of N in view");
+        of.split(' ').next().unwrap().parse::<usize>().unwrap()
+    };
+    assert!(total >= 1_000, "{total} sagas");
+    assert_eq!(
+        text(&app, ".saga-count"),
+        format!("Sagas 1–{SAGA_ROWS_IN_VIEW} of {total} in view")
     );
+    let most = (SAGA_ROWS_IN_VIEW + 2 * SAGA_OVERSCAN_ROWS) as u32;
+    let drawn = || count(&app, ".saga-list [role='region']");
+    assert!(drawn() > 0 && drawn() <= most, "{} regions drawn", drawn());
+    let first = find(&app, ".saga-list [role='region']")
+        .get_attribute("aria-label")
+        .unwrap();
+    // Row 700 on top: "Sagas 701–704", those regions drawn, the first one gone.
+    scroll_sagas(&app, 700.0 * SAGA_ROW_PX).await;
+    assert_eq!(
+        text(&app, ".saga-count"),
+        format!("Sagas 701–{} of {total} in view", 700 + SAGA_ROWS_IN_VIEW)
+    );
+    assert!(drawn() <= most, "{} regions drawn after scrolling", drawn());
+    assert_eq!(count(&app, &format!("[aria-label='{first}']")), 0);
+    let region = find(&app, ".saga-list [role='region']");
+    assert!(region.text_content().unwrap().contains("State:"));
+    assert_eq!(region.tab_index(), 0, "a region is keyboard focusable");
+    assert_eq!(
+        find(&app, ".saga-viewport").tab_index(),
+        0,
+        "the list scrolls by keyboard"
+    );
+    // The last saga, in place at the bottom.
+    scroll_sagas(&app, 1e9).await;
+    assert_eq!(
+        text(&app, ".saga-count"),
+        format!(
+            "Sagas {}–{total} of {total} in view",
+            total - SAGA_ROWS_IN_VIEW + 1
+        )
+    );
+    // The list keeps its place while the run moves on.
+    let place = find(&app, ".saga-viewport").scroll_top();
+    steps_settled(&app, 3).await;
+    assert_eq!(find(&app, ".saga-viewport").scroll_top(), place);
+    assert!(drawn() <= most);
     app.remove();
 }

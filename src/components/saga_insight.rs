@@ -10,9 +10,10 @@
 
 use crate::playground::SagaSafeguard;
 use crate::saga_insight::{
-    compare_styles, correlation_rows, driving_events, order_ids, order_stream, read_model_rows,
-    replay_progress, replayed_from_snapshot, replayed_state, state_machine, CorrelationRow,
-    ReadModelRow, StateMachine, StreamRow, StyleComparison, BOX_HEIGHT, BOX_WIDTH, HEIGHT, WIDTH,
+    compare_styles, correlation_rows, driving_events, order_ids, order_ids_key, order_stream,
+    read_model_rows, replay_progress, replayed_from_snapshot, replayed_state, state_machine,
+    CorrelationRow, ReadModelRow, StateMachine, StreamRow, StyleComparison, BOX_HEIGHT, BOX_WIDTH,
+    HEIGHT, WIDTH,
 };
 use crate::state::{Announcer, Engine};
 use leptos::prelude::*;
@@ -23,13 +24,14 @@ use orderflow_engine::saga::services::SagaMode;
 /// Everything this module shows, in the order the drawer lists it.
 #[component]
 pub fn SagaInsight() -> impl IntoView {
+    let orders = use_order_ids(expect_context::<Engine>());
     view! {
         <SafeguardSwitches />
         <SagaStyle />
-        <StateMachineView />
+        <StateMachineView orders=orders />
         <ReadModels />
-        <OrderEvents />
-        <Correlation />
+        <OrderEvents orders=orders />
+        <Correlation orders=orders />
     }
     .into_any()
 }
@@ -113,25 +115,33 @@ fn read_model(row: ReadModelRow) -> impl IntoView {
     }
 }
 
-/// Every saga's order id, in the saga summaries' order (for the order selects).
-fn saga_order_ids(engine: Engine) -> Vec<String> {
-    engine.read(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default())
+/// Every saga's order id, in order, for the three order selects: one list shared by them,
+/// listed again only when the orders change ([`order_ids_key`] in this rebuild of the run),
+/// not on every tick.
+fn use_order_ids(engine: Engine) -> Memo<Vec<String>> {
+    let key =
+        Memo::new(move |_| engine.read(|pg| pg.saga().map(|s| (pg.epoch(), order_ids_key(&s)))));
+    Memo::new(move |_| {
+        // Read, not only tracked: an unread memo is not run, so it would never change.
+        key.with(|_| ());
+        engine.read_untracked(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default())
+    })
 }
 
 /// A select of the run's orders: the chosen one while it exists, else the first.
 fn order_select(
     id: &'static str,
     label: &'static str,
-    orders: impl Fn() -> Vec<String> + Send + Sync + 'static,
+    orders: Memo<Vec<String>>,
     chosen: RwSignal<Option<String>>,
 ) -> (impl IntoView, Memo<Option<String>>) {
-    let orders = Memo::new(move |_| orders());
     let current = Memo::new(move |_| {
-        let all = orders.get();
-        chosen
-            .get()
-            .filter(|c| all.contains(c))
-            .or_else(|| all.first().cloned())
+        orders.with(|all| {
+            chosen
+                .get()
+                .filter(|c| all.contains(c))
+                .or_else(|| all.first().cloned())
+        })
     });
     let select = view! {
         <label for=id>{label}</label>
@@ -165,22 +175,25 @@ struct ReplayAt {
 /// One order's event stream, "Snapshot" (the store snapshots it now), and a step-by-step
 /// replay of it, from scratch or from its latest snapshot.
 #[component]
-fn OrderEvents() -> impl IntoView {
+fn OrderEvents(
+    /// The run's order ids ([`use_order_ids`]).
+    orders: Memo<Vec<String>>,
+) -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
-    let orders = move || engine.read(|pg| pg.saga().map(|s| order_ids(&s)).unwrap_or_default());
     let (select, current) = order_select("order-events-order", "Order", orders, chosen);
     // Another order than the one the replay was set on starts at its end, from scratch.
     let position = RwSignal::new(None::<ReplayAt>);
-    let stream = move || {
+    // Drawn again only when the stream changes (a finished order's stays as it is).
+    let stream = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| pg.saga().and_then(|s| order_stream(&s, &order)))
-    };
+    });
     view! {
         <section class="order-events" role="region" aria-label="Order events">
             <h3>"Order events"</h3>
             <div class="fields">{select}</div>
-            {move || stream().map(|s| {
+            {move || stream.get().map(|s| {
                 let order = current.get().unwrap_or_default();
                 let len = s.rows.len() as u64;
                 let replay = position.get().filter(|p| p.order == order);
@@ -251,7 +264,8 @@ fn replay_controls(
 ) -> impl IntoView {
     let engine = expect_context::<Engine>();
     let from_snapshot = start > 0;
-    let state = engine.read(|pg| {
+    // Untracked: drawn again when the stream or the replay's place changes, not every tick.
+    let state = engine.read_untracked(|pg| {
         let saga = pg.saga()?;
         if from_snapshot {
             replayed_from_snapshot(&saga, &order, at)
@@ -304,20 +318,22 @@ fn stream_table(rows: Vec<StreamRow>, snapshot: u64, replayed: u64) -> impl Into
 
 /// One order's records across every topic, with causation links.
 #[component]
-fn Correlation() -> impl IntoView {
+fn Correlation(
+    /// The run's order ids ([`use_order_ids`]).
+    orders: Memo<Vec<String>>,
+) -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
-    let orders = move || saga_order_ids(engine);
     let (select, current) = order_select("correlation-order", "Correlation id", orders, chosen);
-    let rows = move || {
+    let rows = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| pg.saga().map(|s| correlation_rows(&s, &order)))
-    };
+    });
     view! {
         <section class="correlation" role="region" aria-label="Correlation">
             <h3>"Correlation"</h3>
             <div class="fields">{select}</div>
-            {move || rows().map(correlation_table)}
+            {move || rows.get().map(correlation_table)}
         </section>
     }
 }
@@ -405,20 +421,30 @@ fn style_table(c: StyleComparison) -> impl IntoView {
 /// "State machine": a saga chosen by its order; orchestrated, the orchestrator's machine
 /// drawn with that saga's state and path; choreographed, the events that drove it.
 #[component]
-fn StateMachineView() -> impl IntoView {
+fn StateMachineView(
+    /// The run's order ids ([`use_order_ids`]).
+    orders: Memo<Vec<String>>,
+) -> impl IntoView {
     let engine = expect_context::<Engine>();
     let chosen = RwSignal::new(None::<String>);
-    let orders = move || saga_order_ids(engine);
     let (select, current) = order_select("state-machine-order", "Saga", orders, chosen);
-    let shown = move || {
+    // What is drawn, drawn again only when it changes: orchestrated, the machine with the
+    // saga on it; choreographed, the order and the events that drove it.
+    let machine = Memo::new(move |_| {
         let order = current.get()?;
         engine.read(|pg| {
             let saga = pg.saga()?;
             Some(if saga.config().mode == SagaMode::Orchestration {
-                state_machine(&saga, &order).map(machine_drawing).into_any()
+                Ok(state_machine(&saga, &order))
             } else {
-                driving_list(&order, driving_events(&saga, &order)).into_any()
+                Err((driving_events(&saga, &order), order))
             })
+        })
+    });
+    let shown = move || {
+        machine.get().map(|drawn| match drawn {
+            Ok(m) => m.map(machine_drawing).into_any(),
+            Err((events, order)) => driving_list(&order, events).into_any(),
         })
     };
     view! {

@@ -8,18 +8,19 @@
 //! next call) and "Fail refund" (every refund fails while checked), "Fail payment with
 //! probability (%)", "Take down NAME" / "Bring up NAME" and "Slow NAME" / "Speed up NAME"
 //! per service, and a region "Dead letters" with a "Resubmit" per record and a per-topic
-//! "Resubmit all". Each saga region lists its retries; the list is paged (50 a page) so
-//! 1,000 sagas stay usable. Everything shown is read from the engine's saga summaries,
+//! "Resubmit all". Each saga region lists its retries; the list is virtualised (only the
+//! regions in view are drawn) so 1,000 sagas stay smooth. Everything shown is read from the engine's saga summaries,
 //! fault rules, trace and invariant checks (see [`crate::sagas`]); every action is a logged
 //! saga command.
 
 use crate::components::explain::Explain;
+use crate::sagas::{check_lines, saga_window, saga_window_label, SAGA_ROWS_IN_VIEW, SAGA_ROW_PX};
 use crate::sagas::{
-    balance_lines, dead_letters, is_armed, last_page, next_order_id, order_stream_status,
-    orders_per_tick, page, parse_orders_per_tick, parse_payment_chance, payment_chance,
-    record_check_violations, record_checks_wait_ms, retries, retry_timeline, saga_rows_in,
-    service_label, services, slowdown, slowdown_action, stop_order_stream, DeadLetterRow,
-    FaultToggleDraft, PlaceOrderDraft, SagaRow, FAULT_TOGGLES,
+    dead_letters, is_armed, next_order_id, order_stream_status, orders_per_tick,
+    parse_orders_per_tick, parse_payment_chance, payment_chance, record_check_violations,
+    record_checks_wait_ms, retries, retry_timeline, saga_rows_in, service_label, services,
+    slowdown, slowdown_action, stop_order_stream, DeadLetterRow, FaultToggleDraft, PlaceOrderDraft,
+    SagaRow, FAULT_TOGGLES,
 };
 use crate::session::MAX_FIELD_CHARS;
 use crate::state::{Announcer, Engine};
@@ -154,23 +155,30 @@ fn OrderStreamForm() -> impl IntoView {
 #[component]
 fn BalancesView() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let lines = move || engine.read(|pg| pg.saga().map(|s| balance_lines(&s)));
+    // One conservation run per state of the run, shared with the live region's check.
+    let lines = Memo::new(move |_| engine.read(|pg| pg.balance_lines()));
+    let stock = move || lines.with(|b| b.as_ref().map(|b| b.stock.clone()).unwrap_or_default());
+    let money = move || lines.with(|b| b.as_ref().map(|b| b.money.clone()));
+    let checks = Memo::new(move |_| {
+        lines.with(|b| {
+            b.as_ref()
+                .map(|b| check_lines(&b.violations))
+                .unwrap_or_default()
+        })
+    });
     let record_checks = use_record_checks(engine);
+    // Keyed by line: a tick that ends or adds one violation among hundreds (a busy run
+    // with stock run dry) touches that line alone, not the whole region.
     view! {
         <section class="balances" role="region" aria-label="Balances">
             <h3>"Balances"</h3>
-            {move || lines().map(|b| {
-                let checks = if b.violations.is_empty() {
-                    vec!["Conservation checks hold.".to_string()]
-                } else {
-                    b.violations.clone()
-                };
-                view! {
-                    <ul class="stock">{b.stock.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                    <p class="money">{b.money}</p>
-                    <ul class="checks">{checks.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ul>
-                }
-            })}
+            <ul class="stock">
+                <For each=stock key=|l| l.clone() let:l><li>{l}</li></For>
+            </ul>
+            <p class="money">{money}</p>
+            <ul class="checks">
+                <For each=move || checks.get() key=|l| l.clone() let:l><li>{l}</li></For>
+            </ul>
             <p class="record-checks">{move || match record_checks.get() {
                 None => "Record checks (outbox, dead letters, read models): not run yet.".to_string(),
                 Some((tick, v)) if v.is_empty() => format!("Record checks at tick {tick} (outbox, dead letters, read models) hold."),
@@ -194,8 +202,8 @@ fn use_record_checks(engine: Engine) -> RwSignal<Option<(u64, Vec<String>)>> {
     let run = move || {
         let started = crate::driver::now_ms();
         let checked = engine.read_untracked(|pg| {
+            let conservation = pg.conservation()?;
             pg.saga().map(|s| {
-                let conservation = s.check_conservation();
                 (
                     pg.now(),
                     record_check_violations(s.check_invariants(), &conservation),
@@ -386,13 +394,15 @@ fn InitialStock() -> impl IntoView {
 fn DeadLetters() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let announcer = expect_context::<Announcer>();
-    let queues = move || engine.read(|pg| pg.saga().map(|s| dead_letters(&s)).unwrap_or_default());
+    let queues = Memo::new(move |_| {
+        engine.read(|pg| pg.saga().map(|s| dead_letters(&s)).unwrap_or_default())
+    });
     view! {
         <section class="dead-letters" role="region" aria-label="Dead letters">
             <h3>"Dead letters"</h3>
             <RetryTimeline />
             {move || {
-                let queues = queues();
+                let queues = queues.get();
                 if queues.is_empty() {
                     return view! { <p class="hint">"No record was dead-lettered."</p> }.into_any();
                 }
@@ -483,55 +493,78 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
     }
 }
 
-/// One region per saga, a page of them at a time, with their retries. The pager and every
-/// region whose saga did not change keep their elements from tick to tick (keyboard focus
-/// on "Next sagas" survives a playing run; a tick redraws only the sagas that moved).
+/// One region per saga, with their retries, in a virtualised list: rows have a fixed
+/// height, the scroll offset picks the window of sagas in view ([`saga_window`]), and only
+/// those (plus a few above and below) exist in the DOM. The list scrolls by keyboard (it is
+/// focusable); a region whose saga did not change keeps its elements from tick to tick.
 #[component]
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
-    let page_no = RwSignal::new(0usize);
+    let scroll_top = RwSignal::new(0.0f64);
+    let viewport = NodeRef::<leptos::html::Div>::new();
     let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.saga_count())));
-    let at = Memo::new(move |_| page_no.get().min(last_page(total.get())));
+    // The window and the count in one value: the views below each read this one memo.
+    let window = Memo::new(move |_| {
+        let total = total.get();
+        let (drawn, in_view) = saga_window(scroll_top.get(), total);
+        (drawn, in_view, total)
+    });
     let shown = Memo::new(move |_| {
-        let (range, _) = page(total.get(), at.get());
+        let (drawn, _, _) = window.get();
         engine.read(|pg| {
             let Some(saga) = pg.saga() else {
                 return Vec::new();
             };
-            let rows: Vec<SagaRow> = saga_rows_in(&saga, range);
+            let rows: Vec<SagaRow> = saga_rows_in(&saga, drawn.clone());
             let ids = rows.iter().map(|r| r.order_id.clone()).collect();
             let mut tries = retries(&saga, &ids);
-            rows.into_iter()
-                .map(|r| {
+            drawn
+                .zip(rows)
+                .map(|(at, r)| {
                     let retried = tries.remove(&r.order_id).unwrap_or_default();
-                    (r, retried)
+                    (at, r, retried)
                 })
                 .collect::<Vec<_>>()
         })
     });
-    let go = move |delta: isize| {
-        page_no.update(|p| {
-            *p = p
-                .saturating_add_signed(delta)
-                .min(last_page(total.get_untracked()))
-        });
+    let on_scroll = move |_| {
+        if let Some(el) = viewport.get_untracked() {
+            scroll_top.set(f64::from(el.scroll_top()));
+        }
     };
     view! {
         <div class="saga-list">
-            <nav class="saga-pager" aria-label="Saga pages">
-                <button type="button" on:click=move |_| go(-1) disabled={move || at.get() == 0}>"Previous sagas"</button>
-                <span>{move || page(total.get(), at.get()).1}</span>
-                <button type="button" on:click=move |_| go(1) disabled={move || at.get() >= last_page(total.get())}>"Next sagas"</button>
-            </nav>
-            // Keyed by everything a region shows: a saga that moved is drawn again.
-            <For each=move || shown.get() key=|row| row.clone() let:row>
-                {saga_region(row.0, row.1)}
-            </For>
+            <p class="saga-count" aria-live="off">{move || window.with(|(_, in_view, total)| saga_window_label(in_view, *total))}</p>
+            <div
+                class="saga-viewport"
+                node_ref=viewport
+                on:scroll=on_scroll
+                tabindex="0"
+                role="group"
+                aria-label="Sagas, by order id"
+                // The geometry virtualisation depends on is inline, not left to the stylesheet.
+                style:height=format!("{}px", SAGA_ROWS_IN_VIEW as f64 * SAGA_ROW_PX)
+                style:overflow-y="auto"
+                style:position="relative"
+            >
+                <div
+                    class="saga-rows"
+                    style:position="relative"
+                    style:height=move || format!("{}px", window.with(|w| w.2) as f64 * SAGA_ROW_PX)
+                >
+                    // Keyed by place and everything a region shows: a saga that moved is drawn again.
+                    <For each=move || shown.get() key=|row| row.clone() let:row>
+                        {saga_region(row.0, row.1, row.2)}
+                    </For>
+                </div>
+            </div>
         </div>
     }
 }
 
-fn saga_region(row: SagaRow, retried: Vec<String>) -> impl IntoView {
+/// One saga's region at row `at` of the list (a fixed height; longer content scrolls
+/// inside it, which is why it can take focus).
+fn saga_region(at: usize, row: SagaRow, retried: Vec<String>) -> impl IntoView {
     let label = format!("Saga {}", row.order_id);
     let heading = label.clone();
     let list = |title: &'static str, items: Vec<String>| {
@@ -544,7 +577,18 @@ fn saga_region(row: SagaRow, retried: Vec<String>) -> impl IntoView {
     };
     let owned = |v: Vec<&'static str>| v.into_iter().map(String::from).collect();
     view! {
-        <section class="saga" role="region" aria-label=label>
+        <section
+            class="saga"
+            role="region"
+            aria-label=label
+            tabindex="0"
+            style:position="absolute"
+            style:left="0"
+            style:right="0"
+            style:top=format!("{}px", at as f64 * SAGA_ROW_PX)
+            style:height=format!("{SAGA_ROW_PX}px")
+            style:overflow-y="auto"
+        >
             <h3>{heading}</h3>
             <p class="saga-state">{format!("State: {}", row.state)}</p>
             {list("Steps done", owned(row.steps))}

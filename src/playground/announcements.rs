@@ -26,7 +26,8 @@ impl Playground {
         self.announced = self.sim().trace_len();
         let (mut from, mut said) = std::mem::take(&mut self.saga_announced);
         if let Some(saga) = self.system.saga() {
-            let (sagas, len) = crate::sagas::saga_announcements(&saga, from, &mut said);
+            let checks = || self.conservation().unwrap_or_default();
+            let (sagas, len) = crate::sagas::saga_announcements(&saga, from, &mut said, checks);
             out.extend(sagas);
             from = len;
         }

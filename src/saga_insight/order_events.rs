@@ -37,10 +37,31 @@ pub struct OrderStream {
     pub snapshot: Option<u64>,
 }
 
-/// The orders with a stream in the event store, in order.
+/// The orders with a stream in the event store, in the order they arrived (the tick of
+/// their first event, then their id): a new order comes last, so a list of them (the
+/// order selects) grows at its end instead of being reshuffled.
 pub fn order_ids(saga: &SagaView<'_>) -> Vec<String> {
     let store = &saga.world().services.order.store;
-    store.order_ids().map(|id| id.0.clone()).collect()
+    let mut ids: Vec<(u64, &OrderId)> = store
+        .order_ids()
+        .map(|id| (store.stream(id).first().map_or(u64::MAX, |e| e.tick.0), id))
+        .collect();
+    ids.sort();
+    ids.into_iter().map(|(_, id)| id.0.clone()).collect()
+}
+
+/// What tells the run's order ids apart without listing them: how many there are, the
+/// first and the last. Orders only gain a stream while a run goes on (none is dropped), so
+/// within one rebuild of the run (the playground's epoch) the same count is the same ids.
+pub fn order_ids_key(saga: &SagaView<'_>) -> (usize, Option<String>, Option<String>) {
+    let store = &saga.world().services.order.store;
+    let mut ids = store.order_ids();
+    let first = ids.next().map(|id| id.0.clone());
+    let last = ids
+        .next_back()
+        .map(|id| id.0.clone())
+        .or_else(|| first.clone());
+    (store.order_count(), first, last)
 }
 
 /// `order_id`'s stream, or `None` when it has none.

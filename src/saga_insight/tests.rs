@@ -346,3 +346,57 @@ fn a_snapshot_now_makes_the_replay_start_from_it_and_the_log_carries_it() {
     };
     assert!(pg.try_saga(none).is_err());
 }
+
+/// The order selects' ids come in the order the orders arrived, so the list only grows at
+/// its end while the run goes on; the key they are listed again by is the count, first and
+/// last id (in id order) at every tick, and moves whenever an order gains its stream.
+#[test]
+fn the_order_ids_grow_at_their_end_and_their_key_moves_with_them() {
+    let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+    let mut last: Option<(_, Vec<String>)> = None;
+    let mut changes = 0;
+    for tick in 0..120 {
+        if tick % 10 == 0 {
+            let id = crate::sagas::next_order_id(pg.session());
+            let order = crate::sagas::PlaceOrderDraft::default().parse(&id).unwrap();
+            pg.try_saga(order).unwrap();
+        }
+        pg.step();
+        let saga = pg.saga().unwrap();
+        let ids = order_ids(&saga);
+        let mut sorted = ids.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len(), "each order once");
+        let key = order_ids_key(&saga);
+        assert_eq!(
+            key,
+            (ids.len(), sorted.first().cloned(), sorted.last().cloned()),
+            "tick {tick}"
+        );
+        if let Some((k, before)) = &last {
+            assert_eq!(
+                &ids[..before.len()],
+                &before[..],
+                "tick {tick}: grown at the end"
+            );
+            if *k == key {
+                assert_eq!(before, &ids, "same key, same ids");
+            } else {
+                changes += 1;
+            }
+        }
+        last = Some((key, ids));
+    }
+    assert!(changes > 10, "{changes} changes of the ids");
+    // "web-order-1", placed at tick 0, arrived before the preset's orders (which sort
+    // first by id); "web-order-10" after "web-order-9".
+    let ids = order_ids(&pg.saga().unwrap());
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("web-order-1"),
+        "{ids:?}"
+    );
+    let at = |id: &str| ids.iter().position(|i| i == id);
+    assert!(at("web-order-9") < at("web-order-10"), "{ids:?}");
+}

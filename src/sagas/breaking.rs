@@ -13,6 +13,7 @@ use orderflow_engine::saga::services::{CallTarget, SagaMode, ServiceName};
 use orderflow_engine::saga::streaming::SagaView;
 use orderflow_engine::saga::trace::SagaTraceEvent as T;
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
 
 use super::{compensation_label, step_label};
 
@@ -316,27 +317,42 @@ fn retry_line(saga: &SagaView<'_>, event: &T, now: Tick) -> Option<String> {
     ))
 }
 
-/// Sagas shown per page of the list.
-pub const PAGE_SIZE: usize = 50;
+/// Height of one saga region in the list, in CSS pixels: fixed, so that the list is
+/// virtualised (a region with more lines than fit scrolls inside itself).
+pub const SAGA_ROW_PX: f64 = 152.0;
+/// Saga regions in view at once: the list's viewport is this many rows high.
+pub const SAGA_ROWS_IN_VIEW: usize = 4;
+/// Regions drawn above and below those in view, so that scrolling shows no gap.
+pub const SAGA_OVERSCAN_ROWS: usize = 2;
 
-/// The page `page` of `total` sagas: its index range and its label ("Sagas 51–100 of
-/// 1000"). A page past the end shows the last one.
-pub fn page(total: usize, page: usize) -> (std::ops::Range<usize>, String) {
-    let last = total.saturating_sub(1) / PAGE_SIZE;
-    let page = page.min(last);
-    let start = page * PAGE_SIZE;
-    let end = (start + PAGE_SIZE).min(total);
-    let label = if total == 0 {
-        "No sagas yet.".to_string()
+/// The list's window at a scroll offset (in CSS pixels) over `total` sagas: the index
+/// range of the regions to draw and that of the regions in view. A scroll offset past the
+/// end (the run shrank) shows the last rows.
+pub fn saga_window(scroll_top_px: f64, total: usize) -> (Range<usize>, Range<usize>) {
+    let rows = if scroll_top_px.is_finite() {
+        (scroll_top_px.max(0.0) / SAGA_ROW_PX).floor()
     } else {
-        format!("Sagas {}–{end} of {total}", start + 1)
+        0.0
     };
-    (start..end, label)
+    // A float beyond usize saturates in the cast.
+    let first = (rows as usize).min(total.saturating_sub(SAGA_ROWS_IN_VIEW));
+    let in_view = first..(first + SAGA_ROWS_IN_VIEW).min(total);
+    let drawn =
+        first.saturating_sub(SAGA_OVERSCAN_ROWS)..(in_view.end + SAGA_OVERSCAN_ROWS).min(total);
+    (drawn, in_view)
 }
 
-/// The last page's number for `total` sagas.
-pub fn last_page(total: usize) -> usize {
-    total.saturating_sub(1) / PAGE_SIZE
+/// What the list says of its window: "Sagas 5–8 of 1000 in view", or "No sagas yet.".
+pub fn saga_window_label(in_view: &Range<usize>, total: usize) -> String {
+    if total == 0 || in_view.is_empty() {
+        "No sagas yet.".to_string()
+    } else {
+        format!(
+            "Sagas {}–{} of {total} in view",
+            in_view.start + 1,
+            in_view.end
+        )
+    }
 }
 
 /// The live region's sentence for a saga trace event: compensations, dead letters and
@@ -392,17 +408,19 @@ pub fn ends_a_saga(event: &T) -> bool {
 
 /// What the live region says about the saga trace from index `from` on, and the failed
 /// conservation checks not in `said` (read again only when a saga ended). Returns the
-/// sentences and the trace length they cover.
+/// sentences and the trace length they cover. `checks` gives the conservation violations
+/// (`Playground::conservation`), asked only when a saga ended.
 pub fn saga_announcements(
     saga: &SagaView<'_>,
     from: usize,
     said: &mut BTreeSet<String>,
+    checks: impl FnOnce() -> Vec<String>,
 ) -> (Vec<String>, usize) {
     let trace = &saga.world().trace;
     let new = trace.get(from..).unwrap_or_default();
     let mut out: Vec<String> = new.iter().filter_map(saga_announcement).collect();
     if new.iter().any(ends_a_saga) {
-        let failed = failed_checks(saga);
+        let failed = failed_checks(checks());
         for check in failed.difference(said) {
             out.push(format!("Conservation check failed: {check}"));
         }
@@ -411,9 +429,9 @@ pub fn saga_announcements(
     (out, trace.len())
 }
 
-/// The engine's failed checks worth announcing: not the sagas still running.
-pub fn failed_checks(saga: &SagaView<'_>) -> BTreeSet<String> {
-    saga.check_conservation()
+/// The conservation violations worth announcing: not the sagas still running.
+pub fn failed_checks(violations: Vec<String>) -> BTreeSet<String> {
+    violations
         .into_iter()
         .filter(|v| !v.contains("is not final"))
         .collect()
@@ -424,7 +442,7 @@ mod tests {
     use super::*;
     use crate::playground::Playground;
     use crate::presets::preset;
-    use crate::sagas::{balance_lines, saga_rows, PlaceOrderDraft};
+    use crate::sagas::{saga_rows, PlaceOrderDraft};
     use orderflow_engine::saga::faults::FaultTrigger;
 
     fn toggle(step: &str, checked: bool) -> Result<SagaCommand, FaultToggleError> {
@@ -489,11 +507,11 @@ mod tests {
                 CallTarget::Step(SagaStep::ProcessPayment),
             )
         };
-        let stock = |pg: &Playground| balance_lines(&pg.saga().unwrap()).stock;
+        let stock = |pg: &Playground| pg.balance_lines().unwrap().stock;
         for _ in 0..100 {
             pg.step();
         }
-        let before = (stock(&pg), balance_lines(&pg.saga().unwrap()).money);
+        let before = (stock(&pg), pg.balance_lines().unwrap().money);
         pg.try_saga(toggle("payment", true).unwrap()).unwrap();
         assert!(armed(&pg));
         pg.try_saga(toggle("payment", false).unwrap()).unwrap();
@@ -509,10 +527,7 @@ mod tests {
         let row = rows.iter().find(|r| r.order_id == "web-order-1").unwrap();
         assert_eq!(row.state, "failed, compensated");
         assert_eq!(row.compensations, ["Release inventory", "Cancel order"]);
-        assert_eq!(
-            (stock(&pg), balance_lines(&pg.saga().unwrap()).money),
-            before
-        );
+        assert_eq!((stock(&pg), pg.balance_lines().unwrap().money), before);
         let replayed = Playground::new(pg.session().clone());
         assert_eq!(saga_rows(&replayed.saga().unwrap()), rows);
     }
@@ -527,7 +542,7 @@ mod tests {
         for _ in 0..100 {
             pg.step();
         }
-        let money = |pg: &Playground| balance_lines(&pg.saga().unwrap()).money;
+        let money = |pg: &Playground| pg.balance_lines().unwrap().money;
         let before = money(&pg);
         pg.try_saga(toggle("refund", true).unwrap()).unwrap();
         pg.try_saga(toggle("shipping", true).unwrap()).unwrap();
@@ -707,12 +722,42 @@ mod tests {
     }
 
     #[test]
-    fn pages_hold_fifty_sagas_and_a_page_past_the_end_shows_the_last() {
-        assert_eq!(page(0, 0), (0..0, "No sagas yet.".into()));
-        assert_eq!(page(1000, 1), (50..100, "Sagas 51–100 of 1000".into()));
-        assert_eq!(page(120, 9), (100..120, "Sagas 101–120 of 120".into()));
-        assert_eq!(last_page(100), 1);
-        assert_eq!(last_page(101), 2);
+    fn the_saga_window_is_bounded_whatever_the_count_and_follows_the_scroll() {
+        let most = SAGA_ROWS_IN_VIEW + 2 * SAGA_OVERSCAN_ROWS;
+        assert_eq!(saga_window(0.0, 0), (0..0, 0..0));
+        assert_eq!(saga_window_label(&(0..0), 0), "No sagas yet.");
+        let (drawn, in_view) = saga_window(0.0, 1000);
+        assert_eq!(in_view, 0..SAGA_ROWS_IN_VIEW);
+        assert_eq!(drawn, 0..SAGA_ROWS_IN_VIEW + SAGA_OVERSCAN_ROWS);
+        assert_eq!(
+            saga_window_label(&in_view, 1000),
+            "Sagas 1–4 of 1000 in view"
+        );
+        // Half a row down still shows row 0 on top; row 500 on top has overscan both ways.
+        assert_eq!(saga_window(SAGA_ROW_PX / 2.0, 1000).1.start, 0);
+        let (drawn, in_view) = saga_window(500.0 * SAGA_ROW_PX, 1000);
+        assert_eq!(in_view, 500..500 + SAGA_ROWS_IN_VIEW);
+        assert_eq!(drawn.len(), most);
+        assert!(drawn.start <= in_view.start && in_view.end <= drawn.end);
+        // Past the end (the run shrank, or a huge offset): the last rows.
+        assert_eq!(saga_window(1e300, 1000).1, 996..1000);
+        assert_eq!(saga_window(f64::INFINITY, 10).1, 0..SAGA_ROWS_IN_VIEW);
+        assert_eq!(saga_window(f64::NAN, 10).1, 0..SAGA_ROWS_IN_VIEW);
+        assert_eq!(saga_window(-50.0, 3), (0..3, 0..3));
+        for total in [1, 3, 4, 7, 52, 1000, 100_000] {
+            for scroll in [0.0, 151.0, 152.0, 7_000.0, 1e7] {
+                let (drawn, in_view) = saga_window(scroll, total);
+                assert!(
+                    drawn.len() <= most && drawn.end <= total,
+                    "{total} {scroll}"
+                );
+                assert_eq!(
+                    in_view.len(),
+                    total.min(SAGA_ROWS_IN_VIEW),
+                    "{total} {scroll}"
+                );
+            }
+        }
     }
 
     /// "Slow Payment": the payment step times out and the order compensates; "Speed up

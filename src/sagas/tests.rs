@@ -82,7 +82,7 @@ fn the_payment_fails_preset_ends_failed_compensated_as_the_engine_runs_it() {
     assert_eq!(first.state, "failed, compensated");
     assert_eq!(first.steps, ["Create order", "Reserve inventory"]);
     assert_eq!(first.compensations, ["Release inventory", "Cancel order"]);
-    let balances = balance_lines(&pg.saga().unwrap());
+    let balances = pg.balance_lines().unwrap();
     assert_eq!(balances.violations, Vec::<String>::new());
     assert!(
         balances.stock[0].starts_with("P1: "),
@@ -161,4 +161,53 @@ fn record_checks_list_only_what_the_conservation_checks_do_not() {
         vec!["projection OrdersByStatus differs from its replay".to_string()]
     );
     assert!(record_check_violations(conservation.clone(), &conservation).is_empty());
+}
+
+/// The conservation checks as the playground keeps them answer what a fresh run of the
+/// engine's check says after every step, action and rebuild: a stale answer (sagas that
+/// ended still "not final", a refund that failed not shown) fails here.
+#[test]
+fn the_kept_conservation_checks_follow_every_step_action_and_rebuild() {
+    let mut pg = Playground::new(preset("happy-path").expect("listed").session);
+    let fresh = |pg: &Playground| pg.saga().unwrap().check_conservation();
+    let mut seen = std::collections::BTreeSet::new();
+    let place = |pg: &mut Playground| {
+        let id = next_order_id(pg.session());
+        pg.try_saga(draft("c", "P1", "1").parse(&id).unwrap())
+            .unwrap();
+    };
+    for tick in 0..160 {
+        if tick % 20 == 0 {
+            place(&mut pg);
+            assert_eq!(pg.conservation(), Some(fresh(&pg)), "after an order");
+        }
+        pg.step();
+        let kept = pg.conservation();
+        assert_eq!(kept, Some(fresh(&pg)), "tick {tick}");
+        assert_eq!(pg.conservation(), kept, "asked again");
+        seen.insert(kept.unwrap_or_default());
+    }
+    assert!(seen.len() > 2, "the checks changed along the run: {seen:?}");
+    pg.replay_to(30);
+    assert_eq!(pg.conservation(), Some(fresh(&pg)), "after a rewind");
+    assert_eq!(Playground::default().conservation(), None, "no saga");
+}
+
+#[test]
+fn the_checks_list_counts_the_sagas_still_running_in_one_line() {
+    assert_eq!(check_lines(&[]), ["Conservation checks hold."]);
+    let running = |id: &str| format!("saga {id} is not final: reserving inventory");
+    let broken = "stock of P1 is not conserved: 10 at start, 9 now".to_string();
+    assert_eq!(
+        check_lines(&[running("o-1"), broken.clone(), running("o-2")]),
+        [
+            broken.clone(),
+            "2 sagas are still running (not final yet).".to_string()
+        ]
+    );
+    assert_eq!(
+        check_lines(&[running("o-1")]),
+        ["1 saga is still running (not final yet)."]
+    );
+    assert_eq!(check_lines(&[broken.clone(), broken.clone()]), [broken]);
 }

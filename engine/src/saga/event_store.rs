@@ -378,8 +378,8 @@ impl EventStore {
         self.streams.get(order_id).map_or(&[], Vec::as_slice)
     }
 
-    /// All order ids with a stream, in order.
-    pub fn order_ids(&self) -> impl Iterator<Item = &OrderId> {
+    /// All order ids with a stream, in order (from either end).
+    pub fn order_ids(&self) -> impl DoubleEndedIterator<Item = &OrderId> {
         self.streams.keys()
     }
 
