@@ -1,7 +1,7 @@
 //! Reading a [`Command`] from its serialised form, `{"type": "kill_member", ...}`: one flat
 //! struct with every field optional, as for `SagaMessage` (see `crate::wire`), instead of
 //! serde's derived reader for tagged enums, which buffered the map in serde's `Content` tree
-//! and ran one struct reader per variant (22 of them, about 75 KB of the release wasm before
+//! and ran one struct reader per variant (22 of them, 72.5 KB of the release wasm before
 //! wasm-opt; BENCHMARKS.md, "The bundle"). The format is unchanged.
 //!
 //! Two things the derived reader did differently, done here per variant:
