@@ -46,7 +46,8 @@ for (let window = 0; window < windows; window++) {
   const d = (await measure(10_000)).sort((a, b) => a - b);
   const q = (p) => d[Math.min(d.length - 1, Math.floor(p * d.length))].toFixed(1);
   const tick = await page.locator('.tick').textContent();
-  const pager = closed ? '' : await page.locator('.saga-count').textContent();
+  // The list's count ("Sagas 1–4 of N in view"), or the pager's before the list was virtualised.
+  const pager = closed ? '' : await page.locator(".saga-count, nav[aria-label='Saga pages'] span").textContent();
   console.log(JSON.stringify({ tick, pager, frames: d.length, p50: q(0.5), p95: q(0.95), max: q(0.999) }));
 }
 await page.getByRole('button', { name: 'Pause', exact: true }).click();

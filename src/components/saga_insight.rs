@@ -115,9 +115,9 @@ fn read_model(row: ReadModelRow) -> impl IntoView {
     }
 }
 
-/// Every saga's order id, in order, for the three order selects: one list shared by them,
-/// listed again only when the orders change ([`order_ids_key`] in this rebuild of the run),
-/// not on every tick.
+/// Every saga's order id, in the order they arrived ([`order_ids`]: the list grows at its
+/// end), for the three order selects: one list shared by them, listed again only when the
+/// orders change ([`order_ids_key`] in this rebuild of the run), not on every tick.
 fn use_order_ids(engine: Engine) -> Memo<Vec<String>> {
     let key =
         Memo::new(move |_| engine.read(|pg| pg.saga().map(|s| (pg.epoch(), order_ids_key(&s)))));
