@@ -486,7 +486,7 @@ impl RebalanceLog {
             ),
             // Only groups already tracked: a record processed outside any rebalance matters not.
             TraceEvent::Processed { group, member, .. } => {
-                if let Some(track) = self.groups.get_mut(&**group) {
+                if let Some(track) = self.groups.get_mut(group) {
                     track.processed(member);
                 }
             }

@@ -99,7 +99,7 @@ impl Playground {
                 }
             }
         }
-        for g in scenario.groups.iter().filter(|g| &*g.config.name == group) {
+        for g in scenario.groups.iter().filter(|g| g.config.name == group) {
             used.extend(g.members.iter().map(|m| m.as_str()));
         }
         let members: Vec<String> = self
@@ -146,7 +146,7 @@ impl Playground {
             });
         }
         let config = GroupConfig {
-            name: name.as_str().into(),
+            name: name.clone(),
             ..config
         };
         self.try_command(Command::CreateGroup { config })?;

@@ -683,7 +683,7 @@ fn travels(
                 key,
                 ..
             } if &**t == topic && tick.0 == now => {
-                groups.iter().position(|g| *g.name == **group).map(|group| {
+                groups.iter().position(|g| &g.name == group).map(|group| {
                     (
                         TravelRoute::Consumed {
                             partition: partition.0,

@@ -30,7 +30,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::RebalanceStarted {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 generation: self.generation,
                 protocol,
                 reason,
@@ -93,7 +93,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::PartitionsRevoked {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 partitions: revoked,
             },
@@ -181,7 +181,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::RebalanceCompleted {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 generation: self.generation,
                 protocol,
                 assignment,
@@ -242,7 +242,7 @@ impl ConsumerGroup {
                     world,
                     TraceEvent::AssignorFailed {
                         tick: world.now,
-                        group: self.config.name.to_string(),
+                        group: self.config.name.clone(),
                         strategy: self.config.strategy,
                         error: error.to_string(),
                     },
@@ -326,7 +326,7 @@ impl ConsumerGroup {
                     world,
                     TraceEvent::AutoOffsetReset {
                         tick: world.now,
-                        group: self.config.name.to_string(),
+                        group: self.config.name.clone(),
                         member: member.clone(),
                         partition: tp.clone(),
                         offset,

@@ -35,7 +35,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::StaticMemberLeft {
                 tick: now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 instance_id,
                 session_timeout_ticks: self.config.session_timeout_ticks,
@@ -63,14 +63,14 @@ impl ConsumerGroup {
         };
         if !matches!(status, MemberStatus::Dead { .. }) {
             return Err(GroupError::InstanceIdInUse {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 instance_id,
                 member: previous,
             });
         }
         if member != previous && self.members.contains_key(&member) {
             return Err(GroupError::MemberExists {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
             });
         }
@@ -91,7 +91,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::StaticMemberRejoined {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
                 previous,
                 instance_id,
