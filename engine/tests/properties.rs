@@ -182,7 +182,7 @@ fn setup(case: &Case) -> Sim {
 }
 
 fn command(op: &Op) -> Vec<Command> {
-    let member = |m: u8| MemberId::from(format!("m{m}"));
+    let member = |m: u8| MemberId(format!("m{m}"));
     let order = |n: u32| {
         Payload::Order(OrderEvent {
             user_id: format!("U{n}"),

@@ -163,7 +163,7 @@ impl ConsumerGroup {
                 // A cooperative assignor leaves out partitions that change owner; they are
                 // revoked now and assigned in the follow-up round.
                 for (tp, member) in kafka_withheld {
-                    round.withheld.insert(tp, MemberId::from(member));
+                    round.withheld.insert(tp, MemberId(member));
                 }
             }
             self.follow_up_due = protocol == Protocol::Cooperative
@@ -220,7 +220,7 @@ impl ConsumerGroup {
                 .map(|id| {
                     let m = &self.members[id];
                     MemberSubscription {
-                        member_id: id.0.to_string(),
+                        member_id: id.0.clone(),
                         topics: self.config.topics.clone(),
                         owned_partitions: match protocol {
                             Protocol::Eager => m.previous_owned.iter().cloned().collect(),
@@ -270,7 +270,7 @@ impl ConsumerGroup {
             .collect();
         for id in joined {
             let want: BTreeSet<TopicPartition> = target
-                .get(id.as_str())
+                .get(&id.0)
                 .map(|v| v.iter().cloned().collect())
                 .unwrap_or_default();
             let m = self.members.get_mut(id).expect("joined member");

@@ -517,7 +517,7 @@ fn add_group(sim: &mut Sim, group: GroupConfig) -> Result<(), SimError> {
     let name = group.name.clone();
     sim.apply(Command::CreateGroup { config: group })?;
     sim.apply(Command::JoinGroup {
-        member: MemberId::from(format!("{name}-1")),
+        member: MemberId(format!("{name}-1")),
         group: name,
     })
 }
