@@ -76,11 +76,10 @@ impl Throughput {
         {
             // Looked up before inserting: no allocation per record once a member is known
             // (replaying a long run folds every record through here).
-            if !self.groups.contains_key(&**group) {
-                self.groups
-                    .insert(group.to_string(), GroupWindows::default());
+            if !self.groups.contains_key(group) {
+                self.groups.insert(group.clone(), GroupWindows::default());
             }
-            let windows = self.groups.get_mut(&**group).expect("inserted above");
+            let windows = self.groups.get_mut(group).expect("inserted above");
             windows.all.add(tick.0);
             if !windows.members.contains_key(member) {
                 windows.members.insert(member.clone(), Window::default());

@@ -486,7 +486,7 @@ impl RebalanceLog {
             ),
             // Only groups already tracked: a record processed outside any rebalance matters not.
             TraceEvent::Processed { group, member, .. } => {
-                if let Some(track) = self.groups.get_mut(&**group) {
+                if let Some(track) = self.groups.get_mut(group) {
                     track.processed(member);
                 }
             }
@@ -574,7 +574,7 @@ mod tests {
         for c in 1..=members {
             sim.apply(Command::JoinGroup {
                 group: "g".into(),
-                member: MemberId::from(format!("c{c}")),
+                member: MemberId(format!("c{c}")),
             })
             .unwrap();
         }
@@ -612,7 +612,7 @@ mod tests {
         let episode = log.latest("g").unwrap();
         assert!(matches!(
             episode.reason,
-            RebalanceReason::MemberTimedOut { ref member } if member.as_str() == "c1"
+            RebalanceReason::MemberTimedOut { ref member } if member.0 == "c1"
         ));
         assert_eq!(episode.from_generation, 1);
         assert_eq!(episode.generation(), Some(2));
@@ -622,7 +622,7 @@ mod tests {
         assert_eq!(moves.len(), 4);
         for m in &moves {
             assert_eq!(m.phase(), MovePhase::Assigned);
-            assert_eq!(m.to.as_ref().unwrap().as_str(), "c2");
+            assert_eq!(m.to.as_ref().unwrap().0, "c2");
             assert_eq!(m.assigned.unwrap().1, 2);
             let expected = if owned_by_c1.contains(&m.partition) {
                 (Some("c1"), Release::Lost)
@@ -630,7 +630,7 @@ mod tests {
                 (Some("c2"), Release::Revoked)
             };
             assert_eq!(
-                (m.from.as_ref().map(|f| f.as_str()), m.released.unwrap().0),
+                (m.from.as_ref().map(|f| f.0.as_str()), m.released.unwrap().0),
                 expected,
                 "{}",
                 m.describe()
@@ -728,14 +728,14 @@ mod tests {
         let moves: Vec<&PartitionMove> = episode.moves().collect();
         assert_eq!(moves.len(), 2, "c2 takes half of the four partitions");
         for m in moves {
-            assert_eq!(m.from.as_ref().unwrap().as_str(), "c1");
+            assert_eq!(m.from.as_ref().unwrap().0, "c1");
             assert_eq!(m.released.unwrap().0, Release::Revoked);
-            assert_eq!(m.to.as_ref().unwrap().as_str(), "c2");
+            assert_eq!(m.to.as_ref().unwrap().0, "c2");
             assert_eq!(m.assigned.unwrap().1, episode.rounds[1].1);
         }
         let kept = episode.kept();
         assert_eq!(kept.len(), 2);
-        assert!(kept.iter().all(|(_, m)| m.as_str() == "c1"));
+        assert!(kept.iter().all(|(_, m)| m.0 == "c1"));
     }
 
     /// Seed sweep: random joins, kills and graceful leaves under every strategy; after every
@@ -773,7 +773,7 @@ mod tests {
                 let command = match roll {
                     0 if alive.len() < 6 => Some(Command::JoinGroup {
                         group: "g".into(),
-                        member: MemberId::from(format!("c{next_member}")),
+                        member: MemberId(format!("c{next_member}")),
                     }),
                     1 if !alive.is_empty() => Some(Command::KillMember {
                         group: "g".into(),
@@ -826,7 +826,7 @@ mod tests {
         for c in 2..=6 {
             sim.apply(Command::JoinGroup {
                 group: "g".into(),
-                member: MemberId::from(format!("c{c}")),
+                member: MemberId(format!("c{c}")),
             })
             .unwrap();
             let next = sim.now().0 + 20;
@@ -837,7 +837,7 @@ mod tests {
         assert_eq!(episodes.len(), EPISODES_KEPT);
         assert!(matches!(
             &episodes.last().unwrap().reason,
-            RebalanceReason::MemberJoined { member } if member.as_str() == "c6"
+            RebalanceReason::MemberJoined { member } if member.0 == "c6"
         ));
     }
 }

@@ -462,9 +462,7 @@ impl Default for Session {
                 config.commit_policy = commit_policy;
                 GroupSpec {
                     config,
-                    members: (1..=consumers)
-                        .map(|c| MemberId::from(format!("c{c}")))
-                        .collect(),
+                    members: (1..=consumers).map(|c| MemberId(format!("c{c}"))).collect(),
                 }
             })
             .collect();

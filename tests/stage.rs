@@ -57,7 +57,7 @@ fn engine_owners(pg: &Playground, group: &str) -> BTreeMap<u32, String> {
         .unwrap()
         .partitions
         .iter()
-        .filter_map(|p| Some((p.partition.partition.0, p.owner.as_ref()?.0.to_string())))
+        .filter_map(|p| Some((p.partition.partition.0, p.owner.as_ref()?.0.clone())))
         .collect()
 }
 

@@ -235,7 +235,7 @@ pub fn pipeline(n: u64) -> Run {
                 for m in 1..=members {
                     sim.apply(Command::JoinGroup {
                         group: name.into(),
-                        member: MemberId::from(format!("{name}-{m}")),
+                        member: MemberId(format!("{name}-{m}")),
                     })
                     .expect("the group exists");
                 }

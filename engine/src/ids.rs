@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::sync::Arc;
 
 /// Index of a partition inside its topic (0-based, like Kafka).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -46,7 +45,7 @@ impl fmt::Display for Tick {
 /// Name of a consumer-group member (Kafka's `member.id`, here chosen by the user, e.g. `c1`).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct MemberId(pub Arc<str>);
+pub struct MemberId(pub String);
 
 impl MemberId {
     /// The member's name.
@@ -57,13 +56,13 @@ impl MemberId {
 
 impl From<&str> for MemberId {
     fn from(s: &str) -> Self {
-        Self(s.into())
+        Self(s.to_string())
     }
 }
 
 impl From<String> for MemberId {
     fn from(s: String) -> Self {
-        Self(s.into())
+        Self(s)
     }
 }
 

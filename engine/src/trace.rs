@@ -373,7 +373,7 @@ pub enum TraceEvent {
         /// The tick it happened at.
         tick: Tick,
         /// The consumer group.
-        group: Arc<str>,
+        group: String,
         /// The member.
         member: MemberId,
         /// The topic (its name shared with the topic: copied without allocating).

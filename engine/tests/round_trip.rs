@@ -219,21 +219,21 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), name(), proptest::option::of(any::<u64>())).prop_map(
             |(group, m, processing_ticks_per_record)| Command::ConfigureMember {
                 group,
-                member: MemberId::from(m),
+                member: MemberId(m),
                 processing_ticks_per_record,
             }
         ),
         (name(), name()).prop_map(|(group, m)| Command::JoinGroup {
             group,
-            member: MemberId::from(m)
+            member: MemberId(m)
         }),
         (name(), name()).prop_map(|(group, m)| Command::LeaveGroup {
             group,
-            member: MemberId::from(m)
+            member: MemberId(m)
         }),
         (name(), name()).prop_map(|(group, m)| Command::KillMember {
             group,
-            member: MemberId::from(m)
+            member: MemberId(m)
         }),
         (name(), proptest::option::of(name()), reset_spec())
             .prop_map(|(group, topic, spec)| Command::ResetOffsets { group, topic, spec }),

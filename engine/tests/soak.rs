@@ -114,7 +114,7 @@ enum Action {
 
 fn member_command(group: &str, member: u64, action: Action) -> Command {
     let group = group.to_string();
-    let member = MemberId::from(format!("m{member}"));
+    let member = MemberId(format!("m{member}"));
     match action {
         Action::Join => Command::JoinGroup { group, member },
         Action::Leave => Command::LeaveGroup { group, member },

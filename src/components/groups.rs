@@ -340,7 +340,7 @@ fn GroupPartitions(snapshot: Memo<Option<GroupSnapshot>>) -> impl IntoView {
                         <td>{p.committed.map_or("—".to_string(), |o| o.0.to_string())}</td>
                         <td>{p.high_watermark.0}</td>
                         <td class="lag">{p.lag}</td>
-                        <td>{p.owner.map_or("—".to_string(), |m| m.0.to_string())}</td>
+                        <td>{p.owner.map_or("—".to_string(), |m| m.0)}</td>
                     </tr>
                 }}).collect_view())}
             </tbody>

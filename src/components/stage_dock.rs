@@ -227,7 +227,7 @@ fn MemberCard(group: String, member: String) -> impl IntoView {
             let (g, m) = key.get_value();
             let snapshot = pg.group_snapshot(&g)?;
             let timeout = pg.group_config(&g).map_or(0, |c| c.session_timeout_ticks);
-            let s = snapshot.members.iter().find(|x| x.id.as_str() == m)?;
+            let s = snapshot.members.iter().find(|x| x.id.0 == m)?;
             let state = match s.status {
                 MemberStatus::Dead { since } => format!(
                     "dead since tick {}; the group notices at tick {}",

@@ -136,7 +136,7 @@ mod tests {
             consumers: " 3 ".into(),
         };
         let (config, consumers) = typed.parse().unwrap();
-        assert_eq!((&*config.name, consumers), ("auditors", 3));
+        assert_eq!((config.name.as_str(), consumers), ("auditors", 3));
         assert_eq!(config.topics, ["orders", "refunds"]);
         assert_eq!(config.strategy, AssignmentStrategy::CooperativeSticky);
         assert_eq!(

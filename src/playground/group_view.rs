@@ -95,23 +95,23 @@ impl Playground {
         for command in logged.chain(timed) {
             if let Command::JoinGroup { group: g, member } = command {
                 if g == group {
-                    used.insert(member.as_str());
+                    used.insert(member.0.as_str());
                 }
             }
         }
-        for g in scenario.groups.iter().filter(|g| &*g.config.name == group) {
-            used.extend(g.members.iter().map(|m| m.as_str()));
+        for g in scenario.groups.iter().filter(|g| g.config.name == group) {
+            used.extend(g.members.iter().map(|m| m.0.as_str()));
         }
         let members: Vec<String> = self
             .sim()
             .group_snapshot(group)
-            .map(|s| s.members.iter().map(|m| m.id.0.to_string()).collect())
+            .map(|s| s.members.iter().map(|m| m.id.0.clone()).collect())
             .unwrap_or_default();
         let mut n = 1;
         loop {
             let id = format!("c{n}");
             if !used.contains(id.as_str()) && !members.contains(&id) {
-                return MemberId::from(id);
+                return MemberId(id);
             }
             n += 1;
         }
@@ -146,7 +146,7 @@ impl Playground {
             });
         }
         let config = GroupConfig {
-            name: name.as_str().into(),
+            name: name.clone(),
             ..config
         };
         self.try_command(Command::CreateGroup { config })?;

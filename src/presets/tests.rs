@@ -159,7 +159,7 @@ fn idle_seventh_consumer_joins_at_tick_thirty_and_sits_idle() {
         .members
         .iter()
         .filter(|m| m.owned.is_empty())
-        .map(|m| m.id.as_str())
+        .map(|m| m.id.0.as_str())
         .collect();
     assert_eq!(idle.len(), 1, "{idle:?}");
 }
@@ -174,7 +174,7 @@ fn scheduled_scenario_events_survive_acting_before_them() {
         pg.step();
     }
     let op = pg.group_snapshot("OrderProcessor").unwrap();
-    let vm2 = op.members.iter().find(|m| m.id.as_str() == "vm2").unwrap();
+    let vm2 = op.members.iter().find(|m| m.id.0 == "vm2").unwrap();
     assert!(
         matches!(vm2.status, MemberStatus::Dead { .. }),
         "{:?}",

@@ -30,7 +30,7 @@ fn replayed(pg: &Playground) -> String {
     for group in pg.group_names() {
         let members: Vec<String> = pg
             .group_snapshot(&group)
-            .map(|s| s.members.into_iter().map(|m| m.id.0.to_string()).collect())
+            .map(|s| s.members.into_iter().map(|m| m.id.0).collect())
             .unwrap_or_default();
         out.push(format!("group {group}: members [{}]", members.join(", ")));
     }

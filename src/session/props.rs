@@ -356,7 +356,7 @@ proptest! {
                 1 => Command::CreateTopic(Setup::named(&topic, n).topic_spec()),
                 2 => Command::JoinGroup {
                     group: format!("g{name}"),
-                    member: MemberId::from(format!("c{n}")),
+                    member: MemberId(format!("c{n}")),
                 },
                 3 => Command::CreateGroup {
                     config: GroupConfig::new(format!("g{name}"), vec![topic]),
@@ -366,7 +366,7 @@ proptest! {
                         at: Tick(u64::from(n)),
                         command: Command::KillMember {
                             group: format!("g{name}"),
-                            member: MemberId::from(format!("c{n}")),
+                            member: MemberId(format!("c{n}")),
                         }
                         .into(),
                     });

@@ -482,7 +482,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                 .filter(|m| &*m.partition.topic == topic)
                 .filter_map(|m| match (&m.to, m.assigned) {
                     (Some(to), Some((tick, _))) if tick + FRESH_TICKS > now => {
-                        Some((m.partition.partition.0, to.0.to_string()))
+                        Some((m.partition.partition.0, to.0.clone()))
                     }
                     _ => None,
                 })
@@ -506,11 +506,11 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                     let state = member_state(m, phase, snapshot.protocol, timeout, now);
                     let fresh = fresh_moves
                         .iter()
-                        .filter(|(p, to)| *to == m.id.as_str() && owned.contains(p))
+                        .filter(|(p, to)| *to == m.id.0 && owned.contains(p))
                         .map(|(p, _)| *p)
                         .collect();
                     MemberNode {
-                        id: m.id.0.to_string(),
+                        id: m.id.0.clone(),
                         state,
                         lag: owned.iter().map(|p| lag_of(*p)).sum(),
                         owned,
@@ -529,7 +529,7 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                         .filter_map(|m| {
                             m.from.as_ref().map(|from| Released {
                                 partition: m.partition.partition.0,
-                                from: from.0.to_string(),
+                                from: from.0.clone(),
                                 lost: matches!(m.released, Some((Release::Lost, _))),
                             })
                         })
@@ -683,12 +683,12 @@ fn travels(
                 key,
                 ..
             } if &**t == topic && tick.0 == now => {
-                groups.iter().position(|g| *g.name == **group).map(|group| {
+                groups.iter().position(|g| &g.name == group).map(|group| {
                     (
                         TravelRoute::Consumed {
                             partition: partition.0,
                             group,
-                            member: member.0.to_string(),
+                            member: member.0.clone(),
                         },
                         key.clone().unwrap_or_default(),
                     )
@@ -753,12 +753,7 @@ mod tests {
             let snapshot = pg.group_snapshot(&g.name).unwrap();
             for p in &snapshot.partitions {
                 let owner = g.owner(p.partition.partition.0).map(|m| m.id.clone());
-                assert_eq!(
-                    owner,
-                    p.owner.as_ref().map(|m| m.0.to_string()),
-                    "{}",
-                    g.name
-                );
+                assert_eq!(owner, p.owner.as_ref().map(|m| m.0.clone()), "{}", g.name);
             }
         }
     }

@@ -5,7 +5,6 @@ use crate::assignor::AssignmentStrategy;
 use crate::group_protocol::Protocol;
 use crate::wire::{need, MissingField};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// When a group commits its offsets.
 ///
@@ -74,8 +73,8 @@ pub enum AutoOffsetReset {
 /// A group's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupConfig {
-    /// The group id (shared: every record's `Processed` event names it without allocating).
-    pub name: Arc<str>,
+    /// The group id.
+    pub name: String,
     /// Subscribed topics.
     pub topics: Vec<String>,
     #[serde(default)]
@@ -118,7 +117,7 @@ impl GroupConfig {
     /// A group on `topics` with default settings (range, at-least-once, earliest).
     pub fn new(name: impl Into<String>, topics: Vec<String>) -> Self {
         Self {
-            name: name.into().into(),
+            name: name.into(),
             topics,
             strategy: AssignmentStrategy::default(),
             commit_policy: CommitPolicy::default(),

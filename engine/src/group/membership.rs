@@ -26,7 +26,7 @@ impl ConsumerGroup {
     ) -> Result<(), GroupError> {
         if let Some(MemberStatus::Dead { since }) = self.members.get(&member).map(|m| m.status) {
             return Err(GroupError::MemberStillDead {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
                 since,
                 expires: Tick(since.0.saturating_add(self.config.session_timeout_ticks)),
@@ -34,7 +34,7 @@ impl ConsumerGroup {
         }
         if self.members.contains_key(&member) {
             return Err(GroupError::MemberExists {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
             });
         }
@@ -46,7 +46,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::MemberJoined {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
             },
         );
@@ -55,7 +55,7 @@ impl ConsumerGroup {
     }
 
     pub(super) fn alive_member(&mut self, member: &MemberId) -> Result<&mut Member, GroupError> {
-        let group = self.config.name.to_string();
+        let group = self.config.name.clone();
         let m = self
             .members
             .get_mut(member)
@@ -101,7 +101,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::MemberLeft {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
             },
         );
@@ -130,7 +130,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::MemberKilled {
                 tick: now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 abandoned_records: abandoned,
             },
@@ -148,7 +148,7 @@ impl ConsumerGroup {
                     world,
                     TraceEvent::RecordsLost {
                         tick: now,
-                        group: self.config.name.to_string(),
+                        group: self.config.name.clone(),
                         member: member.clone(),
                         topic: run.partition.topic.to_string(),
                         partition: run.partition.partition,
@@ -187,7 +187,7 @@ impl ConsumerGroup {
                 world,
                 TraceEvent::MemberTimedOut {
                     tick: now,
-                    group: self.config.name.to_string(),
+                    group: self.config.name.clone(),
                     member: id.clone(),
                     session_timeout_ticks: self.config.session_timeout_ticks,
                     lost_partitions,

@@ -47,7 +47,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::Committed {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 reason,
                 offsets,
@@ -130,7 +130,7 @@ impl ConsumerGroup {
     ) -> Result<Vec<OffsetChange>, GroupError> {
         if !self.members.is_empty() {
             return Err(GroupError::GroupNotInactive {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 state: self.state(),
                 members: self.members.len(),
             });
@@ -138,7 +138,7 @@ impl ConsumerGroup {
         if let Some(t) = topic {
             if !self.config.topics.iter().any(|s| s == t) {
                 return Err(GroupError::NotSubscribed {
-                    group: self.config.name.to_string(),
+                    group: self.config.name.clone(),
                     topic: t.to_string(),
                 });
             }
@@ -182,7 +182,7 @@ impl ConsumerGroup {
         }
         world.trace.push(TraceEvent::OffsetsReset {
             tick: world.now,
-            group: self.config.name.to_string(),
+            group: self.config.name.clone(),
             spec,
             changes: changes.clone(),
         });

@@ -101,7 +101,7 @@ impl ConsumerGroup {
                 world,
                 TraceEvent::AutoOffsetReset {
                     tick: world.now,
-                    group: self.config.name.to_string(),
+                    group: self.config.name.clone(),
                     member: id.clone(),
                     partition: tp.clone(),
                     offset: position,
@@ -124,7 +124,7 @@ impl ConsumerGroup {
         for run in runs {
             world.trace.push(TraceEvent::Fetched {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: id.clone(),
                 topic: run.partition.topic.to_string(),
                 partition: run.partition.partition,
@@ -139,7 +139,7 @@ impl ConsumerGroup {
             if run.next < high {
                 world.trace.push(TraceEvent::Redelivered {
                     tick: world.now,
-                    group: self.config.name.to_string(),
+                    group: self.config.name.clone(),
                     member: id.clone(),
                     topic: run.partition.topic.to_string(),
                     partition: run.partition.partition,

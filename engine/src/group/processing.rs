@@ -123,7 +123,7 @@ impl ConsumerGroup {
         m.head_attempt += 1;
         world.trace.push(TraceEvent::ProcessingRetry {
             tick: world.now,
-            group: self.config.name.to_string(),
+            group: self.config.name.clone(),
             member: in_hand.member.clone(),
             topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,
@@ -147,7 +147,7 @@ impl ConsumerGroup {
         self.produce_all(world, &in_hand, produce);
         world.trace.push(TraceEvent::ProcessingCrashed {
             tick: world.now,
-            group: self.config.name.to_string(),
+            group: self.config.name.clone(),
             member: in_hand.member.clone(),
             topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,
@@ -165,7 +165,7 @@ impl ConsumerGroup {
     fn trace_processed(&self, world: &mut World<'_>, in_hand: &mut InHand<'_>) {
         world.trace.push(TraceEvent::Processed {
             tick: world.now,
-            group: Arc::clone(&self.config.name),
+            group: self.config.name.clone(),
             member: in_hand.member.clone(),
             topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
@@ -210,7 +210,7 @@ impl ConsumerGroup {
         self.counters.failed += 1;
         world.trace.push(TraceEvent::ProcessingFailed {
             tick: world.now,
-            group: self.config.name.to_string(),
+            group: self.config.name.clone(),
             member: in_hand.member.clone(),
             topic: in_hand.partition.topic.to_string(),
             partition: in_hand.partition.partition,

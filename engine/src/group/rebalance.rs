@@ -30,7 +30,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::RebalanceStarted {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 generation: self.generation,
                 protocol,
                 reason,
@@ -93,7 +93,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::PartitionsRevoked {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 partitions: revoked,
             },
@@ -163,7 +163,7 @@ impl ConsumerGroup {
                 // A cooperative assignor leaves out partitions that change owner; they are
                 // revoked now and assigned in the follow-up round.
                 for (tp, member) in kafka_withheld {
-                    round.withheld.insert(tp, MemberId::from(member));
+                    round.withheld.insert(tp, MemberId(member));
                 }
             }
             self.follow_up_due = protocol == Protocol::Cooperative
@@ -181,7 +181,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::RebalanceCompleted {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 generation: self.generation,
                 protocol,
                 assignment,
@@ -220,7 +220,7 @@ impl ConsumerGroup {
                 .map(|id| {
                     let m = &self.members[id];
                     MemberSubscription {
-                        member_id: id.0.to_string(),
+                        member_id: id.0.clone(),
                         topics: self.config.topics.clone(),
                         owned_partitions: match protocol {
                             Protocol::Eager => m.previous_owned.iter().cloned().collect(),
@@ -242,7 +242,7 @@ impl ConsumerGroup {
                     world,
                     TraceEvent::AssignorFailed {
                         tick: world.now,
-                        group: self.config.name.to_string(),
+                        group: self.config.name.clone(),
                         strategy: self.config.strategy,
                         error: error.to_string(),
                     },
@@ -270,7 +270,7 @@ impl ConsumerGroup {
             .collect();
         for id in joined {
             let want: BTreeSet<TopicPartition> = target
-                .get(id.as_str())
+                .get(&id.0)
                 .map(|v| v.iter().cloned().collect())
                 .unwrap_or_default();
             let m = self.members.get_mut(id).expect("joined member");
@@ -326,7 +326,7 @@ impl ConsumerGroup {
                     world,
                     TraceEvent::AutoOffsetReset {
                         tick: world.now,
-                        group: self.config.name.to_string(),
+                        group: self.config.name.clone(),
                         member: member.clone(),
                         partition: tp.clone(),
                         offset,

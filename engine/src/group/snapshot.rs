@@ -119,7 +119,7 @@ impl ConsumerGroup {
             })
             .collect();
         GroupSnapshot {
-            name: self.config.name.to_string(),
+            name: self.config.name.clone(),
             topics: self.config.topics.clone(),
             state: self.state(),
             protocol: self.config.protocol(),

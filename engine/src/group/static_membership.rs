@@ -35,7 +35,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::StaticMemberLeft {
                 tick: now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member: member.clone(),
                 instance_id,
                 session_timeout_ticks: self.config.session_timeout_ticks,
@@ -63,14 +63,14 @@ impl ConsumerGroup {
         };
         if !matches!(status, MemberStatus::Dead { .. }) {
             return Err(GroupError::InstanceIdInUse {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 instance_id,
                 member: previous,
             });
         }
         if member != previous && self.members.contains_key(&member) {
             return Err(GroupError::MemberExists {
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
             });
         }
@@ -91,7 +91,7 @@ impl ConsumerGroup {
             world,
             TraceEvent::StaticMemberRejoined {
                 tick: world.now,
-                group: self.config.name.to_string(),
+                group: self.config.name.clone(),
                 member,
                 previous,
                 instance_id,
@@ -131,11 +131,7 @@ mod tests {
 
     fn owned(sim: &Sim, member: &str) -> Vec<u32> {
         let snapshot = sim.group_snapshot("g").unwrap();
-        let m = snapshot
-            .members
-            .iter()
-            .find(|m| m.id.as_str() == member)
-            .unwrap();
+        let m = snapshot.members.iter().find(|m| m.id.0 == member).unwrap();
         m.owned.iter().map(|tp| tp.partition.0).collect()
     }
 
@@ -170,7 +166,7 @@ mod tests {
         let rejoined = sim
             .trace()
             .iter()
-            .any(|e| matches!(e, TraceEvent::StaticMemberRejoined { previous, .. } if previous.as_str() == "c1"));
+            .any(|e| matches!(e, TraceEvent::StaticMemberRejoined { previous, .. } if previous.0 == "c1"));
         assert!(rejoined);
     }
 
@@ -215,7 +211,7 @@ mod tests {
         assert_eq!(rebalances(&sim), rounds, "no LeaveGroup: no rebalance yet");
         let left = sim.trace().iter().any(|e| {
             matches!(e, TraceEvent::StaticMemberLeft { member, instance_id, .. }
-                if member.as_str() == "c1" && instance_id == "host-a")
+                if member.0 == "c1" && instance_id == "host-a")
         });
         assert!(left, "the engine names the static leave");
         assert!(!sim

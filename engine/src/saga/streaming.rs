@@ -514,10 +514,10 @@ fn add_projection_groups(sim: &mut Sim, config: &SagaConfig) -> Result<Vec<Strin
 }
 
 fn add_group(sim: &mut Sim, group: GroupConfig) -> Result<(), SimError> {
-    let name = group.name.to_string();
+    let name = group.name.clone();
     sim.apply(Command::CreateGroup { config: group })?;
     sim.apply(Command::JoinGroup {
-        member: MemberId::from(format!("{name}-1")),
+        member: MemberId(format!("{name}-1")),
         group: name,
     })
 }

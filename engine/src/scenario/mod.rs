@@ -263,7 +263,7 @@ fn set_up(sim: &mut Sim, scenario: &Scenario) -> Result<(), ScenarioError> {
             .map_err(invalid(scenario, format!("producer {:?}", p.name)))?;
     }
     for g in &scenario.groups {
-        let name = g.config.name.to_string();
+        let name = g.config.name.clone();
         let config = g.config.clone();
         sim.apply(Command::CreateGroup { config })
             .map_err(invalid(scenario, format!("group {name:?}")))?;

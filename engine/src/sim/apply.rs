@@ -336,10 +336,10 @@ impl Sim {
     // ----- groups -----------------------------------------------------------------------
 
     fn create_group(&mut self, config: GroupConfig) -> Result<(), SimError> {
-        if self.groups.contains_key(&*config.name) {
-            return Err(SimError::GroupExists(config.name.to_string()));
+        if self.groups.contains_key(&config.name) {
+            return Err(SimError::GroupExists(config.name));
         }
-        let name = config.name.to_string();
+        let name = config.name.clone();
         let topics = config.topics.clone();
         let protocol = config.protocol();
         let group = ConsumerGroup::new(config)?;

@@ -181,7 +181,7 @@ fn a_timed_out_member_reports_the_partitions_it_lost() {
                 member,
                 lost_partitions,
                 ..
-            } if member.as_str() == "c2" => Some(lost_partitions.clone()),
+            } if member.0 == "c2" => Some(lost_partitions.clone()),
             _ => None,
         })
         .collect();

@@ -81,7 +81,7 @@ fn killed_member_is_dead_until_the_session_timeout_then_its_partitions_move() {
         member: MemberId("c1".into()),
     });
     let snap = pg.group_snapshot(group).unwrap();
-    let c1 = snap.members.iter().find(|m| m.id.as_str() == "c1").unwrap();
+    let c1 = snap.members.iter().find(|m| m.id.0 == "c1").unwrap();
     assert!(matches!(c1.status, MemberStatus::Dead { .. }));
     let timeout = pg.group_config(group).unwrap().session_timeout_ticks;
     for _ in 0..timeout + 10 {
@@ -139,7 +139,7 @@ fn a_group_created_with_consumers_owns_partitions_of_every_topic_it_reads() {
     steps(&mut pg, 4);
     let snapshot = pg.group_snapshot("auditors").unwrap();
     assert_eq!(snapshot.protocol, Protocol::Cooperative);
-    let ids: Vec<&str> = snapshot.members.iter().map(|m| m.id.as_str()).collect();
+    let ids: Vec<&str> = snapshot.members.iter().map(|m| m.id.0.as_str()).collect();
     assert_eq!(ids, vec!["c1", "c2"]);
     let mut owned: Vec<(String, u32)> = snapshot
         .members

@@ -198,7 +198,7 @@ impl Saga {
 
     fn newest_member(&self, service: ServiceName) -> MemberId {
         let n = self.members.get(&service).copied().unwrap_or(0);
-        MemberId::from(format!("{}-{n}", service.group()))
+        MemberId(format!("{}-{n}", service.group()))
     }
 
     /// Adds an event to the saga trace.
