@@ -191,3 +191,18 @@ export function useSite({ basePath = '/', dist = DIST } = {}) {
   });
   return run;
 }
+
+// The by-hand saga load runs (sagas-load.mjs, sagas-profile.mjs): the happy-path preset,
+// 1,500 orders placed by the order stream (30 steps of 50), the stream stopped, the Sagas
+// drawer closed if `closed`, then play at 60 ticks/s.
+export async function playSagaLoad(page, { closed = false } = {}) {
+  await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
+  await loadPreset(page, 'happy-path', 'Sagas');
+  await page.getByLabel('Saga orders per tick').fill('50');
+  await page.getByRole('button', { name: 'Start order stream' }).click();
+  for (let i = 0; i < 30; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await page.getByRole('button', { name: 'Stop order stream' }).click();
+  if (closed) await page.getByRole('button', { name: 'Close panel' }).click();
+  await page.getByLabel('Speed').selectOption('60');
+  await page.getByRole('button', { name: 'Play', exact: true }).click();
+}

@@ -8,7 +8,7 @@
 // ends with all 1,500 sagas).
 //
 //   node e2e/sagas-load.mjs [DIST] [--closed] [--windows N]
-import { serveDist, launch, loadPreset } from './harness.mjs';
+import { serveDist, launch, playSagaLoad } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const closed = args.includes('--closed');
@@ -21,15 +21,7 @@ const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
 await page.goto(site.url);
-await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
-await loadPreset(page, 'happy-path', 'Sagas');
-await page.getByLabel('Saga orders per tick').fill('50');
-await page.getByRole('button', { name: 'Start order stream' }).click();
-for (let i = 0; i < 30; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
-await page.getByRole('button', { name: 'Stop order stream' }).click();
-if (closed) await page.getByRole('button', { name: 'Close panel' }).click();
-await page.getByLabel('Speed').selectOption('60');
-await page.getByRole('button', { name: 'Play', exact: true }).click();
+await playSagaLoad(page, { closed });
 const measure = (ms) => page.evaluate((ms) => new Promise((done) => {
   const deltas = [];
   let last = performance.now();

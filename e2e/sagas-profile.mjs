@@ -6,7 +6,7 @@
 // wasm-opt); a release dist prints wasm-function[N].
 //
 //   node e2e/sagas-profile.mjs [DIST] [--closed] [--trace] [--hide SELECTOR] [--css RULES] [--at SECONDS]
-import { serveDist, launch, loadPreset } from './harness.mjs';
+import { serveDist, launch, playSagaLoad } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const closed = args.includes('--closed');
@@ -15,15 +15,7 @@ const site = await serveDist('/', ...(dist ? [dist] : []));
 const browser = await launch();
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, bypassCSP: true });
 await page.goto(site.url);
-await page.getByRole('button', { name: 'Play', exact: true }).waitFor();
-await loadPreset(page, 'happy-path', 'Sagas');
-await page.getByLabel('Saga orders per tick').fill('50');
-await page.getByRole('button', { name: 'Start order stream' }).click();
-for (let i = 0; i < 30; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
-await page.getByRole('button', { name: 'Stop order stream' }).click();
-if (closed) await page.getByRole('button', { name: 'Close panel' }).click();
-await page.getByLabel('Speed').selectOption('60');
-await page.getByRole('button', { name: 'Play', exact: true }).click();
+await playSagaLoad(page, { closed });
 const hide = args.indexOf('--hide');
 if (hide >= 0) {
   // An experiment: take these elements out of layout (display: none) to see their cost.
