@@ -160,16 +160,7 @@ mod tests {
             OffsetResetSpec::ToTick { tick: Tick(40) },
             OffsetResetSpec::ByDuration { ticks: 12 },
         ] {
-            let json = serde_json::to_string(&spec).unwrap();
-            assert_eq!(
-                serde_json::from_str::<OffsetResetSpec>(&json).unwrap(),
-                spec
-            );
-            let value = serde_json::to_value(&spec).unwrap();
-            assert_eq!(
-                serde_json::from_value::<OffsetResetSpec>(value).unwrap(),
-                spec
-            );
+            crate::wire::assert_reads_back(&spec);
         }
         let shift: OffsetResetSpec =
             serde_json::from_str(r#"{"by":-2,"type":"shift_by"}"#).unwrap();

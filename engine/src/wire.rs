@@ -68,3 +68,16 @@ pub(crate) fn rest<T: DeserializeOwned, E: serde::de::Error>(
 ) -> Result<T, E> {
     T::deserialize(Value::Object(map)).map_err(E::custom)
 }
+
+/// Test helper: `value` reads back from its JSON text and from its `serde_json::Value`.
+/// The readers above are written by hand, so each way in is checked, not assumed.
+#[cfg(test)]
+pub(crate) fn assert_reads_back<T>(value: &T)
+where
+    T: serde::Serialize + DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_string(value).unwrap();
+    assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), value, "{json}");
+    let tree = serde_json::to_value(value).unwrap();
+    assert_eq!(&serde_json::from_value::<T>(tree).unwrap(), value, "{json}");
+}

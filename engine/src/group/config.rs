@@ -150,13 +150,7 @@ mod tests {
             CommitPolicy::AfterProcessing,
             CommitPolicy::BeforeProcessing,
         ] {
-            let json = serde_json::to_string(&policy).unwrap();
-            assert_eq!(serde_json::from_str::<CommitPolicy>(&json).unwrap(), policy);
-            let value = serde_json::to_value(policy).unwrap();
-            assert_eq!(
-                serde_json::from_value::<CommitPolicy>(value).unwrap(),
-                policy
-            );
+            crate::wire::assert_reads_back(&policy);
         }
         assert_eq!(
             serde_json::to_string(&CommitPolicy::AutoCommit { interval_ticks: 5 }).unwrap(),

@@ -446,16 +446,7 @@ mod tests {
             FaultTrigger::NextCalls { count: 3 },
             FaultTrigger::Probability { probability: 0.25 },
         ] {
-            let json = serde_json::to_string(&trigger).unwrap();
-            assert_eq!(
-                serde_json::from_str::<FaultTrigger>(&json).unwrap(),
-                trigger
-            );
-            let value = serde_json::to_value(trigger).unwrap();
-            assert_eq!(
-                serde_json::from_value::<FaultTrigger>(value).unwrap(),
-                trigger
-            );
+            crate::wire::assert_reads_back(&trigger);
         }
         assert_eq!(
             serde_json::to_string(&FaultTrigger::NextCalls { count: 3 }).unwrap(),

@@ -186,14 +186,7 @@ mod tests {
         let types = SagaCommand::TYPES.iter().map(|t| t.to_string()).collect();
         assert_eq!(tags, types, "every variant is covered");
         for c in all {
-            let value = serde_json::to_value(&c).unwrap();
-            assert_eq!(serde_json::from_value::<SagaCommand>(value).unwrap(), c);
-            let json = serde_json::to_string(&c).unwrap();
-            assert_eq!(
-                serde_json::from_str::<SagaCommand>(&json).unwrap(),
-                c,
-                "{json}"
-            );
+            crate::wire::assert_reads_back(&c);
         }
     }
 

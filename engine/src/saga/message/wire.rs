@@ -254,14 +254,7 @@ mod tests {
         let names: std::collections::BTreeSet<_> = all.iter().map(SagaMessage::name).collect();
         assert_eq!(names.len(), 21, "every variant is covered");
         for m in all {
-            let json = serde_json::to_string(&m).unwrap();
-            assert_eq!(
-                serde_json::from_str::<SagaMessage>(&json).unwrap(),
-                m,
-                "{json}"
-            );
-            let value = serde_json::to_value(&m).unwrap();
-            assert_eq!(serde_json::from_value::<SagaMessage>(value).unwrap(), m);
+            crate::wire::assert_reads_back(&m);
         }
     }
 
