@@ -29,6 +29,7 @@ pub mod playground;
 pub mod presets;
 pub mod producers;
 pub mod rebalance;
+pub mod row_window;
 pub mod saga_insight;
 pub mod sagas;
 pub mod saved;

@@ -8,6 +8,7 @@
 //! processed the one copy again after a redelivery).
 
 use crate::playground::{key_hue, RecordRow};
+use crate::row_window::RowWindow;
 use crate::state::Engine;
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -20,15 +21,15 @@ pub const VISIBLE_ROWS: u64 = 10;
 pub const OVERSCAN_ROWS: u64 = 4;
 
 /// The window of offsets to render for a scroll position: `(first, end)` with `end`
-/// exclusive, clamped to the log.
+/// exclusive, clamped to the log (past its end, the last rows).
 pub fn visible_window(scroll_top_px: f64, log_start: u64, high_watermark: u64) -> (u64, u64) {
-    let first_visible = log_start + (scroll_top_px.max(0.0) / ROW_HEIGHT_PX).floor() as u64;
-    let first = first_visible
-        .saturating_sub(OVERSCAN_ROWS)
-        .max(log_start)
-        .min(high_watermark);
-    let end = (first_visible + VISIBLE_ROWS + OVERSCAN_ROWS).min(high_watermark);
-    (first, end.max(first))
+    let list = RowWindow {
+        row_px: ROW_HEIGHT_PX,
+        rows_in_view: VISIBLE_ROWS,
+        overscan_rows: OVERSCAN_ROWS,
+    };
+    let (drawn, _) = list.at(scroll_top_px, high_watermark.saturating_sub(log_start));
+    (log_start + drawn.start, log_start + drawn.end)
 }
 
 /// A record row's tooltip: why it is marked (a producer duplicate, a redelivery), if at all.

@@ -15,6 +15,8 @@ use orderflow_engine::saga::trace::SagaTraceEvent as T;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
+use crate::row_window::RowWindow;
+
 use super::{compensation_label, step_label};
 
 /// One "Break things" toggle: checked while the engine holds a rule with calls left.
@@ -329,17 +331,15 @@ pub const SAGA_OVERSCAN_ROWS: usize = 2;
 /// range of the regions to draw and that of the regions in view. A scroll offset past the
 /// end (the run shrank) shows the last rows.
 pub fn saga_window(scroll_top_px: f64, total: usize) -> (Range<usize>, Range<usize>) {
-    let rows = if scroll_top_px.is_finite() {
-        (scroll_top_px.max(0.0) / SAGA_ROW_PX).floor()
-    } else {
-        0.0
+    let list = RowWindow {
+        row_px: SAGA_ROW_PX,
+        rows_in_view: SAGA_ROWS_IN_VIEW as u64,
+        overscan_rows: SAGA_OVERSCAN_ROWS as u64,
     };
-    // A float beyond usize saturates in the cast.
-    let first = (rows as usize).min(total.saturating_sub(SAGA_ROWS_IN_VIEW));
-    let in_view = first..(first + SAGA_ROWS_IN_VIEW).min(total);
-    let drawn =
-        first.saturating_sub(SAGA_OVERSCAN_ROWS)..(in_view.end + SAGA_OVERSCAN_ROWS).min(total);
-    (drawn, in_view)
+    // Within `total`, so the indices fit a usize again.
+    let (drawn, in_view) = list.at(scroll_top_px, total as u64);
+    let index = |r: Range<u64>| r.start as usize..r.end as usize;
+    (index(drawn), index(in_view))
 }
 
 /// What the list says of its window: "Sagas 5–8 of 1000 in view", or "No sagas yet.".
