@@ -47,6 +47,7 @@ impl ConsumerGroup {
             let m = self.members.get_mut(id).expect("member");
             m.batch.pop_front();
             m.head_attempt = 1;
+            m.next_ready(world.now, self.config.processing_ticks_per_record);
             return true;
         };
         let outcome = match processor {
@@ -92,7 +93,7 @@ impl ConsumerGroup {
             }
             ProcessOutcome::Failure { error } => {
                 self.fail(world, &in_hand, error);
-                self.finish_head(&in_hand);
+                self.finish_head(world.now, &in_hand);
                 true
             }
             ProcessOutcome::Crash { produce, reason } => {
@@ -102,7 +103,7 @@ impl ConsumerGroup {
             ProcessOutcome::Success { produce } => {
                 self.trace_processed(world, &mut in_hand);
                 self.produce_all(world, &in_hand, produce);
-                self.finish_head(&in_hand);
+                self.finish_head(world.now, &in_hand);
                 true
             }
         }
@@ -156,7 +157,7 @@ impl ConsumerGroup {
             attempt: in_hand.attempt,
             reason,
         });
-        self.finish_head(&in_hand);
+        self.finish_head(world.now, &in_hand);
         self.kill(world, in_hand.member)
             .expect("a member that just processed a record is alive");
     }
@@ -178,11 +179,12 @@ impl ConsumerGroup {
     }
 
     /// The head record is done (processed or given up on): count it and move past it.
-    fn finish_head(&mut self, in_hand: &InHand<'_>) {
+    fn finish_head(&mut self, now: Tick, in_hand: &InHand<'_>) {
         self.count_processed(in_hand.partition, in_hand.offset, in_hand.redelivered);
         let m = self.members.get_mut(in_hand.member).expect("member");
         m.processed += 1;
         m.head_attempt = 1;
+        m.next_ready(now, self.config.processing_ticks_per_record);
         let head = m.batch.front_mut().expect("head run");
         head.next = Offset(head.next.0 + 1);
         if head.next >= head.end {
