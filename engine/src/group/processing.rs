@@ -35,8 +35,10 @@ impl ConsumerGroup {
     ) -> bool {
         let tp = &run.partition;
         let offset = run.next;
-        let high = self.processed_high.get(tp).copied().unwrap_or_default();
-        let redelivered = offset < high;
+        // Looked up once: raised here, before `act_on`, unless the processor asks for a
+        // retry (nothing between here and `count_processed` reads it).
+        let high = self.processed_high.get_mut(tp);
+        let redelivered = high.as_ref().is_some_and(|h| offset < **h);
         let record = world
             .topics
             .get(&*tp.topic)
@@ -67,6 +69,16 @@ impl ConsumerGroup {
             }
             None => ProcessOutcome::done(),
         };
+        if !matches!(outcome, ProcessOutcome::Retry { .. }) {
+            let past = Offset(offset.0 + 1);
+            match high {
+                Some(high) => *high = (*high).max(past),
+                // The partition is cloned only the first time it is processed.
+                None => {
+                    self.processed_high.insert(tp.clone(), past);
+                }
+            }
+        }
         let in_hand = InHand {
             member: id,
             partition: tp,
@@ -180,7 +192,7 @@ impl ConsumerGroup {
 
     /// The head record is done (processed or given up on): count it and move past it.
     fn finish_head(&mut self, now: Tick, in_hand: &InHand<'_>) {
-        self.count_processed(in_hand.partition, in_hand.offset, in_hand.redelivered);
+        self.count_processed(in_hand.redelivered);
         let m = self.members.get_mut(in_hand.member).expect("member");
         m.processed += 1;
         m.head_attempt = 1;
@@ -222,18 +234,12 @@ impl ConsumerGroup {
         });
     }
 
-    /// Counts a processed record (a duplicate if this group processed it before).
-    fn count_processed(&mut self, tp: &TopicPartition, offset: Offset, redelivered: bool) {
+    /// Counts a processed record (a duplicate if this group processed it before; its
+    /// partition's `processed_high` was raised in `process_head`).
+    fn count_processed(&mut self, redelivered: bool) {
         self.counters.processed += 1;
         if redelivered {
             self.counters.duplicates += 1;
-        }
-        // Updated in place: the partition is cloned only the first time it is seen.
-        match self.processed_high.get_mut(tp) {
-            Some(high) => *high = (*high).max(Offset(offset.0 + 1)),
-            None => {
-                self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
-            }
         }
     }
 }
