@@ -8,7 +8,7 @@
 //! ignore it.
 
 use super::event::ReplicationEvent;
-use super::routing::RoutingError;
+use super::routing::{route_to, RoutingError};
 use super::{
     advance_high_watermark, AppendId, AppendedRecord, Cluster, LogEntry, PartitionState,
     TopicReplication,
@@ -207,8 +207,16 @@ impl Cluster {
     ) -> Result<ProduceOutcome, ProduceError> {
         let tp = request.partition.clone();
         let min_insync_replicas = self.min_insync_replicas(&tp.topic);
-        let leader = self.route(&tp, request.broker)?;
-        let partition = self.partitions.get_mut(&tp).expect("routed to its leader");
+        let alive = self.is_alive(request.broker);
+        // Looked up once, for the routing checks and the append.
+        let partition = self.partitions.get_mut(&tp);
+        let leader = route_to(
+            &tp,
+            partition.as_ref().map(|p| p.leader),
+            alive,
+            request.broker,
+        )?;
+        let partition = partition.expect("routed to its leader");
         let isr = partition.isr.len();
         if request.acks == Acks::All && isr < min_insync_replicas as usize {
             return Err(ProduceError::NotEnoughReplicas {
