@@ -60,6 +60,7 @@ impl Cluster {
 
 /// [`Cluster::route`] over what it reads: the partition's leader (`None`: no such
 /// partition) and whether `broker` runs.
+#[inline(never)]
 pub(super) fn route_to(
     partition: &TopicPartition,
     leader: Option<Option<BrokerId>>,
