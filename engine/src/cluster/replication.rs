@@ -832,34 +832,43 @@ impl Cluster {
 
     /// Moves the HW to the smallest LEO in the ISR if that is higher (never back).
     fn advance_high_watermark(&mut self, tp: &TopicPartition, events: &mut Vec<ReplicationEvent>) {
-        let rule = self.high_watermark_rule;
         let p = self.partitions.get_mut(tp).expect("the partition exists");
-        let Some(leader) = p.leader else {
-            return;
-        };
-        let candidate = match rule {
-            HighWatermarkRule::IsrMinimum => {
-                let known = |b: &BrokerId| *b == leader || p.logs[b].fetched_this_epoch;
-                if !p.isr.iter().all(known) {
-                    return;
-                }
-                p.isr
-                    .iter()
-                    .map(|b| p.log_end_offset(*b))
-                    .min()
-                    .expect("an ISR is never empty")
+        advance_high_watermark(self.high_watermark_rule, tp, p, events);
+    }
+}
+
+/// [`Cluster::advance_high_watermark`] on a partition already looked up.
+fn advance_high_watermark(
+    rule: HighWatermarkRule,
+    tp: &TopicPartition,
+    p: &mut PartitionState,
+    events: &mut Vec<ReplicationEvent>,
+) {
+    let Some(leader) = p.leader else {
+        return;
+    };
+    let candidate = match rule {
+        HighWatermarkRule::IsrMinimum => {
+            let known = |b: &BrokerId| *b == leader || p.logs[b].fetched_this_epoch;
+            if !p.isr.iter().all(known) {
+                return;
             }
-            #[cfg(test)]
-            HighWatermarkRule::LeaderLogEndOffset => p.log_end_offset(leader),
-        };
-        debug_assert!(candidate <= p.log_end_offset(leader));
-        if candidate > p.high_watermark {
-            p.high_watermark = candidate;
-            events.push(ReplicationEvent::HighWatermarkAdvanced {
-                partition: tp.clone(),
-                high_watermark: candidate,
-            });
+            p.isr
+                .iter()
+                .map(|b| p.log_end_offset(*b))
+                .min()
+                .expect("an ISR is never empty")
         }
+        #[cfg(test)]
+        HighWatermarkRule::LeaderLogEndOffset => p.log_end_offset(leader),
+    };
+    debug_assert!(candidate <= p.log_end_offset(leader));
+    if candidate > p.high_watermark {
+        p.high_watermark = candidate;
+        events.push(ReplicationEvent::HighWatermarkAdvanced {
+            partition: tp.clone(),
+            high_watermark: candidate,
+        });
     }
 }
 

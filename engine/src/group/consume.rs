@@ -5,7 +5,7 @@ use super::{ConsumerGroup, MemberStatus, Phase, Run};
 use crate::assignor::TopicPartition;
 use crate::group::CommitPolicy;
 use crate::group_protocol::{CommitReason, Protocol};
-use crate::ids::{MemberId, Tick};
+use crate::ids::MemberId;
 use crate::process::Processor;
 use crate::world::World;
 
@@ -39,6 +39,8 @@ impl ConsumerGroup {
     ) {
         let now = world.now;
         let mut polled = false;
+        // A record left the batch since the batch was last seen empty.
+        let mut processed = false;
         // The head run, cloned once per run rather than once per record.
         let mut head: Option<Run> = None;
         loop {
@@ -63,18 +65,15 @@ impl ConsumerGroup {
                 if !self.process_head(world, id, run, attempt, processor.as_deref_mut()) {
                     return; // retry scheduled
                 }
-                let ticks = self.processing_ticks(id);
-                let m = self.members.get_mut(id).expect("member");
-                m.head_ready_at = Tick(now.0.saturating_add(ticks));
-                if m.batch.is_empty() {
-                    if self.config.commit_policy == CommitPolicy::AfterProcessing {
-                        let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
-                        self.commit(world, id, CommitReason::AfterProcessing, &owned);
-                    }
-                    continue;
-                }
-                if ticks > 0 {
-                    return;
+                // The record left the batch and the next head's ready tick is set (see
+                // `Member::next_ready`): with processing time, the check above returns.
+                processed = true;
+                continue;
+            }
+            if std::mem::take(&mut processed) {
+                if self.config.commit_policy == CommitPolicy::AfterProcessing {
+                    let owned: Vec<TopicPartition> = m.owned.iter().cloned().collect();
+                    self.commit(world, id, CommitReason::AfterProcessing, &owned);
                 }
                 continue;
             }

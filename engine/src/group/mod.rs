@@ -261,6 +261,13 @@ impl Member {
         }
     }
 
+    /// The head record left the batch: the next one is ready after this member's
+    /// processing time (its own, or the group's `group_ticks`).
+    fn next_ready(&mut self, now: Tick, group_ticks: u64) {
+        let ticks = self.processing_ticks_per_record.unwrap_or(group_ticks);
+        self.head_ready_at = Tick(now.0.saturating_add(ticks));
+    }
+
     fn batch_len(&self) -> u64 {
         self.batch.iter().map(|r| r.end.0 - r.next.0).sum()
     }

@@ -35,8 +35,10 @@ impl ConsumerGroup {
     ) -> bool {
         let tp = &run.partition;
         let offset = run.next;
-        let high = self.processed_high.get(tp).copied().unwrap_or_default();
-        let redelivered = offset < high;
+        // Looked up once: raised here, before `act_on`, unless the processor asks for a
+        // retry (nothing between here and `count_processed` reads it).
+        let high = self.processed_high.get_mut(tp);
+        let redelivered = high.as_ref().is_some_and(|h| offset < **h);
         let record = world
             .topics
             .get(&*tp.topic)
@@ -47,6 +49,7 @@ impl ConsumerGroup {
             let m = self.members.get_mut(id).expect("member");
             m.batch.pop_front();
             m.head_attempt = 1;
+            m.next_ready(world.now, self.config.processing_ticks_per_record);
             return true;
         };
         let outcome = match processor {
@@ -66,6 +69,16 @@ impl ConsumerGroup {
             }
             None => ProcessOutcome::done(),
         };
+        if !matches!(outcome, ProcessOutcome::Retry { .. }) {
+            let past = Offset(offset.0 + 1);
+            match high {
+                Some(high) => *high = (*high).max(past),
+                // The partition is cloned only the first time it is processed.
+                None => {
+                    self.processed_high.insert(tp.clone(), past);
+                }
+            }
+        }
         let in_hand = InHand {
             member: id,
             partition: tp,
@@ -92,7 +105,7 @@ impl ConsumerGroup {
             }
             ProcessOutcome::Failure { error } => {
                 self.fail(world, &in_hand, error);
-                self.finish_head(&in_hand);
+                self.finish_head(world.now, &in_hand);
                 true
             }
             ProcessOutcome::Crash { produce, reason } => {
@@ -102,7 +115,7 @@ impl ConsumerGroup {
             ProcessOutcome::Success { produce } => {
                 self.trace_processed(world, &mut in_hand);
                 self.produce_all(world, &in_hand, produce);
-                self.finish_head(&in_hand);
+                self.finish_head(world.now, &in_hand);
                 true
             }
         }
@@ -156,7 +169,7 @@ impl ConsumerGroup {
             attempt: in_hand.attempt,
             reason,
         });
-        self.finish_head(&in_hand);
+        self.finish_head(world.now, &in_hand);
         self.kill(world, in_hand.member)
             .expect("a member that just processed a record is alive");
     }
@@ -178,11 +191,12 @@ impl ConsumerGroup {
     }
 
     /// The head record is done (processed or given up on): count it and move past it.
-    fn finish_head(&mut self, in_hand: &InHand<'_>) {
-        self.count_processed(in_hand.partition, in_hand.offset, in_hand.redelivered);
+    fn finish_head(&mut self, now: Tick, in_hand: &InHand<'_>) {
+        self.count_processed(in_hand.redelivered);
         let m = self.members.get_mut(in_hand.member).expect("member");
         m.processed += 1;
         m.head_attempt = 1;
+        m.next_ready(now, self.config.processing_ticks_per_record);
         let head = m.batch.front_mut().expect("head run");
         head.next = Offset(head.next.0 + 1);
         if head.next >= head.end {
@@ -220,18 +234,12 @@ impl ConsumerGroup {
         });
     }
 
-    /// Counts a processed record (a duplicate if this group processed it before).
-    fn count_processed(&mut self, tp: &TopicPartition, offset: Offset, redelivered: bool) {
+    /// Counts a processed record (a duplicate if this group processed it before; its
+    /// partition's `processed_high` was raised in `process_head`).
+    fn count_processed(&mut self, redelivered: bool) {
         self.counters.processed += 1;
         if redelivered {
             self.counters.duplicates += 1;
-        }
-        // Updated in place: the partition is cloned only the first time it is seen.
-        match self.processed_high.get_mut(tp) {
-            Some(high) => *high = (*high).max(Offset(offset.0 + 1)),
-            None => {
-                self.processed_high.insert(tp.clone(), Offset(offset.0 + 1));
-            }
         }
     }
 }

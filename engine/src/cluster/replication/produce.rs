@@ -8,8 +8,11 @@
 //! ignore it.
 
 use super::event::ReplicationEvent;
-use super::routing::RoutingError;
-use super::{AppendId, AppendedRecord, Cluster, LogEntry, PartitionState, TopicReplication};
+use super::routing::{route_to, RoutingError};
+use super::{
+    advance_high_watermark, AppendId, AppendedRecord, Cluster, LogEntry, PartitionState,
+    TopicReplication,
+};
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
 use crate::ids::{EventId, Offset, Tick};
@@ -204,8 +207,16 @@ impl Cluster {
     ) -> Result<ProduceOutcome, ProduceError> {
         let tp = request.partition.clone();
         let min_insync_replicas = self.min_insync_replicas(&tp.topic);
-        let leader = self.route(&tp, request.broker)?;
-        let partition = self.partitions.get_mut(&tp).expect("routed to its leader");
+        let alive = self.is_alive(request.broker);
+        // Looked up once, for the routing checks and the append.
+        let partition = self.partitions.get_mut(&tp);
+        let leader = route_to(
+            &tp,
+            partition.as_ref().map(|p| p.leader),
+            alive,
+            request.broker,
+        )?;
+        let partition = partition.expect("routed to its leader");
         let isr = partition.isr.len();
         if request.acks == Acks::All && isr < min_insync_replicas as usize {
             return Err(ProduceError::NotEnoughReplicas {
@@ -235,29 +246,32 @@ impl Cluster {
             isr_when_acknowledged: (request.acks == Acks::Leader).then_some(isr),
             lost: false,
         });
-        self.advance_high_watermark(&tp, events);
-        match request.acks {
-            Acks::None => Ok(ProduceOutcome::SentWithoutAnswer { offset, append }),
-            Acks::Leader => Ok(ProduceOutcome::Acknowledged { offset, append }),
-            Acks::All => self.wait_for_isr(now, tp, offset, append),
-        }
+        // On the partition already looked up: the high watermark, and (`acks=all`) whether
+        // the ISR holds the record already.
+        advance_high_watermark(self.high_watermark_rule, &tp, partition, events);
+        let pending = match request.acks {
+            Acks::None => return Ok(ProduceOutcome::SentWithoutAnswer { offset, append }),
+            Acks::Leader => return Ok(ProduceOutcome::Acknowledged { offset, append }),
+            Acks::All => PendingProduce {
+                partition: tp,
+                offset,
+                append,
+                sent_at: now,
+            },
+        };
+        let replicated = complete_on(min_insync_replicas, partition, &pending);
+        self.wait_for_isr(pending, replicated)
     }
 
-    /// Puts an `acks=all` record in the purgatory, unless the ISR already holds it.
+    /// Puts an `acks=all` record in the purgatory, unless the ISR already holds it
+    /// (`replicated`, from [`complete_on`]).
     fn wait_for_isr(
         &mut self,
-        now: Tick,
-        partition: TopicPartition,
-        offset: Offset,
-        append: AppendId,
+        pending: PendingProduce,
+        replicated: Option<Option<ProduceError>>,
     ) -> Result<ProduceOutcome, ProduceError> {
-        let pending = PendingProduce {
-            partition,
-            offset,
-            append,
-            sent_at: now,
-        };
-        match complete_if_replicated(&self.topics, &mut self.partitions, &pending) {
+        let (offset, append) = (pending.offset, pending.append);
+        match replicated {
             None => {
                 let request = ProduceRequestId(self.next_request);
                 self.next_request += 1;
@@ -351,6 +365,15 @@ fn complete_if_replicated(
         .get(&*pending.partition.topic)
         .map_or(1, |t| t.min_insync_replicas);
     let partition = partitions.get_mut(&pending.partition)?;
+    complete_on(min_insync_replicas, partition, pending)
+}
+
+/// [`complete_if_replicated`] on the request's partition, already looked up.
+fn complete_on(
+    min_insync_replicas: u32,
+    partition: &mut PartitionState,
+    pending: &PendingProduce,
+) -> Option<Option<ProduceError>> {
     if partition.high_watermark <= pending.offset {
         return None;
     }

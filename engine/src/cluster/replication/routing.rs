@@ -53,24 +53,35 @@ impl Cluster {
         partition: &TopicPartition,
         broker: BrokerId,
     ) -> Result<BrokerId, RoutingError> {
-        let p = self.partitions.get(partition).ok_or_else(|| {
-            RoutingError::UnknownTopicOrPartition {
-                partition: partition.clone(),
-            }
-        })?;
-        if !self.is_alive(broker) {
-            return Err(RoutingError::NetworkException { broker });
-        }
-        let leader = p.leader.ok_or_else(|| RoutingError::LeaderNotAvailable {
-            partition: partition.clone(),
-        })?;
-        if leader != broker {
-            return Err(RoutingError::NotLeaderOrFollower {
-                partition: partition.clone(),
-                broker,
-                leader: Some(leader),
-            });
-        }
-        Ok(leader)
+        let leader = self.partitions.get(partition).map(|p| p.leader);
+        route_to(partition, leader, self.is_alive(broker), broker)
     }
+}
+
+/// [`Cluster::route`] over what it reads: the partition's leader (`None`: no such
+/// partition) and whether `broker` runs.
+#[inline(never)]
+pub(super) fn route_to(
+    partition: &TopicPartition,
+    leader: Option<Option<BrokerId>>,
+    alive: bool,
+    broker: BrokerId,
+) -> Result<BrokerId, RoutingError> {
+    let leader = leader.ok_or_else(|| RoutingError::UnknownTopicOrPartition {
+        partition: partition.clone(),
+    })?;
+    if !alive {
+        return Err(RoutingError::NetworkException { broker });
+    }
+    let leader = leader.ok_or_else(|| RoutingError::LeaderNotAvailable {
+        partition: partition.clone(),
+    })?;
+    if leader != broker {
+        return Err(RoutingError::NotLeaderOrFollower {
+            partition: partition.clone(),
+            broker,
+            leader: Some(leader),
+        });
+    }
+    Ok(leader)
 }
