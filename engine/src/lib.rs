@@ -98,6 +98,7 @@ pub mod producer;
 pub mod rng;
 pub mod saga;
 pub mod scenario;
+pub mod sort;
 pub mod sim;
 pub mod topic;
 pub mod trace;

@@ -466,7 +466,7 @@ impl Prepared {
     /// Member indices sorted by member id as Java sorts strings.
     pub(crate) fn members_sorted_by_id(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.members.len()).collect();
-        order.sort_by(|&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
+        crate::sort::sort_by(&mut order, |&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
         order
     }
 
@@ -476,7 +476,7 @@ impl Prepared {
     /// member id, and sorting by it would hand it (and everyone after it) other partitions.
     pub(crate) fn members_in_member_info_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.members.len()).collect();
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut order, |&a, &b| {
             let (a, b) = (&self.members[a], &self.members[b]);
             match (&a.group_instance_id, &b.group_instance_id) {
                 (Some(x), Some(y)) => java::compare_strings(x, y),

@@ -196,7 +196,7 @@ fn all_subscriptions_equal(
 }
 
 fn sort_topics_java(topics: &mut [&String]) {
-    topics.sort_by(|a, b| java::compare_strings(a, b));
+    crate::sort::sort_by(topics, |a, b| java::compare_strings(a, b));
 }
 
 type Constrained = (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>);
@@ -230,7 +230,7 @@ fn constrained(
     // assignOwnedPartitions
     for &c in owned_order {
         let mut owned_partitions = owned[c].clone();
-        owned_partitions.sort_by(|a, b| {
+        crate::sort::sort_by(&mut owned_partitions, |a, b| {
             a.partition
                 .cmp(&b.partition)
                 .then_with(|| java::compare_strings(&a.topic, &b.topic))
@@ -270,8 +270,8 @@ fn constrained(
 
     let by_id =
         |a: &usize, b: &usize| java::compare_strings(&input.members[*a].id, &input.members[*b].id);
-    under_min_quota.sort_by(by_id);
-    exactly_min_quota.make_contiguous().sort_by(by_id);
+    crate::sort::sort_by(&mut under_min_quota, by_id);
+    crate::sort::sort_by(exactly_min_quota.make_contiguous(), by_id);
 
     // assignRoundRobin, with `cursor` standing for the LinkedList iterator over
     // `under_min_quota` (it supports removing the member it returned last).
@@ -474,7 +474,7 @@ impl<'a> General<'a> {
             .collect();
         // TopicComparator: fewest potential consumers first, then by name.
         let mut sorted_all_topics: Vec<&str> = topic_consumers.keys().copied().collect();
-        sorted_all_topics.sort_by(|a, b| {
+        crate::sort::sort_by(&mut sorted_all_topics, |a, b| {
             topic_consumers[a]
                 .len()
                 .cmp(&topic_consumers[b].len())

@@ -131,7 +131,7 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<BrokerId, String>) ->
             None => by_rack.push((rack, vec![broker])),
         }
     }
-    by_rack.sort_by(|(a, _), (b, _)| java::compare_strings(a, b));
+    crate::sort::sort_by(&mut by_rack, |(a, _), (b, _)| java::compare_strings(a, b));
     let mut result = Vec::with_capacity(broker_racks.len());
     let mut turn = 0;
     while result.len() < broker_racks.len() {

@@ -201,7 +201,7 @@ impl ConsumerGroup {
             .values()
             .filter(|m| m.status == MemberStatus::Alive)
             .collect();
-        alive.sort_by_key(|m| m.joined_seq);
+        crate::sort::sort_by_key(&mut alive, |m| m.joined_seq);
         alive.into_iter().map(|m| m.id.clone()).collect()
     }
 

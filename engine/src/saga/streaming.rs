@@ -149,8 +149,8 @@ impl Saga {
             faults,
             mut resubmits,
         } = setup;
-        orders.sort_by_key(|o| o.at_tick);
-        resubmits.sort_by_key(|r| r.at_tick);
+        crate::sort::sort_by_key(&mut orders, |o| o.at_tick);
+        crate::sort::sort_by_key(&mut resubmits, |r| r.at_tick);
         create_topics(sim, config.partitions).map_err(engine_error)?;
         let processing_ticks = add_service_groups(sim, &config, customize).map_err(engine_error)?;
         let mut groups: BTreeSet<String> = processing_ticks

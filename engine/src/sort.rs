@@ -1,0 +1,90 @@
+//! One stable sort for the whole bundle.
+//!
+//! `slice::sort_by` is compiled once per element type *and* per comparison closure: every
+//! call site is its own copy of the driftsort (quicksort, drift merge, small sorts), about
+//! 4.8 KB of the release wasm each, 42 of them before this module (BENCHMARKS.md, "The
+//! bundle"). These functions sort the positions `0..len` instead, with the comparison behind
+//! a `dyn Fn`, so there is one instance of the sort for every call site that goes through
+//! here, and then move the items into that order. The result is exactly `sort_by`'s: the
+//! positions are sorted stably, so equal items keep their order.
+
+use std::cmp::Ordering;
+
+/// Sorts `items` stably by `compare`, as [`slice::sort_by`] does.
+pub fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
+    let order = sorted_positions(items.len(), &|a, b| compare(&items[a], &items[b]));
+    permute(items, order);
+}
+
+/// Sorts `items` stably by `key`, as [`slice::sort_by_key`] does.
+pub fn sort_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
+    sort_by(items, |a, b| key(a).cmp(&key(b)));
+}
+
+/// Sorts `items` stably by their order, as [`slice::sort`] does.
+pub fn sort<T: Ord>(items: &mut [T]) {
+    sort_by(items, T::cmp);
+}
+
+/// The positions `0..len` sorted stably by `compare` (the one instance of the sort).
+fn sorted_positions(len: usize, compare: &dyn Fn(usize, usize) -> Ordering) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    order.sort_by(|&a, &b| compare(a, b));
+    order
+}
+
+/// Puts the item at `order[k]` at position `k`, following each cycle of the permutation
+/// (a position whose item is in place is marked by `order[k] == k`).
+fn permute<T>(items: &mut [T], mut order: Vec<usize>) {
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The same result as the standard library's stable sort, ties included (compared
+        /// by key only, so equal keys must keep their original order).
+        #[test]
+        fn sorts_as_the_standard_library_does(items in proptest::collection::vec((0u8..6, any::<u16>()), 0..60)) {
+            let mut ours = items.clone();
+            sort_by_key(&mut ours, |(k, _)| *k);
+            let mut std = items.clone();
+            std.sort_by_key(|(k, _)| *k);
+            prop_assert_eq!(&ours, &std);
+            let mut ours = items.clone();
+            sort_by(&mut ours, |a, b| b.1.cmp(&a.1));
+            let mut std = items.clone();
+            std.sort_by(|a, b| b.1.cmp(&a.1));
+            prop_assert_eq!(&ours, &std);
+            let mut ours = items.clone();
+            sort(&mut ours);
+            let mut std = items;
+            std.sort();
+            prop_assert_eq!(ours, std);
+        }
+    }
+
+    #[test]
+    fn empty_and_single_slices_stay_as_they_are() {
+        let mut none: Vec<String> = Vec::new();
+        sort(&mut none);
+        assert!(none.is_empty());
+        let mut one = vec!["a".to_string()];
+        sort(&mut one);
+        assert_eq!(one, ["a"]);
+    }
+}
