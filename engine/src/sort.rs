@@ -9,6 +9,7 @@
 //! positions are sorted stably, so equal items keep their order.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Sorts `items` stably by `compare`, as [`slice::sort_by`] does.
 pub fn sort_by<T>(items: &mut [T], compare: impl Fn(&T, &T) -> Ordering) {
@@ -24,6 +25,22 @@ pub fn sort_by_key<T, K: Ord>(items: &mut [T], key: impl Fn(&T) -> K) {
 /// Sorts `items` stably by their order, as [`slice::sort`] does.
 pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
+}
+
+/// A map of `items` built by inserting them one by one (a later value for a key replaces an
+/// earlier one), which is what `collect()` gives too, but `collect()` sorts the items first:
+/// one more copy of the sort per key and value type.
+pub fn map_of<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    map.extend(items);
+    map
+}
+
+/// A set of `items` built by inserting them one by one, for the reason [`map_of`] gives.
+pub fn set_of<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    set.extend(items);
+    set
 }
 
 /// The positions `0..len` sorted stably by `compare` (the one instance of the sort).
@@ -76,6 +93,16 @@ mod tests {
             std.sort();
             prop_assert_eq!(ours, std);
         }
+    }
+
+    #[test]
+    fn maps_and_sets_collect_as_collect_does() {
+        let pairs = [(3, "c"), (1, "a"), (3, "d"), (2, "b")];
+        assert_eq!(map_of(pairs), pairs.into_iter().collect::<BTreeMap<_, _>>());
+        assert_eq!(
+            set_of([3, 1, 3, 2]),
+            [3, 1, 3, 2].into_iter().collect::<BTreeSet<_>>()
+        );
     }
 
     #[test]

@@ -300,12 +300,13 @@ pub fn assign_detailed(
 ) -> Result<AssignmentOutcome, AssignorError> {
     let prepared = Prepared::new(input)?;
     let by_index = |lists: Vec<Vec<TopicPartition>>| -> Assignment {
-        prepared
-            .members
-            .iter()
-            .zip(lists)
-            .map(|(m, list)| (m.id.clone(), list))
-            .collect()
+        crate::sort::map_of(
+            prepared
+                .members
+                .iter()
+                .zip(lists)
+                .map(|(m, list)| (m.id.clone(), list)),
+        )
     };
     if prepared.members.is_empty() {
         return Ok(AssignmentOutcome::default());
@@ -327,11 +328,12 @@ pub fn assign_detailed(
             let round = sticky::assign_cooperative(&prepared)?;
             AssignmentOutcome {
                 assignment: by_index(round.assignment),
-                withheld: round
-                    .withheld
-                    .into_iter()
-                    .map(|(tp, member)| (tp, prepared.members[member].id.clone()))
-                    .collect(),
+                withheld: crate::sort::map_of(
+                    round
+                        .withheld
+                        .into_iter()
+                        .map(|(tp, member)| (tp, prepared.members[member].id.clone())),
+                ),
             }
         }
     })
@@ -466,7 +468,9 @@ impl Prepared {
     /// Member indices sorted by member id as Java sorts strings.
     pub(crate) fn members_sorted_by_id(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.members.len()).collect();
-        crate::sort::sort_by(&mut order, |&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
+        crate::sort::sort_by(&mut order, |&a, &b| {
+            java::compare_strings(&self.members[a].id, &self.members[b].id)
+        });
         order
     }
 

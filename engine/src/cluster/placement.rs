@@ -240,11 +240,13 @@ impl Layout {
                 replication_factor: factor,
             });
         }
-        let broker_racks: BTreeMap<BrokerId, String> = brokers
-            .iter()
-            .filter_map(|b| b.rack.clone().map(|rack| (b.id, rack)))
-            .collect();
-        let rack_names: BTreeSet<&str> = broker_racks.values().map(String::as_str).collect();
+        let broker_racks: BTreeMap<BrokerId, String> = crate::sort::map_of(
+            brokers
+                .iter()
+                .filter_map(|b| b.rack.clone().map(|rack| (b.id, rack))),
+        );
+        let rack_names: BTreeSet<&str> =
+            crate::sort::set_of(broker_racks.values().map(String::as_str));
         let rack_names: Vec<&str> = rack_names.into_iter().collect();
         let ordered = rack_alternated_broker_list(&broker_racks);
         let racks = ordered

@@ -263,15 +263,12 @@ impl ConsumerGroup {
         round: &mut Round,
     ) {
         // Partitions someone still owns cannot be handed out yet (cooperative).
-        let claimed: BTreeSet<TopicPartition> = self
-            .members
-            .values()
-            .flat_map(|m| m.owned.iter().cloned())
-            .collect();
+        let claimed: BTreeSet<TopicPartition> =
+            crate::sort::set_of(self.members.values().flat_map(|m| m.owned.iter().cloned()));
         for id in joined {
             let want: BTreeSet<TopicPartition> = target
                 .get(&id.0)
-                .map(|v| v.iter().cloned().collect())
+                .map(|v| crate::sort::set_of(v.iter().cloned()))
                 .unwrap_or_default();
             let m = self.members.get_mut(id).expect("joined member");
             match protocol {
@@ -370,7 +367,8 @@ impl Round {
         want: BTreeSet<TopicPartition>,
         claimed: &BTreeSet<TopicPartition>,
     ) {
-        let give_up: BTreeSet<TopicPartition> = m.owned.difference(&want).cloned().collect();
+        let give_up: BTreeSet<TopicPartition> =
+            crate::sort::set_of(m.owned.difference(&want).cloned());
         let mut gained = Vec::new();
         for tp in want.difference(&m.owned) {
             if claimed.contains(tp) {
