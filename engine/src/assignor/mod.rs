@@ -411,14 +411,15 @@ impl Prepared {
                 group_instance_id: m.group_instance_id.clone(),
             });
         }
-        let partitions_per_topic: BTreeMap<String, u32> = members
-            .iter()
-            .flat_map(|m| m.topics.iter())
-            .filter_map(|t| match input.topics.get(t) {
-                Some(&count) if count > 0 => Some((t.clone(), count)),
-                _ => None,
-            })
-            .collect();
+        let partitions_per_topic: BTreeMap<String, u32> = crate::sort::map_of(
+            members
+                .iter()
+                .flat_map(|m| m.topics.iter())
+                .filter_map(|t| match input.topics.get(t) {
+                    Some(&count) if count > 0 => Some((t.clone(), count)),
+                    _ => None,
+                }),
+        );
         let total: u64 = partitions_per_topic.values().map(|&c| u64::from(c)).sum();
         if total > MAX_SUBSCRIBED_PARTITIONS {
             return Err(AssignorError::TooManyPartitions {

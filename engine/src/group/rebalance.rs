@@ -119,16 +119,12 @@ impl ConsumerGroup {
     }
 
     pub(super) fn subscribed_topics(&self, world: &World<'_>) -> BTreeMap<String, u32> {
-        self.config
-            .topics
-            .iter()
-            .filter_map(|t| {
-                world
-                    .topics
-                    .get(t)
-                    .map(|topic| (t.clone(), topic.partition_count()))
-            })
-            .collect()
+        crate::sort::map_of(self.config.topics.iter().filter_map(|t| {
+            world
+                .topics
+                .get(t)
+                .map(|topic| (t.clone(), topic.partition_count()))
+        }))
     }
 
     /// Cooperative: once every pending revocation is done, the second round hands the
@@ -171,12 +167,12 @@ impl ConsumerGroup {
             self.phase = Phase::Stable;
             self.position_gained(world, &round.assigned);
         }
-        let assignment = self
-            .members
-            .values()
-            .filter(|m| m.status == MemberStatus::Alive)
-            .map(|m| (m.id.clone(), m.owned.iter().cloned().collect()))
-            .collect();
+        let assignment = crate::sort::map_of(
+            self.members
+                .values()
+                .filter(|m| m.status == MemberStatus::Alive)
+                .map(|m| (m.id.clone(), m.owned.iter().cloned().collect())),
+        );
         self.trace(
             world,
             TraceEvent::RebalanceCompleted {
