@@ -99,6 +99,7 @@ pub mod rng;
 pub mod saga;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod topic;
 pub mod trace;
 pub mod wire;

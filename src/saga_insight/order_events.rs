@@ -46,7 +46,7 @@ pub fn order_ids(saga: &SagaView<'_>) -> Vec<String> {
         .order_ids()
         .map(|id| (store.stream(id).first().map_or(u64::MAX, |e| e.tick.0), id))
         .collect();
-    ids.sort();
+    orderflow_engine::sort::sort(&mut ids);
     ids.into_iter().map(|(_, id)| id.0.clone()).collect()
 }
 

@@ -42,7 +42,7 @@ pub fn compare_styles(session: &Session) -> Option<StyleComparison> {
     let (o, c) = (orchestrated.saga()?, choreographed.saga()?);
     let (o_counts, c_counts) = (message_counts(&o), message_counts(&c));
     let mut names: Vec<&String> = o_counts.keys().chain(c_counts.keys()).collect();
-    names.sort();
+    orderflow_engine::sort::sort(&mut names);
     names.dedup();
     let rows = names
         .into_iter()

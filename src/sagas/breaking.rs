@@ -431,10 +431,11 @@ pub fn saga_announcements(
 
 /// The conservation violations worth announcing: not the sagas still running.
 pub fn failed_checks(violations: Vec<String>) -> BTreeSet<String> {
-    violations
-        .into_iter()
-        .filter(|v| !v.contains("is not final"))
-        .collect()
+    orderflow_engine::sort::set_of(
+        violations
+            .into_iter()
+            .filter(|v| !v.contains("is not final")),
+    )
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub(crate) fn hash_order<T>(
         .collect();
     // Stable: inside a bucket, insertion order (Java appends to the bucket's chain, and a
     // resize splits chains without reordering them).
-    keyed.sort_by_key(|(b, _)| *b);
+    crate::sort::sort_by_key(&mut keyed, |(b, _)| *b);
     keyed.into_iter().map(|(_, item)| item).collect()
 }
 

@@ -300,12 +300,13 @@ pub fn assign_detailed(
 ) -> Result<AssignmentOutcome, AssignorError> {
     let prepared = Prepared::new(input)?;
     let by_index = |lists: Vec<Vec<TopicPartition>>| -> Assignment {
-        prepared
-            .members
-            .iter()
-            .zip(lists)
-            .map(|(m, list)| (m.id.clone(), list))
-            .collect()
+        crate::sort::map_of(
+            prepared
+                .members
+                .iter()
+                .zip(lists)
+                .map(|(m, list)| (m.id.clone(), list)),
+        )
     };
     if prepared.members.is_empty() {
         return Ok(AssignmentOutcome::default());
@@ -327,11 +328,12 @@ pub fn assign_detailed(
             let round = sticky::assign_cooperative(&prepared)?;
             AssignmentOutcome {
                 assignment: by_index(round.assignment),
-                withheld: round
-                    .withheld
-                    .into_iter()
-                    .map(|(tp, member)| (tp, prepared.members[member].id.clone()))
-                    .collect(),
+                withheld: crate::sort::map_of(
+                    round
+                        .withheld
+                        .into_iter()
+                        .map(|(tp, member)| (tp, prepared.members[member].id.clone())),
+                ),
             }
         }
     })
@@ -409,14 +411,15 @@ impl Prepared {
                 group_instance_id: m.group_instance_id.clone(),
             });
         }
-        let partitions_per_topic: BTreeMap<String, u32> = members
-            .iter()
-            .flat_map(|m| m.topics.iter())
-            .filter_map(|t| match input.topics.get(t) {
-                Some(&count) if count > 0 => Some((t.clone(), count)),
-                _ => None,
-            })
-            .collect();
+        let partitions_per_topic: BTreeMap<String, u32> = crate::sort::map_of(
+            members
+                .iter()
+                .flat_map(|m| m.topics.iter())
+                .filter_map(|t| match input.topics.get(t) {
+                    Some(&count) if count > 0 => Some((t.clone(), count)),
+                    _ => None,
+                }),
+        );
         let total: u64 = partitions_per_topic.values().map(|&c| u64::from(c)).sum();
         if total > MAX_SUBSCRIBED_PARTITIONS {
             return Err(AssignorError::TooManyPartitions {
@@ -466,7 +469,9 @@ impl Prepared {
     /// Member indices sorted by member id as Java sorts strings.
     pub(crate) fn members_sorted_by_id(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.members.len()).collect();
-        order.sort_by(|&a, &b| java::compare_strings(&self.members[a].id, &self.members[b].id));
+        crate::sort::sort_by(&mut order, |&a, &b| {
+            java::compare_strings(&self.members[a].id, &self.members[b].id)
+        });
         order
     }
 
@@ -476,7 +481,7 @@ impl Prepared {
     /// member id, and sorting by it would hand it (and everyone after it) other partitions.
     pub(crate) fn members_in_member_info_order(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.members.len()).collect();
-        order.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut order, |&a, &b| {
             let (a, b) = (&self.members[a], &self.members[b]);
             match (&a.group_instance_id, &b.group_instance_id) {
                 (Some(x), Some(y)) => java::compare_strings(x, y),

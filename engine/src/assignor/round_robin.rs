@@ -15,7 +15,7 @@ pub(super) fn assign(input: &Prepared) -> Vec<Vec<TopicPartition>> {
 
     // `allPartitionsSorted`: a TreeSet of every subscribed topic, then its partitions.
     let mut topics: Vec<&String> = input.partitions_per_topic.keys().collect();
-    topics.sort_by(|a, b| java::compare_strings(a, b));
+    crate::sort::sort_by(&mut topics, |a, b| java::compare_strings(a, b));
 
     let mut next = 0usize; // the circular iterator's position in `members`
     for topic in topics {

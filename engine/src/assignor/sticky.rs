@@ -196,7 +196,7 @@ fn all_subscriptions_equal(
 }
 
 fn sort_topics_java(topics: &mut [&String]) {
-    topics.sort_by(|a, b| java::compare_strings(a, b));
+    crate::sort::sort_by(topics, |a, b| java::compare_strings(a, b));
 }
 
 type Constrained = (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>);
@@ -230,7 +230,7 @@ fn constrained(
     // assignOwnedPartitions
     for &c in owned_order {
         let mut owned_partitions = owned[c].clone();
-        owned_partitions.sort_by(|a, b| {
+        crate::sort::sort_by(&mut owned_partitions, |a, b| {
             a.partition
                 .cmp(&b.partition)
                 .then_with(|| java::compare_strings(&a.topic, &b.topic))
@@ -270,8 +270,8 @@ fn constrained(
 
     let by_id =
         |a: &usize, b: &usize| java::compare_strings(&input.members[*a].id, &input.members[*b].id);
-    under_min_quota.sort_by(by_id);
-    exactly_min_quota.make_contiguous().sort_by(by_id);
+    crate::sort::sort_by(&mut under_min_quota, by_id);
+    crate::sort::sort_by(exactly_min_quota.make_contiguous(), by_id);
 
     // assignRoundRobin, with `cursor` standing for the LinkedList iterator over
     // `under_min_quota` (it supports removing the member it returned last).
@@ -453,11 +453,12 @@ impl<'a> General<'a> {
         for (r, &m) in by_rank.iter().enumerate() {
             rank[m] = r;
         }
-        let mut topic_consumers: BTreeMap<&str, Vec<usize>> = input
-            .partitions_per_topic
-            .keys()
-            .map(|t| (t.as_str(), Vec::new()))
-            .collect();
+        let mut topic_consumers: BTreeMap<&str, Vec<usize>> = crate::sort::map_of(
+            input
+                .partitions_per_topic
+                .keys()
+                .map(|t| (t.as_str(), Vec::new())),
+        );
         let mut consumer_topics = vec![Vec::new(); n];
         for c in input.subscription_order() {
             for t in &input.members[c].topics {
@@ -467,14 +468,16 @@ impl<'a> General<'a> {
                 }
             }
         }
-        let current: BTreeMap<usize, Vec<TopicPartition>> = owned.into_iter().enumerate().collect();
-        let partition_consumer = current
-            .iter()
-            .flat_map(|(&c, list)| list.iter().map(move |tp| (tp.clone(), c)))
-            .collect();
+        let current: BTreeMap<usize, Vec<TopicPartition>> =
+            crate::sort::map_of(owned.into_iter().enumerate());
+        let partition_consumer = crate::sort::map_of(
+            current
+                .iter()
+                .flat_map(|(&c, list)| list.iter().map(move |tp| (tp.clone(), c))),
+        );
         // TopicComparator: fewest potential consumers first, then by name.
         let mut sorted_all_topics: Vec<&str> = topic_consumers.keys().copied().collect();
-        sorted_all_topics.sort_by(|a, b| {
+        crate::sort::sort_by(&mut sorted_all_topics, |a, b| {
             topic_consumers[a]
                 .len()
                 .cmp(&topic_consumers[b].len())
@@ -523,7 +526,7 @@ impl<'a> General<'a> {
     fn build(mut self, max_generation: i32, order: &[usize]) -> Fallible<StickyRound> {
         let previous = self.prepopulate_current_assignments(max_generation, order);
         let assigned: BTreeSet<TopicPartition> =
-            self.assign_owned_partitions().into_iter().collect();
+            crate::sort::set_of(self.assign_owned_partitions());
         let unassigned: Vec<TopicPartition> = self
             .sorted_all_partitions
             .iter()
@@ -642,12 +645,12 @@ impl<'a> General<'a> {
         // Kafka's `allPartitions` map (partition -> owner), as one slot per partition of each
         // topic so that probing needs no allocation. A partition the member itself owns is
         // skipped, like Kafka's `!currentAssignment.get(consumer).contains(topicPartition)`.
-        let mut owner: BTreeMap<&str, Vec<Option<usize>>> = self
-            .input
-            .partitions_per_topic
-            .iter()
-            .map(|(t, &n)| (t.as_str(), vec![None; n as usize]))
-            .collect();
+        let mut owner: BTreeMap<&str, Vec<Option<usize>>> = crate::sort::map_of(
+            self.input
+                .partitions_per_topic
+                .iter()
+                .map(|(t, &n)| (t.as_str(), vec![None; n as usize])),
+        );
         for (&c, list) in &self.current {
             for tp in list {
                 if let Some(slot) = owner
@@ -726,12 +729,12 @@ impl<'a> General<'a> {
         }
 
         // Narrow the scope to partitions and members that can actually move.
-        let fixed_topics: BTreeSet<&str> = self
-            .topic_consumers
-            .keys()
-            .copied()
-            .filter(|t| !self.can_topic_participate_in_reassignment(t))
-            .collect();
+        let fixed_topics: BTreeSet<&str> = crate::sort::set_of(
+            self.topic_consumers
+                .keys()
+                .copied()
+                .filter(|t| !self.can_topic_participate_in_reassignment(t)),
+        );
         self.sorted_all_partitions
             .retain(|tp| !fixed_topics.contains(&*tp.topic));
         unassigned.retain(|tp| !fixed_topics.contains(&*tp.topic));

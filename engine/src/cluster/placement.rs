@@ -131,7 +131,7 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<BrokerId, String>) ->
             None => by_rack.push((rack, vec![broker])),
         }
     }
-    by_rack.sort_by(|(a, _), (b, _)| java::compare_strings(a, b));
+    crate::sort::sort_by(&mut by_rack, |(a, _), (b, _)| java::compare_strings(a, b));
     let mut result = Vec::with_capacity(broker_racks.len());
     let mut turn = 0;
     while result.len() < broker_racks.len() {
@@ -240,11 +240,13 @@ impl Layout {
                 replication_factor: factor,
             });
         }
-        let broker_racks: BTreeMap<BrokerId, String> = brokers
-            .iter()
-            .filter_map(|b| b.rack.clone().map(|rack| (b.id, rack)))
-            .collect();
-        let rack_names: BTreeSet<&str> = broker_racks.values().map(String::as_str).collect();
+        let broker_racks: BTreeMap<BrokerId, String> = crate::sort::map_of(
+            brokers
+                .iter()
+                .filter_map(|b| b.rack.clone().map(|rack| (b.id, rack))),
+        );
+        let rack_names: BTreeSet<&str> =
+            crate::sort::set_of(broker_racks.values().map(String::as_str));
         let rack_names: Vec<&str> = rack_names.into_iter().collect();
         let ordered = rack_alternated_broker_list(&broker_racks);
         let racks = ordered

@@ -528,10 +528,7 @@ impl Cluster {
             .filter(|b| self.is_alive(*b))
             .collect();
         let state = PartitionState {
-            logs: replicas
-                .iter()
-                .map(|b| (*b, ReplicaLog::default()))
-                .collect(),
+            logs: crate::sort::map_of(replicas.iter().map(|b| (*b, ReplicaLog::default()))),
             isr: if isr.is_empty() {
                 replicas.clone()
             } else {

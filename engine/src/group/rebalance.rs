@@ -119,16 +119,12 @@ impl ConsumerGroup {
     }
 
     pub(super) fn subscribed_topics(&self, world: &World<'_>) -> BTreeMap<String, u32> {
-        self.config
-            .topics
-            .iter()
-            .filter_map(|t| {
-                world
-                    .topics
-                    .get(t)
-                    .map(|topic| (t.clone(), topic.partition_count()))
-            })
-            .collect()
+        crate::sort::map_of(self.config.topics.iter().filter_map(|t| {
+            world
+                .topics
+                .get(t)
+                .map(|topic| (t.clone(), topic.partition_count()))
+        }))
     }
 
     /// Cooperative: once every pending revocation is done, the second round hands the
@@ -171,12 +167,12 @@ impl ConsumerGroup {
             self.phase = Phase::Stable;
             self.position_gained(world, &round.assigned);
         }
-        let assignment = self
-            .members
-            .values()
-            .filter(|m| m.status == MemberStatus::Alive)
-            .map(|m| (m.id.clone(), m.owned.iter().cloned().collect()))
-            .collect();
+        let assignment = crate::sort::map_of(
+            self.members
+                .values()
+                .filter(|m| m.status == MemberStatus::Alive)
+                .map(|m| (m.id.clone(), m.owned.iter().cloned().collect())),
+        );
         self.trace(
             world,
             TraceEvent::RebalanceCompleted {
@@ -201,7 +197,7 @@ impl ConsumerGroup {
             .values()
             .filter(|m| m.status == MemberStatus::Alive)
             .collect();
-        alive.sort_by_key(|m| m.joined_seq);
+        crate::sort::sort_by_key(&mut alive, |m| m.joined_seq);
         alive.into_iter().map(|m| m.id.clone()).collect()
     }
 
@@ -263,15 +259,12 @@ impl ConsumerGroup {
         round: &mut Round,
     ) {
         // Partitions someone still owns cannot be handed out yet (cooperative).
-        let claimed: BTreeSet<TopicPartition> = self
-            .members
-            .values()
-            .flat_map(|m| m.owned.iter().cloned())
-            .collect();
+        let claimed: BTreeSet<TopicPartition> =
+            crate::sort::set_of(self.members.values().flat_map(|m| m.owned.iter().cloned()));
         for id in joined {
             let want: BTreeSet<TopicPartition> = target
                 .get(&id.0)
-                .map(|v| v.iter().cloned().collect())
+                .map(|v| crate::sort::set_of(v.iter().cloned()))
                 .unwrap_or_default();
             let m = self.members.get_mut(id).expect("joined member");
             match protocol {
@@ -370,7 +363,8 @@ impl Round {
         want: BTreeSet<TopicPartition>,
         claimed: &BTreeSet<TopicPartition>,
     ) {
-        let give_up: BTreeSet<TopicPartition> = m.owned.difference(&want).cloned().collect();
+        let give_up: BTreeSet<TopicPartition> =
+            crate::sort::set_of(m.owned.difference(&want).cloned());
         let mut gained = Vec::new();
         for tp in want.difference(&m.owned) {
             if claimed.contains(tp) {

@@ -149,14 +149,12 @@ impl Saga {
             faults,
             mut resubmits,
         } = setup;
-        orders.sort_by_key(|o| o.at_tick);
-        resubmits.sort_by_key(|r| r.at_tick);
+        crate::sort::sort_by_key(&mut orders, |o| o.at_tick);
+        crate::sort::sort_by_key(&mut resubmits, |r| r.at_tick);
         create_topics(sim, config.partitions).map_err(engine_error)?;
         let processing_ticks = add_service_groups(sim, &config, customize).map_err(engine_error)?;
-        let mut groups: BTreeSet<String> = processing_ticks
-            .keys()
-            .map(|s| s.group().to_string())
-            .collect();
+        let mut groups: BTreeSet<String> =
+            crate::sort::set_of(processing_ticks.keys().map(|s| s.group().to_string()));
         groups.extend(add_projection_groups(sim, &config).map_err(engine_error)?);
         Ok(Self {
             world: SagaWorld::new(&config, faults),
@@ -164,7 +162,7 @@ impl Saga {
             pending_orders: orders,
             pending_resubmits: resubmits,
             resubmitted: BTreeMap::new(),
-            members: processing_ticks.keys().map(|s| (*s, 1)).collect(),
+            members: crate::sort::map_of(processing_ticks.keys().map(|s| (*s, 1))),
             outage_down: BTreeSet::new(),
             killed: BTreeSet::new(),
             restarts: Vec::new(),

@@ -200,12 +200,12 @@ impl Scene {
     }
 
     pub(super) fn index_nodes(&mut self) {
-        self.index = self
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (n.id.clone(), i))
-            .collect();
+        self.index = orderflow_engine::sort::map_of(
+            self.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.id.clone(), i)),
+        );
     }
 
     /// A partition's lane.

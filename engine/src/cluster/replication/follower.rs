@@ -156,7 +156,7 @@ impl Cluster {
         if joins {
             p.isr.push(follower);
             let order = p.replicas.clone();
-            p.isr.sort_by_key(|b| order.iter().position(|r| r == b));
+            crate::sort::sort_by_key(&mut p.isr, |b| order.iter().position(|r| r == b));
             self.counters.isr_expands += 1;
             events.push(ReplicationEvent::IsrExpanded {
                 partition: tp.clone(),

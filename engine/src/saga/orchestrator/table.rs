@@ -100,7 +100,7 @@ pub fn transitions() -> Vec<Transition> {
             }
         }
     }
-    found.sort();
+    crate::sort::sort(&mut found);
     found.dedup();
     found
 }

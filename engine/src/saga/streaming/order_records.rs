@@ -104,7 +104,7 @@ impl SagaView<'_> {
     pub fn order_path(&self, order_id: &OrderId) -> Vec<PathEntry> {
         let index = &self.saga.record_index;
         let mut places = index.by_order.get(order_id).cloned().unwrap_or_default();
-        places.sort_by_key(|p| (p.topic, p.partition, p.offset));
+        crate::sort::sort_by_key(&mut places, |p| (p.topic, p.partition, p.offset));
         places.dedup();
         let mut path: Vec<PathEntry> = places
             .iter()
@@ -129,7 +129,7 @@ impl SagaView<'_> {
                 );
             }
         }
-        path.sort_by_key(|e| (e.tick, e.event_id));
+        crate::sort::sort_by_key(&mut path, |e| (e.tick, e.event_id));
         path
     }
 }

@@ -76,16 +76,17 @@ impl<'a> SagaView<'a> {
 
     /// The services' balances.
     pub fn balances(&self) -> Balances {
-        let dead_letters = topics::ALL
-            .iter()
-            .map(|t| {
-                (
-                    topics::dead_letter_topic(t),
-                    self.dead_letters(t).len() as u64,
-                )
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
+        let dead_letters = crate::sort::map_of(
+            topics::ALL
+                .iter()
+                .map(|t| {
+                    (
+                        topics::dead_letter_topic(t),
+                        self.dead_letters(t).len() as u64,
+                    )
+                })
+                .filter(|(_, n)| *n > 0),
+        );
         Balances::of(&self.saga.world.services, dead_letters)
     }
 
