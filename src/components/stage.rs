@@ -96,9 +96,14 @@ pub fn Stage() -> impl IntoView {
     // Set again only when the size changes (a new viewBox lays the whole drawing out again).
     let svg_size = Memo::new(move |_| scene.with(|s| (s.width, s.height.round())));
     // Faster than a record cell's slide (250 ms a tick): the cells jump instead of sliding,
-    // and fewer records travel, since a traveller is gone at the next tick anyway.
-    let fast =
-        Memo::new(move |_| clock.map_or(0, |c| c.ticks_per_second.get()) > FAST_TICKS_PER_SECOND);
+    // and fewer records travel, since a traveller is gone at the next tick anyway. A burst
+    // is fast too: thousands of records arrive between two redraws, so every cell keyed by
+    // its record would be built anew each time (most of a 30-60 ms redraw, measured with
+    // e2e/burst-profile.mjs), where a cell standing for a place is only rewritten.
+    let bursting = Memo::new(move |_| engine.read(|pg| pg.burst().is_some()));
+    let fast = Memo::new(move |_| {
+        bursting.get() || clock.map_or(0, |c| c.ticks_per_second.get()) > FAST_TICKS_PER_SECOND
+    });
     let summary = move || {
         snapshot.with(|s| {
             let sizes: Vec<u64> = s.partitions.iter().map(|p| p.records()).collect();
