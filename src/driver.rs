@@ -11,7 +11,8 @@
 //! of [`BURST_CHUNK`] records for about [`BURST_BUDGET_MS`] per frame (the views are told of
 //! its progress at most every [`crate::pace::REDRAW_INTERVAL_MS`], and a frame that redraws
 //! publishes for only [`BURST_REDRAW_BUDGET_MS`]), and a rebuild by
-//! replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per frame, so a
+//! replay (a rewind, an import) runs slices for about [`REPLAY_BUDGET_MS`] per frame (its
+//! progress shown at the same pace as a burst's), so a
 //! huge burst, a long replay or a heavy run never blocks input.
 
 pub use crate::pace::MAX_TICKS_PER_FRAME;
@@ -75,8 +76,8 @@ pub fn use_driver() {
     let announcer = expect_context::<Announcer>();
     let pace = std::cell::RefCell::new(Pace::default());
     let redraw = std::rc::Rc::new(std::cell::RefCell::new(Redraw::default()));
-    // A burst's progress is shown at the same pace as ticks played.
-    let burst_redraw = std::cell::RefCell::new(Redraw::default());
+    // A burst's or a replay's progress is shown at the same pace as ticks played.
+    let progress_redraw = std::cell::RefCell::new(Redraw::default());
     // A pause shows the ticks not yet seen at once (before the next frame).
     let flush = redraw.clone();
     Effect::new(move |_| {
@@ -86,7 +87,13 @@ pub fn use_driver() {
     });
     let frame = move |delta: f64| {
         if engine.read_untracked(|pg| pg.replay().is_some()) {
-            if !engine.update(replay_within_budget) {
+            let redraw_now = progress_redraw.borrow_mut().frame(delta, 1);
+            let more = engine.update_quietly(replay_within_budget);
+            if redraw_now || !more {
+                engine.notify();
+            }
+            if !more {
+                progress_redraw.borrow_mut().flush();
                 let now = engine.read_untracked(|pg| pg.now());
                 announcer.say(format!("Rebuilt tick {now}."));
             }
@@ -95,7 +102,7 @@ pub fn use_driver() {
         let bursting = engine.read_untracked(|pg| pg.burst().is_some());
         if bursting {
             let started = now_ms();
-            let redraw_now = burst_redraw.borrow_mut().frame(delta, 1);
+            let redraw_now = progress_redraw.borrow_mut().frame(delta, 1);
             let budget = if redraw_now {
                 BURST_REDRAW_BUDGET_MS
             } else {
@@ -115,7 +122,7 @@ pub fn use_driver() {
             }
             if !more {
                 // The next burst's first frame is shown at once.
-                burst_redraw.borrow_mut().flush();
+                progress_redraw.borrow_mut().flush();
                 let total = engine.read_untracked(|pg| pg.total_records());
                 announcer.say(format!(
                     "Burst published; the topic now holds {total} records."
