@@ -10,6 +10,7 @@
 //! returns the commands to send; [`Orchestrator::tick`] fires step timeouts.
 
 use super::message::{CustomerId, Envelope, OrderId, OrderLine, SagaMessage};
+use super::trace::SagaTraceEvent;
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -442,87 +443,13 @@ impl StepTimeouts {
     }
 }
 
-/// Something the orchestrator did, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum OrchestratorNote {
-    /// A step's command was sent.
-    StepStarted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A step's success reply arrived.
-    StepSucceeded {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A step's failure reply arrived.
-    StepFailed {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-        /// Why, in words.
-        reason: String,
-    },
-    /// A step's timeout passed without a reply.
-    StepTimedOut {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A compensation's command was sent.
-    CompensationStarted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensation.
-        compensation: Compensation,
-    },
-    /// A compensation finished.
-    CompensationDone {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensation.
-        compensation: Compensation,
-    },
-    /// Every step succeeded.
-    SagaCompleted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-    },
-    /// The saga compensated and ended failed.
-    SagaFailed {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// Why, in words.
-        reason: String,
-    },
-    /// The compensation buffer passed with compensations still to run.
-    CompensationIncomplete {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensations not run, the next first.
-        outstanding: Vec<Compensation>,
-    },
-    /// A reply the state machine refused (a late reply after a timeout, a duplicate).
-    TransitionRefused {
-        /// The refused transition, in words.
-        error: String,
-    },
-}
-
 /// What one call of the orchestrator produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrchestratorReaction {
     /// Commands to publish.
     pub commands: Vec<SagaMessage>,
     /// What happened, for the trace.
-    pub notes: Vec<OrchestratorNote>,
+    pub notes: Vec<SagaTraceEvent>,
 }
 
 /// The saga orchestrator: all sagas, keyed by order id.
@@ -674,7 +601,8 @@ impl Orchestrator {
             _ => return out,
         };
         if !self.sagas.contains_key(&order_id) {
-            out.notes.push(OrchestratorNote::TransitionRefused {
+            out.notes.push(SagaTraceEvent::TransitionRefused {
+                tick: now,
                 error: format!("saga {order_id} does not exist: {} ignored", event.name()),
             });
             return out;
@@ -744,12 +672,13 @@ impl Orchestrator {
         };
         let before = saga.status.clone();
         if let Err(e) = saga.status.apply(order_id, &event) {
-            out.notes.push(OrchestratorNote::TransitionRefused {
+            out.notes.push(SagaTraceEvent::TransitionRefused {
+                tick: now,
                 error: e.to_string(),
             });
             return;
         }
-        out.notes.extend(logged(order_id, &event));
+        out.notes.extend(logged(now, order_id, &event));
         saga.log.push(SagaLogEntry { tick: now, event });
         if let Some(deadline) = saga.step_deadline.take() {
             self.deadlines.remove(&(deadline, order_id.clone()));
@@ -759,31 +688,32 @@ impl Orchestrator {
     }
 }
 
-/// The note for an event the saga's log accepted.
-fn logged(order_id: &OrderId, event: &SagaLogEvent) -> Option<OrchestratorNote> {
+/// The trace event for an event the saga's log accepted.
+fn logged(tick: Tick, order_id: &OrderId, event: &SagaLogEvent) -> Option<SagaTraceEvent> {
     let order_id = order_id.clone();
-    Some(match event {
-        SagaLogEvent::Started => return None,
-        SagaLogEvent::StepSucceeded { step } => OrchestratorNote::StepSucceeded {
+    Some(match *event {
+        SagaLogEvent::Started | SagaLogEvent::CompensationTimedOut => return None,
+        SagaLogEvent::StepSucceeded { step } => SagaTraceEvent::StepSucceeded {
+            tick,
             order_id,
-            step: *step,
+            step,
         },
-        SagaLogEvent::StepFailed { step, reason } => OrchestratorNote::StepFailed {
+        SagaLogEvent::StepFailed { step, ref reason } => SagaTraceEvent::StepFailed {
+            tick,
             order_id,
-            step: *step,
+            step,
             reason: reason.clone(),
         },
-        SagaLogEvent::StepTimedOut { step } => OrchestratorNote::StepTimedOut {
+        SagaLogEvent::StepTimedOut { step } => SagaTraceEvent::StepTimedOut {
+            tick,
             order_id,
-            step: *step,
+            step,
         },
-        SagaLogEvent::CompensationSucceeded { compensation } => {
-            OrchestratorNote::CompensationDone {
-                order_id,
-                compensation: *compensation,
-            }
-        }
-        SagaLogEvent::CompensationTimedOut => return None,
+        SagaLogEvent::CompensationSucceeded { compensation } => SagaTraceEvent::CompensationDone {
+            tick,
+            order_id,
+            compensation,
+        },
     })
 }
 
@@ -828,19 +758,23 @@ impl Saga {
         match after.state {
             SagaState::Completed => {
                 self.finished_at = Some(now);
-                out.notes
-                    .push(OrchestratorNote::SagaCompleted { order_id: id });
+                out.notes.push(SagaTraceEvent::SagaCompleted {
+                    tick: now,
+                    order_id: id,
+                });
             }
             SagaState::Failed => {
                 self.finished_at = Some(now);
-                out.notes.push(OrchestratorNote::SagaFailed {
+                out.notes.push(SagaTraceEvent::SagaFailed {
+                    tick: now,
                     order_id: id,
                     reason: after.failure.clone().unwrap_or_default(),
                 });
             }
             SagaState::CompensationIncomplete => {
                 self.finished_at = Some(now);
-                out.notes.push(OrchestratorNote::CompensationIncomplete {
+                out.notes.push(SagaTraceEvent::CompensationIncomplete {
+                    tick: now,
                     order_id: id,
                     outstanding: after.compensation_stack.iter().rev().copied().collect(),
                 });
@@ -857,7 +791,8 @@ impl Saga {
                 {
                     let reason = after.failure.clone().unwrap_or_default();
                     out.commands.push(c.command(&id, &reason));
-                    out.notes.push(OrchestratorNote::CompensationStarted {
+                    out.notes.push(SagaTraceEvent::CompensationStarted {
+                        tick: now,
                         order_id: id,
                         compensation: *c,
                     });
@@ -867,8 +802,11 @@ impl Saga {
                 if let Some(step) = state.awaited_step() {
                     out.commands.extend(step.command(&self.data));
                     self.step_deadline = Some(Tick(now.0 + timeouts.for_step(step)));
-                    out.notes
-                        .push(OrchestratorNote::StepStarted { order_id: id, step });
+                    out.notes.push(SagaTraceEvent::StepStarted {
+                        tick: now,
+                        order_id: id,
+                        step,
+                    });
                 }
             }
         }

@@ -5,7 +5,7 @@
 use super::super::message::{
     total_cents, CustomerId, Envelope, OrderId, OrderLine, ProductId, SagaMessage,
 };
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,6 +86,7 @@ impl InventoryService {
 
     fn reserve(
         &mut self,
+        now: Tick,
         order_id: &OrderId,
         customer_id: Option<&CustomerId>,
         lines: &[OrderLine],
@@ -109,7 +110,9 @@ impl InventoryService {
                 }
                 ReservationState::Voided | ReservationState::Released => Reaction {
                     publish: vec![fail("order was cancelled".into())],
-                    notes: vec![ServiceNote::refused(
+                    notes: vec![SagaTraceEvent::refused(
+                        now,
+                        ServiceName::Inventory,
                         order_id,
                         "reservation for a cancelled order",
                     )],
@@ -205,7 +208,7 @@ impl InventoryService {
         Reaction::publish(reply)
     }
 
-    fn shipped(&mut self, order_id: &OrderId) -> Reaction {
+    fn shipped(&mut self, now: Tick, order_id: &OrderId) -> Reaction {
         match self.reservations.get_mut(order_id) {
             Some(r) if r.state == ReservationState::Reserved => {
                 for l in &r.lines {
@@ -217,14 +220,19 @@ impl InventoryService {
                 Reaction::default()
             }
             // Released before the shipment was seen: the shipment was recalled.
-            _ => Reaction::refused(order_id, "shipment of a released reservation (recalled)"),
+            _ => Reaction::noted(vec![SagaTraceEvent::refused(
+                now,
+                ServiceName::Inventory,
+                order_id,
+                "shipment of a released reservation (recalled)",
+            )]),
         }
     }
 
     /// Handles one message.
     pub fn handle(
         &mut self,
-        _now: Tick,
+        now: Tick,
         mode: SagaMode,
         envelope: &Envelope,
         injected: &Injected,
@@ -233,17 +241,17 @@ impl InventoryService {
         let choreo = mode == SagaMode::Choreography;
         match &envelope.message {
             M::ReserveInventory { order_id, lines } if !choreo => {
-                self.reserve(order_id, None, lines, injected)
+                self.reserve(now, order_id, None, lines, injected)
             }
             M::OrderCreated {
                 order_id,
                 customer_id,
                 lines,
                 ..
-            } if choreo => self.reserve(order_id, Some(customer_id), lines, injected),
+            } if choreo => self.reserve(now, order_id, Some(customer_id), lines, injected),
             M::ReleaseInventory { order_id } if !choreo => self.release(order_id, true),
             M::OrderCancelled { order_id, .. } if choreo => self.release(order_id, true),
-            M::OrderShipped { order_id, .. } => self.shipped(order_id),
+            M::OrderShipped { order_id, .. } => self.shipped(now, order_id),
             _ => Reaction::default(),
         }
     }

@@ -2,7 +2,7 @@
 //! itself: a redelivered ProcessPayment charges again unless the inbox absorbs it.
 
 use super::super::message::{CustomerId, Envelope, OrderId, SagaMessage};
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -158,7 +158,9 @@ impl PaymentService {
                     order_id: order_id.clone(),
                     reason: "order was cancelled".into(),
                 }],
-                notes: vec![ServiceNote::refused(
+                notes: vec![SagaTraceEvent::refused(
+                    now,
+                    ServiceName::Payment,
                     order_id,
                     "charge for a refunded order",
                 )],
@@ -181,7 +183,8 @@ impl PaymentService {
                 order_id: order_id.clone(),
                 amount_cents,
             }],
-            notes: vec![ServiceNote::Charged {
+            notes: vec![SagaTraceEvent::Charged {
+                tick: now,
                 order_id: order_id.clone(),
                 amount_cents,
             }],
@@ -201,7 +204,8 @@ impl PaymentService {
                 amount_cents: outstanding,
                 tick: now,
             });
-            notes.push(ServiceNote::Refunded {
+            notes.push(SagaTraceEvent::Refunded {
+                tick: now,
                 order_id: order_id.clone(),
                 amount_cents: outstanding,
             });

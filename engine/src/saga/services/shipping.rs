@@ -2,7 +2,7 @@
 //! later unless it was recalled first.
 
 use super::super::message::{Envelope, OrderId, SagaMessage};
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,7 +112,9 @@ impl ShippingService {
                         order_id: order_id.clone(),
                         reason: "order was cancelled".into(),
                     }],
-                    notes: vec![ServiceNote::refused(
+                    notes: vec![SagaTraceEvent::refused(
+                        now,
+                        ServiceName::Shipping,
                         order_id,
                         "shipment for a cancelled order",
                     )],
