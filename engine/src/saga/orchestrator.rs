@@ -93,9 +93,12 @@ impl Compensation {
 }
 
 /// Where a saga is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum SagaState {
     /// Placed; the order is not created yet.
+    #[default]
     Pending,
     /// Waiting for Inventory.
     ReservingInventory,
@@ -236,7 +239,7 @@ pub enum SagaError {
 }
 
 /// A saga's status, folded from its log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaStatus {
     /// The saga's state.
     pub state: SagaState,
@@ -248,18 +251,6 @@ pub struct SagaStatus {
     pub compensations_done: Vec<Compensation>,
     /// Why the saga is compensating (first failure or timeout).
     pub failure: Option<String>,
-}
-
-impl Default for SagaStatus {
-    fn default() -> Self {
-        Self {
-            state: SagaState::Pending,
-            compensation_stack: Vec::new(),
-            executed_steps: Vec::new(),
-            compensations_done: Vec::new(),
-            failure: None,
-        }
-    }
 }
 
 const STEP_ORDER: [SagaStep; 3] = [
@@ -500,11 +491,8 @@ impl Orchestrator {
     /// An orchestrator with the given step timeouts.
     pub fn new(timeouts: StepTimeouts) -> Self {
         Self {
-            sagas: BTreeMap::new(),
             timeouts,
-            deadlines: BTreeSet::new(),
-            compensating: BTreeMap::new(),
-            compensating_since: BTreeSet::new(),
+            ..Self::default()
         }
     }
 
