@@ -361,7 +361,7 @@ impl SagaStatus {
 }
 
 /// The order data a saga needs to issue its commands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaData {
     /// The order (one saga per order).
     pub order_id: OrderId,
@@ -374,7 +374,7 @@ pub struct SagaData {
 }
 
 /// One saga instance: its data, its log and the status folded from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saga {
     /// What the saga was started with.
     pub data: SagaData,
@@ -524,6 +524,12 @@ impl Orchestrator {
         use SagaMessage as M;
         let mut out = OrchestratorReaction::default();
         let order_id = envelope.message.order_id().clone();
+        let succeeded = |step| SagaLogEvent::StepSucceeded { step };
+        let failed = |step, reason: &String| SagaLogEvent::StepFailed {
+            step,
+            reason: reason.clone(),
+        };
+        let compensated = |compensation| SagaLogEvent::CompensationSucceeded { compensation };
         let event = match &envelope.message {
             M::OrderCreated {
                 customer_id,
@@ -531,60 +537,31 @@ impl Orchestrator {
                 total_cents,
                 ..
             } => {
-                if !self.sagas.contains_key(&order_id) {
-                    let data = SagaData {
-                        order_id: order_id.clone(),
-                        customer_id: customer_id.clone(),
-                        lines: lines.clone(),
-                        total_cents: *total_cents,
-                    };
-                    self.sagas.insert(
-                        order_id.clone(),
-                        Saga {
-                            data,
-                            log: Vec::new(),
-                            status: SagaStatus::default(),
-                            started_at: now,
-                            step_deadline: None,
-                            finished_at: None,
-                        },
-                    );
-                }
+                let data = SagaData {
+                    order_id: order_id.clone(),
+                    customer_id: customer_id.clone(),
+                    lines: lines.clone(),
+                    total_cents: *total_cents,
+                };
+                (self.sagas.entry(order_id.clone())).or_insert_with(|| Saga {
+                    data,
+                    started_at: now,
+                    ..Saga::default()
+                });
                 SagaLogEvent::Started
             }
-            M::InventoryReserved { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ReserveInventory,
-            },
-            M::InventoryReservationFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ReserveInventory,
-                reason: reason.clone(),
-            },
-            M::PaymentProcessed { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ProcessPayment,
-            },
-            M::PaymentFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ProcessPayment,
-                reason: reason.clone(),
-            },
-            M::OrderShipped { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ShipOrder,
-            },
-            M::ShippingFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ShipOrder,
-                reason: reason.clone(),
-            },
-            M::InventoryReleased { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::ReleaseInventory,
-            },
-            M::PaymentRefunded { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::RefundPayment,
-            },
-            M::ShipmentCancelled { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::CancelShipment,
-            },
-            M::OrderCancelled { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::CancelOrder,
-            },
+            M::InventoryReserved { .. } => succeeded(SagaStep::ReserveInventory),
+            M::InventoryReservationFailed { reason, .. } => {
+                failed(SagaStep::ReserveInventory, reason)
+            }
+            M::PaymentProcessed { .. } => succeeded(SagaStep::ProcessPayment),
+            M::PaymentFailed { reason, .. } => failed(SagaStep::ProcessPayment, reason),
+            M::OrderShipped { .. } => succeeded(SagaStep::ShipOrder),
+            M::ShippingFailed { reason, .. } => failed(SagaStep::ShipOrder, reason),
+            M::InventoryReleased { .. } => compensated(Compensation::ReleaseInventory),
+            M::PaymentRefunded { .. } => compensated(Compensation::RefundPayment),
+            M::ShipmentCancelled { .. } => compensated(Compensation::CancelShipment),
+            M::OrderCancelled { .. } => compensated(Compensation::CancelOrder),
             // Commands and notifications are not replies to the orchestrator.
             _ => return out,
         };
