@@ -94,7 +94,7 @@ impl InventoryService {
     ) -> Reaction {
         let reply_ok = || SagaMessage::InventoryReserved {
             order_id: order_id.clone(),
-            customer_id: customer_id.cloned().unwrap_or(CustomerId(String::new())),
+            customer_id: customer_id.cloned().unwrap_or_default(),
             total_cents: total_cents(lines),
             lines: lines.to_vec(),
         };
@@ -165,7 +165,7 @@ impl InventoryService {
         Reaction::publish(reply_ok())
     }
 
-    fn release(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
+    fn release(&mut self, order_id: &OrderId) -> Reaction {
         let reply = SagaMessage::InventoryReleased {
             order_id: order_id.clone(),
         };
@@ -177,22 +177,12 @@ impl InventoryService {
                     state: ReservationState::Voided,
                 },
             );
-            return if always_reply {
-                Reaction::publish(reply)
-            } else {
-                Reaction::default()
-            };
+            return Reaction::publish(reply);
         };
         let from_shipped = match r.state {
             ReservationState::Reserved => false,
             ReservationState::Shipped => true,
-            _ => {
-                return if always_reply {
-                    Reaction::publish(reply)
-                } else {
-                    Reaction::default()
-                }
-            }
+            _ => return Reaction::publish(reply),
         };
         for l in &r.lines {
             let s = self.stock.entry(l.product_id.clone()).or_default();
@@ -249,8 +239,8 @@ impl InventoryService {
                 lines,
                 ..
             } if choreo => self.reserve(now, order_id, Some(customer_id), lines, injected),
-            M::ReleaseInventory { order_id } if !choreo => self.release(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id, true),
+            M::ReleaseInventory { order_id } if !choreo => self.release(order_id),
+            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id),
             M::OrderShipped { order_id, .. } => self.shipped(now, order_id),
             _ => Reaction::default(),
         }

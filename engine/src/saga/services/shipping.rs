@@ -150,7 +150,7 @@ impl ShippingService {
         })
     }
 
-    fn cancel(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
+    fn cancel(&mut self, order_id: &OrderId) -> Reaction {
         let recalled = match self.shipments.get(order_id) {
             // On its way: recalled. Delivered already: the carrier collects it back.
             Some(
@@ -172,14 +172,10 @@ impl ShippingService {
                 false
             }
         };
-        if always_reply || recalled {
-            Reaction::publish(SagaMessage::ShipmentCancelled {
-                order_id: order_id.clone(),
-                recalled,
-            })
-        } else {
-            Reaction::default()
-        }
+        Reaction::publish(SagaMessage::ShipmentCancelled {
+            order_id: order_id.clone(),
+            recalled,
+        })
     }
 
     /// Handles one message.
@@ -195,8 +191,8 @@ impl ShippingService {
         match &envelope.message {
             M::ShipOrder { order_id } if !choreo => self.ship(now, order_id, injected),
             M::PaymentProcessed { order_id, .. } if choreo => self.ship(now, order_id, injected),
-            M::CancelShipment { order_id } if !choreo => self.cancel(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, true),
+            M::CancelShipment { order_id } if !choreo => self.cancel(order_id),
+            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id),
             _ => Reaction::default(),
         }
     }
