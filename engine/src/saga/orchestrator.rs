@@ -605,16 +605,12 @@ impl Orchestrator {
             );
         }
         let buffer = self.timeouts.compensation_buffer_ticks;
-        // Ordered by when compensation began: the stalled ones come first; then by order.
+        // Ordered by when compensation began: the stalled ones come first (the index holds
+        // only sagas compensating that have not timed their compensation out); then by order.
         let stalled: BTreeSet<OrderId> = self
             .compensating_since
             .iter()
             .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
-            .filter(|(_, id)| {
-                self.sagas
-                    .get(id)
-                    .is_some_and(|s| s.compensation_stalled(now, buffer))
-            })
             .map(|(_, id)| id.clone())
             .collect();
         for order_id in stalled {
@@ -700,13 +696,6 @@ impl Saga {
             }
         }
         began
-    }
-
-    /// True when the saga has compensated for `buffer` ticks since its failure without
-    /// finishing, and has not timed its compensation out before (once per saga).
-    fn compensation_stalled(&self, now: Tick, buffer: u64) -> bool {
-        self.compensation_began()
-            .is_some_and(|t| now.0 >= t.0.saturating_add(buffer))
     }
 
     /// What the status reached from `before` calls for: the end, the next compensation,
