@@ -12,6 +12,7 @@ pub mod producers;
 pub mod publish;
 pub mod rebalance;
 pub mod routing;
+pub mod row_viewport;
 pub mod saga_insight;
 pub mod sagas;
 pub mod share;

@@ -7,10 +7,10 @@
 //! appended the record a second time: two copies in the log) and "↻ group" (a group
 //! processed the one copy again after a redelivery).
 
+use crate::components::row_viewport::RowViewport;
 use crate::playground::{key_hue, RecordRow};
 use crate::row_window::RowWindow;
 use crate::state::Engine;
-use leptos::html::Div;
 use leptos::prelude::*;
 
 /// Height of one record row in CSS pixels (must match `.record` in style/main.css).
@@ -19,16 +19,17 @@ pub const ROW_HEIGHT_PX: f64 = 24.0;
 pub const VISIBLE_ROWS: u64 = 10;
 /// Extra rows rendered above and below the visible ones, so fast scrolling shows no gaps.
 pub const OVERSCAN_ROWS: u64 = 4;
+/// A partition's log as a virtualised list.
+const LOG_WINDOW: RowWindow = RowWindow {
+    row_px: ROW_HEIGHT_PX,
+    rows_in_view: VISIBLE_ROWS,
+    overscan_rows: OVERSCAN_ROWS,
+};
 
 /// The window of offsets to render for a scroll position: `(first, end)` with `end`
 /// exclusive, clamped to the log (past its end, the last rows).
 pub fn visible_window(scroll_top_px: f64, log_start: u64, high_watermark: u64) -> (u64, u64) {
-    let list = RowWindow {
-        row_px: ROW_HEIGHT_PX,
-        rows_in_view: VISIBLE_ROWS,
-        overscan_rows: OVERSCAN_ROWS,
-    };
-    let (drawn, _) = list.at(scroll_top_px, high_watermark.saturating_sub(log_start));
+    let (drawn, _) = LOG_WINDOW.at(scroll_top_px, high_watermark.saturating_sub(log_start));
     (log_start + drawn.start, log_start + drawn.end)
 }
 
@@ -60,8 +61,6 @@ pub fn PartitionLogView(
     let engine = expect_context::<Engine>();
     let topic = StoredValue::new(topic);
     let scroll_top = RwSignal::new(0.0f64);
-    let follow_tail = RwSignal::new(true);
-    let viewport = NodeRef::<Div>::new();
     let bounds =
         Memo::new(move |_| engine.read(|pg| pg.partition_bounds(&topic.read_value(), partition)));
     let window = Memo::new(move |_| {
@@ -91,28 +90,6 @@ pub fn PartitionLogView(
         })
     });
 
-    // Keep the newest record in view while the user has not scrolled away from the tail.
-    // (An effect that writes the DOM, not a signal.)
-    Effect::new(move |_| {
-        bounds.track();
-        if follow_tail.get_untracked() {
-            // After the next layout, so the list already has its new height.
-            request_animation_frame(move || {
-                if let Some(el) = viewport.try_get_untracked().flatten() {
-                    el.set_scroll_top(el.scroll_height());
-                }
-            });
-        }
-    });
-    let on_scroll = move |_| {
-        if let Some(el) = viewport.get_untracked() {
-            let top = f64::from(el.scroll_top());
-            scroll_top.set(top);
-            let at_bottom = el.scroll_top() + el.client_height() >= el.scroll_height() - 2;
-            follow_tail.set(at_bottom);
-        }
-    };
-
     // Not "Partition N": that is the stage's lane (one region per name).
     let label = format!("Log of {}-{partition}", topic.read_value());
     let heading = label.clone();
@@ -136,34 +113,32 @@ pub fn PartitionLogView(
                     }
                 }}
             </p>
-            <div
+            // Follows the newest record while the user has not scrolled away from the tail.
+            <RowViewport
+                geometry=LOG_WINDOW
                 class="log-viewport"
-                node_ref=viewport
-                on:scroll=on_scroll
-                tabindex="0"
-                role="group"
-                aria-label=format!("Records of partition {partition}")
-                // The geometry virtualisation depends on is inline, not left to the stylesheet.
-                style:height=format!("{}px", VISIBLE_ROWS as f64 * ROW_HEIGHT_PX)
-                style:overflow-y="auto"
-                style:position="relative"
-            >
-                <ol
-                    class="records"
-                    style:position="relative"
-                    style:height=move || {
-                        let (start, end) = bounds.get();
-                        format!("{}px", (end - start) as f64 * ROW_HEIGHT_PX)
+                label=format!("Records of partition {partition}")
+                spacer_class="records"
+                ordered=true
+                total=Signal::derive(move || {
+                    let (start, end) = bounds.get();
+                    end - start
+                })
+                scroll_top
+                follow_tail=true
+                overlay=Box::new(move || {
+                    view! {
+                        <For each=numbered_markers key=|m| m.clone() let:m>
+                            <CommitMarker number=m.0 group=m.1.0 offset=m.1.1 bounds=bounds />
+                        </For>
                     }
-                >
-                    <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
-                        <RecordItem row=row bounds=bounds />
-                    </For>
-                </ol>
-                <For each=numbered_markers key=|m| m.clone() let:m>
-                    <CommitMarker number=m.0 group=m.1.0 offset=m.1.1 bounds=bounds />
+                    .into_any()
+                })
+            >
+                <For each=move || rows.get() key=|row| (row.epoch, row.offset) let:row>
+                    <RecordItem row=row bounds=bounds />
                 </For>
-            </div>
+            </RowViewport>
         </section>
     }
     .into_any()

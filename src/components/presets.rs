@@ -19,10 +19,10 @@ pub fn PresetPicker() -> impl IntoView {
     let all = StoredValue::new(presets());
     let choice =
         RwSignal::new(all.with_value(|p| p.first().map(|p| p.id.clone()).unwrap_or_default()));
-    let chosen = move || -> Option<Preset> {
-        let id = choice.get();
+    let find = move |id: String| -> Option<Preset> {
         all.with_value(|p| p.iter().find(|p| p.id == id).cloned())
     };
+    let chosen = move || find(choice.get());
     let options = move |saga: bool| {
         all.with_value(|p| {
             p.iter()
@@ -35,8 +35,7 @@ pub fn PresetPicker() -> impl IntoView {
         .collect_view()
     };
     let load = move |_| {
-        let id = choice.get_untracked();
-        let Some(preset) = all.with_value(|p| p.iter().find(|p| p.id == id).cloned()) else {
+        let Some(preset) = find(choice.get_untracked()) else {
             return;
         };
         clock.playing.set(false);

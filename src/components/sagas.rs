@@ -14,7 +14,8 @@
 //! saga command.
 
 use crate::components::explain::Explain;
-use crate::sagas::{check_lines, saga_window, saga_window_label, SAGA_ROWS_IN_VIEW, SAGA_ROW_PX};
+use crate::components::row_viewport::RowViewport;
+use crate::sagas::{check_lines, saga_window, saga_window_label, SAGA_LIST, SAGA_ROW_PX};
 use crate::sagas::{
     dead_letters, is_armed, next_order_id, order_stream_status, orders_per_tick,
     parse_orders_per_tick, parse_payment_chance, payment_chance, record_check_violations,
@@ -501,7 +502,6 @@ fn dead_letter_item(engine: Engine, announcer: Announcer, l: DeadLetterRow) -> i
 fn SagaList() -> impl IntoView {
     let engine = expect_context::<Engine>();
     let scroll_top = RwSignal::new(0.0f64);
-    let viewport = NodeRef::<leptos::html::Div>::new();
     let total = Memo::new(move |_| engine.read(|pg| pg.saga().map_or(0, |s| s.saga_count())));
     // The window and the count in one value: the views below each read this one memo.
     let window = Memo::new(move |_| {
@@ -527,37 +527,22 @@ fn SagaList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let on_scroll = move |_| {
-        if let Some(el) = viewport.get_untracked() {
-            scroll_top.set(f64::from(el.scroll_top()));
-        }
-    };
     view! {
         <div class="saga-list">
             <p class="saga-count" aria-live="off">{move || window.with(|(_, in_view, total)| saga_window_label(in_view, *total))}</p>
-            <div
+            <RowViewport
+                geometry=SAGA_LIST
                 class="saga-viewport"
-                node_ref=viewport
-                on:scroll=on_scroll
-                tabindex="0"
-                role="group"
-                aria-label="Sagas, by order id"
-                // The geometry virtualisation depends on is inline, not left to the stylesheet.
-                style:height=format!("{}px", SAGA_ROWS_IN_VIEW as f64 * SAGA_ROW_PX)
-                style:overflow-y="auto"
-                style:position="relative"
+                label="Sagas, by order id"
+                spacer_class="saga-rows"
+                total=Signal::derive(move || window.with(|w| w.2) as u64)
+                scroll_top
             >
-                <div
-                    class="saga-rows"
-                    style:position="relative"
-                    style:height=move || format!("{}px", window.with(|w| w.2) as f64 * SAGA_ROW_PX)
-                >
-                    // Keyed by place and everything a region shows: a saga that moved is drawn again.
-                    <For each=move || shown.get() key=|row| row.clone() let:row>
-                        {saga_region(row.0, row.1, row.2)}
-                    </For>
-                </div>
-            </div>
+                // Keyed by place and everything a region shows: a saga that moved is drawn again.
+                <For each=move || shown.get() key=|row| row.clone() let:row>
+                    {saga_region(row.0, row.1, row.2)}
+                </For>
+            </RowViewport>
         </div>
     }
 }

@@ -326,18 +326,19 @@ pub const SAGA_ROW_PX: f64 = 152.0;
 pub const SAGA_ROWS_IN_VIEW: usize = 4;
 /// Regions drawn above and below those in view, so that scrolling shows no gap.
 pub const SAGA_OVERSCAN_ROWS: usize = 2;
+/// The saga list as a virtualised list.
+pub const SAGA_LIST: RowWindow = RowWindow {
+    row_px: SAGA_ROW_PX,
+    rows_in_view: SAGA_ROWS_IN_VIEW as u64,
+    overscan_rows: SAGA_OVERSCAN_ROWS as u64,
+};
 
 /// The list's window at a scroll offset (in CSS pixels) over `total` sagas: the index
 /// range of the regions to draw and that of the regions in view. A scroll offset past the
 /// end (the run shrank) shows the last rows.
 pub fn saga_window(scroll_top_px: f64, total: usize) -> (Range<usize>, Range<usize>) {
-    let list = RowWindow {
-        row_px: SAGA_ROW_PX,
-        rows_in_view: SAGA_ROWS_IN_VIEW as u64,
-        overscan_rows: SAGA_OVERSCAN_ROWS as u64,
-    };
     // Within `total`, so the indices fit a usize again.
-    let (drawn, in_view) = list.at(scroll_top_px, total as u64);
+    let (drawn, in_view) = SAGA_LIST.at(scroll_top_px, total as u64);
     let index = |r: Range<u64>| r.start as usize..r.end as usize;
     (index(drawn), index(in_view))
 }

@@ -10,7 +10,7 @@ use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 
 /// The choreographed saga of one order as seen on the events topic.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChoreographyView {
     /// The saga's state.
     pub state: SagaState,
@@ -40,15 +40,7 @@ const ANSWERS_TO_CANCELLATION: [Compensation; 3] = [
 impl ChoreographyView {
     /// A saga whose order was placed, before any of its events.
     pub fn pending() -> Self {
-        Self {
-            state: SagaState::Pending,
-            executed_steps: Vec::new(),
-            compensations_done: Vec::new(),
-            acknowledged: Vec::new(),
-            failure: None,
-            finished_at: None,
-            cancelled_at: None,
-        }
+        Self::default()
     }
 
     /// Once `buffer` ticks passed since the cancellation with a compensating service not

@@ -124,7 +124,6 @@ pub struct SagaConfig {
     /// The step timeouts (the saga timeout is their sum plus a buffer).
     pub timeouts: StepTimeouts,
     /// Ticks a service's group spends on each record it consumes (missing: 1).
-    #[serde(default)]
     pub processing_ticks: BTreeMap<ServiceName, u64>,
     /// Ticks a projection's group spends per record (so its lag is visible).
     pub projection_ticks_per_record: u64,
@@ -134,7 +133,6 @@ pub struct SagaConfig {
     pub snapshot_every: u64,
     /// Ticks from a shipment leaving to the carrier delivering it (Shipping then publishes
     /// `OrderDelivered` and the order becomes Delivered).
-    #[serde(default = "default_delivery_ticks")]
     pub delivery_ticks: u64,
     /// The services' commit policy (`None`: the engine's default, commit after processing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,14 +155,10 @@ impl Default for SagaConfig {
                 .map(|(p, n)| (ProductId(p.into()), n))
                 .collect(),
             snapshot_every: 3,
-            delivery_ticks: default_delivery_ticks(),
+            delivery_ticks: 20,
             commit_policy: None,
         }
     }
-}
-
-fn default_delivery_ticks() -> u64 {
-    20
 }
 
 impl SagaConfig {
@@ -188,19 +182,17 @@ impl SagaConfig {
     }
 }
 
-/// The parts of a scenario a simulation is built from.
+/// The parts of a scenario a simulation is built from (a field left out reads as its
+/// default).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SagaSetup {
-    #[serde(default)]
     /// How the system is set up.
     pub config: SagaConfig,
-    #[serde(default)]
     /// Orders to place, by tick.
     pub orders: Vec<OrderRequest>,
-    #[serde(default)]
     /// The fault plan (with its rules' state).
     pub faults: FaultPlan,
-    #[serde(default)]
     /// Dead-letter resubmissions, by tick.
     pub resubmits: Vec<ResubmitRequest>,
 }

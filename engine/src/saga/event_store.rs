@@ -104,16 +104,13 @@ pub struct StoredEvent {
 /// Turns a stored event into the current schema (version 2): a version 1 `OrderPlaced`
 /// gets the default currency.
 pub fn upcast(stored: &StoredEvent) -> OrderDomainEvent {
-    match (&stored.event, stored.schema_version) {
-        (OrderDomainEvent::OrderPlaced { currency: None, .. }, v) if v < 2 => {
-            let mut event = stored.event.clone();
-            if let OrderDomainEvent::OrderPlaced { currency, .. } = &mut event {
-                *currency = Some(DEFAULT_CURRENCY.to_string());
-            }
-            event
+    let mut event = stored.event.clone();
+    if let OrderDomainEvent::OrderPlaced { currency, .. } = &mut event {
+        if currency.is_none() && stored.schema_version < 2 {
+            *currency = Some(DEFAULT_CURRENCY.to_string());
         }
-        _ => stored.event.clone(),
     }
+    event
 }
 
 /// Errors of the event store and the aggregate's rules.
@@ -293,13 +290,9 @@ struct StoredStreams {
 
 impl From<StoredStreams> for EventStore {
     fn from(stored: StoredStreams) -> Self {
-        let mut store = Self {
-            streams: stored.streams,
-            snapshots: stored.snapshots,
-            snapshot_every: stored.snapshot_every,
-            heads: BTreeMap::new(),
-            by_status: BTreeMap::new(),
-        };
+        let mut store = Self::new(stored.snapshot_every);
+        store.streams = stored.streams;
+        store.snapshots = stored.snapshots;
         let ids: Vec<OrderId> = store.streams.keys().cloned().collect();
         for id in ids {
             let state = store.replay(&id, None).state;

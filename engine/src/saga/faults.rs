@@ -185,26 +185,21 @@ pub struct RelayCrash {
     pub nth: u32,
 }
 
-/// Everything that goes wrong in a scenario.
+/// Everything that goes wrong in a scenario (a list left out reads as empty).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct FaultPlan {
-    #[serde(default)]
     /// Rules failing handler calls.
     pub rules: Vec<FaultRule>,
-    #[serde(default)]
     /// Services down for a window.
     pub outages: Vec<Outage>,
-    #[serde(default)]
     /// Services slow for a window.
     pub slowdowns: Vec<Slowdown>,
-    #[serde(default)]
     /// Crashes while handling a message.
     pub crashes: Vec<Crash>,
-    #[serde(default)]
     /// Outbox relay crashes.
     pub relay_crashes: Vec<RelayCrash>,
     /// Order ids whose `PaymentProcessed` status update meets a concurrent writer.
-    #[serde(default)]
     pub concurrent_writers: Vec<String>,
 }
 

@@ -11,7 +11,7 @@ mod wire;
 
 /// An order's id. It is also the saga's id, the correlation id of every message the order
 /// causes and the record key (so all of one order's records stay in one partition, in order).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OrderId(pub String);
 
@@ -21,7 +21,7 @@ pub struct OrderId(pub String);
 pub struct ProductId(pub String);
 
 /// A customer's id (payments are charged per customer).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct CustomerId(pub String);
 

@@ -10,6 +10,7 @@
 //! returns the commands to send; [`Orchestrator::tick`] fires step timeouts.
 
 use super::message::{CustomerId, Envelope, OrderId, OrderLine, SagaMessage};
+use super::trace::SagaTraceEvent;
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -92,9 +93,12 @@ impl Compensation {
 }
 
 /// Where a saga is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum SagaState {
     /// Placed; the order is not created yet.
+    #[default]
     Pending,
     /// Waiting for Inventory.
     ReservingInventory,
@@ -235,7 +239,7 @@ pub enum SagaError {
 }
 
 /// A saga's status, folded from its log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaStatus {
     /// The saga's state.
     pub state: SagaState,
@@ -247,18 +251,6 @@ pub struct SagaStatus {
     pub compensations_done: Vec<Compensation>,
     /// Why the saga is compensating (first failure or timeout).
     pub failure: Option<String>,
-}
-
-impl Default for SagaStatus {
-    fn default() -> Self {
-        Self {
-            state: SagaState::Pending,
-            compensation_stack: Vec::new(),
-            executed_steps: Vec::new(),
-            compensations_done: Vec::new(),
-            failure: None,
-        }
-    }
 }
 
 const STEP_ORDER: [SagaStep; 3] = [
@@ -369,7 +361,7 @@ impl SagaStatus {
 }
 
 /// The order data a saga needs to issue its commands.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaData {
     /// The order (one saga per order).
     pub order_id: OrderId,
@@ -382,7 +374,7 @@ pub struct SagaData {
 }
 
 /// One saga instance: its data, its log and the status folded from it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Saga {
     /// What the saga was started with.
     pub data: SagaData,
@@ -442,87 +434,13 @@ impl StepTimeouts {
     }
 }
 
-/// Something the orchestrator did, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum OrchestratorNote {
-    /// A step's command was sent.
-    StepStarted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A step's success reply arrived.
-    StepSucceeded {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A step's failure reply arrived.
-    StepFailed {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-        /// Why, in words.
-        reason: String,
-    },
-    /// A step's timeout passed without a reply.
-    StepTimedOut {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The saga step.
-        step: SagaStep,
-    },
-    /// A compensation's command was sent.
-    CompensationStarted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensation.
-        compensation: Compensation,
-    },
-    /// A compensation finished.
-    CompensationDone {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensation.
-        compensation: Compensation,
-    },
-    /// Every step succeeded.
-    SagaCompleted {
-        /// The order (one saga per order).
-        order_id: OrderId,
-    },
-    /// The saga compensated and ended failed.
-    SagaFailed {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// Why, in words.
-        reason: String,
-    },
-    /// The compensation buffer passed with compensations still to run.
-    CompensationIncomplete {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The compensations not run, the next first.
-        outstanding: Vec<Compensation>,
-    },
-    /// A reply the state machine refused (a late reply after a timeout, a duplicate).
-    TransitionRefused {
-        /// The refused transition, in words.
-        error: String,
-    },
-}
-
 /// What one call of the orchestrator produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OrchestratorReaction {
     /// Commands to publish.
     pub commands: Vec<SagaMessage>,
     /// What happened, for the trace.
-    pub notes: Vec<OrchestratorNote>,
+    pub notes: Vec<SagaTraceEvent>,
 }
 
 /// The saga orchestrator: all sagas, keyed by order id.
@@ -573,11 +491,8 @@ impl Orchestrator {
     /// An orchestrator with the given step timeouts.
     pub fn new(timeouts: StepTimeouts) -> Self {
         Self {
-            sagas: BTreeMap::new(),
             timeouts,
-            deadlines: BTreeSet::new(),
-            compensating: BTreeMap::new(),
-            compensating_since: BTreeSet::new(),
+            ..Self::default()
         }
     }
 
@@ -609,6 +524,12 @@ impl Orchestrator {
         use SagaMessage as M;
         let mut out = OrchestratorReaction::default();
         let order_id = envelope.message.order_id().clone();
+        let succeeded = |step| SagaLogEvent::StepSucceeded { step };
+        let failed = |step, reason: &String| SagaLogEvent::StepFailed {
+            step,
+            reason: reason.clone(),
+        };
+        let compensated = |compensation| SagaLogEvent::CompensationSucceeded { compensation };
         let event = match &envelope.message {
             M::OrderCreated {
                 customer_id,
@@ -616,65 +537,37 @@ impl Orchestrator {
                 total_cents,
                 ..
             } => {
-                if !self.sagas.contains_key(&order_id) {
-                    let data = SagaData {
-                        order_id: order_id.clone(),
-                        customer_id: customer_id.clone(),
-                        lines: lines.clone(),
-                        total_cents: *total_cents,
-                    };
-                    self.sagas.insert(
-                        order_id.clone(),
-                        Saga {
-                            data,
-                            log: Vec::new(),
-                            status: SagaStatus::default(),
-                            started_at: now,
-                            step_deadline: None,
-                            finished_at: None,
-                        },
-                    );
-                }
+                let data = SagaData {
+                    order_id: order_id.clone(),
+                    customer_id: customer_id.clone(),
+                    lines: lines.clone(),
+                    total_cents: *total_cents,
+                };
+                (self.sagas.entry(order_id.clone())).or_insert_with(|| Saga {
+                    data,
+                    started_at: now,
+                    ..Saga::default()
+                });
                 SagaLogEvent::Started
             }
-            M::InventoryReserved { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ReserveInventory,
-            },
-            M::InventoryReservationFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ReserveInventory,
-                reason: reason.clone(),
-            },
-            M::PaymentProcessed { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ProcessPayment,
-            },
-            M::PaymentFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ProcessPayment,
-                reason: reason.clone(),
-            },
-            M::OrderShipped { .. } => SagaLogEvent::StepSucceeded {
-                step: SagaStep::ShipOrder,
-            },
-            M::ShippingFailed { reason, .. } => SagaLogEvent::StepFailed {
-                step: SagaStep::ShipOrder,
-                reason: reason.clone(),
-            },
-            M::InventoryReleased { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::ReleaseInventory,
-            },
-            M::PaymentRefunded { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::RefundPayment,
-            },
-            M::ShipmentCancelled { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::CancelShipment,
-            },
-            M::OrderCancelled { .. } => SagaLogEvent::CompensationSucceeded {
-                compensation: Compensation::CancelOrder,
-            },
+            M::InventoryReserved { .. } => succeeded(SagaStep::ReserveInventory),
+            M::InventoryReservationFailed { reason, .. } => {
+                failed(SagaStep::ReserveInventory, reason)
+            }
+            M::PaymentProcessed { .. } => succeeded(SagaStep::ProcessPayment),
+            M::PaymentFailed { reason, .. } => failed(SagaStep::ProcessPayment, reason),
+            M::OrderShipped { .. } => succeeded(SagaStep::ShipOrder),
+            M::ShippingFailed { reason, .. } => failed(SagaStep::ShipOrder, reason),
+            M::InventoryReleased { .. } => compensated(Compensation::ReleaseInventory),
+            M::PaymentRefunded { .. } => compensated(Compensation::RefundPayment),
+            M::ShipmentCancelled { .. } => compensated(Compensation::CancelShipment),
+            M::OrderCancelled { .. } => compensated(Compensation::CancelOrder),
             // Commands and notifications are not replies to the orchestrator.
             _ => return out,
         };
         if !self.sagas.contains_key(&order_id) {
-            out.notes.push(OrchestratorNote::TransitionRefused {
+            out.notes.push(SagaTraceEvent::TransitionRefused {
+                tick: now,
                 error: format!("saga {order_id} does not exist: {} ignored", event.name()),
             });
             return out;
@@ -712,16 +605,12 @@ impl Orchestrator {
             );
         }
         let buffer = self.timeouts.compensation_buffer_ticks;
-        // Ordered by when compensation began: the stalled ones come first; then by order.
+        // Ordered by when compensation began: the stalled ones come first (the index holds
+        // only sagas compensating that have not timed their compensation out); then by order.
         let stalled: BTreeSet<OrderId> = self
             .compensating_since
             .iter()
             .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
-            .filter(|(_, id)| {
-                self.sagas
-                    .get(id)
-                    .is_some_and(|s| s.compensation_stalled(now, buffer))
-            })
             .map(|(_, id)| id.clone())
             .collect();
         for order_id in stalled {
@@ -744,12 +633,13 @@ impl Orchestrator {
         };
         let before = saga.status.clone();
         if let Err(e) = saga.status.apply(order_id, &event) {
-            out.notes.push(OrchestratorNote::TransitionRefused {
+            out.notes.push(SagaTraceEvent::TransitionRefused {
+                tick: now,
                 error: e.to_string(),
             });
             return;
         }
-        out.notes.extend(logged(order_id, &event));
+        out.notes.extend(logged(now, order_id, &event));
         saga.log.push(SagaLogEntry { tick: now, event });
         if let Some(deadline) = saga.step_deadline.take() {
             self.deadlines.remove(&(deadline, order_id.clone()));
@@ -759,31 +649,32 @@ impl Orchestrator {
     }
 }
 
-/// The note for an event the saga's log accepted.
-fn logged(order_id: &OrderId, event: &SagaLogEvent) -> Option<OrchestratorNote> {
+/// The trace event for an event the saga's log accepted.
+fn logged(tick: Tick, order_id: &OrderId, event: &SagaLogEvent) -> Option<SagaTraceEvent> {
     let order_id = order_id.clone();
-    Some(match event {
-        SagaLogEvent::Started => return None,
-        SagaLogEvent::StepSucceeded { step } => OrchestratorNote::StepSucceeded {
+    Some(match *event {
+        SagaLogEvent::Started | SagaLogEvent::CompensationTimedOut => return None,
+        SagaLogEvent::StepSucceeded { step } => SagaTraceEvent::StepSucceeded {
+            tick,
             order_id,
-            step: *step,
+            step,
         },
-        SagaLogEvent::StepFailed { step, reason } => OrchestratorNote::StepFailed {
+        SagaLogEvent::StepFailed { step, ref reason } => SagaTraceEvent::StepFailed {
+            tick,
             order_id,
-            step: *step,
+            step,
             reason: reason.clone(),
         },
-        SagaLogEvent::StepTimedOut { step } => OrchestratorNote::StepTimedOut {
+        SagaLogEvent::StepTimedOut { step } => SagaTraceEvent::StepTimedOut {
+            tick,
             order_id,
-            step: *step,
+            step,
         },
-        SagaLogEvent::CompensationSucceeded { compensation } => {
-            OrchestratorNote::CompensationDone {
-                order_id,
-                compensation: *compensation,
-            }
-        }
-        SagaLogEvent::CompensationTimedOut => return None,
+        SagaLogEvent::CompensationSucceeded { compensation } => SagaTraceEvent::CompensationDone {
+            tick,
+            order_id,
+            compensation,
+        },
     })
 }
 
@@ -807,13 +698,6 @@ impl Saga {
         began
     }
 
-    /// True when the saga has compensated for `buffer` ticks since its failure without
-    /// finishing, and has not timed its compensation out before (once per saga).
-    fn compensation_stalled(&self, now: Tick, buffer: u64) -> bool {
-        self.compensation_began()
-            .is_some_and(|t| now.0 >= t.0.saturating_add(buffer))
-    }
-
     /// What the status reached from `before` calls for: the end, the next compensation,
     /// or the next step's command (and its deadline).
     fn follow_up(
@@ -828,19 +712,23 @@ impl Saga {
         match after.state {
             SagaState::Completed => {
                 self.finished_at = Some(now);
-                out.notes
-                    .push(OrchestratorNote::SagaCompleted { order_id: id });
+                out.notes.push(SagaTraceEvent::SagaCompleted {
+                    tick: now,
+                    order_id: id,
+                });
             }
             SagaState::Failed => {
                 self.finished_at = Some(now);
-                out.notes.push(OrchestratorNote::SagaFailed {
+                out.notes.push(SagaTraceEvent::SagaFailed {
+                    tick: now,
                     order_id: id,
                     reason: after.failure.clone().unwrap_or_default(),
                 });
             }
             SagaState::CompensationIncomplete => {
                 self.finished_at = Some(now);
-                out.notes.push(OrchestratorNote::CompensationIncomplete {
+                out.notes.push(SagaTraceEvent::CompensationIncomplete {
+                    tick: now,
                     order_id: id,
                     outstanding: after.compensation_stack.iter().rev().copied().collect(),
                 });
@@ -857,7 +745,8 @@ impl Saga {
                 {
                     let reason = after.failure.clone().unwrap_or_default();
                     out.commands.push(c.command(&id, &reason));
-                    out.notes.push(OrchestratorNote::CompensationStarted {
+                    out.notes.push(SagaTraceEvent::CompensationStarted {
+                        tick: now,
                         order_id: id,
                         compensation: *c,
                     });
@@ -867,8 +756,11 @@ impl Saga {
                 if let Some(step) = state.awaited_step() {
                     out.commands.extend(step.command(&self.data));
                     self.step_deadline = Some(Tick(now.0 + timeouts.for_step(step)));
-                    out.notes
-                        .push(OrchestratorNote::StepStarted { order_id: id, step });
+                    out.notes.push(SagaTraceEvent::StepStarted {
+                        tick: now,
+                        order_id: id,
+                        step,
+                    });
                 }
             }
         }

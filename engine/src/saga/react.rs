@@ -71,8 +71,8 @@ impl Services {
                             order_id: order_id.clone(),
                             status,
                         });
-                let notes = T::from_service_notes(now, service, reaction.notes);
-                return (reaction.publish, changed.into_iter().chain(notes).collect());
+                let notes = changed.into_iter().chain(reaction.notes).collect();
+                return (reaction.publish, notes);
             }
             ServiceName::Inventory => self.inventory.handle(now, mode, envelope, injected),
             ServiceName::Payment => self.payment.handle(now, mode, envelope, injected),
@@ -81,12 +81,9 @@ impl Services {
             ServiceName::Analytics => self.analytics.handle(now, mode, envelope, injected),
             ServiceName::Orchestrator => {
                 let r = self.orchestrator.handle(now, envelope);
-                return (r.commands, T::from_orchestrator_notes(now, r.notes));
+                return (r.commands, r.notes);
             }
         };
-        (
-            reaction.publish,
-            T::from_service_notes(now, service, reaction.notes),
-        )
+        (reaction.publish, reaction.notes)
     }
 }

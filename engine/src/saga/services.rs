@@ -28,8 +28,9 @@ pub use order::OrderService;
 pub use payment::{Movement, PaymentService};
 pub use shipping::{ShipmentState, ShippingService};
 
-use super::message::{OrderId, SagaMessage};
+use super::message::SagaMessage;
 use super::orchestrator::{Compensation, SagaStep};
+use super::trace::SagaTraceEvent;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -207,56 +208,13 @@ pub enum Injected {
     ConcurrentWriter,
 }
 
-/// Something a service noticed while handling, for the trace.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum ServiceNote {
-    /// An append met a concurrent writer; the service reloaded and retried.
-    ConcurrencyConflict {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The stream version the writer loaded.
-        expected_version: u64,
-        /// The stream version it found when appending.
-        actual_version: u64,
-    },
-    /// The event store snapshotted an aggregate.
-    SnapshotTaken {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The stream version.
-        version: u64,
-    },
-    /// The aggregate or a tombstone refused the message (late, duplicate or cancelled).
-    Refused {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// Why, in words.
-        reason: String,
-    },
-    /// A customer was charged.
-    Charged {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The amount, in cents.
-        amount_cents: u64,
-    },
-    /// A customer was refunded.
-    Refunded {
-        /// The order (one saga per order).
-        order_id: OrderId,
-        /// The amount, in cents.
-        amount_cents: u64,
-    },
-}
-
 /// What one handler call produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Reaction {
     /// Messages to publish.
     pub publish: Vec<SagaMessage>,
     /// What happened, for the trace.
-    pub notes: Vec<ServiceNote>,
+    pub notes: Vec<SagaTraceEvent>,
 }
 
 impl Reaction {
@@ -267,11 +225,7 @@ impl Reaction {
         }
     }
 
-    fn refused(order_id: &OrderId, reason: impl fmt::Display) -> Self {
-        Self::noted(vec![ServiceNote::refused(order_id, reason)])
-    }
-
-    fn noted(notes: Vec<ServiceNote>) -> Self {
+    fn noted(notes: Vec<SagaTraceEvent>) -> Self {
         Self {
             publish: Vec::new(),
             notes,
@@ -279,19 +233,10 @@ impl Reaction {
     }
 }
 
-impl ServiceNote {
-    fn refused(order_id: &OrderId, reason: impl fmt::Display) -> Self {
-        ServiceNote::Refused {
-            order_id: order_id.clone(),
-            reason: reason.to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod testing {
     use super::super::message::{
-        CorrelationId, Envelope, EventId, EventMeta, OrderLine, ProductId,
+        CorrelationId, Envelope, EventId, EventMeta, OrderId, OrderLine, ProductId,
     };
     use super::*;
 

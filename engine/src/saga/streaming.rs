@@ -367,7 +367,7 @@ impl Saga {
         let (writer, due) = match w.mode {
             SagaMode::Orchestration => {
                 let r = w.services.orchestrator.tick(now);
-                w.trace.extend(T::from_orchestrator_notes(now, r.notes));
+                w.trace.extend(r.notes);
                 (ServiceName::Orchestrator, r.commands)
             }
             SagaMode::Choreography => (ServiceName::Order, w.services.order.tick(now).publish),

@@ -34,7 +34,7 @@ pub struct PathEntry {
 }
 
 /// One saga's outcome.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SagaSummary {
     /// The order.
     pub order_id: OrderId,
@@ -57,12 +57,7 @@ impl SagaSummary {
     fn pending(order_id: OrderId) -> Self {
         Self {
             order_id,
-            state: SagaState::Pending,
-            executed_steps: Vec::new(),
-            compensations: Vec::new(),
-            failure: None,
-            finished_at: None,
-            log: Vec::new(),
+            ..Self::default()
         }
     }
 

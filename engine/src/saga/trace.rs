@@ -4,9 +4,9 @@
 
 use super::event_store::OrderStatus;
 use super::message::{EventId, OrderId};
-use super::orchestrator::{Compensation, OrchestratorNote, SagaStep};
+use super::orchestrator::{Compensation, SagaStep};
 use super::projection::ProjectionKind;
-use super::services::{ServiceName, ServiceNote};
+use super::services::ServiceName;
 use crate::ids::{Offset, PartitionId, Tick};
 use serde::{Deserialize, Serialize};
 
@@ -331,120 +331,18 @@ pub enum SagaTraceEvent {
 }
 
 impl SagaTraceEvent {
-    /// Trace events for a service's notes.
-    pub fn from_service_notes(
+    /// `service` refused a message for `order_id` (late, duplicate or cancelled).
+    pub fn refused(
         tick: Tick,
         service: ServiceName,
-        notes: Vec<ServiceNote>,
-    ) -> Vec<Self> {
-        use ServiceNote as N;
-        notes
-            .into_iter()
-            .map(|n| match n {
-                N::ConcurrencyConflict {
-                    order_id,
-                    expected_version,
-                    actual_version,
-                } => Self::ConcurrencyConflict {
-                    tick,
-                    order_id,
-                    expected_version,
-                    actual_version,
-                },
-                N::SnapshotTaken { order_id, version } => Self::SnapshotTaken {
-                    tick,
-                    order_id,
-                    version,
-                },
-                N::Refused { order_id, reason } => Self::MessageRefused {
-                    tick,
-                    service,
-                    order_id,
-                    reason,
-                },
-                N::Charged {
-                    order_id,
-                    amount_cents,
-                } => Self::Charged {
-                    tick,
-                    order_id,
-                    amount_cents,
-                },
-                N::Refunded {
-                    order_id,
-                    amount_cents,
-                } => Self::Refunded {
-                    tick,
-                    order_id,
-                    amount_cents,
-                },
-            })
-            .collect()
-    }
-
-    /// Trace events for the orchestrator's notes.
-    pub fn from_orchestrator_notes(tick: Tick, notes: Vec<OrchestratorNote>) -> Vec<Self> {
-        use OrchestratorNote as N;
-        notes
-            .into_iter()
-            .map(|n| match n {
-                N::StepStarted { order_id, step } => Self::StepStarted {
-                    tick,
-                    order_id,
-                    step,
-                },
-                N::StepSucceeded { order_id, step } => Self::StepSucceeded {
-                    tick,
-                    order_id,
-                    step,
-                },
-                N::StepFailed {
-                    order_id,
-                    step,
-                    reason,
-                } => Self::StepFailed {
-                    tick,
-                    order_id,
-                    step,
-                    reason,
-                },
-                N::StepTimedOut { order_id, step } => Self::StepTimedOut {
-                    tick,
-                    order_id,
-                    step,
-                },
-                N::CompensationStarted {
-                    order_id,
-                    compensation,
-                } => Self::CompensationStarted {
-                    tick,
-                    order_id,
-                    compensation,
-                },
-                N::CompensationDone {
-                    order_id,
-                    compensation,
-                } => Self::CompensationDone {
-                    tick,
-                    order_id,
-                    compensation,
-                },
-                N::SagaCompleted { order_id } => Self::SagaCompleted { tick, order_id },
-                N::SagaFailed { order_id, reason } => Self::SagaFailed {
-                    tick,
-                    order_id,
-                    reason,
-                },
-                N::CompensationIncomplete {
-                    order_id,
-                    outstanding,
-                } => Self::CompensationIncomplete {
-                    tick,
-                    order_id,
-                    outstanding,
-                },
-                N::TransitionRefused { error } => Self::TransitionRefused { tick, error },
-            })
-            .collect()
+        order_id: &OrderId,
+        reason: impl std::fmt::Display,
+    ) -> Self {
+        Self::MessageRefused {
+            tick,
+            service,
+            order_id: order_id.clone(),
+            reason: reason.to_string(),
+        }
     }
 }

@@ -62,7 +62,7 @@ pub use crate::topic::TopicSpec;
 
 use crate::cluster::placement::BrokerMetadata;
 use crate::cluster::replication::ReplicationConfig;
-use crate::command::{Command, SimError};
+use crate::command::Command;
 use crate::group::GroupConfig;
 use crate::ids::MemberId;
 use crate::producer::ProducerConfig;
@@ -279,8 +279,11 @@ fn set_up(sim: &mut Sim, scenario: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-/// Names the part of the scenario the simulation refused.
-fn invalid(scenario: &Scenario, what: String) -> impl FnOnce(SimError) -> ScenarioError {
+/// Names the part of the scenario the simulation or the saga refused.
+fn invalid<E: Into<SystemError>>(
+    scenario: &Scenario,
+    what: String,
+) -> impl FnOnce(E) -> ScenarioError {
     let scenario = scenario.name.clone();
     move |source| ScenarioError::Invalid {
         scenario,

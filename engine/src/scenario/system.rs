@@ -3,7 +3,7 @@
 //! thing: build it from a scenario, apply or schedule [`ScenarioCommand`]s, step it, read
 //! its trace and summary.
 
-use super::{set_up, Scenario, ScenarioCommand, ScenarioError};
+use super::{invalid, set_up, Scenario, ScenarioCommand, ScenarioError};
 use crate::command::SimError;
 use crate::ids::Tick;
 use crate::saga::command::SagaCommand;
@@ -71,26 +71,15 @@ impl System {
         let mut sim = Sim::new(scenario.seed);
         sim.set_record_limit(record_limit);
         set_up(&mut sim, scenario)?;
-        let refused = |what: String| {
-            let scenario = scenario.name.clone();
-            move |source: SystemError| ScenarioError::Invalid {
-                scenario,
-                what,
-                source: Box::new(source),
-            }
-        };
-        let saga = match &scenario.saga {
-            Some(setup) => Some(
-                Saga::new(setup.clone(), &mut sim)
-                    .map_err(|e| refused("saga".to_string())(e.into()))?,
-            ),
-            None => None,
-        };
+        let saga = (scenario.saga.clone())
+            .map(|setup| Saga::new(setup, &mut sim))
+            .transpose()
+            .map_err(invalid(scenario, "saga".to_string()))?;
         let mut system = Self::new(sim, saga);
         for (i, c) in scenario.commands.iter().enumerate() {
             system
                 .schedule(c.at, c.command.clone())
-                .map_err(refused(format!("command {i} (at tick {})", c.at)))?;
+                .map_err(invalid(scenario, format!("command {i} (at tick {})", c.at)))?;
         }
         Ok(system)
     }

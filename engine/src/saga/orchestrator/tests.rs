@@ -154,7 +154,7 @@ fn timeout_compensates_the_timed_out_step_too_and_late_reply_is_refused() {
     assert!(r.commands.is_empty());
     assert!(matches!(
         &r.notes[..],
-        [OrchestratorNote::TransitionRefused { error }] if error.contains("Compensating")
+        [SagaTraceEvent::TransitionRefused { tick: Tick(61), error }] if error.contains("Compensating")
     ));
 }
 
@@ -236,7 +236,8 @@ fn a_stalled_compensation_is_incomplete_and_a_late_reply_resumes_it() {
     let r = o.tick(Tick(2 + buffer));
     assert_eq!(
         r.notes,
-        [OrchestratorNote::CompensationIncomplete {
+        [SagaTraceEvent::CompensationIncomplete {
+            tick: Tick(2 + buffer),
             order_id: oid(),
             outstanding: vec![Compensation::CancelOrder],
         }]

@@ -5,7 +5,7 @@
 use super::super::message::{
     total_cents, CustomerId, Envelope, OrderId, OrderLine, ProductId, SagaMessage,
 };
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -86,6 +86,7 @@ impl InventoryService {
 
     fn reserve(
         &mut self,
+        now: Tick,
         order_id: &OrderId,
         customer_id: Option<&CustomerId>,
         lines: &[OrderLine],
@@ -93,7 +94,7 @@ impl InventoryService {
     ) -> Reaction {
         let reply_ok = || SagaMessage::InventoryReserved {
             order_id: order_id.clone(),
-            customer_id: customer_id.cloned().unwrap_or(CustomerId(String::new())),
+            customer_id: customer_id.cloned().unwrap_or_default(),
             total_cents: total_cents(lines),
             lines: lines.to_vec(),
         };
@@ -109,7 +110,9 @@ impl InventoryService {
                 }
                 ReservationState::Voided | ReservationState::Released => Reaction {
                     publish: vec![fail("order was cancelled".into())],
-                    notes: vec![ServiceNote::refused(
+                    notes: vec![SagaTraceEvent::refused(
+                        now,
+                        ServiceName::Inventory,
                         order_id,
                         "reservation for a cancelled order",
                     )],
@@ -162,7 +165,7 @@ impl InventoryService {
         Reaction::publish(reply_ok())
     }
 
-    fn release(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
+    fn release(&mut self, order_id: &OrderId) -> Reaction {
         let reply = SagaMessage::InventoryReleased {
             order_id: order_id.clone(),
         };
@@ -174,22 +177,12 @@ impl InventoryService {
                     state: ReservationState::Voided,
                 },
             );
-            return if always_reply {
-                Reaction::publish(reply)
-            } else {
-                Reaction::default()
-            };
+            return Reaction::publish(reply);
         };
         let from_shipped = match r.state {
             ReservationState::Reserved => false,
             ReservationState::Shipped => true,
-            _ => {
-                return if always_reply {
-                    Reaction::publish(reply)
-                } else {
-                    Reaction::default()
-                }
-            }
+            _ => return Reaction::publish(reply),
         };
         for l in &r.lines {
             let s = self.stock.entry(l.product_id.clone()).or_default();
@@ -205,7 +198,7 @@ impl InventoryService {
         Reaction::publish(reply)
     }
 
-    fn shipped(&mut self, order_id: &OrderId) -> Reaction {
+    fn shipped(&mut self, now: Tick, order_id: &OrderId) -> Reaction {
         match self.reservations.get_mut(order_id) {
             Some(r) if r.state == ReservationState::Reserved => {
                 for l in &r.lines {
@@ -217,14 +210,19 @@ impl InventoryService {
                 Reaction::default()
             }
             // Released before the shipment was seen: the shipment was recalled.
-            _ => Reaction::refused(order_id, "shipment of a released reservation (recalled)"),
+            _ => Reaction::noted(vec![SagaTraceEvent::refused(
+                now,
+                ServiceName::Inventory,
+                order_id,
+                "shipment of a released reservation (recalled)",
+            )]),
         }
     }
 
     /// Handles one message.
     pub fn handle(
         &mut self,
-        _now: Tick,
+        now: Tick,
         mode: SagaMode,
         envelope: &Envelope,
         injected: &Injected,
@@ -233,17 +231,17 @@ impl InventoryService {
         let choreo = mode == SagaMode::Choreography;
         match &envelope.message {
             M::ReserveInventory { order_id, lines } if !choreo => {
-                self.reserve(order_id, None, lines, injected)
+                self.reserve(now, order_id, None, lines, injected)
             }
             M::OrderCreated {
                 order_id,
                 customer_id,
                 lines,
                 ..
-            } if choreo => self.reserve(order_id, Some(customer_id), lines, injected),
-            M::ReleaseInventory { order_id } if !choreo => self.release(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id, true),
-            M::OrderShipped { order_id, .. } => self.shipped(order_id),
+            } if choreo => self.reserve(now, order_id, Some(customer_id), lines, injected),
+            M::ReleaseInventory { order_id } if !choreo => self.release(order_id),
+            M::OrderCancelled { order_id, .. } if choreo => self.release(order_id),
+            M::OrderShipped { order_id, .. } => self.shipped(now, order_id),
             _ => Reaction::default(),
         }
     }

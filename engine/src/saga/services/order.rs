@@ -3,7 +3,7 @@
 
 use super::super::event_store::{EventStore, EventStoreError, OrderDomainEvent, OrderStatus};
 use super::super::message::{total_cents, Envelope, OrderId, SagaMessage, DEFAULT_CURRENCY};
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -52,7 +52,7 @@ impl OrderService {
         event: OrderDomainEvent,
         schema_version: u32,
         injected: &Injected,
-        notes: &mut Vec<ServiceNote>,
+        notes: &mut Vec<SagaTraceEvent>,
     ) -> Result<(), EventStoreError> {
         let mut expected = self.store.version(order_id);
         if *injected == Injected::ConcurrentWriter && expected > 0 {
@@ -74,7 +74,8 @@ impl OrderService {
             {
                 Ok(appended) => {
                     if let Some(version) = appended.snapshot_taken {
-                        notes.push(ServiceNote::SnapshotTaken {
+                        notes.push(SagaTraceEvent::SnapshotTaken {
+                            tick: now,
                             order_id: order_id.clone(),
                             version,
                         });
@@ -86,7 +87,8 @@ impl OrderService {
                     expected_version,
                     actual_version,
                 }) => {
-                    notes.push(ServiceNote::ConcurrencyConflict {
+                    notes.push(SagaTraceEvent::ConcurrencyConflict {
+                        tick: now,
                         order_id,
                         expected_version,
                         actual_version,
@@ -126,7 +128,12 @@ impl OrderService {
                 notes,
             },
             Err(e) => {
-                notes.push(ServiceNote::refused(order_id, e));
+                notes.push(SagaTraceEvent::refused(
+                    now,
+                    ServiceName::Order,
+                    order_id,
+                    e,
+                ));
                 // Cancelling a cancelled order is done: acknowledge so the saga can finish.
                 let publish =
                     if always_reply && self.status(order_id) == Some(OrderStatus::Cancelled) {
@@ -222,7 +229,12 @@ impl OrderService {
             &mut notes,
         );
         if let Err(e) = appended {
-            notes.push(ServiceNote::refused(order_id, e));
+            notes.push(SagaTraceEvent::refused(
+                now,
+                ServiceName::Order,
+                order_id,
+                e,
+            ));
             return Reaction::noted(notes);
         }
         if mode == SagaMode::Choreography {
@@ -256,7 +268,12 @@ impl OrderService {
         let mut notes = Vec::new();
         let appended = self.append(now, order_id, event, 2, injected, &mut notes);
         if let Err(e) = &appended {
-            notes.push(ServiceNote::refused(order_id, e));
+            notes.push(SagaTraceEvent::refused(
+                now,
+                ServiceName::Order,
+                order_id,
+                e,
+            ));
         }
         (Reaction::noted(notes), appended.is_ok())
     }
@@ -304,12 +321,14 @@ mod tests {
             amount_cents: 100,
         });
         let r = svc.handle(Tick(1), ORCH, &paid, &Injected::ConcurrentWriter);
-        assert!(r.notes.contains(&ServiceNote::ConcurrencyConflict {
+        assert!(r.notes.contains(&SagaTraceEvent::ConcurrencyConflict {
+            tick: Tick(1),
             order_id: oid("A"),
             expected_version: 1,
             actual_version: 2
         }));
-        assert!(r.notes.contains(&ServiceNote::SnapshotTaken {
+        assert!(r.notes.contains(&SagaTraceEvent::SnapshotTaken {
+            tick: Tick(1),
             order_id: oid("A"),
             version: 3
         }));

@@ -2,7 +2,7 @@
 //! itself: a redelivered ProcessPayment charges again unless the inbox absorbs it.
 
 use super::super::message::{CustomerId, Envelope, OrderId, SagaMessage};
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -158,7 +158,9 @@ impl PaymentService {
                     order_id: order_id.clone(),
                     reason: "order was cancelled".into(),
                 }],
-                notes: vec![ServiceNote::refused(
+                notes: vec![SagaTraceEvent::refused(
+                    now,
+                    ServiceName::Payment,
                     order_id,
                     "charge for a refunded order",
                 )],
@@ -181,39 +183,37 @@ impl PaymentService {
                 order_id: order_id.clone(),
                 amount_cents,
             }],
-            notes: vec![ServiceNote::Charged {
+            notes: vec![SagaTraceEvent::Charged {
+                tick: now,
                 order_id: order_id.clone(),
                 amount_cents,
             }],
         }
     }
 
-    fn refund(&mut self, now: Tick, order_id: &OrderId, always_reply: bool) -> Reaction {
+    fn refund(&mut self, now: Tick, order_id: &OrderId) -> Reaction {
         let outstanding = self.net_for_order(order_id).max(0) as u64;
         self.closed.entry(order_id.clone()).or_insert(now);
         let mut notes = Vec::new();
         if outstanding > 0 {
             let customer_id = (self.sums.by_order.get(order_id))
-                .map_or(CustomerId(String::new()), |m| m.customer_id.clone());
+                .map_or_else(CustomerId::default, |m| m.customer_id.clone());
             self.push_refund(Movement {
                 order_id: order_id.clone(),
                 customer_id,
                 amount_cents: outstanding,
                 tick: now,
             });
-            notes.push(ServiceNote::Refunded {
+            notes.push(SagaTraceEvent::Refunded {
+                tick: now,
                 order_id: order_id.clone(),
                 amount_cents: outstanding,
             });
         }
-        let publish = if always_reply || outstanding > 0 {
-            vec![SagaMessage::PaymentRefunded {
-                order_id: order_id.clone(),
-                amount_cents: outstanding,
-            }]
-        } else {
-            Vec::new()
-        };
+        let publish = vec![SagaMessage::PaymentRefunded {
+            order_id: order_id.clone(),
+            amount_cents: outstanding,
+        }];
         Reaction { publish, notes }
     }
 
@@ -239,8 +239,8 @@ impl PaymentService {
                 total_cents,
                 ..
             } if choreo => self.charge(now, order_id, customer_id, *total_cents, injected),
-            M::RefundPayment { order_id } if !choreo => self.refund(now, order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.refund(now, order_id, true),
+            M::RefundPayment { order_id } if !choreo => self.refund(now, order_id),
+            M::OrderCancelled { order_id, .. } if choreo => self.refund(now, order_id),
             _ => Reaction::default(),
         }
     }

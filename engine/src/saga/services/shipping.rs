@@ -2,7 +2,7 @@
 //! later unless it was recalled first.
 
 use super::super::message::{Envelope, OrderId, SagaMessage};
-use super::{Injected, Reaction, SagaMode, ServiceNote};
+use super::{Injected, Reaction, SagaMode, SagaTraceEvent, ServiceName};
 use crate::ids::Tick;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -112,7 +112,9 @@ impl ShippingService {
                         order_id: order_id.clone(),
                         reason: "order was cancelled".into(),
                     }],
-                    notes: vec![ServiceNote::refused(
+                    notes: vec![SagaTraceEvent::refused(
+                        now,
+                        ServiceName::Shipping,
                         order_id,
                         "shipment for a cancelled order",
                     )],
@@ -148,7 +150,7 @@ impl ShippingService {
         })
     }
 
-    fn cancel(&mut self, order_id: &OrderId, always_reply: bool) -> Reaction {
+    fn cancel(&mut self, order_id: &OrderId) -> Reaction {
         let recalled = match self.shipments.get(order_id) {
             // On its way: recalled. Delivered already: the carrier collects it back.
             Some(
@@ -170,14 +172,10 @@ impl ShippingService {
                 false
             }
         };
-        if always_reply || recalled {
-            Reaction::publish(SagaMessage::ShipmentCancelled {
-                order_id: order_id.clone(),
-                recalled,
-            })
-        } else {
-            Reaction::default()
-        }
+        Reaction::publish(SagaMessage::ShipmentCancelled {
+            order_id: order_id.clone(),
+            recalled,
+        })
     }
 
     /// Handles one message.
@@ -193,8 +191,8 @@ impl ShippingService {
         match &envelope.message {
             M::ShipOrder { order_id } if !choreo => self.ship(now, order_id, injected),
             M::PaymentProcessed { order_id, .. } if choreo => self.ship(now, order_id, injected),
-            M::CancelShipment { order_id } if !choreo => self.cancel(order_id, true),
-            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id, true),
+            M::CancelShipment { order_id } if !choreo => self.cancel(order_id),
+            M::OrderCancelled { order_id, .. } if choreo => self.cancel(order_id),
             _ => Reaction::default(),
         }
     }

@@ -107,14 +107,11 @@ impl Saga {
     /// A crashed member's replacement starts when the crash's down time is over (unless an
     /// outage holds the service down; its end starts a member).
     pub(super) fn restart_crashed_members(&mut self, sim: &mut Sim, next: Tick) {
-        let due: Vec<ServiceName> = self
-            .restarts
-            .iter()
-            .filter(|(at, _)| *at <= next)
-            .map(|(_, s)| *s)
-            .collect();
-        self.restarts.retain(|(at, _)| *at > next);
-        for service in due {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.restarts)
+            .into_iter()
+            .partition(|(at, _)| *at <= next);
+        self.restarts = later;
+        for (_, service) in due {
             if self.outage_down.contains(&service) {
                 continue;
             }
