@@ -39,8 +39,9 @@ pub struct OrderEvent {
 pub enum Payload {
     /// An order event from the playground's producer or generator.
     Order(OrderEvent),
-    /// A command or event of the order saga (see [`crate::saga`]).
-    Saga(crate::saga::message::SagaMessage),
+    /// A command or event of the order saga (see [`crate::saga`]). Boxed: a saga message
+    /// is larger than an order event, and every record of every topic would pay for it.
+    Saga(Box<crate::saga::message::SagaMessage>),
     /// A dead-lettered saga record on a `<topic>.DLQ` topic: the original, its error and
     /// attempt count.
     SagaDeadLetter(Box<crate::saga::retry::DeadLetter>),

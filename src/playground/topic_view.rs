@@ -123,7 +123,7 @@ impl Playground {
             .map(|r| {
                 let order = r.value.as_order();
                 let saga = match &r.value {
-                    Payload::Saga(m) => Some(m),
+                    Payload::Saga(m) => Some(&**m),
                     _ => None,
                 };
                 RecordRow {

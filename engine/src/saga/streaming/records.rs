@@ -123,7 +123,7 @@ impl SagaView<'_> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {
             records_of(t)
                 .filter_map(|(p, r)| match &r.value {
-                    Payload::Saga(m) => Some((p, m.clone())),
+                    Payload::Saga(m) => Some((p, (**m).clone())),
                     _ => None,
                 })
                 .collect()
