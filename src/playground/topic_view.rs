@@ -106,24 +106,19 @@ impl Playground {
         else {
             return Vec::new();
         };
-        let start = log.log_start_offset().0;
-        let records = log.records();
-        let lo = (from.max(start) - start) as usize;
-        let hi = (to.saturating_sub(start) as usize).min(records.len());
-        if lo >= hi {
+        let Ok(records) = log.range(Offset(from.max(log.log_start_offset().0)), Offset(to)) else {
             return Vec::new();
-        }
+        };
         let segment = self
             .topic_spec(topic)
             .and_then(|s| s.segment_records)
             .unwrap_or(DEFAULT_SEGMENT_RECORDS)
             .max(1);
-        records[lo..hi]
-            .iter()
+        records
             .map(|r| {
                 let order = r.value.as_order();
                 let saga = match &r.value {
-                    Payload::Saga(m) => Some(m),
+                    Payload::Saga(m) => Some(&**m),
                     _ => None,
                 };
                 RecordRow {

@@ -328,7 +328,7 @@ impl Saga {
         for m in stream.orders(sim.rng_mut(), &products, &mut self.streamed_orders) {
             let topic = m.topic().to_string();
             let key = Some(m.order_id().0.clone());
-            let value = Payload::Saga(m);
+            let value = Payload::Saga(Box::new(m));
             if let Err(e) = sim.apply(Command::Produce { topic, key, value }) {
                 self.world.trace.push(T::CommandRejected {
                     tick: sim.now(),
@@ -441,7 +441,7 @@ impl Processors for Saga {
 fn produce(sim: &mut Sim, message: SagaMessage, writer: Option<ServiceName>) {
     let topic = message.topic().to_string();
     let key = Some(message.order_id().0.clone());
-    let value = Payload::Saga(message);
+    let value = Payload::Saga(Box::new(message));
     let produced = match writer {
         Some(service) => sim.produce(&topic, key, value, Some(service.group())),
         None => sim.apply(Command::Produce { topic, key, value }),

@@ -456,7 +456,7 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
             let original = orders
                 .partitions()
                 .iter()
-                .flat_map(|l| l.records().iter())
+                .flat_map(|l| l.records())
                 .find(|o| o.headers.event_id == cause)
                 .expect("cause exists");
             assert_eq!(original.key, r.key);
@@ -934,7 +934,6 @@ fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
     run_until_with(&mut sim, 20, &mut relay);
     let ids: Vec<EventId> = sim.topic("shipments").unwrap().partitions()[0]
         .records()
-        .iter()
         .map(|r| r.headers.event_id)
         .collect();
     // Orders got ids 1 and 2; the processor issued 3 and 4 and each went out twice.
@@ -982,7 +981,7 @@ fn produce_with_headers_keeps_an_issued_event_id_and_refuses_others() {
         .unwrap()
         .partitions()
         .iter()
-        .flat_map(|l| l.records().iter().cloned())
+        .flat_map(|l| l.records().cloned())
         .collect();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].headers.event_id, records[1].headers.event_id);

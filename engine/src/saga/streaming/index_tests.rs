@@ -26,7 +26,7 @@ fn walked_path(view: &SagaView<'_>, order_id: &OrderId) -> Vec<super::super::sum
         .flat_map(|t| {
             t.partitions().iter().enumerate().flat_map(move |(p, log)| {
                 let partition = PartitionId(p as u32);
-                (log.records().iter()).filter_map(move |r| path_entry(t, partition, r, order_id))
+                (log.records()).filter_map(move |r| path_entry(t, partition, r, order_id))
             })
         })
         .collect();

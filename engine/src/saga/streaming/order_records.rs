@@ -39,12 +39,13 @@ impl RecordIndex {
             for (p, log) in t.partitions().iter().enumerate() {
                 // A log truncated below what was indexed (an unclean leader election) is
                 // indexed again from its end; places that moved are checked when read.
-                let end = log
-                    .records()
-                    .last()
-                    .map_or(Offset(0), |r| Offset(r.offset.0 + 1));
+                let end = if log.is_empty() {
+                    Offset(0)
+                } else {
+                    log.high_watermark()
+                };
                 next[p] = next[p].min(end);
-                for r in unindexed(log.records(), next[p]) {
+                for r in log.records_from(next[p]) {
                     if let Some(order) = order_of(r) {
                         let place = Place {
                             topic,
@@ -77,11 +78,6 @@ impl RecordIndex {
             .and_then(|n| self.next[n].get(partition).copied())
             .unwrap_or(Offset(0))
     }
-}
-
-/// The records of a log from offset `from` on.
-fn unindexed(records: &[Record], from: Offset) -> &[Record] {
-    &records[records.partition_point(|r| r.offset < from)..]
 }
 
 /// The order a saga record belongs to (a dead letter: the order of the record it holds).
@@ -121,12 +117,9 @@ impl SagaView<'_> {
             .collect();
         for t in self.sim.topics() {
             for (p, log) in t.partitions().iter().enumerate() {
-                let tail = unindexed(log.records(), index.next_offset(t.name(), p));
+                let tail = log.records_from(index.next_offset(t.name(), p));
                 let partition = PartitionId(p as u32);
-                path.extend(
-                    tail.iter()
-                        .filter_map(|r| path_entry(t, partition, r, order_id)),
-                );
+                path.extend(tail.filter_map(|r| path_entry(t, partition, r, order_id)));
             }
         }
         crate::sort::sort_by_key(&mut path, |e| (e.tick, e.event_id));

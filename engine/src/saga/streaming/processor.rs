@@ -364,7 +364,7 @@ fn outgoing(message: SagaMessage, cause: EventId) -> OutgoingRecord {
         correlation_id: Some(message.order_id().0.clone()),
         causation_id: Some(cause),
         schema_version: 2,
-        payload: Payload::Saga(message),
+        payload: Payload::Saga(Box::new(message)),
         event_id: None,
     }
 }

@@ -85,7 +85,6 @@ impl SagaView<'_> {
             .flat_map(|(p, log)| {
                 let end = ends.map(|e| e[p]);
                 log.records()
-                    .iter()
                     .filter(move |r| end.is_none_or(|e| r.offset < e))
                     .filter_map(|r| match &r.value {
                         Payload::Saga(m) => Some(envelope_of(r, m)),
@@ -123,7 +122,7 @@ impl SagaView<'_> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {
             records_of(t)
                 .filter_map(|(p, r)| match &r.value {
-                    Payload::Saga(m) => Some((p, m.clone())),
+                    Payload::Saga(m) => Some((p, (**m).clone())),
                     _ => None,
                 })
                 .collect()
@@ -242,9 +241,8 @@ impl Saga {
 }
 
 fn records_of(t: &Topic) -> impl Iterator<Item = (PartitionId, &Record)> {
-    t.partitions().iter().enumerate().flat_map(|(p, log)| {
-        log.records()
-            .iter()
-            .map(move |r| (PartitionId(p as u32), r))
-    })
+    t.partitions()
+        .iter()
+        .enumerate()
+        .flat_map(|(p, log)| log.records().map(move |r| (PartitionId(p as u32), r)))
 }

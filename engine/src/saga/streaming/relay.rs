@@ -86,7 +86,7 @@ pub(super) fn publish_row(sim: &mut Sim, key: String, row: Envelope, service: Op
         causation_id: row.meta.causation_id,
         schema_version: u16::try_from(row.meta.schema_version).unwrap_or(u16::MAX),
     };
-    let value = Payload::Saga(row.message);
+    let value = Payload::Saga(Box::new(row.message));
     let key = Some(key);
     let sent = match service {
         Some(service) => {
