@@ -713,17 +713,16 @@ impl Orchestrator {
         }
         let buffer = self.timeouts.compensation_buffer_ticks;
         // Ordered by when compensation began: the stalled ones come first; then by order.
-        let stalled: BTreeSet<OrderId> = self
-            .compensating_since
-            .iter()
-            .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
-            .filter(|(_, id)| {
-                self.sagas
-                    .get(id)
-                    .is_some_and(|s| s.compensation_stalled(now, buffer))
-            })
-            .map(|(_, id)| id.clone())
-            .collect();
+        let stalled = crate::sort::set_of(
+            (self.compensating_since.iter())
+                .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
+                .filter(|(_, id)| {
+                    self.sagas
+                        .get(id)
+                        .is_some_and(|s| s.compensation_stalled(now, buffer))
+                })
+                .map(|(_, id)| id.clone()),
+        );
         for order_id in stalled {
             self.record(now, &order_id, SagaLogEvent::CompensationTimedOut, &mut out);
         }
