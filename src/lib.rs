@@ -16,6 +16,7 @@
 //! - [`forms`]: every form's parsing and validation, as plain `...Draft::parse` functions.
 //! - [`stage`]: the live diagram's model and layout (plain Rust), drawn by
 //!   `components::stage`; the dock beside it shows forms and details.
+//! - [`observe`]: the browser's reduced-motion setting and an element's size, as signals.
 //! - [`theme`]: the colour theme the person chose (System, Light, Dark), saved and applied.
 //! - [`components`]: the panels.
 
@@ -24,6 +25,7 @@ pub mod crash;
 pub mod driver;
 pub mod forms;
 pub mod metrics;
+pub mod observe;
 pub mod pace;
 pub mod playground;
 pub mod presets;
@@ -117,7 +119,7 @@ pub fn App() -> impl IntoView {
     provide_context(ShareMessage(RwSignal::new(message)));
     provide_context(selected);
     provide_context(dock);
-    provide_context(ReducedMotion(leptos_use::use_prefers_reduced_motion()));
+    provide_context(ReducedMotion(observe::prefers_reduced_motion()));
     driver::use_driver();
 
     // Keep the session outside the reactive graph (for the panic hook) after every change,

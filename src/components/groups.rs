@@ -450,7 +450,7 @@ pub fn AddGroupForm() -> impl IntoView {
     let chosen = Memo::new(move |_| {
         ticked
             .get()
-            .unwrap_or_else(|| BTreeSet::from([topic.get()]))
+            .unwrap_or_else(|| orderflow_engine::sort::set_of([topic.get()]))
     });
     let strategy = RwSignal::new(initial.assignor);
     let commit = RwSignal::new(initial.commit);

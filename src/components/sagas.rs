@@ -516,7 +516,7 @@ fn SagaList() -> impl IntoView {
                 return Vec::new();
             };
             let rows: Vec<SagaRow> = saga_rows_in(&saga, drawn.clone());
-            let ids = rows.iter().map(|r| r.order_id.clone()).collect();
+            let ids = orderflow_engine::sort::set_of(rows.iter().map(|r| r.order_id.clone()));
             let mut tries = retries(&saga, &ids);
             drawn
                 .zip(rows)

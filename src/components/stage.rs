@@ -24,7 +24,6 @@ use crate::state::{Clock, Engine};
 use leptos::ev::{KeyboardEvent, MouseEvent};
 use leptos::html::Div;
 use leptos::prelude::*;
-use leptos_use::{use_element_size_with_options, UseElementSizeOptions};
 
 mod groups;
 mod keys;
@@ -66,13 +65,7 @@ pub fn Stage() -> impl IntoView {
         .and_then(|w| w.as_f64())
         .unwrap_or(1280.0)
         - 32.0;
-    let size = use_element_size_with_options(
-        viewport,
-        UseElementSizeOptions::default().initial_size(leptos_use::core::Size {
-            width: initial,
-            height: 600.0,
-        }),
-    );
+    let (size_width, size_height) = crate::observe::element_size(viewport, (initial, 600.0));
     let scroll_top = RwSignal::new(0.0f64);
     let snapshot = Memo::new(move |_| {
         let t = topic.get();
@@ -81,14 +74,14 @@ pub fn Stage() -> impl IntoView {
             StageSnapshot::read(pg, &t, head_records(n))
         })
     });
-    let width = Memo::new(move |_| (size.width.get() - 2.0).max(280.0).round());
+    let width = Memo::new(move |_| (size_width.get() - 2.0).max(280.0).round());
     let scene = Memo::new(move |_| snapshot.with(|s| layout(s, width.get())));
     // The rows of the stage that are on screen (with some overscan).
     let rows = Memo::new(move |_| {
         let top = scroll_top.get();
         (
             top - OVERSCAN_PX,
-            top + size.height.get().max(400.0) + OVERSCAN_PX,
+            top + size_height.get().max(400.0) + OVERSCAN_PX,
         )
     });
     let topics = Memo::new(move |_| engine.read(|pg| pg.topic_names()));

@@ -468,12 +468,13 @@ fn read_groups(pg: &Playground, topic: &str) -> Vec<GroupNode> {
                 GroupState::Stable => GroupPhase::Stable,
                 GroupState::PreparingRebalance => GroupPhase::Rebalancing,
             };
-            let lags: std::collections::BTreeMap<u32, u64> = snapshot
-                .partitions
-                .iter()
-                .filter(|s| &*s.partition.topic == topic)
-                .map(|s| (s.partition.partition.0, s.lag))
-                .collect();
+            let lags = orderflow_engine::sort::map_of(
+                snapshot
+                    .partitions
+                    .iter()
+                    .filter(|s| &*s.partition.topic == topic)
+                    .map(|s| (s.partition.partition.0, s.lag)),
+            );
             let lag_of = |p: u32| lags.get(&p).copied().unwrap_or(0);
             let episode = pg.rebalances(name).pop();
             let fresh_moves: Vec<(u32, String)> = episode

@@ -346,8 +346,8 @@ impl ReplicaAssignment {
         let rack_count = self.layout.rack_count;
         let mut replicas = Vec::with_capacity(self.layout.replication_factor);
         replicas.push(brokers[first_replica_index]);
-        let mut racks_with_replicas = BTreeSet::from([racks[first_replica_index]]);
-        let mut brokers_with_replicas = BTreeSet::from([first_replica_index]);
+        let mut racks_with_replicas = crate::sort::set_of([racks[first_replica_index]]);
+        let mut brokers_with_replicas = crate::sort::set_of([first_replica_index]);
         let shift = self.next_replica_shift * rack_count as i64;
         let mut k = 0i64;
         for _ in 1..self.layout.replication_factor {

@@ -232,10 +232,11 @@ pub(crate) fn check_fault_rule(rule: &FaultRule) -> Result<(), SagaSetupError> {
 impl SagaSetup {
     /// The setup as JSON without what holds its default: the fields of the setup, of its
     /// configuration and of its fault plan that equal the default's (a missing field reads
-    /// as its default). A map or list that differs is written whole.
+    /// as its default). A map or list that differs is written whole. Built from the JSON
+    /// text ([`crate::wire::to_value`]), so its keys are sorted and its floats exact.
     pub fn to_compact_json(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(self).expect("a setup serialises");
-        let default = serde_json::to_value(Self::default()).expect("a setup serialises");
+        let mut value = crate::wire::to_value(self).expect("a setup serialises");
+        let default = crate::wire::to_value(&Self::default()).expect("a setup serialises");
         drop_defaults(&mut value, &default);
         for part in ["config", "faults"] {
             if let Some(v) = value.get_mut(part) {

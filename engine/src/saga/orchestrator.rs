@@ -607,12 +607,11 @@ impl Orchestrator {
         let buffer = self.timeouts.compensation_buffer_ticks;
         // Ordered by when compensation began: the stalled ones come first (the index holds
         // only sagas compensating that have not timed their compensation out); then by order.
-        let stalled: BTreeSet<OrderId> = self
-            .compensating_since
-            .iter()
-            .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
-            .map(|(_, id)| id.clone())
-            .collect();
+        let stalled = crate::sort::set_of(
+            (self.compensating_since.iter())
+                .take_while(|(began, _)| now.0 >= began.0.saturating_add(buffer))
+                .map(|(_, id)| id.clone()),
+        );
         for order_id in stalled {
             self.record(now, &order_id, SagaLogEvent::CompensationTimedOut, &mut out);
         }

@@ -200,12 +200,9 @@ impl Balances {
             charged_cents: services.payment.charged_cents(),
             refunded_cents: services.payment.refunded_cents(),
             charges: services.payment.charges().len() as u64,
-            by_customer: services
-                .payment
-                .balances()
-                .into_iter()
-                .map(|(c, b)| (c.0, b as i64))
-                .collect(),
+            by_customer: crate::sort::map_of(
+                (services.payment.balances().into_iter()).map(|(c, b)| (c.0, b as i64)),
+            ),
             orders_by_status: services.order.store.orders_by_status().clone(),
             notifications_sent: services.notification.sent.len() as u64,
             dead_letters,

@@ -67,18 +67,16 @@ impl InventoryService {
     /// Inventory holding `initial` units available per product.
     pub fn new(initial: BTreeMap<ProductId, u64>) -> Self {
         Self {
-            stock: initial
-                .iter()
-                .map(|(p, n)| {
-                    (
-                        p.clone(),
-                        Stock {
-                            available: *n,
-                            ..Stock::default()
-                        },
-                    )
-                })
-                .collect(),
+            stock: crate::sort::map_of(initial.iter().map(|(p, n)| {
+                let available = *n;
+                (
+                    p.clone(),
+                    Stock {
+                        available,
+                        ..Stock::default()
+                    },
+                )
+            })),
             initial,
             reservations: BTreeMap::new(),
         }

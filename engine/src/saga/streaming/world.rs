@@ -65,7 +65,7 @@ impl SagaWorld {
             inboxes: BTreeMap::new(),
             faults,
             trace: Vec::new(),
-            projections: ProjectionKind::ALL.map(empty_projection).into(),
+            projections: crate::sort::map_of(ProjectionKind::ALL.map(empty_projection)),
             outbox: config.outbox,
             outboxes: BTreeMap::new(),
             handled: BTreeMap::new(),
