@@ -9,7 +9,7 @@
 //
 //   node e2e/burst-profile.mjs [DIST] [--rounds N] [--preset TEXT]   (TEXT: a preset's name, or
 //   "none" for the page as it opens; the Event Hubs order example by default)
-import { serveDist, launch } from './harness.mjs';
+import { serveDist, launch, reveal, burstPublished } from './harness.mjs';
 
 const args = process.argv.slice(2);
 const roundsArg = args.indexOf('--rounds');
@@ -23,22 +23,13 @@ const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, byp
 await page.goto(site.url);
 await page.getByRole('button').first().waitFor();
 
-/** Makes `locator` visible: opens the toolbar drawer that holds it if there is one. */
-async function reveal(locator, drawer) {
-  if (await locator.first().isVisible()) return locator.first();
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name: drawer, exact: true });
-  if ((await button.count()) && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
-  await locator.first().waitFor({ state: 'visible', timeout: 10_000 });
-  return locator.first();
-}
-
 if (PRESET !== 'none') {
-  const select = await reveal(page.getByLabel('Preset', { exact: true }), 'Presets');
+  const select = await reveal(page, page.getByLabel('Preset', { exact: true }), 'Presets');
   const options = await select.evaluate((s) => [...s.options].map((o) => ({ value: o.value, text: o.textContent })));
   await select.selectOption((options.find((o) => o.text.includes(PRESET)) ?? options[0]).value);
-  await (await reveal(page.getByRole('button', { name: 'Load preset' }), 'Presets')).click();
+  await (await reveal(page, page.getByRole('button', { name: 'Load preset' }), 'Presets')).click();
 }
-const button = await reveal(page.getByRole('button', { name: 'Publish 100,000', exact: true }), 'Generator');
+const button = await reveal(page, page.getByRole('button', { name: 'Publish 100,000', exact: true }), 'Generator');
 await page.waitForTimeout(1000);
 
 /** Self time per name of the events nested in `[from, to]` (µs), biggest first. */
@@ -68,15 +59,7 @@ for (let round = 0; round < ROUNDS; round++) {
   await cdp.send('Profiler.start');
   await browser.startTracing(page, { categories: ['devtools.timeline', 'v8', 'disabled-by-default-devtools.timeline'] });
   await button.click();
-  await page.waitForFunction(() => new Promise((done) => {
-    let frames = 0;
-    const tick = () => {
-      const bar = document.querySelector('progress[aria-label="Burst progress"], [role="progressbar"][aria-label="Burst progress"]');
-      if (++frames > 2 && !bar) done(true);
-      else requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  }), null, { timeout: 600_000, polling: 'raf' });
+  await burstPublished(page);
   await page.waitForTimeout(500);
   const { profile } = await cdp.send('Profiler.stop');
   const trace = JSON.parse((await browser.stopTracing()).toString()).traceEvents;

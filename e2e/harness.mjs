@@ -113,6 +113,36 @@ export async function openDrawer(page, name) {
   if ((await button.getAttribute('aria-expanded')) !== 'true') await button.click();
 }
 
+/** Makes `locator` visible: opens the toolbar drawer that holds it if there is one. */
+export async function reveal(page, locator, drawer) {
+  if (await locator.first().isVisible()) return locator.first();
+  const panels = page.getByRole('navigation', { name: 'Panels' });
+  if (await panels.count()) {
+    const button = panels.getByRole('button', { name: drawer, exact: true });
+    if ((await button.count()) && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
+  }
+  await locator.first().waitFor({ state: 'visible', timeout: 10_000 });
+  return locator.first();
+}
+
+/**
+ * Waits until a burst started by a click has been published. It runs a chunk per animation
+ * frame behind a "Burst progress" bar; a small one can end within a frame, before the bar
+ * ever shows. Two frames after the click the bar is there if the burst still runs; then
+ * wait for it to go.
+ */
+export async function burstPublished(page) {
+  await page.waitForFunction(() => new Promise((done) => {
+    let frames = 0;
+    const tick = () => {
+      const bar = document.querySelector('progress[aria-label="Burst progress"], [role="progressbar"][aria-label="Burst progress"]');
+      if (++frames > 2 && !bar) done(true);
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }), null, { timeout: 600_000, polling: 'raf' });
+}
+
 /**
  * Opens the details of consumer group NAME (a click on its node on the stage) and returns
  * the region with its members, kill buttons, lag chart and offset reset.

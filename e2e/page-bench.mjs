@@ -18,7 +18,7 @@
 // paint, GC), self time per kind, as wall time and as the main thread's CPU time (steadier
 // on a busy machine); tracing slows the page, so its frame times are not the ones to report. --rate N sets the generator to N orders per tick before playing (the
 // heavy run of the page soak: 1,000 events a tick) instead of the preset's rate.
-import { serveDist, launch } from './harness.mjs';
+import { serveDist, launch, reveal, burstPublished } from './harness.mjs';
 import { writeFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);
@@ -65,18 +65,6 @@ function instrument() {
   }).observe(document, { childList: true, subtree: true });
 }
 
-/** Makes `locator` visible: opens the toolbar drawer that holds it if there is one. */
-async function reveal(page, locator, drawer) {
-  if (await locator.first().isVisible()) return locator.first();
-  const panels = page.getByRole('navigation', { name: 'Panels' });
-  if (await panels.count()) {
-    const button = panels.getByRole('button', { name: drawer, exact: true });
-    if ((await button.count()) && (await button.getAttribute('aria-expanded')) !== 'true') await button.click();
-  }
-  await locator.first().waitFor({ state: 'visible', timeout: 10_000 });
-  return locator.first();
-}
-
 async function longTasksSince(page, sinceMs) {
   const tasks = await page.evaluate((since) => window.__bench.longTasks.filter((t) => t.start >= since), sinceMs);
   return { count: tasks.length, max_ms: Math.round(Math.max(0, ...tasks.map((t) => t.ms))) };
@@ -100,20 +88,8 @@ async function loadPreset(page) {
 }
 
 async function burst(page, buttonName) {
-  const button = await reveal(page, page.getByRole('button', { name: buttonName, exact: true }), 'Generator');
-  await button.click();
-  // The burst runs a chunk per animation frame behind a "Burst progress" bar; a small one
-  // can end within a frame, before the bar ever shows. Two frames after the click the bar
-  // is there if the burst still runs; then wait for it to go.
-  await page.waitForFunction(() => new Promise((done) => {
-    let frames = 0;
-    const tick = () => {
-      const bar = document.querySelector('progress[aria-label="Burst progress"], [role="progressbar"][aria-label="Burst progress"]');
-      if (++frames > 2 && !bar) done(true);
-      else requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  }), null, { timeout: 600_000, polling: 'raf' });
+  await (await reveal(page, page.getByRole('button', { name: buttonName, exact: true }), 'Generator')).click();
+  await burstPublished(page);
 }
 
 /** Runs the generator at `rate` orders per tick (stopping it first if it runs). */
