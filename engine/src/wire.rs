@@ -82,143 +82,13 @@ where
     assert_eq!(&serde_json::from_value::<T>(tree).unwrap(), value, "{json}");
 }
 
-/// `value` as a `serde_json::Value`, written by serde_json's text writer and read back
-/// here: what `serde_json::to_value` gives, without serde_json's second serializer (a copy
-/// of every `Serialize` it reaches; BENCHMARKS.md, "The bundle"). Numbers are read exactly:
-/// a float by the standard library's parser, which gives back the very `f64` the writer's
-/// shortest form came from (serde_json's own reader may be off by one unit in the last
-/// place), so writing the value again writes the same bytes. An object's keys are sorted,
-/// as in any `Value`.
+/// `value` as a `serde_json::Value`, written by serde_json's text writer and read back by
+/// its reader: what `serde_json::to_value` gives, without serde_json's second serializer (a
+/// copy of every `Serialize` it reaches; BENCHMARKS.md, "The bundle"). Floats read back
+/// exactly (serde_json's `float_roundtrip` feature, set in the workspace), so writing the
+/// value again writes the same bytes. An object's keys are sorted, as in any `Value`.
 pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> serde_json::Result<Value> {
-    let text = serde_json::to_string(value)?;
-    let mut reader = TextReader { text: &text, at: 0 };
-    let value = reader.value()?;
-    match reader.at == text.len() {
-        true => Ok(value),
-        false => Err(reader.unexpected()),
-    }
-}
-
-/// A reader of the compact JSON text serde_json writes (no white space).
-struct TextReader<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl TextReader<'_> {
-    fn value(&mut self) -> serde_json::Result<Value> {
-        match self.text.as_bytes().get(self.at) {
-            Some(b'{') => self.object(),
-            Some(b'[') => {
-                let mut items = Vec::new();
-                self.items(b']', |r| {
-                    items.push(r.value()?);
-                    Ok(())
-                })?;
-                Ok(Value::Array(items))
-            }
-            Some(b'"') => self.string().map(Value::String),
-            _ => self.scalar(),
-        }
-    }
-
-    fn object(&mut self) -> serde_json::Result<Value> {
-        let mut map = Map::new();
-        self.items(b'}', |r| {
-            let key = r.string()?;
-            r.expect(b':')?;
-            map.insert(key, r.value()?);
-            Ok(())
-        })?;
-        Ok(Value::Object(map))
-    }
-
-    /// The items of a list or object from its opening byte to `close`, separated by commas.
-    fn items(
-        &mut self,
-        close: u8,
-        mut item: impl FnMut(&mut Self) -> serde_json::Result<()>,
-    ) -> serde_json::Result<()> {
-        self.at += 1;
-        if self.text.as_bytes().get(self.at) == Some(&close) {
-            self.at += 1;
-            return Ok(());
-        }
-        loop {
-            item(self)?;
-            match self.text.as_bytes().get(self.at) {
-                Some(b',') => self.at += 1,
-                Some(&b) if b == close => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.unexpected()),
-            }
-        }
-    }
-
-    /// A string; one with escapes is unescaped by serde_json.
-    fn string(&mut self) -> serde_json::Result<String> {
-        let bytes = self.text.as_bytes();
-        let start = self.at;
-        if bytes.get(start) != Some(&b'"') {
-            return Err(self.unexpected());
-        }
-        let mut end = start + 1;
-        while let Some(&b) = bytes.get(end) {
-            match b {
-                b'"' => break,
-                b'\\' => end += 2,
-                _ => end += 1,
-            }
-        }
-        if end >= bytes.len() {
-            return Err(self.unexpected());
-        }
-        self.at = end + 1;
-        let quoted = &self.text[start..=end];
-        match quoted.contains('\\') {
-            true => serde_json::from_str(quoted),
-            false => Ok(quoted[1..quoted.len() - 1].to_string()),
-        }
-    }
-
-    /// `true`, `false`, `null` or a number: an integer as `u64` or `i64` (as serde_json
-    /// reads it), anything else as the `f64` it is the shortest form of.
-    fn scalar(&mut self) -> serde_json::Result<Value> {
-        let rest = &self.text[self.at..];
-        let token = &rest[..rest.find([',', ']', '}']).unwrap_or(rest.len())];
-        let float = || {
-            token
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-        };
-        let value = match token {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
-            "null" => Some(Value::Null),
-            _ if token.contains(['.', 'e', 'E']) => float().map(Value::Number),
-            _ => (token.parse::<u64>().map(Value::from))
-                .or_else(|_| token.parse::<i64>().map(Value::from))
-                .ok()
-                .or_else(|| float().map(Value::Number)),
-        };
-        self.at += token.len();
-        value.ok_or_else(|| self.unexpected())
-    }
-
-    fn expect(&mut self, byte: u8) -> serde_json::Result<()> {
-        if self.text.as_bytes().get(self.at) != Some(&byte) {
-            return Err(self.unexpected());
-        }
-        self.at += 1;
-        Ok(())
-    }
-
-    fn unexpected(&self) -> serde_json::Error {
-        serde::de::Error::custom(format_args!("unexpected JSON at byte {}", self.at))
-    }
+    serde_json::from_str(&serde_json::to_string(value)?)
 }
 
 #[cfg(test)]
@@ -272,17 +142,5 @@ mod tests {
         assert!(sagas > 10, "{sagas} sagas");
         assert_same_value(&[0.1 + 0.2, 1e300, 5e-324, -0.0, 1.0, 123_456_789.012_345_68]);
         assert_same_value(&serde_json::json!({"b": [1, -2, 18446744073709551615u64], "a": {}}));
-    }
-
-    /// Text that is not one JSON value is an error, not a panic.
-    #[test]
-    fn broken_text_is_an_error() {
-        for text in [
-            "", "{", "[1,", "{\"a\"", "{\"a\":}", "\"x", "[1]]", "tru", "{1:2}",
-        ] {
-            let mut reader = TextReader { text, at: 0 };
-            let whole = reader.value().map(|_| reader.at == text.len());
-            assert!(!matches!(whole, Ok(true)), "{text}");
-        }
     }
 }
