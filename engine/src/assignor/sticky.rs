@@ -26,7 +26,8 @@
 //! across calls; each call here starts fresh, like a newly elected group leader.
 
 use super::{java, AssignmentStrategy, AssignorError, Prepared, TopicPartition, NO_GENERATION};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use litemap::LiteMap;
+use std::collections::{BTreeSet, VecDeque};
 
 /// One run of the sticky algorithm, before any cooperative adjustment.
 #[derive(Debug)]
@@ -35,7 +36,7 @@ pub(super) struct StickyRound {
     pub assignment: Vec<Vec<TopicPartition>>,
     /// Kafka's `partitionsTransferringOwnership` (partition -> new owner), computed by the
     /// constrained path; `None` on the general path (Kafka sets it to null there).
-    pub partitions_transferring_ownership: Option<BTreeMap<TopicPartition, usize>>,
+    pub partitions_transferring_ownership: Option<LiteMap<TopicPartition, usize>>,
     /// Kafka's `isSticky()` after the general path: no partition of a topic moved both ways
     /// between two members. `None` on the constrained path.
     #[cfg_attr(not(test), allow(dead_code))]
@@ -48,7 +49,7 @@ pub(super) struct CooperativeRound {
     pub assignment: Vec<Vec<TopicPartition>>,
     /// Partitions left out because another member must revoke them first, with the member
     /// that gets them in the follow-up rebalance.
-    pub withheld: BTreeMap<TopicPartition, usize>,
+    pub withheld: LiteMap<TopicPartition, usize>,
 }
 
 type Fallible<T> = Result<T, AssignorError>;
@@ -110,8 +111,8 @@ pub(super) fn assign_cooperative(input: &Prepared) -> Fallible<CooperativeRound>
 fn compute_partitions_transferring_ownership(
     input: &Prepared,
     assignment: &[Vec<TopicPartition>],
-) -> BTreeMap<TopicPartition, usize> {
-    let mut added = BTreeMap::new();
+) -> LiteMap<TopicPartition, usize> {
+    let mut added = LiteMap::new_vec();
     let mut revoked = BTreeSet::new();
     for (member, assigned) in assignment.iter().enumerate() {
         let owned = &input.members[member].owned;
@@ -148,7 +149,7 @@ fn all_subscriptions_equal(
 ) -> bool {
     let mut equal = true;
     let mut subscribed: BTreeSet<&str> = BTreeSet::new();
-    let mut previous_owner: BTreeMap<&TopicPartition, usize> = BTreeMap::new();
+    let mut previous_owner: LiteMap<&TopicPartition, usize> = LiteMap::new_vec();
     for &c in order {
         let member = &input.members[c];
         // As in Kafka, a member with an empty subscription leaves the set empty, and the
@@ -199,7 +200,7 @@ fn sort_topics_java(topics: &mut [&String]) {
     crate::sort::sort_by(topics, |a, b| java::compare_strings(a, b));
 }
 
-type Constrained = (Vec<Vec<TopicPartition>>, BTreeMap<TopicPartition, usize>);
+type Constrained = (Vec<Vec<TopicPartition>>, LiteMap<TopicPartition, usize>);
 
 /// `ConstrainedAssignmentBuilder.build` (all members subscribe to the same topics).
 fn constrained(
@@ -225,7 +226,7 @@ fn constrained(
     let mut all_revoked: BTreeSet<TopicPartition> = BTreeSet::new();
     let mut under_min_quota: Vec<usize> = Vec::new();
     let mut exactly_min_quota: VecDeque<usize> = VecDeque::new();
-    let mut transferring: BTreeMap<TopicPartition, usize> = BTreeMap::new();
+    let mut transferring: LiteMap<TopicPartition, usize> = LiteMap::new_vec();
 
     // assignOwnedPartitions
     for &c in owned_order {
@@ -338,8 +339,8 @@ fn constrained(
 #[derive(Debug, Default)]
 struct PartitionMovements {
     /// partition -> (source member, destination member)
-    movements: BTreeMap<TopicPartition, (usize, usize)>,
-    by_topic: BTreeMap<String, BTreeMap<(usize, usize), java::TopicPartitionHashSet>>,
+    movements: LiteMap<TopicPartition, (usize, usize)>,
+    by_topic: LiteMap<String, LiteMap<(usize, usize), java::TopicPartitionHashSet>>,
 }
 
 impl PartitionMovements {
@@ -425,17 +426,17 @@ struct General<'a> {
     /// Inverse of `rank`.
     by_rank: Vec<usize>,
     /// `topic2AllPotentialConsumers`.
-    topic_consumers: BTreeMap<&'a str, Vec<usize>>,
+    topic_consumers: LiteMap<&'a str, Vec<usize>>,
     /// `consumer2AllPotentialTopics`.
     consumer_topics: Vec<Vec<&'a str>>,
     /// `currentAssignment`; members whose assignment cannot change are taken out while
     /// balancing.
-    current: BTreeMap<usize, Vec<TopicPartition>>,
+    current: LiteMap<usize, Vec<TopicPartition>>,
     /// `currentPartitionConsumer`.
-    partition_consumer: BTreeMap<TopicPartition, usize>,
+    partition_consumer: LiteMap<TopicPartition, usize>,
     sorted_all_partitions: Vec<TopicPartition>,
-    /// `sortedCurrentSubscriptions`: (assignment size, rank), ascending.
-    sorted: BTreeSet<(usize, usize)>,
+    /// `sortedCurrentSubscriptions`: (assignment size, rank), ascending (a set: no values).
+    sorted: LiteMap<(usize, usize), ()>,
     revocation_required: bool,
     total_partitions: usize,
     movements: PartitionMovements,
@@ -453,12 +454,10 @@ impl<'a> General<'a> {
         for (r, &m) in by_rank.iter().enumerate() {
             rank[m] = r;
         }
-        let mut topic_consumers: BTreeMap<&str, Vec<usize>> = crate::sort::map_of(
-            input
-                .partitions_per_topic
-                .keys()
-                .map(|t| (t.as_str(), Vec::new())),
-        );
+        let mut topic_consumers: LiteMap<&str, Vec<usize>> = LiteMap::new_vec();
+        for t in input.partitions_per_topic.keys() {
+            topic_consumers.insert(t.as_str(), Vec::new());
+        }
         let mut consumer_topics = vec![Vec::new(); n];
         for c in input.subscription_order() {
             for t in &input.members[c].topics {
@@ -468,19 +467,20 @@ impl<'a> General<'a> {
                 }
             }
         }
-        let current: BTreeMap<usize, Vec<TopicPartition>> =
-            crate::sort::map_of(owned.into_iter().enumerate());
-        let partition_consumer = crate::sort::map_of(
-            current
-                .iter()
-                .flat_map(|(&c, list)| list.iter().map(move |tp| (tp.clone(), c))),
-        );
+        let mut current: LiteMap<usize, Vec<TopicPartition>> = LiteMap::new_vec();
+        let mut partition_consumer = LiteMap::new_vec();
+        for (c, list) in owned.into_iter().enumerate() {
+            for tp in &list {
+                partition_consumer.insert(tp.clone(), c);
+            }
+            current.insert(c, list);
+        }
         // TopicComparator: fewest potential consumers first, then by name.
         let mut sorted_all_topics: Vec<&str> = topic_consumers.keys().copied().collect();
         crate::sort::sort_by(&mut sorted_all_topics, |a, b| {
-            topic_consumers[a]
+            topic_consumers[&a]
                 .len()
-                .cmp(&topic_consumers[b].len())
+                .cmp(&topic_consumers[&b].len())
                 .then_with(|| java::compare_strings(a, b))
         });
         let sorted_all_partitions = sorted_all_topics
@@ -502,7 +502,7 @@ impl<'a> General<'a> {
             current,
             partition_consumer,
             sorted_all_partitions,
-            sorted: BTreeSet::new(),
+            sorted: LiteMap::new_vec(),
             revocation_required: false,
             total_partitions,
             movements: PartitionMovements::default(),
@@ -536,7 +536,7 @@ impl<'a> General<'a> {
         let members: Vec<usize> = self.current.keys().copied().collect();
         for c in members {
             let key = self.key(c)?;
-            self.sorted.insert(key);
+            self.sorted.insert(key, ());
         }
         self.balance(&previous, unassigned)?;
 
@@ -558,8 +558,8 @@ impl<'a> General<'a> {
         &self,
         max_generation: i32,
         order: &[usize],
-    ) -> BTreeMap<TopicPartition, (usize, i32)> {
-        let mut previous: BTreeMap<TopicPartition, (usize, i32)> = BTreeMap::new();
+    ) -> LiteMap<TopicPartition, (usize, i32)> {
+        let mut previous: LiteMap<TopicPartition, (usize, i32)> = LiteMap::new_vec();
         for &c in order {
             let member = &self.input.members[c];
             let generation =
@@ -618,7 +618,7 @@ impl<'a> General<'a> {
     }
 
     fn can_topic_participate_in_reassignment(&self, topic: &str) -> bool {
-        self.topic_consumers[topic].len() >= 2
+        self.topic_consumers[&topic].len() >= 2
     }
 
     fn can_consumer_participate_in_reassignment(&self, c: usize) -> bool {
@@ -634,7 +634,8 @@ impl<'a> General<'a> {
     /// `isBalanced`: counts within one, or no member could take a partition from a member
     /// with two or more partitions more.
     fn is_balanced(&self) -> Fallible<bool> {
-        let (Some(first), Some(last)) = (self.sorted.first(), self.sorted.last()) else {
+        let (Some((first, ())), Some((last, ()))) = (self.sorted.first(), self.sorted.last())
+        else {
             return Err(self.fail("no member left to balance (NoSuchElementException)"));
         };
         let min = self.size(self.by_rank[first.1])?;
@@ -645,12 +646,10 @@ impl<'a> General<'a> {
         // Kafka's `allPartitions` map (partition -> owner), as one slot per partition of each
         // topic so that probing needs no allocation. A partition the member itself owns is
         // skipped, like Kafka's `!currentAssignment.get(consumer).contains(topicPartition)`.
-        let mut owner: BTreeMap<&str, Vec<Option<usize>>> = crate::sort::map_of(
-            self.input
-                .partitions_per_topic
-                .iter()
-                .map(|(t, &n)| (t.as_str(), vec![None; n as usize])),
-        );
+        let mut owner: LiteMap<&str, Vec<Option<usize>>> = LiteMap::new_vec();
+        for (t, &n) in &self.input.partitions_per_topic {
+            owner.insert(t.as_str(), vec![None; n as usize]);
+        }
         for (&c, list) in &self.current {
             for tp in list {
                 if let Some(slot) = owner
@@ -661,14 +660,14 @@ impl<'a> General<'a> {
                 }
             }
         }
-        for &(_, r) in &self.sorted {
+        for &(_, r) in self.sorted.keys() {
             let c = self.by_rank[r];
             let count = self.size(c)?;
             if count == self.max_assignment_size(c) {
                 continue;
             }
             for topic in &self.consumer_topics[c] {
-                for slot in &owner[*topic] {
+                for slot in &owner[topic] {
                     match *slot {
                         Some(other) if other == c => {}
                         Some(other) => {
@@ -692,7 +691,7 @@ impl<'a> General<'a> {
     fn maybe_assign_partition(&mut self, tp: &TopicPartition) -> Fallible<()> {
         let found = self
             .sorted
-            .iter()
+            .keys()
             .copied()
             .find(|&(_, r)| self.consumer_topics[self.by_rank[r]].contains(&&*tp.topic));
         if let Some(key) = found {
@@ -704,7 +703,7 @@ impl<'a> General<'a> {
                 .push(tp.clone());
             self.partition_consumer.insert(tp.clone(), c);
             let key = self.key(c)?;
-            self.sorted.insert(key);
+            self.sorted.insert(key, ());
         }
         Ok(())
     }
@@ -712,17 +711,17 @@ impl<'a> General<'a> {
     /// `balance`.
     fn balance(
         &mut self,
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &LiteMap<TopicPartition, (usize, i32)>,
         mut unassigned: Vec<TopicPartition>,
     ) -> Fallible<()> {
-        let last = *self
+        let (&last, ()) = self
             .sorted
             .last()
             .ok_or_else(|| self.fail("no member to assign to (NoSuchElementException)"))?;
         let initializing = self.current[&self.by_rank[last.1]].is_empty();
 
         for tp in &unassigned {
-            if self.topic_consumers[&*tp.topic].is_empty() {
+            if self.topic_consumers[&&*tp.topic].is_empty() {
                 continue;
             }
             self.maybe_assign_partition(tp)?;
@@ -739,7 +738,7 @@ impl<'a> General<'a> {
             .retain(|tp| !fixed_topics.contains(&*tp.topic));
         unassigned.retain(|tp| !fixed_topics.contains(&*tp.topic));
 
-        let mut fixed_assignments = BTreeMap::new();
+        let mut fixed_assignments = Vec::new();
         for c in 0..self.input.members.len() {
             if !self.can_consumer_participate_in_reassignment(c) {
                 let key = self.key(c)?;
@@ -748,7 +747,7 @@ impl<'a> General<'a> {
                     .current
                     .remove(&c)
                     .expect("every member is in `current`");
-                fixed_assignments.insert(c, list);
+                fixed_assignments.push((c, list));
             }
         }
 
@@ -783,7 +782,7 @@ impl<'a> General<'a> {
     fn perform_reassignments(
         &mut self,
         reassignable: &[TopicPartition],
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &LiteMap<TopicPartition, (usize, i32)>,
     ) -> Fallible<bool> {
         let mut performed = false;
         loop {
@@ -805,7 +804,7 @@ impl<'a> General<'a> {
                 }
                 let consumer_size = self.size(consumer)?;
                 let mut better = false;
-                for &other in &self.topic_consumers[&*tp.topic] {
+                for &other in &self.topic_consumers[&&*tp.topic] {
                     if consumer_size > self.size(other)? + 1 {
                         better = true;
                         break;
@@ -827,7 +826,7 @@ impl<'a> General<'a> {
     fn reassign_partition(&mut self, tp: &TopicPartition) -> Fallible<()> {
         let new = self
             .sorted
-            .iter()
+            .keys()
             .map(|&(_, r)| self.by_rank[r])
             .find(|&c| self.consumer_topics[c].contains(&&*tp.topic))
             .ok_or_else(|| self.fail("no member to move a partition to (AssertionError)"))?;
@@ -857,14 +856,14 @@ impl<'a> General<'a> {
         self.partition_consumer.insert(tp.clone(), new);
         let new_key = self.key(new)?;
         let old_key = self.key(old)?;
-        self.sorted.insert(new_key);
-        self.sorted.insert(old_key);
+        self.sorted.insert(new_key, ());
+        self.sorted.insert(old_key, ());
         Ok(())
     }
 }
 
 /// `getBalanceScore`: sum over member pairs of the difference in partition counts.
-fn balance_score(assignment: &BTreeMap<usize, Vec<TopicPartition>>) -> usize {
+fn balance_score(assignment: &LiteMap<usize, Vec<TopicPartition>>) -> usize {
     let sizes: Vec<usize> = assignment.values().map(Vec::len).collect();
     let mut score = 0;
     for (i, a) in sizes.iter().enumerate() {
