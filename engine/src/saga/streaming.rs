@@ -77,6 +77,7 @@ use crate::log::Payload;
 use crate::partitioner::Partitioner;
 use crate::process::{Processor, Processors};
 use crate::sim::{Command, Sim, SimError};
+use litemap::LiteMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The order saga on a [`Sim`]'s topics and consumer groups: the services' state and the
@@ -93,11 +94,11 @@ pub struct Saga {
     /// there (one at a time or all that wait, so not a prefix).
     resubmitted: BTreeMap<String, BTreeSet<(PartitionId, Offset)>>,
     /// Members joined so far per service (names `<group>-<n>`).
-    members: BTreeMap<ServiceName, u32>,
-    /// Services whose member the fault plan's outage killed.
-    outage_down: BTreeSet<ServiceName>,
-    /// Services whose newest member was killed and not replaced yet.
-    killed: BTreeSet<ServiceName>,
+    members: LiteMap<ServiceName, u32>,
+    /// Services whose member the fault plan's outage killed (a set: no values).
+    outage_down: LiteMap<ServiceName, ()>,
+    /// Services whose newest member was killed and not replaced yet (a set: no values).
+    killed: LiteMap<ServiceName, ()>,
     /// Replacements for crashed members: when each starts.
     restarts: Vec<(Tick, ServiceName)>,
     /// The processing time per record each service's group runs with now (its configured
@@ -162,9 +163,12 @@ impl Saga {
             pending_orders: orders,
             pending_resubmits: resubmits,
             resubmitted: BTreeMap::new(),
-            members: crate::sort::map_of(processing_ticks.keys().map(|s| (*s, 1))),
-            outage_down: BTreeSet::new(),
-            killed: BTreeSet::new(),
+            // The keys of a B-tree: sorted and distinct.
+            members: LiteMap::from_sorted_store_unchecked(
+                processing_ticks.keys().map(|s| (*s, 1)).collect(),
+            ),
+            outage_down: LiteMap::new_vec(),
+            killed: LiteMap::new_vec(),
             restarts: Vec::new(),
             base_processing_ticks: processing_ticks.clone(),
             processing_ticks,

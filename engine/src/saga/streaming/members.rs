@@ -14,8 +14,8 @@ impl Saga {
     /// nor killed, and no outage holds it down. Its outbox relay runs only then.
     pub fn is_up(&self, service: ServiceName) -> bool {
         self.members.contains_key(&service)
-            && !self.killed.contains(&service)
-            && !self.outage_down.contains(&service)
+            && !self.killed.contains_key(&service)
+            && !self.outage_down.contains_key(&service)
     }
 
     /// Kills the service's current member (noticed after the group's session timeout).
@@ -25,7 +25,7 @@ impl Saga {
         sim: &mut Sim,
         service: ServiceName,
     ) -> Result<(), SagaSetupError> {
-        if !self.killed.insert(service) {
+        if self.killed.insert(service, ()).is_some() {
             return Ok(());
         }
         let member = self.newest_member(service);
@@ -76,7 +76,7 @@ impl Saga {
         sim: &mut Sim,
         service: ServiceName,
     ) -> Result<(), SagaSetupError> {
-        if self.killed.contains(&service) {
+        if self.killed.contains_key(&service) {
             return Ok(());
         }
         self.kill_service(sim, service)?;
@@ -93,7 +93,7 @@ impl Saga {
         sim: &mut Sim,
         service: ServiceName,
     ) -> Result<(), SagaSetupError> {
-        if !self.killed.contains(&service) || self.outage_down.contains(&service) {
+        if !self.killed.contains_key(&service) || self.outage_down.contains_key(&service) {
             return Ok(());
         }
         self.start_member(sim, service)?;
@@ -112,7 +112,7 @@ impl Saga {
             .partition(|(at, _)| *at <= next);
         self.restarts = later;
         for (_, service) in due {
-            if self.outage_down.contains(&service) {
+            if self.outage_down.contains_key(&service) {
                 continue;
             }
             let _ = self.start_member(sim, service);
@@ -129,7 +129,7 @@ impl Saga {
         let crashes = std::mem::take(&mut self.world.crashes);
         for (service, member, restart_at) in crashes {
             if member == self.newest_member(service) {
-                self.killed.insert(service);
+                self.killed.insert(service, ());
             }
             self.restarts.push((restart_at, service));
         }
@@ -174,9 +174,9 @@ impl Saga {
                 continue;
             }
             let down = self.world.faults.is_down(service, next);
-            let was_down = self.outage_down.contains(&service);
+            let was_down = self.outage_down.contains_key(&service);
             if down && !was_down {
-                self.outage_down.insert(service);
+                self.outage_down.insert(service, ());
                 let _ = self.kill_service(sim, service);
                 self.trace(T::ServiceDown {
                     tick: next,

@@ -9,13 +9,14 @@ use super::super::trace::SagaTraceEvent as T;
 use super::{Saga, SagaView};
 use crate::ids::{Offset, PartitionId};
 use crate::sim::Sim;
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 /// Positions in the saga trace, by order and by projection, up to `scanned`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct TraceIndex {
     by_order: BTreeMap<OrderId, Vec<usize>>,
-    last_rebuild: BTreeMap<ProjectionKind, usize>,
+    last_rebuild: LiteMap<ProjectionKind, usize>,
     /// The trace's length when it was last indexed.
     scanned: usize,
 }

@@ -13,6 +13,7 @@ use super::super::retry::RetrySchedule;
 use super::super::services::{SagaMode, ServiceName};
 use super::super::trace::SagaTraceEvent as T;
 use crate::ids::{MemberId, Offset, Tick};
+use litemap::LiteMap;
 use std::collections::BTreeMap;
 
 /// The saga's state: the services (each service's "database"), their inboxes, the fault
@@ -28,23 +29,23 @@ pub struct SagaWorld {
     /// Every service's state.
     pub services: Services,
     /// Each service's inbox of processed event ids.
-    pub inboxes: BTreeMap<ServiceName, Inbox>,
+    pub inboxes: LiteMap<ServiceName, Inbox>,
     /// The fault plan (with its rules' state).
     pub faults: FaultPlan,
     /// The saga trace so far.
     pub trace: Vec<T>,
     /// The CQRS read models and, per model, the next offset to apply per partition of the
     /// events topic (stored with the model, so a redelivered record is not applied twice).
-    pub projections: BTreeMap<ProjectionKind, (ReadModel, Vec<Offset>)>,
+    pub projections: LiteMap<ProjectionKind, (ReadModel, Vec<Offset>)>,
     /// Transactional outbox on: services write their events to their outbox in the same
     /// step as their state change, and the driver's relay publishes them.
     pub outbox: bool,
     /// Each service's outbox table.
-    pub outboxes: BTreeMap<ServiceName, Outbox>,
+    pub outboxes: LiteMap<ServiceName, Outbox>,
     /// Messages handled per service and message name (crash faults count these).
-    pub handled: BTreeMap<ServiceName, BTreeMap<String, u32>>,
+    pub handled: LiteMap<ServiceName, BTreeMap<String, u32>>,
     /// Sends of each service's outbox relay (relay crash faults count these).
-    pub relay_sends: BTreeMap<ServiceName, u32>,
+    pub relay_sends: LiteMap<ServiceName, u32>,
     /// Crashes the processors reported and the driver has not acted on yet: the service,
     /// its member that died, and the tick its replacement starts.
     pub crashes: Vec<(ServiceName, MemberId, Tick)>,
@@ -53,23 +54,24 @@ pub struct SagaWorld {
 impl SagaWorld {
     /// The world before the first record: services as `config` sets them up.
     pub fn new(config: &SagaConfig, faults: FaultPlan) -> Self {
-        let empty_projection = |k: ProjectionKind| {
+        let mut projections = LiteMap::new_vec();
+        for k in ProjectionKind::ALL {
             let positions = vec![Offset(0); config.partitions as usize];
-            (k, (ReadModel::empty(k), positions))
-        };
+            projections.insert(k, (ReadModel::empty(k), positions));
+        }
         Self {
             mode: config.mode,
             inbox: config.inbox,
             retry: config.retry.clone(),
             services: Services::new(config),
-            inboxes: BTreeMap::new(),
+            inboxes: LiteMap::new_vec(),
             faults,
             trace: Vec::new(),
-            projections: crate::sort::map_of(ProjectionKind::ALL.map(empty_projection)),
+            projections,
             outbox: config.outbox,
-            outboxes: BTreeMap::new(),
-            handled: BTreeMap::new(),
-            relay_sends: BTreeMap::new(),
+            outboxes: LiteMap::new_vec(),
+            handled: LiteMap::new_vec(),
+            relay_sends: LiteMap::new_vec(),
             crashes: Vec::new(),
         }
     }
