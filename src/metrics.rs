@@ -6,9 +6,10 @@
 //! [`TraceEvent::Processed`] events, one bucket per tick, so memory stays bounded by the
 //! window.
 
+use litemap::LiteMap;
 use orderflow_engine::ids::MemberId;
 use orderflow_engine::sim::TraceEvent;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Ticks the throughput window spans.
 pub const THROUGHPUT_WINDOW_TICKS: u64 = 20;
@@ -54,14 +55,14 @@ impl Window {
 /// Recent throughput of every group and member, folded from trace events.
 #[derive(Clone, Debug, Default)]
 pub struct Throughput {
-    groups: BTreeMap<String, GroupWindows>,
+    groups: LiteMap<String, GroupWindows>,
 }
 
 /// One group's window and its members' windows.
 #[derive(Clone, Debug, Default)]
 struct GroupWindows {
     all: Window,
-    members: BTreeMap<MemberId, Window>,
+    members: LiteMap<MemberId, Window>,
 }
 
 impl Throughput {
@@ -195,7 +196,7 @@ mod tests {
             t.observe(&processed(tick, "c1"));
         }
         assert_eq!(
-            t.groups["g"].all.buckets.len() as u64,
+            t.groups[&"g".to_string()].all.buckets.len() as u64,
             THROUGHPUT_WINDOW_TICKS
         );
     }

@@ -12,6 +12,7 @@
 //!
 //! Bounded: at most [`EPISODES_KEPT`] episodes per group are kept.
 
+use litemap::LiteMap;
 use orderflow_engine::assignor::TopicPartition;
 use orderflow_engine::group::{Protocol, RebalanceReason};
 use orderflow_engine::ids::MemberId;
@@ -147,11 +148,11 @@ pub struct RebalanceEpisode {
     /// Completed rounds: `(tick, generation)`.
     pub rounds: Vec<(u64, i32)>,
     /// Per partition, what moved (eager: every partition, all are revoked).
-    moves: BTreeMap<TopicPartition, PartitionMove>,
+    moves: LiteMap<TopicPartition, PartitionMove>,
     /// Owners when it started (to tell which partitions kept being consumed).
-    owners_at_start: BTreeMap<TopicPartition, MemberId>,
+    owners_at_start: LiteMap<TopicPartition, MemberId>,
     /// Records each member processed while the rebalance was under way.
-    pub processed_during: BTreeMap<MemberId, u64>,
+    pub processed_during: LiteMap<MemberId, u64>,
     /// A round is under way (the group is preparing a rebalance).
     preparing: bool,
 }
@@ -265,7 +266,7 @@ impl RebalanceEpisode {
 /// Per-group bookkeeping while folding the trace.
 #[derive(Clone, Debug, Default)]
 struct GroupTrack {
-    owners: BTreeMap<TopicPartition, MemberId>,
+    owners: LiteMap<TopicPartition, MemberId>,
     preparing: bool,
     /// Partitions released while no round was under way (the round that follows takes them).
     pending: Vec<(TopicPartition, MemberId, Release, u64)>,
@@ -325,9 +326,9 @@ impl GroupTrack {
             from_generation: generation,
             reason: reason.clone(),
             rounds: Vec::new(),
-            moves: BTreeMap::new(),
+            moves: LiteMap::new_vec(),
             owners_at_start: self.owners.clone(),
-            processed_during: BTreeMap::new(),
+            processed_during: LiteMap::new_vec(),
             preparing: true,
         };
         if protocol == Protocol::Eager {
@@ -432,7 +433,7 @@ fn apply_release(
 /// The rebalances of every group, folded from trace events.
 #[derive(Clone, Debug, Default)]
 pub struct RebalanceLog {
-    groups: BTreeMap<String, GroupTrack>,
+    groups: LiteMap<String, GroupTrack>,
 }
 
 impl RebalanceLog {
@@ -514,10 +515,12 @@ impl RebalanceLog {
     /// Who owns each partition, as folded from the trace (for tests against the engine).
     #[cfg(test)]
     fn owners(&self, group: &str) -> BTreeMap<TopicPartition, MemberId> {
-        self.groups
-            .get(group)
-            .map(|t| t.owners.clone())
-            .unwrap_or_default()
+        self.groups.get(group).map_or_else(BTreeMap::new, |t| {
+            t.owners
+                .iter()
+                .map(|(tp, m)| (tp.clone(), m.clone()))
+                .collect()
+        })
     }
 }
 
