@@ -77,6 +77,7 @@ use super::placement::{assign_replicas_to_brokers, BrokerMetadata, PlacementErro
 use super::BrokerId;
 use crate::assignor::TopicPartition;
 use crate::ids::{EventId, Offset, PartitionId, Tick};
+use litemap::LiteMap;
 use produce::PendingProduce;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -298,7 +299,7 @@ pub(crate) struct PartitionState {
     pub(crate) leader_epoch: u32,
     /// Kept in assignment order.
     pub(crate) isr: Vec<BrokerId>,
-    pub(crate) logs: BTreeMap<BrokerId, ReplicaLog>,
+    pub(crate) logs: LiteMap<BrokerId, ReplicaLog>,
     pub(crate) high_watermark: Offset,
     /// The current leader's LEO when it was elected: a follower rejoins the ISR only past it.
     pub(crate) leader_epoch_start_offset: Offset,
@@ -394,9 +395,9 @@ pub struct PartitionView {
 #[derive(Clone, Debug)]
 pub struct Cluster {
     config: ReplicationConfig,
-    brokers: BTreeMap<BrokerId, BrokerState>,
-    topics: BTreeMap<String, TopicReplication>,
-    partitions: BTreeMap<TopicPartition, PartitionState>,
+    brokers: LiteMap<BrokerId, BrokerState>,
+    topics: LiteMap<String, TopicReplication>,
+    partitions: LiteMap<TopicPartition, PartitionState>,
     pending: BTreeMap<ProduceRequestId, PendingProduce>,
     next_request: u64,
     /// The metrics at the end of each recent round.
@@ -411,7 +412,7 @@ impl Cluster {
         config: ReplicationConfig,
         brokers: &[BrokerMetadata],
     ) -> Result<Self, ReplicationError> {
-        let mut map = BTreeMap::new();
+        let mut map = LiteMap::new_vec();
         for b in brokers {
             let state = BrokerState {
                 id: b.id,
@@ -425,8 +426,8 @@ impl Cluster {
         Ok(Self {
             config,
             brokers: map,
-            topics: BTreeMap::new(),
-            partitions: BTreeMap::new(),
+            topics: LiteMap::new_vec(),
+            partitions: LiteMap::new_vec(),
             pending: BTreeMap::new(),
             next_request: 0,
             history: history::MetricsHistory::default(),
@@ -527,8 +528,12 @@ impl Cluster {
             .copied()
             .filter(|b| self.is_alive(*b))
             .collect();
+        let mut logs = LiteMap::new_vec();
+        for b in &replicas {
+            logs.insert(*b, ReplicaLog::default());
+        }
         let state = PartitionState {
-            logs: crate::sort::map_of(replicas.iter().map(|b| (*b, ReplicaLog::default()))),
+            logs,
             isr: if isr.is_empty() {
                 replicas.clone()
             } else {
@@ -609,7 +614,7 @@ impl Cluster {
         broker: BrokerId,
     ) -> Result<Vec<ReplicationEvent>, ReplicationError> {
         self.set_alive(broker, true)?;
-        for p in self.partitions.values_mut() {
+        for (_, p) in self.partitions.iter_mut() {
             p.forget_stale_entries(broker);
         }
         let mut events = vec![ReplicationEvent::BrokerStarted { broker }];

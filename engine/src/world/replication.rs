@@ -23,6 +23,7 @@ use crate::log::{Headers, Payload};
 use crate::partitioner::Routing;
 use crate::topic::TopicError;
 use crate::trace::TraceEvent;
+use litemap::LiteMap;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The simulation's cluster and the records it has not committed yet.
@@ -33,10 +34,10 @@ pub(crate) struct Brokers {
     /// Payloads of appended records not (or no longer) in the topic's log, by append.
     /// Boxed: a payload is a few hundred bytes, and inline the map's nodes were several
     /// kilobytes each, which made every insert that split a node a slow allocation.
-    pending: BTreeMap<TopicPartition, BTreeMap<AppendId, Box<PendingRecord>>>,
+    pending: LiteMap<TopicPartition, BTreeMap<AppendId, Box<PendingRecord>>>,
     /// Which append each offset of a topic's log is (committed records), so an unclean
     /// election that takes records out again knows exactly which they were.
-    committed: BTreeMap<TopicPartition, BTreeMap<Offset, AppendId>>,
+    committed: LiteMap<TopicPartition, BTreeMap<Offset, AppendId>>,
     /// Named producers' `acks=all` sends waiting for the ISR.
     waiting: BTreeMap<ProduceRequestId, WaitingSend>,
     /// Waiting sends that failed (leader died or moved, ISR shrank, timeout), for their

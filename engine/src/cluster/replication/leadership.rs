@@ -343,7 +343,7 @@ impl Cluster {
         let log_end_offset = p.log_end_offset(leader);
         p.leader_epoch_start_offset = log_end_offset;
         p.trim_leader();
-        for log in p.logs.values_mut() {
+        for (_, log) in p.logs.iter_mut() {
             log.last_caught_up = now;
             log.fetched_this_epoch = false;
         }

@@ -16,8 +16,8 @@ use super::{
 use crate::assignor::TopicPartition;
 use crate::cluster::BrokerId;
 use crate::ids::{EventId, Offset, Tick};
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 use thiserror::Error;
 
@@ -356,8 +356,8 @@ impl Cluster {
 /// the record; then `Some(None)` (acknowledged, recorded on the record) or
 /// `Some(Some(NOT_ENOUGH_REPLICAS_AFTER_APPEND))`.
 fn complete_if_replicated(
-    topics: &BTreeMap<String, TopicReplication>,
-    partitions: &mut BTreeMap<TopicPartition, PartitionState>,
+    topics: &LiteMap<String, TopicReplication>,
+    partitions: &mut LiteMap<TopicPartition, PartitionState>,
     pending: &PendingProduce,
 ) -> Option<Option<ProduceError>> {
     // As `Cluster::min_insync_replicas`, over the two fields it needs.
