@@ -8,11 +8,11 @@ mod tests;
 use super::Playground;
 use crate::rebalance::RebalanceEpisode;
 use crate::session::MAX_TOPIC_NAME;
+use litemap::LiteMap;
 use orderflow_engine::assignor::TopicPartition;
 use orderflow_engine::group::{GroupConfig, GroupSnapshot};
 use orderflow_engine::ids::{MemberId, PartitionId};
 use orderflow_engine::sim::{Command, SimError};
-use std::collections::BTreeSet;
 
 /// Most consumers a group created from the form starts with ("Add consumer" adds more).
 pub const MAX_NEW_GROUP_CONSUMERS: u32 = 32;
@@ -84,7 +84,7 @@ impl Playground {
     /// A member id not used before in `group` (`c1`, `c2`, ...): the first one no logged or
     /// scheduled join of the group used and no current member has.
     pub fn next_member_id(&self, group: &str) -> MemberId {
-        let mut used: BTreeSet<&str> = BTreeSet::new();
+        let mut used: LiteMap<&str, ()> = LiteMap::new_vec();
         let scenario = &self.session.scenario;
         let logged = self
             .session
@@ -95,12 +95,14 @@ impl Playground {
         for command in logged.chain(timed) {
             if let Command::JoinGroup { group: g, member } = command {
                 if g == group {
-                    used.insert(member.0.as_str());
+                    used.insert(member.0.as_str(), ());
                 }
             }
         }
         for g in scenario.groups.iter().filter(|g| g.config.name == group) {
-            used.extend(g.members.iter().map(|m| m.0.as_str()));
+            for m in &g.members {
+                used.insert(m.0.as_str(), ());
+            }
         }
         let members: Vec<String> = self
             .sim()
@@ -110,7 +112,7 @@ impl Playground {
         let mut n = 1;
         loop {
             let id = format!("c{n}");
-            if !used.contains(id.as_str()) && !members.contains(&id) {
+            if !used.contains_key(id.as_str()) && !members.contains(&id) {
                 return MemberId(id);
             }
             n += 1;

@@ -39,8 +39,9 @@ mod sticky;
 mod test_support;
 
 use crate::ids::PartitionId;
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 use thiserror::Error;
@@ -361,11 +362,11 @@ pub(crate) struct PreparedMember {
 
 impl Prepared {
     fn new(input: &AssignmentInput) -> Result<Self, AssignorError> {
-        let mut seen = BTreeSet::new();
-        let mut instances: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut seen: LiteMap<&str, ()> = LiteMap::new_vec();
+        let mut instances: LiteMap<&str, &str> = LiteMap::new_vec();
         let mut members = Vec::with_capacity(input.members.len());
         for m in &input.members {
-            if !seen.insert(m.member_id.as_str()) {
+            if seen.insert(m.member_id.as_str(), ()).is_some() {
                 return Err(AssignorError::DuplicateMember(m.member_id.clone()));
             }
             if let Some(instance) = &m.group_instance_id {
@@ -377,9 +378,9 @@ impl Prepared {
                     });
                 }
             }
-            let mut owned_seen = BTreeSet::new();
+            let mut owned_seen: LiteMap<&TopicPartition, ()> = LiteMap::new_vec();
             for tp in &m.owned_partitions {
-                if !owned_seen.insert(tp) {
+                if owned_seen.insert(tp, ()).is_some() {
                     return Err(AssignorError::DuplicateOwnedPartition {
                         member_id: m.member_id.clone(),
                         partition: tp.clone(),

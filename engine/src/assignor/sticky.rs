@@ -148,20 +148,22 @@ fn all_subscriptions_equal(
     max_generation: &mut i32,
 ) -> bool {
     let mut equal = true;
-    let mut subscribed: BTreeSet<&str> = BTreeSet::new();
+    let mut subscribed: LiteMap<&str, ()> = LiteMap::new_vec();
     let mut previous_owner: LiteMap<&TopicPartition, usize> = LiteMap::new_vec();
     for &c in order {
         let member = &input.members[c];
         // As in Kafka, a member with an empty subscription leaves the set empty, and the
         // next member initialises it instead of being compared.
         if subscribed.is_empty() {
-            subscribed.extend(member.topics.iter().map(String::as_str));
+            for t in &member.topics {
+                subscribed.insert(t.as_str(), ());
+            }
         } else if equal
             && !(member.topics.len() == subscribed.len()
                 && member
                     .topics
                     .iter()
-                    .all(|t| subscribed.contains(t.as_str())))
+                    .all(|t| subscribed.contains_key(t.as_str())))
         {
             equal = false;
         }
@@ -728,15 +730,15 @@ impl<'a> General<'a> {
         }
 
         // Narrow the scope to partitions and members that can actually move.
-        let fixed_topics: BTreeSet<&str> = crate::sort::set_of(
-            self.topic_consumers
-                .keys()
-                .copied()
-                .filter(|t| !self.can_topic_participate_in_reassignment(t)),
-        );
+        let mut fixed_topics: LiteMap<&str, ()> = LiteMap::new_vec();
+        for &t in self.topic_consumers.keys() {
+            if !self.can_topic_participate_in_reassignment(t) {
+                fixed_topics.insert(t, ());
+            }
+        }
         self.sorted_all_partitions
-            .retain(|tp| !fixed_topics.contains(&*tp.topic));
-        unassigned.retain(|tp| !fixed_topics.contains(&*tp.topic));
+            .retain(|tp| !fixed_topics.contains_key(&*tp.topic));
+        unassigned.retain(|tp| !fixed_topics.contains_key(&*tp.topic));
 
         let mut fixed_assignments = Vec::new();
         for c in 0..self.input.members.len() {

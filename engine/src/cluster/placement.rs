@@ -27,8 +27,9 @@ use super::BrokerId;
 use crate::assignor::java;
 use crate::ids::PartitionId;
 use crate::rng::SimRng;
+use litemap::LiteMap;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// A broker as placement sees it (Kafka's `BrokerMetadata`): its id and, optionally, its
@@ -228,8 +229,8 @@ impl Layout {
                 .expect("some broker lacks a rack");
             return Err(PlacementError::IncompleteRackInformation { broker });
         }
-        let mut seen = BTreeSet::new();
-        if let Some(twice) = brokers.iter().find(|b| !seen.insert(b.id)) {
+        let mut seen = LiteMap::new_vec();
+        if let Some(twice) = brokers.iter().find(|b| seen.insert(b.id, ()).is_some()) {
             return Err(PlacementError::DuplicateBroker { broker: twice.id });
         }
         if racked == 0 {
@@ -245,9 +246,15 @@ impl Layout {
                 .iter()
                 .filter_map(|b| b.rack.clone().map(|rack| (b.id, rack))),
         );
-        let rack_names: BTreeSet<&str> =
-            crate::sort::set_of(broker_racks.values().map(String::as_str));
-        let rack_names: Vec<&str> = rack_names.into_iter().collect();
+        let mut rack_names: LiteMap<&str, ()> = LiteMap::new_vec();
+        for rack in broker_racks.values() {
+            rack_names.insert(rack.as_str(), ());
+        }
+        let rack_names: Vec<&str> = rack_names
+            .into_tuple_vec()
+            .into_iter()
+            .map(|(r, ())| r)
+            .collect();
         let ordered = rack_alternated_broker_list(&broker_racks);
         let racks = ordered
             .iter()
@@ -346,8 +353,11 @@ impl ReplicaAssignment {
         let rack_count = self.layout.rack_count;
         let mut replicas = Vec::with_capacity(self.layout.replication_factor);
         replicas.push(brokers[first_replica_index]);
-        let mut racks_with_replicas = crate::sort::set_of([racks[first_replica_index]]);
-        let mut brokers_with_replicas = crate::sort::set_of([first_replica_index]);
+        // Sets (no values) of rack and broker indices.
+        let mut racks_with_replicas = LiteMap::new_vec();
+        racks_with_replicas.insert(racks[first_replica_index], ());
+        let mut brokers_with_replicas = LiteMap::new_vec();
+        brokers_with_replicas.insert(first_replica_index, ());
         let shift = self.next_replica_shift * rack_count as i64;
         let mut k = 0i64;
         for _ in 1..self.layout.replication_factor {
@@ -358,14 +368,14 @@ impl ReplicaAssignment {
                 let at = replica_index(first_replica_index as i64, shift, k, n);
                 k += 1;
                 let rack = racks[at];
-                let rack_ok =
-                    !racks_with_replicas.contains(&rack) || racks_with_replicas.len() == rack_count;
-                let broker_ok = !brokers_with_replicas.contains(&at)
+                let rack_ok = !racks_with_replicas.contains_key(&rack)
+                    || racks_with_replicas.len() == rack_count;
+                let broker_ok = !brokers_with_replicas.contains_key(&at)
                     || brokers_with_replicas.len() == brokers.len();
                 if rack_ok && broker_ok {
                     replicas.push(brokers[at]);
-                    racks_with_replicas.insert(rack);
-                    brokers_with_replicas.insert(at);
+                    racks_with_replicas.insert(rack, ());
+                    brokers_with_replicas.insert(at, ());
                     break;
                 }
             }

@@ -16,7 +16,7 @@
 
 use super::*;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 type Placement = BTreeMap<u32, Vec<i32>>;
 
