@@ -480,9 +480,9 @@ impl<'a> General<'a> {
         // TopicComparator: fewest potential consumers first, then by name.
         let mut sorted_all_topics: Vec<&str> = topic_consumers.keys().copied().collect();
         crate::sort::sort_by(&mut sorted_all_topics, |a, b| {
-            topic_consumers[&a]
+            topic_consumers[a]
                 .len()
-                .cmp(&topic_consumers[&b].len())
+                .cmp(&topic_consumers[b].len())
                 .then_with(|| java::compare_strings(a, b))
         });
         let sorted_all_partitions = sorted_all_topics
