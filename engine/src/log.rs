@@ -86,8 +86,9 @@ impl From<OrderEvent> for Payload {
     }
 }
 
-/// Record headers, as an event-driven system uses them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Record headers, as an event-driven system uses them. The default is event id 0 at
+/// schema version 1 (the version a header without one reads as).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Headers {
     /// Unique id of the event (kept by a retried duplicate).
     pub event_id: EventId,
@@ -105,6 +106,17 @@ pub struct Headers {
 
 fn default_schema_version() -> u16 {
     1
+}
+
+impl Default for Headers {
+    fn default() -> Self {
+        Headers {
+            event_id: EventId::default(),
+            correlation_id: None,
+            causation_id: None,
+            schema_version: default_schema_version(),
+        }
+    }
 }
 
 /// One record stored in a partition.

@@ -9,10 +9,16 @@
 //! Every chunk but the last is full, so the record at position `i` (counting the deleted
 //! records at the front of the first chunk) is `chunks[i / CHUNK][i % CHUNK]`.
 
-use super::stored::{RecordRef, Stored};
+use super::stored::{RecordRef, Shared, Stored};
 use super::{Headers, Payload, Record};
 use crate::ids::{Offset, Tick};
 use std::iter::FusedIterator;
+
+/// What the records of an iterator over no chunk share.
+static NO_RECORDS: Shared = Shared {
+    text: String::new(),
+    first_tick: Tick(0),
+};
 
 /// Records per chunk: a power of two, so the first chunk's doublings end at exactly this.
 pub(super) const CHUNK: usize = 1024;
@@ -21,14 +27,14 @@ pub(super) const CHUNK: usize = 1024;
 #[derive(Clone, Debug, Default)]
 struct Chunk {
     records: Vec<Stored>,
-    text: String,
+    shared: Shared,
 }
 
 impl Chunk {
     /// The records from `from` on, owned, oldest first.
     fn to_records(&self, from: usize, first_offset: Offset) -> impl Iterator<Item = Record> + '_ {
         self.records[from..].iter().enumerate().map(move |(i, s)| {
-            RecordRef::new(s, &self.text, Offset(first_offset.0 + i as u64)).to_record()
+            RecordRef::new(s, &self.shared, Offset(first_offset.0 + i as u64)).to_record()
         })
     }
 }
@@ -66,25 +72,29 @@ impl Chunks {
     pub(super) fn push(&mut self, key: Option<&str>, value: Payload, tick: Tick, headers: Headers) {
         if self.chunks.last().is_none_or(|c| c.records.len() == CHUNK) {
             // The first chunk grows as a log grows; the others are allocated full size,
-            // their text as long as the previous chunk's.
-            let chunk = match self.chunks.last_mut() {
-                None => Chunk::default(),
+            // their text as long as the previous chunk's. A chunk's ticks count from its
+            // first record's.
+            let (records, text) = match self.chunks.last_mut() {
+                None => (Vec::new(), String::new()),
                 Some(full) => {
                     // Full: its text will not grow again.
-                    full.text.shrink_to_fit();
-                    Chunk {
-                        records: Vec::with_capacity(CHUNK),
-                        text: String::with_capacity(full.text.len()),
-                    }
+                    full.shared.text.shrink_to_fit();
+                    let text = String::with_capacity(full.shared.text.len());
+                    (Vec::with_capacity(CHUNK), text)
                 }
             };
+            let shared = Shared {
+                text,
+                first_tick: tick,
+            };
+            let chunk = Chunk { records, shared };
             self.chunks.push(chunk);
         }
         let last = self
             .chunks
             .last_mut()
             .expect("a chunk with room was pushed");
-        let stored = Stored::new(&mut last.text, key, value, tick, headers);
+        let stored = Stored::new(&mut last.shared, key, value, tick, headers);
         last.records.push(stored);
         self.len += 1;
     }
@@ -100,7 +110,7 @@ impl Chunks {
         let offset = Offset(first_offset.0 + position as u64);
         Some(RecordRef::new(
             chunk.records.get(i % CHUNK)?,
-            &chunk.text,
+            &chunk.shared,
             offset,
         ))
     }
@@ -111,7 +121,8 @@ impl Chunks {
             return None;
         }
         let i = self.skip + position;
-        Some(self.chunks.get(i / CHUNK)?.records.get(i % CHUNK)?.tick())
+        let chunk = self.chunks.get(i / CHUNK)?;
+        Some(chunk.records.get(i % CHUNK)?.tick(&chunk.shared))
     }
 
     /// `count` live records from `position` on (both clamped to the records held); the
@@ -120,13 +131,12 @@ impl Chunks {
         let position = position.min(self.len);
         let i = self.skip + position;
         let (chunk, within) = (i / CHUNK, i % CHUNK);
-        let (current, text) = self
-            .chunks
-            .get(chunk)
-            .map_or((&[][..], ""), |c| (&c.records[within..], c.text.as_str()));
+        let (current, shared) = self.chunks.get(chunk).map_or((&[][..], &NO_RECORDS), |c| {
+            (&c.records[within..], &c.shared)
+        });
         Records {
             current: current.iter(),
-            text,
+            shared,
             rest: self.chunks.get(chunk + 1..).unwrap_or_default().iter(),
             remaining: count.min(self.len - position),
             next_offset: first_offset.0 + position as u64,
@@ -181,9 +191,9 @@ impl Chunks {
         let text_end = tail
             .records
             .get(within)
-            .map_or(tail.text.len(), |s| s.text_start());
+            .map_or(tail.shared.text.len(), |s| s.text_start());
         tail.records.truncate(within);
-        tail.text.truncate(text_end);
+        tail.shared.text.truncate(text_end);
         if within == 0 {
             self.chunks.truncate(chunk);
         }
@@ -219,8 +229,8 @@ impl Chunks {
 #[derive(Clone, Debug)]
 pub struct Records<'a> {
     current: std::slice::Iter<'a, Stored>,
-    /// The current chunk's text.
-    text: &'a str,
+    /// What the current chunk's records share.
+    shared: &'a Shared,
     rest: std::slice::Iter<'a, Chunk>,
     remaining: usize,
     next_offset: u64,
@@ -232,7 +242,7 @@ impl<'a> Records<'a> {
         match self.rest.next() {
             Some(chunk) => {
                 self.current = chunk.records.iter();
-                self.text = &chunk.text;
+                self.shared = &chunk.shared;
                 true
             }
             None => false,
@@ -252,7 +262,7 @@ impl<'a> Iterator for Records<'a> {
                 self.remaining -= 1;
                 let offset = Offset(self.next_offset);
                 self.next_offset += 1;
-                return Some(RecordRef::new(stored, self.text, offset));
+                return Some(RecordRef::new(stored, self.shared, offset));
             }
             if !self.next_chunk() {
                 return None;
@@ -366,7 +376,7 @@ mod tests {
         assert!(chunks.chunks.iter().all(|c| c.records.capacity() == CHUNK));
         assert!(chunks.chunks[..3]
             .iter()
-            .all(|c| c.text.capacity() == c.text.len()));
+            .all(|c| c.shared.text.capacity() == c.shared.text.len()));
         chunks.delete_front(CHUNK + 1);
         assert_eq!(
             chunks.chunks.len(),

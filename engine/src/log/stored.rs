@@ -2,12 +2,14 @@
 //!
 //! A [`Record`] is 168 bytes natively (its key, three order strings and correlation id are
 //! `String`s of 24 bytes each, and most records have no correlation or causation id). A
-//! log keeps each record as a [`Stored`] of 40 bytes: the key and an order event's three
+//! log keeps each record as a [`Stored`] of 32 bytes: the key and an order event's three
 //! strings are copied, back to back, into their chunk's text (one `String` per 1,024
 //! records, so no allocation per string), and the record keeps where they start and how
-//! long each is; the offset is implicit (the log's start plus the position). Anything
-//! else (a saga message, a correlation or causation id, a string of 65,534 bytes or more)
-//! goes into a boxed [`Rest`] that only the records that need it pay for.
+//! long each is; the offset is implicit (the log's start plus the position) and the tick
+//! counts from the chunk's first. Anything else (a saga message, a correlation or
+//! causation id, a schema version other than 1, a string of 65,534 bytes or more, a tick
+//! 4 billion ticks after the chunk's first) goes into a boxed [`Rest`] that only the
+//! records that need it pay for.
 
 use super::{Headers, OrderEvent, Payload, Record};
 use crate::ids::{EventId, Offset, Tick};
@@ -33,20 +35,37 @@ pub(super) struct Rest {
     value: Option<Payload>,
     correlation_id: Option<String>,
     causation_id: Option<EventId>,
+    /// Set when the tick is not within `u32::MAX - 1` ticks after the chunk's first.
+    tick: Option<Tick>,
+    /// Set when the schema version is not 1.
+    schema_version: Option<u16>,
+}
+
+/// `Stored::tick` of a record whose tick is in its [`Rest`].
+const TICK_IN_REST: u32 = u32::MAX;
+/// The schema version nearly every record has.
+const USUAL_SCHEMA_VERSION: u16 = 1;
+
+/// What the records of one chunk share: the text their strings are in, and the tick
+/// their ticks count from.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Shared {
+    pub(super) text: String,
+    pub(super) first_tick: Tick,
 }
 
 /// One record in a chunk; its strings are in the chunk's text.
 #[derive(Clone, Debug)]
 pub(super) struct Stored {
-    tick: Tick,
     event_id: EventId,
     rest: Option<Box<Rest>>,
+    /// Ticks after the chunk's first ([`TICK_IN_REST`]: in the rest).
+    tick: u32,
     /// Where the record's strings start in the chunk's text.
     start: u32,
     /// Byte lengths of the key ([`NO_KEY`], [`IN_REST`]), user id, order id and status,
     /// stored in that order from `start`.
     lens: [u16; 4],
-    schema_version: u16,
 }
 
 /// A length that fits the compact form.
@@ -55,9 +74,9 @@ fn short(s: &str) -> Option<u16> {
 }
 
 impl Stored {
-    /// Stores a record, appending its strings to `text`.
+    /// Stores a record, appending its strings to the chunk's text.
     pub(super) fn new(
-        text: &mut String,
+        shared: &mut Shared,
         key: Option<&str>,
         value: Payload,
         tick: Tick,
@@ -69,11 +88,16 @@ impl Stored {
             causation_id,
             schema_version,
         } = headers;
+        let delta = tick.0.checked_sub(shared.first_tick.0);
+        let delta = delta.and_then(|d| u32::try_from(d).ok().filter(|&d| d != TICK_IN_REST));
         let mut rest = Rest {
             correlation_id,
             causation_id,
+            tick: delta.is_none().then_some(tick),
+            schema_version: (schema_version != USUAL_SCHEMA_VERSION).then_some(schema_version),
             ..Rest::default()
         };
+        let text = &mut shared.text;
         let start = u32::try_from(text.len()).ok();
         let text_len = start.unwrap_or(u32::MAX);
         let key_len = match key {
@@ -103,15 +127,17 @@ impl Stored {
                 (text_len, [IN_REST, 0, 0, 0])
             }
         };
-        let has_rest =
-            rest.value.is_some() || rest.correlation_id.is_some() || rest.causation_id.is_some();
+        let has_rest = rest.value.is_some()
+            || rest.correlation_id.is_some()
+            || rest.causation_id.is_some()
+            || rest.tick.is_some()
+            || rest.schema_version.is_some();
         Stored {
-            tick,
             event_id,
             rest: has_rest.then(|| Box::new(rest)),
+            tick: delta.unwrap_or(TICK_IN_REST),
             start,
             lens,
-            schema_version,
         }
     }
 
@@ -121,9 +147,12 @@ impl Stored {
         self.start as usize
     }
 
-    /// The record's tick.
-    pub(super) fn tick(&self) -> Tick {
-        self.tick
+    /// The record's tick, in a chunk whose records share `shared`.
+    pub(super) fn tick(&self, shared: &Shared) -> Tick {
+        match self.rest.as_deref().and_then(|r| r.tick) {
+            Some(tick) => tick,
+            None => Tick(shared.first_tick.0 + u64::from(self.tick)),
+        }
     }
 }
 
@@ -154,15 +183,15 @@ impl OrderRef<'_> {
 #[derive(Clone, Copy, Debug)]
 pub struct RecordRef<'a> {
     stored: &'a Stored,
-    text: &'a str,
+    shared: &'a Shared,
     offset: Offset,
 }
 
 impl<'a> RecordRef<'a> {
-    pub(super) fn new(stored: &'a Stored, text: &'a str, offset: Offset) -> Self {
+    pub(super) fn new(stored: &'a Stored, shared: &'a Shared, offset: Offset) -> Self {
         RecordRef {
             stored,
-            text,
+            shared,
             offset,
         }
     }
@@ -185,7 +214,7 @@ impl<'a> RecordRef<'a> {
         } else {
             usize::from(lens[i])
         };
-        &self.text[from..from + len]
+        &self.shared.text[from..from + len]
     }
 
     /// Its position in the partition.
@@ -195,7 +224,7 @@ impl<'a> RecordRef<'a> {
 
     /// The tick at which the record was appended (its timestamp).
     pub fn tick(&self) -> Tick {
-        self.stored.tick
+        self.stored.tick(self.shared)
     }
 
     /// `None` for records produced without a key.
@@ -263,7 +292,9 @@ impl<'a> RecordRef<'a> {
 
     /// Version of the payload's schema.
     pub fn schema_version(&self) -> u16 {
-        self.stored.schema_version
+        self.rest()
+            .and_then(|r| r.schema_version)
+            .unwrap_or(USUAL_SCHEMA_VERSION)
     }
 
     /// The headers, owned.
@@ -317,10 +348,13 @@ impl PartialEq<Record> for RecordRef<'_> {
 mod tests {
     use super::*;
 
-    fn stored_and_back(key: Option<&str>, value: Payload, headers: Headers) -> Record {
-        let mut text = String::from("before");
-        let stored = Stored::new(&mut text, key, value, Tick(7), headers);
-        RecordRef::new(&stored, &text, Offset(3)).to_record()
+    fn stored_and_back(key: Option<&str>, value: Payload, tick: Tick, headers: Headers) -> Record {
+        let mut shared = Shared {
+            text: String::from("before"),
+            first_tick: Tick(5),
+        };
+        let stored = Stored::new(&mut shared, key, value, tick, headers);
+        RecordRef::new(&stored, &shared, Offset(3)).to_record()
     }
 
     #[test]
@@ -339,35 +373,37 @@ mod tests {
             causation_id: Some(EventId(4)),
             schema_version: 2,
         };
-        for (key, value, headers) in [
-            (Some("U1"), order("U1"), Headers::default()),
-            (None, order(""), linked.clone()),
-            (Some(long.as_str()), order("U1"), Headers::default()),
-            (Some("U1"), order(&long), linked),
+        let far = Tick(5 + u64::from(u32::MAX));
+        for (key, value, tick, headers) in [
+            (Some("U1"), order("U1"), Tick(7), Headers::default()),
+            (None, order(""), Tick(5), linked.clone()),
+            (Some(long.as_str()), order("U1"), far, Headers::default()),
+            (Some("U1"), order(&long), Tick(4), linked),
+            (Some("U1"), order("U1"), Tick(u64::MAX), Headers::default()),
         ] {
             let expected = Record {
                 offset: Offset(3),
                 key: key.map(str::to_owned),
                 value: value.clone(),
-                tick: Tick(7),
+                tick,
                 headers: headers.clone(),
             };
-            assert_eq!(stored_and_back(key, value, headers), expected);
+            assert_eq!(stored_and_back(key, value, tick, headers), expected);
         }
     }
 
     #[test]
-    fn a_compact_order_record_is_at_most_40_bytes_and_boxes_nothing() {
-        assert!(size_of::<Stored>() <= 40);
-        let mut text = String::new();
+    fn a_compact_order_record_is_at_most_32_bytes_and_boxes_nothing() {
+        assert!(size_of::<Stored>() <= 32);
+        let mut shared = Shared::default();
         let value = Payload::Order(OrderEvent {
             user_id: "U1".into(),
             order_id: "O1".into(),
             status: "Created".into(),
         });
-        let stored = Stored::new(&mut text, Some("U1"), value, Tick(0), Headers::default());
+        let stored = Stored::new(&mut shared, Some("U1"), value, Tick(3), Headers::default());
         assert!(stored.rest.is_none());
-        assert_eq!(text, "U1U1O1Created");
+        assert_eq!(shared.text, "U1U1O1Created");
         assert_eq!(stored.text_start(), 0);
     }
 }
