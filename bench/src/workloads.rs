@@ -9,7 +9,7 @@
 use crate::harness::{measure, Outcome, Prepared, Run};
 use orderflow_engine::group::GroupConfig;
 use orderflow_engine::ids::{MemberId, Tick};
-use orderflow_engine::log::{Headers, OrderEvent, PartitionLog, Payload, Record};
+use orderflow_engine::log::{Headers, OrderEvent, PartitionLog, Payload, KEPT_RECORD_BYTES};
 use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::sim::{Command, Sim, TraceEvent, ORDER_LIFECYCLE};
 use orderflow_engine::topic::TopicSpec;
@@ -181,7 +181,7 @@ pub fn append_to_log(n: u64) -> Run {
             for slot in events.iter_mut() {
                 let (key, value) = slot.take().expect("each event is appended once");
                 key_value_bytes += self::key_value_bytes(&key, &value);
-                log.append(key, value, Tick(0), Headers::default());
+                log.append(key.as_deref(), value, Tick(0), Headers::default());
             }
             assert_eq!(log.len() as u64, n, "every event is in the log");
             let outcome = Outcome {
@@ -209,7 +209,7 @@ pub fn produce(n: u64) -> Run {
             };
             // The inline sizes behind the bytes per record (pointers are 4 bytes in Wasm).
             let extra = &mut outcome.extra;
-            extra.insert("record_bytes".into(), size_of::<Record>().into());
+            extra.insert("record_bytes".into(), KEPT_RECORD_BYTES.into());
             extra.insert("trace_event_bytes".into(), size_of::<TraceEvent>().into());
             (outcome, sim)
         },

@@ -49,7 +49,7 @@ fn main() {
     let data = inputs.clone();
     let t = Instant::now();
     for (key, value) in data {
-        log.append(Some(key), value, Tick(0), Headers::default());
+        log.append(Some(&key), value, Tick(0), Headers::default());
     }
     println!("PartitionLog::append of 1M records: {:?}", t.elapsed());
     drop(log);

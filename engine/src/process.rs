@@ -10,7 +10,7 @@
 //! are such a set). Groups it has no processor for only count what they process.
 
 use crate::ids::{EventId, MemberId, PartitionId, Tick};
-use crate::log::{Payload, Record};
+use crate::log::{Payload, RecordRef};
 use crate::rng::SimRng;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -29,7 +29,7 @@ pub struct Delivery<'a> {
     /// Its partition.
     pub partition: PartitionId,
     /// The record.
-    pub record: &'a Record,
+    pub record: RecordRef<'a>,
     /// True when this group already processed this offset before (a redelivery after a
     /// crash or rebalance without commit): an idempotent consumer should skip its effects.
     pub redelivered: bool,
@@ -96,15 +96,13 @@ impl OutgoingRecord {
 
     /// Sets correlation (inherited, or the cause's own event id when it started the flow)
     /// and causation from the record being processed.
-    pub fn caused_by(mut self, cause: &Record) -> Self {
+    pub fn caused_by(mut self, cause: RecordRef<'_>) -> Self {
         self.correlation_id = Some(
             cause
-                .headers
-                .correlation_id
-                .clone()
-                .unwrap_or_else(|| cause.headers.event_id.to_string()),
+                .correlation_id()
+                .map_or_else(|| cause.event_id().to_string(), str::to_owned),
         );
-        self.causation_id = Some(cause.headers.event_id);
+        self.causation_id = Some(cause.event_id());
         self
     }
 }

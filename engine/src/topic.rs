@@ -415,11 +415,11 @@ impl Topic {
         self.writers.iter().map(String::as_str)
     }
 
-    /// Appends to a given partition.
+    /// Appends to a given partition (the key's bytes are copied).
     pub fn append_to(
         &mut self,
         partition: PartitionId,
-        key: Option<String>,
+        key: Option<&str>,
         value: Payload,
         tick: Tick,
         headers: Headers,
@@ -449,7 +449,7 @@ impl Topic {
     ) -> Produced {
         let (routing, partition) = self.route(key.as_deref(), rng);
         let offset = self
-            .append_to(partition, key, value, tick, headers)
+            .append_to(partition, key.as_deref(), value, tick, headers)
             .expect("the partitioner picks an existing partition");
         Produced {
             routing,

@@ -43,7 +43,7 @@ fn produced(sim: &Sim) -> Vec<(PartitionId, Record)> {
                 partition, offset, ..
             } => {
                 let record = topic.partition(*partition).unwrap().get(*offset).unwrap();
-                Some((*partition, record.clone()))
+                Some((*partition, record.to_record()))
             }
             _ => None,
         })

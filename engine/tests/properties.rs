@@ -323,7 +323,7 @@ fn check_trace(sim: &Sim, case: &Case) {
             produced.entry(*partition).or_default().push(offset.0);
             produced_count += 1;
             let record = topic.partition(*partition).unwrap().get(*offset).unwrap();
-            assert_eq!(record.headers.event_id, *event_id, "seed {seed}");
+            assert_eq!(record.event_id(), *event_id, "seed {seed}");
         }
     }
     assert_eq!(
@@ -332,7 +332,7 @@ fn check_trace(sim: &Sim, case: &Case) {
         "seed {seed}: records vs produced events"
     );
     for (i, log) in topic.partitions().iter().enumerate() {
-        let offsets: Vec<u64> = log.records().map(|r| r.offset.0).collect();
+        let offsets: Vec<u64> = log.records().map(|r| r.offset().0).collect();
         let expected: Vec<u64> = (0..log.high_watermark().0).collect();
         assert_eq!(offsets, expected, "seed {seed}: partition {i} offsets");
         assert_eq!(

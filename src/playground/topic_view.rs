@@ -7,7 +7,7 @@ mod tests;
 
 use super::Playground;
 use orderflow_engine::ids::{Offset, PartitionId};
-use orderflow_engine::log::{Payload, DEFAULT_SEGMENT_RECORDS};
+use orderflow_engine::log::DEFAULT_SEGMENT_RECORDS;
 use orderflow_engine::partitioner::{Partitioner, Routing};
 use orderflow_engine::saga::message::SagaMessage;
 use orderflow_engine::sim::TraceEvent;
@@ -116,28 +116,25 @@ impl Playground {
             .max(1);
         records
             .map(|r| {
-                let order = r.value.as_order();
-                let saga = match &r.value {
-                    Payload::Saga(m) => Some(&**m),
-                    _ => None,
-                };
+                let order = r.order();
+                let saga = r.saga();
                 RecordRow {
                     epoch: self.epoch,
-                    offset: r.offset.0,
-                    key: r.key.clone().unwrap_or_default(),
-                    order_id: order.map(|o| o.order_id.clone()).unwrap_or_default(),
-                    user_id: order.map(|o| o.user_id.clone()).unwrap_or_default(),
-                    status: order.map(|o| o.status.clone()).unwrap_or_default(),
-                    tick: r.tick.0,
-                    segment_start: r.offset.0 > 0 && r.offset.0 % segment == 0,
+                    offset: r.offset().0,
+                    key: r.key().unwrap_or_default().to_owned(),
+                    order_id: order.map_or_else(String::new, |o| o.order_id.to_owned()),
+                    user_id: order.map_or_else(String::new, |o| o.user_id.to_owned()),
+                    status: order.map_or_else(String::new, |o| o.status.to_owned()),
+                    tick: r.tick().0,
+                    segment_start: r.offset().0 > 0 && r.offset().0 % segment == 0,
                     redelivered_to: self
                         .redelivered
-                        .get(&(topic.to_string(), partition, r.offset.0))
+                        .get(&(topic.to_string(), partition, r.offset().0))
                         .cloned()
                         .unwrap_or_default(),
                     duplicate_of: self
                         .duplicates
-                        .get(topic, partition, r.offset.0)
+                        .get(topic, partition, r.offset().0)
                         .map(|d| d.original_offset),
                     saga_message: saga.map(SagaMessage::name),
                     compensation: saga.is_some_and(is_compensation),
@@ -244,7 +241,13 @@ impl Playground {
         if let Some(topic) = self.sim().topic(topic) {
             for log in topic.partitions() {
                 for r in log.records() {
-                    *counts.entry(r.key.clone().unwrap_or_default()).or_insert(0) += 1;
+                    let key = r.key().unwrap_or_default();
+                    match counts.get_mut(key) {
+                        Some(n) => *n += 1,
+                        None => {
+                            counts.insert(key.to_owned(), 1);
+                        }
+                    }
                 }
             }
         }

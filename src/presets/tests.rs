@@ -71,13 +71,12 @@ fn records(sim: &Sim) -> Vec<(String, u32, u64, Option<String>, Payload)> {
     for topic in sim.topics() {
         for (p, log) in topic.partitions().iter().enumerate() {
             for r in log.records() {
-                let key = r.key.clone();
                 out.push((
                     topic.name().to_string(),
                     p as u32,
-                    r.offset.0,
-                    key,
-                    r.value.clone(),
+                    r.offset().0,
+                    r.key().map(str::to_owned),
+                    r.value().into_owned(),
                 ));
             }
         }

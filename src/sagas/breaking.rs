@@ -307,10 +307,9 @@ fn retry_line(saga: &SagaView<'_>, event: &T, now: Tick) -> Option<String> {
         .topic(topic)
         .and_then(|t| t.partitions().get(partition.0 as usize))
         .and_then(|log| log.get(*offset).ok());
-    let message = record.map_or(String::new(), |r| match &r.value {
-        orderflow_engine::log::Payload::Saga(m) => m.name().to_string(),
-        _ => String::new(),
-    });
+    let message = record
+        .and_then(|r| r.saga())
+        .map_or(String::new(), |m| m.name().to_string());
     let pending = if *retry_at > now { " (next try)" } else { "" };
     Some(format!(
         "{message}: attempt {failed_attempt} failed ({error}); attempt {} at tick {}{pending}",

@@ -83,8 +83,8 @@ impl ConsumerGroup {
             member: id,
             partition: tp,
             offset,
-            key: record.key.clone(),
-            event_id: record.headers.event_id,
+            key: record.key().map(str::to_owned),
+            event_id: record.event_id(),
             redelivered,
             attempt,
         };

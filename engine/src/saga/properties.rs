@@ -22,7 +22,6 @@ use super::streaming::{Saga, SagaView};
 use super::trace::SagaTraceEvent as T;
 use crate::group::CommitPolicy;
 use crate::ids::Tick;
-use crate::log::Payload;
 use crate::scenario::System;
 use crate::sim::Sim;
 use crate::trace::TraceEvent;
@@ -560,8 +559,8 @@ fn a_resubmitted_dead_letter_already_handled_from_a_duplicate_changes_nothing() 
         .partitions()
         .iter()
         .flat_map(|log| log.records())
-        .filter(|r| matches!(&r.value, Payload::Saga(m) if m.name() == "OrderCreated"))
-        .map(|r| (r.headers.event_id, r.headers.causation_id))
+        .filter(|r| r.saga().is_some_and(|m| m.name() == "OrderCreated"))
+        .map(|r| (r.event_id(), r.causation_id()))
         .collect();
     assert_eq!(created, vec![(original.event_id, original.causation_id); 3]);
     assert_eq!(view(&saga).world().services.payment.charged_cents(), 2500);

@@ -401,12 +401,12 @@ impl Saga {
                 .range(*observed, log.high_watermark())
                 .expect("saga topics keep every record");
             for r in unseen {
-                if let Payload::Saga(m) = &r.value {
+                if let Some(m) = r.saga() {
                     let view = self
                         .choreography
                         .entry(m.order_id().clone())
                         .or_insert_with(ChoreographyView::pending);
-                    trace.extend(view.observe(r.tick, m));
+                    trace.extend(view.observe(r.tick(), m));
                 }
             }
             *observed = log.high_watermark();

@@ -384,10 +384,8 @@ fn an_order_stream_places_drawn_orders_every_tick_until_stopped() {
         .partitions()
         .iter()
         .flat_map(|p| p.records())
-        .filter_map(|r| match &r.value {
-            crate::log::Payload::Saga(m) if matches!(**m, SagaMessage::PlaceOrder { .. }) => {
-                Some((**m).clone())
-            }
+        .filter_map(|r| match r.saga() {
+            Some(m) if matches!(m, SagaMessage::PlaceOrder { .. }) => Some(m.clone()),
             _ => None,
         })
         .collect();

@@ -85,7 +85,7 @@ fn produced_trace_event_names_the_partition_that_holds_the_record() {
         panic!("expected a produced event");
     };
     let log = sim.topic("orders").unwrap().partition(partition).unwrap();
-    assert_eq!(log.get(offset).unwrap().key.as_deref(), Some("U123"));
+    assert_eq!(log.get(offset).unwrap().key(), Some("U123"));
 }
 
 #[test]
@@ -406,7 +406,7 @@ impl Processor for Forwarder {
         delivery: &crate::process::Delivery<'_>,
         _rng: &mut SimRng,
     ) -> crate::process::ProcessOutcome {
-        if delivery.record.offset.0 % 3 == 0 && delivery.attempt == 1 {
+        if delivery.record.offset().0 % 3 == 0 && delivery.attempt == 1 {
             return crate::process::ProcessOutcome::Retry {
                 error: "busy".into(),
                 after_ticks: 2,
@@ -415,8 +415,8 @@ impl Processor for Forwarder {
         crate::process::ProcessOutcome::Success {
             produce: vec![OutgoingRecord::new(
                 "shipments",
-                delivery.record.key.clone(),
-                delivery.record.value.clone(),
+                delivery.record.key().map(str::to_owned),
+                delivery.record.value().into_owned(),
             )
             .caused_by(delivery.record)],
         }
@@ -452,15 +452,15 @@ fn a_processor_turns_a_group_into_a_service_with_causation_headers() {
     let orders = sim.topic("orders").unwrap();
     for log in shipments.partitions() {
         for r in log.records() {
-            let cause = r.headers.causation_id.expect("caused by an order");
+            let cause = r.causation_id().expect("caused by an order");
             let original = orders
                 .partitions()
                 .iter()
                 .flat_map(|l| l.records())
-                .find(|o| o.headers.event_id == cause)
+                .find(|o| o.event_id() == cause)
                 .expect("cause exists");
-            assert_eq!(original.key, r.key);
-            assert_eq!(r.headers.correlation_id, Some(cause.to_string()));
+            assert_eq!(original.key(), r.key());
+            assert_eq!(r.correlation_id(), Some(cause.to_string().as_str()));
         }
     }
     let s = sim.group_snapshot("forwarder").unwrap();
@@ -899,8 +899,8 @@ impl Processor for OutboxLike {
         self.issued.push(id);
         let out = OutgoingRecord::new(
             "shipments",
-            delivery.record.key.clone(),
-            delivery.record.value.clone(),
+            delivery.record.key().map(str::to_owned),
+            delivery.record.value().into_owned(),
         )
         .caused_by(delivery.record)
         .with_event_id(id);
@@ -934,7 +934,7 @@ fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
     run_until_with(&mut sim, 20, &mut relay);
     let ids: Vec<EventId> = sim.topic("shipments").unwrap().partitions()[0]
         .records()
-        .map(|r| r.headers.event_id)
+        .map(|r| r.event_id())
         .collect();
     // Orders got ids 1 and 2; the processor issued 3 and 4 and each went out twice.
     assert_eq!(ids, [EventId(3), EventId(3), EventId(4), EventId(4)]);
@@ -949,8 +949,7 @@ fn a_record_published_twice_under_an_issued_event_id_is_the_same_event() {
         .records()
         .last()
         .unwrap()
-        .headers
-        .event_id;
+        .event_id();
     assert_eq!(last, EventId(5));
 }
 
@@ -981,7 +980,7 @@ fn produce_with_headers_keeps_an_issued_event_id_and_refuses_others() {
         .unwrap()
         .partitions()
         .iter()
-        .flat_map(|l| l.records().cloned())
+        .flat_map(|l| l.records().map(|r| r.to_record()))
         .collect();
     assert_eq!(records.len(), 2);
     assert_eq!(records[0].headers.event_id, records[1].headers.event_id);
@@ -1018,11 +1017,11 @@ impl Processor for CrashOnce {
     ) -> crate::process::ProcessOutcome {
         let produce = vec![OutgoingRecord::new(
             "shipments",
-            delivery.record.key.clone(),
-            delivery.record.value.clone(),
+            delivery.record.key().map(str::to_owned),
+            delivery.record.value().into_owned(),
         )
         .caused_by(delivery.record)];
-        if delivery.record.offset == Offset(1) && !self.crashed {
+        if delivery.record.offset() == Offset(1) && !self.crashed {
             self.crashed = true;
             return crate::process::ProcessOutcome::Crash {
                 produce,

@@ -222,7 +222,7 @@ impl World<'_> {
         let t = self.topic_mut(topic)?;
         let event_id = headers.event_id;
         let name = Arc::clone(t.shared_name());
-        let offset = t.append_to(partition, key.clone(), value, now, headers)?;
+        let offset = t.append_to(partition, key.as_deref(), value, now, headers)?;
         if let Some(group) = origin.group {
             t.note_writer(group);
         }

@@ -6,7 +6,7 @@ use super::super::message::OrderId;
 use super::super::summary::PathEntry;
 use super::SagaView;
 use crate::ids::{Offset, PartitionId};
-use crate::log::{Payload, Record};
+use crate::log::{Payload, RecordRef};
 use crate::sim::Sim;
 use crate::topic::Topic;
 use std::collections::BTreeMap;
@@ -50,11 +50,11 @@ impl RecordIndex {
                         let place = Place {
                             topic,
                             partition: p as u32,
-                            offset: r.offset,
+                            offset: r.offset(),
                         };
                         self.by_order.entry(order.clone()).or_default().push(place);
                     }
-                    next[p] = Offset(r.offset.0 + 1);
+                    next[p] = Offset(r.offset().0 + 1);
                 }
             }
         }
@@ -81,8 +81,8 @@ impl RecordIndex {
 }
 
 /// The order a saga record belongs to (a dead letter: the order of the record it holds).
-fn order_of(r: &Record) -> Option<&OrderId> {
-    match &r.value {
+fn order_of(r: RecordRef<'_>) -> Option<&OrderId> {
+    match r.kept_value()? {
         Payload::Saga(m) => Some(m.order_id()),
         Payload::SagaDeadLetter(d) => Some(d.original.message.order_id()),
         _ => None,
@@ -131,10 +131,10 @@ impl SagaView<'_> {
 pub(super) fn path_entry(
     t: &Topic,
     partition: PartitionId,
-    r: &Record,
+    r: RecordRef<'_>,
     order_id: &OrderId,
 ) -> Option<PathEntry> {
-    let message = match &r.value {
+    let message = match r.kept_value()? {
         Payload::Saga(m) if m.order_id() == order_id => m.name().to_string(),
         Payload::SagaDeadLetter(d) if d.original.message.order_id() == order_id => {
             format!("DeadLetter({})", d.original.message.name())
@@ -142,12 +142,12 @@ pub(super) fn path_entry(
         _ => return None,
     };
     Some(PathEntry {
-        event_id: r.headers.event_id,
-        causation_id: r.headers.causation_id,
+        event_id: r.event_id(),
+        causation_id: r.causation_id(),
         topic: t.name().to_string(),
         partition,
-        offset: r.offset,
-        tick: r.tick,
+        offset: r.offset(),
+        tick: r.tick(),
         message,
     })
 }

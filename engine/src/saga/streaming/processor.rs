@@ -11,7 +11,7 @@ use super::super::services::{call_target, CallTarget, Injected, ServiceName};
 use super::super::trace::SagaTraceEvent as T;
 use super::world::SagaWorld;
 use crate::ids::{EventId, Offset, Tick};
-use crate::log::{Payload, Record};
+use crate::log::{Payload, RecordRef};
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
 use crate::rng::SimRng;
 use std::collections::BTreeMap;
@@ -83,7 +83,7 @@ fn process_service(
     d: &Delivery<'_>,
     rng: &mut SimRng,
 ) -> ProcessOutcome {
-    let Payload::Saga(message) = &d.record.value else {
+    let Some(message) = d.record.saga() else {
         return ProcessOutcome::done();
     };
     let Some(target) = call_target(service, w.mode, message) else {
@@ -122,33 +122,33 @@ fn process_projection(w: &mut SagaWorld, kind: ProjectionKind, d: &Delivery<'_>)
     let Some(position) = next.get_mut(d.partition.0 as usize) else {
         return ProcessOutcome::done();
     };
-    if d.record.offset < *position {
+    if d.record.offset() < *position {
         // Already applied (a redelivery): the position is stored with the model.
         return ProcessOutcome::done();
     }
-    *position = Offset(d.record.offset.0 + 1);
-    if let Payload::Saga(message) = &d.record.value {
+    *position = Offset(d.record.offset().0 + 1);
+    if let Some(message) = d.record.saga() {
         model.apply(&envelope_of(d.record, message));
         w.trace.push(T::ProjectionUpdated {
             tick: d.now,
             projection: kind,
-            event_id: d.record.headers.event_id,
+            event_id: d.record.event_id(),
         });
     }
     ProcessOutcome::done()
 }
 
 /// A saga record's message with its headers, as the services and projections read it.
-pub(super) fn envelope_of(record: &Record, message: &SagaMessage) -> Envelope {
-    let correlation_id = record.headers.correlation_id.clone();
+pub(super) fn envelope_of(record: RecordRef<'_>, message: &SagaMessage) -> Envelope {
+    let correlation_id = record.correlation_id();
     Envelope {
         meta: EventMeta {
-            event_id: record.headers.event_id,
+            event_id: record.event_id(),
             correlation_id: CorrelationId(
-                correlation_id.unwrap_or_else(|| message.order_id().0.clone()),
+                correlation_id.map_or_else(|| message.order_id().0.clone(), str::to_owned),
             ),
-            causation_id: record.headers.causation_id,
-            schema_version: u32::from(record.headers.schema_version),
+            causation_id: record.causation_id(),
+            schema_version: u32::from(record.schema_version()),
         },
         message: message.clone(),
     }
@@ -225,7 +225,7 @@ fn fail(
                 service,
                 topic: d.topic.to_string(),
                 partition: d.partition,
-                offset: d.record.offset,
+                offset: d.record.offset(),
                 failed_attempt: d.attempt,
                 retry_at: at,
                 error: error.to_string(),
@@ -243,15 +243,15 @@ fn fail(
                 topic: d.topic.to_string(),
                 dead_letter_topic: dead_letter_topic.clone(),
                 partition: d.partition,
-                offset: d.record.offset,
+                offset: d.record.offset(),
                 attempts,
                 error: error.to_string(),
             });
             let letter = DeadLetter {
                 source_topic: d.topic.to_string(),
                 source_partition: d.partition,
-                source_offset: d.record.offset,
-                key: d.record.key.clone().unwrap_or_default(),
+                source_offset: d.record.offset(),
+                key: d.record.key().unwrap_or_default().to_owned(),
                 original: envelope,
                 error: error.to_string(),
                 attempts,
@@ -259,7 +259,7 @@ fn fail(
             };
             let record = OutgoingRecord {
                 topic: dead_letter_topic,
-                key: d.record.key.clone(),
+                key: d.record.key().map(str::to_owned),
                 correlation_id: Some(letter.original.message.order_id().0.clone()),
                 causation_id: Some(letter.original.meta.event_id),
                 schema_version: 1,

@@ -10,7 +10,7 @@ use super::processor::envelope_of;
 use super::relay::publish_row;
 use super::{Saga, SagaView};
 use crate::ids::{Offset, PartitionId};
-use crate::log::{Payload, Record};
+use crate::log::{Payload, RecordRef};
 use crate::sim::Sim;
 use crate::topic::Topic;
 
@@ -30,8 +30,8 @@ impl SagaView<'_> {
             return Vec::new();
         };
         records_of(t)
-            .filter_map(|(p, r)| match &r.value {
-                Payload::SagaDeadLetter(letter) => Some((p, r.offset, (**letter).clone())),
+            .filter_map(|(p, r)| match r.kept_value()? {
+                Payload::SagaDeadLetter(letter) => Some((p, r.offset(), (**letter).clone())),
                 _ => None,
             })
             .collect()
@@ -85,11 +85,8 @@ impl SagaView<'_> {
             .flat_map(|(p, log)| {
                 let end = ends.map(|e| e[p]);
                 log.records()
-                    .filter(move |r| end.is_none_or(|e| r.offset < e))
-                    .filter_map(|r| match &r.value {
-                        Payload::Saga(m) => Some(envelope_of(r, m)),
-                        _ => None,
-                    })
+                    .filter(move |r| end.is_none_or(|e| r.offset() < e))
+                    .filter_map(|r| Some(envelope_of(r, r.saga()?)))
             })
             .collect()
     }
@@ -110,7 +107,7 @@ impl SagaView<'_> {
             .partitions()
             .get(partition.0 as usize)?;
         let record = log.get(offset).ok()?;
-        match &record.value {
+        match record.kept_value()? {
             Payload::Saga(m) => Some(envelope_of(record, m)),
             Payload::SagaDeadLetter(letter) => Some(letter.original.clone()),
             _ => None,
@@ -121,10 +118,7 @@ impl SagaView<'_> {
     pub fn saga_records(&self, topic: &str) -> Vec<(PartitionId, SagaMessage)> {
         self.sim.topic(topic).map_or_else(Vec::new, |t| {
             records_of(t)
-                .filter_map(|(p, r)| match &r.value {
-                    Payload::Saga(m) => Some((p, (**m).clone())),
-                    _ => None,
-                })
+                .filter_map(|(p, r)| Some((p, r.saga()?.clone())))
                 .collect()
         })
     }
@@ -240,7 +234,7 @@ impl Saga {
     }
 }
 
-fn records_of(t: &Topic) -> impl Iterator<Item = (PartitionId, &Record)> {
+fn records_of(t: &Topic) -> impl Iterator<Item = (PartitionId, RecordRef<'_>)> {
     t.partitions()
         .iter()
         .enumerate()

@@ -109,7 +109,7 @@ impl<'a> SagaView<'a> {
             .sim
             .topics()
             .flat_map(|t| t.partitions().iter())
-            .flat_map(|log| log.records().map(|r| r.headers.event_id))
+            .flat_map(|log| log.records().map(|r| r.event_id()))
             .collect();
         let w = &self.saga.world;
         let mut v = check_services(

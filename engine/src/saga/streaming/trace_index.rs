@@ -80,7 +80,7 @@ pub(super) fn record_key(
     offset: Offset,
 ) -> Option<String> {
     let log = sim.topic(topic)?.partitions().get(partition.0 as usize)?;
-    log.get(offset).ok()?.key.clone()
+    log.get(offset).ok()?.key().map(str::to_owned)
 }
 
 impl Saga {
