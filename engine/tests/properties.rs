@@ -383,7 +383,7 @@ fn check_trace(sim: &Sim, case: &Case) {
                     topic: Arc::clone(topic),
                     partition: *partition,
                 };
-                let k = (group.clone(), tp);
+                let k = (group.to_string(), tp);
                 let seen = processed.entry(k).or_default();
                 let again = !seen.insert(offset.0);
                 assert_eq!(
@@ -392,12 +392,13 @@ fn check_trace(sim: &Sim, case: &Case) {
                 );
                 if again {
                     assert_ne!(
-                        policy[group.as_str()],
+                        policy[&**group],
                         CommitPolicy::BeforeProcessing,
                         "seed {seed}: at-most-once group {group} processed {offset} twice"
                     );
                 } else if let Some(key) = key {
-                    let last = key_order.insert((group.clone(), key.clone(), *partition), offset.0);
+                    let last =
+                        key_order.insert((group.to_string(), key.clone(), *partition), offset.0);
                     assert!(
                         last.is_none_or(|l| l < offset.0),
                         "seed {seed}: key {key} in {group}: offset {offset} after {last:?}"

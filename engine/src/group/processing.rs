@@ -11,6 +11,8 @@ use std::sync::Arc;
 /// The record at the head of a member's batch, as the trace names it.
 struct InHand<'a> {
     member: &'a MemberId,
+    /// The member's id as the `Processed` event shares it.
+    trace_id: &'a Arc<str>,
     partition: &'a TopicPartition,
     offset: Offset,
     /// Taken by the `Processed` event.
@@ -28,7 +30,7 @@ impl ConsumerGroup {
     pub(super) fn process_head(
         &mut self,
         world: &mut World<'_>,
-        id: &MemberId,
+        (id, trace_id): (&MemberId, &Arc<str>),
         run: &Run,
         attempt: u32,
         processor: Option<&mut (dyn Processor + '_)>,
@@ -81,6 +83,7 @@ impl ConsumerGroup {
         }
         let in_hand = InHand {
             member: id,
+            trace_id,
             partition: tp,
             offset,
             key: record.key.clone(),
@@ -178,8 +181,8 @@ impl ConsumerGroup {
     fn trace_processed(&self, world: &mut World<'_>, in_hand: &mut InHand<'_>) {
         world.trace.push(TraceEvent::Processed {
             tick: world.now,
-            group: self.config.name.clone(),
-            member: in_hand.member.clone(),
+            group: Arc::clone(&self.trace_name),
+            member: Arc::clone(in_hand.trace_id),
             topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
