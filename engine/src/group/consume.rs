@@ -67,8 +67,13 @@ impl ConsumerGroup {
                 let attempt = m.head_attempt;
                 let trace_id = trace_id.get_or_insert_with(|| Arc::clone(&m.trace_id));
                 let member = (id, &*trace_id);
-                if !self.process_head(world, member, run, attempt, processor.as_deref_mut()) {
-                    return; // retry scheduled
+                match processor.as_deref_mut() {
+                    None => self.process_run_plainly(world, member, run, attempt),
+                    Some(p) => {
+                        if !self.process_head(world, member, run, attempt, Some(p)) {
+                            return; // retry scheduled
+                        }
+                    }
                 }
                 // The record left the batch and the next head's ready tick is set (see
                 // `Member::next_ready`): with processing time, the check above returns.
