@@ -105,7 +105,7 @@ impl Throughput {
     pub fn member_rate(&self, group: &str, member: &MemberId, now: u64) -> f64 {
         self.groups
             .get(group)
-            .and_then(|w| w.members.get(member))
+            .and_then(|w| w.members.get(member.as_str()))
             .map_or(0.0, |w| w.rate(now))
     }
 }

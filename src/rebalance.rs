@@ -413,12 +413,10 @@ impl GroupTrack {
     /// A member processed a record: counted while the latest rebalance is under way.
     fn processed(&mut self, member: &str) {
         if let Some(episode) = self.episodes.back_mut().filter(|e| e.in_progress()) {
-            match episode.processed_during.get_mut(member) {
-                Some(n) => *n += 1,
-                None => {
-                    episode.processed_during.insert(MemberId::from(member), 1);
-                }
-            }
+            *episode
+                .processed_during
+                .entry(MemberId::from(member))
+                .or_insert(0) += 1;
         }
     }
 }

@@ -70,7 +70,7 @@ impl ConsumerGroup {
                 match processor.as_deref_mut() {
                     None => self.process_run_plainly(world, member, run, attempt),
                     Some(p) => {
-                        if !self.process_head(world, member, run, attempt, Some(p)) {
+                        if !self.process_head(world, member, run, attempt, p) {
                             return; // retry scheduled
                         }
                     }
