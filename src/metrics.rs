@@ -77,13 +77,17 @@ impl Throughput {
         {
             // Looked up before inserting: no allocation per record once a member is known
             // (replaying a long run folds every record through here).
+            let (group, member) = (&**group, &**member);
             if !self.groups.contains_key(group) {
-                self.groups.insert(group.clone(), GroupWindows::default());
+                self.groups
+                    .insert(group.to_string(), GroupWindows::default());
             }
             let windows = self.groups.get_mut(group).expect("inserted above");
             windows.all.add(tick.0);
             if !windows.members.contains_key(member) {
-                windows.members.insert(member.clone(), Window::default());
+                windows
+                    .members
+                    .insert(MemberId::from(member), Window::default());
             }
             windows
                 .members
@@ -102,7 +106,7 @@ impl Throughput {
     pub fn member_rate(&self, group: &str, member: &MemberId, now: u64) -> f64 {
         self.groups
             .get(group)
-            .and_then(|w| w.members.get(member))
+            .and_then(|w| w.members.get(member.as_str()))
             .map_or(0.0, |w| w.rate(now))
     }
 }

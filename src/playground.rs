@@ -553,8 +553,8 @@ impl Playground {
                         continue;
                     }
                     let groups = self.redelivered.entry(key).or_default();
-                    if !groups.contains(group) {
-                        groups.push(group.clone());
+                    if !groups.iter().any(|g| **g == **group) {
+                        groups.push(group.to_string());
                     }
                 }
                 TraceEvent::Produced {

@@ -412,9 +412,12 @@ impl GroupTrack {
     }
 
     /// A member processed a record: counted while the latest rebalance is under way.
-    fn processed(&mut self, member: &MemberId) {
+    fn processed(&mut self, member: &str) {
         if let Some(episode) = self.episodes.back_mut().filter(|e| e.in_progress()) {
-            *episode.processed_during.entry(member.clone()).or_insert(0) += 1;
+            *episode
+                .processed_during
+                .entry(MemberId::from(member))
+                .or_insert(0) += 1;
         }
     }
 }
@@ -487,7 +490,7 @@ impl RebalanceLog {
             ),
             // Only groups already tracked: a record processed outside any rebalance matters not.
             TraceEvent::Processed { group, member, .. } => {
-                if let Some(track) = self.groups.get_mut(group) {
+                if let Some(track) = self.groups.get_mut(&**group) {
                     track.processed(member);
                 }
             }

@@ -54,6 +54,13 @@ impl MemberId {
     }
 }
 
+/// Maps keyed by member id can be looked up by a `&str` (the same order: `String`'s).
+impl std::borrow::Borrow<str> for MemberId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
 impl From<&str> for MemberId {
     fn from(s: &str) -> Self {
         Self(s.to_string())

@@ -372,10 +372,10 @@ pub enum TraceEvent {
     Processed {
         /// The tick it happened at.
         tick: Tick,
-        /// The consumer group.
-        group: String,
-        /// The member.
-        member: MemberId,
+        /// The consumer group (its name shared with the group: copied without allocating).
+        group: Arc<str>,
+        /// The member (its id shared with the member: copied without allocating).
+        member: Arc<str>,
         /// The topic (its name shared with the topic: copied without allocating).
         topic: Arc<str>,
         /// The partition.

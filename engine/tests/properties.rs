@@ -9,9 +9,11 @@ use orderflow_engine::command::Command;
 use orderflow_engine::generator::KeySpace;
 use orderflow_engine::group::{AutoOffsetReset, CommitPolicy, GroupConfig, OffsetResetSpec};
 use orderflow_engine::ids::{MemberId, Offset, PartitionId, Tick};
-use orderflow_engine::log::{OrderEvent, Payload};
+use orderflow_engine::log::{OrderEvent, Payload, Retention};
 use orderflow_engine::partitioner::Partitioner;
+use orderflow_engine::process::{Delivery, NoProcessors, ProcessOutcome, Processor, Processors};
 use orderflow_engine::producer::{Acks, ProducerConfig};
+use orderflow_engine::rng::SimRng;
 use orderflow_engine::sim::Sim;
 use orderflow_engine::topic::TopicSpec;
 use orderflow_engine::trace::TraceEvent;
@@ -154,13 +156,18 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn setup(case: &Case) -> Sim {
+    setup_with(case, None)
+}
+
+/// The case's topic, groups and producer; the topic with `retention` if given.
+fn setup_with(case: &Case, retention: Option<Retention>) -> Sim {
     let mut sim = Sim::new(case.seed);
-    sim.apply(Command::CreateTopic(TopicSpec::new(
-        "orders",
-        case.partitions,
-        Partitioner::Murmur2,
-    )))
-    .unwrap();
+    let mut topic = TopicSpec::new("orders", case.partitions, Partitioner::Murmur2);
+    if retention.is_some() {
+        topic.segment_records = Some(2);
+        topic.retention = retention;
+    }
+    sim.apply(Command::CreateTopic(topic)).unwrap();
     for (name, g) in GROUPS.iter().zip(&case.groups) {
         let mut config = GroupConfig::new(*name, vec!["orders".into()]);
         config.strategy = g.strategy;
@@ -280,10 +287,14 @@ fn check_tick(sim: &Sim, seed: u64) {
 
 /// Runs the case; returns the simulation after a quiet tail so everything settles.
 fn run_case(case: &Case, check: bool) -> Sim {
-    let mut sim = setup(case);
+    run_from(setup(case), case, check, &mut NoProcessors)
+}
+
+/// Runs the case's operations on `sim`, the groups running `processors`.
+fn run_from(mut sim: Sim, case: &Case, check: bool, processors: &mut dyn Processors) -> Sim {
     for (wait, op) in &case.ops {
         for _ in 0..*wait {
-            sim.step();
+            sim.step_with(processors);
             if check {
                 check_tick(&sim, case.seed);
             }
@@ -297,7 +308,7 @@ fn run_case(case: &Case, check: bool) -> Sim {
         }
     }
     for _ in 0..60 {
-        sim.step();
+        sim.step_with(processors);
         if check {
             check_tick(&sim, case.seed);
         }
@@ -383,7 +394,7 @@ fn check_trace(sim: &Sim, case: &Case) {
                     topic: Arc::clone(topic),
                     partition: *partition,
                 };
-                let k = (group.clone(), tp);
+                let k = (group.to_string(), tp);
                 let seen = processed.entry(k).or_default();
                 let again = !seen.insert(offset.0);
                 assert_eq!(
@@ -392,12 +403,13 @@ fn check_trace(sim: &Sim, case: &Case) {
                 );
                 if again {
                     assert_ne!(
-                        policy[group.as_str()],
+                        policy[&**group],
                         CommitPolicy::BeforeProcessing,
                         "seed {seed}: at-most-once group {group} processed {offset} twice"
                     );
                 } else if let Some(key) = key {
-                    let last = key_order.insert((group.clone(), key.clone(), *partition), offset.0);
+                    let last =
+                        key_order.insert((group.to_string(), key.clone(), *partition), offset.0);
                     assert!(
                         last.is_none_or(|l| l < offset.0),
                         "seed {seed}: key {key} in {group}: offset {offset} after {last:?}"
@@ -432,8 +444,50 @@ fn check_trace(sim: &Sim, case: &Case) {
     }
 }
 
+/// Succeeds on every record and produces nothing: what a group without a processor does,
+/// but through the per-record path (`process_head`) instead of the run at a time.
+struct AlwaysDone;
+
+impl Processor for AlwaysDone {
+    fn process(&mut self, _: &Delivery<'_>, _: &mut SimRng) -> ProcessOutcome {
+        ProcessOutcome::done()
+    }
+}
+
+fn trace_json(sim: &Sim) -> Vec<String> {
+    sim.trace()
+        .iter()
+        .map(|e| serde_json::to_string(e).unwrap())
+        .collect()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// A group without a processor processes a run at a time; one whose processor always
+    /// succeeds goes record by record. Same trace, counters and offsets, also when
+    /// retention deletes records a member holds (segments of 2, 3 or 5 records kept).
+    #[test]
+    fn no_processor_traces_like_a_processor_that_always_succeeds(
+        case in case(),
+        kept in prop_oneof![Just(None), (3u64..6).prop_map(Some)],
+    ) {
+        let retention = kept.map(|records| Retention { records: Some(records), ticks: None });
+        let plain = run_from(setup_with(&case, retention), &case, false, &mut NoProcessors);
+        let mut each: BTreeMap<String, Box<dyn Processor>> = GROUPS
+            .iter()
+            .map(|g| (g.to_string(), Box::new(AlwaysDone) as Box<dyn Processor>))
+            .collect();
+        let by_record = run_from(setup_with(&case, retention), &case, false, &mut each);
+        prop_assert_eq!(trace_json(&plain), trace_json(&by_record), "seed {}", case.seed);
+        for g in GROUPS {
+            prop_assert_eq!(plain.group(g).unwrap().counters(), by_record.group(g).unwrap().counters());
+            prop_assert_eq!(
+                serde_json::to_string(&plain.group_snapshot(g)).unwrap(),
+                serde_json::to_string(&by_record.group_snapshot(g)).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn streaming_invariants_hold(case in case()) {

@@ -684,12 +684,12 @@ fn travels(
                 key,
                 ..
             } if &**t == topic && tick.0 == now => {
-                groups.iter().position(|g| &g.name == group).map(|group| {
+                groups.iter().position(|g| *g.name == **group).map(|group| {
                     (
                         TravelRoute::Consumed {
                             partition: partition.0,
                             group,
-                            member: member.0.clone(),
+                            member: member.to_string(),
                         },
                         key.clone().unwrap_or_default(),
                     )

@@ -8,6 +8,7 @@ use crate::group_protocol::{CommitReason, Protocol};
 use crate::ids::MemberId;
 use crate::process::Processor;
 use crate::world::World;
+use std::sync::Arc;
 
 impl ConsumerGroup {
     /// Advances the group by one tick: session timeouts, processing, polls, commits,
@@ -43,6 +44,8 @@ impl ConsumerGroup {
         let mut processed = false;
         // The head run, cloned once per run rather than once per record.
         let mut head: Option<Run> = None;
+        // The member's shared id, for its `Processed` events: cloned once per tick.
+        let mut trace_id: Option<Arc<str>> = None;
         loop {
             let Some(m) = self.members.get(id) else {
                 return;
@@ -62,8 +65,15 @@ impl ConsumerGroup {
                     _ => head.insert(run.clone()),
                 };
                 let attempt = m.head_attempt;
-                if !self.process_head(world, id, run, attempt, processor.as_deref_mut()) {
-                    return; // retry scheduled
+                let trace_id = trace_id.get_or_insert_with(|| Arc::clone(&m.trace_id));
+                let member = (id, &*trace_id);
+                match processor.as_deref_mut() {
+                    None => self.process_run_plainly(world, member, run, attempt),
+                    Some(p) => {
+                        if !self.process_head(world, member, run, attempt, p) {
+                            return; // retry scheduled
+                        }
+                    }
                 }
                 // The record left the batch and the next head's ready tick is set (see
                 // `Member::next_ready`): with processing time, the check above returns.

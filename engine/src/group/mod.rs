@@ -53,6 +53,7 @@ use crate::trace::TraceEvent;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 use thiserror::Error;
 
 /// Errors from group commands.
@@ -214,6 +215,8 @@ struct Run {
 #[derive(Clone, Debug)]
 struct Member {
     id: MemberId,
+    /// The same name, shared by the `Processed` event of every record it processes.
+    trace_id: Arc<str>,
     /// Join order: the coordinator lists members to the assignor in this order.
     joined_seq: u64,
     status: MemberStatus,
@@ -242,6 +245,7 @@ struct Member {
 impl Member {
     fn new(id: MemberId, now: Tick, joined_seq: u64) -> Self {
         Self {
+            trace_id: Arc::from(id.as_str()),
             id,
             joined_seq,
             status: MemberStatus::Alive,
@@ -284,6 +288,8 @@ enum Phase {
 #[derive(Clone, Debug)]
 pub struct ConsumerGroup {
     config: GroupConfig,
+    /// The group id, shared by the `Processed` event of every record it processes.
+    trace_name: Arc<str>,
     phase: Phase,
     generation: i32,
     members: BTreeMap<MemberId, Member>,
@@ -314,6 +320,7 @@ impl ConsumerGroup {
             return Err(GroupError::AutoCommitInterval { value: 0 });
         }
         Ok(Self {
+            trace_name: Arc::from(config.name.as_str()),
             config,
             phase: Phase::Empty,
             generation: 0,

@@ -4,13 +4,15 @@ use super::{ConsumerGroup, Run};
 use crate::assignor::TopicPartition;
 use crate::ids::{EventId, MemberId, Offset, Tick};
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
-use crate::trace::TraceEvent;
+use crate::trace::{Trace, TraceEvent};
 use crate::world::World;
 use std::sync::Arc;
 
 /// The record at the head of a member's batch, as the trace names it.
 struct InHand<'a> {
     member: &'a MemberId,
+    /// The member's id as the `Processed` event shares it.
+    trace_id: &'a Arc<str>,
     partition: &'a TopicPartition,
     offset: Offset,
     /// Taken by the `Processed` event.
@@ -28,17 +30,16 @@ impl ConsumerGroup {
     pub(super) fn process_head(
         &mut self,
         world: &mut World<'_>,
-        id: &MemberId,
+        (id, trace_id): (&MemberId, &Arc<str>),
         run: &Run,
         attempt: u32,
-        processor: Option<&mut (dyn Processor + '_)>,
+        processor: &mut (dyn Processor + '_),
     ) -> bool {
         let tp = &run.partition;
         let offset = run.next;
-        // Looked up once: raised here, before `act_on`, unless the processor asks for a
-        // retry (nothing between here and `count_processed` reads it).
-        let high = self.processed_high.get_mut(tp);
-        let redelivered = high.as_ref().is_some_and(|h| offset < **h);
+        // Raised below, before `act_on`, unless the processor asks for a retry (nothing
+        // between here and `count_processed` reads it).
+        let redelivered = self.processed_high.get(tp).is_some_and(|h| offset < *h);
         let record = world
             .topics
             .get(&*tp.topic)
@@ -52,35 +53,24 @@ impl ConsumerGroup {
             m.next_ready(world.now, self.config.processing_ticks_per_record);
             return true;
         };
-        let outcome = match processor {
-            Some(p) => {
-                let delivery = Delivery {
-                    now: world.now,
-                    group: &self.config.name,
-                    member: id,
-                    topic: &tp.topic,
-                    partition: tp.partition,
-                    record,
-                    redelivered,
-                    attempt,
-                    event_ids: std::cell::Cell::from_mut(&mut *world.next_event_id),
-                };
-                p.process(&delivery, world.rng)
-            }
-            None => ProcessOutcome::done(),
+        let delivery = Delivery {
+            now: world.now,
+            group: &self.config.name,
+            member: id,
+            topic: &tp.topic,
+            partition: tp.partition,
+            record,
+            redelivered,
+            attempt,
+            event_ids: std::cell::Cell::from_mut(&mut *world.next_event_id),
         };
+        let outcome = processor.process(&delivery, world.rng);
         if !matches!(outcome, ProcessOutcome::Retry { .. }) {
-            let past = Offset(offset.0 + 1);
-            match high {
-                Some(high) => *high = (*high).max(past),
-                // The partition is cloned only the first time it is processed.
-                None => {
-                    self.processed_high.insert(tp.clone(), past);
-                }
-            }
+            self.raise_processed_high(tp, Offset(offset.0 + 1));
         }
         let in_hand = InHand {
             member: id,
+            trace_id,
             partition: tp,
             offset,
             key: record.key().map(str::to_owned),
@@ -89,6 +79,78 @@ impl ConsumerGroup {
             attempt,
         };
         self.act_on(world, in_hand, outcome)
+    }
+
+    /// Without a processor every record succeeds and produces nothing, so the ready records
+    /// of the head run (all of it without processing time, else one) are processed in one
+    /// pass: the log and `processed_high` are looked up once per run, the member twice,
+    /// instead of per record. The trace, counters and positions are those of `process_head`
+    /// record by record (a property test compares the two); a record retention deleted while
+    /// in hand drops the rest of the run, as there.
+    pub(super) fn process_run_plainly(
+        &mut self,
+        world: &mut World<'_>,
+        (id, trace_id): (&MemberId, &Arc<str>),
+        run: &Run,
+        mut attempt: u32,
+    ) {
+        let (tp, now) = (&run.partition, world.now);
+        let group_ticks = self.config.processing_ticks_per_record;
+        let end = match self.processing_ticks(id) {
+            0 => run.end,
+            _ => Offset(run.next.0 + 1),
+        };
+        let log = world
+            .topics
+            .get(&*tp.topic)
+            .and_then(|t| t.partition(tp.partition));
+        let high = self.processed_high.get(tp).copied();
+        let (mut offset, mut duplicates) = (run.next, 0);
+        while offset < end {
+            let Some(record) = log.and_then(|log| log.get(offset).ok()) else {
+                break; // deleted by retention while in hand
+            };
+            let mut in_hand = InHand {
+                member: id,
+                trace_id,
+                partition: tp,
+                offset,
+                key: record.key.clone(),
+                event_id: record.headers.event_id,
+                redelivered: high.is_some_and(|h| offset < h),
+                attempt,
+            };
+            duplicates += u64::from(in_hand.redelivered);
+            self.trace_processed(now, world.trace, &mut in_hand);
+            attempt = 1;
+            offset = Offset(offset.0 + 1);
+        }
+        let done = offset.0 - run.next.0;
+        if done > 0 {
+            self.counters.processed += done;
+            self.counters.duplicates += duplicates;
+            self.raise_processed_high(tp, offset);
+        }
+        let m = self.members.get_mut(id).expect("member");
+        m.processed += done;
+        m.head_attempt = 1;
+        m.next_ready(now, group_ticks);
+        let head = m.batch.front_mut().expect("head run");
+        head.next = offset;
+        if offset < end || head.next >= head.end {
+            m.batch.pop_front();
+        }
+    }
+
+    /// Raises the partition's `processed_high` to `past` (one past a processed offset).
+    fn raise_processed_high(&mut self, tp: &TopicPartition, past: Offset) {
+        match self.processed_high.get_mut(tp) {
+            Some(high) => *high = (*high).max(past),
+            // The partition is cloned only the first time it is processed.
+            None => {
+                self.processed_high.insert(tp.clone(), past);
+            }
+        }
     }
 
     /// What a processing outcome does to the group, the member and the trace.
@@ -113,7 +175,7 @@ impl ConsumerGroup {
                 false
             }
             ProcessOutcome::Success { produce } => {
-                self.trace_processed(world, &mut in_hand);
+                self.trace_processed(world.now, world.trace, &mut in_hand);
                 self.produce_all(world, &in_hand, produce);
                 self.finish_head(world.now, &in_hand);
                 true
@@ -156,7 +218,7 @@ impl ConsumerGroup {
         produce: Vec<OutgoingRecord>,
         reason: String,
     ) {
-        self.trace_processed(world, &mut in_hand);
+        self.trace_processed(world.now, world.trace, &mut in_hand);
         self.produce_all(world, &in_hand, produce);
         world.trace.push(TraceEvent::ProcessingCrashed {
             tick: world.now,
@@ -175,11 +237,12 @@ impl ConsumerGroup {
     }
 
     /// Traces the record as processed; its key moves into the event (its only reader).
-    fn trace_processed(&self, world: &mut World<'_>, in_hand: &mut InHand<'_>) {
-        world.trace.push(TraceEvent::Processed {
-            tick: world.now,
-            group: self.config.name.clone(),
-            member: in_hand.member.clone(),
+    #[inline(never)] // three callers; one copy keeps the release wasm small
+    fn trace_processed(&self, now: Tick, trace: &mut Trace, in_hand: &mut InHand<'_>) {
+        trace.push(TraceEvent::Processed {
+            tick: now,
+            group: Arc::clone(&self.trace_name),
+            member: Arc::clone(in_hand.trace_id),
             topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
