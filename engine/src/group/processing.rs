@@ -115,8 +115,8 @@ impl ConsumerGroup {
                 trace_id,
                 partition: tp,
                 offset,
-                key: record.key.clone(),
-                event_id: record.headers.event_id,
+                key: record.key().map(str::to_owned),
+                event_id: record.event_id(),
                 redelivered: high.is_some_and(|h| offset < h),
                 attempt,
             };
