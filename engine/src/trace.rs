@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
+mod key;
+pub use key::EventKey;
+
 /// One committed offset in a [`TraceEvent::Committed`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommittedOffset {
@@ -382,8 +385,8 @@ pub enum TraceEvent {
         partition: PartitionId,
         /// The offset.
         offset: Offset,
-        /// The record key (`None`: no key).
-        key: Option<String>,
+        /// The record key (`None`: no key); a short one is held inline (no allocation).
+        key: Option<EventKey>,
         /// The record's event id.
         event_id: EventId,
         /// Already processed by this group before: a duplicate.

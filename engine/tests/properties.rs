@@ -408,8 +408,8 @@ fn check_trace(sim: &Sim, case: &Case) {
                         "seed {seed}: at-most-once group {group} processed {offset} twice"
                     );
                 } else if let Some(key) = key {
-                    let last =
-                        key_order.insert((group.to_string(), key.clone(), *partition), offset.0);
+                    let last = key_order
+                        .insert((group.to_string(), key.to_string(), *partition), offset.0);
                     assert!(
                         last.is_none_or(|l| l < offset.0),
                         "seed {seed}: key {key} in {group}: offset {offset} after {last:?}"

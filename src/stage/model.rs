@@ -691,7 +691,7 @@ fn travels(
                             group,
                             member: member.to_string(),
                         },
-                        key.clone().unwrap_or_default(),
+                        key.as_deref().unwrap_or_default().to_owned(),
                     )
                 })
             }

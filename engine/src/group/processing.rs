@@ -3,8 +3,9 @@
 use super::{ConsumerGroup, Run};
 use crate::assignor::TopicPartition;
 use crate::ids::{EventId, MemberId, Offset, Tick};
+use crate::log::RecordRef;
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
-use crate::trace::{Trace, TraceEvent};
+use crate::trace::{EventKey, Trace, TraceEvent};
 use crate::world::World;
 use std::sync::Arc;
 
@@ -16,11 +17,33 @@ struct InHand<'a> {
     partition: &'a TopicPartition,
     offset: Offset,
     /// Taken by the `Processed` event.
-    key: Option<String>,
+    key: Option<EventKey>,
     event_id: EventId,
     /// This group processed the offset before (a duplicate).
     redelivered: bool,
     attempt: u32,
+}
+
+impl<'a> InHand<'a> {
+    /// The record at `partition` as `member` holds it.
+    fn new(
+        (member, trace_id): (&'a MemberId, &'a Arc<str>),
+        partition: &'a TopicPartition,
+        record: RecordRef<'_>,
+        redelivered: bool,
+        attempt: u32,
+    ) -> Self {
+        InHand {
+            member,
+            trace_id,
+            partition,
+            offset: record.offset(),
+            key: record.key().map(EventKey::from),
+            event_id: record.event_id(),
+            redelivered,
+            attempt,
+        }
+    }
 }
 
 impl ConsumerGroup {
@@ -68,16 +91,8 @@ impl ConsumerGroup {
         if !matches!(outcome, ProcessOutcome::Retry { .. }) {
             self.raise_processed_high(tp, Offset(offset.0 + 1));
         }
-        let in_hand = InHand {
-            member: id,
-            trace_id,
-            partition: tp,
-            offset,
-            key: record.key().map(str::to_owned),
-            event_id: record.event_id(),
-            redelivered,
-            attempt,
-        };
+        let member = (id, trace_id);
+        let in_hand = InHand::new(member, tp, record, redelivered, attempt);
         self.act_on(world, in_hand, outcome)
     }
 
@@ -110,16 +125,9 @@ impl ConsumerGroup {
             let Some(record) = log.and_then(|log| log.get(offset).ok()) else {
                 break; // deleted by retention while in hand
             };
-            let mut in_hand = InHand {
-                member: id,
-                trace_id,
-                partition: tp,
-                offset,
-                key: record.key().map(str::to_owned),
-                event_id: record.event_id(),
-                redelivered: high.is_some_and(|h| offset < h),
-                attempt,
-            };
+            let redelivered = high.is_some_and(|h| offset < h);
+            let member = (id, trace_id);
+            let mut in_hand = InHand::new(member, tp, record, redelivered, attempt);
             duplicates += u64::from(in_hand.redelivered);
             self.trace_processed(now, world.trace, &mut in_hand);
             attempt = 1;
