@@ -14,6 +14,7 @@ use orderflow_engine::partitioner::Partitioner;
 use orderflow_engine::sim::{Command, Sim, TraceEvent, ORDER_LIFECYCLE};
 use orderflow_engine::topic::TopicSpec;
 use std::hint::black_box;
+use std::sync::Arc;
 
 pub mod saga;
 
@@ -150,12 +151,14 @@ fn orders_sim() -> Sim {
 
 /// Produces every event of `events` (taking each); returns their key and value bytes.
 fn produce_all(sim: &mut Sim, events: &mut Events) -> u64 {
+    // One name for every command, as a caller producing many records would hold it.
+    let topic: Arc<str> = TOPIC.into();
     let mut bytes = 0;
     for slot in events.iter_mut() {
         let (key, value) = slot.take().expect("each event is produced once");
         bytes += key_value_bytes(&key, &value);
         sim.apply(Command::Produce {
-            topic: TOPIC.into(),
+            topic: Arc::clone(&topic),
             key,
             value,
         })

@@ -16,6 +16,7 @@ use crate::producer::{ProducerConfig, ProducerError};
 use crate::topic::{TopicError, TopicSpec};
 use crate::world::{AppendError, RecordLimitError};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use thiserror::Error;
 
 mod wire;
@@ -54,8 +55,9 @@ pub enum Command {
     },
     /// Appends one record directly (no producer: no acks, no retries).
     Produce {
-        /// The topic.
-        topic: String,
+        /// The topic. Shared, so a caller producing many records names the topic without
+        /// allocating for each (JSON: a plain string).
+        topic: Arc<str>,
         /// `None`: no key, round-robin.
         #[serde(default)]
         key: Option<String>,

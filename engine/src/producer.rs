@@ -308,7 +308,7 @@ impl Producer {
             acks: self.config.acks,
         };
         let (key, value) = (send.key.clone(), send.value.clone());
-        let offset = world.append(send.topic, send.routed.clone(), key, value, headers, origin)?;
+        let offset = world.append(send.topic, send.routed, key, value, headers, origin)?;
         self.counters.appended += 1;
         if let Some(sequence) = send.sequence {
             world

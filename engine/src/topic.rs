@@ -192,7 +192,7 @@ impl TopicSpec {
 }
 
 /// Where a produced record went.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Produced {
     /// The hashing arithmetic for a keyed record; `None` for a record without a key.
     pub routing: Option<Routing>,

@@ -85,7 +85,9 @@ pub enum TraceEvent {
         /// How records without a key are spread.
         unkeyed: UnkeyedStrategy,
     },
-    /// A record was appended. `routing` shows the hashing for a keyed record.
+    /// A record was appended. `routing` shows the hashing for a keyed record. Written by
+    /// [`serialize_produced`], which puts the key's bytes into `routing` as `key_bytes`.
+    #[serde(serialize_with = "serialize_produced")]
     Produced {
         /// The tick it happened at.
         tick: Tick,
@@ -105,14 +107,16 @@ pub enum TraceEvent {
         producer: Option<String>,
         /// The consumer group whose processing wrote it: a processor's output, or a saga
         /// service's outbox relay (`None`: a producer, the generator or a produce command).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Left out of the JSON when `None`.
+        #[serde(default)]
         group: Option<String>,
         /// 1 for the first send, 2 for the first retry, ...
         attempt: u32,
         /// A producer's retry after a lost acknowledgement, appended again because the
         /// producer is not idempotent: the offset of the first copy (same partition, same
-        /// event id). `None` for every first attempt and every plain produce.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// event id). `None` for every first attempt and every plain produce (and then left
+        /// out of the JSON).
+        #[serde(default)]
         duplicate_of: Option<Offset>,
     },
     /// The broker appended the record but the producer never saw the acknowledgement.
@@ -594,6 +598,79 @@ impl TraceEvent {
     }
 }
 
+/// A [`TraceEvent::Produced`] as JSON: its fields in order, with the routing's
+/// `key_bytes` taken from the key (the bytes the partitioner hashed, see [`Routing`]), so
+/// the JSON is what it was when each event kept its own copy of them.
+#[derive(Serialize)]
+struct ProducedJson<'a> {
+    tick: Tick,
+    topic: &'a str,
+    key: Option<&'a str>,
+    routing: Option<RoutingJson<'a>>,
+    partition: PartitionId,
+    offset: Offset,
+    event_id: EventId,
+    producer: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a str>,
+    attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate_of: Option<Offset>,
+}
+
+/// A [`Routing`] as JSON, with the bytes that were hashed.
+#[derive(Serialize)]
+struct RoutingJson<'a> {
+    partitioner: Partitioner,
+    key_bytes: &'a [u8],
+    hash: i64,
+    positive_hash: u64,
+    partitions: u32,
+    partition: PartitionId,
+}
+
+/// Writes a [`TraceEvent::Produced`] (serde calls it with the variant's fields; the tag
+/// is added around it). A routing exists only for a key, so `key_bytes` is never made up;
+/// a hand-built event with a routing and no key writes none.
+#[allow(clippy::too_many_arguments)]
+fn serialize_produced<S: serde::Serializer>(
+    tick: &Tick,
+    topic: &Arc<str>,
+    key: &Option<String>,
+    routing: &Option<Routing>,
+    partition: &PartitionId,
+    offset: &Offset,
+    event_id: &EventId,
+    producer: &Option<String>,
+    group: &Option<String>,
+    attempt: &u32,
+    duplicate_of: &Option<Offset>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let key = key.as_deref();
+    ProducedJson {
+        tick: *tick,
+        topic,
+        key,
+        routing: routing.as_ref().map(|r| RoutingJson {
+            partitioner: r.partitioner,
+            key_bytes: key.map_or(&[], str::as_bytes),
+            hash: r.hash,
+            positive_hash: r.positive_hash,
+            partitions: r.partitions,
+            partition: r.partition,
+        }),
+        partition: *partition,
+        offset: *offset,
+        event_id: *event_id,
+        producer: producer.as_deref(),
+        group: group.as_deref(),
+        attempt: *attempt,
+        duplicate_of: *duplicate_of,
+    }
+    .serialize(serializer)
+}
+
 /// The trace buffer: events with absolute indices, optionally capped.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
@@ -668,6 +745,62 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    fn produced(key: Option<&str>, routing: Option<Routing>) -> TraceEvent {
+        TraceEvent::Produced {
+            tick: Tick(3),
+            topic: "orders".into(),
+            key: key.map(str::to_string),
+            routing,
+            partition: routing.map_or(PartitionId(0), |r| r.partition),
+            offset: Offset(7),
+            event_id: EventId(9),
+            producer: None,
+            group: None,
+            attempt: 1,
+            duplicate_of: None,
+        }
+    }
+
+    /// The layout every trace, session export and golden file holds: `key_bytes` second in
+    /// `routing`, `group` and `duplicate_of` left out when `None`.
+    #[test]
+    fn produced_json_keeps_key_bytes_inside_routing() {
+        let r = Partitioner::Murmur2.route(b"U1", 12);
+        let json = serde_json::to_string(&produced(Some("U1"), Some(r))).unwrap();
+        let expected = format!(
+            "{{\"type\":\"produced\",\"tick\":3,\"topic\":\"orders\",\"key\":\"U1\",\
+             \"routing\":{{\"partitioner\":\"murmur2\",\"key_bytes\":[85,49],\"hash\":{},\
+             \"positive_hash\":{},\"partitions\":12,\"partition\":{}}},\"partition\":{},\
+             \"offset\":7,\"event_id\":9,\"producer\":null,\"attempt\":1}}",
+            r.hash, r.positive_hash, r.partition.0, r.partition.0
+        );
+        assert_eq!(json, expected);
+        let unkeyed = serde_json::to_string(&produced(None, None)).unwrap();
+        assert!(unkeyed.contains("\"key\":null,\"routing\":null,\"partition\":0"));
+    }
+
+    proptest! {
+        /// The bytes written as `key_bytes` are the ones the partitioner hashed: routing
+        /// them again gives the same decision, and the event reads back equal.
+        #[test]
+        fn produced_key_bytes_are_what_the_partitioner_hashed(
+            key in "\\PC{0,24}",
+            partitioner in prop::sample::select(Partitioner::ALL.to_vec()),
+            partitions in 1u32..=1024,
+        ) {
+            let routing = partitioner.route(key.as_bytes(), partitions);
+            let event = produced(Some(&key), Some(routing));
+            let json = serde_json::to_string(&event).unwrap();
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            let key_bytes: Vec<u8> =
+                serde_json::from_value(value["routing"]["key_bytes"].clone()).unwrap();
+            prop_assert_eq!(&key_bytes, &key.as_bytes().to_vec());
+            prop_assert_eq!(partitioner.route(&key_bytes, partitions), routing);
+            prop_assert_eq!(serde_json::from_str::<TraceEvent>(&json).unwrap(), event);
+        }
+    }
 
     fn ev(n: u64) -> TraceEvent {
         TraceEvent::MemberJoined {

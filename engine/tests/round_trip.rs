@@ -142,7 +142,7 @@ fn command() -> impl Strategy<Value = Command> {
         (name(), 1u32..1025)
             .prop_map(|(topic, partitions)| Command::AddPartitions { topic, partitions }),
         (name(), key(), payload()).prop_map(|(topic, key, value)| Command::Produce {
-            topic,
+            topic: topic.into(),
             key,
             value
         }),

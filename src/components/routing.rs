@@ -63,7 +63,7 @@ pub fn RoutingView() -> impl IntoView {
                                 let hue = key_hue(&key).to_string();
                                 let (bytes, hash, modulo, title) = match &e.routing {
                                     Some(r) => (
-                                        hex_bytes(&r.key_bytes),
+                                        hex_bytes(e.key.as_deref().map_or(&[][..], str::as_bytes)),
                                         r.hash.to_string(),
                                         format!("{} mod {} = {}", r.positive_hash, r.partitions, r.partition.0),
                                         r.explain(),

@@ -187,7 +187,7 @@ impl Playground {
                     sequence: first + i as u64,
                     topic: t.to_string(),
                     key: key.clone(),
-                    routing: routing.clone(),
+                    routing: *routing,
                     partition: *partition,
                     offset: *offset,
                 }),

@@ -598,7 +598,7 @@ fn hand_routing(pg: &Playground, topic: &str) -> Option<HandRouting> {
                 ..
             } if t.0 == tick && &**tp == topic && *k == key => Some(HandRouting {
                 key: k.clone(),
-                key_bytes: r.key_bytes.clone(),
+                key_bytes: k.as_bytes().to_vec(),
                 partitioner: r.partitioner.name(),
                 hash: r.hash,
                 positive_hash: r.positive_hash,

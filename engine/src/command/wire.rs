@@ -132,7 +132,7 @@ impl TryFrom<Wire> for Command {
                 partitions: need!(w.partitions),
             },
             Tag::Produce => C::Produce {
-                topic: need!(w.topic),
+                topic: need!(w.topic).into(),
                 key: w.key,
                 value: need!(w.value),
             },
@@ -341,12 +341,12 @@ mod tests {
                 partitions: 8,
             },
             C::Produce {
-                topic: topic(),
+                topic: topic().into(),
                 key: None,
                 value: event().into(),
             },
             C::Produce {
-                topic: topic(),
+                topic: topic().into(),
                 key: Some("U1".into()),
                 value: event().into(),
             },

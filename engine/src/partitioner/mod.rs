@@ -144,7 +144,6 @@ impl Partitioner {
         };
         Ok(Routing {
             partitioner: self,
-            key_bytes: key.to_vec(),
             hash,
             positive_hash: modulo_input,
             partitions,
@@ -187,12 +186,19 @@ impl FromStr for Partitioner {
 }
 
 /// The arithmetic behind one keyed routing decision, kept so the UI can show it step by step.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// The bytes that were hashed are not kept: a record's are its key's UTF-8 bytes under
+/// every partitioner, and the key travels beside its routing (a trace's `produced` event
+/// writes them back as `key_bytes`, as it always has). Keeping a copy cost an allocation
+/// per record produced, and a free when the trace dropped the event.
+///
+/// No `Serialize`: written alone it would lack the `key_bytes` every JSON of it carries;
+/// [`TraceEvent::Produced`](crate::trace::TraceEvent::Produced) writes it with its key's
+/// bytes. Reading one ignores `key_bytes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 pub struct Routing {
     /// The partitioner that made the decision.
     pub partitioner: Partitioner,
-    /// The key bytes that were hashed.
-    pub key_bytes: Vec<u8>,
     /// The hash as the reference library exposes it: murmur2 a signed 32-bit `int`
     /// (`Utils.murmur2`), crc32 an unsigned 32-bit value (`rd_crc32`), eventhubs a signed
     /// 16-bit `short` (`GenerateHashCode`).

@@ -57,7 +57,7 @@ impl Parked {
     ) -> Self {
         Parked::Refused(RefusedSend {
             topic: send.topic.to_string(),
-            routed: send.routed.clone(),
+            routed: send.routed,
             key: send.key.clone(),
             value: send.value.clone(),
             sequence: send.sequence,
@@ -125,7 +125,7 @@ impl Producer {
     fn retry_refused(&mut self, world: &mut World<'_>, r: RefusedSend) {
         let send = ProducerRecord {
             topic: &r.topic,
-            routed: r.routed.clone(),
+            routed: r.routed,
             key: r.key.clone(),
             value: r.value.clone(),
             sequence: r.sequence,

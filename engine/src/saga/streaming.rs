@@ -330,7 +330,7 @@ impl Saga {
         };
         let products: Vec<ProductId> = self.config.initial_stock.keys().cloned().collect();
         for m in stream.orders(sim.rng_mut(), &products, &mut self.streamed_orders) {
-            let topic = m.topic().to_string();
+            let topic = m.topic().into();
             let key = Some(m.order_id().0.clone());
             let value = Payload::Saga(Box::new(m));
             if let Err(e) = sim.apply(Command::Produce { topic, key, value }) {
@@ -443,7 +443,7 @@ impl Processors for Saga {
 /// history (`writer` `None`); a timer's message is `writer`'s own doing, which running the
 /// saga again repeats, so it is no command and the trace names the service's group.
 fn produce(sim: &mut Sim, message: SagaMessage, writer: Option<ServiceName>) {
-    let topic = message.topic().to_string();
+    let topic: std::sync::Arc<str> = message.topic().into();
     let key = Some(message.order_id().0.clone());
     let value = Payload::Saga(Box::new(message));
     let produced = match writer {

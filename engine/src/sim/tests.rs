@@ -1088,3 +1088,60 @@ fn a_crash_while_processing_kills_the_member_and_the_record_is_delivered_again()
     assert_eq!(counters.lost, 0);
     assert_eq!(sim.topic("shipments").unwrap().len(), 5);
 }
+
+mod produced_key_bytes {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A `produced` event's JSON carries `key_bytes` inside `routing`, derived from its
+        /// key since the routing no longer keeps a copy: they must be the bytes the
+        /// topic's partitioner hashed (routing them again picks the partition the record is
+        /// in) and the key the log holds at that offset.
+        #[test]
+        fn produced_key_bytes_are_the_hashed_bytes_of_the_stored_key(
+            keys in prop::collection::vec(prop::option::of("\\PC{0,12}"), 1..40),
+            partitioner in prop::sample::select(Partitioner::ALL.to_vec()),
+            partitions in 1u32..=16,
+        ) {
+            let mut sim = Sim::new(7);
+            sim.apply(Command::CreateTopic(TopicSpec::new("orders", partitions, partitioner)))
+                .unwrap();
+            for key in &keys {
+                sim.apply(Command::Produce {
+                    topic: "orders".into(),
+                    key: key.clone(),
+                    value: order("U1"),
+                })
+                .unwrap();
+            }
+            let topic = sim.topic("orders").unwrap();
+            let mut keyed = 0;
+            for event in sim.trace() {
+                let TraceEvent::Produced { partition, offset, routing, .. } = event else {
+                    continue;
+                };
+                let json: serde_json::Value =
+                    serde_json::from_str(&serde_json::to_string(event).unwrap()).unwrap();
+                let stored = topic.partition(*partition).unwrap().get(*offset).unwrap();
+                match routing {
+                    Some(routing) => {
+                        keyed += 1;
+                        let key_bytes: Vec<u8> =
+                            serde_json::from_value(json["routing"]["key_bytes"].clone()).unwrap();
+                        prop_assert_eq!(partitioner.route(&key_bytes, partitions), *routing);
+                        prop_assert_eq!(routing.partition, *partition);
+                        prop_assert_eq!(stored.key().map(str::as_bytes), Some(&key_bytes[..]));
+                    }
+                    None => prop_assert!(json["routing"].is_null()),
+                }
+            }
+            let expected = keys
+                .iter()
+                .flatten()
+                .filter(|k| !(k.is_empty() && partitioner.empty_key_is_unkeyed()))
+                .count();
+            prop_assert_eq!(keyed, expected);
+        }
+    }
+}

@@ -221,7 +221,7 @@ impl World<'_> {
             let waiting = WaitingSend {
                 producer: producer.to_string(),
                 topic: topic.to_string(),
-                routed: (routing.clone(), partition),
+                routed: (routing, partition),
                 key: key.clone(),
                 value: value.clone(),
                 headers: headers.clone(),
