@@ -36,9 +36,10 @@ mkdir -p "$OUT"
 rm -f "$OUT"/*.jsonl "$OUT"/*.json "$OUT"/report.md
 step() { printf '\n== %s\n' "$*" >&2; }
 
-step "build: native and wasm32 (release)"
+step "build: native (release) and wasm32 (the page's profile, web)"
 cargo build --release --locked -p orderflow-bench
-cargo build --release --locked -p orderflow-bench --lib --target wasm32-unknown-unknown
+# The Wasm workloads run the engine as the page ships it: Cargo.toml's `web` profile.
+cargo build --profile web --locked -p orderflow-bench --lib --target wasm32-unknown-unknown
 if [ "$page" = 1 ]; then trunk build --release >&2; fi
 
 # wasm-opt as the page's release build runs it (Trunk.toml's post_build hook): binaryen 132
@@ -60,7 +61,7 @@ if [ "$wasm" = 1 ]; then
   web=$TARGET/bench-web
   rm -rf "$web" && mkdir -p "$web"
   wasm-bindgen --target web --no-typescript --out-dir "$web" \
-    "$TARGET/wasm32-unknown-unknown/release/orderflow_bench.wasm"
+    "$TARGET/wasm32-unknown-unknown/web/orderflow_bench.wasm"
   # The same wasm-opt pass as the page's release build, so the engine runs here as it runs
   # in the page.
   wasm_opt -Oz "$web/orderflow_bench_bg.wasm" -o "$web/orderflow_bench_bg.wasm"
@@ -94,7 +95,7 @@ if [ "$page" = 1 ]; then
     named=$TARGET/bench-size
     rm -rf "$named" && mkdir -p "$named"
     wasm-bindgen --target web --no-typescript --out-dir "$named" \
-      "$TARGET/wasm32-unknown-unknown/release/orderflow.wasm"
+      "$TARGET/wasm32-unknown-unknown/web/orderflow.wasm"
     wasm_opt -Oz -g "$named/orderflow_bg.wasm" -o "$named/named.wasm"
     node bench/size-report.mjs "$named/named.wasm" >"$OUT/size.md"
   else

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # "The bundle"): check.sh fails when the wasm grows past it, so growth cannot go unnoticed.
 # Lower it whenever the bundle shrinks; raise it only on purpose, saying why in the commit.
 SIZE_TARGET_GZIP_BYTES=400000
-SIZE_BUDGET_GZIP_BYTES=826000
+SIZE_BUDGET_GZIP_BYTES=787000
 
 source scripts/setup.sh
 
@@ -92,7 +92,7 @@ awk -v gz="$gz" -v budget="$SIZE_BUDGET_GZIP_BYTES" -v target="$SIZE_TARGET_GZIP
 # output before wasm-bindgen and wasm-opt (sizes before those passes; the names section and
 # wasm-bindgen's custom section, which the shipped file drops, left out). scripts/bench.sh
 # prints the exact breakdown of the optimised file.
-named=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/orderflow.wasm
+named=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/web/orderflow.wasm
 if command -v twiggy >/dev/null && [ -f "$named" ]; then
   echo "biggest contributors (twiggy top on $named, before wasm-bindgen and wasm-opt):"
   twiggy top -n 22 "$named" | grep -v -e '"function names" subsection' -e "custom section '__wasm_bindgen"

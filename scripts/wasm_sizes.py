@@ -4,9 +4,9 @@ biggest functions after merging the instances of one generic (same demangled nam
 
     python3 scripts/wasm_sizes.py FILE.wasm [TOP]
 
-Read cargo's output (target/wasm32-unknown-unknown/release/orderflow.wasm), which still has
-its names: sizes are before wasm-bindgen and wasm-opt, which shrink the total by about a
-fifth. check.sh prints this beside the release size when twiggy is not installed.
+Read cargo's output (target/wasm32-unknown-unknown/web/orderflow.wasm, the page's profile),
+which still has its names: sizes are before wasm-bindgen and wasm-opt, which shrink the total
+by about a fifth. check.sh prints this beside the release size when twiggy is not installed.
 """
 import collections
 import re
