@@ -13,9 +13,11 @@ use crate::group_protocol::{CommitReason, OffsetResetSpec, Protocol, RebalanceRe
 use crate::ids::{EventId, MemberId, Offset, PartitionId, ProducerId, Tick};
 use crate::partitioner::{Partitioner, Routing, UnkeyedStrategy};
 use serde::{Deserialize, Serialize};
-use smol_str::SmolStr;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
+
+mod key;
+pub use key::EventKey;
 
 /// One committed offset in a [`TraceEvent::Committed`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -387,12 +389,8 @@ pub enum TraceEvent {
         partition: PartitionId,
         /// The offset.
         offset: Offset,
-        /// The record key (`None`: no key). Every group puts the key of every record it
-        /// processes into an event, and the capped trace drops the event again 20,000 events
-        /// later: as a `String` that was an allocation and a `free` per record and group (3
-        /// of W's 5.18 allocations per record). A `SmolStr` holds keys up to 23 bytes inline;
-        /// it serialises as the string, so the JSON is unchanged.
-        key: Option<SmolStr>,
+        /// The record key (`None`: no key); a short one is held inline (no allocation).
+        key: Option<EventKey>,
         /// The record's event id.
         event_id: EventId,
         /// Already processed by this group before: a duplicate.
@@ -826,34 +824,5 @@ mod tests {
         assert_eq!(t.drain().len(), 3);
         assert_eq!(t.end_index(), 10);
         assert_eq!(t.since(10).count(), 0);
-    }
-
-    /// The key moved from `Option<String>` to an inline `SmolStr`: saved sessions and
-    /// exported traces must still read and write it as a plain string, at both sides of
-    /// the 23 bytes kept inline.
-    #[test]
-    fn processed_key_is_written_and_read_as_a_plain_string() {
-        for key in [
-            "U123",
-            "a-key-of-exactly-23-byt",
-            "a key longer than twenty-three bytes, é",
-        ] {
-            let event = TraceEvent::Processed {
-                tick: Tick(4),
-                group: "billing".into(),
-                member: "c1".into(),
-                topic: "orders".into(),
-                partition: PartitionId(2),
-                offset: Offset(7),
-                key: Some(key.into()),
-                event_id: EventId(9),
-                redelivered: false,
-                attempt: 1,
-            };
-            let json = serde_json::to_value(&event).expect("serialises");
-            assert_eq!(json["key"], serde_json::Value::String(key.to_owned()));
-            let back: TraceEvent = serde_json::from_value(json).expect("deserialises");
-            assert_eq!(back, event);
-        }
     }
 }

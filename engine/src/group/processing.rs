@@ -5,9 +5,8 @@ use crate::assignor::TopicPartition;
 use crate::ids::{EventId, MemberId, Offset, Tick};
 use crate::log::RecordRef;
 use crate::process::{Delivery, OutgoingRecord, ProcessOutcome, Processor};
-use crate::trace::{Trace, TraceEvent};
+use crate::trace::{EventKey, Trace, TraceEvent};
 use crate::world::World;
-use smol_str::SmolStr;
 use std::sync::Arc;
 
 /// The record at the head of a member's batch, as the trace names it.
@@ -18,7 +17,7 @@ struct InHand<'a> {
     partition: &'a TopicPartition,
     offset: Offset,
     /// Taken by the `Processed` event.
-    key: Option<SmolStr>,
+    key: Option<EventKey>,
     event_id: EventId,
     /// This group processed the offset before (a duplicate).
     redelivered: bool,
@@ -39,7 +38,7 @@ impl<'a> InHand<'a> {
             trace_id,
             partition,
             offset: record.offset(),
-            key: record.key().map(SmolStr::new),
+            key: record.key().map(EventKey::from),
             event_id: record.event_id(),
             redelivered,
             attempt,
