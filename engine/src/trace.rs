@@ -629,7 +629,7 @@ struct RoutingJson<'a> {
 
 /// Writes a [`TraceEvent::Produced`] (serde calls it with the variant's fields; the tag
 /// is added around it). A routing exists only for a key, so `key_bytes` is never made up;
-/// a hand-built event with a routing and no key writes none.
+/// a hand-built event with a routing and no key writes `key_bytes` as an empty list.
 #[allow(clippy::too_many_arguments)]
 fn serialize_produced<S: serde::Serializer>(
     tick: &Tick,
