@@ -69,7 +69,7 @@ pub const MAX_ORDERS_PER_TICK: u32 = 1_000;
 
 /// Which field of the order event is the record key, as the topic forms offer it (the
 /// engine's [`EngineKeyField`] also has "no key", which the forms offer as a partitioner).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyField {
     /// Key by user: all of one user's events stay in order on one partition.
@@ -78,6 +78,11 @@ pub enum KeyField {
     /// Key by order: one order's lifecycle stays in order, a user's orders spread out.
     OrderId,
 }
+
+orderflow_engine::unit_enum_reader!(KeyField {
+    "user_id" => UserId,
+    "order_id" => OrderId,
+});
 
 impl KeyField {
     /// The key this field selects from an event.

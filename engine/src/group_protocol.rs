@@ -102,8 +102,7 @@ pub enum OffsetResetSpec {
 }
 
 /// The variant names of [`OffsetResetSpec`], as its `type` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum OffsetResetTag {
     ToEarliest,
     ToLatest,
@@ -112,6 +111,15 @@ enum OffsetResetTag {
     ToTick,
     ByDuration,
 }
+
+crate::unit_enum_reader!(OffsetResetTag {
+    "to_earliest" => ToEarliest,
+    "to_latest" => ToLatest,
+    "to_offset" => ToOffset,
+    "shift_by" => ShiftBy,
+    "to_tick" => ToTick,
+    "by_duration" => ByDuration,
+});
 
 /// Every field of any [`OffsetResetSpec`] variant, as read; `type` says which are needed.
 #[derive(Deserialize)]

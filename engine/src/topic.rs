@@ -66,7 +66,7 @@ pub enum TopicError {
 }
 
 /// Which field of an order event is the record key.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyField {
     /// Key by user: all of one user's events stay in order on one partition.
@@ -79,6 +79,12 @@ pub enum KeyField {
     #[serde(rename = "none")]
     NoKey,
 }
+
+crate::unit_enum_reader!(KeyField {
+    "user_id" => UserId,
+    "order_id" => OrderId,
+    "none" => NoKey,
+});
 
 impl KeyField {
     /// The record key this field selects from an event (`None`: no key).

@@ -11,6 +11,7 @@
 //! once, for that one deserializer.
 
 use serde::de::DeserializeOwned;
+use serde::de::{DeserializeSeed, EnumAccess, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
@@ -69,6 +70,93 @@ pub(crate) fn rest<T: DeserializeOwned, E: serde::de::Error>(
     T::deserialize(Value::Object(map)).map_err(E::custom)
 }
 
+/// Reads a unit-only enum's variant (`"user_id"`) as its index in `names`: one reader for
+/// every such enum, where serde's derive compiles a visitor and a string match per enum
+/// (about 1 KB each in the release wasm, twenty enums; BENCHMARKS.md, "The bundle,
+/// session 12"). `names` lists every name read, aliases included, in the order serde's
+/// derive lists them, so an unknown name's error is the derive's, word for word; `enum_name`
+/// is the enum's name, as the derive's "expected enum ..." says it.
+pub fn unit_variant<'de, D: Deserializer<'de>>(
+    deserializer: D,
+    enum_name: &'static str,
+    names: &'static [&'static str],
+) -> Result<usize, D::Error> {
+    deserializer.deserialize_enum(enum_name, names, UnitVariant { enum_name, names })
+}
+
+/// The enum visitor of [`unit_variant`]; also the seed that reads the variant's name.
+#[derive(Clone, Copy)]
+struct UnitVariant {
+    enum_name: &'static str,
+    names: &'static [&'static str],
+}
+
+impl<'de> Visitor<'de> for UnitVariant {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "enum {}", self.enum_name)
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+        let (index, variant) = data.variant_seed(VariantName(self.names))?;
+        variant.unit_variant()?;
+        Ok(index)
+    }
+}
+
+/// A variant's name, read as its index in the names.
+struct VariantName(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for VariantName {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for VariantName {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("variant identifier")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<usize, E> {
+        self.0
+            .iter()
+            .position(|n| *n == name)
+            .ok_or_else(|| E::unknown_variant(name, self.0))
+    }
+}
+
+/// `Deserialize` for a unit-only enum through [`unit_variant`]: the type, then each name
+/// read and the variant it reads as (aliases are more names for one variant), in the order
+/// of serde's derive (variants in declaration order, each variant's names sorted). The
+/// variants must be `Copy`. `Serialize` stays derived: it is what the names are checked
+/// against (each enum has a test that every variant reads back what it writes), and a
+/// variant left out is a compile error (the exhaustive match below).
+#[macro_export]
+macro_rules! unit_enum_reader {
+    ($ty:ident { $($name:literal => $variant:ident),+ $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($name),+];
+                const VARIANTS: &[$ty] = &[$($ty::$variant),+];
+                // Every variant has a name: adding one without it does not compile.
+                const _: fn($ty) = |v| {
+                    #[allow(unreachable_patterns)]
+                    match v {
+                        $($ty::$variant)|+ => {}
+                    };
+                };
+                $crate::wire::unit_variant(deserializer, stringify!($ty), NAMES).map(|i| VARIANTS[i])
+            }
+        }
+    };
+}
+
 /// Test helper: `value` reads back from its JSON text and from its `serde_json::Value`.
 /// The readers above are written by hand, so each way in is checked, not assumed.
 #[cfg(test)]
@@ -96,6 +184,125 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use std::collections::BTreeMap;
+
+    /// Every enum read through `unit_enum_reader!` that is also written: each variant reads
+    /// back what the derived `Serialize` writes, from the text and from a `Value`. (The
+    /// tags that are only read are checked by their enum's tests: every variant of
+    /// `Command`, `SagaMessage`, `SagaCommand`, `CommitPolicy`, `FaultTrigger`,
+    /// `OffsetResetSpec` and old sessions' actions.)
+    #[test]
+    fn every_unit_enum_reads_back_what_it_writes() {
+        use crate::assignor::AssignmentStrategy as A;
+        use crate::cluster::replication::Acks;
+        use crate::group::AutoOffsetReset;
+        use crate::partitioner::Partitioner;
+        use crate::saga::faults::{CrashPoint, FaultEffect};
+        use crate::saga::message::NotificationKind as N;
+        use crate::saga::orchestrator::{Compensation as C, SagaStep as S};
+        use crate::saga::projection::ProjectionKind;
+        use crate::saga::services::{SagaMode, ServiceName as Svc};
+        use crate::topic::KeyField;
+        [Acks::None, Acks::Leader, Acks::All]
+            .iter()
+            .for_each(assert_reads_back);
+        [A::Range, A::RoundRobin, A::Sticky, A::CooperativeSticky]
+            .iter()
+            .for_each(assert_reads_back);
+        [AutoOffsetReset::Earliest, AutoOffsetReset::Latest]
+            .iter()
+            .for_each(assert_reads_back);
+        Partitioner::ALL.iter().for_each(assert_reads_back);
+        [CrashPoint::AfterStateChange, CrashPoint::AfterPublish]
+            .iter()
+            .for_each(assert_reads_back);
+        [FaultEffect::Decline, FaultEffect::Error]
+            .iter()
+            .for_each(assert_reads_back);
+        [N::OrderConfirmed, N::OrderShipped, N::OrderCancelled]
+            .iter()
+            .for_each(assert_reads_back);
+        [
+            S::CreateOrder,
+            S::ReserveInventory,
+            S::ProcessPayment,
+            S::ShipOrder,
+        ]
+        .iter()
+        .for_each(assert_reads_back);
+        [
+            C::CancelOrder,
+            C::ReleaseInventory,
+            C::RefundPayment,
+            C::CancelShipment,
+        ]
+        .iter()
+        .for_each(assert_reads_back);
+        ProjectionKind::ALL.iter().for_each(assert_reads_back);
+        [SagaMode::Orchestration, SagaMode::Choreography]
+            .iter()
+            .for_each(assert_reads_back);
+        let services = [Svc::Order, Svc::Inventory, Svc::Payment, Svc::Shipping];
+        services.iter().for_each(assert_reads_back);
+        [Svc::Notification, Svc::Analytics, Svc::Orchestrator]
+            .iter()
+            .for_each(assert_reads_back);
+        [KeyField::UserId, KeyField::OrderId, KeyField::NoKey]
+            .iter()
+            .for_each(assert_reads_back);
+        // As a map's key (the saga's per-service settings are keyed by service).
+        let by_service: BTreeMap<Svc, u32> = services.iter().map(|s| (*s, 1)).collect();
+        assert_reads_back(&by_service);
+    }
+
+    /// What serde's derive would read and refuse, and with which words: the same for the
+    /// shared reader, on a mirror of `Acks` (renames and aliases) written with the derive.
+    #[test]
+    fn the_shared_reader_reads_and_refuses_as_the_derive_does() {
+        use crate::cluster::replication::Acks;
+        #[derive(Debug, Deserialize, PartialEq)]
+        enum Mirror {
+            #[serde(rename = "0", alias = "none")]
+            None,
+            #[serde(rename = "1", alias = "leader")]
+            Leader,
+            #[serde(rename = "all", alias = "-1")]
+            All,
+        }
+        let same = |ours: Result<Acks, serde_json::Error>,
+                    theirs: Result<Mirror, serde_json::Error>| {
+            match (ours, theirs) {
+                (Ok(a), Ok(m)) => assert_eq!(format!("{a:?}"), format!("{m:?}")),
+                (Err(a), Err(m)) => assert_eq!(a.to_string(), m.to_string()),
+                (a, m) => panic!("{a:?} against the derive's {m:?}"),
+            }
+        };
+        let inputs = [
+            r#""0""#,
+            r#""none""#,
+            r#""1""#,
+            r#""leader""#,
+            r#""all""#,
+            r#""-1""#,
+            r#""2""#,
+            r#""All""#,
+            "1",
+            "null",
+            "[]",
+            r#"{"all": null}"#,
+            r#"{"all": 1}"#,
+            r#"{"x": null}"#,
+            r#"{}"#,
+            r#"{"0": null, "1": null}"#,
+        ];
+        for text in inputs {
+            same(serde_json::from_str(text), serde_json::from_str(text));
+            let value: Value = serde_json::from_str(text).unwrap();
+            same(
+                serde_json::from_value(value.clone()),
+                serde_json::from_value(value),
+            );
+        }
+    }
 
     /// What serde_json's own `to_value` gives, and written the same, byte for byte.
     fn assert_same_value<T: serde::Serialize>(value: &T) {

@@ -54,8 +54,7 @@ enum Action {
 }
 
 /// An action's `type`.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum Tag {
     Publish,
     Burst,
@@ -64,6 +63,15 @@ enum Tag {
     Schedule,
     CreateTopic,
 }
+
+orderflow_engine::unit_enum_reader!(Tag {
+    "publish" => Publish,
+    "burst" => Burst,
+    "set_generator" => SetGenerator,
+    "command" => Command,
+    "schedule" => Schedule,
+    "create_topic" => CreateTopic,
+});
 
 /// A logged action as read: its tick and every field any action has, which of them are
 /// needed depending on `type` (one flat struct, as the engine reads its tagged enums:

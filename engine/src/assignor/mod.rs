@@ -104,9 +104,7 @@ impl<'de> Deserialize<'de> for TopicPartition {
 
 /// Which assignor a group uses (Kafka's `partition.assignment.strategy`), named as Kafka names
 /// them (`range`, `roundrobin`, `sticky`, `cooperative-sticky`).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum AssignmentStrategy {
     /// `org.apache.kafka.clients.consumer.RangeAssignor`.
     #[default]
@@ -122,6 +120,13 @@ pub enum AssignmentStrategy {
     #[serde(rename = "cooperative-sticky")]
     CooperativeSticky,
 }
+
+crate::unit_enum_reader!(AssignmentStrategy {
+    "range" => Range,
+    "roundrobin" => RoundRobin,
+    "sticky" => Sticky,
+    "cooperative-sticky" => CooperativeSticky,
+});
 
 impl AssignmentStrategy {
     /// Every strategy, in the order the UI lists them.

@@ -27,8 +27,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 /// The variant names, as the `type` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum Tag {
     CreateTopic,
     ConfigureTopic,
@@ -55,6 +54,33 @@ enum Tag {
     ElectPreferredLeaders,
     SetUncleanLeaderElection,
 }
+
+crate::unit_enum_reader!(Tag {
+    "create_topic" => CreateTopic,
+    "configure_topic" => ConfigureTopic,
+    "add_partitions" => AddPartitions,
+    "produce" => Produce,
+    "produce_with_headers" => ProduceWithHeaders,
+    "create_producer" => CreateProducer,
+    "send" => Send,
+    "lose_next_acks" => LoseNextAcks,
+    "create_group" => CreateGroup,
+    "configure_group" => ConfigureGroup,
+    "configure_member" => ConfigureMember,
+    "join_group" => JoinGroup,
+    "join_static_member" => JoinStaticMember,
+    "leave_group" => LeaveGroup,
+    "kill_member" => KillMember,
+    "reset_offsets" => ResetOffsets,
+    "publish_order" => PublishOrder,
+    "generate" => Generate,
+    "set_generator" => SetGenerator,
+    "set_brokers" => SetBrokers,
+    "kill_broker" => KillBroker,
+    "restart_broker" => RestartBroker,
+    "elect_preferred_leaders" => ElectPreferredLeaders,
+    "set_unclean_leader_election" => SetUncleanLeaderElection,
+});
 
 /// Every field any variant has (a flattened `TopicSpec`'s and `KeySpace`'s included), as
 /// read; which are required depends on `type`.

@@ -29,13 +29,18 @@ pub enum CommitPolicy {
 }
 
 /// [`CommitPolicy`]'s variant names, as the `type` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum CommitPolicyTag {
     AutoCommit,
     AfterProcessing,
     BeforeProcessing,
 }
+
+crate::unit_enum_reader!(CommitPolicyTag {
+    "auto_commit" => AutoCommit,
+    "after_processing" => AfterProcessing,
+    "before_processing" => BeforeProcessing,
+});
 
 /// Every field of any [`CommitPolicy`], as read; which is required depends on `type`.
 #[derive(Deserialize)]
@@ -60,7 +65,7 @@ impl TryFrom<CommitPolicyWire> for CommitPolicy {
 }
 
 /// Kafka's `auto.offset.reset`: where to start without a valid committed offset.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoOffsetReset {
     #[default]
@@ -69,6 +74,11 @@ pub enum AutoOffsetReset {
     /// The high watermark: only new records.
     Latest,
 }
+
+crate::unit_enum_reader!(AutoOffsetReset {
+    "earliest" => Earliest,
+    "latest" => Latest,
+});
 
 /// A group's settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -70,9 +70,7 @@ pub enum PartitionerError {
 }
 
 /// Which hashing scheme maps a key to a partition.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Partitioner {
     /// Kafka Java client default (`BuiltInPartitioner`): murmur2 of the key bytes.
@@ -84,6 +82,12 @@ pub enum Partitioner {
     #[serde(rename = "eventhubs")]
     EventHubs,
 }
+
+crate::unit_enum_reader!(Partitioner {
+    "murmur2" => Murmur2,
+    "crc32" => Crc32,
+    "eventhubs" => EventHubs,
+});
 
 impl Partitioner {
     /// Every keyed partitioner, in the order the UI lists them.

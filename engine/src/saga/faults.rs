@@ -13,7 +13,7 @@ use crate::wire::{need, MissingField};
 use serde::{Deserialize, Serialize};
 
 /// What an injected fault does to a handler call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultEffect {
     /// A business failure (declined card, no carrier): the service publishes a failure
@@ -23,6 +23,11 @@ pub enum FaultEffect {
     /// schedule and dead-lettered when the schedule runs out.
     Error,
 }
+
+crate::unit_enum_reader!(FaultEffect {
+    "decline" => Decline,
+    "error" => Error,
+});
 
 /// When a rule fires.
 ///
@@ -45,12 +50,16 @@ pub enum FaultTrigger {
 }
 
 /// [`FaultTrigger`]'s variant names, as the `trigger` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum TriggerTag {
     NextCalls,
     Probability,
 }
+
+crate::unit_enum_reader!(TriggerTag {
+    "next_calls" => NextCalls,
+    "probability" => Probability,
+});
 
 /// Every field of any [`FaultTrigger`], as read; which is required depends on `trigger`.
 #[derive(Deserialize)]
@@ -151,7 +160,7 @@ pub struct Slowdown {
 }
 
 /// Where in the handling of a record a crash happens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrashPoint {
     /// State changed (and inbox marked), nothing published, offset not committed.
@@ -159,6 +168,11 @@ pub enum CrashPoint {
     /// Published, offset not committed: the record is delivered again after the restart.
     AfterPublish,
 }
+
+crate::unit_enum_reader!(CrashPoint {
+    "after_state_change" => AfterStateChange,
+    "after_publish" => AfterPublish,
+});
 
 /// Crash `service` while it handles its `nth` (1-based) message named `message`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -66,7 +66,7 @@ pub fn total_cents(lines: &[OrderLine]) -> u64 {
 }
 
 /// What a notification told the customer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// The order was accepted.
@@ -76,6 +76,12 @@ pub enum NotificationKind {
     /// The order was cancelled.
     OrderCancelled,
 }
+
+crate::unit_enum_reader!(NotificationKind {
+    "order_confirmed" => OrderConfirmed,
+    "order_shipped" => OrderShipped,
+    "order_cancelled" => OrderCancelled,
+});
 
 /// Every command and event of the order flow.
 ///

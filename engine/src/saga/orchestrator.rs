@@ -21,7 +21,7 @@ mod table;
 pub use table::{transitions, Transition};
 
 /// A forward step of the order saga.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum SagaStep {
     /// Done by the Order service before the saga starts (its `OrderCreated` starts it).
     CreateOrder,
@@ -33,8 +33,15 @@ pub enum SagaStep {
     ShipOrder,
 }
 
+crate::unit_enum_reader!(SagaStep {
+    "CreateOrder" => CreateOrder,
+    "ReserveInventory" => ReserveInventory,
+    "ProcessPayment" => ProcessPayment,
+    "ShipOrder" => ShipOrder,
+});
+
 /// The compensation that undoes a step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Compensation {
     /// The order is cancelled (undoes CreateOrder).
     CancelOrder,
@@ -45,6 +52,13 @@ pub enum Compensation {
     /// The shipment is recalled (undoes a timed-out ShipOrder that may have shipped late).
     CancelShipment,
 }
+
+crate::unit_enum_reader!(Compensation {
+    "CancelOrder" => CancelOrder,
+    "ReleaseInventory" => ReleaseInventory,
+    "RefundPayment" => RefundPayment,
+    "CancelShipment" => CancelShipment,
+});
 
 impl SagaStep {
     /// The compensation undoing this step.

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Which read model.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProjectionKind {
     /// Orders per status.
@@ -23,6 +23,12 @@ pub enum ProjectionKind {
     /// Notifications per kind and order.
     NotificationsSent,
 }
+
+crate::unit_enum_reader!(ProjectionKind {
+    "order-summary" => OrderSummary,
+    "sales-per-product" => SalesPerProduct,
+    "notifications-sent" => NotificationsSent,
+});
 
 impl ProjectionKind {
     /// All projections, in a fixed order.

@@ -36,7 +36,7 @@ use std::fmt;
 
 /// Orchestrated (one orchestrator sends commands) or choreographed (services react to
 /// events).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SagaMode {
     #[default]
@@ -46,8 +46,13 @@ pub enum SagaMode {
     Choreography,
 }
 
+crate::unit_enum_reader!(SagaMode {
+    "orchestration" => Orchestration,
+    "choreography" => Choreography,
+});
+
 /// The participants of the order flow.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceName {
     /// Orders and their event-sourced status.
@@ -65,6 +70,16 @@ pub enum ServiceName {
     /// The orchestrated saga's coordinator.
     Orchestrator,
 }
+
+crate::unit_enum_reader!(ServiceName {
+    "order" => Order,
+    "inventory" => Inventory,
+    "payment" => Payment,
+    "shipping" => Shipping,
+    "notification" => Notification,
+    "analytics" => Analytics,
+    "orchestrator" => Orchestrator,
+});
 
 impl ServiceName {
     /// All services, in processing order.

@@ -25,7 +25,7 @@ use thiserror::Error;
 ///
 /// As JSON `"0"`, `"1"` and `"all"`; `"-1"` (Kafka's other spelling of `all`) and the names
 /// older session files used (`"none"`, `"leader"`) are read too.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub enum Acks {
     /// `acks=0`: no answer at all; the producer never learns of a failure.
     #[serde(rename = "0", alias = "none")]
@@ -39,6 +39,15 @@ pub enum Acks {
     #[serde(rename = "all", alias = "-1")]
     All,
 }
+
+crate::unit_enum_reader!(Acks {
+    "0" => None,
+    "none" => None,
+    "1" => Leader,
+    "leader" => Leader,
+    "-1" => All,
+    "all" => All,
+});
 
 impl fmt::Display for Acks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,8 +14,7 @@ use crate::wire::{need, MissingField};
 use serde::Deserialize;
 
 /// The variant names, as the `type` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug)]
 enum Tag {
     PlaceOrder,
     TakeDown,
@@ -30,6 +29,21 @@ enum Tag {
     InjectFault,
     DisarmFaults,
 }
+
+crate::unit_enum_reader!(Tag {
+    "place_order" => PlaceOrder,
+    "take_down" => TakeDown,
+    "bring_up" => BringUp,
+    "resubmit_dead_letters" => ResubmitDeadLetters,
+    "set_slowdown" => SetSlowdown,
+    "set_fault_chance" => SetFaultChance,
+    "resubmit_dead_letter" => ResubmitDeadLetter,
+    "take_snapshot" => TakeSnapshot,
+    "set_order_stream" => SetOrderStream,
+    "rebuild_projection" => RebuildProjection,
+    "inject_fault" => InjectFault,
+    "disarm_faults" => DisarmFaults,
+});
 
 /// Every field any variant has, as read; which are required depends on `type`.
 #[derive(Deserialize)]

@@ -13,7 +13,7 @@ use crate::wire::{need, MissingField};
 use serde::Deserialize;
 
 /// The variant names, as the `type` field spells them.
-#[derive(Clone, Copy, Debug, Deserialize)]
+#[derive(Clone, Copy, Debug)]
 enum Tag {
     PlaceOrder,
     OrderCreated,
@@ -37,6 +37,30 @@ enum Tag {
     ShipmentCancelled,
     NotificationSent,
 }
+
+crate::unit_enum_reader!(Tag {
+    "PlaceOrder" => PlaceOrder,
+    "OrderCreated" => OrderCreated,
+    "CancelOrder" => CancelOrder,
+    "OrderCancelled" => OrderCancelled,
+    "ReserveInventory" => ReserveInventory,
+    "InventoryReserved" => InventoryReserved,
+    "InventoryReservationFailed" => InventoryReservationFailed,
+    "ReleaseInventory" => ReleaseInventory,
+    "InventoryReleased" => InventoryReleased,
+    "ProcessPayment" => ProcessPayment,
+    "PaymentProcessed" => PaymentProcessed,
+    "PaymentFailed" => PaymentFailed,
+    "RefundPayment" => RefundPayment,
+    "PaymentRefunded" => PaymentRefunded,
+    "ShipOrder" => ShipOrder,
+    "OrderShipped" => OrderShipped,
+    "OrderDelivered" => OrderDelivered,
+    "ShippingFailed" => ShippingFailed,
+    "CancelShipment" => CancelShipment,
+    "ShipmentCancelled" => ShipmentCancelled,
+    "NotificationSent" => NotificationSent,
+});
 
 /// Every field any variant has, as read; which are required depends on `type`.
 #[derive(Deserialize)]
