@@ -304,6 +304,32 @@ mod tests {
         }
     }
 
+    /// The vendored serde_json (vendor/README.md) reads a struct from an object only: the
+    /// release wasm relies on it to leave out every struct reader's `visit_seq`. A tuple is
+    /// still read from an array.
+    #[test]
+    fn a_struct_is_read_from_a_value_only_as_an_object() {
+        use crate::group::GroupConfig;
+        let object = serde_json::json!({"name": "g", "topics": ["orders"]});
+        let config: GroupConfig = serde_json::from_value(object).unwrap();
+        let fields = serde_json::to_value(&config).unwrap();
+        let as_array = Value::Array(fields.as_object().unwrap().values().cloned().collect());
+        let err = serde_json::from_value::<GroupConfig>(as_array.clone()).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid type: sequence, expected struct GroupConfig"),
+            "{err}"
+        );
+        let err = GroupConfig::deserialize(&as_array).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid type: sequence, expected struct GroupConfig"),
+            "{err}"
+        );
+        let tuple: (u32, String) = serde_json::from_value(serde_json::json!([1, "a"])).unwrap();
+        assert_eq!(tuple, (1, "a".to_string()));
+    }
+
     /// What serde_json's own `to_value` gives, and written the same, byte for byte.
     fn assert_same_value<T: serde::Serialize>(value: &T) {
         let ours = to_value(value).unwrap();
