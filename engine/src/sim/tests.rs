@@ -362,12 +362,11 @@ fn a_retried_append_names_the_offset_of_its_first_copy() {
         .trace()
         .iter()
         .filter_map(|e| match e {
-            TraceEvent::Produced {
-                offset,
-                attempt,
-                duplicate_of,
-                ..
-            } => Some((offset.0, *attempt, duplicate_of.map(|o| o.0))),
+            TraceEvent::Produced { offset, origin, .. } => Some((
+                offset.0,
+                origin.attempt(),
+                origin.duplicate_of().map(|o| o.0),
+            )),
             _ => None,
         })
         .collect();

@@ -18,7 +18,7 @@ use crate::partitioner::Routing;
 use crate::process::OutgoingRecord;
 use crate::rng::SimRng;
 use crate::topic::{Topic, TopicError};
-use crate::trace::{Trace, TraceEvent};
+use crate::trace::{ProducedOrigin, Trace, TraceEvent};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use thiserror::Error;
@@ -235,10 +235,12 @@ impl World<'_> {
             partition,
             offset,
             event_id,
-            producer: origin.producer.map(str::to_string),
-            group: origin.group.map(str::to_string),
-            attempt: origin.attempt,
-            duplicate_of: origin.duplicate_of,
+            origin: ProducedOrigin::new(
+                origin.producer.map(str::to_string),
+                origin.group.map(str::to_string),
+                origin.attempt,
+                origin.duplicate_of,
+            ),
         });
         if offset.0 % config.segment_records == 0 && config.retention.records.is_some() {
             self.apply_partition_retention(topic, partition);

@@ -25,6 +25,7 @@ use crate::topic::TopicError;
 use crate::trace::TraceEvent;
 use litemap::LiteMap;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The simulation's cluster and the records it has not committed yet.
 #[derive(Debug, Default)]
@@ -196,13 +197,13 @@ impl World<'_> {
             Err(error) => {
                 self.trace.push(TraceEvent::ProduceRefused {
                     tick: self.now,
-                    topic: topic.to_string(),
+                    topic: Arc::clone(&tp.topic),
                     partition,
                     key,
-                    producer: origin.producer.map(str::to_string),
+                    producer: origin.producer.map(Box::from),
                     attempt: origin.attempt,
-                    error: error.name().to_string(),
-                    message: error.to_string(),
+                    error: error.name().into(),
+                    message: error.to_string().into_boxed_str(),
                 });
                 self.forward(events);
                 return Err(AppendError::Refused(error));
