@@ -11,7 +11,7 @@
 //! that moves the high watermark back takes the records above it out of the topic's log
 //! again (they wait here, in case a later leader restores them).
 
-use super::{AppendError, Origin, World};
+use super::{AppendError, Origin, Placement, World};
 use crate::assignor::TopicPartition;
 use crate::cluster::replication::{
     AppendId, Cluster, ProduceError, ProduceOutcome, ProduceRequest, ProduceRequestId,
@@ -356,10 +356,9 @@ impl World<'_> {
             let routed = (record.routing, tp.partition);
             let committed = self.append_committed(
                 &tp.topic,
-                routed,
+                Placement::Routed(routed, record.headers),
                 record.key,
                 record.value,
-                record.headers,
                 origin,
             );
             debug_assert!(committed.is_ok(), "{tp}: a committed record is refused");
