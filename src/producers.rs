@@ -49,19 +49,21 @@ impl DuplicateLog {
             topic,
             partition,
             offset,
-            producer: Some(producer),
-            duplicate_of: Some(original),
+            origin,
             ..
         } = event
         else {
             return;
         };
-        *self.per_producer.entry(producer.clone()).or_insert(0) += 1;
+        let (Some(producer), Some(original)) = (origin.producer(), origin.duplicate_of()) else {
+            return;
+        };
+        *self.per_producer.entry(producer.to_string()).or_insert(0) += 1;
         if self.records.len() < MAX_DUPLICATES_TRACKED {
             self.records.insert(
                 (topic.to_string(), partition.0, offset.0),
                 DuplicateRecord {
-                    producer: producer.clone(),
+                    producer: producer.to_string(),
                     original_offset: original.0,
                 },
             );
@@ -163,15 +165,14 @@ impl SendReport {
         for event in events {
             match event {
                 TraceEvent::Produced {
-                    producer: Some(p),
                     topic: t,
                     partition,
                     offset,
-                    duplicate_of,
+                    origin,
                     ..
-                } if mine(p, t) => {
+                } if origin.producer().is_some_and(|p| mine(p, t)) => {
                     report.partition = Some(partition.0);
-                    match duplicate_of {
+                    match origin.duplicate_of() {
                         Some(original) => report.duplicates.push((offset.0, original.0)),
                         None => report.offset = Some(offset.0),
                     }
@@ -439,10 +440,12 @@ mod tests {
             partition: PartitionId(1),
             offset: Offset(offset),
             event_id: orderflow_engine::ids::EventId(1),
-            producer: Some("p".into()),
-            group: None,
-            attempt: if duplicate_of.is_some() { 2 } else { 1 },
-            duplicate_of: duplicate_of.map(Offset),
+            origin: orderflow_engine::trace::ProducedOrigin::new(
+                Some("p".into()),
+                None,
+                if duplicate_of.is_some() { 2 } else { 1 },
+                duplicate_of.map(Offset),
+            ),
         }
     }
 

@@ -19,7 +19,7 @@ use crate::ids::{EventId, Offset, PartitionId, ProducerId};
 use crate::log::{Headers, Payload, SequenceCheck};
 use crate::partitioner::Routing;
 use crate::trace::TraceEvent;
-use crate::world::{AppendError, Origin, WaitingSend, World};
+use crate::world::{AppendError, Origin, Placement, WaitingSend, World};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
@@ -308,7 +308,8 @@ impl Producer {
             acks: self.config.acks,
         };
         let (key, value) = (send.key.clone(), send.value.clone());
-        let offset = world.append(send.topic, send.routed, key, value, headers, origin)?;
+        let placement = Placement::Routed(send.routed, headers);
+        let offset = world.append(send.topic, placement, key, value, origin)?;
         self.counters.appended += 1;
         if let Some(sequence) = send.sequence {
             world
@@ -411,10 +412,9 @@ impl Producer {
         };
         let appended = world.append(
             &send.topic,
-            send.routed,
+            Placement::Routed(send.routed, send.headers),
             send.key,
             send.value,
-            send.headers,
             origin,
         );
         match appended {

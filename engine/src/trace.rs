@@ -39,6 +39,93 @@ pub struct OffsetChange {
     pub to: Offset,
 }
 
+/// Who wrote a [`TraceEvent::Produced`] record and how: the named producer, the consumer
+/// group whose processing wrote it, the attempt and, for a retry appended again, the first
+/// copy's offset. Most records have none of these (the generator, produce commands, P and
+/// W's million records: a first send by no one named), so they sit behind one pointer that
+/// such a record leaves empty: inline they made every trace event 56 bytes larger (the
+/// trace holds 20,000 and moves one in per record). A record with any of them set pays
+/// one allocation. Always built through [`ProducedOrigin::new`], so a plain first send is
+/// the empty one whichever way it was made, and events compare equal by their fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "OriginJson")]
+pub struct ProducedOrigin(Option<Box<OriginFields>>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct OriginFields {
+    producer: Option<String>,
+    group: Option<String>,
+    attempt: u32,
+    duplicate_of: Option<Offset>,
+}
+
+/// The JSON fields a [`ProducedOrigin`] is read from (written by [`serialize_produced`]).
+#[derive(Deserialize)]
+struct OriginJson {
+    #[serde(default)]
+    producer: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    attempt: u32,
+    #[serde(default)]
+    duplicate_of: Option<Offset>,
+}
+
+impl From<OriginJson> for ProducedOrigin {
+    fn from(j: OriginJson) -> Self {
+        ProducedOrigin::new(j.producer, j.group, j.attempt, j.duplicate_of)
+    }
+}
+
+impl ProducedOrigin {
+    /// `producer`: the named producer that sent it (`None`: a plain produce command).
+    /// `group`: the consumer group whose processing wrote it, a processor's output or a
+    /// saga service's outbox relay (`None`: a producer, the generator or a produce
+    /// command). `attempt`: 1 for the first send, 2 for the first retry, ...
+    /// `duplicate_of`: a producer's retry after a lost acknowledgement, appended again
+    /// because the producer is not idempotent: the offset of the first copy (same
+    /// partition, same event id).
+    pub fn new(
+        producer: Option<String>,
+        group: Option<String>,
+        attempt: u32,
+        duplicate_of: Option<Offset>,
+    ) -> Self {
+        if producer.is_none() && group.is_none() && attempt == 1 && duplicate_of.is_none() {
+            return ProducedOrigin(None);
+        }
+        ProducedOrigin(Some(Box::new(OriginFields {
+            producer,
+            group,
+            attempt,
+            duplicate_of,
+        })))
+    }
+
+    /// The named producer that sent it (`None`: a plain produce command).
+    pub fn producer(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|o| o.producer.as_deref())
+    }
+
+    /// The consumer group whose processing wrote it (`None`: a producer, the generator or
+    /// a produce command). Left out of the JSON when `None`.
+    pub fn group(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|o| o.group.as_deref())
+    }
+
+    /// 1 for the first send, 2 for the first retry, ...
+    pub fn attempt(&self) -> u32 {
+        self.0.as_ref().map_or(1, |o| o.attempt)
+    }
+
+    /// A non-idempotent producer's retry appended again: the offset of the first copy.
+    /// `None` for every first attempt and every plain produce (and then left out of the
+    /// JSON).
+    pub fn duplicate_of(&self) -> Option<Offset> {
+        self.0.as_ref().and_then(|o| o.duplicate_of)
+    }
+}
+
 /// Everything that happened, in order. The UI animates from these; tests read them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -105,21 +192,11 @@ pub enum TraceEvent {
         offset: Offset,
         /// The record's event id.
         event_id: EventId,
-        /// The named producer that sent it (`None`: a plain produce command).
-        producer: Option<String>,
-        /// The consumer group whose processing wrote it: a processor's output, or a saga
-        /// service's outbox relay (`None`: a producer, the generator or a produce command).
-        /// Left out of the JSON when `None`.
-        #[serde(default)]
-        group: Option<String>,
-        /// 1 for the first send, 2 for the first retry, ...
-        attempt: u32,
-        /// A producer's retry after a lost acknowledgement, appended again because the
-        /// producer is not idempotent: the offset of the first copy (same partition, same
-        /// event id). `None` for every first attempt and every plain produce (and then left
-        /// out of the JSON).
-        #[serde(default)]
-        duplicate_of: Option<Offset>,
+        /// Its producer, group, attempt and first copy: written as the JSON fields
+        /// `producer`, `group`, `attempt` and `duplicate_of`, and held behind one pointer
+        /// that a plain first send leaves empty (see [`ProducedOrigin`]).
+        #[serde(flatten)]
+        origin: ProducedOrigin,
     },
     /// The broker appended the record but the producer never saw the acknowledgement.
     AckLost {
@@ -221,16 +298,18 @@ pub enum TraceEvent {
     StaticMemberRejoined {
         /// The tick it happened at.
         tick: Tick,
-        /// The consumer group.
-        group: String,
+        /// The consumer group (its name shared with the group). This event's text and list
+        /// are boxed slices, the group's name shared, so that it is no larger than
+        /// [`TraceEvent::Processed`]: the largest variant sizes every event in the trace.
+        group: Arc<str>,
         /// The member id it has now.
         member: MemberId,
         /// The member id it had.
         previous: MemberId,
         /// Its `group.instance.id`.
-        instance_id: String,
+        instance_id: Box<str>,
         /// The partitions it got back.
-        partitions: Vec<TopicPartition>,
+        partitions: Box<[TopicPartition]>,
     },
     /// A static member closed (after finishing its batch and committing) without a
     /// LeaveGroup request: the group keeps its partitions for it until its session times
@@ -319,13 +398,15 @@ pub enum TraceEvent {
         /// Every member's partitions at the end of this round (cooperative: still including
         /// those listed in `revoked`, which the member gives up once its batch is done).
         assignment: BTreeMap<MemberId, Vec<TopicPartition>>,
-        /// Per member, what it must give up (cooperative) or gave up (eager).
-        revoked: BTreeMap<MemberId, Vec<TopicPartition>>,
+        /// Per member, what it must give up (cooperative) or gave up (eager). Boxed, as is
+        /// `withheld`: a rebalance is rare, and inline the maps would make every event in
+        /// the trace 16 bytes larger.
+        revoked: Box<BTreeMap<MemberId, Vec<TopicPartition>>>,
         /// Per member, what it gained.
         assigned: BTreeMap<MemberId, Vec<TopicPartition>>,
         /// Cooperative: partitions withheld until their owner revokes them, with the member
         /// that gets them in the follow-up round.
-        withheld: BTreeMap<TopicPartition, MemberId>,
+        withheld: Box<BTreeMap<TopicPartition, MemberId>>,
     },
     /// The group's assignor failed on this input (as Kafka's would); the range assignor was
     /// used instead.
@@ -402,12 +483,13 @@ pub enum TraceEvent {
     ProcessingRetry {
         /// The tick it happened at.
         tick: Tick,
-        /// The consumer group.
-        group: String,
+        /// The consumer group, the member and the topic: shared names as in
+        /// [`TraceEvent::Processed`] (copied without allocating).
+        group: Arc<str>,
         /// The member.
-        member: MemberId,
+        member: Arc<str>,
         /// The topic.
-        topic: String,
+        topic: Arc<str>,
         /// The partition.
         partition: PartitionId,
         /// The offset.
@@ -423,12 +505,13 @@ pub enum TraceEvent {
     ProcessingFailed {
         /// The tick it happened at.
         tick: Tick,
-        /// The consumer group.
-        group: String,
+        /// The consumer group, the member and the topic: shared names as in
+        /// [`TraceEvent::Processed`] (copied without allocating).
+        group: Arc<str>,
         /// The member.
-        member: MemberId,
+        member: Arc<str>,
         /// The topic.
-        topic: String,
+        topic: Arc<str>,
         /// The partition.
         partition: PartitionId,
         /// The offset.
@@ -444,12 +527,13 @@ pub enum TraceEvent {
     ProcessingCrashed {
         /// The tick it happened at.
         tick: Tick,
-        /// The consumer group.
-        group: String,
+        /// The consumer group, the member and the topic: shared names as in
+        /// [`TraceEvent::Processed`] (copied without allocating).
+        group: Arc<str>,
         /// The member.
-        member: MemberId,
+        member: Arc<str>,
         /// The topic.
-        topic: String,
+        topic: Arc<str>,
         /// The partition.
         partition: PartitionId,
         /// The offset.
@@ -536,20 +620,22 @@ pub enum TraceEvent {
     ProduceRefused {
         /// The tick it happened at.
         tick: Tick,
-        /// The topic.
-        topic: String,
+        /// The topic (its name shared with the topic). This event's texts are boxed and
+        /// the topic's name shared so that it is no larger than [`TraceEvent::Processed`]:
+        /// the largest variant sizes every event in the trace.
+        topic: Arc<str>,
         /// The partition.
         partition: PartitionId,
         /// The record's key.
         key: Option<String>,
         /// The named producer, if any.
-        producer: Option<String>,
+        producer: Option<Box<str>>,
         /// Which attempt.
         attempt: u32,
         /// Kafka's error name (`NOT_ENOUGH_REPLICAS`, `LEADER_NOT_AVAILABLE`, ...).
-        error: String,
+        error: Box<str>,
         /// The whole message.
-        message: String,
+        message: Box<str>,
     },
 }
 
@@ -639,10 +725,7 @@ fn serialize_produced<S: serde::Serializer>(
     partition: &PartitionId,
     offset: &Offset,
     event_id: &EventId,
-    producer: &Option<String>,
-    group: &Option<String>,
-    attempt: &u32,
-    duplicate_of: &Option<Offset>,
+    origin: &ProducedOrigin,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
     let key = key.as_deref();
@@ -661,10 +744,10 @@ fn serialize_produced<S: serde::Serializer>(
         partition: *partition,
         offset: *offset,
         event_id: *event_id,
-        producer: producer.as_deref(),
-        group: group.as_deref(),
-        attempt: *attempt,
-        duplicate_of: *duplicate_of,
+        producer: origin.producer(),
+        group: origin.group(),
+        attempt: origin.attempt(),
+        duplicate_of: origin.duplicate_of(),
     }
     .serialize(serializer)
 }
@@ -687,11 +770,25 @@ impl Trace {
                 return;
             }
             if self.events.len() >= limit {
-                self.events.pop_front();
-                self.first_index += 1;
+                self.replace_oldest(event);
+                return;
             }
         }
         self.events.push_back(event);
+    }
+
+    /// The trace is full: the new event takes the oldest one's slot, which then becomes the
+    /// newest. `pop_front` and `push_back` moved every event twice, out of the ring and in
+    /// again (at the engine's native opt-level "s" a 112-byte event is copied by a
+    /// `rep movsq`, slower here than the `memcpy` call a larger event got); this drops the
+    /// oldest in place and moves the new one in once (and, while the ring has spare
+    /// capacity, rotating moves it once more with a plain copy).
+    fn replace_oldest(&mut self, event: TraceEvent) {
+        if let Some(oldest) = self.events.front_mut() {
+            *oldest = event;
+        }
+        self.events.rotate_left(1);
+        self.first_index += 1;
     }
 
     /// Keeps at most `limit` events (`None`: unbounded). Excess old events go at once.
@@ -754,10 +851,7 @@ mod tests {
             partition: routing.map_or(PartitionId(0), |r| r.partition),
             offset: Offset(7),
             event_id: EventId(9),
-            producer: None,
-            group: None,
-            attempt: 1,
-            duplicate_of: None,
+            origin: ProducedOrigin::default(),
         }
     }
 
@@ -800,11 +894,111 @@ mod tests {
         }
     }
 
+    /// The trace holds 20,000 events and moves one in per record produced and per record
+    /// each group processes, so its events' size is memory touched on every record. The
+    /// largest variant sizes them all: `Processed` (three shared names, an inline key) is
+    /// 112 bytes with the tag; every other variant must fit beside it. A new field that
+    /// breaks this should be boxed, or the bound raised on purpose.
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn trace_event_is_no_larger_than_a_processed_record() {
+        assert_eq!(std::mem::size_of::<TraceEvent>(), 112);
+        assert_eq!(std::mem::size_of::<ProducedOrigin>(), 8);
+    }
+
+    /// A plain first send holds no origin however it was made (built or read back), and
+    /// any field set keeps all of them.
+    #[test]
+    fn produced_origin_is_empty_only_for_a_plain_first_send() {
+        assert_eq!(
+            ProducedOrigin::new(None, None, 1, None),
+            ProducedOrigin::default()
+        );
+        let plain = serde_json::to_string(&produced(None, None)).unwrap();
+        let read: TraceEvent = serde_json::from_str(&plain).unwrap();
+        assert_eq!(read, produced(None, None));
+        let retry = ProducedOrigin::new(Some("p".into()), None, 2, Some(Offset(4)));
+        assert_eq!(retry.producer(), Some("p"));
+        assert_eq!(retry.group(), None);
+        assert_eq!(retry.attempt(), 2);
+        assert_eq!(retry.duplicate_of(), Some(Offset(4)));
+        let only_attempt = ProducedOrigin::new(None, None, 3, None);
+        assert_ne!(only_attempt, ProducedOrigin::default());
+        assert_eq!(only_attempt.attempt(), 3);
+        let by_group = ProducedOrigin::new(None, Some("g".into()), 1, None);
+        assert_eq!(by_group.group(), Some("g"));
+    }
+
+    proptest! {
+        /// Every combination of the origin's fields writes the JSON fields it had as
+        /// fields of its own (`producer` always, `group` and `duplicate_of` only when set)
+        /// and reads back equal.
+        #[test]
+        fn produced_origin_json_is_the_fields_it_had_inline(
+            producer in prop::option::of("[a-z]{1,6}"),
+            group in prop::option::of("[a-z]{1,6}"),
+            attempt in 1u32..5,
+            duplicate_of in prop::option::of(0u64..100),
+        ) {
+            let mut event = produced(Some("k"), None);
+            if let TraceEvent::Produced { origin, .. } = &mut event {
+                *origin = ProducedOrigin::new(
+                    producer.clone(),
+                    group.clone(),
+                    attempt,
+                    duplicate_of.map(Offset),
+                );
+            }
+            let json = serde_json::to_string(&event).unwrap();
+            let mut expected = format!(
+                "\"event_id\":9,\"producer\":{}",
+                serde_json::to_string(&producer).unwrap()
+            );
+            if let Some(g) = &group {
+                expected += &format!(",\"group\":\"{g}\"");
+            }
+            expected += &format!(",\"attempt\":{attempt}");
+            if let Some(d) = duplicate_of {
+                expected += &format!(",\"duplicate_of\":{d}");
+            }
+            expected += "}";
+            prop_assert!(json.ends_with(&expected), "{} does not end with {}", json, expected);
+            prop_assert_eq!(serde_json::from_str::<TraceEvent>(&json).unwrap(), event);
+        }
+    }
+
     fn ev(n: u64) -> TraceEvent {
         TraceEvent::MemberJoined {
             tick: Tick(n),
             group: "g".into(),
             member: "c1".into(),
+        }
+    }
+
+    /// A full trace replaces its oldest event in place and rotates; the order and the
+    /// indices must be those of popping the oldest and pushing the newest, whether the
+    /// ring has capacity to spare (a limit set after it grew) or not.
+    #[test]
+    fn a_full_trace_keeps_the_newest_in_order_whatever_its_capacity() {
+        let ticks = |t: &Trace| t.events().iter().map(|e| e.tick().0).collect::<Vec<_>>();
+        let mut late = Trace::default();
+        for n in 0..50 {
+            late.push(ev(n));
+        }
+        late.set_limit(Some(4));
+        let mut early = Trace::default();
+        early.set_limit(Some(4));
+        for n in 0..50 {
+            early.push(ev(n));
+        }
+        for n in 50..57 {
+            late.push(ev(n));
+            early.push(ev(n));
+            let newest: Vec<u64> = (n - 3..=n).collect();
+            assert_eq!(ticks(&late), newest);
+            assert_eq!(ticks(&early), newest);
+            assert_eq!(late.first_index(), n - 3);
+            assert_eq!(early.first_index(), n - 3);
         }
     }
 

@@ -26,7 +26,7 @@ fn refusals(trace: &[TraceEvent]) -> Vec<(u64, String)> {
     trace
         .iter()
         .filter_map(|e| match e {
-            TraceEvent::ProduceRefused { tick, error, .. } => Some((tick.0, error.clone())),
+            TraceEvent::ProduceRefused { tick, error, .. } => Some((tick.0, error.to_string())),
             _ => None,
         })
         .collect()

@@ -77,16 +77,21 @@ fn announcement(event: &TraceEvent, rebalances: &RebalanceLog) -> Option<String>
             format!("Topic {topic} now has {to} partitions.")
         }
         TraceEvent::Produced {
-            producer: Some(producer),
             topic,
             partition,
             offset,
-            duplicate_of: Some(original),
+            origin,
             ..
-        } => format!(
-            "Producer {producer} lost an acknowledgement; the retry appended a duplicate at {topic} partition {} offset {} (duplicate of offset {}).",
-            partition.0, offset.0, original.0
-        ),
+        } => {
+            let (Some(producer), Some(original)) = (origin.producer(), origin.duplicate_of())
+            else {
+                return None;
+            };
+            format!(
+                "Producer {producer} lost an acknowledgement; the retry appended a duplicate at {topic} partition {} offset {} (duplicate of offset {}).",
+                partition.0, offset.0, original.0
+            )
+        }
         TraceEvent::DuplicateDropped {
             producer,
             topic,

@@ -594,18 +594,20 @@ fn hand_routing(pg: &Playground, topic: &str) -> Option<HandRouting> {
                 key: Some(k),
                 routing: Some(r),
                 offset,
-                producer: None,
+                origin,
                 ..
-            } if t.0 == tick && &**tp == topic && *k == key => Some(HandRouting {
-                key: k.clone(),
-                key_bytes: k.as_bytes().to_vec(),
-                partitioner: r.partitioner.name(),
-                hash: r.hash,
-                positive_hash: r.positive_hash,
-                partitions: r.partitions,
-                partition: r.partition.0,
-                offset: offset.0,
-            }),
+            } if t.0 == tick && &**tp == topic && *k == key && origin.producer().is_none() => {
+                Some(HandRouting {
+                    key: k.clone(),
+                    key_bytes: k.as_bytes().to_vec(),
+                    partitioner: r.partitioner.name(),
+                    hash: r.hash,
+                    positive_hash: r.positive_hash,
+                    partitions: r.partitions,
+                    partition: r.partition.0,
+                    offset: offset.0,
+                })
+            }
             _ => None,
         })
 }
@@ -651,13 +653,12 @@ fn travels(
                 key,
                 partition,
                 offset,
-                producer,
-                group,
+                origin,
                 ..
             } if &**t == topic => {
-                let kind = match (producer, group) {
-                    (_, Some(group)) => ProducerKind::Group(group.clone()),
-                    (Some(name), None) => ProducerKind::Named(name.clone()),
+                let kind = match (origin.producer(), origin.group()) {
+                    (_, Some(group)) => ProducerKind::Group(group.to_string()),
+                    (Some(name), None) => ProducerKind::Named(name.to_string()),
                     (None, None)
                         if !hand.is_empty() && is_hand(pg, topic, partition.0, offset.0, &hand) =>
                     {

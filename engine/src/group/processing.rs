@@ -206,9 +206,9 @@ impl ConsumerGroup {
         m.head_attempt += 1;
         world.trace.push(TraceEvent::ProcessingRetry {
             tick: world.now,
-            group: self.config.name.clone(),
-            member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.to_string(),
+            group: Arc::clone(&self.trace_name),
+            member: Arc::clone(in_hand.trace_id),
+            topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             attempt: in_hand.attempt,
@@ -230,9 +230,9 @@ impl ConsumerGroup {
         self.produce_all(world, &in_hand, produce);
         world.trace.push(TraceEvent::ProcessingCrashed {
             tick: world.now,
-            group: self.config.name.clone(),
-            member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.to_string(),
+            group: Arc::clone(&self.trace_name),
+            member: Arc::clone(in_hand.trace_id),
+            topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             event_id: in_hand.event_id,
@@ -295,9 +295,9 @@ impl ConsumerGroup {
         self.counters.failed += 1;
         world.trace.push(TraceEvent::ProcessingFailed {
             tick: world.now,
-            group: self.config.name.clone(),
-            member: in_hand.member.clone(),
-            topic: in_hand.partition.topic.to_string(),
+            group: Arc::clone(&self.trace_name),
+            member: Arc::clone(in_hand.trace_id),
+            topic: Arc::clone(&in_hand.partition.topic),
             partition: in_hand.partition.partition,
             offset: in_hand.offset,
             attempt: in_hand.attempt,

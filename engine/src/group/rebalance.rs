@@ -181,9 +181,9 @@ impl ConsumerGroup {
                 generation: self.generation,
                 protocol,
                 assignment,
-                revoked: round.revoked,
+                revoked: Box::new(round.revoked),
                 assigned: round.assigned,
-                withheld: round.withheld,
+                withheld: Box::new(round.withheld),
             },
         );
     }

@@ -15,6 +15,7 @@ use crate::assignor::TopicPartition;
 use crate::ids::MemberId;
 use crate::trace::TraceEvent;
 use crate::world::World;
+use std::sync::Arc;
 
 impl ConsumerGroup {
     /// A static member closed after committing (see the module docs): it stops like a
@@ -91,11 +92,11 @@ impl ConsumerGroup {
             world,
             TraceEvent::StaticMemberRejoined {
                 tick: world.now,
-                group: self.config.name.clone(),
+                group: Arc::clone(&self.trace_name),
                 member,
                 previous,
-                instance_id,
-                partitions,
+                instance_id: instance_id.into_boxed_str(),
+                partitions: partitions.into_boxed_slice(),
             },
         );
         Ok(())

@@ -241,7 +241,7 @@ mod tests {
             .trace()
             .iter()
             .filter_map(|e| match e {
-                TraceEvent::Produced { attempt, .. } => Some(*attempt),
+                TraceEvent::Produced { origin, .. } => Some(origin.attempt()),
                 _ => None,
             })
             .collect();

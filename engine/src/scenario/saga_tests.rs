@@ -881,8 +881,8 @@ fn saga_records_name_the_group_that_wrote_them() {
         let mut traced: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let mut unnamed = 0;
         for event in system.sim().trace().iter() {
-            if let TraceEvent::Produced { topic, group, .. } = event {
-                match group {
+            if let TraceEvent::Produced { topic, origin, .. } = event {
+                match origin.group() {
                     Some(group) => {
                         traced.entry(topic).or_default().insert(group);
                     }
@@ -916,9 +916,9 @@ fn saga_records_name_the_group_that_wrote_them() {
             TraceEvent::Produced {
                 tick: Tick(220),
                 topic,
-                group,
+                origin,
                 ..
-            } if &**topic == topics::PAYMENT_COMMANDS => Some(group.as_deref()),
+            } if &**topic == topics::PAYMENT_COMMANDS => Some(origin.group()),
             _ => None,
         })
         .collect();

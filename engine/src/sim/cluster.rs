@@ -303,11 +303,9 @@ mod tests {
             .trace()
             .iter()
             .filter_map(|e| match e {
-                TraceEvent::Produced {
-                    attempt,
-                    duplicate_of,
-                    ..
-                } => Some((*attempt, *duplicate_of)),
+                TraceEvent::Produced { origin, .. } => {
+                    Some((origin.attempt(), origin.duplicate_of()))
+                }
                 _ => None,
             })
             .collect();

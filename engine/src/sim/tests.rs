@@ -69,6 +69,28 @@ fn produce_to_unknown_topic_is_an_error() {
     assert_eq!(err, SimError::UnknownTopic("nope".into()));
 }
 
+/// `World::append` looks the topic up once, to route and to append, and issues a fresh
+/// event id only after that lookup: a produce to an unknown topic must use up no id, or
+/// every later record's id (and so every trace after it) would shift.
+#[test]
+fn a_produce_to_an_unknown_topic_uses_up_no_event_id() {
+    let produce = |topic: &str| Command::Produce {
+        topic: topic.into(),
+        key: Some("U1".into()),
+        value: order("U1"),
+    };
+    let event_id_of_last = |sim: &Sim| match sim.trace().back() {
+        Some(TraceEvent::Produced { event_id, .. }) => *event_id,
+        other => panic!("expected a produced event, got {other:?}"),
+    };
+    let mut refused_first = sim_with_topic(4);
+    assert!(refused_first.apply(produce("nope")).is_err());
+    refused_first.apply(produce("orders")).unwrap();
+    let mut plain = sim_with_topic(4);
+    plain.apply(produce("orders")).unwrap();
+    assert_eq!(event_id_of_last(&refused_first), event_id_of_last(&plain));
+}
+
 #[test]
 fn produced_trace_event_names_the_partition_that_holds_the_record() {
     let mut sim = sim_with_topic(4);
@@ -362,12 +384,11 @@ fn a_retried_append_names_the_offset_of_its_first_copy() {
         .trace()
         .iter()
         .filter_map(|e| match e {
-            TraceEvent::Produced {
-                offset,
-                attempt,
-                duplicate_of,
-                ..
-            } => Some((offset.0, *attempt, duplicate_of.map(|o| o.0))),
+            TraceEvent::Produced { offset, origin, .. } => Some((
+                offset.0,
+                origin.attempt(),
+                origin.duplicate_of().map(|o| o.0),
+            )),
             _ => None,
         })
         .collect();

@@ -18,7 +18,7 @@ use crate::partitioner::Routing;
 use crate::process::OutgoingRecord;
 use crate::rng::SimRng;
 use crate::topic::{Topic, TopicError};
-use crate::trace::{Trace, TraceEvent};
+use crate::trace::{ProducedOrigin, Trace, TraceEvent};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use thiserror::Error;
@@ -118,6 +118,61 @@ pub(crate) struct World<'a> {
     pub(crate) records: &'a mut RecordBudget,
 }
 
+/// Where [`World::append`] puts a record, and under which headers.
+pub(crate) enum Placement {
+    /// A partition chosen already: a producer's send is routed once, when it is sent, so
+    /// that its retries go where the first attempt went.
+    Routed((Option<Routing>, PartitionId), Headers),
+    /// Routed by its key on the same lookup of the topic that appends it (a produce, a
+    /// processor's output), and only then given an event id if it has none, so a record
+    /// refused for an unknown topic uses up no id.
+    ByKey {
+        /// The id it keeps (`None`: a fresh one).
+        event_id: Option<EventId>,
+        /// See [`Headers::correlation_id`].
+        correlation_id: Option<String>,
+        /// See [`Headers::causation_id`].
+        causation_id: Option<EventId>,
+        /// See [`Headers::schema_version`].
+        schema_version: u16,
+    },
+}
+
+impl Placement {
+    /// The partition and headers: routed on `topic` by `key` if not routed yet.
+    fn resolve(
+        self,
+        topic: &mut Topic,
+        key: Option<&str>,
+        rng: &mut SimRng,
+        next_event_id: &mut u64,
+    ) -> ((Option<Routing>, PartitionId), Headers) {
+        match self {
+            Placement::Routed(routed, headers) => (routed, headers),
+            Placement::ByKey {
+                event_id,
+                correlation_id,
+                causation_id,
+                schema_version,
+            } => {
+                let routed = topic.route(key, rng);
+                let event_id = event_id.unwrap_or_else(|| {
+                    let id = EventId(*next_event_id);
+                    *next_event_id += 1;
+                    id
+                });
+                let headers = Headers {
+                    event_id,
+                    correlation_id,
+                    causation_id,
+                    schema_version,
+                };
+                (routed, headers)
+            }
+        }
+    }
+}
+
 /// Who appends a record, for [`TraceEvent::Produced`].
 pub(crate) struct Origin<'a> {
     /// The named producer (`None`: a produce command, a processor or a generator).
@@ -179,24 +234,30 @@ impl World<'_> {
         Ok(t.route(key, self.rng))
     }
 
-    /// Appends to a chosen partition: the one way a record gets into a topic. Without
-    /// brokers the record is committed at once; with brokers it goes to the partition's
-    /// leader and enters the topic's log once committed (see [`replication`]).
+    /// Appends to a partition, chosen already or routed here by the key (see
+    /// [`Placement`]): the one way a record gets into a topic. Without brokers the record
+    /// is committed at once; with brokers it goes to the partition's leader and enters the
+    /// topic's log once committed (see [`replication`]).
     pub(crate) fn append(
         &mut self,
         topic: &str,
-        routed: (Option<Routing>, PartitionId),
+        placement: Placement,
         key: Option<String>,
         value: Payload,
-        headers: Headers,
         origin: Origin<'_>,
     ) -> Result<Offset, AppendError> {
         // A record the leader holds but has not committed yet is resident too.
         self.check_room()?;
         let offset = if self.brokers.cluster.is_some() {
+            let t = self
+                .topics
+                .get_mut(topic)
+                .ok_or_else(|| AppendError::UnknownTopic(topic.to_string()))?;
+            let (routed, headers) =
+                placement.resolve(t, key.as_deref(), self.rng, self.next_event_id);
             self.append_to_leader(topic, routed, key, value, headers, origin)?
         } else {
-            self.append_committed(topic, routed, key, value, headers, origin)?
+            self.append_committed(topic, placement, key, value, origin)?
         };
         self.records.resident += 1;
         Ok(offset)
@@ -212,14 +273,19 @@ impl World<'_> {
     fn append_committed(
         &mut self,
         topic: &str,
-        (routing, partition): (Option<Routing>, PartitionId),
+        placement: Placement,
         key: Option<String>,
         value: Payload,
-        headers: Headers,
         origin: Origin<'_>,
     ) -> Result<Offset, AppendError> {
         let now = self.now;
-        let t = self.topic_mut(topic)?;
+        // One lookup of the topic routes and appends (P's produce path looked it up twice).
+        let t = self
+            .topics
+            .get_mut(topic)
+            .ok_or_else(|| AppendError::UnknownTopic(topic.to_string()))?;
+        let ((routing, partition), headers) =
+            placement.resolve(t, key.as_deref(), self.rng, self.next_event_id);
         let event_id = headers.event_id;
         let name = Arc::clone(t.shared_name());
         let offset = t.append_to(partition, key.as_deref(), value, now, headers)?;
@@ -235,10 +301,12 @@ impl World<'_> {
             partition,
             offset,
             event_id,
-            producer: origin.producer.map(str::to_string),
-            group: origin.group.map(str::to_string),
-            attempt: origin.attempt,
-            duplicate_of: origin.duplicate_of,
+            origin: ProducedOrigin::new(
+                origin.producer.map(str::to_string),
+                origin.group.map(str::to_string),
+                origin.attempt,
+                origin.duplicate_of,
+            ),
         });
         if offset.0 % config.segment_records == 0 && config.retention.records.is_some() {
             self.apply_partition_retention(topic, partition);
@@ -293,11 +361,9 @@ impl World<'_> {
         value: Payload,
         group: Option<&str>,
     ) -> Result<Offset, AppendError> {
-        // Refused before routing or issuing an id, so a refusal uses up nothing.
-        self.check_room()?;
-        let routed = self.route(topic, key.as_deref())?;
-        let headers = Headers {
-            event_id: self.next_event_id(),
+        // `append` refuses before routing or issuing an id, so a refusal uses up nothing.
+        let placement = Placement::ByKey {
+            event_id: None,
             correlation_id: None,
             causation_id: None,
             schema_version: 1,
@@ -306,7 +372,7 @@ impl World<'_> {
             group,
             ..Origin::PLAIN
         };
-        self.append(topic, routed, key, value, headers, origin)
+        self.append(topic, placement, key, value, origin)
     }
 
     /// Routes and appends what a processor (or an outbox relay) asked for, under its event
@@ -327,9 +393,8 @@ impl World<'_> {
                 });
             }
         }
-        let routed = self.route(&out.topic, out.key.as_deref())?;
-        let headers = Headers {
-            event_id: out.event_id.unwrap_or_else(|| self.next_event_id()),
+        let placement = Placement::ByKey {
+            event_id: out.event_id,
             correlation_id: out.correlation_id,
             causation_id: out.causation_id,
             schema_version: out.schema_version,
@@ -338,6 +403,6 @@ impl World<'_> {
             group,
             ..Origin::PLAIN
         };
-        self.append(&out.topic, routed, out.key, out.payload, headers, origin)
+        self.append(&out.topic, placement, out.key, out.payload, origin)
     }
 }

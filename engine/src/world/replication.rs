@@ -11,7 +11,7 @@
 //! that moves the high watermark back takes the records above it out of the topic's log
 //! again (they wait here, in case a later leader restores them).
 
-use super::{AppendError, Origin, World};
+use super::{AppendError, Origin, Placement, World};
 use crate::assignor::TopicPartition;
 use crate::cluster::replication::{
     AppendId, Cluster, ProduceError, ProduceOutcome, ProduceRequest, ProduceRequestId,
@@ -25,6 +25,7 @@ use crate::topic::TopicError;
 use crate::trace::TraceEvent;
 use litemap::LiteMap;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The simulation's cluster and the records it has not committed yet.
 #[derive(Debug, Default)]
@@ -196,13 +197,13 @@ impl World<'_> {
             Err(error) => {
                 self.trace.push(TraceEvent::ProduceRefused {
                     tick: self.now,
-                    topic: topic.to_string(),
+                    topic: Arc::clone(&tp.topic),
                     partition,
                     key,
-                    producer: origin.producer.map(str::to_string),
+                    producer: origin.producer.map(Box::from),
                     attempt: origin.attempt,
-                    error: error.name().to_string(),
-                    message: error.to_string(),
+                    error: error.name().into(),
+                    message: error.to_string().into_boxed_str(),
                 });
                 self.forward(events);
                 return Err(AppendError::Refused(error));
@@ -355,10 +356,9 @@ impl World<'_> {
             let routed = (record.routing, tp.partition);
             let committed = self.append_committed(
                 &tp.topic,
-                routed,
+                Placement::Routed(routed, record.headers),
                 record.key,
                 record.value,
-                record.headers,
                 origin,
             );
             debug_assert!(committed.is_ok(), "{tp}: a committed record is refused");
