@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # "The bundle"): check.sh fails when the wasm grows past it, so growth cannot go unnoticed.
 # Lower it whenever the bundle shrinks; raise it only on purpose, saying why in the commit.
 SIZE_TARGET_GZIP_BYTES=400000
-SIZE_BUDGET_GZIP_BYTES=768000
+SIZE_BUDGET_GZIP_BYTES=769000
 
 source scripts/setup.sh
 
