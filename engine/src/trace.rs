@@ -779,8 +779,9 @@ impl Trace {
 
     /// The trace is full: the new event takes the oldest one's slot, which then becomes the
     /// newest. `pop_front` and `push_back` moved every event twice, out of the ring and in
-    /// again (at the engine's native opt-level "s" a 112-byte event is copied by a
-    /// `rep movsq`, slower here than the `memcpy` call a larger event got); this drops the
+    /// again (at opt-level "s", the engine's native level when this was written, a 112-byte
+    /// event is copied by a `rep movsq`, slower than the `memcpy` call a larger event got;
+    /// BENCHMARKS.md, "A smaller trace event (session 12)"); this drops the
     /// oldest in place and moves the new one in once (and, while the ring has spare
     /// capacity, rotating moves it once more with a plain copy).
     fn replace_oldest(&mut self, event: TraceEvent) {
